@@ -1,0 +1,367 @@
+//! A set of records written together, and the rules that hold across records.
+
+use crate::records::*;
+use crate::slug::is_valid_slug;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Records that are written to the store in one transaction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Archive {
+    pub dossiers: Vec<Dossier>,
+    pub documents: Vec<Document>,
+    pub bodies: Vec<Body>,
+    pub people: Vec<Person>,
+    pub events: Vec<Event>,
+    pub topics: Vec<Topic>,
+}
+
+/// A rule broken across records: names the record and the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{record} `{slug}`, field `{field}`: {problem}")]
+pub struct ValidationError {
+    /// The record type, e.g. `document`.
+    pub record: &'static str,
+    pub slug: String,
+    pub field: String,
+    pub problem: String,
+}
+
+impl Archive {
+    /// Checks slugs, uniqueness and that every slug a record names exists in this archive
+    /// or in `known` (records already stored). Returns every problem, not just the first.
+    pub fn validate(&self, known: &dyn Fn(&str, &str) -> bool) -> Vec<ValidationError> {
+        let mut c = Checker {
+            errors: Vec::new(),
+            sets: BTreeMap::new(),
+            known,
+        };
+        let groups: [(&'static str, Vec<&str>); 6] = [
+            (
+                "dossier",
+                self.dossiers.iter().map(|d| d.slug.as_str()).collect(),
+            ),
+            (
+                "document",
+                self.documents.iter().map(|d| d.slug.as_str()).collect(),
+            ),
+            (
+                "body",
+                self.bodies.iter().map(|d| d.slug.as_str()).collect(),
+            ),
+            (
+                "person",
+                self.people.iter().map(|d| d.slug.as_str()).collect(),
+            ),
+            (
+                "event",
+                self.events.iter().map(|d| d.slug.as_str()).collect(),
+            ),
+            (
+                "topic",
+                self.topics.iter().map(|d| d.slug.as_str()).collect(),
+            ),
+        ];
+        for (record, slugs) in groups {
+            for s in slugs {
+                if !is_valid_slug(s) {
+                    c.err(
+                        record,
+                        s,
+                        "slug",
+                        "not a valid slug (lowercase letters, digits and single hyphens)".into(),
+                    );
+                }
+                if !c.sets.entry(record).or_default().insert(s.to_string()) {
+                    c.err(record, s, "slug", "used by two records".into());
+                }
+            }
+        }
+        let mut all_keys: BTreeSet<String> = BTreeSet::new();
+        for d in &self.dossiers {
+            let mut keys = BTreeSet::new();
+            for s in d.all_sections() {
+                if !keys.insert(s.key.as_str()) {
+                    c.err(
+                        "dossier",
+                        &d.slug,
+                        "sections",
+                        format!("two sections have the key `{}`", s.key),
+                    );
+                }
+                all_keys.insert(s.key.clone());
+                for r in &s.references {
+                    let (kind, slug) = match &r.target {
+                        Some(Target::Document { slug }) => ("document", slug),
+                        Some(Target::Body { slug }) => ("body", slug),
+                        Some(Target::Event { slug }) => ("event", slug),
+                        Some(Target::Topic { slug }) => ("topic", slug),
+                        Some(Target::Person { slug }) => ("person", slug),
+                        _ => continue,
+                    };
+                    c.check(
+                        "dossier",
+                        &d.slug,
+                        &format!("sections.{}.references", s.key),
+                        kind,
+                        std::slice::from_ref(slug),
+                    );
+                }
+                for l in &s.lists {
+                    c.check(
+                        "dossier",
+                        &d.slug,
+                        &format!("sections.{}.lists.bodies", s.key),
+                        "body",
+                        &l.bodies,
+                    );
+                }
+            }
+        }
+        for d in &self.documents {
+            c.check("document", &d.slug, "issued_by", "body", &d.issued_by);
+            c.check("document", &d.slug, "parties", "body", &d.parties);
+            c.check("document", &d.slug, "authors", "person", &d.authors);
+            c.check("document", &d.slug, "dossiers", "dossier", &d.dossiers);
+            let rel: Vec<String> = d.relations.iter().map(|r| r.document.clone()).collect();
+            c.check("document", &d.slug, "relations", "document", &rel);
+        }
+        for b in &self.bodies {
+            let links: Vec<String> = b
+                .predecessors
+                .iter()
+                .chain(&b.successors)
+                .map(|l| l.slug.clone())
+                .collect();
+            c.check("body", &b.slug, "predecessors/successors", "body", &links);
+            c.check("body", &b.slug, "part_of", "body", b.part_of.as_slice());
+            c.check(
+                "body",
+                &b.slug,
+                "founding_document",
+                "document",
+                b.founding_document.as_slice(),
+            );
+            c.check("body", &b.slug, "dossiers", "dossier", &b.dossiers);
+        }
+        for p in &self.people {
+            let bodies: Vec<String> = p.offices.iter().filter_map(|o| o.body.clone()).collect();
+            c.check("person", &p.slug, "offices.body", "body", &bodies);
+            c.check("person", &p.slug, "dossiers", "dossier", &p.dossiers);
+        }
+        for e in &self.events {
+            c.check("event", &e.slug, "bodies", "body", &e.bodies);
+            c.check("event", &e.slug, "people", "person", &e.people);
+            c.check(
+                "event",
+                &e.slug,
+                "outcome_documents",
+                "document",
+                &e.outcome_documents,
+            );
+            c.check("event", &e.slug, "dossiers", "dossier", &e.dossiers);
+        }
+        for t in &self.topics {
+            c.check("topic", &t.slug, "documents", "document", &t.documents);
+            c.check("topic", &t.slug, "bodies", "body", &t.bodies);
+            c.check("topic", &t.slug, "dossiers", "dossier", &t.dossiers);
+        }
+        // Section keys named by traces and topics must exist in the archive's dossiers.
+        if !all_keys.is_empty() {
+            let provenances = self
+                .documents
+                .iter()
+                .map(|r| ("document", &r.slug, &r.provenance))
+                .chain(self.bodies.iter().map(|r| ("body", &r.slug, &r.provenance)))
+                .chain(
+                    self.people
+                        .iter()
+                        .map(|r| ("person", &r.slug, &r.provenance)),
+                )
+                .chain(
+                    self.events
+                        .iter()
+                        .map(|r| ("event", &r.slug, &r.provenance)),
+                )
+                .chain(
+                    self.topics
+                        .iter()
+                        .map(|r| ("topic", &r.slug, &r.provenance)),
+                );
+            let mut missing = Vec::new();
+            for (record, slug, p) in provenances {
+                for t in &p.trace {
+                    if !all_keys.contains(&t.section) {
+                        missing.push((record, slug.clone(), "trace.section", t.section.clone()));
+                    }
+                }
+            }
+            for t in &self.topics {
+                for key in &t.sections {
+                    if !all_keys.contains(key) {
+                        missing.push(("topic", t.slug.clone(), "sections", key.clone()));
+                    }
+                }
+            }
+            for (record, slug, field, key) in missing {
+                c.err(
+                    record,
+                    &slug,
+                    field,
+                    format!("no section `{key}` in the dossier"),
+                );
+            }
+        }
+        c.errors
+    }
+
+    /// Makes predecessor and successor links symmetric: if the NACC names the EAPC as its
+    /// successor, the EAPC gets the NACC as predecessor with the same date.
+    pub fn complete_body_links(&mut self) {
+        let mut add_pred: Vec<(String, BodyLink)> = Vec::new();
+        let mut add_succ: Vec<(String, BodyLink)> = Vec::new();
+        for b in &self.bodies {
+            for s in &b.successors {
+                add_pred.push((
+                    s.slug.clone(),
+                    BodyLink {
+                        slug: b.slug.clone(),
+                        date: s.date,
+                    },
+                ));
+            }
+            for p in &b.predecessors {
+                add_succ.push((
+                    p.slug.clone(),
+                    BodyLink {
+                        slug: b.slug.clone(),
+                        date: p.date,
+                    },
+                ));
+            }
+        }
+        for b in &mut self.bodies {
+            for (target, link) in &add_pred {
+                if *target == b.slug && !b.predecessors.iter().any(|l| l.slug == link.slug) {
+                    b.predecessors.push(link.clone());
+                }
+            }
+            for (target, link) in &add_succ {
+                if *target == b.slug && !b.successors.iter().any(|l| l.slug == link.slug) {
+                    b.successors.push(link.clone());
+                }
+            }
+        }
+    }
+}
+
+struct Checker<'a> {
+    errors: Vec<ValidationError>,
+    sets: BTreeMap<&'static str, BTreeSet<String>>,
+    known: &'a dyn Fn(&str, &str) -> bool,
+}
+
+impl Checker<'_> {
+    fn err(&mut self, record: &'static str, slug: &str, field: &str, problem: String) {
+        self.errors.push(ValidationError {
+            record,
+            slug: slug.to_string(),
+            field: field.to_string(),
+            problem,
+        });
+    }
+
+    /// Records an error for each slug in `targets` that names no `target` record.
+    fn check(
+        &mut self,
+        record: &'static str,
+        slug: &str,
+        field: &str,
+        target: &str,
+        targets: &[String],
+    ) {
+        for t in targets {
+            let here = self.sets.get(target).is_some_and(|s| s.contains(t));
+            if !here && !(self.known)(target, t) {
+                self.err(
+                    record,
+                    slug,
+                    field,
+                    format!("no {target} `{t}` in the archive"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinds::*;
+
+    fn body(slug: &str) -> Body {
+        Body {
+            slug: slug.into(),
+            name: slug.to_uppercase(),
+            acronyms: vec![],
+            aliases: vec![],
+            kind: BodyKind::Council,
+            established: None,
+            ended: None,
+            founding_document: None,
+            predecessors: vec![],
+            successors: vec![],
+            part_of: None,
+            format: None,
+            decision_rule: None,
+            summary: None,
+            dossiers: vec![],
+            provenance: Provenance::default(),
+        }
+    }
+
+    #[test]
+    fn finds_dangling_and_duplicate_slugs() {
+        let mut a = Archive::default();
+        let mut pjc = body("pjc");
+        pjc.successors.push(BodyLink {
+            slug: "nrc".into(),
+            date: None,
+        });
+        a.bodies = vec![pjc, body("pjc"), body("Bad Slug")];
+        let errs = a.validate(&|_, _| false);
+        let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        assert!(text.iter().any(|t| t.contains("no body `nrc`")), "{text:?}");
+        assert!(
+            text.iter().any(|t| t.contains("used by two records")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("`Bad Slug`, field `slug`")),
+            "{text:?}"
+        );
+        // A slug already in the store satisfies the link.
+        let errs = a.validate(&|k, s| k == "body" && s == "nrc");
+        assert!(!errs.iter().any(|e| e.problem.contains("nrc")));
+    }
+
+    #[test]
+    fn body_links_become_symmetric() {
+        let mut a = Archive::default();
+        let mut pjc = body("pjc");
+        let date = Some(crate::Edtf::parse("2002-05-28").unwrap());
+        pjc.successors.push(BodyLink {
+            slug: "nrc".into(),
+            date,
+        });
+        a.bodies = vec![pjc, body("nrc")];
+        a.complete_body_links();
+        assert_eq!(
+            a.bodies[1].predecessors,
+            vec![BodyLink {
+                slug: "pjc".into(),
+                date
+            }]
+        );
+        assert!(a.validate(&|_, _| false).is_empty());
+    }
+}

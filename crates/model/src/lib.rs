@@ -1,0 +1,16 @@
+//! The records of a dossier and the rules they obey.
+//!
+//! This crate has no I/O and no async: it is the vocabulary every other layer shares
+//! (store, importers, publishing, server), so it must compile fast and stay easy to test.
+
+pub mod archive;
+pub mod date;
+pub mod kinds;
+pub mod records;
+pub mod slug;
+
+pub use archive::{Archive, ValidationError};
+pub use date::{DateError, Edtf, PartialDate};
+pub use kinds::*;
+pub use records::*;
+pub use slug::{is_valid_slug, slugify};

@@ -1,0 +1,383 @@
+//! The records of the archive. Field names here are the field names of the curated data
+//! file, of the JSON API and of the store's JSON columns, so they are chosen to last.
+
+use crate::date::Edtf;
+use crate::kinds::*;
+use serde::{Deserialize, Serialize};
+
+/// Where a fact in a record comes from on the seed page: a section and the words it uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trace {
+    /// The key of the section that states the fact, e.g. `a-i-1`.
+    pub section: String,
+    /// The page's own words.
+    pub quote: String,
+    /// Which fields of the record the quote supports (empty: the record as a whole).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+}
+
+/// A public document outside the seed page that states a fact, or where a text can be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// What the source is, in words a reader can look up.
+    pub title: String,
+    /// Where it can be read, if we know an address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Which fields of the record it supports (empty: the record as a whole).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+}
+
+/// Provenance shared by every record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trace: Vec<Trace>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+    /// Things a reader should know are missing or doubtful, in words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<String>,
+}
+
+/// A curated topical collection, such as "Formal NATO-Russia Relations".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dossier {
+    pub slug: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Where the outline came from (a file name or an address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The top-level sections (parts A–D of the seed), each with its children.
+    #[serde(default)]
+    pub sections: Vec<Section>,
+}
+
+/// A numbered part of a dossier's outline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    /// Stable anchor, unique in the dossier: the label path, e.g. `a-ii-3-6`.
+    pub key: String,
+    /// The label as written: `A.`, `I.`, `3.6.`, `a)`; empty for an unnumbered heading.
+    pub label: String,
+    pub title: String,
+    /// The shorter title the page's table of contents uses, where it differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_title: Option<String>,
+    /// Markdown; links of the form `[text](ref:N)` point at `references[N-1]`.
+    #[serde(default)]
+    pub commentary: String,
+    #[serde(default)]
+    pub references: Vec<Reference>,
+    /// Lists generated from records (a saved query), shown after the commentary.
+    #[serde(default)]
+    pub lists: Vec<GeneratedList>,
+    #[serde(default)]
+    pub children: Vec<Section>,
+}
+
+/// A reference made by a section: "Click here for the joint statement …".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reference {
+    /// The words of the page that make the reference.
+    pub text: String,
+    /// What it points at; `None` while nobody has resolved it (a visible gap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+}
+
+/// What a reference points at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "type")]
+pub enum Target {
+    Document {
+        slug: String,
+    },
+    Body {
+        slug: String,
+    },
+    Event {
+        slug: String,
+    },
+    Topic {
+        slug: String,
+    },
+    Person {
+        slug: String,
+    },
+    /// Another dossier, which may not be in the archive yet.
+    Dossier {
+        slug: String,
+        title: String,
+    },
+    /// A site outside the archive; `url` is `None` when the page names it without an address.
+    External {
+        title: String,
+        url: Option<String>,
+    },
+}
+
+/// Which records a generated list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ListOf {
+    Documents,
+    Events,
+}
+
+/// A list that is really a query: "List of Meetings of the NATO-Russia Permanent Joint
+/// Council", "the declarations of the new body are listed below".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneratedList {
+    /// A heading for the list, if the section's title does not say it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    pub of: ListOf,
+    /// Document or event kind slugs to include (empty: any kind).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<String>,
+    /// Only records of (documents: issued by; events: held by) these bodies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bodies: Vec<String>,
+    /// Only events at these levels.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<Level>,
+}
+
+/// An official document, speech, study or report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    pub slug: String,
+    pub title: String,
+    /// Other names the document goes by ("Founding Act").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    pub kind: DocumentKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<Edtf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// Bodies that issued it (slugs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issued_by: Vec<String>,
+    /// People who issued, signed or gave it (slugs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    /// Bodies bound by or party to it (slugs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parties: Vec<String>,
+    #[serde(default = "unknown_legal")]
+    pub legal_status: LegalStatus,
+    #[serde(default = "unknown_availability")]
+    pub availability: Availability,
+    /// BCP 47 language tags of the texts that exist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_text: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relations: Vec<Relation>,
+    /// Dossiers this document belongs to (slugs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dossiers: Vec<String>,
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+fn unknown_legal() -> LegalStatus {
+    LegalStatus::Unknown
+}
+fn unknown_availability() -> Availability {
+    Availability::Unknown
+}
+
+/// A typed link from one document to another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Relation {
+    #[serde(rename = "type")]
+    pub kind: DocumentRelation,
+    pub document: String,
+}
+
+/// A dated link from a body to the body that came before or after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BodyLink {
+    pub slug: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<Edtf>,
+}
+
+/// An organisation, state, council, programme, force or parliament.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Body {
+    pub slug: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acronyms: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    pub kind: BodyKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub established: Option<Edtf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<Edtf>,
+    /// The document that set it up (slug).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub founding_document: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub predecessors: Vec<BodyLink>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub successors: Vec<BodyLink>,
+    /// The body it belongs to (slug), e.g. a council of NATO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part_of: Option<String>,
+    /// Who sits in it, e.g. "NATO+1": the Allies and Russia.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// How it decides, e.g. "consensus, at 20".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_rule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dossiers: Vec<String>,
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+/// An office a person held.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Office {
+    pub title: String,
+    /// The body the office belongs to (slug).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Edtf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Edtf>,
+}
+
+/// A person who acts in the relationship.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub slug: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offices: Vec<Office>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dossiers: Vec<String>,
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+/// A meeting, summit, consultation, signing, suspension…
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub slug: String,
+    pub title: String,
+    pub kind: EventKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<Edtf>,
+    /// Bodies that held or met in it (slugs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bodies: Vec<String>,
+    /// People who took part (slugs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// Documents it produced (slugs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outcome_documents: Vec<String>,
+    /// Whether a public statement came out of it; `None` when not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_statement: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dossiers: Vec<String>,
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+/// An area of co-operation or a source of disagreement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    pub slug: String,
+    pub title: String,
+    pub kind: TopicKind,
+    #[serde(default = "unknown_status")]
+    pub status: TopicStatus,
+    /// When the status was last known to hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<Edtf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The dossier sections that treat it (keys).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bodies: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dossiers: Vec<String>,
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+fn unknown_status() -> TopicStatus {
+    TopicStatus::Unknown
+}
+
+impl Section {
+    /// This section and all below it, depth first, in reading order.
+    pub fn walk(&self) -> Vec<&Section> {
+        let mut out = vec![self];
+        for c in &self.children {
+            out.extend(c.walk());
+        }
+        out
+    }
+
+    /// Mutable access to a section below (or at) this one by key.
+    pub fn find_mut(&mut self, key: &str) -> Option<&mut Section> {
+        if self.key == key {
+            return Some(self);
+        }
+        self.children.iter_mut().find_map(|c| c.find_mut(key))
+    }
+}
+
+impl Dossier {
+    /// Every section in reading order.
+    pub fn all_sections(&self) -> Vec<&Section> {
+        self.sections.iter().flat_map(|s| s.walk()).collect()
+    }
+
+    pub fn section_mut(&mut self, key: &str) -> Option<&mut Section> {
+        self.sections.iter_mut().find_map(|s| s.find_mut(key))
+    }
+}
