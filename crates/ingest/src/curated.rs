@@ -1,0 +1,328 @@
+//! The curated data file: records that an editor writes by hand (TOML), and the
+//! resolution of an outline's references to those records.
+//!
+//! `[[resolve]]` points an outline reference (found by words it contains) at a record;
+//! `[[mention]]` turns words already in a section's commentary into a link;
+//! `[[list]]` gives a section a generated list. See `data/nato-russia.toml`.
+
+use crate::markdown::escape;
+use dossier_model::*;
+use serde::Deserialize;
+
+/// Why a curated data file cannot be applied. Names the file, the entry and the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CuratedError {
+    /// The file is not valid TOML, or a field has the wrong type or an unknown name.
+    #[error("{file}: {message}")]
+    Syntax { file: String, message: String },
+    /// An entry names a section, reference or words that are not in the outline.
+    #[error("{file}: {entry} (section `{section}`): {problem}")]
+    Entry { file: String, entry: String, section: String, problem: String },
+    /// A record breaks a rule across records.
+    #[error("{file}: {error}")]
+    Invalid { file: String, #[source] error: ValidationError },
+}
+
+/// The file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CuratedData {
+    pub dossier: DossierMeta,
+    #[serde(default)]
+    pub resolve: Vec<Link>,
+    #[serde(default)]
+    pub mention: Vec<Link>,
+    #[serde(default)]
+    pub list: Vec<ListEntry>,
+    #[serde(default)]
+    pub documents: Vec<Document>,
+    #[serde(default)]
+    pub bodies: Vec<Body>,
+    #[serde(default)]
+    pub people: Vec<Person>,
+    #[serde(default)]
+    pub events: Vec<Event>,
+    #[serde(default)]
+    pub topics: Vec<Topic>,
+}
+
+/// What the file says of the dossier itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DossierMeta {
+    pub slug: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A `[[resolve]]` or `[[mention]]` entry: words in a section, and what they point at.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub section: String,
+    pub text: String,
+    pub document: Option<String>,
+    pub body: Option<String>,
+    pub event: Option<String>,
+    pub topic: Option<String>,
+    pub person: Option<String>,
+    pub dossier: Option<String>,
+    /// The other dossier's title, with `dossier`.
+    pub title: Option<String>,
+    /// The name of an outside site, with an optional `url`.
+    pub external: Option<String>,
+    pub url: Option<String>,
+}
+
+/// A `[[list]]` entry: a generated list for a section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListEntry {
+    pub section: String,
+    #[serde(flatten)]
+    pub list: GeneratedList,
+}
+
+impl CuratedData {
+    /// Parses the file's text; `file` is named in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Self, CuratedError> {
+        toml::from_str(text).map_err(|e| CuratedError::Syntax {
+            file: file.into(),
+            message: e.to_string().trim_end().to_string(),
+        })
+    }
+}
+
+impl Link {
+    fn target(&self) -> Result<Target, String> {
+        let mut targets = Vec::new();
+        if let Some(s) = &self.document {
+            targets.push(Target::Document { slug: s.clone() });
+        }
+        if let Some(s) = &self.body {
+            targets.push(Target::Body { slug: s.clone() });
+        }
+        if let Some(s) = &self.event {
+            targets.push(Target::Event { slug: s.clone() });
+        }
+        if let Some(s) = &self.topic {
+            targets.push(Target::Topic { slug: s.clone() });
+        }
+        if let Some(s) = &self.person {
+            targets.push(Target::Person { slug: s.clone() });
+        }
+        if let Some(s) = &self.dossier {
+            let title = self.title.clone().ok_or("`dossier` needs a `title`")?;
+            targets.push(Target::Dossier { slug: s.clone(), title });
+        }
+        if let Some(t) = &self.external {
+            targets.push(Target::External { title: t.clone(), url: self.url.clone() });
+        }
+        match targets.len() {
+            1 => Ok(targets.remove(0)),
+            0 => Err("names no target: give one of document, body, event, topic, person, dossier or external".into()),
+            _ => Err("names more than one target".into()),
+        }
+    }
+}
+
+/// Applies the curated data to an imported outline, giving the records to store.
+///
+/// The dossier takes the file's slug, title and description; every reference and mention
+/// must match the outline, and every record must pass [`Archive::validate`] (with
+/// `known` telling which records the store already holds).
+pub fn apply_curated(
+    mut dossier: Dossier,
+    data: CuratedData,
+    file: &str,
+    known: &dyn Fn(&str, &str) -> bool,
+) -> Result<Archive, Vec<CuratedError>> {
+    let mut errors = Vec::new();
+    dossier.slug = data.dossier.slug.clone();
+    dossier.title = data.dossier.title.clone();
+    dossier.description = data.dossier.description.clone();
+    let entry_err = |entry: String, section: &str, problem: String| CuratedError::Entry {
+        file: file.into(),
+        entry,
+        section: section.into(),
+        problem,
+    };
+
+    for (i, link) in data.resolve.iter().enumerate() {
+        let entry = format!("resolve[{i}] \"{}\"", link.text);
+        let target = match link.target() {
+            Ok(t) => t,
+            Err(p) => {
+                errors.push(entry_err(entry, &link.section, p));
+                continue;
+            }
+        };
+        let Some(section) = dossier.section_mut(&link.section) else {
+            errors.push(entry_err(entry, &link.section, "no such section in the outline".into()));
+            continue;
+        };
+        let matches: Vec<usize> = (0..section.references.len())
+            .filter(|&n| section.references[n].text.contains(&link.text))
+            .collect();
+        match matches.as_slice() {
+            [n] => section.references[*n].target = Some(target),
+            [] => errors.push(entry_err(entry, &link.section, "no reference in this section contains these words".into())),
+            _ => errors.push(entry_err(entry, &link.section, "more than one reference contains these words; quote more of the one you mean".into())),
+        }
+    }
+
+    for (i, link) in data.mention.iter().enumerate() {
+        let entry = format!("mention[{i}] \"{}\"", link.text);
+        let target = match link.target() {
+            Ok(t) => t,
+            Err(p) => {
+                errors.push(entry_err(entry, &link.section, p));
+                continue;
+            }
+        };
+        let Some(section) = dossier.section_mut(&link.section) else {
+            errors.push(entry_err(entry, &link.section, "no such section in the outline".into()));
+            continue;
+        };
+        let needle = escape(&link.text);
+        match find_outside_links(&section.commentary, &needle) {
+            Some(at) => {
+                section.references.push(Reference { text: link.text.clone(), target: Some(target) });
+                let n = section.references.len();
+                let linked = format!("[{needle}](ref:{n})");
+                section.commentary.replace_range(at..at + needle.len(), &linked);
+            }
+            None => errors.push(entry_err(
+                entry,
+                &link.section,
+                "these words are not in the section's commentary (outside a link)".into(),
+            )),
+        }
+    }
+
+    for (i, l) in data.list.iter().enumerate() {
+        let entry = format!("list[{i}]");
+        let Some(section) = dossier.section_mut(&l.section) else {
+            errors.push(entry_err(entry, &l.section, "no such section in the outline".into()));
+            continue;
+        };
+        let kind_ok = |k: &String| match l.list.of {
+            ListOf::Documents => DocumentKind::from_slug(k).is_some(),
+            ListOf::Events => EventKind::from_slug(k).is_some(),
+        };
+        if let Some(bad) = l.list.kinds.iter().find(|k| !kind_ok(k)) {
+            errors.push(entry_err(entry, &l.section, format!("`{bad}` is not a kind of {:?}", l.list.of)));
+            continue;
+        }
+        // A list declared for a section replaces the one the outline inferred.
+        if section.lists.iter().any(|x| x.caption.is_none() && x.of == l.list.of && x.kinds == l.list.kinds) {
+            section.lists.clear();
+        }
+        section.lists.push(l.list.clone());
+    }
+
+    let slug = dossier.slug.clone();
+    let with_dossier = |d: &mut Vec<String>| {
+        if d.is_empty() {
+            d.push(slug.clone());
+        }
+    };
+    let mut archive = Archive {
+        dossiers: vec![],
+        documents: data.documents,
+        bodies: data.bodies,
+        people: data.people,
+        events: data.events,
+        topics: data.topics,
+    };
+    archive.documents.iter_mut().for_each(|r| with_dossier(&mut r.dossiers));
+    archive.bodies.iter_mut().for_each(|r| with_dossier(&mut r.dossiers));
+    archive.people.iter_mut().for_each(|r| with_dossier(&mut r.dossiers));
+    archive.events.iter_mut().for_each(|r| with_dossier(&mut r.dossiers));
+    archive.topics.iter_mut().for_each(|r| with_dossier(&mut r.dossiers));
+    archive.dossiers.push(dossier);
+    archive.complete_body_links();
+    for error in archive.validate(known) {
+        errors.push(CuratedError::Invalid { file: file.into(), error });
+    }
+    if errors.is_empty() {
+        Ok(archive)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The byte offset of the first occurrence of `needle` in `md` that is not inside a link.
+fn find_outside_links(md: &str, needle: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(pos) = md[from..].find(needle).map(|p| p + from) {
+        let before = &md[..pos];
+        let open = before.matches('[').count() - before.matches("\\[").count();
+        let close = before.matches(']').count() - before.matches("\\]").count();
+        if open == close {
+            return Some(pos);
+        }
+        from = pos + needle.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outline::parse_outline;
+
+    const OUTLINE: &str = "Test Dossier\n\nA. Documents\n\n1. The Council\n\nThe Founding Act set up the Council. Click here for the act.\n";
+
+    fn data(extra: &str) -> CuratedData {
+        let text = format!(
+            "[dossier]\nslug = \"test\"\ntitle = \"Test Dossier\"\n\n[[documents]]\nslug = \"act\"\ntitle = \"The Act\"\nkind = \"founding-act\"\ndate = \"1997-05\"\n{extra}"
+        );
+        CuratedData::parse(&text, "t.toml").unwrap()
+    }
+
+    fn outline() -> Dossier {
+        parse_outline(OUTLINE.as_bytes(), "t.txt").unwrap()
+    }
+
+    #[test]
+    fn resolves_references_and_mentions() {
+        let d = data(
+            "[[resolve]]\nsection = \"a-1\"\ntext = \"for the act\"\ndocument = \"act\"\n\n[[mention]]\nsection = \"a-1\"\ntext = \"Founding Act\"\ndocument = \"act\"\n",
+        );
+        let a = apply_curated(outline(), d, "t.toml", &|_, _| false).unwrap();
+        let s = &a.dossiers[0].sections[0].children[0];
+        assert_eq!(s.references[0].target, Some(Target::Document { slug: "act".into() }));
+        assert_eq!(s.references[1].text, "Founding Act");
+        assert_eq!(
+            s.commentary,
+            "The [Founding Act](ref:2) set up the Council. [Click here for the act](ref:1)."
+        );
+        assert_eq!(a.documents[0].dossiers, ["test"]);
+    }
+
+    #[test]
+    fn reports_every_bad_entry() {
+        let d = data(
+            "[[resolve]]\nsection = \"a-9\"\ntext = \"x\"\ndocument = \"act\"\n\n[[resolve]]\nsection = \"a-1\"\ntext = \"nowhere\"\ndocument = \"act\"\n\n[[mention]]\nsection = \"a-1\"\ntext = \"Click here\"\ndocument = \"missing\"\n",
+        );
+        let errs = apply_curated(outline(), d, "t.toml", &|_, _| false).unwrap_err();
+        let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        assert_eq!(text.len(), 3, "{text:#?}");
+        assert!(text[0].contains("resolve[0]") && text[0].contains("no such section"));
+        assert!(text[1].contains("no reference in this section"));
+        assert!(text[2].contains("not in the section's commentary"), "{}", text[2]);
+    }
+
+    #[test]
+    fn dangling_slugs_and_bad_fields_are_named() {
+        let d = data("issued_by = [\"nobody\"]\n");
+        let errs = apply_curated(outline(), d, "t.toml", &|_, _| false).unwrap_err();
+        assert_eq!(errs[0].to_string(), "t.toml: document `act`, field `issued_by`: no body `nobody` in the archive");
+        let e = CuratedData::parse("[dossier]\nslug = \"x\"\ntitle = \"X\"\n[[documents]]\nslug = \"a\"\ntitle = \"A\"\nkind = \"poem\"\n", "t.toml")
+            .unwrap_err();
+        assert!(e.to_string().contains("line 7"), "{e}");
+        assert!(e.to_string().contains("poem"), "{e}");
+    }
+}

@@ -1,0 +1,575 @@
+//! The outline importer: reads an archive page as plain text and rebuilds its structure.
+//!
+//! What it recognises (the shape of the seed page):
+//! - the first non-empty line is the dossier's title;
+//! - an optional table of contents right after it (a block of headings, then a blank
+//!   line), whose shorter titles are kept as `short_title`;
+//! - headings with labels as written: parts `A.`, roman `I.`, arabic `1.`, decimal `1.1`
+//!   or `3.6.`, letters `a)`; and unnumbered list headings (`List of Meetings …:`);
+//! - paragraphs (lines up to a blank line) and bullet items (`•`, `*`, `-`);
+//! - references: sentences with "Click here", "Check here", "See the archive",
+//!   "For more information see", and an "or the …" line that continues one.
+//!
+//! The result is a [`Dossier`] whose references are all unresolved; the curated data
+//! file resolves them.
+
+use crate::markdown::{escape, escape_line};
+use dossier_model::{slugify, Dossier, GeneratedList, ListOf, Reference, Section};
+use regex::Regex;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+/// Why a file is not an archive outline. Each names the file, the line and what was
+/// expected, so that a person can fix the input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OutlineError {
+    /// The bytes are not UTF-8 text.
+    #[error("{file}:{line}:{column}: invalid UTF-8 (byte 0x{byte:02x}); expected a UTF-8 text file")]
+    InvalidUtf8 { file: String, line: usize, column: usize, byte: u8 },
+    /// A NUL byte or other control data: this is a binary file.
+    #[error("{file}:{line}: binary data (control byte 0x{byte:02x}); expected a plain-text archive outline")]
+    Binary { file: String, line: usize, byte: u8 },
+    /// Nothing in the file.
+    #[error("{file}:1: the file is empty; expected a dossier title on the first line")]
+    Empty { file: String },
+    /// Text where a heading was expected.
+    #[error("{file}:{line}: {found}; expected {expected}")]
+    Unexpected { file: String, line: usize, found: String, expected: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LabelKind {
+    Part,
+    Roman,
+    Arabic,
+    Decimal(usize),
+    Letter,
+    Unnumbered,
+}
+
+#[derive(Debug, Clone)]
+struct Heading {
+    kind: LabelKind,
+    label: String,
+    title: String,
+}
+
+static PART: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([A-Z])\.\s+(\S.*)$").unwrap());
+static ROMAN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([IVXL]+)\.\s+(\S.*)$").unwrap());
+static ARABIC: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d{1,2})\.\s+(\S.*)$").unwrap());
+static DECIMAL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{1,2}(?:\.\d{1,2})+)\.?\s+(\S.*)$").unwrap());
+static LETTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([a-z])\)\s+(\S.*)$").unwrap());
+static LIST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(List of .{3,120}):$").unwrap());
+static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(click here|check here|see the archive|for more information see)\b").unwrap()
+});
+
+const BULLETS: [&str; 3] = ["•", "* ", "- "];
+
+/// Reads `bytes` (from `file`, named in errors) as an archive outline.
+pub fn parse_outline(bytes: &[u8], file: &str) -> Result<Dossier, OutlineError> {
+    let text = decode(bytes, file)?;
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(title_at) = lines.iter().position(|l| !l.trim().is_empty()) else {
+        return Err(OutlineError::Empty { file: file.into() });
+    };
+    let title = lines[title_at].trim().to_string();
+    let mut next_part = b'A';
+    let mut i = title_at + 1;
+    while i < lines.len() && lines[i].trim().is_empty() {
+        i += 1;
+    }
+
+    // A table of contents is a block of headings right after the title.
+    let toc_start = i;
+    let mut toc = Vec::new();
+    let mut probe_part = b'A';
+    while i < lines.len() && !lines[i].trim().is_empty() {
+        match classify(lines[i], &mut probe_part) {
+            Some((h, _)) => toc.push(h),
+            None => break,
+        }
+        i += 1;
+    }
+    let has_toc = toc.len() >= 2 && (i >= lines.len() || lines[i].trim().is_empty());
+    let body_start = if has_toc { i } else { toc_start };
+    let toc_titles = if has_toc { toc_keys(&toc) } else { HashMap::new() };
+
+    let mut builder = TreeBuilder::default();
+    let mut para: Vec<(usize, &str, bool)> = Vec::new();
+    let mut seen_heading = false;
+    for (n, raw) in lines.iter().enumerate().skip(body_start) {
+        let line_no = n + 1;
+        if raw.trim().is_empty() {
+            builder.paragraph(std::mem::take(&mut para));
+            continue;
+        }
+        if let Some((h, _)) = classify(raw, &mut next_part) {
+            builder.paragraph(std::mem::take(&mut para));
+            builder.heading(h);
+            seen_heading = true;
+            continue;
+        }
+        if !seen_heading {
+            return Err(OutlineError::Unexpected {
+                file: file.into(),
+                line: line_no,
+                found: format!("found text before any heading ({})", preview(raw)),
+                expected: "a part or section heading such as \"A. Official Documents and Declarations\" or \"1. Background\"".into(),
+            });
+        }
+        let (content, bullet) = strip_bullet(raw.trim());
+        if bullet && !para.is_empty() {
+            builder.paragraph(std::mem::take(&mut para));
+        }
+        para.push((line_no, content, bullet));
+    }
+    builder.paragraph(para);
+    if !seen_heading {
+        return Err(OutlineError::Unexpected {
+            file: file.into(),
+            line: lines.len().max(1),
+            found: "reached the end of the file without a heading".into(),
+            expected: "part or section headings such as \"A. Official Documents and Declarations\", \"I. Background\" or \"1.1 Peacekeeping\" after the title".into(),
+        });
+    }
+    let mut sections = builder.finish();
+    for s in &mut sections {
+        apply_defaults(s, &toc_titles);
+    }
+    Ok(Dossier {
+        slug: slugify(&title),
+        title,
+        description: String::new(),
+        source: Some(file.to_string()),
+        sections,
+    })
+}
+
+fn decode<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, OutlineError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let good = &bytes[..e.valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+        OutlineError::InvalidUtf8 { file: file.into(), line, column, byte: bytes[e.valid_up_to()] }
+    })?;
+    if let Some(pos) = text
+        .bytes()
+        .position(|b| b == 0 || (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c)))
+    {
+        let line = text.as_bytes()[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
+        return Err(OutlineError::Binary { file: file.into(), line, byte: text.as_bytes()[pos] });
+    }
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+fn preview(line: &str) -> String {
+    let t = line.trim();
+    let short: String = t.chars().take(40).collect();
+    if short.len() < t.len() {
+        format!("\"{short}…\"")
+    } else {
+        format!("\"{short}\"")
+    }
+}
+
+fn strip_bullet(line: &str) -> (&str, bool) {
+    for b in BULLETS {
+        if let Some(rest) = line.strip_prefix(b) {
+            return (rest.trim_start(), true);
+        }
+    }
+    (line, false)
+}
+
+/// Recognises a heading line. `next_part` is the letter the next part must have, so that
+/// `I.` after part `A.` is read as a roman numeral.
+fn classify(raw: &str, next_part: &mut u8) -> Option<(Heading, bool)> {
+    let (line, bullet) = strip_bullet(raw.trim());
+    let line = line.trim_end();
+    let heading_text = |t: &str| {
+        let t = t.trim();
+        t.chars().count() <= 120 && !t.ends_with('.') && !t.ends_with(':') && !t.ends_with(',')
+    };
+    let make = |kind, label: &str, title: &str| {
+        Some((Heading { kind, label: label.to_string(), title: title.trim().to_string() }, bullet))
+    };
+    if let Some(c) = PART.captures(line) {
+        let letter = c[1].as_bytes()[0];
+        if letter == *next_part && heading_text(&c[2]) {
+            *next_part += 1;
+            return make(LabelKind::Part, &format!("{}.", &c[1]), &c[2]);
+        }
+    }
+    if let Some(c) = ROMAN.captures(line) {
+        if heading_text(&c[2]) {
+            return make(LabelKind::Roman, &format!("{}.", &c[1]), &c[2]);
+        }
+    }
+    if let Some(c) = ARABIC.captures(line) {
+        if heading_text(&c[2]) {
+            return make(LabelKind::Arabic, &format!("{}.", &c[1]), &c[2]);
+        }
+    }
+    if let Some(c) = DECIMAL.captures(line) {
+        if heading_text(&c[2]) {
+            let depth = c[1].matches('.').count();
+            let label = line[..line.len() - c[2].len()].trim().to_string();
+            return make(LabelKind::Decimal(depth), &label, &c[2]);
+        }
+    }
+    if let Some(c) = LETTER.captures(line) {
+        if heading_text(&c[2]) {
+            return make(LabelKind::Letter, &format!("{})", &c[1]), &c[2]);
+        }
+    }
+    if let Some(c) = LIST.captures(line) {
+        return make(LabelKind::Unnumbered, "", &c[1]);
+    }
+    None
+}
+
+/// The keys a list of headings gets, mapped to their titles (for the table of contents).
+fn toc_keys(headings: &[Heading]) -> HashMap<String, String> {
+    let mut b = TreeBuilder::default();
+    for h in headings {
+        b.heading(h.clone());
+    }
+    let mut out = HashMap::new();
+    fn walk(s: &Section, out: &mut HashMap<String, String>) {
+        out.insert(s.key.clone(), s.title.clone());
+        s.children.iter().for_each(|c| walk(c, out));
+    }
+    for s in b.finish() {
+        walk(&s, &mut out);
+    }
+    out
+}
+
+/// Builds the section tree from headings and paragraphs in reading order.
+#[derive(Default)]
+struct TreeBuilder {
+    roots: Vec<Section>,
+    /// Path of (level, kind) from the root to the current section.
+    path: Vec<(usize, LabelKind)>,
+    keys: HashSet<String>,
+}
+
+impl TreeBuilder {
+    fn current(&mut self) -> Option<&mut Section> {
+        let mut iter = self.path.iter();
+        iter.next()?;
+        let mut s = self.roots.last_mut()?;
+        for _ in iter {
+            s = s.children.last_mut()?;
+        }
+        Some(s)
+    }
+
+    fn current_keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        let mut list = &self.roots;
+        for _ in &self.path {
+            let Some(s) = list.last() else { break };
+            keys.push(s.key.clone());
+            list = &s.children;
+        }
+        keys
+    }
+
+    fn heading(&mut self, h: Heading) {
+        let level = match h.kind {
+            LabelKind::Part => 0,
+            LabelKind::Roman | LabelKind::Unnumbered => 1,
+            LabelKind::Arabic => 2,
+            LabelKind::Decimal(depth) => 2 + depth,
+            LabelKind::Letter => match self.path.last() {
+                Some((lvl, LabelKind::Letter)) => *lvl,
+                Some((lvl, _)) => lvl + 1,
+                None => 0,
+            },
+        };
+        while self.path.last().is_some_and(|(l, _)| *l >= level) {
+            self.path.pop();
+        }
+        let parent_key = self.current_keys().last().cloned();
+        let component = match h.kind {
+            LabelKind::Unnumbered => slugify(&h.title),
+            LabelKind::Decimal(_) => {
+                let parts: Vec<&str> = h.label.trim_end_matches('.').split('.').collect();
+                let parent_is_prefix = self.path.last().is_some_and(|(_, k)| *k == LabelKind::Arabic)
+                    && parent_key
+                        .as_deref()
+                        .is_some_and(|k| k.ends_with(&format!("-{}", parts[..parts.len() - 1].join("-"))));
+                if parent_is_prefix {
+                    parts[parts.len() - 1].to_string()
+                } else {
+                    parts.join("-")
+                }
+            }
+            _ => slugify(&h.label),
+        };
+        let mut key = match &parent_key {
+            Some(p) => format!("{p}-{component}"),
+            None => component,
+        };
+        if key.is_empty() {
+            key = "section".into();
+        }
+        let mut unique = key.clone();
+        let mut n = 2;
+        while !self.keys.insert(unique.clone()) {
+            unique = format!("{key}-{n}");
+            n += 1;
+        }
+        let section = Section {
+            key: unique,
+            label: h.label,
+            title: h.title,
+            short_title: None,
+            commentary: String::new(),
+            references: Vec::new(),
+            lists: Vec::new(),
+            children: Vec::new(),
+        };
+        match self.current() {
+            Some(parent) => parent.children.push(section),
+            None => self.roots.push(section),
+        }
+        self.path.push((level, h.kind));
+    }
+
+    /// Adds a paragraph (its lines, with line numbers) to the current section.
+    fn paragraph(&mut self, lines: Vec<(usize, &str, bool)>) {
+        if lines.is_empty() {
+            return;
+        }
+        let Some(section) = self.current() else { return };
+        let mut md_lines = Vec::new();
+        let mut previous_was_reference = false;
+        for (_, line, bullet) in &lines {
+            let mut md = String::new();
+            let continues = previous_was_reference && line.starts_with("or ");
+            previous_was_reference = false;
+            for sentence in sentences(line) {
+                let trimmed = sentence.trim();
+                if trimmed.is_empty() {
+                    continue;
+                }
+                if !md.is_empty() {
+                    md.push(' ');
+                }
+                if continues || REFERENCE.is_match(trimmed) {
+                    let text = trimmed.trim_end_matches(['.', ':', ' ']);
+                    let tail = &trimmed[text.len()..];
+                    section.references.push(Reference { text: text.to_string(), target: None });
+                    let n = section.references.len();
+                    md.push_str(&format!("[{}](ref:{n}){}", escape(text), escape(tail)));
+                    previous_was_reference = true;
+                } else {
+                    md.push_str(&escape(trimmed));
+                }
+            }
+            let md = if md.starts_with('[') { md } else { escape_line_prefix(&md) };
+            md_lines.push(if *bullet { format!("- {md}") } else { md });
+        }
+        if !section.commentary.is_empty() {
+            section.commentary.push_str("\n\n");
+        }
+        section.commentary.push_str(&md_lines.join("\n"));
+    }
+
+    fn finish(self) -> Vec<Section> {
+        self.roots
+    }
+}
+
+/// Guards a leading list marker in already-escaped text.
+fn escape_line_prefix(md: &str) -> String {
+    let guarded = escape_line(md);
+    // `escape_line` escapes again; only keep its leading guard.
+    if guarded.len() > escape(md).len() {
+        format!("\\{md}")
+    } else {
+        md.to_string()
+    }
+}
+
+/// Splits a line into sentences at `.`, `!` or `?` followed by a space and a capital letter
+/// or a quote, keeping the punctuation with its sentence.
+fn sentences(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    for w in 0..chars.len() {
+        let (i, c) = chars[w];
+        if matches!(c, '.' | '!' | '?') {
+            let next = chars.get(w + 1).map(|x| x.1);
+            let after = chars.get(w + 2).map(|x| x.1);
+            if next == Some(' ')
+                && after.is_some_and(|a| a.is_uppercase() || a == '"' || a == '“')
+            {
+                out.push(&line[start..=i]);
+                start = i + 1;
+            }
+        }
+    }
+    out.push(&line[start..]);
+    out
+}
+
+/// Fills in the table-of-contents titles and the lists that parts B–D of an archive page
+/// imply ("Selected Speeches" lists the dossier's speeches).
+fn apply_defaults(s: &mut Section, toc: &HashMap<String, String>) {
+    if let Some(t) = toc.get(&s.key) {
+        if *t != s.title {
+            s.short_title = Some(t.clone());
+        }
+    }
+    let lower = s.title.to_lowercase();
+    let kind = if lower.contains("speeches") {
+        Some("speech")
+    } else if lower.contains("research stud") {
+        Some("research-study")
+    } else if lower.contains("parliamentary report") {
+        Some("parliamentary-report")
+    } else {
+        None
+    };
+    if let Some(kind) = kind {
+        if s.lists.is_empty() && s.label.len() == 2 {
+            s.lists.push(GeneratedList {
+                caption: None,
+                of: ListOf::Documents,
+                kinds: vec![kind.to_string()],
+                bodies: vec![],
+                levels: vec![],
+            });
+        }
+    }
+    for c in &mut s.children {
+        apply_defaults(c, toc);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = include_str!("../../../data/nato-russia.seed.txt");
+
+    fn seed() -> Dossier {
+        parse_outline(SEED.as_bytes(), "nato-russia.seed.txt").unwrap()
+    }
+
+    fn outline(d: &Dossier) -> Vec<(String, String, String)> {
+        d.all_sections()
+            .iter()
+            .map(|s| (s.key.clone(), s.label.clone(), s.title.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn seed_structure_is_rebuilt() {
+        let d = seed();
+        assert_eq!(d.title, "Formal NATO-Russia Relations");
+        assert_eq!(d.slug, "formal-nato-russia-relations");
+        let keys: Vec<String> = outline(&d).into_iter().map(|(k, _, _)| k).collect();
+        assert_eq!(
+            keys,
+            [
+                "a", "a-i", "a-i-1", "a-i-2", "a-ii", "a-ii-1", "a-ii-1-1", "a-ii-1-1-a",
+                "a-ii-1-1-b", "a-ii-2", "a-ii-3", "a-ii-3-1", "a-ii-3-2", "a-ii-3-3", "a-ii-3-4",
+                "a-ii-3-5", "a-ii-3-6", "a-ii-3-7", "a-iii", "a-iii-1", "a-iii-1-a", "a-iii-1-b",
+                "a-list-of-meetings-of-the-nato-russia-permanent-joint-council",
+                "a-list-of-meetings-at-parliamentary-level", "b", "c", "d"
+            ]
+        );
+        let o = outline(&d);
+        assert_eq!(o[12].1, "3.2.");
+        assert_eq!(o[12].2, "Civil Emergency Planning / Search and Rescue");
+        assert_eq!(o[6].1, "1.1");
+        assert_eq!(o[7].1, "a)");
+        assert_eq!(o[24].2, "Selected Speeches on the NATO-Russia Relationship");
+    }
+
+    #[test]
+    fn table_of_contents_gives_short_titles() {
+        let d = seed();
+        let pfp = d.all_sections().into_iter().find(|s| s.key == "a-ii-1").unwrap();
+        assert_eq!(pfp.short_title.as_deref(), Some("Partnership for Peace Programme (PfP)"));
+        let b = d.all_sections().into_iter().find(|s| s.key == "b").unwrap();
+        assert_eq!(b.short_title.as_deref(), Some("Selected Speeches"));
+        assert_eq!(b.lists[0].kinds, ["speech"]);
+    }
+
+    #[test]
+    fn references_are_found_and_unresolved() {
+        let d = seed();
+        let refs: Vec<(String, String)> = d
+            .all_sections()
+            .iter()
+            .flat_map(|s| s.references.iter().map(|r| (s.key.clone(), r.text.clone())))
+            .collect();
+        assert_eq!(refs.len(), 12, "{refs:#?}");
+        assert!(refs.iter().all(|(_, t)| !t.is_empty()));
+        assert!(d.all_sections().iter().all(|s| s.references.iter().all(|r| r.target.is_none())));
+        assert!(refs.contains(&("a-i-1".into(), "See the archive on Formal NATO-Ukraine Relations".into())));
+        assert!(refs.contains(&("a-ii-3-1".into(), "or the NRA website on the CFE".into())));
+        assert!(refs.contains(&(
+            "a-ii-1".into(),
+            "To see Work Programmes on the specific activities including the one for 2000-2001, click here".into()
+        )));
+        let s = d.all_sections().into_iter().find(|s| s.key == "a-i-1").unwrap();
+        assert!(s.commentary.contains("[See the archive on Formal NATO-Ukraine Relations](ref:1)."));
+    }
+
+    #[test]
+    fn bullets_become_list_items_and_headings_after_bullets_are_found() {
+        let d = seed();
+        let t = d.all_sections().into_iter().find(|s| s.key == "a-ii-3-6").unwrap();
+        assert!(t.commentary.contains("\n\n- Later at the Ministerial on December 18th, 2001"));
+        let f = d.all_sections().into_iter().find(|s| s.key == "a-ii-3-7").unwrap();
+        assert_eq!(f.title, "Further Issues");
+        assert!(f.commentary.starts_with("The creation of a joint NATO-Russia Information"));
+    }
+
+    #[test]
+    fn empty_sections_stay_empty() {
+        let d = seed();
+        for key in ["a-iii-1-a", "a-iii-1-b", "c", "d", "a-list-of-meetings-at-parliamentary-level"] {
+            let s = d.all_sections().into_iter().find(|s| s.key == key).unwrap();
+            assert!(s.commentary.is_empty(), "{key}: {:?}", s.commentary);
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_outline() {
+        let e = parse_outline(b"Title\n\nA. Part\n\xff\xfe oops\n", "x.txt").unwrap_err();
+        assert!(matches!(e, OutlineError::InvalidUtf8 { line: 4, column: 1, .. }), "{e}");
+        assert!(e.to_string().starts_with("x.txt:4:1: invalid UTF-8"));
+        let e = parse_outline(b"Title\nA. Part\n\0\0\0", "bin.dat").unwrap_err();
+        assert!(matches!(e, OutlineError::Binary { line: 3, .. }), "{e}");
+        let e = parse_outline(b"", "empty.txt").unwrap_err();
+        assert_eq!(e.to_string(), "empty.txt:1: the file is empty; expected a dossier title on the first line");
+        let e = parse_outline(b"Just a title\n\nSome prose that is no heading.\n", "prose.txt").unwrap_err();
+        assert!(e.to_string().starts_with("prose.txt:3: found text before any heading"), "{e}");
+        let e = parse_outline(b"Only a title\n", "t.txt").unwrap_err();
+        assert!(e.to_string().contains("without a heading"), "{e}");
+    }
+
+    #[test]
+    fn markup_in_the_outline_stays_text() {
+        let d = parse_outline(
+            b"T\n\nA. <script>alert(1)</script> part\n\n*bold* [x](javascript:alert(1))\n",
+            "x.txt",
+        )
+        .unwrap();
+        let a = &d.sections[0];
+        assert_eq!(a.title, "<script>alert(1)</script> part");
+        assert_eq!(a.commentary, "\\*bold\\* \\[x\\](javascript:alert(1))");
+    }
+}
