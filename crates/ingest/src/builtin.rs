@@ -14,10 +14,14 @@ pub const SLUG: &str = "nato-russia";
 
 /// The built-in dossier and its records, ready to store.
 pub fn archive() -> Result<Archive, String> {
-    let outline = parse_outline(SEED.as_bytes(), "data/nato-russia.seed.txt").map_err(|e| e.to_string())?;
+    let outline =
+        parse_outline(SEED.as_bytes(), "data/nato-russia.seed.txt").map_err(|e| e.to_string())?;
     let data = CuratedData::parse(CURATED, "data/nato-russia.toml").map_err(|e| e.to_string())?;
     apply_curated(outline, data, "data/nato-russia.toml", &|_, _| false).map_err(|errs| {
-        errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+        errs.iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
     })
 }
 

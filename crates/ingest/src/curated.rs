@@ -17,10 +17,19 @@ pub enum CuratedError {
     Syntax { file: String, message: String },
     /// An entry names a section, reference or words that are not in the outline.
     #[error("{file}: {entry} (section `{section}`): {problem}")]
-    Entry { file: String, entry: String, section: String, problem: String },
+    Entry {
+        file: String,
+        entry: String,
+        section: String,
+        problem: String,
+    },
     /// A record breaks a rule across records.
     #[error("{file}: {error}")]
-    Invalid { file: String, #[source] error: ValidationError },
+    Invalid {
+        file: String,
+        #[source]
+        error: ValidationError,
+    },
 }
 
 /// The file as written.
@@ -114,10 +123,16 @@ impl Link {
         }
         if let Some(s) = &self.dossier {
             let title = self.title.clone().ok_or("`dossier` needs a `title`")?;
-            targets.push(Target::Dossier { slug: s.clone(), title });
+            targets.push(Target::Dossier {
+                slug: s.clone(),
+                title,
+            });
         }
         if let Some(t) = &self.external {
-            targets.push(Target::External { title: t.clone(), url: self.url.clone() });
+            targets.push(Target::External {
+                title: t.clone(),
+                url: self.url.clone(),
+            });
         }
         match targets.len() {
             1 => Ok(targets.remove(0)),
@@ -159,7 +174,11 @@ pub fn apply_curated(
             }
         };
         let Some(section) = dossier.section_mut(&link.section) else {
-            errors.push(entry_err(entry, &link.section, "no such section in the outline".into()));
+            errors.push(entry_err(
+                entry,
+                &link.section,
+                "no such section in the outline".into(),
+            ));
             continue;
         };
         let matches: Vec<usize> = (0..section.references.len())
@@ -167,8 +186,17 @@ pub fn apply_curated(
             .collect();
         match matches.as_slice() {
             [n] => section.references[*n].target = Some(target),
-            [] => errors.push(entry_err(entry, &link.section, "no reference in this section contains these words".into())),
-            _ => errors.push(entry_err(entry, &link.section, "more than one reference contains these words; quote more of the one you mean".into())),
+            [] => errors.push(entry_err(
+                entry,
+                &link.section,
+                "no reference in this section contains these words".into(),
+            )),
+            _ => errors.push(entry_err(
+                entry,
+                &link.section,
+                "more than one reference contains these words; quote more of the one you mean"
+                    .into(),
+            )),
         }
     }
 
@@ -182,16 +210,25 @@ pub fn apply_curated(
             }
         };
         let Some(section) = dossier.section_mut(&link.section) else {
-            errors.push(entry_err(entry, &link.section, "no such section in the outline".into()));
+            errors.push(entry_err(
+                entry,
+                &link.section,
+                "no such section in the outline".into(),
+            ));
             continue;
         };
         let needle = escape(&link.text);
         match find_outside_links(&section.commentary, &needle) {
             Some(at) => {
-                section.references.push(Reference { text: link.text.clone(), target: Some(target) });
+                section.references.push(Reference {
+                    text: link.text.clone(),
+                    target: Some(target),
+                });
                 let n = section.references.len();
                 let linked = format!("[{needle}](ref:{n})");
-                section.commentary.replace_range(at..at + needle.len(), &linked);
+                section
+                    .commentary
+                    .replace_range(at..at + needle.len(), &linked);
             }
             None => errors.push(entry_err(
                 entry,
@@ -204,7 +241,11 @@ pub fn apply_curated(
     for (i, l) in data.list.iter().enumerate() {
         let entry = format!("list[{i}]");
         let Some(section) = dossier.section_mut(&l.section) else {
-            errors.push(entry_err(entry, &l.section, "no such section in the outline".into()));
+            errors.push(entry_err(
+                entry,
+                &l.section,
+                "no such section in the outline".into(),
+            ));
             continue;
         };
         let kind_ok = |k: &String| match l.list.of {
@@ -212,11 +253,19 @@ pub fn apply_curated(
             ListOf::Events => EventKind::from_slug(k).is_some(),
         };
         if let Some(bad) = l.list.kinds.iter().find(|k| !kind_ok(k)) {
-            errors.push(entry_err(entry, &l.section, format!("`{bad}` is not a kind of {:?}", l.list.of)));
+            errors.push(entry_err(
+                entry,
+                &l.section,
+                format!("`{bad}` is not a kind of {:?}", l.list.of),
+            ));
             continue;
         }
         // A list declared for a section replaces the one the outline inferred.
-        if section.lists.iter().any(|x| x.caption.is_none() && x.of == l.list.of && x.kinds == l.list.kinds) {
+        if section
+            .lists
+            .iter()
+            .any(|x| x.caption.is_none() && x.of == l.list.of && x.kinds == l.list.kinds)
+        {
             section.lists.clear();
         }
         section.lists.push(l.list.clone());
@@ -236,15 +285,33 @@ pub fn apply_curated(
         events: data.events,
         topics: data.topics,
     };
-    archive.documents.iter_mut().for_each(|r| with_dossier(&mut r.dossiers));
-    archive.bodies.iter_mut().for_each(|r| with_dossier(&mut r.dossiers));
-    archive.people.iter_mut().for_each(|r| with_dossier(&mut r.dossiers));
-    archive.events.iter_mut().for_each(|r| with_dossier(&mut r.dossiers));
-    archive.topics.iter_mut().for_each(|r| with_dossier(&mut r.dossiers));
+    archive
+        .documents
+        .iter_mut()
+        .for_each(|r| with_dossier(&mut r.dossiers));
+    archive
+        .bodies
+        .iter_mut()
+        .for_each(|r| with_dossier(&mut r.dossiers));
+    archive
+        .people
+        .iter_mut()
+        .for_each(|r| with_dossier(&mut r.dossiers));
+    archive
+        .events
+        .iter_mut()
+        .for_each(|r| with_dossier(&mut r.dossiers));
+    archive
+        .topics
+        .iter_mut()
+        .for_each(|r| with_dossier(&mut r.dossiers));
     archive.dossiers.push(dossier);
     archive.complete_body_links();
     for error in archive.validate(known) {
-        errors.push(CuratedError::Invalid { file: file.into(), error });
+        errors.push(CuratedError::Invalid {
+            file: file.into(),
+            error,
+        });
     }
     if errors.is_empty() {
         Ok(archive)
@@ -293,7 +360,10 @@ mod tests {
         );
         let a = apply_curated(outline(), d, "t.toml", &|_, _| false).unwrap();
         let s = &a.dossiers[0].sections[0].children[0];
-        assert_eq!(s.references[0].target, Some(Target::Document { slug: "act".into() }));
+        assert_eq!(
+            s.references[0].target,
+            Some(Target::Document { slug: "act".into() })
+        );
         assert_eq!(s.references[1].text, "Founding Act");
         assert_eq!(
             s.commentary,
@@ -312,14 +382,21 @@ mod tests {
         assert_eq!(text.len(), 3, "{text:#?}");
         assert!(text[0].contains("resolve[0]") && text[0].contains("no such section"));
         assert!(text[1].contains("no reference in this section"));
-        assert!(text[2].contains("not in the section's commentary"), "{}", text[2]);
+        assert!(
+            text[2].contains("not in the section's commentary"),
+            "{}",
+            text[2]
+        );
     }
 
     #[test]
     fn dangling_slugs_and_bad_fields_are_named() {
         let d = data("issued_by = [\"nobody\"]\n");
         let errs = apply_curated(outline(), d, "t.toml", &|_, _| false).unwrap_err();
-        assert_eq!(errs[0].to_string(), "t.toml: document `act`, field `issued_by`: no body `nobody` in the archive");
+        assert_eq!(
+            errs[0].to_string(),
+            "t.toml: document `act`, field `issued_by`: no body `nobody` in the archive"
+        );
         let e = CuratedData::parse("[dossier]\nslug = \"x\"\ntitle = \"X\"\n[[documents]]\nslug = \"a\"\ntitle = \"A\"\nkind = \"poem\"\n", "t.toml")
             .unwrap_err();
         assert!(e.to_string().contains("line 7"), "{e}");

@@ -5,7 +5,10 @@
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '!') {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '!'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -16,10 +19,8 @@ pub fn escape(text: &str) -> String {
 /// Escapes a whole line, also guarding a leading list or heading marker.
 pub fn escape_line(line: &str) -> String {
     let escaped = escape(line);
-    let needs_guard = escaped.starts_with('-')
-        || escaped.starts_with('+')
-        || escaped.starts_with('=')
-        || {
+    let needs_guard =
+        escaped.starts_with('-') || escaped.starts_with('+') || escaped.starts_with('=') || {
             let digits = escaped.bytes().take_while(|b| b.is_ascii_digit()).count();
             digits > 0 && matches!(escaped.as_bytes().get(digits), Some(b'.') | Some(b')'))
         };
@@ -36,7 +37,10 @@ mod tests {
 
     #[test]
     fn markup_stays_text() {
-        assert_eq!(escape("<script>*x*</script>"), "\\<script\\>\\*x\\*\\</script\\>");
+        assert_eq!(
+            escape("<script>*x*</script>"),
+            "\\<script\\>\\*x\\*\\</script\\>"
+        );
         assert_eq!(escape_line("1997. A year"), "\\1997. A year");
         assert_eq!(escape_line("- not a list"), "\\- not a list");
         assert_eq!(escape_line("plain (text)"), "plain (text)");

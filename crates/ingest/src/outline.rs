@@ -24,8 +24,15 @@ use std::sync::LazyLock;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OutlineError {
     /// The bytes are not UTF-8 text.
-    #[error("{file}:{line}:{column}: invalid UTF-8 (byte 0x{byte:02x}); expected a UTF-8 text file")]
-    InvalidUtf8 { file: String, line: usize, column: usize, byte: u8 },
+    #[error(
+        "{file}:{line}:{column}: invalid UTF-8 (byte 0x{byte:02x}); expected a UTF-8 text file"
+    )]
+    InvalidUtf8 {
+        file: String,
+        line: usize,
+        column: usize,
+        byte: u8,
+    },
     /// A NUL byte or other control data: this is a binary file.
     #[error("{file}:{line}: binary data (control byte 0x{byte:02x}); expected a plain-text archive outline")]
     Binary { file: String, line: usize, byte: u8 },
@@ -34,7 +41,12 @@ pub enum OutlineError {
     Empty { file: String },
     /// Text where a heading was expected.
     #[error("{file}:{line}: {found}; expected {expected}")]
-    Unexpected { file: String, line: usize, found: String, expected: String },
+    Unexpected {
+        file: String,
+        line: usize,
+        found: String,
+        expected: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,8 +67,7 @@ struct Heading {
 }
 
 static PART: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([A-Z])\.\s+(\S.*)$").unwrap());
-static ROMAN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([IVXL]+)\.\s+(\S.*)$").unwrap());
+static ROMAN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^([IVXL]+)\.\s+(\S.*)$").unwrap());
 static ARABIC: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d{1,2})\.\s+(\S.*)$").unwrap());
 static DECIMAL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d{1,2}(?:\.\d{1,2})+)\.?\s+(\S.*)$").unwrap());
@@ -95,7 +106,11 @@ pub fn parse_outline(bytes: &[u8], file: &str) -> Result<Dossier, OutlineError> 
     }
     let has_toc = toc.len() >= 2 && (i >= lines.len() || lines[i].trim().is_empty());
     let body_start = if has_toc { i } else { toc_start };
-    let toc_titles = if has_toc { toc_keys(&toc) } else { HashMap::new() };
+    let toc_titles = if has_toc {
+        toc_keys(&toc)
+    } else {
+        HashMap::new()
+    };
 
     let mut builder = TreeBuilder::default();
     let mut para: Vec<(usize, &str, bool)> = Vec::new();
@@ -154,14 +169,27 @@ fn decode<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, OutlineError> {
         let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
         let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
         let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
-        OutlineError::InvalidUtf8 { file: file.into(), line, column, byte: bytes[e.valid_up_to()] }
+        OutlineError::InvalidUtf8 {
+            file: file.into(),
+            line,
+            column,
+            byte: bytes[e.valid_up_to()],
+        }
     })?;
     if let Some(pos) = text
         .bytes()
         .position(|b| b == 0 || (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c)))
     {
-        let line = text.as_bytes()[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
-        return Err(OutlineError::Binary { file: file.into(), line, byte: text.as_bytes()[pos] });
+        let line = text.as_bytes()[..pos]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        return Err(OutlineError::Binary {
+            file: file.into(),
+            line,
+            byte: text.as_bytes()[pos],
+        });
     }
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
@@ -195,7 +223,14 @@ fn classify(raw: &str, next_part: &mut u8) -> Option<(Heading, bool)> {
         t.chars().count() <= 120 && !t.ends_with('.') && !t.ends_with(':') && !t.ends_with(',')
     };
     let make = |kind, label: &str, title: &str| {
-        Some((Heading { kind, label: label.to_string(), title: title.trim().to_string() }, bullet))
+        Some((
+            Heading {
+                kind,
+                label: label.to_string(),
+                title: title.trim().to_string(),
+            },
+            bullet,
+        ))
     };
     if let Some(c) = PART.captures(line) {
         let letter = c[1].as_bytes()[0];
@@ -300,10 +335,13 @@ impl TreeBuilder {
             LabelKind::Unnumbered => slugify(&h.title),
             LabelKind::Decimal(_) => {
                 let parts: Vec<&str> = h.label.trim_end_matches('.').split('.').collect();
-                let parent_is_prefix = self.path.last().is_some_and(|(_, k)| *k == LabelKind::Arabic)
-                    && parent_key
-                        .as_deref()
-                        .is_some_and(|k| k.ends_with(&format!("-{}", parts[..parts.len() - 1].join("-"))));
+                let parent_is_prefix = self
+                    .path
+                    .last()
+                    .is_some_and(|(_, k)| *k == LabelKind::Arabic)
+                    && parent_key.as_deref().is_some_and(|k| {
+                        k.ends_with(&format!("-{}", parts[..parts.len() - 1].join("-")))
+                    });
                 if parent_is_prefix {
                     parts[parts.len() - 1].to_string()
                 } else {
@@ -347,7 +385,9 @@ impl TreeBuilder {
         if lines.is_empty() {
             return;
         }
-        let Some(section) = self.current() else { return };
+        let Some(section) = self.current() else {
+            return;
+        };
         let mut md_lines = Vec::new();
         let mut previous_was_reference = false;
         for (_, line, bullet) in &lines {
@@ -365,7 +405,10 @@ impl TreeBuilder {
                 if continues || REFERENCE.is_match(trimmed) {
                     let text = trimmed.trim_end_matches(['.', ':', ' ']);
                     let tail = &trimmed[text.len()..];
-                    section.references.push(Reference { text: text.to_string(), target: None });
+                    section.references.push(Reference {
+                        text: text.to_string(),
+                        target: None,
+                    });
                     let n = section.references.len();
                     md.push_str(&format!("[{}](ref:{n}){}", escape(text), escape(tail)));
                     previous_was_reference = true;
@@ -373,7 +416,11 @@ impl TreeBuilder {
                     md.push_str(&escape(trimmed));
                 }
             }
-            let md = if md.starts_with('[') { md } else { escape_line_prefix(&md) };
+            let md = if md.starts_with('[') {
+                md
+            } else {
+                escape_line_prefix(&md)
+            };
             md_lines.push(if *bullet { format!("- {md}") } else { md });
         }
         if !section.commentary.is_empty() {
@@ -409,8 +456,7 @@ fn sentences(line: &str) -> Vec<&str> {
         if matches!(c, '.' | '!' | '?') {
             let next = chars.get(w + 1).map(|x| x.1);
             let after = chars.get(w + 2).map(|x| x.1);
-            if next == Some(' ')
-                && after.is_some_and(|a| a.is_uppercase() || a == '"' || a == '“')
+            if next == Some(' ') && after.is_some_and(|a| a.is_uppercase() || a == '"' || a == '“')
             {
                 out.push(&line[start..=i]);
                 start = i + 1;
@@ -481,11 +527,33 @@ mod tests {
         assert_eq!(
             keys,
             [
-                "a", "a-i", "a-i-1", "a-i-2", "a-ii", "a-ii-1", "a-ii-1-1", "a-ii-1-1-a",
-                "a-ii-1-1-b", "a-ii-2", "a-ii-3", "a-ii-3-1", "a-ii-3-2", "a-ii-3-3", "a-ii-3-4",
-                "a-ii-3-5", "a-ii-3-6", "a-ii-3-7", "a-iii", "a-iii-1", "a-iii-1-a", "a-iii-1-b",
+                "a",
+                "a-i",
+                "a-i-1",
+                "a-i-2",
+                "a-ii",
+                "a-ii-1",
+                "a-ii-1-1",
+                "a-ii-1-1-a",
+                "a-ii-1-1-b",
+                "a-ii-2",
+                "a-ii-3",
+                "a-ii-3-1",
+                "a-ii-3-2",
+                "a-ii-3-3",
+                "a-ii-3-4",
+                "a-ii-3-5",
+                "a-ii-3-6",
+                "a-ii-3-7",
+                "a-iii",
+                "a-iii-1",
+                "a-iii-1-a",
+                "a-iii-1-b",
                 "a-list-of-meetings-of-the-nato-russia-permanent-joint-council",
-                "a-list-of-meetings-at-parliamentary-level", "b", "c", "d"
+                "a-list-of-meetings-at-parliamentary-level",
+                "b",
+                "c",
+                "d"
             ]
         );
         let o = outline(&d);
@@ -499,8 +567,15 @@ mod tests {
     #[test]
     fn table_of_contents_gives_short_titles() {
         let d = seed();
-        let pfp = d.all_sections().into_iter().find(|s| s.key == "a-ii-1").unwrap();
-        assert_eq!(pfp.short_title.as_deref(), Some("Partnership for Peace Programme (PfP)"));
+        let pfp = d
+            .all_sections()
+            .into_iter()
+            .find(|s| s.key == "a-ii-1")
+            .unwrap();
+        assert_eq!(
+            pfp.short_title.as_deref(),
+            Some("Partnership for Peace Programme (PfP)")
+        );
         let b = d.all_sections().into_iter().find(|s| s.key == "b").unwrap();
         assert_eq!(b.short_title.as_deref(), Some("Selected Speeches"));
         assert_eq!(b.lists[0].kinds, ["speech"]);
@@ -516,31 +591,61 @@ mod tests {
             .collect();
         assert_eq!(refs.len(), 12, "{refs:#?}");
         assert!(refs.iter().all(|(_, t)| !t.is_empty()));
-        assert!(d.all_sections().iter().all(|s| s.references.iter().all(|r| r.target.is_none())));
-        assert!(refs.contains(&("a-i-1".into(), "See the archive on Formal NATO-Ukraine Relations".into())));
+        assert!(d
+            .all_sections()
+            .iter()
+            .all(|s| s.references.iter().all(|r| r.target.is_none())));
+        assert!(refs.contains(&(
+            "a-i-1".into(),
+            "See the archive on Formal NATO-Ukraine Relations".into()
+        )));
         assert!(refs.contains(&("a-ii-3-1".into(), "or the NRA website on the CFE".into())));
         assert!(refs.contains(&(
             "a-ii-1".into(),
             "To see Work Programmes on the specific activities including the one for 2000-2001, click here".into()
         )));
-        let s = d.all_sections().into_iter().find(|s| s.key == "a-i-1").unwrap();
-        assert!(s.commentary.contains("[See the archive on Formal NATO-Ukraine Relations](ref:1)."));
+        let s = d
+            .all_sections()
+            .into_iter()
+            .find(|s| s.key == "a-i-1")
+            .unwrap();
+        assert!(s
+            .commentary
+            .contains("[See the archive on Formal NATO-Ukraine Relations](ref:1)."));
     }
 
     #[test]
     fn bullets_become_list_items_and_headings_after_bullets_are_found() {
         let d = seed();
-        let t = d.all_sections().into_iter().find(|s| s.key == "a-ii-3-6").unwrap();
-        assert!(t.commentary.contains("\n\n- Later at the Ministerial on December 18th, 2001"));
-        let f = d.all_sections().into_iter().find(|s| s.key == "a-ii-3-7").unwrap();
+        let t = d
+            .all_sections()
+            .into_iter()
+            .find(|s| s.key == "a-ii-3-6")
+            .unwrap();
+        assert!(t
+            .commentary
+            .contains("\n\n- Later at the Ministerial on December 18th, 2001"));
+        let f = d
+            .all_sections()
+            .into_iter()
+            .find(|s| s.key == "a-ii-3-7")
+            .unwrap();
         assert_eq!(f.title, "Further Issues");
-        assert!(f.commentary.starts_with("The creation of a joint NATO-Russia Information"));
+        assert!(f
+            .commentary
+            .starts_with("The creation of a joint NATO-Russia Information"));
     }
 
     #[test]
     fn empty_sections_stay_empty() {
         let d = seed();
-        for key in ["a-iii-1-a", "a-iii-1-b", "c", "d", "a-list-of-meetings-at-parliamentary-level"] {
+        for key in [
+            "a-iii-1-a",
+            "a-iii-1-b",
+            "c",
+            "d",
+            "a-list-of-meetings-at-parliamentary-level",
+        ] {
             let s = d.all_sections().into_iter().find(|s| s.key == key).unwrap();
             assert!(s.commentary.is_empty(), "{key}: {:?}", s.commentary);
         }
@@ -549,14 +654,35 @@ mod tests {
     #[test]
     fn refuses_what_is_not_an_outline() {
         let e = parse_outline(b"Title\n\nA. Part\n\xff\xfe oops\n", "x.txt").unwrap_err();
-        assert!(matches!(e, OutlineError::InvalidUtf8 { line: 4, column: 1, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                OutlineError::InvalidUtf8 {
+                    line: 4,
+                    column: 1,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(e.to_string().starts_with("x.txt:4:1: invalid UTF-8"));
         let e = parse_outline(b"Title\nA. Part\n\0\0\0", "bin.dat").unwrap_err();
         assert!(matches!(e, OutlineError::Binary { line: 3, .. }), "{e}");
         let e = parse_outline(b"", "empty.txt").unwrap_err();
-        assert_eq!(e.to_string(), "empty.txt:1: the file is empty; expected a dossier title on the first line");
-        let e = parse_outline(b"Just a title\n\nSome prose that is no heading.\n", "prose.txt").unwrap_err();
-        assert!(e.to_string().starts_with("prose.txt:3: found text before any heading"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "empty.txt:1: the file is empty; expected a dossier title on the first line"
+        );
+        let e = parse_outline(
+            b"Just a title\n\nSome prose that is no heading.\n",
+            "prose.txt",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("prose.txt:3: found text before any heading"),
+            "{e}"
+        );
         let e = parse_outline(b"Only a title\n", "t.txt").unwrap_err();
         assert!(e.to_string().contains("without a heading"), "{e}");
     }

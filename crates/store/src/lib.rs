@@ -1,1 +1,156 @@
+//! The store: the one API through which every layer reads and writes records.
+//!
+//! [`Store`] is the contract; [`SqliteStore`] fulfils it with an embedded SQLite database
+//! (WAL, foreign keys on, migrations embedded, every write in one transaction). A
+//! PostgreSQL store for several servers can implement the same trait later.
 
+mod error;
+mod migrations;
+mod sqlite;
+
+pub use error::StoreError;
+pub use sqlite::SqliteStore;
+
+use dossier_model::*;
+use serde::Serialize;
+
+/// A kind of record, as named in links, URLs and errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecordType {
+    Dossier,
+    Document,
+    Body,
+    Person,
+    Event,
+    Topic,
+}
+
+impl RecordType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordType::Dossier => "dossier",
+            RecordType::Document => "document",
+            RecordType::Body => "body",
+            RecordType::Person => "person",
+            RecordType::Event => "event",
+            RecordType::Topic => "topic",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "dossier" => RecordType::Dossier,
+            "document" => RecordType::Document,
+            "body" => RecordType::Body,
+            "person" => RecordType::Person,
+            "event" => RecordType::Event,
+            "topic" => RecordType::Topic,
+            _ => return None,
+        })
+    }
+}
+
+/// What a write did, per record: counted so importers can say "0 new, 0 changed".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WriteSummary {
+    pub new: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+}
+
+/// A dossier as listed on the home page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DossierSummary {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub documents: usize,
+    pub events: usize,
+}
+
+/// A section of some dossier that points at a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SectionCitation {
+    pub dossier: String,
+    pub dossier_title: String,
+    pub key: String,
+    pub label: String,
+    pub title: String,
+    /// The words of the reference.
+    pub text: String,
+}
+
+/// A link from another record to the one asked about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Backlink {
+    #[serde(rename = "type")]
+    pub record: RecordType,
+    pub slug: String,
+    pub title: String,
+    /// How the other record relates, e.g. `issued-by`, `outcome`, `replaces`.
+    pub rel: String,
+    /// The EDTF date of the other record, if it has one.
+    pub date: Option<String>,
+}
+
+/// Which documents a query wants. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentQuery {
+    pub dossier: Option<String>,
+    pub kinds: Vec<String>,
+    /// Documents issued by, or party to, any of these bodies.
+    pub bodies: Vec<String>,
+}
+
+/// Which events a query wants. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    pub dossier: Option<String>,
+    pub kinds: Vec<String>,
+    /// Events held by any of these bodies.
+    pub bodies: Vec<String>,
+    pub levels: Vec<String>,
+}
+
+/// When a record was added and last changed (RFC 3339, UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stamps {
+    pub created: String,
+    pub changed: String,
+}
+
+/// The store's contract. Reads return records in a stable order: dated records by date
+/// (earliest first, wider dates first), then undated ones by title.
+pub trait Store: Send + Sync {
+    /// Writes every record of `archive` in one transaction: all or nothing. Dossiers'
+    /// sections are replaced as a whole; other records are inserted or updated by slug.
+    fn write(&self, archive: &Archive) -> Result<WriteSummary, StoreError>;
+    /// Whether the store holds no dossier yet.
+    fn is_empty(&self) -> Result<bool, StoreError>;
+    /// Whether a record of this type and slug exists.
+    fn exists(&self, record: RecordType, slug: &str) -> Result<bool, StoreError>;
+
+    fn dossiers(&self) -> Result<Vec<DossierSummary>, StoreError>;
+    fn dossier(&self, slug: &str) -> Result<Option<Dossier>, StoreError>;
+    fn document(&self, slug: &str) -> Result<Option<Document>, StoreError>;
+    fn body(&self, slug: &str) -> Result<Option<Body>, StoreError>;
+    fn person(&self, slug: &str) -> Result<Option<Person>, StoreError>;
+    fn event(&self, slug: &str) -> Result<Option<Event>, StoreError>;
+    fn topic(&self, slug: &str) -> Result<Option<Topic>, StoreError>;
+    fn stamps(&self, record: RecordType, slug: &str) -> Result<Option<Stamps>, StoreError>;
+
+    fn documents(&self, q: &DocumentQuery) -> Result<Vec<Document>, StoreError>;
+    fn events(&self, q: &EventQuery) -> Result<Vec<Event>, StoreError>;
+    fn bodies(&self, dossier: Option<&str>) -> Result<Vec<Body>, StoreError>;
+    fn people(&self, dossier: Option<&str>) -> Result<Vec<Person>, StoreError>;
+    fn topics(&self, dossier: Option<&str>) -> Result<Vec<Topic>, StoreError>;
+
+    /// Sections (of any dossier) whose references point at this record.
+    fn citations(&self, record: RecordType, slug: &str)
+        -> Result<Vec<SectionCitation>, StoreError>;
+    /// Records that link to this one (documents issued by a body, events with an outcome…).
+    fn backlinks(&self, record: RecordType, slug: &str) -> Result<Vec<Backlink>, StoreError>;
+    /// The title (or name) of a record, for showing a link to it.
+    fn title_of(&self, record: RecordType, slug: &str) -> Result<Option<String>, StoreError>;
+}

@@ -1,0 +1,30 @@
+//! Errors of the store layer.
+
+/// What went wrong in the store. A failed write has been rolled back.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The data directory or database file could not be opened or created.
+    #[error("cannot open the store at {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// SQLite reported an error; the transaction, if any, was rolled back.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored record's JSON no longer reads as the model expects.
+    #[error("stored {record} `{slug}` cannot be read: {source}")]
+    Corrupt {
+        record: &'static str,
+        slug: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The records to write break a rule (a dangling slug, a duplicate…).
+    #[error("refused to write: {0}")]
+    Invalid(String),
+    /// The database was written by a newer version of dossier.
+    #[error("the store's schema version {found} is newer than this program knows ({known}); upgrade dossier")]
+    TooNew { found: i64, known: i64 },
+}

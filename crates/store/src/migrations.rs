@@ -1,0 +1,68 @@
+//! Schema migrations, embedded in the binary and applied in order on open. The database's
+//! `user_version` records how many have run; each runs in its own transaction.
+
+/// Each entry is one migration; never edit one that has shipped, add a new one.
+pub const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE dossiers (
+    slug        TEXT PRIMARY KEY,
+    title       TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    source      TEXT,
+    position    INTEGER NOT NULL,
+    data        TEXT NOT NULL,
+    created     TEXT NOT NULL,
+    changed     TEXT NOT NULL
+);
+
+CREATE TABLE sections (
+    dossier     TEXT NOT NULL REFERENCES dossiers(slug) ON DELETE CASCADE,
+    key         TEXT NOT NULL,
+    parent_key  TEXT,
+    position    INTEGER NOT NULL,
+    label       TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    short_title TEXT,
+    commentary  TEXT NOT NULL,
+    lists       TEXT NOT NULL,
+    PRIMARY KEY (dossier, key),
+    FOREIGN KEY (dossier, parent_key) REFERENCES sections(dossier, key) ON DELETE CASCADE
+);
+
+CREATE TABLE section_refs (
+    dossier     TEXT NOT NULL,
+    section_key TEXT NOT NULL,
+    n           INTEGER NOT NULL,
+    text        TEXT NOT NULL,
+    target      TEXT,
+    PRIMARY KEY (dossier, section_key, n),
+    FOREIGN KEY (dossier, section_key) REFERENCES sections(dossier, key) ON DELETE CASCADE
+);
+
+CREATE TABLE records (
+    type        TEXT NOT NULL CHECK (type IN ('document','body','person','event','topic')),
+    slug        TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    date        TEXT,
+    date_lo     INTEGER,
+    date_hi     INTEGER,
+    data        TEXT NOT NULL,
+    created     TEXT NOT NULL,
+    changed     TEXT NOT NULL,
+    PRIMARY KEY (type, slug)
+);
+CREATE INDEX records_by_date ON records(type, date_lo, date_hi DESC, title);
+
+-- Every slug a record names, so that reverse questions ("which events did this body
+-- hold?", "which sections cite this document?") are one indexed lookup.
+CREATE TABLE links (
+    src_type    TEXT NOT NULL,
+    src_slug    TEXT NOT NULL,
+    rel         TEXT NOT NULL,
+    dst_type    TEXT NOT NULL,
+    dst_slug    TEXT NOT NULL,
+    detail      TEXT
+);
+CREATE INDEX links_by_src ON links(src_type, src_slug);
+CREATE INDEX links_by_dst ON links(dst_type, dst_slug, rel);
+"#];

@@ -1,0 +1,793 @@
+//! The SQLite implementation of [`Store`].
+//!
+//! Records are kept as JSON (the model's own serialisation) beside the columns that
+//! queries need (slug, title, kind, date bounds); every slug a record names is also a row
+//! in `links`, so reverse lookups are indexed. Reads use a small pool of connections so
+//! that page requests do not wait on each other; writes take the one writer.
+
+use crate::migrations::MIGRATIONS;
+use crate::*;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::de::DeserializeOwned;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+const READERS: usize = 4;
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
+
+/// An embedded SQLite store in one database file.
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let open_err = |e: rusqlite::Error| StoreError::Open {
+            path: path.display().to_string(),
+            source: Box::new(e),
+        };
+        let mut writer = Connection::open(path).map_err(open_err)?;
+        writer
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        configure(&writer).map_err(open_err)?;
+        migrate(&mut writer)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let r = Connection::open(path).map_err(open_err)?;
+            configure(&r).map_err(open_err)?;
+            readers.push(Mutex::new(r));
+        }
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    /// An in-memory store, for tests: one connection serves reads and writes.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        let mut conn = Connection::open_in_memory()?;
+        configure(&conn)?;
+        migrate(&mut conn)?;
+        Ok(SqliteStore {
+            writer: Mutex::new(conn),
+            readers: Vec::new(),
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if self.readers.is_empty() {
+            let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            return f(&conn);
+        }
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        for i in 0..self.readers.len() {
+            if let Ok(conn) = self.readers[(start + i) % self.readers.len()].try_lock() {
+                return f(&conn);
+            }
+        }
+        let conn = self.readers[start % self.readers.len()]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        f(&conn)
+    }
+
+    fn record<T: DeserializeOwned>(
+        &self,
+        record: RecordType,
+        slug: &str,
+    ) -> Result<Option<T>, StoreError> {
+        self.read(|c| {
+            let data: Option<String> = c
+                .query_row(
+                    "SELECT data FROM records WHERE type = ?1 AND slug = ?2",
+                    params![record.as_str(), slug],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            data.map(|d| parse(record, slug, &d)).transpose()
+        })
+    }
+
+    fn records<T: DeserializeOwned>(
+        &self,
+        record: RecordType,
+        sql_where: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<T>, StoreError> {
+        self.read(|c| {
+            let sql = format!(
+                "SELECT slug, data FROM records r WHERE r.type = '{}' {sql_where} \
+                 ORDER BY r.date_lo IS NULL, r.date_lo, r.date_hi DESC, r.title",
+                record.as_str()
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map(args, |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (slug, data) = row?;
+                out.push(parse(record, &slug, &data)?);
+            }
+            Ok(out)
+        })
+    }
+
+    fn in_dossier<T: DeserializeOwned>(
+        &self,
+        record: RecordType,
+        dossier: Option<&str>,
+    ) -> Result<Vec<T>, StoreError> {
+        match dossier {
+            Some(d) => self.records(record, &format!("AND {}", IN_DOSSIER), &[&d]),
+            None => self.records(record, "", &[]),
+        }
+    }
+}
+
+const IN_DOSSIER: &str =
+    "EXISTS (SELECT 1 FROM links l WHERE l.src_type = r.type AND l.src_slug = r.slug \
+     AND l.rel = 'in-dossier' AND l.dst_slug = ?1)";
+
+fn parse<T: DeserializeOwned>(record: RecordType, slug: &str, data: &str) -> Result<T, StoreError> {
+    serde_json::from_str(data).map_err(|source| StoreError::Corrupt {
+        record: record.as_str(),
+        slug: slug.to_string(),
+        source,
+    })
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StoreError::TooNew {
+            found: version,
+            known,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+        tracing::info!(migration = i + 1, "applied store migration");
+    }
+    Ok(())
+}
+
+/// What the store needs to know of a record to keep its row and its links.
+struct Row<'a> {
+    record: RecordType,
+    slug: &'a str,
+    title: &'a str,
+    kind: &'a str,
+    date: Option<Edtf>,
+    data: String,
+    links: Vec<(&'static str, RecordType, String, Option<String>)>,
+}
+
+fn many(
+    rel: &'static str,
+    to: RecordType,
+    slugs: &[String],
+) -> Vec<(&'static str, RecordType, String, Option<String>)> {
+    slugs.iter().map(|s| (rel, to, s.clone(), None)).collect()
+}
+
+fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error> {
+    use RecordType as T;
+    let mut out = Vec::new();
+    for d in &archive.documents {
+        let mut links = many("issued-by", T::Body, &d.issued_by);
+        links.extend(many("party", T::Body, &d.parties));
+        links.extend(many("author", T::Person, &d.authors));
+        links.extend(many("in-dossier", T::Dossier, &d.dossiers));
+        links.extend(
+            d.relations
+                .iter()
+                .map(|r| (r.kind.slug(), T::Document, r.document.clone(), None)),
+        );
+        out.push(Row {
+            record: T::Document,
+            slug: &d.slug,
+            title: &d.title,
+            kind: d.kind.slug(),
+            date: d.date,
+            data: serde_json::to_string(d)?,
+            links,
+        });
+    }
+    for b in &archive.bodies {
+        let mut links = many("in-dossier", T::Dossier, &b.dossiers);
+        links.extend(b.predecessors.iter().map(|l| {
+            (
+                "successor-of",
+                T::Body,
+                l.slug.clone(),
+                l.date.map(|d| d.to_string()),
+            )
+        }));
+        links.extend(
+            b.part_of
+                .iter()
+                .map(|p| ("part-of", T::Body, p.clone(), None)),
+        );
+        links.extend(
+            b.founding_document
+                .iter()
+                .map(|p| ("founded-by", T::Document, p.clone(), None)),
+        );
+        out.push(Row {
+            record: T::Body,
+            slug: &b.slug,
+            title: &b.name,
+            kind: b.kind.slug(),
+            date: b.established,
+            data: serde_json::to_string(b)?,
+            links,
+        });
+    }
+    for p in &archive.people {
+        let mut links = many("in-dossier", T::Dossier, &p.dossiers);
+        links.extend(p.offices.iter().filter_map(|o| {
+            o.body
+                .clone()
+                .map(|b| ("office", T::Body, b, Some(o.title.clone())))
+        }));
+        out.push(Row {
+            record: T::Person,
+            slug: &p.slug,
+            title: &p.name,
+            kind: "person",
+            date: None,
+            data: serde_json::to_string(p)?,
+            links,
+        });
+    }
+    for e in &archive.events {
+        let mut links = many("held-by", T::Body, &e.bodies);
+        links.extend(many("participant", T::Person, &e.people));
+        links.extend(many("outcome", T::Document, &e.outcome_documents));
+        links.extend(many("in-dossier", T::Dossier, &e.dossiers));
+        out.push(Row {
+            record: T::Event,
+            slug: &e.slug,
+            title: &e.title,
+            kind: e.kind.slug(),
+            date: e.date,
+            data: serde_json::to_string(e)?,
+            links,
+        });
+    }
+    for t in &archive.topics {
+        let mut links = many("concerns", T::Document, &t.documents);
+        links.extend(many("involves", T::Body, &t.bodies));
+        links.extend(many("in-dossier", T::Dossier, &t.dossiers));
+        out.push(Row {
+            record: T::Topic,
+            slug: &t.slug,
+            title: &t.title,
+            kind: t.kind.slug(),
+            date: t.as_of,
+            data: serde_json::to_string(t)?,
+            links,
+        });
+    }
+    Ok(out)
+}
+
+fn write_row(tx: &Transaction, row: &Row, summary: &mut WriteSummary) -> Result<(), StoreError> {
+    let existing: Option<String> = tx
+        .query_row(
+            "SELECT data FROM records WHERE type = ?1 AND slug = ?2",
+            params![row.record.as_str(), row.slug],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match existing {
+        Some(d) if d == row.data => {
+            summary.unchanged += 1;
+            return Ok(());
+        }
+        Some(_) => summary.changed += 1,
+        None => summary.new += 1,
+    }
+    tx.execute(
+        &format!(
+            "INSERT INTO records (type, slug, title, kind, date, date_lo, date_hi, data, created, changed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, {NOW}, {NOW})
+             ON CONFLICT (type, slug) DO UPDATE SET title = excluded.title, kind = excluded.kind,
+               date = excluded.date, date_lo = excluded.date_lo, date_hi = excluded.date_hi,
+               data = excluded.data, changed = excluded.changed"
+        ),
+        params![
+            row.record.as_str(),
+            row.slug,
+            row.title,
+            row.kind,
+            row.date.map(|d| d.to_string()),
+            row.date.map(|d| d.earliest()),
+            row.date.map(|d| d.latest()),
+            row.data
+        ],
+    )?;
+    tx.execute(
+        "DELETE FROM links WHERE src_type = ?1 AND src_slug = ?2",
+        params![row.record.as_str(), row.slug],
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO links (src_type, src_slug, rel, dst_type, dst_slug, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (rel, to, slug, detail) in &row.links {
+        insert.execute(params![
+            row.record.as_str(),
+            row.slug,
+            rel,
+            to.as_str(),
+            slug,
+            detail
+        ])?;
+    }
+    Ok(())
+}
+
+fn write_dossier(
+    tx: &Transaction,
+    d: &Dossier,
+    position: i64,
+    summary: &mut WriteSummary,
+) -> Result<(), StoreError> {
+    let data = serde_json::to_string(d).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let existing: Option<String> = tx
+        .query_row(
+            "SELECT data FROM dossiers WHERE slug = ?1",
+            [&d.slug],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match existing {
+        Some(x) if x == data => {
+            summary.unchanged += 1;
+            return Ok(());
+        }
+        Some(_) => summary.changed += 1,
+        None => summary.new += 1,
+    }
+    tx.execute(
+        &format!(
+            "INSERT INTO dossiers (slug, title, description, source, position, data, created, changed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, {NOW}, {NOW})
+             ON CONFLICT (slug) DO UPDATE SET title = excluded.title, description = excluded.description,
+               source = excluded.source, data = excluded.data, changed = excluded.changed"
+        ),
+        params![d.slug, d.title, d.description, d.source, position, data],
+    )?;
+    tx.execute("DELETE FROM sections WHERE dossier = ?1", [&d.slug])?;
+    tx.execute(
+        "DELETE FROM links WHERE src_type = 'section' AND src_slug LIKE ?1 || '#%'",
+        [&d.slug],
+    )?;
+    let mut pos = 0i64;
+    fn walk(
+        tx: &Transaction,
+        dossier: &str,
+        s: &Section,
+        parent: Option<&str>,
+        pos: &mut i64,
+    ) -> Result<(), StoreError> {
+        let lists =
+            serde_json::to_string(&s.lists).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        tx.prepare_cached(
+            "INSERT INTO sections (dossier, key, parent_key, position, label, title, short_title, commentary, lists)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![dossier, s.key, parent, *pos, s.label, s.title, s.short_title, s.commentary, lists])?;
+        *pos += 1;
+        for (i, r) in s.references.iter().enumerate() {
+            let target = r
+                .target
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            tx.prepare_cached("INSERT INTO section_refs (dossier, section_key, n, text, target) VALUES (?1, ?2, ?3, ?4, ?5)")?
+                .execute(params![dossier, s.key, (i + 1) as i64, r.text, target])?;
+            let dst = match &r.target {
+                Some(Target::Document { slug }) => Some(("document", slug)),
+                Some(Target::Body { slug }) => Some(("body", slug)),
+                Some(Target::Event { slug }) => Some(("event", slug)),
+                Some(Target::Topic { slug }) => Some(("topic", slug)),
+                Some(Target::Person { slug }) => Some(("person", slug)),
+                Some(Target::Dossier { slug, .. }) => Some(("dossier", slug)),
+                _ => None,
+            };
+            if let Some((ty, slug)) = dst {
+                tx.prepare_cached(
+                    "INSERT INTO links (src_type, src_slug, rel, dst_type, dst_slug, detail) VALUES ('section', ?1, 'cites', ?2, ?3, ?4)",
+                )?
+                .execute(params![format!("{dossier}#{}", s.key), ty, slug, r.text])?;
+            }
+        }
+        for c in &s.children {
+            walk(tx, dossier, c, Some(&s.key), pos)?;
+        }
+        Ok(())
+    }
+    for s in &d.sections {
+        walk(tx, &d.slug, s, None, &mut pos)?;
+    }
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn write(&self, archive: &Archive) -> Result<WriteSummary, StoreError> {
+        let errors = archive.validate(&|ty, slug| {
+            RecordType::parse(ty).is_some_and(|t| self.exists(t, slug).unwrap_or(false))
+        });
+        if !errors.is_empty() {
+            let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            return Err(StoreError::Invalid(list.join("; ")));
+        }
+        let rows = rows(archive).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction()?;
+        let mut summary = WriteSummary::default();
+        let first_position: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(position) + 1, 0) FROM dossiers",
+            [],
+            |r| r.get(0),
+        )?;
+        for (i, d) in archive.dossiers.iter().enumerate() {
+            write_dossier(&tx, d, first_position + i as i64, &mut summary)?;
+        }
+        for row in &rows {
+            write_row(&tx, row, &mut summary)?;
+        }
+        tx.commit()?;
+        Ok(summary)
+    }
+
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        self.read(|c| {
+            Ok(c.query_row("SELECT COUNT(*) FROM dossiers", [], |r| r.get::<_, i64>(0))? == 0)
+        })
+    }
+
+    fn exists(&self, record: RecordType, slug: &str) -> Result<bool, StoreError> {
+        self.title_of(record, slug).map(|t| t.is_some())
+    }
+
+    fn dossiers(&self) -> Result<Vec<DossierSummary>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT d.slug, d.title, d.description,
+                   (SELECT COUNT(*) FROM links l WHERE l.rel = 'in-dossier' AND l.dst_slug = d.slug AND l.src_type = 'document'),
+                   (SELECT COUNT(*) FROM links l WHERE l.rel = 'in-dossier' AND l.dst_slug = d.slug AND l.src_type = 'event')
+                 FROM dossiers d ORDER BY d.position, d.title",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(DossierSummary {
+                    slug: r.get(0)?,
+                    title: r.get(1)?,
+                    description: r.get(2)?,
+                    documents: r.get::<_, i64>(3)? as usize,
+                    events: r.get::<_, i64>(4)? as usize,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn dossier(&self, slug: &str) -> Result<Option<Dossier>, StoreError> {
+        self.read(|c| {
+            let data: Option<String> = c
+                .query_row("SELECT data FROM dossiers WHERE slug = ?1", [slug], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            data.map(|d| parse(RecordType::Dossier, slug, &d))
+                .transpose()
+        })
+    }
+
+    fn document(&self, slug: &str) -> Result<Option<Document>, StoreError> {
+        self.record(RecordType::Document, slug)
+    }
+    fn body(&self, slug: &str) -> Result<Option<Body>, StoreError> {
+        self.record(RecordType::Body, slug)
+    }
+    fn person(&self, slug: &str) -> Result<Option<Person>, StoreError> {
+        self.record(RecordType::Person, slug)
+    }
+    fn event(&self, slug: &str) -> Result<Option<Event>, StoreError> {
+        self.record(RecordType::Event, slug)
+    }
+    fn topic(&self, slug: &str) -> Result<Option<Topic>, StoreError> {
+        self.record(RecordType::Topic, slug)
+    }
+
+    fn stamps(&self, record: RecordType, slug: &str) -> Result<Option<Stamps>, StoreError> {
+        self.read(|c| {
+            let sql = if record == RecordType::Dossier {
+                "SELECT created, changed FROM dossiers WHERE slug = ?2 AND ?1 = 'dossier'"
+            } else {
+                "SELECT created, changed FROM records WHERE type = ?1 AND slug = ?2"
+            };
+            Ok(c.query_row(sql, params![record.as_str(), slug], |r| {
+                Ok(Stamps {
+                    created: r.get(0)?,
+                    changed: r.get(1)?,
+                })
+            })
+            .optional()?)
+        })
+    }
+
+    fn documents(&self, q: &DocumentQuery) -> Result<Vec<Document>, StoreError> {
+        let mut docs: Vec<Document> =
+            self.in_dossier(RecordType::Document, q.dossier.as_deref())?;
+        docs.retain(|d| {
+            (q.kinds.is_empty() || q.kinds.iter().any(|k| k == d.kind.slug()))
+                && (q.bodies.is_empty()
+                    || q.bodies
+                        .iter()
+                        .any(|b| d.issued_by.contains(b) || d.parties.contains(b)))
+        });
+        Ok(docs)
+    }
+
+    fn events(&self, q: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        let mut events: Vec<Event> = self.in_dossier(RecordType::Event, q.dossier.as_deref())?;
+        events.retain(|e| {
+            (q.kinds.is_empty() || q.kinds.iter().any(|k| k == e.kind.slug()))
+                && (q.bodies.is_empty() || q.bodies.iter().any(|b| e.bodies.contains(b)))
+                && (q.levels.is_empty()
+                    || e.level
+                        .is_some_and(|l| q.levels.iter().any(|x| x == l.slug())))
+        });
+        Ok(events)
+    }
+
+    fn bodies(&self, dossier: Option<&str>) -> Result<Vec<Body>, StoreError> {
+        let mut v: Vec<Body> = self.in_dossier(RecordType::Body, dossier)?;
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(v)
+    }
+    fn people(&self, dossier: Option<&str>) -> Result<Vec<Person>, StoreError> {
+        let mut v: Vec<Person> = self.in_dossier(RecordType::Person, dossier)?;
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(v)
+    }
+    fn topics(&self, dossier: Option<&str>) -> Result<Vec<Topic>, StoreError> {
+        self.in_dossier(RecordType::Topic, dossier)
+    }
+
+    fn citations(
+        &self,
+        record: RecordType,
+        slug: &str,
+    ) -> Result<Vec<SectionCitation>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT s.dossier, d.title, s.key, s.label, s.title, l.detail
+                 FROM links l
+                 JOIN sections s ON l.src_slug = s.dossier || '#' || s.key
+                 JOIN dossiers d ON d.slug = s.dossier
+                 WHERE l.src_type = 'section' AND l.rel = 'cites' AND l.dst_type = ?1 AND l.dst_slug = ?2
+                 ORDER BY d.position, s.dossier, s.position",
+            )?;
+            let rows = stmt.query_map(params![record.as_str(), slug], |r| {
+                Ok(SectionCitation {
+                    dossier: r.get(0)?,
+                    dossier_title: r.get(1)?,
+                    key: r.get(2)?,
+                    label: r.get(3)?,
+                    title: r.get(4)?,
+                    text: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn backlinks(&self, record: RecordType, slug: &str) -> Result<Vec<Backlink>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT l.src_type, l.src_slug, r.title, l.rel, r.date
+                 FROM links l JOIN records r ON r.type = l.src_type AND r.slug = l.src_slug
+                 WHERE l.dst_type = ?1 AND l.dst_slug = ?2
+                 ORDER BY r.date_lo IS NULL, r.date_lo, r.date_hi DESC, r.title",
+            )?;
+            let rows = stmt.query_map(params![record.as_str(), slug], |r| {
+                let ty: String = r.get(0)?;
+                Ok(Backlink {
+                    record: RecordType::parse(&ty).unwrap_or(RecordType::Document),
+                    slug: r.get(1)?,
+                    title: r.get(2)?,
+                    rel: r.get(3)?,
+                    date: r.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn title_of(&self, record: RecordType, slug: &str) -> Result<Option<String>, StoreError> {
+        self.read(|c| {
+            let sql = if record == RecordType::Dossier {
+                "SELECT title FROM dossiers WHERE slug = ?2 AND ?1 = 'dossier'"
+            } else {
+                "SELECT title FROM records WHERE type = ?1 AND slug = ?2"
+            };
+            Ok(
+                c.query_row(sql, params![record.as_str(), slug], |r| r.get(0))
+                    .optional()?,
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(slug: &str, date: Option<&str>) -> Document {
+        Document {
+            slug: slug.into(),
+            title: format!("Title of {slug}"),
+            aliases: vec![],
+            kind: DocumentKind::Declaration,
+            date: date.map(|d| Edtf::parse(d).unwrap()),
+            place: None,
+            issued_by: vec![],
+            authors: vec![],
+            parties: vec![],
+            legal_status: LegalStatus::Unknown,
+            availability: Availability::Public,
+            languages: vec![],
+            summary: None,
+            full_text: None,
+            relations: vec![],
+            dossiers: vec!["d".into()],
+            provenance: Provenance::default(),
+        }
+    }
+
+    fn dossier() -> Dossier {
+        Dossier {
+            slug: "d".into(),
+            title: "D".into(),
+            description: String::new(),
+            source: None,
+            sections: vec![Section {
+                key: "a".into(),
+                label: "A.".into(),
+                title: "Part".into(),
+                short_title: None,
+                commentary: "[x](ref:1)".into(),
+                references: vec![Reference {
+                    text: "x".into(),
+                    target: Some(Target::Document { slug: "one".into() }),
+                }],
+                lists: vec![],
+                children: vec![],
+            }],
+        }
+    }
+
+    fn archive() -> Archive {
+        Archive {
+            dossiers: vec![dossier()],
+            documents: vec![
+                doc("one", Some("1997-05-27")),
+                doc("two", Some("1997")),
+                doc("three", None),
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn write_read_and_order_by_date() {
+        let s = SqliteStore::in_memory().unwrap();
+        assert!(s.is_empty().unwrap());
+        let sum = s.write(&archive()).unwrap();
+        assert_eq!(
+            sum,
+            WriteSummary {
+                new: 4,
+                changed: 0,
+                unchanged: 0
+            }
+        );
+        let docs = s
+            .documents(&DocumentQuery {
+                dossier: Some("d".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        let slugs: Vec<&str> = docs.iter().map(|d| d.slug.as_str()).collect();
+        assert_eq!(slugs, ["two", "one", "three"]);
+        assert_eq!(s.dossier("d").unwrap().unwrap(), dossier());
+        let cites = s.citations(RecordType::Document, "one").unwrap();
+        assert_eq!(cites[0].key, "a");
+    }
+
+    #[test]
+    fn rewriting_counts_unchanged_and_changed() {
+        let s = SqliteStore::in_memory().unwrap();
+        s.write(&archive()).unwrap();
+        assert_eq!(
+            s.write(&archive()).unwrap(),
+            WriteSummary {
+                new: 0,
+                changed: 0,
+                unchanged: 4
+            }
+        );
+        let mut a = archive();
+        a.documents[0].title = "Changed".into();
+        assert_eq!(
+            s.write(&a).unwrap(),
+            WriteSummary {
+                new: 0,
+                changed: 1,
+                unchanged: 3
+            }
+        );
+        assert_eq!(s.document("one").unwrap().unwrap().title, "Changed");
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_store_as_it_was() {
+        let s = SqliteStore::in_memory().unwrap();
+        s.write(&archive()).unwrap();
+        let mut a = archive();
+        a.documents[1].title = "Should not land".into();
+        a.documents.push(doc("bad", None));
+        a.documents[3].issued_by = vec!["nobody".into()];
+        let e = s.write(&a).unwrap_err();
+        assert!(e.to_string().contains("no body `nobody`"), "{e}");
+        assert_eq!(s.document("two").unwrap().unwrap().title, "Title of two");
+        assert!(s.document("bad").unwrap().is_none());
+    }
+
+    #[test]
+    fn opens_a_file_with_wal_and_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dossier.db");
+        {
+            let s = SqliteStore::open(&path).unwrap();
+            s.write(&archive()).unwrap();
+        }
+        let s = SqliteStore::open(&path).unwrap();
+        assert_eq!(s.document("one").unwrap().unwrap().slug, "one");
+        let conn = s.writer.lock().unwrap();
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+    }
+}
