@@ -1,1 +1,27 @@
+//! What readers and machines receive.
+//!
+//! [`views`] turns store records into view structs (one per page); the same struct is
+//! serialised as the page's JSON and rendered by [`html::Renderer`] through the templates
+//! in `templates/`, so the HTML and the JSON of a page can never disagree.
+//! [`commentary`] renders a section's Markdown with its references resolved.
 
+pub mod commentary;
+pub mod html;
+pub mod views;
+
+pub use html::Renderer;
+
+/// Errors of the publishing layer.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// Reading from the store failed.
+    #[error(transparent)]
+    Store(#[from] dossier_store::StoreError),
+    /// A template failed to render (a bug in a template, not in the data).
+    #[error("template {name} failed: {source}")]
+    Template {
+        name: String,
+        #[source]
+        source: minijinja::Error,
+    },
+}

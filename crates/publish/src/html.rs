@@ -1,0 +1,99 @@
+//! HTML rendering through minijinja templates, with auto-escaping on.
+//!
+//! The templates are files in `templates/`, compiled into the binary so the server needs
+//! nothing on disk; the static export (later) renders the same templates.
+
+use crate::PublishError;
+use minijinja::{Environment, Value};
+use serde::Serialize;
+
+/// Every template, by name.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("dossier.html", include_str!("../templates/dossier.html")),
+    ("document.html", include_str!("../templates/document.html")),
+    ("body.html", include_str!("../templates/body.html")),
+    ("person.html", include_str!("../templates/person.html")),
+    ("event.html", include_str!("../templates/event.html")),
+    ("topic.html", include_str!("../templates/topic.html")),
+    (
+        "chronology.html",
+        include_str!("../templates/chronology.html"),
+    ),
+    ("error.html", include_str!("../templates/error.html")),
+];
+
+/// The site's stylesheet, served at `/static/style.css`.
+pub const STYLESHEET: &str = include_str!("../templates/style.css");
+
+/// Renders pages. Cheap to share: build one at start-up.
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+impl Default for Renderer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Renderer {
+    pub fn new() -> Self {
+        let mut env = Environment::new();
+        // `.html` templates escape every value unless a view marks it safe.
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                minijinja::AutoEscape::Html
+            } else {
+                minijinja::AutoEscape::None
+            }
+        });
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .expect("built-in templates parse");
+        }
+        Renderer { env }
+    }
+
+    /// Renders template `name` with the view as `page`, and `title` for the head.
+    pub fn render<T: Serialize>(
+        &self,
+        name: &str,
+        title: &str,
+        page: &T,
+    ) -> Result<String, PublishError> {
+        let tmpl = self
+            .env
+            .get_template(name)
+            .map_err(|source| PublishError::Template {
+                name: name.into(),
+                source,
+            })?;
+        tmpl.render(minijinja::context! { page => Value::from_serialize(page), title => title })
+            .map_err(|source| PublishError::Template {
+                name: name.into(),
+                source,
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses_and_errors_render() {
+        let r = Renderer::new();
+        let html = r
+            .render(
+                "error.html",
+                "Not found",
+                &serde_json::json!({"status": 404, "title": "Not found", "detail": "<b>x</b>"}),
+            )
+            .unwrap();
+        assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"), "{html}");
+        assert!(html.contains("<main"), "{html}");
+    }
+}

@@ -1,0 +1,273 @@
+//! All routes in one place, and the handlers: extract, call one view, respond.
+
+use crate::error::HttpError;
+use crate::negotiate::wants_json;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use dossier_model::is_valid_slug;
+use dossier_publish::{views, Renderer};
+use dossier_store::Store;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    store: Arc<dyn Store>,
+    renderer: Arc<Renderer>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        AppState {
+            store,
+            renderer: Arc::new(Renderer::new()),
+        }
+    }
+}
+
+/// The site's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(show_home))
+        .route("/dossiers/{slug}", get(show_dossier))
+        .route("/dossiers/{slug}/chronology", get(show_chronology))
+        .route("/documents/{slug}", get(show_document))
+        .route("/bodies/{slug}", get(show_body))
+        .route("/people/{slug}", get(show_person))
+        .route("/events/{slug}", get(show_event))
+        .route("/topics/{slug}", get(show_topic))
+        .route("/static/style.css", get(stylesheet))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// A page ready to send: its template, its title, and the view (the JSON body).
+struct Page<T> {
+    template: &'static str,
+    title: String,
+    view: T,
+}
+
+fn respond<T: Serialize>(state: &AppState, headers: &HeaderMap, page: Page<T>) -> Response {
+    let mut response = if wants_json(headers) {
+        axum::Json(&page.view).into_response()
+    } else {
+        match state
+            .renderer
+            .render(page.template, &page.title, &page.view)
+        {
+            Ok(html) => axum::response::Html(html).into_response(),
+            Err(e) => return error_response(state, headers, HttpError::Internal(e)),
+        }
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: String,
+}
+
+fn error_response(state: &AppState, headers: &HeaderMap, error: HttpError) -> Response {
+    let status = error.status();
+    let (title, detail) = error.public_parts();
+    let problem = Problem {
+        kind: "about:blank",
+        title,
+        status: status.as_u16(),
+        detail,
+    };
+    let mut response = if wants_json(headers) {
+        let mut r = axum::Json(&problem).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        r
+    } else {
+        match state.renderer.render("error.html", title, &problem) {
+            Ok(html) => axum::response::Html(html).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "the error page itself failed to render");
+                (status, format!("{title}: {}", problem.detail)).into_response()
+            }
+        }
+    };
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+/// Runs a view on the blocking pool (the store is synchronous SQLite) and responds.
+async fn page<T, F>(state: AppState, headers: HeaderMap, what: String, build: F) -> Response
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce(&dyn Store) -> Result<Option<Page<T>>, dossier_publish::PublishError>
+        + Send
+        + 'static,
+{
+    let store = state.store.clone();
+    let result = tokio::task::spawn_blocking(move || build(store.as_ref())).await;
+    match result {
+        Ok(Ok(Some(p))) => respond(&state, &headers, p),
+        Ok(Ok(None)) => error_response(&state, &headers, HttpError::NotFound(what)),
+        Ok(Err(e)) => error_response(&state, &headers, HttpError::Internal(e)),
+        Err(join) => {
+            tracing::error!(error = %join, "a page task panicked");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
+        }
+    }
+}
+
+fn checked(
+    slug: &str,
+    state: &AppState,
+    headers: &HeaderMap,
+    what: &str,
+) -> Result<(), Box<Response>> {
+    if is_valid_slug(slug) {
+        Ok(())
+    } else {
+        Err(Box::new(error_response(
+            state,
+            headers,
+            HttpError::NotFound(format!("There is no {what} at this address.")),
+        )))
+    }
+}
+
+async fn show_home(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    page(state, headers, String::new(), |s| {
+        let view = views::home(s)?;
+        Ok(Some(Page {
+            template: "home.html",
+            title: "Dossiers".into(),
+            view,
+        }))
+    })
+    .await
+}
+
+macro_rules! record_handler {
+    ($name:ident, $view:path, $template:literal, $what:literal, |$v:ident| $title:expr) => {
+        async fn $name(
+            State(state): State<AppState>,
+            Path(slug): Path<String>,
+            headers: HeaderMap,
+        ) -> Response {
+            if let Err(r) = checked(&slug, &state, &headers, $what) {
+                return *r;
+            }
+            let what = format!("There is no {} `{}` in the archive.", $what, slug);
+            page(state, headers, what, move |s| {
+                Ok($view(s, &slug)?.map(|$v| Page {
+                    template: $template,
+                    title: $title,
+                    view: $v,
+                }))
+            })
+            .await
+        }
+    };
+}
+
+record_handler!(
+    show_dossier,
+    views::dossier,
+    "dossier.html",
+    "dossier",
+    |v| v.title.clone()
+);
+record_handler!(
+    show_document,
+    views::document,
+    "document.html",
+    "document",
+    |v| v.title.clone()
+);
+record_handler!(show_body, views::body, "body.html", "body", |v| v
+    .name
+    .clone());
+record_handler!(show_person, views::person, "person.html", "person", |v| v
+    .name
+    .clone());
+record_handler!(show_event, views::event, "event.html", "event", |v| v
+    .title
+    .clone());
+record_handler!(show_topic, views::topic, "topic.html", "topic", |v| v
+    .title
+    .clone());
+
+/// The chronology's filters, from the query string (`?body=pjc&kind=meeting`).
+#[derive(Debug, Deserialize)]
+struct ChronologyParams {
+    body: Option<String>,
+    kind: Option<String>,
+}
+
+async fn show_chronology(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(params): Query<ChronologyParams>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = checked(&slug, &state, &headers, "dossier") {
+        return *r;
+    }
+    let clean = |v: Option<String>| v.filter(|s| !s.is_empty());
+    let filter = views::ChronologyFilter {
+        body: clean(params.body),
+        kind: clean(params.kind),
+    };
+    for value in [&filter.body, &filter.kind].into_iter().flatten() {
+        if !is_valid_slug(value) {
+            return error_response(
+                &state,
+                &headers,
+                HttpError::BadRequest(format!(
+                    "`{value}` is not a body or kind slug (lowercase letters, digits and hyphens)."
+                )),
+            );
+        }
+    }
+    let what = format!("There is no dossier `{slug}` in the archive.");
+    page(state, headers, what, move |s| {
+        Ok(views::chronology(s, &slug, filter)?.map(|v| Page {
+            template: "chronology.html",
+            title: format!("Chronology: {}", v.dossier_title),
+            view: v,
+        }))
+    })
+    .await
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        dossier_publish::html::STYLESHEET,
+    )
+}
+
+async fn not_found(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    error_response(
+        &state,
+        &headers,
+        HttpError::NotFound("There is no page at this address.".into()),
+    )
+}

@@ -1,0 +1,42 @@
+//! `dossier serve`.
+
+use crate::cli::ServeArgs;
+use anyhow::{Context, Result};
+use dossier_store::Store;
+use std::path::Path;
+use std::sync::Arc;
+
+pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
+    let store = super::open_store(data_dir)?;
+    if store.is_empty()? {
+        let summary = super::load_builtin(&store)?;
+        tracing::info!(
+            "empty store: loaded the built-in dossier ({})",
+            super::describe(summary)
+        );
+    }
+    let store: Arc<dyn Store> = Arc::new(store);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot listen on {} (is another server running there?)",
+                    args.addr
+                )
+            })?;
+        let local = listener.local_addr()?;
+        tracing::info!(data_dir = %data_dir.display(), "serving the archive at http://{local}");
+        println!("dossier is serving at http://{local} — stop with Ctrl-C");
+        dossier_server::serve_on(listener, store, async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        })
+        .await
+        .context("the server stopped with an error")
+    })
+}
