@@ -223,6 +223,7 @@ pub fn apply_curated(
                 section.references.push(Reference {
                     text: link.text.clone(),
                     target: Some(target),
+                    mention: true,
                 });
                 let n = section.references.len();
                 let linked = format!("[{needle}](ref:{n})");

@@ -408,6 +408,7 @@ impl TreeBuilder {
                     section.references.push(Reference {
                         text: text.to_string(),
                         target: None,
+                        mention: false,
                     });
                     let n = section.references.len();
                     md.push_str(&format!("[{}](ref:{n}){}", escape(text), escape(tail)));

@@ -90,6 +90,10 @@ pub struct Reference {
     /// What it points at; `None` while nobody has resolved it (a visible gap).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
+    /// True for words of the commentary that an editor linked to a record (a mention);
+    /// false for the page's own references ("Click here for …").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mention: bool,
 }
 
 /// What a reference points at.

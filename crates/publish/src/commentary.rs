@@ -43,18 +43,7 @@ pub fn render(markdown: &str, refs: &[RefLink]) -> String {
 }
 
 fn attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::html::escape_html(s)
 }
 
 /// The opening and closing HTML for a link, or `None` to drop the link and keep its text.

@@ -50,6 +50,15 @@ impl Renderer {
                 minijinja::AutoEscape::None
             }
         });
+        // Escape strings as HTML but leave `/` alone (minijinja's default writes `&#x2f;`,
+        // which is valid but makes every URL in the source unreadable).
+        env.set_formatter(|out, state, value| match value.as_str() {
+            Some(s) if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() => {
+                out.write_str(&escape_html(s))
+                    .map_err(minijinja::Error::from)
+            }
+            _ => minijinja::escape_formatter(out, state, value),
+        });
         for (name, source) in TEMPLATES {
             env.add_template(name, source)
                 .expect("built-in templates parse");
@@ -79,6 +88,22 @@ impl Renderer {
     }
 }
 
+/// Escapes text for HTML content and quoted attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +120,16 @@ mod tests {
             .unwrap();
         assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"), "{html}");
         assert!(html.contains("<main"), "{html}");
+        let html = r
+            .render(
+                "error.html",
+                "x",
+                &serde_json::json!({"title": "a/b \"q\" 'x' & <y>", "detail": ""}),
+            )
+            .unwrap();
+        assert!(
+            html.contains("<h1>a/b &quot;q&quot; &#39;x&#39; &amp; &lt;y&gt;</h1>"),
+            "{html}"
+        );
     }
 }

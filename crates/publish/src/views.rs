@@ -381,6 +381,8 @@ pub struct SectionView {
 pub struct ReferenceView {
     pub n: usize,
     pub text: String,
+    /// True for words an editor linked (a mention), false for the page's own references.
+    pub mention: bool,
     /// `document`, `body`, `event`, `topic`, `person`, `dossier`, `external`, or
     /// `unresolved` when nobody has said what it points at.
     #[serde(rename = "type")]
@@ -415,6 +417,7 @@ fn reference_view(store: &dyn Store, n: usize, r: &Reference) -> Result<Referenc
     let mut v = ReferenceView {
         n,
         text: r.text.clone(),
+        mention: r.mention,
         target_type: "unresolved".into(),
         unresolved: r.target.is_none(),
         slug: None,

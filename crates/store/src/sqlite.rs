@@ -686,6 +686,7 @@ mod tests {
                 references: vec![Reference {
                     text: "x".into(),
                     target: Some(Target::Document { slug: "one".into() }),
+                    mention: false,
                 }],
                 lists: vec![],
                 children: vec![],

@@ -1,0 +1,254 @@
+//! The `dossier` binary, run as a user would: real files, a real data directory.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dossier");
+
+fn dossier(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("DOSSIER_DATA_DIR")
+        .env_remove("DOSSIER_ADDR")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// What the store holds, in a form that changes if anything was written.
+fn snapshot(data_dir: &Path) -> String {
+    use dossier_store::{RecordType, SqliteStore, Store};
+    let store = SqliteStore::open(&data_dir.join("dossier.db")).unwrap();
+    let mut out = format!("{:?}", store.dossiers().unwrap());
+    for d in store.dossiers().unwrap() {
+        out.push_str(&format!("{:?}", store.dossier(&d.slug).unwrap()));
+        out.push_str(&format!(
+            "{:?}",
+            store.stamps(RecordType::Dossier, &d.slug).unwrap()
+        ));
+    }
+    out
+}
+
+#[test]
+fn imports_the_seed_outline_and_reimport_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = dossier(
+        dir.path(),
+        &["import", "outline", "data/nato-russia.seed.txt"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("Imported dossier `formal-nato-russia-relations`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("27 sections, 12 references (12 unresolved)"),
+        "{out}"
+    );
+    assert!(out.contains("1 new, 0 changed, 0 unchanged"), "{out}");
+    let o = dossier(
+        dir.path(),
+        &["import", "outline", "data/nato-russia.seed.txt"],
+    );
+    assert!(
+        stdout(&o).contains("0 new, 0 changed, 1 unchanged"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn imports_the_seed_with_its_curated_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = dossier(
+        dir.path(),
+        &[
+            "import",
+            "outline",
+            "data/nato-russia.seed.txt",
+            "--curated",
+            "data/nato-russia.toml",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("Imported dossier `nato-russia`"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("(0 unresolved)"), "{}", stdout(&o));
+    let o = dossier(dir.path(), &["load-builtin"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(" 0 new, 0 changed,"),
+        "the built-in dossier is the same import: {}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn refuses_what_is_not_an_outline_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(dossier(&data, &["load-builtin"]).status.success());
+    let before = snapshot(&data);
+
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "binary.dat",
+            b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec(),
+            ":1: binary data (control byte 0x02); expected a plain-text archive outline",
+        ),
+        (
+            "nul.txt",
+            b"Title\n\nA. Part\n\0\n".to_vec(),
+            ":4: binary data (control byte 0x00)",
+        ),
+        (
+            "latin1.txt",
+            b"Formal NATO-Russia Relations\n\nA. Official Documents\n\nCaf\xe9 society\n".to_vec(),
+            ":5:4: invalid UTF-8 (byte 0xe9); expected a UTF-8 text file",
+        ),
+        (
+            "prose.txt",
+            b"A title\n\nJust a paragraph of prose, no heading at all.\nAnd another line.\n"
+                .to_vec(),
+            ":3: found text before any heading",
+        ),
+        (
+            "title-only.txt",
+            b"Only a title\n".to_vec(),
+            "reached the end of the file without a heading; expected part or section headings",
+        ),
+        (
+            "empty.txt",
+            Vec::new(),
+            ":1: the file is empty; expected a dossier title on the first line",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let o = dossier(&data, &["import", "outline", path.to_str().unwrap()]);
+        assert!(!o.status.success(), "{name} was accepted");
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("{}", path.display())),
+            "{name}: the file is not named: {err}"
+        );
+        assert!(err.contains(expected), "{name}: {err}");
+        assert_eq!(snapshot(&data), before, "{name} changed the store");
+    }
+}
+
+#[test]
+fn bad_curated_data_is_reported_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(dossier(&data, &["load-builtin"]).status.success());
+    let before = snapshot(&data);
+    let curated = std::fs::read_to_string("data/nato-russia.toml").unwrap();
+    let broken = curated.replacen(
+        "parties = [\"nato\", \"russian-federation\"]",
+        "parties = [\"nato\", \"atlantis\"]",
+        1,
+    );
+    assert_ne!(broken, curated);
+    let path = dir.path().join("broken.toml");
+    std::fs::write(&path, broken).unwrap();
+    let o = dossier(
+        &data,
+        &[
+            "import",
+            "outline",
+            "data/nato-russia.seed.txt",
+            "--curated",
+            path.to_str().unwrap(),
+        ],
+    );
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("field `parties`: no body `atlantis` in the archive"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(snapshot(&data), before);
+}
+
+#[test]
+fn help_is_written_for_a_person() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, expect) in [
+        (
+            vec!["--help"],
+            "An archive engine for formal international relations",
+        ),
+        (
+            vec!["serve", "--help"],
+            "On first start with an empty data directory",
+        ),
+        (vec!["import", "--help"], "Bring records into the archive"),
+        (
+            vec!["import", "outline", "--help"],
+            "The import is all or nothing",
+        ),
+        (vec!["load-builtin", "--help"], "Safe to run again"),
+    ] {
+        let o = dossier(dir.path(), &args);
+        assert!(o.status.success(), "{args:?}");
+        let out = stdout(&o);
+        assert!(out.contains(expect), "{args:?}: {out}");
+        assert!(
+            out.contains("DOSSIER_DATA_DIR"),
+            "{args:?} names the env fallback"
+        );
+    }
+}
+
+#[test]
+fn serve_creates_its_data_directory_and_loads_the_builtin_dossier() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("fresh").join("data");
+    let mut child = Command::new(BIN)
+        .args([
+            "--data-dir",
+            data.to_str().unwrap(),
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("prints its address")
+        .to_string();
+    let result = ureq::get(&format!("{url}/dossiers/nato-russia"))
+        .call()
+        .map(|mut r| r.body_mut().read_to_string().unwrap());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let html = result.unwrap();
+    assert!(html.contains("<h1>Formal NATO-Russia Relations</h1>"));
+    assert!(data.join("dossier.db").exists());
+}

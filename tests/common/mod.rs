@@ -1,0 +1,130 @@
+//! A real server on a real port over a real SQLite file, for integration tests.
+
+#![allow(dead_code)]
+
+use dossier_store::{SqliteStore, Store};
+use std::sync::Arc;
+
+pub struct TestServer {
+    pub base: String,
+    pub store: Arc<SqliteStore>,
+    _dir: tempfile::TempDir,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl TestServer {
+    /// A server over a fresh data directory holding the built-in dossier.
+    pub fn builtin() -> Self {
+        Self::with(|store| {
+            let archive = dossier_ingest::builtin::archive().expect("built-in dossier loads");
+            store.write(&archive).expect("built-in dossier stores");
+        })
+    }
+
+    /// A server over a fresh data directory that `fill` writes into first.
+    pub fn with(fill: impl FnOnce(&SqliteStore)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(&dir.path().join("dossier.db")).unwrap());
+        fill(&store);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let shared: Arc<dyn Store> = store.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                dossier_server::serve_on(listener, shared, async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        let addr = addr_rx.recv().unwrap();
+        TestServer {
+            base: format!("http://{addr}"),
+            store,
+            _dir: dir,
+            _shutdown: tx,
+        }
+    }
+
+    fn agent() -> ureq::Agent {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into()
+    }
+
+    /// GETs `path` as a browser would; returns the status and the body.
+    pub fn html(&self, path: &str) -> (u16, String) {
+        let mut r = Self::agent()
+            .get(&format!("{}{path}", self.base))
+            .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .call()
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.body_mut().read_to_string().unwrap())
+    }
+
+    /// GETs `path` with `Accept: application/json`; returns status, content type and JSON.
+    pub fn json(&self, path: &str) -> (u16, String, serde_json::Value) {
+        let mut r = Self::agent()
+            .get(&format!("{}{path}", self.base))
+            .header("Accept", "application/json")
+            .call()
+            .unwrap();
+        let status = r.status().as_u16();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let body = r.body_mut().read_to_string().unwrap();
+        let json = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}"));
+        (status, ct, json)
+    }
+}
+
+/// The text a reader sees: tags removed, entities decoded, whitespace collapsed.
+pub fn text_of(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push(' ');
+            }
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let decoded = decode_entities(&out);
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn decode_entities(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&#x2F;", "/")
+        .replace("&#47;", "/")
+        .replace("&amp;", "&")
+}
+
+/// Collapses whitespace, so facts can be compared with page text.
+pub fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
