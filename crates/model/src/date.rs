@@ -289,13 +289,14 @@ impl Edtf {
     pub fn human(&self) -> String {
         match self {
             Edtf::Date(d) => d.human(),
+            Edtf::Interval(Bound::Date(s), Bound::Open) => format!("from {} on", s.human()),
+            Edtf::Interval(Bound::Open, Bound::Date(e)) => format!("until {}", e.human()),
             Edtf::Interval(s, e) => {
-                let side = |b: &Bound, open: &str| match b {
+                let side = |b: &Bound| match b {
                     Bound::Date(d) => d.human(),
-                    Bound::Open => open.to_string(),
-                    Bound::Unknown => "unknown".to_string(),
+                    _ => "unknown".to_string(),
                 };
-                format!("{} – {}", side(s, "before"), side(e, "open"))
+                format!("{} – {}", side(s), side(e))
             }
         }
     }
@@ -445,6 +446,8 @@ mod tests {
         assert_eq!(p("1994-06-22").human(), "22 June 1994");
         assert_eq!(p("1999-03/2000-02").human(), "March 1999 – February 2000");
         assert_eq!(p("2002-04-15?").human(), "15 April 2002 (uncertain)");
+        assert_eq!(p("2002-05-28/..").human(), "from 28 May 2002 on");
+        assert_eq!(p("/1991-12").human(), "unknown – December 1991");
     }
 
     #[test]

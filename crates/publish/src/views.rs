@@ -58,6 +58,35 @@ pub struct RecordLink {
     /// How this record relates to the page's record (`issued-by`, `outcome`…), where that matters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rel: Option<String>,
+    /// The relation in words, read from the linked record to the page's record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rel_label: Option<String>,
+}
+
+/// Words for a link seen from its target: an event whose `outcome` is this document is
+/// the event "that produced it".
+fn incoming_label(rel: &str) -> String {
+    match rel {
+        "founded-by" => "set up under this document",
+        "outcome" => "produced this document",
+        "concerns" => "topic that concerns it",
+        "cites" => "cites it",
+        "replaces" => "replaces it",
+        "implements" => "implements it",
+        "responds-to" => "responds to it",
+        "part-of" => "part of it",
+        "similar" => "similar document",
+        "issued-by" => "issued by it",
+        "party" => "it is a party",
+        "held-by" => "held by it",
+        "office" => "held an office in it",
+        "author" => "by this person",
+        "participant" => "took part",
+        "involves" => "topic that involves it",
+        "successor-of" => "successor",
+        other => other,
+    }
+    .to_string()
 }
 
 /// A short mark shown beside a document: "not legally binding", "not public".
@@ -112,6 +141,7 @@ fn doc_link(d: &Document) -> RecordLink {
         date_human: d.date.map(|x| x.human()),
         badges: badges(d),
         rel: None,
+        rel_label: None,
     }
 }
 
@@ -133,6 +163,7 @@ fn event_link(e: &Event) -> RecordLink {
             _ => vec![],
         },
         rel: None,
+        rel_label: None,
     }
 }
 
@@ -148,6 +179,7 @@ fn simple_link(record: RecordType, slug: &str, title: &str) -> RecordLink {
         date_human: None,
         badges: vec![],
         rel: None,
+        rel_label: None,
     }
 }
 
@@ -196,6 +228,7 @@ fn backlink(b: &Backlink) -> RecordLink {
             .map(|d| d.human()),
         badges: vec![],
         rel: Some(b.rel.clone()),
+        rel_label: Some(incoming_label(&b.rel)),
     }
 }
 
@@ -672,7 +705,8 @@ pub fn document(store: &dyn Store, slug: &str) -> Result<Option<DocumentView>> {
     let mut relations = Vec::new();
     for r in &d.relations {
         let mut l = full_link(store, RecordType::Document, &r.document)?;
-        l.rel = Some(r.kind.label().into());
+        l.rel = Some(r.kind.slug().into());
+        l.rel_label = Some(r.kind.label().into());
         relations.push(l);
     }
     let related_from = store

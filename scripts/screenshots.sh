@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Takes the README's screenshots with headless Chromium (Debian's `chromium` package):
+# starts a server on a fresh data directory, captures the dossier page and a document
+# page into docs/, and stops the server. Usage: scripts/screenshots.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "Installing Debian's chromium (needs root and the package registry)…"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core
+fi
+
+cargo build --release --quiet
+data=$(mktemp -d)
+profile=$(mktemp -d)
+port=18765
+./target/release/dossier --data-dir "$data" serve --addr "127.0.0.1:$port" >/dev/null 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$data" "$profile"' EXIT
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
+
+shot() { # URL FILE WIDTH,HEIGHT
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$profile" --hide-scrollbars --window-size="$3" --screenshot="$2" "$1" 2>/dev/null
+  echo "wrote $2"
+}
+mkdir -p docs
+shot "http://127.0.0.1:$port/dossiers/nato-russia" docs/dossier-page.png 1280,2400
+shot "http://127.0.0.1:$port/documents/founding-act-1997" docs/document-page.png 1280,1800
