@@ -120,6 +120,27 @@ pub struct Stamps {
     pub changed: String,
 }
 
+/// What happened to a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeOp {
+    Upsert,
+    Delete,
+}
+
+/// One entry of the store's change log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// Increases with every change; never reused.
+    pub seq: i64,
+    #[serde(rename = "type")]
+    pub record: RecordType,
+    pub slug: String,
+    pub op: ChangeOp,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+}
+
 /// The store's contract. Reads return records in a stable order: dated records by date
 /// (earliest first, wider dates first), then undated ones by title.
 pub trait Store: Send + Sync {
@@ -153,4 +174,12 @@ pub trait Store: Send + Sync {
     fn backlinks(&self, record: RecordType, slug: &str) -> Result<Vec<Backlink>, StoreError>;
     /// The title (or name) of a record, for showing a link to it.
     fn title_of(&self, record: RecordType, slug: &str) -> Result<Option<String>, StoreError>;
+
+    /// Deletes a record (a dossier with its sections). Refused while other records link to
+    /// it, naming them. Returns false if there was no such record.
+    fn delete(&self, record: RecordType, slug: &str) -> Result<bool, StoreError>;
+    /// Changes after `seq`, oldest first, at most `limit`.
+    fn changes_since(&self, seq: i64, limit: usize) -> Result<Vec<Change>, StoreError>;
+    /// The sequence number of the latest change (0 for an empty log).
+    fn last_change(&self) -> Result<i64, StoreError>;
 }

@@ -65,4 +65,15 @@ CREATE TABLE links (
 );
 CREATE INDEX links_by_src ON links(src_type, src_slug);
 CREATE INDEX links_by_dst ON links(dst_type, dst_slug, rel);
+"#, r#"
+-- Every change to a record, in order: the search index and harvesters follow this log, and
+-- a deleted record stays visible here as deleted (OAI-PMH needs that).
+CREATE TABLE changes (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    type        TEXT NOT NULL,
+    slug        TEXT NOT NULL,
+    op          TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
+    at          TEXT NOT NULL
+);
+CREATE INDEX changes_by_record ON changes(type, slug, seq);
 "#];

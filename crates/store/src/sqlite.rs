@@ -294,6 +294,19 @@ fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error> {
     Ok(out)
 }
 
+fn log_change(
+    tx: &Transaction,
+    record: RecordType,
+    slug: &str,
+    op: &str,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(&format!(
+        "INSERT INTO changes (type, slug, op, at) VALUES (?1, ?2, ?3, {NOW})"
+    ))?
+    .execute(params![record.as_str(), slug, op])?;
+    Ok(())
+}
+
 fn write_row(tx: &Transaction, row: &Row, summary: &mut WriteSummary) -> Result<(), StoreError> {
     let existing: Option<String> = tx
         .query_row(
@@ -329,6 +342,7 @@ fn write_row(tx: &Transaction, row: &Row, summary: &mut WriteSummary) -> Result<
             row.data
         ],
     )?;
+    log_change(tx, row.record, row.slug, "upsert")?;
     tx.execute(
         "DELETE FROM links WHERE src_type = ?1 AND src_slug = ?2",
         params![row.record.as_str(), row.slug],
@@ -380,6 +394,7 @@ fn write_dossier(
         ),
         params![d.slug, d.title, d.description, d.source, position, data],
     )?;
+    log_change(tx, RecordType::Dossier, &d.slug, "upsert")?;
     tx.execute("DELETE FROM sections WHERE dossier = ?1", [&d.slug])?;
     tx.execute(
         "DELETE FROM links WHERE src_type = 'section' AND src_slug LIKE ?1 || '#%'",
@@ -643,6 +658,86 @@ impl Store for SqliteStore {
             )
         })
     }
+
+    fn delete(&self, record: RecordType, slug: &str) -> Result<bool, StoreError> {
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction()?;
+        let linking: Vec<String> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT DISTINCT src_type || ' `' || src_slug || '`' FROM links
+                 WHERE dst_type = ?1 AND dst_slug = ?2 AND NOT (src_type = ?1 AND src_slug = ?2)
+                   AND NOT (src_type = 'section' AND src_slug LIKE ?2 || '#%' AND ?1 = 'dossier')",
+            )?;
+            let rows = stmt.query_map(params![record.as_str(), slug], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        if !linking.is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "cannot delete {} `{slug}`: {} still link to it",
+                record.as_str(),
+                linking.join(", ")
+            )));
+        }
+        let deleted = if record == RecordType::Dossier {
+            tx.execute(
+                "DELETE FROM links WHERE src_type = 'section' AND src_slug LIKE ?1 || '#%'",
+                [slug],
+            )?;
+            tx.execute("DELETE FROM dossiers WHERE slug = ?1", [slug])?
+        } else {
+            tx.execute(
+                "DELETE FROM links WHERE src_type = ?1 AND src_slug = ?2",
+                params![record.as_str(), slug],
+            )?;
+            tx.execute(
+                "DELETE FROM records WHERE type = ?1 AND slug = ?2",
+                params![record.as_str(), slug],
+            )?
+        };
+        if deleted > 0 {
+            log_change(&tx, record, slug, "delete")?;
+        }
+        tx.commit()?;
+        Ok(deleted > 0)
+    }
+
+    fn changes_since(&self, seq: i64, limit: usize) -> Result<Vec<Change>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT seq, type, slug, op, at FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![seq, limit as i64], |r| {
+                let ty: String = r.get(1)?;
+                let op: String = r.get(3)?;
+                Ok(Change {
+                    seq: r.get(0)?,
+                    record: RecordType::parse(&ty).unwrap_or(RecordType::Document),
+                    slug: r.get(2)?,
+                    op: change_op(&op),
+                    at: r.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn last_change(&self) -> Result<i64, StoreError> {
+        self.read(|c| {
+            Ok(
+                c.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+    }
+}
+
+fn change_op(op: &str) -> ChangeOp {
+    if op == "delete" {
+        ChangeOp::Delete
+    } else {
+        ChangeOp::Upsert
+    }
 }
 
 #[cfg(test)]
@@ -769,6 +864,27 @@ mod tests {
         assert!(e.to_string().contains("no body `nobody`"), "{e}");
         assert_eq!(s.document("two").unwrap().unwrap().title, "Title of two");
         assert!(s.document("bad").unwrap().is_none());
+    }
+
+    #[test]
+    fn changes_are_logged_and_deletes_guarded() {
+        let s = SqliteStore::in_memory().unwrap();
+        s.write(&archive()).unwrap();
+        assert_eq!(s.last_change().unwrap(), 4);
+        let e = s.delete(RecordType::Document, "one").unwrap_err();
+        assert!(e.to_string().contains("section `d#a` still link"), "{e}");
+        assert!(s.delete(RecordType::Document, "two").unwrap());
+        assert!(!s.delete(RecordType::Document, "two").unwrap());
+        assert!(s.document("two").unwrap().is_none());
+        let log = s.changes_since(4, 10).unwrap();
+        assert_eq!(log.len(), 1);
+        assert_eq!(
+            (log[0].record, log[0].slug.as_str(), log[0].op),
+            (RecordType::Document, "two", ChangeOp::Delete)
+        );
+        // An unchanged rewrite logs nothing; a change logs one entry.
+        s.write(&archive()).unwrap();
+        assert_eq!(s.changes_since(5, 10).unwrap().len(), 1, "`two` came back");
     }
 
     #[test]
