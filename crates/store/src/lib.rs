@@ -15,7 +15,7 @@ use dossier_model::*;
 use serde::Serialize;
 
 /// A kind of record, as named in links, URLs and errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RecordType {
     Dossier,

@@ -1,0 +1,248 @@
+//! What the index holds for each record: plain data taken from the store.
+
+use dossier_model::*;
+use dossier_store::{RecordType, Store, StoreError};
+
+/// One searchable unit: a record, or one section of a dossier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexDoc {
+    /// `type:slug`, unique in the index (`section:nato-russia#a-i-1` for sections).
+    pub id: String,
+    /// `document`, `section`, `body`, `person`, `event`, `topic`.
+    pub kind_of_record: &'static str,
+    pub slug: String,
+    pub url: String,
+    pub title: String,
+    pub body: String,
+    /// `en`, `fr` or `ru`: which analyser reads the text.
+    pub lang: String,
+    /// The record's kind slug (document kind, event kind…), if it has one.
+    pub kind: Option<String>,
+    pub bodies: Vec<String>,
+    pub people: Vec<String>,
+    pub dossiers: Vec<String>,
+    pub date: Option<Edtf>,
+}
+
+/// Languages with their own analyser; anything else is read as English.
+pub const LANGS: &[&str] = &["en", "fr", "ru"];
+
+fn text_lang(languages: &[String]) -> String {
+    if languages.is_empty() || languages.iter().any(|l| l == "en" || l.starts_with("en-")) {
+        return "en".into();
+    }
+    let first = languages[0]
+        .split('-')
+        .next()
+        .unwrap_or("en")
+        .to_lowercase();
+    if LANGS.contains(&first.as_str()) {
+        first
+    } else {
+        "en".into()
+    }
+}
+
+fn join(parts: &[Option<&str>]) -> String {
+    let mut out = String::new();
+    for p in parts.iter().flatten() {
+        if p.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        out.push_str(p);
+    }
+    out
+}
+
+/// Markdown commentary as plain text: `[words](ref:3)` → `words`, escapes dropped.
+pub fn plain_commentary(md: &str) -> String {
+    let mut out = String::with_capacity(md.len());
+    let mut chars = md.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            '[' => {}
+            ']' if chars.peek() == Some(&'(') => {
+                for n in chars.by_ref() {
+                    if n == ')' {
+                        break;
+                    }
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn from_document(d: &Document) -> IndexDoc {
+    let mut title = d.title.clone();
+    for a in &d.aliases {
+        title.push_str(" · ");
+        title.push_str(a);
+    }
+    IndexDoc {
+        id: format!("document:{}", d.slug),
+        kind_of_record: "document",
+        slug: d.slug.clone(),
+        url: format!("/documents/{}", d.slug),
+        title,
+        body: join(&[
+            d.summary.as_deref(),
+            d.full_text.as_deref(),
+            d.place.as_deref(),
+        ]),
+        lang: text_lang(&d.languages),
+        kind: Some(d.kind.slug().into()),
+        bodies: d.issued_by.iter().chain(&d.parties).cloned().collect(),
+        people: d.authors.clone(),
+        dossiers: d.dossiers.clone(),
+        date: d.date,
+    }
+}
+
+pub fn from_body(b: &Body) -> IndexDoc {
+    let mut names = vec![b.name.clone()];
+    names.extend(b.acronyms.iter().cloned());
+    names.extend(b.aliases.iter().cloned());
+    IndexDoc {
+        id: format!("body:{}", b.slug),
+        kind_of_record: "body",
+        slug: b.slug.clone(),
+        url: format!("/bodies/{}", b.slug),
+        title: names.join(" · "),
+        body: join(&[
+            b.summary.as_deref(),
+            b.format.as_deref(),
+            b.decision_rule.as_deref(),
+        ]),
+        lang: "en".into(),
+        kind: Some(b.kind.slug().into()),
+        bodies: vec![b.slug.clone()],
+        people: vec![],
+        dossiers: b.dossiers.clone(),
+        date: b.established,
+    }
+}
+
+pub fn from_person(p: &Person) -> IndexDoc {
+    let offices: Vec<String> = p.offices.iter().map(|o| o.title.clone()).collect();
+    IndexDoc {
+        id: format!("person:{}", p.slug),
+        kind_of_record: "person",
+        slug: p.slug.clone(),
+        url: format!("/people/{}", p.slug),
+        title: p.name.clone(),
+        body: join(&[p.summary.as_deref(), Some(&offices.join("; "))]),
+        lang: "en".into(),
+        kind: None,
+        bodies: p.offices.iter().filter_map(|o| o.body.clone()).collect(),
+        people: vec![p.slug.clone()],
+        dossiers: p.dossiers.clone(),
+        date: None,
+    }
+}
+
+pub fn from_event(e: &Event) -> IndexDoc {
+    IndexDoc {
+        id: format!("event:{}", e.slug),
+        kind_of_record: "event",
+        slug: e.slug.clone(),
+        url: format!("/events/{}", e.slug),
+        title: e.title.clone(),
+        body: join(&[e.summary.as_deref(), e.place.as_deref()]),
+        lang: "en".into(),
+        kind: Some(e.kind.slug().into()),
+        bodies: e.bodies.clone(),
+        people: e.people.clone(),
+        dossiers: e.dossiers.clone(),
+        date: e.date,
+    }
+}
+
+pub fn from_topic(t: &Topic) -> IndexDoc {
+    IndexDoc {
+        id: format!("topic:{}", t.slug),
+        kind_of_record: "topic",
+        slug: t.slug.clone(),
+        url: format!("/topics/{}", t.slug),
+        title: t.title.clone(),
+        body: t.summary.clone().unwrap_or_default(),
+        lang: "en".into(),
+        kind: Some(t.kind.slug().into()),
+        bodies: t.bodies.clone(),
+        people: vec![],
+        dossiers: t.dossiers.clone(),
+        date: None,
+    }
+}
+
+/// One document per section of the dossier (sections carry the commentary).
+pub fn from_dossier(d: &Dossier) -> Vec<IndexDoc> {
+    d.all_sections()
+        .into_iter()
+        .map(|s| IndexDoc {
+            id: format!("section:{}#{}", d.slug, s.key),
+            kind_of_record: "section",
+            slug: format!("{}#{}", d.slug, s.key),
+            url: format!("/dossiers/{}#{}", d.slug, s.key),
+            title: if s.label.is_empty() {
+                s.title.clone()
+            } else {
+                format!("{} {}", s.label, s.title)
+            },
+            body: plain_commentary(&s.commentary),
+            lang: "en".into(),
+            kind: None,
+            bodies: vec![],
+            people: vec![],
+            dossiers: vec![d.slug.clone()],
+            date: None,
+        })
+        .collect()
+}
+
+/// The index documents for one record as the store holds it now (empty if it is gone).
+pub fn for_record(
+    store: &dyn Store,
+    record: RecordType,
+    slug: &str,
+) -> Result<Vec<IndexDoc>, StoreError> {
+    Ok(match record {
+        RecordType::Document => store.document(slug)?.map(|d| vec![from_document(&d)]),
+        RecordType::Body => store.body(slug)?.map(|b| vec![from_body(&b)]),
+        RecordType::Person => store.person(slug)?.map(|p| vec![from_person(&p)]),
+        RecordType::Event => store.event(slug)?.map(|e| vec![from_event(&e)]),
+        RecordType::Topic => store.topic(slug)?.map(|t| vec![from_topic(&t)]),
+        RecordType::Dossier => store.dossier(slug)?.map(|d| from_dossier(&d)),
+    }
+    .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commentary_becomes_plain_text() {
+        assert_eq!(
+            plain_commentary("The [Founding Act](ref:2) \\*was\\* signed. [Click here](ref:1)."),
+            "The Founding Act *was* signed. Click here."
+        );
+    }
+
+    #[test]
+    fn language_of_the_text() {
+        assert_eq!(text_lang(&[]), "en");
+        assert_eq!(text_lang(&["fr".into()]), "fr");
+        assert_eq!(text_lang(&["ru".into(), "en".into()]), "en");
+        assert_eq!(text_lang(&["de".into()]), "en");
+    }
+}

@@ -1,0 +1,40 @@
+//! Full-text search over every record, derived from the store.
+//!
+//! The store is the source of truth. The index remembers (in its commit payload) the last
+//! change of the store's change log that it has applied; [`SearchIndex::sync`] applies the
+//! changes after it, so an index left behind by a crash between the store's commit and the
+//! index's commit catches up, and one that is missing or corrupt is rebuilt.
+//!
+//! - [`query`]: the query language (words, phrases, AND/OR/NOT, fields, date ranges).
+//! - [`docs`]: what is indexed for each record.
+//! - [`index`]: the tantivy schema, indexing, searching, facets, snippets, suggestions.
+
+pub mod docs;
+pub mod index;
+pub mod query;
+
+pub use index::{
+    FacetCount, Facets, Hit, SearchIndex, SearchRequest, SearchResults, Sort, SyncReport,
+};
+pub use query::QueryError;
+
+/// Errors of the search layer.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The query is malformed; the message says what and where.
+    #[error("{0}")]
+    Query(#[from] QueryError),
+    /// The index could not be opened, written or read.
+    #[error("search index error: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    /// Reading records from the store failed.
+    #[error(transparent)]
+    Store(#[from] dossier_store::StoreError),
+    /// The index directory could not be created or cleared.
+    #[error("search index directory {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}

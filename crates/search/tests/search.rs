@@ -1,0 +1,424 @@
+//! The search index over the built-in dossier and small hand-made archives.
+
+use dossier_model::*;
+use dossier_search::{SearchIndex, SearchRequest, SearchResults, Sort};
+use dossier_store::{DocumentQuery, EventQuery, RecordType, SqliteStore, Store};
+
+struct Fixture {
+    store: SqliteStore,
+    index: SearchIndex,
+    dir: tempfile::TempDir,
+}
+
+fn builtin() -> Fixture {
+    let store = SqliteStore::in_memory().unwrap();
+    store
+        .write(&dossier_ingest::builtin::archive().unwrap())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (index, report) = SearchIndex::open(&dir.path().join("index"), &store).unwrap();
+    assert!(report.rebuilt);
+    Fixture { store, index, dir }
+}
+
+fn search(f: &Fixture, q: &str) -> SearchResults {
+    f.index
+        .search(&SearchRequest::new(q))
+        .unwrap_or_else(|e| panic!("{q}: {e}"))
+}
+
+fn slugs(r: &SearchResults) -> Vec<&str> {
+    r.hits.iter().map(|h| h.slug.as_str()).collect()
+}
+
+fn doc(slug: &str, title: &str, date: Option<&str>, text: &str) -> Document {
+    serde_json::from_value(serde_json::json!({
+        "slug": slug, "title": title, "kind": "statement", "date": date, "full_text": text,
+    }))
+    .unwrap()
+}
+
+#[test]
+fn founding_act_finds_the_1997_document_first() {
+    let f = builtin();
+    for q in ["\"Founding Act\"", "founding act", "Founding Act"] {
+        let r = search(&f, q);
+        assert_eq!(r.hits[0].slug, "founding-act-1997", "{q}: {:?}", slugs(&r));
+        assert_eq!(r.hits[0].date.as_deref(), Some("1997-05-27"));
+    }
+}
+
+#[test]
+fn a_title_match_ranks_above_a_passing_mention() {
+    let store = SqliteStore::in_memory().unwrap();
+    let mention = doc(
+        "mention",
+        "Annual report",
+        None,
+        &format!(
+            "{} The ministers also spoke of the charter once.",
+            "Long text about other things. ".repeat(20)
+        ),
+    );
+    let titled = doc("titled", "The Charter of Paris", None, "A short text.");
+    store
+        .write(&Archive {
+            documents: vec![mention, titled],
+            ..Default::default()
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open(dir.path(), &store).unwrap();
+    let r = index.search(&SearchRequest::new("charter")).unwrap();
+    assert_eq!(slugs(&r), ["titled", "mention"]);
+    // An exact phrase ranks above the same words scattered.
+    let store = SqliteStore::in_memory().unwrap();
+    let scattered = doc(
+        "scattered",
+        "Notes",
+        None,
+        "The council met. Joint work went on. Permanent staff helped.",
+    );
+    let phrase = doc(
+        "phrase",
+        "Notes",
+        None,
+        "The permanent joint council met in Brussels on a long agenda.",
+    );
+    store
+        .write(&Archive {
+            documents: vec![scattered, phrase],
+            ..Default::default()
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open(dir.path(), &store).unwrap();
+    let r = index
+        .search(&SearchRequest::new("permanent joint council"))
+        .unwrap();
+    assert_eq!(slugs(&r), ["phrase", "scattered"]);
+}
+
+#[test]
+fn acronyms_and_names_find_each_other() {
+    let store = SqliteStore::in_memory().unwrap();
+    let pjc: Body = serde_json::from_value(serde_json::json!({
+        "slug": "pjc", "name": "NATO-Russia Permanent Joint Council", "acronyms": ["PJC"],
+        "aliases": ["Permanent Joint Council"], "kind": "council"
+    }))
+    .unwrap();
+    let by_name = doc(
+        "by-name",
+        "Statement one",
+        None,
+        "The Permanent Joint Council met at ambassador level.",
+    );
+    let by_acronym = doc(
+        "by-acronym",
+        "Statement two",
+        None,
+        "The PJC agreed a work programme.",
+    );
+    let neither = doc(
+        "neither",
+        "Statement three",
+        None,
+        "The council of ministers met.",
+    );
+    store
+        .write(&Archive {
+            documents: vec![by_name, by_acronym, neither],
+            bodies: vec![pjc],
+            ..Default::default()
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open(dir.path(), &store).unwrap();
+    let find = |q: &str| {
+        let r = index.search(&SearchRequest::new(q)).unwrap();
+        let mut s: Vec<String> = r
+            .hits
+            .iter()
+            .filter(|h| h.record == "document")
+            .map(|h| h.slug.clone())
+            .collect();
+        s.sort();
+        s
+    };
+    assert_eq!(find("PJC"), ["by-acronym", "by-name"]);
+    assert_eq!(find("pjc"), ["by-acronym", "by-name"]);
+    assert_eq!(
+        find("\"Permanent Joint Council\""),
+        ["by-acronym", "by-name"]
+    );
+    assert_eq!(find("permanent joint council"), ["by-acronym", "by-name"]);
+    assert_eq!(find("council -pjc"), ["neither"]);
+}
+
+#[test]
+fn builtin_searches_give_the_expected_records_first() {
+    let f = builtin();
+    let r = search(&f, "PJC");
+    assert_eq!(r.hits[0].slug, "pjc", "{:?}", slugs(&r));
+    let r = search(&f, "kind:declaration date:2001..2002");
+    assert!(r.total >= 1);
+    assert!(r
+        .hits
+        .iter()
+        .all(|h| h.kind.as_deref() == Some("declaration")));
+    assert!(
+        slugs(&r).contains(&"rome-declaration-2002"),
+        "{:?}",
+        slugs(&r)
+    );
+    let r = search(&f, "terrorism");
+    assert!(r.total >= 5);
+    let top: Vec<&str> = slugs(&r).into_iter().take(5).collect();
+    assert!(top.iter().any(|s| s.contains("terror")), "{top:?}");
+}
+
+#[test]
+fn date_ranges_work_across_precisions() {
+    let store = SqliteStore::in_memory().unwrap();
+    let docs = vec![
+        doc("month", "Month", Some("1997-05"), "accord"),
+        doc("day", "Day", Some("1997-05-27"), "accord"),
+        doc("year", "Year", Some("1998"), "accord"),
+        doc("range", "Range", Some("1999-03/2000-02"), "accord"),
+        doc("undated", "Undated", None, "accord"),
+    ];
+    store
+        .write(&Archive {
+            documents: docs,
+            ..Default::default()
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open(dir.path(), &store).unwrap();
+    let find = |q: &str| {
+        let mut s: Vec<String> = index
+            .search(&SearchRequest::new(q))
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| h.slug)
+            .collect();
+        s.sort();
+        s
+    };
+    assert_eq!(find("accord date:1997..1997"), ["day", "month"]);
+    assert_eq!(find("accord year:1997"), ["day", "month"]);
+    assert_eq!(find("accord date:1997-05-27..1997-05-27"), ["day", "month"]);
+    assert_eq!(find("accord date:1997-06..1998"), ["year"]);
+    assert_eq!(find("accord date:2000..2000"), ["range"]);
+    assert_eq!(find("accord date:..1997"), ["day", "month"]);
+    assert_eq!(find("accord date:1999.."), ["range"]);
+    let mut by_date = SearchRequest::new("accord");
+    by_date.sort = Sort::Date;
+    let r = index.search(&by_date).unwrap();
+    assert_eq!(slugs(&r)[..4], ["month", "day", "year", "range"]);
+}
+
+#[test]
+fn facet_counts_equal_counts_from_the_store() {
+    let f = builtin();
+    let r = search(&f, "dossier:nato-russia type:document");
+    let docs = f
+        .store
+        .documents(&DocumentQuery {
+            dossier: Some("nato-russia".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(r.total, docs.len());
+    for fc in &r.facets.kind {
+        let n = docs.iter().filter(|d| d.kind.slug() == fc.value).count() as u64;
+        assert_eq!(fc.count, n, "kind {}", fc.value);
+    }
+    let kinds_total: u64 = r.facets.kind.iter().map(|k| k.count).sum();
+    assert_eq!(kinds_total as usize, docs.len());
+    for fc in &r.facets.year {
+        let y: i32 = fc.value.parse().unwrap();
+        let n = docs
+            .iter()
+            .filter(|d| d.date.and_then(|x| x.year()) == Some(y))
+            .count() as u64;
+        assert_eq!(fc.count, n, "year {y}");
+    }
+    for fc in &r.facets.body {
+        let n = docs
+            .iter()
+            .filter(|d| d.issued_by.contains(&fc.value) || d.parties.contains(&fc.value))
+            .count() as u64;
+        assert_eq!(fc.count, n, "body {}", fc.value);
+    }
+    let r = search(&f, "type:event");
+    let events = f.store.events(&EventQuery::default()).unwrap();
+    assert_eq!(r.total, events.len());
+    let decades: u64 = r.facets.decade.iter().map(|d| d.count).sum();
+    assert_eq!(
+        decades as usize,
+        events.iter().filter(|e| e.date.is_some()).count()
+    );
+}
+
+#[test]
+fn snippets_highlight_and_escape() {
+    let store = SqliteStore::in_memory().unwrap();
+    let evil = doc(
+        "evil",
+        "<script>alert(1)</script>",
+        None,
+        "Before <script>alert('x')</script> the treaty & after.",
+    );
+    store
+        .write(&Archive {
+            documents: vec![evil],
+            ..Default::default()
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open(dir.path(), &store).unwrap();
+    let r = index.search(&SearchRequest::new("treaty")).unwrap();
+    let s = &r.hits[0].snippet;
+    assert!(s.contains("<mark>treaty</mark>"), "{s}");
+    assert!(!s.contains("<script"), "{s}");
+    assert!(s.contains("&lt;script&gt;"), "{s}");
+    assert!(s.contains("&amp;"), "{s}");
+    assert_eq!(
+        r.hits[0].title, "<script>alert(1)</script>",
+        "titles are data; the page escapes them"
+    );
+}
+
+#[test]
+fn a_rebuilt_index_answers_like_the_kept_one() {
+    let f = builtin();
+    let dir = tempfile::tempdir().unwrap();
+    let (rebuilt, _) =
+        SearchIndex::rebuild(&dir.path().join("again"), &f.store, &mut |_, _| {}).unwrap();
+    for q in [
+        "PJC",
+        "\"Founding Act\"",
+        "terrorism",
+        "kind:declaration date:2001..2002",
+        "kosovo OR iraq",
+        "type:body",
+    ] {
+        let a = search(&f, q);
+        let b = rebuilt.search(&SearchRequest::new(q)).unwrap();
+        assert_eq!(a.total, b.total, "{q}");
+        assert_eq!(slugs(&a), slugs(&b), "{q}");
+        assert_eq!(a.facets, b.facets, "{q}");
+    }
+}
+
+#[test]
+fn changed_and_deleted_records_change_in_results() {
+    let f = builtin();
+    assert_eq!(search(&f, "zanzibar").total, 0);
+    let mut d = f.store.document("blair-letter-2001-11").unwrap().unwrap();
+    d.summary = Some("A letter that mentions Zanzibar.".into());
+    f.store
+        .write(&Archive {
+            documents: vec![d],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(search(&f, "zanzibar").total, 0, "not synced yet");
+    let report = f.index.sync(&f.store).unwrap();
+    assert!(report.applied >= 1);
+    assert_eq!(slugs(&search(&f, "zanzibar")), ["blair-letter-2001-11"]);
+
+    let extra = doc("extra", "Zanzibar memorandum", None, "text");
+    f.store
+        .write(&Archive {
+            documents: vec![extra],
+            ..Default::default()
+        })
+        .unwrap();
+    f.index.sync(&f.store).unwrap();
+    assert_eq!(search(&f, "zanzibar").total, 2);
+    assert!(f.store.delete(RecordType::Document, "extra").unwrap());
+    f.index.sync(&f.store).unwrap();
+    assert_eq!(slugs(&search(&f, "zanzibar")), ["blair-letter-2001-11"]);
+}
+
+#[test]
+fn an_index_behind_the_store_catches_up_and_a_broken_one_is_rebuilt() {
+    let f = builtin();
+    let path = f.dir.path().join("index");
+    let seq = f.index.applied_seq().unwrap();
+    drop(f.index);
+    // A write the index never saw (as after a crash between the two commits).
+    f.store
+        .write(&Archive {
+            documents: vec![doc("late", "Late arrival", None, "quokka")],
+            ..Default::default()
+        })
+        .unwrap();
+    let (index, report) = SearchIndex::open(&path, &f.store).unwrap();
+    assert!(!report.rebuilt);
+    assert_eq!(report.applied, 1);
+    assert_eq!(index.applied_seq().unwrap(), seq + 1);
+    assert_eq!(
+        slugs(&index.search(&SearchRequest::new("quokka")).unwrap()),
+        ["late"]
+    );
+    drop(index);
+    // A corrupt index is rebuilt.
+    std::fs::write(path.join("meta.json"), b"{ not json").unwrap();
+    let (index, report) = SearchIndex::open(&path, &f.store).unwrap();
+    assert!(report.rebuilt);
+    assert_eq!(
+        slugs(&index.search(&SearchRequest::new("quokka")).unwrap()),
+        ["late"]
+    );
+    // So is a missing one.
+    drop(index);
+    std::fs::remove_dir_all(&path).unwrap();
+    let (_, report) = SearchIndex::open(&path, &f.store).unwrap();
+    assert!(report.rebuilt);
+}
+
+#[test]
+fn misspelt_queries_get_a_suggestion() {
+    let f = builtin();
+    let r = search(&f, "terorism");
+    assert_eq!(r.total, 0);
+    assert_eq!(r.suggestion.as_deref(), Some("terrorism"));
+    let r = search(&f, "founding akt");
+    assert_eq!(r.suggestion.as_deref(), Some("founding act"));
+    assert!(search(&f, "terrorism").suggestion.is_none());
+}
+
+#[test]
+fn malformed_queries_are_errors_not_panics() {
+    let f = builtin();
+    for q in ["\"open", "(a OR", "colour:red", "date:2002..1997", ""] {
+        let e = f.index.search(&SearchRequest::new(q)).unwrap_err();
+        assert!(
+            matches!(e, dossier_search::SearchError::Query(_)),
+            "{q}: {e}"
+        );
+    }
+}
+
+#[test]
+fn sections_and_filters_by_person_body_and_language() {
+    let f = builtin();
+    let r = search(&f, "\"Further Issues\"");
+    assert!(
+        r.hits
+            .iter()
+            .any(|h| h.record == "section" && h.url == "/dossiers/nato-russia#a-ii-3-7"),
+        "{:?}",
+        slugs(&r)
+    );
+    let r = search(&f, "person:robertson");
+    assert!(r.total >= 1);
+    let r = search(&f, "body:PJC type:event");
+    assert!(r.total >= 3, "{:?}", slugs(&r));
+    let r = search(&f, "lang:en type:document");
+    assert!(r.total >= 20);
+}
