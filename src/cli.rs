@@ -45,11 +45,42 @@ pub enum Command {
     /// Bring records into the archive from files.
     #[command(subcommand)]
     Import(Import),
+    /// Search the archive and print the results as a table (or JSON).
+    ///
+    /// The query language: words (all must match), "phrases", OR, NOT (or a leading -),
+    /// parentheses, and fields: kind:declaration body:pjc person:robertson
+    /// dossier:nato-russia year:1997 date:1997..2002 lang:fr type:event. Acronyms find
+    /// full names and the other way round (PJC ↔ Permanent Joint Council).
+    Search(SearchArgs),
+    /// Rebuild the search index from the store, with a progress bar.
+    ///
+    /// Never needed in normal use (every write updates the index, and `serve` repairs an
+    /// index that is missing, corrupt or behind the store), but safe at any time.
+    Reindex,
     /// Load (or refresh) the built-in NATO-Russia dossier into the store.
     ///
     /// Safe to run again: records that have not changed are left alone, and the command
     /// says how many were new, changed or unchanged.
     LoadBuiltin,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The query, e.g. `"Founding Act"` or `kind:declaration date:2001..2002`.
+    #[arg(required = true, num_args = 1..)]
+    pub query: Vec<String>,
+    /// Print the results as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// How to order results: relevance, date (earliest first) or date-desc.
+    #[arg(long, default_value = "relevance", value_parser = ["relevance", "date", "date-desc"])]
+    pub sort: String,
+    /// How many results to show.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub limit: u16,
+    /// Which page of results to show.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page: u32,
 }
 
 #[derive(Debug, Args)]

@@ -252,3 +252,34 @@ fn serve_creates_its_data_directory_and_loads_the_builtin_dossier() {
     assert!(html.contains("<h1>Formal NATO-Russia Relations</h1>"));
     assert!(data.join("dossier.db").exists());
 }
+
+#[test]
+fn search_prints_a_table_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = dossier(dir.path(), &["search", "\"Founding Act\""]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("results for \"Founding Act\""), "{out}");
+    let first_row = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("1 "))
+        .unwrap();
+    assert!(first_row.contains("/documents/founding-act-1997"), "{out}");
+    let o = dossier(dir.path(), &["search", "--json", "PJC"]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["hits"][0]["slug"], "pjc");
+    let o = dossier(dir.path(), &["search", "(unclosed"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("this query cannot be run: a `(` is never closed"),
+        "{}",
+        stderr(&o)
+    );
+    let o = dossier(dir.path(), &["reindex"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("29 documents, 27 sections, 19 bodies"),
+        "{}",
+        stdout(&o)
+    );
+}

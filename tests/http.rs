@@ -505,3 +505,93 @@ fn text_is_escaped_not_run() {
     let (_, html) = server.html("/dossiers/evil");
     assert!(text_of(&html).contains("Part <script>alert(1)</script>"));
 }
+
+#[test]
+fn search_page_and_json() {
+    let (status, html) = SERVER.html("/search?q=PJC");
+    assert_eq!(status, 200);
+    assert!(html.contains("href=\"/bodies/pjc\""));
+    assert!(html.contains("<mark>"), "snippets highlight");
+    assert!(
+        html.contains("aria-label=\"Narrow the results\""),
+        "facets are shown"
+    );
+    assert!(
+        html.contains("/search?q=PJC%20kind%3A"),
+        "facets are links that narrow the query"
+    );
+
+    let (status, _, json) = SERVER.json("/search?q=%22Founding%20Act%22");
+    assert_eq!(status, 200);
+    assert!(json["total"].as_u64().unwrap() >= 1);
+    let first = &json["hits"][0];
+    assert_eq!(first["slug"], "founding-act-1997");
+    assert_eq!(first["type"], "document");
+    assert_eq!(first["date"], "1997-05-27");
+    assert!(first["title"].is_string() && first["snippet"].is_string());
+    assert!(json["facets"].is_array());
+
+    let (_, _, json) = SERVER.json("/search?q=kind%3Adeclaration%20date%3A2001..2002");
+    assert!(json["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["slug"] == "rome-declaration-2002"));
+    let (_, _, json) = SERVER.json("/search?q=terrorism&sort=date");
+    let dates: Vec<Edtf> = json["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h["date"].as_str())
+        .map(|d| Edtf::parse(d).unwrap())
+        .collect();
+    assert!(
+        dates.windows(2).all(|w| w[0].earliest() <= w[1].earliest()),
+        "{dates:?}"
+    );
+}
+
+#[test]
+fn search_explains_bad_queries_and_suggests() {
+    let (status, html) = SERVER.html("/search?q=%22open");
+    assert_eq!(status, 400);
+    assert!(text_of(&html)
+        .contains("This query cannot be run: a phrase is opened with \" but never closed"));
+    let (status, ct, json) = SERVER.json("/search?q=(pjc");
+    assert_eq!(status, 400);
+    assert_eq!(ct, "application/problem+json");
+    assert!(json["detail"].as_str().unwrap().contains("never closed"));
+    let (status, _, _) = SERVER.json("/search?q=pjc&page=0");
+    assert_eq!(status, 400);
+    let (_, html) = SERVER.html("/search?q=terorism");
+    assert!(
+        html.contains("Did you mean <a href=\"/search?q=terrorism\">terrorism</a>?"),
+        "suggestion"
+    );
+    let (status, html) = SERVER.html("/search?q=");
+    assert_eq!(status, 200);
+    assert!(html.contains("How to search"));
+    let (_, html) = SERVER.html("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+    assert!(
+        !html.contains("<script>alert"),
+        "the query is escaped when shown"
+    );
+}
+
+#[test]
+fn every_page_has_a_search_box() {
+    for path in [
+        "/",
+        "/dossiers/nato-russia",
+        "/documents/founding-act-1997",
+        "/nope",
+    ] {
+        let (_, html) = SERVER.html(path);
+        assert!(
+            html.contains(
+                "<form class=\"search-box\" role=\"search\" method=\"get\" action=\"/search\">"
+            ),
+            "{path}"
+        );
+    }
+}

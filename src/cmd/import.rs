@@ -57,6 +57,7 @@ pub fn outline(data_dir: &Path, args: OutlineArgs) -> Result<()> {
         .sum();
     let (slug, count) = (d.slug.clone(), sections.len());
     let summary = store.write(&archive).context("nothing was written")?;
+    super::after_write(data_dir, &store)?;
     println!(
         "Imported dossier `{slug}` from {name}: {count} sections, {refs} references ({unresolved} unresolved).\nRecords: {}.",
         super::describe(summary)

@@ -15,6 +15,7 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
             super::describe(summary)
         );
     }
+    let index = Arc::new(super::open_index(data_dir, &store)?);
     let store: Arc<dyn Store> = Arc::new(store);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -32,7 +33,7 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
         let local = listener.local_addr()?;
         tracing::info!(data_dir = %data_dir.display(), "serving the archive at http://{local}");
         println!("dossier is serving at http://{local} — stop with Ctrl-C");
-        dossier_server::serve_on(listener, store, async {
+        dossier_server::serve_on(listener, store, index, async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutting down");
         })

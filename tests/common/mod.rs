@@ -8,6 +8,7 @@ use std::sync::Arc;
 pub struct TestServer {
     pub base: String,
     pub store: Arc<SqliteStore>,
+    pub search: Arc<dossier_search::SearchIndex>,
     _dir: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -26,6 +27,10 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SqliteStore::open(&dir.path().join("dossier.db")).unwrap());
         fill(&store);
+        let (index, _) =
+            dossier_search::SearchIndex::open(&dir.path().join("index"), store.as_ref()).unwrap();
+        let search = Arc::new(index);
+        let served = search.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let shared: Arc<dyn Store> = store.clone();
@@ -38,7 +43,7 @@ impl TestServer {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                dossier_server::serve_on(listener, shared, async {
+                dossier_server::serve_on(listener, shared, served, async {
                     let _ = rx.await;
                 })
                 .await
@@ -49,6 +54,7 @@ impl TestServer {
         TestServer {
             base: format!("http://{addr}"),
             store,
+            search,
             _dir: dir,
             _shutdown: tx,
         }

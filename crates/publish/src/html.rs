@@ -23,6 +23,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/chronology.html"),
     ),
     ("error.html", include_str!("../templates/error.html")),
+    ("search.html", include_str!("../templates/search.html")),
 ];
 
 /// The site's stylesheet, served at `/static/style.css`.

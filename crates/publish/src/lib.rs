@@ -17,6 +17,9 @@ pub enum PublishError {
     /// Reading from the store failed.
     #[error(transparent)]
     Store(#[from] dossier_store::StoreError),
+    /// The search failed (a malformed query is reported as such).
+    #[error(transparent)]
+    Search(#[from] dossier_search::SearchError),
     /// A template failed to render (a bug in a template, not in the data).
     #[error("template {name} failed: {source}")]
     Template {

@@ -1186,3 +1186,191 @@ fn entry(
         badges: l.badges,
     }
 }
+
+// ---------------------------------------------------------------- search
+
+/// `/search?q=…`: results with snippets, facets as links, and paging.
+#[derive(Debug, Serialize)]
+pub struct SearchView {
+    pub query: String,
+    pub sort: dossier_search::Sort,
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub pages: usize,
+    pub hits: Vec<SearchHitView>,
+    pub facets: Vec<FacetGroupView>,
+    pub suggestion: Option<String>,
+    /// What is wrong with the query, for a person; set instead of results.
+    pub error: Option<String>,
+}
+
+/// One result, with labels for the reader.
+#[derive(Debug, Serialize)]
+pub struct SearchHitView {
+    #[serde(rename = "type")]
+    pub record: String,
+    pub slug: String,
+    pub title: String,
+    pub url: String,
+    /// The EDTF date.
+    pub date: Option<String>,
+    pub date_human: Option<String>,
+    pub kind: Option<String>,
+    pub kind_label: Option<String>,
+    /// HTML: escaped text with matched terms in `<mark>`.
+    pub snippet: String,
+    pub score: f32,
+}
+
+/// A facet (kind, decade, year, body, dossier, language) and its values.
+#[derive(Debug, Serialize)]
+pub struct FacetGroupView {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub values: Vec<FacetValueView>,
+}
+
+/// A facet value: its count and the query that narrows to it.
+#[derive(Debug, Serialize)]
+pub struct FacetValueView {
+    pub value: String,
+    pub label: String,
+    pub count: u64,
+    /// The current query with this facet's filter added.
+    pub query: String,
+}
+
+fn language_name(code: &str) -> String {
+    match code {
+        "en" => "English".into(),
+        "fr" => "French".into(),
+        "ru" => "Russian".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Runs a search; a malformed query gives a view with `error` set (not a failure).
+pub fn search(
+    store: &dyn Store,
+    index: &dossier_search::SearchIndex,
+    req: &dossier_search::SearchRequest,
+) -> Result<SearchView> {
+    let results = match index.search(req) {
+        Ok(r) => r,
+        Err(dossier_search::SearchError::Query(e)) => {
+            return Ok(SearchView {
+                query: req.query.clone(),
+                sort: req.sort,
+                total: 0,
+                page: 1,
+                per_page: req.per_page,
+                pages: 0,
+                hits: vec![],
+                facets: vec![],
+                suggestion: None,
+                error: Some(e.to_string()),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let hits = results
+        .hits
+        .into_iter()
+        .map(|h| {
+            let date = h.date.as_deref().and_then(|d| Edtf::parse(d).ok());
+            SearchHitView {
+                kind_label: h
+                    .kind
+                    .as_deref()
+                    .and_then(dossier_search::index::kind_label)
+                    .map(str::to_string),
+                date_human: date.map(|d| d.human()),
+                record: h.record,
+                slug: h.slug,
+                title: h.title,
+                url: h.url,
+                date: h.date,
+                kind: h.kind,
+                snippet: h.snippet,
+                score: h.score,
+            }
+        })
+        .collect();
+    let with = |filter: String| format!("{} {filter}", req.query.trim());
+    let f = results.facets;
+    let mut facets = Vec::new();
+    let mut group = |name: &'static str,
+                     label: &'static str,
+                     values: Vec<dossier_search::FacetCount>,
+                     describe: &dyn Fn(&str) -> Result<(String, String)>|
+     -> Result<()> {
+        if values.is_empty() {
+            return Ok(());
+        }
+        let values = values
+            .into_iter()
+            .map(|v| {
+                let (label, filter) = describe(&v.value)?;
+                Ok(FacetValueView {
+                    query: with(filter),
+                    value: v.value,
+                    label,
+                    count: v.count,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        facets.push(FacetGroupView {
+            name,
+            label,
+            values,
+        });
+        Ok(())
+    };
+    group("kind", "Kind", f.kind, &|v| {
+        Ok((
+            dossier_search::index::kind_label(v)
+                .unwrap_or(v)
+                .to_string(),
+            format!("kind:{v}"),
+        ))
+    })?;
+    group("decade", "Decade", f.decade, &|v| {
+        let start: i32 = v.trim_end_matches('s').parse().unwrap_or(0);
+        Ok((v.to_string(), format!("date:{start:04}..{:04}", start + 9)))
+    })?;
+    group("year", "Year", f.year, &|v| {
+        Ok((v.to_string(), format!("year:{v}")))
+    })?;
+    group("body", "Body", f.body, &|v| {
+        Ok((
+            store
+                .title_of(RecordType::Body, v)?
+                .unwrap_or_else(|| v.to_string()),
+            format!("body:{v}"),
+        ))
+    })?;
+    group("dossier", "Dossier", f.dossier, &|v| {
+        Ok((
+            store
+                .title_of(RecordType::Dossier, v)?
+                .unwrap_or_else(|| v.to_string()),
+            format!("dossier:{v}"),
+        ))
+    })?;
+    group("lang", "Language", f.lang, &|v| {
+        Ok((language_name(v), format!("lang:{v}")))
+    })?;
+    Ok(SearchView {
+        query: results.query,
+        sort: req.sort,
+        total: results.total,
+        page: results.page,
+        per_page: results.per_page,
+        pages: results.total.div_ceil(results.per_page.max(1)),
+        hits,
+        facets,
+        suggestion: results.suggestion,
+        error: None,
+    })
+}

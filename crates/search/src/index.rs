@@ -29,6 +29,8 @@ use tantivy::{
 };
 
 const WRITER_HEAP: usize = 200_000_000;
+
+type BoxedQuery = Box<dyn Query>;
 const CHANGES_PER_READ: usize = 5_000;
 
 /// How to order results.
@@ -752,7 +754,7 @@ impl SearchIndex {
         &self,
         items: &[Node],
         syn: &Synonyms,
-    ) -> Result<Option<(usize, Box<dyn Query>)>, SearchError> {
+    ) -> Result<Option<(usize, BoxedQuery)>, SearchError> {
         let words: Vec<&str> = items
             .iter()
             .take(syn.longest)

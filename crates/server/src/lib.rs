@@ -17,19 +17,21 @@ use std::sync::Arc;
 pub async fn serve(
     addr: SocketAddr,
     store: Arc<dyn dossier_store::Store>,
+    search: Arc<dossier_search::SearchIndex>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    serve_on(listener, store, shutdown).await
+    serve_on(listener, store, search, shutdown).await
 }
 
 /// Serves on a listener that is already bound (tests bind port 0 and read it back).
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     store: Arc<dyn dossier_store::Store>,
+    search: Arc<dossier_search::SearchIndex>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(AppState::new(store));
+    let app = router(AppState::new(store, search));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -9,6 +9,7 @@ use axum::routing::get;
 use axum::Router;
 use dossier_model::is_valid_slug;
 use dossier_publish::{views, Renderer};
+use dossier_search::{SearchIndex, SearchRequest, Sort};
 use dossier_store::Store;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -17,13 +18,15 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<dyn Store>,
+    search: Arc<SearchIndex>,
     renderer: Arc<Renderer>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn Store>, search: Arc<SearchIndex>) -> Self {
         AppState {
             store,
+            search,
             renderer: Arc::new(Renderer::new()),
         }
     }
@@ -40,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/people/{slug}", get(show_person))
         .route("/events/{slug}", get(show_event))
         .route("/topics/{slug}", get(show_topic))
+        .route("/search", get(show_search))
         .route("/static/style.css", get(stylesheet))
         .fallback(not_found)
         .with_state(state)
@@ -252,6 +256,125 @@ async fn show_chronology(
         }))
     })
     .await
+}
+
+/// The search page's parameters: `?q=…&sort=date&page=2&per_page=20`.
+#[derive(Debug, Deserialize)]
+struct SearchParams {
+    #[serde(default)]
+    q: String,
+    sort: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+async fn show_search(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+    headers: HeaderMap,
+) -> Response {
+    let number =
+        |v: &Option<String>, name: &str, default: usize, max: usize| -> Result<usize, HttpError> {
+            match v.as_deref().filter(|s| !s.is_empty()) {
+                None => Ok(default),
+                Some(s) => match s.parse::<usize>() {
+                    Ok(n) if (1..=max).contains(&n) => Ok(n),
+                    _ => Err(HttpError::BadRequest(format!(
+                        "`{name}` must be a whole number from 1 to {max}, not `{s}`."
+                    ))),
+                },
+            }
+        };
+    let sort = match params.sort.as_deref().unwrap_or("relevance") {
+        "" | "relevance" => Sort::Relevance,
+        "date" => Sort::Date,
+        "date-desc" => Sort::DateDesc,
+        other => {
+            return error_response(
+                &state,
+                &headers,
+                HttpError::BadRequest(format!(
+                    "`sort` is relevance, date or date-desc, not `{other}`."
+                )),
+            )
+        }
+    };
+    let (page, per_page) = match (
+        number(&params.page, "page", 1, 10_000),
+        number(&params.per_page, "per_page", 10, 100),
+    ) {
+        (Ok(p), Ok(n)) => (p, n),
+        (Err(e), _) | (_, Err(e)) => return error_response(&state, &headers, e),
+    };
+    let query = params.q.trim().to_string();
+    if query.is_empty() {
+        let view = views::SearchView {
+            query,
+            sort,
+            total: 0,
+            page: 1,
+            per_page,
+            pages: 0,
+            hits: vec![],
+            facets: vec![],
+            suggestion: None,
+            error: None,
+        };
+        return respond(
+            &state,
+            &headers,
+            Page {
+                template: "search.html",
+                title: "Search".into(),
+                view,
+            },
+        );
+    }
+    let req = SearchRequest {
+        query,
+        sort,
+        page,
+        per_page,
+        facets: true,
+    };
+    let (store, search) = (state.store.clone(), state.search.clone());
+    let result =
+        tokio::task::spawn_blocking(move || views::search(store.as_ref(), &search, &req)).await;
+    match result {
+        Ok(Ok(view)) => {
+            if let Some(e) = &view.error {
+                if wants_json(&headers) {
+                    return error_response(&state, &headers, HttpError::BadRequest(e.clone()));
+                }
+                let mut r = respond(
+                    &state,
+                    &headers,
+                    Page {
+                        template: "search.html",
+                        title: "Search".into(),
+                        view,
+                    },
+                );
+                *r.status_mut() = StatusCode::BAD_REQUEST;
+                return r;
+            }
+            let title = format!("Search: {}", view.query);
+            respond(
+                &state,
+                &headers,
+                Page {
+                    template: "search.html",
+                    title,
+                    view,
+                },
+            )
+        }
+        Ok(Err(e)) => error_response(&state, &headers, HttpError::Internal(e)),
+        Err(join) => {
+            tracing::error!(error = %join, "a search task panicked");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
+        }
+    }
 }
 
 async fn stylesheet() -> impl IntoResponse {

@@ -1,0 +1,128 @@
+//! `dossier search` and `dossier reindex`.
+
+use crate::cli::SearchArgs;
+use anyhow::{Context, Result};
+use dossier_search::{SearchIndex, SearchRequest, Sort};
+use std::path::Path;
+
+pub fn search(data_dir: &Path, args: SearchArgs) -> Result<()> {
+    let store = super::open_store(data_dir)?;
+    if dossier_store::Store::is_empty(&store)? {
+        super::load_builtin(&store)?;
+    }
+    let index = super::open_index(data_dir, &store)?;
+    let req = SearchRequest {
+        query: args.query.join(" "),
+        sort: match args.sort.as_str() {
+            "date" => Sort::Date,
+            "date-desc" => Sort::DateDesc,
+            _ => Sort::Relevance,
+        },
+        page: args.page as usize,
+        per_page: args.limit as usize,
+        facets: true,
+    };
+    let results = match index.search(&req) {
+        Ok(r) => r,
+        Err(dossier_search::SearchError::Query(e)) => {
+            anyhow::bail!("this query cannot be run: {e}")
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+        return Ok(());
+    }
+    println!(
+        "{} result{} for {}",
+        results.total,
+        if results.total == 1 { "" } else { "s" },
+        results.query
+    );
+    if let Some(s) = &results.suggestion {
+        println!("Did you mean: {s}");
+    }
+    if results.hits.is_empty() {
+        return Ok(());
+    }
+    let first = (results.page - 1) * results.per_page;
+    let title_width = results
+        .hits
+        .iter()
+        .map(|h| h.title.chars().count())
+        .max()
+        .unwrap_or(5)
+        .min(60);
+    println!();
+    println!(
+        "{:>3}  {:<16}  {:<9}  {:<title_width$}  address",
+        "#", "date", "type", "title"
+    );
+    for (i, h) in results.hits.iter().enumerate() {
+        let title: String = if h.title.chars().count() > title_width {
+            h.title.chars().take(title_width - 1).collect::<String>() + "…"
+        } else {
+            h.title.clone()
+        };
+        println!(
+            "{:>3}  {:<16}  {:<9}  {:<title_width$}  {}",
+            first + i + 1,
+            h.date.as_deref().unwrap_or("—"),
+            h.record,
+            title,
+            h.url
+        );
+        let snippet = plain(&h.snippet);
+        if !snippet.is_empty() {
+            println!("{:>3}  {}", "", snippet);
+        }
+    }
+    let pages = results.total.div_ceil(results.per_page);
+    if pages > 1 {
+        println!("\npage {} of {pages}; --page N for more", results.page);
+    }
+    Ok(())
+}
+
+/// Snippet HTML as terminal text: `<mark>` dropped, entities decoded.
+fn plain(html: &str) -> String {
+    html.replace("<mark>", "")
+        .replace("</mark>", "")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn reindex(data_dir: &Path) -> Result<()> {
+    let store = super::open_store(data_dir)?;
+    let mut progress = crate::progress::Progress::new("reindexing");
+    let (index, report) =
+        SearchIndex::rebuild(&super::index_dir(data_dir), &store, &mut |done, total| {
+            progress.update(done, total)
+        })
+        .context("cannot rebuild the search index")?;
+    progress.finish();
+    let counts: Vec<String> = [
+        ("document", "documents"),
+        ("section", "sections"),
+        ("body", "bodies"),
+        ("person", "people"),
+        ("event", "events"),
+        ("topic", "topics"),
+    ]
+    .iter()
+    .map(|(t, plural)| Ok(format!("{} {plural}", index.count(t)?)))
+    .collect::<Result<_>>()?;
+    println!(
+        "Search index rebuilt from {} store changes: {}.",
+        report.applied,
+        counts.join(", ")
+    );
+    Ok(())
+}
