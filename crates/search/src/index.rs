@@ -276,6 +276,9 @@ pub struct SearchIndex {
     f: Fields,
     dir: PathBuf,
     synonyms: RwLock<Synonyms>,
+    /// During a bulk load the writer (and its lock) is kept between syncs; otherwise it
+    /// is released after each sync so that another process can update the index.
+    bulk_writer: std::sync::Mutex<Option<IndexWriter<TantivyDocument>>>,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SearchError + '_ {
@@ -384,6 +387,7 @@ impl SearchIndex {
             f,
             dir: dir.to_path_buf(),
             synonyms: RwLock::new(Synonyms::default()),
+            bulk_writer: std::sync::Mutex::new(None),
         })
     }
 
@@ -424,7 +428,12 @@ impl SearchIndex {
             });
         }
         let total = (last - from) as u64;
-        let mut writer: IndexWriter<TantivyDocument> = self.writer()?;
+        let mut bulk = self.bulk_writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut own = None;
+        let writer: &mut IndexWriter<TantivyDocument> = match bulk.as_mut() {
+            Some(w) => w,
+            None => own.insert(self.writer()?),
+        };
         let mut seq = from;
         let mut applied = 0u64;
         loop {
@@ -452,13 +461,39 @@ impl SearchIndex {
         let mut commit = writer.prepare_commit()?;
         commit.set_payload(&seq.to_string());
         commit.commit()?;
-        writer.wait_merging_threads()?;
+        if let Some(w) = own {
+            w.wait_merging_threads()?;
+        }
         self.reader.reload()?;
         Ok(SyncReport {
             applied,
             rebuilt: false,
             seq,
         })
+    }
+
+    /// Starts a bulk load: syncs keep one writer (and the index lock) until
+    /// [`end_bulk`](Self::end_bulk), instead of opening and closing one per sync.
+    pub fn begin_bulk(&self) -> Result<(), SearchError> {
+        let mut bulk = self.bulk_writer.lock().unwrap_or_else(|p| p.into_inner());
+        if bulk.is_none() {
+            *bulk = Some(self.writer()?);
+        }
+        Ok(())
+    }
+
+    /// Ends a bulk load: waits for segment merges and releases the writer.
+    pub fn end_bulk(&self) -> Result<(), SearchError> {
+        let writer = self
+            .bulk_writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(w) = writer {
+            w.wait_merging_threads()?;
+            self.reader.reload()?;
+        }
+        Ok(())
     }
 
     fn writer(&self) -> Result<IndexWriter<TantivyDocument>, SearchError> {
@@ -541,6 +576,14 @@ impl SearchIndex {
         let offset = (page - 1) * per_page;
         let top = TopDocs::with_limit(per_page).and_offset(offset);
         let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match req.sort {
+            // Text decides the order: block-max WAND prunes the scoring, and the count is
+            // taken apart (a single term's count is its document frequency).
+            Sort::Relevance if has_text(&node) => {
+                let docs = searcher.search(&q, &top.order_by_score())?;
+                (docs, q.count(&searcher)?)
+            }
+            // Filters only: every score is equal, so order by a stable key instead of by
+            // position in the index (which differs between two builds of the same data).
             Sort::Relevance => {
                 let ranked = top.tweak_score(|segment: &tantivy::SegmentReader| {
                     let tiebreak = segment
@@ -977,6 +1020,15 @@ impl SearchIndex {
             IndexRecordOption::Basic,
         );
         Ok(searcher.search(&q, &Count)?)
+    }
+}
+
+/// Whether the query has words or phrases to rank by (not only filters and exclusions).
+fn has_text(node: &Node) -> bool {
+    match node {
+        Node::Word(_) | Node::Phrase(_) => true,
+        Node::And(v) | Node::Or(v) => v.iter().any(has_text),
+        Node::Not(_) | Node::Filter(_) => false,
     }
 }
 

@@ -454,8 +454,18 @@ fn write_dossier(
 
 impl Store for SqliteStore {
     fn write(&self, archive: &Archive) -> Result<WriteSummary, StoreError> {
+        // Records of a batch name the same few bodies and dossiers again and again.
+        let seen: std::cell::RefCell<std::collections::HashMap<(String, String), bool>> =
+            Default::default();
         let errors = archive.validate(&|ty, slug| {
-            RecordType::parse(ty).is_some_and(|t| self.exists(t, slug).unwrap_or(false))
+            let key = (ty.to_string(), slug.to_string());
+            if let Some(known) = seen.borrow().get(&key) {
+                return *known;
+            }
+            let known =
+                RecordType::parse(ty).is_some_and(|t| self.exists(t, slug).unwrap_or(false));
+            seen.borrow_mut().insert(key, known);
+            known
         });
         if !errors.is_empty() {
             let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();

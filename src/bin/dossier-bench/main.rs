@@ -4,6 +4,7 @@
 //!
 //! Each measurement is a subcommand in its own module.
 
+mod search;
 mod util;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +21,8 @@ struct Cli {
 enum Command {
     /// Print the machine's description (CPU, cores, memory) for BENCHMARKS.md.
     Machine,
+    /// Search: dossier (store + index) against SQLite FTS5 on a generated corpus.
+    Search(search::SearchBench),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -29,5 +32,6 @@ fn main() -> anyhow::Result<()> {
             println!("{}", util::machine());
             Ok(())
         }
+        Command::Search(args) => search::run(args),
     }
 }
