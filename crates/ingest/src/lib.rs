@@ -10,6 +10,7 @@ pub mod builtin;
 pub mod curated;
 pub mod markdown;
 pub mod outline;
+pub mod xml;
 
 pub use curated::{apply_curated, CuratedData, CuratedError};
 pub use outline::{parse_outline, OutlineError};

@@ -83,6 +83,7 @@ fn incoming_label(rel: &str) -> String {
         "author" => "by this person",
         "participant" => "took part",
         "involves" => "topic that involves it",
+        "about" => "treats this topic",
         "successor-of" => "successor",
         other => other,
     }
@@ -691,6 +692,8 @@ pub struct DocumentView {
     pub relations: Vec<RecordLink>,
     pub related_from: Vec<RecordLink>,
     pub dossiers: Vec<RecordLink>,
+    /// Topics the document treats.
+    pub topics: Vec<RecordLink>,
     pub cited_in: Vec<CitationView>,
     pub provenance: ProvenanceView,
     pub created: Option<String>,
@@ -720,6 +723,7 @@ pub fn document(store: &dyn Store, slug: &str) -> Result<Option<DocumentView>> {
         authors: links(store, RecordType::Person, &d.authors)?,
         parties: links(store, RecordType::Body, &d.parties)?,
         dossiers: links(store, RecordType::Dossier, &d.dossiers)?,
+        topics: links(store, RecordType::Topic, &d.topics)?,
         cited_in: cited_in(store.citations(RecordType::Document, slug)?),
         provenance: provenance(store, &d.provenance, &d.dossiers)?,
         relations,
@@ -1013,8 +1017,22 @@ pub fn topic(store: &dyn Store, slug: &str) -> Result<Option<TopicView>> {
             }
         }
     }
+    // Documents that name the topic themselves (imported subject keys) join those the
+    // topic names.
+    let mut documents = links(store, RecordType::Document, &t.documents)?;
+    for b in store.backlinks(RecordType::Topic, slug)? {
+        if b.record == RecordType::Document
+            && b.rel == "about"
+            && !documents.iter().any(|d| d.slug == b.slug)
+        {
+            let mut l = backlink(&b);
+            l.rel = None;
+            l.rel_label = None;
+            documents.push(l);
+        }
+    }
     Ok(Some(TopicView {
-        documents: links(store, RecordType::Document, &t.documents)?,
+        documents,
         bodies: links(store, RecordType::Body, &t.bodies)?,
         cited_in: cited_in(store.citations(RecordType::Topic, slug)?),
         provenance: provenance(store, &t.provenance, &t.dossiers)?,

@@ -200,6 +200,7 @@ fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error> {
         links.extend(many("party", T::Body, &d.parties));
         links.extend(many("author", T::Person, &d.authors));
         links.extend(many("in-dossier", T::Dossier, &d.dossiers));
+        links.extend(many("about", T::Topic, &d.topics));
         links.extend(
             d.relations
                 .iter()
@@ -762,6 +763,7 @@ mod tests {
             full_text: None,
             relations: vec![],
             dossiers: vec!["d".into()],
+            topics: vec![],
             provenance: Provenance::default(),
         }
     }
