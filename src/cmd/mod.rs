@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod import;
+mod pipeline;
 mod serve;
 
 use crate::cli::{Cli, Command, Import};
@@ -12,6 +13,12 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(&cli.global.data_dir, args),
         Command::Import(Import::Outline(args)) => import::outline(&cli.global.data_dir, args),
+        Command::Import(Import::Tei(args)) => import::tei(&cli.global.data_dir, args),
+        Command::Import(Import::Records(args)) => {
+            import::records(&cli.global.data_dir, args, false)
+        }
+        Command::Import(Import::Csv(args)) => import::records(&cli.global.data_dir, args, true),
+        Command::Import(Import::Markdown(args)) => import::markdown(&cli.global.data_dir, args),
         Command::LoadBuiltin => {
             let store = open_store(&cli.global.data_dir)?;
             let summary = load_builtin(&store)?;
@@ -34,6 +41,13 @@ pub fn load_builtin(store: &dyn Store) -> Result<WriteSummary> {
     let archive = dossier_ingest::builtin::archive()
         .map_err(|e| anyhow::anyhow!("the built-in dossier does not load:\n{e}"))?;
     Ok(store.write(&archive)?)
+}
+
+/// Keeps derived data (the search index) in step with the store after a write; wired by
+/// the search layer.
+pub fn after_write(store: &dyn Store) -> Result<()> {
+    let _ = store;
+    Ok(())
 }
 
 /// "3 new, 1 changed, 40 unchanged".

@@ -15,6 +15,7 @@ pub mod curated;
 pub mod import;
 pub mod mapping;
 pub mod markdown;
+pub mod markdown_doc;
 pub mod outline;
 pub mod records;
 pub mod tei;

@@ -337,7 +337,8 @@ impl Mapping {
             file: file.to_string(),
             message,
         };
-        let m: MappingFile = toml::from_str(text).map_err(|e| err(e.to_string().trim_end().to_string()))?;
+        let m: MappingFile =
+            toml::from_str(text).map_err(|e| err(e.to_string().trim_end().to_string()))?;
         let kind: &'static str = match m.record.kind.as_str() {
             "event" => "event",
             "document" => "document",
@@ -415,7 +416,9 @@ impl Mapping {
                 .transpose()
                 .map_err(err)?;
             if slug.is_none() && name.is_none() {
-                return Err(err(format!("{what}: give a `slug` or a `name` (the slug is then made from the name)")));
+                return Err(err(format!(
+                    "{what}: give a `slug` or a `name` (the slug is then made from the name)"
+                )));
             }
             if l.create {
                 if matches!(*target, "document" | "event") {
@@ -493,7 +496,9 @@ impl Mapping {
                 .render(parts, v)
                 .map(|t| (t, at, "template".to_string())),
             Value::Const(c) => Some((c.clone(), at, "value".to_string())),
-            Value::Range { start, .. } => v.first(start).map(|(t, pos)| (clean(t), pos, start.clone())),
+            Value::Range { start, .. } => v
+                .first(start)
+                .map(|(t, pos)| (clean(t), pos, start.clone())),
         }
     }
 
@@ -519,7 +524,12 @@ impl Mapping {
         };
         let id = clean(id);
         let Some(slug_text) = self.render(&self.slug, v) else {
-            return bad(at, &id, "slug", "a value the slug template names is missing".into());
+            return bad(
+                at,
+                &id,
+                "slug",
+                "a value the slug template names is missing".into(),
+            );
         };
         let slug = slug_for(&slug_text);
         if !is_valid_slug(&slug) {
@@ -594,7 +604,12 @@ impl Mapping {
                     Value::Range { start, .. } => start.clone(),
                     _ => f.name.clone(),
                 };
-                return bad(at, &id, &from, format!("missing; it gives the {}'s {}", self.kind, f.name));
+                return bad(
+                    at,
+                    &id,
+                    &from,
+                    format!("missing; it gives the {}'s {}", self.kind, f.name),
+                );
             }
         }
         let mut linked = Vec::new();
@@ -673,18 +688,33 @@ impl Mapping {
         };
         let s_date = match parse_date(&clean(s), format) {
             Ok(Edtf::Date(d)) => d,
-            Ok(_) => return Err((start.into(), spos, "expected a single date, not an interval".into())),
+            Ok(_) => {
+                return Err((
+                    start.into(),
+                    spos,
+                    "expected a single date, not an interval".into(),
+                ))
+            }
             Err(p) => return Err((start.into(), spos, p)),
         };
         let Some(end) = end else {
             return Ok(Some((Edtf::Date(s_date), spos)));
         };
         let Some((e, epos)) = v.first(end) else {
-            return Ok(Some((Edtf::Interval(Bound::Date(s_date), Bound::Unknown), spos)));
+            return Ok(Some((
+                Edtf::Interval(Bound::Date(s_date), Bound::Unknown),
+                spos,
+            )));
         };
         let e_date = match parse_date(&clean(e), format) {
             Ok(Edtf::Date(d)) => d,
-            Ok(_) => return Err((end.into(), epos, "expected a single date, not an interval".into())),
+            Ok(_) => {
+                return Err((
+                    end.into(),
+                    epos,
+                    "expected a single date, not an interval".into(),
+                ))
+            }
             Err(p) => return Err((end.into(), epos, p)),
         };
         if e_date == s_date {
@@ -870,17 +900,27 @@ mod tests {
             ("visitor", "Prime Minister Anibal Antonio Cavaco e Silva"),
             ("from", "Portugal"),
             ("from/@id", "portugal"),
-            ("description", "Official working visit.\n   Private visit to New York City afterward."),
+            (
+                "description",
+                "Official working visit.\n   Private visit to New York City afterward.",
+            ),
         ])
     }
 
     #[test]
     fn the_visits_mapping_makes_an_event_with_its_visitor_and_country() {
         let m = Mapping::parse(VISITS, "mappings/visits.toml").unwrap();
-        let Item::Record(r) = m.build(&visit("1990-01-10", "1990-01-12"), "data/1990.xml", Pos::default(), None) else {
+        let Item::Record(r) = m.build(
+            &visit("1990-01-10", "1990-01-12"),
+            "data/1990.xml",
+            Pos::default(),
+            None,
+        ) else {
             panic!("bad record")
         };
-        let Record::Event(e) = &r.record else { panic!() };
+        let Record::Event(e) = &r.record else {
+            panic!()
+        };
         assert_eq!(e.slug, "visit-751");
         assert_eq!(e.kind, EventKind::Visit);
         assert_eq!(e.date.unwrap().to_string(), "1990-01-10/1990-01-12");
@@ -890,30 +930,56 @@ mod tests {
             e.summary.as_deref(),
             Some("Official working visit. Private visit to New York City afterward.")
         );
-        assert!(e.provenance.sources[0].title.ends_with("1990.xml, record 751"));
+        assert!(e.provenance.sources[0]
+            .title
+            .ends_with("1990.xml, record 751"));
         assert_eq!(r.linked.len(), 2);
-        assert!(matches!(&r.linked[0], Record::Body(b) if b.kind == BodyKind::State && b.name == "Portugal"));
-        let Item::Record(r) = m.build(&visit("1990-01-26", "1990-01-26"), "x.xml", Pos::default(), None) else {
+        assert!(
+            matches!(&r.linked[0], Record::Body(b) if b.kind == BodyKind::State && b.name == "Portugal")
+        );
+        let Item::Record(r) = m.build(
+            &visit("1990-01-26", "1990-01-26"),
+            "x.xml",
+            Pos::default(),
+            None,
+        ) else {
             panic!()
         };
-        let Record::Event(e) = &r.record else { panic!() };
+        let Record::Event(e) = &r.record else {
+            panic!()
+        };
         assert_eq!(e.date.unwrap().to_string(), "1990-01-26");
     }
 
     #[test]
     fn bad_values_name_the_record_and_field() {
         let m = Mapping::parse(VISITS, "visits.toml").unwrap();
-        let Item::Bad(e) = m.build(&visit("1990-13-10", "1990-01-12"), "1990.xml", Pos::default(), None) else {
+        let Item::Bad(e) = m.build(
+            &visit("1990-13-10", "1990-01-12"),
+            "1990.xml",
+            Pos::default(),
+            None,
+        ) else {
             panic!()
         };
         assert_eq!(e.record, "751");
         assert_eq!(e.field, "start-date");
         assert_eq!(e.pos.line, 3);
-        let Item::Bad(e) = m.build(&visit("1990-01-12", "1990-01-10"), "1990.xml", Pos::default(), None) else {
+        let Item::Bad(e) = m.build(
+            &visit("1990-01-12", "1990-01-10"),
+            "1990.xml",
+            Pos::default(),
+            None,
+        ) else {
             panic!()
         };
         assert!(e.problem.contains("before the start"), "{e}");
-        let Item::Bad(e) = m.build(&values(&[("visitor", "x")]), "1990.xml", Pos::default(), None) else {
+        let Item::Bad(e) = m.build(
+            &values(&[("visitor", "x")]),
+            "1990.xml",
+            Pos::default(),
+            None,
+        ) else {
             panic!()
         };
         assert_eq!((e.record.as_str(), e.field.as_str()), ("(no id)", "id"));
@@ -921,8 +987,16 @@ mod tests {
 
     #[test]
     fn mapping_mistakes_are_explained() {
-        let e = Mapping::parse("[source]\ntitle='x'\n[record]\ntype='meeting'\nid='id'", "m.toml").unwrap_err();
-        assert!(e.to_string().contains("expected event, document, person or body"), "{e}");
+        let e = Mapping::parse(
+            "[source]\ntitle='x'\n[record]\ntype='meeting'\nid='id'",
+            "m.toml",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("expected event, document, person or body"),
+            "{e}"
+        );
         let e = Mapping::parse(
             "[source]\ntitle='x'\n[record]\ntype='person'\nid='id'\n[fields]\nname={path='n'}\ncolour={path='c'}",
             "m.toml",

@@ -83,7 +83,9 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
                             };
                             for (k, v) in &e.attrs {
                                 c.bytes += v.len();
-                                c.values.entries.push((format!("{path}/@{k}"), v.clone(), e.pos));
+                                c.values
+                                    .entries
+                                    .push((format!("{path}/@{k}"), v.clone(), e.pos));
                             }
                             c.values.entries.push((path.clone(), String::new(), e.pos));
                             c.open.push((path, c.values.entries.len() - 1));
@@ -175,7 +177,10 @@ impl<R: std::io::Read> CsvRecords<R> {
             .has_headers(true)
             .flexible(false)
             .from_reader(input);
-        let raw = reader.byte_headers().map_err(|e| csv_error(file, &e))?.clone();
+        let raw = reader
+            .byte_headers()
+            .map_err(|e| csv_error(file, &e))?
+            .clone();
         let mut headers = Vec::new();
         for (i, h) in raw.iter().enumerate() {
             let h = text(h, file, 1, i)?;
@@ -297,8 +302,11 @@ mod tests {
             Mapping::parse(include_str!("../../../mappings/visits.toml"), "visits.toml").unwrap(),
         );
         let csv_map = Arc::new(
-            Mapping::parse(include_str!("../../../mappings/visits-csv.toml"), "visits-csv.toml")
-                .unwrap(),
+            Mapping::parse(
+                include_str!("../../../mappings/visits-csv.toml"),
+                "visits-csv.toml",
+            )
+            .unwrap(),
         );
         let mut x = XmlRecords::new(XML.as_bytes(), "data/1990.xml", xml_map, None).unwrap();
         let from_xml = events(&mut x);
@@ -306,8 +314,14 @@ mod tests {
         let from_csv = events(&mut c);
         assert_eq!(from_xml.len(), 3);
         assert_eq!(from_xml, from_csv);
-        assert_eq!(from_xml[1].title, "Visit of President Ali Abdallah Salih (Yemen Arab Republic)");
-        assert_eq!(from_xml[1].date.unwrap().to_string(), "1990-01-23/1990-01-26");
+        assert_eq!(
+            from_xml[1].title,
+            "Visit of President Ali Abdallah Salih (Yemen Arab Republic)"
+        );
+        assert_eq!(
+            from_xml[1].date.unwrap().to_string(),
+            "1990-01-23/1990-01-26"
+        );
         assert_eq!(from_xml[2].date.unwrap().to_string(), "1990-01-26");
     }
 
@@ -316,7 +330,10 @@ mod tests {
         let map = Arc::new(
             Mapping::parse(include_str!("../../../mappings/visits.toml"), "visits.toml").unwrap(),
         );
-        let xml = XML.replace("<end-date>1990-01-26</end-date>\n        <visitor>President Ali", "<end-date>1990-02-31</end-date>\n        <visitor>President Ali");
+        let xml = XML.replace(
+            "<end-date>1990-01-26</end-date>\n        <visitor>President Ali",
+            "<end-date>1990-02-31</end-date>\n        <visitor>President Ali",
+        );
         let mut x = XmlRecords::new(xml.as_bytes(), "1990.xml", map, None).unwrap();
         let mut bad = Vec::new();
         while let Some(item) = x.next_item().unwrap() {
@@ -325,6 +342,9 @@ mod tests {
             }
         }
         assert_eq!(bad.len(), 1, "{bad:?}");
-        assert!(bad[0].starts_with("1990.xml:18:9: record 752, field `end-date`"), "{bad:?}");
+        assert!(
+            bad[0].starts_with("1990.xml:18:9: record 752, field `end-date`"),
+            "{bad:?}"
+        );
     }
 }

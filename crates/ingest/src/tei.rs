@@ -399,8 +399,7 @@ impl<R: BufRead> RecordSource for TeiSource<R> {
                         return Err(ImportError::Format {
                             file: self.file.clone(),
                             pos: Pos { line: 1, column: 1 },
-                            message: "the file has no elements; expected a TEI P5 document"
-                                .into(),
+                            message: "the file has no elements; expected a TEI P5 document".into(),
                         });
                     }
                     self.done = true;
@@ -439,7 +438,10 @@ fn date_of(attrs: &[(String, String)]) -> Result<Option<Edtf>, (String, String)>
         (Some(s), Some(e)) if s == e => Edtf::Date(s),
         (Some(s), Some(e)) => {
             if s.earliest() > e.latest() {
-                return Err(("to".into(), format!("the date ends ({e}) before it starts ({s})")));
+                return Err((
+                    "to".into(),
+                    format!("the date ends ({e}) before it starts ({s})"),
+                ));
             }
             Edtf::Interval(Bound::Date(s), Bound::Date(e))
         }
@@ -484,7 +486,11 @@ pub fn years_in(text: &str) -> Option<Edtf> {
         if let Some(second) = c.get(2) {
             let s = second.as_str();
             let n: i32 = s.parse().ok()?;
-            let end = if s.len() == 2 { first / 100 * 100 + n } else { n };
+            let end = if s.len() == 2 {
+                first / 100 * 100 + n
+            } else {
+                n
+            };
             if end >= first {
                 years.push(end);
             }
@@ -586,8 +592,15 @@ mod tests {
             .iter()
             .map(|(d, _)| d.date.unwrap().to_string())
             .collect();
-        assert_eq!(dates, ["1817/1818", "1798", "1989/1992", "1991-08/1991-12-25"]);
-        assert!(docs[1].0.provenance.gaps[0].contains("1789 – 1799"), "{:?}", docs[1].0.provenance.gaps);
+        assert_eq!(
+            dates,
+            ["1817/1818", "1798", "1989/1992", "1991-08/1991-12-25"]
+        );
+        assert!(
+            docs[1].0.provenance.gaps[0].contains("1789 – 1799"),
+            "{:?}",
+            docs[1].0.provenance.gaps
+        );
         assert!(docs[2].0.provenance.gaps[0].contains("period of the chapter"));
     }
 
@@ -602,8 +615,14 @@ mod tests {
                 Item::Record(_) => "record".into(),
             })
             .collect();
-        assert!(errs[0].starts_with("bad.xml:3:1: record (no id), field `xml:id`"), "{errs:?}");
-        assert!(errs[1].starts_with("bad.xml:4:23: record x, field `head/date/@when`"), "{errs:?}");
+        assert!(
+            errs[0].starts_with("bad.xml:3:1: record (no id), field `xml:id`"),
+            "{errs:?}"
+        );
+        assert!(
+            errs[1].starts_with("bad.xml:4:23: record x, field `head/date/@when`"),
+            "{errs:?}"
+        );
         let e = read_all(b"<html/>", "x.html", options()).unwrap_err();
         assert!(e.to_string().contains("expected a TEI P5 document"), "{e}");
     }
@@ -611,10 +630,19 @@ mod tests {
     #[test]
     fn years_in_words() {
         let y = |t: &str| years_in(t).map(|d| d.to_string());
-        assert_eq!(y("The Evolution of NATO, 1988–2001").as_deref(), Some("1988/2001"));
-        assert_eq!(y("French and Indian War, 1754–63").as_deref(), Some("1754/1763"));
+        assert_eq!(
+            y("The Evolution of NATO, 1988–2001").as_deref(),
+            Some("1988/2001")
+        );
+        assert_eq!(
+            y("French and Indian War, 1754–63").as_deref(),
+            Some("1754/1763")
+        );
         assert_eq!(y("Sputnik, 1957").as_deref(), Some("1957"));
-        assert_eq!(y("Blaine and Pan Americanism, 1880s/1890s").as_deref(), Some("1880/1890"));
+        assert_eq!(
+            y("Blaine and Pan Americanism, 1880s/1890s").as_deref(),
+            Some("1880/1890")
+        );
         assert_eq!(y("Atomic Diplomacy"), None);
         assert_eq!(y("NSC-68, 1950").as_deref(), Some("1950"));
     }

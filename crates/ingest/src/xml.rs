@@ -71,10 +71,18 @@ pub enum XmlError {
     },
     /// Elements nested deeper than the limit.
     #[error("{file}:{pos}: elements nest deeper than {limit} levels; refused (a limit that bounds memory)")]
-    TooDeep { file: String, pos: Pos, limit: usize },
+    TooDeep {
+        file: String,
+        pos: Pos,
+        limit: usize,
+    },
     /// One text node or attribute value longer than the limit.
     #[error("{file}:{pos}: a single text node is longer than {limit} bytes; refused (a limit that bounds memory)")]
-    TextTooLarge { file: String, pos: Pos, limit: usize },
+    TextTooLarge {
+        file: String,
+        pos: Pos,
+        limit: usize,
+    },
     /// Bytes that are not UTF-8.
     #[error("{file}:{pos}: invalid UTF-8 (byte 0x{byte:02x}); expected UTF-8 XML")]
     InvalidUtf8 { file: String, pos: Pos, byte: u8 },
@@ -130,7 +138,10 @@ impl Element {
 pub enum XmlEvent {
     /// An element starts; an empty element (`<a/>`) gives `Start` then `End`.
     Start(Element),
-    End { name: String, pos: Pos },
+    End {
+        name: String,
+        pos: Pos,
+    },
     /// Character data (entities resolved, CDATA included), as written.
     Text(String),
     Eof,
@@ -359,7 +370,10 @@ impl<R: BufRead> SafeXml<R> {
             let counted = self.reader.get_ref().st.offset;
             let at = self.reader.buffer_position();
             let mut start = self.here();
-            start.column = start.column.saturating_sub(counted.saturating_sub(at)).max(1);
+            start.column = start
+                .column
+                .saturating_sub(counted.saturating_sub(at))
+                .max(1);
             let mut buf = std::mem::take(&mut self.buf);
             buf.clear();
             self.reader.get_mut().st.event_start = counted;
@@ -438,7 +452,9 @@ impl<R: BufRead> SafeXml<R> {
                     let name = String::from_utf8_lossy(&r).into_owned();
                     if r.is_char_ref() {
                         match r.resolve_char_ref() {
-                            Ok(Some(c)) if c != '\0' => return Ok(Some(XmlEvent::Text(c.to_string()))),
+                            Ok(Some(c)) if c != '\0' => {
+                                return Ok(Some(XmlEvent::Text(c.to_string())))
+                            }
                             _ => {
                                 return Err(self.syntax(
                                     start,
@@ -514,10 +530,9 @@ impl<R: BufRead> SafeXml<R> {
             }
             let value = match a.unescape_value() {
                 Ok(v) => v.into_owned(),
-                Err(quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(
-                    _,
-                    name,
-                ))) => {
+                Err(quick_xml::Error::Escape(
+                    quick_xml::escape::EscapeError::UnrecognizedEntity(_, name),
+                )) => {
                     return Err(XmlError::Entity {
                         file: self.file.clone(),
                         pos,
@@ -619,8 +634,9 @@ mod tests {
 
     #[test]
     fn reads_elements_text_and_positions() {
-        let ev = read("<?xml version=\"1.0\"?>\n<a x=\"1 &amp; 2\">\n  <b>t&lt;&#233;</b><c/>\n</a>")
-            .unwrap();
+        let ev =
+            read("<?xml version=\"1.0\"?>\n<a x=\"1 &amp; 2\">\n  <b>t&lt;&#233;</b><c/>\n</a>")
+                .unwrap();
         assert_eq!(ev[0], "<a@2:1");
         assert!(ev.contains(&"<b@3:3".to_string()), "{ev:?}");
         assert!(ev.contains(&"<c@3:21".to_string()), "{ev:?}");
@@ -631,19 +647,41 @@ mod tests {
     fn refuses_hostile_constructs() {
         let e = read("<?xml version=\"1.0\"?>\n<!DOCTYPE a [<!ENTITY x \"y\">]>\n<a>&x;</a>")
             .unwrap_err();
-        assert!(matches!(e, XmlError::Doctype { pos: Pos { line: 2, .. }, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                XmlError::Doctype {
+                    pos: Pos { line: 2, .. },
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let e = read("<a>&x;</a>").unwrap_err();
-        assert!(matches!(e, XmlError::Entity { ref name, .. } if name == "x"), "{e}");
+        assert!(
+            matches!(e, XmlError::Entity { ref name, .. } if name == "x"),
+            "{e}"
+        );
         let e = read("<a b=\"&x;\"/>").unwrap_err();
         assert!(matches!(e, XmlError::Entity { .. }), "{e}");
         let e = read("<a xmlns:xi=\"http://www.w3.org/2001/XInclude\"><xi:include href=\"/etc/passwd\"/></a>")
             .unwrap_err();
         assert!(matches!(e, XmlError::XInclude { .. }), "{e}");
-        let e = read("<a xmlns:inc=\"http://www.w3.org/2001/XInclude\"><inc:include href=\"x\"/></a>")
-            .unwrap_err();
+        let e =
+            read("<a xmlns:inc=\"http://www.w3.org/2001/XInclude\"><inc:include href=\"x\"/></a>")
+                .unwrap_err();
         assert!(matches!(e, XmlError::XInclude { .. }), "{e}");
         let e = read("<a>\n<b>\u{0}</b></a>").unwrap_err();
-        assert!(matches!(e, XmlError::Nul { pos: Pos { line: 2, column: 4 }, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                XmlError::Nul {
+                    pos: Pos { line: 2, column: 4 },
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let mut bytes = b"<a>\n ok \xff</a>".to_vec();
         bytes.push(b'\n');
         let mut x = SafeXml::new(&bytes[..], "u.xml", Limits::default());
@@ -655,7 +693,14 @@ mod tests {
             }
         };
         assert!(
-            matches!(e, XmlError::InvalidUtf8 { pos: Pos { line: 2, column: 5 }, byte: 0xff, .. }),
+            matches!(
+                e,
+                XmlError::InvalidUtf8 {
+                    pos: Pos { line: 2, column: 5 },
+                    byte: 0xff,
+                    ..
+                }
+            ),
             "{e}"
         );
     }
