@@ -93,6 +93,7 @@ struct Progress {
     total: u64,
     last_line: Instant,
     started: Instant,
+    calls: u64,
 }
 
 impl Progress {
@@ -115,10 +116,15 @@ impl Progress {
             total,
             last_line: Instant::now(),
             started: Instant::now(),
+            calls: 0,
         }
     }
 
     fn update(&mut self, bytes: u64, records: usize) {
+        self.calls += 1;
+        if self.calls % 256 != 1 {
+            return;
+        }
         let rate = records as f64 / self.started.elapsed().as_secs_f64().max(1e-6);
         match &self.bar {
             Some(b) => {
@@ -214,8 +220,8 @@ fn check_links(
 }
 
 /// Runs the check and the import over `inputs`. Returns an error (for a non-zero exit)
-/// when a file was refused or any record failed; the good records are imported all the
-/// same unless `--strict`.
+/// when a file was refused; bad records are counted in the report (the caller exits
+/// non-zero for them) and the good records are imported all the same unless `--strict`.
 pub fn run(
     store: &dyn Store,
     inputs: &[Input],
@@ -227,78 +233,61 @@ pub fn run(
     let total: u64 = inputs.iter().map(|i| i.size).sum();
     let batch_size = options.batch_size.max(1);
 
-    // Pass 1: check everything before anything is written.
-    let mut progress = Progress::new("checking", total);
-    let mut bad = 0usize;
-    let mut count = 0usize;
-    let mut seen: HashSet<u64> = HashSet::new();
-    let mut failed: HashSet<u64> = HashSet::new();
-    let mut exists: HashSet<u64> = HashSet::new();
+    // Pass 1: check every file before anything is written. The XML is read through its
+    // guards only; with --strict every record is also made and checked, so that the
+    // first bad one stops the run with nothing written.
+    let progress = Progress::new("checking", total);
+    let mut progress = progress;
     let mut done_bytes = 0u64;
-    let mut record_type = String::new();
-    for input in inputs {
-        let mut src = open(input)?;
-        loop {
-            let item = src.next_item().map_err(|e| {
-                progress.finish();
-                anyhow::anyhow!("{e}\nnothing was written")
-            })?;
-            let Some(item) = item else { break };
-            match item {
-                Item::Record(r) => {
-                    record_type = r.record.type_name().to_string();
-                    if let Some(e) = check_links(store, &r, &seen, &mut exists)? {
-                        bad += 1;
-                        failed.insert(slug_hash(&r.record));
-                        progress.println(&e);
-                        if options.strict {
-                            progress.finish();
-                            bail!(
-                                "stopped at the first bad record (--strict); nothing was written"
-                            );
-                        }
-                    } else if !seen.insert(slug_hash(&r.record)) {
-                        bad += 1;
-                        progress.println(&format!(
-                            "{}:{}: record {}, field `id`: another record in this import has the same id (slug `{}`); this one is skipped",
-                            r.file,
-                            r.pos,
-                            r.record.slug(),
-                            r.record.slug()
-                        ));
-                        if options.strict {
-                            progress.finish();
-                            bail!(
-                                "stopped at the first bad record (--strict); nothing was written"
-                            );
-                        }
-                    } else {
-                        count += 1;
-                    }
+    let fatal =
+        |e: dossier_ingest::import::ImportError| anyhow::anyhow!("{e}\nnothing was written");
+    {
+        let mut seen: HashSet<u64> = HashSet::new();
+        let mut exists: HashSet<u64> = HashSet::new();
+        let mut count = 0;
+        for input in inputs {
+            let mut src = open(input)?;
+            if !options.strict {
+                if let Err(e) = src.check() {
+                    progress.finish();
+                    return Err(fatal(e));
                 }
-                Item::Bad(e) => {
-                    bad += 1;
-                    progress.println(&format!("{e}"));
-                    if options.strict {
-                        progress.finish();
-                        bail!("stopped at the first bad record (--strict); nothing was written");
-                    }
-                }
+                done_bytes += input.size;
+                progress.update(done_bytes, 0);
+                continue;
             }
-            progress.update(done_bytes + src.bytes_read(), count);
+            loop {
+                let item = match src.next_item() {
+                    Ok(Some(item)) => item,
+                    Ok(None) => break,
+                    Err(e) => {
+                        progress.finish();
+                        return Err(fatal(e));
+                    }
+                };
+                let problem = match item {
+                    Item::Bad(e) => Some(e.to_string()),
+                    Item::Record(r) => match check_links(store, &r, &seen, &mut exists)? {
+                        Some(p) => Some(p),
+                        None if !seen.insert(slug_hash(&r.record)) => Some(duplicate(&r)),
+                        None => None,
+                    },
+                };
+                if let Some(p) = problem {
+                    progress.finish();
+                    eprintln!("{p}");
+                    bail!("stopped at the first bad record (--strict); nothing was written");
+                }
+                count += 1;
+                progress.update(done_bytes + src.bytes_read(), count);
+            }
+            done_bytes += input.size;
         }
-        done_bytes += input.size;
     }
     progress.finish();
 
     // Pass 2: compare with the store and write in batches.
     let mut report = Report {
-        record_type: if record_type.is_empty() {
-            what.to_string()
-        } else {
-            record_type
-        },
-        bad,
         bytes: total,
         ..Report::default()
     };
@@ -311,28 +300,42 @@ pub fn run(
         known: HashMap::new(),
         report: &mut report,
     };
-    let mut progress = Progress::new(
-        if options.dry_run {
-            "comparing"
-        } else {
-            "importing"
-        },
-        total,
-    );
+    let label = if options.dry_run {
+        "comparing"
+    } else {
+        "importing"
+    };
+    let mut progress = Progress::new(label, total);
     let mut seen: HashSet<u64> = HashSet::new();
+    let mut exists: HashSet<u64> = HashSet::new();
     let mut done_bytes = 0u64;
     let mut n = 0usize;
     for input in inputs {
         let mut src = open(input)?;
         while let Some(item) = src.next_item().map_err(|e| anyhow::anyhow!("{e}"))? {
-            let Item::Record(r) = item else { continue };
-            if failed.contains(&slug_hash(&r.record)) || !seen.insert(slug_hash(&r.record)) {
-                continue;
-            }
-            writer.add(*r)?;
-            n += 1;
-            if writer.batch_len >= batch_size {
-                writer.flush()?;
+            let problem = match item {
+                Item::Bad(e) => Some(e.to_string()),
+                Item::Record(r) => {
+                    if writer.report.record_type.is_empty() {
+                        writer.report.record_type = r.record.type_name().to_string();
+                    }
+                    match check_links(store, &r, &seen, &mut exists)? {
+                        Some(p) => Some(p),
+                        None if !seen.insert(slug_hash(&r.record)) => Some(duplicate(&r)),
+                        None => {
+                            writer.add(*r)?;
+                            n += 1;
+                            if writer.batch_len >= batch_size {
+                                writer.flush()?;
+                            }
+                            None
+                        }
+                    }
+                }
+            };
+            if let Some(p) = problem {
+                writer.report.bad += 1;
+                progress.println(&p);
             }
             progress.update(done_bytes + src.bytes_read(), n);
         }
@@ -340,8 +343,21 @@ pub fn run(
     }
     writer.flush()?;
     progress.finish();
+    if report.record_type.is_empty() {
+        report.record_type = what.to_string();
+    }
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+fn duplicate(r: &Imported) -> String {
+    format!(
+        "{}:{}: record {}, field `id`: another record of this import has the same id (slug `{}`); this one is skipped",
+        r.file,
+        r.pos,
+        r.record.slug(),
+        r.record.slug()
+    )
 }
 
 /// Builds and writes batches.

@@ -147,6 +147,12 @@ pub trait RecordSource {
     fn next_item(&mut self) -> Result<Option<Item>, ImportError>;
     /// Bytes of the file read so far (for progress and MB/s).
     fn bytes_read(&self) -> u64;
+    /// Reads the whole file only to find what makes it unreadable (hostile or malformed
+    /// input), without making records: the cheap first pass before anything is written.
+    fn check(&mut self) -> Result<(), ImportError> {
+        while self.next_item()?.is_some() {}
+        Ok(())
+    }
 }
 
 /// The file's name without its directories: records name their source by it, so that

@@ -139,6 +139,23 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
     fn bytes_read(&self) -> u64 {
         self.xml.bytes_read()
     }
+
+    fn check(&mut self) -> Result<(), ImportError> {
+        loop {
+            match self.xml.next()? {
+                XmlEvent::Start(_) => self.seen_root = true,
+                XmlEvent::Eof if !self.seen_root => {
+                    return Err(ImportError::Format {
+                        file: self.file.clone(),
+                        pos: Pos { line: 1, column: 1 },
+                        message: "the file has no elements; expected record XML".into(),
+                    })
+                }
+                XmlEvent::Eof => return Ok(()),
+                _ => {}
+            }
+        }
+    }
 }
 
 impl<R: BufRead> XmlRecords<R> {

@@ -411,6 +411,26 @@ impl<R: BufRead> RecordSource for TeiSource<R> {
     fn bytes_read(&self) -> u64 {
         self.xml.bytes_read()
     }
+
+    fn check(&mut self) -> Result<(), ImportError> {
+        loop {
+            match self.xml.next()? {
+                XmlEvent::Start(e) if !self.seen_root => {
+                    self.stack.clear();
+                    self.start(e)?;
+                }
+                XmlEvent::Eof if !self.seen_root => {
+                    return Err(ImportError::Format {
+                        file: self.file.clone(),
+                        pos: Pos { line: 1, column: 1 },
+                        message: "the file has no elements; expected a TEI P5 document".into(),
+                    })
+                }
+                XmlEvent::Eof => return Ok(()),
+                _ => {}
+            }
+        }
+    }
 }
 
 /// The EDTF date of one `<date>` element from its attributes; `Err((attribute, problem))`.

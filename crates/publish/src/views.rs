@@ -689,6 +689,8 @@ pub struct DocumentView {
     pub languages: Vec<String>,
     pub summary: Option<String>,
     pub full_text: Option<String>,
+    /// The full text in paragraphs (split at blank lines), as the page shows it.
+    pub full_text_paragraphs: Vec<String>,
     pub relations: Vec<RecordLink>,
     pub related_from: Vec<RecordLink>,
     pub dossiers: Vec<RecordLink>,
@@ -742,6 +744,17 @@ pub fn document(store: &dyn Store, slug: &str) -> Result<Option<DocumentView>> {
         availability: d.availability,
         languages: d.languages,
         summary: d.summary,
+        full_text_paragraphs: d
+            .full_text
+            .as_deref()
+            .map(|t| {
+                t.split("\n\n")
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
         full_text: d.full_text,
         created: stamps.as_ref().map(|s| s.created.clone()),
         changed: stamps.map(|s| s.changed),
