@@ -4,6 +4,7 @@
 //!
 //! Each measurement is a subcommand in its own module.
 
+mod import;
 mod util;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +21,24 @@ struct Cli {
 enum Command {
     /// Print the machine's description (CPU, cores, memory) for BENCHMARKS.md.
     Machine,
+    /// Import throughput (records/s, MB/s) and peak memory of `dossier import tei` and
+    /// `dossier import records`, on the corpora and on generated files.
+    ///
+    /// Runs the release `dossier` binary beside this one, from the repository root.
+    Import {
+        /// The corpora folder (with historyatstate/).
+        #[arg(long, default_value = "../shared/corpora")]
+        corpora: std::path::PathBuf,
+        /// Size of the generated record-XML file in MB (0: skip).
+        #[arg(long, default_value_t = 1000)]
+        records_mb: u64,
+        /// Size of the generated TEI file in MB (0: skip).
+        #[arg(long, default_value_t = 1000)]
+        tei_mb: u64,
+        /// Where the generated files are written (and removed after).
+        #[arg(long, default_value = "/tmp")]
+        out: std::path::PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -29,5 +48,11 @@ fn main() -> anyhow::Result<()> {
             println!("{}", util::machine());
             Ok(())
         }
+        Command::Import {
+            corpora,
+            records_mb,
+            tei_mb,
+            out,
+        } => import::bench(&corpora, records_mb, tei_mb, &out),
     }
 }
