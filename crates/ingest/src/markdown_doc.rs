@@ -102,9 +102,7 @@ impl MarkdownSource {
         }
         let mut front = String::new();
         let mut closed = false;
-        let mut consumed = 1;
         for l in lines.by_ref() {
-            consumed += 1;
             if l.trim_end() == "+++" {
                 closed = true;
                 break;
@@ -146,9 +144,7 @@ impl MarkdownSource {
                 return Ok(bad(
                     2,
                     text_field,
-                    format!(
-                        "given both in the front matter and as the Markdown after it; keep one"
-                    ),
+                    "given both in the front matter and as the Markdown after it; keep one".into(),
                 ));
             }
             table.insert(text_field.into(), toml::Value::String(body));
@@ -178,7 +174,6 @@ impl MarkdownSource {
                 ))
             }
         };
-        let _ = consumed;
         match record {
             Ok(record) => {
                 if !is_valid_slug(record.slug()) {

@@ -59,7 +59,7 @@ impl<R: BufRead> XmlRecords<R> {
 impl<R: BufRead> RecordSource for XmlRecords<R> {
     fn next_item(&mut self) -> Result<Option<Item>, ImportError> {
         loop {
-            match self.xml.next()? {
+            match self.xml.next_event()? {
                 XmlEvent::Start(e) => {
                     self.seen_root = true;
                     match &mut self.current {
@@ -142,7 +142,7 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
 
     fn check(&mut self) -> Result<(), ImportError> {
         loop {
-            match self.xml.next()? {
+            match self.xml.next_event()? {
                 XmlEvent::Start(_) => self.seen_root = true,
                 XmlEvent::Eof if !self.seen_root => {
                     return Err(ImportError::Format {

@@ -390,7 +390,7 @@ impl<R: BufRead> RecordSource for TeiSource<R> {
             if self.done {
                 return Ok(None);
             }
-            match self.xml.next()? {
+            match self.xml.next_event()? {
                 XmlEvent::Start(e) => self.start(e)?,
                 XmlEvent::End { name, .. } => self.end(&name),
                 XmlEvent::Text(t) => self.text(&t),
@@ -414,7 +414,7 @@ impl<R: BufRead> RecordSource for TeiSource<R> {
 
     fn check(&mut self) -> Result<(), ImportError> {
         loop {
-            match self.xml.next()? {
+            match self.xml.next_event()? {
                 XmlEvent::Start(e) if !self.seen_root => {
                     self.stack.clear();
                     self.start(e)?;

@@ -273,7 +273,7 @@ impl<R: BufRead> BufRead for Counting<R> {
 
 const XINCLUDE_NS: &str = "http://www.w3.org/2001/XInclude";
 
-/// The guarded reader. Read events with [`SafeXml::next`] until [`XmlEvent::Eof`].
+/// The guarded reader. Read events with [`SafeXml::next_event`] until [`XmlEvent::Eof`].
 pub struct SafeXml<R: BufRead> {
     reader: quick_xml::Reader<Counting<R>>,
     buf: Vec<u8>,
@@ -357,7 +357,7 @@ impl<R: BufRead> SafeXml<R> {
     }
 
     /// The next event, or the reason the file is refused.
-    pub fn next(&mut self) -> Result<XmlEvent, XmlError> {
+    pub fn next_event(&mut self) -> Result<XmlEvent, XmlError> {
         if let Some((name, pos)) = self.pending_end.take() {
             return Ok(XmlEvent::End { name, pos });
         }
@@ -404,26 +404,24 @@ impl<R: BufRead> SafeXml<R> {
             };
             match event {
                 Event::Decl(_) | Event::Comment(_) | Event::PI(_) => Ok(None),
-                Event::DocType(_) => {
-                    return Err(XmlError::Doctype {
-                        file: self.file.clone(),
-                        pos: start,
-                    })
-                }
+                Event::DocType(_) => Err(XmlError::Doctype {
+                    file: self.file.clone(),
+                    pos: start,
+                }),
                 Event::Start(e) => {
                     let el = self.element(&e, start)?;
-                    return Ok(Some(XmlEvent::Start(el)));
+                    Ok(Some(XmlEvent::Start(el)))
                 }
                 Event::Empty(e) => {
                     let el = self.element(&e, start)?;
                     self.close(start);
                     self.pending_end = Some((el.name.clone(), start));
-                    return Ok(Some(XmlEvent::Start(el)));
+                    Ok(Some(XmlEvent::Start(el)))
                 }
                 Event::End(e) => {
                     let name = local(e.name().as_ref());
                     self.close(start);
-                    return Ok(Some(XmlEvent::End { name, pos: start }));
+                    Ok(Some(XmlEvent::End { name, pos: start }))
                 }
                 Event::Text(t) => {
                     if t.len() > self.limits.max_text {
@@ -436,7 +434,7 @@ impl<R: BufRead> SafeXml<R> {
                     if s.is_empty() {
                         return Ok(None);
                     }
-                    return Ok(Some(XmlEvent::Text(s)));
+                    Ok(Some(XmlEvent::Text(s)))
                 }
                 Event::CData(t) => {
                     if t.len() > self.limits.max_text {
@@ -446,7 +444,7 @@ impl<R: BufRead> SafeXml<R> {
                         .decode()
                         .map_err(|e| self.syntax(start, e.to_string()))?
                         .into_owned();
-                    return Ok(Some(XmlEvent::Text(s)));
+                    Ok(Some(XmlEvent::Text(s)))
                 }
                 Event::GeneralRef(r) => {
                     let name = String::from_utf8_lossy(&r).into_owned();
@@ -464,14 +462,12 @@ impl<R: BufRead> SafeXml<R> {
                         }
                     }
                     match quick_xml::escape::resolve_predefined_entity(&name) {
-                        Some(s) => return Ok(Some(XmlEvent::Text(s.to_string()))),
-                        None => {
-                            return Err(XmlError::Entity {
-                                file: self.file.clone(),
-                                pos: start,
-                                name,
-                            })
-                        }
+                        Some(s) => Ok(Some(XmlEvent::Text(s.to_string()))),
+                        None => Err(XmlError::Entity {
+                            file: self.file.clone(),
+                            pos: start,
+                            name,
+                        }),
                     }
                 }
                 Event::Eof => {
@@ -486,7 +482,7 @@ impl<R: BufRead> SafeXml<R> {
                         ));
                     }
                     self.done = true;
-                    return Ok(Some(XmlEvent::Eof));
+                    Ok(Some(XmlEvent::Eof))
                 }
             }
         }
@@ -606,7 +602,7 @@ pub fn normalize_space(s: &str) -> String {
 pub fn check_all<R: BufRead>(mut x: SafeXml<R>) -> Result<u64, XmlError> {
     let mut elements = 0;
     loop {
-        match x.next()? {
+        match x.next_event()? {
             XmlEvent::Eof => return Ok(elements),
             XmlEvent::Start(_) => elements += 1,
             _ => {}
@@ -622,7 +618,7 @@ mod tests {
         let mut x = SafeXml::new(xml.as_bytes(), "t.xml", Limits::default());
         let mut out = Vec::new();
         loop {
-            match x.next()? {
+            match x.next_event()? {
                 XmlEvent::Eof => return Ok(out),
                 XmlEvent::Start(e) => out.push(format!("<{}@{}", e.name, e.pos)),
                 XmlEvent::End { name, .. } => out.push(format!("</{name}")),
@@ -686,7 +682,7 @@ mod tests {
         bytes.push(b'\n');
         let mut x = SafeXml::new(&bytes[..], "u.xml", Limits::default());
         let e = loop {
-            match x.next() {
+            match x.next_event() {
                 Err(e) => break e,
                 Ok(XmlEvent::Eof) => panic!("accepted invalid UTF-8"),
                 Ok(_) => {}
@@ -715,8 +711,8 @@ mod tests {
             max_text: 16,
         };
         let mut x = SafeXml::new("<a>01234567890123456789</a>".as_bytes(), "t", limits);
-        x.next().unwrap();
-        assert!(matches!(x.next(), Err(XmlError::TextTooLarge { .. })));
+        x.next_event().unwrap();
+        assert!(matches!(x.next_event(), Err(XmlError::TextTooLarge { .. })));
     }
 
     #[test]
