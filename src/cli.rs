@@ -103,6 +103,98 @@ pub enum Import {
     /// The import is all or nothing: on any error nothing is written, and the error says
     /// which file and line, and what was expected.
     Outline(OutlineArgs),
+    /// Import TEI P5 texts: every div with a head becomes a document.
+    ///
+    /// Each document gets the head as its title; its date from the head's <date> markup
+    /// (@when, @from/@to, @notBefore/@notAfter) as an EDTF date or range, else from the
+    /// years the head's words give, else the file's period (each fallback noted in the
+    /// record's gaps); the subject keys of @ana as topics; paragraphs, list items and
+    /// figure captions as full text; and the slug FILE-STEM-XML:ID (1993-2000.xml's
+    /// div xml:id="evolution-of-nato" → 1993-2000-evolution-of-nato). The documents join
+    /// the dossier --dossier and appear in its lists of that kind.
+    ///
+    /// Example: dossier import tei ../shared/corpora/historyatstate/milestones/chapters/*.xml
+    ///   --dossier nato-russia --kind research-study
+    Tei(TeiArgs),
+    /// Import record XML (one element per record) through a TOML mapping.
+    ///
+    /// The mapping names the record element, the record type (event, document, person,
+    /// body), where each field comes from, how dates are read and which value gives the
+    /// stable id; links can create or link bodies and people. See mappings/visits.toml.
+    ///
+    /// Example: dossier import records ../shared/corpora/historyatstate/visits/data/*.xml
+    ///   --mapping mappings/visits.toml
+    Records(RecordsArgs),
+    /// Import CSV files (a header row names the columns) through a TOML mapping.
+    ///
+    /// The mapping is the same format as for record XML, with column names as paths
+    /// (see mappings/visits-csv.toml).
+    Csv(RecordsArgs),
+    /// Import hand-written records: Markdown files with TOML front matter between `+++`
+    /// lines.
+    ///
+    /// The front matter gives the record's fields (as in the curated data file) and
+    /// `type` (document by default); the Markdown after it is a document's text or
+    /// another record's summary. The slug defaults to the file's name.
+    Markdown(MarkdownArgs),
+}
+
+/// Flags every streaming import takes.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct ImportFlags {
+    /// Read and check everything and say what would change, without writing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Stop at the first bad record, before anything is written (default: report every
+    /// bad record, import the good ones and exit non-zero).
+    #[arg(long)]
+    pub strict: bool,
+    /// Records written per transaction. A kill leaves whole batches; running the same
+    /// command again completes the import.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct TeiArgs {
+    /// TEI P5 files (UTF-8 XML; DTDs, external entities and XInclude are refused).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The dossier the documents join (its slug; it must be in the archive).
+    #[arg(long)]
+    pub dossier: Option<String>,
+    /// The documents' kind, e.g. research-study, speech, parliamentary-report.
+    #[arg(long, default_value = "research-study")]
+    pub kind: String,
+    #[command(flatten)]
+    pub flags: ImportFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordsArgs {
+    /// The files to import.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The TOML mapping that says how records become archive records.
+    #[arg(long)]
+    pub mapping: PathBuf,
+    /// A dossier every imported record joins (its slug; it must be in the archive).
+    #[arg(long)]
+    pub dossier: Option<String>,
+    #[command(flatten)]
+    pub flags: ImportFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct MarkdownArgs {
+    /// Markdown files with TOML front matter (`+++` … `+++`).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// A dossier every imported record joins (its slug; it must be in the archive).
+    #[arg(long)]
+    pub dossier: Option<String>,
+    #[command(flatten)]
+    pub flags: ImportFlags,
 }
 
 #[derive(Debug, Args)]

@@ -283,3 +283,43 @@ fn search_prints_a_table_and_json() {
         stdout(&o)
     );
 }
+
+#[test]
+fn imported_records_are_searchable_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(dossier(dir.path(), &["load-builtin"]).status.success());
+    let o = dossier(
+        dir.path(),
+        &[
+            "import",
+            "tei",
+            "../shared/corpora/historyatstate/milestones/chapters/1993-2000.xml",
+            "--dossier",
+            "nato-russia",
+            "--kind",
+            "research-study",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = dossier(
+        dir.path(),
+        &[
+            "search",
+            "--json",
+            "\"Evolution of NATO\" kind:research-study",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let hits = json["hits"].as_array().unwrap();
+    assert!(
+        hits.iter()
+            .any(|h| h["slug"].as_str().unwrap().contains("evolution-of-nato")),
+        "{json}"
+    );
+    assert!(json["facets"]["kind"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|k| k["value"] == "research-study"));
+}

@@ -64,3 +64,184 @@ pub fn outline(data_dir: &Path, args: OutlineArgs) -> Result<()> {
     );
     Ok(())
 }
+
+use super::pipeline::{self, Input, Options};
+use crate::cli::{ImportFlags, MarkdownArgs, RecordsArgs, TeiArgs};
+use dossier_ingest::import::RecordSource;
+use std::sync::Arc;
+
+fn options(flags: ImportFlags) -> Options {
+    Options {
+        dry_run: flags.dry_run,
+        strict: flags.strict,
+        batch_size: flags.batch_size as usize,
+    }
+}
+
+fn inputs(files: &[std::path::PathBuf]) -> Result<Vec<Input>> {
+    files.iter().map(|f| Input::new(f.clone())).collect()
+}
+
+fn open_file(input: &Input) -> Result<std::io::BufReader<std::fs::File>> {
+    let f =
+        std::fs::File::open(&input.path).with_context(|| format!("cannot read {}", input.name))?;
+    Ok(std::io::BufReader::with_capacity(256 * 1024, f))
+}
+
+/// Checks that `--dossier` names a dossier in the archive.
+fn check_dossier(store: &dyn Store, dossier: &Option<String>) -> Result<()> {
+    if let Some(d) = dossier {
+        if !is_valid_slug(d) {
+            bail!("--dossier {d:?} is not a valid slug: use lowercase letters, digits and single hyphens");
+        }
+        if !store.exists(RecordType::Dossier, d)? {
+            bail!("no dossier `{d}` in the archive; import its outline first (dossier import outline PAGE.txt), or run `dossier load-builtin` for nato-russia");
+        }
+    }
+    Ok(())
+}
+
+/// Runs the pipeline and prints the summary; an error (non-zero exit) if any record failed.
+fn finish(report: pipeline::Report, flags: ImportFlags, files: usize) -> Result<()> {
+    let secs = report.elapsed.as_secs_f64().max(1e-6);
+    let n = report.records.new + report.records.changed + report.records.unchanged;
+    if flags.dry_run {
+        println!(
+            "Dry run, nothing was written. {} file(s) would give {}.",
+            files,
+            pipeline::describe(&report, true)
+        );
+    } else {
+        println!(
+            "Imported {} file(s): {}.",
+            files,
+            pipeline::describe(&report, false)
+        );
+    }
+    println!(
+        "{n} records, {:.1} MB in {secs:.2} s ({:.0} records/s, {:.1} MB/s).",
+        report.bytes as f64 / 1e6,
+        n as f64 / secs,
+        report.bytes as f64 / 1e6 / secs
+    );
+    if report.bad > 0 {
+        bail!(
+            "{} record(s) failed (listed above){}",
+            report.bad,
+            if flags.dry_run {
+                ""
+            } else {
+                "; the others were imported"
+            }
+        );
+    }
+    Ok(())
+}
+
+pub fn tei(data_dir: &Path, args: TeiArgs) -> Result<()> {
+    let Some(kind) = dossier_model::DocumentKind::from_slug(&args.kind) else {
+        let kinds: Vec<&str> = dossier_model::DocumentKind::ALL
+            .iter()
+            .map(|k| k.slug())
+            .collect();
+        bail!(
+            "--kind {:?} is not a document kind; use one of {}",
+            args.kind,
+            kinds.join(", ")
+        );
+    };
+    let files = inputs(&args.files)?;
+    let store = super::open_store(data_dir)?;
+    check_dossier(&store, &args.dossier)?;
+    let opts = dossier_ingest::tei::TeiOptions {
+        kind,
+        dossier: args.dossier.clone(),
+    };
+    let open = |input: &Input| -> Result<Box<dyn RecordSource>> {
+        Ok(Box::new(dossier_ingest::tei::TeiSource::new(
+            open_file(input)?,
+            &input.name,
+            opts.clone(),
+        )))
+    };
+    let report = run_pipeline(
+        data_dir,
+        &store,
+        &files,
+        &open,
+        options(args.flags),
+        "document",
+    )?;
+    finish(report, args.flags, files.len())
+}
+
+pub fn records(data_dir: &Path, args: RecordsArgs, csv: bool) -> Result<()> {
+    let name = args.mapping.display().to_string();
+    let text = std::fs::read_to_string(&args.mapping)
+        .with_context(|| format!("cannot read the mapping {name}"))?;
+    let mapping = Arc::new(dossier_ingest::mapping::Mapping::parse(&text, &name)?);
+    let files = inputs(&args.files)?;
+    let store = super::open_store(data_dir)?;
+    check_dossier(&store, &args.dossier)?;
+    let what = mapping.record_type();
+    let open = |input: &Input| -> Result<Box<dyn RecordSource>> {
+        let file = open_file(input)?;
+        Ok(if csv {
+            Box::new(dossier_ingest::records::CsvRecords::new(
+                file,
+                &input.name,
+                mapping.clone(),
+                args.dossier.clone(),
+            )?)
+        } else {
+            Box::new(dossier_ingest::records::XmlRecords::new(
+                file,
+                &input.name,
+                mapping.clone(),
+                args.dossier.clone(),
+            )?)
+        })
+    };
+    let report = run_pipeline(data_dir, &store, &files, &open, options(args.flags), what)?;
+    finish(report, args.flags, files.len())
+}
+
+pub fn markdown(data_dir: &Path, args: MarkdownArgs) -> Result<()> {
+    let files = inputs(&args.files)?;
+    let store = super::open_store(data_dir)?;
+    check_dossier(&store, &args.dossier)?;
+    let open = |input: &Input| -> Result<Box<dyn RecordSource>> {
+        let bytes =
+            std::fs::read(&input.path).with_context(|| format!("cannot read {}", input.name))?;
+        Ok(Box::new(dossier_ingest::markdown_doc::MarkdownSource::new(
+            bytes,
+            &input.name,
+            args.dossier.clone(),
+        )))
+    };
+    let report = run_pipeline(
+        data_dir,
+        &store,
+        &files,
+        &open,
+        options(args.flags),
+        "document",
+    )?;
+    finish(report, args.flags, files.len())
+}
+
+/// Runs an import with the search index following every committed batch.
+fn run_pipeline(
+    data_dir: &Path,
+    store: &dossier_store::SqliteStore,
+    files: &[Input],
+    open: &pipeline::Opener,
+    options: pipeline::Options,
+    what: &str,
+) -> Result<pipeline::Report> {
+    let index = super::open_index(data_dir, store)?;
+    index.begin_bulk()?;
+    let result = pipeline::run(store, &index, files, open, options, what);
+    index.end_bulk()?;
+    result
+}

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod import;
+mod pipeline;
 mod search;
 mod serve;
 
@@ -15,6 +16,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import(Import::Outline(args)) => import::outline(&cli.global.data_dir, args),
         Command::Search(args) => search::search(&cli.global.data_dir, args),
         Command::Reindex => search::reindex(&cli.global.data_dir),
+        Command::Import(Import::Tei(args)) => import::tei(&cli.global.data_dir, args),
+        Command::Import(Import::Records(args)) => {
+            import::records(&cli.global.data_dir, args, false)
+        }
+        Command::Import(Import::Csv(args)) => import::records(&cli.global.data_dir, args, true),
+        Command::Import(Import::Markdown(args)) => import::markdown(&cli.global.data_dir, args),
         Command::LoadBuiltin => {
             let store = open_store(&cli.global.data_dir)?;
             let summary = load_builtin(&store)?;

@@ -5,11 +5,21 @@
 //! - [`curated`]: the curated data file (TOML) → documents, bodies, people, events and
 //!   topics, plus the resolution of the outline's references.
 //! - [`builtin`]: the built-in NATO-Russia dossier, compiled into the binary.
+//! - [`tei`]: TEI P5 texts → one document per `div` with a `head`.
+//! - [`records`] with [`mapping`]: record XML and CSV → records, through a declarative
+//!   TOML mapping (see `mappings/visits.toml`).
+//! - [`import`]: what every streaming importer yields; [`xml`]: the guarded XML reader.
 
 pub mod builtin;
 pub mod curated;
+pub mod import;
+pub mod mapping;
 pub mod markdown;
+pub mod markdown_doc;
 pub mod outline;
+pub mod records;
+pub mod tei;
+pub mod xml;
 
 pub use curated::{apply_curated, CuratedData, CuratedError};
 pub use outline::{parse_outline, OutlineError};

@@ -122,6 +122,7 @@ impl Archive {
             c.check("document", &d.slug, "parties", "body", &d.parties);
             c.check("document", &d.slug, "authors", "person", &d.authors);
             c.check("document", &d.slug, "dossiers", "dossier", &d.dossiers);
+            c.check("document", &d.slug, "topics", "topic", &d.topics);
             let rel: Vec<String> = d.relations.iter().map(|r| r.document.clone()).collect();
             c.check("document", &d.slug, "relations", "document", &rel);
         }

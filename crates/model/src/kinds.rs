@@ -136,10 +136,12 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// Whether a topic is an area of co-operation or a source of disagreement.
+    /// Whether a topic is an area of co-operation or a source of disagreement, or a subject
+    /// key that an imported collection gives (a TEI `@ana` key such as `arms-control`).
     TopicKind {
         Cooperation = "cooperation", "Area of co-operation";
         Disagreement = "disagreement", "Source of disagreement";
+        Subject = "subject", "Subject";
     }
 }
 

@@ -10,7 +10,7 @@ pub mod records;
 pub mod slug;
 
 pub use archive::{Archive, ValidationError};
-pub use date::{DateError, Edtf, PartialDate};
+pub use date::{Bound, DateError, Edtf, PartialDate};
 pub use kinds::*;
 pub use records::*;
 pub use slug::{is_valid_slug, slugify};

@@ -194,6 +194,9 @@ pub struct Document {
     /// Dossiers this document belongs to (slugs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dossiers: Vec<String>,
+    /// Topics the document treats (slugs), e.g. the subject keys of a TEI `@ana`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<String>,
     #[serde(flatten)]
     pub provenance: Provenance,
 }

@@ -83,6 +83,7 @@ fn incoming_label(rel: &str) -> String {
         "author" => "by this person",
         "participant" => "took part",
         "involves" => "topic that involves it",
+        "about" => "treats this topic",
         "successor-of" => "successor",
         other => other,
     }
@@ -688,9 +689,13 @@ pub struct DocumentView {
     pub languages: Vec<String>,
     pub summary: Option<String>,
     pub full_text: Option<String>,
+    /// The full text in paragraphs (split at blank lines), as the page shows it.
+    pub full_text_paragraphs: Vec<String>,
     pub relations: Vec<RecordLink>,
     pub related_from: Vec<RecordLink>,
     pub dossiers: Vec<RecordLink>,
+    /// Topics the document treats.
+    pub topics: Vec<RecordLink>,
     pub cited_in: Vec<CitationView>,
     pub provenance: ProvenanceView,
     pub created: Option<String>,
@@ -720,6 +725,7 @@ pub fn document(store: &dyn Store, slug: &str) -> Result<Option<DocumentView>> {
         authors: links(store, RecordType::Person, &d.authors)?,
         parties: links(store, RecordType::Body, &d.parties)?,
         dossiers: links(store, RecordType::Dossier, &d.dossiers)?,
+        topics: links(store, RecordType::Topic, &d.topics)?,
         cited_in: cited_in(store.citations(RecordType::Document, slug)?),
         provenance: provenance(store, &d.provenance, &d.dossiers)?,
         relations,
@@ -738,6 +744,17 @@ pub fn document(store: &dyn Store, slug: &str) -> Result<Option<DocumentView>> {
         availability: d.availability,
         languages: d.languages,
         summary: d.summary,
+        full_text_paragraphs: d
+            .full_text
+            .as_deref()
+            .map(|t| {
+                t.split("\n\n")
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
         full_text: d.full_text,
         created: stamps.as_ref().map(|s| s.created.clone()),
         changed: stamps.map(|s| s.changed),
@@ -1013,8 +1030,22 @@ pub fn topic(store: &dyn Store, slug: &str) -> Result<Option<TopicView>> {
             }
         }
     }
+    // Documents that name the topic themselves (imported subject keys) join those the
+    // topic names.
+    let mut documents = links(store, RecordType::Document, &t.documents)?;
+    for b in store.backlinks(RecordType::Topic, slug)? {
+        if b.record == RecordType::Document
+            && b.rel == "about"
+            && !documents.iter().any(|d| d.slug == b.slug)
+        {
+            let mut l = backlink(&b);
+            l.rel = None;
+            l.rel_label = None;
+            documents.push(l);
+        }
+    }
     Ok(Some(TopicView {
-        documents: links(store, RecordType::Document, &t.documents)?,
+        documents,
         bodies: links(store, RecordType::Body, &t.bodies)?,
         cited_in: cited_in(store.citations(RecordType::Topic, slug)?),
         provenance: provenance(store, &t.provenance, &t.dossiers)?,

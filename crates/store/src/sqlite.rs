@@ -95,11 +95,8 @@ impl SqliteStore {
     ) -> Result<Option<T>, StoreError> {
         self.read(|c| {
             let data: Option<String> = c
-                .query_row(
-                    "SELECT data FROM records WHERE type = ?1 AND slug = ?2",
-                    params![record.as_str(), slug],
-                    |r| r.get(0),
-                )
+                .prepare_cached("SELECT data FROM records WHERE type = ?1 AND slug = ?2")?
+                .query_row(params![record.as_str(), slug], |r| r.get(0))
                 .optional()?;
             data.map(|d| parse(record, slug, &d)).transpose()
         })
@@ -200,6 +197,7 @@ fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error> {
         links.extend(many("party", T::Body, &d.parties));
         links.extend(many("author", T::Person, &d.authors));
         links.extend(many("in-dossier", T::Dossier, &d.dossiers));
+        links.extend(many("about", T::Topic, &d.topics));
         links.extend(
             d.relations
                 .iter()
@@ -309,11 +307,8 @@ fn log_change(
 
 fn write_row(tx: &Transaction, row: &Row, summary: &mut WriteSummary) -> Result<(), StoreError> {
     let existing: Option<String> = tx
-        .query_row(
-            "SELECT data FROM records WHERE type = ?1 AND slug = ?2",
-            params![row.record.as_str(), row.slug],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT data FROM records WHERE type = ?1 AND slug = ?2")?
+        .query_row(params![row.record.as_str(), row.slug], |r| r.get(0))
         .optional()?;
     match existing {
         Some(d) if d == row.data => {
@@ -323,7 +318,7 @@ fn write_row(tx: &Transaction, row: &Row, summary: &mut WriteSummary) -> Result<
         Some(_) => summary.changed += 1,
         None => summary.new += 1,
     }
-    tx.execute(
+    tx.prepare_cached(
         &format!(
             "INSERT INTO records (type, slug, title, kind, date, date_lo, date_hi, data, created, changed)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, {NOW}, {NOW})
@@ -331,6 +326,8 @@ fn write_row(tx: &Transaction, row: &Row, summary: &mut WriteSummary) -> Result<
                date = excluded.date, date_lo = excluded.date_lo, date_hi = excluded.date_hi,
                data = excluded.data, changed = excluded.changed"
         ),
+    )?
+    .execute(
         params![
             row.record.as_str(),
             row.slug,
@@ -343,10 +340,8 @@ fn write_row(tx: &Transaction, row: &Row, summary: &mut WriteSummary) -> Result<
         ],
     )?;
     log_change(tx, row.record, row.slug, "upsert")?;
-    tx.execute(
-        "DELETE FROM links WHERE src_type = ?1 AND src_slug = ?2",
-        params![row.record.as_str(), row.slug],
-    )?;
+    tx.prepare_cached("DELETE FROM links WHERE src_type = ?1 AND src_slug = ?2")?
+        .execute(params![row.record.as_str(), row.slug])?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO links (src_type, src_slug, rel, dst_type, dst_slug, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
@@ -662,10 +657,9 @@ impl Store for SqliteStore {
             } else {
                 "SELECT title FROM records WHERE type = ?1 AND slug = ?2"
             };
-            Ok(
-                c.query_row(sql, params![record.as_str(), slug], |r| r.get(0))
-                    .optional()?,
-            )
+            Ok(c.prepare_cached(sql)?
+                .query_row(params![record.as_str(), slug], |r| r.get(0))
+                .optional()?)
         })
     }
 
@@ -772,6 +766,7 @@ mod tests {
             full_text: None,
             relations: vec![],
             dossiers: vec!["d".into()],
+            topics: vec![],
             provenance: Provenance::default(),
         }
     }

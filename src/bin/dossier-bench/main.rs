@@ -4,6 +4,7 @@
 //!
 //! Each measurement is a subcommand in its own module.
 
+mod import;
 mod search;
 mod util;
 
@@ -23,6 +24,24 @@ enum Command {
     Machine,
     /// Search: dossier (store + index) against SQLite FTS5 on a generated corpus.
     Search(search::SearchBench),
+    /// Import throughput (records/s, MB/s) and peak memory of `dossier import tei` and
+    /// `dossier import records`, on the corpora and on generated files.
+    ///
+    /// Runs the release `dossier` binary beside this one, from the repository root.
+    Import {
+        /// The corpora folder (with historyatstate/).
+        #[arg(long, default_value = "../shared/corpora")]
+        corpora: std::path::PathBuf,
+        /// Size of the generated record-XML file in MB (0: skip).
+        #[arg(long, default_value_t = 1000)]
+        records_mb: u64,
+        /// Size of the generated TEI file in MB (0: skip).
+        #[arg(long, default_value_t = 1000)]
+        tei_mb: u64,
+        /// Where the generated files are written (and removed after).
+        #[arg(long, default_value = "/tmp")]
+        out: std::path::PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -33,5 +52,11 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Search(args) => search::run(args),
+        Command::Import {
+            corpora,
+            records_mb,
+            tei_mb,
+            out,
+        } => import::bench(&corpora, records_mb, tei_mb, &out),
     }
 }

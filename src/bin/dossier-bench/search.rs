@@ -214,6 +214,7 @@ impl Corpus {
             full_text: Some(body),
             relations: vec![],
             dossiers: vec!["bench".into()],
+            topics: vec![],
             provenance: Provenance::default(),
         }
     }

@@ -1,0 +1,1013 @@
+//! Declarative mappings: how the records of an outside file (XML elements or CSV rows)
+//! become records of the archive, written as TOML so that an editor can add a collection
+//! without code. The shipped example is `mappings/visits.toml`:
+//!
+//! ```toml
+//! [source]
+//! title = "Visits by Foreign Leaders (Office of the Historian)"
+//!
+//! [record]
+//! element = "visit"          # XML: the element that holds one record (CSV: unused)
+//! type = "event"             # event, document, person or body
+//! id = "id"                  # the value that identifies the record in the source
+//! slug = "visit-{id}"        # the stable slug made from it (default "{id}")
+//!
+//! [fields]
+//! title = { template = "Visit of {visitor} ({from})" }
+//! kind = { value = "visit" }
+//! date = { start = "start-date", end = "end-date" }
+//! summary = { path = "description" }
+//!
+//! [[links]]                  # a visit's country: a body, created if missing
+//! field = "bodies"
+//! type = "body"
+//! slug = { path = "from/@id" }
+//! name = { path = "from" }
+//! kind = "state"
+//! ```
+//!
+//! A *path* names a child element (`visitor`), a nested one (`a/b`), an attribute of the
+//! record element (`@id`) or of a child (`from/@id`); in CSV, a column of the header row.
+//! A value is one of `path`, `template` (paths in braces), `value` (a constant), or, for a
+//! date, `start` and `end` (an EDTF interval, one day when they are equal). Dates are
+//! read as EDTF (`format = "edtf"`, which includes ISO 8601 dates) or from an ISO 8601
+//! date-time (`format = "iso-datetime"`, the date part).
+
+use crate::import::*;
+use crate::xml::Pos;
+use dossier_model::*;
+use serde::Deserialize;
+use serde_json::{json, Map, Value as Json};
+use std::collections::BTreeMap;
+
+/// Why a mapping file cannot be used. Names the file and the entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct MappingError {
+    pub file: String,
+    pub message: String,
+}
+
+/// The mapping file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MappingFile {
+    source: SourceSpec,
+    record: RecordSpec,
+    #[serde(default)]
+    fields: BTreeMap<String, ValueSpec>,
+    #[serde(default)]
+    links: Vec<LinkSpec>,
+}
+
+/// Where the records come from: named in every record's sources.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceSpec {
+    title: String,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordSpec {
+    #[serde(default)]
+    element: Option<String>,
+    #[serde(rename = "type")]
+    kind: String,
+    id: String,
+    #[serde(default)]
+    slug: Option<String>,
+}
+
+/// How one value is found.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValueSpec {
+    path: Option<String>,
+    template: Option<String>,
+    value: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
+    #[serde(default)]
+    format: DateFormat,
+    /// For list fields: split the value at this separator.
+    split: Option<String>,
+    #[serde(default)]
+    required: bool,
+}
+
+/// How a date is written in the source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DateFormat {
+    /// EDTF (ISO 8601-2), which includes plain ISO 8601 dates.
+    #[default]
+    Edtf,
+    /// An ISO 8601 date-time; its date part is kept.
+    IsoDatetime,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkSpec {
+    field: String,
+    #[serde(rename = "type")]
+    kind: String,
+    slug: Option<ValueSpec>,
+    name: Option<ValueSpec>,
+    /// The kind a created body (or topic) gets.
+    #[serde(rename = "kind")]
+    record_kind: Option<String>,
+    /// Create the linked record when the archive lacks it (default); when false, a link
+    /// to a missing record is an error.
+    #[serde(default = "yes")]
+    create: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A piece of a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Lit(String),
+    Path(String),
+}
+
+#[derive(Debug, Clone)]
+enum Value {
+    Path(String),
+    Template(Vec<Part>),
+    Const(String),
+    Range {
+        start: String,
+        end: Option<String>,
+        format: DateFormat,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Field {
+    name: String,
+    value: Value,
+    format: DateFormat,
+    split: Option<String>,
+    required: bool,
+    shape: Shape,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Text,
+    Date,
+    List,
+    Bool,
+}
+
+#[derive(Debug, Clone)]
+struct Link {
+    field: String,
+    target: &'static str,
+    slug: Option<Value>,
+    name: Option<Value>,
+    kind: Option<String>,
+    create: bool,
+    single: bool,
+}
+
+/// The record types a mapping can make, with their fields (name, shape, required).
+fn fields_of(kind: &str) -> Option<&'static [(&'static str, Shape, bool)]> {
+    use Shape::*;
+    Some(match kind {
+        "event" => &[
+            ("title", Text, true),
+            ("kind", Text, true),
+            ("date", Date, false),
+            ("place", Text, false),
+            ("summary", Text, false),
+            ("level", Text, false),
+            ("public_statement", Bool, false),
+        ],
+        "document" => &[
+            ("title", Text, true),
+            ("kind", Text, true),
+            ("date", Date, false),
+            ("place", Text, false),
+            ("summary", Text, false),
+            ("full_text", Text, false),
+            ("legal_status", Text, false),
+            ("availability", Text, false),
+            ("languages", List, false),
+            ("aliases", List, false),
+        ],
+        "person" => &[("name", Text, true), ("summary", Text, false)],
+        "body" => &[
+            ("name", Text, true),
+            ("kind", Text, true),
+            ("summary", Text, false),
+            ("established", Date, false),
+            ("ended", Date, false),
+            ("acronyms", List, false),
+            ("aliases", List, false),
+            ("format", Text, false),
+            ("decision_rule", Text, false),
+        ],
+        _ => return None,
+    })
+}
+
+/// Link fields per record type: (field, target type, single value).
+fn links_of(kind: &str) -> &'static [(&'static str, &'static str, bool)] {
+    match kind {
+        "event" => &[
+            ("bodies", "body", false),
+            ("people", "person", false),
+            ("outcome_documents", "document", false),
+        ],
+        "document" => &[
+            ("issued_by", "body", false),
+            ("authors", "person", false),
+            ("parties", "body", false),
+            ("topics", "topic", false),
+        ],
+        "body" => &[("part_of", "body", true)],
+        _ => &[],
+    }
+}
+
+/// A checked mapping, ready to turn source records into archive records.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    file: String,
+    source_title: String,
+    source_url: Option<String>,
+    /// The XML element that holds one record.
+    pub element: Option<String>,
+    kind: &'static str,
+    id: String,
+    slug: Vec<Part>,
+    fields: Vec<Field>,
+    links: Vec<Link>,
+}
+
+/// The values of one source record: path → (text, where). Repeated paths keep every value.
+#[derive(Debug, Clone, Default)]
+pub struct Values {
+    pub entries: Vec<(String, String, Pos)>,
+}
+
+impl Values {
+    pub fn first(&self, path: &str) -> Option<(&str, Pos)> {
+        self.entries
+            .iter()
+            .find(|(p, v, _)| p == path && !v.trim().is_empty())
+            .map(|(_, v, pos)| (v.as_str(), *pos))
+    }
+
+    pub fn all(&self, path: &str) -> Vec<&str> {
+        self.entries
+            .iter()
+            .filter(|(p, v, _)| p == path && !v.trim().is_empty())
+            .map(|(_, v, _)| v.as_str())
+            .collect()
+    }
+}
+
+fn parse_template(t: &str) -> Result<Vec<Part>, String> {
+    let mut parts = Vec::new();
+    let mut rest = t;
+    while let Some(open) = rest.find('{') {
+        if open > 0 {
+            parts.push(Part::Lit(rest[..open].to_string()));
+        }
+        let Some(close) = rest[open..].find('}') else {
+            return Err(format!("template {t:?} has a `{{` without `}}`"));
+        };
+        let path = rest[open + 1..open + close].trim();
+        if path.is_empty() {
+            return Err(format!("template {t:?} has an empty `{{}}`"));
+        }
+        parts.push(Part::Path(path.to_string()));
+        rest = &rest[open + close + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(Part::Lit(rest.to_string()));
+    }
+    Ok(parts)
+}
+
+fn value_of(spec: &ValueSpec, what: &str) -> Result<Value, String> {
+    let mut given = Vec::new();
+    if let Some(p) = &spec.path {
+        given.push(Value::Path(p.clone()));
+    }
+    if let Some(t) = &spec.template {
+        given.push(Value::Template(parse_template(t)?));
+    }
+    if let Some(v) = &spec.value {
+        given.push(Value::Const(v.clone()));
+    }
+    if let Some(s) = &spec.start {
+        given.push(Value::Range {
+            start: s.clone(),
+            end: spec.end.clone(),
+            format: spec.format,
+        });
+    } else if spec.end.is_some() {
+        return Err(format!("{what}: `end` needs a `start`"));
+    }
+    match given.len() {
+        1 => Ok(given.remove(0)),
+        0 => Err(format!(
+            "{what}: give one of `path`, `template`, `value` or (for a date) `start`/`end`"
+        )),
+        _ => Err(format!(
+            "{what}: give only one of `path`, `template`, `value` or `start`/`end`"
+        )),
+    }
+}
+
+impl Mapping {
+    /// Reads and checks a mapping; `file` is named in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Self, MappingError> {
+        let err = |message: String| MappingError {
+            file: file.to_string(),
+            message,
+        };
+        let m: MappingFile =
+            toml::from_str(text).map_err(|e| err(e.to_string().trim_end().to_string()))?;
+        let kind: &'static str = match m.record.kind.as_str() {
+            "event" => "event",
+            "document" => "document",
+            "person" => "person",
+            "body" => "body",
+            other => {
+                return Err(err(format!(
+                    "[record] type = {other:?}: expected event, document, person or body"
+                )))
+            }
+        };
+        let allowed = fields_of(kind).expect("known type");
+        let mut fields = Vec::new();
+        for (name, spec) in &m.fields {
+            let Some((_, shape, required)) = allowed.iter().find(|(n, _, _)| n == name) else {
+                let names: Vec<&str> = allowed.iter().map(|(n, _, _)| *n).collect();
+                return Err(err(format!(
+                    "[fields] {name}: a {kind} has no such field; it has {}",
+                    names.join(", ")
+                )));
+            };
+            let value = value_of(spec, &format!("[fields] {name}")).map_err(err)?;
+            if matches!(value, Value::Range { .. }) && *shape != Shape::Date {
+                return Err(err(format!(
+                    "[fields] {name}: `start`/`end` make a date, and {name} is not one"
+                )));
+            }
+            fields.push(Field {
+                name: name.clone(),
+                value,
+                format: spec.format,
+                split: spec.split.clone(),
+                required: spec.required || *required,
+                shape: *shape,
+            });
+        }
+        for (name, _, required) in allowed.iter() {
+            if *required && !m.fields.contains_key(*name) {
+                return Err(err(format!(
+                    "[fields] has no `{name}`, which every {kind} needs"
+                )));
+            }
+        }
+        let mut links = Vec::new();
+        for (i, l) in m.links.iter().enumerate() {
+            let what = format!("[[links]] #{} ({})", i + 1, l.field);
+            let Some((_, target, single)) = links_of(kind).iter().find(|(f, _, _)| *f == l.field)
+            else {
+                let names: Vec<&str> = links_of(kind).iter().map(|(f, _, _)| *f).collect();
+                return Err(err(format!(
+                    "{what}: a {kind} links through {}",
+                    if names.is_empty() {
+                        "no field".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                )));
+            };
+            if l.kind != *target {
+                return Err(err(format!(
+                    "{what}: type = {:?}, but {} links to a {target}",
+                    l.kind, l.field
+                )));
+            }
+            let slug = l
+                .slug
+                .as_ref()
+                .map(|s| value_of(s, &format!("{what} slug")))
+                .transpose()
+                .map_err(err)?;
+            let name = l
+                .name
+                .as_ref()
+                .map(|s| value_of(s, &format!("{what} name")))
+                .transpose()
+                .map_err(err)?;
+            if slug.is_none() && name.is_none() {
+                return Err(err(format!(
+                    "{what}: give a `slug` or a `name` (the slug is then made from the name)"
+                )));
+            }
+            if l.create {
+                if matches!(*target, "document" | "event") {
+                    return Err(err(format!(
+                        "{what}: a {target} cannot be created from a link; set create = false"
+                    )));
+                }
+                if name.is_none() {
+                    return Err(err(format!("{what}: a created {target} needs a `name`")));
+                }
+                if *target == "body" {
+                    match &l.record_kind {
+                        Some(k) if BodyKind::from_slug(k).is_some() => {}
+                        other => {
+                            let kinds: Vec<&str> = BodyKind::ALL.iter().map(|k| k.slug()).collect();
+                            return Err(err(format!(
+                                "{what}: kind = {other:?}; a created body needs one of {}",
+                                kinds.join(", ")
+                            )));
+                        }
+                    }
+                }
+            }
+            links.push(Link {
+                field: l.field.clone(),
+                target,
+                slug,
+                name,
+                kind: l.record_kind.clone(),
+                create: l.create,
+                single: *single,
+            });
+        }
+        let slug = parse_template(m.record.slug.as_deref().unwrap_or("{id}"))
+            .map_err(|e| err(format!("[record] slug: {e}")))?;
+        Ok(Mapping {
+            file: file.to_string(),
+            source_title: m.source.title,
+            source_url: m.source.url,
+            element: m.record.element,
+            kind,
+            id: m.record.id,
+            slug,
+            fields,
+            links,
+        })
+    }
+
+    /// The record type the mapping makes.
+    pub fn record_type(&self) -> &'static str {
+        self.kind
+    }
+
+    /// The mapping file's name.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    fn render(&self, parts: &[Part], v: &Values) -> Option<String> {
+        let mut out = String::new();
+        for p in parts {
+            match p {
+                Part::Lit(s) => out.push_str(s),
+                Part::Path(path) => out.push_str(&clean(v.first(path)?.0)),
+            }
+        }
+        Some(out)
+    }
+
+    /// The text of a value: `Some((text, place, where-from))`.
+    fn text(&self, value: &Value, v: &Values, at: Pos) -> Option<(String, Pos, String)> {
+        match value {
+            Value::Path(p) => v.first(p).map(|(t, pos)| (clean(t), pos, p.clone())),
+            Value::Template(parts) => self
+                .render(parts, v)
+                .map(|t| (t, at, "template".to_string())),
+            Value::Const(c) => Some((c.clone(), at, "value".to_string())),
+            Value::Range { start, .. } => v
+                .first(start)
+                .map(|(t, pos)| (clean(t), pos, start.clone())),
+        }
+    }
+
+    /// Builds the archive record (and the records it links to) from one source record.
+    /// `file` is the source file as named to the user; `at` where the record starts.
+    pub fn build(&self, v: &Values, file: &str, at: Pos, dossier: Option<&str>) -> Item {
+        let bad = |pos: Pos, record: &str, field: &str, problem: String| {
+            Item::Bad(RecordError {
+                file: file.to_string(),
+                pos,
+                record: record.to_string(),
+                field: field.to_string(),
+                problem,
+            })
+        };
+        let Some((id, _)) = v.first(&self.id) else {
+            return bad(
+                at,
+                "(no id)",
+                &self.id,
+                "missing: this value gives the record's stable id".into(),
+            );
+        };
+        let id = clean(id);
+        let Some(slug_text) = self.render(&self.slug, v) else {
+            return bad(
+                at,
+                &id,
+                "slug",
+                "a value the slug template names is missing".into(),
+            );
+        };
+        let slug = slug_for(&slug_text);
+        if !is_valid_slug(&slug) {
+            return bad(
+                at,
+                &id,
+                &self.id,
+                format!("{slug_text:?} gives no usable slug (letters or digits needed)"),
+            );
+        }
+        let mut obj = Map::new();
+        obj.insert("slug".into(), json!(slug));
+        for f in &self.fields {
+            let found = match &f.value {
+                Value::Range { start, end, format } => {
+                    match self.range(start, end.as_deref(), *format, v) {
+                        Ok(Some((d, _))) => Some(Json::String(d.to_string())),
+                        Ok(None) => None,
+                        Err((path, pos, problem)) => return bad(pos, &id, &path, problem),
+                    }
+                }
+                value => match self.text(value, v, at) {
+                    None => None,
+                    Some((t, pos, from)) => match f.shape {
+                        Shape::Text => Some(Json::String(t)),
+                        Shape::Date => match parse_date(&t, f.format) {
+                            Ok(d) => Some(Json::String(d.to_string())),
+                            Err(problem) => return bad(pos, &id, &from, problem),
+                        },
+                        Shape::Bool => match t.to_ascii_lowercase().as_str() {
+                            "true" | "yes" | "1" => Some(Json::Bool(true)),
+                            "false" | "no" | "0" => Some(Json::Bool(false)),
+                            _ => {
+                                return bad(pos, &id, &from, format!("{t:?} is not true or false"))
+                            }
+                        },
+                        Shape::List => {
+                            let items: Vec<String> = match &f.split {
+                                Some(sep) => t
+                                    .split(sep.as_str())
+                                    .map(|s| s.trim().to_string())
+                                    .filter(|s| !s.is_empty())
+                                    .collect(),
+                                None => match &f.value {
+                                    Value::Path(p) => v.all(p).into_iter().map(clean).collect(),
+                                    _ => vec![t],
+                                },
+                            };
+                            Some(json!(items))
+                        }
+                    },
+                },
+            };
+            match found {
+                Some(Json::String(s)) if s.is_empty() => {}
+                Some(j) => {
+                    if let Some(problem) = check_vocabulary(self.kind, &f.name, &j) {
+                        let pos = match &f.value {
+                            Value::Path(p) => v.first(p).map_or(at, |(_, pos)| pos),
+                            _ => at,
+                        };
+                        return bad(pos, &id, &f.name, problem);
+                    }
+                    obj.insert(f.name.clone(), j);
+                    continue;
+                }
+                None => {}
+            }
+            if f.required {
+                let from = match &f.value {
+                    Value::Path(p) => p.clone(),
+                    Value::Range { start, .. } => start.clone(),
+                    _ => f.name.clone(),
+                };
+                return bad(
+                    at,
+                    &id,
+                    &from,
+                    format!("missing; it gives the {}'s {}", self.kind, f.name),
+                );
+            }
+        }
+        let mut linked = Vec::new();
+        for l in &self.links {
+            let name = l.name.as_ref().and_then(|n| self.text(n, v, at));
+            let slug = match &l.slug {
+                Some(s) => self.text(s, v, at).map(|(t, _, _)| slug_for(&t)),
+                None => name.as_ref().map(|(t, _, _)| slug_for(t)),
+            };
+            let Some(slug) = slug.filter(|s| !s.is_empty()) else {
+                continue;
+            };
+            if !is_valid_slug(&slug) {
+                return bad(at, &id, &l.field, format!("{slug:?} is not a usable slug"));
+            }
+            if l.single {
+                obj.insert(l.field.clone(), json!(slug));
+            } else {
+                let list = obj
+                    .entry(l.field.clone())
+                    .or_insert_with(|| json!([]))
+                    .as_array_mut()
+                    .expect("a list");
+                if !list.iter().any(|x| x == &json!(slug)) {
+                    list.push(json!(slug));
+                }
+            }
+            if l.create {
+                let name = name.map(|(t, _, _)| t).unwrap_or_else(|| slug.clone());
+                linked.push(self.linked_record(l, &slug, &name));
+            }
+        }
+        if let Some(d) = dossier {
+            obj.insert("dossiers".into(), json!([d]));
+        }
+        let mut source = Map::new();
+        source.insert(
+            "title".into(),
+            json!(format!(
+                "{} — {}, record {id}",
+                self.source_title,
+                base_name(file)
+            )),
+        );
+        if let Some(u) = &self.source_url {
+            source.insert("url".into(), json!(u));
+        }
+        obj.insert("sources".into(), json!([source]));
+        let json = Json::Object(obj);
+        let record = match self.kind {
+            "event" => serde_json::from_value(json).map(Record::Event),
+            "document" => serde_json::from_value(json).map(Record::Document),
+            "person" => serde_json::from_value(json).map(Record::Person),
+            _ => serde_json::from_value(json).map(Record::Body),
+        };
+        match record {
+            Ok(record) => Item::Record(Box::new(Imported {
+                record,
+                linked,
+                file: file.to_string(),
+                pos: at,
+            })),
+            Err(e) => bad(at, &id, "(record)", e.to_string()),
+        }
+    }
+
+    fn range(
+        &self,
+        start: &str,
+        end: Option<&str>,
+        format: DateFormat,
+        v: &Values,
+    ) -> Result<Option<(Edtf, Pos)>, (String, Pos, String)> {
+        let Some((s, spos)) = v.first(start) else {
+            return Ok(None);
+        };
+        let s_date = match parse_date(&clean(s), format) {
+            Ok(Edtf::Date(d)) => d,
+            Ok(_) => {
+                return Err((
+                    start.into(),
+                    spos,
+                    "expected a single date, not an interval".into(),
+                ))
+            }
+            Err(p) => return Err((start.into(), spos, p)),
+        };
+        let Some(end) = end else {
+            return Ok(Some((Edtf::Date(s_date), spos)));
+        };
+        let Some((e, epos)) = v.first(end) else {
+            return Ok(Some((
+                Edtf::Interval(Bound::Date(s_date), Bound::Unknown),
+                spos,
+            )));
+        };
+        let e_date = match parse_date(&clean(e), format) {
+            Ok(Edtf::Date(d)) => d,
+            Ok(_) => {
+                return Err((
+                    end.into(),
+                    epos,
+                    "expected a single date, not an interval".into(),
+                ))
+            }
+            Err(p) => return Err((end.into(), epos, p)),
+        };
+        if e_date == s_date {
+            return Ok(Some((Edtf::Date(s_date), spos)));
+        }
+        if s_date.earliest() > e_date.latest() {
+            return Err((
+                end.into(),
+                epos,
+                format!("the end date {e_date} is before the start date {s_date}"),
+            ));
+        }
+        Ok(Some((
+            Edtf::Interval(Bound::Date(s_date), Bound::Date(e_date)),
+            spos,
+        )))
+    }
+
+    fn linked_record(&self, l: &Link, slug: &str, name: &str) -> Record {
+        let provenance = Provenance {
+            trace: vec![],
+            sources: vec![Source {
+                title: self.source_title.clone(),
+                url: self.source_url.clone(),
+                fields: vec![],
+            }],
+            gaps: vec![],
+        };
+        match l.target {
+            "person" => Record::Person(Person {
+                slug: slug.into(),
+                name: name.into(),
+                offices: vec![],
+                summary: None,
+                dossiers: vec![],
+                provenance,
+            }),
+            "topic" => Record::Topic(Topic {
+                slug: slug.into(),
+                title: name.into(),
+                kind: l
+                    .kind
+                    .as_deref()
+                    .and_then(TopicKind::from_slug)
+                    .unwrap_or(TopicKind::Subject),
+                status: TopicStatus::Unknown,
+                as_of: None,
+                summary: None,
+                sections: vec![],
+                documents: vec![],
+                bodies: vec![],
+                dossiers: vec![],
+                provenance,
+            }),
+            _ => Record::Body(Body {
+                slug: slug.into(),
+                name: name.into(),
+                acronyms: vec![],
+                aliases: vec![],
+                kind: l
+                    .kind
+                    .as_deref()
+                    .and_then(BodyKind::from_slug)
+                    .unwrap_or(BodyKind::Organisation),
+                established: None,
+                ended: None,
+                founding_document: None,
+                predecessors: vec![],
+                successors: vec![],
+                part_of: None,
+                format: None,
+                decision_rule: None,
+                summary: None,
+                dossiers: vec![],
+                provenance,
+            }),
+        }
+    }
+
+    /// Links to records that must already exist (`create = false`): (field, type, slug).
+    pub fn required_links<'a>(&self, record: &'a Record) -> Vec<(&'static str, &'a str)> {
+        let mut out = Vec::new();
+        for l in self.links.iter().filter(|l| !l.create) {
+            let slugs: Vec<&String> = match (record, l.field.as_str()) {
+                (Record::Event(e), "bodies") => e.bodies.iter().collect(),
+                (Record::Event(e), "people") => e.people.iter().collect(),
+                (Record::Event(e), "outcome_documents") => e.outcome_documents.iter().collect(),
+                (Record::Document(d), "issued_by") => d.issued_by.iter().collect(),
+                (Record::Document(d), "authors") => d.authors.iter().collect(),
+                (Record::Document(d), "parties") => d.parties.iter().collect(),
+                (Record::Document(d), "topics") => d.topics.iter().collect(),
+                (Record::Body(b), "part_of") => b.part_of.iter().collect(),
+                _ => vec![],
+            };
+            out.extend(slugs.into_iter().map(|s| (l.target, s.as_str())));
+        }
+        out
+    }
+}
+
+/// Collapses the white space of a source value.
+fn clean(s: &str) -> String {
+    crate::xml::normalize_space(s)
+}
+
+fn parse_date(s: &str, format: DateFormat) -> Result<Edtf, String> {
+    let s = s.trim();
+    let text = match format {
+        DateFormat::Edtf => s,
+        DateFormat::IsoDatetime => s.split_once('T').map_or(s, |(d, _)| d),
+    };
+    Edtf::parse(text).map_err(|e| e.to_string())
+}
+
+/// Checks a controlled value (a kind, a level) before the record is made, so that the
+/// error names the field.
+fn check_vocabulary(kind: &str, field: &str, value: &Json) -> Option<String> {
+    let s = value.as_str()?;
+    let (ok, names): (bool, Vec<&str>) = match (kind, field) {
+        ("event", "kind") => (
+            EventKind::from_slug(s).is_some(),
+            EventKind::ALL.iter().map(|k| k.slug()).collect(),
+        ),
+        ("document", "kind") => (
+            DocumentKind::from_slug(s).is_some(),
+            DocumentKind::ALL.iter().map(|k| k.slug()).collect(),
+        ),
+        ("body", "kind") => (
+            BodyKind::from_slug(s).is_some(),
+            BodyKind::ALL.iter().map(|k| k.slug()).collect(),
+        ),
+        ("event", "level") => (
+            Level::from_slug(s).is_some(),
+            Level::ALL.iter().map(|k| k.slug()).collect(),
+        ),
+        ("document", "legal_status") => (
+            LegalStatus::from_slug(s).is_some(),
+            LegalStatus::ALL.iter().map(|k| k.slug()).collect(),
+        ),
+        ("document", "availability") => (
+            Availability::from_slug(s).is_some(),
+            Availability::ALL.iter().map(|k| k.slug()).collect(),
+        ),
+        _ => return None,
+    };
+    if ok {
+        None
+    } else {
+        Some(format!("{s:?} is not one of {}", names.join(", ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VISITS: &str = include_str!("../../../mappings/visits.toml");
+
+    fn values(pairs: &[(&str, &str)]) -> Values {
+        Values {
+            entries: pairs
+                .iter()
+                .enumerate()
+                .map(|(i, (p, v))| {
+                    (
+                        p.to_string(),
+                        v.to_string(),
+                        Pos {
+                            line: i as u64 + 2,
+                            column: 9,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn visit(start: &str, end: &str) -> Values {
+        values(&[
+            ("id", "751"),
+            ("start-date", start),
+            ("end-date", end),
+            ("visitor", "Prime Minister Anibal Antonio Cavaco e Silva"),
+            ("from", "Portugal"),
+            ("from/@id", "portugal"),
+            (
+                "description",
+                "Official working visit.\n   Private visit to New York City afterward.",
+            ),
+        ])
+    }
+
+    #[test]
+    fn the_visits_mapping_makes_an_event_with_its_visitor_and_country() {
+        let m = Mapping::parse(VISITS, "mappings/visits.toml").unwrap();
+        let Item::Record(r) = m.build(
+            &visit("1990-01-10", "1990-01-12"),
+            "data/1990.xml",
+            Pos::default(),
+            None,
+        ) else {
+            panic!("bad record")
+        };
+        let Record::Event(e) = &r.record else {
+            panic!()
+        };
+        assert_eq!(e.slug, "visit-751");
+        assert_eq!(e.kind, EventKind::Visit);
+        assert_eq!(e.date.unwrap().to_string(), "1990-01-10/1990-01-12");
+        assert_eq!(e.bodies, ["portugal"]);
+        assert_eq!(e.people, ["prime-minister-anibal-antonio-cavaco-e-silva"]);
+        assert_eq!(
+            e.summary.as_deref(),
+            Some("Official working visit. Private visit to New York City afterward.")
+        );
+        assert!(e.provenance.sources[0]
+            .title
+            .ends_with("1990.xml, record 751"));
+        assert_eq!(r.linked.len(), 2);
+        assert!(
+            matches!(&r.linked[0], Record::Body(b) if b.kind == BodyKind::State && b.name == "Portugal")
+        );
+        let Item::Record(r) = m.build(
+            &visit("1990-01-26", "1990-01-26"),
+            "x.xml",
+            Pos::default(),
+            None,
+        ) else {
+            panic!()
+        };
+        let Record::Event(e) = &r.record else {
+            panic!()
+        };
+        assert_eq!(e.date.unwrap().to_string(), "1990-01-26");
+    }
+
+    #[test]
+    fn bad_values_name_the_record_and_field() {
+        let m = Mapping::parse(VISITS, "visits.toml").unwrap();
+        let Item::Bad(e) = m.build(
+            &visit("1990-13-10", "1990-01-12"),
+            "1990.xml",
+            Pos::default(),
+            None,
+        ) else {
+            panic!()
+        };
+        assert_eq!(e.record, "751");
+        assert_eq!(e.field, "start-date");
+        assert_eq!(e.pos.line, 3);
+        let Item::Bad(e) = m.build(
+            &visit("1990-01-12", "1990-01-10"),
+            "1990.xml",
+            Pos::default(),
+            None,
+        ) else {
+            panic!()
+        };
+        assert!(e.problem.contains("before the start"), "{e}");
+        let Item::Bad(e) = m.build(
+            &values(&[("visitor", "x")]),
+            "1990.xml",
+            Pos::default(),
+            None,
+        ) else {
+            panic!()
+        };
+        assert_eq!((e.record.as_str(), e.field.as_str()), ("(no id)", "id"));
+    }
+
+    #[test]
+    fn mapping_mistakes_are_explained() {
+        let e = Mapping::parse(
+            "[source]\ntitle='x'\n[record]\ntype='meeting'\nid='id'",
+            "m.toml",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("expected event, document, person or body"),
+            "{e}"
+        );
+        let e = Mapping::parse(
+            "[source]\ntitle='x'\n[record]\ntype='person'\nid='id'\n[fields]\nname={path='n'}\ncolour={path='c'}",
+            "m.toml",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("a person has no such field"), "{e}");
+        let e = Mapping::parse(
+            "[source]\ntitle='x'\n[record]\ntype='person'\nid='id'\n[fields]\nsummary={path='n'}",
+            "m.toml",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("has no `name`"), "{e}");
+    }
+}

@@ -1,0 +1,724 @@
+//! A guarded, streaming XML reader shared by the XML importers (TEI, record XML).
+//!
+//! XML from outside is hostile until proven otherwise. This reader wraps quick-xml's
+//! streaming reader (it never loads a whole file, never expands entities it does not know
+//! and never fetches anything) and refuses, with the file, line and column:
+//! - any `<!DOCTYPE …>`: a DTD is where entity bombs ("billion laughs") and external
+//!   entities live, and no collection we import needs one;
+//! - any entity reference other than the five predefined ones and character references;
+//! - XInclude elements (`xi:include` in the `http://www.w3.org/2001/XInclude` namespace);
+//! - nesting deeper than [`Limits::max_depth`] and a text node longer than
+//!   [`Limits::max_text`] bytes (both bound memory);
+//! - bytes that are not UTF-8, and NUL bytes (binary data).
+//!
+//! Positions are tracked as the bytes are consumed, so that an error deep in a gigabyte
+//! file still says where it is without a second pass.
+
+use quick_xml::events::{BytesStart, Event};
+use std::fmt;
+use std::io::BufRead;
+
+/// Where something is in a file: 1-based line and column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub line: u64,
+    pub column: u64,
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// Bounds that keep a hostile file from taking unbounded memory or time.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// How deep elements may nest.
+    pub max_depth: usize,
+    /// The longest single text node (or attribute value), in bytes.
+    pub max_text: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 128,
+            max_text: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why an XML file was refused. Every variant says where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum XmlError {
+    /// The file has a document type declaration (DTD).
+    #[error("{file}:{pos}: the file declares a DTD (<!DOCTYPE …>); DTDs are refused because they can define entity bombs and external entities — remove the DOCTYPE line")]
+    Doctype { file: String, pos: Pos },
+    /// An entity reference that only a DTD could define (or an external entity).
+    #[error("{file}:{pos}: unknown entity reference `&{name};`; only &lt; &gt; &amp; &apos; &quot; and character references are allowed (DTDs and their entities are refused)")]
+    Entity {
+        file: String,
+        pos: Pos,
+        name: String,
+    },
+    /// An XInclude element, which would pull in another file.
+    #[error("{file}:{pos}: XInclude element <{name}> refused: an import reads only the files it is given")]
+    XInclude {
+        file: String,
+        pos: Pos,
+        name: String,
+    },
+    /// Elements nested deeper than the limit.
+    #[error("{file}:{pos}: elements nest deeper than {limit} levels; refused (a limit that bounds memory)")]
+    TooDeep {
+        file: String,
+        pos: Pos,
+        limit: usize,
+    },
+    /// One text node or attribute value longer than the limit.
+    #[error("{file}:{pos}: a single text node is longer than {limit} bytes; refused (a limit that bounds memory)")]
+    TextTooLarge {
+        file: String,
+        pos: Pos,
+        limit: usize,
+    },
+    /// Bytes that are not UTF-8.
+    #[error("{file}:{pos}: invalid UTF-8 (byte 0x{byte:02x}); expected UTF-8 XML")]
+    InvalidUtf8 { file: String, pos: Pos, byte: u8 },
+    /// A NUL byte: binary data, never allowed in XML.
+    #[error("{file}:{pos}: NUL byte (binary data); XML may not contain it")]
+    Nul { file: String, pos: Pos },
+    /// Malformed XML (mismatched tags, a broken attribute…), or an I/O error.
+    #[error("{file}:{pos}: {message}")]
+    Syntax {
+        file: String,
+        pos: Pos,
+        message: String,
+    },
+}
+
+impl XmlError {
+    /// Where the error is.
+    pub fn pos(&self) -> Pos {
+        match self {
+            XmlError::Doctype { pos, .. }
+            | XmlError::Entity { pos, .. }
+            | XmlError::XInclude { pos, .. }
+            | XmlError::TooDeep { pos, .. }
+            | XmlError::TextTooLarge { pos, .. }
+            | XmlError::InvalidUtf8 { pos, .. }
+            | XmlError::Nul { pos, .. }
+            | XmlError::Syntax { pos, .. } => *pos,
+        }
+    }
+}
+
+/// One element's start: its local name (prefix dropped), attributes (unescaped) and place.
+#[derive(Debug, Clone)]
+pub struct Element {
+    pub name: String,
+    /// Attributes as `(qualified name, value)`, e.g. `("xml:id", "nato")`.
+    pub attrs: Vec<(String, String)>,
+    pub pos: Pos,
+}
+
+impl Element {
+    /// The value of an attribute by its qualified name.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the reader yields.
+#[derive(Debug, Clone)]
+pub enum XmlEvent {
+    /// An element starts; an empty element (`<a/>`) gives `Start` then `End`.
+    Start(Element),
+    End {
+        name: String,
+        pos: Pos,
+    },
+    /// Character data (entities resolved, CDATA included), as written.
+    Text(String),
+    Eof,
+}
+
+/// Counts lines and columns and checks bytes (UTF-8, NUL, event size) as quick-xml
+/// consumes them; once something is wrong it stops the reading with an I/O error, so that
+/// a hostile file is refused without being read to its end.
+struct Counting<R> {
+    inner: R,
+    st: State,
+}
+
+#[derive(Default)]
+struct State {
+    offset: u64,
+    line: u64,
+    column: u64,
+    /// Bytes of a UTF-8 sequence split across two reads.
+    pending: Vec<u8>,
+    /// The first bad byte seen: (position, byte); NUL is reported as byte 0.
+    bad: Option<(Pos, u8)>,
+    /// Where the current event began, and how many bytes it may take.
+    event_start: u64,
+    max_event: u64,
+    /// Set when one event grew past `max_event`.
+    overflow: bool,
+}
+
+impl State {
+    fn pos(&self) -> Pos {
+        Pos {
+            line: self.line,
+            column: self.column,
+        }
+    }
+
+    fn advance(&mut self, bytes: &[u8]) {
+        self.check(bytes);
+        let newlines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        if newlines > 0 {
+            let last = bytes.iter().rposition(|&b| b == b'\n').unwrap_or(0);
+            self.line += newlines;
+            self.column = 1 + chars(&bytes[last + 1..]);
+        } else {
+            self.column += chars(bytes);
+        }
+        self.offset += bytes.len() as u64;
+        if self.offset - self.event_start > self.max_event {
+            self.overflow = true;
+        }
+    }
+
+    fn check(&mut self, bytes: &[u8]) {
+        if self.bad.is_some() {
+            return;
+        }
+        // NUL first: a binary file is more useful to name as such than as bad UTF-8.
+        if let Some(i) = bytes.iter().position(|&b| b == 0) {
+            self.bad = Some((self.pos_at(bytes, i), 0));
+            return;
+        }
+        if self.pending.is_empty() && bytes.is_ascii() {
+            return;
+        }
+        let mut data: &[u8] = bytes;
+        let joined;
+        if !self.pending.is_empty() {
+            let mut v = std::mem::take(&mut self.pending);
+            v.extend_from_slice(bytes);
+            joined = v;
+            data = &joined;
+        }
+        if let Err(e) = std::str::from_utf8(data) {
+            match e.error_len() {
+                None => self.pending = data[e.valid_up_to()..].to_vec(),
+                Some(_) => {
+                    let already = data.len() - bytes.len();
+                    let at = e.valid_up_to().saturating_sub(already);
+                    self.bad = Some((self.pos_at(bytes, at), data[e.valid_up_to()]));
+                }
+            }
+        }
+    }
+
+    /// The position of `bytes[i]`, where `bytes` starts at the current position.
+    fn pos_at(&self, bytes: &[u8], i: usize) -> Pos {
+        let before = &bytes[..i.min(bytes.len())];
+        match before.iter().rposition(|&b| b == b'\n') {
+            Some(nl) => Pos {
+                line: self.line + before.iter().filter(|&&b| b == b'\n').count() as u64,
+                column: 1 + chars(&before[nl + 1..]),
+            },
+            None => Pos {
+                line: self.line,
+                column: self.column + chars(before),
+            },
+        }
+    }
+}
+
+fn chars(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u64
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<R> {
+    fn read(&mut self, _buf: &mut [u8]) -> std::io::Result<usize> {
+        // quick-xml reads through BufRead only.
+        Err(std::io::Error::other("Counting is read through BufRead"))
+    }
+}
+
+impl<R: BufRead> BufRead for Counting<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.st.bad.is_some() || self.st.overflow {
+            return Err(std::io::Error::other("refused"));
+        }
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        if let Ok(buf) = self.inner.fill_buf() {
+            let n = amt.min(buf.len());
+            self.st.advance(&buf[..n]);
+        }
+        self.inner.consume(amt);
+    }
+}
+
+const XINCLUDE_NS: &str = "http://www.w3.org/2001/XInclude";
+
+/// The guarded reader. Read events with [`SafeXml::next_event`] until [`XmlEvent::Eof`].
+pub struct SafeXml<R: BufRead> {
+    reader: quick_xml::Reader<Counting<R>>,
+    buf: Vec<u8>,
+    file: String,
+    limits: Limits,
+    depth: usize,
+    /// Prefixes bound to the XInclude namespace, innermost last, with their depth.
+    xinclude_prefixes: Vec<(String, usize)>,
+    /// An `End` owed for an empty element.
+    pending_end: Option<(String, Pos)>,
+    done: bool,
+}
+
+impl<R: BufRead> SafeXml<R> {
+    /// Reads `input`; `file` names it in errors.
+    pub fn new(input: R, file: &str, limits: Limits) -> Self {
+        let counting = Counting {
+            inner: input,
+            st: State {
+                line: 1,
+                column: 1,
+                // Room for the tag around a text node at the limit.
+                max_event: limits.max_text as u64 + 64 * 1024,
+                ..State::default()
+            },
+        };
+        let mut reader = quick_xml::Reader::from_reader(counting);
+        let config = reader.config_mut();
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        config.trim_text(false);
+        SafeXml {
+            reader,
+            buf: Vec::with_capacity(8 * 1024),
+            file: file.to_string(),
+            limits,
+            depth: 0,
+            xinclude_prefixes: Vec::new(),
+            pending_end: None,
+            done: false,
+        }
+    }
+
+    /// The bytes read so far (for progress).
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.get_ref().st.offset
+    }
+
+    /// The file name given to [`SafeXml::new`].
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    fn here(&self) -> Pos {
+        self.reader.get_ref().st.pos()
+    }
+
+    fn bad_bytes(&self) -> Option<XmlError> {
+        self.reader.get_ref().st.bad.map(|(pos, byte)| {
+            if byte == 0 {
+                XmlError::Nul {
+                    file: self.file.clone(),
+                    pos,
+                }
+            } else {
+                XmlError::InvalidUtf8 {
+                    file: self.file.clone(),
+                    pos,
+                    byte,
+                }
+            }
+        })
+    }
+
+    fn syntax(&self, pos: Pos, message: impl Into<String>) -> XmlError {
+        XmlError::Syntax {
+            file: self.file.clone(),
+            pos,
+            message: message.into(),
+        }
+    }
+
+    /// The next event, or the reason the file is refused.
+    pub fn next_event(&mut self) -> Result<XmlEvent, XmlError> {
+        if let Some((name, pos)) = self.pending_end.take() {
+            return Ok(XmlEvent::End { name, pos });
+        }
+        if self.done {
+            return Ok(XmlEvent::Eof);
+        }
+        loop {
+            // Position of the event's first byte: quick-xml may already have consumed the
+            // `<` that ends a text node, which is never a line break.
+            let counted = self.reader.get_ref().st.offset;
+            let at = self.reader.buffer_position();
+            let mut start = self.here();
+            start.column = start
+                .column
+                .saturating_sub(counted.saturating_sub(at))
+                .max(1);
+            let mut buf = std::mem::take(&mut self.buf);
+            buf.clear();
+            self.reader.get_mut().st.event_start = counted;
+            let out = self.read_one(&mut buf, start);
+            self.buf = buf;
+            if let Some(ev) = out? {
+                return Ok(ev);
+            }
+        }
+    }
+
+    /// Reads one quick-xml event; `None` for one that gives the caller nothing (a comment).
+    fn read_one(&mut self, buf: &mut Vec<u8>, start: Pos) -> Result<Option<XmlEvent>, XmlError> {
+        {
+            let event = self.reader.read_event_into(buf);
+            if let Some(e) = self.bad_bytes() {
+                return Err(e);
+            }
+            if self.reader.get_ref().st.overflow {
+                return Err(self.too_large(start));
+            }
+            let event = match event {
+                Ok(e) => e,
+                Err(e) => {
+                    let pos = self.here();
+                    return Err(self.syntax(pos, describe(&e)));
+                }
+            };
+            match event {
+                Event::Decl(_) | Event::Comment(_) | Event::PI(_) => Ok(None),
+                Event::DocType(_) => Err(XmlError::Doctype {
+                    file: self.file.clone(),
+                    pos: start,
+                }),
+                Event::Start(e) => {
+                    let el = self.element(&e, start)?;
+                    Ok(Some(XmlEvent::Start(el)))
+                }
+                Event::Empty(e) => {
+                    let el = self.element(&e, start)?;
+                    self.close(start);
+                    self.pending_end = Some((el.name.clone(), start));
+                    Ok(Some(XmlEvent::Start(el)))
+                }
+                Event::End(e) => {
+                    let name = local(e.name().as_ref());
+                    self.close(start);
+                    Ok(Some(XmlEvent::End { name, pos: start }))
+                }
+                Event::Text(t) => {
+                    if t.len() > self.limits.max_text {
+                        return Err(self.too_large(start));
+                    }
+                    let s = t
+                        .decode()
+                        .map_err(|e| self.syntax(start, e.to_string()))?
+                        .into_owned();
+                    if s.is_empty() {
+                        return Ok(None);
+                    }
+                    Ok(Some(XmlEvent::Text(s)))
+                }
+                Event::CData(t) => {
+                    if t.len() > self.limits.max_text {
+                        return Err(self.too_large(start));
+                    }
+                    let s = t
+                        .decode()
+                        .map_err(|e| self.syntax(start, e.to_string()))?
+                        .into_owned();
+                    Ok(Some(XmlEvent::Text(s)))
+                }
+                Event::GeneralRef(r) => {
+                    let name = String::from_utf8_lossy(&r).into_owned();
+                    if r.is_char_ref() {
+                        match r.resolve_char_ref() {
+                            Ok(Some(c)) if c != '\0' => {
+                                return Ok(Some(XmlEvent::Text(c.to_string())))
+                            }
+                            _ => {
+                                return Err(self.syntax(
+                                    start,
+                                    format!("invalid character reference `&{name};`"),
+                                ))
+                            }
+                        }
+                    }
+                    match quick_xml::escape::resolve_predefined_entity(&name) {
+                        Some(s) => Ok(Some(XmlEvent::Text(s.to_string()))),
+                        None => Err(XmlError::Entity {
+                            file: self.file.clone(),
+                            pos: start,
+                            name,
+                        }),
+                    }
+                }
+                Event::Eof => {
+                    if self.depth > 0 {
+                        let pos = self.here();
+                        return Err(self.syntax(
+                            pos,
+                            format!(
+                                "the file ends inside {} unclosed element(s); it is cut short",
+                                self.depth
+                            ),
+                        ));
+                    }
+                    self.done = true;
+                    Ok(Some(XmlEvent::Eof))
+                }
+            }
+        }
+    }
+
+    fn too_large(&self, pos: Pos) -> XmlError {
+        XmlError::TextTooLarge {
+            file: self.file.clone(),
+            pos,
+            limit: self.limits.max_text,
+        }
+    }
+
+    fn close(&mut self, _pos: Pos) {
+        while self
+            .xinclude_prefixes
+            .last()
+            .is_some_and(|(_, d)| *d >= self.depth)
+        {
+            self.xinclude_prefixes.pop();
+        }
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    fn element(&mut self, e: &BytesStart, pos: Pos) -> Result<Element, XmlError> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            return Err(XmlError::TooDeep {
+                file: self.file.clone(),
+                pos,
+                limit: self.limits.max_depth,
+            });
+        }
+        let qname = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+        let mut attrs = Vec::new();
+        for a in e.attributes() {
+            let a = a.map_err(|err| self.syntax(pos, format!("in <{qname}>: {err}")))?;
+            let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+            if a.value.len() > self.limits.max_text {
+                return Err(self.too_large(pos));
+            }
+            let value = match a.unescape_value() {
+                Ok(v) => v.into_owned(),
+                Err(quick_xml::Error::Escape(
+                    quick_xml::escape::EscapeError::UnrecognizedEntity(_, name),
+                )) => {
+                    return Err(XmlError::Entity {
+                        file: self.file.clone(),
+                        pos,
+                        name,
+                    })
+                }
+                Err(err) => {
+                    return Err(self.syntax(pos, format!("in <{qname}> attribute {key}: {err}")))
+                }
+            };
+            if value.contains('\0') {
+                return Err(XmlError::Nul {
+                    file: self.file.clone(),
+                    pos,
+                });
+            }
+            if value == XINCLUDE_NS {
+                let prefix = key.strip_prefix("xmlns:").unwrap_or("").to_string();
+                self.xinclude_prefixes.push((prefix, self.depth));
+            }
+            attrs.push((key, value));
+        }
+        let (prefix, name) = match qname.split_once(':') {
+            Some((p, n)) => (p.to_string(), n.to_string()),
+            None => (String::new(), qname.clone()),
+        };
+        let in_xinclude = self.xinclude_prefixes.iter().any(|(p, _)| *p == prefix);
+        if in_xinclude || (prefix == "xi" && (name == "include" || name == "fallback")) {
+            return Err(XmlError::XInclude {
+                file: self.file.clone(),
+                pos,
+                name: qname,
+            });
+        }
+        Ok(Element { name, attrs, pos })
+    }
+}
+
+/// The local part of a qualified name.
+fn local(qname: &[u8]) -> String {
+    let s = String::from_utf8_lossy(qname);
+    match s.split_once(':') {
+        Some((_, n)) => n.to_string(),
+        None => s.into_owned(),
+    }
+}
+
+fn describe(e: &quick_xml::Error) -> String {
+    match e {
+        quick_xml::Error::IllFormed(i) => format!("malformed XML: {i}"),
+        quick_xml::Error::Syntax(s) => format!("malformed XML: {s}"),
+        quick_xml::Error::Io(io) => format!("cannot read: {io}"),
+        other => format!("malformed XML: {other}"),
+    }
+}
+
+/// Collapses runs of white space to one space and trims the ends, as XML text is laid out
+/// for the eye, not the reader.
+pub fn normalize_space(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Reads a whole file through the reader only to check it (for tests and `--dry-run`).
+pub fn check_all<R: BufRead>(mut x: SafeXml<R>) -> Result<u64, XmlError> {
+    let mut elements = 0;
+    loop {
+        match x.next_event()? {
+            XmlEvent::Eof => return Ok(elements),
+            XmlEvent::Start(_) => elements += 1,
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(xml: &str) -> Result<Vec<String>, XmlError> {
+        let mut x = SafeXml::new(xml.as_bytes(), "t.xml", Limits::default());
+        let mut out = Vec::new();
+        loop {
+            match x.next_event()? {
+                XmlEvent::Eof => return Ok(out),
+                XmlEvent::Start(e) => out.push(format!("<{}@{}", e.name, e.pos)),
+                XmlEvent::End { name, .. } => out.push(format!("</{name}")),
+                XmlEvent::Text(t) if t.trim().is_empty() => {}
+                XmlEvent::Text(t) => out.push(t),
+            }
+        }
+    }
+
+    #[test]
+    fn reads_elements_text_and_positions() {
+        let ev =
+            read("<?xml version=\"1.0\"?>\n<a x=\"1 &amp; 2\">\n  <b>t&lt;&#233;</b><c/>\n</a>")
+                .unwrap();
+        assert_eq!(ev[0], "<a@2:1");
+        assert!(ev.contains(&"<b@3:3".to_string()), "{ev:?}");
+        assert!(ev.contains(&"<c@3:21".to_string()), "{ev:?}");
+        assert_eq!(ev[2..5], ["t", "<", "é"], "{ev:?}");
+    }
+
+    #[test]
+    fn refuses_hostile_constructs() {
+        let e = read("<?xml version=\"1.0\"?>\n<!DOCTYPE a [<!ENTITY x \"y\">]>\n<a>&x;</a>")
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                XmlError::Doctype {
+                    pos: Pos { line: 2, .. },
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = read("<a>&x;</a>").unwrap_err();
+        assert!(
+            matches!(e, XmlError::Entity { ref name, .. } if name == "x"),
+            "{e}"
+        );
+        let e = read("<a b=\"&x;\"/>").unwrap_err();
+        assert!(matches!(e, XmlError::Entity { .. }), "{e}");
+        let e = read("<a xmlns:xi=\"http://www.w3.org/2001/XInclude\"><xi:include href=\"/etc/passwd\"/></a>")
+            .unwrap_err();
+        assert!(matches!(e, XmlError::XInclude { .. }), "{e}");
+        let e =
+            read("<a xmlns:inc=\"http://www.w3.org/2001/XInclude\"><inc:include href=\"x\"/></a>")
+                .unwrap_err();
+        assert!(matches!(e, XmlError::XInclude { .. }), "{e}");
+        let e = read("<a>\n<b>\u{0}</b></a>").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                XmlError::Nul {
+                    pos: Pos { line: 2, column: 4 },
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let mut bytes = b"<a>\n ok \xff</a>".to_vec();
+        bytes.push(b'\n');
+        let mut x = SafeXml::new(&bytes[..], "u.xml", Limits::default());
+        let e = loop {
+            match x.next_event() {
+                Err(e) => break e,
+                Ok(XmlEvent::Eof) => panic!("accepted invalid UTF-8"),
+                Ok(_) => {}
+            }
+        };
+        assert!(
+            matches!(
+                e,
+                XmlError::InvalidUtf8 {
+                    pos: Pos { line: 2, column: 5 },
+                    byte: 0xff,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn limits_bound_depth_and_text() {
+        let deep = "<a>".repeat(200) + &"</a>".repeat(200);
+        let e = read(&deep).unwrap_err();
+        assert!(matches!(e, XmlError::TooDeep { limit: 128, .. }), "{e}");
+        let limits = Limits {
+            max_depth: 10,
+            max_text: 16,
+        };
+        let mut x = SafeXml::new("<a>01234567890123456789</a>".as_bytes(), "t", limits);
+        x.next_event().unwrap();
+        assert!(matches!(x.next_event(), Err(XmlError::TextTooLarge { .. })));
+    }
+
+    #[test]
+    fn truncated_and_mismatched_files_are_refused() {
+        assert!(read("<a><b></a>").is_err());
+        let e = read("<a><b>").unwrap_err();
+        assert!(e.to_string().contains("cut short"), "{e}");
+    }
+}

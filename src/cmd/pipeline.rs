@@ -1,0 +1,588 @@
+//! The one writer behind every streaming import (TEI, record XML, CSV, Markdown).
+//!
+//! Two passes over the input, each streaming (one record in memory at a time, plus a
+//! batch):
+//! 1. **check**: every file is read to its end through the importer; a refused file
+//!    (hostile or malformed XML, not TEI…) stops the run before anything is written, and
+//!    each bad record is reported with file:line:column, record id and field. With
+//!    `--strict` the first bad record stops the run, again before any write.
+//! 2. **import**: the records are read again and written in batches, each batch one
+//!    transaction (`Store::write`), so that a kill at any point leaves whole batches only,
+//!    and running the same command again completes the import. Each record is compared
+//!    with the stored copy first: unchanged records are not rewritten, which is what makes
+//!    a re-import a no-op ("0 new, 0 changed, 3264 unchanged"). `--dry-run` stops there.
+//!
+//! Linked records (a visit's country and visitor, a study's topics) are created when the
+//! archive lacks them and otherwise left as they are — except that a body this same
+//! source created gets a new spelling of its name as an alias (a country named "Germany"
+//! and "Germany, Federal Republic of").
+
+use anyhow::{bail, Context, Result};
+use dossier_ingest::import::{Imported, Item, Record, RecordSource};
+use dossier_model::Archive;
+use dossier_store::{RecordType, Store};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// How the run behaves (the flags every import command shares).
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub dry_run: bool,
+    pub strict: bool,
+    pub batch_size: usize,
+}
+
+/// One input file.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: PathBuf,
+    /// As the user named it, for messages and record sources.
+    pub name: String,
+    pub size: u64,
+}
+
+impl Input {
+    pub fn new(path: PathBuf) -> Result<Self> {
+        let name = path.display().to_string();
+        let meta = std::fs::metadata(&path).with_context(|| format!("cannot read {name}"))?;
+        if !meta.is_file() {
+            bail!("{name} is not a file");
+        }
+        Ok(Input {
+            size: meta.len(),
+            path,
+            name,
+        })
+    }
+}
+
+/// Opens an importer over one input.
+pub type Opener<'a> = dyn Fn(&Input) -> Result<Box<dyn RecordSource>> + 'a;
+
+/// Counts of one kind of outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub new: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+}
+
+/// What a run did (or, with `--dry-run`, would do).
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// The records the files hold, by type.
+    pub records: Counts,
+    pub record_type: String,
+    /// Linked records created, by type.
+    pub created: HashMap<&'static str, usize>,
+    /// Bodies that got a new alias.
+    pub updated: usize,
+    pub bad: usize,
+    pub bytes: u64,
+    pub elapsed: Duration,
+}
+
+/// Progress on a terminal (a bar with counts and rate) or as plain lines otherwise.
+struct Progress {
+    bar: Option<ProgressBar>,
+    label: String,
+    total: u64,
+    last_line: Instant,
+    started: Instant,
+    calls: u64,
+}
+
+impl Progress {
+    fn new(label: &str, total: u64) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = ProgressBar::new(total);
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{prefix} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}) {msg} {elapsed}",
+                )
+                .expect("a valid template")
+                .progress_chars("=> "),
+            );
+            b.set_prefix(label.to_string());
+            b
+        });
+        Progress {
+            bar,
+            label: label.to_string(),
+            total,
+            last_line: Instant::now(),
+            started: Instant::now(),
+            calls: 0,
+        }
+    }
+
+    fn update(&mut self, bytes: u64, records: usize) {
+        self.calls += 1;
+        if self.calls % 256 != 1 {
+            return;
+        }
+        let rate = records as f64 / self.started.elapsed().as_secs_f64().max(1e-6);
+        match &self.bar {
+            Some(b) => {
+                b.set_position(bytes);
+                b.set_message(format!("{records} records, {rate:.0}/s"));
+            }
+            None => {
+                if self.last_line.elapsed() >= Duration::from_secs(2) {
+                    self.last_line = Instant::now();
+                    eprintln!(
+                        "{}: {records} records, {:.1}/{:.1} MB, {rate:.0} records/s",
+                        self.label,
+                        bytes as f64 / 1e6,
+                        self.total as f64 / 1e6
+                    );
+                }
+            }
+        }
+    }
+
+    fn println(&self, line: &str) {
+        match &self.bar {
+            Some(b) => b.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn slug_hash(r: &Record) -> u64 {
+    key_hash(r.type_name(), r.slug())
+}
+
+fn key_hash(record_type: &str, slug: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    record_type.hash(&mut h);
+    slug.hash(&mut h);
+    h.finish()
+}
+
+/// Checks the slugs a record names: each must be the record's own linked records, a
+/// record of this import read before it, or in the store. Says what is wrong, with the
+/// record's place and field, so that one bad link never sinks a whole batch.
+fn check_links(
+    store: &dyn Store,
+    r: &Imported,
+    seen: &HashSet<u64>,
+    exists: &mut HashSet<u64>,
+) -> Result<Option<String>> {
+    let mut archive = Archive::default();
+    r.record.clone().add_to(&mut archive);
+    let mut keys = HashSet::new();
+    for l in &r.linked {
+        if keys.insert((l.type_name(), l.slug().to_string())) && l.slug() != r.record.slug() {
+            l.clone().add_to(&mut archive);
+        }
+    }
+    if exists.len() > 200_000 {
+        exists.clear();
+    }
+    // Ask the store once per slug (the answers are kept, bounded).
+    let cache = std::cell::RefCell::new(exists);
+    let known = |t: &str, s: &str| {
+        let h = key_hash(t, s);
+        if seen.contains(&h) || cache.borrow().contains(&h) {
+            return true;
+        }
+        let here = RecordType::parse(t).is_some_and(|rt| store.exists(rt, s).unwrap_or(false));
+        if here {
+            cache.borrow_mut().insert(h);
+        }
+        here
+    };
+    let errors = archive.validate(&known);
+    let Some(e) = errors.first() else {
+        return Ok(None);
+    };
+    Ok(Some(format!(
+        "{}:{}: record {}, field `{}`: {} `{}`: {}",
+        r.file,
+        r.pos,
+        r.record.slug(),
+        e.field,
+        e.record,
+        e.slug,
+        e.problem
+    )))
+}
+
+/// Runs the check and the import over `inputs`. Returns an error (for a non-zero exit)
+/// when a file was refused; bad records are counted in the report (the caller exits
+/// non-zero for them) and the good records are imported all the same unless `--strict`.
+pub fn run(
+    store: &dyn Store,
+    index: &dossier_search::SearchIndex,
+    inputs: &[Input],
+    open: &Opener,
+    options: Options,
+    what: &str,
+) -> Result<Report> {
+    let started = Instant::now();
+    let total: u64 = inputs.iter().map(|i| i.size).sum();
+    let batch_size = options.batch_size.max(1);
+
+    // Pass 1: check every file before anything is written. The XML is read through its
+    // guards only; with --strict every record is also made and checked, so that the
+    // first bad one stops the run with nothing written.
+    let progress = Progress::new("checking", total);
+    let mut progress = progress;
+    let mut done_bytes = 0u64;
+    let fatal =
+        |e: dossier_ingest::import::ImportError| anyhow::anyhow!("{e}\nnothing was written");
+    {
+        let mut seen: HashSet<u64> = HashSet::new();
+        let mut exists: HashSet<u64> = HashSet::new();
+        let mut count = 0;
+        for input in inputs {
+            let mut src = open(input)?;
+            if !options.strict {
+                if let Err(e) = src.check() {
+                    progress.finish();
+                    return Err(fatal(e));
+                }
+                done_bytes += input.size;
+                progress.update(done_bytes, 0);
+                continue;
+            }
+            loop {
+                let item = match src.next_item() {
+                    Ok(Some(item)) => item,
+                    Ok(None) => break,
+                    Err(e) => {
+                        progress.finish();
+                        return Err(fatal(e));
+                    }
+                };
+                let problem = match item {
+                    Item::Bad(e) => Some(e.to_string()),
+                    Item::Record(r) => match check_links(store, &r, &seen, &mut exists)? {
+                        Some(p) => Some(p),
+                        None if !seen.insert(slug_hash(&r.record)) => Some(duplicate(&r)),
+                        None => None,
+                    },
+                };
+                if let Some(p) = problem {
+                    progress.finish();
+                    eprintln!("{p}");
+                    bail!("stopped at the first bad record (--strict); nothing was written");
+                }
+                count += 1;
+                progress.update(done_bytes + src.bytes_read(), count);
+            }
+            done_bytes += input.size;
+        }
+    }
+    progress.finish();
+
+    // Pass 2: compare with the store and write in batches.
+    let mut report = Report {
+        bytes: total,
+        ..Report::default()
+    };
+    let mut writer = Writer {
+        store,
+        index,
+        options,
+        batch: Archive::default(),
+        batch_len: 0,
+        pending: HashMap::new(),
+        known: HashMap::new(),
+        report: &mut report,
+    };
+    let label = if options.dry_run {
+        "comparing"
+    } else {
+        "importing"
+    };
+    let mut progress = Progress::new(label, total);
+    let mut seen: HashSet<u64> = HashSet::new();
+    let mut exists: HashSet<u64> = HashSet::new();
+    let mut done_bytes = 0u64;
+    let mut n = 0usize;
+    for input in inputs {
+        let mut src = open(input)?;
+        while let Some(item) = src.next_item().map_err(|e| anyhow::anyhow!("{e}"))? {
+            let problem = match item {
+                Item::Bad(e) => Some(e.to_string()),
+                Item::Record(r) => {
+                    if writer.report.record_type.is_empty() {
+                        writer.report.record_type = r.record.type_name().to_string();
+                    }
+                    match check_links(store, &r, &seen, &mut exists)? {
+                        Some(p) => Some(p),
+                        None if !seen.insert(slug_hash(&r.record)) => Some(duplicate(&r)),
+                        None => {
+                            writer.add(*r)?;
+                            n += 1;
+                            if writer.batch_len >= batch_size {
+                                writer.flush()?;
+                            }
+                            None
+                        }
+                    }
+                }
+            };
+            if let Some(p) = problem {
+                writer.report.bad += 1;
+                progress.println(&p);
+            }
+            progress.update(done_bytes + src.bytes_read(), n);
+        }
+        done_bytes += input.size;
+    }
+    writer.flush()?;
+    progress.finish();
+    if report.record_type.is_empty() {
+        report.record_type = what.to_string();
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+fn duplicate(r: &Imported) -> String {
+    format!(
+        "{}:{}: record {}, field `id`: another record of this import has the same id (slug `{}`); this one is skipped",
+        r.file,
+        r.pos,
+        r.record.slug(),
+        r.record.slug()
+    )
+}
+
+/// Builds and writes batches.
+struct Writer<'a> {
+    store: &'a dyn Store,
+    /// Brought up to date after every committed batch, so search never lags the store.
+    index: &'a dossier_search::SearchIndex,
+    options: Options,
+    batch: Archive,
+    batch_len: usize,
+    /// Linked records created in the current batch, by (type, slug): index into the batch.
+    pending: HashMap<(&'static str, String), ()>,
+    /// Linked records known to exist, with (for bodies) the names they answer to and
+    /// whether this source made them. Bounded: cleared when large.
+    known: HashMap<(&'static str, String), Known>,
+    report: &'a mut Report,
+}
+
+#[derive(Clone)]
+struct Known {
+    names: Vec<String>,
+    ours: bool,
+}
+
+fn record_type(r: &Record) -> RecordType {
+    RecordType::parse(r.type_name()).expect("record types match")
+}
+
+fn stored(store: &dyn Store, r: &Record) -> Result<Option<Record>> {
+    let slug = r.slug();
+    Ok(match r {
+        Record::Document(_) => store.document(slug)?.map(Record::Document),
+        Record::Event(_) => store.event(slug)?.map(Record::Event),
+        Record::Person(_) => store.person(slug)?.map(Record::Person),
+        Record::Body(_) => store.body(slug)?.map(Record::Body),
+        Record::Topic(_) => store.topic(slug)?.map(Record::Topic),
+    })
+}
+
+impl Writer<'_> {
+    fn add(&mut self, imported: Imported) -> Result<()> {
+        let mut record = imported.record;
+        // The record keeps the dossiers another import gave it.
+        let old = stored(self.store, &record)?;
+        if let Some(old) = &old {
+            let mut copy = old.clone();
+            let mut old_d = std::mem::take(copy.dossiers_mut());
+            let mine = record.dossiers_mut();
+            for d in mine.drain(..) {
+                if !old_d.contains(&d) {
+                    old_d.push(d);
+                }
+            }
+            *mine = old_d;
+        }
+        match &old {
+            Some(o) if o.to_json() == record.to_json() => {
+                self.report.records.unchanged += 1;
+            }
+            Some(_) => {
+                self.report.records.changed += 1;
+                record.add_to(&mut self.batch);
+                self.batch_len += 1;
+            }
+            None => {
+                self.report.records.new += 1;
+                record.add_to(&mut self.batch);
+                self.batch_len += 1;
+            }
+        }
+        for l in imported.linked {
+            self.link(l)?;
+        }
+        Ok(())
+    }
+
+    fn link(&mut self, l: Record) -> Result<()> {
+        let key = (l.type_name(), l.slug().to_string());
+        let name = l.title().to_string();
+        if let Some(k) = self.known.get_mut(&key) {
+            if key.0 != "body" || !k.ours || k.names.contains(&name) {
+                return Ok(());
+            }
+            // A body this source made, met under another name: the name becomes an alias.
+            k.names.push(name.clone());
+            if self.pending.contains_key(&key) {
+                if let Some(b) = self.batch.bodies.iter_mut().find(|b| b.slug == key.1) {
+                    if b.name != name && !b.aliases.contains(&name) {
+                        b.aliases.push(name);
+                    }
+                }
+                return Ok(());
+            }
+            if let Some(Record::Body(mut b)) = stored(self.store, &l)? {
+                if b.name != name && !b.aliases.contains(&name) {
+                    b.aliases.push(name);
+                    self.report.updated += 1;
+                    self.pending.insert(key, ());
+                    self.batch.bodies.push(b);
+                    self.batch_len += 1;
+                }
+            }
+            return Ok(());
+        }
+        if self.known.len() > 200_000 {
+            self.known.clear();
+        }
+        let existing = if key.0 == "body" {
+            stored(self.store, &l)?
+        } else if self.store.exists(record_type(&l), &key.1)? {
+            self.known.insert(
+                key,
+                Known {
+                    names: vec![],
+                    ours: false,
+                },
+            );
+            return Ok(());
+        } else {
+            None
+        };
+        match existing {
+            None => {
+                *self.report.created.entry(key.0).or_insert(0) += 1;
+                self.known.insert(
+                    key.clone(),
+                    Known {
+                        names: vec![name],
+                        ours: true,
+                    },
+                );
+                self.pending.insert(key, ());
+                l.add_to(&mut self.batch);
+                self.batch_len += 1;
+            }
+            Some(Record::Body(mut b)) => {
+                let source = |r: &Record| match r {
+                    Record::Body(b) => b.provenance.sources.first().map(|s| s.title.clone()),
+                    _ => None,
+                };
+                let ours = source(&l).is_some()
+                    && b.provenance.sources.first().map(|s| s.title.clone()) == source(&l);
+                let mut names = vec![b.name.clone()];
+                names.extend(b.aliases.iter().cloned());
+                if ours && !names.contains(&name) {
+                    b.aliases.push(name.clone());
+                    names.push(name);
+                    self.report.updated += 1;
+                    self.pending.insert(key.clone(), ());
+                    self.batch.bodies.push(b);
+                    self.batch_len += 1;
+                }
+                self.known.insert(key, Known { names, ours });
+            }
+            Some(_) => {
+                self.known.insert(
+                    key,
+                    Known {
+                        names: vec![],
+                        ours: false,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let batch = std::mem::take(&mut self.batch);
+        self.batch_len = 0;
+        self.pending.clear();
+        let empty = batch.documents.is_empty()
+            && batch.events.is_empty()
+            && batch.bodies.is_empty()
+            && batch.people.is_empty()
+            && batch.topics.is_empty();
+        if empty || self.options.dry_run {
+            return Ok(());
+        }
+        self.store
+            .write(&batch)
+            .context("a batch was refused; the batches before it are stored, and running the command again completes the import")?;
+        self.index.sync(self.store).context("the batch is stored but the search index could not follow; `dossier reindex` repairs it")?;
+        Ok(())
+    }
+}
+
+/// "events: 0 new, 0 changed, 3264 unchanged; created 203 bodies, 1540 people".
+pub fn describe(r: &Report, dry_run: bool) -> String {
+    let mut s = format!(
+        "{}: {} new, {} changed, {} unchanged",
+        plural(&r.record_type),
+        r.records.new,
+        r.records.changed,
+        r.records.unchanged
+    );
+    let mut created: Vec<(&&str, &usize)> = r.created.iter().collect();
+    created.sort();
+    if !created.is_empty() {
+        let list: Vec<String> = created
+            .iter()
+            .map(|(t, n)| format!("{n} {}", if **n == 1 { t.to_string() } else { plural(t) }))
+            .collect();
+        s.push_str(&format!(
+            "; linked records {}: {}",
+            if dry_run { "to create" } else { "created" },
+            list.join(", ")
+        ));
+    }
+    if r.updated > 0 {
+        s.push_str(&format!(
+            "; {} {} given another name as an alias",
+            r.updated,
+            if r.updated == 1 { "body" } else { "bodies" }
+        ));
+    }
+    s
+}
+
+fn plural(t: &str) -> String {
+    match t {
+        "body" => "bodies".into(),
+        "person" => "people".into(),
+        other => format!("{other}s"),
+    }
+}

@@ -1,0 +1,34 @@
+//! The example dossier in examples/us-nato-russia: its outline parses and every reference
+//! is resolved by its data file (the records themselves come from the corpora; the
+//! import script is run by hand, see the README).
+
+use dossier_ingest::{apply_curated, parse_outline, CuratedData};
+
+#[test]
+fn the_example_outline_is_fully_resolved() {
+    let outline = std::fs::read("examples/us-nato-russia/outline.txt").unwrap();
+    let d = parse_outline(&outline, "outline.txt").unwrap();
+    let text = std::fs::read_to_string("examples/us-nato-russia/data.toml").unwrap();
+    let data = CuratedData::parse(&text, "data.toml").unwrap();
+    let a = apply_curated(d, data, "data.toml", &|t, s| match t {
+        "document" => {
+            s.starts_with("1945-1952-")
+                || s.starts_with("1989-1992-")
+                || s.starts_with("1993-2000-")
+        }
+        "event" => s.starts_with("visit-"),
+        _ => false,
+    })
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let dossier = &a.dossiers[0];
+    assert_eq!(dossier.slug, "us-nato-russia");
+    let refs: Vec<_> = dossier
+        .all_sections()
+        .iter()
+        .flat_map(|s| s.references.clone())
+        .collect();
+    assert_eq!(refs.len(), 8);
+    assert!(refs.iter().all(|r| r.target.is_some()));
+    let c = dossier.sections.iter().find(|s| s.key == "c").unwrap();
+    assert_eq!(c.lists[0].kinds, ["research-study"]);
+}

@@ -1,0 +1,326 @@
+//! `dossier import records|csv|markdown`, run as a user would on the real visits corpus
+//! (`../shared/corpora/historyatstate/visits`, CC0) and on excerpts of it.
+
+use dossier_store::{EventQuery, SqliteStore, Store};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dossier");
+
+fn dossier(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("DOSSIER_DATA_DIR")
+        .output()
+        .unwrap()
+}
+
+fn out(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn visits_files() -> Vec<String> {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/historyatstate/visits/data");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("the visits corpus at {}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    files.sort();
+    files.iter().map(|p| p.display().to_string()).collect()
+}
+
+fn events(data_dir: &Path) -> usize {
+    let store = SqliteStore::open(&data_dir.join("dossier.db")).unwrap();
+    store.events(&EventQuery::default()).unwrap().len()
+}
+
+fn import_visits(data_dir: &Path, extra: &[&str]) -> Output {
+    let files = visits_files();
+    let mut args = vec!["import", "records", "--mapping", "mappings/visits.toml"];
+    args.extend(extra);
+    args.extend(files.iter().map(String::as_str));
+    dossier(data_dir, &args)
+}
+
+#[test]
+fn the_visits_corpus_gives_3264_events_and_reimport_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = import_visits(dir.path(), &["--dry-run"]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(
+        out(&o).contains("Dry run, nothing was written"),
+        "{}",
+        out(&o)
+    );
+    assert!(
+        out(&o).contains("events: 3264 new, 0 changed, 0 unchanged"),
+        "{}",
+        out(&o)
+    );
+    assert_eq!(events(dir.path()), 0);
+
+    let o = import_visits(dir.path(), &[]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(
+        out(&o).contains("events: 3264 new, 0 changed, 0 unchanged"),
+        "{}",
+        out(&o)
+    );
+    assert_eq!(events(dir.path()), 3264);
+
+    let o = import_visits(dir.path(), &[]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(
+        out(&o).contains("events: 0 new, 0 changed, 3264 unchanged."),
+        "{}",
+        out(&o)
+    );
+
+    let store = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
+    // data/1990.xml, visit 752: four days, linked to its visitor and country.
+    let e = store.event("visit-752").unwrap().unwrap();
+    assert_eq!(
+        e.title,
+        "Visit of President Ali Abdallah Salih (Yemen Arab Republic)"
+    );
+    assert_eq!(e.date.unwrap().to_string(), "1990-01-23/1990-01-26");
+    assert_eq!(e.bodies, ["yemen"]);
+    assert_eq!(e.people, ["president-ali-abdallah-salih"]);
+    let yemen = store.body("yemen").unwrap().unwrap();
+    assert_eq!(yemen.kind, dossier_model::BodyKind::State);
+    // Every event has exact dates, a visitor and a country.
+    let all = store.events(&EventQuery::default()).unwrap();
+    assert!(all
+        .iter()
+        .all(|e| e.date.is_some() && e.bodies.len() == 1 && e.people.len() == 1));
+    // One country, several names: the first is the name, the others aliases.
+    let russia = store.body("russia").unwrap().unwrap();
+    assert_eq!(russia.name, "U.S.S.R.");
+    assert_eq!(russia.aliases, ["Russia"]);
+    let held = store
+        .events(&EventQuery {
+            bodies: vec!["russia".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(held.len(), 31);
+}
+
+#[test]
+fn a_changed_record_is_updated_not_duplicated_and_csv_gives_the_same_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("1990.xml");
+    std::fs::copy("tests/fixtures/visits-excerpt.xml", &file).unwrap();
+    let f = file.to_str().unwrap();
+    let o = dossier(
+        dir.path(),
+        &["import", "records", f, "--mapping", "mappings/visits.toml"],
+    );
+    assert!(
+        out(&o).contains("events: 3 new, 0 changed, 0 unchanged"),
+        "{}",
+        out(&o)
+    );
+    let text = std::fs::read_to_string(&file).unwrap().replace(
+        "Private visit.</description>",
+        "Private visit to Washington.</description>",
+    );
+    std::fs::write(&file, text).unwrap();
+    let o = dossier(
+        dir.path(),
+        &["import", "records", f, "--mapping", "mappings/visits.toml"],
+    );
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(
+        out(&o).contains("events: 0 new, 1 changed, 2 unchanged"),
+        "{}",
+        out(&o)
+    );
+    assert_eq!(events(dir.path()), 3);
+    let store = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
+    assert_eq!(
+        store
+            .event("visit-753")
+            .unwrap()
+            .unwrap()
+            .summary
+            .as_deref(),
+        Some("Private visit to Washington.")
+    );
+    drop(store);
+
+    // The CSV export of the same (original) visits gives the same records; only the
+    // source file each names differs.
+    let csv_dir = tempfile::tempdir().unwrap();
+    let o = dossier(
+        csv_dir.path(),
+        &[
+            "import",
+            "csv",
+            "tests/fixtures/visits-excerpt.csv",
+            "--mapping",
+            "mappings/visits-csv.toml",
+        ],
+    );
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("events: 3 new"), "{}", out(&o));
+    let xml_dir = tempfile::tempdir().unwrap();
+    let o = dossier(
+        xml_dir.path(),
+        &[
+            "import",
+            "records",
+            "tests/fixtures/visits-excerpt.xml",
+            "--mapping",
+            "mappings/visits.toml",
+        ],
+    );
+    assert!(o.status.success(), "{}", out(&o));
+    let strip = |dir: &Path| {
+        let store = SqliteStore::open(&dir.join("dossier.db")).unwrap();
+        let mut events = store.events(&EventQuery::default()).unwrap();
+        for e in &mut events {
+            e.provenance = Default::default();
+        }
+        events
+    };
+    assert_eq!(strip(csv_dir.path()), strip(xml_dir.path()));
+}
+
+#[test]
+fn bad_records_are_reported_and_the_good_ones_imported_unless_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.xml");
+    let text = std::fs::read_to_string("tests/fixtures/visits-excerpt.xml")
+        .unwrap()
+        .replace(
+            "<end-date>1990-01-26</end-date>\n        <visitor>President Ali",
+            "<end-date>1990-02-31</end-date>\n        <visitor>President Ali",
+        )
+        .replace("<id>753</id>", "<id></id>");
+    std::fs::write(&file, text).unwrap();
+    let f = file.to_str().unwrap();
+
+    let o = dossier(
+        dir.path(),
+        &[
+            "import",
+            "records",
+            f,
+            "--mapping",
+            "mappings/visits.toml",
+            "--strict",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(out(&o).contains("--strict"), "{}", out(&o));
+    assert!(
+        out(&o).contains(":18:9: record 752, field `end-date`"),
+        "{}",
+        out(&o)
+    );
+    assert!(!dir.path().join("dossier.db").exists() || events(dir.path()) == 0);
+
+    let o = dossier(
+        dir.path(),
+        &["import", "records", f, "--mapping", "mappings/visits.toml"],
+    );
+    assert!(
+        !o.status.success(),
+        "a failed record must give a non-zero exit"
+    );
+    let text = out(&o);
+    assert!(
+        text.contains(&format!("{f}:18:9: record 752, field `end-date`")),
+        "{text}"
+    );
+    assert!(text.contains("record (no id), field `id`"), "{text}");
+    assert!(
+        text.contains("events: 1 new, 0 changed, 0 unchanged"),
+        "{text}"
+    );
+    assert!(text.contains("2 record(s) failed"), "{text}");
+    assert_eq!(events(dir.path()), 1);
+
+    let o = dossier(
+        dir.path(),
+        &["import", "records", f, "--mapping", "no-such-mapping.toml"],
+    );
+    assert!(
+        out(&o).contains("cannot read the mapping no-such-mapping.toml"),
+        "{}",
+        out(&o)
+    );
+}
+
+#[test]
+fn a_killed_import_completes_when_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = visits_files();
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "import",
+            "records",
+            "--mapping",
+            "mappings/visits.toml",
+            "--batch-size",
+            "50",
+        ])
+        .args(&files)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let o = import_visits(dir.path(), &[]);
+    assert!(o.status.success(), "{}", out(&o));
+    let text = out(&o);
+    let (new, unchanged) = {
+        let line = text.lines().find(|l| l.contains("events:")).unwrap();
+        let nums: Vec<usize> = line
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        (nums[1], nums[3])
+    };
+    assert_eq!(new + unchanged, 3264, "{text}");
+    assert_eq!(events(dir.path()), 3264);
+}
+
+#[test]
+fn markdown_records_with_front_matter() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("meeting-note.md");
+    std::fs::write(
+        &md,
+        "+++\ntitle = \"Note <script>alert(1)</script>\"\nkind = \"statement\"\ndate = \"1997-05-27\"\n+++\nA hand-written note.\n",
+    )
+    .unwrap();
+    let o = dossier(dir.path(), &["import", "markdown", md.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("documents: 1 new"), "{}", out(&o));
+    let store = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
+    let d = store.document("meeting-note").unwrap().unwrap();
+    assert_eq!(d.full_text.as_deref(), Some("A hand-written note."));
+    // The page shows the markup as text.
+    let view = dossier_publish::views::document(&store, "meeting-note")
+        .unwrap()
+        .unwrap();
+    let html = dossier_publish::html::Renderer::new()
+        .render("document.html", "test", &view)
+        .unwrap();
+    assert!(!html.contains("<script>alert"), "{html}");
+    assert!(html.contains("A hand-written note."), "{html}");
+}

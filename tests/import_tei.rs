@@ -1,0 +1,170 @@
+//! `dossier import tei`, run as a user would on the real Milestones corpus
+//! (`../shared/corpora/historyatstate/milestones`, TEI P5, CC0).
+
+use dossier_store::{DocumentQuery, SqliteStore, Store};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dossier");
+
+fn dossier(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("DOSSIER_DATA_DIR")
+        .output()
+        .unwrap()
+}
+
+fn out(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn chapters() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpora/historyatstate/milestones/chapters");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("the milestones corpus at {}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    files.sort();
+    files.iter().map(|p| p.display().to_string()).collect()
+}
+
+fn import(data_dir: &Path, extra: &[&str]) -> Output {
+    let files = chapters();
+    let mut args = vec![
+        "import",
+        "tei",
+        "--dossier",
+        "nato-russia",
+        "--kind",
+        "research-study",
+    ];
+    args.extend(extra);
+    args.extend(files.iter().map(String::as_str));
+    dossier(data_dir, &args)
+}
+
+#[test]
+fn every_milestones_section_becomes_a_dated_research_study_of_the_dossier() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = import(dir.path(), &[]);
+    assert!(!o.status.success());
+    assert!(
+        out(&o).contains("no dossier `nato-russia` in the archive"),
+        "{}",
+        out(&o)
+    );
+
+    assert!(dossier(dir.path(), &["load-builtin"]).status.success());
+    let o = import(dir.path(), &[]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(
+        out(&o).contains("documents: 205 new, 0 changed, 0 unchanged"),
+        "{}",
+        out(&o)
+    );
+
+    let store = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
+    let studies = store
+        .documents(&DocumentQuery {
+            dossier: Some("nato-russia".into()),
+            kinds: vec!["research-study".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(studies.len(), 205);
+    assert!(studies
+        .iter()
+        .all(|d| !d.title.is_empty() && d.date.is_some()));
+
+    let nato = store
+        .document("1993-2000-evolution-of-nato")
+        .unwrap()
+        .unwrap();
+    assert_eq!(nato.title, "The Evolution of NATO, 1988–2001");
+    assert_eq!(nato.date.unwrap().to_string(), "1988/2001");
+    for t in ["russia", "north-atlantic-treaty-organization"] {
+        assert!(nato.topics.contains(&t.to_string()), "{:?}", nato.topics);
+        assert!(store.topic(t).unwrap().is_some());
+    }
+    assert!(nato
+        .full_text
+        .unwrap()
+        .contains("Figure: U.S. Army forces cross the Sava River"));
+
+    // The dossier page lists it under "C. Research Studies".
+    let view = dossier_publish::views::dossier(&store, "nato-russia")
+        .unwrap()
+        .unwrap();
+    let c = view.sections.iter().find(|s| s.key == "c").unwrap();
+    let listed: Vec<&str> = c
+        .lists
+        .iter()
+        .flat_map(|l| l.items.iter().map(|i| i.slug.as_str()))
+        .collect();
+    assert!(
+        listed.contains(&"1993-2000-evolution-of-nato"),
+        "{listed:?}"
+    );
+    // The topic page lists the documents that name it.
+    let topic = dossier_publish::views::topic(&store, "north-atlantic-treaty-organization")
+        .unwrap()
+        .unwrap();
+    assert!(topic
+        .documents
+        .iter()
+        .any(|d| d.slug == "1993-2000-evolution-of-nato"));
+    drop(store);
+
+    let o = import(dir.path(), &[]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(
+        out(&o).contains("documents: 0 new, 0 changed, 205 unchanged."),
+        "{}",
+        out(&o)
+    );
+}
+
+#[test]
+fn a_dry_run_writes_nothing_and_a_bad_kind_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = dossier(
+        dir.path(),
+        &[
+            "import",
+            "tei",
+            "--dry-run",
+            "tests/fixtures/milestones-1993-2000-excerpt.xml",
+        ],
+    );
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("documents: 2 new"), "{}", out(&o));
+    let store = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
+    assert!(store
+        .documents(&DocumentQuery::default())
+        .unwrap()
+        .is_empty());
+    let o = dossier(
+        dir.path(),
+        &[
+            "import",
+            "tei",
+            "--kind",
+            "poem",
+            "tests/fixtures/milestones-1993-2000-excerpt.xml",
+        ],
+    );
+    assert!(
+        out(&o).contains("--kind \"poem\" is not a document kind"),
+        "{}",
+        out(&o)
+    );
+}
