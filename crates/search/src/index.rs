@@ -31,6 +31,23 @@ use tantivy::{
 const WRITER_HEAP: usize = 200_000_000;
 
 type BoxedQuery = Box<dyn Query>;
+
+/// How much of a text the snippet is cut from.
+const SNIPPET_SOURCE_CHARS: usize = 20_000;
+/// How much of a text feeds the spelling vocabulary (enough to learn its words).
+const WORDS_SOURCE_CHARS: usize = 4_000;
+
+/// The longest prefix of `s` with at most `n` bytes, cut at a character boundary.
+fn truncate_chars(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        return s;
+    }
+    let mut end = n;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
 const CHANGES_PER_READ: usize = 5_000;
 
 /// How to order results.
@@ -528,7 +545,7 @@ impl SearchIndex {
             f.lang => d.lang.clone(),
             f.title[li] => d.title.clone(),
             f.body[li] => d.body.clone(),
-            f.words => format!("{}\n{}", d.title, d.body),
+            f.words => format!("{}\n{}", d.title, truncate_chars(&d.body, WORDS_SOURCE_CHARS)),
             f.tiebreak => stable_hash(&d.id),
         );
         doc.add_facet(f.facets, Facet::from_path(["type", d.kind_of_record]));
@@ -651,7 +668,10 @@ impl SearchIndex {
                 }
             };
             let body = text(self.f.body[li]);
-            let mut snippet = generator.snippet(&body);
+            // Snippets come from the start of long texts: tokenising a 100 KB text for
+            // every hit would cost more than the search itself.
+            let head = truncate_chars(&body, SNIPPET_SOURCE_CHARS);
+            let mut snippet = generator.snippet(head);
             snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
             let mut html = snippet.to_html();
             if html.is_empty() && !body.is_empty() {
