@@ -583,9 +583,9 @@ impl SearchIndex {
     /// Runs a search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         let node = query::parse(&req.query)?;
-        let q = {
+        let (q, counted) = {
             let syn = self.synonyms.read().unwrap_or_else(|p| p.into_inner());
-            self.build_top(&node, &syn)?
+            (self.build_top(&node, &syn)?, self.build(&node, &syn)?)
         };
         let searcher = self.reader.searcher();
         let per_page = req.per_page.clamp(1, 100);
@@ -597,7 +597,8 @@ impl SearchIndex {
             // taken apart (a single term's count is its document frequency).
             Sort::Relevance if has_text(&node) => {
                 let docs = searcher.search(&q, &top.order_by_score())?;
-                (docs, q.count(&searcher)?)
+                // The phrase bonus changes scores, never membership: count without it.
+                (docs, counted.count(&searcher)?)
             }
             // Filters only: every score is equal, so order by a stable key instead of by
             // position in the index (which differs between two builds of the same data).

@@ -34,6 +34,12 @@ pub struct SearchBench {
     /// Where to build both databases (default: a fresh directory under /tmp, removed after).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// With --dir: reuse the databases a previous run left there instead of ingesting again.
+    #[arg(long, requires = "dir")]
+    reuse: bool,
+    /// Print each query's p50 for both engines.
+    #[arg(long)]
+    per_query: bool,
     /// Also start `dossier serve` on the data and measure its memory while answering
     /// (needs the release binary: `cargo build --release`).
     #[arg(long)]
@@ -480,7 +486,8 @@ pub fn run(args: SearchBench) -> Result<()> {
         Some(d) => d.clone(),
         None => std::env::temp_dir().join(format!("dossier-bench-search-{}", args.docs)),
     };
-    if dir.exists() {
+    let reuse = args.reuse && dir.join("fts5.db").exists();
+    if dir.exists() && !reuse {
         std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
     }
     std::fs::create_dir_all(&dir)?;
@@ -491,6 +498,16 @@ pub fn run(args: SearchBench) -> Result<()> {
         "corpus: {} generated documents (seed {}), batches of {}",
         args.docs, args.seed, args.batch
     );
+
+    if reuse {
+        println!("reusing the databases in {}", dir.display());
+        let store = SqliteStore::open(&data.join("dossier.db"))?;
+        let (index, _) = SearchIndex::open(&data.join("index"), &store)?;
+        let fts = Fts {
+            conn: Connection::open(dir.join("fts5.db"))?,
+        };
+        return measure(&args, &dir, &data, store, index, fts);
+    }
 
     // --- ingest: dossier (store + index, synced after every batch) ---
     let store = SqliteStore::open(&data.join("dossier.db"))?;
@@ -567,6 +584,18 @@ pub fn run(args: SearchBench) -> Result<()> {
         mb(fts_bytes)
     );
 
+    measure(&args, &dir, &data, store, index, fts)
+}
+
+/// Hit-count agreement, latency, and (with --serve) the server's memory.
+fn measure(
+    args: &SearchBench,
+    dir: &Path,
+    data: &Path,
+    store: SqliteStore,
+    index: SearchIndex,
+    fts: Fts,
+) -> Result<()> {
     // --- agreement ---
     let qs = queries();
     println!(
@@ -602,7 +631,9 @@ pub fn run(args: SearchBench) -> Result<()> {
     let mut ours_all = Vec::new();
     let mut ours_facets = Vec::new();
     let mut theirs_all = Vec::new();
+    let mut per_query = Vec::new();
     for q in &qs {
+        let (start_ours, start_theirs) = (ours_all.len(), theirs_all.len());
         let mut req = SearchRequest::new(q.dossier.clone());
         req.facets = false;
         let mut with_facets = req.clone();
@@ -616,6 +647,25 @@ pub fn run(args: SearchBench) -> Result<()> {
             ours_all.push(timed(|| Ok(index.search(&req)?))?.1);
             ours_facets.push(timed(|| Ok(index.search(&with_facets)?))?.1);
             theirs_all.push(timed(|| fts.top10(q))?.1);
+        }
+        let mut a = ours_all[start_ours..].to_vec();
+        let mut b = theirs_all[start_theirs..].to_vec();
+        a.sort();
+        b.sort();
+        per_query.push((
+            q.class,
+            q.dossier.clone(),
+            percentile(&a, 50.0),
+            percentile(&b, 50.0),
+        ));
+    }
+    if args.per_query {
+        println!(
+            "\n{:<16} {:<48} {:>12} {:>12}",
+            "class", "query", "dossier p50", "FTS5 p50"
+        );
+        for (class, query, a, b) in &per_query {
+            println!("{class:<16} {query:<48} {:>12} {:>12}", ms(*a), ms(*b));
         }
     }
     ours_all.sort();
@@ -652,10 +702,10 @@ pub fn run(args: SearchBench) -> Result<()> {
     drop(index);
     drop(store);
     if args.serve {
-        serve_memory(&data, &qs)?;
+        serve_memory(data, &qs)?;
     }
     if args.dir.is_none() {
-        std::fs::remove_dir_all(&dir).ok();
+        std::fs::remove_dir_all(dir).ok();
     }
     Ok(())
 }
