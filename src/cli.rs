@@ -92,7 +92,13 @@ pub struct ServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Import {
-    /// Import an archive page (plain text, like the seed) as a dossier outline.
+    /// Import an archive page (plain text like the seed, or HTML) as a dossier outline.
+    ///
+    /// An HTML page (told by a doctype, <html>, <body> or <h1>… at the start, or by the
+    /// .html/.htm extension) gives its title from <h1>, its sections from <h2>–<h6>, its
+    /// paragraphs, list items and links; a reference sentence whose link is an http(s)
+    /// address points at that address until the curated file resolves it. Only text is
+    /// kept: scripts, styles, frames, forms and attributes are dropped.
     ///
     /// The page's structure is rebuilt: the title, parts A–D, numbered sections with
     /// their labels (I., 1., 3.6., a)), commentary and bullet items, and every "Click
@@ -199,7 +205,7 @@ pub struct MarkdownArgs {
 
 #[derive(Debug, Args)]
 pub struct OutlineArgs {
-    /// The archive page to import (UTF-8 plain text).
+    /// The archive page to import (UTF-8 plain text or HTML).
     pub file: PathBuf,
     /// A curated data file whose records and resolutions apply to this outline.
     #[arg(long)]

@@ -17,6 +17,7 @@ pub mod mapping;
 pub mod markdown;
 pub mod markdown_doc;
 pub mod outline;
+pub mod outline_html;
 pub mod records;
 pub mod tei;
 pub mod xml;

@@ -14,7 +14,7 @@
 //! file resolves them.
 
 use crate::markdown::{escape, escape_line};
-use dossier_model::{slugify, Dossier, GeneratedList, ListOf, Reference, Section};
+use dossier_model::{slugify, Dossier, GeneratedList, ListOf, Reference, Section, Target};
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -39,6 +39,13 @@ pub enum OutlineError {
     /// Nothing in the file.
     #[error("{file}:1: the file is empty; expected a dossier title on the first line")]
     Empty { file: String },
+    /// An HTML page that is not an archive outline (markup has no line numbers to give).
+    #[error("{file}: {found}; expected {expected}")]
+    NotAnOutline {
+        file: String,
+        found: String,
+        expected: String,
+    },
     /// Text where a heading was expected.
     #[error("{file}:{line}: {found}; expected {expected}")]
     Unexpected {
@@ -79,17 +86,112 @@ static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
 
 const BULLETS: [&str; 3] = ["•", "* ", "- "];
 
-/// Reads `bytes` (from `file`, named in errors) as an archive outline.
+/// Reads `bytes` (from `file`, named in errors) as an archive outline: plain text like the
+/// seed, or an HTML page of the same kind (see [`crate::outline_html`]), told apart by the
+/// content or the `.html`/`.htm` extension. Both readers feed the same builder.
 pub fn parse_outline(bytes: &[u8], file: &str) -> Result<Dossier, OutlineError> {
     let text = decode(bytes, file)?;
-    let lines: Vec<&str> = text.lines().collect();
-    let Some(title_at) = lines.iter().position(|l| !l.trim().is_empty()) else {
-        return Err(OutlineError::Empty { file: file.into() });
+    if crate::outline_html::is_html(text, file) {
+        return crate::outline_html::parse(text, file);
+    }
+    let lines: Vec<Line> = text
+        .lines()
+        .enumerate()
+        .map(|(n, l)| Line {
+            no: n + 1,
+            role: if l.trim().is_empty() {
+                Role::Blank
+            } else {
+                Role::Auto
+            },
+            text: l.to_string(),
+            links: Vec::new(),
+        })
+        .collect();
+    build(lines, file, false)
+}
+
+/// What a reader knows about a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// A line of plain text: a heading if it reads like one, else paragraph text.
+    Auto,
+    /// The page's title (HTML `<h1>` or `<title>`).
+    Title,
+    /// A heading by markup (HTML `<h2>`–`<h6>`).
+    Heading,
+    /// Paragraph text by markup (never a heading).
+    Text,
+    /// A list item by markup.
+    Bullet,
+    /// The end of a paragraph.
+    Blank,
+}
+
+/// A link on a line: the byte range of its text and its (http or https) address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Link {
+    pub start: usize,
+    pub end: usize,
+    pub url: String,
+}
+
+/// One line of an outline as a reader hands it to the builder.
+#[derive(Debug, Clone)]
+pub(crate) struct Line {
+    /// Line number in the file (0 when the reader cannot tell, as for HTML).
+    pub no: usize,
+    pub role: Role,
+    pub text: String,
+    pub links: Vec<Link>,
+}
+
+/// The one outline builder both readers share: title, table of contents, headings,
+/// paragraphs, bullet items and references. `markup` says the lines come from markup
+/// (HTML), whose roles are trusted and whose text before the first heading is page
+/// furniture rather than an error.
+pub(crate) fn build(lines: Vec<Line>, file: &str, markup: bool) -> Result<Dossier, OutlineError> {
+    let not_outline = |line: usize, found: String, expected: &str| {
+        if markup {
+            OutlineError::NotAnOutline {
+                file: file.into(),
+                found,
+                expected: expected.replace(
+                    "part or section headings",
+                    "part or section headings (<h2>–<h6>)",
+                ),
+            }
+        } else {
+            OutlineError::Unexpected {
+                file: file.into(),
+                line,
+                found,
+                expected: expected.into(),
+            }
+        }
     };
-    let title = lines[title_at].trim().to_string();
+    let title_at = if markup {
+        lines.iter().position(|l| l.role == Role::Title)
+    } else {
+        lines.iter().position(|l| l.role != Role::Blank)
+    };
+    let Some(title_at) = title_at else {
+        return Err(if markup {
+            OutlineError::NotAnOutline {
+                file: file.into(),
+                found: "the page has no <h1> or <title>".into(),
+                expected: "an archive page whose first <h1> (or <title>) is the dossier's title"
+                    .into(),
+            }
+        } else {
+            OutlineError::Empty { file: file.into() }
+        });
+    };
+    let title = lines[title_at].text.trim().to_string();
     let mut next_part = b'A';
     let mut i = title_at + 1;
-    while i < lines.len() && lines[i].trim().is_empty() {
+    let blank = |l: &Line| l.role == Role::Blank || l.text.trim().is_empty();
+    while i < lines.len() && blank(&lines[i]) {
         i += 1;
     }
 
@@ -97,14 +199,15 @@ pub fn parse_outline(bytes: &[u8], file: &str) -> Result<Dossier, OutlineError> 
     let toc_start = i;
     let mut toc = Vec::new();
     let mut probe_part = b'A';
-    while i < lines.len() && !lines[i].trim().is_empty() {
-        match classify(lines[i], &mut probe_part) {
+    while i < lines.len() && !blank(&lines[i]) && matches!(lines[i].role, Role::Auto | Role::Bullet)
+    {
+        match classify(&lines[i].text, &mut probe_part) {
             Some((h, _)) => toc.push(h),
             None => break,
         }
         i += 1;
     }
-    let has_toc = toc.len() >= 2 && (i >= lines.len() || lines[i].trim().is_empty());
+    let has_toc = toc.len() >= 2 && (i >= lines.len() || blank(&lines[i]));
     let body_start = if has_toc { i } else { toc_start };
     let toc_titles = if has_toc {
         toc_keys(&toc)
@@ -113,42 +216,68 @@ pub fn parse_outline(bytes: &[u8], file: &str) -> Result<Dossier, OutlineError> 
     };
 
     let mut builder = TreeBuilder::default();
-    let mut para: Vec<(usize, &str, bool)> = Vec::new();
+    let mut para: Vec<ParaLine> = Vec::new();
     let mut seen_heading = false;
-    for (n, raw) in lines.iter().enumerate().skip(body_start) {
-        let line_no = n + 1;
-        if raw.trim().is_empty() {
+    let last_line = lines.last().map_or(1, |l| l.no.max(1));
+    for line in lines.into_iter().skip(body_start) {
+        if blank(&line) {
             builder.paragraph(std::mem::take(&mut para));
             continue;
         }
-        if let Some((h, _)) = classify(raw, &mut next_part) {
+        let heading = match line.role {
+            Role::Auto => classify(&line.text, &mut next_part).map(|(h, _)| h),
+            Role::Heading | Role::Title => classify(&line.text, &mut next_part)
+                .map(|(h, _)| h)
+                .or_else(|| {
+                    // An unlabelled heading in markup is an unnumbered section once the
+                    // outline has begun; before that it is page furniture.
+                    seen_heading.then(|| Heading {
+                        kind: LabelKind::Unnumbered,
+                        label: String::new(),
+                        title: line.text.trim().trim_end_matches(':').to_string(),
+                    })
+                }),
+            _ => None,
+        };
+        if let Some(h) = heading {
             builder.paragraph(std::mem::take(&mut para));
             builder.heading(h);
             seen_heading = true;
             continue;
         }
         if !seen_heading {
-            return Err(OutlineError::Unexpected {
-                file: file.into(),
-                line: line_no,
-                found: format!("found text before any heading ({})", preview(raw)),
-                expected: "a part or section heading such as \"A. Official Documents and Declarations\" or \"1. Background\"".into(),
-            });
+            if markup {
+                continue;
+            }
+            return Err(not_outline(
+                line.no,
+                format!("found text before any heading ({})", preview(&line.text)),
+                "a part or section heading such as \"A. Official Documents and Declarations\" or \"1. Background\"",
+            ));
         }
-        let (content, bullet) = strip_bullet(raw.trim());
+        let (text, bullet) = match line.role {
+            Role::Auto => {
+                let (content, bullet) = strip_bullet(line.text.trim());
+                (content.to_string(), bullet)
+            }
+            role => (line.text, role == Role::Bullet),
+        };
         if bullet && !para.is_empty() {
             builder.paragraph(std::mem::take(&mut para));
         }
-        para.push((line_no, content, bullet));
+        para.push(ParaLine {
+            text,
+            bullet,
+            links: line.links,
+        });
     }
     builder.paragraph(para);
     if !seen_heading {
-        return Err(OutlineError::Unexpected {
-            file: file.into(),
-            line: lines.len().max(1),
-            found: "reached the end of the file without a heading".into(),
-            expected: "part or section headings such as \"A. Official Documents and Declarations\", \"I. Background\" or \"1.1 Peacekeeping\" after the title".into(),
-        });
+        return Err(not_outline(
+            last_line,
+            "reached the end of the file without a heading".into(),
+            "part or section headings such as \"A. Official Documents and Declarations\", \"I. Background\" or \"1.1 Peacekeeping\" after the title",
+        ));
     }
     let mut sections = builder.finish();
     for s in &mut sections {
@@ -161,6 +290,13 @@ pub fn parse_outline(bytes: &[u8], file: &str) -> Result<Dossier, OutlineError> 
         source: Some(file.to_string()),
         sections,
     })
+}
+
+/// A line of a paragraph: its text, whether it is a list item, and its links.
+struct ParaLine {
+    text: String,
+    bullet: bool,
+    links: Vec<Link>,
 }
 
 fn decode<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, OutlineError> {
@@ -380,8 +516,10 @@ impl TreeBuilder {
         self.path.push((level, h.kind));
     }
 
-    /// Adds a paragraph (its lines, with line numbers) to the current section.
-    fn paragraph(&mut self, lines: Vec<(usize, &str, bool)>) {
+    /// Adds a paragraph (its lines) to the current section. Reference sentences become
+    /// references (with an external target when a link inside them gives an address);
+    /// other links become mentions of their address.
+    fn paragraph(&mut self, lines: Vec<ParaLine>) {
         if lines.is_empty() {
             return;
         }
@@ -390,7 +528,12 @@ impl TreeBuilder {
         };
         let mut md_lines = Vec::new();
         let mut previous_was_reference = false;
-        for (_, line, bullet) in &lines {
+        for ParaLine {
+            text: line,
+            bullet,
+            links,
+        } in &lines
+        {
             let mut md = String::new();
             let continues = previous_was_reference && line.starts_with("or ");
             previous_was_reference = false;
@@ -399,22 +542,50 @@ impl TreeBuilder {
                 if trimmed.is_empty() {
                     continue;
                 }
+                let start = offset_in(line, trimmed);
+                let end = start + trimmed.len();
                 if !md.is_empty() {
                     md.push(' ');
                 }
                 if continues || REFERENCE.is_match(trimmed) {
                     let text = trimmed.trim_end_matches(['.', ':', ' ']);
                     let tail = &trimmed[text.len()..];
+                    let target = links
+                        .iter()
+                        .find(|l| l.start < end && l.end > start)
+                        .map(|l| Target::External {
+                            title: text.to_string(),
+                            url: Some(l.url.clone()),
+                        });
                     section.references.push(Reference {
                         text: text.to_string(),
-                        target: None,
+                        target,
                         mention: false,
                     });
                     let n = section.references.len();
                     md.push_str(&format!("[{}](ref:{n}){}", escape(text), escape(tail)));
                     previous_was_reference = true;
                 } else {
-                    md.push_str(&escape(trimmed));
+                    let mut at = start;
+                    for l in links.iter().filter(|l| l.start >= start && l.end <= end) {
+                        if l.start < at || l.end <= l.start {
+                            continue;
+                        }
+                        md.push_str(&escape(&line[at..l.start]));
+                        let words = &line[l.start..l.end];
+                        section.references.push(Reference {
+                            text: words.to_string(),
+                            target: Some(Target::External {
+                                title: words.to_string(),
+                                url: Some(l.url.clone()),
+                            }),
+                            mention: true,
+                        });
+                        let n = section.references.len();
+                        md.push_str(&format!("[{}](ref:{n})", escape(words)));
+                        at = l.end;
+                    }
+                    md.push_str(&escape(&line[at..end]));
                 }
             }
             let md = if md.starts_with('[') {
@@ -444,6 +615,11 @@ fn escape_line_prefix(md: &str) -> String {
     } else {
         md.to_string()
     }
+}
+
+/// Where `part` (a slice of `whole`) starts in `whole`.
+fn offset_in(whole: &str, part: &str) -> usize {
+    (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize)
 }
 
 /// Splits a line into sentences at `.`, `!` or `?` followed by a space and a capital letter

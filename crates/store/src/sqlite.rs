@@ -310,14 +310,20 @@ fn write_row(tx: &Transaction, row: &Row, summary: &mut WriteSummary) -> Result<
         .prepare_cached("SELECT data FROM records WHERE type = ?1 AND slug = ?2")?
         .query_row(params![row.record.as_str(), row.slug], |r| r.get(0))
         .optional()?;
-    match existing {
+    let is_new = match existing {
         Some(d) if d == row.data => {
             summary.unchanged += 1;
             return Ok(());
         }
-        Some(_) => summary.changed += 1,
-        None => summary.new += 1,
-    }
+        Some(_) => {
+            summary.changed += 1;
+            false
+        }
+        None => {
+            summary.new += 1;
+            true
+        }
+    };
     tx.prepare_cached(
         &format!(
             "INSERT INTO records (type, slug, title, kind, date, date_lo, date_hi, data, created, changed)
@@ -340,8 +346,11 @@ fn write_row(tx: &Transaction, row: &Row, summary: &mut WriteSummary) -> Result<
         ],
     )?;
     log_change(tx, row.record, row.slug, "upsert")?;
-    tx.prepare_cached("DELETE FROM links WHERE src_type = ?1 AND src_slug = ?2")?
-        .execute(params![row.record.as_str(), row.slug])?;
+    // A new record has no links yet: only a changed one has old links to drop.
+    if !is_new {
+        tx.prepare_cached("DELETE FROM links WHERE src_type = ?1 AND src_slug = ?2")?
+            .execute(params![row.record.as_str(), row.slug])?;
+    }
     let mut insert = tx.prepare_cached(
         "INSERT INTO links (src_type, src_slug, rel, dst_type, dst_slug, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
