@@ -28,3 +28,4 @@ shot() { # URL FILE WIDTH,HEIGHT
 mkdir -p docs
 shot "http://127.0.0.1:$port/dossiers/nato-russia" docs/dossier-page.png 1280,2400
 shot "http://127.0.0.1:$port/documents/founding-act-1997" docs/document-page.png 1280,1800
+shot "http://127.0.0.1:$port/search?q=PJC" docs/search-page.png 1280,1400
