@@ -5,8 +5,10 @@
 //! in `templates/`, so the HTML and the JSON of a page can never disagree.
 //! [`commentary`] renders a section's Markdown with its references resolved.
 
+pub mod citation;
 pub mod commentary;
 pub mod html;
+pub mod site;
 pub mod views;
 
 pub use html::Renderer;
@@ -23,5 +25,15 @@ pub enum PublishError {
         name: String,
         #[source]
         source: minijinja::Error,
+    },
+    /// A setting (base URL, admin e-mail…) is not usable; the message says which and why.
+    #[error("{0}")]
+    Config(String),
+    /// Writing an output file or folder failed (static export).
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
     },
 }
