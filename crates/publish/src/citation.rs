@@ -189,7 +189,7 @@ impl CiteItem {
             authors,
             publishers,
             place: doc.place.as_deref().map(one_line),
-            url: site.url(&crate::views::url_of(RecordType::Document, &doc.slug)),
+            url: site.page_url(&crate::views::url_of(RecordType::Document, &doc.slug)),
             languages: doc.languages.clone(),
             summary: doc.summary.as_deref().map(one_line),
             archive: site.name.clone(),
@@ -995,6 +995,22 @@ pub fn selection_bibliography(
         return Ok(Err(missing));
     }
     Ok(Ok(format.write(&items(store, &docs, site)?)))
+}
+
+/// The document page's view with its Cite block.
+pub fn document_page(
+    store: &dyn Store,
+    slug: &str,
+    site: &Site,
+) -> Result<Option<crate::views::DocumentView>, PublishError> {
+    let Some(doc) = store.document(slug)? else {
+        return Ok(None);
+    };
+    let Some(mut view) = crate::views::document(store, slug)? else {
+        return Ok(None);
+    };
+    view.cite = Some(cite_view(&CiteItem::from_document(store, &doc, site)?));
+    Ok(Some(view))
 }
 
 /// The citation file of one document; `None` if there is no such document.

@@ -7,9 +7,13 @@
 
 pub mod citation;
 pub mod commentary;
+pub mod feed;
 pub mod html;
+pub mod oai;
 pub mod site;
+pub mod time;
 pub mod views;
+pub mod xml;
 
 pub use html::Renderer;
 

@@ -15,6 +15,8 @@ pub struct Site {
     pub name: String,
     /// Who answers for the archive (OAI-PMH `adminEmail`).
     pub admin_email: String,
+    /// Pages are static files (`documents/x.html`), as in the static export.
+    static_files: bool,
 }
 
 /// The archive's name when a deployment does not give one.
@@ -46,6 +48,7 @@ impl Site {
             base_url: base,
             name: DEFAULT_NAME.into(),
             admin_email,
+            static_files: false,
         })
     }
 
@@ -57,6 +60,7 @@ impl Site {
             base_url: "http://localhost/".into(),
             name: DEFAULT_NAME.into(),
             admin_email: default_admin_email("localhost"),
+            static_files: false,
         })
     }
 
@@ -87,6 +91,22 @@ impl Site {
             self.name = name.trim().into();
         }
         self
+    }
+
+    /// The same site published as static files: page addresses end in `.html`.
+    pub fn with_static_files(mut self) -> Site {
+        self.static_files = true;
+        self
+    }
+
+    /// The absolute address of a page, given its site path (`/documents/x`): the path
+    /// itself on a server, its file (`documents/x.html`) in a static copy.
+    pub fn page_url(&self, path: &str) -> String {
+        if self.static_files {
+            self.url(&crate::html::static_file(path))
+        } else {
+            self.url(path)
+        }
     }
 
     /// The base URL, ending in `/`.
@@ -163,6 +183,14 @@ mod tests {
         );
         assert_eq!(s.host_name(), "example.org");
         assert_eq!(s.admin_email, "webmaster@example.org");
+        assert_eq!(
+            s.clone().with_static_files().page_url("/documents/x"),
+            "https://example.org/archive/documents/x.html"
+        );
+        assert_eq!(
+            s.clone().with_static_files().page_url("/"),
+            "https://example.org/archive/index.html"
+        );
         let l = Site::new("http://127.0.0.1:8080").unwrap();
         assert_eq!(l.host(), "127.0.0.1:8080");
         assert_eq!(l.host_name(), "127.0.0.1");
