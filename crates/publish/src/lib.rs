@@ -5,6 +5,7 @@
 //! in `templates/`, so the HTML and the JSON of a page can never disagree.
 //! [`commentary`] renders a section's Markdown with its references resolved.
 
+pub mod api;
 pub mod citation;
 pub mod commentary;
 pub mod feed;
