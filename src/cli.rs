@@ -57,6 +57,25 @@ pub struct ServeArgs {
     /// Address to listen on, as HOST:PORT.
     #[arg(long, env = "DOSSIER_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+    #[command(flatten)]
+    pub site: SiteArgs,
+}
+
+/// How the archive is addressed from outside: absolute links in citations, feeds, the
+/// sitemap and OAI-PMH need them.
+#[derive(Debug, Args)]
+pub struct SiteArgs {
+    /// The public address of the site, e.g. https://archive.example.org/ (without it,
+    /// the server uses each request's Host header; set it for a stable OAI-PMH repository
+    /// identifier).
+    #[arg(long, env = "DOSSIER_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Who answers for the archive: OAI-PMH's adminEmail (default webmaster@ the host).
+    #[arg(long, env = "DOSSIER_ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+    /// The archive's name, shown to harvesters and in feeds.
+    #[arg(long, env = "DOSSIER_NAME")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -36,6 +36,62 @@ pub fn load_builtin(store: &dyn Store) -> Result<WriteSummary> {
     Ok(store.write(&archive)?)
 }
 
+/// The site from `--base-url`, `--admin-email` and `--name`; `None` without a base URL.
+pub fn site(args: &crate::cli::SiteArgs) -> Result<Option<dossier_publish::site::Site>> {
+    let Some(base) = &args.base_url else {
+        if args.admin_email.is_some() || args.name.is_some() {
+            anyhow::bail!("--admin-email and --name need --base-url (the site's public address)");
+        }
+        return Ok(None);
+    };
+    let mut site = dossier_publish::site::Site::new(base)?;
+    if let Some(e) = &args.admin_email {
+        site = site.with_admin_email(e)?;
+    }
+    if let Some(n) = &args.name {
+        site = site.with_name(n);
+    }
+    Ok(Some(site))
+}
+
+/// The key that signs OAI-PMH resumption tokens: 32 random bytes kept in `oai-key` in the
+/// data directory (made on first use, readable by the owner only), so that tokens a
+/// harvester holds stay valid across restarts.
+pub fn oai_key(data_dir: &Path) -> Result<Vec<u8>> {
+    let path = data_dir.join("oai-key");
+    match std::fs::read(&path) {
+        Ok(k) if k.len() >= 32 => return Ok(k),
+        Ok(_) => anyhow::bail!(
+            "{} is shorter than 32 bytes; delete it and a new key will be made",
+            path.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+    let mut key = vec![0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no system randomness for the OAI-PMH key: {e}"))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    let mut file = match options.open(&path) {
+        Ok(f) => f,
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),
+    };
+    file.write_all(&key)
+        .and_then(|_| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(key)
+}
+
 /// "3 new, 1 changed, 40 unchanged".
 pub fn describe(s: WriteSummary) -> String {
     format!(
