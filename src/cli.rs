@@ -45,6 +45,9 @@ pub enum Command {
     /// Bring records into the archive from files.
     #[command(subcommand)]
     Import(Import),
+    /// Write the archive out in other forms (a static web site).
+    #[command(subcommand)]
+    Export(Export),
     /// Load (or refresh) the built-in NATO-Russia dossier into the store.
     ///
     /// Safe to run again: records that have not changed are left alone, and the command
@@ -103,4 +106,35 @@ pub struct OutlineArgs {
     /// The dossier's slug (default: made from the page's title, or the curated file's).
     #[arg(long)]
     pub slug: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Export {
+    /// Write the whole archive as a static web site that works without a server.
+    ///
+    /// Every page the server shows (home, dossiers, chronologies, documents, bodies,
+    /// people, events, topics) is written with the same templates, with relative links,
+    /// so the folder works from any place: a web server's sub-path, a USB stick, or
+    /// opened from disk. Beside the pages: each document's citation in BibTeX, RIS and
+    /// CSL-JSON, each dossier's bibliography and Atom feed, the archive's feed, a sitemap,
+    /// robots.txt, and a search page that runs in the browser from an index file.
+    ///
+    /// Two exports of the same archive are identical byte for byte. The export is made
+    /// beside DIR and moved into place when complete; a DIR that holds anything but an
+    /// earlier export is refused.
+    Site(ExportSiteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportSiteArgs {
+    /// The folder to write (created if missing; an earlier export there is replaced).
+    pub dir: PathBuf,
+    /// The address the site will be published at, e.g. https://example.org/archive/.
+    /// Citations, feeds and the sitemap need absolute addresses; the pages' own links are
+    /// relative and work anywhere.
+    #[arg(long, env = "DOSSIER_BASE_URL")]
+    pub base_url: String,
+    /// The archive's name, shown in feeds and citations.
+    #[arg(long, env = "DOSSIER_NAME")]
+    pub name: Option<String>,
 }

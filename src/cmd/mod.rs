@@ -1,9 +1,10 @@
 //! One module per subcommand.
 
+mod export;
 mod import;
 mod serve;
 
-use crate::cli::{Cli, Command, Import};
+use crate::cli::{Cli, Command, Export, Import};
 use anyhow::{Context, Result};
 use dossier_store::{SqliteStore, Store, WriteSummary};
 use std::path::Path;
@@ -12,6 +13,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(&cli.global.data_dir, args),
         Command::Import(Import::Outline(args)) => import::outline(&cli.global.data_dir, args),
+        Command::Export(Export::Site(args)) => export::site(&cli.global.data_dir, args),
         Command::LoadBuiltin => {
             let store = open_store(&cli.global.data_dir)?;
             let summary = load_builtin(&store)?;
