@@ -34,7 +34,10 @@ fn validator(schema: &Value) -> jsonschema::Validator {
 /// Checks `body` against the documented response `status` of `path`'s GET.
 fn check(path_template: &str, status: u16, media: &str, body: &Value) {
     let op = &OPENAPI["paths"][path_template]["get"];
-    assert!(op.is_object(), "{path_template} is not in the OpenAPI document");
+    assert!(
+        op.is_object(),
+        "{path_template} is not in the OpenAPI document"
+    );
     let mut response = op["responses"][status.to_string()].clone();
     if let Some(r) = response["$ref"].as_str() {
         let name = r.rsplit('/').next().unwrap();
@@ -46,7 +49,10 @@ fn check(path_template: &str, status: u16, media: &str, body: &Value) {
         "{path_template}: no {media} schema documented for {status}"
     );
     let v = validator(schema);
-    let errors: Vec<String> = v.iter_errors(body).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> = v
+        .iter_errors(body)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(
         errors.is_empty(),
         "{path_template} ({status}) does not match its schema:\n{}\n{body:#}",
@@ -72,8 +78,14 @@ fn concrete(template: &str) -> String {
         .replace("/documents/{slug}", "/documents/founding-act-1997")
         .replace("/bodies/{slug}", "/bodies/nato")
         .replace("/people/{slug}", "/people/vladimir-putin")
-        .replace("/events/{slug}", &format!("/events/{}", first_slug("events")))
-        .replace("/topics/{slug}", &format!("/topics/{}", first_slug("topics")))
+        .replace(
+            "/events/{slug}",
+            &format!("/events/{}", first_slug("events")),
+        )
+        .replace(
+            "/topics/{slug}",
+            &format!("/topics/{}", first_slug("topics")),
+        )
         .replace("{key}", "a-i-1")
 }
 
@@ -125,11 +137,7 @@ fn every_endpoint_answers_as_documented() {
         }
         // Unknown records and bad parameters answer problem+json, as documented.
         if template.contains('{') {
-            let missing = path.replacen(
-                path.rsplit('/').next().unwrap(),
-                "no-such-record",
-                1,
-            );
+            let missing = path.replacen(path.rsplit('/').next().unwrap(), "no-such-record", 1);
             let (status, ct, body) = get(&missing);
             assert_eq!(status, 404, "{missing}");
             assert_eq!(ct, "application/problem+json");
@@ -156,14 +164,38 @@ fn the_vocabularies_in_the_document_are_the_models() {
             .collect()
     };
     let slugs = |all: Vec<&'static str>| all.into_iter().map(String::from).collect::<Vec<_>>();
-    assert_eq!(list("DocumentKind"), slugs(DocumentKind::ALL.iter().map(|k| k.slug()).collect()));
-    assert_eq!(list("EventKind"), slugs(EventKind::ALL.iter().map(|k| k.slug()).collect()));
-    assert_eq!(list("BodyKind"), slugs(BodyKind::ALL.iter().map(|k| k.slug()).collect()));
-    assert_eq!(list("Level"), slugs(Level::ALL.iter().map(|k| k.slug()).collect()));
-    assert_eq!(list("LegalStatus"), slugs(LegalStatus::ALL.iter().map(|k| k.slug()).collect()));
-    assert_eq!(list("Availability"), slugs(Availability::ALL.iter().map(|k| k.slug()).collect()));
-    assert_eq!(list("TopicKind"), slugs(TopicKind::ALL.iter().map(|k| k.slug()).collect()));
-    assert_eq!(list("TopicStatus"), slugs(TopicStatus::ALL.iter().map(|k| k.slug()).collect()));
+    assert_eq!(
+        list("DocumentKind"),
+        slugs(DocumentKind::ALL.iter().map(|k| k.slug()).collect())
+    );
+    assert_eq!(
+        list("EventKind"),
+        slugs(EventKind::ALL.iter().map(|k| k.slug()).collect())
+    );
+    assert_eq!(
+        list("BodyKind"),
+        slugs(BodyKind::ALL.iter().map(|k| k.slug()).collect())
+    );
+    assert_eq!(
+        list("Level"),
+        slugs(Level::ALL.iter().map(|k| k.slug()).collect())
+    );
+    assert_eq!(
+        list("LegalStatus"),
+        slugs(LegalStatus::ALL.iter().map(|k| k.slug()).collect())
+    );
+    assert_eq!(
+        list("Availability"),
+        slugs(Availability::ALL.iter().map(|k| k.slug()).collect())
+    );
+    assert_eq!(
+        list("TopicKind"),
+        slugs(TopicKind::ALL.iter().map(|k| k.slug()).collect())
+    );
+    assert_eq!(
+        list("TopicStatus"),
+        slugs(TopicStatus::ALL.iter().map(|k| k.slug()).collect())
+    );
     assert_eq!(
         list("DocumentRelation"),
         slugs(DocumentRelation::ALL.iter().map(|k| k.slug()).collect())
@@ -191,7 +223,10 @@ fn pages_follow_cursors_to_the_end() {
             Some(c) => {
                 let link = h["link"].to_str().unwrap();
                 assert!(
-                    link.starts_with(&format!("<{}/api/v1/documents?limit=7&cursor={c}>", SERVER.base)),
+                    link.starts_with(&format!(
+                        "<{}/api/v1/documents?limit=7&cursor={c}>",
+                        SERVER.base
+                    )),
                     "{link}"
                 );
                 assert!(link.ends_with("; rel=\"next\""));
@@ -210,7 +245,13 @@ fn pages_follow_cursors_to_the_end() {
         .map(|i| i["slug"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(seen, expected, "the pages together are the list, in order");
-    for bad in ["limit=0", "limit=501", "limit=x", "cursor=garbage", "limit=5&limit=6"] {
+    for bad in [
+        "limit=0",
+        "limit=501",
+        "limit=x",
+        "cursor=garbage",
+        "limit=5&limit=6",
+    ] {
         let (status, ct, body) = get(&format!("/api/v1/documents?{bad}"));
         assert_eq!(status, 400, "{bad}");
         assert_eq!(ct, "application/problem+json");
@@ -232,7 +273,10 @@ fn filters() {
         .all(|e| e["bodies"].as_array().unwrap().contains(&json!("pjc"))));
     let (status, _, v) = get("/api/v1/documents?kind=poem");
     assert_eq!(status, 400);
-    assert!(v["detail"].as_str().unwrap().contains("founding-act"), "{v}");
+    assert!(
+        v["detail"].as_str().unwrap().contains("founding-act"),
+        "{v}"
+    );
     let (status, _, _) = get("/api/v1/documents?dossier=Not%20A%20Slug");
     assert_eq!(status, 400);
     let (status, _, v) = get("/api/v1/no-such-endpoint");
@@ -283,8 +327,14 @@ fn any_origin_may_read() {
     );
     assert_eq!(status, 200);
     assert_eq!(h["access-control-allow-origin"], "*");
-    let exposed = h["access-control-expose-headers"].to_str().unwrap().to_lowercase();
-    assert!(exposed.contains("etag") && exposed.contains("link"), "{exposed}");
+    let exposed = h["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        exposed.contains("etag") && exposed.contains("link"),
+        "{exposed}"
+    );
     let (status, h, _) = SERVER.request(
         "OPTIONS",
         "/api/v1/documents",
@@ -297,7 +347,10 @@ fn any_origin_may_read() {
     );
     assert!(status == 200 || status == 204, "{status}");
     assert_eq!(h["access-control-allow-origin"], "*");
-    assert!(h["access-control-allow-methods"].to_str().unwrap().contains("GET"));
+    assert!(h["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .contains("GET"));
 }
 
 #[test]
@@ -306,14 +359,24 @@ fn a_document_has_every_field_and_absolute_links() {
     assert_eq!(d["slug"], "joint-statement-moscow-2000-02-16");
     assert_eq!(d["issued_by"], json!(["nato", "russian-federation"]));
     assert_eq!(d["date"], "2000-02-16");
-    assert_eq!(d["full_text"], Value::Null, "empty fields are present as null");
+    assert_eq!(
+        d["full_text"],
+        Value::Null,
+        "empty fields are present as null"
+    );
     assert_eq!(
         d["url"],
-        format!("{}/documents/joint-statement-moscow-2000-02-16", SERVER.base)
+        format!(
+            "{}/documents/joint-statement-moscow-2000-02-16",
+            SERVER.base
+        )
     );
     assert_eq!(
         d["api_url"],
-        format!("{}/api/v1/documents/joint-statement-moscow-2000-02-16", SERVER.base)
+        format!(
+            "{}/api/v1/documents/joint-statement-moscow-2000-02-16",
+            SERVER.base
+        )
     );
     assert!(d["created"].as_str().unwrap().ends_with('Z'));
     let redacted = {

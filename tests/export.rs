@@ -82,7 +82,11 @@ fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 walk(root, &p, out);
             } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(rel, std::fs::read(&p).unwrap());
             }
         }
@@ -99,7 +103,10 @@ fn resolve(from: &str, link: &str) -> String {
     for p in link.split('/') {
         match p {
             ".." => {
-                assert!(parts.pop().is_some(), "{from}: {link} climbs out of the site");
+                assert!(
+                    parts.pop().is_some(),
+                    "{from}: {link} climbs out of the site"
+                );
             }
             "." | "" => {}
             p => parts.push(p),
@@ -122,7 +129,10 @@ fn no_internal_link_is_broken() {
         let html = std::str::from_utf8(bytes).unwrap();
         for c in link.captures_iter(html) {
             let target = common::decode_entities(&c[2]);
-            if target.starts_with("https://") || target.starts_with("http://") || target.starts_with("mailto:") {
+            if target.starts_with("https://")
+                || target.starts_with("http://")
+                || target.starts_with("mailto:")
+            {
                 continue;
             }
             assert!(
@@ -134,13 +144,20 @@ fn no_internal_link_is_broken() {
                 None => (target.clone(), None),
             };
             let file = file.split('?').next().unwrap().to_string();
-            let resolved = if file.is_empty() { path.clone() } else { resolve(path, &file) };
+            let resolved = if file.is_empty() {
+                path.clone()
+            } else {
+                resolve(path, &file)
+            };
             let content = all
                 .get(&resolved)
                 .unwrap_or_else(|| panic!("{path}: `{target}` → {resolved}: no such file"));
             if let Some(frag) = fragment {
                 let page = std::str::from_utf8(content).unwrap();
-                assert!(ids(page).contains(&frag), "{path}: `{target}`: no id `{frag}` there");
+                assert!(
+                    ids(page).contains(&frag),
+                    "{path}: `{target}`: no id `{frag}` there"
+                );
             }
             checked += 1;
         }
@@ -168,7 +185,11 @@ fn every_record_has_its_page_and_documents_their_citations() {
     let s = &EXPORT.store;
     let html: Vec<&String> = all.keys().filter(|k| k.ends_with(".html")).collect();
     assert_eq!(html.len(), EXPORT.summary.pages);
-    assert_eq!(all.len() - 1, EXPORT.summary.files - 1, "the marker file is counted once");
+    assert_eq!(
+        all.len() - 1,
+        EXPORT.summary.files - 1,
+        "the marker file is counted once"
+    );
     for d in s.documents(&Default::default()).unwrap() {
         let page = format!("documents/{}.html", d.slug);
         let text = std::str::from_utf8(&all[&page]).unwrap();
@@ -237,7 +258,9 @@ fn hostile_text_is_escaped_in_every_page() {
         assert!(!html.contains("<img src=x"), "{path}");
     }
     let page = std::str::from_utf8(&all["documents/hostile.html"]).unwrap();
-    assert!(page.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quotes&#39;"));
+    assert!(
+        page.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quotes&#39;")
+    );
 }
 
 #[test]
@@ -269,7 +292,10 @@ fn two_exports_are_byte_identical_and_replace_each_other() {
     std::fs::write(foreign.join("thesis.tex"), "precious").unwrap();
     let e = export_site(&store, &site, &foreign, &|_, _| {}).unwrap_err();
     assert!(e.to_string().contains("not empty"), "{e}");
-    assert_eq!(std::fs::read_to_string(foreign.join("thesis.tex")).unwrap(), "precious");
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("thesis.tex")).unwrap(),
+        "precious"
+    );
     assert_eq!(std::fs::read_dir(&foreign).unwrap().count(), 1);
 }
 
@@ -313,7 +339,11 @@ console.log(JSON.stringify({ status: els["search-status"].textContent, results }
             .arg(q)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).unwrap()
     };
     let r = run("founding act");
@@ -322,14 +352,20 @@ console.log(JSON.stringify({ status: els["search-status"].textContent, results }
     assert!(r["status"].as_str().unwrap().contains("match"), "{r}");
     // Prefixes and accents: "coop" finds "co-operation"/"Cooperation"; case is ignored.
     let r = run("PERMANENT joint");
-    assert!(r["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|x| x["href"] == "bodies/pjc.html"), "{r}");
+    assert!(
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["href"] == "bodies/pjc.html"),
+        "{r}"
+    );
     let r = run("zzzzqx");
     assert_eq!(r["results"].as_array().unwrap().len(), 0);
-    assert!(r["status"].as_str().unwrap().starts_with("Nothing matches"), "{r}");
+    assert!(
+        r["status"].as_str().unwrap().starts_with("Nothing matches"),
+        "{r}"
+    );
     // Hostile text is shown as text (textContent), never parsed as markup.
     let r = run("script alert");
     assert_eq!(r["results"][0]["title"], HOSTILE, "{r}");
@@ -354,7 +390,10 @@ fn the_command_shows_progress_and_refuses_a_missing_archive() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{stderr}");
     assert!(stdout.contains("Exported "), "{stdout}");
-    assert!(stderr.contains("exported ") && stderr.contains(" pages"), "plain progress lines: {stderr}");
+    assert!(
+        stderr.contains("exported ") && stderr.contains(" pages"),
+        "plain progress lines: {stderr}"
+    );
     assert!(target.join("index.html").exists());
 
     let empty = tempfile::tempdir().unwrap();

@@ -89,11 +89,7 @@ static SERVER: LazyLock<TestServer> = LazyLock::new(|| {
 });
 
 fn live_documents() -> usize {
-    SERVER
-        .store
-        .documents(&Default::default())
-        .unwrap()
-        .len()
+    SERVER.store.documents(&Default::default()).unwrap().len()
 }
 
 /// GETs /oai?{query}; checks the status, the media type, well-formedness and the schema.
@@ -107,7 +103,10 @@ fn oai_on(server: &TestServer, query: &str) -> (String, Node) {
     assert!(ct.starts_with("text/xml"), "{ct}");
     let root = parse(&body);
     assert_eq!(root.name, "OAI-PMH");
-    assert_eq!(root.attr("xmlns"), Some("http://www.openarchives.org/OAI/2.0/"));
+    assert_eq!(
+        root.attr("xmlns"),
+        Some("http://www.openarchives.org/OAI/2.0/")
+    );
     validate(&body, SCHEMA);
     (body, root)
 }
@@ -133,19 +132,26 @@ fn identify_and_metadata_formats() {
     let (body, root) = oai("verb=Identify");
     let id = root.child("Identify").expect("Identify");
     assert_eq!(id.text_of("protocolVersion"), Some("2.0"));
-    assert_eq!(id.text_of("baseURL"), Some("https://archive.example.org/oai"));
+    assert_eq!(
+        id.text_of("baseURL"),
+        Some("https://archive.example.org/oai")
+    );
     assert_eq!(id.text_of("adminEmail"), Some("archive@example.org"));
     assert_eq!(id.text_of("deletedRecord"), Some("persistent"));
     assert_eq!(id.text_of("granularity"), Some("YYYY-MM-DD"));
     insta::assert_snapshot!("identify", redacted(&body));
 
     let (body, root) = oai("verb=ListMetadataFormats");
-    let f = &root.child("ListMetadataFormats").unwrap().all("metadataFormat");
+    let f = &root
+        .child("ListMetadataFormats")
+        .unwrap()
+        .all("metadataFormat");
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].text_of("metadataPrefix"), Some("oai_dc"));
     insta::assert_snapshot!("list-metadata-formats", redacted(&body));
-    let (_, root) =
-        oai("verb=ListMetadataFormats&identifier=oai:archive.example.org:document/founding-act-1997");
+    let (_, root) = oai(
+        "verb=ListMetadataFormats&identifier=oai:archive.example.org:document/founding-act-1997",
+    );
     assert!(root.child("ListMetadataFormats").is_some());
 }
 
@@ -255,11 +261,14 @@ fn a_harvester_gets_every_record_through_resumption_tokens() {
 #[test]
 fn selective_harvests_by_set_and_date() {
     let bulk = harvest("ListIdentifiers", "metadataPrefix=oai_dc&set=dossier:bulk");
-    assert_eq!(bulk.len(), BULK + 1, "the generated documents and the hostile one");
-    assert!(bulk.iter().all(|h| h
-        .all("setSpec")
+    assert_eq!(
+        bulk.len(),
+        BULK + 1,
+        "the generated documents and the hostile one"
+    );
+    assert!(bulk
         .iter()
-        .any(|s| s.text == "dossier:bulk")));
+        .all(|h| h.all("setSpec").iter().any(|s| s.text == "dossier:bulk")));
     let nato = harvest(
         "ListIdentifiers",
         "metadataPrefix=oai_dc&set=dossier:nato-russia",
@@ -268,7 +277,10 @@ fn selective_harvests_by_set_and_date() {
     assert_eq!(nato.len(), builtin);
     let all_in_dossiers = harvest("ListIdentifiers", "metadataPrefix=oai_dc&set=dossier");
     assert_eq!(all_in_dossiers.len(), live_documents());
-    let statements = harvest("ListIdentifiers", "metadataPrefix=oai_dc&set=kind:statement");
+    let statements = harvest(
+        "ListIdentifiers",
+        "metadataPrefix=oai_dc&set=kind:statement",
+    );
     assert!(statements.len() >= BULK);
 
     let today = &dossier_publish::time::now()[..10];
@@ -292,14 +304,15 @@ fn get_record_maps_a_document_to_dublin_core() {
     );
     let dc = root.find("oai_dc:dc");
     assert_eq!(dc.len(), 1);
-    let values = |e: &str| -> Vec<String> {
-        dc[0].all(e).iter().map(|n| n.text.clone()).collect()
-    };
+    let values = |e: &str| -> Vec<String> { dc[0].all(e).iter().map(|n| n.text.clone()).collect() };
     assert_eq!(
         values("dc:title")[0],
         "Founding Act on Mutual Relations, Cooperation and Security between NATO and the Russian Federation"
     );
-    assert!(values("dc:title").contains(&"Founding Act".to_string()), "aliases");
+    assert!(
+        values("dc:title").contains(&"Founding Act".to_string()),
+        "aliases"
+    );
     assert_eq!(values("dc:date"), ["1997-05-27"]);
     assert_eq!(values("dc:type"), ["Text", "Founding act"]);
     assert_eq!(
@@ -319,17 +332,28 @@ fn get_record_maps_a_document_to_dublin_core() {
         "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:archive.example.org:document/gone-1",
     );
     let record = &root.find("record")[0];
-    assert_eq!(record.child("header").unwrap().attr("status"), Some("deleted"));
-    assert!(record.child("metadata").is_none(), "a deleted record has no metadata");
+    assert_eq!(
+        record.child("header").unwrap().attr("status"),
+        Some("deleted")
+    );
+    assert!(
+        record.child("metadata").is_none(),
+        "a deleted record has no metadata"
+    );
 }
 
 #[test]
 fn hostile_text_stays_text() {
-    let (body, root) =
-        oai("verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:archive.example.org:document/hostile");
+    let (body, root) = oai(
+        "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:archive.example.org:document/hostile",
+    );
     assert!(!body.contains("<script"), "{body}");
     let clean = HOSTILE.replace('\u{1}', "");
-    let titles: Vec<&str> = root.find("dc:title").iter().map(|n| n.text.as_str()).collect();
+    let titles: Vec<&str> = root
+        .find("dc:title")
+        .iter()
+        .map(|n| n.text.as_str())
+        .collect();
     assert_eq!(titles, [clean.as_str(), clean.as_str()]);
 }
 
@@ -406,7 +430,10 @@ fn resumption_tokens_are_tamper_evident_and_tied_to_their_verb() {
     assert_eq!(error_code(&r).as_deref(), Some("badResumptionToken"));
     // Another server (another key) does not accept it either.
     let other = TestServer::with(fill_small);
-    let (_, r) = oai_on(&other, &format!("verb=ListIdentifiers&resumptionToken={token}"));
+    let (_, r) = oai_on(
+        &other,
+        &format!("verb=ListIdentifiers&resumptionToken={token}"),
+    );
     assert_eq!(error_code(&r).as_deref(), Some("badResumptionToken"));
 }
 
@@ -421,7 +448,10 @@ fn an_empty_archive_has_no_set_hierarchy() {
     let empty = TestServer::with(|_| {});
     let (_, root) = oai_on(&empty, "verb=ListSets");
     assert_eq!(error_code(&root).as_deref(), Some("noSetHierarchy"));
-    let (_, root) = oai_on(&empty, "verb=ListIdentifiers&metadataPrefix=oai_dc&set=kind:treaty");
+    let (_, root) = oai_on(
+        &empty,
+        "verb=ListIdentifiers&metadataPrefix=oai_dc&set=kind:treaty",
+    );
     assert_eq!(error_code(&root).as_deref(), Some("noSetHierarchy"));
     let (_, root) = oai_on(&empty, "verb=ListRecords&metadataPrefix=oai_dc");
     assert_eq!(error_code(&root).as_deref(), Some("noRecordsMatch"));

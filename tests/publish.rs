@@ -65,7 +65,12 @@ fn a_document_page_has_a_cite_block_and_citation_meta_tags() {
     }
     let text = common::text_of(&html);
     assert!(text.contains("Cite Chicago (note) North Atlantic Treaty Organization and Russian Federation, “Joint Statement"), "{text}");
-    assert!(text.contains("APA North Atlantic Treaty Organization, & Russian Federation. (2000, February 16)."), "{text}");
+    assert!(
+        text.contains(
+            "APA North Atlantic Treaty Organization, & Russian Federation. (2000, February 16)."
+        ),
+        "{text}"
+    );
     for ext in ["bib", "ris", "csl.json"] {
         assert!(
             html.contains(&format!(
@@ -88,8 +93,12 @@ fn hostile_titles_are_escaped_in_meta_tags_and_the_cite_block() {
 
 #[test]
 fn citation_files_download_in_three_formats() {
-    let (status, h, body) =
-        SERVER.request("GET", "/documents/founding-act-1997/citation.bib", &[], None);
+    let (status, h, body) = SERVER.request(
+        "GET",
+        "/documents/founding-act-1997/citation.bib",
+        &[],
+        None,
+    );
     assert_eq!(status, 200);
     assert_eq!(h["content-type"], "application/x-bibtex; charset=utf-8");
     assert_eq!(
@@ -163,12 +172,18 @@ fn required_atom(feed: &Node) {
         .iter()
         .any(|l| l.attr("rel") == Some("self")));
     // RFC 4287 4.1.1: an author for the feed, or for every entry.
-    assert!(feed.child("author").and_then(|a| a.text_of("name")).is_some());
+    assert!(feed
+        .child("author")
+        .and_then(|a| a.text_of("name"))
+        .is_some());
     let rfc3339 = regex::Regex::new(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$").unwrap();
     assert!(rfc3339.is_match(feed.text_of("updated").unwrap()));
     for entry in feed.all("entry") {
         for e in ["id", "title", "updated"] {
-            assert!(!entry.text_of(e).unwrap_or_default().is_empty(), "entry {e}");
+            assert!(
+                !entry.text_of(e).unwrap_or_default().is_empty(),
+                "entry {e}"
+            );
         }
         assert!(rfc3339.is_match(entry.text_of("updated").unwrap()));
         assert!(entry.text_of("id").unwrap().starts_with("http"));
@@ -189,7 +204,8 @@ fn atom_feeds_of_added_and_changed_documents() {
     let entries = feed.all("entry");
     assert_eq!(
         entries.len(),
-        dossier_publish::feed::FEED_ENTRIES.min(SERVER.store.documents(&Default::default()).unwrap().len())
+        dossier_publish::feed::FEED_ENTRIES
+            .min(SERVER.store.documents(&Default::default()).unwrap().len())
     );
     // The hostile title is text in the feed, not markup.
     assert!(!body.contains("<script"));
@@ -258,7 +274,9 @@ fn the_sitemap_lists_every_page_and_each_answers() {
         + s.topics(None).unwrap().len();
     assert_eq!(locs.len(), expected);
     for loc in &locs {
-        let path = loc.strip_prefix(&SERVER.base).expect("an address of this site");
+        let path = loc
+            .strip_prefix(&SERVER.base)
+            .expect("an address of this site");
         assert_eq!(SERVER.html(path).0, 200, "{loc}");
     }
 }

@@ -49,8 +49,12 @@ pub fn site(data_dir: &Path, args: ExportSiteArgs) -> Result<()> {
             }
         }
     };
-    let summary = export_site(&store, &site, &args.dir, &progress)
-        .with_context(|| format!("the export to {} failed; nothing was replaced", args.dir.display()))?;
+    let summary = export_site(&store, &site, &args.dir, &progress).with_context(|| {
+        format!(
+            "the export to {} failed; nothing was replaced",
+            args.dir.display()
+        )
+    })?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }

@@ -71,7 +71,8 @@ pub fn oai_key(data_dir: &Path) -> Result<Vec<u8>> {
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
     let mut key = vec![0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no system randomness for the OAI-PMH key: {e}"))?;
+    getrandom::fill(&mut key)
+        .map_err(|e| anyhow::anyhow!("no system randomness for the OAI-PMH key: {e}"))?;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -16,8 +16,7 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
         );
     }
     let store: Arc<dyn Store> = Arc::new(store);
-    let mut state = dossier_server::AppState::new(store)
-        .with_oai_key(super::oai_key(data_dir)?);
+    let mut state = dossier_server::AppState::new(store).with_oai_key(super::oai_key(data_dir)?);
     if let Some(site) = super::site(&args.site)? {
         state = state.with_site(site);
     }

@@ -32,9 +32,7 @@ impl TestServer {
     /// address, an OAI-PMH key…).
     pub fn with_app(
         fill: impl FnOnce(&SqliteStore),
-        configure: impl FnOnce(dossier_server::AppState) -> dossier_server::AppState
-            + Send
-            + 'static,
+        configure: impl FnOnce(dossier_server::AppState) -> dossier_server::AppState + Send + 'static,
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SqliteStore::open(&dir.path().join("dossier.db")).unwrap());

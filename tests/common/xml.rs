@@ -112,11 +112,7 @@ pub fn parse(xml: &str) -> Node {
                 stack.last_mut().unwrap().text.push_str(&c);
             }
             Event::CData(t) => {
-                stack
-                    .last_mut()
-                    .unwrap()
-                    .text
-                    .push_str(&t.xml10_content());
+                stack.last_mut().unwrap().text.push_str(&t.xml10_content());
             }
             Event::DocType(_) => panic!("a DOCTYPE in our output\n{xml}"),
             Event::Eof => break,

@@ -359,7 +359,9 @@ fn dossier_resource(
 
 pub fn list_dossiers(store: &dyn Store, site: &Site, params: &Params) -> Result<Page<ApiDossier>> {
     only(params, &["limit", "cursor"])?;
-    paginate(store.dossiers()?, params, |s| dossier_resource(store, site, s))
+    paginate(store.dossiers()?, params, |s| {
+        dossier_resource(store, site, s)
+    })
 }
 
 pub fn find_dossier(
@@ -799,7 +801,9 @@ pub fn find_person(
     params: &Params,
 ) -> Result<ApiPerson> {
     only(params, &[])?;
-    let p = store.person(slug)?.ok_or_else(|| not_found("person", slug))?;
+    let p = store
+        .person(slug)?
+        .ok_or_else(|| not_found("person", slug))?;
     person_resource(store, site, p)
 }
 
@@ -846,7 +850,10 @@ fn event_resource(store: &dyn Store, site: &Site, e: Event) -> Result<ApiEvent> 
 }
 
 pub fn list_events(store: &dyn Store, site: &Site, params: &Params) -> Result<Page<ApiEvent>> {
-    only(params, &["dossier", "kind", "body", "level", "limit", "cursor"])?;
+    only(
+        params,
+        &["dossier", "kind", "body", "level", "limit", "cursor"],
+    )?;
     let kind = vocab_param(
         params,
         "kind",
@@ -861,7 +868,9 @@ pub fn list_events(store: &dyn Store, site: &Site, params: &Params) -> Result<Pa
         bodies: slug_param(params, "body")?.into_iter().collect(),
         levels: level.map(|l| l.slug().to_string()).into_iter().collect(),
     };
-    paginate(store.events(&q)?, params, |e| event_resource(store, site, e))
+    paginate(store.events(&q)?, params, |e| {
+        event_resource(store, site, e)
+    })
 }
 
 pub fn find_event(store: &dyn Store, site: &Site, slug: &str, params: &Params) -> Result<ApiEvent> {

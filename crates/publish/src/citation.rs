@@ -166,7 +166,9 @@ impl CiteItem {
         site: &Site,
     ) -> Result<CiteItem, PublishError> {
         let name_of = |record: RecordType, slug: &String| -> Result<String, PublishError> {
-            Ok(store.title_of(record, slug)?.unwrap_or_else(|| slug.clone()))
+            Ok(store
+                .title_of(record, slug)?
+                .unwrap_or_else(|| slug.clone()))
         };
         let publishers = doc
             .issued_by
@@ -219,14 +221,24 @@ impl CiteItem {
 
     /// Whether every publisher is also an author (APA then leaves the publisher out).
     fn publisher_is_author(&self) -> bool {
-        self.publishers
-            .iter()
-            .all(|p| self.authors.iter().any(|a| a.is_body() && &a.natural() == p))
+        self.publishers.iter().all(|p| {
+            self.authors
+                .iter()
+                .any(|a| a.is_body() && &a.natural() == p)
+        })
     }
 }
 
 /// Text joined into one line: citations and RIS have no line breaks.
 fn one_line(s: &str) -> String {
+    let b = s.as_bytes();
+    let plain = !b.first().is_some_and(u8::is_ascii_whitespace)
+        && !b.last().is_some_and(u8::is_ascii_whitespace)
+        && !b.windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
+        && !s.chars().any(|c| c.is_whitespace() && c != ' ');
+    if plain {
+        return s.to_string();
+    }
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -347,7 +359,11 @@ pub fn chicago_note(item: &CiteItem) -> Rendered {
         let mut facts = String::new();
         if let Some(p) = &item.place {
             facts.push_str(p);
-            facts.push_str(if item.publishers.is_empty() { ", " } else { ": " });
+            facts.push_str(if item.publishers.is_empty() {
+                ", "
+            } else {
+                ": "
+            });
         }
         if !item.publishers.is_empty() {
             facts.push_str(&join_and(&item.publishers, false));
@@ -396,11 +412,19 @@ pub fn chicago_bibliography(item: &CiteItem) -> Rendered {
     }
     if item.standalone() {
         r.italic(&item.title);
-        r.push(if ends_with_mark(&item.title) { " " } else { ". " });
+        r.push(if ends_with_mark(&item.title) {
+            " "
+        } else {
+            ". "
+        });
         let mut facts = String::new();
         if let Some(p) = &item.place {
             facts.push_str(p);
-            facts.push_str(if item.publishers.is_empty() { ", " } else { ": " });
+            facts.push_str(if item.publishers.is_empty() {
+                ", "
+            } else {
+                ": "
+            });
         }
         if !item.publishers.is_empty() {
             facts.push_str(&join_and(&item.publishers, false));
@@ -442,7 +466,11 @@ pub fn apa(item: &CiteItem) -> Rendered {
             1 => names[0].clone(),
             2 => format!("{}, & {}", names[0], names[1]),
             n if n <= 20 => format!("{}, & {}", names[..n - 1].join(", "), names[n - 1]),
-            _ => format!("{}, . . . {}", names[..19].join(", "), names[names.len() - 1]),
+            _ => format!(
+                "{}, . . . {}",
+                names[..19].join(", "),
+                names[names.len() - 1]
+            ),
         };
         if !a.ends_with('.') {
             a.push('.');
@@ -596,7 +624,14 @@ pub fn bibtex(items: &[CiteItem]) -> String {
         }
         if !item.publishers.is_empty() {
             let who = tex(&item.publishers.join(" and "));
-            fields.push((if report { "institution" } else { "organization" }, who));
+            fields.push((
+                if report {
+                    "institution"
+                } else {
+                    "organization"
+                },
+                who,
+            ));
         }
         if let Some(p) = &item.place {
             fields.push(("address", tex(p)));
@@ -662,7 +697,11 @@ pub fn ris(items: &[CiteItem]) -> String {
             // DA is YYYY/MM/DD/other, with empty parts where unknown; "other" carries
             // the EDTF date when it says more (a range, a qualifier).
             let edtf = item.date.map(|d| d.to_string()).unwrap_or_default();
-            let other = if edtf == iso_date(&p) { String::new() } else { edtf };
+            let other = if edtf == iso_date(&p) {
+                String::new()
+            } else {
+                edtf
+            };
             let da = format!(
                 "{:04}/{}/{}/{}",
                 p.year,

@@ -41,6 +41,8 @@ pub struct ExportSummary {
 
 /// One file to write: its path under the export's root and how to make it.
 enum Job {
+    Sitemap,
+    Feed(Option<String>),
     Home,
     Search,
     Dossier(String),
@@ -140,20 +142,32 @@ struct Writer<'a> {
     done: AtomicUsize,
     total: usize,
     progress: &'a (dyn Fn(usize, usize) + Sync),
+    /// Folders made so far (each is made once).
+    dirs: Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 impl Writer<'_> {
     /// Writes `rel` (a path from the export's root, `/`-separated, made from slugs).
     fn write(&self, rel: &str, content: &[u8]) -> Result<(), PublishError> {
         // Slugs are checked when records are written, but a path is never trusted here.
-        if rel.split('/').any(|p| p.is_empty() || p == "." || p == "..") || rel.contains('\\') {
+        if rel
+            .split('/')
+            .any(|p| p.is_empty() || p == "." || p == "..")
+            || rel.contains('\\')
+        {
             return Err(PublishError::Config(format!(
                 "refusing to write the unsafe path {rel:?}"
             )));
         }
         let path = self.root.join(rel);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+            let known = self.dirs.lock().map(|d| d.contains(dir)).unwrap_or(false);
+            if !known {
+                std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+                if let Ok(mut d) = self.dirs.lock() {
+                    d.insert(dir.to_path_buf());
+                }
+            }
         }
         std::fs::write(&path, content).map_err(io_err(&path))?;
         self.files.fetch_add(1, Ordering::Relaxed);
@@ -192,31 +206,31 @@ fn write_all(
     jobs.extend(people.iter().map(|p| Job::Person(p.slug.clone())));
     jobs.extend(events.iter().map(|e| Job::Event(e.slug.clone())));
     jobs.extend(topics.iter().map(|t| Job::Topic(t.slug.clone())));
+    let pages = jobs.len();
+    // Files that are not pages but take as long: on the same workers, last.
+    jobs.push(Job::Sitemap);
+    jobs.push(Job::Feed(None));
+    jobs.extend(dossiers.iter().map(|d| Job::Feed(Some(d.slug.clone()))));
 
     let writer = Writer {
         root,
         files: AtomicUsize::new(0),
         bytes: AtomicUsize::new(0),
         done: AtomicUsize::new(0),
-        total: jobs.len(),
+        total: pages,
         progress,
+        dirs: Mutex::default(),
     };
     let renderer = Renderer::new();
 
     // Files that are not pages.
-    writer.write(MARKER, b"Written by `dossier export site`; the next export replaces this folder.\n")?;
+    writer.write(
+        MARKER,
+        b"Written by `dossier export site`; the next export replaces this folder.\n",
+    )?;
     writer.write("static/style.css", STYLESHEET.as_bytes())?;
     writer.write("static/search.js", SEARCH_SCRIPT.as_bytes())?;
     writer.write("robots.txt", feed::robots(site, false).as_bytes())?;
-    writer.write("sitemap.xml", feed::sitemap(store, site)?.as_bytes())?;
-    if let Some(f) = feed::atom(store, site, None)? {
-        writer.write("feed.atom", f.as_bytes())?;
-    }
-    for d in &dossiers {
-        if let Some(f) = feed::atom(store, site, Some(&d.slug))? {
-            writer.write(&format!("dossiers/{}/feed.atom", d.slug), f.as_bytes())?;
-        }
-    }
     let index = search_index(&documents, &bodies, &people, &events, &topics, &dossiers);
     writer.write(
         "search-index.js",
@@ -248,7 +262,9 @@ fn write_all(
                     }
                     return;
                 }
-                writer.tick();
+                if !matches!(job, Job::Sitemap | Job::Feed(_)) {
+                    writer.tick();
+                }
             });
         }
     });
@@ -256,7 +272,7 @@ fn write_all(
         return Err(e);
     }
     Ok(ExportSummary {
-        pages: jobs.len(),
+        pages,
         files: writer.files.load(Ordering::Relaxed),
         bytes: writer.bytes.load(Ordering::Relaxed) as u64,
     })
@@ -283,6 +299,14 @@ fn page(
         w.write(&static_file(path), html.as_bytes())
     };
     match job {
+        Job::Sitemap => w.write("sitemap.xml", feed::sitemap(store, site)?.as_bytes()),
+        Job::Feed(dossier) => match feed::atom(store, site, dossier.as_deref())? {
+            Some(f) => w.write(
+                &static_file(&feed::feed_path(dossier.as_deref())),
+                f.as_bytes(),
+            ),
+            None => Ok(()),
+        },
         Job::Home => {
             let v = views::home(store)?;
             render("/", "home.html", "Dossiers", &v)
@@ -312,7 +336,12 @@ fn page(
             let v = views::chronology(store, slug, Default::default())?
                 .ok_or_else(|| missing("dossier", slug))?;
             let title = format!("Chronology: {}", v.dossier_title);
-            render(&format!("/dossiers/{slug}/chronology"), "chronology.html", &title, &v)
+            render(
+                &format!("/dossiers/{slug}/chronology"),
+                "chronology.html",
+                &title,
+                &v,
+            )
         }
         Job::Document(slug) => {
             let doc = store
@@ -321,7 +350,12 @@ fn page(
             let mut v = views::document(store, slug)?.ok_or_else(|| missing("document", slug))?;
             let item = CiteItem::from_document(store, &doc, site)?;
             v.cite = Some(citation::cite_view(&item));
-            render(&url_of(RecordType::Document, slug), "document.html", &v.title.clone(), &v)?;
+            render(
+                &url_of(RecordType::Document, slug),
+                "document.html",
+                &v.title.clone(),
+                &v,
+            )?;
             for f in Format::ALL {
                 w.write(
                     &format!("documents/{slug}/citation.{}", f.extension()),
@@ -332,19 +366,39 @@ fn page(
         }
         Job::Body(slug) => {
             let v = views::body(store, slug)?.ok_or_else(|| missing("body", slug))?;
-            render(&url_of(RecordType::Body, slug), "body.html", &v.name.clone(), &v)
+            render(
+                &url_of(RecordType::Body, slug),
+                "body.html",
+                &v.name.clone(),
+                &v,
+            )
         }
         Job::Person(slug) => {
             let v = views::person(store, slug)?.ok_or_else(|| missing("person", slug))?;
-            render(&url_of(RecordType::Person, slug), "person.html", &v.name.clone(), &v)
+            render(
+                &url_of(RecordType::Person, slug),
+                "person.html",
+                &v.name.clone(),
+                &v,
+            )
         }
         Job::Event(slug) => {
             let v = views::event(store, slug)?.ok_or_else(|| missing("event", slug))?;
-            render(&url_of(RecordType::Event, slug), "event.html", &v.title.clone(), &v)
+            render(
+                &url_of(RecordType::Event, slug),
+                "event.html",
+                &v.title.clone(),
+                &v,
+            )
         }
         Job::Topic(slug) => {
             let v = views::topic(store, slug)?.ok_or_else(|| missing("topic", slug))?;
-            render(&url_of(RecordType::Topic, slug), "topic.html", &v.title.clone(), &v)
+            render(
+                &url_of(RecordType::Topic, slug),
+                "topic.html",
+                &v.title.clone(),
+                &v,
+            )
         }
     }
 }
@@ -434,7 +488,14 @@ struct GroupItem<'a> {
     date_human: &'a str,
 }
 
-const GROUPS: [&str; 6] = ["Dossiers", "Documents", "Bodies", "People", "Events", "Topics"];
+const GROUPS: [&str; 6] = [
+    "Dossiers",
+    "Documents",
+    "Bodies",
+    "People",
+    "Events",
+    "Topics",
+];
 
 impl SearchIndex {
     fn groups(&self) -> Vec<Group<'_>> {
@@ -563,6 +624,11 @@ struct CachingStore<'a> {
     titles: Mutex<HashMap<(RecordType, String), Option<String>>>,
     documents: Mutex<HashMap<String, Option<Document>>>,
     events: Mutex<HashMap<String, Option<Event>>>,
+    stamps: Mutex<HashMap<(RecordType, String), Option<Stamps>>>,
+    /// Lists, by their query's debug form.
+    document_lists: Mutex<HashMap<String, Vec<Document>>>,
+    event_lists: Mutex<HashMap<String, Vec<Event>>>,
+    summaries: Mutex<HashMap<(), Vec<DossierSummary>>>,
 }
 
 impl<'a> CachingStore<'a> {
@@ -573,6 +639,10 @@ impl<'a> CachingStore<'a> {
             titles: Mutex::default(),
             documents: Mutex::default(),
             events: Mutex::default(),
+            stamps: Mutex::default(),
+            document_lists: Mutex::default(),
+            event_lists: Mutex::default(),
+            summaries: Mutex::default(),
         }
     }
 }
@@ -603,13 +673,17 @@ impl Store for CachingStore<'_> {
         self.title_of(record, slug).map(|t| t.is_some())
     }
     fn dossiers(&self) -> Result<Vec<DossierSummary>, StoreError> {
-        self.inner.dossiers()
+        cached(&self.summaries, (), || self.inner.dossiers())
     }
     fn dossier(&self, slug: &str) -> Result<Option<Dossier>, StoreError> {
-        cached(&self.dossiers, slug.to_string(), || self.inner.dossier(slug))
+        cached(&self.dossiers, slug.to_string(), || {
+            self.inner.dossier(slug)
+        })
     }
     fn document(&self, slug: &str) -> Result<Option<Document>, StoreError> {
-        cached(&self.documents, slug.to_string(), || self.inner.document(slug))
+        cached(&self.documents, slug.to_string(), || {
+            self.inner.document(slug)
+        })
     }
     fn body(&self, slug: &str) -> Result<Option<Body>, StoreError> {
         self.inner.body(slug)
@@ -624,13 +698,17 @@ impl Store for CachingStore<'_> {
         self.inner.topic(slug)
     }
     fn stamps(&self, record: RecordType, slug: &str) -> Result<Option<Stamps>, StoreError> {
-        self.inner.stamps(record, slug)
+        cached(&self.stamps, (record, slug.to_string()), || {
+            self.inner.stamps(record, slug)
+        })
     }
     fn documents(&self, q: &DocumentQuery) -> Result<Vec<Document>, StoreError> {
-        self.inner.documents(q)
+        cached(&self.document_lists, format!("{q:?}"), || {
+            self.inner.documents(q)
+        })
     }
     fn events(&self, q: &EventQuery) -> Result<Vec<Event>, StoreError> {
-        self.inner.events(q)
+        cached(&self.event_lists, format!("{q:?}"), || self.inner.events(q))
     }
     fn bodies(&self, dossier: Option<&str>) -> Result<Vec<Body>, StoreError> {
         self.inner.bodies(dossier)

@@ -90,7 +90,11 @@ pub fn atom(
     );
     x.empty(
         "link",
-        &[("rel", "alternate"), ("type", "text/html"), ("href", &alternate)],
+        &[
+            ("rel", "alternate"),
+            ("type", "text/html"),
+            ("href", &alternate),
+        ],
     );
     x.start("author", &[]);
     x.element("name", &[], &site.name);
@@ -222,7 +226,10 @@ pub fn robots(site: &Site, machine_interfaces: bool) -> String {
     // Paths from the host's root, so that a site under a sub-path says its own.
     let path = |p: &str| {
         let url = site.url(p);
-        let after_scheme = url.split_once("://").map_or(url.as_str(), |x| x.1).to_string();
+        let after_scheme = url
+            .split_once("://")
+            .map_or(url.as_str(), |x| x.1)
+            .to_string();
         match after_scheme.find('/') {
             Some(i) => after_scheme[i..].to_string(),
             None => "/".into(),

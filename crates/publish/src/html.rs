@@ -237,13 +237,22 @@ mod tests {
             static_link("../../", "/dossiers/d/chronology?body=pjc"),
             "../../dossiers/d/chronology.html"
         );
-        assert_eq!(static_link("../", "/dossiers/d#a-i-1"), "../dossiers/d.html#a-i-1");
-        assert_eq!(static_link("../", "/static/style.css"), "../static/style.css");
+        assert_eq!(
+            static_link("../", "/dossiers/d#a-i-1"),
+            "../dossiers/d.html#a-i-1"
+        );
+        assert_eq!(
+            static_link("../", "/static/style.css"),
+            "../static/style.css"
+        );
         assert_eq!(
             static_link("../", "/documents/x/citation.csl.json"),
             "../documents/x/citation.csl.json"
         );
-        assert_eq!(static_link("../", "https://nato.int/x"), "https://nato.int/x");
+        assert_eq!(
+            static_link("../", "https://nato.int/x"),
+            "https://nato.int/x"
+        );
         assert_eq!(static_link("../", "//evil.org/x"), "//evil.org/x");
         assert_eq!(static_link("../", "#top"), "#top");
         assert_eq!(

@@ -278,9 +278,8 @@ fn parse(args: &[(String, String)], key: &[u8]) -> Result<Request, OaiError> {
     let get = |k: &str| seen.get(k).copied();
     let prefix_ok = |p: &str| -> Result<(), OaiError> {
         let legal = !p.is_empty()
-            && p.chars().all(|c| {
-                c.is_ascii_alphanumeric() || "-_.!~*'()".contains(c)
-            });
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.!~*'()".contains(c));
         if !legal {
             return Err(err(
                 ErrorCode::BadArgument,
@@ -369,10 +368,7 @@ fn parse(args: &[(String, String)], key: &[u8]) -> Result<Request, OaiError> {
             }
             if let (Some(f), Some(u)) = (get("from"), get("until")) {
                 if f > u {
-                    return Err(err(
-                        ErrorCode::BadArgument,
-                        "`from` is later than `until`.",
-                    ));
+                    return Err(err(ErrorCode::BadArgument, "`from` is later than `until`."));
                 }
             }
             if let Some(s) = get("set") {
@@ -712,7 +708,10 @@ fn find(oai: &Oai, id: &str) -> Result<Result<Item, OaiError>, PublishError> {
     let missing = || {
         err(
             ErrorCode::IdDoesNotExist,
-            format!("No item of this repository has the identifier `{}`.", short(id)),
+            format!(
+                "No item of this repository has the identifier `{}`.",
+                short(id)
+            ),
         )
     };
     let Some(slug) = slug_of(oai.site, id) else {
@@ -791,7 +790,9 @@ pub fn dublin_core(
     d: &Document,
 ) -> Result<Vec<(&'static str, String)>, PublishError> {
     let name = |ty: RecordType, slug: &str| -> Result<String, PublishError> {
-        Ok(store.title_of(ty, slug)?.unwrap_or_else(|| slug.to_string()))
+        Ok(store
+            .title_of(ty, slug)?
+            .unwrap_or_else(|| slug.to_string()))
     };
     let mut dc: Vec<(&'static str, String)> = vec![("title", d.title.clone())];
     for a in &d.aliases {

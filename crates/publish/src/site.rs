@@ -155,7 +155,8 @@ fn is_host(h: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
         && !name.starts_with(['.', '-'])
-        && port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+        && port
+            .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `webmaster@host`; a host without a dot (`localhost`) gets the reserved `.invalid`
@@ -206,7 +207,11 @@ mod tests {
     #[test]
     fn hostile_host_headers_are_ignored() {
         for h in ["<script>", "a b", "x.org/evil", "x.org:80:80", "\"x\"", ""] {
-            assert_eq!(Site::from_host(Some(h)).base_url(), "http://localhost/", "{h}");
+            assert_eq!(
+                Site::from_host(Some(h)).base_url(),
+                "http://localhost/",
+                "{h}"
+            );
         }
     }
 

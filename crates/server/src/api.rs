@@ -129,10 +129,8 @@ fn send(headers: &HeaderMap, body: Vec<u8>, link: Option<String>) -> Response {
     if let Ok(v) = HeaderValue::from_str(&tag) {
         r.headers_mut().insert(header::ETAG, v);
     }
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-cache"),
-    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     r
 }
 
@@ -158,12 +156,18 @@ where
         Ok(Ok(Ok(body))) => send(&headers, body, None),
         Ok(Ok(Err(e))) => {
             tracing::error!(error = %e, "an API response did not serialise");
-            problem(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.".into())
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong.".into(),
+            )
         }
         Ok(Err(e)) => error(e),
         Err(join) => {
             tracing::error!(error = %join, "an API task panicked");
-            problem(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.".into())
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong.".into(),
+            )
         }
     }
 }
@@ -198,12 +202,18 @@ where
         Ok(Ok((Ok(body), link))) => send(&headers, body, link),
         Ok(Ok((Err(e), _))) => {
             tracing::error!(error = %e, "an API response did not serialise");
-            problem(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.".into())
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong.".into(),
+            )
         }
         Ok(Err(e)) => error(e),
         Err(join) => {
             tracing::error!(error = %join, "an API task panicked");
-            problem(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.".into())
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong.".into(),
+            )
         }
     }
 }

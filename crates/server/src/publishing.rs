@@ -29,19 +29,15 @@ pub fn router() -> Router<AppState> {
         r = r
             .route(
                 &format!("/documents/{{slug}}/citation.{ext}"),
-                get(
-                    move |s: State<AppState>, p: Path<String>, h: HeaderMap| {
-                        document_citation(s, p, h, f)
-                    },
-                ),
+                get(move |s: State<AppState>, p: Path<String>, h: HeaderMap| {
+                    document_citation(s, p, h, f)
+                }),
             )
             .route(
                 &format!("/dossiers/{{slug}}/bibliography.{ext}"),
-                get(
-                    move |s: State<AppState>, p: Path<String>, h: HeaderMap| {
-                        dossier_bibliography(s, p, h, f)
-                    },
-                ),
+                get(move |s: State<AppState>, p: Path<String>, h: HeaderMap| {
+                    dossier_bibliography(s, p, h, f)
+                }),
             )
             .route(
                 &format!("/bibliography.{ext}"),
@@ -187,7 +183,10 @@ async fn selection_bibliography(
     .await;
     let r = match result {
         Ok(Ok(Ok(body))) => (
-            [(header::CONTENT_TYPE, HeaderValue::from_static(format.media_type()))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.media_type()),
+            )],
             body,
         )
             .into_response(),

@@ -58,11 +58,7 @@ impl AppState {
     pub(crate) fn site_for(&self, headers: &HeaderMap) -> Site {
         match &self.site {
             Some(s) => (**s).clone(),
-            None => Site::from_host(
-                headers
-                    .get(header::HOST)
-                    .and_then(|h| h.to_str().ok()),
-            ),
+            None => Site::from_host(headers.get(header::HOST).and_then(|h| h.to_str().ok())),
         }
     }
 }
@@ -152,7 +148,12 @@ pub(crate) fn error_response(state: &AppState, headers: &HeaderMap, error: HttpE
 }
 
 /// Runs a view on the blocking pool (the store is synchronous SQLite) and responds.
-pub(crate) async fn page<T, F>(state: AppState, headers: HeaderMap, what: String, build: F) -> Response
+pub(crate) async fn page<T, F>(
+    state: AppState,
+    headers: HeaderMap,
+    what: String,
+    build: F,
+) -> Response
 where
     T: Serialize + Send + 'static,
     F: FnOnce(&dyn Store) -> Result<Option<Page<T>>, dossier_publish::PublishError>

@@ -2,7 +2,8 @@
 //! `user_version` records how many have run; each runs in its own transaction.
 
 /// Each entry is one migration; never edit one that has shipped, add a new one.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE dossiers (
     slug        TEXT PRIMARY KEY,
     title       TEXT NOT NULL,
@@ -65,7 +66,8 @@ CREATE TABLE links (
 );
 CREATE INDEX links_by_src ON links(src_type, src_slug);
 CREATE INDEX links_by_dst ON links(dst_type, dst_slug, rel);
-"#, r#"
+"#,
+    r#"
 -- Every change to a record, in order: the search index and harvesters follow this log, and
 -- a deleted record stays visible here as deleted (OAI-PMH needs that).
 CREATE TABLE changes (
@@ -76,4 +78,5 @@ CREATE TABLE changes (
     at          TEXT NOT NULL
 );
 CREATE INDEX changes_by_record ON changes(type, slug, seq);
-"#];
+"#,
+];

@@ -4,6 +4,7 @@
 //!
 //! Each measurement is a subcommand in its own module.
 
+mod export;
 mod util;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +21,8 @@ struct Cli {
 enum Command {
     /// Print the machine's description (CPU, cores, memory) for BENCHMARKS.md.
     Machine,
+    /// The static export (`dossier export site`) beside Hugo on the same generated records.
+    Export(export::ExportArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -29,5 +32,6 @@ fn main() -> anyhow::Result<()> {
             println!("{}", util::machine());
             Ok(())
         }
+        Command::Export(args) => export::run(args),
     }
 }

@@ -78,7 +78,11 @@ fn chicago_and_apa_for_a_corporate_author() {
         "NATO-Russia Council. (2002, May 28). Rome Declaration: NATO-Russia Relations: \
          A New Quality [Declaration]. https://archive.example.org/documents/the-doc"
     );
-    assert!(apa(&i).html.contains("<i>Rome Declaration"), "{:?}", apa(&i));
+    assert!(
+        apa(&i).html.contains("<i>Rome Declaration"),
+        "{:?}",
+        apa(&i)
+    );
 }
 
 #[test]
@@ -109,7 +113,12 @@ fn chicago_and_apa_for_people_without_a_full_date() {
 
 #[test]
 fn works_without_author_or_date_start_with_the_title() {
-    let i = item("An Untitled Collection", DocumentKind::Collection, None, vec![]);
+    let i = item(
+        "An Untitled Collection",
+        DocumentKind::Collection,
+        None,
+        vec![],
+    );
     assert_eq!(
         chicago_note(&i).text,
         "An Untitled Collection (n.d.), https://archive.example.org/documents/the-doc."
@@ -152,7 +161,10 @@ fn qualified_and_ranged_dates() {
     let d = |s: &str| Some(Edtf::parse(s).unwrap());
     assert_eq!(chicago_date(&d("2002-04-15?")), "[April 15, 2002?]");
     assert_eq!(chicago_date(&d("1997~")), "ca. 1997");
-    assert_eq!(chicago_date(&d("1999-03/2000-02")), "March 1999–February 2000");
+    assert_eq!(
+        chicago_date(&d("1999-03/2000-02")),
+        "March 1999–February 2000"
+    );
     assert_eq!(chicago_date(&d("1999/..")), "1999–");
     assert_eq!(apa_date(&d("2002-04-15?")), "2002, April 15?");
     assert_eq!(apa_date(&d("1999-03/2000-02")), "1999–2000");
@@ -162,7 +174,12 @@ fn qualified_and_ranged_dates() {
 
 #[test]
 fn hostile_text_is_escaped_in_html() {
-    let i = item(HOSTILE, DocumentKind::Statement, Some("2002"), vec![Name::body(HOSTILE)]);
+    let i = item(
+        HOSTILE,
+        DocumentKind::Statement,
+        Some("2002"),
+        vec![Name::body(HOSTILE)],
+    );
     for r in [chicago_note(&i), chicago_bibliography(&i), apa(&i)] {
         assert!(!r.html.contains("<script"), "{}", r.html);
         assert!(r.html.contains("&lt;script&gt;"), "{}", r.html);
@@ -202,7 +219,7 @@ fn bibtex_parses_back_with_biblatex() {
     assert_eq!(authors[0].name, "NATO-Russia Council");
     assert_eq!(authors[0].given_name, "");
     let date = e.date().unwrap();
-    assert_eq!(format!("{date:?}").contains("year: 2002"), true, "{date:?}");
+    assert!(format!("{date:?}").contains("year: 2002"), "{date:?}");
     assert_eq!(
         e.url().unwrap(),
         "https://archive.example.org/documents/the-doc"
@@ -218,13 +235,19 @@ fn bibtex_parses_back_with_biblatex() {
     let title = h.title().unwrap().format_verbatim();
     assert_eq!(title, HOSTILE, "{text}");
     let a = h.author().unwrap();
-    assert_eq!((a[0].given_name.as_str(), a[0].name.as_str()), ("Jaap", "Hoop Scheffer"));
+    assert_eq!(
+        (a[0].given_name.as_str(), a[0].name.as_str()),
+        ("Jaap", "Hoop Scheffer")
+    );
     assert_eq!(a[0].prefix, "de");
     assert_eq!(
         h.get("institution").unwrap().format_verbatim(),
         "A & B {Institute}"
     );
-    assert!(format!("{:?}", h.date().unwrap()).contains("Between"), "a range");
+    assert!(
+        format!("{:?}", h.date().unwrap()).contains("Between"),
+        "a range"
+    );
 }
 
 /// A strict RIS reader for tests: every line is `TAG  - value` (or empty between
@@ -283,7 +306,10 @@ fn ris_parses_back() {
     assert_eq!(records.len(), 2);
     let r = &records[0];
     assert_eq!(r["TY"], ["GOVDOC"]);
-    assert_eq!(r["TI"], ["Rome Declaration: NATO-Russia Relations: A New Quality"]);
+    assert_eq!(
+        r["TI"],
+        ["Rome Declaration: NATO-Russia Relations: A New Quality"]
+    );
     assert_eq!(r["AU"], ["NATO-Russia Council"]);
     assert_eq!(r["PY"], ["2002"]);
     assert_eq!(r["DA"], ["2002/05/28/"]);
@@ -339,13 +365,51 @@ struct CslDateIn {
 
 /// The item types of CSL 1.0.2.
 const CSL_TYPES: &[&str] = &[
-    "article", "article-journal", "article-magazine", "article-newspaper", "bill", "book",
-    "broadcast", "chapter", "classic", "collection", "dataset", "document", "entry",
-    "entry-dictionary", "entry-encyclopedia", "event", "figure", "graphic", "hearing",
-    "interview", "legal_case", "legislation", "manuscript", "map", "motion_picture",
-    "musical_score", "pamphlet", "paper-conference", "patent", "performance", "periodical",
-    "personal_communication", "post", "post-weblog", "regulation", "report", "review",
-    "review-book", "software", "song", "speech", "standard", "thesis", "treaty", "webpage",
+    "article",
+    "article-journal",
+    "article-magazine",
+    "article-newspaper",
+    "bill",
+    "book",
+    "broadcast",
+    "chapter",
+    "classic",
+    "collection",
+    "dataset",
+    "document",
+    "entry",
+    "entry-dictionary",
+    "entry-encyclopedia",
+    "event",
+    "figure",
+    "graphic",
+    "hearing",
+    "interview",
+    "legal_case",
+    "legislation",
+    "manuscript",
+    "map",
+    "motion_picture",
+    "musical_score",
+    "pamphlet",
+    "paper-conference",
+    "patent",
+    "performance",
+    "periodical",
+    "personal_communication",
+    "post",
+    "post-weblog",
+    "regulation",
+    "report",
+    "review",
+    "review-book",
+    "software",
+    "song",
+    "speech",
+    "standard",
+    "thesis",
+    "treaty",
+    "webpage",
 ];
 
 #[test]
@@ -366,7 +430,10 @@ fn csl_json_parses_back_against_the_schema_fields() {
     let r = &items[0];
     assert_eq!(r.id, "the-doc");
     assert_eq!(r.kind, "document");
-    assert_eq!(r.title, "Rome Declaration: NATO-Russia Relations: A New Quality");
+    assert_eq!(
+        r.title,
+        "Rome Declaration: NATO-Russia Relations: A New Quality"
+    );
     assert_eq!(
         r.author,
         vec![CslNameIn {
@@ -375,7 +442,10 @@ fn csl_json_parses_back_against_the_schema_fields() {
             literal: Some("NATO-Russia Council".into())
         }]
     );
-    assert_eq!(r.issued.as_ref().unwrap().date_parts, vec![vec![2002, 5, 28]]);
+    assert_eq!(
+        r.issued.as_ref().unwrap().date_parts,
+        vec![vec![2002, 5, 28]]
+    );
     assert_eq!(r.publisher.as_deref(), Some("NATO-Russia Council"));
     assert_eq!(r.publisher_place.as_deref(), Some("Rome"));
     assert_eq!(r.genre.as_deref(), Some("Declaration"));
