@@ -187,14 +187,16 @@ fn write_all(
     root: &Path,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ExportSummary, PublishError> {
-    let store = CachingStore::new(store);
-    let store: &dyn Store = &store;
+    let cache = CachingStore::new(store);
+    let store: &dyn Store = &cache;
     let dossiers = store.dossiers()?;
     let documents = store.documents(&DocumentQuery::default())?;
     let bodies = store.bodies(None)?;
     let people = store.people(None)?;
     let events = store.events(&EventQuery::default())?;
     let topics = store.topics(None)?;
+    // Every page looks documents and events up by slug: read them once, from the lists.
+    cache.prime(&documents, &events);
 
     let mut jobs = vec![Job::Home, Job::Search];
     for d in &dossiers {
@@ -643,6 +645,33 @@ impl<'a> CachingStore<'a> {
             document_lists: Mutex::default(),
             event_lists: Mutex::default(),
             summaries: Mutex::default(),
+        }
+    }
+}
+
+impl CachingStore<'_> {
+    /// Fills the by-slug caches from lists already read.
+    fn prime(&self, documents: &[Document], events: &[Event]) {
+        if let Ok(mut m) = self.documents.lock() {
+            for d in documents {
+                m.insert(d.slug.clone(), Some(d.clone()));
+            }
+        }
+        if let Ok(mut m) = self.events.lock() {
+            for e in events {
+                m.insert(e.slug.clone(), Some(e.clone()));
+            }
+        }
+        if let Ok(mut m) = self.titles.lock() {
+            for d in documents {
+                m.insert(
+                    (RecordType::Document, d.slug.clone()),
+                    Some(d.title.clone()),
+                );
+            }
+            for e in events {
+                m.insert((RecordType::Event, e.slug.clone()), Some(e.title.clone()));
+            }
         }
     }
 }
