@@ -102,3 +102,49 @@ pub fn describe(s: WriteSummary) -> String {
         s.new, s.changed, s.unchanged
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oai_key_is_made_once_and_kept_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = oai_key(dir.path()).unwrap();
+        assert_eq!(a.len(), 32);
+        assert_eq!(
+            oai_key(dir.path()).unwrap(),
+            a,
+            "the same key after a restart"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("oai-key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(dir.path().join("oai-key"), b"short").unwrap();
+        let e = oai_key(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("shorter than 32 bytes"), "{e}");
+    }
+
+    #[test]
+    fn site_flags() {
+        let args = |base: Option<&str>, email: Option<&str>| crate::cli::SiteArgs {
+            base_url: base.map(String::from),
+            admin_email: email.map(String::from),
+            name: None,
+        };
+        assert!(site(&args(None, None)).unwrap().is_none());
+        assert!(site(&args(None, Some("a@b.org"))).is_err());
+        let s = site(&args(Some("https://x.org"), Some("a@x.org")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.admin_email, "a@x.org");
+        let e = site(&args(Some("x.org"), None)).unwrap_err().to_string();
+        assert!(e.contains("http://"), "{e}");
+    }
+}
