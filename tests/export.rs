@@ -199,7 +199,7 @@ fn every_record_has_its_page_and_documents_their_citations() {
             d.slug
         )));
         for ext in ["bib", "ris", "csl.json"] {
-            assert!(all.contains_key(&format!("documents/{}/citation.{ext}", d.slug)));
+            assert!(all.contains_key(&format!("citations/{}.{ext}", d.slug)));
         }
     }
     for b in s.bodies(None).unwrap() {

@@ -74,7 +74,7 @@ fn a_document_page_has_a_cite_block_and_citation_meta_tags() {
     for ext in ["bib", "ris", "csl.json"] {
         assert!(
             html.contains(&format!(
-                "href=\"/documents/joint-statement-moscow-2000-02-16/citation.{ext}\""
+                "href=\"/citations/joint-statement-moscow-2000-02-16.{ext}\""
             )),
             "{ext}"
         );
@@ -93,12 +93,7 @@ fn hostile_titles_are_escaped_in_meta_tags_and_the_cite_block() {
 
 #[test]
 fn citation_files_download_in_three_formats() {
-    let (status, h, body) = SERVER.request(
-        "GET",
-        "/documents/founding-act-1997/citation.bib",
-        &[],
-        None,
-    );
+    let (status, h, body) = SERVER.request("GET", "/citations/founding-act-1997.bib", &[], None);
     assert_eq!(status, 200);
     assert_eq!(h["content-type"], "application/x-bibtex; charset=utf-8");
     assert_eq!(
@@ -106,11 +101,11 @@ fn citation_files_download_in_three_formats() {
         "attachment; filename=\"founding-act-1997.bib\""
     );
     assert!(body.starts_with("@misc{founding-act-1997,"), "{body}");
-    let (status, ct, body) = SERVER.get("/documents/founding-act-1997/citation.ris");
+    let (status, ct, body) = SERVER.get("/citations/founding-act-1997.ris");
     assert_eq!(status, 200);
     assert!(ct.starts_with("application/x-research-info-systems"));
     assert!(body.starts_with("TY  - GOVDOC\r\n"), "{body}");
-    let (status, ct, body) = SERVER.get("/documents/founding-act-1997/citation.csl.json");
+    let (status, ct, body) = SERVER.get("/citations/founding-act-1997.csl.json");
     assert_eq!(status, 200);
     assert_eq!(ct, "application/vnd.citationstyles.csl+json");
     let csl: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -120,8 +115,15 @@ fn citation_files_download_in_three_formats() {
         csl[0]["URL"],
         format!("{}/documents/founding-act-1997", SERVER.base)
     );
-    let (status, _, _) = SERVER.get("/documents/no-such-document/citation.ris");
+    let (status, _, _) = SERVER.get("/citations/no-such-document.ris");
     assert_eq!(status, 404);
+    for bad in [
+        "/citations/founding-act-1997.pdf",
+        "/citations/Founding.ris",
+        "/citations/.ris",
+    ] {
+        assert_eq!(SERVER.get(bad).0, 404, "{bad}");
+    }
 }
 
 #[test]

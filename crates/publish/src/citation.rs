@@ -499,7 +499,7 @@ pub enum Format {
 impl Format {
     pub const ALL: [Format; 3] = [Format::Bibtex, Format::Ris, Format::CslJson];
 
-    /// The file name's ending, as in `citation.bib`.
+    /// The file name's ending, as in `founding-act-1997.bib`.
     pub fn extension(self) -> &'static str {
         match self {
             Format::Bibtex => "bib",
@@ -846,7 +846,7 @@ pub fn csl_json(items: &[CiteItem]) -> String {
 pub struct Download {
     pub format: Format,
     pub label: &'static str,
-    /// Site path, e.g. `/documents/x/citation.bib`.
+    /// Site path, e.g. `/citations/x.bib`.
     pub url: String,
     pub media_type: &'static str,
 }
@@ -870,7 +870,20 @@ pub struct CiteView {
 
 /// The site path of a document's citation file.
 pub fn citation_path(slug: &str, format: Format) -> String {
-    format!("/documents/{slug}/citation.{}", format.extension())
+    format!("/citations/{slug}.{}", format.extension())
+}
+
+/// The document slug and format of a citation file name (`founding-act-1997.csl.json`).
+pub fn parse_citation_file(file: &str) -> Option<(&str, Format)> {
+    // `csl.json` first: `x.csl.json` must not read as slug `x.csl`.
+    [Format::CslJson, Format::Bibtex, Format::Ris]
+        .into_iter()
+        .find_map(|f| {
+            file.strip_suffix(f.extension())
+                .and_then(|s| s.strip_suffix('.'))
+                .filter(|s| dossier_model::is_valid_slug(s))
+                .map(|s| (s, f))
+        })
 }
 
 /// The site path of a dossier's bibliography file.

@@ -360,7 +360,7 @@ fn page(
             )?;
             for f in Format::ALL {
                 w.write(
-                    &format!("documents/{slug}/citation.{}", f.extension()),
+                    &static_file(&citation::citation_path(slug, f)),
                     f.write(std::slice::from_ref(&item)).as_bytes(),
                 )?;
             }

@@ -246,8 +246,8 @@ mod tests {
             "../static/style.css"
         );
         assert_eq!(
-            static_link("../", "/documents/x/citation.csl.json"),
-            "../documents/x/citation.csl.json"
+            static_link("../", "/citations/x.csl.json"),
+            "../citations/x.csl.json"
         );
         assert_eq!(
             static_link("../", "https://nato.int/x"),

@@ -23,16 +23,11 @@ pub fn router() -> Router<AppState> {
         .route("/feed.atom", get(archive_feed))
         .route("/dossiers/{slug}/feed.atom", get(dossier_feed))
         .route("/sitemap.xml", get(sitemap))
-        .route("/robots.txt", get(robots));
+        .route("/robots.txt", get(robots))
+        .route("/citations/{file}", get(document_citation));
     for f in Format::ALL {
         let ext = f.extension();
         r = r
-            .route(
-                &format!("/documents/{{slug}}/citation.{ext}"),
-                get(move |s: State<AppState>, p: Path<String>, h: HeaderMap| {
-                    document_citation(s, p, h, f)
-                }),
-            )
             .route(
                 &format!("/dossiers/{{slug}}/bibliography.{ext}"),
                 get(move |s: State<AppState>, p: Path<String>, h: HeaderMap| {
@@ -94,15 +89,24 @@ fn attachment(mut r: Response, name: String) -> Response {
     r
 }
 
+/// `/citations/{slug}.{bib,ris,csl.json}`.
 async fn document_citation(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    Path(file): Path<String>,
     headers: HeaderMap,
-    format: Format,
 ) -> Response {
-    if let Err(r) = checked(&slug, &state, &headers, "document") {
-        return *r;
-    }
+    let Some((slug, format)) = citation::parse_citation_file(&file) else {
+        return error_response(
+            &state,
+            &headers,
+            HttpError::NotFound(
+                "There is no citation file at this address; they are named \
+                 {document}.bib, .ris or .csl.json."
+                    .into(),
+            ),
+        );
+    };
+    let slug = slug.to_string();
     let site = state.site_for(&headers);
     let name = format!("{slug}.{}", format.extension());
     let what = format!("There is no document `{slug}` in the archive.");

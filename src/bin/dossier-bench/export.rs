@@ -228,11 +228,14 @@ pub fn run(args: ExportArgs) -> Result<()> {
     }
     // The two tools take turns, so that both meet the same load on a shared machine.
     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    let (mut our_cpu, mut their_cpu) = (Vec::new(), Vec::new());
     let (mut pages, mut files, mut hugo_pages) = (0, 0, 0);
     for _ in 0..args.runs.max(1) {
         let t = Instant::now();
+        let cpu = util::cpu_seconds().0;
         let summary = export_site(&store, &site, &out, &|_, _| {})?;
         ours.push(t.elapsed());
+        our_cpu.push(util::cpu_seconds().0 - cpu);
         pages = summary.pages;
         files = summary.files;
         let expected = 2 + 2 + archive.documents.len() + archive.bodies.len();
@@ -250,12 +253,14 @@ pub fn run(args: ExportArgs) -> Result<()> {
             std::fs::remove_dir_all(&public)?;
         }
         let t = Instant::now();
+        let cpu = util::cpu_seconds().1;
         let o = std::process::Command::new("hugo")
             .arg("--source")
             .arg(&hugo_dir)
             .args(["--destination", "public", "--cleanDestinationDir"])
             .output()?;
         theirs.push(t.elapsed());
+        their_cpu.push(util::cpu_seconds().1 - cpu);
         if !o.status.success() {
             bail!("hugo failed: {}", String::from_utf8_lossy(&o.stderr));
         }
@@ -264,16 +269,24 @@ pub fn run(args: ExportArgs) -> Result<()> {
             bail!("hugo wrote {hugo_pages} pages, fewer than the records");
         }
     }
-    let report = |name: &str, pages: usize, extra: String, times: &[Duration]| {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let report = |name: &str, pages: usize, extra: String, times: &[Duration], cpu: &[f64]| {
         let m = median(times.to_vec());
         let best = *times.iter().min().unwrap_or(&m);
+        let mut c = cpu.to_vec();
+        c.sort_by(f64::total_cmp);
+        let cpu_median = c.get(c.len() / 2).copied().unwrap_or(0.0);
         println!(
-            "{name}: {pages} pages{extra} in {} (median of {}; best {}), {:.0} pages/s (best {:.0})",
+            "{name}: {pages} pages{extra} in {} (median of {}; best {}), {:.0} pages/s (best {:.0}); \
+             CPU {:.2} s (user+sys, median) = {:.0} pages per CPU-second, {:.0} pages/s on {cores} idle cores",
             util::ms(m),
             times.len(),
             util::ms(best),
             pages as f64 / m.as_secs_f64(),
-            pages as f64 / best.as_secs_f64()
+            pages as f64 / best.as_secs_f64(),
+            cpu_median,
+            pages as f64 / cpu_median.max(1e-9),
+            pages as f64 * cores / cpu_median.max(1e-9),
         );
     };
     report(
@@ -287,6 +300,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
                 .unwrap_or_else(|| "unknown".into())
         ),
         &ours,
+        &our_cpu,
     );
     if !args.no_hugo {
         report(
@@ -297,6 +311,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
                 util::mb(util::disk_bytes(&hugo_dir.join("public")))
             ),
             &theirs,
+            &their_cpu,
         );
     }
     Ok(())
