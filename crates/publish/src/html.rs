@@ -70,8 +70,7 @@ impl Renderer {
         // which is valid but makes every URL in the source unreadable).
         env.set_formatter(|out, state, value| match value.as_str() {
             Some(s) if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() => {
-                out.write_str(&escape_html(s))
-                    .map_err(minijinja::Error::from)
+                write_escaped(out, s).map_err(minijinja::Error::from)
             }
             _ => minijinja::escape_formatter(out, state, value),
         });
@@ -209,19 +208,31 @@ pub fn relink_html(root: &str, html: &str) -> String {
     out
 }
 
+/// Writes `s` escaped for HTML, copying the runs between special characters as they are
+/// (pages are mostly plain text, so this avoids a copy per value).
+fn write_escaped(out: &mut impl std::fmt::Write, s: &str) -> std::fmt::Result {
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.write_str(&s[start..i])?;
+        out.write_str(rep)?;
+        start = i + 1;
+    }
+    out.write_str(&s[start..])
+}
+
 /// Escapes text for HTML content and quoted attribute values.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    // Writing into a String cannot fail.
+    let _ = write_escaped(&mut out, s);
     out
 }
 
