@@ -57,6 +57,9 @@ pub enum Command {
     /// Never needed in normal use (every write updates the index, and `serve` repairs an
     /// index that is missing, corrupt or behind the store), but safe at any time.
     Reindex,
+    /// Write the archive out in other forms (a static web site).
+    #[command(subcommand)]
+    Export(Export),
     /// Load (or refresh) the built-in NATO-Russia dossier into the store.
     ///
     /// Safe to run again: records that have not changed are left alone, and the command
@@ -88,6 +91,25 @@ pub struct ServeArgs {
     /// Address to listen on, as HOST:PORT.
     #[arg(long, env = "DOSSIER_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+    #[command(flatten)]
+    pub site: SiteArgs,
+}
+
+/// How the archive is addressed from outside: absolute links in citations, feeds, the
+/// sitemap and OAI-PMH need them.
+#[derive(Debug, Args)]
+pub struct SiteArgs {
+    /// The public address of the site, e.g. https://archive.example.org/ (without it,
+    /// the server uses each request's Host header; set it for a stable OAI-PMH repository
+    /// identifier).
+    #[arg(long, env = "DOSSIER_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Who answers for the archive: OAI-PMH's adminEmail (default webmaster@ the host).
+    #[arg(long, env = "DOSSIER_ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+    /// The archive's name, shown to harvesters and in feeds.
+    #[arg(long, env = "DOSSIER_NAME")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -213,4 +235,35 @@ pub struct OutlineArgs {
     /// The dossier's slug (default: made from the page's title, or the curated file's).
     #[arg(long)]
     pub slug: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Export {
+    /// Write the whole archive as a static web site that works without a server.
+    ///
+    /// Every page the server shows (home, dossiers, chronologies, documents, bodies,
+    /// people, events, topics) is written with the same templates, with relative links,
+    /// so the folder works from any place: a web server's sub-path, a USB stick, or
+    /// opened from disk. Beside the pages: each document's citation in BibTeX, RIS and
+    /// CSL-JSON, each dossier's bibliography and Atom feed, the archive's feed, a sitemap,
+    /// robots.txt, and a search page that runs in the browser from an index file.
+    ///
+    /// Two exports of the same archive are identical byte for byte. The export is made
+    /// beside DIR and moved into place when complete; a DIR that holds anything but an
+    /// earlier export is refused.
+    Site(ExportSiteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportSiteArgs {
+    /// The folder to write (created if missing; an earlier export there is replaced).
+    pub dir: PathBuf,
+    /// The address the site will be published at, e.g. https://example.org/archive/.
+    /// Citations, feeds and the sitemap need absolute addresses; the pages' own links are
+    /// relative and work anywhere.
+    #[arg(long, env = "DOSSIER_BASE_URL")]
+    pub base_url: String,
+    /// The archive's name, shown in feeds and citations.
+    #[arg(long, env = "DOSSIER_NAME")]
+    pub name: Option<String>,
 }

@@ -1,11 +1,12 @@
 //! One module per subcommand.
 
+mod export;
 mod import;
 mod pipeline;
 mod search;
 mod serve;
 
-use crate::cli::{Cli, Command, Import};
+use crate::cli::{Cli, Command, Export, Import};
 use anyhow::{Context, Result};
 use dossier_store::{SqliteStore, Store, WriteSummary};
 use std::path::Path;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Import(Import::Csv(args)) => import::records(&cli.global.data_dir, args, true),
         Command::Import(Import::Markdown(args)) => import::markdown(&cli.global.data_dir, args),
+        Command::Export(Export::Site(args)) => export::site(&cli.global.data_dir, args),
         Command::LoadBuiltin => {
             let store = open_store(&cli.global.data_dir)?;
             let summary = load_builtin(&store)?;
@@ -78,10 +80,113 @@ pub fn load_builtin(store: &dyn Store) -> Result<WriteSummary> {
     Ok(store.write(&archive)?)
 }
 
+/// The site from `--base-url`, `--admin-email` and `--name`; `None` without a base URL.
+pub fn site(args: &crate::cli::SiteArgs) -> Result<Option<dossier_publish::site::Site>> {
+    let Some(base) = &args.base_url else {
+        if args.admin_email.is_some() || args.name.is_some() {
+            anyhow::bail!("--admin-email and --name need --base-url (the site's public address)");
+        }
+        return Ok(None);
+    };
+    let mut site = dossier_publish::site::Site::new(base)?;
+    if let Some(e) = &args.admin_email {
+        site = site.with_admin_email(e)?;
+    }
+    if let Some(n) = &args.name {
+        site = site.with_name(n);
+    }
+    Ok(Some(site))
+}
+
+/// The key that signs OAI-PMH resumption tokens: 32 random bytes kept in `oai-key` in the
+/// data directory (made on first use, readable by the owner only), so that tokens a
+/// harvester holds stay valid across restarts.
+pub fn oai_key(data_dir: &Path) -> Result<Vec<u8>> {
+    let path = data_dir.join("oai-key");
+    match std::fs::read(&path) {
+        Ok(k) if k.len() >= 32 => return Ok(k),
+        Ok(_) => anyhow::bail!(
+            "{} is shorter than 32 bytes; delete it and a new key will be made",
+            path.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+    let mut key = vec![0u8; 32];
+    getrandom::fill(&mut key)
+        .map_err(|e| anyhow::anyhow!("no system randomness for the OAI-PMH key: {e}"))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    let mut file = match options.open(&path) {
+        Ok(f) => f,
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),
+    };
+    file.write_all(&key)
+        .and_then(|_| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(key)
+}
+
 /// "3 new, 1 changed, 40 unchanged".
 pub fn describe(s: WriteSummary) -> String {
     format!(
         "{} new, {} changed, {} unchanged",
         s.new, s.changed, s.unchanged
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oai_key_is_made_once_and_kept_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = oai_key(dir.path()).unwrap();
+        assert_eq!(a.len(), 32);
+        assert_eq!(
+            oai_key(dir.path()).unwrap(),
+            a,
+            "the same key after a restart"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("oai-key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(dir.path().join("oai-key"), b"short").unwrap();
+        let e = oai_key(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("shorter than 32 bytes"), "{e}");
+    }
+
+    #[test]
+    fn site_flags() {
+        let args = |base: Option<&str>, email: Option<&str>| crate::cli::SiteArgs {
+            base_url: base.map(String::from),
+            admin_email: email.map(String::from),
+            name: None,
+        };
+        assert!(site(&args(None, None)).unwrap().is_none());
+        assert!(site(&args(None, Some("a@b.org"))).is_err());
+        let s = site(&args(Some("https://x.org"), Some("a@x.org")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.admin_email, "a@x.org");
+        let e = site(&args(Some("x.org"), None)).unwrap_err().to_string();
+        assert!(e.contains("http://"), "{e}");
+    }
 }

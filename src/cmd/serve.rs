@@ -17,6 +17,11 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
     }
     let index = Arc::new(super::open_index(data_dir, &store)?);
     let store: Arc<dyn Store> = Arc::new(store);
+    let mut state =
+        dossier_server::AppState::new(store, index).with_oai_key(super::oai_key(data_dir)?);
+    if let Some(site) = super::site(&args.site)? {
+        state = state.with_site(site);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -33,7 +38,7 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
         let local = listener.local_addr()?;
         tracing::info!(data_dir = %data_dir.display(), "serving the archive at http://{local}");
         println!("dossier is serving at http://{local} — stop with Ctrl-C");
-        dossier_server::serve_on(listener, store, index, async {
+        dossier_server::serve_app(listener, state, async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutting down");
         })

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod xml;
+
 use dossier_store::{SqliteStore, Store};
 use std::sync::Arc;
 
@@ -24,6 +26,15 @@ impl TestServer {
 
     /// A server over a fresh data directory that `fill` writes into first.
     pub fn with(fill: impl FnOnce(&SqliteStore)) -> Self {
+        Self::with_app(fill, |state| state)
+    }
+
+    /// Like [`TestServer::with`], with the app state shaped by `configure` (a site
+    /// address, an OAI-PMH key…).
+    pub fn with_app(
+        fill: impl FnOnce(&SqliteStore),
+        configure: impl FnOnce(dossier_server::AppState) -> dossier_server::AppState + Send + 'static,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SqliteStore::open(&dir.path().join("dossier.db")).unwrap());
         fill(&store);
@@ -43,7 +54,8 @@ impl TestServer {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                dossier_server::serve_on(listener, shared, served, async {
+                let state = configure(dossier_server::AppState::new(shared, served));
+                dossier_server::serve_app(listener, state, async {
                     let _ = rx.await;
                 })
                 .await
@@ -65,6 +77,55 @@ impl TestServer {
             .http_status_as_error(false)
             .build()
             .into()
+    }
+
+    /// A request with the given method and headers; returns status, headers and body.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<(&str, &str)>,
+    ) -> (u16, ureq::http::HeaderMap, String) {
+        let url = format!("{}{path}", self.base);
+        let mut r = match (method, body) {
+            ("POST", Some((ct, b))) => {
+                let mut req = Self::agent().post(&url).header("Content-Type", ct);
+                for (k, v) in headers {
+                    req = req.header(*k, *v);
+                }
+                req.send(b.to_string()).unwrap()
+            }
+            ("OPTIONS", _) => {
+                let mut req = Self::agent().options(&url);
+                for (k, v) in headers {
+                    req = req.header(*k, *v);
+                }
+                req.call().unwrap()
+            }
+            _ => {
+                let mut req = Self::agent().get(&url);
+                for (k, v) in headers {
+                    req = req.header(*k, *v);
+                }
+                req.call().unwrap()
+            }
+        };
+        let status = r.status().as_u16();
+        let h = r.headers().clone();
+        let body = r.body_mut().read_to_string().unwrap_or_default();
+        (status, h, body)
+    }
+
+    /// GETs `path`; returns status, content type and body.
+    pub fn get(&self, path: &str) -> (u16, String, String) {
+        let (status, h, body) = self.request("GET", path, &[], None);
+        let ct = h
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (status, ct, body)
     }
 
     /// GETs `path` as a browser would; returns the status and the body.

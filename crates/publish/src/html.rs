@@ -1,7 +1,12 @@
 //! HTML rendering through minijinja templates, with auto-escaping on.
 //!
 //! The templates are files in `templates/`, compiled into the binary so the server needs
-//! nothing on disk; the static export (later) renders the same templates.
+//! nothing on disk; the static export renders the same templates.
+//!
+//! Links: views carry site paths (`/documents/x`); templates write them through the `link`
+//! filter (and trusted HTML through `relink`). On the server a path stays as it is; in the
+//! static export it becomes a relative file link (`../documents/x.html`) from the page
+//! being written, so the exported site works from any folder, sub-path or `file://`.
 
 use crate::PublishError;
 use minijinja::{Environment, Value};
@@ -24,10 +29,21 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("error.html", include_str!("../templates/error.html")),
     ("search.html", include_str!("../templates/search.html")),
+    (
+        "static-search-form.html",
+        include_str!("../templates/static-search-form.html"),
+    ),
+    (
+        "static-search.html",
+        include_str!("../templates/static-search.html"),
+    ),
 ];
 
 /// The site's stylesheet, served at `/static/style.css`.
 pub const STYLESHEET: &str = include_str!("../templates/style.css");
+
+/// The static export's search script, written to `static/search.js`.
+pub const SEARCH_SCRIPT: &str = include_str!("../templates/search.js");
 
 /// Renders pages. Cheap to share: build one at start-up.
 pub struct Renderer {
@@ -55,11 +71,25 @@ impl Renderer {
         // which is valid but makes every URL in the source unreadable).
         env.set_formatter(|out, state, value| match value.as_str() {
             Some(s) if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() => {
-                out.write_str(&escape_html(s))
-                    .map_err(minijinja::Error::from)
+                write_escaped(out, s).map_err(minijinja::Error::from)
             }
             _ => minijinja::escape_formatter(out, state, value),
         });
+        env.add_filter("link", |state: &minijinja::State, url: String| -> String {
+            match static_root(state) {
+                Some(root) => static_link(&root, &url),
+                None => url,
+            }
+        });
+        env.add_filter(
+            "relink",
+            |state: &minijinja::State, html: String| -> Value {
+                match static_root(state) {
+                    Some(root) => Value::from_safe_string(relink_html(&root, &html)),
+                    None => Value::from_safe_string(html),
+                }
+            },
+        );
         for (name, source) in TEMPLATES {
             env.add_template(name, source)
                 .expect("built-in templates parse");
@@ -87,27 +117,178 @@ impl Renderer {
                 source,
             })
     }
+
+    /// Renders a page of the static export that will be written `depth` folders below the
+    /// export's root (`index.html`: 0, `documents/x.html`: 1): every site link becomes a
+    /// relative file link.
+    pub fn render_static<T: Serialize>(
+        &self,
+        name: &str,
+        title: &str,
+        page: &T,
+        depth: usize,
+    ) -> Result<String, PublishError> {
+        let tmpl = self
+            .env
+            .get_template(name)
+            .map_err(|source| PublishError::Template {
+                name: name.into(),
+                source,
+            })?;
+        tmpl.render(minijinja::context! {
+            page => Value::from_serialize(page),
+            title => title,
+            static_site => true,
+            static_root => "../".repeat(depth),
+        })
+        .map_err(|source| PublishError::Template {
+            name: name.into(),
+            source,
+        })
+    }
+}
+
+/// The relative root of the page being rendered, in the static export only.
+fn static_root(state: &minijinja::State) -> Option<String> {
+    let v = state.lookup("static_root")?;
+    v.as_str().map(str::to_string)
+}
+
+/// The file a site path is written to in the static export, relative to its root:
+/// `/` → `index.html`, `/documents/x` → `documents/x.html`, `/static/style.css` and other
+/// paths whose last part has a dot → themselves.
+pub fn static_file(path: &str) -> String {
+    let p = path.trim_start_matches('/');
+    let last = p.rsplit('/').next().unwrap_or_default();
+    if p.is_empty() {
+        "index.html".into()
+    } else if p.ends_with('/') {
+        format!("{p}index.html")
+    } else if last.contains('.') {
+        p.into()
+    } else {
+        format!("{p}.html")
+    }
+}
+
+/// A site link as a relative file link from a page whose root is `root` (`../../`).
+/// Links that are not site paths (`https://…`, `#x`, `mailto:`) are left alone; a query
+/// string has no meaning in a static copy and is dropped.
+pub fn static_link(root: &str, url: &str) -> String {
+    if !url.starts_with('/') || url.starts_with("//") {
+        return url.to_string();
+    }
+    let (path, fragment) = match url.find('#') {
+        Some(i) => (&url[..i], &url[i..]),
+        None => (url, ""),
+    };
+    let path = path.split('?').next().unwrap_or_default();
+    format!("{root}{}{fragment}", static_file(path))
+}
+
+/// Rewrites the site links (`href="/…"`) of HTML that we rendered ourselves (commentary)
+/// into static file links. The values were escaped when written; site paths hold no
+/// character that escaping changes, so they are rewritten as they are.
+pub fn relink_html(root: &str, html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find("href=\"") {
+        let start = i + "href=\"".len();
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let end = rest.find('"').unwrap_or(rest.len());
+        let value = &rest[..end];
+        if value.starts_with('/') && !value.starts_with("//") {
+            out.push_str(&static_link(root, value));
+        } else {
+            out.push_str(value);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Writes `s` escaped for HTML, copying the runs between special characters as they are
+/// (pages are mostly plain text, so this avoids a copy per value).
+fn write_escaped(out: &mut impl std::fmt::Write, s: &str) -> std::fmt::Result {
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.write_str(&s[start..i])?;
+        out.write_str(rep)?;
+        start = i + 1;
+    }
+    out.write_str(&s[start..])
 }
 
 /// Escapes text for HTML content and quoted attribute values.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    // Writing into a String cannot fail.
+    let _ = write_escaped(&mut out, s);
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn static_links_are_relative_files() {
+        assert_eq!(static_link("", "/"), "index.html");
+        assert_eq!(static_link("../", "/documents/x"), "../documents/x.html");
+        assert_eq!(
+            static_link("../../", "/dossiers/d/chronology?body=pjc"),
+            "../../dossiers/d/chronology.html"
+        );
+        assert_eq!(
+            static_link("../", "/dossiers/d#a-i-1"),
+            "../dossiers/d.html#a-i-1"
+        );
+        assert_eq!(
+            static_link("../", "/static/style.css"),
+            "../static/style.css"
+        );
+        assert_eq!(
+            static_link("../", "/citations/x.csl.json"),
+            "../citations/x.csl.json"
+        );
+        assert_eq!(
+            static_link("../", "https://nato.int/x"),
+            "https://nato.int/x"
+        );
+        assert_eq!(static_link("../", "//evil.org/x"), "//evil.org/x");
+        assert_eq!(static_link("../", "#top"), "#top");
+        assert_eq!(
+            relink_html(
+                "../",
+                "<a class=\"ref\" href=\"/documents/act\" title=\"x\">A</a> <a href=\"https://x.org/\">B</a>"
+            ),
+            "<a class=\"ref\" href=\"../documents/act.html\" title=\"x\">A</a> <a href=\"https://x.org/\">B</a>"
+        );
+    }
+
+    #[test]
+    fn server_and_static_renderings_of_one_page() {
+        let r = Renderer::new();
+        let page = serde_json::json!({"status": 404, "title": "Gone", "detail": ""});
+        let server = r.render("error.html", "Gone", &page).unwrap();
+        assert!(server.contains("href=\"/static/style.css\""), "{server}");
+        assert!(server.contains("Accept: application/json"), "{server}");
+        let copy = r.render_static("error.html", "Gone", &page, 2).unwrap();
+        assert!(copy.contains("href=\"../../static/style.css\""), "{copy}");
+        assert!(copy.contains("href=\"../../index.html\""), "{copy}");
+        assert!(!copy.contains("href=\"/"), "{copy}");
+        assert!(copy.contains("static copy"), "{copy}");
+    }
 
     #[test]
     fn every_template_parses_and_errors_render() {

@@ -5,9 +5,17 @@
 //! in `templates/`, so the HTML and the JSON of a page can never disagree.
 //! [`commentary`] renders a section's Markdown with its references resolved.
 
+pub mod api;
+pub mod citation;
 pub mod commentary;
+pub mod export;
+pub mod feed;
 pub mod html;
+pub mod oai;
+pub mod site;
+pub mod time;
 pub mod views;
+pub mod xml;
 
 pub use html::Renderer;
 
@@ -26,5 +34,15 @@ pub enum PublishError {
         name: String,
         #[source]
         source: minijinja::Error,
+    },
+    /// A setting (base URL, admin e-mail…) is not usable; the message says which and why.
+    #[error("{0}")]
+    Config(String),
+    /// Writing an output file or folder failed (static export).
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
     },
 }

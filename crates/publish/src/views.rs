@@ -700,6 +700,10 @@ pub struct DocumentView {
     pub provenance: ProvenanceView,
     pub created: Option<String>,
     pub changed: Option<String>,
+    /// The Cite block (Chicago, APA, downloads, meta tags); set where the site's address
+    /// is known (see `citation::document_page`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cite: Option<crate::citation::CiteView>,
 }
 
 pub fn document(store: &dyn Store, slug: &str) -> Result<Option<DocumentView>> {
@@ -758,6 +762,7 @@ pub fn document(store: &dyn Store, slug: &str) -> Result<Option<DocumentView>> {
         full_text: d.full_text,
         created: stamps.as_ref().map(|s| s.created.clone()),
         changed: stamps.map(|s| s.changed),
+        cite: None,
     }))
 }
 

@@ -3,8 +3,10 @@
 //! Every page answers HTML, or JSON when the request's `Accept` header prefers
 //! `application/json`; both come from the same view struct (see `dossier-publish`).
 
+mod api;
 mod error;
 mod negotiate;
+mod publishing;
 mod routes;
 
 pub use error::HttpError;
@@ -31,8 +33,16 @@ pub async fn serve_on(
     search: Arc<dossier_search::SearchIndex>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(AppState::new(store, search));
-    axum::serve(listener, app)
+    serve_app(listener, AppState::new(store, search), shutdown).await
+}
+
+/// Serves with a state built by the caller (site address, OAI-PMH key).
+pub async fn serve_app(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
 }

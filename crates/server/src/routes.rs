@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use dossier_model::is_valid_slug;
+use dossier_publish::site::Site;
 use dossier_publish::{views, Renderer};
 use dossier_search::{SearchIndex, SearchRequest, Sort};
 use dossier_store::Store;
@@ -17,17 +18,50 @@ use std::sync::Arc;
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    store: Arc<dyn Store>,
-    search: Arc<SearchIndex>,
-    renderer: Arc<Renderer>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) search: Arc<SearchIndex>,
+    pub(crate) renderer: Arc<Renderer>,
+    /// Where the site is published; `None`: taken from each request's `Host` header.
+    pub(crate) site: Option<Arc<Site>>,
+    /// Signs OAI-PMH resumption tokens.
+    pub(crate) oai_key: Arc<Vec<u8>>,
 }
 
 impl AppState {
+    /// State over a store, with a fresh random key for OAI-PMH resumption tokens (tokens
+    /// then last as long as the process; `with_oai_key` makes them outlive restarts).
     pub fn new(store: Arc<dyn Store>, search: Arc<SearchIndex>) -> Self {
+        let mut key = vec![0u8; 32];
+        if let Err(e) = getrandom::fill(&mut key) {
+            tracing::error!(error = %e, "no random key for OAI-PMH tokens; using a fixed one");
+            key = b"dossier: no system randomness available".to_vec();
+        }
         AppState {
             store,
             search,
             renderer: Arc::new(Renderer::new()),
+            site: None,
+            oai_key: Arc::new(key),
+        }
+    }
+
+    /// The site's public address and names (absolute links in citations, feeds, OAI-PMH).
+    pub fn with_site(mut self, site: Site) -> Self {
+        self.site = Some(Arc::new(site));
+        self
+    }
+
+    /// The key that signs OAI-PMH resumption tokens.
+    pub fn with_oai_key(mut self, key: Vec<u8>) -> Self {
+        self.oai_key = Arc::new(key);
+        self
+    }
+
+    /// The configured site, or one made from the request's `Host` header.
+    pub(crate) fn site_for(&self, headers: &HeaderMap) -> Site {
+        match &self.site {
+            Some(s) => (**s).clone(),
+            None => Site::from_host(headers.get(header::HOST).and_then(|h| h.to_str().ok())),
         }
     }
 }
@@ -45,15 +79,17 @@ pub fn router(state: AppState) -> Router {
         .route("/topics/{slug}", get(show_topic))
         .route("/search", get(show_search))
         .route("/static/style.css", get(stylesheet))
+        .merge(crate::publishing::router())
+        .merge(crate::api::router())
         .fallback(not_found)
         .with_state(state)
 }
 
 /// A page ready to send: its template, its title, and the view (the JSON body).
-struct Page<T> {
-    template: &'static str,
-    title: String,
-    view: T,
+pub(crate) struct Page<T> {
+    pub(crate) template: &'static str,
+    pub(crate) title: String,
+    pub(crate) view: T,
 }
 
 fn respond<T: Serialize>(state: &AppState, headers: &HeaderMap, page: Page<T>) -> Response {
@@ -83,7 +119,7 @@ struct Problem<'a> {
     detail: String,
 }
 
-fn error_response(state: &AppState, headers: &HeaderMap, error: HttpError) -> Response {
+pub(crate) fn error_response(state: &AppState, headers: &HeaderMap, error: HttpError) -> Response {
     let status = error.status();
     let (title, detail) = error.public_parts();
     let problem = Problem {
@@ -116,7 +152,12 @@ fn error_response(state: &AppState, headers: &HeaderMap, error: HttpError) -> Re
 }
 
 /// Runs a view on the blocking pool (the store is synchronous SQLite) and responds.
-async fn page<T, F>(state: AppState, headers: HeaderMap, what: String, build: F) -> Response
+pub(crate) async fn page<T, F>(
+    state: AppState,
+    headers: HeaderMap,
+    what: String,
+    build: F,
+) -> Response
 where
     T: Serialize + Send + 'static,
     F: FnOnce(&dyn Store) -> Result<Option<Page<T>>, dossier_publish::PublishError>
@@ -136,7 +177,7 @@ where
     }
 }
 
-fn checked(
+pub(crate) fn checked(
     slug: &str,
     state: &AppState,
     headers: &HeaderMap,
@@ -195,13 +236,29 @@ record_handler!(
     "dossier",
     |v| v.title.clone()
 );
-record_handler!(
-    show_document,
-    views::document,
-    "document.html",
-    "document",
-    |v| v.title.clone()
-);
+/// `/documents/{slug}`: the record handler's shape, plus the Cite block (which needs the
+/// site's address).
+async fn show_document(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = checked(&slug, &state, &headers, "document") {
+        return *r;
+    }
+    let site = state.site_for(&headers);
+    let what = format!("There is no document `{slug}` in the archive.");
+    page(state, headers, what, move |s| {
+        Ok(
+            dossier_publish::citation::document_page(s, &slug, &site)?.map(|v| Page {
+                template: "document.html",
+                title: v.title.clone(),
+                view: v,
+            }),
+        )
+    })
+    .await
+}
 record_handler!(show_body, views::body, "body.html", "body", |v| v
     .name
     .clone());

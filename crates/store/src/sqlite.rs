@@ -94,6 +94,7 @@ impl SqliteStore {
         slug: &str,
     ) -> Result<Option<T>, StoreError> {
         self.read(|c| {
+            // Cached statements: page views look records up by slug many times.
             let data: Option<String> = c
                 .prepare_cached("SELECT data FROM records WHERE type = ?1 AND slug = ?2")?
                 .query_row(params![record.as_str(), slug], |r| r.get(0))
@@ -560,13 +561,14 @@ impl Store for SqliteStore {
             } else {
                 "SELECT created, changed FROM records WHERE type = ?1 AND slug = ?2"
             };
-            Ok(c.query_row(sql, params![record.as_str(), slug], |r| {
-                Ok(Stamps {
-                    created: r.get(0)?,
-                    changed: r.get(1)?,
+            Ok(c.prepare_cached(sql)?
+                .query_row(params![record.as_str(), slug], |r| {
+                    Ok(Stamps {
+                        created: r.get(0)?,
+                        changed: r.get(1)?,
+                    })
                 })
-            })
-            .optional()?)
+                .optional()?)
         })
     }
 

@@ -4,6 +4,7 @@
 //!
 //! Each measurement is a subcommand in its own module.
 
+mod export;
 mod import;
 mod search;
 mod util;
@@ -42,6 +43,8 @@ enum Command {
         #[arg(long, default_value = "/tmp")]
         out: std::path::PathBuf,
     },
+    /// The static export (`dossier export site`) beside Hugo on the same generated records.
+    Export(export::ExportArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -58,5 +61,6 @@ fn main() -> anyhow::Result<()> {
             tei_mb,
             out,
         } => import::bench(&corpora, records_mb, tei_mb, &out),
+        Command::Export(args) => export::run(args),
     }
 }

@@ -69,3 +69,19 @@ pub fn machine() -> String {
         kernel.trim()
     )
 }
+
+/// CPU time used so far (user + system, seconds): by this process, and by its children
+/// that have been waited for. From /proc/self/stat (Linux; USER_HZ is 100). Unlike wall
+/// time, it hardly changes when other work shares the machine.
+pub fn cpu_seconds() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(") ").map(|x| x.1).unwrap_or_default();
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    // utime, stime, cutime, cstime are fields 14–17 of the line; 12–15 after the name.
+    let get = |i: usize| f.get(i).copied().unwrap_or(0.0) / 100.0;
+    (get(11) + get(12), get(13) + get(14))
+}

@@ -1,0 +1,326 @@
+//! `/api/v1`: the JSON API's routes. The resources and their rules are in
+//! `dossier_publish::api`; here is the HTTP: every response is JSON with a strong ETag
+//! (a conditional GET with a matching `If-None-Match` gets 304), lists carry a
+//! `Link: <…>; rel="next"` header, any origin may read (CORS, with preflight), and errors
+//! are RFC 9457 `application/problem+json`.
+//!
+//! The search endpoint (`/api/v1/search`) belongs to the search crate and is added with it.
+
+use crate::routes::AppState;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use dossier_publish::api::{self, ApiError, Page, Params};
+use dossier_publish::site::Site;
+use dossier_store::Store;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tower_http::cors::{Any, CorsLayer};
+
+/// The API's routes, with CORS for reading from any origin.
+pub fn router() -> Router<AppState> {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD])
+        .allow_headers([header::IF_NONE_MATCH, header::ACCEPT])
+        .expose_headers([header::ETAG, header::LINK])
+        .max_age(std::time::Duration::from_secs(86_400));
+    Router::new()
+        .route("/api/v1", get(get_index))
+        .route("/api/v1/openapi.json", get(get_openapi))
+        .route("/api/v1/dossiers", get(list_dossiers))
+        .route("/api/v1/dossiers/{slug}", get(get_dossier))
+        .route("/api/v1/dossiers/{slug}/sections", get(list_sections))
+        .route("/api/v1/dossiers/{slug}/sections/{key}", get(get_section))
+        .route("/api/v1/documents", get(list_documents))
+        .route("/api/v1/documents/{slug}", get(get_document))
+        .route("/api/v1/bodies", get(list_bodies))
+        .route("/api/v1/bodies/{slug}", get(get_body))
+        .route("/api/v1/people", get(list_people))
+        .route("/api/v1/people/{slug}", get(get_person))
+        .route("/api/v1/events", get(list_events))
+        .route("/api/v1/events/{slug}", get(get_event))
+        .route("/api/v1/topics", get(list_topics))
+        .route("/api/v1/topics/{slug}", get(get_topic))
+        .route("/api/v1/{*rest}", get(unknown))
+        .layer(cors)
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: String,
+}
+
+fn problem(status: StatusCode, detail: String) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let body = serde_json::to_string(&Problem {
+        kind: "about:blank",
+        title,
+        status: status.as_u16(),
+        detail,
+    })
+    .unwrap_or_default();
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+fn error(e: ApiError) -> Response {
+    match e {
+        ApiError::BadRequest(m) => problem(StatusCode::BAD_REQUEST, m),
+        ApiError::NotFound(m) => problem(StatusCode::NOT_FOUND, m),
+        ApiError::Internal(e) => {
+            tracing::error!(error = %e, "internal error in the API");
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side; it has been logged.".into(),
+            )
+        }
+    }
+}
+
+/// A strong ETag: a hash of the body.
+fn etag(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// Whether `If-None-Match` names this ETag (or `*`); weak forms compare equal, as RFC 9110
+/// prescribes for If-None-Match.
+fn matches(headers: &HeaderMap, tag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|t| t == "*" || t.trim_start_matches("W/") == tag)
+}
+
+/// Sends `body` as JSON with its ETag, or 304 when the client has it already.
+fn send(headers: &HeaderMap, body: Vec<u8>, link: Option<String>) -> Response {
+    let tag = etag(&body);
+    let mut r = if matches(headers, &tag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut r = body.into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Some(l) = link.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            r.headers_mut().insert(header::LINK, l);
+        }
+        r
+    };
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    r
+}
+
+fn params(query: Option<String>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// Runs `build` on the blocking pool and sends the value.
+async fn answer<T, F>(state: AppState, headers: HeaderMap, build: F) -> Response
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce(&dyn Store, &Site) -> Result<T, ApiError> + Send + 'static,
+{
+    let site = state.site_for(&headers);
+    let store = state.store.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        build(store.as_ref(), &site).map(|v| serde_json::to_vec(&v))
+    })
+    .await;
+    match result {
+        Ok(Ok(Ok(body))) => send(&headers, body, None),
+        Ok(Ok(Err(e))) => {
+            tracing::error!(error = %e, "an API response did not serialise");
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong.".into(),
+            )
+        }
+        Ok(Err(e)) => error(e),
+        Err(join) => {
+            tracing::error!(error = %join, "an API task panicked");
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong.".into(),
+            )
+        }
+    }
+}
+
+/// Like [`answer`] for a page of a list: adds the `Link` to the next page.
+async fn answer_page<T, F>(
+    state: AppState,
+    headers: HeaderMap,
+    path: String,
+    query: Vec<(String, String)>,
+    build: F,
+) -> Response
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce(&dyn Store, &Site, &Params) -> Result<Page<T>, ApiError> + Send + 'static,
+{
+    let site = state.site_for(&headers);
+    let store = state.store.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let page = build(store.as_ref(), &site, &query)?;
+        let link = page.next_cursor.as_ref().map(|c| {
+            format!(
+                "<{}?{}>; rel=\"next\"",
+                site.url(&path),
+                api::next_link(&query, c)
+            )
+        });
+        Ok::<_, ApiError>((serde_json::to_vec(&page), link))
+    })
+    .await;
+    match result {
+        Ok(Ok((Ok(body), link))) => send(&headers, body, link),
+        Ok(Ok((Err(e), _))) => {
+            tracing::error!(error = %e, "an API response did not serialise");
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong.".into(),
+            )
+        }
+        Ok(Err(e)) => error(e),
+        Err(join) => {
+            tracing::error!(error = %join, "an API task panicked");
+            problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong.".into(),
+            )
+        }
+    }
+}
+
+async fn get_index(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let q = params(q);
+    answer(state, headers, move |_, site| api::index(site, &q)).await
+}
+
+async fn get_openapi(headers: HeaderMap) -> Response {
+    send(&headers, api::OPENAPI.as_bytes().to_vec(), None)
+}
+
+async fn unknown() -> Response {
+    problem(
+        StatusCode::NOT_FOUND,
+        "There is no such API endpoint; /api/v1/openapi.json lists them.".into(),
+    )
+}
+
+macro_rules! list_handler {
+    ($name:ident, $path:literal, $f:path) => {
+        async fn $name(
+            State(state): State<AppState>,
+            RawQuery(q): RawQuery,
+            headers: HeaderMap,
+        ) -> Response {
+            answer_page(state, headers, $path.into(), params(q), |s, site, q| {
+                $f(s, site, q)
+            })
+            .await
+        }
+    };
+}
+
+macro_rules! find_handler {
+    ($name:ident, $f:path) => {
+        async fn $name(
+            State(state): State<AppState>,
+            Path(slug): Path<String>,
+            RawQuery(q): RawQuery,
+            headers: HeaderMap,
+        ) -> Response {
+            let q = params(q);
+            answer(state, headers, move |s, site| $f(s, site, &slug, &q)).await
+        }
+    };
+}
+
+list_handler!(list_dossiers, "/api/v1/dossiers", api::list_dossiers);
+list_handler!(list_documents, "/api/v1/documents", api::list_documents);
+list_handler!(list_bodies, "/api/v1/bodies", api::list_bodies);
+list_handler!(list_people, "/api/v1/people", api::list_people);
+list_handler!(list_events, "/api/v1/events", api::list_events);
+list_handler!(list_topics, "/api/v1/topics", api::list_topics);
+find_handler!(get_dossier, api::find_dossier);
+find_handler!(get_document, api::find_document);
+find_handler!(get_body, api::find_body);
+find_handler!(get_person, api::find_person);
+find_handler!(get_event, api::find_event);
+find_handler!(get_topic, api::find_topic);
+
+async fn list_sections(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/api/v1/dossiers/{slug}/sections");
+    answer_page(state, headers, path, params(q), move |s, site, q| {
+        api::list_sections(s, site, &slug, q)
+    })
+    .await
+}
+
+async fn get_section(
+    State(state): State<AppState>,
+    Path((slug, key)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let q = params(q);
+    answer(state, headers, move |s, site| {
+        api::find_section(s, site, &slug, &key, &q)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match() {
+        let tag = etag(b"{}");
+        let mut h = HeaderMap::new();
+        assert!(!matches(&h, &tag));
+        h.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_str(&format!("\"x\", W/{tag}")).unwrap(),
+        );
+        assert!(matches(&h, &tag));
+        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("*"));
+        assert!(matches(&h, &tag));
+    }
+}

@@ -1,0 +1,423 @@
+//! `dossier export site`: the static site on real files. Every internal link resolves
+//! (anchors included), nothing links from the root (so the site works from any folder),
+//! two exports are byte-identical, a foreign folder is never overwritten, and the static
+//! search finds records from the files alone.
+
+mod common;
+
+use common::xml::parse;
+use dossier_model::*;
+use dossier_publish::export::{export_site, ExportSummary};
+use dossier_publish::site::Site;
+use dossier_store::{SqliteStore, Store};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+const HOSTILE: &str = "<script>alert(\"x\")</script> & 'quotes'";
+const BASE: &str = "https://example.org/archive/";
+
+fn store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
+    store
+        .write(&dossier_ingest::builtin::archive().unwrap())
+        .unwrap();
+    let mut hostile = Document {
+        slug: "hostile".into(),
+        title: HOSTILE.into(),
+        aliases: vec![HOSTILE.into()],
+        kind: DocumentKind::Statement,
+        date: Some(Edtf::parse("2002-05-28").unwrap()),
+        place: None,
+        issued_by: vec!["nato".into()],
+        authors: vec![],
+        parties: vec![],
+        legal_status: LegalStatus::Unknown,
+        availability: Availability::Public,
+        languages: vec![],
+        summary: Some(HOSTILE.into()),
+        full_text: Some(format!("{HOSTILE}\n\n<img src=x onerror=alert(1)>")),
+        relations: vec![],
+        dossiers: vec!["nato-russia".into()],
+        topics: vec![],
+        provenance: Provenance::default(),
+    };
+    hostile.provenance.gaps = vec![HOSTILE.into()];
+    store
+        .write(&Archive {
+            documents: vec![hostile],
+            ..Default::default()
+        })
+        .unwrap();
+    (dir, store)
+}
+
+struct Export {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    summary: ExportSummary,
+    _store_dir: tempfile::TempDir,
+    store: SqliteStore,
+}
+
+static EXPORT: LazyLock<Export> = LazyLock::new(|| {
+    let (store_dir, store) = store();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    let summary = export_site(&store, &Site::new(BASE).unwrap(), &root, &|_, _| {}).unwrap();
+    Export {
+        _dir: dir,
+        root,
+        summary,
+        _store_dir: store_dir,
+        store,
+    }
+});
+
+/// Every file under `root`, by relative path (`/`-separated), with its bytes.
+fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// Resolves `link` from the page at `from` (both relative to the root).
+fn resolve(from: &str, link: &str) -> String {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for p in link.split('/') {
+        match p {
+            ".." => {
+                assert!(
+                    parts.pop().is_some(),
+                    "{from}: {link} climbs out of the site"
+                );
+            }
+            "." | "" => {}
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+fn ids(html: &str) -> BTreeSet<String> {
+    let re = regex::Regex::new(r#"\sid="([^"]*)""#).unwrap();
+    re.captures_iter(html).map(|c| c[1].to_string()).collect()
+}
+
+#[test]
+fn no_internal_link_is_broken() {
+    let all = files(&EXPORT.root);
+    let link = regex::Regex::new(r#"\s(href|src|action)="([^"]*)""#).unwrap();
+    let mut checked = 0;
+    for (path, bytes) in all.iter().filter(|(p, _)| p.ends_with(".html")) {
+        let html = std::str::from_utf8(bytes).unwrap();
+        for c in link.captures_iter(html) {
+            let target = common::decode_entities(&c[2]);
+            if target.starts_with("https://")
+                || target.starts_with("http://")
+                || target.starts_with("mailto:")
+            {
+                continue;
+            }
+            assert!(
+                !target.starts_with('/'),
+                "{path}: `{target}` is a link from the server's root; it breaks under a sub-path"
+            );
+            let (file, fragment) = match target.split_once('#') {
+                Some((f, frag)) => (f.to_string(), Some(frag.to_string())),
+                None => (target.clone(), None),
+            };
+            let file = file.split('?').next().unwrap().to_string();
+            let resolved = if file.is_empty() {
+                path.clone()
+            } else {
+                resolve(path, &file)
+            };
+            let content = all
+                .get(&resolved)
+                .unwrap_or_else(|| panic!("{path}: `{target}` → {resolved}: no such file"));
+            if let Some(frag) = fragment {
+                let page = std::str::from_utf8(content).unwrap();
+                assert!(
+                    ids(page).contains(&frag),
+                    "{path}: `{target}`: no id `{frag}` there"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "{checked} links checked");
+
+    // The search index's addresses too.
+    let index = std::str::from_utf8(&all["search-index.js"]).unwrap();
+    let json = index
+        .split_once("window.DOSSIER_SEARCH = ")
+        .unwrap()
+        .1
+        .trim_end()
+        .trim_end_matches(';');
+    let index: serde_json::Value = serde_json::from_str(json).unwrap();
+    for r in index["records"].as_array().unwrap() {
+        let u = r["u"].as_str().unwrap();
+        assert!(all.contains_key(u), "search index: {u}");
+    }
+}
+
+#[test]
+fn every_record_has_its_page_and_documents_their_citations() {
+    let all = files(&EXPORT.root);
+    let s = &EXPORT.store;
+    let html: Vec<&String> = all.keys().filter(|k| k.ends_with(".html")).collect();
+    assert_eq!(html.len(), EXPORT.summary.pages);
+    assert_eq!(
+        all.len() - 1,
+        EXPORT.summary.files - 1,
+        "the marker file is counted once"
+    );
+    for d in s.documents(&Default::default()).unwrap() {
+        let page = format!("documents/{}.html", d.slug);
+        let text = std::str::from_utf8(&all[&page]).unwrap();
+        assert!(text.contains("<h2 id=\"cite-h\">Cite</h2>"), "{page}");
+        assert!(text.contains(&format!(
+            "<meta name=\"citation_public_url\" content=\"{BASE}documents/{}.html\">",
+            d.slug
+        )));
+        for ext in ["bib", "ris", "csl.json"] {
+            assert!(all.contains_key(&format!("citations/{}.{ext}", d.slug)));
+        }
+    }
+    for b in s.bodies(None).unwrap() {
+        assert!(all.contains_key(&format!("bodies/{}.html", b.slug)));
+    }
+    for p in s.people(None).unwrap() {
+        assert!(all.contains_key(&format!("people/{}.html", p.slug)));
+    }
+    for e in s.events(&Default::default()).unwrap() {
+        assert!(all.contains_key(&format!("events/{}.html", e.slug)));
+    }
+    for t in s.topics(None).unwrap() {
+        assert!(all.contains_key(&format!("topics/{}.html", t.slug)));
+    }
+    for f in [
+        "index.html",
+        "search.html",
+        "search-index.js",
+        "static/search.js",
+        "static/style.css",
+        "feed.atom",
+        "sitemap.xml",
+        "robots.txt",
+        "dossiers/nato-russia.html",
+        "dossiers/nato-russia/chronology.html",
+        "dossiers/nato-russia/feed.atom",
+        "dossiers/nato-russia/bibliography.bib",
+        "dossiers/nato-russia/bibliography.ris",
+        "dossiers/nato-russia/bibliography.csl.json",
+    ] {
+        assert!(all.contains_key(f), "{f}");
+    }
+    // Feeds and the sitemap name the static pages by their published address.
+    let sitemap = parse(std::str::from_utf8(&all["sitemap.xml"]).unwrap());
+    for u in sitemap.all("url") {
+        let loc = u.text_of("loc").unwrap();
+        let rel = loc.strip_prefix(BASE).expect("published address");
+        assert!(all.contains_key(rel), "sitemap: {loc}");
+    }
+    let feed = parse(std::str::from_utf8(&all["feed.atom"]).unwrap());
+    for e in feed.all("entry") {
+        let rel = e.text_of("id").unwrap().strip_prefix(BASE).unwrap();
+        assert!(all.contains_key(rel), "feed: {rel}");
+    }
+    assert!(std::str::from_utf8(&all["robots.txt"])
+        .unwrap()
+        .contains(&format!("Sitemap: {BASE}sitemap.xml")));
+}
+
+#[test]
+fn hostile_text_is_escaped_in_every_page() {
+    let all = files(&EXPORT.root);
+    for (path, bytes) in all.iter().filter(|(p, _)| p.ends_with(".html")) {
+        let html = std::str::from_utf8(bytes).unwrap();
+        assert!(!html.contains("<script>alert"), "{path}");
+        assert!(!html.contains("<img src=x"), "{path}");
+    }
+    let page = std::str::from_utf8(&all["documents/hostile.html"]).unwrap();
+    assert!(
+        page.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quotes&#39;")
+    );
+}
+
+#[test]
+fn two_exports_are_byte_identical_and_replace_each_other() {
+    let (_d, store) = store();
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::new(BASE).unwrap();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    export_site(&store, &site, &a, &|_, _| {}).unwrap();
+    export_site(&store, &site, &b, &|_, _| {}).unwrap();
+    let (fa, fb) = (files(&a), files(&b));
+    assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
+    for (k, v) in &fa {
+        assert!(v == &fb[k], "{k} differs between two exports");
+    }
+    // An earlier export is replaced; nothing is left beside it.
+    export_site(&store, &site, &a, &|_, _| {}).unwrap();
+    assert_eq!(files(&a).len(), fa.len());
+    let beside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(beside.len(), 2, "{beside:?}");
+
+    // A folder that holds anything else is refused and left alone.
+    let foreign = dir.path().join("mine");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("thesis.tex"), "precious").unwrap();
+    let e = export_site(&store, &site, &foreign, &|_, _| {}).unwrap_err();
+    assert!(e.to_string().contains("not empty"), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("thesis.tex")).unwrap(),
+        "precious"
+    );
+    assert_eq!(std::fs::read_dir(&foreign).unwrap().count(), 1);
+}
+
+/// Runs the search script in Node with a minimal page (the elements it uses) and the
+/// exported index; skipped, saying so, where Node is not installed.
+#[test]
+fn the_static_search_finds_records_from_the_files_alone() {
+    use std::process::Command;
+    if Command::new("node").arg("--version").output().is_err() {
+        eprintln!("SKIPPED the static search run: node is not installed (apt-get install nodejs)");
+        return;
+    }
+    let harness = r#"
+const fs = require("fs"), vm = require("vm"), path = require("path");
+const root = process.argv[2], query = process.argv[3];
+function el(id) {
+  return { id, value: "", textContent: "", children: [], href: "",
+    get firstChild() { return this.children[0] || null; },
+    appendChild(c) { this.children.push(c); return c; },
+    removeChild(c) { this.children.splice(this.children.indexOf(c), 1); },
+    addEventListener() {} };
+}
+const els = { "search-form": el("search-form"), q: el("q"), "search-results": el("search-results"), "search-status": el("search-status") };
+const sandbox = { URLSearchParams, console,
+  document: { getElementById: (id) => els[id] || null, createElement: (t) => el(t), createTextNode: (t) => ({ textContent: t }) } };
+sandbox.window = sandbox;
+sandbox.window.location = { search: "?q=" + encodeURIComponent(query), protocol: "file:" };
+vm.createContext(sandbox);
+vm.runInContext(fs.readFileSync(path.join(root, "search-index.js"), "utf8"), sandbox);
+vm.runInContext(fs.readFileSync(path.join(root, "static/search.js"), "utf8"), sandbox);
+const results = els["search-results"].children.map((li) => ({ href: li.children[0].href, title: li.children[0].textContent }));
+console.log(JSON.stringify({ status: els["search-status"].textContent, results }));
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("harness.js");
+    std::fs::write(&script, harness).unwrap();
+    let run = |q: &str| -> serde_json::Value {
+        let out = Command::new("node")
+            .arg(&script)
+            .arg(&EXPORT.root)
+            .arg(q)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let r = run("founding act");
+    let first = &r["results"][0];
+    assert_eq!(first["href"], "documents/founding-act-1997.html", "{r}");
+    assert!(r["status"].as_str().unwrap().contains("match"), "{r}");
+    // Prefixes and accents: "coop" finds "co-operation"/"Cooperation"; case is ignored.
+    let r = run("PERMANENT joint");
+    assert!(
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["href"] == "bodies/pjc.html"),
+        "{r}"
+    );
+    let r = run("zzzzqx");
+    assert_eq!(r["results"].as_array().unwrap().len(), 0);
+    assert!(
+        r["status"].as_str().unwrap().starts_with("Nothing matches"),
+        "{r}"
+    );
+    // Hostile text is shown as text (textContent), never parsed as markup.
+    let r = run("script alert");
+    assert_eq!(r["results"][0]["title"], HOSTILE, "{r}");
+}
+
+#[test]
+fn the_command_shows_progress_and_refuses_a_missing_archive() {
+    let (store_dir, _store) = store();
+    let out_dir = tempfile::tempdir().unwrap();
+    let target = out_dir.path().join("site");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dossier"))
+        .args(["--data-dir"])
+        .arg(store_dir.path())
+        .args(["export", "site"])
+        .arg(&target)
+        .args(["--base-url", BASE])
+        .env_remove("DOSSIER_DATA_DIR")
+        .env_remove("DOSSIER_BASE_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stdout.contains("Exported "), "{stdout}");
+    assert!(
+        stderr.contains("exported ") && stderr.contains(" pages"),
+        "plain progress lines: {stderr}"
+    );
+    assert!(target.join("index.html").exists());
+
+    let empty = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dossier"))
+        .arg("--data-dir")
+        .arg(empty.path())
+        .args(["export", "site"])
+        .arg(out_dir.path().join("other"))
+        .args(["--base-url", BASE])
+        .env_remove("DOSSIER_DATA_DIR")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no archive"));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dossier"))
+        .arg("--data-dir")
+        .arg(store_dir.path())
+        .args(["export", "site"])
+        .arg(out_dir.path().join("other"))
+        .args(["--base-url", "example.org"])
+        .env_remove("DOSSIER_DATA_DIR")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("must start with http"));
+}

@@ -1,0 +1,461 @@
+//! OAI-PMH over real HTTP: every response validated against the protocol's schemas (with
+//! xmllint; see tests/fixtures/oai-pmh/README.md), a full harvest through resumption
+//! tokens, sets, from/until, deleted records, and every error code.
+
+mod common;
+
+use common::xml::{parse, validate, Node};
+use common::TestServer;
+use dossier_model::*;
+use dossier_publish::site::Site;
+use dossier_store::{RecordType, SqliteStore, Store};
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+const SCHEMA: &str = "tests/fixtures/oai-pmh/harvest.xsd";
+const HOSTILE: &str = "<script>alert(\"x\")</script> & 'quotes' \u{1} ]]> <!-- -->";
+const BULK: usize = 230;
+
+fn doc(slug: &str, title: &str, kind: DocumentKind, dossier: &str) -> Document {
+    Document {
+        slug: slug.into(),
+        title: title.into(),
+        aliases: vec![],
+        kind,
+        date: Some(Edtf::parse("2003-04-05").unwrap()),
+        place: None,
+        issued_by: vec![],
+        authors: vec![],
+        parties: vec![],
+        legal_status: LegalStatus::Unknown,
+        availability: Availability::Public,
+        languages: vec![],
+        summary: None,
+        full_text: None,
+        relations: vec![],
+        dossiers: vec![dossier.into()],
+        topics: vec![],
+        provenance: Provenance::default(),
+    }
+}
+
+/// The built-in dossier, a bulk dossier of generated documents (enough for three pages),
+/// a document with hostile text, and two deleted documents.
+fn fill(store: &SqliteStore) {
+    store
+        .write(&dossier_ingest::builtin::archive().unwrap())
+        .unwrap();
+    let mut documents: Vec<Document> = (0..BULK)
+        .map(|i| {
+            doc(
+                &format!("bulk-{i:03}"),
+                &format!("Generated statement {i}"),
+                DocumentKind::Statement,
+                "bulk",
+            )
+        })
+        .collect();
+    let mut hostile = doc("hostile", HOSTILE, DocumentKind::Declaration, "bulk");
+    hostile.summary = Some(HOSTILE.into());
+    hostile.aliases = vec![HOSTILE.into()];
+    documents.push(hostile);
+    documents.push(doc("gone-1", "Deleted one", DocumentKind::Letter, "bulk"));
+    documents.push(doc("gone-2", "Deleted two", DocumentKind::Letter, "bulk"));
+    store
+        .write(&Archive {
+            dossiers: vec![Dossier {
+                slug: "bulk".into(),
+                title: "Bulk & <generated> records".into(),
+                description: String::new(),
+                source: None,
+                sections: vec![],
+            }],
+            documents,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(store.delete(RecordType::Document, "gone-1").unwrap());
+    assert!(store.delete(RecordType::Document, "gone-2").unwrap());
+}
+
+static SERVER: LazyLock<TestServer> = LazyLock::new(|| {
+    TestServer::with_app(fill, |state| {
+        state.with_site(
+            Site::new("https://archive.example.org/")
+                .unwrap()
+                .with_admin_email("archive@example.org")
+                .unwrap(),
+        )
+    })
+});
+
+fn live_documents() -> usize {
+    SERVER.store.documents(&Default::default()).unwrap().len()
+}
+
+/// GETs /oai?{query}; checks the status, the media type, well-formedness and the schema.
+fn oai(query: &str) -> (String, Node) {
+    oai_on(&SERVER, query)
+}
+
+fn oai_on(server: &TestServer, query: &str) -> (String, Node) {
+    let (status, ct, body) = server.get(&format!("/oai?{query}"));
+    assert_eq!(status, 200, "{query}: {body}");
+    assert!(ct.starts_with("text/xml"), "{ct}");
+    let root = parse(&body);
+    assert_eq!(root.name, "OAI-PMH");
+    assert_eq!(
+        root.attr("xmlns"),
+        Some("http://www.openarchives.org/OAI/2.0/")
+    );
+    validate(&body, SCHEMA);
+    (body, root)
+}
+
+fn error_code(root: &Node) -> Option<String> {
+    root.child("error")
+        .and_then(|e| e.attr("code"))
+        .map(str::to_string)
+}
+
+/// The response with its volatile parts (time of the response, today's datestamps)
+/// replaced, for snapshots.
+fn redacted(xml: &str) -> String {
+    let re = regex::Regex::new(
+        r"<(responseDate|datestamp|earliestDatestamp)>[^<]*</(responseDate|datestamp|earliestDatestamp)>",
+    )
+    .unwrap();
+    re.replace_all(xml, "<$1>[redacted]</$2>").into_owned()
+}
+
+#[test]
+fn identify_and_metadata_formats() {
+    let (body, root) = oai("verb=Identify");
+    let id = root.child("Identify").expect("Identify");
+    assert_eq!(id.text_of("protocolVersion"), Some("2.0"));
+    assert_eq!(
+        id.text_of("baseURL"),
+        Some("https://archive.example.org/oai")
+    );
+    assert_eq!(id.text_of("adminEmail"), Some("archive@example.org"));
+    assert_eq!(id.text_of("deletedRecord"), Some("persistent"));
+    assert_eq!(id.text_of("granularity"), Some("YYYY-MM-DD"));
+    insta::assert_snapshot!("identify", redacted(&body));
+
+    let (body, root) = oai("verb=ListMetadataFormats");
+    let f = &root
+        .child("ListMetadataFormats")
+        .unwrap()
+        .all("metadataFormat");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].text_of("metadataPrefix"), Some("oai_dc"));
+    insta::assert_snapshot!("list-metadata-formats", redacted(&body));
+    let (_, root) = oai(
+        "verb=ListMetadataFormats&identifier=oai:archive.example.org:document/founding-act-1997",
+    );
+    assert!(root.child("ListMetadataFormats").is_some());
+}
+
+#[test]
+fn sets_by_dossier_and_kind() {
+    let (body, root) = oai("verb=ListSets");
+    let specs: Vec<&str> = root
+        .find("setSpec")
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect();
+    for s in [
+        "dossier",
+        "dossier:nato-russia",
+        "dossier:bulk",
+        "kind",
+        "kind:declaration",
+        "kind:statement",
+    ] {
+        assert!(specs.contains(&s), "{s} in {specs:?}");
+    }
+    assert!(body.contains("<setName>Bulk &amp; &lt;generated&gt; records</setName>"));
+    insta::assert_snapshot!("list-sets", redacted(&body));
+}
+
+/// Follows resumption tokens to the end; returns every header, checking the token's
+/// attributes on the way.
+fn harvest(verb: &str, args: &str) -> Vec<Node> {
+    let (_, first) = oai(&format!("verb={verb}&{args}"));
+    let mut headers = Vec::new();
+    let mut page = first;
+    let mut pages = 0;
+    loop {
+        pages += 1;
+        let list = page
+            .child(verb)
+            .unwrap_or_else(|| panic!("{verb} page {pages}: {:?}", error_code(&page)));
+        let items: Vec<Node> = if verb == "ListRecords" {
+            list.all("record")
+                .iter()
+                .map(|r| r.child("header").unwrap().clone())
+                .collect()
+        } else {
+            list.all("header").into_iter().cloned().collect()
+        };
+        assert!(items.len() <= 100, "a page holds at most 100");
+        let cursor_expected = headers.len();
+        headers.extend(items);
+        match list.child("resumptionToken") {
+            None => {
+                assert_eq!(pages, 1, "only a list that fits one page has no token");
+                break;
+            }
+            Some(t) => {
+                assert_eq!(
+                    t.attr("cursor").unwrap().parse::<usize>().unwrap(),
+                    cursor_expected
+                );
+                let size: usize = t.attr("completeListSize").unwrap().parse().unwrap();
+                if t.text.is_empty() {
+                    assert_eq!(size, headers.len(), "the complete list was returned");
+                    break;
+                }
+                assert!(size > headers.len());
+                let (_, next) = oai(&format!("verb={verb}&resumptionToken={}", t.text));
+                page = next;
+            }
+        }
+        assert!(pages < 100, "runaway harvest");
+    }
+    headers
+}
+
+#[test]
+fn a_harvester_gets_every_record_through_resumption_tokens() {
+    let headers = harvest("ListRecords", "metadataPrefix=oai_dc");
+    let expected = live_documents() + 2;
+    assert!(expected > 200, "three pages at least");
+    assert_eq!(headers.len(), expected);
+    let ids: BTreeSet<&str> = headers
+        .iter()
+        .map(|h| h.text_of("identifier").unwrap())
+        .collect();
+    assert_eq!(ids.len(), expected, "no record twice");
+    for slug in ["founding-act-1997", "bulk-000", "bulk-229", "hostile"] {
+        assert!(
+            ids.contains(format!("oai:archive.example.org:document/{slug}").as_str()),
+            "{slug}"
+        );
+    }
+    let deleted: Vec<&str> = headers
+        .iter()
+        .filter(|h| h.attr("status") == Some("deleted"))
+        .map(|h| h.text_of("identifier").unwrap())
+        .collect();
+    assert_eq!(
+        deleted,
+        [
+            "oai:archive.example.org:document/gone-1",
+            "oai:archive.example.org:document/gone-2"
+        ]
+    );
+    let ids2 = harvest("ListIdentifiers", "metadataPrefix=oai_dc");
+    assert_eq!(ids2.len(), expected);
+}
+
+#[test]
+fn selective_harvests_by_set_and_date() {
+    let bulk = harvest("ListIdentifiers", "metadataPrefix=oai_dc&set=dossier:bulk");
+    assert_eq!(
+        bulk.len(),
+        BULK + 1,
+        "the generated documents and the hostile one"
+    );
+    assert!(bulk
+        .iter()
+        .all(|h| h.all("setSpec").iter().any(|s| s.text == "dossier:bulk")));
+    let nato = harvest(
+        "ListIdentifiers",
+        "metadataPrefix=oai_dc&set=dossier:nato-russia",
+    );
+    let builtin = dossier_ingest::builtin::archive().unwrap().documents.len();
+    assert_eq!(nato.len(), builtin);
+    let all_in_dossiers = harvest("ListIdentifiers", "metadataPrefix=oai_dc&set=dossier");
+    assert_eq!(all_in_dossiers.len(), live_documents());
+    let statements = harvest(
+        "ListIdentifiers",
+        "metadataPrefix=oai_dc&set=kind:statement",
+    );
+    assert!(statements.len() >= BULK);
+
+    let today = &dossier_publish::time::now()[..10];
+    let from_today = harvest(
+        "ListIdentifiers",
+        &format!("metadataPrefix=oai_dc&from={today}&until={today}"),
+    );
+    assert_eq!(from_today.len(), live_documents() + 2);
+    let (_, root) = oai("verb=ListIdentifiers&metadataPrefix=oai_dc&from=2999-01-01");
+    assert_eq!(error_code(&root).as_deref(), Some("noRecordsMatch"));
+    let (_, root) = oai("verb=ListRecords&metadataPrefix=oai_dc&until=1999-12-31");
+    assert_eq!(error_code(&root).as_deref(), Some("noRecordsMatch"));
+    let (_, root) = oai("verb=ListRecords&metadataPrefix=oai_dc&set=dossier:no-such-dossier");
+    assert_eq!(error_code(&root).as_deref(), Some("noRecordsMatch"));
+}
+
+#[test]
+fn get_record_maps_a_document_to_dublin_core() {
+    let (body, root) = oai(
+        "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:archive.example.org:document/founding-act-1997",
+    );
+    let dc = root.find("oai_dc:dc");
+    assert_eq!(dc.len(), 1);
+    let values = |e: &str| -> Vec<String> { dc[0].all(e).iter().map(|n| n.text.clone()).collect() };
+    assert_eq!(
+        values("dc:title")[0],
+        "Founding Act on Mutual Relations, Cooperation and Security between NATO and the Russian Federation"
+    );
+    assert!(
+        values("dc:title").contains(&"Founding Act".to_string()),
+        "aliases"
+    );
+    assert_eq!(values("dc:date"), ["1997-05-27"]);
+    assert_eq!(values("dc:type"), ["Text", "Founding act"]);
+    assert_eq!(
+        values("dc:identifier"),
+        ["https://archive.example.org/documents/founding-act-1997"]
+    );
+    assert_eq!(
+        values("dc:contributor"),
+        ["North Atlantic Treaty Organization", "Russian Federation"]
+    );
+    assert!(values("dc:description")
+        .iter()
+        .any(|d| d.contains("Not legally binding")));
+    insta::assert_snapshot!("get-record-founding-act", redacted(&body));
+
+    let (_, root) = oai(
+        "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:archive.example.org:document/gone-1",
+    );
+    let record = &root.find("record")[0];
+    assert_eq!(
+        record.child("header").unwrap().attr("status"),
+        Some("deleted")
+    );
+    assert!(
+        record.child("metadata").is_none(),
+        "a deleted record has no metadata"
+    );
+}
+
+#[test]
+fn hostile_text_stays_text() {
+    let (body, root) = oai(
+        "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:archive.example.org:document/hostile",
+    );
+    assert!(!body.contains("<script"), "{body}");
+    let clean = HOSTILE.replace('\u{1}', "");
+    let titles: Vec<&str> = root
+        .find("dc:title")
+        .iter()
+        .map(|n| n.text.as_str())
+        .collect();
+    assert_eq!(titles, [clean.as_str(), clean.as_str()]);
+}
+
+#[test]
+fn post_requests_are_answered_like_get() {
+    let (status, _, body) = SERVER.request(
+        "POST",
+        "/oai",
+        &[],
+        Some((
+            "application/x-www-form-urlencoded",
+            "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai%3Aarchive.example.org%3Adocument%2Ffounding-act-1997",
+        )),
+    );
+    assert_eq!(status, 200);
+    validate(&body, SCHEMA);
+    assert!(parse(&body).find("oai_dc:dc").len() == 1, "{body}");
+}
+
+/// Each error: the code, the request element (bare after badVerb and badArgument, as
+/// the protocol says), and schema validity.
+#[test]
+fn every_error_code() {
+    let cases: &[(&str, &str)] = &[
+        ("", "badVerb"),
+        ("verb=Frobnicate", "badVerb"),
+        ("verb=Identify&verb=Identify", "badVerb"),
+        ("verb=Identify&metadataPrefix=oai_dc", "badArgument"),
+        ("verb=ListRecords", "badArgument"),
+        ("verb=ListRecords&metadataPrefix=oai_dc&metadataPrefix=oai_dc", "badArgument"),
+        ("verb=ListRecords&metadataPrefix=oai_dc&from=yesterday", "badArgument"),
+        ("verb=ListRecords&metadataPrefix=oai_dc&from=2002-02-30", "badArgument"),
+        ("verb=ListRecords&metadataPrefix=oai_dc&from=2002-01-01T00:00:00Z", "badArgument"),
+        ("verb=ListRecords&metadataPrefix=oai_dc&from=2003-01-01&until=2002-01-01", "badArgument"),
+        ("verb=ListRecords&metadataPrefix=oai_dc&set=a%20b", "badArgument"),
+        ("verb=ListRecords&metadataPrefix=bad%20prefix", "badArgument"),
+        ("verb=ListRecords&metadataPrefix=oai_dc&resumptionToken=x", "badArgument"),
+        ("verb=GetRecord&identifier=oai:archive.example.org:document/founding-act-1997", "badArgument"),
+        ("verb=ListRecords&resumptionToken=not-a-token", "badResumptionToken"),
+        ("verb=ListSets&resumptionToken=anything", "badResumptionToken"),
+        ("verb=ListRecords&metadataPrefix=marc21", "cannotDisseminateFormat"),
+        ("verb=GetRecord&metadataPrefix=mods&identifier=oai:archive.example.org:document/founding-act-1997", "cannotDisseminateFormat"),
+        ("verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:archive.example.org:document/nope", "idDoesNotExist"),
+        ("verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:elsewhere.org:document/founding-act-1997", "idDoesNotExist"),
+        ("verb=ListMetadataFormats&identifier=not%20an%20identifier", "idDoesNotExist"),
+        ("verb=ListIdentifiers&metadataPrefix=oai_dc&from=2999-01-01", "noRecordsMatch"),
+    ];
+    for (query, code) in cases {
+        let (body, root) = oai(query);
+        assert_eq!(error_code(&root).as_deref(), Some(*code), "{query}: {body}");
+        let request = root.child("request").unwrap();
+        assert_eq!(request.text, "https://archive.example.org/oai");
+        if matches!(*code, "badVerb" | "badArgument") {
+            assert!(request.attrs.is_empty(), "{query}: bare request element");
+        } else {
+            assert!(request.attr("verb").is_some(), "{query}: arguments echoed");
+        }
+    }
+}
+
+#[test]
+fn resumption_tokens_are_tamper_evident_and_tied_to_their_verb() {
+    let (_, root) = oai("verb=ListIdentifiers&metadataPrefix=oai_dc");
+    let token = root.find("resumptionToken")[0].text.clone();
+    assert!(!token.is_empty());
+    // A token of ListIdentifiers does not continue ListRecords.
+    let (_, r) = oai(&format!("verb=ListRecords&resumptionToken={token}"));
+    assert_eq!(error_code(&r).as_deref(), Some("badResumptionToken"));
+    // Change one character of the payload: the signature no longer matches.
+    let mut forged: Vec<char> = token.chars().collect();
+    forged[3] = if forged[3] == 'A' { 'B' } else { 'A' };
+    let forged: String = forged.into_iter().collect();
+    let (_, r) = oai(&format!("verb=ListIdentifiers&resumptionToken={forged}"));
+    assert_eq!(error_code(&r).as_deref(), Some("badResumptionToken"));
+    // Another server (another key) does not accept it either.
+    let other = TestServer::with(fill_small);
+    let (_, r) = oai_on(
+        &other,
+        &format!("verb=ListIdentifiers&resumptionToken={token}"),
+    );
+    assert_eq!(error_code(&r).as_deref(), Some("badResumptionToken"));
+}
+
+fn fill_small(store: &SqliteStore) {
+    store
+        .write(&dossier_ingest::builtin::archive().unwrap())
+        .unwrap();
+}
+
+#[test]
+fn an_empty_archive_has_no_set_hierarchy() {
+    let empty = TestServer::with(|_| {});
+    let (_, root) = oai_on(&empty, "verb=ListSets");
+    assert_eq!(error_code(&root).as_deref(), Some("noSetHierarchy"));
+    let (_, root) = oai_on(
+        &empty,
+        "verb=ListIdentifiers&metadataPrefix=oai_dc&set=kind:treaty",
+    );
+    assert_eq!(error_code(&root).as_deref(), Some("noSetHierarchy"));
+    let (_, root) = oai_on(&empty, "verb=ListRecords&metadataPrefix=oai_dc");
+    assert_eq!(error_code(&root).as_deref(), Some("noRecordsMatch"));
+    let (_, root) = oai_on(&empty, "verb=Identify");
+    assert!(root.child("Identify").is_some());
+}
