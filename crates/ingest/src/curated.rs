@@ -164,78 +164,23 @@ pub fn apply_curated(
         problem,
     };
 
-    for (i, link) in data.resolve.iter().enumerate() {
-        let entry = format!("resolve[{i}] \"{}\"", link.text);
-        let target = match link.target() {
-            Ok(t) => t,
-            Err(p) => {
-                errors.push(entry_err(entry, &link.section, p));
-                continue;
+    // Resolutions first, then mentions: a mention's ordinal follows the page's references.
+    for (what, links) in [("resolve", &data.resolve), ("mention", &data.mention)] {
+        for (i, link) in links.iter().enumerate() {
+            let result = link.target().and_then(|target| {
+                let section = dossier
+                    .section_mut(&link.section)
+                    .ok_or_else(|| "no such section in the outline".to_string())?;
+                if what == "resolve" {
+                    resolve_reference(section, &link.text, target)
+                } else {
+                    link_mention(section, &link.text, target)
+                }
+            });
+            if let Err(problem) = result {
+                let entry = format!("{what}[{i}] \"{}\"", link.text);
+                errors.push(entry_err(entry, &link.section, problem));
             }
-        };
-        let Some(section) = dossier.section_mut(&link.section) else {
-            errors.push(entry_err(
-                entry,
-                &link.section,
-                "no such section in the outline".into(),
-            ));
-            continue;
-        };
-        let matches: Vec<usize> = (0..section.references.len())
-            .filter(|&n| section.references[n].text.contains(&link.text))
-            .collect();
-        match matches.as_slice() {
-            [n] => section.references[*n].target = Some(target),
-            [] => errors.push(entry_err(
-                entry,
-                &link.section,
-                "no reference in this section contains these words".into(),
-            )),
-            _ => errors.push(entry_err(
-                entry,
-                &link.section,
-                "more than one reference contains these words; quote more of the one you mean"
-                    .into(),
-            )),
-        }
-    }
-
-    for (i, link) in data.mention.iter().enumerate() {
-        let entry = format!("mention[{i}] \"{}\"", link.text);
-        let target = match link.target() {
-            Ok(t) => t,
-            Err(p) => {
-                errors.push(entry_err(entry, &link.section, p));
-                continue;
-            }
-        };
-        let Some(section) = dossier.section_mut(&link.section) else {
-            errors.push(entry_err(
-                entry,
-                &link.section,
-                "no such section in the outline".into(),
-            ));
-            continue;
-        };
-        let needle = escape(&link.text);
-        match find_outside_links(&section.commentary, &needle) {
-            Some(at) => {
-                section.references.push(Reference {
-                    text: link.text.clone(),
-                    target: Some(target),
-                    mention: true,
-                });
-                let n = section.references.len();
-                let linked = format!("[{needle}](ref:{n})");
-                section
-                    .commentary
-                    .replace_range(at..at + needle.len(), &linked);
-            }
-            None => errors.push(entry_err(
-                entry,
-                &link.section,
-                "these words are not in the section's commentary (outside a link)".into(),
-            )),
         }
     }
 
@@ -319,6 +264,41 @@ pub fn apply_curated(
     } else {
         Err(errors)
     }
+}
+
+/// Points the one outline reference of `section` whose words contain `text` at `target`.
+fn resolve_reference(section: &mut Section, text: &str, target: Target) -> Result<(), String> {
+    let matches: Vec<usize> = (0..section.references.len())
+        .filter(|&n| section.references[n].text.contains(text))
+        .collect();
+    match matches.as_slice() {
+        [n] => {
+            section.references[*n].target = Some(target);
+            Ok(())
+        }
+        [] => Err("no reference in this section contains these words".into()),
+        _ => Err(
+            "more than one reference contains these words; quote more of the one you mean".into(),
+        ),
+    }
+}
+
+/// Turns the first occurrence of `text` in the commentary (outside a link) into a link to
+/// `target`, recorded as a mention.
+fn link_mention(section: &mut Section, text: &str, target: Target) -> Result<(), String> {
+    let needle = escape(text);
+    let at = find_outside_links(&section.commentary, &needle)
+        .ok_or("these words are not in the section's commentary (outside a link)")?;
+    section.references.push(Reference {
+        text: text.to_string(),
+        target: Some(target),
+        mention: true,
+    });
+    let n = section.references.len();
+    section
+        .commentary
+        .replace_range(at..at + needle.len(), &format!("[{needle}](ref:{n})"));
+    Ok(())
 }
 
 /// The byte offset of the first occurrence of `needle` in `md` that is not inside a link.
