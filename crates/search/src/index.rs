@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, Occur,
-    PhraseQuery, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
+    RangeQuery, TermQuery,
 };
 use tantivy::schema::{
     Facet, FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing,
@@ -166,22 +166,28 @@ struct Fields {
     tiebreak: Field,
     facets: Field,
     words: Field,
-    /// `title_en`, `title_fr`, `title_ru`, in the order of [`LANGS`].
+    /// `title_en`, `title_fr`, `title_ru`, in the order of [`LANGS`]: the title again,
+    /// read only to give title matches their bonus when the best candidates are re-ranked.
     title: [Field; 3],
-    body: [Field; 3],
+    /// `text_en`, `text_fr`, `text_ru`: title and text together, so that one term (or one
+    /// phrase) per language decides membership. One term per word is what lets tantivy
+    /// skip blocks (block-max WAND) and count a single word from its document frequency.
+    text: [Field; 3],
+    /// The head of the text, stored for snippets.
+    snippet_text: Field,
 }
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let text = |tokenizer: &str| {
-        TextOptions::default()
-            .set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer(tokenizer)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-            )
-            .set_stored()
+    let indexed = |tokenizer: &str, option: IndexRecordOption| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(option),
+        )
     };
+    let text = |tokenizer: &str| indexed(tokenizer, IndexRecordOption::WithFreqsAndPositions);
+    let title = text;
     let date_opts = NumericOptions::default().set_indexed().set_fast();
     let f = Fields {
         id: b.add_text_field("id", STRING),
@@ -209,15 +215,16 @@ fn schema() -> (Schema, Fields) {
             ),
         ),
         title: [
-            b.add_text_field("title_en", text("text_en")),
-            b.add_text_field("title_fr", text("text_fr")),
-            b.add_text_field("title_ru", text("text_ru")),
+            b.add_text_field("title_en", title("text_en")),
+            b.add_text_field("title_fr", title("text_fr")),
+            b.add_text_field("title_ru", title("text_ru")),
         ],
-        body: [
-            b.add_text_field("body_en", text("text_en")),
-            b.add_text_field("body_fr", text("text_fr")),
-            b.add_text_field("body_ru", text("text_ru")),
+        text: [
+            b.add_text_field("text_en", text("text_en")),
+            b.add_text_field("text_fr", text("text_fr")),
+            b.add_text_field("text_ru", text("text_ru")),
         ],
+        snippet_text: b.add_text_field("snippet_text", STORED),
     };
     (b.build(), f)
 }
@@ -544,7 +551,10 @@ impl SearchIndex {
             f.display_title => d.title.split(" · ").next().unwrap_or_default(),
             f.lang => d.lang.clone(),
             f.title[li] => d.title.clone(),
-            f.body[li] => d.body.clone(),
+            // Two values: a phrase never runs from the title into the text.
+            f.text[li] => d.title.clone(),
+            f.text[li] => d.body.clone(),
+            f.snippet_text => truncate_chars(&d.body, SNIPPET_SOURCE_CHARS),
             f.words => format!("{}\n{}", d.title, truncate_chars(&d.body, WORDS_SOURCE_CHARS)),
             f.tiebreak => stable_hash(&d.id),
         );
@@ -581,34 +591,52 @@ impl SearchIndex {
     }
 
     /// Runs a search.
+    ///
+    /// Relevance order is found in two steps: the query over the text fields picks the best
+    /// `offset + per_page + RERANK_WINDOW` candidates by BM25 (pruned by block-max WAND
+    /// where the query is plain words), then title matches and the words as an exact phrase
+    /// add their bonus to those candidates only (a re-scoring window, as Elasticsearch's
+    /// `rescore` does). The bonuses never change which records match, so the count is
+    /// taken from the text query: a single word's count is its document frequency.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         let node = query::parse(&req.query)?;
-        let (q, counted) = {
-            let syn = self.synonyms.read().unwrap_or_else(|p| p.into_inner());
-            (self.build_top(&node, &syn)?, self.build(&node, &syn)?)
-        };
         let searcher = self.reader.searcher();
+        let (q, bonus, plain_words) = {
+            let syn = self.synonyms.read().unwrap_or_else(|p| p.into_inner());
+            let b = Builder {
+                index: self,
+                syn: &syn,
+                searcher: &searcher,
+            };
+            (b.build(&node)?, b.bonus(&node)?, b.plain_words(&node))
+        };
         let per_page = req.per_page.clamp(1, 100);
         let page = req.page.max(1);
         let offset = (page - 1) * per_page;
         let top = TopDocs::with_limit(per_page).and_offset(offset);
         let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match req.sort {
-            // Text decides the order: block-max WAND prunes the scoring, and the count is
-            // taken apart (a single term's count is its document frequency).
             Sort::Relevance if has_text(&node) => {
-                let docs = searcher.search(&q, &top.order_by_score())?;
-                // The phrase bonus changes scores, never membership: count without it.
-                (docs, counted.count(&searcher)?)
+                let window = TopDocs::with_limit(offset + per_page + RERANK_WINDOW);
+                let (candidates, total) = if plain_words {
+                    // Block-max WAND skips what cannot reach the window; counting apart
+                    // is then cheaper than visiting every match.
+                    let docs = searcher.search(&q, &window.order_by_score())?;
+                    (docs, q.count(&searcher)?)
+                } else {
+                    // Phrases, filters and exclusions visit every match anyway: one pass.
+                    searcher.search(&q, &(window.order_by_score(), Count))?
+                };
+                let ranked = self.rerank(&searcher, candidates, bonus.as_deref())?;
+                (
+                    ranked.into_iter().skip(offset).take(per_page).collect(),
+                    total,
+                )
             }
             // Filters only: every score is equal, so order by a stable key instead of by
             // position in the index (which differs between two builds of the same data).
             Sort::Relevance => {
                 let ranked = top.tweak_score(|segment: &tantivy::SegmentReader| {
-                    let tiebreak = segment
-                        .fast_fields()
-                        .u64("tiebreak")
-                        .map(|c| c.first_or_default_col(0))
-                        .ok();
+                    let tiebreak = tiebreak_column(segment);
                     move |doc: tantivy::DocId, score: tantivy::Score| {
                         (score, tiebreak.as_ref().map_or(0, |c| c.get_val(doc)))
                     }
@@ -623,11 +651,7 @@ impl SearchIndex {
                 let ascending = req.sort == Sort::Date;
                 let ranked = top.tweak_score(move |segment: &tantivy::SegmentReader| {
                     let dates = segment.fast_fields().i64("date_lo").ok();
-                    let tiebreak = segment
-                        .fast_fields()
-                        .u64("tiebreak")
-                        .map(|c| c.first_or_default_col(0))
-                        .ok();
+                    let tiebreak = tiebreak_column(segment);
                     move |doc: tantivy::DocId, _score: tantivy::Score| {
                         // Undated records come last either way.
                         let date = dates.as_ref().and_then(|c| c.first(doc));
@@ -663,22 +687,21 @@ impl SearchIndex {
             let generator = match generators.entry(li) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(e) => {
-                    let mut g = SnippetGenerator::create(&searcher, &*q, self.f.body[li])?;
+                    let mut g = SnippetGenerator::create(&searcher, &*q, self.f.text[li])?;
                     g.set_max_num_chars(220);
                     e.insert(g)
                 }
             };
-            let body = text(self.f.body[li]);
-            // Snippets come from the start of long texts: tokenising a 100 KB text for
-            // every hit would cost more than the search itself.
-            let head = truncate_chars(&body, SNIPPET_SOURCE_CHARS);
-            let mut snippet = generator.snippet(head);
+            // The stored head of the text: tokenising a 100 KB text for every hit would
+            // cost more than the search itself.
+            let head = text(self.f.snippet_text);
+            let mut snippet = generator.snippet(&head);
             snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
             let mut html = snippet.to_html();
-            if html.is_empty() && !body.is_empty() {
-                let lead: String = body.chars().take(200).collect();
+            if html.is_empty() && !head.is_empty() {
+                let lead: String = head.chars().take(200).collect();
                 html = escape_html(&lead);
-                if lead.len() < body.len() {
+                if lead.len() < head.len() {
                     html.push('…');
                 }
             }
@@ -709,6 +732,56 @@ impl SearchIndex {
             facets,
             suggestion,
         })
+    }
+
+    /// Adds the bonus query's score to each candidate and orders them by the sum, ties
+    /// broken by a stable key so that two builds of the same data answer alike.
+    fn rerank(
+        &self,
+        searcher: &tantivy::Searcher,
+        candidates: Vec<(f32, DocAddress)>,
+        bonus: Option<&dyn Query>,
+    ) -> Result<Vec<(f32, DocAddress)>, SearchError> {
+        let weight = match bonus {
+            Some(q) => Some(
+                q.weight(tantivy::query::EnableScoring::enabled_from_searcher(
+                    searcher,
+                ))?,
+            ),
+            None => None,
+        };
+        let mut by_segment: BTreeMap<u32, Vec<(tantivy::DocId, f32)>> = BTreeMap::new();
+        for (score, addr) in candidates {
+            by_segment
+                .entry(addr.segment_ord)
+                .or_default()
+                .push((addr.doc_id, score));
+        }
+        let mut ranked: Vec<(f32, u64, DocAddress)> = Vec::new();
+        for (segment_ord, mut docs) in by_segment {
+            docs.sort_unstable_by_key(|(doc, _)| *doc);
+            let segment = searcher.segment_reader(segment_ord);
+            let tiebreak = tiebreak_column(segment);
+            let mut scorer = match &weight {
+                Some(w) => Some(w.scorer(segment, 1.0)?),
+                None => None,
+            };
+            for (doc, score) in docs {
+                let mut total = score;
+                if let Some(s) = scorer.as_mut() {
+                    if s.doc() < doc {
+                        s.seek(doc);
+                    }
+                    if s.doc() == doc {
+                        total += s.score();
+                    }
+                }
+                let key = tiebreak.as_ref().map_or(0, |c| c.get_val(doc));
+                ranked.push((total, key, DocAddress::new(segment_ord, doc)));
+            }
+        }
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+        Ok(ranked.into_iter().map(|(s, _, a)| (s, a)).collect())
     }
 
     fn facets(&self, searcher: &tantivy::Searcher, q: &dyn Query) -> Result<Facets, SearchError> {
@@ -743,237 +816,6 @@ impl SearchIndex {
             body: list("/body"),
             dossier: list("/dossier"),
             lang: list("/lang"),
-        })
-    }
-
-    /// The query tree as a tantivy query, with a bonus for the words as an exact phrase.
-    fn build_top(&self, node: &Node, syn: &Synonyms) -> Result<Box<dyn Query>, SearchError> {
-        let main = self.build(node, syn)?;
-        let words: Vec<String> = match node {
-            Node::And(items) => items
-                .iter()
-                .filter_map(|n| {
-                    if let Node::Word(w) = n {
-                        Some(w.clone())
-                    } else {
-                        None
-                    }
-                })
-                .collect(),
-            _ => vec![],
-        };
-        if words.len() >= 2 {
-            if let Some(phrase) = self.text_query(&words, 2.0)? {
-                return Ok(Box::new(BooleanQuery::new(vec![
-                    (Occur::Must, main),
-                    (Occur::Should, phrase),
-                ])));
-            }
-        }
-        Ok(main)
-    }
-
-    fn build(&self, node: &Node, syn: &Synonyms) -> Result<Box<dyn Query>, SearchError> {
-        Ok(match node {
-            Node::Word(w) => self.words_or_synonyms(std::slice::from_ref(w), syn)?,
-            Node::Phrase(p) => self.words_or_synonyms(p, syn)?,
-            Node::Or(items) => {
-                let clauses = items
-                    .iter()
-                    .map(|n| Ok((Occur::Should, self.build(n, syn)?)))
-                    .collect::<Result<Vec<_>, SearchError>>()?;
-                Box::new(BooleanQuery::new(clauses))
-            }
-            Node::Not(inner) => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
-                (Occur::MustNot, self.build(inner, syn)?),
-            ])),
-            Node::Filter(f) => Box::new(ConstScoreQuery::new(self.filter(f, syn)?, 0.0)),
-            Node::And(items) => {
-                let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-                let mut i = 0;
-                while i < items.len() {
-                    // Runs of bare words that name a body ("permanent joint council") expand.
-                    if let Some((len, q)) = self.synonym_run(&items[i..], syn)? {
-                        clauses.push((Occur::Must, q));
-                        i += len;
-                        continue;
-                    }
-                    match &items[i] {
-                        Node::Not(inner) => clauses.push((Occur::MustNot, self.build(inner, syn)?)),
-                        other => clauses.push((Occur::Must, self.build(other, syn)?)),
-                    }
-                    i += 1;
-                }
-                if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
-                    clauses.push((Occur::Must, Box::new(AllQuery)));
-                }
-                Box::new(BooleanQuery::new(clauses))
-            }
-        })
-    }
-
-    /// The longest run (2+ words) at the start of `items` that names a body, expanded.
-    fn synonym_run(
-        &self,
-        items: &[Node],
-        syn: &Synonyms,
-    ) -> Result<Option<(usize, BoxedQuery)>, SearchError> {
-        let words: Vec<&str> = items
-            .iter()
-            .take(syn.longest)
-            .map_while(|n| {
-                if let Node::Word(w) = n {
-                    Some(w.as_str())
-                } else {
-                    None
-                }
-            })
-            .collect();
-        for len in (2..=words.len()).rev() {
-            let key = words[..len].join(" ").to_lowercase();
-            if syn.names.contains_key(&key) {
-                let owned: Vec<String> = words[..len].iter().map(|s| s.to_string()).collect();
-                return Ok(Some((len, self.words_or_synonyms(&owned, syn)?)));
-            }
-        }
-        Ok(None)
-    }
-
-    /// Words as a phrase, or, when they name a body, any of its names.
-    fn words_or_synonyms(
-        &self,
-        words: &[String],
-        syn: &Synonyms,
-    ) -> Result<Box<dyn Query>, SearchError> {
-        let key = words.join(" ").to_lowercase();
-        let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
-        if let Some(q) = self.text_query(words, 1.0)? {
-            alternatives.push(q);
-        }
-        if let Some(names) = syn.names.get(&key) {
-            for n in names {
-                let ws: Vec<String> = n.split_whitespace().map(str::to_string).collect();
-                if let Some(q) = self.text_query(&ws, 1.0)? {
-                    alternatives.push(q);
-                }
-            }
-        }
-        Ok(match alternatives.len() {
-            0 => Box::new(EmptyQuery),
-            1 => alternatives.remove(0),
-            _ => Box::new(BooleanQuery::new(
-                alternatives
-                    .into_iter()
-                    .map(|q| (Occur::Should, q))
-                    .collect(),
-            )),
-        })
-    }
-
-    /// The words in every text field (titles weigh three times the body), as a term or a
-    /// phrase per field; `None` if the analysers leave no token.
-    fn text_query(
-        &self,
-        words: &[String],
-        boost: f32,
-    ) -> Result<Option<Box<dyn Query>>, SearchError> {
-        let text = words.join(" ");
-        let mut per_field: Vec<Box<dyn Query>> = Vec::new();
-        for (fields, weight) in [(&self.f.title, 3.0f32), (&self.f.body, 1.0)] {
-            for &field in fields.iter() {
-                let mut analyzer = self.index.tokenizer_for_field(field)?;
-                let mut stream = analyzer.token_stream(&text);
-                let mut terms = Vec::new();
-                while stream.advance() {
-                    terms.push(Term::from_field_text(field, &stream.token().text));
-                }
-                let q: Box<dyn Query> = match terms.len() {
-                    0 => continue,
-                    1 => Box::new(TermQuery::new(
-                        terms.remove(0),
-                        IndexRecordOption::WithFreqs,
-                    )),
-                    _ => Box::new(PhraseQuery::new(terms)),
-                };
-                per_field.push(Box::new(BoostQuery::new(q, weight * boost)));
-            }
-        }
-        Ok(if per_field.is_empty() {
-            None
-        } else {
-            Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
-                per_field, 0.1,
-            )))
-        })
-    }
-
-    fn filter(&self, f: &Filter, syn: &Synonyms) -> Result<Box<dyn Query>, SearchError> {
-        let term = |field: Field, v: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, v),
-                IndexRecordOption::Basic,
-            ))
-        };
-        let any = |qs: Vec<Box<dyn Query>>| -> Box<dyn Query> {
-            match qs.len() {
-                0 => Box::new(EmptyQuery),
-                1 => qs
-                    .into_iter()
-                    .next()
-                    .unwrap_or_else(|| Box::new(EmptyQuery)),
-                _ => Box::new(BooleanQuery::new(
-                    qs.into_iter().map(|q| (Occur::Should, q)).collect(),
-                )),
-            }
-        };
-        Ok(match f {
-            Filter::Kind(k) => term(self.f.kind, k),
-            Filter::Type(t) => term(self.f.record, t),
-            Filter::Lang(l) => term(self.f.lang, l),
-            Filter::Dossier(d) => term(self.f.dossiers, d),
-            Filter::Body(b) => {
-                let slug = syn
-                    .bodies
-                    .get(&b.to_lowercase())
-                    .cloned()
-                    .unwrap_or_else(|| b.to_lowercase());
-                term(self.f.bodies, &slug)
-            }
-            Filter::Person(p) => {
-                let needle = p.to_lowercase();
-                let slugs: Vec<&String> = syn
-                    .people
-                    .iter()
-                    .filter(|(slug, name)| {
-                        *slug == needle
-                            || slug.split('-').any(|x| x == needle)
-                            || name.contains(&needle)
-                    })
-                    .map(|(slug, _)| slug)
-                    .collect();
-                if slugs.is_empty() {
-                    term(self.f.people, &needle)
-                } else {
-                    any(slugs.into_iter().map(|s| term(self.f.people, s)).collect())
-                }
-            }
-            Filter::Date { from, to } => Box::new(BooleanQuery::new(vec![
-                (
-                    Occur::Must,
-                    Box::new(RangeQuery::new(
-                        Bound::Unbounded,
-                        Bound::Included(Term::from_field_i64(self.f.date_lo, *to)),
-                    )) as Box<dyn Query>,
-                ),
-                (
-                    Occur::Must,
-                    Box::new(RangeQuery::new(
-                        Bound::Included(Term::from_field_i64(self.f.date_hi, *from)),
-                        Bound::Unbounded,
-                    )),
-                ),
-            ])),
         })
     }
 
@@ -1051,6 +893,341 @@ fn has_text(node: &Node) -> bool {
         Node::And(v) | Node::Or(v) => v.iter().any(has_text),
         Node::Not(_) | Node::Filter(_) => false,
     }
+}
+
+/// How many candidates beyond the requested page get the title and phrase bonus.
+const RERANK_WINDOW: usize = 100;
+
+/// Turns a parsed query into tantivy queries against one searcher (it asks the searcher
+/// which language fields know a term, so that a word becomes one term query wherever it
+/// can: the shape that tantivy prunes best).
+struct Builder<'a> {
+    index: &'a SearchIndex,
+    syn: &'a Synonyms,
+    searcher: &'a tantivy::Searcher,
+}
+
+impl Builder<'_> {
+    fn build(&self, node: &Node) -> Result<BoxedQuery, SearchError> {
+        Ok(match node {
+            Node::Word(w) => self.words_or_synonyms(std::slice::from_ref(w), &self.index.f.text)?,
+            Node::Phrase(p) => self.words_or_synonyms(p, &self.index.f.text)?,
+            Node::Or(items) => {
+                let clauses = items
+                    .iter()
+                    .map(|n| Ok((Occur::Should, self.build(n)?)))
+                    .collect::<Result<Vec<_>, SearchError>>()?;
+                Box::new(BooleanQuery::new(clauses))
+            }
+            Node::Not(inner) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(AllQuery) as BoxedQuery),
+                (Occur::MustNot, self.build(inner)?),
+            ])),
+            Node::Filter(f) => {
+                let mut parts = self.filter(f)?;
+                let q: BoxedQuery = if parts.len() == 1 {
+                    parts.remove(0)
+                } else {
+                    Box::new(BooleanQuery::new(
+                        parts.into_iter().map(|q| (Occur::Must, q)).collect(),
+                    ))
+                };
+                Box::new(ConstScoreQuery::new(q, 0.0))
+            }
+            Node::And(items) => {
+                let mut clauses: Vec<(Occur, BoxedQuery)> = Vec::new();
+                let mut i = 0;
+                while i < items.len() {
+                    // Runs of bare words that name a body ("permanent joint council") expand.
+                    if let Some((len, q)) = self.synonym_run(&items[i..])? {
+                        clauses.push((Occur::Must, q));
+                        i += len;
+                        continue;
+                    }
+                    match &items[i] {
+                        Node::Not(inner) => clauses.push((Occur::MustNot, self.build(inner)?)),
+                        // Filters join the intersection directly (each part scoring 0), so
+                        // the text leads and the filters are only asked about its matches.
+                        Node::Filter(f) => {
+                            for part in self.filter(f)? {
+                                let q: BoxedQuery = Box::new(ConstScoreQuery::new(part, 0.0));
+                                clauses.push((Occur::Must, q));
+                            }
+                        }
+                        other => clauses.push((Occur::Must, self.build(other)?)),
+                    }
+                    i += 1;
+                }
+                if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+                    clauses.push((Occur::Must, Box::new(AllQuery)));
+                }
+                Box::new(BooleanQuery::new(clauses))
+            }
+        })
+    }
+
+    /// Whether the query is bare words joined by AND or by OR, none naming a body: the
+    /// shape block-max WAND can prune.
+    fn plain_words(&self, node: &Node) -> bool {
+        let bare = |n: &Node| match n {
+            Node::Word(w) => !self.syn.names.contains_key(&w.to_lowercase()),
+            _ => false,
+        };
+        match node {
+            Node::Word(_) => bare(node),
+            Node::Or(items) => items.iter().all(bare),
+            Node::And(items) => {
+                items.iter().all(bare)
+                    && (0..items.len()).all(|i| self.synonym_run_len(&items[i..]).is_none())
+            }
+            _ => false,
+        }
+    }
+
+    /// What re-ranks the best candidates: each word, phrase or name of the query found in
+    /// a title (three times the weight of the text; a body's other names count as its
+    /// name), and bare words found together as an exact phrase.
+    fn bonus(&self, node: &Node) -> Result<Option<BoxedQuery>, SearchError> {
+        let mut clauses: Vec<(Occur, BoxedQuery)> = Vec::new();
+        let mut units = Vec::new();
+        self.units(node, &mut units);
+        units.dedup();
+        for unit in &units {
+            let q = self.words_or_synonyms(unit, &self.index.f.title)?;
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(q, 3.0))));
+        }
+        let bare: Vec<String> = match node {
+            Node::And(items) => items
+                .iter()
+                .filter_map(|n| match n {
+                    Node::Word(w) => Some(w.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => vec![],
+        };
+        if bare.len() >= 2 {
+            if let Some(phrase) = self.text_query(&bare, &self.index.f.text)? {
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(phrase, 2.0))));
+            }
+        }
+        Ok((!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as BoxedQuery))
+    }
+
+    /// The words, phrases and runs of words naming a body that the query looks for.
+    fn units(&self, node: &Node, out: &mut Vec<Vec<String>>) {
+        match node {
+            Node::Word(w) => out.push(vec![w.clone()]),
+            Node::Phrase(p) => out.push(p.clone()),
+            Node::Or(items) => items.iter().for_each(|n| self.units(n, out)),
+            Node::And(items) => {
+                let mut i = 0;
+                while i < items.len() {
+                    if let Some(len) = self.synonym_run_len(&items[i..]) {
+                        out.push(
+                            items[i..i + len]
+                                .iter()
+                                .filter_map(|n| match n {
+                                    Node::Word(w) => Some(w.clone()),
+                                    _ => None,
+                                })
+                                .collect(),
+                        );
+                        i += len;
+                    } else {
+                        self.units(&items[i], out);
+                        i += 1;
+                    }
+                }
+            }
+            Node::Not(_) | Node::Filter(_) => {}
+        }
+    }
+
+    /// The longest run (2+ words) at the start of `items` that names a body, expanded.
+    fn synonym_run(&self, items: &[Node]) -> Result<Option<(usize, BoxedQuery)>, SearchError> {
+        let Some(len) = self.synonym_run_len(items) else {
+            return Ok(None);
+        };
+        let words: Vec<String> = items[..len]
+            .iter()
+            .filter_map(|n| match n {
+                Node::Word(w) => Some(w.clone()),
+                _ => None,
+            })
+            .collect();
+        Ok(Some((
+            len,
+            self.words_or_synonyms(&words, &self.index.f.text)?,
+        )))
+    }
+
+    /// The length of the longest run (2+ bare words) at the start of `items` naming a body.
+    fn synonym_run_len(&self, items: &[Node]) -> Option<usize> {
+        let words: Vec<&str> = items
+            .iter()
+            .take(self.syn.longest)
+            .map_while(|n| {
+                if let Node::Word(w) = n {
+                    Some(w.as_str())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        (2..=words.len()).rev().find(|&len| {
+            self.syn
+                .names
+                .contains_key(&words[..len].join(" ").to_lowercase())
+        })
+    }
+
+    /// Words as a phrase in `fields`, or, when they name a body, any of its names.
+    fn words_or_synonyms(
+        &self,
+        words: &[String],
+        fields: &[Field; 3],
+    ) -> Result<BoxedQuery, SearchError> {
+        let key = words.join(" ").to_lowercase();
+        let mut alternatives: Vec<BoxedQuery> = Vec::new();
+        if let Some(q) = self.text_query(words, fields)? {
+            alternatives.push(q);
+        }
+        if let Some(names) = self.syn.names.get(&key) {
+            for n in names {
+                let ws: Vec<String> = n.split_whitespace().map(str::to_string).collect();
+                if let Some(q) = self.text_query(&ws, fields)? {
+                    alternatives.push(q);
+                }
+            }
+        }
+        Ok(any_of(alternatives))
+    }
+
+    /// The words in the field (of `fields`, one per language) of each language that knows
+    /// them all, as a term or a phrase; `None` if no language does.
+    fn text_query(
+        &self,
+        words: &[String],
+        fields: &[Field; 3],
+    ) -> Result<Option<BoxedQuery>, SearchError> {
+        let text = words.join(" ");
+        let mut per_lang: Vec<BoxedQuery> = Vec::new();
+        'langs: for &field in fields.iter() {
+            let mut terms = self.terms(field, &text)?;
+            for t in &terms {
+                if !self.known(t)? {
+                    continue 'langs;
+                }
+            }
+            let q: BoxedQuery = match terms.len() {
+                0 => continue,
+                1 => Box::new(TermQuery::new(
+                    terms.remove(0),
+                    IndexRecordOption::WithFreqs,
+                )),
+                _ => Box::new(PhraseQuery::new(terms)),
+            };
+            per_lang.push(q);
+        }
+        Ok((!per_lang.is_empty()).then(|| any_of(per_lang)))
+    }
+
+    /// `text` as the terms the field's analyser makes of it.
+    fn terms(&self, field: Field, text: &str) -> Result<Vec<Term>, SearchError> {
+        let mut analyzer = self.index.index.tokenizer_for_field(field)?;
+        let mut stream = analyzer.token_stream(text);
+        let mut terms = Vec::new();
+        while stream.advance() {
+            terms.push(Term::from_field_text(field, &stream.token().text));
+        }
+        Ok(terms)
+    }
+
+    /// Whether any indexed record has the term.
+    fn known(&self, term: &Term) -> Result<bool, SearchError> {
+        Ok(self.searcher.doc_freq(term)? > 0)
+    }
+
+    /// The parts of a filter, each a query that must match (a date range is two).
+    fn filter(&self, f: &Filter) -> Result<Vec<BoxedQuery>, SearchError> {
+        let fields = &self.index.f;
+        let term = |field: Field, v: &str| -> BoxedQuery {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, v),
+                IndexRecordOption::Basic,
+            ))
+        };
+        Ok(match f {
+            Filter::Kind(k) => vec![term(fields.kind, k)],
+            Filter::Type(t) => vec![term(fields.record, t)],
+            Filter::Lang(l) => vec![term(fields.lang, l)],
+            Filter::Dossier(d) => vec![term(fields.dossiers, d)],
+            Filter::Body(b) => {
+                let slug = self
+                    .syn
+                    .bodies
+                    .get(&b.to_lowercase())
+                    .cloned()
+                    .unwrap_or_else(|| b.to_lowercase());
+                vec![term(fields.bodies, &slug)]
+            }
+            Filter::Person(p) => {
+                let needle = p.to_lowercase();
+                let slugs: Vec<&String> = self
+                    .syn
+                    .people
+                    .iter()
+                    .filter(|(slug, name)| {
+                        *slug == needle
+                            || slug.split('-').any(|x| x == needle)
+                            || name.contains(&needle)
+                    })
+                    .map(|(slug, _)| slug)
+                    .collect();
+                if slugs.is_empty() {
+                    vec![term(fields.people, &needle)]
+                } else {
+                    vec![any_of(
+                        slugs.into_iter().map(|s| term(fields.people, s)).collect(),
+                    )]
+                }
+            }
+            // Any overlap: the record starts before the range ends and ends after it starts.
+            Filter::Date { from, to } => vec![
+                Box::new(RangeQuery::new(
+                    Bound::Unbounded,
+                    Bound::Included(Term::from_field_i64(fields.date_lo, *to)),
+                )),
+                Box::new(RangeQuery::new(
+                    Bound::Included(Term::from_field_i64(fields.date_hi, *from)),
+                    Bound::Unbounded,
+                )),
+            ],
+        })
+    }
+}
+
+/// Any of the queries (their scores summed), or the one, or none.
+fn any_of(mut qs: Vec<BoxedQuery>) -> BoxedQuery {
+    match qs.len() {
+        0 => Box::new(EmptyQuery),
+        1 => qs.remove(0),
+        _ => Box::new(BooleanQuery::new(
+            qs.into_iter().map(|q| (Occur::Should, q)).collect(),
+        )),
+    }
+}
+
+/// The stable tie-breaking key of each record of a segment.
+fn tiebreak_column(
+    segment: &tantivy::SegmentReader,
+) -> Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<u64>>> {
+    segment
+        .fast_fields()
+        .u64("tiebreak")
+        .map(|c| c.first_or_default_col(0))
+        .ok()
 }
 
 /// FNV-1a: stable across runs and builds (unlike the standard library's hasher).
