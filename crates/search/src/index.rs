@@ -2,6 +2,7 @@
 
 use crate::docs::{for_record, IndexDoc, LANGS};
 use crate::query::{self, Filter, Node};
+use crate::stem::CachedStemmer;
 use crate::SearchError;
 use dossier_model::{BodyKind, DocumentKind, EventKind, TopicKind};
 use dossier_store::{ChangeOp, RecordType, Store};
@@ -21,8 +22,7 @@ use tantivy::schema::{
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer,
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
 };
 use tantivy::{
     doc, DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term,
@@ -240,18 +240,22 @@ fn register_tokenizers(index: &Index) {
     let m = index.tokenizers();
     m.register(
         "text_en",
-        base().filter(Stemmer::new(Language::English)).build(),
+        base()
+            .filter(CachedStemmer::new(frostem::Algorithm::English))
+            .build(),
     );
     m.register(
         "text_fr",
         base()
             .filter(AsciiFoldingFilter)
-            .filter(Stemmer::new(Language::French))
+            .filter(CachedStemmer::new(frostem::Algorithm::French))
             .build(),
     );
     m.register(
         "text_ru",
-        base().filter(Stemmer::new(Language::Russian)).build(),
+        base()
+            .filter(CachedStemmer::new(frostem::Algorithm::Russian))
+            .build(),
     );
     m.register("words", base().build());
 }

@@ -12,6 +12,7 @@
 pub mod docs;
 pub mod index;
 pub mod query;
+pub mod stem;
 
 pub use index::{
     FacetCount, Facets, Hit, SearchIndex, SearchRequest, SearchResults, Sort, SyncReport,
