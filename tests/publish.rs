@@ -293,3 +293,92 @@ fn robots_txt_names_the_sitemap() {
     assert!(body.contains("Disallow: /api/\n"));
     assert!(body.contains(&format!("Sitemap: {}/sitemap.xml\n", SERVER.base)));
 }
+
+/// The document hits of a search, in order, as the JSON API lists them.
+fn document_hits(query: &str, sort: &str) -> Vec<String> {
+    let (status, _, body) = SERVER.get(&format!("/api/v1/search?q={query}&sort={sort}&limit=100"));
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(v["next_cursor"].is_null(), "one page holds every hit");
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["type"] == "document")
+        .map(|h| h["slug"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_search_result_list_exports_as_a_bibliography() {
+    let (status, html) = SERVER.html("/search?q=pjc&sort=date");
+    assert_eq!(status, 200);
+    let expected = document_hits("pjc", "date");
+    assert!(expected.len() > 1);
+    let text = common::text_of(&html);
+    assert!(
+        text.contains(&format!(
+            "Cite these results: the {} documents among them, in this order, as BibTeX · RIS · CSL-JSON .",
+            expected.len()
+        )),
+        "{text}"
+    );
+    for ext in ["bib", "ris", "csl.json"] {
+        assert!(
+            html.contains(&format!("href=\"/bibliography.{ext}?q=pjc&amp;sort=date\"")),
+            "{ext}: {html}"
+        );
+    }
+    let (status, h, body) =
+        SERVER.request("GET", "/bibliography.csl.json?q=pjc&sort=date", &[], None);
+    assert_eq!(status, 200);
+    assert_eq!(h["content-type"], "application/vnd.citationstyles.csl+json");
+    assert_eq!(
+        h["content-disposition"],
+        "attachment; filename=\"search-results.csl.json\""
+    );
+    let items: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    let ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids, expected,
+        "exactly the document hits, in the page's order"
+    );
+    let (_, _, ris) = SERVER.get("/bibliography.ris?q=pjc&sort=date");
+    assert_eq!(ris.matches("\r\nER  - \r\n").count(), expected.len());
+    let (_, _, bib) = SERVER.get("/bibliography.bib?q=pjc&sort=date");
+    for slug in &expected {
+        assert!(bib.contains(&format!("{{{slug},")), "{slug}");
+    }
+
+    // Hostile words in the query stay text in the link and in the file.
+    let (status, html) = SERVER.html("/search?q=%3Cscript%3E%20alert");
+    assert_eq!(status, 200);
+    assert!(!html.contains("<script>"));
+    assert!(
+        html.contains("href=\"/bibliography.ris?q=%3Cscript%3E%20alert\""),
+        "{html}"
+    );
+    let (status, _, body) = SERVER.get("/bibliography.csl.json?q=%3Cscript%3E%20alert");
+    assert_eq!(status, 200);
+    let items: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["title"], HOSTILE);
+
+    // No document among the hits: no links.
+    let (_, html) = SERVER.html("/search?q=type:body%20pjc");
+    assert!(!html.contains("Cite these results"));
+
+    // What cannot be run is refused with the reason.
+    let (status, _, json) = SERVER.json("/bibliography.bib?q=%28pjc");
+    assert_eq!(status, 400);
+    assert!(
+        json["detail"].as_str().unwrap().contains("at character"),
+        "{json}"
+    );
+    assert_eq!(SERVER.get("/bibliography.bib?q=pjc&sort=title").0, 400);
+    assert_eq!(
+        SERVER.get("/bibliography.bib?q=pjc&documents=hostile").0,
+        400
+    );
+    assert_eq!(SERVER.get("/bibliography.bib?q=%20").0, 400);
+}

@@ -136,10 +136,14 @@ async fn dossier_bibliography(
     attachment(r, name)
 }
 
-/// `?documents=a,b,c`: the documents of a search result or any selection.
+/// `?documents=a,b,c`: any selection of documents; or `?q=…` (with `sort=`): the
+/// documents among the hits of that search, as the search page lists them (the first
+/// [`citation::SEARCH_BIBLIOGRAPHY_LIMIT`]).
 #[derive(Debug, Deserialize)]
 struct Selection {
     documents: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
 }
 
 /// The most documents one selection may name.
@@ -151,6 +155,9 @@ async fn selection_bibliography(
     headers: HeaderMap,
     format: Format,
 ) -> Response {
+    if q.q.is_some() || q.sort.is_some() {
+        return search_bibliography(state, q, headers, format).await;
+    }
     let slugs: Vec<String> = q
         .documents
         .unwrap_or_default()
@@ -213,6 +220,50 @@ async fn selection_bibliography(
         }
     };
     attachment(r, format!("bibliography.{}", format.extension()))
+}
+
+/// `/bibliography.{ext}?q=…&sort=…`: the bibliography of a search's result list.
+async fn search_bibliography(
+    state: AppState,
+    q: Selection,
+    headers: HeaderMap,
+    format: Format,
+) -> Response {
+    let bad = |msg: String| error_response(&state, &headers, HttpError::BadRequest(msg));
+    if q.documents.is_some() {
+        return bad("Give either `documents` or `q`, not both.".into());
+    }
+    let query = q.q.as_deref().unwrap_or_default().trim().to_string();
+    if query.is_empty() {
+        return bad("`q` is empty: give the search whose results to cite.".into());
+    }
+    let sort = match dossier_publish::api::parse_sort(q.sort.as_deref()) {
+        Ok(s) => s,
+        Err(m) => return bad(m),
+    };
+    let site = state.site_for(&headers);
+    let (store, index) = (state.store.clone(), state.search.clone());
+    let result = tokio::task::spawn_blocking(move || {
+        citation::search_bibliography(store.as_ref(), &index, &query, sort, format, &site)
+    })
+    .await;
+    let r = match result {
+        Ok(Ok(Ok(body))) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.media_type()),
+            )],
+            body,
+        )
+            .into_response(),
+        Ok(Ok(Err(message))) => bad(message),
+        Ok(Err(e)) => error_response(&state, &headers, HttpError::Internal(e)),
+        Err(join) => {
+            tracing::error!(error = %join, "a bibliography task panicked");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
+        }
+    };
+    attachment(r, format!("search-results.{}", format.extension()))
 }
 
 // ---------------------------------------------------------------- OAI-PMH

@@ -376,6 +376,8 @@ async fn show_search(
             facets: vec![],
             suggestion: None,
             error: None,
+            bibliography: vec![],
+            bibliography_documents: 0,
         };
         return respond(
             &state,
