@@ -772,4 +772,7 @@ impl Store for CachingStore<'_> {
     fn last_change(&self) -> Result<i64, StoreError> {
         self.inner.last_change()
     }
+    fn tombstones(&self, record: RecordType) -> Result<Vec<Tombstone>, StoreError> {
+        self.inner.tombstones(record)
+    }
 }
