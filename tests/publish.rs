@@ -284,6 +284,81 @@ fn the_sitemap_lists_every_page_and_each_answers() {
     }
 }
 
+/// The page addresses of a `urlset`, as site paths.
+fn urlset_paths(server: &TestServer, xml: &str) -> Vec<String> {
+    let urlset = parse(xml);
+    assert_eq!(urlset.name, "urlset");
+    assert_eq!(
+        urlset.attr("xmlns"),
+        Some("http://www.sitemaps.org/schemas/sitemap/0.9")
+    );
+    urlset
+        .all("url")
+        .iter()
+        .map(|u| {
+            assert!(u
+                .children
+                .iter()
+                .all(|c| c.name == "loc" || c.name == "lastmod"));
+            let loc = u.text_of("loc").unwrap();
+            loc.strip_prefix(&server.base).unwrap().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_sitemap_past_its_limit_is_an_index_of_parts() {
+    let limit = 10;
+    let small = TestServer::with_app(fill, move |s| s.with_sitemap_limit(limit));
+    let (_, _, whole) = SERVER.get("/sitemap.xml");
+    let all = urlset_paths(&SERVER, &whole);
+    assert!(all.len() > 3 * limit);
+    // /sitemap-1.xml does not exist while one file holds everything.
+    assert_eq!(SERVER.get("/sitemap-1.xml").0, 404);
+
+    let (status, ct, body) = small.get("/sitemap.xml");
+    assert_eq!(status, 200);
+    assert!(ct.starts_with("application/xml"));
+    let index = parse(&body);
+    assert_eq!(index.name, "sitemapindex");
+    assert_eq!(
+        index.attr("xmlns"),
+        Some("http://www.sitemaps.org/schemas/sitemap/0.9")
+    );
+    let parts = index.all("sitemap");
+    assert_eq!(parts.len(), all.len().div_ceil(limit));
+    let mut seen = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let loc = part.text_of("loc").unwrap();
+        assert_eq!(loc, format!("{}/sitemap-{}.xml", small.base, i + 1));
+        let lastmod = part.text_of("lastmod").unwrap();
+        assert!(dossier_publish::time::is_day(lastmod), "{lastmod}");
+        let (status, ct, xml) = small.get(loc.strip_prefix(&small.base).unwrap());
+        assert_eq!(status, 200, "{loc}");
+        assert!(ct.starts_with("application/xml"));
+        let paths = urlset_paths(&small, &xml);
+        assert!(!paths.is_empty() && paths.len() <= limit, "{loc}");
+        seen.extend(paths);
+    }
+    assert_eq!(
+        seen, all,
+        "the parts together are the whole sitemap, in order"
+    );
+    for path in &seen[..3] {
+        assert_eq!(small.html(path).0, 200, "{path}");
+    }
+    for missing in [
+        format!("/sitemap-{}.xml", parts.len() + 1),
+        "/sitemap-0.xml".into(),
+        "/sitemap-01.xml".into(),
+        "/sitemap-1.xml/".into(),
+    ] {
+        assert_eq!(small.get(&missing).0, 404, "{missing}");
+    }
+    let (status, _, _) = small.request("POST", "/sitemap-1.xml", &[], Some(("text/plain", "")));
+    assert_eq!(status, 404, "only GET reads a sitemap");
+}
+
 #[test]
 fn robots_txt_names_the_sitemap() {
     let (status, ct, body) = SERVER.get("/robots.txt");

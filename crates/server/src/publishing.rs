@@ -6,7 +6,7 @@ use crate::error::HttpError;
 use crate::routes::{checked, error_response, AppState};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -363,14 +363,45 @@ async fn dossier_feed(
 
 async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let site = state.site_for(&headers);
+    let limit = state.sitemap_limit;
     text(
         state,
         headers,
         String::new(),
         "application/xml; charset=utf-8",
-        move |s| feed::sitemap(s, &site).map(Some),
+        move |s| feed::sitemap_with_limit(s, &site, limit).map(Some),
     )
     .await
+}
+
+/// What no route matched: a part of a sitemap index (`/sitemap-{n}.xml`, which a route
+/// cannot match: a path parameter cannot have a suffix), or the 404 page.
+pub(crate) async fn fallback(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let part = uri
+        .path()
+        .strip_prefix('/')
+        .and_then(feed::parse_sitemap_part_name);
+    match part {
+        Some(n) if method == Method::GET || method == Method::HEAD => {
+            let site = state.site_for(&headers);
+            let limit = state.sitemap_limit;
+            let what = "There is no such part of the sitemap; /sitemap.xml names them.".into();
+            text(
+                state,
+                headers,
+                what,
+                "application/xml; charset=utf-8",
+                move |s| feed::sitemap_part(s, &site, n, limit),
+            )
+            .await
+        }
+        _ => crate::routes::not_found(State(state), headers).await,
+    }
 }
 
 async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Response {
