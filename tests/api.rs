@@ -72,7 +72,12 @@ fn first_slug(collection: &str) -> String {
     v["items"][0]["slug"].as_str().unwrap().to_string()
 }
 
+/// A path of the document with its parameters filled in (and `q` for the search, which
+/// needs one).
 fn concrete(template: &str) -> String {
+    if template == "/api/v1/search" {
+        return "/api/v1/search?q=pjc".into();
+    }
     template
         .replace("/dossiers/{slug}", "/dossiers/nato-russia")
         .replace("/documents/{slug}", "/documents/founding-act-1997")
@@ -114,6 +119,7 @@ fn the_openapi_document_lists_exactly_the_endpoints() {
         "/api/v1/events/{slug}",
         "/api/v1/topics",
         "/api/v1/topics/{slug}",
+        "/api/v1/search",
     ]
     .into();
     assert_eq!(paths, expected);
@@ -143,8 +149,9 @@ fn every_endpoint_answers_as_documented() {
             assert_eq!(ct, "application/problem+json");
             check(template, 404, "application/problem+json", &body);
         }
-        let (status, ct, body) = get(&format!("{path}?frobnicate=1"));
-        assert_eq!(status, 400, "{path}?frobnicate=1");
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let (status, ct, body) = get(&format!("{path}{sep}frobnicate=1"));
+        assert_eq!(status, 400, "{path}{sep}frobnicate=1");
         assert_eq!(ct, "application/problem+json");
         check(template, 400, "application/problem+json", &body);
         assert!(body["detail"].as_str().unwrap().contains("frobnicate"));
@@ -422,4 +429,208 @@ fn the_schemas_refuse_what_the_api_does_not_promise() {
     let mut bad_url = d;
     bad_url["provenance"]["sources"] = json!([{"title": "x", "url": 5, "fields": []}]);
     assert!(!v.is_valid(&bad_url), "a nested wrong type");
+}
+
+/// The slugs (with types) of a list of hits.
+fn hit_ids(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            format!(
+                "{}:{}",
+                h["type"].as_str().unwrap(),
+                h["slug"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn search_answers_what_the_search_page_answers() {
+    for (q, sort) in [
+        ("pjc", "relevance"),
+        ("kind:declaration", "date"),
+        ("russia OR nato", "date-desc"),
+    ] {
+        let enc = q.replace(' ', "%20");
+        let (status, ct, api) = get(&format!("/api/v1/search?q={enc}&sort={sort}&limit=100"));
+        assert_eq!(status, 200, "{q}: {api}");
+        assert_eq!(ct, "application/json");
+        check("/api/v1/search", 200, "application/json", &api);
+        let (status, _, page) = SERVER.json(&format!("/search?q={enc}&sort={sort}&per_page=100"));
+        assert_eq!(status, 200);
+        assert!(page["total"].as_u64().unwrap() > 0, "{q} finds something");
+        assert_eq!(api["total"], page["total"], "{q}");
+        assert_eq!(api["query"], page["query"]);
+        assert_eq!(api["sort"], sort);
+        assert_eq!(
+            hit_ids(&api["items"]),
+            hit_ids(&page["hits"]),
+            "{q}: same hits, same order"
+        );
+        for (a, p) in api["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(page["hits"].as_array().unwrap())
+        {
+            assert_eq!(a["snippet"], p["snippet"]);
+            assert_eq!(a["date_human"], p["date_human"]);
+            assert_eq!(
+                a["url"],
+                format!("{}{}", SERVER.base, p["url"].as_str().unwrap())
+            );
+        }
+        // The facets are the page's, each with a link to the narrower search.
+        let names = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(names(&api["facets"]), names(&page["facets"]));
+        assert!(!api["facets"].as_array().unwrap().is_empty());
+        for (a, p) in api["facets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(page["facets"].as_array().unwrap())
+        {
+            assert_eq!(
+                a["values"].as_array().unwrap().len(),
+                p["values"].as_array().unwrap().len()
+            );
+            for (av, pv) in a["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(p["values"].as_array().unwrap())
+            {
+                assert_eq!(av["count"], pv["count"]);
+                assert_eq!(av["query"], pv["query"]);
+            }
+        }
+    }
+    // A facet's link runs the narrower query.
+    let (_, _, api) = get("/api/v1/search?q=pjc");
+    let value = &api["facets"][0]["values"][0];
+    let link = value["api_url"].as_str().unwrap();
+    let (status, _, narrower) = get(link.strip_prefix(&SERVER.base).unwrap());
+    assert_eq!(status, 200, "{link}");
+    assert_eq!(narrower["total"], value["count"], "{link}");
+    // Hits link to their records in the API, and those answer.
+    for h in api["items"].as_array().unwrap().iter().take(10) {
+        let url = h["api_url"].as_str().unwrap();
+        let (status, _, _) = get(url.strip_prefix(&SERVER.base).unwrap());
+        assert_eq!(status, 200, "{url}");
+    }
+}
+
+#[test]
+fn search_pages_follow_cursors_to_the_end() {
+    let (_, _, all) = get("/api/v1/search?q=nato&limit=100");
+    let total = all["total"].as_u64().unwrap() as usize;
+    assert!(total > 12 && total <= 100, "{total}");
+    let expected = hit_ids(&all["items"]);
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/search?q=nato&limit=5".to_string();
+    loop {
+        let (status, h, body) = SERVER.request("GET", &path, &[], None);
+        assert_eq!(status, 200, "{path}");
+        let page: Value = serde_json::from_str(&body).unwrap();
+        check("/api/v1/search", 200, "application/json", &page);
+        assert_eq!(page["total"], total);
+        assert_eq!(page["limit"], 5);
+        seen.extend(hit_ids(&page["items"]));
+        match page["next_cursor"].as_str() {
+            Some(c) => {
+                let link = h["link"].to_str().unwrap();
+                let next = format!("/api/v1/search?q=nato&limit=5&cursor={c}");
+                assert_eq!(link, format!("<{}{next}>; rel=\"next\"", SERVER.base));
+                path = next;
+            }
+            None => {
+                assert!(h.get("link").is_none(), "no next link on the last page");
+                break;
+            }
+        }
+    }
+    assert_eq!(seen, expected, "the pages together are the hits, in order");
+    // A cursor from pages of 5 read with pages of 3: the window starts where it says.
+    let (_, _, first) = get("/api/v1/search?q=nato&limit=5");
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (status, _, odd) = get(&format!("/api/v1/search?q=nato&limit=3&cursor={cursor}"));
+    assert_eq!(status, 200);
+    assert_eq!(hit_ids(&odd["items"]), expected[5..8].to_vec());
+    let (_, _, odd) = get(&format!("/api/v1/search?q=nato&limit=4&cursor={cursor}"));
+    assert_eq!(
+        hit_ids(&odd["items"]),
+        expected[5..9].to_vec(),
+        "across two index pages"
+    );
+}
+
+#[test]
+fn search_refuses_what_it_cannot_run() {
+    // No query, a malformed one, and bad paging: 400 problem+json that says what is wrong.
+    for (bad, says) in [
+        ("", "`q` is required"),
+        ("?q=", "`q` is required"),
+        ("?q=%20%20", "`q` is required"),
+        ("?q=pjc&sort=title", "sort"),
+        ("?q=pjc&limit=101", "limit"),
+        ("?q=pjc&limit=0", "limit"),
+        ("?q=pjc&cursor=garbage", "cursor"),
+        ("?q=pjc&q=nrc", "twice"),
+        ("?q=pjc&page=2", "page"),
+    ] {
+        let (status, ct, body) = get(&format!("/api/v1/search{bad}"));
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert_eq!(ct, "application/problem+json");
+        check("/api/v1/search", 400, "application/problem+json", &body);
+        assert!(
+            body["detail"].as_str().unwrap().contains(says),
+            "{bad}: {body}"
+        );
+    }
+    // A malformed query: the parser's message, the same as the search page gives.
+    for q in ["%22unclosed", "(pjc", "kind:", "date:1990..x"] {
+        let (status, _, body) = get(&format!("/api/v1/search?q={q}"));
+        assert_eq!(status, 400, "{q}: {body}");
+        check("/api/v1/search", 400, "application/problem+json", &body);
+        let (page_status, _, page) = SERVER.json(&format!("/search?q={q}"));
+        assert_eq!(page_status, 400);
+        assert_eq!(body["detail"], page["detail"], "{q}");
+    }
+    // A cursor past the paging window is refused, not run.
+    // (`djE6MTAwMDA` is "v1:10000" in URL-safe base64, as the API writes its cursors.)
+    let (status, _, body) = get("/api/v1/search?q=pjc&cursor=djE6MTAwMDA");
+    assert_eq!(status, 400);
+    assert!(body["detail"].as_str().unwrap().contains("cursor"));
+    let (status, _, _) = get("/api/v1/search?q=pjc&cursor=djE6OTk5OQ"); // "v1:9999"
+    assert_eq!(status, 200, "the last offset inside the window");
+}
+
+#[test]
+fn search_has_etags_and_cors() {
+    let path = "/api/v1/search?q=founding%20act";
+    let (status, h, _) = SERVER.request(
+        "GET",
+        path,
+        &[("Origin", "https://elsewhere.example")],
+        None,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(h["access-control-allow-origin"], "*");
+    let tag = h["etag"].to_str().unwrap().to_string();
+    let (status, _, body) = SERVER.request("GET", path, &[("If-None-Match", &tag)], None);
+    assert_eq!(status, 304);
+    assert!(body.is_empty());
+    let (_, other, _) = SERVER.request("GET", "/api/v1/search?q=pjc", &[], None);
+    assert_ne!(other["etag"], tag.as_str());
+    let (_, _, index) = get("/api/v1");
+    assert_eq!(index["search"], format!("{}/api/v1/search", SERVER.base));
 }

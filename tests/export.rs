@@ -421,3 +421,57 @@ fn the_command_shows_progress_and_refuses_a_missing_archive() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("must start with http"));
 }
+
+#[test]
+fn a_large_sitemap_is_exported_as_an_index_of_parts() {
+    use dossier_publish::export::{export_site_with, ExportOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    let limit = 10;
+    export_site_with(
+        &EXPORT.store,
+        &Site::new(BASE).unwrap(),
+        &root,
+        &|_, _| {},
+        &ExportOptions {
+            sitemap_limit: limit,
+        },
+    )
+    .unwrap();
+    let all = files(&root);
+    let whole = files(&EXPORT.root);
+    let whole_locs: Vec<String> = parse(std::str::from_utf8(&whole["sitemap.xml"]).unwrap())
+        .all("url")
+        .iter()
+        .map(|u| u.text_of("loc").unwrap().to_string())
+        .collect();
+    let index = parse(std::str::from_utf8(&all["sitemap.xml"]).unwrap());
+    assert_eq!(index.name, "sitemapindex");
+    let parts = index.all("sitemap");
+    assert_eq!(parts.len(), whole_locs.len().div_ceil(limit));
+    let mut seen = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let name = format!("sitemap-{}.xml", i + 1);
+        assert_eq!(part.text_of("loc").unwrap(), format!("{BASE}{name}"));
+        let urlset = parse(std::str::from_utf8(&all[&name]).unwrap());
+        assert_eq!(urlset.name, "urlset");
+        let locs = urlset.all("url");
+        assert!(!locs.is_empty() && locs.len() <= limit);
+        for u in locs {
+            let loc = u.text_of("loc").unwrap();
+            let rel = loc.strip_prefix(BASE).expect("published address");
+            assert!(all.contains_key(rel), "{name}: {loc}");
+            seen.push(loc.to_string());
+        }
+    }
+    assert_eq!(seen, whole_locs, "the parts together are the one sitemap");
+    assert!(!all.contains_key(&format!("sitemap-{}.xml", parts.len() + 1)));
+    // Everything else is the same export.
+    let others = |f: &BTreeMap<String, Vec<u8>>| -> BTreeSet<String> {
+        f.keys()
+            .filter(|k| !k.starts_with("sitemap"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(others(&all), others(&whole));
+}

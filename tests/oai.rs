@@ -40,7 +40,8 @@ fn doc(slug: &str, title: &str, kind: DocumentKind, dossier: &str) -> Document {
 }
 
 /// The built-in dossier, a bulk dossier of generated documents (enough for three pages),
-/// a document with hostile text, and two deleted documents.
+/// a document with hostile text, and two deleted documents (one of the bulk dossier, one
+/// of the built-in dossier).
 fn fill(store: &SqliteStore) {
     store
         .write(&dossier_ingest::builtin::archive().unwrap())
@@ -60,7 +61,12 @@ fn fill(store: &SqliteStore) {
     hostile.aliases = vec![HOSTILE.into()];
     documents.push(hostile);
     documents.push(doc("gone-1", "Deleted one", DocumentKind::Letter, "bulk"));
-    documents.push(doc("gone-2", "Deleted two", DocumentKind::Letter, "bulk"));
+    documents.push(doc(
+        "gone-2",
+        "Deleted two",
+        DocumentKind::Letter,
+        "nato-russia",
+    ));
     store
         .write(&Archive {
             dossiers: vec![Dossier {
@@ -264,8 +270,8 @@ fn selective_harvests_by_set_and_date() {
     let bulk = harvest("ListIdentifiers", "metadataPrefix=oai_dc&set=dossier:bulk");
     assert_eq!(
         bulk.len(),
-        BULK + 1,
-        "the generated documents and the hostile one"
+        BULK + 2,
+        "the generated documents, the hostile one and the deleted one"
     );
     assert!(bulk
         .iter()
@@ -275,9 +281,9 @@ fn selective_harvests_by_set_and_date() {
         "metadataPrefix=oai_dc&set=dossier:nato-russia",
     );
     let builtin = dossier_ingest::builtin::archive().unwrap().documents.len();
-    assert_eq!(nato.len(), builtin);
+    assert_eq!(nato.len(), builtin + 1, "and the deleted one");
     let all_in_dossiers = harvest("ListIdentifiers", "metadataPrefix=oai_dc&set=dossier");
-    assert_eq!(all_in_dossiers.len(), live_documents());
+    assert_eq!(all_in_dossiers.len(), live_documents() + 2);
     let statements = harvest(
         "ListIdentifiers",
         "metadataPrefix=oai_dc&set=kind:statement",
@@ -296,6 +302,84 @@ fn selective_harvests_by_set_and_date() {
     assert_eq!(error_code(&root).as_deref(), Some("noRecordsMatch"));
     let (_, root) = oai("verb=ListRecords&metadataPrefix=oai_dc&set=dossier:no-such-dossier");
     assert_eq!(error_code(&root).as_deref(), Some("noRecordsMatch"));
+}
+
+/// The identifiers of the deleted headers, with their sets.
+fn deleted_in(headers: &[Node]) -> Vec<(String, Vec<String>)> {
+    headers
+        .iter()
+        .filter(|h| h.attr("status") == Some("deleted"))
+        .map(|h| {
+            (
+                h.text_of("identifier").unwrap().to_string(),
+                h.all("setSpec").iter().map(|s| s.text.clone()).collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn deleted_records_are_reported_in_the_sets_they_were_in() {
+    let gone = |slug: &str, sets: &[&str]| {
+        (
+            format!("oai:archive.example.org:document/{slug}"),
+            sets.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        )
+    };
+    // Every page is validated against the schema on the way (see `oai`).
+    for verb in ["ListIdentifiers", "ListRecords"] {
+        let nato = harvest(verb, "metadataPrefix=oai_dc&set=dossier:nato-russia");
+        assert_eq!(
+            deleted_in(&nato),
+            [gone("gone-2", &["dossier:nato-russia", "kind:letter"])],
+            "{verb}"
+        );
+        let bulk = harvest(verb, "metadataPrefix=oai_dc&set=dossier:bulk");
+        assert_eq!(
+            deleted_in(&bulk),
+            [gone("gone-1", &["dossier:bulk", "kind:letter"])]
+        );
+    }
+    let letters = harvest("ListIdentifiers", "metadataPrefix=oai_dc&set=kind:letter");
+    assert_eq!(
+        deleted_in(&letters),
+        [
+            gone("gone-1", &["dossier:bulk", "kind:letter"]),
+            gone("gone-2", &["dossier:nato-russia", "kind:letter"])
+        ]
+    );
+    let parents = harvest("ListIdentifiers", "metadataPrefix=oai_dc&set=kind");
+    assert_eq!(deleted_in(&parents).len(), 2, "a set takes its subsets");
+    let statements = harvest(
+        "ListIdentifiers",
+        "metadataPrefix=oai_dc&set=kind:statement",
+    );
+    assert!(deleted_in(&statements).is_empty(), "not in other sets");
+    // Day-restricted as well: deleted today.
+    let today = &dossier_publish::time::now()[..10];
+    let (_, root) = oai(&format!(
+        "verb=ListIdentifiers&metadataPrefix=oai_dc&set=kind:letter&from={today}"
+    ));
+    let headers: Vec<Node> = root
+        .child("ListIdentifiers")
+        .unwrap()
+        .all("header")
+        .into_iter()
+        .cloned()
+        .collect();
+    assert_eq!(deleted_in(&headers).len(), 2);
+    for h in &headers {
+        assert_eq!(h.text_of("datestamp"), Some(today));
+    }
+    // GetRecord says the same.
+    let (_, root) = oai(
+        "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:archive.example.org:document/gone-2",
+    );
+    let header = root.find("header")[0].clone();
+    assert_eq!(
+        deleted_in(&[header]),
+        [gone("gone-2", &["dossier:nato-russia", "kind:letter"])]
+    );
 }
 
 #[test]

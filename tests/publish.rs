@@ -284,6 +284,81 @@ fn the_sitemap_lists_every_page_and_each_answers() {
     }
 }
 
+/// The page addresses of a `urlset`, as site paths.
+fn urlset_paths(server: &TestServer, xml: &str) -> Vec<String> {
+    let urlset = parse(xml);
+    assert_eq!(urlset.name, "urlset");
+    assert_eq!(
+        urlset.attr("xmlns"),
+        Some("http://www.sitemaps.org/schemas/sitemap/0.9")
+    );
+    urlset
+        .all("url")
+        .iter()
+        .map(|u| {
+            assert!(u
+                .children
+                .iter()
+                .all(|c| c.name == "loc" || c.name == "lastmod"));
+            let loc = u.text_of("loc").unwrap();
+            loc.strip_prefix(&server.base).unwrap().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_sitemap_past_its_limit_is_an_index_of_parts() {
+    let limit = 10;
+    let small = TestServer::with_app(fill, move |s| s.with_sitemap_limit(limit));
+    let (_, _, whole) = SERVER.get("/sitemap.xml");
+    let all = urlset_paths(&SERVER, &whole);
+    assert!(all.len() > 3 * limit);
+    // /sitemap-1.xml does not exist while one file holds everything.
+    assert_eq!(SERVER.get("/sitemap-1.xml").0, 404);
+
+    let (status, ct, body) = small.get("/sitemap.xml");
+    assert_eq!(status, 200);
+    assert!(ct.starts_with("application/xml"));
+    let index = parse(&body);
+    assert_eq!(index.name, "sitemapindex");
+    assert_eq!(
+        index.attr("xmlns"),
+        Some("http://www.sitemaps.org/schemas/sitemap/0.9")
+    );
+    let parts = index.all("sitemap");
+    assert_eq!(parts.len(), all.len().div_ceil(limit));
+    let mut seen = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let loc = part.text_of("loc").unwrap();
+        assert_eq!(loc, format!("{}/sitemap-{}.xml", small.base, i + 1));
+        let lastmod = part.text_of("lastmod").unwrap();
+        assert!(dossier_publish::time::is_day(lastmod), "{lastmod}");
+        let (status, ct, xml) = small.get(loc.strip_prefix(&small.base).unwrap());
+        assert_eq!(status, 200, "{loc}");
+        assert!(ct.starts_with("application/xml"));
+        let paths = urlset_paths(&small, &xml);
+        assert!(!paths.is_empty() && paths.len() <= limit, "{loc}");
+        seen.extend(paths);
+    }
+    assert_eq!(
+        seen, all,
+        "the parts together are the whole sitemap, in order"
+    );
+    for path in &seen[..3] {
+        assert_eq!(small.html(path).0, 200, "{path}");
+    }
+    for missing in [
+        format!("/sitemap-{}.xml", parts.len() + 1),
+        "/sitemap-0.xml".into(),
+        "/sitemap-01.xml".into(),
+        "/sitemap-1.xml/".into(),
+    ] {
+        assert_eq!(small.get(&missing).0, 404, "{missing}");
+    }
+    let (status, _, _) = small.request("POST", "/sitemap-1.xml", &[], Some(("text/plain", "")));
+    assert_eq!(status, 404, "only GET reads a sitemap");
+}
+
 #[test]
 fn robots_txt_names_the_sitemap() {
     let (status, ct, body) = SERVER.get("/robots.txt");
@@ -292,4 +367,93 @@ fn robots_txt_names_the_sitemap() {
     assert!(body.starts_with("User-agent: *\n"));
     assert!(body.contains("Disallow: /api/\n"));
     assert!(body.contains(&format!("Sitemap: {}/sitemap.xml\n", SERVER.base)));
+}
+
+/// The document hits of a search, in order, as the JSON API lists them.
+fn document_hits(query: &str, sort: &str) -> Vec<String> {
+    let (status, _, body) = SERVER.get(&format!("/api/v1/search?q={query}&sort={sort}&limit=100"));
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(v["next_cursor"].is_null(), "one page holds every hit");
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["type"] == "document")
+        .map(|h| h["slug"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_search_result_list_exports_as_a_bibliography() {
+    let (status, html) = SERVER.html("/search?q=pjc&sort=date");
+    assert_eq!(status, 200);
+    let expected = document_hits("pjc", "date");
+    assert!(expected.len() > 1);
+    let text = common::text_of(&html);
+    assert!(
+        text.contains(&format!(
+            "Cite these results: the {} documents among them, in this order, as BibTeX · RIS · CSL-JSON .",
+            expected.len()
+        )),
+        "{text}"
+    );
+    for ext in ["bib", "ris", "csl.json"] {
+        assert!(
+            html.contains(&format!("href=\"/bibliography.{ext}?q=pjc&amp;sort=date\"")),
+            "{ext}: {html}"
+        );
+    }
+    let (status, h, body) =
+        SERVER.request("GET", "/bibliography.csl.json?q=pjc&sort=date", &[], None);
+    assert_eq!(status, 200);
+    assert_eq!(h["content-type"], "application/vnd.citationstyles.csl+json");
+    assert_eq!(
+        h["content-disposition"],
+        "attachment; filename=\"search-results.csl.json\""
+    );
+    let items: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    let ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids, expected,
+        "exactly the document hits, in the page's order"
+    );
+    let (_, _, ris) = SERVER.get("/bibliography.ris?q=pjc&sort=date");
+    assert_eq!(ris.matches("\r\nER  - \r\n").count(), expected.len());
+    let (_, _, bib) = SERVER.get("/bibliography.bib?q=pjc&sort=date");
+    for slug in &expected {
+        assert!(bib.contains(&format!("{{{slug},")), "{slug}");
+    }
+
+    // Hostile words in the query stay text in the link and in the file.
+    let (status, html) = SERVER.html("/search?q=%3Cscript%3E%20alert");
+    assert_eq!(status, 200);
+    assert!(!html.contains("<script>"));
+    assert!(
+        html.contains("href=\"/bibliography.ris?q=%3Cscript%3E%20alert\""),
+        "{html}"
+    );
+    let (status, _, body) = SERVER.get("/bibliography.csl.json?q=%3Cscript%3E%20alert");
+    assert_eq!(status, 200);
+    let items: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["title"], HOSTILE);
+
+    // No document among the hits: no links.
+    let (_, html) = SERVER.html("/search?q=type:body%20pjc");
+    assert!(!html.contains("Cite these results"));
+
+    // What cannot be run is refused with the reason.
+    let (status, _, json) = SERVER.json("/bibliography.bib?q=%28pjc");
+    assert_eq!(status, 400);
+    assert!(
+        json["detail"].as_str().unwrap().contains("at character"),
+        "{json}"
+    );
+    assert_eq!(SERVER.get("/bibliography.bib?q=pjc&sort=title").0, 400);
+    assert_eq!(
+        SERVER.get("/bibliography.bib?q=pjc&documents=hostile").0,
+        400
+    );
+    assert_eq!(SERVER.get("/bibliography.bib?q=%20").0, 400);
 }

@@ -139,11 +139,15 @@ pub fn validate(xml: &str, xsd: &str) -> bool {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("response.xml");
     std::fs::write(&file, xml).unwrap();
-    let out = Command::new("xmllint")
-        .args(["--noout", "--nonet", "--schema", xsd])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let mut cmd = Command::new("xmllint");
+    cmd.args(["--noout", "--nonet", "--schema", xsd]).arg(&file);
+    // Published schemas import others from their network addresses; a catalog beside the
+    // schema maps those to local copies (xmllint with --nonet still consults catalogs).
+    let catalog = std::path::Path::new(xsd).with_file_name("catalog.xml");
+    if catalog.exists() {
+        cmd.env("XML_CATALOG_FILES", catalog.canonicalize().unwrap());
+    }
+    let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
         "{xsd} rejects the document:\n{}\n{xml}",

@@ -41,7 +41,8 @@ pub struct ExportSummary {
 
 /// One file to write: its path under the export's root and how to make it.
 enum Job {
-    Sitemap,
+    /// `sitemap.xml` (and its parts past this many addresses a file).
+    Sitemap(usize),
     Feed(Option<String>),
     Home,
     Search,
@@ -54,6 +55,22 @@ enum Job {
     Topic(String),
 }
 
+/// How an export is made, beyond the archive and the site's address.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// Addresses per sitemap file: past this, `sitemap.xml` is a sitemap index of
+    /// `sitemap-{n}.xml` files. The protocol's 50,000 by default.
+    pub sitemap_limit: usize,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        ExportOptions {
+            sitemap_limit: feed::SITEMAP_LIMIT,
+        }
+    }
+}
+
 /// Writes the whole archive under `out` as a static site. `progress(done, total)` is
 /// called as files are written (from several threads).
 pub fn export_site(
@@ -62,9 +79,20 @@ pub fn export_site(
     out: &Path,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ExportSummary, PublishError> {
+    export_site_with(store, site, out, progress, &ExportOptions::default())
+}
+
+/// [`export_site`] with options.
+pub fn export_site_with(
+    store: &dyn Store,
+    site: &Site,
+    out: &Path,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    options: &ExportOptions,
+) -> Result<ExportSummary, PublishError> {
     let site = site.clone().with_static_files();
     let staging = prepare(out)?;
-    let result = write_all(store, &site, &staging, progress);
+    let result = write_all(store, &site, &staging, progress, options);
     match result {
         Ok(summary) => {
             replace(&staging, out)?;
@@ -186,6 +214,7 @@ fn write_all(
     site: &Site,
     root: &Path,
     progress: &(dyn Fn(usize, usize) + Sync),
+    options: &ExportOptions,
 ) -> Result<ExportSummary, PublishError> {
     let cache = CachingStore::new(store);
     let store: &dyn Store = &cache;
@@ -210,7 +239,7 @@ fn write_all(
     jobs.extend(topics.iter().map(|t| Job::Topic(t.slug.clone())));
     let pages = jobs.len();
     // Files that are not pages but take as long: on the same workers, last.
-    jobs.push(Job::Sitemap);
+    jobs.push(Job::Sitemap(options.sitemap_limit.max(1)));
     jobs.push(Job::Feed(None));
     jobs.extend(dossiers.iter().map(|d| Job::Feed(Some(d.slug.clone()))));
 
@@ -264,7 +293,7 @@ fn write_all(
                     }
                     return;
                 }
-                if !matches!(job, Job::Sitemap | Job::Feed(_)) {
+                if !matches!(job, Job::Sitemap(_) | Job::Feed(_)) {
                     writer.tick();
                 }
             });
@@ -301,7 +330,12 @@ fn page(
         w.write(&static_file(path), html.as_bytes())
     };
     match job {
-        Job::Sitemap => w.write("sitemap.xml", feed::sitemap(store, site)?.as_bytes()),
+        Job::Sitemap(limit) => {
+            for (name, xml) in feed::sitemap_files(store, site, *limit)? {
+                w.write(&name, xml.as_bytes())?;
+            }
+            Ok(())
+        }
         Job::Feed(dossier) => match feed::atom(store, site, dossier.as_deref())? {
             Some(f) => w.write(
                 &static_file(&feed::feed_path(dossier.as_deref())),
@@ -771,5 +805,8 @@ impl Store for CachingStore<'_> {
     }
     fn last_change(&self) -> Result<i64, StoreError> {
         self.inner.last_change()
+    }
+    fn tombstones(&self, record: RecordType) -> Result<Vec<Tombstone>, StoreError> {
+        self.inner.tombstones(record)
     }
 }

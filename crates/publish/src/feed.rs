@@ -192,32 +192,115 @@ pub fn pages(store: &dyn Store) -> Result<Vec<(String, Option<String>)>, Publish
     Ok(out)
 }
 
-/// `sitemap.xml`. Refused (with a clear message) past the format's 50,000 addresses: a
-/// sitemap index is not written yet.
+const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+
+/// `/sitemap.xml` with the protocol's limit of [`SITEMAP_LIMIT`] addresses a file.
 pub fn sitemap(store: &dyn Store, site: &Site) -> Result<String, PublishError> {
+    sitemap_with_limit(store, site, SITEMAP_LIMIT)
+}
+
+/// `/sitemap.xml`: every page (a `urlset`) while they fit in one file of `limit`
+/// addresses; beyond that a sitemap index (`sitemapindex`) that names `/sitemap-1.xml`,
+/// `/sitemap-2.xml`… (see [`sitemap_part`]), each with at most `limit` pages, in the
+/// order of [`pages`]. The parts sit beside the index at the site's root, as the
+/// protocol wants: a sitemap may only list addresses under its own folder.
+pub fn sitemap_with_limit(
+    store: &dyn Store,
+    site: &Site,
+    limit: usize,
+) -> Result<String, PublishError> {
     let pages = pages(store)?;
-    if pages.len() > SITEMAP_LIMIT {
-        return Err(PublishError::Config(format!(
-            "the archive has {} pages; one sitemap holds at most {SITEMAP_LIMIT}, and sitemap \
-             indexes are not written yet",
-            pages.len()
-        )));
+    Ok(if pages.len() <= limit {
+        urlset(site, &pages)
+    } else {
+        sitemap_index(site, &pages, limit)
+    })
+}
+
+/// `/sitemap-{n}.xml` (from 1) of a sitemap cut into files of `limit` pages; `None` when
+/// there is no such part (also when every page fits in `/sitemap.xml` itself).
+pub fn sitemap_part(
+    store: &dyn Store,
+    site: &Site,
+    n: usize,
+    limit: usize,
+) -> Result<Option<String>, PublishError> {
+    let pages = pages(store)?;
+    if pages.len() <= limit || n == 0 {
+        return Ok(None);
     }
+    Ok(pages
+        .chunks(limit.max(1))
+        .nth(n - 1)
+        .map(|c| urlset(site, c)))
+}
+
+/// Every sitemap file, as (file name, XML): `sitemap.xml`, and `sitemap-{n}.xml` when it
+/// is an index. For the static export, which writes them all.
+pub fn sitemap_files(
+    store: &dyn Store,
+    site: &Site,
+    limit: usize,
+) -> Result<Vec<(String, String)>, PublishError> {
+    let pages = pages(store)?;
+    if pages.len() <= limit {
+        return Ok(vec![("sitemap.xml".into(), urlset(site, &pages))]);
+    }
+    let mut out = vec![("sitemap.xml".into(), sitemap_index(site, &pages, limit))];
+    for (i, chunk) in pages.chunks(limit.max(1)).enumerate() {
+        out.push((sitemap_part_name(i + 1), urlset(site, chunk)));
+    }
+    Ok(out)
+}
+
+/// `sitemap-{n}.xml`.
+pub fn sitemap_part_name(n: usize) -> String {
+    format!("sitemap-{n}.xml")
+}
+
+/// The part number of a file name `sitemap-{n}.xml` (`n` from 1, written without leading
+/// zeros, so that each part has one address).
+pub fn parse_sitemap_part_name(name: &str) -> Option<usize> {
+    let n = name.strip_prefix("sitemap-")?.strip_suffix(".xml")?;
+    if n.is_empty() || n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) || n.len() > 9 {
+        return None;
+    }
+    n.parse().ok()
+}
+
+fn urlset(site: &Site, pages: &[(String, Option<String>)]) -> String {
     let mut x = XmlWriter::new();
-    x.start(
-        "urlset",
-        &[("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9")],
-    );
+    x.start("urlset", &[("xmlns", SITEMAP_NS)]);
     for (path, changed) in pages {
         x.start("url", &[]);
-        x.element("loc", &[], &site.page_url(&path));
+        x.element("loc", &[], &site.page_url(path));
         if let Some(c) = changed {
-            x.element("lastmod", &[], &c);
+            x.element("lastmod", &[], c);
         }
         x.end("url");
     }
     x.end("urlset");
-    Ok(x.finish())
+    x.finish()
+}
+
+fn sitemap_index(site: &Site, pages: &[(String, Option<String>)], limit: usize) -> String {
+    let mut x = XmlWriter::new();
+    x.start("sitemapindex", &[("xmlns", SITEMAP_NS)]);
+    for (i, chunk) in pages.chunks(limit.max(1)).enumerate() {
+        x.start("sitemap", &[]);
+        x.element(
+            "loc",
+            &[],
+            &site.url(&format!("/{}", sitemap_part_name(i + 1))),
+        );
+        // The part changed when its latest page did (days compare as text).
+        if let Some(latest) = chunk.iter().filter_map(|(_, c)| c.as_deref()).max() {
+            x.element("lastmod", &[], latest);
+        }
+        x.end("sitemap");
+    }
+    x.end("sitemapindex");
+    x.finish()
 }
 
 /// `robots.txt`: everything may be crawled except the machine interfaces (the JSON API,
@@ -250,6 +333,142 @@ pub fn robots(site: &Site, machine_interfaces: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The root element's name and the text of every `loc` in a sitemap file (read with
+    /// quick-xml, which refuses anything not well-formed), checking the structure on the
+    /// way: `urlset` > `url` > `loc` (+ `lastmod`), or `sitemapindex` > `sitemap` > `loc`.
+    fn read(xml: &str) -> (String, Vec<String>) {
+        use quick_xml::events::Event;
+        let mut r = quick_xml::Reader::from_str(xml);
+        r.config_mut().check_end_names = true;
+        let mut path: Vec<String> = Vec::new();
+        let mut root = String::new();
+        let mut locs = Vec::new();
+        loop {
+            match r.read_event().unwrap() {
+                Event::Start(e) => {
+                    let name = e.name().as_ref().to_string();
+                    if path.is_empty() {
+                        root = name.clone();
+                        let ns = e.try_get_attribute("xmlns").unwrap().unwrap();
+                        assert_eq!(&*ns.value, SITEMAP_NS);
+                    }
+                    path.push(name);
+                    let p = path.join("/");
+                    assert!(
+                        [
+                            "urlset",
+                            "urlset/url",
+                            "urlset/url/loc",
+                            "urlset/url/lastmod",
+                            "sitemapindex",
+                            "sitemapindex/sitemap",
+                            "sitemapindex/sitemap/loc",
+                            "sitemapindex/sitemap/lastmod",
+                        ]
+                        .contains(&p.as_str()),
+                        "unexpected element {p}"
+                    );
+                }
+                Event::End(_) => {
+                    path.pop();
+                }
+                Event::Text(t) if path.last().is_some_and(|n| n == "loc") => {
+                    locs.push(t.xml10_content().into_owned());
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        (root, locs)
+    }
+
+    fn builtin() -> dossier_store::SqliteStore {
+        let store = dossier_store::SqliteStore::in_memory().unwrap();
+        store
+            .write(&dossier_ingest::builtin::archive().unwrap())
+            .unwrap();
+        store
+    }
+
+    #[test]
+    fn a_sitemap_past_its_limit_becomes_an_index_of_parts() {
+        let store = builtin();
+        let site = Site::new("https://example.org/archive/").unwrap();
+        let all: Vec<String> = pages(&store)
+            .unwrap()
+            .into_iter()
+            .map(|(p, _)| site.page_url(&p))
+            .collect();
+        assert!(all.len() > 30, "{}", all.len());
+
+        // Within the limit: one urlset, as before.
+        let (root, locs) = read(&sitemap_with_limit(&store, &site, all.len()).unwrap());
+        assert_eq!(root, "urlset");
+        assert_eq!(locs, all);
+        assert!(sitemap_part(&store, &site, 1, all.len()).unwrap().is_none());
+        assert_eq!(sitemap_files(&store, &site, all.len()).unwrap().len(), 1);
+
+        // Past it: an index of parts of at most 10, which together are every page.
+        let limit = 10;
+        let parts = all.len().div_ceil(limit);
+        let (root, locs) = read(&sitemap_with_limit(&store, &site, limit).unwrap());
+        assert_eq!(root, "sitemapindex");
+        let names: Vec<String> = (1..=parts)
+            .map(|n| format!("https://example.org/archive/sitemap-{n}.xml"))
+            .collect();
+        assert_eq!(locs, names);
+        let mut seen = Vec::new();
+        for n in 1..=parts {
+            let (root, locs) = read(&sitemap_part(&store, &site, n, limit).unwrap().unwrap());
+            assert_eq!(root, "urlset");
+            assert!(!locs.is_empty() && locs.len() <= limit);
+            seen.extend(locs);
+        }
+        assert_eq!(
+            seen, all,
+            "the parts together list every page once, in order"
+        );
+        assert!(sitemap_part(&store, &site, parts + 1, limit)
+            .unwrap()
+            .is_none());
+        assert!(sitemap_part(&store, &site, 0, limit).unwrap().is_none());
+
+        // The static export's files are the same documents.
+        let files = sitemap_files(&store, &site, limit).unwrap();
+        assert_eq!(files.len(), parts + 1);
+        assert_eq!(files[0].0, "sitemap.xml");
+        assert_eq!(
+            files[0].1,
+            sitemap_with_limit(&store, &site, limit).unwrap()
+        );
+        for (n, (name, xml)) in files.iter().enumerate().skip(1) {
+            assert_eq!(name, &format!("sitemap-{n}.xml"));
+            assert_eq!(
+                Some(xml.clone()),
+                sitemap_part(&store, &site, n, limit).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn sitemap_part_names() {
+        assert_eq!(parse_sitemap_part_name("sitemap-1.xml"), Some(1));
+        assert_eq!(parse_sitemap_part_name("sitemap-120.xml"), Some(120));
+        for bad in [
+            "sitemap-0.xml",
+            "sitemap-01.xml",
+            "sitemap-.xml",
+            "sitemap-1.xml.gz",
+            "sitemap-x.xml",
+            "sitemap-+1.xml",
+            "sitemap-99999999999999999999.xml",
+            "sitemap.xml",
+        ] {
+            assert_eq!(parse_sitemap_part_name(bad), None, "{bad}");
+        }
+        assert_eq!(parse_sitemap_part_name(&sitemap_part_name(7)), Some(7));
+    }
 
     #[test]
     fn robots_under_a_sub_path() {

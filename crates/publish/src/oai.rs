@@ -6,7 +6,8 @@
 //! Items are documents, identified as `oai:{host}:document/{slug}`, in slug order. A
 //! record's datestamp is the day it last changed; a deleted document stays listed, with
 //! `status="deleted"` and the day it was deleted, as long as the store's change log keeps
-//! it (it is never pruned: `deletedRecord` is `persistent`).
+//! it (it is never pruned: `deletedRecord` is `persistent`), in the sets it was in when it
+//! was deleted (the store's tombstones keep its dossiers and kind).
 //!
 //! Resumption tokens carry the list's arguments and the last slug returned, signed with
 //! HMAC-SHA256 under the server's key: a harvester cannot forge or alter one, and a server
@@ -497,15 +498,32 @@ fn all_items(store: &dyn Store) -> Result<Vec<Item>, PublishError> {
             },
         );
     }
+    let mut graves = tombstone_sets(store)?;
     for (slug, at) in deleted_documents(store)? {
+        let sets = graves.remove(&slug).unwrap_or_default();
         items.entry(slug.clone()).or_insert(Item {
             slug,
             datestamp: day_of(&at),
             doc: None,
-            sets: vec![],
+            sets,
         });
     }
     Ok(items.into_values().collect())
+}
+
+/// The sets each deleted document was in when it was deleted, from the store's
+/// tombstones (a document deleted before the store kept them has none: it is then listed
+/// only in harvests without a set).
+fn tombstone_sets(store: &dyn Store) -> Result<BTreeMap<String, Vec<String>>, PublishError> {
+    Ok(store
+        .tombstones(RecordType::Document)?
+        .into_iter()
+        .map(|t| {
+            let mut sets: Vec<String> = t.dossiers.iter().map(|d| format!("dossier:{d}")).collect();
+            sets.push(format!("kind:{}", t.kind));
+            (t.slug, sets)
+        })
+        .collect())
 }
 
 /// Documents whose last change in the log is a delete, with its time.
@@ -735,10 +753,10 @@ fn find(oai: &Oai, id: &str) -> Result<Result<Item, OaiError>, PublishError> {
         .find(|(s, _)| s == slug)
     {
         Some((slug, at)) => Ok(Ok(Item {
+            sets: tombstone_sets(oai.store)?.remove(&slug).unwrap_or_default(),
             slug,
             datestamp: day_of(&at),
             doc: None,
-            sets: vec![],
         })),
         None => Ok(Err(missing())),
     }

@@ -1239,6 +1239,12 @@ pub struct SearchView {
     pub suggestion: Option<String>,
     /// What is wrong with the query, for a person; set instead of results.
     pub error: Option<String>,
+    /// The result list as a bibliography file, one link per format: the documents among
+    /// the hits (the first [`crate::citation::SEARCH_BIBLIOGRAPHY_LIMIT`], in this order).
+    /// Empty when no document matches.
+    pub bibliography: Vec<crate::citation::Download>,
+    /// How many documents those files hold.
+    pub bibliography_documents: usize,
 }
 
 /// One result, with labels for the reader.
@@ -1306,6 +1312,8 @@ pub fn search(
                 facets: vec![],
                 suggestion: None,
                 error: Some(e.to_string()),
+                bibliography: vec![],
+                bibliography_documents: 0,
             })
         }
         Err(e) => return Err(e.into()),
@@ -1397,7 +1405,19 @@ pub fn search(
     group("lang", "Language", f.lang, &|v| {
         Ok((language_name(v), format!("lang:{v}")))
     })?;
+    let bibliography_documents = if results.total == 0 {
+        0
+    } else {
+        crate::citation::search_document_count(index, &req.query, req.sort)?
+    };
+    let bibliography = if bibliography_documents == 0 {
+        vec![]
+    } else {
+        crate::citation::search_downloads(&req.query, req.sort)
+    };
     Ok(SearchView {
+        bibliography,
+        bibliography_documents,
         query: results.query,
         sort: req.sort,
         total: results.total,

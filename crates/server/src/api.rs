@@ -4,7 +4,7 @@
 //! `Link: <…>; rel="next"` header, any origin may read (CORS, with preflight), and errors
 //! are RFC 9457 `application/problem+json`.
 //!
-//! The search endpoint (`/api/v1/search`) belongs to the search crate and is added with it.
+//! `/api/v1/search` runs the search page's query over the search index in `AppState`.
 
 use crate::routes::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use dossier_publish::api::{self, ApiError, Page, Params};
+use dossier_publish::api::{self, ApiError, Paged, Params};
 use dossier_publish::site::Site;
 use dossier_store::Store;
 use serde::Serialize;
@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/events/{slug}", get(get_event))
         .route("/api/v1/topics", get(list_topics))
         .route("/api/v1/topics/{slug}", get(get_topic))
+        .route("/api/v1/search", get(search))
         .route("/api/v1/{*rest}", get(unknown))
         .layer(cors)
 }
@@ -172,8 +173,25 @@ where
     }
 }
 
+/// `/api/v1/search?q=…`: the hits of `/search`, paged like the other lists.
+async fn search(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let index = state.search.clone();
+    answer_page(
+        state,
+        headers,
+        "/api/v1/search".into(),
+        params(q),
+        move |s, site, q| api::search(s, &index, site, q),
+    )
+    .await
+}
+
 /// Like [`answer`] for a page of a list: adds the `Link` to the next page.
-async fn answer_page<T, F>(
+async fn answer_page<P, F>(
     state: AppState,
     headers: HeaderMap,
     path: String,
@@ -181,14 +199,14 @@ async fn answer_page<T, F>(
     build: F,
 ) -> Response
 where
-    T: Serialize + Send + 'static,
-    F: FnOnce(&dyn Store, &Site, &Params) -> Result<Page<T>, ApiError> + Send + 'static,
+    P: Serialize + Paged + Send + 'static,
+    F: FnOnce(&dyn Store, &Site, &Params) -> Result<P, ApiError> + Send + 'static,
 {
     let site = state.site_for(&headers);
     let store = state.store.clone();
     let result = tokio::task::spawn_blocking(move || {
         let page = build(store.as_ref(), &site, &query)?;
-        let link = page.next_cursor.as_ref().map(|c| {
+        let link = page.next_cursor().map(|c| {
             format!(
                 "<{}?{}>; rel=\"next\"",
                 site.url(&path),

@@ -6,7 +6,7 @@ use crate::error::HttpError;
 use crate::routes::{checked, error_response, AppState};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -136,10 +136,14 @@ async fn dossier_bibliography(
     attachment(r, name)
 }
 
-/// `?documents=a,b,c`: the documents of a search result or any selection.
+/// `?documents=a,b,c`: any selection of documents; or `?q=…` (with `sort=`): the
+/// documents among the hits of that search, as the search page lists them (the first
+/// [`citation::SEARCH_BIBLIOGRAPHY_LIMIT`]).
 #[derive(Debug, Deserialize)]
 struct Selection {
     documents: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
 }
 
 /// The most documents one selection may name.
@@ -151,6 +155,9 @@ async fn selection_bibliography(
     headers: HeaderMap,
     format: Format,
 ) -> Response {
+    if q.q.is_some() || q.sort.is_some() {
+        return search_bibliography(state, q, headers, format).await;
+    }
     let slugs: Vec<String> = q
         .documents
         .unwrap_or_default()
@@ -213,6 +220,50 @@ async fn selection_bibliography(
         }
     };
     attachment(r, format!("bibliography.{}", format.extension()))
+}
+
+/// `/bibliography.{ext}?q=…&sort=…`: the bibliography of a search's result list.
+async fn search_bibliography(
+    state: AppState,
+    q: Selection,
+    headers: HeaderMap,
+    format: Format,
+) -> Response {
+    let bad = |msg: String| error_response(&state, &headers, HttpError::BadRequest(msg));
+    if q.documents.is_some() {
+        return bad("Give either `documents` or `q`, not both.".into());
+    }
+    let query = q.q.as_deref().unwrap_or_default().trim().to_string();
+    if query.is_empty() {
+        return bad("`q` is empty: give the search whose results to cite.".into());
+    }
+    let sort = match dossier_publish::api::parse_sort(q.sort.as_deref()) {
+        Ok(s) => s,
+        Err(m) => return bad(m),
+    };
+    let site = state.site_for(&headers);
+    let (store, index) = (state.store.clone(), state.search.clone());
+    let result = tokio::task::spawn_blocking(move || {
+        citation::search_bibliography(store.as_ref(), &index, &query, sort, format, &site)
+    })
+    .await;
+    let r = match result {
+        Ok(Ok(Ok(body))) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.media_type()),
+            )],
+            body,
+        )
+            .into_response(),
+        Ok(Ok(Err(message))) => bad(message),
+        Ok(Err(e)) => error_response(&state, &headers, HttpError::Internal(e)),
+        Err(join) => {
+            tracing::error!(error = %join, "a bibliography task panicked");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
+        }
+    };
+    attachment(r, format!("search-results.{}", format.extension()))
 }
 
 // ---------------------------------------------------------------- OAI-PMH
@@ -312,14 +363,45 @@ async fn dossier_feed(
 
 async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let site = state.site_for(&headers);
+    let limit = state.sitemap_limit;
     text(
         state,
         headers,
         String::new(),
         "application/xml; charset=utf-8",
-        move |s| feed::sitemap(s, &site).map(Some),
+        move |s| feed::sitemap_with_limit(s, &site, limit).map(Some),
     )
     .await
+}
+
+/// What no route matched: a part of a sitemap index (`/sitemap-{n}.xml`, which a route
+/// cannot match: a path parameter cannot have a suffix), or the 404 page.
+pub(crate) async fn fallback(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let part = uri
+        .path()
+        .strip_prefix('/')
+        .and_then(feed::parse_sitemap_part_name);
+    match part {
+        Some(n) if method == Method::GET || method == Method::HEAD => {
+            let site = state.site_for(&headers);
+            let limit = state.sitemap_limit;
+            let what = "There is no such part of the sitemap; /sitemap.xml names them.".into();
+            text(
+                state,
+                headers,
+                what,
+                "application/xml; charset=utf-8",
+                move |s| feed::sitemap_part(s, &site, n, limit),
+            )
+            .await
+        }
+        _ => crate::routes::not_found(State(state), headers).await,
+    }
 }
 
 async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Response {

@@ -25,6 +25,8 @@ pub struct AppState {
     pub(crate) site: Option<Arc<Site>>,
     /// Signs OAI-PMH resumption tokens.
     pub(crate) oai_key: Arc<Vec<u8>>,
+    /// Addresses per sitemap file (the protocol's 50,000; lower in tests).
+    pub(crate) sitemap_limit: usize,
 }
 
 impl AppState {
@@ -42,7 +44,15 @@ impl AppState {
             renderer: Arc::new(Renderer::new()),
             site: None,
             oai_key: Arc::new(key),
+            sitemap_limit: dossier_publish::feed::SITEMAP_LIMIT,
         }
+    }
+
+    /// Addresses per sitemap file: past this, `/sitemap.xml` is an index of
+    /// `/sitemap-{n}.xml` files (tests lower it to see the index without 50,000 pages).
+    pub fn with_sitemap_limit(mut self, limit: usize) -> Self {
+        self.sitemap_limit = limit.max(1);
+        self
     }
 
     /// The site's public address and names (absolute links in citations, feeds, OAI-PMH).
@@ -81,7 +91,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", get(stylesheet))
         .merge(crate::publishing::router())
         .merge(crate::api::router())
-        .fallback(not_found)
+        .fallback(crate::publishing::fallback)
         .with_state(state)
 }
 
@@ -376,6 +386,8 @@ async fn show_search(
             facets: vec![],
             suggestion: None,
             error: None,
+            bibliography: vec![],
+            bibliography_documents: 0,
         };
         return respond(
             &state,
@@ -444,7 +456,7 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
-async fn not_found(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub(crate) async fn not_found(State(state): State<AppState>, headers: HeaderMap) -> Response {
     error_response(
         &state,
         &headers,

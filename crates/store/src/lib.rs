@@ -141,6 +141,18 @@ pub struct Change {
     pub at: String,
 }
 
+/// What a deleted record was: enough to say which sets (dossiers, kind) it was in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tombstone {
+    pub slug: String,
+    /// The record's kind slug (document kind, event kind…) when it was deleted.
+    pub kind: String,
+    /// The dossiers it belonged to when it was deleted.
+    pub dossiers: Vec<String>,
+    /// When it was deleted (RFC 3339, UTC).
+    pub at: String,
+}
+
 /// The store's contract. Reads return records in a stable order: dated records by date
 /// (earliest first, wider dates first), then undated ones by title.
 pub trait Store: Send + Sync {
@@ -182,4 +194,12 @@ pub trait Store: Send + Sync {
     fn changes_since(&self, seq: i64, limit: usize) -> Result<Vec<Change>, StoreError>;
     /// The sequence number of the latest change (0 for an empty log).
     fn last_change(&self) -> Result<i64, StoreError>;
+    /// The records of this type that are deleted now, each as it was when deleted, in slug
+    /// order. A store that keeps no tombstones answers none (the change log still says
+    /// what was deleted; only the sets are then unknown); so does one deleted before the
+    /// store began to keep them.
+    fn tombstones(&self, record: RecordType) -> Result<Vec<Tombstone>, StoreError> {
+        let _ = record;
+        Ok(Vec::new())
+    }
 }

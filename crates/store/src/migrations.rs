@@ -79,4 +79,24 @@ CREATE TABLE changes (
 );
 CREATE INDEX changes_by_record ON changes(type, slug, seq);
 "#,
+    r#"
+-- The last copy of each deleted record (its kind and its JSON, which names its dossiers),
+-- so that a harvester can still say which sets a deleted record was in: OAI-PMH reports
+-- deletions in set-restricted lists too. A trigger fills it, so every way of deleting a
+-- row of `records` leaves its tombstone, in the same transaction. A record written again
+-- keeps its old tombstone; readers take only tombstones of records that are absent.
+CREATE TABLE tombstones (
+    type        TEXT NOT NULL,
+    slug        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    data        TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    PRIMARY KEY (type, slug)
+);
+CREATE TRIGGER records_leave_tombstones BEFORE DELETE ON records
+BEGIN
+    INSERT OR REPLACE INTO tombstones (type, slug, kind, data, at)
+    VALUES (old.type, old.slug, old.kind, old.data, strftime('%Y-%m-%dT%H:%M:%SZ','now'));
+END;
+"#,
 ];

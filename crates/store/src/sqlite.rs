@@ -745,6 +745,47 @@ impl Store for SqliteStore {
             )
         })
     }
+
+    fn tombstones(&self, record: RecordType) -> Result<Vec<Tombstone>, StoreError> {
+        tombstones(self, record)
+    }
+}
+
+/// Tombstones (migration 3) of the records of a type that are absent now.
+fn tombstones(store: &SqliteStore, record: RecordType) -> Result<Vec<Tombstone>, StoreError> {
+    let rows: Vec<(String, String, String, String)> = store.read(|c| {
+        let mut stmt = c.prepare_cached(
+            "SELECT t.slug, t.kind, t.data, t.at FROM tombstones t
+             WHERE t.type = ?1
+               AND NOT EXISTS (SELECT 1 FROM records r WHERE r.type = t.type AND r.slug = t.slug)
+             ORDER BY t.slug",
+        )?;
+        let rows = stmt.query_map([record.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    })?;
+    rows.into_iter()
+        .map(|(slug, kind, data, at)| {
+            /// The one field of the stored JSON a tombstone needs.
+            #[derive(serde::Deserialize)]
+            struct Memberships {
+                #[serde(default)]
+                dossiers: Vec<String>,
+            }
+            let m: Memberships = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt {
+                record: record.as_str(),
+                slug: slug.clone(),
+                source: e,
+            })?;
+            Ok(Tombstone {
+                slug,
+                kind,
+                dossiers: m.dossiers,
+                at,
+            })
+        })
+        .collect()
 }
 
 fn change_op(op: &str) -> ChangeOp {

@@ -540,3 +540,100 @@ fn a_dossier_bibliography_holds_every_document() {
     .unwrap();
     assert_eq!(sel, Err(vec!["nope".to_string()]));
 }
+
+/// Every hit of a query, in order, by paging through the index as the search page does.
+fn all_hits(index: &SearchIndex, query: &str, sort: Sort) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for page in 1.. {
+        let r = index
+            .search(&SearchRequest {
+                query: query.into(),
+                sort,
+                page,
+                per_page: 100,
+                facets: false,
+            })
+            .unwrap();
+        let n = r.hits.len();
+        out.extend(r.hits.into_iter().map(|h| (h.record, h.slug)));
+        if n < 100 {
+            break;
+        }
+    }
+    out
+}
+
+#[test]
+fn a_search_bibliography_holds_the_documents_among_the_hits_in_order() {
+    use biblatex::Bibliography;
+    let store = builtin_store();
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open(&dir.path().join("index"), &store).unwrap();
+    let site = Site::new("https://archive.example.org/").unwrap();
+    for (query, sort) in [
+        ("pjc", Sort::Relevance),
+        ("russia OR nato", Sort::Date),
+        ("dossier:nato-russia", Sort::DateDesc),
+    ] {
+        let hits = all_hits(&index, query, sort);
+        let expected: Vec<String> = hits
+            .iter()
+            .filter(|(ty, _)| ty == "document")
+            .map(|(_, slug)| slug.clone())
+            .collect();
+        assert!(
+            !expected.is_empty() && expected.len() < hits.len(),
+            "{query}: the hits mix documents and other records"
+        );
+        let file = |f| {
+            search_bibliography(&store, &index, query, sort, f, &site)
+                .unwrap()
+                .unwrap()
+        };
+        let csl: Vec<Csl> = serde_json::from_str(&file(Format::CslJson)).unwrap();
+        let ids: Vec<String> = csl.into_iter().map(|c| c.id).collect();
+        assert_eq!(
+            ids, expected,
+            "{query}: exactly the document hits, in order"
+        );
+        let bib = Bibliography::parse(&file(Format::Bibtex)).unwrap();
+        let keys: Vec<String> = bib.iter().map(|e| e.key.clone()).collect();
+        assert_eq!(keys, expected, "{query} (BibTeX)");
+        let ris_ids: Vec<String> = parse_ris(&file(Format::Ris))
+            .into_iter()
+            .map(|r| r["UR"][0].rsplit('/').next().unwrap().to_string())
+            .collect();
+        assert_eq!(ris_ids, expected, "{query} (RIS)");
+        assert_eq!(
+            search_document_count(&index, query, sort).unwrap(),
+            expected.len()
+        );
+    }
+    // The cap: the first documents only.
+    let first = search_documents(&index, "nato", Sort::Relevance, 3).unwrap();
+    let all = search_documents(&index, "nato", Sort::Relevance, 1000).unwrap();
+    assert!(all.len() > 3);
+    assert_eq!(first, all[..3]);
+    // No document among the hits: an empty but well-formed file.
+    let none = search_bibliography(
+        &store,
+        &index,
+        "type:body",
+        Sort::Relevance,
+        Format::CslJson,
+        &site,
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(serde_json::from_str::<Vec<Csl>>(&none).unwrap().len(), 0);
+    // A malformed query: the parser's message, placed in the query as typed.
+    let e = search_bibliography(&store, &index, "(pjc", Sort::Relevance, Format::Ris, &site)
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        e,
+        dossier_search::query::parse("(pjc")
+            .unwrap_err()
+            .to_string()
+    );
+}
