@@ -25,7 +25,7 @@ use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
 };
 use tantivy::{
-    doc, DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term,
+    doc, DocAddress, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term,
 };
 
 const WRITER_HEAP: usize = 200_000_000;
@@ -34,8 +34,9 @@ type BoxedQuery = Box<dyn Query>;
 
 /// How much of a text the snippet is cut from.
 const SNIPPET_SOURCE_CHARS: usize = 20_000;
-/// How much of a text feeds the spelling vocabulary (enough to learn its words).
-const WORDS_SOURCE_CHARS: usize = 4_000;
+/// How much of a text feeds the spelling vocabulary (with the title). A text's common words
+/// show up early; indexing every word again, unstemmed, cost a quarter of the build time.
+const WORDS_SOURCE_CHARS: usize = 1_000;
 
 /// The longest prefix of `s` with at most `n` bytes, cut at a character boundary.
 fn truncate_chars(s: &str, n: usize) -> &str {
@@ -161,6 +162,10 @@ struct Fields {
     lang: Field,
     date_lo: Field,
     date_hi: Field,
+    /// Each year a record's date can fall in (or `wide` for spans over [`YEAR_TERMS`]
+    /// years and open ends): a date filter's years are a small union of postings that
+    /// leads the intersection, and the exact day bounds are checked only on its members.
+    years: Field,
     /// A stable hash of `id`: breaks ties so that equal scores come out in the same order
     /// from any build of the index.
     tiebreak: Field,
@@ -204,6 +209,7 @@ fn schema() -> (Schema, Fields) {
         lang: b.add_text_field("lang", STRING | STORED),
         date_lo: b.add_i64_field("date_lo", date_opts.clone()),
         date_hi: b.add_i64_field("date_hi", date_opts),
+        years: b.add_text_field("years", STRING),
         tiebreak: b.add_u64_field("tiebreak", NumericOptions::default().set_fast()),
         facets: b.add_facet_field("facets", FacetOptions::default()),
         words: b.add_text_field(
@@ -583,6 +589,14 @@ impl SearchIndex {
             doc.add_text(f.date, date.to_string());
             doc.add_i64(f.date_lo, date.earliest());
             doc.add_i64(f.date_hi, date.latest());
+            match year_span(date.earliest(), date.latest()) {
+                Some((a, b)) => {
+                    for y in a..=b {
+                        doc.add_text(f.years, y.to_string());
+                    }
+                }
+                None => doc.add_text(f.years, WIDE),
+            }
             if let Some(y) = date.year() {
                 doc.add_facet(f.facets, Facet::from_path(["year", &y.to_string()]));
                 doc.add_facet(
@@ -612,7 +626,9 @@ impl SearchIndex {
                 syn: &syn,
                 searcher: &searcher,
             };
-            (b.build(&node)?, b.bonus(&node)?, b.plain_words(&node))
+            let plain = b.plain_words(&node);
+            let dense = if plain { b.dense_words(&node)? } else { None };
+            (b.build(&node)?, b.bonus(&node)?, plain.then_some(dense))
         };
         let per_page = req.per_page.clamp(1, 100);
         let page = req.page.max(1);
@@ -621,11 +637,15 @@ impl SearchIndex {
         let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match req.sort {
             Sort::Relevance if has_text(&node) => {
                 let window = TopDocs::with_limit(offset + per_page + RERANK_WINDOW);
-                let (candidates, total) = if plain_words {
+                let (candidates, total) = if let Some(dense) = plain_words {
                     // Block-max WAND skips what cannot reach the window; counting apart
                     // is then cheaper than visiting every match.
                     let docs = searcher.search(&q, &window.order_by_score())?;
-                    (docs, q.count(&searcher)?)
+                    let total = match dense {
+                        Some(words) => count_dense(&searcher, &words)?,
+                        None => q.count(&searcher)?,
+                    };
+                    (docs, total)
                 } else {
                     // Phrases, filters and exclusions visit every match anyway: one pass.
                     searcher.search(&q, &(window.order_by_score(), Count))?
@@ -900,7 +920,7 @@ fn has_text(node: &Node) -> bool {
 }
 
 /// How many candidates beyond the requested page get the title and phrase bonus.
-const RERANK_WINDOW: usize = 100;
+const RERANK_WINDOW: usize = 50;
 
 /// Turns a parsed query into tantivy queries against one searcher (it asks the searcher
 /// which language fields know a term, so that a word becomes one term query wherever it
@@ -986,6 +1006,51 @@ impl Builder<'_> {
             }
             _ => false,
         }
+    }
+
+    /// For bare words joined by AND or OR whose postings are long, each word's terms (one
+    /// per language that knows it) and whether all words must match; `None` where
+    /// tantivy's own count is as fast (a single word, a short list to seek in).
+    fn dense_words(&self, node: &Node) -> Result<Option<DenseWords>, SearchError> {
+        let (items, all) = match node {
+            Node::And(items) => (items, true),
+            Node::Or(items) => (items, false),
+            _ => return Ok(None),
+        };
+        let max_doc: u64 = self
+            .searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.max_doc() as u64)
+            .sum();
+        let mut words = Vec::new();
+        let mut freqs = Vec::new();
+        for item in items {
+            let Node::Word(w) = item else {
+                return Ok(None);
+            };
+            let mut terms = Vec::new();
+            let mut freq = 0u64;
+            for &field in self.index.f.text.iter() {
+                let mut t = self.terms(field, w)?;
+                if t.len() != 1 {
+                    return Ok(None);
+                }
+                let df = self.searcher.doc_freq(&t[0])?;
+                if df > 0 {
+                    freq += df;
+                    terms.push(t.remove(0));
+                }
+            }
+            words.push(terms);
+            freqs.push(freq);
+        }
+        let decisive = if all {
+            freqs.iter().copied().min().unwrap_or(0)
+        } else {
+            freqs.iter().sum()
+        };
+        Ok((decisive * DENSE_FRACTION >= max_doc).then_some(DenseWords { words, all }))
     }
 
     /// What re-ranks the best candidates: each word, phrase or name of the query found in
@@ -1198,18 +1263,101 @@ impl Builder<'_> {
                 }
             }
             // Any overlap: the record starts before the range ends and ends after it starts.
-            Filter::Date { from, to } => vec![
-                Box::new(RangeQuery::new(
-                    Bound::Unbounded,
-                    Bound::Included(Term::from_field_i64(fields.date_lo, *to)),
-                )),
-                Box::new(RangeQuery::new(
-                    Bound::Included(Term::from_field_i64(fields.date_hi, *from)),
-                    Bound::Unbounded,
-                )),
-            ],
+            Filter::Date { from, to } => {
+                let mut parts: Vec<BoxedQuery> = vec![
+                    Box::new(RangeQuery::new(
+                        Bound::Unbounded,
+                        Bound::Included(Term::from_field_i64(fields.date_lo, *to)),
+                    )),
+                    Box::new(RangeQuery::new(
+                        Bound::Included(Term::from_field_i64(fields.date_hi, *from)),
+                        Bound::Unbounded,
+                    )),
+                ];
+                // A short range also names its years (and the wide spans that may cover
+                // them): a cheap superset that lets the day bounds be checked last.
+                if let Some((a, b)) = year_span(*from, *to) {
+                    let mut years: Vec<BoxedQuery> = (a..=b)
+                        .map(|y| term(fields.years, &y.to_string()))
+                        .collect();
+                    years.push(term(fields.years, WIDE));
+                    parts.insert(0, any_of(years));
+                }
+                parts
+            }
         })
     }
+}
+
+/// Lists at least 1/`DENSE_FRACTION` of the index long are counted through bitsets.
+const DENSE_FRACTION: u64 = 16;
+
+/// Words to count through bitsets: each word's terms, and whether every word must match.
+struct DenseWords {
+    words: Vec<Vec<Term>>,
+    all: bool,
+}
+
+/// Counts the records that have all (or any) of the words, exactly. When the lists are
+/// long, reading each once into a bitset and combining the bitsets word by word is several
+/// times faster than seeking one list against another.
+fn count_dense(searcher: &tantivy::Searcher, dense: &DenseWords) -> Result<usize, SearchError> {
+    let mut total = 0usize;
+    for segment in searcher.segment_readers() {
+        let len = (segment.max_doc() as usize).div_ceil(64);
+        let mut acc: Option<Vec<u64>> = None;
+        for terms in &dense.words {
+            let mut bits = vec![0u64; len];
+            for term in terms {
+                let inverted = segment.inverted_index(term.field())?;
+                let Some(mut postings) = inverted
+                    .read_postings(term, IndexRecordOption::Basic)
+                    .map_err(|e| SearchError::Index(e.into()))?
+                else {
+                    continue;
+                };
+                let mut doc = postings.doc();
+                while doc != tantivy::TERMINATED {
+                    bits[doc as usize >> 6] |= 1u64 << (doc & 63);
+                    doc = postings.advance();
+                }
+            }
+            acc = Some(match acc {
+                None => bits,
+                Some(mut a) => {
+                    for (x, y) in a.iter_mut().zip(&bits) {
+                        if dense.all {
+                            *x &= y;
+                        } else {
+                            *x |= y;
+                        }
+                    }
+                    a
+                }
+            });
+        }
+        let Some(bits) = acc else { continue };
+        total += match segment.alive_bitset() {
+            None => bits.iter().map(|w| w.count_ones() as usize).sum(),
+            Some(alive) => (0..segment.max_doc())
+                .filter(|&d| bits[d as usize >> 6] & (1u64 << (d & 63)) != 0 && alive.is_alive(d))
+                .count(),
+        };
+    }
+    Ok(total)
+}
+
+/// The most years a date is indexed under one by one (a longer span is `wide`).
+const YEAR_TERMS: i64 = 50;
+const WIDE: &str = "wide";
+
+/// The years from `YYYYMMDD` to `YYYYMMDD`, if there are at most [`YEAR_TERMS`].
+fn year_span(earliest: i64, latest: i64) -> Option<(i64, i64)> {
+    if earliest == i64::MIN || latest == i64::MAX {
+        return None;
+    }
+    let (a, b) = (earliest.div_euclid(10_000), latest.div_euclid(10_000));
+    (b >= a && b - a < YEAR_TERMS).then_some((a, b))
 }
 
 /// Any of the queries (their scores summed), or the one, or none.

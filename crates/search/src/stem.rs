@@ -3,9 +3,10 @@
 //! Profiling a rebuild showed Snowball stemming at about a sixth of the indexing time, on
 //! words that repeat endlessly (a text's vocabulary is small next to its length). Each
 //! analyser keeps the stems it has computed, bounded so that a huge vocabulary cannot grow
-//! it without limit. The stems are exactly tantivy's (the same `frostem` algorithms).
+//! it without limit; the keys are hashed with FxHash, as short words need a cheap hash. The
+//! stems are exactly tantivy's (the same `frostem` algorithms).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
 
 /// How many distinct words an analyser remembers before it starts afresh.
@@ -30,7 +31,7 @@ impl TokenFilter for CachedStemmer {
         CachedStemmerFilter {
             stemmer: frostem::Stemmer::new(self.algorithm),
             inner: tokenizer,
-            cache: HashMap::new(),
+            cache: FxHashMap::default(),
         }
     }
 }
@@ -39,7 +40,7 @@ impl TokenFilter for CachedStemmer {
 pub struct CachedStemmerFilter<T> {
     stemmer: frostem::Stemmer,
     inner: T,
-    cache: HashMap<String, String>,
+    cache: FxHashMap<String, String>,
 }
 
 impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
@@ -60,7 +61,7 @@ impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
 pub struct CachedStemmerStream<'a, T> {
     tail: T,
     stemmer: &'a frostem::Stemmer,
-    cache: &'a mut HashMap<String, String>,
+    cache: &'a mut FxHashMap<String, String>,
 }
 
 impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
