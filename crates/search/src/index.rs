@@ -184,15 +184,14 @@ struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let indexed = |tokenizer: &str, option: IndexRecordOption| {
+    // Indexed, not stored: what is shown comes from the stored fields below.
+    let text = |tokenizer: &str| {
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(tokenizer)
-                .set_index_option(option),
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
     };
-    let text = |tokenizer: &str| indexed(tokenizer, IndexRecordOption::WithFreqsAndPositions);
-    let title = text;
     let date_opts = NumericOptions::default().set_indexed().set_fast();
     let f = Fields {
         id: b.add_text_field("id", STRING),
@@ -221,9 +220,9 @@ fn schema() -> (Schema, Fields) {
             ),
         ),
         title: [
-            b.add_text_field("title_en", title("text_en")),
-            b.add_text_field("title_fr", title("text_fr")),
-            b.add_text_field("title_ru", title("text_ru")),
+            b.add_text_field("title_en", text("text_en")),
+            b.add_text_field("title_fr", text("text_fr")),
+            b.add_text_field("title_ru", text("text_ru")),
         ],
         text: [
             b.add_text_field("text_en", text("text_en")),
