@@ -158,8 +158,8 @@ pub enum Import {
     /// The mapping is the same format as for record XML, with column names as paths
     /// (see mappings/visits-csv.toml).
     Csv(RecordsArgs),
-    /// Import hand-written records: Markdown files with TOML front matter between `+++`
-    /// lines.
+    /// Import hand-written records: Markdown files with front matter in TOML between
+    /// `+++` lines or in YAML between `---` lines.
     ///
     /// The front matter gives the record's fields (as in the curated data file) and
     /// `type` (document by default); the Markdown after it is a document's text or
@@ -215,7 +215,7 @@ pub struct RecordsArgs {
 
 #[derive(Debug, Args)]
 pub struct MarkdownArgs {
-    /// Markdown files with TOML front matter (`+++` … `+++`).
+    /// Markdown files with TOML (`+++` … `+++`) or YAML (`---` … `---`) front matter.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// A dossier every imported record joins (its slug; it must be in the archive).
