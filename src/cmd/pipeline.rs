@@ -60,8 +60,54 @@ impl Input {
     }
 }
 
-/// Opens an importer over one input.
-pub type Opener<'a> = dyn Fn(&Input) -> Result<Box<dyn RecordSource>> + 'a;
+/// Opens an importer over one input. `Sync` and `Send`: the second pass reads on a thread
+/// of its own while the main thread writes.
+pub type Opener<'a> = dyn Fn(&Input) -> Result<Box<dyn RecordSource + Send>> + Sync + 'a;
+
+/// What the reading thread of the second pass hands to the writer.
+enum Read {
+    Item(Item),
+    /// Bytes of all inputs read so far (for progress), after each item.
+    Progress(u64),
+    Failed(anyhow::Error),
+}
+
+/// Items in flight between the reading thread and the writer: enough to keep both busy,
+/// few enough to keep memory bounded.
+const IN_FLIGHT: usize = 1024;
+
+/// Reads every input in order on its own thread, sending items to `tx`; stops at the
+/// first file that cannot be read (the first pass has already refused hostile files, so
+/// this is a file changed between the passes, or an I/O error).
+fn read_all(inputs: &[Input], open: &Opener, tx: std::sync::mpsc::SyncSender<Read>) {
+    let mut done_bytes = 0u64;
+    for input in inputs {
+        let mut src = match open(input) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = tx.send(Read::Failed(e));
+                return;
+            }
+        };
+        loop {
+            match src.next_item() {
+                Ok(Some(item)) => {
+                    let at = done_bytes + src.bytes_read();
+                    if tx.send(Read::Item(item)).is_err() || tx.send(Read::Progress(at)).is_err()
+                    {
+                        return; // the writer stopped
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = tx.send(Read::Failed(anyhow::anyhow!("{e}")));
+                    return;
+                }
+            }
+        }
+        done_bytes += input.size;
+    }
+}
 
 /// Counts of one kind of outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -84,6 +130,25 @@ pub struct Report {
     pub bad: usize,
     pub bytes: u64,
     pub elapsed: Duration,
+    /// Where the time went (logged with `DOSSIER_LOG=info`, for profiling).
+    pub phases: Phases,
+}
+
+/// Wall time per phase of a run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Phases {
+    /// The first pass: reading every file through its guards.
+    pub check: Duration,
+    /// The writer waiting for the reading thread of the second pass (reading and making
+    /// records beyond what overlaps with writing).
+    pub read: Duration,
+    /// Checking links and comparing with the store.
+    pub compare: Duration,
+    /// `Store::write` of the batches.
+    pub store: Duration,
+    /// Bringing the search index up to date after each batch.
+    pub index: Duration,
+    pub batches: usize,
 }
 
 /// Progress on a terminal (a bar with counts and rate) or as plain lines otherwise.
@@ -286,12 +351,14 @@ pub fn run(
         }
     }
     progress.finish();
+    let check_time = started.elapsed();
 
     // Pass 2: compare with the store and write in batches.
     let mut report = Report {
         bytes: total,
         ..Report::default()
     };
+    report.phases.check = check_time;
     let mut writer = Writer {
         store,
         index,
@@ -310,11 +377,26 @@ pub fn run(
     let mut progress = Progress::new(label, total);
     let mut seen: HashSet<u64> = HashSet::new();
     let mut exists: HashSet<u64> = HashSet::new();
-    let mut done_bytes = 0u64;
     let mut n = 0usize;
-    for input in inputs {
-        let mut src = open(input)?;
-        while let Some(item) = src.next_item().map_err(|e| anyhow::anyhow!("{e}"))? {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(IN_FLIGHT);
+    std::thread::scope(|scope| -> Result<()> {
+        let reader = scope.spawn(move || read_all(inputs, open, tx));
+        // Dropping `rx` on an early return stops the reading thread.
+        let rx = rx;
+        loop {
+            let t = Instant::now();
+            let next = rx.recv();
+            writer.report.phases.read += t.elapsed();
+            let item = match next {
+                Ok(Read::Item(item)) => item,
+                Ok(Read::Progress(at)) => {
+                    progress.update(at, n);
+                    continue;
+                }
+                Ok(Read::Failed(e)) => return Err(e),
+                Err(_) => break, // every input read
+            };
+            let t = Instant::now();
             let problem = match item {
                 Item::Bad(e) => Some(e.to_string()),
                 Item::Record(r) => {
@@ -327,6 +409,7 @@ pub fn run(
                         None => {
                             writer.add(*r)?;
                             n += 1;
+                            writer.report.phases.compare += t.elapsed();
                             if writer.batch_len >= batch_size {
                                 writer.flush()?;
                             }
@@ -339,16 +422,29 @@ pub fn run(
                 writer.report.bad += 1;
                 progress.println(&p);
             }
-            progress.update(done_bytes + src.bytes_read(), n);
         }
-        done_bytes += input.size;
-    }
+        reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("the reading thread failed"))?;
+        Ok(())
+    })?;
     writer.flush()?;
     progress.finish();
     if report.record_type.is_empty() {
         report.record_type = what.to_string();
     }
     report.elapsed = started.elapsed();
+    let p = &report.phases;
+    tracing::info!(
+        total_ms = report.elapsed.as_millis() as u64,
+        check_ms = p.check.as_millis() as u64,
+        read_ms = p.read.as_millis() as u64,
+        compare_ms = p.compare.as_millis() as u64,
+        store_ms = p.store.as_millis() as u64,
+        index_ms = p.index.as_millis() as u64,
+        batches = p.batches,
+        "import phases"
+    );
     Ok(report)
 }
 
@@ -539,10 +635,15 @@ impl Writer<'_> {
         if empty || self.options.dry_run {
             return Ok(());
         }
+        let t = Instant::now();
         self.store
             .write(&batch)
             .context("a batch was refused; the batches before it are stored, and running the command again completes the import")?;
+        let t2 = Instant::now();
+        self.report.phases.store += t2 - t;
         self.index.sync(self.store).context("the batch is stored but the search index could not follow; `dossier reindex` repairs it")?;
+        self.report.phases.index += t2.elapsed();
+        self.report.phases.batches += 1;
         Ok(())
     }
 }

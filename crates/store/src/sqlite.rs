@@ -42,6 +42,15 @@ impl SqliteStore {
             .pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;
         configure(&writer).map_err(open_err)?;
+        // The writer keeps more pages in memory than SQLite's default 2 MiB: a batch of an
+        // import touches the records, links and change-log B-trees all over, and a small
+        // cache spills dirty pages to the WAL in the middle of the transaction.
+        writer
+            .pragma_update(None, "cache_size", -64 * 1024)
+            .map_err(open_err)?;
+        writer
+            .pragma_update(None, "temp_store", "MEMORY")
+            .map_err(open_err)?;
         migrate(&mut writer)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
