@@ -66,15 +66,15 @@ pub type Opener<'a> = dyn Fn(&Input) -> Result<Box<dyn RecordSource + Send>> + S
 
 /// What the reading thread of the second pass hands to the writer.
 enum Read {
-    Item(Item),
-    /// Bytes of all inputs read so far (for progress), after each item.
-    Progress(u64),
+    /// An item, with the bytes of all inputs read so far (for progress).
+    Item(Item, u64),
     Failed(anyhow::Error),
 }
 
-/// Items in flight between the reading thread and the writer: enough to keep both busy,
-/// few enough to keep memory bounded.
-const IN_FLIGHT: usize = 1024;
+/// Items in flight between the reading thread and the writer: enough for the reader to
+/// keep going while a batch is written and indexed, few enough to bound memory (a few
+/// KB each).
+const IN_FLIGHT: usize = 8192;
 
 /// Reads every input in order on its own thread, sending items to `tx`; stops at the
 /// first file that cannot be read (the first pass has already refused hostile files, so
@@ -93,8 +93,7 @@ fn read_all(inputs: &[Input], open: &Opener, tx: std::sync::mpsc::SyncSender<Rea
             match src.next_item() {
                 Ok(Some(item)) => {
                     let at = done_bytes + src.bytes_read();
-                    if tx.send(Read::Item(item)).is_err() || tx.send(Read::Progress(at)).is_err()
-                    {
+                    if tx.send(Read::Item(item, at)).is_err() {
                         return; // the writer stopped
                     }
                 }
@@ -387,12 +386,8 @@ pub fn run(
             let t = Instant::now();
             let next = rx.recv();
             writer.report.phases.read += t.elapsed();
-            let item = match next {
-                Ok(Read::Item(item)) => item,
-                Ok(Read::Progress(at)) => {
-                    progress.update(at, n);
-                    continue;
-                }
+            let (item, at) = match next {
+                Ok(Read::Item(item, at)) => (item, at),
                 Ok(Read::Failed(e)) => return Err(e),
                 Err(_) => break, // every input read
             };
@@ -422,6 +417,7 @@ pub fn run(
                 writer.report.bad += 1;
                 progress.println(&p);
             }
+            progress.update(at, n);
         }
         reader
             .join()
