@@ -145,7 +145,8 @@ pub struct Phases {
     pub compare: Duration,
     /// `Store::write` of the batches.
     pub store: Duration,
-    /// Bringing the search index up to date after each batch.
+    /// Bringing the search index up to date after each batch (on its own thread, while
+    /// the next batch is made and written), and at the end.
     pub index: Duration,
     pub batches: usize,
 }
@@ -360,7 +361,7 @@ pub fn run(
     report.phases.check = check_time;
     let mut writer = Writer {
         store,
-        index,
+        index_tx: None,
         options,
         batch: Archive::default(),
         batch_len: 0,
@@ -380,51 +381,83 @@ pub fn run(
     let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(IN_FLIGHT);
     std::thread::scope(|scope| -> Result<()> {
         let reader = scope.spawn(move || read_all(inputs, open, tx));
-        // Dropping `rx` on an early return stops the reading thread.
-        let rx = rx;
-        loop {
-            let t = Instant::now();
-            let next = rx.recv();
-            writer.report.phases.read += t.elapsed();
-            let (item, at) = match next {
-                Ok(Read::Item(item, at)) => (item, at),
-                Ok(Read::Failed(e)) => return Err(e),
-                Err(_) => break, // every input read
-            };
-            let t = Instant::now();
-            let problem = match item {
-                Item::Bad(e) => Some(e.to_string()),
-                Item::Record(r) => {
-                    if writer.report.record_type.is_empty() {
-                        writer.report.record_type = r.record.type_name().to_string();
-                    }
-                    match check_links(store, &r, &seen, &mut exists)? {
-                        Some(p) => Some(p),
-                        None if !seen.insert(slug_hash(&r.record)) => Some(duplicate(&r)),
-                        None => {
-                            writer.add(*r)?;
-                            n += 1;
-                            writer.report.phases.compare += t.elapsed();
-                            if writer.batch_len >= batch_size {
-                                writer.flush()?;
+        // The search index follows the store on a thread of its own: it syncs after each
+        // committed batch while the next batch is made and written. It reads only what is
+        // committed (the change log, then each changed record), so it never sees half a
+        // batch; it lags the store by at most the batch being written, and catches up
+        // before the run ends.
+        let (itx, irx) = std::sync::mpsc::sync_channel::<()>(1);
+        let indexer = scope.spawn(move || -> Result<Duration> {
+            let mut spent = Duration::ZERO;
+            while irx.recv().is_ok() {
+                let t = Instant::now();
+                index.sync(store).context(INDEX_BEHIND)?;
+                spent += t.elapsed();
+            }
+            Ok(spent)
+        });
+        writer.index_tx = (!options.dry_run).then_some(itx);
+        let result = (|| -> Result<()> {
+            loop {
+                let t = Instant::now();
+                let next = rx.recv();
+                writer.report.phases.read += t.elapsed();
+                let (item, at) = match next {
+                    Ok(Read::Item(item, at)) => (item, at),
+                    Ok(Read::Failed(e)) => return Err(e),
+                    Err(_) => break, // every input read
+                };
+                let t = Instant::now();
+                let problem = match item {
+                    Item::Bad(e) => Some(e.to_string()),
+                    Item::Record(r) => {
+                        if writer.report.record_type.is_empty() {
+                            writer.report.record_type = r.record.type_name().to_string();
+                        }
+                        match check_links(store, &r, &seen, &mut exists)? {
+                            Some(p) => Some(p),
+                            None if !seen.insert(slug_hash(&r.record)) => Some(duplicate(&r)),
+                            None => {
+                                writer.add(*r)?;
+                                n += 1;
+                                writer.report.phases.compare += t.elapsed();
+                                if writer.batch_len >= batch_size {
+                                    writer.flush()?;
+                                }
+                                None
                             }
-                            None
                         }
                     }
+                };
+                if let Some(p) = problem {
+                    writer.report.bad += 1;
+                    progress.println(&p);
                 }
-            };
-            if let Some(p) = problem {
-                writer.report.bad += 1;
-                progress.println(&p);
+                progress.update(at, n);
             }
-            progress.update(at, n);
-        }
-        reader
+            writer.flush()
+        })();
+        // Closing both channels ends both threads, whatever happened here.
+        writer.index_tx = None;
+        drop(rx);
+        let read = reader
             .join()
-            .map_err(|_| anyhow::anyhow!("the reading thread failed"))?;
+            .map_err(|_| anyhow::anyhow!("the reading thread failed"));
+        let indexed = indexer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the search index thread failed"));
+        // The index thread's own error says more than the writer's "stopped following".
+        writer.report.phases.index += indexed??;
+        result?;
+        read?;
         Ok(())
     })?;
-    writer.flush()?;
+    if !options.dry_run {
+        // Whatever the index thread had not yet applied.
+        let t = Instant::now();
+        index.sync(store).context(INDEX_BEHIND)?;
+        report.phases.index += t.elapsed();
+    }
     progress.finish();
     if report.record_type.is_empty() {
         report.record_type = what.to_string();
@@ -454,11 +487,15 @@ fn duplicate(r: &Imported) -> String {
     )
 }
 
+const INDEX_BEHIND: &str =
+    "the batches are stored but the search index could not follow; `dossier reindex` repairs it";
+
 /// Builds and writes batches.
 struct Writer<'a> {
     store: &'a dyn Store,
-    /// Brought up to date after every committed batch, so search never lags the store.
-    index: &'a dossier_search::SearchIndex,
+    /// Told after every committed batch: the index thread then brings the search index up
+    /// to date. `None` for a dry run.
+    index_tx: Option<std::sync::mpsc::SyncSender<()>>,
     options: Options,
     batch: Archive,
     batch_len: usize,
@@ -635,11 +672,18 @@ impl Writer<'_> {
         self.store
             .write(&batch)
             .context("a batch was refused; the batches before it are stored, and running the command again completes the import")?;
-        let t2 = Instant::now();
-        self.report.phases.store += t2 - t;
-        self.index.sync(self.store).context("the batch is stored but the search index could not follow; `dossier reindex` repairs it")?;
-        self.report.phases.index += t2.elapsed();
+        self.report.phases.store += t.elapsed();
         self.report.phases.batches += 1;
+        if let Some(tx) = &self.index_tx {
+            match tx.try_send(()) {
+                // A sync already waiting will pick this batch up too.
+                Ok(()) | Err(std::sync::mpsc::TrySendError::Full(())) => {}
+                // The index thread stopped on an error; it is reported when it is joined.
+                Err(std::sync::mpsc::TrySendError::Disconnected(())) => {
+                    bail!("the search index stopped following the store")
+                }
+            }
+        }
         Ok(())
     }
 }
