@@ -414,7 +414,11 @@ mod tests {
         assert!(e.problem.contains("repetition limit"), "{e}");
         assert!(e.problem.contains("anchors and aliases"), "{e}");
         // Nesting without end is refused too.
-        let deep = format!("---\ntitle: {}x{}\n---\n", "[".repeat(10_000), "]".repeat(10_000));
+        let deep = format!(
+            "---\ntitle: {}x{}\n---\n",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
         let Item::Bad(e) = one(&deep, "deep.md") else {
             panic!("deep nesting was accepted")
         };

@@ -510,7 +510,9 @@ mod tests {
             CsvRecords::with_limits(csv.as_bytes(), "v.csv", csv_mapping(), None, limits).unwrap();
         let e = read_all(&mut c).unwrap_err().to_string();
         assert!(
-            e.starts_with("v.csv:2:7: record 751, column `description`: the field is longer than 200 bytes"),
+            e.starts_with(
+                "v.csv:2:7: record 751, column `description`: the field is longer than 200 bytes"
+            ),
             "{e}"
         );
         // The same file under the default limit reads.
@@ -529,7 +531,9 @@ mod tests {
         use std::io::Read;
         // A quote never closed: 40 MB of field, produced as it is read.
         let head = "id,start-date,end-date,visitor,from-id,from,description\n1,1990-01-01,,A,b,B,ok\n2,1990-01-02,,A,b,B,\"";
-        let input = head.as_bytes().chain(std::io::repeat(b'a').take(40_000_000));
+        let input = head
+            .as_bytes()
+            .chain(std::io::repeat(b'a').take(40_000_000));
         let mut c = CsvRecords::new(input, "big.csv", csv_mapping(), None).unwrap();
         assert!(matches!(c.next_item(), Ok(Some(_))));
         let e = c.next_item().unwrap_err().to_string();
