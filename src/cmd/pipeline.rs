@@ -74,7 +74,7 @@ enum Read {
 /// Items in flight between the reading thread and the writer: enough for the reader to
 /// keep going while a batch is written and indexed, few enough to bound memory (a few
 /// KB each).
-const IN_FLIGHT: usize = 8192;
+const IN_FLIGHT: usize = 4096;
 
 /// Reads every input in order on its own thread, sending items to `tx`; stops at the
 /// first file that cannot be read (the first pass has already refused hostile files, so

@@ -46,7 +46,7 @@ impl SqliteStore {
         // import touches the records, links and change-log B-trees all over, and a small
         // cache spills dirty pages to the WAL in the middle of the transaction.
         writer
-            .pragma_update(None, "cache_size", -64 * 1024)
+            .pragma_update(None, "cache_size", -16 * 1024)
             .map_err(open_err)?;
         writer
             .pragma_update(None, "temp_store", "MEMORY")
