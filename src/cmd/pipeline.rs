@@ -1,7 +1,7 @@
 //! The one writer behind every streaming import (TEI, record XML, CSV, Markdown).
 //!
-//! Two passes over the input, each streaming (one record in memory at a time, plus a
-//! batch):
+//! Two passes over the input, each streaming (memory bounded by the batch and the records
+//! in flight between threads, never by the input):
 //! 1. **check**: every file is read to its end through the importer; a refused file
 //!    (hostile or malformed XML, not TEI…) stops the run before anything is written, and
 //!    each bad record is reported with file:line:column, record id and field. With
@@ -11,6 +11,9 @@
 //!    and running the same command again completes the import. Each record is compared
 //!    with the stored copy first: unchanged records are not rewritten, which is what makes
 //!    a re-import a no-op ("0 new, 0 changed, 3264 unchanged"). `--dry-run` stops there.
+//!    Three threads share this pass: a reader makes records ahead of the writer (a bounded
+//!    channel), the main thread compares and writes, and an index thread syncs the search
+//!    index after each committed batch while the next one is made.
 //!
 //! Linked records (a visit's country and visitor, a study's topics) are created when the
 //! archive lacks them and otherwise left as they are — except that a body this same
