@@ -79,6 +79,11 @@ enum Read {
 /// KB each).
 const IN_FLIGHT: usize = 4096;
 
+/// A batch is also written once it holds this many bytes of input, however few records:
+/// TEI sections with their full text are large, and 10,000 of them would hold hundreds of
+/// MB (with their JSON and the search index's buffers) in memory.
+const BATCH_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Reads every input in order on its own thread, sending items to `tx`; stops at the
 /// first file that cannot be read (the first pass has already refused hostile files, so
 /// this is a file changed between the passes, or an I/O error).
@@ -381,6 +386,7 @@ pub fn run(
     let mut seen: HashSet<u64> = HashSet::new();
     let mut exists: HashSet<u64> = HashSet::new();
     let mut n = 0usize;
+    let mut flushed_at = 0u64;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(IN_FLIGHT);
     std::thread::scope(|scope| -> Result<()> {
         let reader = scope.spawn(move || read_all(inputs, open, tx));
@@ -424,8 +430,11 @@ pub fn run(
                                 writer.add(*r)?;
                                 n += 1;
                                 writer.report.phases.compare += t.elapsed();
-                                if writer.batch_len >= batch_size {
+                                if writer.batch_len >= batch_size
+                                    || at - flushed_at >= BATCH_BYTES
+                                {
                                     writer.flush()?;
+                                    flushed_at = at;
                                 }
                                 None
                             }
