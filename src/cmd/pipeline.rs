@@ -430,8 +430,7 @@ pub fn run(
                                 writer.add(*r)?;
                                 n += 1;
                                 writer.report.phases.compare += t.elapsed();
-                                if writer.batch_len >= batch_size
-                                    || at - flushed_at >= BATCH_BYTES
+                                if writer.batch_len >= batch_size || at - flushed_at >= BATCH_BYTES
                                 {
                                     writer.flush()?;
                                     flushed_at = at;
