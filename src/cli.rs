@@ -180,7 +180,7 @@ pub struct ImportFlags {
     /// Records written per transaction. A kill leaves whole batches; running the same
     /// command again completes the import. The search index commits once per batch, so
     /// larger batches import faster (memory grows with the batch).
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
 }
 
