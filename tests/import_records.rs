@@ -334,10 +334,9 @@ fn the_search_index_follows_every_batch_to_the_end() {
     let o = import_visits(dir.path(), &["--batch-size", "300"]);
     assert!(o.status.success(), "{}", out(&o));
     let store = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
-    let meta: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("index/meta.json")).unwrap(),
-    )
-    .unwrap();
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("index/meta.json")).unwrap())
+            .unwrap();
     let indexed: i64 = meta["payload"].as_str().unwrap().parse().unwrap();
     assert_eq!(indexed, store.last_change().unwrap());
     // And search finds a record of the last file as well as one of the first.

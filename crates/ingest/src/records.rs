@@ -141,6 +141,7 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
     }
 
     fn check(&mut self) -> Result<(), ImportError> {
+        self.xml.skip_text();
         loop {
             match self.xml.next_event()? {
                 XmlEvent::Start(_) => self.seen_root = true,
