@@ -158,8 +158,8 @@ pub enum Import {
     /// The mapping is the same format as for record XML, with column names as paths
     /// (see mappings/visits-csv.toml).
     Csv(RecordsArgs),
-    /// Import hand-written records: Markdown files with TOML front matter between `+++`
-    /// lines.
+    /// Import hand-written records: Markdown files with front matter in TOML between
+    /// `+++` lines or in YAML between `---` lines.
     ///
     /// The front matter gives the record's fields (as in the curated data file) and
     /// `type` (document by default); the Markdown after it is a document's text or
@@ -178,8 +178,9 @@ pub struct ImportFlags {
     #[arg(long)]
     pub strict: bool,
     /// Records written per transaction. A kill leaves whole batches; running the same
-    /// command again completes the import.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    /// command again completes the import. The search index commits once per batch, so
+    /// larger batches import faster (memory grows with the batch).
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
 }
 
@@ -215,7 +216,7 @@ pub struct RecordsArgs {
 
 #[derive(Debug, Args)]
 pub struct MarkdownArgs {
-    /// Markdown files with TOML front matter (`+++` … `+++`).
+    /// Markdown files with TOML (`+++` … `+++`) or YAML (`---` … `---`) front matter.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// A dossier every imported record joins (its slug; it must be in the archive).

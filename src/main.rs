@@ -6,6 +6,12 @@ mod progress;
 
 use clap::Parser;
 
+/// mimalloc instead of the system allocator: imports allocate and free many small strings
+/// on two threads (the reader makes records, the writer drops them), where glibc's malloc
+/// spent about a sixth of the import's time; see BENCHMARKS.md.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     // The server logs what it does; one-shot commands speak only when something is wrong.

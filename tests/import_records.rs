@@ -324,3 +324,28 @@ fn markdown_records_with_front_matter() {
     assert!(!html.contains("<script>alert"), "{html}");
     assert!(html.contains("A hand-written note."), "{html}");
 }
+
+#[test]
+fn the_search_index_follows_every_batch_to_the_end() {
+    // Many small batches: the index thread is told after each one while the next is
+    // written, and syncs of several batches coalesce; at the end the index must hold
+    // exactly what the store committed.
+    let dir = tempfile::tempdir().unwrap();
+    let o = import_visits(dir.path(), &["--batch-size", "300"]);
+    assert!(o.status.success(), "{}", out(&o));
+    let store = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("index/meta.json")).unwrap())
+            .unwrap();
+    let indexed: i64 = meta["payload"].as_str().unwrap().parse().unwrap();
+    assert_eq!(indexed, store.last_change().unwrap());
+    // And search finds a record of the last file as well as one of the first.
+    for (query, slug) in [
+        ("Kalakaua", "visit-2138"),
+        ("Ali Abdallah Salih", "visit-752"),
+    ] {
+        let o = dossier(dir.path(), &["search", query, "--json"]);
+        assert!(o.status.success(), "{}", out(&o));
+        assert!(out(&o).contains(slug), "{query}: {}", out(&o));
+    }
+}

@@ -157,7 +157,7 @@ pub fn tei(data_dir: &Path, args: TeiArgs) -> Result<()> {
         kind,
         dossier: args.dossier.clone(),
     };
-    let open = |input: &Input| -> Result<Box<dyn RecordSource>> {
+    let open = |input: &Input| -> Result<Box<dyn RecordSource + Send>> {
         Ok(Box::new(dossier_ingest::tei::TeiSource::new(
             open_file(input)?,
             &input.name,
@@ -184,7 +184,7 @@ pub fn records(data_dir: &Path, args: RecordsArgs, csv: bool) -> Result<()> {
     let store = super::open_store(data_dir)?;
     check_dossier(&store, &args.dossier)?;
     let what = mapping.record_type();
-    let open = |input: &Input| -> Result<Box<dyn RecordSource>> {
+    let open = |input: &Input| -> Result<Box<dyn RecordSource + Send>> {
         let file = open_file(input)?;
         Ok(if csv {
             Box::new(dossier_ingest::records::CsvRecords::new(
@@ -210,7 +210,7 @@ pub fn markdown(data_dir: &Path, args: MarkdownArgs) -> Result<()> {
     let files = inputs(&args.files)?;
     let store = super::open_store(data_dir)?;
     check_dossier(&store, &args.dossier)?;
-    let open = |input: &Input| -> Result<Box<dyn RecordSource>> {
+    let open = |input: &Input| -> Result<Box<dyn RecordSource + Send>> {
         let bytes =
             std::fs::read(&input.path).with_context(|| format!("cannot read {}", input.name))?;
         Ok(Box::new(dossier_ingest::markdown_doc::MarkdownSource::new(
@@ -239,9 +239,17 @@ fn run_pipeline(
     options: pipeline::Options,
     what: &str,
 ) -> Result<pipeline::Report> {
+    let t = std::time::Instant::now();
     let index = super::open_index(data_dir, store)?;
     index.begin_bulk()?;
+    let opened = t.elapsed();
     let result = pipeline::run(store, &index, files, open, options, what);
+    let t = std::time::Instant::now();
     index.end_bulk()?;
+    tracing::info!(
+        open_ms = opened.as_millis() as u64,
+        end_bulk_ms = t.elapsed().as_millis() as u64,
+        "search index"
+    );
     result
 }

@@ -1,7 +1,7 @@
 //! The one writer behind every streaming import (TEI, record XML, CSV, Markdown).
 //!
-//! Two passes over the input, each streaming (one record in memory at a time, plus a
-//! batch):
+//! Two passes over the input, each streaming (memory bounded by the batch and the records
+//! in flight between threads, never by the input):
 //! 1. **check**: every file is read to its end through the importer; a refused file
 //!    (hostile or malformed XML, not TEI…) stops the run before anything is written, and
 //!    each bad record is reported with file:line:column, record id and field. With
@@ -11,6 +11,9 @@
 //!    and running the same command again completes the import. Each record is compared
 //!    with the stored copy first: unchanged records are not rewritten, which is what makes
 //!    a re-import a no-op ("0 new, 0 changed, 3264 unchanged"). `--dry-run` stops there.
+//!    Three threads share this pass: a reader makes records ahead of the writer (a bounded
+//!    channel), the main thread compares and writes, and an index thread syncs the search
+//!    index after each committed batch while the next one is made.
 //!
 //! Linked records (a visit's country and visitor, a study's topics) are created when the
 //! archive lacks them and otherwise left as they are — except that a body this same
@@ -60,8 +63,58 @@ impl Input {
     }
 }
 
-/// Opens an importer over one input.
-pub type Opener<'a> = dyn Fn(&Input) -> Result<Box<dyn RecordSource>> + 'a;
+/// Opens an importer over one input. `Sync` and `Send`: the second pass reads on a thread
+/// of its own while the main thread writes.
+pub type Opener<'a> = dyn Fn(&Input) -> Result<Box<dyn RecordSource + Send>> + Sync + 'a;
+
+/// What the reading thread of the second pass hands to the writer.
+enum Read {
+    /// An item, with the bytes of all inputs read so far (for progress).
+    Item(Item, u64),
+    Failed(anyhow::Error),
+}
+
+/// Items in flight between the reading thread and the writer: enough for the reader to
+/// keep going while a batch is written and indexed, few enough to bound memory (a few
+/// KB each).
+const IN_FLIGHT: usize = 4096;
+
+/// A batch is also written once it holds this many bytes of input, however few records:
+/// TEI sections with their full text are large, and 10,000 of them would hold hundreds of
+/// MB (with their JSON and the search index's buffers) in memory.
+const BATCH_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads every input in order on its own thread, sending items to `tx`; stops at the
+/// first file that cannot be read (the first pass has already refused hostile files, so
+/// this is a file changed between the passes, or an I/O error).
+fn read_all(inputs: &[Input], open: &Opener, tx: std::sync::mpsc::SyncSender<Read>) {
+    let mut done_bytes = 0u64;
+    for input in inputs {
+        let mut src = match open(input) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = tx.send(Read::Failed(e));
+                return;
+            }
+        };
+        loop {
+            match src.next_item() {
+                Ok(Some(item)) => {
+                    let at = done_bytes + src.bytes_read();
+                    if tx.send(Read::Item(item, at)).is_err() {
+                        return; // the writer stopped
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = tx.send(Read::Failed(anyhow::anyhow!("{e}")));
+                    return;
+                }
+            }
+        }
+        done_bytes += input.size;
+    }
+}
 
 /// Counts of one kind of outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -84,6 +137,26 @@ pub struct Report {
     pub bad: usize,
     pub bytes: u64,
     pub elapsed: Duration,
+    /// Where the time went (logged with `DOSSIER_LOG=info`, for profiling).
+    pub phases: Phases,
+}
+
+/// Wall time per phase of a run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Phases {
+    /// The first pass: reading every file through its guards.
+    pub check: Duration,
+    /// The writer waiting for the reading thread of the second pass (reading and making
+    /// records beyond what overlaps with writing).
+    pub read: Duration,
+    /// Checking links and comparing with the store.
+    pub compare: Duration,
+    /// `Store::write` of the batches.
+    pub store: Duration,
+    /// Bringing the search index up to date after each batch (on its own thread, while
+    /// the next batch is made and written), and at the end.
+    pub index: Duration,
+    pub batches: usize,
 }
 
 /// Progress on a terminal (a bar with counts and rate) or as plain lines otherwise.
@@ -286,15 +359,17 @@ pub fn run(
         }
     }
     progress.finish();
+    let check_time = started.elapsed();
 
     // Pass 2: compare with the store and write in batches.
     let mut report = Report {
         bytes: total,
         ..Report::default()
     };
+    report.phases.check = check_time;
     let mut writer = Writer {
         store,
-        index,
+        index_tx: None,
         options,
         batch: Archive::default(),
         batch_len: 0,
@@ -310,45 +385,106 @@ pub fn run(
     let mut progress = Progress::new(label, total);
     let mut seen: HashSet<u64> = HashSet::new();
     let mut exists: HashSet<u64> = HashSet::new();
-    let mut done_bytes = 0u64;
     let mut n = 0usize;
-    for input in inputs {
-        let mut src = open(input)?;
-        while let Some(item) = src.next_item().map_err(|e| anyhow::anyhow!("{e}"))? {
-            let problem = match item {
-                Item::Bad(e) => Some(e.to_string()),
-                Item::Record(r) => {
-                    if writer.report.record_type.is_empty() {
-                        writer.report.record_type = r.record.type_name().to_string();
-                    }
-                    match check_links(store, &r, &seen, &mut exists)? {
-                        Some(p) => Some(p),
-                        None if !seen.insert(slug_hash(&r.record)) => Some(duplicate(&r)),
-                        None => {
-                            writer.add(*r)?;
-                            n += 1;
-                            if writer.batch_len >= batch_size {
-                                writer.flush()?;
+    let mut flushed_at = 0u64;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(IN_FLIGHT);
+    std::thread::scope(|scope| -> Result<()> {
+        let reader = scope.spawn(move || read_all(inputs, open, tx));
+        // The search index follows the store on a thread of its own: it syncs after each
+        // committed batch while the next batch is made and written. It reads only what is
+        // committed (the change log, then each changed record), so it never sees half a
+        // batch; it lags the store by at most the batch being written, and catches up
+        // before the run ends.
+        let (itx, irx) = std::sync::mpsc::sync_channel::<()>(1);
+        let indexer = scope.spawn(move || -> Result<Duration> {
+            let mut spent = Duration::ZERO;
+            while irx.recv().is_ok() {
+                let t = Instant::now();
+                index.sync(store).context(INDEX_BEHIND)?;
+                spent += t.elapsed();
+            }
+            Ok(spent)
+        });
+        writer.index_tx = (!options.dry_run).then_some(itx);
+        let result = (|| -> Result<()> {
+            loop {
+                let t = Instant::now();
+                let next = rx.recv();
+                writer.report.phases.read += t.elapsed();
+                let (item, at) = match next {
+                    Ok(Read::Item(item, at)) => (item, at),
+                    Ok(Read::Failed(e)) => return Err(e),
+                    Err(_) => break, // every input read
+                };
+                let t = Instant::now();
+                let problem = match item {
+                    Item::Bad(e) => Some(e.to_string()),
+                    Item::Record(r) => {
+                        if writer.report.record_type.is_empty() {
+                            writer.report.record_type = r.record.type_name().to_string();
+                        }
+                        match check_links(store, &r, &seen, &mut exists)? {
+                            Some(p) => Some(p),
+                            None if !seen.insert(slug_hash(&r.record)) => Some(duplicate(&r)),
+                            None => {
+                                writer.add(*r)?;
+                                n += 1;
+                                writer.report.phases.compare += t.elapsed();
+                                if writer.batch_len >= batch_size || at - flushed_at >= BATCH_BYTES
+                                {
+                                    writer.flush()?;
+                                    flushed_at = at;
+                                }
+                                None
                             }
-                            None
                         }
                     }
+                };
+                if let Some(p) = problem {
+                    writer.report.bad += 1;
+                    progress.println(&p);
                 }
-            };
-            if let Some(p) = problem {
-                writer.report.bad += 1;
-                progress.println(&p);
+                progress.update(at, n);
             }
-            progress.update(done_bytes + src.bytes_read(), n);
-        }
-        done_bytes += input.size;
+            writer.flush()
+        })();
+        // Closing both channels ends both threads, whatever happened here.
+        writer.index_tx = None;
+        drop(rx);
+        let read = reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("the reading thread failed"));
+        let indexed = indexer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the search index thread failed"));
+        // The index thread's own error says more than the writer's "stopped following".
+        writer.report.phases.index += indexed??;
+        result?;
+        read?;
+        Ok(())
+    })?;
+    if !options.dry_run {
+        // Whatever the index thread had not yet applied.
+        let t = Instant::now();
+        index.sync(store).context(INDEX_BEHIND)?;
+        report.phases.index += t.elapsed();
     }
-    writer.flush()?;
     progress.finish();
     if report.record_type.is_empty() {
         report.record_type = what.to_string();
     }
     report.elapsed = started.elapsed();
+    let p = &report.phases;
+    tracing::info!(
+        total_ms = report.elapsed.as_millis() as u64,
+        check_ms = p.check.as_millis() as u64,
+        read_ms = p.read.as_millis() as u64,
+        compare_ms = p.compare.as_millis() as u64,
+        store_ms = p.store.as_millis() as u64,
+        index_ms = p.index.as_millis() as u64,
+        batches = p.batches,
+        "import phases"
+    );
     Ok(report)
 }
 
@@ -362,11 +498,15 @@ fn duplicate(r: &Imported) -> String {
     )
 }
 
+const INDEX_BEHIND: &str =
+    "the batches are stored but the search index could not follow; `dossier reindex` repairs it";
+
 /// Builds and writes batches.
 struct Writer<'a> {
     store: &'a dyn Store,
-    /// Brought up to date after every committed batch, so search never lags the store.
-    index: &'a dossier_search::SearchIndex,
+    /// Told after every committed batch: the index thread then brings the search index up
+    /// to date. `None` for a dry run.
+    index_tx: Option<std::sync::mpsc::SyncSender<()>>,
     options: Options,
     batch: Archive,
     batch_len: usize,
@@ -539,10 +679,22 @@ impl Writer<'_> {
         if empty || self.options.dry_run {
             return Ok(());
         }
+        let t = Instant::now();
         self.store
             .write(&batch)
             .context("a batch was refused; the batches before it are stored, and running the command again completes the import")?;
-        self.index.sync(self.store).context("the batch is stored but the search index could not follow; `dossier reindex` repairs it")?;
+        self.report.phases.store += t.elapsed();
+        self.report.phases.batches += 1;
+        if let Some(tx) = &self.index_tx {
+            match tx.try_send(()) {
+                // A sync already waiting will pick this batch up too.
+                Ok(()) | Err(std::sync::mpsc::TrySendError::Full(())) => {}
+                // The index thread stopped on an error; it is reported when it is joined.
+                Err(std::sync::mpsc::TrySendError::Disconnected(())) => {
+                    bail!("the search index stopped following the store")
+                }
+            }
+        }
         Ok(())
     }
 }

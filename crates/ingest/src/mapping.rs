@@ -472,6 +472,11 @@ impl Mapping {
         self.kind
     }
 
+    /// The path (XML) or column (CSV) that gives the record's stable id.
+    pub fn id_path(&self) -> &str {
+        &self.id
+    }
+
     /// The mapping file's name.
     pub fn file(&self) -> &str {
         &self.file

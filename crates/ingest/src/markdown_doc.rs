@@ -1,5 +1,6 @@
-//! Hand-written records: a Markdown file with TOML front matter (the `+++` convention of
-//! static site generators such as Hugo and Zola).
+//! Hand-written records: a Markdown file with front matter in TOML (fenced by `+++`, the
+//! convention of Hugo and Zola) or YAML (fenced by `---`, that of Jekyll, Hugo and most
+//! other static site generators). Both give the same fields.
 //!
 //! ```text
 //! +++
@@ -10,6 +11,19 @@
 //! +++
 //! The text of the document, in Markdown.
 //! ```
+//!
+//! ```text
+//! ---
+//! title: Founding Act on Mutual Relations, Co-operation and Security
+//! kind: founding-act
+//! date: 1997-05-27
+//! ---
+//! ```
+//!
+//! YAML's anchors and aliases can expand a small file into a huge one ("billion
+//! laughs"); the YAML parser (serde_norway) stops an expansion past a fixed repetition
+//! limit, and nesting past a recursion limit, so such front matter is refused in bounded
+//! time and memory. A YAML `null` (`key:` with no value) is taken as absent.
 //!
 //! The front matter's fields are those of the curated data file (and of the JSON API);
 //! unknown fields are refused with their name. The Markdown after it is a document's
@@ -93,36 +107,39 @@ impl MarkdownSource {
             })
         };
         let mut lines = text.split_inclusive('\n');
-        if lines.next().map(str::trim_end) != Some("+++") {
-            return Ok(bad(
-                1,
-                "front matter",
-                "the file must begin with a `+++` line, then TOML front matter, then `+++`".into(),
-            ));
-        }
+        let fence = match lines.next().map(str::trim_end) {
+            Some(f @ ("+++" | "---")) => f,
+            _ => {
+                return Ok(bad(
+                    1,
+                    "front matter",
+                    "the file must begin with front matter: a `+++` line, TOML, and `+++`; or a `---` line, YAML, and `---`".into(),
+                ))
+            }
+        };
         let mut front = String::new();
         let mut closed = false;
         for l in lines.by_ref() {
-            if l.trim_end() == "+++" {
+            let l_end = l.trim_end();
+            if l_end == fence || (fence == "---" && l_end == "...") {
                 closed = true;
                 break;
             }
             front.push_str(l);
         }
         if !closed {
-            return Ok(bad(1, "front matter", "no closing `+++` line".into()));
+            return Ok(bad(1, "front matter", format!("no closing `{fence}` line")));
         }
         let body: String = lines.collect();
         let body = body.trim().to_string();
-        let mut table: toml::Table = match toml::from_str(&front) {
+        let parsed = if fence == "+++" {
+            toml_table(&front)
+        } else {
+            yaml_table(&front)
+        };
+        let mut table = match parsed {
             Ok(t) => t,
-            Err(e) => {
-                let line = e
-                    .span()
-                    .map_or(0, |s| front[..s.start].matches('\n').count() as u64)
-                    + 2;
-                return Ok(bad(line, "front matter", e.message().to_string()));
-            }
+            Err((line, problem)) => return Ok(bad(line, "front matter", problem)),
         };
         let kind = match table.remove("type") {
             None => "document".to_string(),
@@ -192,6 +209,58 @@ impl MarkdownSource {
             }
             Err(e) => Ok(bad(2, "front matter", e.message().to_string())),
         }
+    }
+}
+
+/// TOML front matter as a table, or (line in the file, problem).
+fn toml_table(front: &str) -> Result<toml::Table, (u64, String)> {
+    toml::from_str(front).map_err(|e| {
+        let line = e
+            .span()
+            .map_or(0, |s| front[..s.start].matches('\n').count() as u64)
+            + 2;
+        (line, e.message().to_string())
+    })
+}
+
+/// YAML front matter as the same table TOML gives, or (line in the file, problem).
+fn yaml_table(front: &str) -> Result<toml::Table, (u64, String)> {
+    let at = |e: &serde_norway::Error| e.location().map_or(2, |l| l.line() as u64 + 1);
+    let value: serde_json::Value = match serde_norway::from_str(front) {
+        Ok(v) => v,
+        Err(e) => {
+            let mut problem = e.to_string();
+            if problem.contains("repetition limit") || problem.contains("recursion limit") {
+                problem.push_str(
+                    " (anchors and aliases that expand without bound, or nesting too deep, are refused)",
+                );
+            }
+            return Err((at(&e), problem));
+        }
+    };
+    let serde_json::Value::Object(map) = drop_nulls(value) else {
+        return Err((2, "expected YAML keys and values (`title: …`)".into()));
+    };
+    toml::Table::try_from(map).map_err(|e| (2, e.to_string()))
+}
+
+/// YAML's `null` (a key with no value) means absent; TOML has no null.
+fn drop_nulls(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        J::Object(m) => J::Object(
+            m.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, drop_nulls(v)))
+                .collect(),
+        ),
+        J::Array(a) => J::Array(
+            a.into_iter()
+                .filter(|v| !v.is_null())
+                .map(drop_nulls)
+                .collect(),
+        ),
+        other => other,
     }
 }
 
@@ -266,5 +335,93 @@ mod tests {
             .next_item()
             .unwrap_err();
         assert!(e.to_string().contains("NUL byte"), "{e}");
+    }
+
+    fn record(item: Item) -> Record {
+        match item {
+            Item::Record(r) => r.record,
+            Item::Bad(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn yaml_front_matter_gives_the_same_record_as_toml() {
+        let toml = one(
+            "+++\ntitle = \"A note: on NATO\"\nkind = \"statement\"\ndate = \"1997-05-27\"\ntopics = [\"russia\"]\n+++\n\nSome *text*.\n",
+            "notes/my-note.md",
+        );
+        let yaml = one(
+            "---\n# a comment\ntitle: \"A note: on NATO\"\nkind: statement\ndate: 1997-05-27\ntopics:\n  - russia\nsummary:\n---\n\nSome *text*.\n",
+            "notes/my-note.md",
+        );
+        let (t, y) = (record(toml), record(yaml));
+        assert_eq!(t, y);
+        let Record::Document(d) = y else { panic!() };
+        assert_eq!(d.title, "A note: on NATO");
+        assert_eq!(d.date.unwrap().to_string(), "1997-05-27");
+        assert_eq!(d.topics, ["russia"]);
+        assert_eq!(d.summary, None);
+        // A YAML person, closed with `...` as YAML allows.
+        let p = one(
+            "---\ntype: person\nname: Boris Yeltsin\n...\nPresident of Russia.\n",
+            "people/boris-yeltsin.md",
+        );
+        let Record::Person(p) = record(p) else {
+            panic!()
+        };
+        assert_eq!(
+            (p.slug.as_str(), p.summary.as_deref()),
+            ("boris-yeltsin", Some("President of Russia."))
+        );
+    }
+
+    #[test]
+    fn yaml_mistakes_name_the_line_and_field() {
+        let Item::Bad(e) = one("---\ntitle: x\nkind: [unclosed\n---\n", "y.md") else {
+            panic!()
+        };
+        assert_eq!(e.field, "front matter", "{e}");
+        assert!(e.pos.line >= 3, "{e}");
+        let Item::Bad(e) = one("---\ntitle: x\nkind: poem\n---\n", "y.md") else {
+            panic!()
+        };
+        assert!(e.problem.contains("poem"), "{e}");
+        let Item::Bad(e) = one("---\n- a list\n---\n", "y.md") else {
+            panic!()
+        };
+        assert!(e.problem.contains("expected YAML keys"), "{e}");
+        let Item::Bad(e) = one("---\ntitle: x\n", "y.md") else {
+            panic!()
+        };
+        assert!(e.problem.contains("no closing `---`"), "{e}");
+    }
+
+    #[test]
+    fn yaml_alias_bombs_are_refused_in_bounded_time() {
+        // "Billion laughs": nine levels of nine aliases each would expand to 9^9 strings.
+        let mut y = String::from("---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"]
+            .iter()
+            .zip(["b", "c", "d", "e", "f", "g", "h", "i"])
+        {
+            let refs = vec![format!("*{prev}"); 9].join(",");
+            y.push_str(&format!("{name}: &{name} [{refs}]\n"));
+        }
+        y.push_str("title: x\nkind: statement\n---\n");
+        let Item::Bad(e) = one(&y, "bomb.md") else {
+            panic!("an alias bomb was accepted")
+        };
+        assert!(e.problem.contains("repetition limit"), "{e}");
+        assert!(e.problem.contains("anchors and aliases"), "{e}");
+        // Nesting without end is refused too.
+        let deep = format!(
+            "---\ntitle: {}x{}\n---\n",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
+        let Item::Bad(e) = one(&deep, "deep.md") else {
+            panic!("deep nesting was accepted")
+        };
+        assert!(e.problem.contains("recursion limit"), "{e}");
     }
 }

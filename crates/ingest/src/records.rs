@@ -141,6 +141,7 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
     }
 
     fn check(&mut self) -> Result<(), ImportError> {
+        self.xml.skip_text();
         loop {
             match self.xml.next_event()? {
                 XmlEvent::Start(_) => self.seen_root = true,
@@ -172,15 +173,43 @@ impl<R: BufRead> XmlRecords<R> {
     }
 }
 
+/// Counts the bytes the CSV reader pulls since the start of the current record and stops
+/// it once a record grows past a bound: the csv crate buffers a whole record, so without
+/// this a single huge field (or a quote never closed) would take memory without limit.
+struct Bounded<R> {
+    inner: R,
+    since_record: u64,
+    limit: u64,
+    tripped: bool,
+}
+
+impl<R: std::io::Read> std::io::Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.since_record > self.limit {
+            self.tripped = true;
+            return Err(std::io::Error::other("record too long"));
+        }
+        let n = self.inner.read(buf)?;
+        self.since_record += n as u64;
+        Ok(n)
+    }
+}
+
 /// Streams records out of a CSV file whose first row names the columns. Values are the
-/// mapping's paths by column name.
+/// mapping's paths by column name. A field longer than [`Limits::max_text`] (the bound
+/// on one XML text node) refuses the whole file, as hostile XML does.
 pub struct CsvRecords<R: std::io::Read> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<Bounded<R>>,
     headers: Vec<String>,
     mapping: Arc<Mapping>,
     file: String,
     dossier: Option<String>,
     row: csv::ByteRecord,
+    max_field: usize,
+    /// The column that gives the record's id, to name the record in errors.
+    id_column: Option<usize>,
+    /// The line the next record starts on.
+    next_line: u64,
 }
 
 impl<R: std::io::Read> CsvRecords<R> {
@@ -190,14 +219,44 @@ impl<R: std::io::Read> CsvRecords<R> {
         mapping: Arc<Mapping>,
         dossier: Option<String>,
     ) -> Result<Self, ImportError> {
+        Self::with_limits(input, file, mapping, dossier, Limits::default())
+    }
+
+    /// Like [`CsvRecords::new`], with other bounds (`max_text` bounds one field).
+    pub fn with_limits(
+        input: R,
+        file: &str,
+        mapping: Arc<Mapping>,
+        dossier: Option<String>,
+        limits: Limits,
+    ) -> Result<Self, ImportError> {
+        let bounded = Bounded {
+            inner: input,
+            since_record: 0,
+            // A record may hold several fields at the limit; the csv reader's own buffer
+            // reads ahead a little.
+            limit: (limits.max_text.max(MAX_RECORD_BYTES) + 64 * 1024) as u64,
+            tripped: false,
+        };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
-            .from_reader(input);
-        let raw = reader
-            .byte_headers()
-            .map_err(|e| csv_error(file, &e))?
-            .clone();
+            .from_reader(bounded);
+        let raw = reader.byte_headers().cloned();
+        let raw = match raw {
+            Ok(h) => h,
+            Err(_) if reader.get_ref().tripped => {
+                return Err(ImportError::Format {
+                    file: file.into(),
+                    pos: Pos { line: 1, column: 1 },
+                    message: format!(
+                        "the header row is longer than {} MiB; refused (a limit that bounds memory), nothing from this file is imported",
+                        MAX_RECORD_BYTES >> 20
+                    ),
+                })
+            }
+            Err(e) => return Err(csv_error(file, &e)),
+        };
         let mut headers = Vec::new();
         for (i, h) in raw.iter().enumerate() {
             let h = text(h, file, 1, i)?;
@@ -210,6 +269,8 @@ impl<R: std::io::Read> CsvRecords<R> {
                 message: "no header row; the first row must name the columns".into(),
             });
         }
+        let id_column = headers.iter().position(|h| h == mapping.id_path());
+        let next_line = reader.position().line();
         Ok(CsvRecords {
             reader,
             headers,
@@ -217,6 +278,9 @@ impl<R: std::io::Read> CsvRecords<R> {
             file: file.to_string(),
             dossier,
             row: csv::ByteRecord::new(),
+            max_field: limits.max_text,
+            id_column,
+            next_line,
         })
     }
 }
@@ -255,16 +319,64 @@ fn csv_error(file: &str, e: &csv::Error) -> ImportError {
     }
 }
 
+impl<R: std::io::Read> CsvRecords<R> {
+    /// The record's id as the file gives it, if its field is readable.
+    fn record_id(&self) -> Option<String> {
+        let f = self.row.get(self.id_column?)?;
+        if f.len() > self.max_field {
+            return None;
+        }
+        std::str::from_utf8(f).ok().map(|s| s.trim().to_string())
+    }
+
+    /// Refuses the file for a field over the limit, naming the line, record and column.
+    fn check_fields(&self, line: u64) -> Result<(), ImportError> {
+        let Some(i) = self.row.iter().position(|f| f.len() > self.max_field) else {
+            return Ok(());
+        };
+        let record = self.record_id().unwrap_or_else(|| "(no id)".into());
+        let column = self.headers.get(i).map_or("", String::as_str);
+        Err(ImportError::Format {
+            file: self.file.clone(),
+            pos: Pos {
+                line,
+                column: i as u64 + 1,
+            },
+            message: format!(
+                "record {record}, column `{column}`: the field is longer than {} bytes; refused (a limit that bounds memory), nothing from this file is imported",
+                self.max_field
+            ),
+        })
+    }
+}
+
 impl<R: std::io::Read> RecordSource for CsvRecords<R> {
     fn next_item(&mut self) -> Result<Option<Item>, ImportError> {
-        let more = self
-            .reader
-            .read_byte_record(&mut self.row)
-            .map_err(|e| csv_error(&self.file, &e))?;
+        self.reader.get_mut().since_record = 0;
+        let more = match self.reader.read_byte_record(&mut self.row) {
+            Ok(more) => more,
+            Err(_) if self.reader.get_ref().tripped => {
+                return Err(ImportError::Format {
+                    file: self.file.clone(),
+                    pos: Pos {
+                        line: self.next_line,
+                        column: 1,
+                    },
+                    message: format!(
+                        "the record starting here is longer than {} MiB (a field over the {}-byte limit, or a quote never closed); refused (a limit that bounds memory), nothing from this file is imported",
+                        MAX_RECORD_BYTES >> 20,
+                        self.max_field
+                    ),
+                });
+            }
+            Err(e) => return Err(csv_error(&self.file, &e)),
+        };
         if !more {
             return Ok(None);
         }
         let line = self.row.position().map_or(0, |p| p.line());
+        self.next_line = self.reader.position().line();
+        self.check_fields(line)?;
         let mut values = Values::default();
         for (i, field) in self.row.iter().enumerate() {
             let value = text(field, &self.file, line, i)?;
@@ -363,5 +475,73 @@ mod tests {
             bad[0].starts_with("1990.xml:18:9: record 752, field `end-date`"),
             "{bad:?}"
         );
+    }
+
+    fn csv_mapping() -> Arc<Mapping> {
+        Arc::new(
+            Mapping::parse(
+                include_str!("../../../mappings/visits-csv.toml"),
+                "visits-csv.toml",
+            )
+            .unwrap(),
+        )
+    }
+
+    fn read_all(src: &mut dyn RecordSource) -> Result<usize, ImportError> {
+        let mut n = 0;
+        while src.next_item()?.is_some() {
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    #[test]
+    fn a_csv_field_over_the_limit_refuses_the_file_naming_line_record_and_column() {
+        let limits = Limits {
+            max_depth: 128,
+            max_text: 200,
+        };
+        let long = "x".repeat(201);
+        let csv = CSV.replacen(
+            "Official working visit.",
+            &format!("Official working visit. {long}"),
+            1,
+        );
+        let mut c =
+            CsvRecords::with_limits(csv.as_bytes(), "v.csv", csv_mapping(), None, limits).unwrap();
+        let e = read_all(&mut c).unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "v.csv:2:7: record 751, column `description`: the field is longer than 200 bytes"
+            ),
+            "{e}"
+        );
+        // The same file under the default limit reads.
+        let mut c = CsvRecords::new(csv.as_bytes(), "v.csv", csv_mapping(), None).unwrap();
+        assert_eq!(read_all(&mut c).unwrap(), 3);
+        // The id itself too long: the record is named as having none.
+        let csv = CSV.replacen("751,", &format!("751{},", "1".repeat(300)), 1);
+        let mut c =
+            CsvRecords::with_limits(csv.as_bytes(), "v.csv", csv_mapping(), None, limits).unwrap();
+        let e = read_all(&mut c).unwrap_err().to_string();
+        assert!(e.contains("record (no id), column `id`"), "{e}");
+    }
+
+    #[test]
+    fn a_csv_record_that_never_ends_is_refused_in_bounded_memory() {
+        use std::io::Read;
+        // A quote never closed: 40 MB of field, produced as it is read.
+        let head = "id,start-date,end-date,visitor,from-id,from,description\n1,1990-01-01,,A,b,B,ok\n2,1990-01-02,,A,b,B,\"";
+        let input = head
+            .as_bytes()
+            .chain(std::io::repeat(b'a').take(40_000_000));
+        let mut c = CsvRecords::new(input, "big.csv", csv_mapping(), None).unwrap();
+        assert!(matches!(c.next_item(), Ok(Some(_))));
+        let e = c.next_item().unwrap_err().to_string();
+        assert!(
+            e.starts_with("big.csv:3:1: the record starting here is longer than 16 MiB"),
+            "{e}"
+        );
+        assert!(c.bytes_read() < 20_000_000, "read {}", c.bytes_read());
     }
 }

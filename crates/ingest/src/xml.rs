@@ -285,6 +285,8 @@ pub struct SafeXml<R: BufRead> {
     /// An `End` owed for an empty element.
     pending_end: Option<(String, Pos)>,
     done: bool,
+    /// Check text (size, entities) without handing it out: the cheap first pass.
+    skip_text: bool,
 }
 
 impl<R: BufRead> SafeXml<R> {
@@ -314,7 +316,15 @@ impl<R: BufRead> SafeXml<R> {
             xinclude_prefixes: Vec::new(),
             pending_end: None,
             done: false,
+            skip_text: false,
         }
+    }
+
+    /// From now on, text is checked as before (size, entity and character references,
+    /// UTF-8, NUL) but not decoded into strings nor handed out: for a pass that only checks
+    /// a file, where allocating every text node is most of the cost.
+    pub fn skip_text(&mut self) {
+        self.skip_text = true;
     }
 
     /// The bytes read so far (for progress).
@@ -427,6 +437,9 @@ impl<R: BufRead> SafeXml<R> {
                     if t.len() > self.limits.max_text {
                         return Err(self.too_large(start));
                     }
+                    if self.skip_text {
+                        return Ok(None);
+                    }
                     let s = t
                         .decode()
                         .map_err(|e| self.syntax(start, e.to_string()))?
@@ -440,6 +453,9 @@ impl<R: BufRead> SafeXml<R> {
                     if t.len() > self.limits.max_text {
                         return Err(self.too_large(start));
                     }
+                    if self.skip_text {
+                        return Ok(None);
+                    }
                     let s = t
                         .decode()
                         .map_err(|e| self.syntax(start, e.to_string()))?
@@ -451,7 +467,10 @@ impl<R: BufRead> SafeXml<R> {
                     if r.is_char_ref() {
                         match r.resolve_char_ref() {
                             Ok(Some(c)) if c != '\0' => {
-                                return Ok(Some(XmlEvent::Text(c.to_string())))
+                                if self.skip_text {
+                                    return Ok(None);
+                                }
+                                return Ok(Some(XmlEvent::Text(c.to_string())));
                             }
                             _ => {
                                 return Err(self.syntax(
@@ -462,6 +481,7 @@ impl<R: BufRead> SafeXml<R> {
                         }
                     }
                     match quick_xml::escape::resolve_predefined_entity(&name) {
+                        Some(_) if self.skip_text => Ok(None),
                         Some(s) => Ok(Some(XmlEvent::Text(s.to_string()))),
                         None => Err(XmlError::Entity {
                             file: self.file.clone(),
@@ -713,6 +733,45 @@ mod tests {
         let mut x = SafeXml::new("<a>01234567890123456789</a>".as_bytes(), "t", limits);
         x.next_event().unwrap();
         assert!(matches!(x.next_event(), Err(XmlError::TextTooLarge { .. })));
+    }
+
+    #[test]
+    fn skipping_text_still_refuses_what_text_may_not_hold() {
+        let check = |xml: &[u8], limits: Limits| {
+            let mut x = SafeXml::new(xml, "s.xml", limits);
+            x.skip_text();
+            let mut texts = 0;
+            loop {
+                match x.next_event()? {
+                    XmlEvent::Eof => return Ok(texts),
+                    XmlEvent::Text(_) => texts += 1,
+                    _ => {}
+                }
+            }
+        };
+        let d = Limits::default();
+        assert_eq!(check(b"<a>x &amp; &#233; <![CDATA[y]]></a>", d), Ok(0));
+        assert!(matches!(
+            check(b"<a>&x;</a>", d),
+            Err(XmlError::Entity { .. })
+        ));
+        assert!(matches!(
+            check(b"<a>&#0;</a>", d),
+            Err(XmlError::Syntax { .. })
+        ));
+        assert!(matches!(check(b"<a>\0</a>", d), Err(XmlError::Nul { .. })));
+        assert!(matches!(
+            check(b"<a>\xff</a>", d),
+            Err(XmlError::InvalidUtf8 { .. })
+        ));
+        let small = Limits {
+            max_depth: 10,
+            max_text: 16,
+        };
+        assert!(matches!(
+            check(b"<a>01234567890123456789</a>", small),
+            Err(XmlError::TextTooLarge { .. })
+        ));
     }
 
     #[test]

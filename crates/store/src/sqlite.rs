@@ -42,6 +42,15 @@ impl SqliteStore {
             .pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;
         configure(&writer).map_err(open_err)?;
+        // The writer keeps more pages in memory than SQLite's default 2 MiB: a batch of an
+        // import touches the records, links and change-log B-trees all over, and a small
+        // cache spills dirty pages to the WAL in the middle of the transaction.
+        writer
+            .pragma_update(None, "cache_size", -16 * 1024)
+            .map_err(open_err)?;
+        writer
+            .pragma_update(None, "temp_store", "MEMORY")
+            .map_err(open_err)?;
         migrate(&mut writer)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
@@ -298,15 +307,25 @@ fn log_change(
     record: RecordType,
     slug: &str,
     op: &str,
+    now: &str,
 ) -> Result<(), StoreError> {
-    tx.prepare_cached(&format!(
-        "INSERT INTO changes (type, slug, op, at) VALUES (?1, ?2, ?3, {NOW})"
-    ))?
-    .execute(params![record.as_str(), slug, op])?;
+    tx.prepare_cached("INSERT INTO changes (type, slug, op, at) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![record.as_str(), slug, op, now])?;
     Ok(())
 }
 
-fn write_row(tx: &Transaction, row: &Row, summary: &mut WriteSummary) -> Result<(), StoreError> {
+/// The time stamp of a write: taken once per transaction, so every record and change of a
+/// batch says the same time (and SQLite formats it once, not three times per record).
+fn now(tx: &Transaction) -> Result<String, StoreError> {
+    Ok(tx.query_row(&format!("SELECT {NOW}"), [], |r| r.get(0))?)
+}
+
+fn write_row(
+    tx: &Transaction,
+    row: &Row,
+    now: &str,
+    summary: &mut WriteSummary,
+) -> Result<(), StoreError> {
     let existing: Option<String> = tx
         .prepare_cached("SELECT data FROM records WHERE type = ?1 AND slug = ?2")?
         .query_row(params![row.record.as_str(), row.slug], |r| r.get(0))
@@ -326,27 +345,24 @@ fn write_row(tx: &Transaction, row: &Row, summary: &mut WriteSummary) -> Result<
         }
     };
     tx.prepare_cached(
-        &format!(
-            "INSERT INTO records (type, slug, title, kind, date, date_lo, date_hi, data, created, changed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, {NOW}, {NOW})
-             ON CONFLICT (type, slug) DO UPDATE SET title = excluded.title, kind = excluded.kind,
-               date = excluded.date, date_lo = excluded.date_lo, date_hi = excluded.date_hi,
-               data = excluded.data, changed = excluded.changed"
-        ),
+        "INSERT INTO records (type, slug, title, kind, date, date_lo, date_hi, data, created, changed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+         ON CONFLICT (type, slug) DO UPDATE SET title = excluded.title, kind = excluded.kind,
+           date = excluded.date, date_lo = excluded.date_lo, date_hi = excluded.date_hi,
+           data = excluded.data, changed = excluded.changed",
     )?
-    .execute(
-        params![
-            row.record.as_str(),
-            row.slug,
-            row.title,
-            row.kind,
-            row.date.map(|d| d.to_string()),
-            row.date.map(|d| d.earliest()),
-            row.date.map(|d| d.latest()),
-            row.data
-        ],
-    )?;
-    log_change(tx, row.record, row.slug, "upsert")?;
+    .execute(params![
+        row.record.as_str(),
+        row.slug,
+        row.title,
+        row.kind,
+        row.date.map(|d| d.to_string()),
+        row.date.map(|d| d.earliest()),
+        row.date.map(|d| d.latest()),
+        row.data,
+        now
+    ])?;
+    log_change(tx, row.record, row.slug, "upsert", now)?;
     // A new record has no links yet: only a changed one has old links to drop.
     if !is_new {
         tx.prepare_cached("DELETE FROM links WHERE src_type = ?1 AND src_slug = ?2")?
@@ -372,6 +388,7 @@ fn write_dossier(
     tx: &Transaction,
     d: &Dossier,
     position: i64,
+    now: &str,
     summary: &mut WriteSummary,
 ) -> Result<(), StoreError> {
     let data = serde_json::to_string(d).map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -399,7 +416,7 @@ fn write_dossier(
         ),
         params![d.slug, d.title, d.description, d.source, position, data],
     )?;
-    log_change(tx, RecordType::Dossier, &d.slug, "upsert")?;
+    log_change(tx, RecordType::Dossier, &d.slug, "upsert", now)?;
     tx.execute("DELETE FROM sections WHERE dossier = ?1", [&d.slug])?;
     tx.execute(
         "DELETE FROM links WHERE src_type = 'section' AND src_slug LIKE ?1 || '#%'",
@@ -460,16 +477,20 @@ fn write_dossier(
 impl Store for SqliteStore {
     fn write(&self, archive: &Archive) -> Result<WriteSummary, StoreError> {
         // Records of a batch name the same few bodies and dossiers again and again.
-        let seen: std::cell::RefCell<std::collections::HashMap<(String, String), bool>> =
-            Default::default();
+        type Seen = std::collections::HashMap<RecordType, std::collections::HashMap<String, bool>>;
+        let seen: std::cell::RefCell<Seen> = Default::default();
         let errors = archive.validate(&|ty, slug| {
-            let key = (ty.to_string(), slug.to_string());
-            if let Some(known) = seen.borrow().get(&key) {
+            let Some(t) = RecordType::parse(ty) else {
+                return false;
+            };
+            if let Some(known) = seen.borrow().get(&t).and_then(|m| m.get(slug)) {
                 return *known;
             }
-            let known =
-                RecordType::parse(ty).is_some_and(|t| self.exists(t, slug).unwrap_or(false));
-            seen.borrow_mut().insert(key, known);
+            let known = self.exists(t, slug).unwrap_or(false);
+            seen.borrow_mut()
+                .entry(t)
+                .or_default()
+                .insert(slug.to_string(), known);
             known
         });
         if !errors.is_empty() {
@@ -485,11 +506,12 @@ impl Store for SqliteStore {
             [],
             |r| r.get(0),
         )?;
+        let now = now(&tx)?;
         for (i, d) in archive.dossiers.iter().enumerate() {
-            write_dossier(&tx, d, first_position + i as i64, &mut summary)?;
+            write_dossier(&tx, d, first_position + i as i64, &now, &mut summary)?;
         }
         for row in &rows {
-            write_row(&tx, row, &mut summary)?;
+            write_row(&tx, row, &now, &mut summary)?;
         }
         tx.commit()?;
         Ok(summary)
@@ -710,7 +732,8 @@ impl Store for SqliteStore {
             )?
         };
         if deleted > 0 {
-            log_change(&tx, record, slug, "delete")?;
+            let now = now(&tx)?;
+            log_change(&tx, record, slug, "delete", &now)?;
         }
         tx.commit()?;
         Ok(deleted > 0)
