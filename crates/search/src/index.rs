@@ -309,6 +309,9 @@ pub struct SearchIndex {
     f: Fields,
     dir: PathBuf,
     synonyms: RwLock<Synonyms>,
+    /// Whether `synonyms` has been read from the store since this index was opened (it is
+    /// read again only when a sync applies a change to a body or a person).
+    synonyms_loaded: std::sync::atomic::AtomicBool,
     /// During a bulk load the writer (and its lock) is kept between syncs; otherwise it
     /// is released after each sync so that another process can update the index.
     bulk_writer: std::sync::Mutex<Option<IndexWriter<TantivyDocument>>>,
@@ -420,6 +423,7 @@ impl SearchIndex {
             f,
             dir: dir.to_path_buf(),
             synonyms: RwLock::new(Synonyms::default()),
+            synonyms_loaded: std::sync::atomic::AtomicBool::new(false),
             bulk_writer: std::sync::Mutex::new(None),
         })
     }
@@ -452,7 +456,15 @@ impl SearchIndex {
     ) -> Result<SyncReport, SearchError> {
         let from = self.applied_seq().unwrap_or(0);
         let last = store.last_change()?;
-        *self.synonyms.write().unwrap_or_else(|p| p.into_inner()) = Synonyms::load(store)?;
+        let loaded = &self.synonyms_loaded;
+        let reload_synonyms = || -> Result<(), SearchError> {
+            *self.synonyms.write().unwrap_or_else(|p| p.into_inner()) = Synonyms::load(store)?;
+            loaded.store(true, std::sync::atomic::Ordering::Release);
+            Ok(())
+        };
+        if !loaded.load(std::sync::atomic::Ordering::Acquire) {
+            reload_synonyms()?;
+        }
         if from >= last {
             return Ok(SyncReport {
                 applied: 0,
@@ -469,6 +481,7 @@ impl SearchIndex {
         };
         let mut seq = from;
         let mut applied = 0u64;
+        let mut names_changed = false;
         loop {
             let changes = store.changes_since(seq, CHANGES_PER_READ)?;
             let Some(tail) = changes.last() else { break };
@@ -477,6 +490,7 @@ impl SearchIndex {
             let mut latest: BTreeMap<(RecordType, &str), ChangeOp> = BTreeMap::new();
             for c in &changes {
                 latest.insert((c.record, c.slug.as_str()), c.op);
+                names_changed |= matches!(c.record, RecordType::Body | RecordType::Person);
             }
             for ((record, slug), op) in latest {
                 let owner = format!("{}:{slug}", record.as_str());
@@ -496,6 +510,11 @@ impl SearchIndex {
         commit.commit()?;
         if let Some(w) = own {
             w.wait_merging_threads()?;
+        }
+        // Names of bodies and people expand queries: read them again when they changed
+        // (every import batch of people or bodies; not the batches of documents or events).
+        if names_changed {
+            reload_synonyms()?;
         }
         self.reader.reload()?;
         Ok(SyncReport {
