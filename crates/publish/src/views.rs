@@ -1405,8 +1405,17 @@ pub fn search(
     group("lang", "Language", f.lang, &|v| {
         Ok((language_name(v), format!("lang:{v}")))
     })?;
+    // The documents among the hits: counted by the facets when they were asked for (no
+    // second search), else by a search of the documents alone.
     let bibliography_documents = if results.total == 0 {
         0
+    } else if req.facets {
+        let documents = f
+            .record_type
+            .iter()
+            .find(|c| c.value == "document")
+            .map_or(0, |c| c.count as usize);
+        documents.min(crate::citation::SEARCH_BIBLIOGRAPHY_LIMIT)
     } else {
         crate::citation::search_document_count(index, &req.query, req.sort)?
     };

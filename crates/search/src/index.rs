@@ -111,9 +111,13 @@ pub struct FacetCount {
     pub count: u64,
 }
 
-/// Counts of the matching records by kind, decade, year, body, dossier and language.
+/// Counts of the matching records by type, kind, decade, year, body, dossier and language.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Facets {
+    /// By record type (`document`, `section`, `body`…): how many of the hits are
+    /// documents, for a bibliography of the results, without a second search.
+    #[serde(rename = "type")]
+    pub record_type: Vec<FacetCount>,
     pub kind: Vec<FacetCount>,
     pub decade: Vec<FacetCount>,
     pub year: Vec<FacetCount>,
@@ -828,7 +832,9 @@ impl SearchIndex {
 
     fn facets(&self, searcher: &tantivy::Searcher, q: &dyn Query) -> Result<Facets, SearchError> {
         let mut collector = FacetCollector::for_field("facets");
-        for root in ["/kind", "/decade", "/year", "/body", "/dossier", "/lang"] {
+        for root in [
+            "/type", "/kind", "/decade", "/year", "/body", "/dossier", "/lang",
+        ] {
             collector.add_facet(root);
         }
         let counts = searcher.search(q, &collector)?;
@@ -852,6 +858,7 @@ impl SearchIndex {
             v
         };
         Ok(Facets {
+            record_type: list("/type"),
             kind: list("/kind"),
             decade: list("/decade"),
             year: list("/year"),
