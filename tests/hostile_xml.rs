@@ -2,21 +2,10 @@
 //! time and memory, and nothing is written — even when a good file comes first in the
 //! same command.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_dossier");
+#[path = "common/cli.rs"]
+mod cli;
+use cli::dossier;
 const GOOD: &str = "tests/fixtures/visits-excerpt.xml";
-
-fn dossier(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("DOSSIER_DATA_DIR")
-        .output()
-        .unwrap()
-}
 
 /// The same bytes with the root `<visits>` renamed `<TEI   >` (same length, so that
 /// places stay), for the TEI importer.

@@ -3,20 +3,10 @@
 //! exits non-zero and writes nothing, not even the good rows before it.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_dossier");
-
-fn dossier(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("DOSSIER_DATA_DIR")
-        .env_remove("DOSSIER_ADDR")
-        .output()
-        .unwrap()
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::dossier;
 
 fn last_change(data_dir: &Path) -> i64 {
     use dossier_store::{SqliteStore, Store};

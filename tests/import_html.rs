@@ -3,25 +3,11 @@
 //! is non-zero and the message names the file and what is wrong.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_dossier");
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{dossier, stderr};
 const SEED: &str = "tests/fixtures/nato-russia.seed.html";
-
-fn dossier(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("DOSSIER_DATA_DIR")
-        .env_remove("DOSSIER_ADDR")
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// What the store holds, in a form that changes if anything at all was written: every
 /// dossier with its sections and stamps, and the change log's last entry (every write of

@@ -3,27 +3,11 @@
 
 use dossier_store::{DocumentQuery, SqliteStore, Store};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_dossier");
-
-fn dossier(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("DOSSIER_DATA_DIR")
-        .output()
-        .unwrap()
-}
-
-fn out(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{dossier, out};
 
 fn chapters() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
