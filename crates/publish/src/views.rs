@@ -1241,7 +1241,7 @@ pub struct SearchView {
     pub error: Option<String>,
     /// The result list as a bibliography file, one link per format: the documents among
     /// the hits (the first [`crate::citation::SEARCH_BIBLIOGRAPHY_LIMIT`], in this order).
-    /// Empty when no document matches.
+    /// Empty when no document matches, or when the search counted no facets.
     pub bibliography: Vec<crate::citation::Download>,
     /// How many documents those files hold.
     pub bibliography_documents: usize,
@@ -1405,20 +1405,14 @@ pub fn search(
     group("lang", "Language", f.lang, &|v| {
         Ok((language_name(v), format!("lang:{v}")))
     })?;
-    // The documents among the hits: counted by the facets when they were asked for (no
-    // second search), else by a search of the documents alone.
-    let bibliography_documents = if results.total == 0 {
-        0
-    } else if req.facets {
-        let documents = f
-            .record_type
-            .iter()
-            .find(|c| c.value == "document")
-            .map_or(0, |c| c.count as usize);
-        documents.min(crate::citation::SEARCH_BIBLIOGRAPHY_LIMIT)
-    } else {
-        crate::citation::search_document_count(index, &req.query, req.sort)?
-    };
+    // The documents among the hits, from the type facet of this same search (no second
+    // search); a search without facets (the API's look-ahead page) offers no bibliography.
+    let bibliography_documents = f
+        .record_type
+        .iter()
+        .find(|c| c.value == "document")
+        .map_or(0, |c| c.count as usize)
+        .min(crate::citation::SEARCH_BIBLIOGRAPHY_LIMIT);
     let bibliography = if bibliography_documents == 0 {
         vec![]
     } else {
