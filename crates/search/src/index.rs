@@ -2,7 +2,7 @@
 
 use crate::docs::{for_record, IndexDoc, LANGS};
 use crate::query::{self, Filter, Node};
-use crate::stem::CachedStemmer;
+use crate::stem::{CachedStemmer, GatedStemmer};
 use crate::SearchError;
 use dossier_model::{BodyKind, DocumentKind, EventKind, TopicKind};
 use dossier_store::{ChangeOp, RecordType, Store};
@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{
     Facet, FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing,
@@ -490,6 +490,10 @@ impl SearchIndex {
             let changes = store.changes_since(seq, CHANGES_PER_READ)?;
             let Some(tail) = changes.last() else { break };
             let next_seq = tail.seq;
+            // Everything up to `seq` is applied (committed, or added by this writer), so a
+            // record with no earlier change has no copy to delete. Each delete is looked up
+            // in every segment at commit: skipping them is most of a bulk load's savings.
+            let known = store.changed_at_or_before(seq, next_seq)?;
             // Only the latest state of each record matters.
             let mut latest: BTreeMap<(RecordType, &str), ChangeOp> = BTreeMap::new();
             for c in &changes {
@@ -498,7 +502,12 @@ impl SearchIndex {
             }
             for ((record, slug), op) in latest {
                 let owner = format!("{}:{slug}", record.as_str());
-                writer.delete_term(Term::from_field_text(self.f.owner, &owner));
+                let maybe_indexed = known
+                    .as_ref()
+                    .is_none_or(|k| k.contains(&(record, slug.to_string())));
+                if maybe_indexed {
+                    writer.delete_term(Term::from_field_text(self.f.owner, &owner));
+                }
                 if op == ChangeOp::Upsert {
                     for d in for_record(store, record, slug)? {
                         writer.add_document(self.to_tantivy(&d, &owner))?;
@@ -672,7 +681,7 @@ impl SearchIndex {
                     // Phrases, filters and exclusions visit every match anyway: one pass.
                     searcher.search(&q, &(window.order_by_score(), Count))?
                 };
-                let ranked = self.rerank(&searcher, candidates, bonus.as_deref())?;
+                let ranked = self.rerank(&searcher, candidates, &bonus)?;
                 (
                     ranked.into_iter().skip(offset).take(per_page).collect(),
                     total,
@@ -733,9 +742,7 @@ impl SearchIndex {
             let generator = match generators.entry(li) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(e) => {
-                    let mut g = SnippetGenerator::create(&searcher, &*q, self.f.text[li])?;
-                    g.set_max_num_chars(220);
-                    e.insert(g)
+                    e.insert(self.snippet_generator(&searcher, &*q, li)?)
                 }
             };
             // The stored head of the text: tokenising a 100 KB text for every hit would
@@ -780,22 +787,68 @@ impl SearchIndex {
         })
     }
 
-    /// Adds the bonus query's score to each candidate and orders them by the sum, ties
+    /// Highlights the query's terms of the text field of language `li`. As tantivy's
+    /// `SnippetGenerator::create` (terms weighted by rarity), but with an analyser that
+    /// stems only the words that can become one of the terms (see [`GatedStemmer`]):
+    /// stemming every word of ten stored texts was most of a rare word's search.
+    fn snippet_generator(
+        &self,
+        searcher: &tantivy::Searcher,
+        q: &dyn Query,
+        li: usize,
+    ) -> Result<SnippetGenerator, SearchError> {
+        let field = self.f.text[li];
+        let mut terms: Vec<Term> = Vec::new();
+        q.query_terms(&mut |t, _| {
+            if t.field() == field {
+                terms.push(t.clone());
+            }
+        });
+        terms.sort();
+        terms.dedup();
+        let mut weighted: BTreeMap<String, f32> = BTreeMap::new();
+        for t in &terms {
+            let value = t.value();
+            let Some(text) = value.as_str() else {
+                continue;
+            };
+            let df = searcher.doc_freq(t)?;
+            if df > 0 {
+                weighted.insert(text.to_string(), 1.0 / (1.0 + df as f32));
+            }
+        }
+        let first = weighted.keys().filter_map(|k| k.chars().next());
+        let base = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser);
+        let analyzer = match LANGS[li] {
+            "fr" => base
+                .filter(AsciiFoldingFilter)
+                .filter(GatedStemmer::new(frostem::Algorithm::French, first))
+                .build(),
+            "ru" => base
+                .filter(GatedStemmer::new(frostem::Algorithm::Russian, first))
+                .build(),
+            _ => base
+                .filter(GatedStemmer::new(frostem::Algorithm::English, first))
+                .build(),
+        };
+        Ok(SnippetGenerator::new(weighted, analyzer, field, 220))
+    }
+
+    /// Adds the bonus queries' scores to each candidate and orders them by the sum, ties
     /// broken by a stable key so that two builds of the same data answer alike.
     fn rerank(
         &self,
         searcher: &tantivy::Searcher,
         candidates: Vec<(f32, DocAddress)>,
-        bonus: Option<&dyn Query>,
+        bonus: &[(BoxedQuery, f32)],
     ) -> Result<Vec<(f32, DocAddress)>, SearchError> {
-        let weight = match bonus {
-            Some(q) => Some(
-                q.weight(tantivy::query::EnableScoring::enabled_from_searcher(
-                    searcher,
-                ))?,
-            ),
-            None => None,
-        };
+        let scoring = tantivy::query::EnableScoring::enabled_from_searcher(searcher);
+        let weights = bonus
+            .iter()
+            .map(|(q, boost)| Ok((q.weight(scoring)?, *boost)))
+            .collect::<Result<Vec<_>, SearchError>>()?;
         let mut by_segment: BTreeMap<u32, Vec<(tantivy::DocId, f32)>> = BTreeMap::new();
         for (score, addr) in candidates {
             by_segment
@@ -808,18 +861,28 @@ impl SearchIndex {
             docs.sort_unstable_by_key(|(doc, _)| *doc);
             let segment = searcher.segment_reader(segment_ord);
             let tiebreak = tiebreak_column(segment);
-            let mut scorer = match &weight {
-                Some(w) => Some(w.scorer(segment, 1.0)?),
-                None => None,
-            };
+            // Each scorer with the lowest document it may still be on: `seek_danger` asks
+            // about one document only, and after a miss only says where to look next.
+            let mut scorers = weights
+                .iter()
+                .map(|(w, boost)| {
+                    let scorer = w.scorer(segment, *boost)?;
+                    let first = scorer.doc();
+                    Ok((scorer, first))
+                })
+                .collect::<Result<Vec<_>, SearchError>>()?;
             for (doc, score) in docs {
                 let mut total = score;
-                if let Some(s) = scorer.as_mut() {
-                    if s.doc() < doc {
-                        s.seek(doc);
+                for (scorer, lower) in scorers.iter_mut() {
+                    if doc < *lower {
+                        continue;
                     }
-                    if s.doc() == doc {
-                        total += s.score();
+                    match scorer.seek_danger(doc) {
+                        tantivy::SeekDangerResult::Found => {
+                            total += scorer.score();
+                            *lower = doc + 1;
+                        }
+                        tantivy::SeekDangerResult::SeekLowerBound(next) => *lower = next,
                     }
                 }
                 let key = tiebreak.as_ref().map_or(0, |c| c.get_val(doc));
@@ -1080,15 +1143,19 @@ impl Builder<'_> {
 
     /// What re-ranks the best candidates: each word, phrase or name of the query found in
     /// a title (three times the weight of the text; a body's other names count as its
-    /// name), and bare words found together as an exact phrase.
-    fn bonus(&self, node: &Node) -> Result<Option<BoxedQuery>, SearchError> {
-        let mut clauses: Vec<(Occur, BoxedQuery)> = Vec::new();
+    /// name), and bare words found together as an exact phrase. Returned as single term or
+    /// phrase queries, each with its weight: a candidate's bonus is the sum of those it
+    /// matches, and each is asked about the candidates alone (a union would look past
+    /// them for its next phrase match).
+    fn bonus(&self, node: &Node) -> Result<Vec<(BoxedQuery, f32)>, SearchError> {
+        let mut leaves: Vec<(BoxedQuery, f32)> = Vec::new();
         let mut units = Vec::new();
         self.units(node, &mut units);
         units.dedup();
         for unit in &units {
-            let q = self.words_or_synonyms(unit, &self.index.f.title)?;
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(q, 3.0))));
+            for q in self.words_or_synonyms_leaves(unit, &self.index.f.title)? {
+                leaves.push((q, 3.0));
+            }
         }
         let bare: Vec<String> = match node {
             Node::And(items) => items
@@ -1101,11 +1168,11 @@ impl Builder<'_> {
             _ => vec![],
         };
         if bare.len() >= 2 {
-            if let Some(phrase) = self.text_query(&bare, &self.index.f.text)? {
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(phrase, 2.0))));
+            for q in self.text_query_leaves(&bare, &self.index.f.text)? {
+                leaves.push((q, 2.0));
             }
         }
-        Ok((!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as BoxedQuery))
+        Ok(leaves)
     }
 
     /// The words, phrases and runs of words naming a body that the query looks for.
@@ -1182,29 +1249,33 @@ impl Builder<'_> {
         words: &[String],
         fields: &[Field; 3],
     ) -> Result<BoxedQuery, SearchError> {
-        let key = words.join(" ").to_lowercase();
-        let mut alternatives: Vec<BoxedQuery> = Vec::new();
-        if let Some(q) = self.text_query(words, fields)? {
-            alternatives.push(q);
-        }
-        if let Some(names) = self.syn.names.get(&key) {
-            for n in names {
-                let ws: Vec<String> = n.split_whitespace().map(str::to_string).collect();
-                if let Some(q) = self.text_query(&ws, fields)? {
-                    alternatives.push(q);
-                }
-            }
-        }
-        Ok(any_of(alternatives))
+        Ok(any_of(self.words_or_synonyms_leaves(words, fields)?))
     }
 
-    /// The words in the field (of `fields`, one per language) of each language that knows
-    /// them all, as a term or a phrase; `None` if no language does.
-    fn text_query(
+    /// The term and phrase queries of [`words_or_synonyms`](Self::words_or_synonyms).
+    fn words_or_synonyms_leaves(
         &self,
         words: &[String],
         fields: &[Field; 3],
-    ) -> Result<Option<BoxedQuery>, SearchError> {
+    ) -> Result<Vec<BoxedQuery>, SearchError> {
+        let key = words.join(" ").to_lowercase();
+        let mut alternatives = self.text_query_leaves(words, fields)?;
+        if let Some(names) = self.syn.names.get(&key) {
+            for n in names {
+                let ws: Vec<String> = n.split_whitespace().map(str::to_string).collect();
+                alternatives.extend(self.text_query_leaves(&ws, fields)?);
+            }
+        }
+        Ok(alternatives)
+    }
+
+    /// The words in the field (of `fields`, one per language) of each language that knows
+    /// them all, as a term or a phrase (none if no language does).
+    fn text_query_leaves(
+        &self,
+        words: &[String],
+        fields: &[Field; 3],
+    ) -> Result<Vec<BoxedQuery>, SearchError> {
         let text = words.join(" ");
         let mut per_lang: Vec<BoxedQuery> = Vec::new();
         'langs: for &field in fields.iter() {
@@ -1224,7 +1295,7 @@ impl Builder<'_> {
             };
             per_lang.push(q);
         }
-        Ok((!per_lang.is_empty()).then(|| any_of(per_lang)))
+        Ok(per_lang)
     }
 
     /// `text` as the terms the field's analyser makes of it.

@@ -517,3 +517,47 @@ fn counts_of_common_words_are_exact() {
     }
     check(&texts);
 }
+
+/// A new record is added without looking for a copy to delete; one changed again later in
+/// the same sync (past the sync's first read of the change log, which reads 5,000 changes
+/// at a time), or in a later sync of a bulk load, must still replace its first copy.
+#[test]
+fn a_record_changed_again_within_one_sync_is_indexed_once() {
+    let store = SqliteStore::in_memory().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open(&dir.path().join("index"), &store).unwrap();
+    let write = |docs: Vec<Document>| {
+        store
+            .write(&Archive {
+                documents: docs,
+                ..Default::default()
+            })
+            .unwrap();
+    };
+    write(vec![doc("first", "Wombat report", None, "wombat")]);
+    write(
+        (0..6_000)
+            .map(|i| doc(&format!("filler-{i}"), "Filler", None, "filler text"))
+            .collect(),
+    );
+    write(vec![doc("first", "Wombat report", None, "wombat numbat")]);
+    index.sync(&store).unwrap();
+    assert_eq!(index.count("document").unwrap(), 6_001);
+    assert_eq!(slugs(&search_index(&index, "wombat")), ["first"]);
+    assert_eq!(slugs(&search_index(&index, "numbat")), ["first"]);
+
+    // In a bulk load, a record new to one sync and changed in the next.
+    index.begin_bulk().unwrap();
+    write(vec![doc("second", "Quoll note", None, "quoll")]);
+    index.sync(&store).unwrap();
+    write(vec![doc("second", "Quoll note", None, "quoll dunnart")]);
+    index.sync(&store).unwrap();
+    index.end_bulk().unwrap();
+    assert_eq!(index.count("document").unwrap(), 6_002);
+    assert_eq!(search_index(&index, "quoll").total, 1);
+    assert_eq!(slugs(&search_index(&index, "dunnart")), ["second"]);
+}
+
+fn search_index(index: &SearchIndex, q: &str) -> SearchResults {
+    index.search(&SearchRequest::new(q)).unwrap()
+}

@@ -194,6 +194,19 @@ pub trait Store: Send + Sync {
     fn changes_since(&self, seq: i64, limit: usize) -> Result<Vec<Change>, StoreError>;
     /// The sequence number of the latest change (0 for an empty log).
     fn last_change(&self) -> Result<i64, StoreError>;
+    /// Of the records changed after `seq` and up to `upto`, those that had a change at or
+    /// before `seq` too. A follower of the log that has applied every change up to `seq`
+    /// holds no copy of the others, so it need not look for one to replace (the search
+    /// index skips a delete per new record: most of a bulk import). `None`: this store
+    /// cannot tell, and every record must be treated as possibly known.
+    fn changed_at_or_before(
+        &self,
+        seq: i64,
+        upto: i64,
+    ) -> Result<Option<std::collections::HashSet<(RecordType, String)>>, StoreError> {
+        let _ = (seq, upto);
+        Ok(None)
+    }
     /// The records of this type that are deleted now, each as it was when deleted, in slug
     /// order. A store that keeps no tombstones answers none (the change log still says
     /// what was deleted; only the sets are then unknown); so does one deleted before the

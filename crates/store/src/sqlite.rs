@@ -759,6 +759,37 @@ impl Store for SqliteStore {
         })
     }
 
+    fn changed_at_or_before(
+        &self,
+        seq: i64,
+        upto: i64,
+    ) -> Result<Option<std::collections::HashSet<(RecordType, String)>>, StoreError> {
+        if seq <= 0 {
+            return Ok(Some(Default::default()));
+        }
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT DISTINCT c.type, c.slug FROM changes c
+                 WHERE c.seq > ?1 AND c.seq <= ?2
+                   AND EXISTS (SELECT 1 FROM changes p
+                               WHERE p.type = c.type AND p.slug = c.slug AND p.seq <= ?1)",
+            )?;
+            let rows = stmt.query_map(params![seq, upto], |r| {
+                let ty: String = r.get(0)?;
+                Ok((ty, r.get::<_, String>(1)?))
+            })?;
+            let mut known = std::collections::HashSet::new();
+            for row in rows {
+                let (ty, slug) = row?;
+                // A type this build does not know cannot be in its index either.
+                if let Some(t) = RecordType::parse(&ty) {
+                    known.insert((t, slug));
+                }
+            }
+            Ok(Some(known))
+        })
+    }
+
     fn last_change(&self) -> Result<i64, StoreError> {
         self.read(|c| {
             Ok(

@@ -37,6 +37,19 @@ pub struct SearchBench {
     /// With --dir: reuse the databases a previous run left there instead of ingesting again.
     #[arg(long, requires = "dir")]
     reuse: bool,
+    /// Measure dossier's ingest only (no FTS5, no queries): for working on the ingest.
+    #[arg(long)]
+    ingest_only: bool,
+    /// Only the queries containing this text (for profiling one query).
+    #[arg(long)]
+    only: Option<String>,
+    /// Time dossier alone: no FTS5 latency and no hit-count check (for working on
+    /// dossier's queries; the figures for BENCHMARKS.md come from a full run).
+    #[arg(long)]
+    dossier_only: bool,
+    /// Skip the runs with facets (for profiling the searches alone).
+    #[arg(long)]
+    no_facets: bool,
     /// Print each query's p50 for both engines.
     #[arg(long)]
     per_query: bool,
@@ -523,12 +536,11 @@ pub fn run(args: SearchBench) -> Result<()> {
         ..Default::default()
     })?;
     let (index, _) = SearchIndex::open(&data.join("index"), &store)?;
+    // The corpus is made before the clocks start, so neither engine pays for generating it.
     let mut corpus = Corpus::new(args.seed);
-    let mut fts = Fts::create(&dir.join("fts5.db"))?;
-    let (mut t_dossier, mut t_fts, mut text_bytes) = (Duration::ZERO, Duration::ZERO, 0u64);
-    let (mut t_store, mut t_index) = (Duration::ZERO, Duration::ZERO);
+    let mut batches: Vec<Vec<Document>> = Vec::new();
     let mut made = 0;
-    index.begin_bulk()?;
+    let mut text_bytes = 0u64;
     while made < args.docs {
         let n = args.batch.min(args.docs - made);
         let docs: Vec<Document> = (made..made + n).map(|i| corpus.document(i)).collect();
@@ -536,24 +548,84 @@ pub fn run(args: SearchBench) -> Result<()> {
             .iter()
             .map(|d| (d.title.len() + d.full_text.as_ref().map_or(0, |t| t.len())) as u64)
             .sum::<u64>();
-        let archive = Archive {
-            documents: docs,
-            ..Default::default()
-        };
-        let (_, ts) = timed(|| Ok(store.write(&archive)?))?;
-        let (_, ti) = timed(|| Ok(index.sync(&store)?))?;
-        t_store += ts;
-        t_index += ti;
-        t_dossier += ts + ti;
-        let (_, t) = timed(|| fts.insert(&archive.documents, made + 1))?;
-        t_fts += t;
+        batches.push(docs);
         made += n;
-        eprint!("\r  generated and ingested {made}/{}", args.docs);
+        eprint!("\r  generated {made}/{}", args.docs);
     }
     eprintln!();
-    let (_, t) = timed(|| Ok(index.end_bulk()?))?;
+
+    // --- ingest: dossier, as `dossier import` does it: the store takes batch after batch
+    // while the search index follows the change log on a thread of its own ---
+    let mut archive = Archive::default();
+    let (mut t_store, mut t_index) = (Duration::ZERO, Duration::ZERO);
+    let started = Instant::now();
+    index.begin_bulk()?;
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let (store_ref, index_ref) = (&store, &index);
+        let follower = scope.spawn(move || -> Result<Duration> {
+            let mut busy = Duration::ZERO;
+            for () in rx {
+                let (_, t) = timed(|| Ok(index_ref.sync(store_ref)?))?;
+                busy += t;
+            }
+            Ok(busy)
+        });
+        let mut written = 0;
+        for docs in &mut batches {
+            archive.documents = std::mem::take(docs);
+            let (_, t) = timed(|| Ok(store.write(&archive)?))?;
+            t_store += t;
+            *docs = std::mem::take(&mut archive.documents);
+            written += docs.len();
+            // A sync already waiting picks this batch up too.
+            let _ = tx.try_send(());
+            eprint!("\r  dossier: ingested {written}/{}", args.docs);
+        }
+        drop(tx);
+        t_index += follower
+            .join()
+            .map_err(|_| anyhow::anyhow!("the index thread panicked"))??;
+        Ok(())
+    })?;
+    eprintln!();
+    // Whatever the index thread had not applied yet, and the last merges.
+    let (_, t) = timed(|| {
+        index.sync(&store)?;
+        Ok(index.end_bulk()?)
+    })?;
     t_index += t;
-    t_dossier += t;
+    let t_dossier = started.elapsed();
+
+    if args.ingest_only {
+        println!("text: {}", mb(text_bytes));
+        println!(
+            "ingest: dossier {:.0} docs/s ({:.1} s, store + index; store writes {:.1} s, index syncs {:.1} s)",
+            args.docs as f64 / t_dossier.as_secs_f64(),
+            t_dossier.as_secs_f64(),
+            t_store.as_secs_f64(),
+            t_index.as_secs_f64()
+        );
+        println!(
+            "disk: dossier {} (index {})",
+            mb(disk_bytes(&data)),
+            mb(disk_bytes(&data.join("index")))
+        );
+        return Ok(());
+    }
+
+    // --- ingest: FTS5, the same rows ---
+    let mut fts = Fts::create(&dir.join("fts5.db"))?;
+    let mut t_fts = Duration::ZERO;
+    let mut first = 1;
+    for docs in &batches {
+        let (_, t) = timed(|| fts.insert(docs, first))?;
+        t_fts += t;
+        first += docs.len();
+        eprint!("\r  FTS5: ingested {}/{}", first - 1, args.docs);
+    }
+    eprintln!();
+    drop(batches);
     let (_, t) = timed(|| {
         Ok(fts.conn.execute_batch(
             "INSERT INTO fts(fts) VALUES ('optimize'); PRAGMA wal_checkpoint(TRUNCATE);",
@@ -572,7 +644,7 @@ pub fn run(args: SearchBench) -> Result<()> {
         t_fts.as_secs_f64()
     );
     println!(
-        "  of which store writes {:.1} s, index syncs {:.1} s",
+        "  store writes {:.1} s and index syncs {:.1} s, side by side on two threads",
         t_store.as_secs_f64(),
         t_index.as_secs_f64()
     );
@@ -597,13 +669,16 @@ fn measure(
     fts: Fts,
 ) -> Result<()> {
     // --- agreement ---
-    let qs = queries();
+    let mut qs = queries();
+    if let Some(only) = &args.only {
+        qs.retain(|q| q.dossier.contains(only.as_str()));
+    }
     println!(
         "\n{:<16} {:<48} {:>9} {:>9}",
         "class", "query", "dossier", "FTS5"
     );
     let mut disagreements = Vec::new();
-    for q in &qs {
+    for q in qs.iter().filter(|_| !args.dossier_only) {
         let mut counted = SearchRequest::new(format!("{} type:document", q.dossier));
         counted.facets = false;
         let ours = index.search(&counted)?.total;
@@ -638,15 +713,26 @@ fn measure(
         req.facets = false;
         let mut with_facets = req.clone();
         with_facets.facets = true;
+        let fts_too = !args.dossier_only;
         for _ in 0..3 {
             index.search(&req)?;
-            index.search(&with_facets)?;
-            fts.top10(q)?;
+            if !args.no_facets {
+                index.search(&with_facets)?;
+            }
+            if fts_too {
+                fts.top10(q)?;
+            }
         }
         for _ in 0..args.reps {
             ours_all.push(timed(|| Ok(index.search(&req)?))?.1);
-            ours_facets.push(timed(|| Ok(index.search(&with_facets)?))?.1);
-            theirs_all.push(timed(|| fts.top10(q))?.1);
+            if !args.no_facets {
+                ours_facets.push(timed(|| Ok(index.search(&with_facets)?))?.1);
+            }
+            if fts_too {
+                theirs_all.push(timed(|| fts.top10(q))?.1);
+            } else {
+                theirs_all.push(Duration::ZERO);
+            }
         }
         let mut a = ours_all[start_ours..].to_vec();
         let mut b = theirs_all[start_theirs..].to_vec();
