@@ -1,5 +1,6 @@
 //! The tantivy index: schema, keeping it in step with the store, and searching it.
 
+use crate::bitsets::{self, Constraint, FilteredWords};
 use crate::docs::{for_record, IndexDoc, LANGS};
 use crate::query::{self, Filter, Node};
 use crate::stem::{CachedStemmer, GatedStemmer};
@@ -34,6 +35,8 @@ type BoxedQuery = Box<dyn Query>;
 
 /// How much of a text the snippet is cut from.
 const SNIPPET_SOURCE_CHARS: usize = 20_000;
+/// How much of the stored head a snippet is first looked for in.
+const SNIPPET_FIRST_TRY: usize = 2_000;
 /// How much of a text feeds the spelling vocabulary (with the title). A text's common words
 /// show up early; indexing every word again, unstemmed, cost a quarter of the build time.
 const WORDS_SOURCE_CHARS: usize = 1_000;
@@ -650,7 +653,7 @@ impl SearchIndex {
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         let node = query::parse(&req.query)?;
         let searcher = self.reader.searcher();
-        let (q, bonus, plain_words) = {
+        let (q, bonus, plain_words, filtered) = {
             let syn = self.synonyms.read().unwrap_or_else(|p| p.into_inner());
             let b = Builder {
                 index: self,
@@ -659,7 +662,16 @@ impl SearchIndex {
             };
             let plain = b.plain_words(&node);
             let dense = if plain { b.dense_words(&node)? } else { None };
-            (b.build(&node)?, b.bonus(&node)?, plain.then_some(dense))
+            let filtered = match req.sort {
+                Sort::Relevance => b.filtered_words(&node)?,
+                _ => None,
+            };
+            (
+                b.build(&node)?,
+                b.bonus(&node)?,
+                plain.then_some(dense),
+                filtered,
+            )
         };
         let per_page = req.per_page.clamp(1, 100);
         let page = req.page.max(1);
@@ -668,7 +680,10 @@ impl SearchIndex {
         let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match req.sort {
             Sort::Relevance if has_text(&node) => {
                 let window = TopDocs::with_limit(offset + per_page + RERANK_WINDOW);
-                let (candidates, total) = if let Some(dense) = plain_words {
+                let (candidates, total) = if let Some(plan) = &filtered {
+                    // Words pruned under a bitset of what the filters allow.
+                    bitsets::search(&searcher, plan, offset + per_page + RERANK_WINDOW)?
+                } else if let Some(dense) = plain_words {
                     // Block-max WAND skips what cannot reach the window; counting apart
                     // is then cheaper than visiting every match.
                     let docs = searcher.search(&q, &window.order_by_score())?;
@@ -689,6 +704,10 @@ impl SearchIndex {
             }
             // Filters only: every score is equal, so order by a stable key instead of by
             // position in the index (which differs between two builds of the same data).
+            Sort::Relevance if filtered.is_some() => {
+                let plan = filtered.as_ref().expect("checked");
+                bitsets::filter_only(&searcher, plan, offset, per_page, tiebreak_column)?
+            }
             Sort::Relevance => {
                 let ranked = top.tweak_score(|segment: &tantivy::SegmentReader| {
                     let tiebreak = tiebreak_column(segment);
@@ -748,7 +767,13 @@ impl SearchIndex {
             // The stored head of the text: tokenising a 100 KB text for every hit would
             // cost more than the search itself.
             let head = text(self.f.snippet_text);
-            let mut snippet = generator.snippet(&head);
+            // The first part of the text first: the words are usually there (always, for
+            // common words), and tokenising 20,000 characters of ten texts is slow.
+            let lead = truncate_chars(&head, SNIPPET_FIRST_TRY);
+            let mut snippet = generator.snippet(lead);
+            if snippet.highlighted().is_empty() && lead.len() < head.len() {
+                snippet = generator.snippet(&head);
+            }
             snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
             let mut html = snippet.to_html();
             if html.is_empty() && !head.is_empty() {
@@ -1008,7 +1033,7 @@ fn has_text(node: &Node) -> bool {
 }
 
 /// How many candidates beyond the requested page get the title and phrase bonus.
-const RERANK_WINDOW: usize = 50;
+const RERANK_WINDOW: usize = 20;
 
 /// Turns a parsed query into tantivy queries against one searcher (it asks the searcher
 /// which language fields know a term, so that a word becomes one term query wherever it
@@ -1314,6 +1339,150 @@ impl Builder<'_> {
         Ok(self.searcher.doc_freq(term)? > 0)
     }
 
+    /// A query of bare words with filters or exclusions (`saba body:pjc`, `foba NOT gaba`,
+    /// `kind:treaty date:1950..1955`), as words to search pruned under a bitset of what
+    /// the rest allows; `None` for any other shape (phrases, OR, names of bodies…).
+    fn filtered_words(&self, node: &Node) -> Result<Option<FilteredWords>, SearchError> {
+        let items: &[Node] = match node {
+            Node::And(items) => items,
+            Node::Filter(_) => std::slice::from_ref(node),
+            _ => return Ok(None),
+        };
+        if (0..items.len()).any(|i| self.synonym_run_len(&items[i..]).is_some()) {
+            return Ok(None);
+        }
+        let (mut words, mut texts, mut constraints) = (Vec::new(), Vec::new(), Vec::new());
+        for item in items {
+            match item {
+                Node::Word(w) => {
+                    let Some(terms) = self.word_terms(w)? else {
+                        return Ok(None);
+                    };
+                    if terms.is_empty() {
+                        // A word no language knows: nothing matches; the usual path says so.
+                        return Ok(None);
+                    }
+                    words.push(terms);
+                    texts.push(item.clone());
+                }
+                Node::Filter(f) => constraints.push(self.constraint(f, false)),
+                Node::Not(inner) => match &**inner {
+                    Node::Filter(f) => constraints.push(self.constraint(f, true)),
+                    Node::Word(w) => match self.word_terms(w)? {
+                        None => return Ok(None),
+                        Some(terms) if terms.is_empty() => {}
+                        Some(terms) => constraints.push(Constraint::AnyTerm {
+                            terms,
+                            negate: true,
+                        }),
+                    },
+                    _ => return Ok(None),
+                },
+                _ => return Ok(None),
+            }
+        }
+        if constraints.is_empty() {
+            return Ok(None);
+        }
+        let text = match texts.len() {
+            0 => None,
+            1 => Some(self.build(&texts[0])?),
+            _ => Some(self.build(&Node::And(texts))?),
+        };
+        Ok(Some(FilteredWords {
+            words,
+            text,
+            constraints,
+        }))
+    }
+
+    /// A bare word's terms, one per language whose dictionary has it; `None` if the word
+    /// names a body (it expands) or is more than one token in some language (a phrase).
+    fn word_terms(&self, w: &str) -> Result<Option<Vec<Term>>, SearchError> {
+        if self.syn.names.contains_key(&w.to_lowercase()) {
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        for &field in self.index.f.text.iter() {
+            let mut terms = self.terms(field, w)?;
+            if terms.len() != 1 {
+                return Ok(None);
+            }
+            if self.known(&terms[0])? {
+                out.push(terms.remove(0));
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// A filter as a condition for [`bitsets`].
+    fn constraint(&self, f: &Filter, negate: bool) -> Constraint {
+        let fields = &self.index.f;
+        let any = |field: Field, values: Vec<String>| Constraint::AnyTerm {
+            terms: values
+                .iter()
+                .map(|v| Term::from_field_text(field, v))
+                .collect(),
+            negate,
+        };
+        match f {
+            Filter::Kind(k) => any(fields.kind, vec![k.clone()]),
+            Filter::Type(t) => any(fields.record, vec![t.clone()]),
+            Filter::Lang(l) => any(fields.lang, vec![l.clone()]),
+            Filter::Dossier(d) => any(fields.dossiers, vec![d.clone()]),
+            Filter::Body(b) => any(fields.bodies, vec![self.body_slug(b)]),
+            Filter::Person(p) => any(fields.people, self.person_slugs(p)),
+            Filter::Date { from, to } => Constraint::Date {
+                from: *from,
+                to: *to,
+                years: year_span(*from, *to).map(|(a, b)| {
+                    let term = |y: &str| Term::from_field_text(fields.years, y);
+                    // A year the range covers from 1 January to 31 December.
+                    let whole = |y: i64| *from <= y * 10_000 + 101 && *to >= y * 10_000 + 1231;
+                    let (inside, edges): (Vec<i64>, Vec<i64>) = (a..=b).partition(|&y| whole(y));
+                    (
+                        inside.iter().map(|y| term(&y.to_string())).collect(),
+                        edges
+                            .iter()
+                            .map(|y| term(&y.to_string()))
+                            .chain([term(WIDE)])
+                            .collect(),
+                    )
+                }),
+                negate,
+            },
+        }
+    }
+
+    /// The slug of the body a `body:` filter names (by slug, name, acronym or alias).
+    fn body_slug(&self, b: &str) -> String {
+        self.syn
+            .bodies
+            .get(&b.to_lowercase())
+            .cloned()
+            .unwrap_or_else(|| b.to_lowercase())
+    }
+
+    /// The slugs of the people a `person:` filter names (by slug, a part of it, or a part
+    /// of the name); the text itself if no one is named so.
+    fn person_slugs(&self, p: &str) -> Vec<String> {
+        let needle = p.to_lowercase();
+        let slugs: Vec<String> = self
+            .syn
+            .people
+            .iter()
+            .filter(|(slug, name)| {
+                *slug == needle || slug.split('-').any(|x| x == needle) || name.contains(&needle)
+            })
+            .map(|(slug, _)| slug.clone())
+            .collect();
+        if slugs.is_empty() {
+            vec![needle]
+        } else {
+            slugs
+        }
+    }
+
     /// The parts of a filter, each a query that must match (a date range is two).
     fn filter(&self, f: &Filter) -> Result<Vec<BoxedQuery>, SearchError> {
         let fields = &self.index.f;
@@ -1328,36 +1497,13 @@ impl Builder<'_> {
             Filter::Type(t) => vec![term(fields.record, t)],
             Filter::Lang(l) => vec![term(fields.lang, l)],
             Filter::Dossier(d) => vec![term(fields.dossiers, d)],
-            Filter::Body(b) => {
-                let slug = self
-                    .syn
-                    .bodies
-                    .get(&b.to_lowercase())
-                    .cloned()
-                    .unwrap_or_else(|| b.to_lowercase());
-                vec![term(fields.bodies, &slug)]
-            }
-            Filter::Person(p) => {
-                let needle = p.to_lowercase();
-                let slugs: Vec<&String> = self
-                    .syn
-                    .people
+            Filter::Body(b) => vec![term(fields.bodies, &self.body_slug(b))],
+            Filter::Person(p) => vec![any_of(
+                self.person_slugs(p)
                     .iter()
-                    .filter(|(slug, name)| {
-                        *slug == needle
-                            || slug.split('-').any(|x| x == needle)
-                            || name.contains(&needle)
-                    })
-                    .map(|(slug, _)| slug)
-                    .collect();
-                if slugs.is_empty() {
-                    vec![term(fields.people, &needle)]
-                } else {
-                    vec![any_of(
-                        slugs.into_iter().map(|s| term(fields.people, s)).collect(),
-                    )]
-                }
-            }
+                    .map(|s| term(fields.people, s))
+                    .collect(),
+            )],
             // Any overlap: the record starts before the range ends and ends after it starts.
             Filter::Date { from, to } => {
                 let mut parts: Vec<BoxedQuery> = vec![

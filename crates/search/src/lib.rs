@@ -8,7 +8,9 @@
 //! - [`query`]: the query language (words, phrases, AND/OR/NOT, fields, date ranges).
 //! - [`docs`]: what is indexed for each record.
 //! - [`index`]: the tantivy schema, indexing, searching, facets, snippets, suggestions.
+//! - `bitsets`: filters and exclusions as bitsets under a pruned search of the words.
 
+mod bitsets;
 pub mod docs;
 pub mod index;
 pub mod query;

@@ -561,3 +561,140 @@ fn a_record_changed_again_within_one_sync_is_indexed_once() {
 fn search_index(index: &SearchIndex, q: &str) -> SearchResults {
     index.search(&SearchRequest::new(q)).unwrap()
 }
+
+/// Words with filters and exclusions are counted from bitsets and ranked by a pruned search
+/// of the words under them: the counts must equal a count over the records themselves,
+/// including after deletes, and every hit must satisfy the filters.
+#[test]
+fn filtered_word_queries_count_and_filter_exactly() {
+    let store = SqliteStore::in_memory().unwrap();
+    let words = ["alpha", "beta", "gamma", "delta"];
+    let kinds = ["statement", "declaration", "treaty"];
+    let mut docs = Vec::new();
+    for i in 0..400usize {
+        let text: Vec<&str> = (0..(3 + i % 7))
+            .map(|k| {
+                let h = (i as u64)
+                    .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                    .wrapping_add((k as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9));
+                words[(h >> 62) as usize]
+            })
+            .collect();
+        let year = 1985 + (i % 20);
+        let date = match i % 4 {
+            0 => format!("{year}"),
+            1 => format!("{year}-{:02}", 1 + i % 12),
+            2 => format!("{year}-{:02}-{:02}", 1 + i % 12, 1 + i % 28),
+            _ => format!("{year}-06/{}-02", year + 1),
+        };
+        docs.push(
+            serde_json::from_value::<Document>(serde_json::json!({
+                "slug": format!("d{i}"), "title": format!("Paper {i}"),
+                "kind": kinds[i % kinds.len()], "date": date, "full_text": text.join(" "),
+            }))
+            .unwrap(),
+        );
+    }
+    store
+        .write(&Archive {
+            documents: docs.clone(),
+            ..Default::default()
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open(&dir.path().join("index"), &store).unwrap();
+    let has = |d: &Document, w: &str| {
+        d.full_text
+            .as_deref()
+            .unwrap_or("")
+            .split(' ')
+            .any(|x| x == w)
+    };
+    let overlaps = |d: &Document, from: i64, to: i64| {
+        let e = d.date.unwrap();
+        e.earliest() <= to && e.latest() >= from
+    };
+    type Check = Box<dyn Fn(&Document) -> bool>;
+    let cases: Vec<(&str, Check)> = vec![
+        (
+            "alpha kind:declaration",
+            Box::new(move |d| has(d, "alpha") && d.kind.slug() == "declaration"),
+        ),
+        (
+            "beta NOT gamma",
+            Box::new(move |d| has(d, "beta") && !has(d, "gamma")),
+        ),
+        (
+            "alpha delta date:1990..1994",
+            Box::new(move |d| {
+                has(d, "alpha") && has(d, "delta") && overlaps(d, 19900101, 19941231)
+            }),
+        ),
+        (
+            "gamma date:1991-03..1996-07-15",
+            Box::new(move |d| has(d, "gamma") && overlaps(d, 19910301, 19960715)),
+        ),
+        (
+            "gamma NOT date:1990..2000",
+            Box::new(move |d| has(d, "gamma") && !overlaps(d, 19900101, 20001231)),
+        ),
+        (
+            "kind:treaty date:1988..1989",
+            Box::new(move |d| d.kind.slug() == "treaty" && overlaps(d, 19880101, 19891231)),
+        ),
+        (
+            "kind:treaty NOT alpha",
+            Box::new(move |d| d.kind.slug() == "treaty" && !has(d, "alpha")),
+        ),
+        (
+            "year:1999 delta",
+            Box::new(move |d| has(d, "delta") && overlaps(d, 19990101, 19991231)),
+        ),
+        // Few matches beside the word's list: each is scored, no pruned search.
+        (
+            "alpha date:2004-06-01..2004-06-30",
+            Box::new(move |d| has(d, "alpha") && overlaps(d, 20040601, 20040630)),
+        ),
+    ];
+    let check = |index: &SearchIndex, docs: &[Document]| {
+        for (q, keep) in &cases {
+            let expected: Vec<&str> = docs
+                .iter()
+                .filter(|d| keep(d))
+                .map(|d| d.slug.as_str())
+                .collect();
+            let mut req = SearchRequest::new(*q);
+            req.per_page = 100;
+            let r = index.search(&req).unwrap();
+            assert_eq!(r.total, expected.len(), "{q}");
+            assert!(!expected.is_empty(), "{q}: the case should match something");
+            for h in &r.hits {
+                assert!(
+                    expected.contains(&h.slug.as_str()),
+                    "{q}: {} should not match",
+                    h.slug
+                );
+            }
+            assert_eq!(r.hits.len(), expected.len().min(100), "{q}");
+            assert!(
+                r.hits.windows(2).all(|w| w[0].score >= w[1].score),
+                "{q}: best first"
+            );
+        }
+    };
+    check(&index, &docs);
+    // Deleted records leave the counts and the hits.
+    for i in (0..400).step_by(3) {
+        store
+            .delete(RecordType::Document, &format!("d{i}"))
+            .unwrap();
+    }
+    index.sync(&store).unwrap();
+    let left: Vec<Document> = docs
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % 3 != 0)
+        .map(|(_, d)| d)
+        .collect();
+    check(&index, &left);
+}

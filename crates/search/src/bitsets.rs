@@ -1,0 +1,408 @@
+//! Filters and exclusions as bitsets, for queries of bare words with filters.
+//!
+//! tantivy prunes a query of plain words (block-max WAND over one union or intersection of
+//! term lists), but a filter or an exclusion in the same boolean query turns pruning off,
+//! and every match is then scored to find the best ten; counting them exactly visits every
+//! match again. Here the filters (`kind:`, `body:`, `date:`…) and exclusions (`NOT word`)
+//! become one bitset per segment, read straight from their postings lists (a date filter
+//! from the years it covers, its day bounds checked only on those records). The words are
+//! then searched as plain words, pruned, keeping only records the bitset allows; the count
+//! is the bitset ANDed with each word's list. Scores are the words' BM25 scores, which is
+//! what the boolean query gave too (filters score 0, exclusions nothing).
+
+use crate::SearchError;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use tantivy::query::{EnableScoring, Query};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, DocId, Score, SegmentReader, Term};
+
+/// One condition on the records a query may return.
+pub(crate) enum Constraint {
+    /// Records with any of the terms (none: no record).
+    AnyTerm { terms: Vec<Term>, negate: bool },
+    /// Records whose date can fall in `[from, to]` (`YYYYMMDD`): those indexed under one of
+    /// `inside` (years the range covers whole: they overlap it for sure) or of `edges`
+    /// (years it covers in part, and `wide`: checked against the day bounds). Without
+    /// year terms (a long or open range), every record is checked.
+    Date {
+        from: i64,
+        to: i64,
+        years: Option<(Vec<Term>, Vec<Term>)>,
+        negate: bool,
+    },
+}
+
+/// A query of bare words (all must match; none is a phrase) with constraints.
+pub(crate) struct FilteredWords {
+    /// Each word's terms, one per language whose dictionary has it. Empty: filters only.
+    pub words: Vec<Vec<Term>>,
+    /// The words as one tantivy query (what the unfiltered search would run).
+    pub text: Option<Box<dyn Query>>,
+    pub constraints: Vec<Constraint>,
+}
+
+/// A bitset of the documents of one segment.
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn empty(max_doc: DocId) -> Self {
+        Bits(vec![0; (max_doc as usize).div_ceil(64)])
+    }
+
+    fn full(max_doc: DocId) -> Self {
+        let mut v = vec![!0u64; (max_doc as usize).div_ceil(64)];
+        let tail = max_doc as usize % 64;
+        if tail != 0 {
+            if let Some(last) = v.last_mut() {
+                *last = (1u64 << tail) - 1;
+            }
+        }
+        Bits(v)
+    }
+
+    #[cfg(test)]
+    fn insert(&mut self, doc: DocId) {
+        self.0[doc as usize >> 6] |= 1u64 << (doc & 63);
+    }
+
+    #[inline]
+    fn remove(&mut self, doc: DocId) {
+        self.0[doc as usize >> 6] &= !(1u64 << (doc & 63));
+    }
+
+    #[inline]
+    fn contains(&self, doc: DocId) -> bool {
+        self.0[doc as usize >> 6] & (1u64 << (doc & 63)) != 0
+    }
+
+    fn and(&mut self, other: &Bits) {
+        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a &= b);
+    }
+
+    fn or(&mut self, other: &Bits) {
+        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a |= b);
+    }
+
+    fn and_not(&mut self, other: &Bits) {
+        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a &= !b);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+
+    /// The documents in the set, in order.
+    fn docs(&self) -> impl Iterator<Item = DocId> + '_ {
+        self.0.iter().enumerate().flat_map(|(i, &word)| {
+            let mut w = word;
+            std::iter::from_fn(move || {
+                if w == 0 {
+                    return None;
+                }
+                let bit = w.trailing_zeros();
+                w &= w - 1;
+                Some((i as u32) << 6 | bit)
+            })
+        })
+    }
+
+    /// How many live documents the set holds.
+    fn count_alive(&self, segment: &SegmentReader) -> usize {
+        match segment.alive_bitset() {
+            None => self.0.iter().map(|w| w.count_ones() as usize).sum(),
+            Some(alive) => self.docs().filter(|&d| alive.is_alive(d)).count(),
+        }
+    }
+}
+
+/// The documents of the segment that have any of the terms, read block by block.
+fn term_bits(segment: &SegmentReader, terms: &[Term]) -> Result<Bits, SearchError> {
+    let mut bits = Bits::empty(segment.max_doc());
+    for term in terms {
+        let inverted = segment.inverted_index(term.field())?;
+        let Some(mut block) = inverted
+            .read_block_postings(term, IndexRecordOption::Basic)
+            .map_err(|e| SearchError::Index(e.into()))?
+        else {
+            continue;
+        };
+        let words = &mut bits.0[..];
+        loop {
+            let docs = block.docs();
+            if docs.is_empty() {
+                break;
+            }
+            for &d in docs {
+                // In range: a segment's doc ids are below its max_doc.
+                if let Some(w) = words.get_mut(d as usize >> 6) {
+                    *w |= 1u64 << (d & 63);
+                }
+            }
+            block.advance();
+        }
+    }
+    Ok(bits)
+}
+
+/// The documents of one segment that every constraint allows (deleted ones included: they
+/// are left out where results are taken).
+fn allowed(segment: &SegmentReader, constraints: &[Constraint]) -> Result<Bits, SearchError> {
+    let mut allow = Bits::full(segment.max_doc());
+    // Term constraints first: the date checks then only visit what they left.
+    for c in constraints {
+        if let Constraint::AnyTerm { terms, negate } = c {
+            let bits = term_bits(segment, terms)?;
+            if *negate {
+                allow.and_not(&bits);
+            } else {
+                allow.and(&bits);
+            }
+        }
+    }
+    for c in constraints {
+        let Constraint::Date {
+            from,
+            to,
+            years,
+            negate,
+        } = c
+        else {
+            continue;
+        };
+        if allow.is_empty() {
+            break;
+        }
+        let fast = segment.fast_fields();
+        let lo = fast.i64("date_lo").ok();
+        let hi = fast.i64("date_hi").ok();
+        let overlaps = |doc: DocId| -> bool {
+            let l = lo.as_ref().and_then(|c| c.first(doc));
+            let h = hi.as_ref().and_then(|c| c.first(doc));
+            matches!((l, h), (Some(l), Some(h)) if l <= *to && h >= *from)
+        };
+        let (mut sure, mut unsure) = match years {
+            Some((inside, edges)) => (term_bits(segment, inside)?, term_bits(segment, edges)?),
+            None => (
+                Bits::empty(segment.max_doc()),
+                Bits::full(segment.max_doc()),
+            ),
+        };
+        unsure.and_not(&sure);
+        if !*negate {
+            sure.and(&allow);
+            unsure.and(&allow);
+        }
+        let to_check: Vec<DocId> = unsure.docs().collect();
+        for d in to_check {
+            if !overlaps(d) {
+                unsure.remove(d);
+            }
+        }
+        let mut matching = unsure;
+        matching.or(&sure);
+        if *negate {
+            allow.and_not(&matching);
+        } else {
+            allow = matching;
+        }
+    }
+    Ok(allow)
+}
+
+/// When at most 1/`EXHAUSTIVE_FRACTION` of the shortest word's list is allowed, every
+/// allowed match is scored instead of searching pruned.
+const EXHAUSTIVE_FRACTION: usize = 32;
+
+/// A candidate of the best-first list, ordered by score, then earlier address first (as
+/// tantivy's `TopDocs` breaks ties).
+#[derive(PartialEq)]
+struct Candidate {
+    score: Score,
+    address: DocAddress,
+}
+
+impl Eq for Candidate {}
+
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed, so the heap's top is the weakest candidate.
+        other
+            .score
+            .total_cmp(&self.score)
+            .then_with(|| self.address.cmp(&other.address))
+    }
+}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The best `limit` records by the words' score among those the constraints allow, and how
+/// many records match in all.
+pub(crate) fn search(
+    searcher: &tantivy::Searcher,
+    plan: &FilteredWords,
+    limit: usize,
+) -> Result<(Vec<(Score, DocAddress)>, usize), SearchError> {
+    let weight = match &plan.text {
+        Some(q) => Some(q.weight(EnableScoring::enabled_from_searcher(searcher))?),
+        None => None,
+    };
+    let mut total = 0usize;
+    let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(limit + 1);
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let mut allow = allowed(segment, &plan.constraints)?;
+        if allow.is_empty() {
+            continue;
+        }
+        let mut matches = Bits(allow.0.clone());
+        for terms in &plan.words {
+            matches.and(&term_bits(segment, terms)?);
+        }
+        total += matches.count_alive(segment);
+        let Some(weight) = &weight else {
+            continue;
+        };
+        // Only records that match everything may enter the list.
+        allow = matches;
+        let alive = segment.alive_bitset();
+        let floor = |best: &BinaryHeap<Candidate>| match best.peek() {
+            Some(weakest) if best.len() >= limit => weakest.score,
+            _ => Score::MIN,
+        };
+        let in_segment = allow.count_alive(segment);
+        let shortest = plan
+            .words
+            .iter()
+            .map(|terms| {
+                terms
+                    .iter()
+                    .map(|t| segment.inverted_index(t.field()).map(|i| i.doc_freq(t)))
+                    .sum::<Result<Result<u32, _>, _>>()
+            })
+            .collect::<Result<Result<Vec<u32>, _>, _>>()?
+            .map_err(|e| SearchError::Index(e.into()))?
+            .into_iter()
+            .min()
+            .unwrap_or(0) as usize;
+        if in_segment * EXHAUSTIVE_FRACTION <= shortest {
+            // Few of the words' records are allowed: scoring each of them is cheaper than
+            // letting block-max WAND look for them among all the others.
+            let mut scorer = weight.scorer(segment, 1.0)?;
+            for doc in allow.docs() {
+                if !alive.is_none_or(|a| a.is_alive(doc)) {
+                    continue;
+                }
+                if scorer.doc() < doc {
+                    scorer.seek(doc);
+                }
+                if scorer.doc() != doc {
+                    continue;
+                }
+                best.push(Candidate {
+                    score: scorer.score(),
+                    address: DocAddress::new(ord as u32, doc),
+                });
+                if best.len() > limit {
+                    best.pop();
+                }
+            }
+            continue;
+        }
+        let mut threshold = floor(&best);
+        weight.for_each_pruning(threshold, segment, &mut |doc, score| {
+            if allow.contains(doc) && alive.is_none_or(|a| a.is_alive(doc)) {
+                best.push(Candidate {
+                    score,
+                    address: DocAddress::new(ord as u32, doc),
+                });
+                if best.len() > limit {
+                    best.pop();
+                }
+                threshold = floor(&best);
+            }
+            threshold
+        })?;
+    }
+    let mut ranked: Vec<Candidate> = best.into_vec();
+    ranked.sort();
+    Ok((
+        ranked.into_iter().map(|c| (c.score, c.address)).collect(),
+        total,
+    ))
+}
+
+/// For filters only: the records the constraints allow, ordered by `key` (highest first;
+/// a stable hash, so two builds of the index answer alike), `offset` skipped, at most
+/// `limit`; and how many there are.
+pub(crate) fn filter_only(
+    searcher: &tantivy::Searcher,
+    plan: &FilteredWords,
+    offset: usize,
+    limit: usize,
+    key: impl Fn(&SegmentReader) -> Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<u64>>>,
+) -> Result<(Vec<(Score, DocAddress)>, usize), SearchError> {
+    let keep = offset + limit;
+    let mut total = 0usize;
+    // Min-heap on (key, reversed address): the top is the one to drop.
+    let mut best: BinaryHeap<std::cmp::Reverse<(u64, std::cmp::Reverse<DocAddress>)>> =
+        BinaryHeap::new();
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let allow = allowed(segment, &plan.constraints)?;
+        let column = key(segment);
+        let alive = segment.alive_bitset();
+        for doc in allow.docs() {
+            if !alive.is_none_or(|a| a.is_alive(doc)) {
+                continue;
+            }
+            total += 1;
+            let k = column.as_ref().map_or(0, |c| c.get_val(doc));
+            best.push(std::cmp::Reverse((
+                k,
+                std::cmp::Reverse(DocAddress::new(ord as u32, doc)),
+            )));
+            if best.len() > keep {
+                best.pop();
+            }
+        }
+    }
+    let mut ranked: Vec<(u64, DocAddress)> = best
+        .into_iter()
+        .map(|std::cmp::Reverse((k, std::cmp::Reverse(a)))| (k, a))
+        .collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    Ok((
+        ranked
+            .into_iter()
+            .skip(offset)
+            .map(|(_, a)| (0.0, a))
+            .collect(),
+        total,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bits_hold_what_is_put_in_them() {
+        let mut b = Bits::empty(130);
+        for d in [0, 63, 64, 129] {
+            b.insert(d);
+        }
+        assert_eq!(b.docs().collect::<Vec<_>>(), [0, 63, 64, 129]);
+        b.remove(63);
+        assert!(!b.contains(63) && b.contains(64));
+        let full = Bits::full(130);
+        assert_eq!(full.docs().count(), 130);
+        let mut rest = Bits::full(130);
+        rest.and_not(&b);
+        assert_eq!(rest.docs().count(), 127);
+        rest.and(&b);
+        assert!(rest.is_empty());
+    }
+}
