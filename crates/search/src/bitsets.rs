@@ -33,12 +33,22 @@ pub(crate) enum Constraint {
     },
 }
 
-/// A query of bare words (all must match; none is a phrase) with constraints.
+/// A term or phrase query with its terms.
+pub(crate) struct Leaf {
+    pub terms: Vec<Term>,
+    pub query: Box<dyn Query>,
+}
+
+/// A query of words, phrases or names (all must match) with constraints.
 pub(crate) struct FilteredWords {
-    /// Each word's terms, one per language whose dictionary has it. Empty: filters only.
+    /// Bare words: each word's terms, one per language whose dictionary has it. Empty:
+    /// filters only, or `units`.
     pub words: Vec<Vec<Term>>,
-    /// The words as one tantivy query (what the unfiltered search would run).
+    /// The bare words as one tantivy query (what the unfiltered search would run).
     pub text: Option<Box<dyn Query>>,
+    /// Where a phrase or a body's name is asked for: each word, phrase or name as the
+    /// leaves any of which it matches (a body's names, one per language).
+    pub units: Vec<Vec<Leaf>>,
     pub constraints: Vec<Constraint>,
 }
 
@@ -326,6 +336,109 @@ pub(crate) fn search(
             }
             threshold
         })?;
+    }
+    let mut ranked: Vec<Candidate> = best.into_vec();
+    ranked.sort();
+    Ok((
+        ranked.into_iter().map(|c| (c.score, c.address)).collect(),
+        total,
+    ))
+}
+
+/// Phrases or names with constraints: each record the constraints allow that may match
+/// every unit (its terms are all there) is asked of each leaf (`seek_danger`: positions
+/// are read for that record only) and scored as the boolean query would (the sum of the
+/// leaves that match); phrase positions are thus read only where the filters allow.
+pub(crate) fn search_units(
+    searcher: &tantivy::Searcher,
+    plan: &FilteredWords,
+    limit: usize,
+) -> Result<(Vec<(Score, DocAddress)>, usize), SearchError> {
+    let scoring = EnableScoring::enabled_from_searcher(searcher);
+    let weights = plan
+        .units
+        .iter()
+        .map(|leaves| {
+            leaves
+                .iter()
+                .map(|l| l.query.weight(scoring))
+                .collect::<tantivy::Result<Vec<_>>>()
+        })
+        .collect::<tantivy::Result<Vec<_>>>()?;
+    let mut total = 0usize;
+    let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(limit + 1);
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let mut candidates = allowed(segment, &plan.constraints)?;
+        if candidates.is_empty() {
+            continue;
+        }
+        // Per leaf: the records that have all its terms (for a term: exactly its matches).
+        let mut leaf_bits: Vec<Vec<Bits>> = Vec::new();
+        for leaves in &plan.units {
+            let mut unit = Bits::empty(segment.max_doc());
+            let mut bits = Vec::new();
+            for leaf in leaves {
+                let mut b = term_bits(segment, &leaf.terms[..1])?;
+                for t in &leaf.terms[1..] {
+                    b.and(&term_bits(segment, std::slice::from_ref(t))?);
+                }
+                unit.or(&b);
+                bits.push(b);
+            }
+            candidates.and(&unit);
+            leaf_bits.push(bits);
+        }
+        let mut scorers = weights
+            .iter()
+            .map(|ws| {
+                ws.iter()
+                    .map(|w| {
+                        let s = w.scorer(segment, 1.0)?;
+                        let first = s.doc();
+                        Ok((s, first))
+                    })
+                    .collect::<tantivy::Result<Vec<_>>>()
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let alive = segment.alive_bitset();
+        for doc in candidates.docs() {
+            if !alive.is_none_or(|a| a.is_alive(doc)) {
+                continue;
+            }
+            let mut score = 0.0;
+            let mut all = true;
+            for (unit, bits) in scorers.iter_mut().zip(&leaf_bits) {
+                let mut matched = false;
+                for ((scorer, lower), b) in unit.iter_mut().zip(bits) {
+                    if !b.contains(doc) || doc < *lower {
+                        continue;
+                    }
+                    match scorer.seek_danger(doc) {
+                        tantivy::SeekDangerResult::Found => {
+                            score += scorer.score();
+                            matched = true;
+                            *lower = doc + 1;
+                        }
+                        tantivy::SeekDangerResult::SeekLowerBound(next) => *lower = next,
+                    }
+                }
+                if !matched {
+                    all = false;
+                    break;
+                }
+            }
+            if !all {
+                continue;
+            }
+            total += 1;
+            best.push(Candidate {
+                score,
+                address: DocAddress::new(ord as u32, doc),
+            });
+            if best.len() > limit {
+                best.pop();
+            }
+        }
     }
     let mut ranked: Vec<Candidate> = best.into_vec();
     ranked.sort();

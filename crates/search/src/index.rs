@@ -1,6 +1,6 @@
 //! The tantivy index: schema, keeping it in step with the store, and searching it.
 
-use crate::bitsets::{self, Constraint, FilteredWords};
+use crate::bitsets::{self, Constraint, FilteredWords, Leaf};
 use crate::docs::{for_record, IndexDoc, LANGS};
 use crate::query::{self, Filter, Node};
 use crate::stem::{CachedStemmer, GatedStemmer};
@@ -644,12 +644,13 @@ impl SearchIndex {
 
     /// Runs a search.
     ///
-    /// Relevance order is found in two steps: the query over the text fields picks the best
-    /// `offset + per_page + RERANK_WINDOW` candidates by BM25 (pruned by block-max WAND
-    /// where the query is plain words), then title matches and the words as an exact phrase
-    /// add their bonus to those candidates only (a re-scoring window, as Elasticsearch's
-    /// `rescore` does). The bonuses never change which records match, so the count is
-    /// taken from the text query: a single word's count is its document frequency.
+    /// Relevance order is found in two steps: the query over the text fields ranks the
+    /// records by BM25 (pruned by block-max WAND where it can be), then title matches and
+    /// the words as an exact phrase add their bonus to the best [`RERANK_WINDOW`] of them
+    /// (a re-scoring window, as Elasticsearch's `rescore` does); the rest keep their BM25
+    /// order. The window is the same for every page, so pages of any size read one after
+    /// another give the same order as one long page. The bonuses never change which records
+    /// match, so the count is taken from the text query.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         let node = query::parse(&req.query)?;
         let searcher = self.reader.searcher();
@@ -660,7 +661,7 @@ impl SearchIndex {
                 syn: &syn,
                 searcher: &searcher,
             };
-            let plain = b.plain_words(&node);
+            let plain = b.plain_words(&node) && !b.few_together(&node)?;
             let dense = if plain { b.dense_words(&node)? } else { None };
             let filtered = match req.sort {
                 Sort::Relevance => b.filtered_words(&node)?,
@@ -679,10 +680,17 @@ impl SearchIndex {
         let top = TopDocs::with_limit(per_page).and_offset(offset);
         let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match req.sort {
             Sort::Relevance if has_text(&node) => {
-                let window = TopDocs::with_limit(offset + per_page + RERANK_WINDOW);
+                let wanted = (offset + per_page).max(RERANK_WINDOW);
+                let window = TopDocs::with_limit(wanted);
                 let (candidates, total) = if let Some(plan) = &filtered {
-                    // Words pruned under a bitset of what the filters allow.
-                    bitsets::search(&searcher, plan, offset + per_page + RERANK_WINDOW)?
+                    // Words pruned under a bitset of what the filters allow, or phrases and
+                    // names checked on each record the filters allow.
+                    let window = wanted;
+                    if plan.units.is_empty() {
+                        bitsets::search(&searcher, plan, window)?
+                    } else {
+                        bitsets::search_units(&searcher, plan, window)?
+                    }
                 } else if let Some(dense) = plain_words {
                     // Block-max WAND skips what cannot reach the window; counting apart
                     // is then cheaper than visiting every match.
@@ -696,7 +704,10 @@ impl SearchIndex {
                     // Phrases, filters and exclusions visit every match anyway: one pass.
                     searcher.search(&q, &(window.order_by_score(), Count))?
                 };
-                let ranked = self.rerank(&searcher, candidates, &bonus)?;
+                let mut candidates = candidates;
+                let rest = candidates.split_off(candidates.len().min(RERANK_WINDOW));
+                let mut ranked = self.rerank(&searcher, candidates, &bonus)?;
+                ranked.extend(rest);
                 (
                     ranked.into_iter().skip(offset).take(per_page).collect(),
                     total,
@@ -1032,8 +1043,9 @@ fn has_text(node: &Node) -> bool {
     }
 }
 
-/// How many candidates beyond the requested page get the title and phrase bonus.
-const RERANK_WINDOW: usize = 20;
+/// How many of the best records by BM25 get the title and phrase bonus (on every page:
+/// a window that moved with the page would order records differently page by page).
+const RERANK_WINDOW: usize = 30;
 
 /// Turns a parsed query into tantivy queries against one searcher (it asks the searcher
 /// which language fields know a term, so that a word becomes one term query wherever it
@@ -1119,6 +1131,36 @@ impl Builder<'_> {
             }
             _ => false,
         }
+    }
+
+    /// Whether the query is words that must all match, one of them rare (in at most
+    /// 1/[`FEW_FRACTION`] of the records): the matches are then few, and scoring each in
+    /// one pass that also counts them beats a pruned search plus a second, counting pass.
+    fn few_together(&self, node: &Node) -> Result<bool, SearchError> {
+        let Node::And(items) = node else {
+            return Ok(false);
+        };
+        let max_doc: u64 = self
+            .searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.max_doc() as u64)
+            .sum();
+        for item in items {
+            let Node::Word(w) = item else {
+                return Ok(false);
+            };
+            let mut df = 0u64;
+            for &field in self.index.f.text.iter() {
+                for t in self.terms(field, w)? {
+                    df += self.searcher.doc_freq(&t)?;
+                }
+            }
+            if df * FEW_FRACTION <= max_doc {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// For bare words joined by AND or OR whose postings are long, each word's terms (one
@@ -1348,23 +1390,26 @@ impl Builder<'_> {
             Node::Filter(_) => std::slice::from_ref(node),
             _ => return Ok(None),
         };
-        if (0..items.len()).any(|i| self.synonym_run_len(&items[i..]).is_some()) {
-            return Ok(None);
-        }
-        let (mut words, mut texts, mut constraints) = (Vec::new(), Vec::new(), Vec::new());
-        for item in items {
-            match item {
-                Node::Word(w) => {
-                    let Some(terms) = self.word_terms(w)? else {
-                        return Ok(None);
-                    };
-                    if terms.is_empty() {
-                        // A word no language knows: nothing matches; the usual path says so.
-                        return Ok(None);
-                    }
-                    words.push(terms);
-                    texts.push(item.clone());
-                }
+        let mut constraints = Vec::new();
+        // The words, phrases and names to find, each as the words it is made of.
+        let mut texts: Vec<(Node, Vec<String>)> = Vec::new();
+        let mut i = 0;
+        while i < items.len() {
+            if let Some(len) = self.synonym_run_len(&items[i..]) {
+                let words = items[i..i + len]
+                    .iter()
+                    .filter_map(|n| match n {
+                        Node::Word(w) => Some(w.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                texts.push((Node::And(items[i..i + len].to_vec()), words));
+                i += len;
+                continue;
+            }
+            match &items[i] {
+                Node::Word(w) => texts.push((items[i].clone(), vec![w.clone()])),
+                Node::Phrase(p) => texts.push((items[i].clone(), p.clone())),
                 Node::Filter(f) => constraints.push(self.constraint(f, false)),
                 Node::Not(inner) => match &**inner {
                     Node::Filter(f) => constraints.push(self.constraint(f, true)),
@@ -1380,20 +1425,88 @@ impl Builder<'_> {
                 },
                 _ => return Ok(None),
             }
+            i += 1;
         }
         if constraints.is_empty() {
             return Ok(None);
         }
-        let text = match texts.len() {
-            0 => None,
-            1 => Some(self.build(&texts[0])?),
-            _ => Some(self.build(&Node::And(texts))?),
-        };
+        let plain = texts.iter().all(
+            |(n, _)| matches!(n, Node::Word(w) if !self.syn.names.contains_key(&w.to_lowercase())),
+        );
+        if plain {
+            let mut words = Vec::new();
+            for (_, w) in &texts {
+                match self.word_terms(&w[0])? {
+                    Some(terms) if !terms.is_empty() => words.push(terms),
+                    // Not one token, or unknown: the usual path (which finds nothing).
+                    _ => return Ok(None),
+                }
+            }
+            let nodes: Vec<Node> = texts.into_iter().map(|(n, _)| n).collect();
+            let text = match nodes.len() {
+                0 => None,
+                1 => Some(self.build(&nodes[0])?),
+                _ => Some(self.build(&Node::And(nodes))?),
+            };
+            return Ok(Some(FilteredWords {
+                words,
+                text,
+                units: Vec::new(),
+                constraints,
+            }));
+        }
+        // Phrases or names of bodies: each record the filters allow is checked and scored
+        // one by one, leaf by leaf.
+        let mut units = Vec::new();
+        for (_, words) in &texts {
+            let leaves = self.unit_leaves(words)?;
+            if leaves.is_empty() {
+                return Ok(None);
+            }
+            units.push(leaves);
+        }
         Ok(Some(FilteredWords {
-            words,
-            text,
+            words: Vec::new(),
+            text: None,
+            units,
             constraints,
         }))
+    }
+
+    /// The words (a word, a phrase or a body's name) as the term and phrase queries that
+    /// [`words_or_synonyms`](Self::words_or_synonyms) joins, each with its terms.
+    fn unit_leaves(&self, words: &[String]) -> Result<Vec<Leaf>, SearchError> {
+        let fields = &self.index.f.text;
+        let mut names = vec![words.to_vec()];
+        if let Some(other) = self.syn.names.get(&words.join(" ").to_lowercase()) {
+            names.extend(
+                other
+                    .iter()
+                    .map(|n| n.split_whitespace().map(str::to_string).collect()),
+            );
+        }
+        let mut leaves = Vec::new();
+        for name in &names {
+            let text = name.join(" ");
+            'langs: for &field in fields.iter() {
+                let terms = self.terms(field, &text)?;
+                for t in &terms {
+                    if !self.known(t)? {
+                        continue 'langs;
+                    }
+                }
+                let query: BoxedQuery = match terms.len() {
+                    0 => continue,
+                    1 => Box::new(TermQuery::new(
+                        terms[0].clone(),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                    _ => Box::new(PhraseQuery::new(terms.clone())),
+                };
+                leaves.push(Leaf { terms, query });
+            }
+        }
+        Ok(leaves)
     }
 
     /// A bare word's terms, one per language whose dictionary has it; `None` if the word
@@ -1530,6 +1643,9 @@ impl Builder<'_> {
         })
     }
 }
+
+/// An AND of words with one in at most 1/`FEW_FRACTION` of the records runs in one pass.
+const FEW_FRACTION: u64 = 32;
 
 /// Lists at least 1/`DENSE_FRACTION` of the index long are counted through bitsets.
 const DENSE_FRACTION: u64 = 16;

@@ -650,6 +650,22 @@ fn filtered_word_queries_count_and_filter_exactly() {
             "year:1999 delta",
             Box::new(move |d| has(d, "delta") && overlaps(d, 19990101, 19991231)),
         ),
+        // A phrase under filters: checked on the records the filters allow.
+        (
+            "\"beta alpha\" kind:treaty",
+            Box::new(move |d| {
+                d.kind.slug() == "treaty"
+                    && d.full_text.as_deref().unwrap_or("").contains("beta alpha")
+            }),
+        ),
+        (
+            "\"delta gamma\" alpha NOT date:1990..1999",
+            Box::new(move |d| {
+                d.full_text.as_deref().unwrap_or("").contains("delta gamma")
+                    && has(d, "alpha")
+                    && !overlaps(d, 19900101, 19991231)
+            }),
+        ),
         // Few matches beside the word's list: each is scored, no pruned search.
         (
             "alpha date:2004-06-01..2004-06-30",
