@@ -37,9 +37,6 @@ type BoxedQuery = Box<dyn Query>;
 const SNIPPET_SOURCE_CHARS: usize = 20_000;
 /// How much of the stored head a snippet is first looked for in.
 const SNIPPET_FIRST_TRY: usize = 2_000;
-/// How much of a text feeds the spelling vocabulary (with the title). A text's common words
-/// show up early; indexing every word again, unstemmed, cost a quarter of the build time.
-const WORDS_SOURCE_CHARS: usize = 1_000;
 
 /// The longest prefix of `s` with at most `n` bytes, cut at a character boundary.
 fn truncate_chars(s: &str, n: usize) -> &str {
@@ -177,7 +174,6 @@ struct Fields {
     /// from any build of the index.
     tiebreak: Field,
     facets: Field,
-    words: Field,
     /// `title_en`, `title_fr`, `title_ru`, in the order of [`LANGS`]: the title again,
     /// read only to give title matches their bonus when the best candidates are re-ranked.
     title: [Field; 3],
@@ -218,14 +214,6 @@ fn schema() -> (Schema, Fields) {
         years: b.add_text_field("years", STRING),
         tiebreak: b.add_u64_field("tiebreak", NumericOptions::default().set_fast()),
         facets: b.add_facet_field("facets", FacetOptions::default()),
-        words: b.add_text_field(
-            "words",
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer("words")
-                    .set_index_option(IndexRecordOption::Basic),
-            ),
-        ),
         title: [
             b.add_text_field("title_en", text("text_en")),
             b.add_text_field("title_fr", text("text_fr")),
@@ -241,8 +229,7 @@ fn schema() -> (Schema, Fields) {
     (b.build(), f)
 }
 
-/// English, French and Russian text with their stemmers; `words` keeps words unstemmed
-/// for spelling suggestions.
+/// English, French and Russian text with their stemmers.
 fn register_tokenizers(index: &Index) {
     let base = || {
         TextAnalyzer::builder(SimpleTokenizer::default())
@@ -269,7 +256,6 @@ fn register_tokenizers(index: &Index) {
             .filter(CachedStemmer::new(frostem::Algorithm::Russian))
             .build(),
     );
-    m.register("words", base().build());
 }
 
 /// Names that mean the same body: "PJC" ↔ "Permanent Joint Council".
@@ -599,7 +585,6 @@ impl SearchIndex {
             f.text[li] => d.title.clone(),
             f.text[li] => d.body.clone(),
             f.snippet_text => truncate_chars(&d.body, SNIPPET_SOURCE_CHARS),
-            f.words => format!("{}\n{}", d.title, truncate_chars(&d.body, WORDS_SOURCE_CHARS)),
             f.tiebreak => stable_hash(&d.id),
         );
         doc.add_facet(f.facets, Facet::from_path(["type", d.kind_of_record]));
@@ -968,7 +953,14 @@ impl SearchIndex {
     }
 
     /// For a query that found nothing: each word the index does not know, replaced by the
-    /// most common indexed word within two edits, if any.
+    /// nearest word it does know (at most two edits, then a word of the same length, then
+    /// the commoner), if any.
+    ///
+    /// The index keeps stems, not words: the typed word's stem is compared with the stems of
+    /// its language's dictionary, and the stem found is turned back into a word by reading
+    /// a record that has it (the word there with that stem that is closest to what was
+    /// typed). Keeping every word a second time, unstemmed, only for this, cost a quarter
+    /// of the indexing time.
     fn suggest(
         &self,
         searcher: &tantivy::Searcher,
@@ -982,45 +974,115 @@ impl SearchIndex {
             if lower.chars().count() < 3 || !lower.chars().all(|c| c.is_alphanumeric()) {
                 continue;
             }
-            if searcher.doc_freq(&Term::from_field_text(self.f.words, &lower))? > 0 {
+            let mut stems = Vec::new();
+            let mut known = false;
+            for &field in self.f.text.iter() {
+                let mut analyzer = self.index.tokenizer_for_field(field)?;
+                let mut stream = analyzer.token_stream(&lower);
+                if stream.advance() {
+                    let stem = stream.token().text.clone();
+                    known |= searcher.doc_freq(&Term::from_field_text(field, &stem))? > 0;
+                    stems.push((field, stem));
+                }
+            }
+            if known {
                 continue;
             }
-            let mut best: Option<(usize, usize, u64)> = None;
-            let mut best_word = String::new();
-            for segment in searcher.segment_readers() {
-                let inverted = segment.inverted_index(self.f.words)?;
-                let mut stream = inverted.terms().stream().map_err(io_err(&self.dir))?;
-                while stream.advance() {
-                    let Ok(candidate) = std::str::from_utf8(stream.key()) else {
-                        continue;
-                    };
-                    if candidate.len().abs_diff(lower.len()) > 2 {
-                        continue;
-                    }
-                    let distance = strsim::damerau_levenshtein(&lower, candidate);
-                    if distance == 0 || distance > 2 {
-                        continue;
-                    }
-                    let freq = stream.value().doc_freq as u64;
-                    // Fewer edits first; then a word of the same length (a slip of the
-                    // finger) over one that drops or adds letters; then the commoner word.
-                    let rank = (
-                        distance,
-                        candidate.len().abs_diff(lower.len()),
-                        u64::MAX - freq,
-                    );
-                    if best.as_ref().is_none_or(|b| rank < *b) {
-                        best = Some(rank);
-                        best_word = candidate.to_string();
+            // (edits, length difference, rarer first reversed) and where the stem was found.
+            let mut best: Option<((usize, usize, u64), Field, String)> = None;
+            for (field, stem) in &stems {
+                for segment in searcher.segment_readers() {
+                    let inverted = segment.inverted_index(*field)?;
+                    let mut stream = inverted.terms().stream().map_err(io_err(&self.dir))?;
+                    while stream.advance() {
+                        let Ok(candidate) = std::str::from_utf8(stream.key()) else {
+                            continue;
+                        };
+                        if candidate.len().abs_diff(stem.len()) > 2 {
+                            continue;
+                        }
+                        let distance = strsim::damerau_levenshtein(stem, candidate);
+                        if distance == 0 || distance > 2 {
+                            continue;
+                        }
+                        let freq = stream.value().doc_freq as u64;
+                        let rank = (
+                            distance,
+                            candidate.len().abs_diff(stem.len()),
+                            u64::MAX - freq,
+                        );
+                        if best.as_ref().is_none_or(|b| rank < b.0) {
+                            best = Some((rank, *field, candidate.to_string()));
+                        }
                     }
                 }
             }
-            if best.is_some() {
-                replaced = replace_word(&replaced, &word, &best_word);
-                changed = true;
+            if let Some((_, field, stem)) = best {
+                if let Some(fix) = self.word_of_stem(searcher, field, &stem, &lower)? {
+                    replaced = replace_word(&replaced, &word, &fix);
+                    changed = true;
+                }
             }
         }
         Ok(changed.then_some(replaced))
+    }
+
+    /// A word of the indexed texts whose stem (in `field`'s language) is `stem`: the one
+    /// closest to `typed` in the first records that have the stem.
+    fn word_of_stem(
+        &self,
+        searcher: &tantivy::Searcher,
+        field: Field,
+        stem: &str,
+        typed: &str,
+    ) -> Result<Option<String>, SearchError> {
+        let term = Term::from_field_text(field, stem);
+        let mut analyzer = self.index.tokenizer_for_field(field)?;
+        let mut words = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .build();
+        let mut best: Option<(usize, String)> = None;
+        let mut read = 0;
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let inverted = segment.inverted_index(field)?;
+            let Some(mut postings) = inverted
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(|e| SearchError::Index(e.into()))?
+            else {
+                continue;
+            };
+            let mut doc = postings.doc();
+            while doc != tantivy::TERMINATED && read < 5 {
+                read += 1;
+                let stored: TantivyDocument = searcher.doc(DocAddress::new(ord as u32, doc))?;
+                for f in [self.f.display_title, self.f.snippet_text] {
+                    let text = stored
+                        .get_first(f)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default();
+                    let mut stream = words.token_stream(text);
+                    while stream.advance() {
+                        let w = stream.token().text.clone();
+                        let same_stem = {
+                            let mut s = analyzer.token_stream(&w);
+                            s.advance() && s.token().text == stem
+                        };
+                        if same_stem {
+                            let d = strsim::damerau_levenshtein(typed, &w);
+                            if best.as_ref().is_none_or(|b| d < b.0) {
+                                best = Some((d, w));
+                            }
+                        }
+                    }
+                }
+                if best.is_some() {
+                    return Ok(best.map(|b| b.1));
+                }
+                doc = postings.advance();
+            }
+        }
+        Ok(best.map(|b| b.1))
     }
 
     /// How many indexed units of each record type; for checks and the status line.
