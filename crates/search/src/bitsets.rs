@@ -13,7 +13,8 @@
 use crate::SearchError;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
-use tantivy::query::{EnableScoring, Query};
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::query::{Bm25Weight, EnableScoring, Query};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, Score, SegmentReader, Term};
 
@@ -257,6 +258,11 @@ pub(crate) fn search(
     plan: &FilteredWords,
     limit: usize,
 ) -> Result<(Vec<(Score, DocAddress)>, usize), SearchError> {
+    if let [terms] = &plan.words[..] {
+        if let [term] = &terms[..] {
+            return one_word(searcher, plan, term, limit);
+        }
+    }
     let weight = match &plan.text {
         Some(q) => Some(q.weight(EnableScoring::enabled_from_searcher(searcher))?),
         None => None,
@@ -336,6 +342,75 @@ pub(crate) fn search(
             }
             threshold
         })?;
+    }
+    let mut ranked: Vec<Candidate> = best.into_vec();
+    ranked.sort();
+    Ok((
+        ranked.into_iter().map(|c| (c.score, c.address)).collect(),
+        total,
+    ))
+}
+
+/// One word (one term) with constraints, in one pass over the word's list: each record
+/// the constraints allow is counted and scored from its term frequency and field length,
+/// with the BM25 weight tantivy's term query uses (so the scores are the same). Reading
+/// the list once beats reading it into a bitset to count and again, pruned, to rank.
+fn one_word(
+    searcher: &tantivy::Searcher,
+    plan: &FilteredWords,
+    term: &Term,
+    limit: usize,
+) -> Result<(Vec<(Score, DocAddress)>, usize), SearchError> {
+    let bm25 = Bm25Weight::for_terms(searcher, std::slice::from_ref(term))?;
+    let mut total = 0usize;
+    let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(limit + 1);
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let allow = allowed(segment, &plan.constraints)?;
+        if allow.is_empty() {
+            continue;
+        }
+        let inverted = segment.inverted_index(term.field())?;
+        let Some(mut block) = inverted
+            .read_block_postings(term, IndexRecordOption::WithFreqs)
+            .map_err(|e| SearchError::Index(e.into()))?
+        else {
+            continue;
+        };
+        let norms = segment
+            .fieldnorms_readers()
+            .get_field(term.field())?
+            .unwrap_or_else(|| FieldNormReader::constant(segment.max_doc(), 1));
+        let alive = segment.alive_bitset();
+        loop {
+            let docs = block.docs();
+            if docs.is_empty() {
+                break;
+            }
+            let freqs = block.freqs();
+            for (&doc, &tf) in docs.iter().zip(freqs) {
+                if !allow.contains(doc) || !alive.is_none_or(|a| a.is_alive(doc)) {
+                    continue;
+                }
+                total += 1;
+                let score = bm25.score(norms.fieldnorm_id(doc), tf);
+                if best.len() >= limit {
+                    if let Some(weakest) = best.peek() {
+                        // Not better than the weakest kept (ties go to the earlier record).
+                        if score <= weakest.score {
+                            continue;
+                        }
+                    }
+                }
+                best.push(Candidate {
+                    score,
+                    address: DocAddress::new(ord as u32, doc),
+                });
+                if best.len() > limit {
+                    best.pop();
+                }
+            }
+            block.advance();
+        }
     }
     let mut ranked: Vec<Candidate> = best.into_vec();
     ranked.sort();

@@ -699,6 +699,33 @@ fn filtered_word_queries_count_and_filter_exactly() {
         }
     };
     check(&index, &docs);
+    // A word's scores are the same with a filter as without: BM25 of the word alone.
+    let mut unfiltered = std::collections::HashMap::new();
+    for page in 1..=5 {
+        let mut req = SearchRequest::new("alpha");
+        req.per_page = 100;
+        req.page = page;
+        for h in index.search(&req).unwrap().hits {
+            unfiltered.insert(h.slug, h.score);
+        }
+    }
+    for q in [
+        "alpha kind:declaration",
+        "alpha date:2004-06-01..2004-06-30",
+        "alpha NOT beta",
+    ] {
+        let mut req = SearchRequest::new(q);
+        req.per_page = 100;
+        for h in index.search(&req).unwrap().hits {
+            let alone = unfiltered[&h.slug];
+            assert!(
+                (h.score - alone).abs() < 1e-4,
+                "{q}: {} {} vs {alone}",
+                h.slug,
+                h.score
+            );
+        }
+    }
     // Deleted records leave the counts and the hits.
     for i in (0..400).step_by(3) {
         store
