@@ -156,6 +156,38 @@ fn term_bits(segment: &SegmentReader, terms: &[Term]) -> Result<Bits, SearchErro
     Ok(bits)
 }
 
+/// How many live records have all (`all`) or any of the words (each word: any of its
+/// terms), counted exactly from bitsets: reading each list once, block by block, and
+/// combining the bitsets is several times faster than seeking one long list in another.
+pub(crate) fn count_words(
+    searcher: &tantivy::Searcher,
+    words: &[Vec<Term>],
+    all: bool,
+) -> Result<usize, SearchError> {
+    let mut total = 0;
+    for segment in searcher.segment_readers() {
+        let mut acc: Option<Bits> = None;
+        for terms in words {
+            let bits = term_bits(segment, terms)?;
+            acc = Some(match acc {
+                None => bits,
+                Some(mut a) => {
+                    if all {
+                        a.and(&bits);
+                    } else {
+                        a.or(&bits);
+                    }
+                    a
+                }
+            });
+        }
+        if let Some(bits) = acc {
+            total += bits.count_alive(segment);
+        }
+    }
+    Ok(total)
+}
+
 /// The documents of one segment that every constraint allows (deleted ones included: they
 /// are left out where results are taken).
 fn allowed(segment: &SegmentReader, constraints: &[Constraint]) -> Result<Bits, SearchError> {

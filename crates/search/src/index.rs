@@ -681,7 +681,7 @@ impl SearchIndex {
                     // is then cheaper than visiting every match.
                     let docs = searcher.search(&q, &window.order_by_score())?;
                     let total = match dense {
-                        Some(words) => count_dense(&searcher, &words)?,
+                        Some(words) => bitsets::count_words(&searcher, &words.words, words.all)?,
                         None => q.count(&searcher)?,
                     };
                     (docs, total)
@@ -1716,55 +1716,6 @@ const DENSE_FRACTION: u64 = 16;
 struct DenseWords {
     words: Vec<Vec<Term>>,
     all: bool,
-}
-
-/// Counts the records that have all (or any) of the words, exactly. When the lists are
-/// long, reading each once into a bitset and combining the bitsets word by word is several
-/// times faster than seeking one list against another.
-fn count_dense(searcher: &tantivy::Searcher, dense: &DenseWords) -> Result<usize, SearchError> {
-    let mut total = 0usize;
-    for segment in searcher.segment_readers() {
-        let len = (segment.max_doc() as usize).div_ceil(64);
-        let mut acc: Option<Vec<u64>> = None;
-        for terms in &dense.words {
-            let mut bits = vec![0u64; len];
-            for term in terms {
-                let inverted = segment.inverted_index(term.field())?;
-                let Some(mut postings) = inverted
-                    .read_postings(term, IndexRecordOption::Basic)
-                    .map_err(|e| SearchError::Index(e.into()))?
-                else {
-                    continue;
-                };
-                let mut doc = postings.doc();
-                while doc != tantivy::TERMINATED {
-                    bits[doc as usize >> 6] |= 1u64 << (doc & 63);
-                    doc = postings.advance();
-                }
-            }
-            acc = Some(match acc {
-                None => bits,
-                Some(mut a) => {
-                    for (x, y) in a.iter_mut().zip(&bits) {
-                        if dense.all {
-                            *x &= y;
-                        } else {
-                            *x |= y;
-                        }
-                    }
-                    a
-                }
-            });
-        }
-        let Some(bits) = acc else { continue };
-        total += match segment.alive_bitset() {
-            None => bits.iter().map(|w| w.count_ones() as usize).sum(),
-            Some(alive) => (0..segment.max_doc())
-                .filter(|&d| bits[d as usize >> 6] & (1u64 << (d & 63)) != 0 && alive.is_alive(d))
-                .count(),
-        };
-    }
-    Ok(total)
 }
 
 /// The most years a date is indexed under one by one (a longer span is `wide`).
