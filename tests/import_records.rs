@@ -333,3 +333,45 @@ fn the_search_index_follows_every_batch_to_the_end() {
         assert!(out(&o).contains(slug), "{query}: {}", out(&o));
     }
 }
+
+/// A record that would hold more than 16 MiB once collected (here five child elements of
+/// 3.5 MiB each: every text node under the 4 MiB limit) is refused by the checking pass,
+/// before anything is written, even when good records come first in batches of one.
+#[test]
+fn a_record_too_big_in_total_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.xml");
+    let excerpt = std::fs::read_to_string("tests/fixtures/visits-excerpt.xml").unwrap();
+    let chunk = "word ".repeat(700 * 1024);
+    let big = format!(
+        "<visit>\n<id>99999</id>\n<start-date>1990-01-01</start-date>\n<visitor>Nobody</visitor>\n{}</visit>\n</visits>",
+        (0..5)
+            .map(|_| format!("<description>{chunk}</description>\n"))
+            .collect::<String>()
+    );
+    let text = excerpt.replacen("</visits>", &big, 1);
+    std::fs::write(&file, &text).unwrap();
+    let big_line = text[..text.find("<id>99999").unwrap()].lines().count();
+    let f = file.to_str().unwrap();
+    let o = dossier(
+        dir.path(),
+        &[
+            "import",
+            "records",
+            f,
+            "--mapping",
+            "mappings/visits.toml",
+            "--batch-size",
+            "1",
+        ],
+    );
+    assert!(!o.status.success(), "{}", out(&o));
+    let text = out(&o);
+    assert!(
+        text.contains(&format!(
+            "{f}:{big_line}:1: a <visit> record holds more than 16 MiB"
+        )),
+        "{text}"
+    );
+    assert!(!dir.path().join("dossier.db").exists() || events(dir.path()) == 0);
+}

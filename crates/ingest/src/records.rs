@@ -142,9 +142,60 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
 
     fn check(&mut self) -> Result<(), ImportError> {
         self.xml.skip_text();
+        // What the second pass would collect for the record being read, measured as it
+        // does (each child's attributes, and text once per child element it is inside), so
+        // that a record too big is refused here, before any batch is written.
+        struct Open {
+            pos: Pos,
+            depth: usize,
+            bytes: usize,
+            entries: usize,
+        }
+        let mut record: Option<Open> = None;
+        let mut text_seen = 0u64;
         loop {
-            match self.xml.next_event()? {
-                XmlEvent::Start(_) => self.seen_root = true,
+            let event = self.xml.next_event()?;
+            let text = (self.xml.skipped_text() - text_seen) as usize;
+            text_seen = self.xml.skipped_text();
+            if let Some(r) = &mut record {
+                r.bytes += text * r.depth;
+                if r.bytes > MAX_RECORD_BYTES {
+                    let pos = r.pos;
+                    return Err(self.too_big(pos));
+                }
+            }
+            match event {
+                XmlEvent::Start(e) => {
+                    self.seen_root = true;
+                    match &mut record {
+                        None if e.name == self.element => {
+                            record = Some(Open {
+                                pos: e.pos,
+                                depth: 0,
+                                bytes: 0,
+                                entries: 0,
+                            })
+                        }
+                        None => {}
+                        Some(r) => {
+                            r.depth += 1;
+                            r.bytes += e.attrs.iter().map(|(_, v)| v.len()).sum::<usize>();
+                            r.entries += 1 + e.attrs.len();
+                            if r.entries > 100_000 {
+                                return Err(self.too_big(e.pos));
+                            }
+                        }
+                    }
+                }
+                XmlEvent::End { .. } => {
+                    if let Some(r) = &mut record {
+                        if r.depth == 0 {
+                            record = None;
+                        } else {
+                            r.depth -= 1;
+                        }
+                    }
+                }
                 XmlEvent::Eof if !self.seen_root => {
                     return Err(ImportError::Format {
                         file: self.file.clone(),

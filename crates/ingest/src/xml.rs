@@ -287,6 +287,7 @@ pub struct SafeXml<R: BufRead> {
     done: bool,
     /// Check text (size, entities) without handing it out: the cheap first pass.
     skip_text: bool,
+    skipped_text: u64,
 }
 
 impl<R: BufRead> SafeXml<R> {
@@ -317,6 +318,7 @@ impl<R: BufRead> SafeXml<R> {
             pending_end: None,
             done: false,
             skip_text: false,
+            skipped_text: 0,
         }
     }
 
@@ -325,6 +327,12 @@ impl<R: BufRead> SafeXml<R> {
     /// a file, where allocating every text node is most of the cost.
     pub fn skip_text(&mut self) {
         self.skip_text = true;
+    }
+
+    /// How many bytes of text have been skipped since [`skip_text`](Self::skip_text): a
+    /// checking pass uses it to bound what a record would hold once decoded.
+    pub fn skipped_text(&self) -> u64 {
+        self.skipped_text
     }
 
     /// The bytes read so far (for progress).
@@ -438,6 +446,7 @@ impl<R: BufRead> SafeXml<R> {
                         return Err(self.too_large(start));
                     }
                     if self.skip_text {
+                        self.skipped_text += t.len() as u64;
                         return Ok(None);
                     }
                     let s = t
@@ -454,6 +463,7 @@ impl<R: BufRead> SafeXml<R> {
                         return Err(self.too_large(start));
                     }
                     if self.skip_text {
+                        self.skipped_text += t.len() as u64;
                         return Ok(None);
                     }
                     let s = t
@@ -468,6 +478,7 @@ impl<R: BufRead> SafeXml<R> {
                         match r.resolve_char_ref() {
                             Ok(Some(c)) if c != '\0' => {
                                 if self.skip_text {
+                                    self.skipped_text += c.len_utf8() as u64;
                                     return Ok(None);
                                 }
                                 return Ok(Some(XmlEvent::Text(c.to_string())));
@@ -481,7 +492,10 @@ impl<R: BufRead> SafeXml<R> {
                         }
                     }
                     match quick_xml::escape::resolve_predefined_entity(&name) {
-                        Some(_) if self.skip_text => Ok(None),
+                        Some(s) if self.skip_text => {
+                            self.skipped_text += s.len() as u64;
+                            Ok(None)
+                        }
                         Some(s) => Ok(Some(XmlEvent::Text(s.to_string()))),
                         None => Err(XmlError::Entity {
                             file: self.file.clone(),
