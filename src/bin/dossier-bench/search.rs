@@ -563,14 +563,16 @@ pub fn run(args: SearchBench) -> Result<()> {
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
         let (store_ref, index_ref) = (&store, &index);
-        let follower = scope.spawn(move || -> Result<Duration> {
-            let mut busy = Duration::ZERO;
-            for () in rx {
-                let (_, t) = timed(|| Ok(index_ref.sync(store_ref)?))?;
-                busy += t;
-            }
-            Ok(busy)
-        });
+        let follower = std::thread::Builder::new()
+            .name("index-sync".into())
+            .spawn_scoped(scope, move || -> Result<Duration> {
+                let mut busy = Duration::ZERO;
+                for () in rx {
+                    let (_, t) = timed(|| Ok(index_ref.sync(store_ref)?))?;
+                    busy += t;
+                }
+                Ok(busy)
+            })?;
         let mut written = 0;
         for docs in &mut batches {
             archive.documents = std::mem::take(docs);
