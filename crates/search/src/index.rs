@@ -1282,8 +1282,8 @@ impl Builder<'_> {
         self.units(node, &mut units);
         units.dedup();
         for unit in &units {
-            for q in self.words_or_synonyms_leaves(unit, &self.index.f.title)? {
-                leaves.push((q, 3.0));
+            for l in self.words_or_synonyms_leaves(unit, &self.index.f.title)? {
+                leaves.push((l.query, 3.0));
             }
         }
         let bare: Vec<String> = match node {
@@ -1297,8 +1297,8 @@ impl Builder<'_> {
             _ => vec![],
         };
         if bare.len() >= 2 {
-            for q in self.text_query_leaves(&bare, &self.index.f.text)? {
-                leaves.push((q, 2.0));
+            for l in self.text_query_leaves(&bare, &self.index.f.text)? {
+                leaves.push((l.query, 2.0));
             }
         }
         Ok(leaves)
@@ -1378,15 +1378,21 @@ impl Builder<'_> {
         words: &[String],
         fields: &[Field; 3],
     ) -> Result<BoxedQuery, SearchError> {
-        Ok(any_of(self.words_or_synonyms_leaves(words, fields)?))
+        Ok(any_of(
+            self.words_or_synonyms_leaves(words, fields)?
+                .into_iter()
+                .map(|l| l.query)
+                .collect(),
+        ))
     }
 
-    /// The term and phrase queries of [`words_or_synonyms`](Self::words_or_synonyms).
+    /// The term and phrase queries of [`words_or_synonyms`](Self::words_or_synonyms), each
+    /// with its terms (the bitset path reads their postings).
     fn words_or_synonyms_leaves(
         &self,
         words: &[String],
         fields: &[Field; 3],
-    ) -> Result<Vec<BoxedQuery>, SearchError> {
+    ) -> Result<Vec<Leaf>, SearchError> {
         let key = words.join(" ").to_lowercase();
         let mut alternatives = self.text_query_leaves(words, fields)?;
         if let Some(names) = self.syn.names.get(&key) {
@@ -1404,25 +1410,25 @@ impl Builder<'_> {
         &self,
         words: &[String],
         fields: &[Field; 3],
-    ) -> Result<Vec<BoxedQuery>, SearchError> {
+    ) -> Result<Vec<Leaf>, SearchError> {
         let text = words.join(" ");
-        let mut per_lang: Vec<BoxedQuery> = Vec::new();
+        let mut per_lang = Vec::new();
         'langs: for &field in fields.iter() {
-            let mut terms = self.terms(field, &text)?;
+            let terms = self.terms(field, &text)?;
             for t in &terms {
                 if !self.known(t)? {
                     continue 'langs;
                 }
             }
-            let q: BoxedQuery = match terms.len() {
+            let query: BoxedQuery = match terms.len() {
                 0 => continue,
                 1 => Box::new(TermQuery::new(
-                    terms.remove(0),
+                    terms[0].clone(),
                     IndexRecordOption::WithFreqs,
                 )),
-                _ => Box::new(PhraseQuery::new(terms)),
+                _ => Box::new(PhraseQuery::new(terms.clone())),
             };
-            per_lang.push(q);
+            per_lang.push(Leaf { terms, query });
         }
         Ok(per_lang)
     }
@@ -1521,7 +1527,7 @@ impl Builder<'_> {
         // one by one, leaf by leaf.
         let mut units = Vec::new();
         for (_, words) in &texts {
-            let leaves = self.unit_leaves(words)?;
+            let leaves = self.words_or_synonyms_leaves(words, &self.index.f.text)?;
             if leaves.is_empty() {
                 return Ok(None);
             }
@@ -1533,42 +1539,6 @@ impl Builder<'_> {
             units,
             constraints,
         }))
-    }
-
-    /// The words (a word, a phrase or a body's name) as the term and phrase queries that
-    /// [`words_or_synonyms`](Self::words_or_synonyms) joins, each with its terms.
-    fn unit_leaves(&self, words: &[String]) -> Result<Vec<Leaf>, SearchError> {
-        let fields = &self.index.f.text;
-        let mut names = vec![words.to_vec()];
-        if let Some(other) = self.syn.names.get(&words.join(" ").to_lowercase()) {
-            names.extend(
-                other
-                    .iter()
-                    .map(|n| n.split_whitespace().map(str::to_string).collect()),
-            );
-        }
-        let mut leaves = Vec::new();
-        for name in &names {
-            let text = name.join(" ");
-            'langs: for &field in fields.iter() {
-                let terms = self.terms(field, &text)?;
-                for t in &terms {
-                    if !self.known(t)? {
-                        continue 'langs;
-                    }
-                }
-                let query: BoxedQuery = match terms.len() {
-                    0 => continue,
-                    1 => Box::new(TermQuery::new(
-                        terms[0].clone(),
-                        IndexRecordOption::WithFreqs,
-                    )),
-                    _ => Box::new(PhraseQuery::new(terms.clone())),
-                };
-                leaves.push(Leaf { terms, query });
-            }
-        }
-        Ok(leaves)
     }
 
     /// A bare word's terms, one per language whose dictionary has it; `None` if the word
