@@ -177,9 +177,10 @@ pub struct ImportFlags {
     /// bad record, import the good ones and exit non-zero).
     #[arg(long)]
     pub strict: bool,
-    /// Records written per transaction. A kill leaves whole batches; running the same
-    /// command again completes the import. The search index commits once per batch, so
-    /// larger batches import faster (memory grows with the batch).
+    /// Records written per transaction (the first few batches are smaller, so that the
+    /// search index starts early). A kill leaves whole batches; running the same command
+    /// again completes the import. The search index commits once per batch, so larger
+    /// batches import faster (memory grows with the batch).
     #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
 }

@@ -245,7 +245,7 @@ fn run_pipeline(
     let opened = t.elapsed();
     let result = pipeline::run(store, &index, files, open, options, what);
     let t = std::time::Instant::now();
-    index.end_bulk()?;
+    index.end_bulk(store)?;
     tracing::info!(
         open_ms = opened.as_millis() as u64,
         end_bulk_ms = t.elapsed().as_millis() as u64,

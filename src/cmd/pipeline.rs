@@ -13,7 +13,8 @@
 //!    a re-import a no-op ("0 new, 0 changed, 3264 unchanged"). `--dry-run` stops there.
 //!    Three threads share this pass: a reader makes records ahead of the writer (a bounded
 //!    channel), the main thread compares and writes, and an index thread syncs the search
-//!    index after each committed batch while the next one is made.
+//!    index after each committed batch, from the batch's records in memory, while the next
+//!    one is made.
 //!
 //! Linked records (a visit's country and visitor, a study's topics) are created when the
 //! archive lacks them and otherwise left as they are — except that a body this same
@@ -23,12 +24,14 @@
 use anyhow::{bail, Context, Result};
 use dossier_ingest::import::{Imported, Item, Record, RecordSource};
 use dossier_model::Archive;
+use dossier_search::Committed;
 use dossier_store::{RecordType, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How the run behaves (the flags every import command shares).
@@ -83,6 +86,36 @@ const IN_FLIGHT: usize = 4096;
 /// TEI sections with their full text are large, and 10,000 of them would hold hundreds of
 /// MB (with their JSON and the search index's buffers) in memory.
 const BATCH_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The first batches are smaller: a batch is indexed only once it is stored, so while the
+/// first one is written the index has nothing to do. The first batch is this fraction of
+/// the full size (in records and in bytes), and each next one twice the last, up to the
+/// full size: a small import gets a few overlapping batches, a large one soon runs at full
+/// size.
+const FIRST_BATCH_FRACTION: usize = 8;
+
+/// How large the next batch may grow, in records and in bytes of input.
+#[derive(Debug, Clone, Copy)]
+struct BatchLimit {
+    records: usize,
+    bytes: u64,
+    full_records: usize,
+}
+
+impl BatchLimit {
+    fn new(full_records: usize) -> Self {
+        BatchLimit {
+            records: (full_records / FIRST_BATCH_FRACTION).max(1),
+            bytes: BATCH_BYTES / FIRST_BATCH_FRACTION as u64,
+            full_records,
+        }
+    }
+
+    fn grow(&mut self) {
+        self.records = (self.records * 2).min(self.full_records);
+        self.bytes = (self.bytes * 2).min(BATCH_BYTES);
+    }
+}
 
 /// Reads every input in order on its own thread, sending items to `tx`; stops at the
 /// first file that cannot be read (the first pass has already refused hostile files, so
@@ -387,24 +420,34 @@ pub fn run(
     let mut exists: HashSet<u64> = HashSet::new();
     let mut n = 0usize;
     let mut flushed_at = 0u64;
+    let mut limit = BatchLimit::new(batch_size);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(IN_FLIGHT);
     std::thread::scope(|scope| -> Result<()> {
-        let reader = scope.spawn(move || read_all(inputs, open, tx));
+        let reader = std::thread::Builder::new()
+            .name("import-read".into())
+            .spawn_scoped(scope, move || read_all(inputs, open, tx))?;
         // The search index follows the store on a thread of its own: it syncs after each
-        // committed batch while the next batch is made and written. It reads only what is
-        // committed (the change log, then each changed record), so it never sees half a
-        // batch; it lags the store by at most the batch being written, and catches up
-        // before the run ends.
-        let (itx, irx) = std::sync::mpsc::sync_channel::<()>(1);
-        let indexer = scope.spawn(move || -> Result<Duration> {
-            let mut spent = Duration::ZERO;
-            while irx.recv().is_ok() {
-                let t = Instant::now();
-                index.sync(store).context(INDEX_BEHIND)?;
-                spent += t.elapsed();
-            }
-            Ok(spent)
-        });
+        // committed batch while the next batch is made and written. It applies only what
+        // is committed (the change log says what), so it never sees half a batch; it lags
+        // the store by a batch or two, and catches up before the run ends. Each committed
+        // batch travels to it with its records, so that it need not read them back; one
+        // batch waits while another is indexed, which bounds the memory held.
+        let (itx, irx) = std::sync::mpsc::sync_channel::<Committed>(1);
+        let indexer = std::thread::Builder::new()
+            .name("index-sync".into())
+            .spawn_scoped(scope, move || -> Result<Duration> {
+                let mut spent = Duration::ZERO;
+                while let Ok(first) = irx.recv() {
+                    let t = Instant::now();
+                    let mut batches = vec![first];
+                    batches.extend(irx.try_iter());
+                    index
+                        .sync_committed(store, &batches)
+                        .context(INDEX_BEHIND)?;
+                    spent += t.elapsed();
+                }
+                Ok(spent)
+            })?;
         writer.index_tx = (!options.dry_run).then_some(itx);
         let result = (|| -> Result<()> {
             loop {
@@ -430,10 +473,12 @@ pub fn run(
                                 writer.add(*r)?;
                                 n += 1;
                                 writer.report.phases.compare += t.elapsed();
-                                if writer.batch_len >= batch_size || at - flushed_at >= BATCH_BYTES
+                                if writer.batch_len >= limit.records
+                                    || at - flushed_at >= limit.bytes
                                 {
                                     writer.flush()?;
                                     flushed_at = at;
+                                    limit.grow();
                                 }
                                 None
                             }
@@ -504,9 +549,9 @@ const INDEX_BEHIND: &str =
 /// Builds and writes batches.
 struct Writer<'a> {
     store: &'a dyn Store,
-    /// Told after every committed batch: the index thread then brings the search index up
-    /// to date. `None` for a dry run.
-    index_tx: Option<std::sync::mpsc::SyncSender<()>>,
+    /// Given every committed batch: the index thread then brings the search index up to
+    /// date. `None` for a dry run.
+    index_tx: Option<std::sync::mpsc::SyncSender<Committed>>,
     options: Options,
     batch: Archive,
     batch_len: usize,
@@ -680,19 +725,20 @@ impl Writer<'_> {
             return Ok(());
         }
         let t = Instant::now();
-        self.store
+        let written = self.store
             .write(&batch)
             .context("a batch was refused; the batches before it are stored, and running the command again completes the import")?;
         self.report.phases.store += t.elapsed();
         self.report.phases.batches += 1;
-        if let Some(tx) = &self.index_tx {
-            match tx.try_send(()) {
-                // A sync already waiting will pick this batch up too.
-                Ok(()) | Err(std::sync::mpsc::TrySendError::Full(())) => {}
-                // The index thread stopped on an error; it is reported when it is joined.
-                Err(std::sync::mpsc::TrySendError::Disconnected(())) => {
-                    bail!("the search index stopped following the store")
-                }
+        if let (Some(tx), Some(seqs)) = (&self.index_tx, written.logged) {
+            let committed = Committed {
+                seqs,
+                archive: Arc::new(batch),
+            };
+            // Waits while the index thread is a batch behind. An error means that thread
+            // stopped on one; it is reported when it is joined.
+            if tx.send(committed).is_err() {
+                bail!("the search index stopped following the store")
             }
         }
         Ok(())

@@ -2,6 +2,7 @@
 
 use dossier_model::*;
 use dossier_store::{RecordType, Store, StoreError};
+use std::collections::HashMap;
 
 /// One searchable unit: a record, or one section of a dossier.
 #[derive(Debug, Clone, PartialEq)]
@@ -224,6 +225,61 @@ pub fn for_record(
         RecordType::Dossier => store.dossier(slug)?.map(|d| from_dossier(&d)),
     }
     .unwrap_or_default())
+}
+
+/// The records of a batch the store has just written, by type and slug, so that the index
+/// can be built from the copies in memory instead of reading each one back: the store
+/// keeps exactly these copies (as JSON), so the documents are the same as
+/// [`for_record`]'s. A slug written twice in one batch keeps its last copy, as the store
+/// does.
+pub struct InMemory<'a> {
+    records: HashMap<(RecordType, &'a str), Ref<'a>>,
+}
+
+enum Ref<'a> {
+    Dossier(&'a Dossier),
+    Document(&'a Document),
+    Body(&'a Body),
+    Person(&'a Person),
+    Event(&'a Event),
+    Topic(&'a Topic),
+}
+
+impl<'a> InMemory<'a> {
+    pub fn new(archive: &'a Archive) -> Self {
+        let mut records = HashMap::new();
+        for d in &archive.dossiers {
+            records.insert((RecordType::Dossier, d.slug.as_str()), Ref::Dossier(d));
+        }
+        for d in &archive.documents {
+            records.insert((RecordType::Document, d.slug.as_str()), Ref::Document(d));
+        }
+        for b in &archive.bodies {
+            records.insert((RecordType::Body, b.slug.as_str()), Ref::Body(b));
+        }
+        for p in &archive.people {
+            records.insert((RecordType::Person, p.slug.as_str()), Ref::Person(p));
+        }
+        for e in &archive.events {
+            records.insert((RecordType::Event, e.slug.as_str()), Ref::Event(e));
+        }
+        for t in &archive.topics {
+            records.insert((RecordType::Topic, t.slug.as_str()), Ref::Topic(t));
+        }
+        InMemory { records }
+    }
+
+    /// The index documents of one record of the batch; `None` if the batch lacks it.
+    pub fn docs(&self, record: RecordType, slug: &str) -> Option<Vec<IndexDoc>> {
+        Some(match self.records.get(&(record, slug))? {
+            Ref::Dossier(d) => from_dossier(d),
+            Ref::Document(d) => vec![from_document(d)],
+            Ref::Body(b) => vec![from_body(b)],
+            Ref::Person(p) => vec![from_person(p)],
+            Ref::Event(e) => vec![from_event(e)],
+            Ref::Topic(t) => vec![from_topic(t)],
+        })
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ pub mod query;
 pub mod stem;
 
 pub use index::{
-    FacetCount, Facets, Hit, SearchIndex, SearchRequest, SearchResults, Sort, SyncReport,
+    Committed, FacetCount, Facets, Hit, SearchIndex, SearchRequest, SearchResults, Sort, SyncReport,
 };
 pub use query::QueryError;
 

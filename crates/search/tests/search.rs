@@ -552,7 +552,7 @@ fn a_record_changed_again_within_one_sync_is_indexed_once() {
     index.sync(&store).unwrap();
     write(vec![doc("second", "Quoll note", None, "quoll dunnart")]);
     index.sync(&store).unwrap();
-    index.end_bulk().unwrap();
+    index.end_bulk(&store).unwrap();
     assert_eq!(index.count("document").unwrap(), 6_002);
     assert_eq!(search_index(&index, "quoll").total, 1);
     assert_eq!(slugs(&search_index(&index, "dunnart")), ["second"]);

@@ -57,6 +57,12 @@ pub struct WriteSummary {
     pub new: usize,
     pub changed: usize,
     pub unchanged: usize,
+    /// The first and last sequence numbers this write gave its changes in the change log
+    /// (none if nothing changed). A write is one transaction, so every change between
+    /// them is this write's: the search index may take those records from the written
+    /// copy in memory instead of reading them back.
+    #[serde(skip)]
+    pub logged: Option<(i64, i64)>,
 }
 
 /// A dossier as listed on the home page.

@@ -308,9 +308,15 @@ fn log_change(
     slug: &str,
     op: &str,
     now: &str,
+    summary: &mut WriteSummary,
 ) -> Result<(), StoreError> {
     tx.prepare_cached("INSERT INTO changes (type, slug, op, at) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![record.as_str(), slug, op, now])?;
+    let seq = tx.last_insert_rowid();
+    summary.logged = Some(match summary.logged {
+        Some((first, _)) => (first, seq),
+        None => (seq, seq),
+    });
     Ok(())
 }
 
@@ -362,7 +368,7 @@ fn write_row(
         row.data,
         now
     ])?;
-    log_change(tx, row.record, row.slug, "upsert", now)?;
+    log_change(tx, row.record, row.slug, "upsert", now, summary)?;
     // A new record has no links yet: only a changed one has old links to drop.
     if !is_new {
         tx.prepare_cached("DELETE FROM links WHERE src_type = ?1 AND src_slug = ?2")?
@@ -416,7 +422,7 @@ fn write_dossier(
         ),
         params![d.slug, d.title, d.description, d.source, position, data],
     )?;
-    log_change(tx, RecordType::Dossier, &d.slug, "upsert", now)?;
+    log_change(tx, RecordType::Dossier, &d.slug, "upsert", now, summary)?;
     tx.execute("DELETE FROM sections WHERE dossier = ?1", [&d.slug])?;
     tx.execute(
         "DELETE FROM links WHERE src_type = 'section' AND src_slug LIKE ?1 || '#%'",
@@ -733,7 +739,14 @@ impl Store for SqliteStore {
         };
         if deleted > 0 {
             let now = now(&tx)?;
-            log_change(&tx, record, slug, "delete", &now)?;
+            log_change(
+                &tx,
+                record,
+                slug,
+                "delete",
+                &now,
+                &mut WriteSummary::default(),
+            )?;
         }
         tx.commit()?;
         Ok(deleted > 0)
@@ -922,7 +935,8 @@ mod tests {
             WriteSummary {
                 new: 4,
                 changed: 0,
-                unchanged: 0
+                unchanged: 0,
+                logged: Some((1, 4)),
             }
         );
         let docs = s
@@ -947,7 +961,8 @@ mod tests {
             WriteSummary {
                 new: 0,
                 changed: 0,
-                unchanged: 4
+                unchanged: 4,
+                logged: None,
             }
         );
         let mut a = archive();
@@ -957,7 +972,8 @@ mod tests {
             WriteSummary {
                 new: 0,
                 changed: 1,
-                unchanged: 3
+                unchanged: 3,
+                logged: Some((5, 5)),
             }
         );
         assert_eq!(s.document("one").unwrap().unwrap().title, "Changed");

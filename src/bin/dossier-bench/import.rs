@@ -236,7 +236,7 @@ fn generate_tei(corpus: &Path, mb: u64, out: &Path) -> Result<u64> {
 }
 
 /// The whole benchmark; prints a Markdown table for BENCHMARKS.md.
-pub fn bench(corpora: &Path, records_mb: u64, tei_mb: u64, out: &Path) -> Result<()> {
+pub fn bench(corpora: &Path, records_mb: u64, tei_mb: u64, out: &Path, keep: bool) -> Result<()> {
     let h = corpora.join("historyatstate");
     let chapters = files_in(&h.join("milestones/chapters"))?;
     let visits = files_in(&h.join("visits/data"))?;
@@ -289,7 +289,9 @@ pub fn bench(corpora: &Path, records_mb: u64, tei_mb: u64, out: &Path) -> Result
             &rec_args,
             std::slice::from_ref(&file),
         )?;
-        std::fs::remove_file(&file).ok();
+        if !keep {
+            std::fs::remove_file(&file).ok();
+        }
         runs.push(r);
     }
     if tei_mb > 0 {
@@ -302,7 +304,9 @@ pub fn bench(corpora: &Path, records_mb: u64, tei_mb: u64, out: &Path) -> Result
             &tei_args,
             std::slice::from_ref(&file),
         )?;
-        std::fs::remove_file(&file).ok();
+        if !keep {
+            std::fs::remove_file(&file).ok();
+        }
         runs.push(r);
     }
     println!("| input | records | size | time | records/s | MB/s | peak memory |");

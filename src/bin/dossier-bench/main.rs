@@ -42,6 +42,9 @@ enum Command {
         /// Where the generated files are written (and removed after).
         #[arg(long, default_value = "/tmp")]
         out: std::path::PathBuf,
+        /// Keep the generated files (for profiling `dossier import` on them).
+        #[arg(long)]
+        keep: bool,
     },
     /// The static export (`dossier export site`) beside Hugo on the same generated records.
     Export(export::ExportArgs),
@@ -60,7 +63,8 @@ fn main() -> anyhow::Result<()> {
             records_mb,
             tei_mb,
             out,
-        } => import::bench(&corpora, records_mb, tei_mb, &out),
+            keep,
+        } => import::bench(&corpora, records_mb, tei_mb, &out, keep),
         Command::Export(args) => export::run(args),
     }
 }

@@ -10,11 +10,12 @@
 use crate::util::{disk_bytes, mb, ms, peak_rss_bytes, percentile};
 use anyhow::{bail, Context, Result};
 use dossier_model::*;
-use dossier_search::{SearchIndex, SearchRequest};
+use dossier_search::{Committed, SearchIndex, SearchRequest};
 use dossier_store::{SqliteStore, Store};
 use rusqlite::{params, Connection};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, clap::Args)]
@@ -555,33 +556,42 @@ pub fn run(args: SearchBench) -> Result<()> {
     eprintln!();
 
     // --- ingest: dossier, as `dossier import` does it: the store takes batch after batch
-    // while the search index follows the change log on a thread of its own ---
-    let mut archive = Archive::default();
+    // while the search index follows on a thread of its own, each committed batch handed
+    // to it with its records ---
     let (mut t_store, mut t_index) = (Duration::ZERO, Duration::ZERO);
     let started = Instant::now();
     index.begin_bulk()?;
+    let mut kept: Vec<Arc<Archive>> = Vec::new();
     std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Committed>(1);
         let (store_ref, index_ref) = (&store, &index);
         let follower = std::thread::Builder::new()
             .name("index-sync".into())
             .spawn_scoped(scope, move || -> Result<Duration> {
                 let mut busy = Duration::ZERO;
-                for () in rx {
-                    let (_, t) = timed(|| Ok(index_ref.sync(store_ref)?))?;
+                while let Ok(first) = rx.recv() {
+                    let mut committed = vec![first];
+                    committed.extend(rx.try_iter());
+                    let (_, t) = timed(|| Ok(index_ref.sync_committed(store_ref, &committed)?))?;
                     busy += t;
                 }
                 Ok(busy)
             })?;
         let mut written = 0;
-        for docs in &mut batches {
-            archive.documents = std::mem::take(docs);
-            let (_, t) = timed(|| Ok(store.write(&archive)?))?;
-            t_store += t;
-            *docs = std::mem::take(&mut archive.documents);
+        for docs in batches.drain(..) {
             written += docs.len();
-            // A sync already waiting picks this batch up too.
-            let _ = tx.try_send(());
+            let archive = Arc::new(Archive {
+                documents: docs,
+                ..Archive::default()
+            });
+            let (summary, t) = timed(|| Ok(store.write(&archive)?))?;
+            t_store += t;
+            if let Some(seqs) = summary.logged {
+                let archive = archive.clone();
+                tx.send(Committed { seqs, archive })
+                    .map_err(|_| anyhow::anyhow!("the index thread stopped"))?;
+            }
+            kept.push(archive);
             eprint!("\r  dossier: ingested {written}/{}", args.docs);
         }
         drop(tx);
@@ -590,11 +600,20 @@ pub fn run(args: SearchBench) -> Result<()> {
             .map_err(|_| anyhow::anyhow!("the index thread panicked"))??;
         Ok(())
     })?;
+    // The same rows go to FTS5 below.
+    let batches: Vec<Vec<Document>> = kept
+        .into_iter()
+        .map(|a| {
+            Arc::try_unwrap(a)
+                .map(|a| a.documents)
+                .map_err(|_| anyhow::anyhow!("a batch is still held by the index thread"))
+        })
+        .collect::<Result<_>>()?;
     eprintln!();
     // Whatever the index thread had not applied yet, and the last merges.
     let (_, t) = timed(|| {
         index.sync(&store)?;
-        Ok(index.end_bulk()?)
+        Ok(index.end_bulk(&store)?)
     })?;
     t_index += t;
     let t_dossier = started.elapsed();
