@@ -149,6 +149,18 @@ fn read_all(inputs: &[Input], open: &Opener, tx: std::sync::mpsc::SyncSender<Rea
     }
 }
 
+/// The first pass without `--strict`: every file read through its guards. A refused file
+/// (hostile or malformed XML, not TEI…) is an error that says nothing was written.
+fn check_all(inputs: &[Input], open: &Opener) -> Result<Duration> {
+    let started = Instant::now();
+    for input in inputs {
+        open(input)?
+            .check()
+            .map_err(|e| anyhow::anyhow!("{e}\nnothing was written"))?;
+    }
+    Ok(started.elapsed())
+}
+
 /// Counts of one kind of outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -177,8 +189,11 @@ pub struct Report {
 /// Wall time per phase of a run.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Phases {
-    /// The first pass: reading every file through its guards.
+    /// The first pass: reading every file through its guards (beside pass 2, unless
+    /// `--strict`).
     pub check: Duration,
+    /// Pass 2 waiting for the first pass before its first write.
+    pub check_wait: Duration,
     /// The writer waiting for the reading thread of the second pass (reading and making
     /// records beyond what overlaps with writing).
     pub read: Duration,
@@ -341,35 +356,24 @@ pub fn run(
     let batch_size = options.batch_size.max(1);
 
     // Pass 1: check every file before anything is written. The XML is read through its
-    // guards only; with --strict every record is also made and checked, so that the
-    // first bad one stops the run with nothing written.
-    let progress = Progress::new("checking", total);
-    let mut progress = progress;
-    let mut done_bytes = 0u64;
-    let fatal =
-        |e: dossier_ingest::import::ImportError| anyhow::anyhow!("{e}\nnothing was written");
-    {
+    // guards only, on a thread of its own beside the start of pass 2, whose first write
+    // waits for it. With --strict every record is also made and checked first, so that
+    // the first bad one stops the run with nothing written.
+    if options.strict {
+        let mut progress = Progress::new("checking", total);
+        let mut done_bytes = 0u64;
         let mut seen: HashSet<u64> = HashSet::new();
         let mut exists: HashSet<u64> = HashSet::new();
         let mut count = 0;
         for input in inputs {
             let mut src = open(input)?;
-            if !options.strict {
-                if let Err(e) = src.check() {
-                    progress.finish();
-                    return Err(fatal(e));
-                }
-                done_bytes += input.size;
-                progress.update(done_bytes, 0);
-                continue;
-            }
             loop {
                 let item = match src.next_item() {
                     Ok(Some(item)) => item,
                     Ok(None) => break,
                     Err(e) => {
                         progress.finish();
-                        return Err(fatal(e));
+                        return Err(anyhow::anyhow!("{e}\nnothing was written"));
                     }
                 };
                 let problem = match item {
@@ -390,8 +394,8 @@ pub fn run(
             }
             done_bytes += input.size;
         }
+        progress.finish();
     }
-    progress.finish();
     let check_time = started.elapsed();
 
     // Pass 2: compare with the store and write in batches.
@@ -409,6 +413,7 @@ pub fn run(
         pending: HashMap::new(),
         known: HashMap::new(),
         report: &mut report,
+        checked: None,
     };
     let label = if options.dry_run {
         "comparing"
@@ -423,6 +428,15 @@ pub fn run(
     let mut limit = BatchLimit::new(batch_size);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(IN_FLIGHT);
     std::thread::scope(|scope| -> Result<()> {
+        if !options.strict {
+            let (ctx, crx) = std::sync::mpsc::sync_channel(1);
+            std::thread::Builder::new()
+                .name("import-check".into())
+                .spawn_scoped(scope, move || {
+                    let _ = ctx.send(check_all(inputs, open));
+                })?;
+            writer.checked = Some(crx);
+        }
         let reader = std::thread::Builder::new()
             .name("import-read".into())
             .spawn_scoped(scope, move || read_all(inputs, open, tx))?;
@@ -493,6 +507,9 @@ pub fn run(
             }
             writer.flush()
         })();
+        // Every file checked, even for a dry run; a refused file's own message (which
+        // says that nothing was written) wins over what pass 2 made of it.
+        let result = writer.wait_for_check().and(result);
         // Closing both channels ends both threads, whatever happened here.
         writer.index_tx = None;
         drop(rx);
@@ -523,6 +540,7 @@ pub fn run(
     tracing::info!(
         total_ms = report.elapsed.as_millis() as u64,
         check_ms = p.check.as_millis() as u64,
+        check_wait_ms = p.check_wait.as_millis() as u64,
         read_ms = p.read.as_millis() as u64,
         compare_ms = p.compare.as_millis() as u64,
         store_ms = p.store.as_millis() as u64,
@@ -552,6 +570,9 @@ struct Writer<'a> {
     /// Given every committed batch: the index thread then brings the search index up to
     /// date. `None` for a dry run.
     index_tx: Option<std::sync::mpsc::SyncSender<Committed>>,
+    /// The first pass's answer, still to come when it runs beside this one: no batch is
+    /// written before it says that every file passed.
+    checked: Option<std::sync::mpsc::Receiver<Result<Duration>>>,
     options: Options,
     batch: Archive,
     batch_len: usize,
@@ -712,6 +733,24 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Waits for the first pass, if it runs beside this one, and returns its error.
+    fn wait_for_check(&mut self) -> Result<()> {
+        let Some(rx) = self.checked.take() else {
+            return Ok(());
+        };
+        let t = Instant::now();
+        let answer = rx.recv();
+        self.report.phases.check_wait += t.elapsed();
+        match answer {
+            Ok(Ok(spent)) => {
+                self.report.phases.check = spent;
+                Ok(())
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => bail!("the checking thread failed"),
+        }
+    }
+
     fn flush(&mut self) -> Result<()> {
         let batch = std::mem::take(&mut self.batch);
         self.batch_len = 0;
@@ -724,6 +763,7 @@ impl Writer<'_> {
         if empty || self.options.dry_run {
             return Ok(());
         }
+        self.wait_for_check()?;
         let t = Instant::now();
         let written = self.store
             .write(&batch)

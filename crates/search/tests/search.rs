@@ -1,7 +1,7 @@
 //! The search index over the built-in dossier and small hand-made archives.
 
 use dossier_model::*;
-use dossier_search::{SearchIndex, SearchRequest, SearchResults, Sort};
+use dossier_search::{Committed, SearchIndex, SearchRequest, SearchResults, Sort};
 use dossier_store::{DocumentQuery, EventQuery, RecordType, SqliteStore, Store};
 
 struct Fixture {
@@ -740,4 +740,50 @@ fn filtered_word_queries_count_and_filter_exactly() {
         .map(|(_, d)| d)
         .collect();
     check(&index, &left);
+}
+
+/// A bulk load ends with few segments (each search finds the top hits of every segment on
+/// its own), whatever it found, and with everything still found and committed.
+#[test]
+fn a_bulk_load_leaves_few_segments() {
+    let store = SqliteStore::in_memory().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open(&dir.path().join("index"), &store).unwrap();
+    let write = |slug: &str, text: &str| {
+        store
+            .write(&Archive {
+                documents: vec![doc(slug, "Note", None, text)],
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    let segments = || -> usize {
+        let meta = std::fs::read_to_string(dir.path().join("index/meta.json")).unwrap();
+        let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+        meta["segments"].as_array().unwrap().len()
+    };
+    // Each sync outside a bulk load commits a segment of its own (tantivy merges only
+    // once eight are alike).
+    for i in 0..6 {
+        write(&format!("note-{i}"), "wombat");
+        index.sync(&store).unwrap();
+    }
+    assert_eq!(segments(), 6);
+    index.begin_bulk().unwrap();
+    let last = write("note-6", "wombat numbat");
+    index
+        .sync_committed(
+            &store,
+            &[Committed {
+                seqs: last.logged.unwrap(),
+                archive: std::sync::Arc::new(Archive::default()),
+            }],
+        )
+        .unwrap();
+    index.end_bulk(&store).unwrap();
+    assert!(segments() <= 4, "{} segments", segments());
+    assert_eq!(search_index(&index, "wombat").total, 7);
+    assert_eq!(slugs(&search_index(&index, "numbat")), ["note-6"]);
+    let (reopened, _) = SearchIndex::open(&dir.path().join("index"), &store).unwrap();
+    assert_eq!(search_index(&reopened, "wombat").total, 7);
 }
