@@ -708,10 +708,16 @@ impl SearchIndex {
         let mut writer = self.writer()?;
         writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         writer.merge(&small).wait()?;
-        // The merged segments' files go once no searcher of this process holds them.
-        self.reader.reload()?;
-        writer.garbage_collect_files().wait()?;
         writer.wait_merging_threads()?;
+        self.reader.reload()?;
+        // The merged segments' files. Tantivy keeps the files of every segment that any
+        // object of this `Index` still describes, which after a bulk load keeps them until
+        // the next process writes; a writer of a freshly opened `Index` knows only the
+        // segments in use. (Files a reader has open stay readable once deleted.)
+        let fresh = Index::open_in_dir(&self.dir)?;
+        let collector: IndexWriter<TantivyDocument> =
+            fresh.writer_with_num_threads(1, 20_000_000)?;
+        collector.garbage_collect_files().wait()?;
         Ok(())
     }
 

@@ -782,6 +782,23 @@ fn a_bulk_load_leaves_few_segments() {
         .unwrap();
     index.end_bulk(&store).unwrap();
     assert!(segments() <= 4, "{} segments", segments());
+    // And the merged segments' files are gone.
+    let meta = std::fs::read_to_string(dir.path().join("index/meta.json")).unwrap();
+    let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    let ids: Vec<String> = meta["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["segment_id"].as_str().unwrap().replace('-', ""))
+        .collect();
+    for f in std::fs::read_dir(dir.path().join("index")).unwrap() {
+        let name = f.unwrap().file_name().to_string_lossy().to_string();
+        if let Some((stem, _)) = name.split_once('.').filter(|_| !name.starts_with('.')) {
+            if stem != "meta" {
+                assert!(ids.iter().any(|id| id == stem), "{name} is left over");
+            }
+        }
+    }
     assert_eq!(search_index(&index, "wombat").total, 7);
     assert_eq!(slugs(&search_index(&index, "numbat")), ["note-6"]);
     let (reopened, _) = SearchIndex::open(&dir.path().join("index"), &store).unwrap();
