@@ -334,6 +334,28 @@ fn the_search_index_follows_every_batch_to_the_end() {
     }
 }
 
+/// What the summary says does not depend on where batches split: a body met under a
+/// second name is counted once, whether it was made in the same batch or an earlier one.
+#[test]
+fn the_summary_is_the_same_whatever_the_batch_size() {
+    let summary = |extra: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        let o = import_visits(dir.path(), extra);
+        assert!(o.status.success(), "{}", out(&o));
+        let text = out(&o);
+        text.lines()
+            .find(|l| l.starts_with("Imported"))
+            .unwrap_or_else(|| panic!("no summary: {text}"))
+            .to_string()
+    };
+    let whole = summary(&[]);
+    assert!(
+        whole.contains("3264 new") && whole.contains("31 bodies given another name"),
+        "{whole}"
+    );
+    assert_eq!(summary(&["--batch-size", "50"]), whole);
+}
+
 /// The import indexes each batch from its records in memory, not read back from the
 /// store: the index it leaves must answer exactly as one rebuilt from the store.
 #[test]

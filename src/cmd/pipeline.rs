@@ -177,7 +177,8 @@ pub struct Report {
     pub record_type: String,
     /// Linked records created, by type.
     pub created: HashMap<&'static str, usize>,
-    /// Bodies that got a new alias.
+    /// Bodies that got a new alias (each counted once, however many it got, whether or
+    /// not this run created them).
     pub updated: usize,
     pub bad: usize,
     pub bytes: u64,
@@ -412,6 +413,7 @@ pub fn run(
         batch_len: 0,
         pending: HashMap::new(),
         known: HashMap::new(),
+        aliased: HashSet::new(),
         report: &mut report,
         checked: None,
     };
@@ -581,6 +583,8 @@ struct Writer<'a> {
     /// Linked records known to exist, with (for bodies) the names they answer to and
     /// whether this source made them. Bounded: cleared when large.
     known: HashMap<(&'static str, String), Known>,
+    /// Bodies given another name in this run, counted once each whatever the batches.
+    aliased: HashSet<String>,
     report: &'a mut Report,
 }
 
@@ -655,6 +659,9 @@ impl Writer<'_> {
                 if let Some(b) = self.batch.bodies.iter_mut().find(|b| b.slug == key.1) {
                     if b.name != name && !b.aliases.contains(&name) {
                         b.aliases.push(name);
+                        if self.aliased.insert(key.1.clone()) {
+                            self.report.updated += 1;
+                        }
                     }
                 }
                 return Ok(());
@@ -662,7 +669,9 @@ impl Writer<'_> {
             if let Some(Record::Body(mut b)) = stored(self.store, &l)? {
                 if b.name != name && !b.aliases.contains(&name) {
                     b.aliases.push(name);
-                    self.report.updated += 1;
+                    if self.aliased.insert(key.1.clone()) {
+                        self.report.updated += 1;
+                    }
                     self.pending.insert(key, ());
                     self.batch.bodies.push(b);
                     self.batch_len += 1;
@@ -713,7 +722,9 @@ impl Writer<'_> {
                 if ours && !names.contains(&name) {
                     b.aliases.push(name.clone());
                     names.push(name);
-                    self.report.updated += 1;
+                    if self.aliased.insert(key.1.clone()) {
+                        self.report.updated += 1;
+                    }
                     self.pending.insert(key.clone(), ());
                     self.batch.bodies.push(b);
                     self.batch_len += 1;
