@@ -328,9 +328,13 @@ struct Bulk {
     uncommitted: u64,
     /// Whether the uncommitted changes touch bodies or people (whose names expand queries).
     names_changed: bool,
+    /// Commit once this much text is uncommitted ([`BULK_COMMIT_BYTES`] but in tests).
+    commit_bytes: u64,
+    /// The segments the index had when the bulk load began: the load merges only its own.
+    before: std::collections::HashSet<tantivy::index::SegmentId>,
 }
 
-/// A bulk load ends with at most this many segments (see
+/// A bulk load ends with at most this many segments of its own (see
 /// [`SearchIndex::merge_small_segments`]).
 const BULK_MAX_SEGMENTS: usize = 4;
 
@@ -562,7 +566,7 @@ impl SearchIndex {
         b.added = done.seq;
         b.uncommitted += done.text_bytes;
         b.names_changed |= done.names_changed;
-        if b.uncommitted >= BULK_COMMIT_BYTES {
+        if b.uncommitted >= b.commit_bytes {
             let names_changed = std::mem::take(&mut b.names_changed);
             b.uncommitted = 0;
             self.commit(&mut b.writer, done.seq, names_changed, store)?;
@@ -659,6 +663,12 @@ impl SearchIndex {
     /// [`end_bulk`](Self::end_bulk), instead of opening and closing one per sync, and
     /// commit only every [`BULK_COMMIT_BYTES`] of text.
     pub fn begin_bulk(&self) -> Result<(), SearchError> {
+        self.begin_bulk_committing_every(BULK_COMMIT_BYTES)
+    }
+
+    /// [`begin_bulk`](Self::begin_bulk), committing every `bytes` of text (tests use small
+    /// values to make a bulk load of many segments).
+    pub fn begin_bulk_committing_every(&self, bytes: u64) -> Result<(), SearchError> {
         let mut bulk = self.bulk_writer.lock().unwrap_or_else(|p| p.into_inner());
         if bulk.is_none() {
             *bulk = Some(Bulk {
@@ -666,6 +676,8 @@ impl SearchIndex {
                 added: self.applied_seq().unwrap_or(0),
                 uncommitted: 0,
                 names_changed: false,
+                commit_bytes: bytes,
+                before: self.index.searchable_segment_ids()?.into_iter().collect(),
             });
         }
         Ok(())
@@ -684,19 +696,29 @@ impl SearchIndex {
                 self.commit(&mut b.writer, b.added, b.names_changed, store)?;
             }
             b.writer.wait_merging_threads()?;
-            self.merge_small_segments()?;
+            self.merge_small_segments(&b.before)?;
             self.reader.reload()?;
         }
         Ok(())
     }
 
-    /// Leaves at most [`BULK_MAX_SEGMENTS`] segments, by merging the smallest ones into
-    /// one. Every search finds the top hits of each segment on its own, so a bulk load
-    /// that left many segments (each commit and each full indexing buffer makes one)
-    /// slowed every search after it: at 1M documents, 12 segments against 3 took the
-    /// median search from 1.5 to 1.9 ms. The smallest segments are cheap to merge.
-    fn merge_small_segments(&self) -> Result<(), SearchError> {
-        let mut metas = self.index.searchable_segment_metas()?;
+    /// Leaves at most [`BULK_MAX_SEGMENTS`] of the segments a bulk load made, by merging
+    /// the smallest of them into one. Every search finds the top hits of each segment on
+    /// its own, so a bulk load that left many segments (each commit and each full indexing
+    /// buffer makes one) slowed every search after it: at 1M documents, 12 segments
+    /// against 3 took the median search from 1.5 to 1.9 ms. The smallest are cheap to
+    /// merge. Segments older than the load are left to tantivy's merge policy, so that
+    /// small imports into a large archive never pay for merging it.
+    fn merge_small_segments(
+        &self,
+        before: &std::collections::HashSet<tantivy::index::SegmentId>,
+    ) -> Result<(), SearchError> {
+        let mut metas: Vec<_> = self
+            .index
+            .searchable_segment_metas()?
+            .into_iter()
+            .filter(|m| !before.contains(&m.id()))
+            .collect();
         if metas.len() <= BULK_MAX_SEGMENTS {
             return Ok(());
         }
