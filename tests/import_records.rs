@@ -26,12 +26,18 @@ fn events(data_dir: &Path) -> usize {
     store.events(&EventQuery::default()).unwrap().len()
 }
 
-fn import_visits(data_dir: &Path, extra: &[&str]) -> Output {
-    let files = visits_files();
+/// `dossier import records FILES --mapping mappings/visits.toml EXTRA…`.
+fn import_with_visits_mapping(data_dir: &Path, files: &[&str], extra: &[&str]) -> Output {
     let mut args = vec!["import", "records", "--mapping", "mappings/visits.toml"];
     args.extend(extra);
-    args.extend(files.iter().map(String::as_str));
+    args.extend(files);
     dossier(data_dir, &args)
+}
+
+fn import_visits(data_dir: &Path, extra: &[&str]) -> Output {
+    let files = visits_files();
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    import_with_visits_mapping(data_dir, &files, extra)
 }
 
 #[test]
@@ -104,10 +110,7 @@ fn a_changed_record_is_updated_not_duplicated_and_csv_gives_the_same_records() {
     let file = dir.path().join("1990.xml");
     std::fs::copy("tests/fixtures/visits-excerpt.xml", &file).unwrap();
     let f = file.to_str().unwrap();
-    let o = dossier(
-        dir.path(),
-        &["import", "records", f, "--mapping", "mappings/visits.toml"],
-    );
+    let o = import_with_visits_mapping(dir.path(), &[f], &[]);
     assert!(
         out(&o).contains("events: 3 new, 0 changed, 0 unchanged"),
         "{}",
@@ -118,10 +121,7 @@ fn a_changed_record_is_updated_not_duplicated_and_csv_gives_the_same_records() {
         "Private visit to Washington.</description>",
     );
     std::fs::write(&file, text).unwrap();
-    let o = dossier(
-        dir.path(),
-        &["import", "records", f, "--mapping", "mappings/visits.toml"],
-    );
+    let o = import_with_visits_mapping(dir.path(), &[f], &[]);
     assert!(o.status.success(), "{}", out(&o));
     assert!(
         out(&o).contains("events: 0 new, 1 changed, 2 unchanged"),
@@ -157,16 +157,7 @@ fn a_changed_record_is_updated_not_duplicated_and_csv_gives_the_same_records() {
     assert!(o.status.success(), "{}", out(&o));
     assert!(out(&o).contains("events: 3 new"), "{}", out(&o));
     let xml_dir = tempfile::tempdir().unwrap();
-    let o = dossier(
-        xml_dir.path(),
-        &[
-            "import",
-            "records",
-            "tests/fixtures/visits-excerpt.xml",
-            "--mapping",
-            "mappings/visits.toml",
-        ],
-    );
+    let o = import_with_visits_mapping(xml_dir.path(), &["tests/fixtures/visits-excerpt.xml"], &[]);
     assert!(o.status.success(), "{}", out(&o));
     let strip = |dir: &Path| {
         let store = SqliteStore::open(&dir.join("dossier.db")).unwrap();
@@ -193,17 +184,7 @@ fn bad_records_are_reported_and_the_good_ones_imported_unless_strict() {
     std::fs::write(&file, text).unwrap();
     let f = file.to_str().unwrap();
 
-    let o = dossier(
-        dir.path(),
-        &[
-            "import",
-            "records",
-            f,
-            "--mapping",
-            "mappings/visits.toml",
-            "--strict",
-        ],
-    );
+    let o = import_with_visits_mapping(dir.path(), &[f], &["--strict"]);
     assert!(!o.status.success());
     assert!(out(&o).contains("--strict"), "{}", out(&o));
     assert!(
@@ -213,10 +194,7 @@ fn bad_records_are_reported_and_the_good_ones_imported_unless_strict() {
     );
     assert!(!dir.path().join("dossier.db").exists() || events(dir.path()) == 0);
 
-    let o = dossier(
-        dir.path(),
-        &["import", "records", f, "--mapping", "mappings/visits.toml"],
-    );
+    let o = import_with_visits_mapping(dir.path(), &[f], &[]);
     assert!(
         !o.status.success(),
         "a failed record must give a non-zero exit"
@@ -424,18 +402,7 @@ fn a_record_too_big_in_total_is_refused_before_anything_is_written() {
     std::fs::write(&file, &text).unwrap();
     let big_line = text[..text.find("<id>99999").unwrap()].lines().count();
     let f = file.to_str().unwrap();
-    let o = dossier(
-        dir.path(),
-        &[
-            "import",
-            "records",
-            f,
-            "--mapping",
-            "mappings/visits.toml",
-            "--batch-size",
-            "1",
-        ],
-    );
+    let o = import_with_visits_mapping(dir.path(), &[f], &["--batch-size", "1"]);
     assert!(!o.status.success(), "{}", out(&o));
     let text = out(&o);
     assert!(

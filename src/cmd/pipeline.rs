@@ -492,7 +492,7 @@ pub fn run(
                                 if writer.batch_len >= limit.records
                                     || at - flushed_at >= limit.bytes
                                 {
-                                    writer.flush()?;
+                                    writer.flush(&progress)?;
                                     flushed_at = at;
                                     limit.grow();
                                 }
@@ -507,11 +507,11 @@ pub fn run(
                 }
                 progress.update(at, n);
             }
-            writer.flush()
+            writer.flush(&progress)
         })();
         // Every file checked, even for a dry run; a refused file's own message (which
         // says that nothing was written) wins over what pass 2 made of it.
-        let result = writer.wait_for_check().and(result);
+        let result = writer.wait_for_check(&progress).and(result);
         // Closing both channels ends both threads, whatever happened here.
         writer.index_tx = None;
         drop(rx);
@@ -744,25 +744,33 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Waits for the first pass, if it runs beside this one, and returns its error.
-    fn wait_for_check(&mut self) -> Result<()> {
+    /// Waits for the first pass, if it runs beside this one, and returns its error. Says
+    /// so when the wait is long: on a large input the first pass still has most of the
+    /// files to read when the first batch is ready.
+    fn wait_for_check(&mut self, progress: &Progress) -> Result<()> {
         let Some(rx) = self.checked.take() else {
             return Ok(());
         };
         let t = Instant::now();
-        let answer = rx.recv();
+        let answer = match rx.recv_timeout(Duration::from_secs(1)) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                progress.println("checking every file before the first write…");
+                rx.recv().ok()
+            }
+            answer => answer.ok(),
+        };
         self.report.phases.check_wait += t.elapsed();
         match answer {
-            Ok(Ok(spent)) => {
+            Some(Ok(spent)) => {
                 self.report.phases.check = spent;
                 Ok(())
             }
-            Ok(Err(e)) => Err(e),
-            Err(_) => bail!("the checking thread failed"),
+            Some(Err(e)) => Err(e),
+            None => bail!("the checking thread failed"),
         }
     }
 
-    fn flush(&mut self) -> Result<()> {
+    fn flush(&mut self, progress: &Progress) -> Result<()> {
         let batch = std::mem::take(&mut self.batch);
         self.batch_len = 0;
         self.pending.clear();
@@ -774,7 +782,7 @@ impl Writer<'_> {
         if empty || self.options.dry_run {
             return Ok(());
         }
-        self.wait_for_check()?;
+        self.wait_for_check(progress)?;
         let t = Instant::now();
         let written = self.store
             .write(&batch)

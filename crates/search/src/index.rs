@@ -1388,6 +1388,16 @@ impl Builder<'_> {
         }
     }
 
+    /// Records in the index, deleted ones included (what a posting list's length is
+    /// measured against).
+    fn max_doc(&self) -> u64 {
+        self.searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.max_doc() as u64)
+            .sum()
+    }
+
     /// Whether the query is words that must all match, one of them rare (in at most
     /// 1/[`FEW_FRACTION`] of the records): the matches are then few, and scoring each in
     /// one pass that also counts them beats a pruned search plus a second, counting pass.
@@ -1395,12 +1405,7 @@ impl Builder<'_> {
         let Node::And(items) = node else {
             return Ok(false);
         };
-        let max_doc: u64 = self
-            .searcher
-            .segment_readers()
-            .iter()
-            .map(|s| s.max_doc() as u64)
-            .sum();
+        let max_doc = self.max_doc();
         for item in items {
             let Node::Word(w) = item else {
                 return Ok(false);
@@ -1427,12 +1432,7 @@ impl Builder<'_> {
             Node::Or(items) => (items, false),
             _ => return Ok(None),
         };
-        let max_doc: u64 = self
-            .searcher
-            .segment_readers()
-            .iter()
-            .map(|s| s.max_doc() as u64)
-            .sum();
+        let max_doc = self.max_doc();
         let mut words = Vec::new();
         let mut freqs = Vec::new();
         for item in items {
