@@ -11,10 +11,12 @@
 //!    and running the same command again completes the import. Each record is compared
 //!    with the stored copy first: unchanged records are not rewritten, which is what makes
 //!    a re-import a no-op ("0 new, 0 changed, 3264 unchanged"). `--dry-run` stops there.
-//!    Three threads share this pass: a reader makes records ahead of the writer (a bounded
-//!    channel), the main thread compares and writes, and an index thread syncs the search
-//!    index after each committed batch, from the batch's records in memory, while the next
-//!    one is made.
+//!    Four threads share this pass, each handing on to the next over a bounded channel: a
+//!    reader makes records; the main thread checks and compares them and builds batches;
+//!    a store thread writes each batch while the next is built; an index thread syncs the
+//!    search index after each committed batch, from the batch's records in memory. The
+//!    main thread asks the store about a record only once every batch that may hold it is
+//!    committed.
 //!
 //! Linked records (a visit's country and visitor, a study's topics) are created when the
 //! archive lacks them and otherwise left as they are — except that a body this same
@@ -198,7 +200,8 @@ pub struct Phases {
     /// The writer waiting for the reading thread of the second pass (reading and making
     /// records beyond what overlaps with writing).
     pub read: Duration,
-    /// Checking links and comparing with the store.
+    /// Checking links and comparing with the store (with the waits while the store's
+    /// thread is a batch behind).
     pub compare: Duration,
     /// `Store::write` of the batches.
     pub store: Duration,
@@ -407,7 +410,9 @@ pub fn run(
     report.phases.check = check_time;
     let mut writer = Writer {
         store,
-        index_tx: None,
+        store_tx: None,
+        acks: None,
+        in_flight: 0,
         options,
         batch: Archive::default(),
         batch_len: 0,
@@ -461,10 +466,51 @@ pub fn run(
                         .sync_committed(store, &batches)
                         .context(INDEX_BEHIND)?;
                     spent += t.elapsed();
+                    tracing::debug!(
+                        batches = batches.len(),
+                        ms = t.elapsed().as_millis() as u64,
+                        "indexed"
+                    );
                 }
                 Ok(spent)
             })?;
-        writer.index_tx = (!options.dry_run).then_some(itx);
+        // The store writes on a thread of its own too, so that the next batch is read,
+        // checked and compared while one is written. Each committed batch goes on to the
+        // index thread; an acknowledgement comes back to the writer, which waits for the
+        // batches in flight before it asks the store about records they hold.
+        let (stx, srx) = std::sync::mpsc::sync_channel::<Archive>(1);
+        let (atx, arx) = std::sync::mpsc::channel::<()>();
+        let itx = (!options.dry_run).then_some(itx);
+        let storer = std::thread::Builder::new()
+            .name("import-store".into())
+            .spawn_scoped(scope, move || -> Result<(Duration, usize)> {
+                let mut spent = Duration::ZERO;
+                let mut batches = 0;
+                for batch in srx {
+                    let t = Instant::now();
+                    let written = store.write(&batch).context(
+                        "a batch was refused; the batches before it are stored, and running the command again completes the import",
+                    )?;
+                    spent += t.elapsed();
+                    batches += 1;
+                    tracing::debug!(ms = t.elapsed().as_millis() as u64, "stored a batch");
+                    if let (Some(tx), Some(seqs)) = (&itx, written.logged) {
+                        let committed = Committed {
+                            seqs,
+                            archive: Arc::new(batch),
+                        };
+                        // Waits while the index thread is a batch behind. An error means
+                        // that thread stopped on one; it is reported when it is joined.
+                        if tx.send(committed).is_err() {
+                            bail!("the search index stopped following the store")
+                        }
+                    }
+                    let _ = atx.send(());
+                }
+                Ok((spent, batches))
+            })?;
+        writer.store_tx = (!options.dry_run).then_some(stx);
+        writer.acks = Some(arx);
         let result = (|| -> Result<()> {
             loop {
                 let t = Instant::now();
@@ -512,17 +558,24 @@ pub fn run(
         // Every file checked, even for a dry run; a refused file's own message (which
         // says that nothing was written) wins over what pass 2 made of it.
         let result = writer.wait_for_check(&progress).and(result);
-        // Closing both channels ends both threads, whatever happened here.
-        writer.index_tx = None;
+        // Closing the channels ends the threads, whatever happened here.
+        writer.store_tx = None;
         drop(rx);
         let read = reader
             .join()
             .map_err(|_| anyhow::anyhow!("the reading thread failed"));
+        let stored = storer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the store's thread failed"));
         let indexed = indexer
             .join()
             .map_err(|_| anyhow::anyhow!("the search index thread failed"));
-        // The index thread's own error says more than the writer's "stopped following".
+        // The index thread's own error says more than the store thread's "stopped
+        // following", and the store thread's more than the writer's "stopped writing".
         writer.report.phases.index += indexed??;
+        let (spent, batches) = stored??;
+        writer.report.phases.store += spent;
+        writer.report.phases.batches += batches;
         result?;
         read?;
         Ok(())
@@ -569,9 +622,13 @@ const INDEX_BEHIND: &str =
 /// Builds and writes batches.
 struct Writer<'a> {
     store: &'a dyn Store,
-    /// Given every committed batch: the index thread then brings the search index up to
-    /// date. `None` for a dry run.
-    index_tx: Option<std::sync::mpsc::SyncSender<Committed>>,
+    /// Given every full batch: the store's thread writes it, then hands it to the index
+    /// thread. `None` for a dry run.
+    store_tx: Option<std::sync::mpsc::SyncSender<Archive>>,
+    /// One message per batch the store's thread has finished with.
+    acks: Option<std::sync::mpsc::Receiver<()>>,
+    /// Batches sent to the store's thread and not yet acknowledged.
+    in_flight: usize,
     /// The first pass's answer, still to come when it runs beside this one: no batch is
     /// written before it says that every file passed.
     checked: Option<std::sync::mpsc::Receiver<Result<Duration>>>,
@@ -612,6 +669,14 @@ fn stored(store: &dyn Store, r: &Record) -> Result<Option<Record>> {
 impl Writer<'_> {
     fn add(&mut self, imported: Imported) -> Result<()> {
         let mut record = imported.record;
+        // A record this run made as a linked one may be in a batch not yet committed.
+        if self.in_flight > 0
+            && self
+                .known
+                .contains_key(&(record.type_name(), record.slug().to_string()))
+        {
+            self.settle();
+        }
         // The record keeps the dossiers another import gave it.
         let old = stored(self.store, &record)?;
         if let Some(old) = &old {
@@ -666,6 +731,8 @@ impl Writer<'_> {
                 }
                 return Ok(());
             }
+            // Made by this run in an earlier batch, which may not be committed yet.
+            self.settle();
             if let Some(Record::Body(mut b)) = stored(self.store, &l)? {
                 if b.name != name && !b.aliases.contains(&name) {
                     b.aliases.push(name);
@@ -680,6 +747,9 @@ impl Writer<'_> {
             return Ok(());
         }
         if self.known.len() > 200_000 {
+            // What was forgotten is asked of the store from now on: every batch that
+            // made it must be committed first.
+            self.settle();
             self.known.clear();
         }
         let existing = if key.0 == "body" {
@@ -783,24 +853,34 @@ impl Writer<'_> {
             return Ok(());
         }
         self.wait_for_check(progress)?;
-        let t = Instant::now();
-        let written = self.store
-            .write(&batch)
-            .context("a batch was refused; the batches before it are stored, and running the command again completes the import")?;
-        self.report.phases.store += t.elapsed();
-        self.report.phases.batches += 1;
-        if let (Some(tx), Some(seqs)) = (&self.index_tx, written.logged) {
-            let committed = Committed {
-                seqs,
-                archive: Arc::new(batch),
-            };
-            // Waits while the index thread is a batch behind. An error means that thread
-            // stopped on one; it is reported when it is joined.
-            if tx.send(committed).is_err() {
-                bail!("the search index stopped following the store")
-            }
+        let Some(tx) = &self.store_tx else {
+            return Ok(());
+        };
+        // Waits while the store's thread writes the batch before. An error means that
+        // thread stopped on one; it is reported when it is joined.
+        if tx.send(batch).is_err() {
+            bail!("the store stopped writing")
+        }
+        self.in_flight += 1;
+        if let Some(acks) = &self.acks {
+            self.in_flight -= acks.try_iter().count().min(self.in_flight);
         }
         Ok(())
+    }
+
+    /// Waits until the store has committed every batch sent to it, before a question to
+    /// the store whose answer one of them may change.
+    fn settle(&mut self) {
+        let Some(acks) = &self.acks else {
+            return;
+        };
+        while self.in_flight > 0 {
+            if acks.recv().is_err() {
+                // The store's thread stopped; its error is reported when it is joined.
+                break;
+            }
+            self.in_flight -= 1;
+        }
     }
 }
 
