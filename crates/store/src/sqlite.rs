@@ -334,6 +334,16 @@ fn note_logged(seq: i64, summary: &mut WriteSummary) {
     });
 }
 
+/// Whether a record (or dossier) is stored, as the transaction `tx` sees it.
+fn is_stored(tx: &Transaction, record: RecordType, slug: &str) -> Result<bool, StoreError> {
+    let mut stmt = if record == RecordType::Dossier {
+        tx.prepare_cached("SELECT 1 FROM dossiers WHERE slug = ?2 AND ?1 = 'dossier'")?
+    } else {
+        tx.prepare_cached("SELECT 1 FROM records WHERE type = ?1 AND slug = ?2")?
+    };
+    Ok(stmt.exists(params![record.as_str(), slug])?)
+}
+
 /// The time stamp of a write: taken once per transaction, so every record and change of a
 /// batch says the same time (and SQLite formats it once, not three times per record).
 fn now(tx: &Transaction) -> Result<String, StoreError> {
@@ -507,7 +517,13 @@ fn write_dossier(
 
 impl Store for SqliteStore {
     fn write(&self, archive: &Archive) -> Result<WriteSummary, StoreError> {
-        // Records of a batch name the same few bodies and dossiers again and again.
+        let rows = rows(archive).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction()?;
+        // The slugs the records name are looked up inside the write's own transaction:
+        // nothing they name can be deleted between the check and the write, and the
+        // writer's pages are the ones in its cache. Records of a batch name the same few
+        // bodies and dossiers again and again, so each answer is kept for the batch.
         type Seen = std::collections::HashMap<RecordType, std::collections::HashMap<String, bool>>;
         let seen: std::cell::RefCell<Seen> = Default::default();
         let errors = archive.validate(&|ty, slug| {
@@ -517,7 +533,7 @@ impl Store for SqliteStore {
             if let Some(known) = seen.borrow().get(&t).and_then(|m| m.get(slug)) {
                 return *known;
             }
-            let known = self.exists(t, slug).unwrap_or(false);
+            let known = is_stored(&tx, t, slug).unwrap_or(false);
             seen.borrow_mut()
                 .entry(t)
                 .or_default()
@@ -528,9 +544,6 @@ impl Store for SqliteStore {
             let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
             return Err(StoreError::Invalid(list.join("; ")));
         }
-        let rows = rows(archive).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn.transaction()?;
         let mut summary = WriteSummary::default();
         let first_position: i64 = tx.query_row(
             "SELECT COALESCE(MAX(position) + 1, 0) FROM dossiers",
