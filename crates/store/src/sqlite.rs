@@ -14,8 +14,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 const READERS: usize = 4;
-/// The page size of a new database, in bytes.
-const PAGE_SIZE: i64 = 16 * 1024;
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
 
 /// An embedded SQLite store in one database file.
@@ -40,14 +38,6 @@ impl SqliteStore {
             source: Box::new(e),
         };
         let mut writer = Connection::open(path).map_err(open_err)?;
-        // A new database gets 16 KiB pages rather than 4 KiB: a record's JSON (2 KB of text
-        // and more) then shares its page with others instead of spilling to overflow pages,
-        // and an import's B-trees are shallower. It cut the store's share of an import by
-        // about a tenth, and the file by 7%. (An existing database keeps its page size: it
-        // cannot change in WAL mode.)
-        writer
-            .pragma_update(None, "page_size", PAGE_SIZE)
-            .map_err(open_err)?;
         writer
             .pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;
@@ -1074,32 +1064,5 @@ mod tests {
             .pragma_query_value(None, "foreign_keys", |r| r.get(0))
             .unwrap();
         assert_eq!(fk, 1);
-        let page: i64 = conn
-            .pragma_query_value(None, "page_size", |r| r.get(0))
-            .unwrap();
-        assert_eq!(page, PAGE_SIZE);
-    }
-
-    #[test]
-    fn a_database_made_with_smaller_pages_keeps_them() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("dossier.db");
-        {
-            // As the first releases made it: SQLite's default 4 KiB pages, in WAL mode.
-            let c = Connection::open(&path).unwrap();
-            c.pragma_update(None, "page_size", 4096).unwrap();
-            c.pragma_update(None, "journal_mode", "WAL").unwrap();
-            c.execute_batch("CREATE TABLE before_us (x)").unwrap();
-        }
-        let s = SqliteStore::open(&path).unwrap();
-        s.write(&archive()).unwrap();
-        assert_eq!(s.document("one").unwrap().unwrap().slug, "one");
-        let page: i64 = s
-            .writer
-            .lock()
-            .unwrap()
-            .pragma_query_value(None, "page_size", |r| r.get(0))
-            .unwrap();
-        assert_eq!(page, 4096);
     }
 }
