@@ -324,6 +324,15 @@ fn note_logged(seq: i64, summary: &mut WriteSummary) {
     });
 }
 
+/// A transaction that holds the write lock from its start (`BEGIN IMMEDIATE`, waiting for
+/// another process's writer up to the busy timeout). A write reads first (the slugs it
+/// names, the stored copies it compares with); in a deferred transaction another process
+/// could commit between those reads and the first write, which SQLite then refuses
+/// (`SQLITE_BUSY_SNAPSHOT`) instead of waiting.
+fn write_transaction(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+}
+
 /// Whether a record (or dossier) is stored, as the transaction `tx` sees it.
 fn is_stored(tx: &Transaction, record: RecordType, slug: &str) -> Result<bool, StoreError> {
     let mut stmt = if record == RecordType::Dossier {
@@ -341,7 +350,7 @@ fn now(tx: &Transaction) -> Result<String, StoreError> {
 }
 
 /// The statements that write records, prepared once per write rather than looked up in
-/// the statement cache for every row (a tenth of an import's store time went to that).
+/// the statement cache for every row.
 struct RecordStatements<'t> {
     insert: rusqlite::CachedStatement<'t>,
     existing: rusqlite::CachedStatement<'t>,
@@ -509,7 +518,7 @@ impl Store for SqliteStore {
     fn write(&self, archive: &Archive) -> Result<WriteSummary, StoreError> {
         let rows = rows(archive).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn.transaction()?;
+        let tx = write_transaction(&mut conn)?;
         // The slugs the records name are looked up inside the write's own transaction:
         // nothing they name can be deleted between the check and the write, and the
         // writer's pages are the ones in its cache. Records of a batch name the same few
@@ -735,7 +744,7 @@ impl Store for SqliteStore {
 
     fn delete(&self, record: RecordType, slug: &str) -> Result<bool, StoreError> {
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn.transaction()?;
+        let tx = write_transaction(&mut conn)?;
         let linking: Vec<String> = {
             let mut stmt = tx.prepare_cached(
                 "SELECT DISTINCT src_type || ' `' || src_slug || '`' FROM links
