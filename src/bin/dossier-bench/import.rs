@@ -182,8 +182,13 @@ fn run(
             peak_rss: peak,
         });
     }
+    Ok(median(runs))
+}
+
+/// The run of median time among `runs` (at least one).
+fn median(mut runs: Vec<Run>) -> Run {
     runs.sort_by(|a, b| a.secs.total_cmp(&b.secs));
-    Ok(runs.swap_remove(runs.len() / 2))
+    runs.swap_remove(runs.len() / 2)
 }
 
 /// Writes a record-XML file of about `mb` MB: the real visits, repeated with new ids.
@@ -310,8 +315,7 @@ pub fn bench(corpora: &Path, records_mb: u64, tei_mb: u64, out: &Path, keep: boo
                 peak_rss: peak,
             });
         }
-        again.sort_by(|a, b| a.secs.total_cmp(&b.secs));
-        runs.push(again.swap_remove(again.len() / 2));
+        runs.push(median(again));
     }
     if records_mb > 0 {
         let file = out.join("dossier-bench-visits.xml");
