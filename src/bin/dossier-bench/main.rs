@@ -11,6 +11,11 @@ mod util;
 
 use clap::{Parser, Subcommand};
 
+/// The same allocator as the `dossier` binary, so that the in-process measurements
+/// (search ingest and queries) allocate as the product does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Benchmarks for dossier. Run with `cargo run --release --bin dossier-bench -- …`.
 #[derive(Debug, Parser)]
 #[command(name = "dossier-bench")]
