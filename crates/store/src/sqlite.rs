@@ -15,10 +15,12 @@ use std::sync::Mutex;
 
 const READERS: usize = 4;
 
-/// The writer's page cache, in KiB. 256 MiB holds the indexes of a store of a million
-/// documents (the B-trees a write inserts into all over): with 16 MiB, a bulk load of a
-/// million documents took 10 % longer (BENCHMARKS.md).
-const WRITER_CACHE_KIB: i64 = 256 * 1024;
+/// The writer's page cache, in KiB. A bulk load inserts into the indexes of `records`,
+/// `links` and `changes` all over; at a million documents those outgrow a small cache.
+/// Measured back to back on a load of a million documents: 16 MiB 6,212 docs/s, 128 MiB
+/// 6,371, 256 MiB 6,464, the last at a cost of 260 MB more peak memory on a 1 GB import
+/// (BENCHMARKS.md).
+const WRITER_CACHE_KIB: i64 = 128 * 1024;
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
 
 /// An embedded SQLite store in one database file.
