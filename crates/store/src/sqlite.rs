@@ -15,8 +15,10 @@ use std::sync::Mutex;
 
 const READERS: usize = 4;
 
-/// The writer's page cache, in KiB. A bulk load inserts into the indexes of `records`,
-/// `links` and `changes` all over; at a million documents those outgrow a small cache.
+/// The writer's page cache, in KiB (SQLite's default is 2 MiB). A batch of an import
+/// inserts into the indexes of `records`, `links` and `changes` all over, and a small cache
+/// spills dirty pages to the WAL in the middle of the transaction and reads them back. The
+/// cache fills only as pages are touched, so a server that seldom writes does not grow it.
 /// Measured back to back on a load of a million documents: 16 MiB 6,212 docs/s, 128 MiB
 /// 6,371, 256 MiB 6,464, the last at a cost of 260 MB more peak memory on a 1 GB import
 /// (BENCHMARKS.md).
@@ -49,11 +51,6 @@ impl SqliteStore {
             .pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;
         configure(&writer).map_err(open_err)?;
-        // The writer keeps more pages in memory than SQLite's default 2 MiB: a batch of an
-        // import touches the records, links and change-log B-trees all over, and a small
-        // cache spills dirty pages to the WAL in the middle of the transaction and reads
-        // them back. The cache fills only as pages are touched, so a server that seldom
-        // writes does not grow it.
         writer
             .pragma_update(None, "cache_size", -WRITER_CACHE_KIB)
             .map_err(open_err)?;

@@ -156,28 +156,33 @@ fn run(
     files: &[PathBuf],
     times: usize,
 ) -> Result<Run> {
+    let shown = if times > 1 {
+        format!("{label}, median of {times}")
+    } else {
+        label.to_string()
+    };
+    let bytes = size(files);
+    let prepare: Vec<Vec<String>> = prepare
+        .iter()
+        .map(|p| p.iter().map(|s| s.to_string()).collect())
+        .collect();
+    let mut a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    a.extend(files.iter().map(|f| f.display().to_string()));
     let mut runs = Vec::new();
     for _ in 0..times.max(1) {
         let dir = DataDir::new()?;
-        for p in prepare {
-            let a: Vec<String> = p.iter().map(|s| s.to_string()).collect();
-            measure(dir.path(), &a)?;
+        for p in &prepare {
+            measure(dir.path(), p)?;
         }
-        let mut a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        a.extend(files.iter().map(|f| f.display().to_string()));
         let (stdout, secs, peak) = measure(dir.path(), &a)?;
         let records = records_in(&stdout);
         if records == 0 {
             bail!("{label}: no records imported:\n{stdout}");
         }
         runs.push(Run {
-            label: if times > 1 {
-                format!("{label}, median of {times}")
-            } else {
-                label.to_string()
-            },
+            label: shown.clone(),
             records,
-            bytes: size(files),
+            bytes,
             secs,
             peak_rss: peak,
         });
@@ -304,13 +309,15 @@ pub fn bench(corpora: &Path, records_mb: u64, tei_mb: u64, out: &Path, keep: boo
         let mut a: Vec<String> = rec_args.iter().map(|s| s.to_string()).collect();
         a.extend(visits.iter().map(|f| f.display().to_string()));
         measure(dir.path(), &a)?;
+        let label = format!("record XML: visits re-import (no change), median of {SHORT_RUNS}");
+        let bytes = size(&visits);
         let mut again = Vec::new();
         for _ in 0..SHORT_RUNS {
             let (stdout, secs, peak) = measure(dir.path(), &a)?;
             again.push(Run {
-                label: format!("record XML: visits re-import (no change), median of {SHORT_RUNS}"),
+                label: label.clone(),
                 records: records_in(&stdout),
-                bytes: size(&visits),
+                bytes,
                 secs,
                 peak_rss: peak,
             });
