@@ -24,12 +24,13 @@ const READERS: usize = 4;
 /// (BENCHMARKS.md).
 const WRITER_CACHE_KIB: i64 = 128 * 1024;
 /// How far the write-ahead log may grow during a bulk load before SQLite copies it into
-/// the database (pages of 4 KiB: 1 GiB). With SQLite's default of 1,000 pages every batch
+/// the database (pages of 4 KiB: 256 MiB). With SQLite's default of 1,000 pages every batch
 /// of an import (megabytes of pages) was copied, and synced, at its commit, and a page that
-/// many batches change (an index's) was copied as often. Back to back, the final copy
-/// included: the 1 GB visits file 213 s against 177 s; 1M search-bench documents 8,118–8,475
-/// docs/s against 8,519–8,911.
-const BULK_WAL_PAGES: i64 = 262_144;
+/// many batches change (an index's) was copied as often. Back to back (BENCHMARKS.md): the
+/// 1 GB visits file 241 s with 1,000 pages, 197 s with 65,536. A larger log helps small
+/// records more but large ones less: 262,144 pages took the 1 GB TEI file from 46–48 s to
+/// 50.5–51 s (below the 20 MB/s the importers must reach); 65,536 took it to 47–48.5 s.
+const BULK_WAL_PAGES: i64 = 65_536;
 /// SQLite's default checkpoint threshold, for everything but bulk loads: a server's edits
 /// are small, and a short log is quick to read back after a crash.
 const WAL_PAGES: i64 = 1_000;
@@ -1032,7 +1033,7 @@ mod tests {
         let wal = dir.path().join("dossier.db-wal");
         s.begin_bulk().unwrap();
         let mut a = archive();
-        // 8 MB of text: twice the default threshold.
+        // 8 MB of text: twice SQLite's default threshold.
         for d in &mut a.documents {
             d.full_text = Some(format!("{} ", d.slug).repeat(700_000));
         }
