@@ -246,12 +246,22 @@ fn run_pipeline(
     let opened = t.elapsed();
     let result = pipeline::run(store, &index, files, open, options, what);
     let t = std::time::Instant::now();
+    // After a large import these take seconds once the progress bar is gone: say so.
+    let finishing = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+        let s = indicatif::ProgressBar::new_spinner();
+        s.set_message("finishing: the search index's last merges, the store's log into its file");
+        s.enable_steady_tick(std::time::Duration::from_millis(120));
+        s
+    });
     // The index's last commit and merges while the store's write-ahead log is copied into
     // its database file: one waits mostly on the disk, the other on the CPU.
     let (index_end, store_end) = std::thread::scope(|scope| {
         let store_end = scope.spawn(|| store.end_bulk());
         (index.end_bulk(store), store_end.join())
     });
+    if let Some(s) = finishing {
+        s.finish_and_clear();
+    }
     index_end?;
     store_end.map_err(|_| anyhow::anyhow!("the store's checkpoint panicked"))??;
     tracing::info!(
