@@ -56,6 +56,14 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
+    // The engine's own logs (`DOSSIER_LOG=info`: where an ingest's end spends its time).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DOSSIER_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     match cli.command {
         Command::Machine => {
