@@ -191,8 +191,8 @@ impl SqliteStore {
 
     /// Ends a bulk load: copies the write-ahead log into the database now (so that neither
     /// the next write nor the next reader pays for it), truncates the log, goes back to
-    /// SQLite's default threshold and stops the [`Flusher`]. If a reader (a running server) keeps part of the log in
-    /// use, what it uses is copied at a later checkpoint.
+    /// SQLite's default threshold and stops the [`Flusher`]. If a reader (a running server)
+    /// keeps part of the log in use, what it uses is copied at a later checkpoint.
     pub fn end_bulk(&self) -> Result<(), StoreError> {
         let done = self.checkpoint_bulk();
         // After the last copy, whose pages it writes ahead too.
