@@ -241,7 +241,18 @@ fn run_pipeline(
 ) -> Result<pipeline::Report> {
     let t = std::time::Instant::now();
     let index = super::open_index(data_dir, store)?;
-    index.begin_bulk()?;
+    // tantivy's indexing threads start with the bulk load's writer and inherit the
+    // priority of the thread that starts them: a lowered one (the store's writer is the
+    // import's slowest stage; see `priority`).
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                super::priority::lower_this_thread();
+                index.begin_bulk()
+            })
+            .join()
+    })
+    .map_err(|_| anyhow::anyhow!("starting the search index's bulk load panicked"))??;
     store.begin_bulk()?;
     let opened = t.elapsed();
     let result = pipeline::run(store, &index, files, open, options, what);

@@ -3,6 +3,7 @@
 mod export;
 mod import;
 mod pipeline;
+mod priority;
 mod search;
 mod serve;
 

@@ -440,13 +440,17 @@ pub fn run(
             std::thread::Builder::new()
                 .name("import-check".into())
                 .spawn_scoped(scope, move || {
+                    super::priority::lower_this_thread();
                     let _ = ctx.send(check_all(inputs, open));
                 })?;
             writer.checked = Some(crx);
         }
         let reader = std::thread::Builder::new()
             .name("import-read".into())
-            .spawn_scoped(scope, move || read_all(inputs, open, tx))?;
+            .spawn_scoped(scope, move || {
+                super::priority::lower_this_thread();
+                read_all(inputs, open, tx)
+            })?;
         // The search index follows the store on a thread of its own: it syncs after each
         // committed batch while the next batch is made and written. It applies only what
         // is committed (the change log says what), so it never sees half a batch; it lags
@@ -457,6 +461,7 @@ pub fn run(
         let indexer = std::thread::Builder::new()
             .name("index-sync".into())
             .spawn_scoped(scope, move || -> Result<Duration> {
+                super::priority::lower_this_thread();
                 let mut spent = Duration::ZERO;
                 while let Ok(first) = irx.recv() {
                     let t = Instant::now();
@@ -509,6 +514,9 @@ pub fn run(
                 }
                 Ok((spent, batches))
             })?;
+        // The store's thread started at this thread's priority; from here on this thread
+        // (the checks, the comparisons, the batches) runs lower, like the other stages.
+        super::priority::lower_this_thread();
         writer.store_tx = (!options.dry_run).then_some(stx);
         writer.acks = Some(arx);
         let result = (|| -> Result<()> {
