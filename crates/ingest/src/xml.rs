@@ -181,13 +181,14 @@ impl State {
 
     fn advance(&mut self, bytes: &[u8]) {
         self.check(bytes);
-        let newlines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
-        if newlines > 0 {
-            let last = bytes.iter().rposition(|&b| b == b'\n').unwrap_or(0);
-            self.line += newlines;
-            self.column = 1 + chars(&bytes[last + 1..]);
-        } else {
-            self.column += chars(bytes);
+        // memchr's searches (SIMD) rather than byte loops: every byte of a file passes
+        // here twice, once per pass, and lines are few next to bytes.
+        match memchr::memrchr(b'\n', bytes) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', bytes).count() as u64;
+                self.column = 1 + chars(&bytes[last + 1..]);
+            }
+            None => self.column += chars(bytes),
         }
         self.offset += bytes.len() as u64;
         if self.offset - self.event_start > self.max_event {
@@ -200,7 +201,7 @@ impl State {
             return;
         }
         // NUL first: a binary file is more useful to name as such than as bad UTF-8.
-        if let Some(i) = bytes.iter().position(|&b| b == 0) {
+        if let Some(i) = memchr::memchr(0, bytes) {
             self.bad = Some((self.pos_at(bytes, i), 0));
             return;
         }
@@ -230,9 +231,9 @@ impl State {
     /// The position of `bytes[i]`, where `bytes` starts at the current position.
     fn pos_at(&self, bytes: &[u8], i: usize) -> Pos {
         let before = &bytes[..i.min(bytes.len())];
-        match before.iter().rposition(|&b| b == b'\n') {
+        match memchr::memrchr(b'\n', before) {
             Some(nl) => Pos {
-                line: self.line + before.iter().filter(|&&b| b == b'\n').count() as u64,
+                line: self.line + memchr::memchr_iter(b'\n', before).count() as u64,
                 column: 1 + chars(&before[nl + 1..]),
             },
             None => Pos {
