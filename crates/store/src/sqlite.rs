@@ -1279,4 +1279,26 @@ mod tests {
             .unwrap();
         assert_eq!(fk, 1);
     }
+
+    /// The options `.cargo/config.toml` gives the bundled SQLite: no page-cache group
+    /// shared behind a global mutex, no memory statistics behind another.
+    #[test]
+    fn the_bundled_sqlite_is_built_without_its_global_mutexes() {
+        let s = SqliteStore::in_memory().unwrap();
+        let conn = s.writer.lock().unwrap();
+        let mut stmt = conn.prepare("PRAGMA compile_options").unwrap();
+        let options: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "{options:?}"
+        );
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+    }
 }
