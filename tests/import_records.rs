@@ -316,21 +316,33 @@ fn the_search_index_follows_every_batch_to_the_end() {
 /// second name is counted once, whether it was made in the same batch or an earlier one.
 #[test]
 fn the_summary_is_the_same_whatever_the_batch_size() {
+    // The summary, and every body with the names it answers to.
     let summary = |extra: &[&str]| {
         let dir = tempfile::tempdir().unwrap();
         let o = import_visits(dir.path(), extra);
         assert!(o.status.success(), "{}", out(&o));
         let text = out(&o);
-        text.lines()
+        let line = text
+            .lines()
             .find(|l| l.starts_with("Imported"))
             .unwrap_or_else(|| panic!("no summary: {text}"))
-            .to_string()
+            .to_string();
+        let store = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
+        let bodies: Vec<(String, String, Vec<String>)> = store
+            .bodies(None)
+            .unwrap()
+            .into_iter()
+            .map(|b| (b.slug, b.name, b.aliases))
+            .collect();
+        (line, bodies)
     };
     let whole = summary(&[]);
     assert!(
-        whole.contains("3264 new") && whole.contains("31 bodies given another name"),
-        "{whole}"
+        whole.0.contains("3264 new") && whole.0.contains("31 bodies given another name"),
+        "{}",
+        whole.0
     );
+    assert_eq!(whole.1.iter().filter(|b| !b.2.is_empty()).count(), 31);
     assert_eq!(summary(&["--batch-size", "50"]), whole);
 }
 

@@ -3,9 +3,11 @@
 //! Two passes over the input, each streaming (memory bounded by the batch and the records
 //! in flight between threads, never by the input):
 //! 1. **check**: every file is read to its end through the importer; a refused file
-//!    (hostile or malformed XML, not TEI…) stops the run before anything is written, and
+//!    (hostile or malformed XML, not TEI…) stops the run with nothing written, and
 //!    each bad record is reported with file:line:column, record id and field. With
-//!    `--strict` the first bad record stops the run, again before any write.
+//!    `--strict` the first bad record stops the run, again before any write. Without it the
+//!    check runs beside pass 2, whose writes the store holds uncommitted until the check
+//!    answers ([`Store::hold`]): kept if every file passes, undone if one is refused.
 //! 2. **import**: the records are read again and written in batches, each batch one
 //!    transaction (`Store::write`), so that a kill at any point leaves whole batches only,
 //!    and running the same command again completes the import. Each record is compared
@@ -435,6 +437,10 @@ pub fn run(
     let mut limit = BatchLimit::new(batch_size);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(IN_FLIGHT);
     std::thread::scope(|scope| -> Result<()> {
+        // The first pass's answer: awaited by the store's thread, which writes while the
+        // first pass reads but keeps nothing unless it passes; for a dry run (no writes),
+        // by the writer at the end.
+        let mut check_for_store = None;
         if !options.strict {
             let (ctx, crx) = std::sync::mpsc::sync_channel(1);
             std::thread::Builder::new()
@@ -443,7 +449,11 @@ pub fn run(
                     super::priority::lower_this_thread();
                     let _ = ctx.send(check_all(inputs, open));
                 })?;
-            writer.checked = Some(crx);
+            if options.dry_run {
+                writer.checked = Some(crx);
+            } else {
+                check_for_store = Some(crx);
+            }
         }
         let reader = std::thread::Builder::new()
             .name("import-read".into())
@@ -457,16 +467,15 @@ pub fn run(
         // the store by a batch or two, and catches up before the run ends. Each committed
         // batch travels to it with its records, so that it need not read them back; one
         // batch waits while another is indexed, which bounds the memory held.
-        let (itx, irx) = std::sync::mpsc::sync_channel::<Committed>(1);
+        let (itx, irx) = std::sync::mpsc::sync_channel::<Vec<Committed>>(1);
         let indexer = std::thread::Builder::new()
             .name("index-sync".into())
             .spawn_scoped(scope, move || -> Result<Duration> {
                 super::priority::lower_this_thread();
                 let mut spent = Duration::ZERO;
-                while let Ok(first) = irx.recv() {
+                while let Ok(mut batches) = irx.recv() {
                     let t = Instant::now();
-                    let mut batches = vec![first];
-                    batches.extend(irx.try_iter());
+                    batches.extend(irx.try_iter().flatten());
                     index
                         .sync_committed(store, &batches)
                         .context(INDEX_BEHIND)?;
@@ -488,31 +497,34 @@ pub fn run(
         let itx = (!options.dry_run).then_some(itx);
         let storer = std::thread::Builder::new()
             .name("import-store".into())
-            .spawn_scoped(scope, move || -> Result<(Duration, usize)> {
-                let mut spent = Duration::ZERO;
-                let mut batches = 0;
+            .spawn_scoped(scope, move || -> Result<Stored> {
+                let mut out = Stored::default();
+                let mut check = Check::new(store, check_for_store, &itx, &atx);
                 for batch in srx {
+                    check.poll(&mut out)?;
                     let t = Instant::now();
-                    let written = store.write(&batch).context(
-                        "a batch was refused; the batches before it are stored, and running the command again completes the import",
-                    )?;
-                    spent += t.elapsed();
-                    batches += 1;
-                    tracing::debug!(ms = t.elapsed().as_millis() as u64, "stored a batch");
-                    if let (Some(tx), Some(seqs)) = (&itx, written.logged) {
-                        let committed = Committed {
-                            seqs,
-                            archive: Arc::new(batch),
-                        };
-                        // Waits while the index thread is a batch behind. An error means
-                        // that thread stopped on one; it is reported when it is joined.
-                        if tx.send(committed).is_err() {
-                            bail!("the search index stopped following the store")
+                    let written = match store.write(&batch) {
+                        Ok(w) => w,
+                        Err(e) => {
+                            // The first pass's refusal says more; otherwise what is held
+                            // is kept, like the batches committed before this one.
+                            check.wait(&mut out)?;
+                            return Err(anyhow::Error::new(e).context(
+                                "a batch was refused; the batches before it are stored, and running the command again completes the import",
+                            ));
                         }
-                    }
-                    let _ = atx.send(());
+                    };
+                    out.store += t.elapsed();
+                    out.batches += 1;
+                    tracing::debug!(ms = t.elapsed().as_millis() as u64, "stored a batch");
+                    let committed = written.logged.map(|seqs| Committed {
+                        seqs,
+                        archive: Arc::new(batch),
+                    });
+                    check.written(committed)?;
                 }
-                Ok((spent, batches))
+                check.wait(&mut out)?;
+                Ok(out)
             })?;
         // The store's thread started at this thread's priority; from here on this thread
         // (the checks, the comparisons, the batches) runs lower, like the other stages.
@@ -546,7 +558,7 @@ pub fn run(
                                 if writer.batch_len >= limit.records
                                     || at - flushed_at >= limit.bytes
                                 {
-                                    writer.flush(&progress)?;
+                                    writer.flush()?;
                                     flushed_at = at;
                                     limit.grow();
                                 }
@@ -561,7 +573,7 @@ pub fn run(
                 }
                 progress.update(at, n);
             }
-            writer.flush(&progress)
+            writer.flush()
         })();
         // Every file checked, even for a dry run; a refused file's own message (which
         // says that nothing was written) wins over what pass 2 made of it.
@@ -581,9 +593,14 @@ pub fn run(
         // The index thread's own error says more than the store thread's "stopped
         // following", and the store thread's more than the writer's "stopped writing".
         writer.report.phases.index += indexed??;
-        let (spent, batches) = stored??;
-        writer.report.phases.store += spent;
-        writer.report.phases.batches += batches;
+        let stored = stored??;
+        let phases = &mut writer.report.phases;
+        phases.store += stored.store;
+        phases.batches += stored.batches;
+        phases.check_wait += stored.check_wait;
+        if let Some(spent) = stored.check {
+            phases.check = spent;
+        }
         result?;
         read?;
         Ok(())
@@ -627,6 +644,166 @@ fn duplicate(r: &Imported) -> String {
 const INDEX_BEHIND: &str =
     "the batches are stored but the search index could not follow; `dossier reindex` repairs it";
 
+/// What the store's thread did.
+#[derive(Debug, Default)]
+struct Stored {
+    store: Duration,
+    batches: usize,
+    /// The first pass's time, once it answered.
+    check: Option<Duration>,
+    /// Waiting for the first pass: at the end, when it finishes after the last write, or
+    /// before the first write, for a store that cannot hold writes.
+    check_wait: Duration,
+}
+
+/// Held batches whose records go on to the index from memory once they are kept; the
+/// index reads the records of later ones back from the store. A first pass that takes long
+/// (a large file) thus keeps no more batches in memory than usual.
+const HELD_IN_MEMORY: usize = 4;
+
+/// The store thread's side of the first pass. Until the first pass answers, batches are
+/// written in a held transaction ([`Store::hold`]) and neither acknowledged nor indexed:
+/// a refused file leaves nothing written, exactly as if the writes had waited for it, and
+/// the store writes while the first pass reads instead of waiting (on two cores, one of
+/// them was idle for the first pass's length). Once every file passes, the held writes are
+/// committed and handed on.
+struct Check<'a> {
+    store: &'a dyn Store,
+    answer: Option<std::sync::mpsc::Receiver<Result<Duration>>>,
+    index: &'a Option<std::sync::mpsc::SyncSender<Vec<Committed>>>,
+    acks: &'a std::sync::mpsc::Sender<()>,
+    /// Whether the store holds this run's writes now.
+    holding: bool,
+    /// What the held batches hand on to the index once kept.
+    held: Vec<Committed>,
+    /// How many batches are held (acknowledged once kept).
+    held_batches: usize,
+}
+
+impl<'a> Check<'a> {
+    fn new(
+        store: &'a dyn Store,
+        answer: Option<std::sync::mpsc::Receiver<Result<Duration>>>,
+        index: &'a Option<std::sync::mpsc::SyncSender<Vec<Committed>>>,
+        acks: &'a std::sync::mpsc::Sender<()>,
+    ) -> Self {
+        Check {
+            store,
+            answer,
+            index,
+            acks,
+            holding: false,
+            held: Vec::new(),
+            held_batches: 0,
+        }
+    }
+
+    /// Before a write: takes the first pass's answer if it has come; otherwise makes sure
+    /// the store holds the write (or, if it cannot, waits for the answer).
+    fn poll(&mut self, out: &mut Stored) -> Result<()> {
+        let Some(rx) = &self.answer else {
+            return Ok(());
+        };
+        match rx.try_recv() {
+            Ok(answer) => return self.answered(answer, out),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                return self.answered(Err(anyhow::anyhow!("the checking thread failed")), out)
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+        }
+        if !self.holding {
+            if self.store.hold()? {
+                self.holding = true;
+            } else {
+                return self.wait(out);
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for the first pass's answer, if it is still to come, and settles what is held.
+    fn wait(&mut self, out: &mut Stored) -> Result<()> {
+        let Some(rx) = &self.answer else {
+            return Ok(());
+        };
+        let t = Instant::now();
+        let answer = rx
+            .recv()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the checking thread failed")));
+        out.check_wait += t.elapsed();
+        self.answered(answer, out)
+    }
+
+    fn answered(&mut self, answer: Result<Duration>, out: &mut Stored) -> Result<()> {
+        self.answer = None;
+        let holding = std::mem::take(&mut self.holding);
+        let spent = match answer {
+            Ok(spent) => spent,
+            Err(e) => {
+                // A refused file: every held write is undone, the store is as it was.
+                self.held.clear();
+                if holding {
+                    self.store
+                        .release(false)
+                        .context("cannot undo the writes made while the files were checked")?;
+                }
+                return Err(e);
+            }
+        };
+        out.check = Some(spent);
+        if holding {
+            self.store.release(true)?;
+            let held = std::mem::take(&mut self.held);
+            if !held.is_empty() {
+                self.hand_on(held)?;
+            }
+            for _ in 0..std::mem::take(&mut self.held_batches) {
+                let _ = self.acks.send(());
+            }
+        }
+        Ok(())
+    }
+
+    /// After a write: the batch goes on to the index and the writer now, or once kept.
+    fn written(&mut self, committed: Option<Committed>) -> Result<()> {
+        if self.holding {
+            self.held_batches += 1;
+            if let Some(mut c) = committed {
+                if self.held.len() >= HELD_IN_MEMORY {
+                    c.archive = Arc::new(Archive::default());
+                }
+                self.held.push(c);
+            }
+            return Ok(());
+        }
+        if let Some(c) = committed {
+            self.hand_on(vec![c])?;
+        }
+        let _ = self.acks.send(());
+        Ok(())
+    }
+
+    fn hand_on(&self, batches: Vec<Committed>) -> Result<()> {
+        if let Some(tx) = self.index {
+            // Waits while the index thread is a batch behind. An error means that thread
+            // stopped on one; it is reported when it is joined.
+            if tx.send(batches).is_err() {
+                bail!("the search index stopped following the store")
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Check<'_> {
+    /// A thread that stops while holding writes (a panic) keeps none of them.
+    fn drop(&mut self) {
+        if self.holding {
+            let _ = self.store.release(false);
+        }
+    }
+}
+
 /// Builds and writes batches.
 struct Writer<'a> {
     store: &'a dyn Store,
@@ -637,8 +814,8 @@ struct Writer<'a> {
     acks: Option<std::sync::mpsc::Receiver<()>>,
     /// Batches sent to the store's thread and not yet acknowledged.
     in_flight: usize,
-    /// The first pass's answer, still to come when it runs beside this one: no batch is
-    /// written before it says that every file passed.
+    /// The first pass's answer, for a dry run (which writes nothing): awaited at the end,
+    /// so that every file is checked. For a real run the store's thread awaits it.
     checked: Option<std::sync::mpsc::Receiver<Result<Duration>>>,
     options: Options,
     batch: Archive,
@@ -657,6 +834,10 @@ struct Writer<'a> {
 struct Known {
     names: Vec<String>,
     ours: bool,
+    /// A body this source made: its copy as last written (or about to be), so that a new
+    /// name for it needs no question to the store, which would wait for every batch in
+    /// flight to be committed.
+    body: Option<Box<dossier_model::Body>>,
 }
 
 fn record_type(r: &Record) -> RecordType {
@@ -728,27 +909,29 @@ impl Writer<'_> {
             }
             // A body this source made, met under another name: the name becomes an alias.
             k.names.push(name.clone());
-            if self.pending.contains_key(&key) {
-                if let Some(b) = self.batch.bodies.iter_mut().find(|b| b.slug == key.1) {
-                    if b.name != name && !b.aliases.contains(&name) {
-                        b.aliases.push(name);
-                        if self.aliased.insert(key.1.clone()) {
-                            self.report.updated += 1;
-                        }
-                    }
-                }
+            let Some(body) = k.body.as_deref_mut() else {
+                return Ok(());
+            };
+            if body.name == name || body.aliases.contains(&name) {
                 return Ok(());
             }
-            // Made by this run in an earlier batch, which may not be committed yet.
-            self.settle();
-            if let Some(Record::Body(mut b)) = stored(self.store, &l)? {
-                if b.name != name && !b.aliases.contains(&name) {
-                    b.aliases.push(name);
-                    if self.aliased.insert(key.1.clone()) {
-                        self.report.updated += 1;
+            body.aliases.push(name.clone());
+            if self.aliased.insert(key.1.clone()) {
+                self.report.updated += 1;
+            }
+            match self.pending.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    // In the batch being made: changed there.
+                    let slug = &e.key().1;
+                    if let Some(b) = self.batch.bodies.iter_mut().find(|b| &b.slug == slug) {
+                        b.aliases.push(name);
                     }
-                    self.pending.insert(key, ());
-                    self.batch.bodies.push(b);
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    // Written by an earlier batch (perhaps not committed yet) or an earlier
+                    // run: written again, from the copy kept here.
+                    e.insert(());
+                    self.batch.bodies.push(body.clone());
                     self.batch_len += 1;
                 }
             }
@@ -768,6 +951,7 @@ impl Writer<'_> {
                 Known {
                     names: vec![],
                     ours: false,
+                    body: None,
                 },
             );
             return Ok(());
@@ -777,11 +961,16 @@ impl Writer<'_> {
         match existing {
             None => {
                 *self.report.created.entry(key.0).or_insert(0) += 1;
+                let body = match &l {
+                    Record::Body(b) => Some(Box::new(b.clone())),
+                    _ => None,
+                };
                 self.known.insert(
                     key.clone(),
                     Known {
                         names: vec![name],
                         ours: true,
+                        body,
                     },
                 );
                 self.pending.insert(key, ());
@@ -804,10 +993,11 @@ impl Writer<'_> {
                         self.report.updated += 1;
                     }
                     self.pending.insert(key.clone(), ());
-                    self.batch.bodies.push(b);
+                    self.batch.bodies.push(b.clone());
                     self.batch_len += 1;
                 }
-                self.known.insert(key, Known { names, ours });
+                let body = ours.then(|| Box::new(b));
+                self.known.insert(key, Known { names, ours, body });
             }
             Some(_) => {
                 self.known.insert(
@@ -815,6 +1005,7 @@ impl Writer<'_> {
                     Known {
                         names: vec![],
                         ours: false,
+                        body: None,
                     },
                 );
             }
@@ -848,7 +1039,7 @@ impl Writer<'_> {
         }
     }
 
-    fn flush(&mut self, progress: &Progress) -> Result<()> {
+    fn flush(&mut self) -> Result<()> {
         let batch = std::mem::take(&mut self.batch);
         self.batch_len = 0;
         self.pending.clear();
@@ -860,7 +1051,6 @@ impl Writer<'_> {
         if empty || self.options.dry_run {
             return Ok(());
         }
-        self.wait_for_check(progress)?;
         let Some(tx) = &self.store_tx else {
             return Ok(());
         };
@@ -929,5 +1119,132 @@ fn plural(t: &str) -> String {
         "body" => "bodies".into(),
         "person" => "people".into(),
         other => format!("{other}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dossier_ingest::xml::Pos;
+    use dossier_model::{Person, Provenance};
+    use dossier_store::SqliteStore;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    const PEOPLE: usize = 3_000;
+    /// Changes the store must hold before the slow first pass answers.
+    const HELD_FIRST: i64 = 1_000;
+
+    /// People `person-0`… with a first pass that answers only once the second pass has
+    /// written (and the store holds) [`HELD_FIRST`] of them: the store, in memory, answers
+    /// on its writer's connection, which sees the held transaction.
+    struct People {
+        next: usize,
+        store: Arc<SqliteStore>,
+        refuse: bool,
+        saw_held: Arc<AtomicBool>,
+    }
+
+    impl RecordSource for People {
+        fn next_item(&mut self) -> Result<Option<Item>, dossier_ingest::import::ImportError> {
+            if self.next == PEOPLE {
+                return Ok(None);
+            }
+            self.next += 1;
+            let person = Person {
+                slug: format!("person-{}", self.next - 1),
+                name: format!("Person {}", self.next - 1),
+                offices: vec![],
+                summary: None,
+                dossiers: vec![],
+                provenance: Provenance::default(),
+            };
+            Ok(Some(Item::Record(Box::new(Imported {
+                record: Record::Person(person),
+                linked: vec![],
+                file: "people".into(),
+                pos: Pos { line: 1, column: 1 },
+            }))))
+        }
+
+        fn bytes_read(&self) -> u64 {
+            self.next as u64
+        }
+
+        fn check(&mut self) -> Result<(), dossier_ingest::import::ImportError> {
+            let waited = Instant::now();
+            while self.store.last_change().unwrap_or(0) < HELD_FIRST {
+                if waited.elapsed() > Duration::from_secs(10) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            self.saw_held.store(
+                self.store.last_change().unwrap_or(0) >= HELD_FIRST,
+                Ordering::SeqCst,
+            );
+            if self.refuse {
+                return Err(dossier_ingest::import::ImportError::Format {
+                    file: "people".into(),
+                    pos: Pos { line: 7, column: 1 },
+                    message: "refused by the test".into(),
+                });
+            }
+            Ok(())
+        }
+    }
+
+    fn import(refuse: bool) -> (Arc<SqliteStore>, Result<Report>, bool, tempfile::TempDir) {
+        let store = Arc::new(SqliteStore::in_memory().unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let (index, _) = dossier_search::SearchIndex::open(dir.path(), &*store).unwrap();
+        let path = dir.path().join("people");
+        std::fs::write(&path, "people").unwrap();
+        let inputs = vec![Input::new(path).unwrap()];
+        let saw_held = Arc::new(AtomicBool::new(false));
+        let (s, seen) = (store.clone(), saw_held.clone());
+        let open = move |_: &Input| -> Result<Box<dyn RecordSource + Send>> {
+            Ok(Box::new(People {
+                next: 0,
+                store: s.clone(),
+                refuse,
+                saw_held: seen.clone(),
+            }))
+        };
+        let options = Options {
+            dry_run: false,
+            strict: false,
+            batch_size: 100,
+        };
+        let report = run(&*store, &index, &inputs, &open, options, "person");
+        (store, report, saw_held.load(Ordering::SeqCst), dir)
+    }
+
+    /// The store writes while the first pass still reads; a file the first pass refuses
+    /// then leaves nothing written, as if the writes had waited for it.
+    #[test]
+    fn writes_made_before_a_file_is_refused_are_undone() {
+        let (store, report, saw_held, _dir) = import(true);
+        assert!(saw_held, "the store wrote while the first pass read");
+        let e = report.unwrap_err().to_string();
+        assert!(e.contains("refused by the test"), "{e}");
+        assert!(e.contains("nothing was written"), "{e}");
+        assert_eq!(store.last_change().unwrap(), 0);
+        assert!(store.person("person-0").unwrap().is_none());
+    }
+
+    /// Once every file passes, what was written meanwhile is kept and indexed with the rest.
+    #[test]
+    fn writes_made_while_the_files_are_checked_are_kept_once_they_pass() {
+        let (store, report, saw_held, dir) = import(false);
+        assert!(saw_held, "the store wrote while the first pass read");
+        let report = report.unwrap();
+        assert_eq!(report.records.new, PEOPLE);
+        assert_eq!(store.last_change().unwrap(), PEOPLE as i64);
+        for i in [0, PEOPLE / 2, PEOPLE - 1] {
+            assert!(store.person(&format!("person-{i}")).unwrap().is_some());
+        }
+        let (index, sync) = dossier_search::SearchIndex::open(dir.path(), &*store).unwrap();
+        assert_eq!(sync.applied, 0, "the index followed every write");
+        assert_eq!(index.applied_seq(), Some(PEOPLE as i64));
     }
 }

@@ -165,6 +165,21 @@ pub trait Store: Send + Sync {
     /// Writes every record of `archive` in one transaction: all or nothing. Dossiers'
     /// sections are replaced as a whole; other records are inserted or updated by slug.
     fn write(&self, archive: &Archive) -> Result<WriteSummary, StoreError>;
+    /// Opens a transaction that the next writes join, each still all or nothing inside it,
+    /// and that no other reader or writer sees until [`release`](Self::release). For a
+    /// writer that starts before it knows whether it must undo everything: an import writes
+    /// while its first pass is still checking the files, and keeps the writes only if every
+    /// file passes. Another writer waits (up to its busy timeout) while the transaction is
+    /// open. Returns false for a store that cannot hold writes; its caller waits instead.
+    fn hold(&self) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+    /// Ends what [`hold`](Self::hold) opened: commits the writes made since (`keep`) or
+    /// undoes them all. Does nothing when nothing is held.
+    fn release(&self, keep: bool) -> Result<(), StoreError> {
+        let _ = keep;
+        Ok(())
+    }
     /// Whether the store holds no dossier yet.
     fn is_empty(&self) -> Result<bool, StoreError>;
     /// Whether a record of this type and slug exists.

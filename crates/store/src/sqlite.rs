@@ -452,7 +452,7 @@ fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error> {
 }
 
 fn log_change(
-    tx: &Transaction,
+    tx: &Connection,
     record: RecordType,
     slug: &str,
     op: &str,
@@ -483,7 +483,7 @@ fn write_transaction(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>>
 }
 
 /// Whether a record (or dossier) is stored, as the transaction `tx` sees it.
-fn is_stored(tx: &Transaction, record: RecordType, slug: &str) -> Result<bool, StoreError> {
+fn is_stored(tx: &Connection, record: RecordType, slug: &str) -> Result<bool, StoreError> {
     let mut stmt = if record == RecordType::Dossier {
         tx.prepare_cached("SELECT 1 FROM dossiers WHERE slug = ?2 AND ?1 = 'dossier'")?
     } else {
@@ -494,7 +494,7 @@ fn is_stored(tx: &Transaction, record: RecordType, slug: &str) -> Result<bool, S
 
 /// The time stamp of a write: taken once per transaction, so every record and change of a
 /// batch says the same time (and SQLite formats it once, not three times per record).
-fn now(tx: &Transaction) -> Result<String, StoreError> {
+fn now(tx: &Connection) -> Result<String, StoreError> {
     Ok(tx.query_row(&format!("SELECT {NOW}"), [], |r| r.get(0))?)
 }
 
@@ -510,7 +510,7 @@ struct RecordStatements<'t> {
 }
 
 impl<'t> RecordStatements<'t> {
-    fn prepare(tx: &'t Transaction) -> Result<Self, StoreError> {
+    fn prepare(tx: &'t Connection) -> Result<Self, StoreError> {
         Ok(RecordStatements {
             // A new record is written by one statement that finds no row: most records of a
             // large import are new, and asking first cost a B-tree search each.
@@ -538,7 +538,7 @@ impl<'t> RecordStatements<'t> {
 }
 
 fn write_row(
-    tx: &Transaction,
+    tx: &Connection,
     st: &mut RecordStatements,
     row: &Row,
     now: &str,
@@ -574,7 +574,7 @@ fn write_row(
 }
 
 fn write_dossier(
-    tx: &Transaction,
+    tx: &Connection,
     d: &Dossier,
     position: i64,
     now: &str,
@@ -613,7 +613,7 @@ fn write_dossier(
     )?;
     let mut pos = 0i64;
     fn walk(
-        tx: &Transaction,
+        tx: &Connection,
         dossier: &str,
         s: &Section,
         parent: Option<&str>,
@@ -663,53 +663,95 @@ fn write_dossier(
     Ok(())
 }
 
+/// The body of [`Store::write`], in the transaction (or savepoint) `tx`.
+fn write_rows(
+    tx: &Connection,
+    archive: &Archive,
+    rows: &[Row],
+) -> Result<WriteSummary, StoreError> {
+    // The slugs the records name are looked up inside the write's own transaction:
+    // nothing they name can be deleted between the check and the write, and the
+    // writer's pages are the ones in its cache. Records of a batch name the same few
+    // bodies and dossiers again and again, so each answer is kept for the batch.
+    type Seen = std::collections::HashMap<RecordType, std::collections::HashMap<String, bool>>;
+    let seen: std::cell::RefCell<Seen> = Default::default();
+    let errors = archive.validate(&|ty, slug| {
+        let Some(t) = RecordType::parse(ty) else {
+            return false;
+        };
+        if let Some(known) = seen.borrow().get(&t).and_then(|m| m.get(slug)) {
+            return *known;
+        }
+        let known = is_stored(tx, t, slug).unwrap_or(false);
+        seen.borrow_mut()
+            .entry(t)
+            .or_default()
+            .insert(slug.to_string(), known);
+        known
+    });
+    if !errors.is_empty() {
+        let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        return Err(StoreError::Invalid(list.join("; ")));
+    }
+    let mut summary = WriteSummary::default();
+    let first_position: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(position) + 1, 0) FROM dossiers",
+        [],
+        |r| r.get(0),
+    )?;
+    let now = now(tx)?;
+    for (i, d) in archive.dossiers.iter().enumerate() {
+        write_dossier(tx, d, first_position + i as i64, &now, &mut summary)?;
+    }
+    let mut statements = RecordStatements::prepare(tx)?;
+    for row in rows {
+        write_row(tx, &mut statements, row, &now, &mut summary)?;
+    }
+    Ok(summary)
+}
+
 impl Store for SqliteStore {
     fn write(&self, archive: &Archive) -> Result<WriteSummary, StoreError> {
         let rows = rows(archive).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = write_transaction(&mut conn)?;
-        // The slugs the records name are looked up inside the write's own transaction:
-        // nothing they name can be deleted between the check and the write, and the
-        // writer's pages are the ones in its cache. Records of a batch name the same few
-        // bodies and dossiers again and again, so each answer is kept for the batch.
-        type Seen = std::collections::HashMap<RecordType, std::collections::HashMap<String, bool>>;
-        let seen: std::cell::RefCell<Seen> = Default::default();
-        let errors = archive.validate(&|ty, slug| {
-            let Some(t) = RecordType::parse(ty) else {
-                return false;
-            };
-            if let Some(known) = seen.borrow().get(&t).and_then(|m| m.get(slug)) {
-                return *known;
-            }
-            let known = is_stored(&tx, t, slug).unwrap_or(false);
-            seen.borrow_mut()
-                .entry(t)
-                .or_default()
-                .insert(slug.to_string(), known);
-            known
-        });
-        if !errors.is_empty() {
-            let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-            return Err(StoreError::Invalid(list.join("; ")));
+        if conn.is_autocommit() {
+            let tx = write_transaction(&mut conn)?;
+            let summary = write_rows(&tx, archive, &rows)?;
+            tx.commit()?;
+            Ok(summary)
+        } else {
+            // Inside a held transaction (`hold`): the write is a savepoint of it, undone
+            // alone if it fails, and committed with the rest by `release`.
+            let sp = conn.savepoint()?;
+            let summary = write_rows(&sp, archive, &rows)?;
+            sp.commit()?;
+            Ok(summary)
         }
-        let mut summary = WriteSummary::default();
-        let first_position: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(position) + 1, 0) FROM dossiers",
-            [],
-            |r| r.get(0),
-        )?;
-        let now = now(&tx)?;
-        for (i, d) in archive.dossiers.iter().enumerate() {
-            write_dossier(&tx, d, first_position + i as i64, &now, &mut summary)?;
+    }
+
+    fn hold(&self) -> Result<bool, StoreError> {
+        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if !conn.is_autocommit() {
+            return Err(StoreError::Invalid(
+                "the store's writes are already held in an open transaction".into(),
+            ));
         }
-        {
-            let mut statements = RecordStatements::prepare(&tx)?;
-            for row in &rows {
-                write_row(&tx, &mut statements, row, &now, &mut summary)?;
-            }
+        // IMMEDIATE for the reason `write_transaction` gives.
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(true)
+    }
+
+    fn release(&self, keep: bool) -> Result<(), StoreError> {
+        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if conn.is_autocommit() {
+            return Ok(());
         }
-        tx.commit()?;
-        Ok(summary)
+        if keep {
+            conn.execute_batch("COMMIT")?;
+        } else {
+            conn.execute_batch("ROLLBACK")?;
+        }
+        Ok(())
     }
 
     fn is_empty(&self) -> Result<bool, StoreError> {
@@ -1236,6 +1278,50 @@ mod tests {
         assert!(e.to_string().contains("no body `nobody`"), "{e}");
         assert_eq!(s.document("two").unwrap().unwrap().title, "Title of two");
         assert!(s.document("bad").unwrap().is_none());
+    }
+
+    /// Held writes are seen by no reader until kept; a write that fails inside the hold
+    /// undoes only itself; letting go undoes every held write, and the store is as before.
+    #[test]
+    fn held_writes_are_seen_only_once_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dossier.db");
+        let s = SqliteStore::open(&path).unwrap();
+        let other = SqliteStore::open(&path).unwrap();
+
+        assert!(s.hold().unwrap());
+        assert!(s.hold().is_err(), "one hold at a time");
+        s.write(&archive()).unwrap();
+        let mut bad = Archive::default();
+        bad.documents.push(doc("bad", None));
+        bad.documents[0].issued_by = vec!["nobody".into()];
+        assert!(s.write(&bad).is_err());
+        let mut more = Archive::default();
+        more.documents.push(doc("four", Some("2002")));
+        s.write(&more).unwrap();
+        assert!(
+            other.document("one").unwrap().is_none(),
+            "held, not yet kept"
+        );
+        assert_eq!(other.last_change().unwrap(), 0);
+        s.release(false).unwrap();
+        assert!(s.document("one").unwrap().is_none());
+        assert!(s.is_empty().unwrap());
+        assert_eq!(s.last_change().unwrap(), 0);
+
+        assert!(s.hold().unwrap());
+        s.write(&archive()).unwrap();
+        assert!(s.write(&bad).is_err());
+        s.write(&more).unwrap();
+        s.release(true).unwrap();
+        s.release(true).unwrap(); // nothing held: nothing to do
+        for slug in ["one", "two", "three", "four"] {
+            assert!(other.document(slug).unwrap().is_some(), "{slug}");
+        }
+        assert!(other.document("bad").unwrap().is_none());
+        assert_eq!(other.last_change().unwrap(), 5);
+        // Writes after the hold commit one by one again.
+        s.write(&archive()).unwrap();
     }
 
     #[test]
