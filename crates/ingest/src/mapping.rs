@@ -251,6 +251,15 @@ pub struct Mapping {
     slug: Vec<Part>,
     fields: Vec<Field>,
     links: Vec<Link>,
+    /// Every path a value is read from.
+    reads: std::collections::HashSet<String>,
+}
+
+fn paths_of(parts: &[Part]) -> impl Iterator<Item = String> + '_ {
+    parts.iter().filter_map(|p| match p {
+        Part::Path(p) => Some(p.clone()),
+        Part::Lit(_) => None,
+    })
 }
 
 /// The values of one source record: path → (text, where). Repeated paths keep every value.
@@ -454,6 +463,26 @@ impl Mapping {
         }
         let slug = parse_template(m.record.slug.as_deref().unwrap_or("{id}"))
             .map_err(|e| err(format!("[record] slug: {e}")))?;
+        let mut reads = std::collections::HashSet::new();
+        reads.insert(m.record.id.clone());
+        let mut read = |v: &Value| match v {
+            Value::Path(p) => {
+                reads.insert(p.clone());
+            }
+            Value::Template(parts) => reads.extend(paths_of(parts)),
+            Value::Const(_) => {}
+            Value::Range { start, end, .. } => {
+                reads.insert(start.clone());
+                reads.extend(end.iter().cloned());
+            }
+        };
+        for f in &fields {
+            read(&f.value);
+        }
+        for l in &links {
+            l.slug.iter().chain(l.name.iter()).for_each(&mut read);
+        }
+        reads.extend(paths_of(&slug));
         Ok(Mapping {
             file: file.to_string(),
             source_title: m.source.title,
@@ -464,7 +493,14 @@ impl Mapping {
             slug,
             fields,
             links,
+            reads,
         })
+    }
+
+    /// Whether the mapping reads the value at `path` (`from`, `from/@id`): a reader need
+    /// not collect the others.
+    pub fn reads(&self, path: &str) -> bool {
+        self.reads.contains(path)
     }
 
     /// The record type the mapping makes.

@@ -20,14 +20,20 @@ pub struct XmlRecords<R: BufRead> {
     dossier: Option<String>,
     current: Option<Collect>,
     seen_root: bool,
+    /// The reader's count of skipped text when it was last read.
+    text_seen: u64,
 }
 
 struct Collect {
     pos: Pos,
     values: Values,
-    /// Open child elements: (path, index of their entry).
-    open: Vec<(String, usize)>,
+    /// Open child elements: (path, index of their entry if the mapping reads it).
+    open: Vec<(String, Option<usize>)>,
+    /// The text the record holds, counted as the first pass counts it (each child's
+    /// attributes, and text once per child element it is inside), whether collected or not.
     bytes: usize,
+    /// Child elements and attributes, collected or not.
+    entries: usize,
 }
 
 impl<R: BufRead> XmlRecords<R> {
@@ -44,14 +50,18 @@ impl<R: BufRead> XmlRecords<R> {
                     .into(),
             }));
         };
+        let mut xml = SafeXml::new(input, file, Limits::default());
+        // Text between records is never read.
+        xml.set_skip_text(true);
         Ok(XmlRecords {
-            xml: SafeXml::new(input, file, Limits::default()),
+            xml,
             mapping,
             element,
             file: file.to_string(),
             dossier,
             current: None,
             seen_root: false,
+            text_seen: 0,
         })
     }
 }
@@ -59,37 +69,55 @@ impl<R: BufRead> XmlRecords<R> {
 impl<R: BufRead> RecordSource for XmlRecords<R> {
     fn next_item(&mut self) -> Result<Option<Item>, ImportError> {
         loop {
-            match self.xml.next_event()? {
+            let event = self.xml.next_event()?;
+            // Text skipped (between records, or where no value the mapping reads is open)
+            // counts as the text it would have been.
+            let skipped = (self.xml.skipped_text() - self.text_seen) as usize;
+            self.text_seen = self.xml.skipped_text();
+            if let Some(c) = &mut self.current {
+                c.bytes += skipped * c.open.len();
+            }
+            match event {
                 XmlEvent::Start(e) => {
                     self.seen_root = true;
                     match &mut self.current {
                         None if e.name == self.element => {
                             let mut values = Values::default();
-                            for (k, v) in &e.attrs {
-                                values.entries.push((format!("@{k}"), v.clone(), e.pos));
+                            for (k, v) in e.attrs {
+                                let path = format!("@{k}");
+                                if self.mapping.reads(&path) {
+                                    values.entries.push((path, v, e.pos));
+                                }
                             }
                             self.current = Some(Collect {
                                 pos: e.pos,
                                 values,
                                 open: Vec::new(),
                                 bytes: 0,
+                                entries: 0,
                             });
                         }
                         None => {}
                         Some(c) => {
                             let path = match c.open.last() {
                                 Some((p, _)) => format!("{p}/{}", e.name),
-                                None => e.name.clone(),
+                                None => e.name,
                             };
-                            for (k, v) in &e.attrs {
+                            c.entries += 1 + e.attrs.len();
+                            for (k, v) in e.attrs {
                                 c.bytes += v.len();
-                                c.values
-                                    .entries
-                                    .push((format!("{path}/@{k}"), v.clone(), e.pos));
+                                let at = format!("{path}/@{k}");
+                                if self.mapping.reads(&at) {
+                                    c.values.entries.push((at, v, e.pos));
+                                }
                             }
-                            c.values.entries.push((path.clone(), String::new(), e.pos));
-                            c.open.push((path, c.values.entries.len() - 1));
-                            if c.values.entries.len() > 100_000 {
+                            // Only the values the mapping reads are collected.
+                            let slot = self.mapping.reads(&path).then(|| {
+                                c.values.entries.push((path.clone(), String::new(), e.pos));
+                                c.values.entries.len() - 1
+                            });
+                            c.open.push((path, slot));
+                            if c.entries > 100_000 {
                                 return Err(self.too_big(e.pos));
                             }
                         }
@@ -99,12 +127,8 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
                     if let Some(c) = &mut self.current {
                         // An element's value is all the text inside it.
                         c.bytes += t.len() * c.open.len();
-                        for (_, i) in &c.open {
-                            c.values.entries[*i].1.push_str(&t);
-                        }
-                        if c.bytes > MAX_RECORD_BYTES {
-                            let pos = c.pos;
-                            return Err(self.too_big(pos));
+                        for i in c.open.iter().filter_map(|(_, i)| *i) {
+                            c.values.entries[i].1.push_str(&t);
                         }
                     }
                 }
@@ -112,6 +136,7 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
                     if let Some(c) = &mut self.current {
                         if c.open.pop().is_none() {
                             let c = self.current.take().expect("a record is open");
+                            self.xml.set_skip_text(true);
                             let item = self.mapping.build(
                                 &c.values,
                                 &self.file,
@@ -132,6 +157,14 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
                     }
                     return Ok(None);
                 }
+            }
+            if let Some(c) = &self.current {
+                if c.bytes > MAX_RECORD_BYTES {
+                    return Err(self.too_big(c.pos));
+                }
+                // Text is decoded only inside a value the mapping reads.
+                let collecting = c.open.iter().any(|(_, i)| i.is_some());
+                self.xml.set_skip_text(!collecting);
             }
         }
     }
@@ -503,6 +536,46 @@ mod tests {
             "1990-01-23/1990-01-26"
         );
         assert_eq!(from_xml[2].date.unwrap().to_string(), "1990-01-26");
+    }
+
+    /// The second pass collects only what the mapping reads, and decodes text only there,
+    /// but bounds a record as the first pass does: skipped text counts once per element it
+    /// is inside, so the same record is refused by both passes.
+    #[test]
+    fn the_second_pass_bounds_a_record_by_the_text_it_skips_too() {
+        let map = Arc::new(
+            Mapping::parse(include_str!("../../../mappings/visits.toml"), "visits.toml").unwrap(),
+        );
+        let fifth = "x".repeat(MAX_RECORD_BYTES / 5 + 1024);
+        let record = |text: &str| {
+            format!(
+                "<visits><visit><id>1</id><start-date>1990-01-23</start-date><end-date>1990-01-26</end-date><visitor>V</visitor>\
+                 <from id=\"ru\">Russia</from><notes><a><b><c><d>{text}</d></c></b></a></notes></visit></visits>"
+            )
+        };
+        // Five elements deep: five times a fifth of the bound, and a little more.
+        for pass in ["check", "read"] {
+            let xml = record(&fifth);
+            let mut x = XmlRecords::new(xml.as_bytes(), "big.xml", map.clone(), None).unwrap();
+            let e = if pass == "check" {
+                x.check().unwrap_err()
+            } else {
+                x.next_item().unwrap_err()
+            };
+            assert!(
+                e.to_string().contains("record holds more than"),
+                "{pass}: {e}"
+            );
+        }
+        // Half as much passes both, and what the mapping reads is all there.
+        let xml = record(&fifth[..fifth.len() / 2]);
+        let mut x = XmlRecords::new(xml.as_bytes(), "big.xml", map.clone(), None).unwrap();
+        x.check().unwrap();
+        let mut x = XmlRecords::new(xml.as_bytes(), "big.xml", map, None).unwrap();
+        let e = events(&mut x);
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].people, ["v"]);
+        assert_eq!(e[0].date.unwrap().to_string(), "1990-01-23/1990-01-26");
     }
 
     #[test]

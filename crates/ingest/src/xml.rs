@@ -330,6 +330,12 @@ impl<R: BufRead> SafeXml<R> {
         self.skip_text = true;
     }
 
+    /// Skips text (as [`skip_text`](Self::skip_text) does) or hands it out again, from the
+    /// next event on: for a reader that needs the text of some elements only.
+    pub fn set_skip_text(&mut self, skip: bool) {
+        self.skip_text = skip;
+    }
+
     /// How many bytes of text have been skipped since [`skip_text`](Self::skip_text): a
     /// checking pass uses it to bound what a record would hold once decoded.
     pub fn skipped_text(&self) -> u64 {
@@ -438,7 +444,7 @@ impl<R: BufRead> SafeXml<R> {
                     Ok(Some(XmlEvent::Start(el)))
                 }
                 Event::End(e) => {
-                    let name = local(e.name().as_ref());
+                    let name = String::from_utf8_lossy(e.local_name().into_inner()).into_owned();
                     self.close(start);
                     Ok(Some(XmlEvent::End { name, pos: start }))
                 }
@@ -551,10 +557,11 @@ impl<R: BufRead> SafeXml<R> {
                 limit: self.limits.max_depth,
             });
         }
-        let qname = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+        // The qualified name is spelled out only for messages.
+        let qname = || String::from_utf8_lossy(e.name().as_ref()).into_owned();
         let mut attrs = Vec::new();
         for a in e.attributes() {
-            let a = a.map_err(|err| self.syntax(pos, format!("in <{qname}>: {err}")))?;
+            let a = a.map_err(|err| self.syntax(pos, format!("in <{}>: {err}", qname())))?;
             let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
             if a.value.len() > self.limits.max_text {
                 return Err(self.too_large(pos));
@@ -571,7 +578,7 @@ impl<R: BufRead> SafeXml<R> {
                     })
                 }
                 Err(err) => {
-                    return Err(self.syntax(pos, format!("in <{qname}> attribute {key}: {err}")))
+                    return Err(self.syntax(pos, format!("in <{}> attribute {key}: {err}", qname())))
                 }
             };
             if value.contains('\0') {
@@ -586,28 +593,20 @@ impl<R: BufRead> SafeXml<R> {
             }
             attrs.push((key, value));
         }
-        let (prefix, name) = match qname.split_once(':') {
-            Some((p, n)) => (p.to_string(), n.to_string()),
-            None => (String::new(), qname.clone()),
-        };
-        let in_xinclude = self.xinclude_prefixes.iter().any(|(p, _)| *p == prefix);
-        if in_xinclude || (prefix == "xi" && (name == "include" || name == "fallback")) {
+        let prefix: &[u8] = e.name().prefix().map_or(b"", |p| p.into_inner());
+        let name = String::from_utf8_lossy(e.local_name().into_inner()).into_owned();
+        let in_xinclude = self
+            .xinclude_prefixes
+            .iter()
+            .any(|(p, _)| p.as_bytes() == prefix);
+        if in_xinclude || (prefix == b"xi" && (name == "include" || name == "fallback")) {
             return Err(XmlError::XInclude {
                 file: self.file.clone(),
                 pos,
-                name: qname,
+                name: qname(),
             });
         }
         Ok(Element { name, attrs, pos })
-    }
-}
-
-/// The local part of a qualified name.
-fn local(qname: &[u8]) -> String {
-    let s = String::from_utf8_lossy(qname);
-    match s.split_once(':') {
-        Some((_, n)) => n.to_string(),
-        None => s.into_owned(),
     }
 }
 
@@ -624,11 +623,18 @@ fn describe(e: &quick_xml::Error) -> String {
 /// for the eye, not the reader.
 pub fn normalize_space(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
+    let push = |word: &str| {
         if !out.is_empty() {
             out.push(' ');
         }
         out.push_str(word);
+    };
+    // Byte-wise for ASCII text (most values), which has the same white space but for the
+    // vertical tab; char-wise otherwise.
+    if s.is_ascii() && !s.contains('\x0B') {
+        s.split_ascii_whitespace().for_each(push);
+    } else {
+        s.split_whitespace().for_each(push);
     }
     out
 }
@@ -648,6 +654,22 @@ pub fn check_all<R: BufRead>(mut x: SafeXml<R>) -> Result<u64, XmlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn white_space_collapses_alike_in_ascii_and_other_text() {
+        for (text, collapsed) in [
+            (
+                "  In U.S.\n\t  November 29,\r\n 1874 ",
+                "In U.S. November 29, 1874",
+            ),
+            ("a\x0Bb\x0Cc", "a b c"),
+            ("\u{a0}Moscow\u{2003}\n Kremlin\u{3000}", "Moscow Kremlin"),
+            (" \n\t ", ""),
+            ("Élysée", "Élysée"),
+        ] {
+            assert_eq!(normalize_space(text), collapsed, "{text:?}");
+        }
+    }
 
     fn read(xml: &str) -> Result<Vec<String>, XmlError> {
         let mut x = SafeXml::new(xml.as_bytes(), "t.xml", Limits::default());
