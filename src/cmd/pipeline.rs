@@ -712,10 +712,15 @@ impl<'a> Check<'a> {
             Err(std::sync::mpsc::TryRecvError::Empty) => {}
         }
         if !self.holding {
-            if self.store.hold()? {
-                self.holding = true;
-            } else {
-                return self.wait(out);
+            // A store that cannot hold writes, or one whose lock another writer keeps past
+            // the busy timeout, gets the order of old: wait for the answer, then write.
+            match self.store.hold() {
+                Ok(true) => self.holding = true,
+                Ok(false) => return self.wait(out),
+                Err(e) => {
+                    tracing::info!("writes not held while the files are checked: {e}");
+                    return self.wait(out);
+                }
             }
         }
         Ok(())
