@@ -500,7 +500,7 @@ pub fn run(
             .spawn_scoped(scope, move || -> Result<Stored> {
                 let mut out = Stored::default();
                 let mut check = Check::new(store, check_for_store, &itx, &atx);
-                for batch in srx {
+                while let Some(batch) = check.next_batch(&srx, &mut out)? {
                     check.poll(&mut out)?;
                     let t = Instant::now();
                     let written = match store.write(&batch) {
@@ -698,18 +698,46 @@ impl<'a> Check<'a> {
         }
     }
 
-    /// Before a write: takes the first pass's answer if it has come; otherwise makes sure
-    /// the store holds the write (or, if it cannot, waits for the answer).
-    fn poll(&mut self, out: &mut Stored) -> Result<()> {
+    /// The next batch from the writer, `None` once it has sent them all. While writes are
+    /// held, the first pass's answer is taken as soon as it comes, batch or no batch: the
+    /// writer may be waiting for the held batches to be acknowledged (before it asks the
+    /// store about a record one of them holds) and send nothing until they are.
+    fn next_batch(
+        &mut self,
+        batches: &std::sync::mpsc::Receiver<Archive>,
+        out: &mut Stored,
+    ) -> Result<Option<Archive>> {
+        use std::sync::mpsc::RecvTimeoutError;
+        while self.holding {
+            match batches.recv_timeout(Duration::from_millis(20)) {
+                Ok(batch) => return Ok(Some(batch)),
+                Err(RecvTimeoutError::Timeout) => self.take_answer(out)?,
+                Err(RecvTimeoutError::Disconnected) => return Ok(None),
+            }
+        }
+        Ok(batches.recv().ok())
+    }
+
+    /// Takes the first pass's answer if it has come.
+    fn take_answer(&mut self, out: &mut Stored) -> Result<()> {
         let Some(rx) = &self.answer else {
             return Ok(());
         };
         match rx.try_recv() {
-            Ok(answer) => return self.answered(answer, out),
+            Ok(answer) => self.answered(answer, out),
             Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                return self.answered(Err(anyhow::anyhow!("the checking thread failed")), out)
+                self.answered(Err(anyhow::anyhow!("the checking thread failed")), out)
             }
-            Err(std::sync::mpsc::TryRecvError::Empty) => {}
+            Err(std::sync::mpsc::TryRecvError::Empty) => Ok(()),
+        }
+    }
+
+    /// Before a write: takes the first pass's answer if it has come; otherwise makes sure
+    /// the store holds the write (or, if it cannot, waits for the answer).
+    fn poll(&mut self, out: &mut Stored) -> Result<()> {
+        self.take_answer(out)?;
+        if self.answer.is_none() {
+            return Ok(());
         }
         if !self.holding {
             // A store that cannot hold writes, or one whose lock another writer keeps past
@@ -757,7 +785,11 @@ impl<'a> Check<'a> {
         };
         out.check = Some(spent);
         if holding {
-            self.store.release(true)?;
+            if let Err(e) = self.store.release(true) {
+                // Whatever SQLite left of the transaction goes too.
+                let _ = self.store.release(false);
+                return Err(e.into());
+            }
             let held = std::mem::take(&mut self.held);
             if !held.is_empty() {
                 self.hand_on(held)?;
@@ -1136,6 +1168,26 @@ mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     const PEOPLE: usize = 3_000;
+
+    fn person(slug: &str) -> Person {
+        Person {
+            slug: slug.into(),
+            name: format!("Person {slug}"),
+            offices: vec![],
+            summary: None,
+            dossiers: vec![],
+            provenance: Provenance::default(),
+        }
+    }
+
+    fn item(record: Person, linked: Vec<Record>) -> Option<Item> {
+        Some(Item::Record(Box::new(Imported {
+            record: Record::Person(record),
+            linked,
+            file: "people".into(),
+            pos: Pos { line: 1, column: 1 },
+        })))
+    }
     /// Changes the store must hold before the slow first pass answers.
     const HELD_FIRST: i64 = 1_000;
 
@@ -1155,20 +1207,7 @@ mod tests {
                 return Ok(None);
             }
             self.next += 1;
-            let person = Person {
-                slug: format!("person-{}", self.next - 1),
-                name: format!("Person {}", self.next - 1),
-                offices: vec![],
-                summary: None,
-                dossiers: vec![],
-                provenance: Provenance::default(),
-            };
-            Ok(Some(Item::Record(Box::new(Imported {
-                record: Record::Person(person),
-                linked: vec![],
-                file: "people".into(),
-                pos: Pos { line: 1, column: 1 },
-            }))))
+            Ok(item(person(&format!("person-{}", self.next - 1)), vec![]))
         }
 
         fn bytes_read(&self) -> u64 {
@@ -1222,6 +1261,88 @@ mod tests {
         };
         let report = run(&*store, &index, &inputs, &open, options, "person");
         (store, report, saw_held.load(Ordering::SeqCst), dir)
+    }
+
+    /// People again, but person 500 is one that person 0 created as a linked record: the
+    /// writer, before it compares it with the store, waits for the batches in flight to be
+    /// acknowledged, while the store holds them for a first pass that answers only once the
+    /// whole file is read (the reader runs ahead of the writer). The store's thread must
+    /// take the answer with no batch to write, or the import never ends.
+    struct Late {
+        next: usize,
+        read_all: Arc<AtomicBool>,
+    }
+
+    impl RecordSource for Late {
+        fn next_item(&mut self) -> Result<Option<Item>, dossier_ingest::import::ImportError> {
+            if self.next == PEOPLE {
+                self.read_all.store(true, Ordering::SeqCst);
+                return Ok(None);
+            }
+            let i = self.next;
+            self.next += 1;
+            Ok(match i {
+                0 => item(
+                    person("person-0"),
+                    vec![Record::Person(person("person-late"))],
+                ),
+                500 => item(person("person-late"), vec![]),
+                _ => item(person(&format!("person-{i}")), vec![]),
+            })
+        }
+
+        fn bytes_read(&self) -> u64 {
+            self.next as u64
+        }
+
+        fn check(&mut self) -> Result<(), dossier_ingest::import::ImportError> {
+            let waited = Instant::now();
+            while !self.read_all.load(Ordering::SeqCst)
+                && waited.elapsed() < Duration::from_secs(10)
+            {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_writer_waiting_on_held_batches_is_answered_once_the_files_pass() {
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let store = SqliteStore::in_memory().unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let (index, _) = dossier_search::SearchIndex::open(dir.path(), &store).unwrap();
+            let path = dir.path().join("people");
+            std::fs::write(&path, "people").unwrap();
+            let inputs = vec![Input::new(path).unwrap()];
+            let read_all = Arc::new(AtomicBool::new(false));
+            let open = move |_: &Input| -> Result<Box<dyn RecordSource + Send>> {
+                Ok(Box::new(Late {
+                    next: 0,
+                    read_all: read_all.clone(),
+                }))
+            };
+            let options = Options {
+                dry_run: false,
+                strict: false,
+                batch_size: 100,
+            };
+            let report =
+                run(&store, &index, &inputs, &open, options, "person").map_err(|e| e.to_string());
+            let late = store.person("person-late").unwrap().is_some();
+            let _ = done_tx.send((report, late));
+        });
+        let (report, late) = done_rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the import is stuck: the held batches were never acknowledged");
+        let report = report.unwrap();
+        assert_eq!(
+            report.records.new + report.records.changed + report.records.unchanged,
+            PEOPLE
+        );
+        assert!(late);
     }
 
     /// The store writes while the first pass still reads; a file the first pass refuses
