@@ -446,7 +446,10 @@ pub fn run(
             std::thread::Builder::new()
                 .name("import-check".into())
                 .spawn_scoped(scope, move || {
-                    super::priority::lower_this_thread();
+                    // Not lowered like the other stages: until it answers, the store holds
+                    // its writes (the index waits, held batches are read back), so the
+                    // sooner the better (200 MB of visits, 5 alternating runs: CPU
+                    // 24.9–30.2 s lowered, 24.6–29.1 s not).
                     let _ = ctx.send(check_all(inputs, open));
                 })?;
             if options.dry_run {

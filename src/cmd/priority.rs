@@ -9,7 +9,8 @@
 //! have slack (they hand on through queues), so they run at a lower priority and take the
 //! cores the writer leaves. Alternating runs on 200 MB of visits: 14.9–17.4 s before,
 //! 13.9–15.6 s after; 1 GB: 113.1 s before, 102.2 s after; TEI unchanged. The main thread is
-//! lowered once it has started the store's thread (which would otherwise inherit it).
+//! lowered once it has started the store's thread (which would otherwise inherit it). The
+//! first pass is not lowered: until it answers, the store holds its writes.
 
 /// How much lower than the process the background stages run (`nice` steps; the store's
 /// writer stays at the process's own priority). Ten steps give a running thread about
