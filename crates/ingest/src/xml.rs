@@ -336,8 +336,9 @@ impl<R: BufRead> SafeXml<R> {
         self.skip_text = skip;
     }
 
-    /// How many bytes of text have been skipped since [`skip_text`](Self::skip_text): a
-    /// checking pass uses it to bound what a record would hold once decoded.
+    /// How many bytes of text have been skipped so far (while [`skip_text`](Self::skip_text)
+    /// or [`set_skip_text`](Self::set_skip_text) said so): a reader uses it to bound what a
+    /// record would hold once decoded.
     pub fn skipped_text(&self) -> u64 {
         self.skipped_text
     }
