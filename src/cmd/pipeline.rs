@@ -1240,29 +1240,39 @@ mod tests {
         }
     }
 
-    fn import(refuse: bool) -> (Arc<SqliteStore>, Result<Report>, bool, tempfile::TempDir) {
-        let store = Arc::new(SqliteStore::in_memory().unwrap());
-        let dir = tempfile::tempdir().unwrap();
-        let (index, _) = dossier_search::SearchIndex::open(dir.path(), &*store).unwrap();
-        let path = dir.path().join("people");
+    /// Imports one file of people, read by a new `source()`, in batches of 100 (the first
+    /// ones smaller).
+    fn import_people<S: RecordSource + Send + 'static>(
+        store: &dyn Store,
+        index: &dossier_search::SearchIndex,
+        dir: &std::path::Path,
+        source: impl Fn() -> S + Sync,
+    ) -> Result<Report> {
+        let path = dir.join("people");
         std::fs::write(&path, "people").unwrap();
         let inputs = vec![Input::new(path).unwrap()];
-        let saw_held = Arc::new(AtomicBool::new(false));
-        let (s, seen) = (store.clone(), saw_held.clone());
-        let open = move |_: &Input| -> Result<Box<dyn RecordSource + Send>> {
-            Ok(Box::new(People {
-                next: 0,
-                store: s.clone(),
-                refuse,
-                saw_held: seen.clone(),
-            }))
-        };
+        let open =
+            move |_: &Input| -> Result<Box<dyn RecordSource + Send>> { Ok(Box::new(source())) };
         let options = Options {
             dry_run: false,
             strict: false,
             batch_size: 100,
         };
-        let report = run(&*store, &index, &inputs, &open, options, "person");
+        run(store, index, &inputs, &open, options, "person")
+    }
+
+    fn import(refuse: bool) -> (Arc<SqliteStore>, Result<Report>, bool, tempfile::TempDir) {
+        let store = Arc::new(SqliteStore::in_memory().unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let (index, _) = dossier_search::SearchIndex::open(dir.path(), &*store).unwrap();
+        let saw_held = Arc::new(AtomicBool::new(false));
+        let (s, seen) = (store.clone(), saw_held.clone());
+        let report = import_people(&*store, &index, dir.path(), || People {
+            next: 0,
+            store: s.clone(),
+            refuse,
+            saw_held: seen.clone(),
+        });
         (store, report, saw_held.load(Ordering::SeqCst), dir)
     }
 
@@ -1317,23 +1327,12 @@ mod tests {
             let store = SqliteStore::in_memory().unwrap();
             let dir = tempfile::tempdir().unwrap();
             let (index, _) = dossier_search::SearchIndex::open(dir.path(), &store).unwrap();
-            let path = dir.path().join("people");
-            std::fs::write(&path, "people").unwrap();
-            let inputs = vec![Input::new(path).unwrap()];
             let read_all = Arc::new(AtomicBool::new(false));
-            let open = move |_: &Input| -> Result<Box<dyn RecordSource + Send>> {
-                Ok(Box::new(Late {
-                    next: 0,
-                    read_all: read_all.clone(),
-                }))
-            };
-            let options = Options {
-                dry_run: false,
-                strict: false,
-                batch_size: 100,
-            };
-            let report =
-                run(&store, &index, &inputs, &open, options, "person").map_err(|e| e.to_string());
+            let report = import_people(&store, &index, dir.path(), || Late {
+                next: 0,
+                read_all: read_all.clone(),
+            })
+            .map_err(|e| e.to_string());
             let late = store.person("person-late").unwrap().is_some();
             let _ = done_tx.send((report, late));
         });
@@ -1359,6 +1358,65 @@ mod tests {
         assert!(e.contains("nothing was written"), "{e}");
         assert_eq!(store.last_change().unwrap(), 0);
         assert!(store.person("person-0").unwrap().is_none());
+    }
+
+    /// People whose first pass answers once the reader has made a few batches' worth.
+    struct Prompt {
+        next: usize,
+        made: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl RecordSource for Prompt {
+        fn next_item(&mut self) -> Result<Option<Item>, dossier_ingest::import::ImportError> {
+            if self.next == PEOPLE {
+                return Ok(None);
+            }
+            self.next += 1;
+            self.made.store(self.next, Ordering::SeqCst);
+            Ok(item(person(&format!("person-{}", self.next - 1)), vec![]))
+        }
+
+        fn bytes_read(&self) -> u64 {
+            self.next as u64
+        }
+
+        fn check(&mut self) -> Result<(), dossier_ingest::import::ImportError> {
+            let waited = Instant::now();
+            while self.made.load(Ordering::SeqCst) < 500
+                && waited.elapsed() < Duration::from_secs(10)
+            {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Ok(())
+        }
+    }
+
+    /// Another process keeps the store's write lock past the busy timeout when the import
+    /// would hold its writes: the import waits for its first pass instead, then writes as
+    /// the lock allows, and completes.
+    #[test]
+    fn an_import_whose_store_is_locked_by_another_writer_waits_instead_of_holding() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("dossier.db");
+        let store = SqliteStore::open(&db).unwrap();
+        let (index, _) =
+            dossier_search::SearchIndex::open(&dir.path().join("index"), &store).unwrap();
+        // The other writer: takes the lock, keeps it a little past the 5 s busy timeout.
+        let other = rusqlite::Connection::open(&db).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let holder = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(6));
+            other.execute_batch("COMMIT").unwrap();
+        });
+        let made = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let report = import_people(&store, &index, dir.path(), || Prompt {
+            next: 0,
+            made: made.clone(),
+        })
+        .unwrap();
+        holder.join().unwrap();
+        assert_eq!(report.records.new, PEOPLE);
+        assert_eq!(store.last_change().unwrap(), PEOPLE as i64);
     }
 
     /// Once every file passes, what was written meanwhile is kept and indexed with the rest.
