@@ -1053,9 +1053,8 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Waits for the first pass, if it runs beside this one, and returns its error. Says
-    /// so when the wait is long: on a large input the first pass still has most of the
-    /// files to read when the first batch is ready.
+    /// For a dry run: waits for the first pass, if it runs beside this one, and returns its
+    /// error. Says so when the wait is long.
     fn wait_for_check(&mut self, progress: &Progress) -> Result<()> {
         let Some(rx) = self.checked.take() else {
             return Ok(());
@@ -1063,7 +1062,7 @@ impl Writer<'_> {
         let t = Instant::now();
         let answer = match rx.recv_timeout(Duration::from_secs(1)) {
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                progress.println("checking every file before the first write…");
+                progress.println("still checking every file…");
                 rx.recv().ok()
             }
             answer => answer.ok(),
@@ -1360,19 +1359,19 @@ mod tests {
         assert!(store.person("person-0").unwrap().is_none());
     }
 
-    /// People whose first pass answers once the reader has made a few batches' worth.
-    struct Prompt {
+    /// People whose first pass answers once another writer has let go of the store's lock,
+    /// so that the import meets the lock when it would hold its writes.
+    struct AfterLock {
         next: usize,
-        made: Arc<std::sync::atomic::AtomicUsize>,
+        released: Arc<AtomicBool>,
     }
 
-    impl RecordSource for Prompt {
+    impl RecordSource for AfterLock {
         fn next_item(&mut self) -> Result<Option<Item>, dossier_ingest::import::ImportError> {
             if self.next == PEOPLE {
                 return Ok(None);
             }
             self.next += 1;
-            self.made.store(self.next, Ordering::SeqCst);
             Ok(item(person(&format!("person-{}", self.next - 1)), vec![]))
         }
 
@@ -1382,8 +1381,8 @@ mod tests {
 
         fn check(&mut self) -> Result<(), dossier_ingest::import::ImportError> {
             let waited = Instant::now();
-            while self.made.load(Ordering::SeqCst) < 500
-                && waited.elapsed() < Duration::from_secs(10)
+            while !self.released.load(Ordering::SeqCst)
+                && waited.elapsed() < Duration::from_secs(20)
             {
                 std::thread::sleep(Duration::from_millis(2));
             }
@@ -1401,17 +1400,20 @@ mod tests {
         let store = SqliteStore::open(&db).unwrap();
         let (index, _) =
             dossier_search::SearchIndex::open(&dir.path().join("index"), &store).unwrap();
-        // The other writer: takes the lock, keeps it a little past the 5 s busy timeout.
+        // The other writer: takes the lock, keeps it a little past the 5 s busy timeout
+        // that the import's attempt to hold its writes waits, then lets go.
         let other = rusqlite::Connection::open(&db).unwrap();
         other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let released = Arc::new(AtomicBool::new(false));
+        let let_go = released.clone();
         let holder = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_secs(6));
             other.execute_batch("COMMIT").unwrap();
+            let_go.store(true, Ordering::SeqCst);
         });
-        let made = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let report = import_people(&store, &index, dir.path(), || Prompt {
+        let report = import_people(&store, &index, dir.path(), || AfterLock {
             next: 0,
-            made: made.clone(),
+            released: released.clone(),
         })
         .unwrap();
         holder.join().unwrap();

@@ -174,7 +174,7 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
     }
 
     fn check(&mut self) -> Result<(), ImportError> {
-        self.xml.skip_text();
+        self.xml.set_skip_text(true);
         // What the second pass would collect for the record being read, measured as it
         // does (each child's attributes, and text once per child element it is inside), so
         // that a record too big is refused here, before any batch is written.

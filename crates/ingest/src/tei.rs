@@ -413,7 +413,7 @@ impl<R: BufRead> RecordSource for TeiSource<R> {
     }
 
     fn check(&mut self) -> Result<(), ImportError> {
-        self.xml.skip_text();
+        self.xml.set_skip_text(true);
         loop {
             match self.xml.next_event()? {
                 XmlEvent::Start(e) if !self.seen_root => {

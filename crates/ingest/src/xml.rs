@@ -323,22 +323,17 @@ impl<R: BufRead> SafeXml<R> {
         }
     }
 
-    /// From now on, text is checked as before (size, entity and character references,
-    /// UTF-8, NUL) but not decoded into strings nor handed out: for a pass that only checks
-    /// a file, where allocating every text node is most of the cost.
-    pub fn skip_text(&mut self) {
-        self.skip_text = true;
-    }
-
-    /// Skips text (as [`skip_text`](Self::skip_text) does) or hands it out again, from the
-    /// next event on: for a reader that needs the text of some elements only.
+    /// From the next event on, text is checked as before (size, entity and character
+    /// references, UTF-8, NUL) but not decoded into strings nor handed out (`skip`), or
+    /// handed out again: for a pass that only checks a file, where allocating every text
+    /// node is most of the cost, and for a reader that needs the text of some elements only.
     pub fn set_skip_text(&mut self, skip: bool) {
         self.skip_text = skip;
     }
 
-    /// How many bytes of text have been skipped so far (while [`skip_text`](Self::skip_text)
-    /// or [`set_skip_text`](Self::set_skip_text) said so): a reader uses it to bound what a
-    /// record would hold once decoded.
+    /// How many bytes of text have been skipped so far (see
+    /// [`set_skip_text`](Self::set_skip_text)): a reader uses it to bound what a record
+    /// would hold once decoded.
     pub fn skipped_text(&self) -> u64 {
         self.skipped_text
     }
@@ -777,7 +772,7 @@ mod tests {
     fn skipping_text_still_refuses_what_text_may_not_hold() {
         let check = |xml: &[u8], limits: Limits| {
             let mut x = SafeXml::new(xml, "s.xml", limits);
-            x.skip_text();
+            x.set_skip_text(true);
             let mut texts = 0;
             loop {
                 match x.next_event()? {
