@@ -167,6 +167,19 @@ pub enum Import {
     Markdown(MarkdownArgs),
 }
 
+impl Import {
+    /// The subcommand's name, as typed (`records`, `tei`…).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Import::Outline(_) => "outline",
+            Import::Tei(_) => "tei",
+            Import::Records(_) => "records",
+            Import::Csv(_) => "csv",
+            Import::Markdown(_) => "markdown",
+        }
+    }
+}
+
 /// Flags every streaming import takes.
 #[derive(Debug, Args, Clone, Copy)]
 pub struct ImportFlags {

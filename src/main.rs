@@ -30,8 +30,50 @@ fn main() -> std::process::ExitCode {
     match cmd::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", describe_error(&e));
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// The error and its causes, each said once. Many errors repeat their cause in their own
+/// message ("cannot open the store at …: {source}") and also give it as their source, so
+/// anyhow's `{:#}`, which joins every link of the chain, would say it twice.
+fn describe_error(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_error;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("search index error: {0}")]
+    struct Repeats(#[from] std::io::Error);
+
+    #[test]
+    fn an_error_says_each_cause_once() {
+        let io = std::io::Error::other("Failed to acquire Lockfile");
+        let e = anyhow::Error::from(Repeats(io)).context("cannot open the search index");
+        assert_eq!(
+            describe_error(&e),
+            "cannot open the search index: search index error: Failed to acquire Lockfile"
+        );
+        let plain = anyhow::anyhow!("disk full").context("cannot write out/index.html");
+        assert_eq!(
+            describe_error(&plain),
+            "cannot write out/index.html: disk full"
+        );
     }
 }

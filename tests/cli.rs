@@ -306,3 +306,69 @@ fn imported_records_are_searchable_at_once() {
         .iter()
         .all(|k| k["value"] == "research-study"));
 }
+
+/// A command that writes waits for the process that holds the archive's writer lock (here
+/// the test, as an import would), says who that is, and completes once it lets go; `search`
+/// meanwhile answers from the index as it is instead of waiting.
+#[test]
+fn a_second_writer_waits_for_the_first_and_search_does_not() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    assert!(dossier(dir.path(), &["load-builtin"]).status.success());
+    let mut lock = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(dir.path().join("writer.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    lock.set_len(0).unwrap();
+    lock.write_all(b"pid 1: import records, since 2026-12-04T20:00:00Z\n")
+        .unwrap();
+    let holder = "(pid 1: import records, since 2026-12-04T20:00:00Z)";
+
+    let o = dossier(dir.path(), &["search", "--json", "PJC"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "another dossier process is writing to this archive {holder}"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["hits"][0]["slug"], "pjc");
+
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("load-builtin")
+        .env_remove("DOSSIER_DATA_DIR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(
+        line.starts_with(&format!(
+            "waiting: another dossier process is writing to this archive {holder}"
+        )),
+        "{line}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "load-builtin went on while another process held the writer lock"
+    );
+    drop(lock);
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    assert!(
+        stdout(&o).contains("Built-in dossier loaded: 0 new, 0 changed"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -2,6 +2,7 @@
 
 mod export;
 mod import;
+mod lock;
 mod pipeline;
 mod priority;
 mod search;
@@ -13,6 +14,20 @@ use dossier_store::{SqliteStore, Store, WriteSummary};
 use std::path::Path;
 
 pub fn run(cli: Cli) -> Result<()> {
+    // Commands that write take the archive's writer lock first (see `lock`); the server
+    // and `search` take it themselves, for their start-up only.
+    let _writing = match &cli.command {
+        Command::Serve(_) | Command::Search(_) | Command::Export(_) => None,
+        Command::Import(i) => Some(lock::lock_for_writing(
+            &cli.global.data_dir,
+            &format!("import {}", i.name()),
+        )?),
+        Command::Reindex => Some(lock::lock_for_writing(&cli.global.data_dir, "reindex")?),
+        Command::LoadBuiltin => Some(lock::lock_for_writing(
+            &cli.global.data_dir,
+            "load-builtin",
+        )?),
+    };
     match cli.command {
         Command::Serve(args) => serve::run(&cli.global.data_dir, args),
         Command::Import(Import::Outline(args)) => import::outline(&cli.global.data_dir, args),

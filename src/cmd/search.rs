@@ -1,16 +1,35 @@
 //! `dossier search` and `dossier reindex`.
 
+use super::lock::Attempt;
 use crate::cli::SearchArgs;
 use anyhow::{Context, Result};
 use dossier_search::{SearchIndex, SearchRequest, Sort};
 use std::path::Path;
 
 pub fn search(data_dir: &Path, args: SearchArgs) -> Result<()> {
-    let store = super::open_store(data_dir)?;
-    if dossier_store::Store::is_empty(&store)? {
-        super::load_builtin(&store)?;
-    }
-    let index = super::open_index(data_dir, &store)?;
+    let index = match super::lock::try_lock_for_writing(data_dir, "search")? {
+        // Nobody else writes: an empty store gets the built-in dossier and the index is
+        // brought in step with the store, as the server does.
+        Attempt::Locked(_lock) => open_in_step(data_dir)?,
+        Attempt::Busy(holder, _) => {
+            // An import is running: search the index as it last committed rather than
+            // wait for the import; only an archive with no index yet has to wait.
+            let store = super::open_store(data_dir)?;
+            match SearchIndex::open_as_is(&super::index_dir(data_dir), &store) {
+                Ok(index) => {
+                    eprintln!(
+                        "note: another dossier process is writing to this archive ({holder}); \
+                         these results do not include what it has not yet indexed"
+                    );
+                    index
+                }
+                Err(_) => {
+                    let _lock = super::lock::lock_for_writing(data_dir, "search")?;
+                    open_in_step(data_dir)?
+                }
+            }
+        }
+    };
     let req = SearchRequest {
         query: args.query.join(" "),
         sort: match args.sort.as_str() {
@@ -97,6 +116,15 @@ fn plain(html: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The store (with the built-in dossier if it was empty) and its index, in step.
+fn open_in_step(data_dir: &Path) -> Result<SearchIndex> {
+    let store = super::open_store(data_dir)?;
+    if dossier_store::Store::is_empty(&store)? {
+        super::load_builtin(&store)?;
+    }
+    super::open_index(data_dir, &store)
 }
 
 pub fn reindex(data_dir: &Path) -> Result<()> {

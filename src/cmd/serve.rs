@@ -7,6 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
+    // Start-up may write (the built-in dossier into an empty store, the index brought in
+    // step with the store); serving only reads, so the writer lock is let go before it.
+    let starting = super::lock::lock_for_writing(data_dir, "serve (starting)")?;
     let store = super::open_store(data_dir)?;
     if store.is_empty()? {
         let summary = super::load_builtin(&store)?;
@@ -16,6 +19,7 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
         );
     }
     let index = Arc::new(super::open_index(data_dir, &store)?);
+    drop(starting);
     let store: Arc<dyn Store> = Arc::new(store);
     let mut state =
         dossier_server::AppState::new(store, index).with_oai_key(super::oai_key(data_dir)?);

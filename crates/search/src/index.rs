@@ -475,6 +475,18 @@ impl SearchIndex {
         Self::wrap(index, dir)
     }
 
+    /// Opens the index as it was last committed, without bringing it in step with the
+    /// store: for a reader while another process writes (and holds the index's writer).
+    /// Fails where there is no usable index.
+    pub fn open_as_is(dir: &Path, store: &dyn Store) -> Result<Self, SearchError> {
+        let index = Self::open_existing(dir)?;
+        *index.synonyms.write().unwrap_or_else(|p| p.into_inner()) = Synonyms::load(store)?;
+        index
+            .synonyms_loaded
+            .store(true, std::sync::atomic::Ordering::Release);
+        Ok(index)
+    }
+
     fn open_existing(dir: &Path) -> Result<Self, SearchError> {
         let index = Index::open_in_dir(dir)?;
         let (expected, _) = schema();
