@@ -212,7 +212,9 @@ fn generate_visits(corpus: &Path, mb: u64, out: &Path) -> Result<u64> {
             rest = &rest[end..];
         }
     }
-    let mut w = std::io::BufWriter::new(std::fs::File::create(out)?);
+    let mut w = std::io::BufWriter::new(
+        std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?,
+    );
     writeln!(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<visits>")?;
     let (mut written, mut n) = (0u64, 0u64);
     'outer: loop {
@@ -249,7 +251,9 @@ fn generate_tei(corpus: &Path, mb: u64, out: &Path) -> Result<u64> {
             rest = &rest[end..];
         }
     }
-    let mut w = std::io::BufWriter::new(std::fs::File::create(out)?);
+    let mut w = std::io::BufWriter::new(
+        std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?,
+    );
     writeln!(
         w,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<TEI xmlns=\"http://www.tei-c.org/ns/1.0\"><teiHeader><fileDesc><titleStmt><title type=\"complete\">Generated from Milestones</title></titleStmt></fileDesc></teiHeader><text><body>"
@@ -274,6 +278,8 @@ fn generate_tei(corpus: &Path, mb: u64, out: &Path) -> Result<u64> {
 
 /// The whole benchmark; prints a Markdown table for BENCHMARKS.md.
 pub fn bench(corpora: &Path, records_mb: u64, tei_mb: u64, out: &Path, keep: bool) -> Result<()> {
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create the output folder {}", out.display()))?;
     let h = corpora.join("historyatstate");
     let chapters = files_in(&h.join("milestones/chapters"))?;
     let visits = files_in(&h.join("visits/data"))?;
