@@ -2,6 +2,7 @@
 
 mod cli;
 mod cmd;
+mod memory;
 mod progress;
 
 use clap::Parser;
@@ -13,6 +14,7 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    memory::prefer_small_pages();
     let cli = cli::Cli::parse();
     // The server logs what it does; one-shot commands speak only when something is wrong.
     let default_level = if matches!(cli.command, cli::Command::Serve(_)) {

@@ -239,23 +239,37 @@ fn run_pipeline(
     options: pipeline::Options,
     what: &str,
 ) -> Result<pipeline::Report> {
-    let t = std::time::Instant::now();
-    let index = super::open_index(data_dir, store)?;
-    // tantivy's indexing threads start with the bulk load's writer and inherit the
-    // priority of the thread that starts them: a lowered one (the store's writer is the
-    // import's slowest stage; see `priority`).
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                super::priority::lower_this_thread();
-                index.begin_bulk()
-            })
-            .join()
-    })
-    .map_err(|_| anyhow::anyhow!("starting the search index's bulk load panicked"))??;
     store.begin_bulk()?;
-    let opened = t.elapsed();
-    let result = pipeline::run(store, &index, files, open, options, what);
+    let slot = std::sync::OnceLock::new();
+    let mut opened = std::time::Duration::ZERO;
+    let open_index = || -> Result<&dossier_search::SearchIndex> {
+        let t = std::time::Instant::now();
+        let index = super::open_index(data_dir, store)?;
+        let index = slot.get_or_init(|| index);
+        // tantivy's indexing threads start with the bulk load's writer and inherit the
+        // priority of the thread that starts them: a lowered one (the store's writer is
+        // the import's slowest stage; see `priority`).
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    super::priority::lower_this_thread();
+                    index.begin_bulk()
+                })
+                .join()
+        })
+        .map_err(|_| anyhow::anyhow!("starting the search index's bulk load panicked"))??;
+        opened = t.elapsed();
+        Ok(index)
+    };
+    let result = pipeline::run(store, open_index, files, open, options, what);
+    let Some(index) = slot.into_inner() else {
+        // The index did not open (the pipeline's error says why): nothing was written,
+        // and the store leaves its bulk load.
+        let ended = store.end_bulk();
+        let report = result?;
+        ended?;
+        return Ok(report);
+    };
     let t = std::time::Instant::now();
     // After a large import these take seconds once the progress bar is gone: say so.
     let finishing = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
@@ -265,10 +279,11 @@ fn run_pipeline(
         s
     });
     // The index's last commit and merges while the store's write-ahead log is copied into
-    // its database file: one waits mostly on the disk, the other on the CPU.
+    // its database file: one waits mostly on the disk, the other on the CPU. Nothing
+    // searches after an import, so the index closes with its last commit.
     let (index_end, store_end) = std::thread::scope(|scope| {
         let store_end = scope.spawn(|| store.end_bulk());
-        (index.end_bulk(store), store_end.join())
+        (index.close_bulk(store), store_end.join())
     });
     if let Some(s) = finishing {
         s.finish_and_clear();

@@ -98,19 +98,29 @@ const BATCH_BYTES: u64 = 16 * 1024 * 1024;
 /// size.
 const FIRST_BATCH_FRACTION: usize = 8;
 
+/// Near the end of the input a batch holds at most this fraction of the records left
+/// (estimated from the bytes left), but never fewer than the first batch. The last batch
+/// is stored and then indexed with nothing else left to overlap: on the visits corpus the
+/// batches had grown to 2,500 records by the end, and the store wrote the last for 56 ms
+/// with the other core idle, then the index took it alone.
+const TAIL_FRACTION: u64 = 3;
+
 /// How large the next batch may grow, in records and in bytes of input.
 #[derive(Debug, Clone, Copy)]
 struct BatchLimit {
     records: usize,
     bytes: u64,
+    first_records: usize,
     full_records: usize,
 }
 
 impl BatchLimit {
     fn new(full_records: usize) -> Self {
+        let first_records = (full_records / FIRST_BATCH_FRACTION).max(1);
         BatchLimit {
-            records: (full_records / FIRST_BATCH_FRACTION).max(1),
+            records: first_records,
             bytes: BATCH_BYTES / FIRST_BATCH_FRACTION as u64,
+            first_records,
             full_records,
         }
     }
@@ -118,6 +128,18 @@ impl BatchLimit {
     fn grow(&mut self) {
         self.records = (self.records * 2).min(self.full_records);
         self.bytes = (self.bytes * 2).min(BATCH_BYTES);
+    }
+
+    /// The records the batch being made may hold, when `done` records have come from the
+    /// first `at` of `total` bytes of input: [`TAIL_FRACTION`] of those left, between the
+    /// first batch's size and the current limit.
+    fn records_now(&self, at: u64, total: u64, done: usize) -> usize {
+        if done == 0 || at == 0 {
+            return self.records;
+        }
+        let left = total.saturating_sub(at) as u128 * done as u128 / u128::from(at);
+        let share = usize::try_from(left / u128::from(TAIL_FRACTION)).unwrap_or(usize::MAX);
+        share.clamp(self.first_records.min(self.records), self.records)
     }
 }
 
@@ -349,9 +371,13 @@ fn check_links(
 /// Runs the check and the import over `inputs`. Returns an error (for a non-zero exit)
 /// when a file was refused; bad records are counted in the report (the caller exits
 /// non-zero for them) and the good records are imported all the same unless `--strict`.
-pub fn run(
+///
+/// `open_index` gives the search index once the first pass and the reader have started:
+/// creating an index and its writer takes a fresh data directory some milliseconds of one
+/// core (its files, its writer's threads and buffers), which they put to use.
+pub fn run<'i>(
     store: &dyn Store,
-    index: &dossier_search::SearchIndex,
+    open_index: impl FnOnce() -> Result<&'i dossier_search::SearchIndex>,
     inputs: &[Input],
     open: &Opener,
     options: Options,
@@ -436,7 +462,7 @@ pub fn run(
     let mut flushed_at = 0u64;
     let mut limit = BatchLimit::new(batch_size);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(IN_FLIGHT);
-    std::thread::scope(|scope| -> Result<()> {
+    let index = std::thread::scope(|scope| -> Result<&'i dossier_search::SearchIndex> {
         // The first pass's answer: awaited by the store's thread, which writes while the
         // first pass reads but keeps nothing unless it passes; for a dry run (no writes),
         // by the writer at the end.
@@ -464,6 +490,13 @@ pub fn run(
                 super::priority::lower_this_thread();
                 read_all(inputs, open, tx)
             })?;
+        let index = match open_index() {
+            Ok(index) => index,
+            Err(e) => {
+                drop(rx); // the reader stops at its next record
+                return Err(e);
+            }
+        };
         // The search index follows the store on a thread of its own: it syncs after each
         // committed batch while the next batch is made and written. It applies only what
         // is committed (the change log says what), so it never sees half a batch; it lags
@@ -558,7 +591,7 @@ pub fn run(
                                 writer.add(*r)?;
                                 n += 1;
                                 writer.report.phases.compare += t.elapsed();
-                                if writer.batch_len >= limit.records
+                                if writer.batch_len >= limit.records_now(at, total, n)
                                     || at - flushed_at >= limit.bytes
                                 {
                                     writer.flush()?;
@@ -606,7 +639,7 @@ pub fn run(
         }
         result?;
         read?;
-        Ok(())
+        Ok(index)
     })?;
     if !options.dry_run {
         // Whatever the index thread had not yet applied.
@@ -1171,6 +1204,26 @@ mod tests {
 
     const PEOPLE: usize = 3_000;
 
+    #[test]
+    fn batches_grow_then_shrink_towards_the_end_of_the_input() {
+        let mut limit = BatchLimit::new(5_000);
+        assert_eq!(limit.records_now(0, 1_000_000, 0), 625);
+        for _ in 0..4 {
+            limit.grow();
+        }
+        assert_eq!(limit.records, 5_000);
+        // 1,000 bytes a record: far from the end, the full size.
+        assert_eq!(limit.records_now(100_000, 100_000_000, 100), 5_000);
+        // 30,000 records left: a third of them is still more than the full size.
+        assert_eq!(limit.records_now(70_000_000, 100_000_000, 70_000), 5_000);
+        // 9,000 left: 3,000; then never below the first batch's size.
+        assert_eq!(limit.records_now(91_000_000, 100_000_000, 91_000), 3_000);
+        assert_eq!(limit.records_now(99_000_000, 100_000_000, 99_000), 625);
+        assert_eq!(limit.records_now(100_000_000, 100_000_000, 100_000), 625);
+        // A limit still below the first size (a batch size of 1) stays as it is.
+        assert_eq!(BatchLimit::new(1).records_now(10, 20, 1), 1);
+    }
+
     fn person(slug: &str) -> Person {
         Person {
             slug: slug.into(),
@@ -1257,7 +1310,7 @@ mod tests {
             strict: false,
             batch_size: 100,
         };
-        run(store, index, &inputs, &open, options, "person")
+        run(store, || Ok(index), &inputs, &open, options, "person")
     }
 
     fn import(refuse: bool) -> (Arc<SqliteStore>, Result<Report>, bool, tempfile::TempDir) {
