@@ -161,26 +161,33 @@ pub struct SyncReport {
 
 #[derive(Clone, Copy)]
 struct Fields {
-    id: Field,
+    /// `type:slug` of the record a document belongs to (a dossier's, for its sections):
+    /// what a change deletes before it adds the record's documents again.
     owner: Field,
+    /// The record type, kind and language, stored for the hits. They are not indexed:
+    /// `type:`, `kind:`, `lang:`, `body:` and `dossier:` filters match the terms of
+    /// `facets` (`/kind/declaration`, `/body/nato`…), which every document has for its
+    /// counts anyway, so each segment builds one term dictionary for them, not six.
     record: Field,
     slug: Field,
     url: Field,
     display_title: Field,
     date: Field,
     kind: Field,
-    bodies: Field,
+    /// People's slugs, for `person:` (people are not a facet).
     people: Field,
-    dossiers: Field,
     lang: Field,
+    /// The earliest and latest day a record's date can mean, as fast fields only: tantivy
+    /// answers a range over a fast field from its column and never reads the terms, so
+    /// they are not indexed (two terms a record fewer to build into each segment).
     date_lo: Field,
     date_hi: Field,
     /// Each year a record's date can fall in (or `wide` for spans over [`YEAR_TERMS`]
     /// years and open ends): a date filter's years are a small union of postings that
     /// leads the intersection, and the exact day bounds are checked only on its members.
     years: Field,
-    /// A stable hash of `id`: breaks ties so that equal scores come out in the same order
-    /// from any build of the index.
+    /// A stable hash of the document's id (`IndexDoc::id`, not itself indexed): breaks
+    /// ties so that equal scores come out in the same order from any build of the index.
     tiebreak: Field,
     facets: Field,
     /// `title_en`, `title_fr`, `title_ru`, in the order of [`LANGS`]: the title again,
@@ -204,20 +211,17 @@ fn schema() -> (Schema, Fields) {
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
     };
-    let date_opts = NumericOptions::default().set_indexed().set_fast();
+    let date_opts = NumericOptions::default().set_fast();
     let f = Fields {
-        id: b.add_text_field("id", STRING),
         owner: b.add_text_field("owner", STRING),
-        record: b.add_text_field("type", STRING | STORED),
+        record: b.add_text_field("type", STORED),
         slug: b.add_text_field("slug", STORED),
         url: b.add_text_field("url", STORED),
         display_title: b.add_text_field("display_title", STORED),
         date: b.add_text_field("date", STORED),
-        kind: b.add_text_field("kind", STRING | STORED),
-        bodies: b.add_text_field("bodies", STRING),
+        kind: b.add_text_field("kind", STORED),
         people: b.add_text_field("people", STRING),
-        dossiers: b.add_text_field("dossiers", STRING),
-        lang: b.add_text_field("lang", STRING | STORED),
+        lang: b.add_text_field("lang", STORED),
         date_lo: b.add_i64_field("date_lo", date_opts.clone()),
         date_hi: b.add_i64_field("date_hi", date_opts),
         years: b.add_text_field("years", STRING),
@@ -861,7 +865,6 @@ impl SearchIndex {
         let f = &self.f;
         let li = LANGS.iter().position(|l| *l == d.lang).unwrap_or(0);
         let mut doc = doc!(
-            f.id => d.id.clone(),
             f.owner => owner,
             f.record => d.kind_of_record,
             f.slug => d.slug.clone(),
@@ -882,14 +885,12 @@ impl SearchIndex {
             doc.add_facet(f.facets, Facet::from_path(["kind", k.as_str()]));
         }
         for b in &d.bodies {
-            doc.add_text(f.bodies, b);
             doc.add_facet(f.facets, Facet::from_path(["body", b.as_str()]));
         }
         for p in &d.people {
             doc.add_text(f.people, p);
         }
         for s in &d.dossiers {
-            doc.add_text(f.dossiers, s);
             doc.add_facet(f.facets, Facet::from_path(["dossier", s.as_str()]));
         }
         if let Some(date) = d.date {
@@ -1377,11 +1378,16 @@ impl SearchIndex {
     pub fn count(&self, record: &str) -> Result<usize, SearchError> {
         let searcher = self.reader.searcher();
         let q = TermQuery::new(
-            Term::from_field_text(self.f.record, record),
+            facet_term(&self.f, "type", record),
             IndexRecordOption::Basic,
         );
         Ok(searcher.search(&q, &Count)?)
     }
+}
+
+/// The term of facet `/dim/value`: what a filter on that value matches.
+fn facet_term(f: &Fields, dim: &str, value: &str) -> Term {
+    Term::from_facet(f.facets, &Facet::from_path([dim, value]))
 }
 
 /// Whether the query has words or phrases to rank by (not only filters and exclusions).
@@ -1851,20 +1857,19 @@ impl Builder<'_> {
     /// A filter as a condition for [`bitsets`].
     fn constraint(&self, f: &Filter, negate: bool) -> Constraint {
         let fields = &self.index.f;
-        let any = |field: Field, values: Vec<String>| Constraint::AnyTerm {
-            terms: values
-                .iter()
-                .map(|v| Term::from_field_text(field, v))
-                .collect(),
-            negate,
-        };
+        let any = |terms: Vec<Term>| Constraint::AnyTerm { terms, negate };
+        let facet = |dim: &str, value: &str| any(vec![facet_term(fields, dim, value)]);
         match f {
-            Filter::Kind(k) => any(fields.kind, vec![k.clone()]),
-            Filter::Type(t) => any(fields.record, vec![t.clone()]),
-            Filter::Lang(l) => any(fields.lang, vec![l.clone()]),
-            Filter::Dossier(d) => any(fields.dossiers, vec![d.clone()]),
-            Filter::Body(b) => any(fields.bodies, vec![self.body_slug(b)]),
-            Filter::Person(p) => any(fields.people, self.person_slugs(p)),
+            Filter::Kind(k) => facet("kind", k),
+            Filter::Type(t) => facet("type", t),
+            Filter::Lang(l) => facet("lang", l),
+            Filter::Dossier(d) => facet("dossier", d),
+            Filter::Body(b) => facet("body", &self.body_slug(b)),
+            Filter::Person(p) => any(self
+                .person_slugs(p)
+                .iter()
+                .map(|s| Term::from_field_text(fields.people, s))
+                .collect()),
             Filter::Date { from, to } => Constraint::Date {
                 from: *from,
                 to: *to,
@@ -1925,12 +1930,18 @@ impl Builder<'_> {
                 IndexRecordOption::Basic,
             ))
         };
+        let facet = |dim: &str, value: &str| -> BoxedQuery {
+            Box::new(TermQuery::new(
+                facet_term(fields, dim, value),
+                IndexRecordOption::Basic,
+            ))
+        };
         Ok(match f {
-            Filter::Kind(k) => vec![term(fields.kind, k)],
-            Filter::Type(t) => vec![term(fields.record, t)],
-            Filter::Lang(l) => vec![term(fields.lang, l)],
-            Filter::Dossier(d) => vec![term(fields.dossiers, d)],
-            Filter::Body(b) => vec![term(fields.bodies, &self.body_slug(b))],
+            Filter::Kind(k) => vec![facet("kind", k)],
+            Filter::Type(t) => vec![facet("type", t)],
+            Filter::Lang(l) => vec![facet("lang", l)],
+            Filter::Dossier(d) => vec![facet("dossier", d)],
+            Filter::Body(b) => vec![facet("body", &self.body_slug(b))],
             Filter::Person(p) => vec![any_of(
                 self.person_slugs(p)
                     .iter()
