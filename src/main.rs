@@ -14,8 +14,10 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    memory::prefer_small_pages();
     let cli = cli::Cli::parse();
+    if matches!(cli.command, cli::Command::Import(_)) {
+        memory::prefer_small_pages();
+    }
     // The server logs what it does; one-shot commands speak only when something is wrong.
     let default_level = if matches!(cli.command, cli::Command::Serve(_)) {
         "info"

@@ -8,6 +8,10 @@
 //! `clear_page_erms` under `do_huge_pmd_anonymous_page`, and its system time ranged from
 //! 0.02 to 0.23 s over twelve runs. With huge pages off, twelve alternating runs gave
 //! 0.04–0.06 s of system time, half the peak memory, and no slow tail (BENCHMARKS.md).
+//!
+//! Only imports turn them off. A process that searches keeps them: the searches of the
+//! 100k-document bench were about a tenth slower without (p50 0.513–0.529 ms against
+//! 0.470–0.478 ms, alternating runs), huge pages sparing the TLB on its large buffers.
 
 /// Turns transparent huge pages off for this process (Linux), unless the person running it
 /// chose with `MIMALLOC_ALLOW_THP` (mimalloc's own switch, which it reads at start-up). Only

@@ -6,9 +6,6 @@
 
 mod export;
 mod import;
-/// The `dossier` binary's memory set-up, shared as source since both are binaries.
-#[path = "../../memory.rs"]
-mod memory;
 mod search;
 mod util;
 
@@ -59,7 +56,6 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
-    memory::prefer_small_pages();
     // The engine's own logs (`DOSSIER_LOG=info`: where an ingest's end spends its time).
     tracing_subscriber::fmt()
         .with_env_filter(
