@@ -31,6 +31,8 @@ mod tests {
         super::prefer_small_pages();
         let off = rustix::thread::transparent_huge_pages_are_disabled().expect("prctl");
         let chosen = std::env::var_os("MIMALLOC_ALLOW_THP");
+        // Unset: `prefer_small_pages` turns them off. `0`: mimalloc turns them off itself
+        // when it starts (the same prctl). Any other value leaves them on.
         assert_eq!(
             off,
             chosen.is_none() || chosen.as_deref() == Some("0".as_ref())
