@@ -212,6 +212,8 @@ impl Archive {
                 );
             }
         }
+        // Addresses that are not absolute http(s) URLs (a `javascript:` link is stored XSS).
+        c.errors.extend(crate::url::url_errors(self));
         c.errors
     }
 

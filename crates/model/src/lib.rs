@@ -8,6 +8,7 @@ pub mod date;
 pub mod kinds;
 pub mod records;
 pub mod slug;
+pub mod url;
 
 pub use archive::{Archive, ValidationError};
 pub use date::{Bound, DateError, Edtf, PartialDate};
