@@ -78,6 +78,21 @@ impl Archive {
         }
         let mut all_keys: BTreeSet<String> = BTreeSet::new();
         for d in &self.dossiers {
+            // Too deep to be read back (see `MAX_SECTION_DEPTH`): refused before anything
+            // else is checked, so nothing below walks the tree further.
+            if let Some((s, path)) = d.too_deep(MAX_SECTION_DEPTH) {
+                c.err(
+                    "dossier",
+                    &d.slug,
+                    &format!("sections.{}", s.key),
+                    format!(
+                        "section {} is nested {} deep; a dossier's sections may nest at most {MAX_SECTION_DEPTH} levels",
+                        path.iter().map(|n| short(n)).collect::<Vec<_>>().join(" > "),
+                        path.len()
+                    ),
+                );
+                continue;
+            }
             let mut keys = BTreeSet::new();
             for s in d.all_sections() {
                 if !keys.insert(s.key.as_str()) {
@@ -257,6 +272,14 @@ impl Archive {
     }
 }
 
+/// A label or title cut to a length an error message can show.
+fn short(name: &str) -> String {
+    match name.char_indices().nth(24) {
+        Some((at, _)) => format!("{}…", &name[..at]),
+        None => name.to_string(),
+    }
+}
+
 struct Checker<'a> {
     errors: Vec<ValidationError>,
     sets: BTreeMap<&'static str, BTreeSet<String>>,
@@ -345,6 +368,96 @@ mod tests {
         // A slug already in the store satisfies the link.
         let errs = a.validate(&|k, s| k == "body" && s == "nrc");
         assert!(!errs.iter().any(|e| e.problem.contains("nrc")));
+    }
+
+    /// A dossier whose sections nest `depth` levels, one section per level.
+    fn nested(depth: usize) -> Dossier {
+        let mut sections = Vec::new();
+        for level in (1..=depth).rev() {
+            let section = Section {
+                key: format!("s{level}"),
+                label: format!("{level}."),
+                title: format!("Level {level}"),
+                short_title: None,
+                commentary: format!("Text of [level {level}](ref:1)."),
+                references: vec![Reference {
+                    text: "level".into(),
+                    target: Some(Target::External {
+                        title: "x".into(),
+                        url: None,
+                    }),
+                    mention: true,
+                }],
+                lists: vec![GeneratedList {
+                    caption: None,
+                    of: ListOf::Documents,
+                    kinds: vec!["speech".into()],
+                    bodies: vec![],
+                    levels: vec![],
+                }],
+                children: sections,
+            };
+            sections = vec![section];
+        }
+        Dossier {
+            slug: "deep".into(),
+            title: "Deep".into(),
+            description: String::new(),
+            source: None,
+            sections,
+        }
+    }
+
+    #[test]
+    fn sections_nest_at_most_the_limit() {
+        let at_limit = nested(MAX_SECTION_DEPTH);
+        assert_eq!(at_limit.depth(), MAX_SECTION_DEPTH);
+        let a = Archive {
+            dossiers: vec![at_limit.clone()],
+            ..Default::default()
+        };
+        assert!(a.validate(&|_, _| false).is_empty());
+        // The deepest dossier allowed reads back as JSON (serde_json stops at 128 levels).
+        let json = serde_json::to_string(&at_limit).unwrap();
+        let back: Dossier = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, at_limit);
+
+        let a = Archive {
+            dossiers: vec![nested(MAX_SECTION_DEPTH + 1)],
+            ..Default::default()
+        };
+        let errs = a.validate(&|_, _| false);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        let text = errs[0].to_string();
+        let deepest = MAX_SECTION_DEPTH + 1;
+        assert!(
+            text.starts_with(&format!(
+                "dossier `deep`, field `sections.s{deepest}`: section 1. > 2. > "
+            )),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(&format!(
+                "> {deepest}. is nested {deepest} deep; a dossier's sections may nest at most {MAX_SECTION_DEPTH} levels"
+            )),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_very_deep_tree_is_refused_without_recursion() {
+        // Built in memory (no reader makes one): checking and walking it costs no stack.
+        let d = nested(3000);
+        assert_eq!(d.depth(), 3000);
+        assert_eq!(d.all_sections().len(), 3000);
+        let (s, path) = d.too_deep(MAX_SECTION_DEPTH).unwrap();
+        assert_eq!(s.key, format!("s{}", MAX_SECTION_DEPTH + 1));
+        assert_eq!(path.len(), MAX_SECTION_DEPTH + 1);
+        let a = Archive {
+            dossiers: vec![d],
+            ..Default::default()
+        };
+        assert_eq!(a.validate(&|_, _| false).len(), 1);
     }
 
     #[test]

@@ -59,6 +59,19 @@ pub struct Dossier {
     pub sections: Vec<Section>,
 }
 
+/// The deepest a dossier's sections may nest: a top-level section is at depth 1, its
+/// children at depth 2, and so on.
+///
+/// Real archive outlines nest at most five levels (part `A.`, roman `I.`, arabic `1.`,
+/// decimal `1.1`, letter `a)`); sixteen leaves room for any outline a person writes while
+/// keeping every record readable: each level of sections is two levels of JSON (the
+/// section's object and its `children` array), so a dossier at this depth is at most
+/// 2 × 16 + 4 = 36 levels of JSON, far inside the 128 that `serde_json` reads. Without a
+/// limit, a 63-level outline was written and could then not be read back. Every importer
+/// refuses a deeper outline early, and [`crate::Archive::validate`] (which every store
+/// write goes through) refuses it again.
+pub const MAX_SECTION_DEPTH: usize = 16;
+
 /// A numbered part of a dossier's outline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Section {
@@ -360,25 +373,76 @@ fn unknown_status() -> TopicStatus {
 }
 
 impl Section {
-    /// This section and all below it, depth first, in reading order.
+    /// This section and all below it, depth first, in reading order. Iterative, so a tree
+    /// of any depth (one not yet validated) costs no stack.
     pub fn walk(&self) -> Vec<&Section> {
-        let mut out = vec![self];
-        for c in &self.children {
-            out.extend(c.walk());
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(s) = stack.pop() {
+            out.push(s);
+            stack.extend(s.children.iter().rev());
         }
         out
     }
 
-    /// Mutable access to a section below (or at) this one by key.
+    /// Mutable access to a section below (or at) this one by key (iterative, as `walk`).
     pub fn find_mut(&mut self, key: &str) -> Option<&mut Section> {
-        if self.key == key {
-            return Some(self);
+        let mut stack = vec![self];
+        while let Some(s) = stack.pop() {
+            if s.key == key {
+                return Some(s);
+            }
+            stack.extend(s.children.iter_mut().rev());
         }
-        self.children.iter_mut().find_map(|c| c.find_mut(key))
+        None
+    }
+
+    /// How deep the tree below this section goes, counting this section as 1.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 1usize)];
+        while let Some((s, d)) = stack.pop() {
+            deepest = deepest.max(d);
+            stack.extend(s.children.iter().map(|c| (c, d + 1)));
+        }
+        deepest
     }
 }
 
 impl Dossier {
+    /// How deep the sections nest (0 without sections; a top-level section is depth 1).
+    pub fn depth(&self) -> usize {
+        self.sections.iter().map(Section::depth).max().unwrap_or(0)
+    }
+
+    /// The first section (in reading order) deeper than `max`, with the labels (or titles,
+    /// where a section has no label) of the path that leads to it, for error messages.
+    /// Walks no further below it, so a tree of any depth costs time linear in its size.
+    pub fn too_deep(&self, max: usize) -> Option<(&Section, Vec<&str>)> {
+        let mut stack: Vec<(&Section, usize)> =
+            self.sections.iter().rev().map(|s| (s, 1)).collect();
+        let mut path: Vec<&Section> = Vec::new();
+        while let Some((s, d)) = stack.pop() {
+            path.truncate(d - 1);
+            path.push(s);
+            if d > max {
+                let names = path
+                    .iter()
+                    .map(|p| {
+                        if p.label.is_empty() {
+                            p.title.as_str()
+                        } else {
+                            p.label.as_str()
+                        }
+                    })
+                    .collect();
+                return Some((s, names));
+            }
+            stack.extend(s.children.iter().rev().map(|c| (c, d + 1)));
+        }
+        None
+    }
+
     /// Every section in reading order.
     pub fn all_sections(&self) -> Vec<&Section> {
         self.sections.iter().flat_map(|s| s.walk()).collect()
