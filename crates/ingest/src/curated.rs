@@ -23,6 +23,16 @@ pub enum CuratedError {
         section: String,
         problem: String,
     },
+    /// An address that is not an absolute http(s) URL: a `javascript:` one would run a
+    /// script in the browser of a reader who clicks it. Names the line of the value.
+    #[error("{file}:{line}: {entry}, field `{field}`: {problem}")]
+    Url {
+        file: String,
+        line: usize,
+        entry: String,
+        field: String,
+        problem: String,
+    },
     /// A record breaks a rule across records.
     #[error("{file}: {error}")]
     Invalid {
@@ -94,13 +104,87 @@ pub struct ListEntry {
 }
 
 impl CuratedData {
-    /// Parses the file's text; `file` is named in errors.
+    /// Parses the file's text; `file` is named in errors. An address that is not an
+    /// absolute http(s) URL is refused here, with its line (the first such one; the
+    /// record checks of [`apply_curated`] would name them all, without lines).
     pub fn parse(text: &str, file: &str) -> Result<Self, CuratedError> {
-        toml::from_str(text).map_err(|e| CuratedError::Syntax {
+        let data = toml::from_str(text).map_err(|e| CuratedError::Syntax {
             file: file.into(),
             message: e.to_string().trim_end().to_string(),
-        })
+        })?;
+        match url_errors(text, file).into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(data),
+        }
     }
+}
+
+/// Every address of the file that [`dossier_model::url::check_url`] refuses: the `url`
+/// of `[[resolve]]` and `[[mention]]` entries and of the records' `sources`, each with
+/// the line it is written on. The file is read again as a TOML tree with positions (the
+/// records' types do not keep them); a file that does not parse gives none here, its
+/// syntax error having been reported already.
+fn url_errors(text: &str, file: &str) -> Vec<CuratedError> {
+    use toml::de::{DeTable, DeValue};
+    let Ok(root) = DeTable::parse(text) else {
+        return vec![];
+    };
+    let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    fn get<'i>(t: &DeTable<'i>, key: &str) -> Option<toml::Spanned<DeValue<'i>>> {
+        t.iter()
+            .find(|(k, _)| k.get_ref() == key)
+            .map(|(_, v)| v.clone())
+    }
+    /// The tables of an array of tables (`[[documents]]`, `sources = [{…}]`).
+    fn tables<'i>(v: Option<toml::Spanned<DeValue<'i>>>) -> Vec<DeTable<'i>> {
+        match v.map(|v| v.into_inner()) {
+            Some(DeValue::Array(a)) => a
+                .iter()
+                .filter_map(|x| match x.get_ref() {
+                    DeValue::Table(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => vec![],
+        }
+    }
+    let mut errors = Vec::new();
+    let mut check = |entry: String, field: String, v: Option<toml::Spanned<DeValue>>| {
+        if let Some(v) = v {
+            if let DeValue::String(u) = v.get_ref() {
+                if let Err(e) = dossier_model::url::check_url(u) {
+                    errors.push(CuratedError::Url {
+                        file: file.into(),
+                        line: line(v.span().start),
+                        entry,
+                        field,
+                        problem: e.to_string(),
+                    });
+                }
+            }
+        }
+    };
+    for what in ["resolve", "mention"] {
+        for (i, t) in tables(get(root.get_ref(), what)).iter().enumerate() {
+            check(format!("{what}[{i}]"), "url".into(), get(t, "url"));
+        }
+    }
+    for what in ["documents", "bodies", "people", "events", "topics"] {
+        for (i, t) in tables(get(root.get_ref(), what)).iter().enumerate() {
+            let slug = match get(t, "slug").map(|v| v.into_inner()) {
+                Some(DeValue::String(s)) => format!(" `{s}`"),
+                _ => String::new(),
+            };
+            for (j, s) in tables(get(t, "sources")).iter().enumerate() {
+                check(
+                    format!("{what}[{i}]{slug}"),
+                    format!("sources[{j}].url"),
+                    get(s, "url"),
+                );
+            }
+        }
+    }
+    errors
 }
 
 impl Link {
@@ -382,5 +466,37 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("line 7"), "{e}");
         assert!(e.to_string().contains("poem"), "{e}");
+    }
+
+    /// Issue 20, finding 3: a `javascript:` (or other non-web) address in a record's
+    /// sources or a `[[resolve]]` entry became a live link. Each spelling is refused with
+    /// the line, entry and field.
+    #[test]
+    fn hostile_urls_are_refused_with_line_entry_and_field() {
+        for url in dossier_model::url::HOSTILE_URLS {
+            let u = toml::Value::String(url.to_string());
+            let text = format!(
+                "[dossier]\nslug = \"x\"\ntitle = \"X\"\n\n[[documents]]\nslug = \"act\"\ntitle = \"A\"\nkind = \"founding-act\"\n[[documents.sources]]\ntitle = \"S\"\nurl = {u}\n"
+            );
+            let e = CuratedData::parse(&text, "t.toml").unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "t.toml:11: documents[0] `act`, field `sources[0].url`: {}",
+                    dossier_model::url::check_url(url).unwrap_err()
+                )
+            );
+            let text = format!(
+                "[dossier]\nslug = \"x\"\ntitle = \"X\"\n\n[[resolve]]\nsection = \"a-1\"\ntext = \"Click\"\nexternal = \"Site\"\nurl = {u}\n"
+            );
+            let e = CuratedData::parse(&text, "t.toml").unwrap_err();
+            assert!(
+                e.to_string()
+                    .starts_with("t.toml:9: resolve[0], field `url`: "),
+                "{e}"
+            );
+        }
+        let ok = "[dossier]\nslug = \"x\"\ntitle = \"X\"\n[[resolve]]\nsection = \"a-1\"\ntext = \"C\"\nexternal = \"S\"\nurl = \"https://example.org\"\n";
+        CuratedData::parse(ok, "t.toml").unwrap();
     }
 }

@@ -200,6 +200,13 @@ impl MarkdownSource {
                         format!("{:?} is not a valid slug", record.slug()),
                     ));
                 }
+                // A source address is written into links on every page that shows the
+                // record: only absolute http(s) addresses pass (no `javascript:`).
+                for (field, url) in dossier_model::url::source_urls(provenance(&record)) {
+                    if let Err(e) = dossier_model::url::check_url(url) {
+                        return Ok(bad(line_of(&front, url), &field, e.to_string()));
+                    }
+                }
                 Ok(Item::Record(Box::new(Imported {
                     record,
                     linked: vec![],
@@ -210,6 +217,27 @@ impl MarkdownSource {
             Err(e) => Ok(bad(2, "front matter", e.message().to_string())),
         }
     }
+}
+
+fn provenance(r: &Record) -> &Provenance {
+    match r {
+        Record::Document(r) => &r.provenance,
+        Record::Event(r) => &r.provenance,
+        Record::Person(r) => &r.provenance,
+        Record::Body(r) => &r.provenance,
+        Record::Topic(r) => &r.provenance,
+    }
+}
+
+/// The line of the file (the front matter starts on line 2) that holds `value` as
+/// written, else the first that names a `url`, else line 2: an escaped value (`\t` in a
+/// quoted string) is not found as written.
+fn line_of(front: &str, value: &str) -> u64 {
+    let lines = || front.lines().enumerate();
+    let found = lines()
+        .find(|(_, l)| !value.is_empty() && l.contains(value))
+        .or_else(|| lines().find(|(_, l)| l.contains("url")));
+    found.map_or(2, |(i, _)| i as u64 + 2)
 }
 
 /// TOML front matter as a table, or (line in the file, problem).
@@ -423,5 +451,38 @@ mod tests {
             panic!("deep nesting was accepted")
         };
         assert!(e.problem.contains("recursion limit"), "{e}");
+    }
+
+    /// Issue 20, finding 3: a `javascript:` (or other non-web) source address in front
+    /// matter became a live link on the record's page. Every spelling is refused with the
+    /// file, line and field; web addresses still pass.
+    #[test]
+    fn hostile_source_urls_are_refused_with_line_and_field() {
+        for url in dossier_model::url::HOSTILE_URLS {
+            let toml = format!(
+                "+++\ntitle = \"x\"\nkind = \"statement\"\n[[sources]]\ntitle = \"s\"\nurl = {}\n+++\n",
+                toml::Value::String(url.to_string())
+            );
+            let yaml = format!(
+                "---\ntitle: x\nkind: statement\nsources:\n  - title: s\n    url: {}\n---\n",
+                serde_json::Value::String(url.to_string())
+            );
+            for (text, file) in [(toml, "t.md"), (yaml, "y.md")] {
+                let Item::Bad(e) = one(&text, file) else {
+                    panic!("{url:?} was accepted from {file}")
+                };
+                assert_eq!(e.field, "sources[0].url", "{e}");
+                assert_eq!(e.pos.line, 6, "{url:?}: {e}");
+                assert!(
+                    e.to_string().starts_with(&format!("{file}:6:1: record ")),
+                    "{e}"
+                );
+            }
+        }
+        let ok = one(
+            "+++\ntitle = \"x\"\nkind = \"statement\"\n[[sources]]\ntitle = \"s\"\nurl = \"https://www.nato.int/x\"\n+++\n",
+            "ok.md",
+        );
+        record(ok);
     }
 }

@@ -332,23 +332,18 @@ fn push_collapsed(out: &mut String, t: &str) {
     }
 }
 
-/// The address of a link if it is an absolute `http` or `https` URL without white space or
-/// control characters; anything else (scripts, data, relative paths that resolve against
-/// nothing) is dropped.
+/// The address of a link if it is an absolute `http` or `https` URL (the model's one rule,
+/// `dossier_model::url::check_url`; the parser has already decoded character references,
+/// so `&#106;avascript:` arrives as `javascript:`). White space around an `href` is
+/// trimmed, as browsers do. Anything else (scripts, `data:`, `mailto:`, relative paths
+/// that resolve against nothing) loses its address and keeps its text: archive pages are
+/// full of ordinary relative links, and refusing a page for them would refuse most pages,
+/// while a dropped address stores nothing a browser could follow.
 fn web_address(href: &str) -> Option<String> {
-    let href = href.trim();
-    let lower = href.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"))?;
-    let host_ok = rest
-        .split(['/', '?', '#'])
-        .next()
-        .is_some_and(|h| !h.is_empty());
-    let clean = href
-        .chars()
-        .all(|c| !c.is_whitespace() && !c.is_control() && !matches!(c, '<' | '>' | '"'));
-    (host_ok && clean && href.len() <= 2048).then(|| href.to_string())
+    let href = href.trim_matches(|c: char| c.is_ascii_whitespace());
+    dossier_model::url::check_url(href)
+        .is_ok()
+        .then(|| href.to_string())
 }
 
 #[cfg(test)]
@@ -528,6 +523,54 @@ mod tests {
             .contains("\\*emphasis\\* \\[md\\](javascript:x) \\<script\\>alert(3)\\</script\\>"));
         let b = &d.sections[1];
         assert_eq!(b.commentary, "deep text");
+    }
+
+    /// Issue 20, finding 3: every spelling of a hostile address, written straight or as
+    /// character references, loses its address and keeps its text; a web address stays.
+    #[test]
+    fn hostile_hrefs_of_every_spelling_keep_only_their_text() {
+        let mut spellings: Vec<String> = dossier_model::url::HOSTILE_URLS
+            .iter()
+            .map(|u| {
+                u.replace('&', "&amp;")
+                    .replace('"', "&quot;")
+                    .replace('<', "&lt;")
+                    // A raw control byte makes the page binary (refused whole).
+                    .replace('\u{1}', "&#1;")
+            })
+            .collect();
+        spellings.extend(
+            [
+                "&#106;avascript:alert(1)",
+                "&#x6A;&#x61;&#x76;&#x61;script:alert(1)",
+                "java&#9;script:alert(1)",
+                "java&Tab;script:alert(1)",
+                "java&#10;script:alert(1)",
+                "javascript&colon;alert(1)",
+                "&#32;javascript:alert(1)",
+                "JaVaScRiPt:alert(1)",
+                "jav&#x0D;ascript:alert(1)",
+            ]
+            .map(String::from),
+        );
+        for href in spellings {
+            let page = format!(
+                "<html><body><h1>T</h1><h2>A. Part</h2><p>See <a href=\"{href}\">the text</a> \
+                 and <a href=\"https://example.org/x\">a web link</a>.</p></body></html>"
+            );
+            let d = parse_outline(page.as_bytes(), "p.html").unwrap();
+            let a = &d.sections[0];
+            assert!(
+                a.commentary.starts_with("See the text and"),
+                "{href}: {}",
+                a.commentary
+            );
+            let urls: Vec<&str> = dossier_model::url::dossier_urls(&d)
+                .into_iter()
+                .map(|(_, u)| u)
+                .collect();
+            assert_eq!(urls, ["https://example.org/x"], "{href}");
+        }
     }
 
     #[test]

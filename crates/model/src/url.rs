@@ -156,7 +156,10 @@ pub fn dossier_urls(d: &Dossier) -> Vec<(String, &str)> {
         stack.extend(s.children.iter().rev());
         for (i, r) in s.references.iter().enumerate() {
             if let Some(Target::External { url: Some(u), .. }) = &r.target {
-                out.push((format!("sections.{}.references[{i}].url", s.key), u.as_str()));
+                out.push((
+                    format!("sections.{}.references[{i}].url", s.key),
+                    u.as_str(),
+                ));
             }
         }
     }
@@ -280,7 +283,13 @@ mod tests {
     fn site_paths() {
         assert!(is_site_path("/documents/x"));
         assert!(is_site_path("/dossiers/d#a-1"));
-        for p in ["//evil.example", "/\\evil.example", "documents/x", "/a b", ""] {
+        for p in [
+            "//evil.example",
+            "/\\evil.example",
+            "documents/x",
+            "/a b",
+            "",
+        ] {
             assert!(!is_site_path(p), "{p:?}");
         }
     }
