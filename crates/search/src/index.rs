@@ -457,15 +457,99 @@ impl SearchIndex {
         }
     }
 
-    /// Throws the index away and builds it again from the store.
+    /// Builds the index again from the whole store, switching from the old complete index
+    /// to the new complete one in one step, so that a server searching the same directory
+    /// meanwhile never sees an empty or half-built index.
+    ///
+    /// A usable index is rebuilt in place: one writer drops every segment, adds every
+    /// record and commits once. Until that commit, `meta.json` (which tantivy replaces
+    /// atomically, by renaming a temporary file) still names the old segments, and their
+    /// files are kept, since this process still holds their metas; so readers, and any
+    /// process that opens the index, see the old index until the commit and the new one
+    /// after it. A crash before the commit leaves the old index as it was. An index that
+    /// cannot be opened (or has another schema) has nothing to keep: a new one is built
+    /// beside it (`index.new`) and moved into its place.
     pub fn rebuild(
         dir: &Path,
         store: &dyn Store,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<(Self, SyncReport), SearchError> {
-        let index = Self::create(dir)?;
-        let mut report = index.sync_with_progress(store, progress)?;
+        let existing = if dir.join("meta.json").exists() {
+            match Self::open_existing(dir) {
+                Ok(index) => Some(index),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the search index cannot be opened; building a new one beside it");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        match existing {
+            Some(index) => {
+                let report = index.rebuild_in_place(store, progress)?;
+                Ok((index, report))
+            }
+            None => Self::rebuild_beside(dir, store, progress),
+        }
+    }
+
+    /// [`rebuild`](Self::rebuild) of an index that opens: drop everything, add everything,
+    /// one commit.
+    fn rebuild_in_place(
+        &self,
+        store: &dyn Store,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<SyncReport, SearchError> {
+        let mut writer = self.writer()?;
+        // Takes effect at the commit, not before: the committed meta is left alone.
+        writer.delete_all_documents()?;
+        let total = u64::try_from(store.last_change()?).unwrap_or(0);
+        // An error drops the writer uncommitted: the old index stays as it was.
+        let done = self.apply(store, &mut writer, 0, total, &[], progress)?;
+        self.commit(&mut writer, done.seq, true, store)?;
+        writer.wait_merging_threads()?;
+        // The old segments' files: this process's own metas kept them through the commit's
+        // clean-up; a writer of a freshly opened `Index` knows only the segments in use.
+        // (A server that still reads them keeps them open; deleted files stay readable.)
+        let collected = Index::open_in_dir(&self.dir).and_then(|fresh| {
+            let collector: IndexWriter<TantivyDocument> =
+                fresh.writer_with_num_threads(1, 20_000_000)?;
+            collector.garbage_collect_files().wait().map(|_| ())
+        });
+        if let Err(e) = collected {
+            // Only disk space: the next write to the index removes them.
+            tracing::debug!(error = %e, "the old index's files are left for the next write");
+        }
+        let mut report = done.report();
         report.rebuilt = true;
+        Ok(report)
+    }
+
+    /// [`rebuild`](Self::rebuild) where there is no usable index: built complete in
+    /// `DIR.new`, then moved to `dir`.
+    fn rebuild_beside(
+        dir: &Path,
+        store: &dyn Store,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(Self, SyncReport), SearchError> {
+        let mut beside = dir.as_os_str().to_owned();
+        beside.push(".new");
+        let beside = PathBuf::from(beside);
+        let mut report = {
+            let index = Self::create(&beside)?;
+            index.sync_with_progress(store, progress)?
+        };
+        report.rebuilt = true;
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).map_err(io_err(dir))?;
+        }
+        std::fs::rename(&beside, dir).map_err(io_err(dir))?;
+        let index = Self::open_existing(dir)?;
+        *index.synonyms.write().unwrap_or_else(|p| p.into_inner()) = Synonyms::load(store)?;
+        index
+            .synonyms_loaded
+            .store(true, std::sync::atomic::Ordering::Release);
         Ok((index, report))
     }
 
