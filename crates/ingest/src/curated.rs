@@ -455,6 +455,42 @@ mod tests {
     }
 
     #[test]
+    fn a_dossier_too_deep_is_refused_with_its_section_path() {
+        // No reader makes one (they refuse it first); the curated loader checks again.
+        let mut d = outline();
+        let base = d.sections[0].children[0].clone();
+        let mut node: Option<Section> = None;
+        for level in (3..=MAX_SECTION_DEPTH + 1).rev() {
+            let mut c = base.clone();
+            c.key = format!("deep-{level}");
+            c.label = format!("{level}.");
+            c.commentary.clear();
+            c.references.clear();
+            c.children = node.into_iter().collect();
+            node = Some(c);
+        }
+        d.sections[0].children[0].children = node.into_iter().collect();
+        assert_eq!(d.depth(), MAX_SECTION_DEPTH + 1);
+        let l = "[[list]]\nsection = \"deep-5\"\nof = \"documents\"\n";
+        let errs = apply_curated(d, data(l), "t.toml", &|_, _| false).unwrap_err();
+        let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        assert_eq!(text.len(), 1, "{text:#?}");
+        assert!(
+            text[0].starts_with(&format!(
+                "t.toml: dossier `test`, field `sections.deep-{}`: section A. > 1. > 3. > 4. > ",
+                MAX_SECTION_DEPTH + 1
+            )),
+            "{}",
+            text[0]
+        );
+        assert!(
+            text[0].ends_with("is nested 17 deep; a dossier's sections may nest at most 16 levels"),
+            "{}",
+            text[0]
+        );
+    }
+
+    #[test]
     fn dangling_slugs_and_bad_fields_are_named() {
         let d = data("issued_by = [\"nobody\"]\n");
         let errs = apply_curated(outline(), d, "t.toml", &|_, _| false).unwrap_err();

@@ -14,7 +14,9 @@
 //! file resolves them.
 
 use crate::markdown::{escape, escape_line};
-use dossier_model::{slugify, Dossier, GeneratedList, ListOf, Reference, Section, Target};
+use dossier_model::{
+    slugify, Dossier, GeneratedList, ListOf, Reference, Section, Target, MAX_SECTION_DEPTH,
+};
 use regex::Regex;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -54,6 +56,29 @@ pub enum OutlineError {
         found: String,
         expected: String,
     },
+    /// A heading nested deeper than a dossier's sections may be
+    /// ([`dossier_model::MAX_SECTION_DEPTH`]). `line` is 0 where the reader cannot tell.
+    #[error(
+        "{}: heading {heading} would be a section nested {depth} deep; an outline may nest at most {max} levels of headings",
+        place(.file, *.line)
+    )]
+    TooDeep {
+        file: String,
+        line: usize,
+        /// The heading as written, shortened.
+        heading: String,
+        depth: usize,
+        max: usize,
+    },
+}
+
+/// `file:line`, or the file alone where the line is not known.
+fn place(file: &str, line: usize) -> String {
+    if line == 0 {
+        file.to_string()
+    } else {
+        format!("{file}:{line}")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,7 +227,7 @@ pub(crate) fn build(lines: Vec<Line>, file: &str, markup: bool) -> Result<Dossie
     while i < lines.len() && !blank(&lines[i]) && matches!(lines[i].role, Role::Auto | Role::Bullet)
     {
         match classify(&lines[i].text, &mut probe_part) {
-            Some((h, _)) => toc.push(h),
+            Some((h, _)) => toc.push((h, lines[i].no)),
             None => break,
         }
         i += 1;
@@ -210,7 +235,7 @@ pub(crate) fn build(lines: Vec<Line>, file: &str, markup: bool) -> Result<Dossie
     let has_toc = toc.len() >= 2 && (i >= lines.len() || blank(&lines[i]));
     let body_start = if has_toc { i } else { toc_start };
     let toc_titles = if has_toc {
-        toc_keys(&toc)
+        toc_keys(&toc).map_err(|(line, h, depth)| too_deep(file, line, &h, depth))?
     } else {
         HashMap::new()
     };
@@ -241,7 +266,9 @@ pub(crate) fn build(lines: Vec<Line>, file: &str, markup: bool) -> Result<Dossie
         };
         if let Some(h) = heading {
             builder.paragraph(std::mem::take(&mut para));
-            builder.heading(h);
+            builder
+                .heading(h)
+                .map_err(|(h, depth)| too_deep(file, line.no, &h, depth))?;
             seen_heading = true;
             continue;
         }
@@ -292,6 +319,18 @@ pub(crate) fn build(lines: Vec<Line>, file: &str, markup: bool) -> Result<Dossie
     })
 }
 
+/// The error for heading `h` at `line`, which would nest `depth` sections deep.
+fn too_deep(file: &str, line: usize, h: &Heading, depth: usize) -> OutlineError {
+    let written = format!("{} {}", h.label, h.title);
+    OutlineError::TooDeep {
+        file: file.into(),
+        line,
+        heading: preview_max(&written, 80),
+        depth,
+        max: MAX_SECTION_DEPTH,
+    }
+}
+
 /// A line of a paragraph: its text, whether it is a list item, and its links.
 struct ParaLine {
     text: String,
@@ -331,8 +370,13 @@ fn decode<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, OutlineError> {
 }
 
 fn preview(line: &str) -> String {
+    preview_max(line, 40)
+}
+
+/// `line` in quotes, cut to `max` characters.
+fn preview_max(line: &str, max: usize) -> String {
     let t = line.trim();
-    let short: String = t.chars().take(40).collect();
+    let short: String = t.chars().take(max).collect();
     if short.len() < t.len() {
         format!("\"{short}…\"")
     } else {
@@ -403,21 +447,24 @@ fn classify(raw: &str, next_part: &mut u8) -> Option<(Heading, bool)> {
     None
 }
 
-/// The keys a list of headings gets, mapped to their titles (for the table of contents).
-fn toc_keys(headings: &[Heading]) -> HashMap<String, String> {
+/// The keys a list of headings (with their line numbers) gets, mapped to their titles
+/// (for the table of contents). A heading too deep is an error: its line, the heading and
+/// the depth it would have.
+fn toc_keys(
+    headings: &[(Heading, usize)],
+) -> Result<HashMap<String, String>, (usize, Heading, usize)> {
     let mut b = TreeBuilder::default();
-    for h in headings {
-        b.heading(h.clone());
+    for (h, line) in headings {
+        b.heading(h.clone())
+            .map_err(|(h, depth)| (*line, h, depth))?;
     }
     let mut out = HashMap::new();
-    fn walk(s: &Section, out: &mut HashMap<String, String>) {
-        out.insert(s.key.clone(), s.title.clone());
-        s.children.iter().for_each(|c| walk(c, out));
+    for top in b.finish() {
+        for s in top.walk() {
+            out.insert(s.key.clone(), s.title.clone());
+        }
     }
-    for s in b.finish() {
-        walk(&s, &mut out);
-    }
-    out
+    Ok(out)
 }
 
 /// Builds the section tree from headings and paragraphs in reading order.
@@ -451,7 +498,11 @@ impl TreeBuilder {
         keys
     }
 
-    fn heading(&mut self, h: Heading) {
+    /// Adds a heading as a new section. A heading that would nest deeper than
+    /// [`MAX_SECTION_DEPTH`] is handed back with that depth, before its key is made: keys
+    /// grow with the path, so a deep outline would otherwise cost time and memory
+    /// quadratic in its depth (2,000 levels took minutes and gigabytes).
+    fn heading(&mut self, h: Heading) -> Result<(), (Heading, usize)> {
         let level = match h.kind {
             LabelKind::Part => 0,
             LabelKind::Roman | LabelKind::Unnumbered => 1,
@@ -465,6 +516,11 @@ impl TreeBuilder {
         };
         while self.path.last().is_some_and(|(l, _)| *l >= level) {
             self.path.pop();
+        }
+        // The new section's depth: one below each section on the path.
+        let depth = self.path.len() + 1;
+        if depth > MAX_SECTION_DEPTH {
+            return Err((h, depth));
         }
         let parent_key = self.current_keys().last().cloned();
         let component = match h.kind {
@@ -514,6 +570,7 @@ impl TreeBuilder {
             None => self.roots.push(section),
         }
         self.path.push((level, h.kind));
+        Ok(())
     }
 
     /// Adds a paragraph (its lines) to the current section. Reference sentences become
@@ -864,6 +921,53 @@ mod tests {
         assert!(e.to_string().contains("without a heading"), "{e}");
     }
 
+    /// An outline of `levels` nested numbered headings (`1.`, `1.1.`, `1.1.1.` …) under
+    /// part `A.`, with `gap` between lines (`"\n\n"`: sections with text; `"\n"`: one
+    /// block, read as a table of contents), and each heading's line number (index 0: part
+    /// `A.`, at section depth 1).
+    fn deep_outline(levels: usize, gap: &str) -> (String, Vec<usize>) {
+        let step = gap.matches('\n').count();
+        let mut text = format!("Deep{gap}A. Part{gap}");
+        let mut lines = vec![1 + step];
+        for k in 1..=levels {
+            let label = vec!["1"; k].join(".");
+            text.push_str(&format!("{label}. Level {k}{gap}"));
+            lines.push(1 + step * (k + 1));
+        }
+        (text, lines)
+    }
+
+    #[test]
+    fn an_outline_deeper_than_a_dossier_may_be_is_refused_at_its_heading() {
+        for levels in [63, 2000] {
+            // Sections with text, and the same headings as one block (a table of contents).
+            for gap in ["\n\n", "\n"] {
+                let (text, lines) = deep_outline(levels, gap);
+                let e = parse_outline(text.as_bytes(), "deep.txt").unwrap_err();
+                let line = lines[MAX_SECTION_DEPTH];
+                assert!(
+                    matches!(e, OutlineError::TooDeep { line: l, depth, .. } if l == line && depth == MAX_SECTION_DEPTH + 1),
+                    "{e}"
+                );
+                assert!(
+                    e.to_string().starts_with(&format!(
+                        "deep.txt:{line}: heading \"1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1. Level 16\" would be a section nested 17 deep; an outline may nest at most 16 levels"
+                    )),
+                    "{e}"
+                );
+            }
+        }
+        // At the limit, the outline is read, and the dossier validates.
+        let (text, _) = deep_outline(MAX_SECTION_DEPTH - 1, "\n\n");
+        let d = parse_outline(text.as_bytes(), "deep.txt").unwrap();
+        assert_eq!(d.depth(), MAX_SECTION_DEPTH);
+        let a = dossier_model::Archive {
+            dossiers: vec![d],
+            ..Default::default()
+        };
+        assert!(a.validate(&|_, _| false).is_empty());
+    }
+
     #[test]
     fn markup_in_the_outline_stays_text() {
         let d = parse_outline(
@@ -874,5 +978,102 @@ mod tests {
         let a = &d.sections[0];
         assert_eq!(a.title, "<script>alert(1)</script> part");
         assert_eq!(a.commentary, "\\*bold\\* \\[x\\](javascript:alert(1))");
+    }
+}
+
+/// Property tests: whatever the text, the reader answers (an outline or an error) without
+/// panicking, and what it accepts is a dossier the store can write and read back.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use dossier_model::Archive;
+    use proptest::prelude::*;
+
+    /// Lines that read like headings (every label kind, deep decimals), text and blanks.
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[0-9]{1,2}(\\.[0-9]{1,2}){0,24}\\.? [A-Za-z ]{1,12}",
+            "[IVXLC]{1,6}\\. [A-Za-z ]{1,12}",
+            "[A-H]\\. [A-Za-z]{1,12}",
+            "[a-f]\\) [A-Za-z ]{1,12}",
+            "(\\* |- |• )?[0-9]{1,2}\\. [A-Za-z]{1,8}",
+            "List of [A-Za-z ]{3,20}:",
+            "[A-Za-z ,.:]{0,40}",
+            "(Click here|See the archive)[a-z .]{0,20}",
+            Just(String::new()),
+            "\\PC{0,30}",
+        ]
+    }
+
+    /// A deep run of decimal headings `1.`, `1.1.` … nested up to `n` levels.
+    fn run() -> impl Strategy<Value = Vec<String>> {
+        (1usize..40, prop::bool::ANY).prop_map(|(n, blank)| {
+            (1..=n)
+                .flat_map(|k| {
+                    let mut v = vec![format!("{}. T{k}", vec!["1"; k].join("."))];
+                    if blank {
+                        v.push(String::new());
+                    }
+                    v
+                })
+                .collect()
+        })
+    }
+
+    fn check(d: &Dossier) {
+        assert!(d.depth() <= MAX_SECTION_DEPTH, "depth {}", d.depth());
+        let a = Archive {
+            dossiers: vec![d.clone()],
+            ..Default::default()
+        };
+        // The only rule an outline can break is its slug (from its title, which
+        // `--slug` replaces).
+        let errs: Vec<_> = a
+            .validate(&|_, _| false)
+            .into_iter()
+            .filter(|e| e.field != "slug")
+            .collect();
+        assert!(errs.is_empty(), "{errs:?}");
+        let json = serde_json::to_string(d).unwrap();
+        let back: Dossier = serde_json::from_str(&json).unwrap();
+        assert_eq!(&back, d);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+            if let Ok(d) = parse_outline(&bytes, "p.txt") {
+                check(&d);
+            }
+        }
+
+        #[test]
+        fn heading_like_text_never_panics_and_stays_within_the_limit(
+            title in "[A-Za-z][A-Za-z ]{0,20}",
+            blocks in prop::collection::vec(
+                prop_oneof![line().prop_map(|l| vec![l]), run()],
+                0..40,
+            ),
+        ) {
+            let lines: Vec<String> = blocks.into_iter().flatten().collect();
+            let text = format!("{title}\n\n{}", lines.join("\n"));
+            if let Ok(d) = parse_outline(text.as_bytes(), "p.txt") {
+                check(&d);
+            }
+            // The same lines as an HTML page: headings by markup.
+            let html: String = lines
+                .iter()
+                .map(|l| {
+                    let l = l.replace('&', "&amp;").replace('<', "&lt;");
+                    if l.is_empty() { "<p></p>\n".to_string() } else { format!("<h3>{l}</h3>\n") }
+                })
+                .collect();
+            let page = format!("<html><body><h1>{title}</h1>\n{html}</body></html>");
+            if let Ok(d) = parse_outline(page.as_bytes(), "p.html") {
+                check(&d);
+            }
+        }
     }
 }

@@ -140,8 +140,12 @@ pub fn parse(text: &str, file: &str) -> Result<Dossier, OutlineError> {
             expected: format!("an archive page nested at most {MAX_DEPTH} elements deep"),
         });
     }
+    let heading_lines = heading_lines(text);
     let html = Html::parse_document(text);
     let mut r = Reader::default();
+    // Heading elements met so far, skipped ones included: the n-th is the n-th heading
+    // tag of the source, whose line `heading_lines` knows.
+    let mut headings_seen = 0usize;
     // Depth of skipped elements we are inside; text there is dropped.
     let mut skipping = 0usize;
     for edge in html.tree.root().traverse() {
@@ -149,6 +153,10 @@ pub fn parse(text: &str, file: &str) -> Result<Dossier, OutlineError> {
             Edge::Open(node) => match node.value() {
                 Node::Element(el) => {
                     let name = el.name();
+                    if is_heading(name) {
+                        r.heading_at = headings_seen;
+                        headings_seen += 1;
+                    }
                     if skipping > 0 || SKIPPED.contains(&name) {
                         skipping += 1;
                         continue;
@@ -171,12 +179,84 @@ pub fn parse(text: &str, file: &str) -> Result<Dossier, OutlineError> {
     }
     r.flush(Role::Blank);
     let mut lines = r.lines;
+    // Line numbers for headings, where the source's heading tags and the parsed page's
+    // heading elements agree in number (markup a browser reads differently, such as a
+    // heading inside a template, leaves them unknown rather than wrong).
+    if headings_seen == heading_lines.len() {
+        for (at, n) in r.heading_of {
+            lines[at].no = heading_lines[n];
+        }
+    }
     if !lines.iter().any(|l| l.role == Role::Title) {
         if let Some(t) = r.page_title.filter(|t| !t.is_empty()) {
             lines.insert(0, line(Role::Title, t, Vec::new()));
         }
     }
     build(lines, file, true)
+}
+
+fn is_heading(name: &str) -> bool {
+    matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+}
+
+/// Elements whose content is text to the HTML parser, not markup: a heading tag inside one
+/// is no heading.
+const RAW_TEXT: [&str; 8] = [
+    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes",
+];
+
+/// The line number of each heading start tag (`<h1>`–`<h6>`) of the source, in order: a
+/// scan like [`nesting_depth`]'s, which passes over comments and the content of raw-text
+/// elements as the parser does. Linear in the length of the text.
+fn heading_lines(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let (mut i, mut line, mut counted) = (0usize, 1usize, 0usize);
+    let mut line_at = |pos: usize, line: &mut usize, counted: &mut usize| {
+        *line += b[*counted..pos].iter().filter(|&&c| c == b'\n').count();
+        *counted = pos;
+        *line
+    };
+    while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
+        let tag = i + off;
+        i = tag + 1;
+        if b[i..].starts_with(b"!--") {
+            match text[i..].find("-->") {
+                Some(end) => i += end + 3,
+                None => break,
+            }
+            continue;
+        }
+        let len = b[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        if len == 0 {
+            continue;
+        }
+        let name = text[i..i + len].to_ascii_lowercase();
+        if is_heading(&name) {
+            out.push(line_at(tag, &mut line, &mut counted));
+        } else if RAW_TEXT.contains(&name.as_str()) {
+            // Up to the matching end tag, whatever it holds.
+            let mut at = i + len;
+            loop {
+                let Some(off) = b[at..].iter().position(|&c| c == b'<') else {
+                    return out;
+                };
+                at += off + 1;
+                let end = at + 1 + len;
+                if b.get(at) == Some(&b'/')
+                    && end <= b.len()
+                    && b[at + 1..end].eq_ignore_ascii_case(name.as_bytes())
+                {
+                    i = end;
+                    break;
+                }
+            }
+        }
+    }
+    out
 }
 
 fn line(role: Role, text: String, links: Vec<Link>) -> Line {
@@ -203,6 +283,10 @@ struct Reader {
     page_title: Option<String>,
     /// Open list items.
     items: usize,
+    /// The number of the heading element being read, in document order.
+    heading_at: usize,
+    /// (index in `lines`, number of its heading element) of each heading line.
+    heading_of: Vec<(usize, usize)>,
 }
 
 impl Reader {
@@ -302,6 +386,9 @@ impl Reader {
             role
         };
         let links = std::mem::take(&mut self.links);
+        if matches!(role, Role::Heading | Role::Title) {
+            self.heading_of.push((self.lines.len(), self.heading_at));
+        }
         self.lines.push(line(role, text, links));
         self.cur.clear();
         // Open anchors continue on the next line from its start.
@@ -594,6 +681,40 @@ mod tests {
         );
         let e = parse_outline(b"<html>\0</html>", "bin.html").unwrap_err();
         assert!(matches!(e, OutlineError::Binary { .. }), "{e}");
+    }
+
+    #[test]
+    fn an_html_outline_deeper_than_a_dossier_may_be_is_refused_at_its_heading() {
+        use dossier_model::MAX_SECTION_DEPTH;
+        for levels in [63, 2000] {
+            // Each heading on a line of its own, after a comment and a script that hold
+            // heading tags the parser does not read as headings.
+            let mut page = String::from(
+                "<!doctype html>\n<html><head><title>Deep</title>\n<script>var h = '<h2>';</script>\n<!-- <h2>old</h2> -->\n</head><body>\n<h1>Deep</h1>\n<h2>A. Part</h2>\n",
+            );
+            for k in 1..=levels {
+                let label = vec!["1"; k].join(".");
+                page.push_str(&format!("<h3>{label}. Level {k}</h3>\n<p>Text {k}.</p>\n"));
+            }
+            page.push_str("</body></html>\n");
+            // Line 7 holds part A. (depth 1); heading k is on line 6 + 2k.
+            let line = 6 + 2 * MAX_SECTION_DEPTH;
+            let e = parse(&page, "deep.html").unwrap_err();
+            assert!(
+                matches!(e, OutlineError::TooDeep { line: l, .. } if l == line),
+                "{e}"
+            );
+            assert!(
+                e.to_string().starts_with(&format!("deep.html:{line}: heading \"1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1. Level 16\" would be a section nested 17 deep")),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn heading_tags_are_found_on_their_lines() {
+        let page = "<h1>T</h1>\n<!-- <h2> -->\n<SCRIPT>'<h2>'</script >\n<p>x</p><H2 class=a>A. P</H2>\n<textarea><h3></TEXTAREA><h3>B</h3>";
+        assert_eq!(heading_lines(page), [1, 4, 5]);
     }
 
     #[test]
