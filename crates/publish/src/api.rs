@@ -292,7 +292,8 @@ fn provenance(p: Provenance) -> ApiProvenance {
             .into_iter()
             .map(|s| ApiSource {
                 title: s.title,
-                url: s.url,
+                // Only absolute http(s) addresses, as on the pages.
+                url: crate::views::web_url(s.url.as_deref()),
                 fields: s.fields,
             })
             .collect(),
@@ -475,7 +476,7 @@ fn target(site: &Site, t: &Target) -> ApiTarget {
             kind: "external",
             slug: None,
             title: Some(title.clone()),
-            url: url.clone(),
+            url: crate::views::web_url(url.as_deref()),
         },
     }
 }

@@ -1,8 +1,12 @@
 //! Renders a section's Markdown commentary to HTML, resolving `ref:N` links.
 //!
 //! Commentary comes from imported files, so it is treated as hostile: raw HTML in it is
-//! shown as text, and only `http`, `https`, `mailto` and site-relative links survive.
+//! shown as text, and only `http`, `https`, `mailto` and site-relative links survive, by
+//! the model's one rule for addresses (`dossier_model::url`): pulldown-cmark hands a
+//! link's destination over as written (`javascript:`, `java&#9;script:` decoded to a tab,
+//! `//evil.example`), so every destination is checked here.
 
+use dossier_model::url::{self, Schemes};
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 /// How one reference of the section is to be shown.
@@ -42,6 +46,12 @@ pub fn render(markdown: &str, refs: &[RefLink]) -> String {
     out
 }
 
+/// A site path (`/documents/x`, not `//host` or `/\\host`) or an absolute address of
+/// `schemes`.
+fn linkable(dest: &str, schemes: Schemes) -> bool {
+    url::is_site_path(dest) || url::check(dest, schemes).is_ok()
+}
+
 fn attr(s: &str) -> String {
     crate::html::escape_html(s)
 }
@@ -53,6 +63,11 @@ fn link_html(dest: &str, refs: &[RefLink]) -> (Option<String>, Option<String>) {
         .and_then(|n| n.parse::<usize>().ok())
     {
         return match n.checked_sub(1).and_then(|i| refs.get(i)) {
+            // A view hands site paths or checked addresses; one that is neither is a gap.
+            Some(RefLink::Link { href, .. }) if !linkable(href, Schemes::Web) => (
+                Some("<span class=\"gap-ref\">".into()),
+                Some(" <span class=\"gap\">(not a web address)</span></span>".into()),
+            ),
             Some(RefLink::Link { href, class, title }) => (
                 Some(format!(
                     "<a class=\"{class}\" href=\"{}\" title=\"{}\">",
@@ -74,11 +89,7 @@ fn link_html(dest: &str, refs: &[RefLink]) -> (Option<String>, Option<String>) {
             ),
         };
     }
-    let safe = dest.starts_with("https://")
-        || dest.starts_with("http://")
-        || dest.starts_with("mailto:")
-        || (dest.starts_with('/') && !dest.starts_with("//"));
-    if safe {
+    if linkable(dest, Schemes::WebOrMail) {
         (
             Some(format!("<a href=\"{}\" rel=\"external\">", attr(dest))),
             Some("</a>".into()),
@@ -126,5 +137,50 @@ mod tests {
         assert!(!html.contains("<img"), "{html}");
         assert!(!html.contains("href=\"javascript"), "{html}");
         assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+
+    /// Issue 20, finding 3: no spelling of a hostile link in commentary is rendered as a
+    /// live link (pulldown-cmark decodes `&#106;` and `&#9;` in destinations); the text
+    /// stays, web, mail and site links stay live.
+    #[test]
+    fn hostile_link_destinations_render_no_live_link() {
+        let mut dests: Vec<String> = url::HOSTILE_URLS
+            .iter()
+            .filter(|u| !u.starts_with("mailto:") && !u.starts_with("/relative"))
+            .map(|u| format!("<{}>", u.replace('>', "%3E")))
+            .collect();
+        dests.extend(
+            [
+                "&#106;avascript:alert(1)",
+                "java&#9;script:alert(1)",
+                "java&#x0A;script:alert(1)",
+                "javascript&#58;alert(1)",
+                "JaVaScRiPt:alert(1)",
+                "%20javascript:alert(1)",
+                "//evil.example",
+                "/\\evil.example",
+            ]
+            .map(String::from),
+        );
+        for d in &dests {
+            for md in [format!("[x]({d})"), format!("[x]: {d}\n\nsee [x]")] {
+                let html = render(&md, &[]);
+                assert!(!html.contains("<a"), "{md:?}: {html}");
+                assert!(html.contains('x'), "{md:?}: {html}");
+            }
+        }
+        let html = render(
+            "[w](https://example.org) [m](mailto:a@example.org) [s](/documents/x)",
+            &[],
+        );
+        assert_eq!(html.matches("<a href=").count(), 3, "{html}");
+        // A reference that a view resolved to a hostile address is shown as a gap.
+        let refs = [RefLink::Link {
+            href: "javascript:alert(1)".into(),
+            class: "ref external",
+            title: "t".into(),
+        }];
+        let html = render("[here](ref:1)", &refs);
+        assert!(!html.contains("<a"), "{html}");
     }
 }

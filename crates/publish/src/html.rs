@@ -75,12 +75,22 @@ impl Renderer {
             }
             _ => minijinja::escape_formatter(out, state, value),
         });
+        // Every `href`/`src` a template writes goes through `link`: a site path (made
+        // relative in the static export), a fragment, or an absolute http(s) address that
+        // passes the model's one rule. Anything else (a `javascript:` address that reached
+        // the store some other way) becomes `#`, so that no template can write a live
+        // script link even if a view forgets to drop it; templates test `is linkable`
+        // first, to show such an address as no link at all.
         env.add_filter("link", |state: &minijinja::State, url: String| -> String {
+            if !is_linkable(&url) {
+                return "#".into();
+            }
             match static_root(state) {
                 Some(root) => static_link(&root, &url),
                 None => url,
             }
         });
+        env.add_test("linkable", |url: Option<&str>| url.is_some_and(is_linkable));
         env.add_filter(
             "relink",
             |state: &minijinja::State, html: String| -> Value {
@@ -146,6 +156,17 @@ impl Renderer {
             source,
         })
     }
+}
+
+/// Whether a template may write `url` into an `href` or `src`: a path on this site, a
+/// fragment of this page, or an absolute http(s) address (`dossier_model::url`).
+pub fn is_linkable(url: &str) -> bool {
+    use dossier_model::url::{is_site_path, is_web_url};
+    let fragment = url.strip_prefix('#').is_some_and(|f| {
+        !f.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"'))
+    });
+    fragment || is_site_path(url) || is_web_url(url)
 }
 
 /// The relative root of the page being rendered, in the static export only.
@@ -274,6 +295,40 @@ mod tests {
             ),
             "<a class=\"ref\" href=\"../documents/act.html\" title=\"x\">A</a> <a href=\"https://x.org/\">B</a>"
         );
+    }
+
+    /// Issue 20, finding 3: the `link` filter writes no address a browser would run or
+    /// send elsewhere, whatever a view hands it.
+    #[test]
+    fn the_link_filter_refuses_every_hostile_address() {
+        let r = Renderer::new();
+        for url in dossier_model::url::HOSTILE_URLS {
+            for static_site in [false, true] {
+                let mut env = r.env.clone();
+                env.add_template(
+                    "t.html",
+                    "<a href=\"{{ u|link }}\">{% if u is linkable %}live{% endif %}</a>",
+                )
+                .unwrap();
+                let t = env.get_template("t.html").unwrap();
+                let html = if static_site {
+                    t.render(minijinja::context! { u => url, static_root => "../" })
+                } else {
+                    t.render(minijinja::context! { u => url })
+                }
+                .unwrap();
+                let keep = url.starts_with('/') && dossier_model::url::is_site_path(url);
+                if keep {
+                    assert!(html.ends_with(">live</a>"), "{url:?}: {html}");
+                } else {
+                    assert_eq!(html, "<a href=\"#\"></a>", "{url:?}");
+                }
+            }
+        }
+        assert!(is_linkable("https://example.org/a?b=c"));
+        assert!(is_linkable("/documents/x"));
+        assert!(is_linkable("#a-1"));
+        assert!(!is_linkable("#\"onmouseover=x"));
     }
 
     #[test]

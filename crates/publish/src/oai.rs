@@ -867,7 +867,8 @@ pub fn dublin_core(
     for s in &d.provenance.sources {
         dc.push((
             "source",
-            match &s.url {
+            // Only absolute http(s) addresses, as on the pages.
+            match crate::views::web_url(s.url.as_deref()) {
                 Some(u) => format!("{} <{u}>", s.title),
                 None => s.title.clone(),
             },

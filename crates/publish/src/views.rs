@@ -286,9 +286,26 @@ fn provenance(store: &dyn Store, p: &Provenance, dossiers: &[String]) -> Result<
         .collect();
     Ok(ProvenanceView {
         trace,
-        sources: p.sources.clone(),
+        sources: p.sources.iter().map(web_source).collect(),
         gaps: p.gaps.clone(),
     })
+}
+
+/// A source as pages and their JSON show it: an address that is not an absolute http(s)
+/// URL (one stored before the model refused them, or written past it) is left out, so
+/// that no page, export or JSON offers it as a link; the page then says the address is
+/// not recorded.
+pub fn web_source(s: &Source) -> Source {
+    Source {
+        url: web_url(s.url.as_deref()),
+        ..s.clone()
+    }
+}
+
+/// `url` if it is an absolute http(s) address (`dossier_model::url::check_url`).
+pub fn web_url(url: Option<&str>) -> Option<String> {
+    url.filter(|u| dossier_model::url::is_web_url(u))
+        .map(str::to_string)
 }
 
 fn cited_in(c: Vec<SectionCitation>) -> Vec<CitationView> {
@@ -488,9 +505,11 @@ fn reference_view(store: &dyn Store, n: usize, r: &Reference) -> Result<Referenc
         Some(Target::External { title, url }) => {
             v.target_type = "external".into();
             v.title = Some(title.clone());
-            v.url = url.clone();
+            v.url = web_url(url.as_deref());
             if url.is_none() {
                 v.gap = Some("an outside site; its address is not recorded".into());
+            } else if v.url.is_none() {
+                v.gap = Some("an outside site; its address is not a web address".into());
             }
             None
         }
