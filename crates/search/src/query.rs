@@ -13,6 +13,12 @@
 //! Field names and operators are case-insensitive (`and`, `or` and `not` in lower case are
 //! words, as readers type them). A malformed query gets a [`QueryError`] that says what is
 //! wrong and where, never a server error.
+//!
+//! Limits: a query is read by whoever sends one, so its size and depth are bounded before
+//! anything recurses over it ([`MAX_QUERY_CHARS`], [`MAX_TERMS`], [`MAX_NESTING`]). A
+//! query over a limit is a [`QueryError`] like any other (a 400 from the server, an error
+//! from `dossier search`). Every tree [`parse`] returns is at most [`MAX_DEPTH`] deep, so
+//! the code that walks one (here and in the index) may recurse without a guard of its own.
 
 use dossier_model::PartialDate;
 
@@ -64,6 +70,29 @@ enum Tok {
     Open,
     Close,
 }
+
+/// The longest query, in characters (Unicode scalar values). A search box is typed into
+/// or pasted into: a thousand characters hold a quoted paragraph or dozens of filters,
+/// more than anyone writes. Checked first, so every later step works on a bounded input.
+pub const MAX_QUERY_CHARS: usize = 1_000;
+
+/// The most words, phrases and field filters a query may hold (a phrase counts once).
+/// Each becomes term queries in every language's field, and bonuses, snippets and
+/// suggestions look at each again; 64 is far more than a search needs (a search engine
+/// such as Google reads 32 words).
+pub const MAX_TERMS: usize = 64;
+
+/// How deeply parentheses and NOTs (`NOT`, `-`) may nest, counted together:
+/// `-(a OR -b)` nests three deep. Readers write two or three levels; sixteen is room to
+/// spare. A run of NOTs is counted in a loop and a `(` is counted before the parser
+/// recurses into it, so a query of thousands of `-` or `(` is refused, not a stack overflow.
+pub const MAX_NESTING: usize = 16;
+
+/// The deepest tree [`parse`] can return, counting each node (a lone word is depth 1).
+/// Each level of nesting adds at most two levels of tree (an OR of ANDs inside a `(`,
+/// or a NOT), and the top level has its own OR and AND above a word: `2 × 16 + 3`.
+/// [`depth`] measures a tree; the tests check that no parsed query is deeper.
+pub const MAX_DEPTH: usize = 2 * MAX_NESTING + 3;
 
 /// The field names the language knows.
 pub const FIELDS: &[&str] = &[
@@ -202,16 +231,43 @@ fn example(field: &str) -> &'static str {
     }
 }
 
-/// Parses a query. An empty query is an error (there is nothing to search for).
+/// Parses a query. An empty query is an error (there is nothing to search for), and so is
+/// one over the limits ([`MAX_QUERY_CHARS`], [`MAX_TERMS`], [`MAX_NESTING`]); the tree
+/// returned is at most [`MAX_DEPTH`] deep.
 pub fn parse(input: &str) -> Result<Node, QueryError> {
+    // Before anything else reads it: the rest is then linear in at most this many chars.
+    if input.chars().nth(MAX_QUERY_CHARS).is_some() {
+        return Err(err(
+            format!(
+                "the query is {} characters long; the most a query may have is \
+                 {MAX_QUERY_CHARS}",
+                input.chars().count()
+            ),
+            MAX_QUERY_CHARS,
+        ));
+    }
     let toks = tokenize(input)?;
     if toks.is_empty() {
         return Err(err("the query is empty; type some words", 0));
+    }
+    if let Some((at, _)) = toks
+        .iter()
+        .filter(|(_, t)| matches!(t, Tok::Word(_) | Tok::Phrase(_) | Tok::Field(..)))
+        .nth(MAX_TERMS)
+    {
+        return Err(err(
+            format!(
+                "the query has more than {MAX_TERMS} words, phrases and filters; search \
+                 with fewer"
+            ),
+            *at,
+        ));
     }
     let mut p = Parser {
         toks,
         at: 0,
         len: input.chars().count(),
+        nesting: 0,
     };
     let node = p.or()?;
     if let Some((pos, t)) = p.toks.get(p.at) {
@@ -230,6 +286,8 @@ struct Parser {
     toks: Vec<(usize, Tok)>,
     at: usize,
     len: usize,
+    /// The `(` and NOTs around the current token, at most [`MAX_NESTING`].
+    nesting: usize,
 }
 
 impl Parser {
@@ -239,6 +297,21 @@ impl Parser {
 
     fn pos(&self) -> usize {
         self.toks.get(self.at).map_or(self.len, |(p, _)| *p)
+    }
+
+    /// Goes one level deeper for the `(` or NOT at `pos`, or refuses past [`MAX_NESTING`].
+    fn enter(&mut self, pos: usize) -> Result<(), QueryError> {
+        if self.nesting == MAX_NESTING {
+            return Err(err(
+                format!(
+                    "parentheses and NOTs nest more than {MAX_NESTING} deep here; \
+                     write the query with fewer levels"
+                ),
+                pos,
+            ));
+        }
+        self.nesting += 1;
+        Ok(())
     }
 
     fn or(&mut self) -> Result<Node, QueryError> {
@@ -293,40 +366,59 @@ impl Parser {
         })
     }
 
+    /// A word, phrase, filter or `( … )`, with the NOTs before it. A run of NOTs is read
+    /// in a loop (each one counted against [`MAX_NESTING`]) and the tree built upwards
+    /// from its operand, so the run's length never becomes recursion.
     fn unary(&mut self) -> Result<Node, QueryError> {
+        let mut nots = 0;
+        while self.peek() == Some(&Tok::Not) {
+            self.enter(self.pos())?;
+            self.at += 1;
+            nots += 1;
+            if matches!(
+                self.peek(),
+                None | Some(Tok::Close) | Some(Tok::Or) | Some(Tok::And)
+            ) {
+                return Err(err(
+                    "NOT needs something to exclude on its right",
+                    self.pos(),
+                ));
+            }
+        }
+        let mut node = self.operand()?;
+        self.nesting -= nots;
+        for _ in 0..nots {
+            node = Node::Not(Box::new(node));
+        }
+        Ok(node)
+    }
+
+    fn operand(&mut self) -> Result<Node, QueryError> {
         let pos = self.pos();
         let Some((_, tok)) = self.toks.get(self.at).cloned() else {
             return Err(err("the query ends too early", pos));
         };
         self.at += 1;
         match tok {
-            Tok::Not => {
-                if matches!(
-                    self.peek(),
-                    None | Some(Tok::Close) | Some(Tok::Or) | Some(Tok::And)
-                ) {
-                    return Err(err(
-                        "NOT needs something to exclude on its right",
-                        self.pos(),
-                    ));
-                }
-                Ok(Node::Not(Box::new(self.unary()?)))
-            }
             Tok::Open => {
                 if self.peek() == Some(&Tok::Close) {
                     return Err(err("empty parentheses", pos));
                 }
+                // Counted before the parser recurses into it.
+                self.enter(pos)?;
                 let inner = self.or()?;
                 if self.peek() != Some(&Tok::Close) {
                     return Err(err("a `(` is never closed; add a `)`", pos));
                 }
                 self.at += 1;
+                self.nesting -= 1;
                 Ok(inner)
             }
             Tok::Word(w) => Ok(Node::Word(w)),
             Tok::Phrase(p) => Ok(Node::Phrase(p)),
             Tok::Field(f, v) => field(&f, &v, pos).map(Node::Filter),
             Tok::Close => Err(err("a `)` closes nothing", pos)),
+            Tok::Not => Err(err("NOT needs something to exclude on its right", pos)),
             Tok::And | Tok::Or => Err(err("an operator needs something on its left", pos)),
         }
     }
@@ -398,19 +490,36 @@ fn date_bound(s: &str, pos: usize) -> Result<Option<PartialDate>, QueryError> {
     })
 }
 
-/// The query's words and phrases (not excluded ones), for highlighting and suggestions.
+/// The query's words and phrases (not excluded ones), for highlighting and suggestions,
+/// in the order they were typed. Walks with a stack of its own, so it holds for any tree.
 pub fn positive_terms(node: &Node) -> Vec<String> {
     let mut out = Vec::new();
-    fn walk(n: &Node, out: &mut Vec<String>) {
+    let mut todo = vec![node];
+    while let Some(n) = todo.pop() {
         match n {
             Node::Word(w) => out.push(w.clone()),
             Node::Phrase(p) => out.extend(p.iter().cloned()),
-            Node::And(v) | Node::Or(v) => v.iter().for_each(|x| walk(x, out)),
+            Node::And(v) | Node::Or(v) => todo.extend(v.iter().rev()),
             Node::Not(_) | Node::Filter(_) => {}
         }
     }
-    walk(node, &mut out);
     out
+}
+
+/// How deep a tree is, counting each node (a lone word is 1); at most [`MAX_DEPTH`] for
+/// any tree [`parse`] returns. Walks with a stack of its own, so it holds for any tree.
+pub fn depth(node: &Node) -> usize {
+    let mut deepest = 0;
+    let mut todo = vec![(node, 1)];
+    while let Some((n, d)) = todo.pop() {
+        deepest = deepest.max(d);
+        match n {
+            Node::And(v) | Node::Or(v) => todo.extend(v.iter().map(|x| (x, d + 1))),
+            Node::Not(inner) => todo.push((inner, d + 1)),
+            Node::Word(_) | Node::Phrase(_) | Node::Filter(_) => {}
+        }
+    }
+    deepest
 }
 
 #[cfg(test)]
@@ -510,5 +619,256 @@ mod tests {
             assert!(e.to_string().contains(expected), "{q:?}: {e}");
         }
         assert_eq!(parse("pjc )").unwrap_err().position, 4);
+    }
+
+    /// `parse(q)` is refused with a message containing `expected`.
+    fn refused(q: &str, expected: &str) -> QueryError {
+        let e = parse(q).expect_err(&q[..q.len().min(60)]);
+        assert!(
+            e.to_string().contains(expected),
+            "{}…: {e}",
+            &q[..q.len().min(60)]
+        );
+        e
+    }
+
+    // Issue 20, finding 1: `/search?q=` + 240 `-` + `a` overflowed the stack and aborted
+    // the server; so did the other shapes here. Each is refused (or, under the limits,
+    // parsed into a tree no deeper than MAX_DEPTH) without recursion it chooses.
+    #[test]
+    fn hostile_shapes_are_refused_not_a_stack_overflow() {
+        let too_long = "the query is";
+        let too_deep = "nest more than 16 deep";
+        let too_many = "more than 64 words, phrases and filters";
+        refused(&format!("{}a", "-".repeat(240)), too_deep);
+        refused(&"(".repeat(10_000), too_long);
+        refused(
+            &format!("{}a{}", "(".repeat(10_000), ")".repeat(10_000)),
+            too_long,
+        );
+        refused(&format!("{}a", "NOT ".repeat(5_000)), too_long);
+        refused(&"a OR ".repeat(10_000), too_long);
+        refused(&"x".repeat(100_000), "100000 characters long");
+        refused(&"\"a b\" ".repeat(5_000), too_long);
+        refused(&"kind:speech ".repeat(5_000), too_long);
+        refused(&"date:1997..2002 -body:pjc ".repeat(5_000), too_long);
+        refused(&"(a OR -(b \"c d\" kind:x) ".repeat(1_000), too_long);
+        // The same shapes under the length limit meet the depth and term limits.
+        let e = refused(&format!("{}a", "-".repeat(17)), too_deep);
+        assert_eq!(e.position, 16, "the NOT that goes over the limit");
+        refused(&format!("{}a", "NOT ".repeat(17)), too_deep);
+        refused(&format!("{}a{}", "(".repeat(17), ")".repeat(17)), too_deep);
+        refused(&format!("{}a", "-(".repeat(9)), too_deep);
+        refused(&"(".repeat(900), too_deep);
+        refused(&"a OR ".repeat(30), "OR needs something on its right");
+        refused(&format!("{}a", "a OR ".repeat(64)), too_many);
+        refused(&"ab ".repeat(65), too_many);
+        refused(&"\"a b\" ".repeat(65), too_many);
+        refused(&"kind:speech ".repeat(65), too_many);
+        let e = refused(&"a ".repeat(65), too_many);
+        assert_eq!(e.position, 128, "the 65th word");
+        // Multi-byte characters count as one each.
+        assert!(parse(&"é".repeat(MAX_QUERY_CHARS)).is_ok());
+        refused(&"é".repeat(MAX_QUERY_CHARS + 1), "1001 characters long");
+    }
+
+    #[test]
+    fn queries_at_the_limits_are_accepted() {
+        let nots = parse(&format!("{}a", "-".repeat(16))).unwrap();
+        assert_eq!(depth(&nots), 17);
+        let mut n = &nots;
+        for _ in 0..16 {
+            let Node::Not(inner) = n else { panic!("{n:?}") };
+            n = inner;
+        }
+        assert_eq!(n, &w("a"));
+        assert_eq!(
+            parse("NOT NOT a").unwrap(),
+            Node::Not(Box::new(Node::Not(Box::new(w("a")))))
+        );
+        let parens = format!("{}a{}", "(".repeat(16), ")".repeat(16));
+        assert_eq!(parse(&parens).unwrap(), w("a"));
+        assert!(parse(&"ab ".repeat(64)).is_ok());
+        assert!(parse(&"x".repeat(MAX_QUERY_CHARS)).is_ok());
+        // The deepest tree: an OR of ANDs in each of 16 parentheses.
+        let mut q = "a OR b c".to_string();
+        for _ in 0..MAX_NESTING {
+            q = format!("a OR b ({q})");
+        }
+        let deepest = parse(&q).unwrap();
+        assert_eq!(
+            depth(&deepest),
+            MAX_DEPTH,
+            "the bound is reached, not passed"
+        );
+        assert!(depth(&deepest) <= MAX_DEPTH);
+        refused(&format!("a OR b ({q})"), "nest more than 16 deep");
+        assert_eq!(positive_terms(&deepest).len(), 2 * MAX_NESTING + 3);
+    }
+
+    #[test]
+    fn positive_terms_keep_the_typed_order() {
+        let n = parse("a (b OR \"c d\") -e kind:x f").unwrap();
+        assert_eq!(positive_terms(&n), ["a", "b", "c", "d", "f"]);
+    }
+
+    /// A query that parses to `node` again (`None` for a date filter with no such text).
+    fn print(node: &Node) -> Option<String> {
+        fn leaf_or_group(n: &Node, group: bool) -> Option<String> {
+            let s = print(n)?;
+            Some(if group { format!("( {s} )") } else { s })
+        }
+        Some(match node {
+            Node::Word(w) => w.clone(),
+            Node::Phrase(p) => format!("\"{}\"", p.join(" ")),
+            Node::Not(inner) => format!(
+                "-{}",
+                leaf_or_group(inner, matches!(**inner, Node::And(_) | Node::Or(_)))?
+            ),
+            Node::And(items) => items
+                .iter()
+                .map(|n| leaf_or_group(n, matches!(n, Node::And(_) | Node::Or(_))))
+                .collect::<Option<Vec<_>>>()?
+                .join(" "),
+            Node::Or(items) => items
+                .iter()
+                .map(|n| leaf_or_group(n, matches!(n, Node::Or(_))))
+                .collect::<Option<Vec<_>>>()?
+                .join(" OR "),
+            Node::Filter(f) => {
+                let value = |name: &str, v: &str| {
+                    if v.is_empty() || v.contains(|c: char| c.is_whitespace() || "()“".contains(c))
+                    {
+                        format!("{name}:\"{v}\"")
+                    } else {
+                        format!("{name}:{v}")
+                    }
+                };
+                match f {
+                    Filter::Kind(v) => value("kind", v),
+                    Filter::Type(v) => value("type", v),
+                    Filter::Body(v) => value("body", v),
+                    Filter::Person(v) => value("person", v),
+                    Filter::Dossier(v) => value("dossier", v),
+                    Filter::Lang(v) => value("lang", v),
+                    Filter::Date { from, to } => {
+                        let day = |d: i64, open: i64| -> Option<String> {
+                            if d == open {
+                                return Some(String::new());
+                            }
+                            (0..=9999_1231).contains(&d).then(|| {
+                                format!("{:04}-{:02}-{:02}", d / 10_000, d / 100 % 100, d % 100)
+                            })
+                        };
+                        format!("date:{}..{}", day(*from, i64::MIN)?, day(*to, i64::MAX)?)
+                    }
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn printed_trees_parse_back() {
+        for q in [
+            "a (b OR \"c d\") -e kind:x f",
+            "-(a b) OR -(c OR d) OR --e",
+            "a (b (c OR d)) kind:\"x y\" date:..1997 date:1997-05..",
+            "a -",
+        ] {
+            let n = parse(q).unwrap();
+            let printed = print(&n).unwrap();
+            assert_eq!(parse(&printed).unwrap(), n, "{q} → {printed}");
+        }
+    }
+
+    mod properties {
+        use super::super::*;
+        use super::print;
+        use proptest::prelude::*;
+
+        /// Pieces of the language and of its abuse, for strings that reach the parser's
+        /// every branch more often than random text would.
+        fn piece() -> impl Strategy<Value = String> {
+            prop_oneof![
+                prop::sample::select(vec![
+                    "(",
+                    ")",
+                    "\"",
+                    "“",
+                    "”",
+                    "-",
+                    "NOT",
+                    "AND",
+                    "OR",
+                    "&&",
+                    "||",
+                    "not",
+                    "and",
+                    ":",
+                    "..",
+                    "kind:",
+                    "type:",
+                    "body:",
+                    "person:",
+                    "dossier:",
+                    "lang:",
+                    "year:",
+                    "date:",
+                    "colour:",
+                    "http://x",
+                    "1997",
+                    "1997-05",
+                    "2002..1997",
+                    "pjc",
+                    "a",
+                    "é",
+                    "Ж",
+                    " ",
+                    "  ",
+                    "\t",
+                    "-(",
+                    "--",
+                    "((",
+                    "))",
+                ])
+                .prop_map(str::to_string),
+                "[a-z]{1,8}",
+                "[-()\"“”: a-z]{1,6}",
+            ]
+        }
+
+        fn query() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<String>(),
+                prop::collection::vec(piece(), 0..40).prop_map(|v| v.concat()),
+                prop::collection::vec(piece(), 0..40).prop_map(|v| v.join(" ")),
+                // Long runs of one piece: deep nesting, NOT chains, term lists.
+                (piece(), 1..1200usize, piece())
+                    .prop_map(|(p, n, end)| format!("{}{end}", p.repeat(n))),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn parse_is_bounded_and_never_panics(q in query()) {
+                match parse(&q) {
+                    Ok(node) => {
+                        prop_assert!(depth(&node) <= MAX_DEPTH, "{q:?}: depth {}", depth(&node));
+                        prop_assert!(q.chars().count() <= MAX_QUERY_CHARS);
+                        prop_assert!(positive_terms(&node).len() <= q.chars().count());
+                        // A printer's text parses back to the same tree.
+                        if let Some(p) = print(&node).filter(|p| p.chars().count() <= MAX_QUERY_CHARS) {
+                            prop_assert_eq!(parse(&p), Ok(node), "{:?} printed as {:?}", q, p);
+                        }
+                    }
+                    Err(e) => {
+                        prop_assert!(e.position <= q.chars().count(), "{q:?}: {e}");
+                        prop_assert!(!e.message.is_empty());
+                    }
+                }
+            }
+        }
     }
 }
