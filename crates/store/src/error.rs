@@ -28,3 +28,28 @@ pub enum StoreError {
     #[error("the store's schema version {found} is newer than this program knows ({known}); upgrade dossier")]
     TooNew { found: i64, known: i64 },
 }
+
+/// Turns a record that cannot be read ([`StoreError::Corrupt`]) into `None`, with a warning
+/// that names it, and passes every other result through. For code that reads many records
+/// (lists, the search index's sync, pages that gather from several records): one unreadable
+/// record must fail alone, not the archive. Reading that record by its slug still reports
+/// the error.
+pub fn skip_corrupt<T>(result: Result<T, StoreError>) -> Result<Option<T>, StoreError> {
+    match result {
+        Ok(r) => Ok(Some(r)),
+        Err(StoreError::Corrupt {
+            record,
+            slug,
+            source,
+        }) => {
+            tracing::warn!(
+                record,
+                slug = %slug,
+                error = %source,
+                "skipping a stored record that cannot be read"
+            );
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -8,7 +8,7 @@ mod error;
 mod migrations;
 mod sqlite;
 
-pub use error::StoreError;
+pub use error::{skip_corrupt, StoreError};
 pub use sqlite::SqliteStore;
 
 use dossier_model::*;

@@ -280,7 +280,11 @@ impl SqliteStore {
             let mut out = Vec::new();
             for row in rows {
                 let (slug, data) = row?;
-                out.push(parse(record, &slug, &data)?);
+                // One record that cannot be read fails alone (read by its slug, it reports
+                // the error): a list, and every page, sync or import that reads one, goes on.
+                if let Some(r) = crate::skip_corrupt(parse(record, &slug, &data))? {
+                    out.push(r);
+                }
             }
             Ok(out)
         })
@@ -1071,18 +1075,20 @@ fn tombstones(store: &SqliteStore, record: RecordType) -> Result<Vec<Tombstone>,
                 #[serde(default)]
                 dossiers: Vec<String>,
             }
-            let m: Memberships = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt {
+            let m = serde_json::from_str::<Memberships>(&data).map_err(|e| StoreError::Corrupt {
                 record: record.as_str(),
                 slug: slug.clone(),
                 source: e,
-            })?;
-            Ok(Tombstone {
+            });
+            // A last copy that cannot be read is skipped (and named), as in lists.
+            Ok(crate::skip_corrupt(m)?.map(|m| Tombstone {
                 slug,
                 kind,
                 dossiers: m.dossiers,
                 at,
-            })
+            }))
         })
+        .filter_map(Result::transpose)
         .collect()
 }
 

@@ -1,0 +1,191 @@
+//! Issue 20, finding 2: nothing the store writes may be unreadable, and a record that
+//! cannot be read (written by an older version, or behind the store's back) fails alone.
+
+use dossier_model::*;
+use dossier_store::{DocumentQuery, RecordType, SqliteStore, Store, StoreError};
+
+fn doc(slug: &str) -> Document {
+    Document {
+        slug: slug.into(),
+        title: format!("Title of {slug}"),
+        aliases: vec![],
+        kind: DocumentKind::Declaration,
+        date: None,
+        place: None,
+        issued_by: vec![],
+        authors: vec![],
+        parties: vec![],
+        legal_status: LegalStatus::Unknown,
+        availability: Availability::Public,
+        languages: vec![],
+        summary: None,
+        full_text: None,
+        relations: vec![],
+        dossiers: vec!["deep".into()],
+        topics: vec![],
+        provenance: Provenance::default(),
+    }
+}
+
+/// A dossier whose sections nest `depth` levels, each with a reference, a list and text
+/// (the deepest JSON a section can make).
+fn nested(depth: usize) -> Dossier {
+    let mut sections = Vec::new();
+    for level in (1..=depth).rev() {
+        sections = vec![Section {
+            key: format!("s{level}"),
+            label: format!("{level}."),
+            title: format!("Level {level}"),
+            short_title: Some(format!("L{level}")),
+            commentary: format!("See [the act](ref:1) at level {level}."),
+            references: vec![Reference {
+                text: "the act".into(),
+                target: Some(Target::Document { slug: "act".into() }),
+                mention: true,
+            }],
+            lists: vec![GeneratedList {
+                caption: Some("Speeches".into()),
+                of: ListOf::Documents,
+                kinds: vec!["speech".into()],
+                bodies: vec![],
+                levels: vec![Level::ForeignMinisters],
+            }],
+            children: sections,
+        }];
+    }
+    Dossier {
+        slug: "deep".into(),
+        title: "Deep".into(),
+        description: String::new(),
+        source: Some("deep.txt".into()),
+        sections,
+    }
+}
+
+#[test]
+fn a_dossier_at_the_depth_limit_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
+    let d = nested(MAX_SECTION_DEPTH);
+    s.write(&Archive {
+        dossiers: vec![d.clone()],
+        documents: vec![doc("act")],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(s.dossier("deep").unwrap(), Some(d));
+}
+
+#[test]
+fn a_dossier_too_deep_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
+    s.write(&Archive {
+        dossiers: vec![nested(1)],
+        documents: vec![doc("act")],
+        ..Default::default()
+    })
+    .unwrap();
+    let before = (s.last_change().unwrap(), s.dossier("deep").unwrap());
+    for depth in [MAX_SECTION_DEPTH + 1, 63, 2000] {
+        let e = s
+            .write(&Archive {
+                dossiers: vec![nested(depth)],
+                ..Default::default()
+            })
+            .unwrap_err();
+        let deepest = MAX_SECTION_DEPTH + 1;
+        assert!(
+            e.to_string().starts_with(&format!(
+                "refused to write: dossier `deep`, field `sections.s{deepest}`: section 1. > 2. > 3. >"
+            )),
+            "{e}"
+        );
+        assert!(e.to_string().contains("at most 16 levels"), "{e}");
+        assert_eq!(
+            (s.last_change().unwrap(), s.dossier("deep").unwrap()),
+            before
+        );
+    }
+}
+
+/// A dossier nested 70 sections deep as JSON: deeper than serde_json reads (128 levels).
+fn too_deep_json() -> String {
+    let mut s = String::from(r#"{"key":"x","label":"","title":"x"}"#);
+    for i in 0..70 {
+        s = format!(r#"{{"key":"k{i}","label":"","title":"t","children":[{s}]}}"#);
+    }
+    format!(r#"{{"slug":"deep","title":"Deep","sections":[{s}]}}"#)
+}
+
+#[test]
+fn a_row_that_cannot_be_read_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dossier.db");
+    {
+        let s = SqliteStore::open(&path).unwrap();
+        s.write(&Archive {
+            dossiers: vec![nested(2)],
+            documents: vec![doc("act"), doc("bad"), doc("zed")],
+            ..Default::default()
+        })
+        .unwrap();
+        s.delete(RecordType::Document, "zed").unwrap();
+    }
+    // Rows written behind the store's back: the dossier too deep to read, a document
+    // and a tombstone that are not JSON at all.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute(
+        "UPDATE dossiers SET data = ?1 WHERE slug = 'deep'",
+        [too_deep_json()],
+    )
+    .unwrap();
+    c.execute(
+        "UPDATE records SET data = '{not json' WHERE type = 'document' AND slug = 'bad'",
+        [],
+    )
+    .unwrap();
+    c.execute(
+        "UPDATE tombstones SET data = '[' WHERE type = 'document' AND slug = 'zed'",
+        [],
+    )
+    .unwrap();
+    drop(c);
+
+    let s = SqliteStore::open(&path).unwrap();
+    // Each bad record, asked for by its slug, says which it is.
+    let e = s.dossier("deep").unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Corrupt { record: "dossier", slug, .. } if slug == "deep"),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("stored dossier `deep` cannot be read: recursion limit exceeded"),
+        "{e}"
+    );
+    let e = s.document("bad").unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("stored document `bad` cannot be read"),
+        "{e}"
+    );
+    // Lists skip them and keep the rest.
+    let docs = s.documents(&DocumentQuery::default()).unwrap();
+    assert_eq!(
+        docs.iter().map(|d| d.slug.as_str()).collect::<Vec<_>>(),
+        ["act"]
+    );
+    assert_eq!(s.document("act").unwrap().unwrap().slug, "act");
+    assert!(s.tombstones(RecordType::Document).unwrap().is_empty());
+    assert_eq!(s.dossiers().unwrap().len(), 1);
+    // And the store takes writes, which replace the bad rows.
+    s.write(&Archive {
+        dossiers: vec![nested(3)],
+        documents: vec![doc("bad")],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(s.dossier("deep").unwrap(), Some(nested(3)));
+    assert_eq!(s.document("bad").unwrap(), Some(doc("bad")));
+}
