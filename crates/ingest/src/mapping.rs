@@ -65,8 +65,9 @@ struct MappingFile {
 #[serde(deny_unknown_fields)]
 struct SourceSpec {
     title: String,
+    /// Written into every record's sources, and so into a link on each record's page.
     #[serde(default)]
-    url: Option<String>,
+    url: Option<toml::Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -348,6 +349,18 @@ impl Mapping {
         };
         let m: MappingFile =
             toml::from_str(text).map_err(|e| err(e.to_string().trim_end().to_string()))?;
+        // The same address goes into every record (it is not a template), so it is
+        // checked once, here, before any record is read: only absolute http(s) addresses,
+        // as `Archive::validate` would refuse each record anyway.
+        if let Some(u) = &m.source.url {
+            if let Err(e) = dossier_model::url::check_url(u.get_ref()) {
+                let line = text[..u.span().start].matches('\n').count() + 1;
+                return Err(MappingError {
+                    file: format!("{file}:{line}"),
+                    message: format!("[source] url: {e}"),
+                });
+            }
+        }
         let kind: &'static str = match m.record.kind.as_str() {
             "event" => "event",
             "document" => "document",
@@ -486,7 +499,7 @@ impl Mapping {
         Ok(Mapping {
             file: file.to_string(),
             source_title: m.source.title,
-            source_url: m.source.url,
+            source_url: m.source.url.map(toml::Spanned::into_inner),
             element: m.record.element,
             kind,
             id: m.record.id,
@@ -1050,5 +1063,29 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("has no `name`"), "{e}");
+    }
+
+    /// Issue 20, finding 3: a mapping's `[source] url` went into every record's sources,
+    /// and so into a live link on each record's page, whatever its scheme. Each hostile
+    /// spelling refuses the mapping with its file, line and field, before any record.
+    #[test]
+    fn a_hostile_source_url_refuses_the_mapping_with_its_line() {
+        let line = VISITS.lines().position(|l| l == "[source]").unwrap() + 2;
+        for url in dossier_model::url::HOSTILE_URLS {
+            let text = VISITS.replacen(
+                "[source]\n",
+                &format!("[source]\nurl = {}\n", toml::Value::String(url.to_string())),
+                1,
+            );
+            let e = Mapping::parse(&text, "m.toml").unwrap_err();
+            assert_eq!(e.file, format!("m.toml:{line}"), "{url:?}: {e}");
+            assert!(e.message.starts_with("[source] url: "), "{url:?}: {e}");
+        }
+        let text = VISITS.replacen(
+            "[source]\n",
+            "[source]\nurl = \"https://history.state.gov/\"\n",
+            1,
+        );
+        Mapping::parse(&text, "m.toml").unwrap();
     }
 }
