@@ -412,6 +412,87 @@ fn malformed_queries_are_errors_not_panics() {
     }
 }
 
+/// Issue 20, finding 1: a query of 240 `-` and a word aborted the server with a stack
+/// overflow. Hostile shapes are refused with a query error; the largest and deepest
+/// queries the parser accepts run through every path (plan, bitsets, bonuses, snippets,
+/// suggestions, facets, every sort) on a thread with the 2 MiB stack of tokio's blocking
+/// threads, where the server runs searches.
+#[test]
+fn hostile_queries_are_refused_and_the_largest_allowed_ones_run() {
+    use dossier_search::query::{MAX_NESTING, MAX_TERMS};
+    let f = builtin();
+    for q in [
+        format!("{}nato", "-".repeat(240)),
+        "(".repeat(10_000),
+        format!("{}nato", "NOT ".repeat(5_000)),
+        "nato OR ".repeat(10_000),
+        "x".repeat(100_000),
+        "\"founding act\" ".repeat(5_000),
+        "kind:declaration ".repeat(5_000),
+        format!("{}nato", "-(".repeat(MAX_NESTING)),
+        "nato ".repeat(MAX_TERMS + 1),
+    ] {
+        let e = f.index.search(&SearchRequest::new(q.as_str())).unwrap_err();
+        assert!(
+            matches!(e, dossier_search::SearchError::Query(_)),
+            "{}: {e}",
+            &q[..40]
+        );
+    }
+    // The deepest tree: an OR of ANDs in each of MAX_NESTING parentheses.
+    let mut deepest = "russia OR nato council".to_string();
+    for _ in 0..MAX_NESTING {
+        deepest = format!("terrorism OR charter ({deepest})");
+    }
+    let words = [
+        "nato", "russia", "council", "charter", "founding", "act", "kosovo",
+    ];
+    let many: Vec<&str> = words.iter().cycle().take(MAX_TERMS).copied().collect();
+    let queries = [
+        deepest.clone(),
+        format!("{deepest} kind:declaration -body:pjc"),
+        format!("{}nato", "-".repeat(MAX_NESTING)),
+        format!("{}nato", "-".repeat(MAX_NESTING - 1)),
+        format!(
+            "council {}nato{}",
+            "-(".repeat(MAX_NESTING / 2),
+            ")".repeat(MAX_NESTING / 2)
+        ),
+        format!("{}nato{}", "(".repeat(MAX_NESTING), ")".repeat(MAX_NESTING)),
+        many.join(" "),
+        many.join(" OR "),
+        many.iter()
+            .map(|w| format!("\"{w} act\""))
+            .collect::<Vec<_>>()
+            .join(" "),
+        format!("{} date:1990..2005", many[..MAX_TERMS - 1].join(" ")),
+        many.iter()
+            .map(|w| format!("{w}x"))
+            .collect::<Vec<_>>()
+            .join(" "),
+    ];
+    let index = &f.index;
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn_scoped(s, || {
+                for q in &queries {
+                    for sort in [Sort::Relevance, Sort::Date, Sort::DateDesc] {
+                        let req = SearchRequest {
+                            sort,
+                            ..SearchRequest::new(q.as_str())
+                        };
+                        index.search(&req).unwrap_or_else(|e| panic!("{q}: {e}"));
+                    }
+                }
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    });
+    assert!(search(&f, &format!("{}nato", "-".repeat(MAX_NESTING))).total > 0);
+}
+
 #[test]
 fn sections_and_filters_by_person_body_and_language() {
     let f = builtin();
