@@ -212,7 +212,7 @@ fn heading_lines(text: &str) -> Vec<usize> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let (mut i, mut line, mut counted) = (0usize, 1usize, 0usize);
-    let mut line_at = |pos: usize, line: &mut usize, counted: &mut usize| {
+    let line_at = |pos: usize, line: &mut usize, counted: &mut usize| {
         *line += b[*counted..pos].iter().filter(|&&c| c == b'\n').count();
         *counted = pos;
         *line
