@@ -1010,7 +1010,11 @@ impl SearchIndex {
     /// another give the same order as one long page. The bonuses never change which records
     /// match, so the count is taken from the text query.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+        // The parser refuses queries over its limits, so the tree is at most
+        // `query::MAX_DEPTH` deep and the walks below (`build`, `units`, `has_text`) recurse
+        // at most that far: a hostile query is a `SearchError::Query`, not a stack overflow.
         let node = query::parse(&req.query)?;
+        debug_assert!(query::depth(&node) <= query::MAX_DEPTH);
         let searcher = self.reader.searcher();
         let (q, bonus, plain_words, filtered) = {
             let syn = self.synonyms.read().unwrap_or_else(|p| p.into_inner());
@@ -1497,6 +1501,8 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// The tantivy query for a tree. Recursive: one level per level of the tree, which
+    /// `query::parse` bounds by `query::MAX_DEPTH`.
     fn build(&self, node: &Node) -> Result<BoxedQuery, SearchError> {
         Ok(match node {
             Node::Word(w) => self.words_or_synonyms(std::slice::from_ref(w), &self.index.f.text)?,
