@@ -359,7 +359,11 @@ fn dossier_resource(
     site: &Site,
     s: dossier_store::DossierSummary,
 ) -> Result<ApiDossier> {
-    let source = store.dossier(&s.slug)?.and_then(|d| d.source);
+    // A dossier that cannot be read still has its row in the list (and fails alone when
+    // asked for), so the list of dossiers does not fail with it.
+    let source = dossier_store::skip_corrupt(store.dossier(&s.slug))?
+        .flatten()
+        .and_then(|d| d.source);
     Ok(ApiDossier {
         sections_url: site.url(&format!("/api/v1/dossiers/{}/sections", s.slug)),
         meta: meta(store, site, RecordType::Dossier, &s.slug)?,

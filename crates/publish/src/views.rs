@@ -255,7 +255,7 @@ pub struct TraceView {
 fn provenance(store: &dyn Store, p: &Provenance, dossiers: &[String]) -> Result<ProvenanceView> {
     let mut sections: BTreeMap<String, (String, String, String)> = BTreeMap::new();
     for slug in dossiers {
-        if let Some(d) = store.dossier(slug)? {
+        if let Some(d) = dossier_store::skip_corrupt(store.dossier(slug))?.flatten() {
             for s in d.all_sections() {
                 sections
                     .entry(s.key.clone())
@@ -358,7 +358,7 @@ pub fn home(store: &dyn Store) -> Result<HomeView> {
     let mut missing = Vec::new();
     let mut seen = BTreeSet::new();
     for summary in &dossiers {
-        if let Some(d) = store.dossier(&summary.slug)? {
+        if let Some(d) = dossier_store::skip_corrupt(store.dossier(&summary.slug))?.flatten() {
             for s in d.all_sections() {
                 for r in &s.references {
                     if let Some(Target::Dossier { slug, title }) = &r.target {
@@ -1038,7 +1038,7 @@ pub fn topic(store: &dyn Store, slug: &str) -> Result<Option<TopicView>> {
     };
     let mut sections = Vec::new();
     for dslug in &t.dossiers {
-        if let Some(d) = store.dossier(dslug)? {
+        if let Some(d) = dossier_store::skip_corrupt(store.dossier(dslug))?.flatten() {
             for s in d.all_sections() {
                 if t.sections.contains(&s.key) {
                     sections.push(CitationView {

@@ -747,9 +747,13 @@ impl SearchIndex {
                         .iter()
                         .find(|((first, last), _)| (*first..=*last).contains(&at))
                         .and_then(|(_, batch)| batch.docs(record, slug));
+                    // A record that cannot be read is left out of the index (its old
+                    // copy deleted above) with a warning naming it, so that one bad row
+                    // cannot stop search, imports, reindex or serve.
                     let docs = match written {
                         Some(docs) => docs,
-                        None => for_record(store, record, slug)?,
+                        None => dossier_store::skip_corrupt(for_record(store, record, slug))?
+                            .unwrap_or_default(),
                     };
                     for d in docs {
                         done.text_bytes += (d.title.len() + d.body.len()) as u64;
