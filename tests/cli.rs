@@ -267,6 +267,39 @@ fn search_prints_a_table_and_json() {
     );
 }
 
+/// Issue 20, finding 1: `dossier search` with a query of a few hundred `-` (or thousands of
+/// `(` or NOTs) aborted with a stack overflow. It now says why the query cannot be run and
+/// exits with an error: a status code, not a signal.
+#[test]
+fn search_refuses_hostile_queries_with_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (format!("{}a", "-".repeat(240)), "nest more than 16 deep"),
+        ("(".repeat(10_000), "characters long"),
+        (format!("{}a", "NOT ".repeat(5_000)), "characters long"),
+        ("a OR ".repeat(10_000), "characters long"),
+        (format!("{}a", "-(".repeat(20)), "nest more than 16 deep"),
+        (
+            "nato ".repeat(65),
+            "more than 64 words, phrases and filters",
+        ),
+    ];
+    for (q, expected) in &cases {
+        let o = dossier(dir.path(), &["search", "--", q]);
+        assert_eq!(o.status.code(), Some(1), "{}: {o:?}", &q[..40]);
+        assert!(
+            stderr(&o).contains("this query cannot be run: ") && stderr(&o).contains(expected),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let o = dossier(
+        dir.path(),
+        &["search", "--", &format!("{}nato", "-".repeat(16))],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 #[test]
 fn imported_records_are_searchable_at_once() {
     let dir = tempfile::tempdir().unwrap();

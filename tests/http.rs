@@ -595,3 +595,59 @@ fn every_page_has_a_search_box() {
         );
     }
 }
+
+/// Issue 20, finding 1: one GET of `/search?q=` and 240 `-` and `a` aborted the whole server
+/// (a stack overflow in the query parser), and other shapes did the same on every route
+/// that reads a query. Each now gets a 400 with the parser's message (the error page for
+/// a browser, problem+json for JSON), and the server goes on answering.
+#[test]
+fn hostile_queries_get_a_400_and_the_server_keeps_answering() {
+    let dashes = format!("{}a", "-".repeat(240));
+    let (status, html) = SERVER.html(&format!("/search?q={dashes}"));
+    assert_eq!(status, 400);
+    assert!(
+        text_of(&html)
+            .contains("This query cannot be run: parentheses and NOTs nest more than 16 deep here"),
+        "{}",
+        text_of(&html)
+    );
+    let shapes = [
+        dashes.clone(),
+        "%28".repeat(10_000),
+        "NOT%20".repeat(5_000) + "a",
+        "a%20OR%20".repeat(2_000),
+        "x".repeat(20_000),
+        "%22a%20b%22%20".repeat(2_000),
+        "kind:speech%20".repeat(2_000),
+        format!("{}a", "-%28".repeat(20)),
+        "nato%20".repeat(65),
+    ];
+    for q in &shapes {
+        for path in [
+            format!("/search?q={q}"),
+            format!("/api/v1/search?q={q}"),
+            format!("/bibliography.bib?q={q}"),
+        ] {
+            let (status, ct, json) = SERVER.json(&path);
+            assert_eq!(status, 400, "{}", &path[..60]);
+            assert_eq!(ct, "application/problem+json", "{}", &path[..60]);
+            let detail = json["detail"].as_str().unwrap();
+            assert!(
+                ["nest more than 16", "characters long", "more than 64 words"]
+                    .iter()
+                    .any(|m| detail.contains(m)),
+                "{}: {detail}",
+                &path[..60]
+            );
+        }
+    }
+    let (status, html) = SERVER.html(&format!("/bibliography.ris?q={dashes}"));
+    assert_eq!(status, 400);
+    assert!(text_of(&html).contains("nest more than 16 deep"));
+    // Still serving, and the deepest query the parser accepts is answered.
+    let (status, _, json) = SERVER.json("/search?q=nato");
+    assert_eq!(status, 200);
+    assert!(json["total"].as_u64().unwrap() > 0);
+    let (status, _) = SERVER.html(&format!("/search?q={}nato", "-".repeat(16)));
+    assert_eq!(status, 200);
+}
