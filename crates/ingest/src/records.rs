@@ -622,8 +622,8 @@ mod tests {
     #[test]
     fn a_csv_field_over_the_limit_refuses_the_file_naming_line_record_and_column() {
         let limits = Limits {
-            max_depth: 128,
             max_text: 200,
+            ..Limits::default()
         };
         let long = "x".repeat(201);
         let csv = CSV.replacen(

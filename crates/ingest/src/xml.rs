@@ -9,6 +9,10 @@
 //! - XInclude elements (`xi:include` in the `http://www.w3.org/2001/XInclude` namespace);
 //! - nesting deeper than [`Limits::max_depth`] and a text node longer than
 //!   [`Limits::max_text`] bytes (both bound memory);
+//! - an element with more than [`Limits::max_attrs`] attributes, or with one attribute
+//!   twice (checked with a hash set: quick-xml's own check compares each attribute with
+//!   every earlier one, quadratic in their number — 80,000 attributes took 20 s);
+//! - a second root element (a document has one; a second is a file joined to another);
 //! - bytes that are not UTF-8, and NUL bytes (binary data).
 //!
 //! Positions are tracked as the bytes are consumed, so that an error deep in a gigabyte
@@ -38,13 +42,27 @@ pub struct Limits {
     pub max_depth: usize,
     /// The longest single text node (or attribute value), in bytes.
     pub max_text: usize,
+    /// The most attributes one element may have.
+    pub max_attrs: usize,
 }
+
+/// The most attributes one element may have ([`Limits::max_attrs`] by default). TEI and
+/// record XML use a handful per element (TEI's richest elements allow a few dozen), so
+/// 256 refuses nothing real while bounding the work and memory one start tag can cost.
+pub const MAX_ATTRIBUTES: usize = 256;
+
+/// How deep elements may nest ([`Limits::max_depth`] by default).
+pub const MAX_DEPTH: usize = 128;
+
+/// The longest single text node or attribute value ([`Limits::max_text`] by default).
+pub const MAX_TEXT: usize = 4 * 1024 * 1024;
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_depth: 128,
-            max_text: 4 * 1024 * 1024,
+            max_depth: MAX_DEPTH,
+            max_text: MAX_TEXT,
+            max_attrs: MAX_ATTRIBUTES,
         }
     }
 }
@@ -83,6 +101,30 @@ pub enum XmlError {
         pos: Pos,
         limit: usize,
     },
+    /// An element with more attributes than the limit.
+    #[error("{file}:{pos}: element <{element}> has more than {limit} attributes; refused (a limit that bounds the work one element may cost)")]
+    TooManyAttributes {
+        file: String,
+        pos: Pos,
+        element: String,
+        limit: usize,
+    },
+    /// The same attribute twice on one element.
+    #[error("{file}:{pos}: element <{element}> has the attribute `{attribute}` twice; XML allows each once")]
+    DuplicateAttribute {
+        file: String,
+        pos: Pos,
+        element: String,
+        attribute: String,
+    },
+    /// A second root element: an XML document has exactly one.
+    #[error("{file}:{pos}: a second root element <{element}> after the first root <{first}> closed; an XML file has one root element (two files joined into one?)")]
+    SecondRoot {
+        file: String,
+        pos: Pos,
+        element: String,
+        first: String,
+    },
     /// Bytes that are not UTF-8.
     #[error("{file}:{pos}: invalid UTF-8 (byte 0x{byte:02x}); expected UTF-8 XML")]
     InvalidUtf8 { file: String, pos: Pos, byte: u8 },
@@ -107,6 +149,9 @@ impl XmlError {
             | XmlError::XInclude { pos, .. }
             | XmlError::TooDeep { pos, .. }
             | XmlError::TextTooLarge { pos, .. }
+            | XmlError::TooManyAttributes { pos, .. }
+            | XmlError::DuplicateAttribute { pos, .. }
+            | XmlError::SecondRoot { pos, .. }
             | XmlError::InvalidUtf8 { pos, .. }
             | XmlError::Nul { pos, .. }
             | XmlError::Syntax { pos, .. } => *pos,
@@ -289,6 +334,11 @@ pub struct SafeXml<R: BufRead> {
     /// Check text (size, entities) without handing it out: the cheap first pass.
     skip_text: bool,
     skipped_text: u64,
+    /// The root element's qualified name, once it has closed: another element at depth 0
+    /// is a second root.
+    root_closed: Option<String>,
+    /// The keys of the element being read, to find a repeated one in linear time.
+    seen_keys: std::collections::HashSet<Vec<u8>>,
 }
 
 impl<R: BufRead> SafeXml<R> {
@@ -320,6 +370,8 @@ impl<R: BufRead> SafeXml<R> {
             done: false,
             skip_text: false,
             skipped_text: 0,
+            root_closed: None,
+            seen_keys: std::collections::HashSet::new(),
         }
     }
 
@@ -436,17 +488,27 @@ impl<R: BufRead> SafeXml<R> {
                 Event::Empty(e) => {
                     let el = self.element(&e, start)?;
                     self.close(start);
+                    if self.depth == 0 {
+                        self.root_closed = Some(qualified(&e));
+                    }
                     self.pending_end = Some((el.name.clone(), start));
                     Ok(Some(XmlEvent::Start(el)))
                 }
                 Event::End(e) => {
                     let name = String::from_utf8_lossy(e.local_name().into_inner()).into_owned();
                     self.close(start);
+                    if self.depth == 0 {
+                        self.root_closed =
+                            Some(String::from_utf8_lossy(e.name().as_ref()).into_owned());
+                    }
                     Ok(Some(XmlEvent::End { name, pos: start }))
                 }
                 Event::Text(t) => {
                     if t.len() > self.limits.max_text {
                         return Err(self.too_large(start));
+                    }
+                    if self.depth == 0 && !t.iter().all(u8::is_ascii_whitespace) {
+                        return Err(self.outside_root(start));
                     }
                     if self.skip_text {
                         self.skipped_text += t.len() as u64;
@@ -465,6 +527,9 @@ impl<R: BufRead> SafeXml<R> {
                     if t.len() > self.limits.max_text {
                         return Err(self.too_large(start));
                     }
+                    if self.depth == 0 {
+                        return Err(self.outside_root(start));
+                    }
                     if self.skip_text {
                         self.skipped_text += t.len() as u64;
                         return Ok(None);
@@ -476,6 +541,9 @@ impl<R: BufRead> SafeXml<R> {
                     Ok(Some(XmlEvent::Text(s)))
                 }
                 Event::GeneralRef(r) => {
+                    if self.depth == 0 {
+                        return Err(self.outside_root(start));
+                    }
                     let name = String::from_utf8_lossy(&r).into_owned();
                     if r.is_char_ref() {
                         match r.resolve_char_ref() {
@@ -525,6 +593,19 @@ impl<R: BufRead> SafeXml<R> {
         }
     }
 
+    /// Text before or after the root element: a document is one element (white space,
+    /// comments and processing instructions around it aside).
+    fn outside_root(&self, pos: Pos) -> XmlError {
+        let place = match &self.root_closed {
+            Some(root) => format!("after the root element <{root}> closed"),
+            None => "before the root element".to_string(),
+        };
+        self.syntax(
+            pos,
+            format!("text {place}; an XML file holds one root element and only white space, comments and processing instructions around it"),
+        )
+    }
+
     fn too_large(&self, pos: Pos) -> XmlError {
         XmlError::TextTooLarge {
             file: self.file.clone(),
@@ -545,6 +626,18 @@ impl<R: BufRead> SafeXml<R> {
     }
 
     fn element(&mut self, e: &BytesStart, pos: Pos) -> Result<Element, XmlError> {
+        // The qualified name is spelled out only for messages.
+        let qname = || qualified(e);
+        if self.depth == 0 {
+            if let Some(first) = &self.root_closed {
+                return Err(XmlError::SecondRoot {
+                    file: self.file.clone(),
+                    pos,
+                    element: qname(),
+                    first: first.clone(),
+                });
+            }
+        }
         self.depth += 1;
         if self.depth > self.limits.max_depth {
             return Err(XmlError::TooDeep {
@@ -553,11 +646,30 @@ impl<R: BufRead> SafeXml<R> {
                 limit: self.limits.max_depth,
             });
         }
-        // The qualified name is spelled out only for messages.
-        let qname = || String::from_utf8_lossy(e.name().as_ref()).into_owned();
         let mut attrs = Vec::new();
-        for a in e.attributes() {
+        self.seen_keys.clear();
+        // quick-xml's duplicate check compares each key with every earlier one (quadratic
+        // in the number of attributes); the keys are checked here instead, with a set.
+        let mut iter = e.attributes();
+        iter.with_checks(false);
+        for a in iter {
             let a = a.map_err(|err| self.syntax(pos, format!("in <{}>: {err}", qname())))?;
+            if attrs.len() >= self.limits.max_attrs {
+                return Err(XmlError::TooManyAttributes {
+                    file: self.file.clone(),
+                    pos,
+                    element: qname(),
+                    limit: self.limits.max_attrs,
+                });
+            }
+            if !self.seen_keys.insert(a.key.as_ref().to_vec()) {
+                return Err(XmlError::DuplicateAttribute {
+                    file: self.file.clone(),
+                    pos,
+                    element: qname(),
+                    attribute: String::from_utf8_lossy(a.key.as_ref()).into_owned(),
+                });
+            }
             let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
             if a.value.len() > self.limits.max_text {
                 return Err(self.too_large(pos));
@@ -604,6 +716,11 @@ impl<R: BufRead> SafeXml<R> {
         }
         Ok(Element { name, attrs, pos })
     }
+}
+
+/// An element's qualified name (`xi:include`), for messages.
+fn qualified(e: &BytesStart) -> String {
+    String::from_utf8_lossy(e.name().as_ref()).into_owned()
 }
 
 fn describe(e: &quick_xml::Error) -> String {
@@ -762,6 +879,7 @@ mod tests {
         let limits = Limits {
             max_depth: 10,
             max_text: 16,
+            ..Limits::default()
         };
         let mut x = SafeXml::new("<a>01234567890123456789</a>".as_bytes(), "t", limits);
         x.next_event().unwrap();
@@ -800,11 +918,77 @@ mod tests {
         let small = Limits {
             max_depth: 10,
             max_text: 16,
+            ..Limits::default()
         };
         assert!(matches!(
             check(b"<a>01234567890123456789</a>", small),
             Err(XmlError::TextTooLarge { .. })
         ));
+    }
+
+    /// Issue 20, finding 4: 80,000 attributes on one element took 20 s (quick-xml's
+    /// duplicate check is quadratic); now the element is refused at its 257th attribute.
+    #[test]
+    fn too_many_attributes_are_refused_naming_the_element() {
+        let attrs: String = (0..80_000).map(|i| format!(" a{i}=\"v\"")).collect();
+        let xml = format!("<root>\n  <rec{attrs}/></root>");
+        let e = read(&xml).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                XmlError::TooManyAttributes {
+                    pos: Pos { line: 2, column: 3 },
+                    limit: MAX_ATTRIBUTES,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "t.xml:2:3: element <rec> has more than 256 attributes; refused (a limit that bounds the work one element may cost)"
+        );
+        // At the limit, accepted, and every attribute is there.
+        let attrs: String = (0..MAX_ATTRIBUTES)
+            .map(|i| format!(" a{i}='{i}'"))
+            .collect();
+        let xml = format!("<rec{attrs}/>");
+        let mut x = SafeXml::new(xml.as_bytes(), "t.xml", Limits::default());
+        let XmlEvent::Start(el) = x.next_event().unwrap() else {
+            panic!()
+        };
+        assert_eq!(el.attrs.len(), MAX_ATTRIBUTES);
+        assert_eq!(el.attr("a255"), Some("255"));
+    }
+
+    #[test]
+    fn a_repeated_attribute_is_refused() {
+        let e = read("<a>\n<b x='1' y='2' x='3'/></a>").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.xml:2:1: element <b> has the attribute `x` twice; XML allows each once"
+        );
+        // Different prefixes are different attributes.
+        read("<a xml:id='1' id='2' xmlns:t='u' t:id='3'/>").unwrap();
+    }
+
+    /// Issue 20, finding 10: a second root element was read as more of the document.
+    #[test]
+    fn a_second_root_or_text_outside_the_root_is_refused() {
+        let e = read("<visits><visit/></visits>\n<visits><visit/></visits>").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.xml:2:1: a second root element <visits> after the first root <visits> closed; an XML file has one root element (two files joined into one?)"
+        );
+        let e = read("<a/><b/>").unwrap_err();
+        assert!(matches!(e, XmlError::SecondRoot { .. }), "{e}");
+        for bad in ["<a/>junk", "junk<a/>", "<a/>&amp;", "<a/><![CDATA[x]]>"] {
+            let e = read(bad).unwrap_err();
+            assert!(e.to_string().contains("text "), "{bad}: {e}");
+        }
+        // White space, comments and processing instructions around the root are fine.
+        read("<?xml version='1.0'?>\n<!-- c -->\n<a/>\n<!-- d --><?pi x?>\n\n").unwrap();
+        read("\u{feff}<a/>").unwrap();
     }
 
     #[test]
