@@ -456,4 +456,140 @@ mod tests {
         assert_eq!(serde_json::to_string(&d).unwrap(), "\"1997-05-27\"");
         assert!(serde_json::from_str::<Edtf>("\"1997-13\"").is_err());
     }
+
+    // Issue 20: the EDTF parser reads dates from every importer and from `date:` in
+    // queries, so it must refuse any text without panicking, and what it prints it must
+    // read back, in an order that is a total order.
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn text() -> impl Strategy<Value = String> {
+            let piece = prop::sample::select(vec![
+                "1997",
+                "0000",
+                "9999",
+                "19",
+                "-",
+                "--",
+                "/",
+                "..",
+                "?",
+                "~",
+                "%",
+                "05",
+                "13",
+                "00",
+                "31",
+                "29",
+                "02",
+                " ",
+                "é",
+                "Ж",
+                "+",
+                "x",
+                "T",
+                ":",
+                "1997-05-27",
+            ]);
+            prop_oneof![
+                any::<String>(),
+                "[-0-9/.?~% ]{0,24}",
+                prop::collection::vec(piece, 0..12).prop_map(|v| v.concat()),
+            ]
+        }
+
+        fn partial() -> impl Strategy<Value = PartialDate> {
+            (
+                0..=9999i32,
+                0..=12u8,
+                0..=31u8,
+                any::<bool>(),
+                any::<bool>(),
+            )
+                .prop_map(|(year, month, day, uncertain, approximate)| {
+                    let month = (month > 0).then_some(month);
+                    let day = month
+                        .filter(|_| day > 0)
+                        .map(|m| day.min(days_in_month(year, m)));
+                    PartialDate {
+                        year,
+                        month,
+                        day,
+                        uncertain,
+                        approximate,
+                    }
+                })
+        }
+
+        fn edtf() -> impl Strategy<Value = Edtf> {
+            let bound = prop_oneof![
+                3 => partial().prop_map(Bound::Date),
+                1 => Just(Bound::Open),
+                1 => Just(Bound::Unknown),
+            ];
+            prop_oneof![
+                partial().prop_map(Edtf::Date),
+                (bound.clone(), bound).prop_filter_map("not an interval", |(s, e)| match (s, e) {
+                    // Ends before it starts: the other way round is an interval.
+                    (Bound::Date(a), Bound::Date(b)) if a.earliest() > b.latest() => {
+                        Some(Edtf::Interval(Bound::Date(b), Bound::Date(a)))
+                    }
+                    (Bound::Date(_), _) | (_, Bound::Date(_)) => Some(Edtf::Interval(s, e)),
+                    _ => None,
+                }),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn parsing_any_text_never_panics(s in text()) {
+                if let Ok(d) = Edtf::parse(&s) {
+                    // What is accepted prints as itself, trimmed.
+                    prop_assert_eq!(d.to_string(), s.trim());
+                    prop_assert!(d.earliest() <= d.latest());
+                    let _ = d.human();
+                }
+                if let Ok(d) = PartialDate::parse(&s) {
+                    prop_assert_eq!(d.to_string(), s);
+                    let _ = d.human();
+                }
+            }
+
+            #[test]
+            fn printed_dates_parse_back(d in edtf()) {
+                prop_assert_eq!(Edtf::parse(&d.to_string()), Ok(d));
+                if let Edtf::Date(p) = d {
+                    prop_assert_eq!(PartialDate::parse(&p.to_string()), Ok(p));
+                    prop_assert!(p.earliest() <= p.latest());
+                }
+                let json = serde_json::to_string(&d).unwrap();
+                prop_assert_eq!(serde_json::from_str::<Edtf>(&json).unwrap(), d);
+            }
+
+            #[test]
+            fn the_order_is_total_and_follows_the_earliest_day(
+                mut v in prop::collection::vec(edtf(), 1..12)
+            ) {
+                for a in &v {
+                    for b in &v {
+                        prop_assert_eq!(a.cmp(b), b.cmp(a).reverse());
+                        prop_assert_eq!(a.cmp(b) == Ordering::Equal, a == b);
+                        prop_assert_eq!(a.partial_cmp(b), Some(a.cmp(b)));
+                        if a.earliest() < b.earliest() {
+                            prop_assert!(a < b, "{} before {}", a, b);
+                        }
+                    }
+                }
+                v.sort();
+                for (i, a) in v.iter().enumerate() {
+                    for b in &v[i..] {
+                        prop_assert!(a <= b, "{} sorted before {}", a, b);
+                    }
+                }
+            }
+        }
+    }
 }
