@@ -183,4 +183,35 @@ mod tests {
         let html = render("[here](ref:1)", &refs);
         assert!(!html.contains("<a"), "{html}");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Whatever the destination, every `href` written is a site path or an absolute
+        /// http(s) or mailto address, once the browser has decoded the attribute.
+        #[test]
+        fn every_written_href_passes_the_rule(
+            pre in "(javascript:|JaVa\tScRiPt:|java&#9;script:|&#106;avascript:|//|/\\\\|https://|mailto:|data:| )?",
+            rest in "[ -~\t\n]{0,30}",
+        ) {
+            let dest = format!("{pre}{rest}");
+            for md in [format!("[x]({dest})"), format!("[x](<{dest}>)"), format!("<{dest}>")] {
+                let html = render(&md, &[]);
+                let mut tail = html.as_str();
+                while let Some(i) = tail.find("href=\"") {
+                    tail = &tail[i + 6..];
+                    let end = tail.find('"').unwrap();
+                    let value = tail[..end]
+                        .replace("&quot;", "\"")
+                        .replace("&#39;", "'")
+                        .replace("&lt;", "<")
+                        .replace("&gt;", ">")
+                        .replace("&amp;", "&");
+                    proptest::prop_assert!(
+                        linkable(&value, Schemes::WebOrMail),
+                        "{md:?} wrote href {value:?}"
+                    );
+                }
+            }
+        }
+    }
 }
