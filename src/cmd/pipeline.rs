@@ -917,14 +917,22 @@ fn record_type(r: &Record) -> RecordType {
     RecordType::parse(r.type_name()).expect("record types match")
 }
 
+/// The stored copy of `r`'s record, if any. A copy that cannot be read (warned about,
+/// with its type and slug) counts as none, so the import writes the record afresh and
+/// repairs it instead of failing.
 fn stored(store: &dyn Store, r: &Record) -> Result<Option<Record>> {
     let slug = r.slug();
+    fn skip<T>(
+        found: Result<Option<T>, dossier_store::StoreError>,
+    ) -> Result<Option<T>, dossier_store::StoreError> {
+        dossier_store::skip_corrupt(found).map(Option::flatten)
+    }
     Ok(match r {
-        Record::Document(_) => store.document(slug)?.map(Record::Document),
-        Record::Event(_) => store.event(slug)?.map(Record::Event),
-        Record::Person(_) => store.person(slug)?.map(Record::Person),
-        Record::Body(_) => store.body(slug)?.map(Record::Body),
-        Record::Topic(_) => store.topic(slug)?.map(Record::Topic),
+        Record::Document(_) => skip(store.document(slug))?.map(Record::Document),
+        Record::Event(_) => skip(store.event(slug))?.map(Record::Event),
+        Record::Person(_) => skip(store.person(slug))?.map(Record::Person),
+        Record::Body(_) => skip(store.body(slug))?.map(Record::Body),
+        Record::Topic(_) => skip(store.topic(slug))?.map(Record::Topic),
     })
 }
 
