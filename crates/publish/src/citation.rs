@@ -1058,26 +1058,29 @@ pub const SEARCH_BIBLIOGRAPHY_LIMIT: usize = 1000;
 
 /// The documents among the hits of a search, in the search's order, at most `limit`.
 /// Sections, bodies, people, events and topics that match are left out: a bibliography
-/// cites documents. The query is checked on its own first, so that an error names the
-/// place in the query as the reader typed it.
+/// cites documents. The filter is added to the parsed query (not to its text), so that
+/// an error names the place in the query as the reader typed it, and a query at the
+/// query language's limits, which the search page accepts, has a bibliography too.
 pub fn search_documents(
     index: &SearchIndex,
     query: &str,
     sort: Sort,
     limit: usize,
 ) -> Result<Vec<String>, SearchError> {
-    dossier_search::query::parse(query)?;
     let per_page = 100;
     let mut out = Vec::new();
     let mut page = 1;
     while out.len() < limit {
-        let results = index.search(&SearchRequest {
-            query: format!("({query}) type:document"),
-            sort,
-            page,
-            per_page,
-            facets: false,
-        })?;
+        let results = index.search_also(
+            &SearchRequest {
+                query: query.to_string(),
+                sort,
+                page,
+                per_page,
+                facets: false,
+            },
+            documents_only(),
+        )?;
         let n = results.hits.len();
         out.extend(
             results
@@ -1101,15 +1104,22 @@ pub fn search_document_count(
     query: &str,
     sort: Sort,
 ) -> Result<usize, SearchError> {
-    dossier_search::query::parse(query)?;
-    let results = index.search(&SearchRequest {
-        query: format!("({query}) type:document"),
-        sort,
-        page: 1,
-        per_page: 1,
-        facets: false,
-    })?;
+    let results = index.search_also(
+        &SearchRequest {
+            query: query.to_string(),
+            sort,
+            page: 1,
+            per_page: 1,
+            facets: false,
+        },
+        documents_only(),
+    )?;
     Ok(results.total.min(SEARCH_BIBLIOGRAPHY_LIMIT))
+}
+
+/// `type:document`: the hits a bibliography cites.
+fn documents_only() -> dossier_search::query::Filter {
+    dossier_search::query::Filter::Type("document".into())
 }
 
 /// The site path of a search's bibliography: `/bibliography.bib?q=…` (and `&sort=…`

@@ -1018,7 +1018,26 @@ impl SearchIndex {
         // `query::MAX_DEPTH` deep and the walks below (`build`, `units`, `has_text`) recurse
         // at most that far: a hostile query is a `SearchError::Query`, not a stack overflow.
         let node = query::parse(&req.query)?;
-        debug_assert!(query::depth(&node) <= query::MAX_DEPTH);
+        self.search_tree(req, node)
+    }
+
+    /// Like [`SearchIndex::search`], for the hits that also pass `filter`: the same as
+    /// adding it to the query (`(QUERY) type:document`), except that a filter the code adds
+    /// does not count against the query language's limits, so a query the search page
+    /// accepts is accepted here too, and an error's position is in the query as typed.
+    pub fn search_also(
+        &self,
+        req: &SearchRequest,
+        filter: Filter,
+    ) -> Result<SearchResults, SearchError> {
+        let node = query::parse(&req.query)?;
+        self.search_tree(req, Node::And(vec![node, Node::Filter(filter)]))
+    }
+
+    /// Runs a parsed query: at most `query::MAX_DEPTH` deep, or one more for
+    /// [`SearchIndex::search_also`]'s filter.
+    fn search_tree(&self, req: &SearchRequest, node: Node) -> Result<SearchResults, SearchError> {
+        debug_assert!(query::depth(&node) <= query::MAX_DEPTH + 1);
         let searcher = self.reader.searcher();
         let (q, bonus, plain_words, filtered) = {
             let syn = self.synonyms.read().unwrap_or_else(|p| p.into_inner());

@@ -563,6 +563,38 @@ fn all_hits(index: &SearchIndex, query: &str, sort: Sort) -> Vec<(String, String
     out
 }
 
+/// Issue 20, finding 1: the query language has limits now. A query at them, which the
+/// search page accepts, has a bibliography too: `type:document` is added to the parsed
+/// query, not to its text, where it would pass the limits.
+#[test]
+fn a_query_at_the_limits_has_a_bibliography() {
+    use dossier_search::query::{MAX_NESTING, MAX_QUERY_CHARS, MAX_TERMS};
+    let store = builtin_store();
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open(&dir.path().join("index"), &store).unwrap();
+    let plain = search_documents(&index, "nato", Sort::Relevance, 1000).unwrap();
+    assert!(!plain.is_empty());
+    for q in [
+        format!("{}nato{}", "(".repeat(MAX_NESTING), ")".repeat(MAX_NESTING)),
+        format!("nato{}", " ".repeat(MAX_QUERY_CHARS - 4)),
+        vec!["nato"; MAX_TERMS].join(" OR "),
+    ] {
+        let mut docs = search_documents(&index, &q, Sort::Relevance, 1000).unwrap();
+        if q.contains(" OR ") {
+            docs.sort();
+            let mut plain = plain.clone();
+            plain.sort();
+            assert_eq!(docs, plain, "{}", &q[..40]);
+        } else {
+            assert_eq!(docs, plain, "{}", &q[..40]);
+        }
+        assert_eq!(
+            search_document_count(&index, &q, Sort::Relevance).unwrap(),
+            plain.len()
+        );
+    }
+}
+
 #[test]
 fn a_search_bibliography_holds_the_documents_among_the_hits_in_order() {
     use biblatex::Bibliography;
