@@ -200,9 +200,9 @@ fn is_heading(name: &str) -> bool {
 }
 
 /// Elements whose content is text to the HTML parser, not markup: a heading tag inside one
-/// is no heading.
-const RAW_TEXT: [&str; 8] = [
-    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes",
+/// is no heading (`noscript` too: the page is parsed with scripting on, as browsers do).
+const RAW_TEXT: [&str; 9] = [
+    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
 ];
 
 /// The line number of each heading start tag (`<h1>`–`<h6>`) of the source, in order: a
@@ -690,7 +690,7 @@ mod tests {
             // Each heading on a line of its own, after a comment and a script that hold
             // heading tags the parser does not read as headings.
             let mut page = String::from(
-                "<!doctype html>\n<html><head><title>Deep</title>\n<script>var h = '<h2>';</script>\n<!-- <h2>old</h2> -->\n</head><body>\n<h1>Deep</h1>\n<h2>A. Part</h2>\n",
+                "<!doctype html>\n<html><head><title>Deep</title>\n<script>var h = '<h2>';</script>\n<!-- <h2>old</h2> -->\n</head><body><noscript><h2>No</h2></noscript>\n<h1>Deep</h1>\n<h2>A. Part</h2>\n",
             );
             for k in 1..=levels {
                 let label = vec!["1"; k].join(".");
@@ -713,8 +713,8 @@ mod tests {
 
     #[test]
     fn heading_tags_are_found_on_their_lines() {
-        let page = "<h1>T</h1>\n<!-- <h2> -->\n<SCRIPT>'<h2>'</script >\n<p>x</p><H2 class=a>A. P</H2>\n<textarea><h3></TEXTAREA><h3>B</h3>";
-        assert_eq!(heading_lines(page), [1, 4, 5]);
+        let page = "<h1>T</h1>\n<!-- <h2> -->\n<SCRIPT>'<h2>'</script >\n<p>x</p><H2 class=a>A. P</H2>\n<textarea><h3></TEXTAREA><h3>B</h3>\n<noscript><h2>x</h2></noscript><h4>C</h4>";
+        assert_eq!(heading_lines(page), [1, 4, 5, 6]);
     }
 
     #[test]
