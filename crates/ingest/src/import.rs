@@ -155,6 +155,123 @@ pub trait RecordSource {
     }
 }
 
+/// The largest mapping file read: a mapping is a page of TOML (the shipped ones are 2 KB),
+/// so 1 MiB is far beyond any real one, and anything larger is the wrong file.
+pub const MAX_MAPPING_BYTES: u64 = 1024 * 1024;
+/// The largest outline (an archive page, text or HTML) read: the seed page is 40 KB and a
+/// long archive page a few MB; the whole page is held and parsed at once.
+pub const MAX_OUTLINE_BYTES: u64 = 16 * 1024 * 1024;
+/// The largest curated data file (TOML) read: the built-in one is under 100 KB; the whole
+/// file is held and parsed at once.
+pub const MAX_CURATED_BYTES: u64 = 16 * 1024 * 1024;
+/// The largest Markdown record read ([`crate::markdown_doc::MAX_BYTES`]): one hand-written
+/// record, held whole.
+pub const MAX_MARKDOWN_BYTES: u64 = crate::markdown_doc::MAX_BYTES as u64;
+
+/// A whole-file read refused or failed: names the file, and the limit when it is too large.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file holds more than the limit for its kind (or never ends: `/dev/zero`).
+    #[error("{file}: larger than {}, the most a {what} may hold; refused (is it the right file?)", human_bytes(*.limit))]
+    TooLarge {
+        file: String,
+        what: &'static str,
+        limit: u64,
+    },
+    /// The file is not UTF-8 text (only for [`read_bounded_to_string`]).
+    #[error("{file}:{line}: invalid UTF-8 (byte 0x{byte:02x}); a {what} is UTF-8 text")]
+    NotUtf8 {
+        file: String,
+        what: &'static str,
+        line: u64,
+        byte: u8,
+    },
+    /// The file cannot be opened or read.
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// `1 MiB`, `16 MiB`, or bytes.
+fn human_bytes(n: u64) -> String {
+    if n >= 1024 * 1024 && n % (1024 * 1024) == 0 {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// Reads a whole file, but never more than `limit` bytes of it: every input an importer
+/// holds whole (a mapping, an outline, the curated file, a Markdown record) is read
+/// through here, so that a huge file, or one that never ends (`/dev/zero`, a pipe), is
+/// refused after `limit + 1` bytes instead of growing memory without bound. `file` names
+/// the file in errors, `what` says what it was read as ("mapping file").
+pub fn read_bounded(
+    path: &std::path::Path,
+    file: &str,
+    limit: u64,
+    what: &'static str,
+) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let io = |source| ReadError::Io {
+        file: file.to_string(),
+        source,
+    };
+    let f = std::fs::File::open(path).map_err(io)?;
+    // A regular file says its size: no need to read it to refuse it, and the buffer is
+    // made once. (Devices and pipes say 0 and are bounded by `take`.)
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > limit {
+        return Err(ReadError::TooLarge {
+            file: file.to_string(),
+            what,
+            limit,
+        });
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    f.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge {
+            file: file.to_string(),
+            what,
+            limit,
+        });
+    }
+    Ok(bytes)
+}
+
+/// [`read_bounded`] for a text file: UTF-8 (a leading byte-order mark is dropped), or an
+/// error with the line of the first bad byte.
+pub fn read_bounded_to_string(
+    path: &std::path::Path,
+    file: &str,
+    limit: u64,
+    what: &'static str,
+) -> Result<String, ReadError> {
+    let bytes = read_bounded(path, file, limit, what)?;
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.drain(..3);
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let at = e.utf8_error().valid_up_to();
+            Err(ReadError::NotUtf8 {
+                file: file.to_string(),
+                what,
+                line: memchr::memchr_iter(b'\n', &bytes[..at]).count() as u64 + 1,
+                byte: bytes[at],
+            })
+        }
+    }
+}
+
 /// The file's name without its directories: records name their source by it, so that
 /// importing the same file from another directory gives the same records.
 pub fn base_name(path: &str) -> String {
@@ -212,5 +329,49 @@ mod tests {
         assert_eq!(slug_for("russia"), "russia");
         assert_eq!(slug_for("u.s.-soviet-relations"), "u-s-soviet-relations");
         assert_eq!(base_name("../a/b/1990.xml"), "1990.xml");
+    }
+
+    /// Issue 20, finding 7: a file that never ends is refused after `limit + 1` bytes.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_that_never_ends_is_refused_at_the_limit() {
+        let path = std::path::Path::new("/dev/zero");
+        let e = read_bounded(path, "/dev/zero", MAX_MAPPING_BYTES, "mapping file").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/dev/zero: larger than 1 MiB, the most a mapping file may hold; refused (is it the right file?)"
+        );
+        let e = read_bounded_to_string(
+            std::path::Path::new("/dev/urandom"),
+            "/dev/urandom",
+            1000,
+            "outline",
+        )
+        .unwrap_err();
+        assert!(matches!(e, ReadError::TooLarge { limit: 1000, .. }), "{e}");
+    }
+
+    #[test]
+    fn a_file_within_the_limit_is_read_and_checked_as_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.toml");
+        std::fs::write(&p, "\u{feff}a = 1\n").unwrap();
+        assert_eq!(
+            read_bounded_to_string(&p, "m.toml", 9, "mapping file").unwrap(),
+            "a = 1\n"
+        );
+        let e = read_bounded(&p, "m.toml", 6, "mapping file").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "m.toml: larger than 6 bytes, the most a mapping file may hold; refused (is it the right file?)"
+        );
+        std::fs::write(&p, b"a = 1\nb = \"\xe9\"\n").unwrap();
+        let e = read_bounded_to_string(&p, "m.toml", 100, "mapping file").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "m.toml:2: invalid UTF-8 (byte 0xe9); a mapping file is UTF-8 text"
+        );
+        let e = read_bounded(&dir.path().join("none"), "none", 100, "outline").unwrap_err();
+        assert!(e.to_string().starts_with("none: cannot read: "), "{e}");
     }
 }

@@ -21,6 +21,8 @@ pub mod outline_html;
 pub mod records;
 pub mod tei;
 pub mod xml;
+pub mod yaml_scan;
 
 pub use curated::{apply_curated, CuratedData, CuratedError};
+pub use import::{read_bounded, read_bounded_to_string, ReadError};
 pub use outline::{parse_outline, OutlineError};

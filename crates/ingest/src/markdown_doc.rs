@@ -254,6 +254,9 @@ fn toml_table(front: &str) -> Result<toml::Table, (u64, String)> {
 /// YAML front matter as the same table TOML gives, or (line in the file, problem).
 fn yaml_table(front: &str) -> Result<toml::Table, (u64, String)> {
     let at = |e: &serde_norway::Error| e.location().map_or(2, |l| l.line() as u64 + 1);
+    // The parser's own nesting limit comes after work quadratic in the nesting (64 KB of
+    // `[` took seconds): a linear scan refuses deep nesting first.
+    crate::yaml_scan::check_nesting(front).map_err(|e| (e.line as u64 + 1, e.message))?;
     let value: serde_json::Value = match serde_norway::from_str(front) {
         Ok(v) => v,
         Err(e) => {
@@ -450,7 +453,51 @@ mod tests {
         let Item::Bad(e) = one(&deep, "deep.md") else {
             panic!("deep nesting was accepted")
         };
-        assert!(e.problem.contains("recursion limit"), "{e}");
+        assert!(e.problem.contains("nests deeper than 64 levels"), "{e}");
+    }
+
+    /// Issue 20, finding 5: 64 KB of `[` in YAML front matter took 5.5 s before the
+    /// parser's nesting limit refused it; a linear scan refuses it first, with the line.
+    /// TOML front matter's parser refuses deep nesting in linear time already.
+    #[test]
+    fn deep_front_matter_nesting_is_refused_with_its_line() {
+        let brackets = "[".repeat(64 * 1024);
+        for (text, line) in [
+            (format!("---\n{brackets}\n---\n"), 2),
+            (
+                format!("---\ntitle: x\nkind: statement\ntags: {brackets}\n---\n"),
+                4,
+            ),
+            (
+                format!("---\ntitle: x\na: {}\n---\n", "{a: ".repeat(16 * 1024)),
+                3,
+            ),
+        ] {
+            let Item::Bad(e) = one(&text, "deep.md") else {
+                panic!("deep nesting was accepted")
+            };
+            assert_eq!(e.pos.line, line, "{e}");
+            assert_eq!(e.field, "front matter");
+            assert!(e.problem.contains("nests deeper than 64 levels"), "{e}");
+        }
+        let indented: String = (0..1000)
+            .map(|i| format!("{}a:\n", " ".repeat(i)))
+            .collect();
+        let Item::Bad(e) = one(&format!("---\n{indented}---\n"), "deep.md") else {
+            panic!("deep block nesting was accepted")
+        };
+        assert_eq!(e.pos.line, 2 + 65, "{e}");
+        assert!(e.problem.contains("past column 64"), "{e}");
+        for toml in [
+            format!("+++\ntitle = \"x\"\ntags = {brackets}\n+++\n"),
+            format!("+++\ntitle = \"x\"\na = {}\n+++\n", "{a=".repeat(16 * 1024)),
+            format!("+++\n{} = 1\n+++\n", vec!["a"; 16 * 1024].join(".")),
+        ] {
+            let Item::Bad(e) = one(&toml, "deep.md") else {
+                panic!("deep TOML nesting was accepted")
+            };
+            assert_eq!(e.field, "front matter", "{e}");
+        }
     }
 
     /// Issue 20, finding 3: a `javascript:` (or other non-web) source address in front
