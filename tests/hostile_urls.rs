@@ -93,13 +93,12 @@ fn markdown_imports_refuse_every_spelling_with_file_line_and_field() {
     let o = cli::dossier(data.path(), &args);
     let out = cli::out(&o);
     assert!(!o.status.success(), "{out}");
-    for i in 0..HOSTILE_URLS.len() {
+    for (i, url) in HOSTILE_URLS.iter().enumerate() {
         assert!(
             out.contains(&format!(
                 "n{i}.md:7:1: record n{i}, field `sources[0].url`: "
             )),
-            "{:?} not refused with its place: {out}",
-            HOSTILE_URLS[i]
+            "{url:?} not refused with its place: {out}"
         );
     }
     assert_eq!(snapshot(data.path()), before, "the store changed");
