@@ -39,11 +39,15 @@ use dossier_model::*;
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
+use std::ops::Range;
+use toml::Spanned;
 
 /// Why a mapping file cannot be used. Names the file and the entry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}: {message}")]
 pub struct MappingError {
+    /// The mapping file, followed by the line and column of the value at fault where the
+    /// problem is one value's (`mappings/visits.toml:15:11`).
     pub file: String,
     pub message: String,
 }
@@ -64,7 +68,7 @@ struct MappingFile {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SourceSpec {
-    title: String,
+    title: Spanned<String>,
     /// Written into every record's sources, and so into a link on each record's page.
     #[serde(default)]
     url: Option<toml::Spanned<String>>,
@@ -74,27 +78,27 @@ struct SourceSpec {
 #[serde(deny_unknown_fields)]
 struct RecordSpec {
     #[serde(default)]
-    element: Option<String>,
+    element: Option<Spanned<String>>,
     #[serde(rename = "type")]
     kind: String,
-    id: String,
+    id: Spanned<String>,
     #[serde(default)]
-    slug: Option<String>,
+    slug: Option<Spanned<String>>,
 }
 
 /// How one value is found.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ValueSpec {
-    path: Option<String>,
-    template: Option<String>,
-    value: Option<String>,
-    start: Option<String>,
-    end: Option<String>,
+    path: Option<Spanned<String>>,
+    template: Option<Spanned<String>>,
+    value: Option<Spanned<String>>,
+    start: Option<Spanned<String>>,
+    end: Option<Spanned<String>>,
     #[serde(default)]
     format: DateFormat,
     /// For list fields: split the value at this separator.
-    split: Option<String>,
+    split: Option<Spanned<String>>,
     #[serde(default)]
     required: bool,
 }
@@ -312,18 +316,18 @@ fn parse_template(t: &str) -> Result<Vec<Part>, String> {
 fn value_of(spec: &ValueSpec, what: &str) -> Result<Value, String> {
     let mut given = Vec::new();
     if let Some(p) = &spec.path {
-        given.push(Value::Path(p.clone()));
+        given.push(Value::Path(p.get_ref().clone()));
     }
     if let Some(t) = &spec.template {
-        given.push(Value::Template(parse_template(t)?));
+        given.push(Value::Template(parse_template(t.get_ref())?));
     }
     if let Some(v) = &spec.value {
-        given.push(Value::Const(v.clone()));
+        given.push(Value::Const(v.get_ref().clone()));
     }
     if let Some(s) = &spec.start {
         given.push(Value::Range {
-            start: s.clone(),
-            end: spec.end.clone(),
+            start: s.get_ref().clone(),
+            end: spec.end.as_ref().map(|e| e.get_ref().clone()),
             format: spec.format,
         });
     } else if spec.end.is_some() {
@@ -338,6 +342,178 @@ fn value_of(spec: &ValueSpec, what: &str) -> Result<Value, String> {
             "{what}: give only one of `path`, `template`, `value` or `start`/`end`"
         )),
     }
+}
+
+/// `line:column` (1-based, column in characters) of a byte offset in `text`.
+fn line_column(text: &str, offset: usize) -> String {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!("{line}:{column}")
+}
+
+/// A problem with one value of the mapping file: where it is written, and what.
+type Placed = (Range<usize>, String);
+
+/// Refuses the values that would make a mapping quietly match nothing: an empty (or
+/// white-space) `element` reads no record of any file, and the import "succeeds" with
+/// none; an empty path, a path with white space at its ends (CSV column names are
+/// trimmed, XML names hold none) or, in an XML mapping, with an empty step, reads no
+/// value; an empty template or constant gives no text; an empty `split` splits a value
+/// into its characters. Each is an error naming the line and the field.
+fn check_values(m: &MappingFile) -> Result<(), Placed> {
+    let xml = m.record.element.is_some();
+    if let Some(e) = &m.record.element {
+        check_element(e)?;
+    }
+    let title = &m.source.title;
+    if title.get_ref().trim().is_empty() {
+        return Err((
+            title.span(),
+            "[source] title is empty; name the collection the records come from".into(),
+        ));
+    }
+    check_path(&m.record.id, "[record] id", xml)?;
+    if let Some(slug) = &m.record.slug {
+        if slug.get_ref().trim().is_empty() {
+            return Err((
+                slug.span(),
+                "[record] slug is empty: it would give every record the same empty slug; leave it out for \"{id}\"".into(),
+            ));
+        }
+        check_template_paths(slug, "[record] slug", xml)?;
+    }
+    for (name, spec) in &m.fields {
+        check_spec(spec, &format!("[fields] {name}"), xml)?;
+    }
+    for (i, l) in m.links.iter().enumerate() {
+        let what = format!("[[links]] #{} ({})", i + 1, l.field);
+        if let Some(s) = &l.slug {
+            check_spec(s, &format!("{what} slug"), xml)?;
+        }
+        if let Some(n) = &l.name {
+            check_spec(n, &format!("{what} name"), xml)?;
+        }
+    }
+    Ok(())
+}
+
+/// `[record] element`: one XML name, as the reader gives it (the local name, without a
+/// prefix).
+fn check_element(e: &Spanned<String>) -> Result<(), Placed> {
+    let name = e.get_ref();
+    let problem = if name.trim().is_empty() {
+        "is empty: it would match no element, and an import would read no record; name the XML element that holds one record (e.g. \"visit\")".to_string()
+    } else if name.chars().any(char::is_whitespace) {
+        format!("= {name:?} holds white space, which no XML name does: it would match no element")
+    } else if name.contains(':') {
+        format!("= {name:?}: give the element's local name without its prefix (records are matched by local name), or it would match no element")
+    } else if let Some(c) = name
+        .chars()
+        .find(|c| matches!(c, '/' | '@' | '<' | '>' | '"' | '\'' | '=' | '&'))
+    {
+        format!("= {name:?}: `{c}` cannot be part of an XML element name, so it would match no element; name one element (e.g. \"visit\")")
+    } else {
+        return Ok(());
+    };
+    Err((e.span(), format!("[record] element {problem}")))
+}
+
+/// A path (`visitor`, `from/@id`, a CSV column) that can match something.
+fn check_path(p: &Spanned<String>, what: &str, xml: bool) -> Result<(), Placed> {
+    path_problem(p.get_ref(), xml).map_or(Ok(()), |problem| {
+        Err((
+            p.span(),
+            format!("{what}: path {:?} {problem}", p.get_ref()),
+        ))
+    })
+}
+
+fn path_problem(p: &str, xml: bool) -> Option<String> {
+    if p.trim().is_empty() {
+        return Some("is empty: it would match nothing; name a child element, an attribute (`@id`) or a CSV column".into());
+    }
+    if p.trim() != p {
+        return Some("has white space at its ends: it would match nothing (XML names hold none, CSV column names are trimmed)".into());
+    }
+    if xml {
+        let steps: Vec<&str> = p.split('/').collect();
+        for (i, step) in steps.iter().enumerate() {
+            let last = i + 1 == steps.len();
+            if step.is_empty() || *step == "@" {
+                return Some(
+                    "has an empty step: it would match nothing; write steps as `a/b` or `a/@id`"
+                        .into(),
+                );
+            }
+            if step.chars().any(char::is_whitespace) {
+                return Some(format!("has white space in the step {step:?}: no XML name holds any, so it would match nothing"));
+            }
+            if step.starts_with('@') && !last {
+                return Some("has an attribute before its last step: an attribute has no children, so it would match nothing".into());
+            }
+            if !step.starts_with('@') && step.contains(':') {
+                return Some(format!("names the element {step:?} with a prefix: elements are matched by local name, so it would match nothing; leave the prefix out"));
+            }
+        }
+    }
+    None
+}
+
+fn check_template_paths(t: &Spanned<String>, what: &str, xml: bool) -> Result<(), Placed> {
+    // A template that does not parse is reported as before, with its whole text.
+    let Ok(parts) = parse_template(t.get_ref()) else {
+        return Ok(());
+    };
+    for p in paths_of(&parts) {
+        if let Some(problem) = path_problem(&p, xml) {
+            return Err((t.span(), format!("{what}: template path {p:?} {problem}")));
+        }
+    }
+    Ok(())
+}
+
+/// One value spec: its paths can match, and it gives some text.
+fn check_spec(spec: &ValueSpec, what: &str, xml: bool) -> Result<(), Placed> {
+    for (key, p) in [
+        ("path", &spec.path),
+        ("start", &spec.start),
+        ("end", &spec.end),
+    ] {
+        if let Some(p) = p {
+            check_path(p, &format!("{what} {key}"), xml)?;
+        }
+    }
+    if let Some(t) = &spec.template {
+        if t.get_ref().trim().is_empty() {
+            return Err((
+                t.span(),
+                format!("{what}: the template is empty, so the value would never hold text"),
+            ));
+        }
+        check_template_paths(t, what, xml)?;
+    }
+    if let Some(v) = &spec.value {
+        if v.get_ref().trim().is_empty() {
+            return Err((
+                v.span(),
+                format!("{what}: `value` is empty, which is the same as no value; give the text, or leave the field out"),
+            ));
+        }
+    }
+    if let Some(s) = &spec.split {
+        if s.get_ref().is_empty() {
+            return Err((
+                s.span(),
+                format!("{what}: `split` is empty, which would split the value into single characters; give the separator (e.g. \";\")"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl Mapping {
@@ -361,6 +537,10 @@ impl Mapping {
                 });
             }
         }
+        check_values(&m).map_err(|(span, message)| MappingError {
+            file: format!("{file}:{}", line_column(text, span.start)),
+            message,
+        })?;
         let kind: &'static str = match m.record.kind.as_str() {
             "event" => "event",
             "document" => "document",
@@ -392,7 +572,7 @@ impl Mapping {
                 name: name.clone(),
                 value,
                 format: spec.format,
-                split: spec.split.clone(),
+                split: spec.split.as_ref().map(|s| s.get_ref().clone()),
                 required: spec.required || *required,
                 shape: *shape,
             });
@@ -474,10 +654,10 @@ impl Mapping {
                 single: *single,
             });
         }
-        let slug = parse_template(m.record.slug.as_deref().unwrap_or("{id}"))
+        let slug = parse_template(m.record.slug.as_ref().map_or("{id}", |s| s.get_ref()))
             .map_err(|e| err(format!("[record] slug: {e}")))?;
         let mut reads = std::collections::HashSet::new();
-        reads.insert(m.record.id.clone());
+        reads.insert(m.record.id.get_ref().clone());
         let mut read = |v: &Value| match v {
             Value::Path(p) => {
                 reads.insert(p.clone());
@@ -498,11 +678,11 @@ impl Mapping {
         reads.extend(paths_of(&slug));
         Ok(Mapping {
             file: file.to_string(),
-            source_title: m.source.title,
+            source_title: m.source.title.into_inner(),
             source_url: m.source.url.map(toml::Spanned::into_inner),
-            element: m.record.element,
+            element: m.record.element.map(Spanned::into_inner),
             kind,
-            id: m.record.id,
+            id: m.record.id.into_inner(),
             slug,
             fields,
             links,
@@ -924,8 +1104,259 @@ fn check_vocabulary(kind: &str, field: &str, value: &Json) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const VISITS: &str = include_str!("../../../mappings/visits.toml");
+    const VISITS_CSV: &str = include_str!("../../../mappings/visits-csv.toml");
+
+    impl Mapping {
+        /// What every mapping `parse` accepts must hold: the checks it makes, restated
+        /// on the result.
+        fn invariants(&self) -> Result<(), String> {
+            if let Some(e) = &self.element {
+                if e.trim().is_empty() || e.chars().any(char::is_whitespace) || e.contains(':') {
+                    return Err(format!("element {e:?}"));
+                }
+            }
+            let xml = self.element.is_some();
+            for p in &self.reads {
+                if let Some(problem) = path_problem(p, xml) {
+                    return Err(format!("path {p:?} {problem}"));
+                }
+            }
+            if self.source_title.trim().is_empty() {
+                return Err("empty source title".into());
+            }
+            let allowed = fields_of(self.kind).ok_or("unknown type")?;
+            for (name, _, required) in allowed {
+                if *required && !self.fields.iter().any(|f| f.name == *name) {
+                    return Err(format!("no {name}"));
+                }
+            }
+            for f in &self.fields {
+                if !allowed.iter().any(|(n, _, _)| *n == f.name) {
+                    return Err(format!("field {}", f.name));
+                }
+                if f.split.as_deref() == Some("") {
+                    return Err("empty split".into());
+                }
+                if let Value::Const(c) = &f.value {
+                    if c.trim().is_empty() {
+                        return Err("empty value".into());
+                    }
+                }
+            }
+            for l in &self.links {
+                if l.slug.is_none() && l.name.is_none() {
+                    return Err(format!("link {} without slug or name", l.field));
+                }
+            }
+            // Making a record from nothing, or from a value at every path, never panics.
+            let _ = self.build(&Values::default(), "f.xml", Pos::default(), None);
+            let entries = self
+                .reads
+                .iter()
+                .map(|p| (p.clone(), "1990-01-02".to_string(), Pos::default()))
+                .collect();
+            let _ = self.build(&Values { entries }, "f.xml", Pos::default(), Some("d"));
+            Ok(())
+        }
+    }
+
+    /// Issue 20, finding 10: `element = ""` made a mapping that matched no element, and an
+    /// import that read nothing exited 0. Now it, and every other value that would match
+    /// nothing, is refused with the mapping file's line and column and the field.
+    #[test]
+    fn values_that_would_match_nothing_are_refused_with_their_line() {
+        let cases: [(&str, &str, &str); 14] = [
+            (
+                "element = \"visit\"",
+                "element = \"\"",
+                "visits.toml:15:11: [record] element is empty: it would match no element",
+            ),
+            (
+                "element = \"visit\"",
+                "element = \"  \"",
+                "visits.toml:15:11: [record] element is empty",
+            ),
+            (
+                "element = \"visit\"",
+                "element = \"a visit\"",
+                "[record] element = \"a visit\" holds white space",
+            ),
+            (
+                "element = \"visit\"",
+                "element = \"tei:visit\"",
+                "give the element's local name without its prefix",
+            ),
+            (
+                "element = \"visit\"",
+                "element = \"visits/visit\"",
+                "`/` cannot be part of an XML element name",
+            ),
+            (
+                "id = \"id\"",
+                "id = \"\"",
+                "visits.toml:17:6: [record] id: path \"\" is empty: it would match nothing",
+            ),
+            (
+                "id = \"id\"",
+                "id = \" id\"",
+                "[record] id: path \" id\" has white space at its ends",
+            ),
+            (
+                "slug = \"visit-{id}\"",
+                "slug = \"\"",
+                "[record] slug is empty",
+            ),
+            (
+                "summary = { path = \"description\" }",
+                "summary = { path = \"\" }",
+                "[fields] summary path: path \"\" is empty",
+            ),
+            (
+                "summary = { path = \"description\" }",
+                "summary = { path = \"a//b\" }",
+                "has an empty step",
+            ),
+            (
+                "summary = { path = \"description\" }",
+                "summary = { path = \"a/@\" }",
+                "has an empty step",
+            ),
+            (
+                "summary = { path = \"description\" }",
+                "summary = { path = \"@a/b\" }",
+                "has an attribute before its last step",
+            ),
+            (
+                "kind = { value = \"visit\" }",
+                "kind = { value = \"\" }",
+                "[fields] kind: `value` is empty",
+            ),
+            (
+                "date = { start = \"start-date\", end = \"end-date\" }",
+                "date = { start = \"start-date\", end = \"\" }",
+                "[fields] date end: path \"\" is empty",
+            ),
+        ];
+        for (from, to, expect) in cases {
+            assert_eq!(VISITS.matches(from).count(), 1, "{from}");
+            let text = VISITS.replacen(from, to, 1);
+            let e = Mapping::parse(&text, "visits.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(expect), "{to}: {e}");
+            assert!(e.starts_with("visits.toml:"), "{to}: {e}");
+        }
+        let text = VISITS.replacen(
+            "name = { path = \"visitor\" }",
+            "name = { template = \" \" }",
+            1,
+        );
+        let e = Mapping::parse(&text, "visits.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("[[links]] #2 (people) name: the template is empty"),
+            "{e}"
+        );
+        let text = VISITS.replacen("title = \"Visits by", "title = \" \"\n# \"Visits by", 1);
+        let e = Mapping::parse(&text, "visits.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("[source] title is empty"), "{e}");
+        // CSV columns may hold what XML names may not; the shipped mappings pass.
+        let csv = VISITS_CSV.replacen("id = \"id\"", "id = \"visit id/no.\"", 1);
+        Mapping::parse(&csv, "visits-csv.toml")
+            .unwrap()
+            .invariants()
+            .unwrap();
+        Mapping::parse(VISITS, "visits.toml")
+            .unwrap()
+            .invariants()
+            .unwrap();
+    }
+
+    /// Pieces of mapping files: the keys and values that matter, and noise.
+    fn toml_line() -> impl Strategy<Value = String> {
+        let key = prop::sample::select(vec![
+            "element", "type", "id", "slug", "title", "url", "path", "template", "value", "start",
+            "end", "format", "split", "required", "field", "kind", "name", "create", "summary",
+            "date", "bodies", "people",
+        ]);
+        let value = prop_oneof![
+            prop::sample::select(vec![
+                "\"\"",
+                "\" \"",
+                "\"visit\"",
+                "\"event\"",
+                "\"person\"",
+                "\"body\"",
+                "\"state\"",
+                "\"id\"",
+                "\"{id}\"",
+                "\"a/@b\"",
+                "\"a//b\"",
+                "\"@\"",
+                "\"x:y\"",
+                "\"{\"",
+                "\"{}\"",
+                "true",
+                "false",
+                "1",
+                "\"edtf\"",
+                "\"iso-datetime\"",
+                "{ path = \"p\" }",
+                "{ path = \"\" }",
+                "{ value = \"v\" }",
+                "{ template = \"T {p}\" }",
+                "{ start = \"s\", end = \"e\" }",
+                "{ end = \"e\" }",
+                "[[[[",
+                "{a={a={",
+            ])
+            .prop_map(str::to_string),
+            "\"[^\"\\\\]{0,8}\"",
+        ];
+        prop_oneof![
+            4 => (key, value).prop_map(|(k, v)| format!("{k} = {v}")),
+            2 => prop::sample::select(vec!["[source]", "[record]", "[fields]", "[[links]]", "[x]"])
+                .prop_map(str::to_string),
+            1 => "\\PC{0,20}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Arbitrary TOML-ish text never panics the reader, and what it accepts passes
+        /// its own checks.
+        #[test]
+        fn the_mapping_reader_never_panics_and_accepts_only_sound_mappings(
+            lines in prop::collection::vec(toml_line(), 0..30)
+        ) {
+            if let Ok(m) = Mapping::parse(&lines.join("\n"), "p.toml") {
+                prop_assert_eq!(m.invariants(), Ok(()));
+            }
+        }
+
+        /// The shipped mapping with one value replaced by anything: never a panic, and
+        /// an accepted mapping is sound.
+        #[test]
+        fn the_shipped_mapping_with_any_one_value_changed(
+            which in 0usize..40,
+            value in prop_oneof!["[^\"\\\\\n]{0,12}", Just(String::new()), Just(" ".to_string())],
+        ) {
+            let quoted: Vec<(usize, &str)> = VISITS.match_indices("\"").collect();
+            let pairs: Vec<(usize, usize)> = quoted.chunks(2).filter(|c| c.len() == 2).map(|c| (c[0].0, c[1].0)).collect();
+            let (a, b) = pairs[which % pairs.len()];
+            let text = format!("{}{}{}", &VISITS[..a + 1], value, &VISITS[b..]);
+            if let Ok(m) = Mapping::parse(&text, "visits.toml") {
+                prop_assert_eq!(m.invariants(), Ok(()));
+            }
+        }
+    }
 
     fn values(pairs: &[(&str, &str)]) -> Values {
         Values {
