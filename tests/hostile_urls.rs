@@ -443,6 +443,19 @@ fn a_store_holding_hostile_urls_renders_no_live_hostile_link() {
     }
     assert!(found > 0);
 
+    // OAI-PMH's Dublin Core names a source's address only when it is a web address.
+    let doc = store.document("hostile-url-doc").unwrap().unwrap();
+    let dc = dossier_publish::oai::dublin_core(&store, &site, &doc).unwrap();
+    let dc_sources: Vec<&String> = dc
+        .iter()
+        .filter(|(k, _)| *k == "source")
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(dc_sources.len(), HOSTILE_URLS.len());
+    for v in dc_sources {
+        assert!(!v.contains('<'), "dc:source {v:?}");
+    }
+
     // Feeds (Atom is XML; its links are attributes all the same).
     for d in [None, Some("hostile-urls")] {
         let atom = dossier_publish::feed::atom(&store, &site, d)
