@@ -848,8 +848,79 @@ mod tests {
             ]
         }
 
+        /// A well-formed query, with how deeply its parentheses and NOTs nest, how many
+        /// words, phrases and filters it holds, and whether it is one unit (a NOT applies
+        /// to a unit; anything else is put in parentheses first).
+        fn well_formed() -> impl Strategy<Value = (String, usize, usize, bool)> {
+            let leaf = prop_oneof![
+                "[a-z]{1,6}",
+                "[a-z]{1,5}( [a-z]{1,5}){0,2}".prop_map(|p| format!("\"{p}\"")),
+                prop::sample::select(vec![
+                    "kind:speech",
+                    "body:pjc",
+                    "date:1997..2002",
+                    "year:1999",
+                    "lang:fr",
+                ])
+                .prop_map(str::to_string),
+            ]
+            .prop_map(|q| (q, 0, 1, true));
+            // Long lists of terms, around the limit on their number.
+            let list =
+                (prop::collection::vec(leaf.clone(), 40..90), any::<bool>()).prop_map(|(v, or)| {
+                    let t = v.len();
+                    let texts: Vec<String> = v.into_iter().map(|(q, ..)| q).collect();
+                    (texts.join(if or { " OR " } else { " " }), 0, t, false)
+                });
+            let tree = leaf.prop_recursive(8, 120, 3, |inner| {
+                fn wrap(
+                    (q, n, t, unit): (String, usize, usize, bool),
+                    op: &str,
+                ) -> (String, usize, usize, bool) {
+                    match op {
+                        "(" => (format!("({q})"), n + 1, t, true),
+                        _ if unit => (format!("{op}{q}"), n + 1, t, true),
+                        _ => (format!("{op}({q})"), n + 2, t, true),
+                    }
+                }
+                prop_oneof![
+                    // A run of parentheses and NOTs around one query: the deep ones.
+                    (
+                        inner.clone(),
+                        prop::collection::vec(prop::sample::select(vec!["(", "-", "NOT "]), 1..20)
+                    )
+                        .prop_map(|(x, ops)| ops.iter().fold(x, |x, op| wrap(x, op))),
+                    (inner.clone(), inner.clone()).prop_map(|((a, n, t, _), (b, m, u, _))| {
+                        (format!("{a} OR {b}"), n.max(m), t + u, false)
+                    }),
+                    (inner.clone(), inner).prop_map(|((a, n, t, _), (b, m, u, _))| {
+                        (format!("{a} {b}"), n.max(m), t + u, false)
+                    }),
+                ]
+            });
+            prop_oneof![3 => tree, 1 => list]
+        }
+
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// A well-formed query is refused exactly when it passes a limit.
+            #[test]
+            fn well_formed_queries_are_refused_only_past_a_limit(
+                (q, nesting, terms, _) in well_formed()
+            ) {
+                let within = nesting <= MAX_NESTING
+                    && terms <= MAX_TERMS
+                    && q.chars().count() <= MAX_QUERY_CHARS;
+                match parse(&q) {
+                    Ok(node) => {
+                        prop_assert!(within, "{q:?} ({nesting} deep, {terms} terms) was accepted");
+                        prop_assert!(depth(&node) <= MAX_DEPTH);
+                        prop_assert_eq!(print(&node).map(|p| parse(&p)), Some(Ok(node)));
+                    }
+                    Err(e) => prop_assert!(!within, "{q:?}: {e}"),
+                }
+            }
 
             #[test]
             fn parse_is_bounded_and_never_panics(q in query()) {
