@@ -91,6 +91,10 @@ pub struct ServeArgs {
     /// Address to listen on, as HOST:PORT.
     #[arg(long, env = "DOSSIER_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+    /// The most connections served at once; one more is answered 503 (Retry-After: 1)
+    /// until some close. Default: half the process's open-file limit, at most 1024.
+    #[arg(long, env = "DOSSIER_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    pub max_connections: Option<u32>,
     #[command(flatten)]
     pub site: SiteArgs,
 }
@@ -99,9 +103,9 @@ pub struct ServeArgs {
 /// sitemap and OAI-PMH need them.
 #[derive(Debug, Args)]
 pub struct SiteArgs {
-    /// The public address of the site, e.g. https://archive.example.org/ (without it,
-    /// the server uses each request's Host header; set it for a stable OAI-PMH repository
-    /// identifier).
+    /// The public address of the site, e.g. https://archive.example.org/. Without it,
+    /// absolute links use the address the server listens on (--addr), never a request's
+    /// Host header; set it whenever the site is reached at another address.
     #[arg(long, env = "DOSSIER_BASE_URL")]
     pub base_url: Option<String>,
     /// Who answers for the archive: OAI-PMH's adminEmail (default webmaster@ the host).

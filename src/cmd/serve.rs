@@ -26,6 +26,13 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
     if let Some(site) = super::site(&args.site)? {
         state = state.with_site(site);
     }
+    let limits = dossier_server::Limits {
+        max_connections: match args.max_connections {
+            Some(n) => n as usize,
+            None => dossier_server::Limits::max_connections_for(open_file_limit()),
+        },
+        ..dossier_server::Limits::default()
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -40,13 +47,38 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
                 )
             })?;
         let local = listener.local_addr()?;
-        tracing::info!(data_dir = %data_dir.display(), "serving the archive at http://{local}");
+        tracing::info!(
+            data_dir = %data_dir.display(),
+            max_connections = limits.max_connections,
+            "serving the archive at http://{local}"
+        );
+        if !state.has_configured_site() {
+            let site = dossier_publish::site::Site::from_listen_address(local);
+            tracing::warn!(
+                "no --base-url: absolute links in feeds, the sitemap, OAI-PMH and citations \
+                 use {} (the listening address); set --base-url (DOSSIER_BASE_URL) to the \
+                 site's public address",
+                site.base_url()
+            );
+        }
         println!("dossier is serving at http://{local} — stop with Ctrl-C");
-        dossier_server::serve_app(listener, state, async {
+        dossier_server::serve_with_limits(listener, state, limits, async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutting down");
         })
         .await
         .context("the server stopped with an error")
     })
+}
+
+/// The process's soft limit on open files (`None`: unlimited or unknown), from which the
+/// default connection cap is derived.
+#[cfg(target_os = "linux")]
+fn open_file_limit() -> Option<u64> {
+    rustix::process::getrlimit(rustix::process::Resource::Nofile).current
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_file_limit() -> Option<u64> {
+    None
 }

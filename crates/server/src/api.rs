@@ -147,7 +147,7 @@ where
     T: Serialize + Send + 'static,
     F: FnOnce(&dyn Store, &Site) -> Result<T, ApiError> + Send + 'static,
 {
-    let site = state.site_for(&headers);
+    let site = state.site();
     let store = state.store.clone();
     let result = tokio::task::spawn_blocking(move || {
         build(store.as_ref(), &site).map(|v| serde_json::to_vec(&v))
@@ -202,7 +202,7 @@ where
     P: Serialize + Paged + Send + 'static,
     F: FnOnce(&dyn Store, &Site, &Params) -> Result<P, ApiError> + Send + 'static,
 {
-    let site = state.site_for(&headers);
+    let site = state.site();
     let store = state.store.clone();
     let result = tokio::task::spawn_blocking(move || {
         let page = build(store.as_ref(), &site, &query)?;

@@ -12,6 +12,10 @@ mod routes;
 pub use error::HttpError;
 pub use routes::{router, AppState};
 
+pub use connections::{Limits, DEFAULT_MAX_CONNECTIONS};
+
+mod connections;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -36,13 +40,29 @@ pub async fn serve_on(
     serve_app(listener, AppState::new(store, search), shutdown).await
 }
 
-/// Serves with a state built by the caller (site address, OAI-PMH key).
+/// Serves with a state built by the caller (site address, OAI-PMH key), with the default
+/// [`Limits`].
 pub async fn serve_app(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with_limits(listener, state, Limits::default(), shutdown).await
+}
+
+/// Serves with a state built by the caller and the given connection limits (how many
+/// connections at once, how long a client may take to send its headers, how long a
+/// connection may stand still, how long a request may take). A state without a configured
+/// site gets the listener's address for its absolute links.
+///
+/// When `shutdown` resolves, no new connection is accepted; open connections finish the
+/// request they are answering and close, and the function returns once all have closed.
+pub async fn serve_with_limits(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    limits: Limits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let state = state.with_listen_address(listener.local_addr()?);
+    connections::serve(listener, router(state), limits, shutdown).await
 }

@@ -107,7 +107,7 @@ async fn document_citation(
         );
     };
     let slug = slug.to_string();
-    let site = state.site_for(&headers);
+    let site = state.site();
     let name = format!("{slug}.{}", format.extension());
     let what = format!("There is no document `{slug}` in the archive.");
     let r = text(state, headers, what, format.media_type(), move |s| {
@@ -126,7 +126,7 @@ async fn dossier_bibliography(
     if let Err(r) = checked(&slug, &state, &headers, "dossier") {
         return *r;
     }
-    let site = state.site_for(&headers);
+    let site = state.site();
     let name = format!("{slug}-bibliography.{}", format.extension());
     let what = format!("There is no dossier `{slug}` in the archive.");
     let r = text(state, headers, what, format.media_type(), move |s| {
@@ -186,7 +186,7 @@ async fn selection_bibliography(
             s.chars().take(80).collect::<String>()
         ));
     }
-    let site = state.site_for(&headers);
+    let site = state.site();
     let store = state.store.clone();
     let result = tokio::task::spawn_blocking(move || {
         citation::selection_bibliography(store.as_ref(), &slugs, format, &site)
@@ -241,7 +241,7 @@ async fn search_bibliography(
         Ok(s) => s,
         Err(m) => return bad(m),
     };
-    let site = state.site_for(&headers);
+    let site = state.site();
     let (store, index) = (state.store.clone(), state.search.clone());
     let result = tokio::task::spawn_blocking(move || {
         citation::search_bibliography(store.as_ref(), &index, &query, sort, format, &site)
@@ -300,7 +300,7 @@ fn pairs(bytes: &[u8]) -> Vec<(String, String)> {
 }
 
 async fn oai_answer(state: AppState, headers: HeaderMap, args: Vec<(String, String)>) -> Response {
-    let site = state.site_for(&headers);
+    let site = state.site();
     let key = state.oai_key.clone();
     let store = state.store.clone();
     let result = tokio::task::spawn_blocking(move || {
@@ -338,7 +338,7 @@ async fn oai_answer(state: AppState, headers: HeaderMap, args: Vec<(String, Stri
 const ATOM: &str = "application/atom+xml; charset=utf-8";
 
 async fn archive_feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let site = state.site_for(&headers);
+    let site = state.site();
     text(state, headers, String::new(), ATOM, move |s| {
         feed::atom(s, &site, None)
     })
@@ -353,7 +353,7 @@ async fn dossier_feed(
     if let Err(r) = checked(&slug, &state, &headers, "dossier") {
         return *r;
     }
-    let site = state.site_for(&headers);
+    let site = state.site();
     let what = format!("There is no dossier `{slug}` in the archive.");
     text(state, headers, what, ATOM, move |s| {
         feed::atom(s, &site, Some(&slug))
@@ -362,7 +362,7 @@ async fn dossier_feed(
 }
 
 async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let site = state.site_for(&headers);
+    let site = state.site();
     let limit = state.sitemap_limit;
     text(
         state,
@@ -388,7 +388,7 @@ pub(crate) async fn fallback(
         .and_then(feed::parse_sitemap_part_name);
     match part {
         Some(n) if method == Method::GET || method == Method::HEAD => {
-            let site = state.site_for(&headers);
+            let site = state.site();
             let limit = state.sitemap_limit;
             let what = "There is no such part of the sitemap; /sitemap.xml names them.".into();
             text(
@@ -404,8 +404,8 @@ pub(crate) async fn fallback(
     }
 }
 
-async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let site = state.site_for(&headers);
+async fn robots(State(state): State<AppState>) -> Response {
+    let site = state.site();
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         feed::robots(&site, true),

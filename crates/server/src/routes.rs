@@ -21,8 +21,13 @@ pub struct AppState {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) search: Arc<SearchIndex>,
     pub(crate) renderer: Arc<Renderer>,
-    /// Where the site is published; `None`: taken from each request's `Host` header.
-    pub(crate) site: Option<Arc<Site>>,
+    /// Where the site is published: absolute links in citations, feeds, the sitemap and
+    /// OAI-PMH. Never taken from a request's `Host` header, which the client chooses:
+    /// without a configured one, the address the server listens on.
+    pub(crate) site: Arc<Site>,
+    /// Whether `site` was configured ([`AppState::with_site`]) rather than made from the
+    /// listening address.
+    pub(crate) site_configured: bool,
     /// Signs OAI-PMH resumption tokens.
     pub(crate) oai_key: Arc<Vec<u8>>,
     /// Addresses per sitemap file (the protocol's 50,000; lower in tests).
@@ -42,7 +47,11 @@ impl AppState {
             store,
             search,
             renderer: Arc::new(Renderer::new()),
-            site: None,
+            site: Arc::new(Site::from_listen_address(std::net::SocketAddr::from((
+                [127, 0, 0, 1],
+                8080,
+            )))),
+            site_configured: false,
             oai_key: Arc::new(key),
             sitemap_limit: dossier_publish::feed::SITEMAP_LIMIT,
         }
@@ -57,8 +66,24 @@ impl AppState {
 
     /// The site's public address and names (absolute links in citations, feeds, OAI-PMH).
     pub fn with_site(mut self, site: Site) -> Self {
-        self.site = Some(Arc::new(site));
+        self.site = Arc::new(site);
+        self.site_configured = true;
         self
+    }
+
+    /// The address the server listens on, for absolute links when no site is configured
+    /// (the serve functions call it with their listener's address).
+    pub fn with_listen_address(mut self, addr: std::net::SocketAddr) -> Self {
+        if !self.site_configured {
+            self.site = Arc::new(Site::from_listen_address(addr));
+        }
+        self
+    }
+
+    /// Whether the site's address was configured (else absolute links use the address
+    /// the server listens on).
+    pub fn has_configured_site(&self) -> bool {
+        self.site_configured
     }
 
     /// The key that signs OAI-PMH resumption tokens.
@@ -67,12 +92,9 @@ impl AppState {
         self
     }
 
-    /// The configured site, or one made from the request's `Host` header.
-    pub(crate) fn site_for(&self, headers: &HeaderMap) -> Site {
-        match &self.site {
-            Some(s) => (**s).clone(),
-            None => Site::from_host(headers.get(header::HOST).and_then(|h| h.to_str().ok())),
-        }
+    /// The site's address and names (configured, or the listening address).
+    pub(crate) fn site(&self) -> Site {
+        (*self.site).clone()
     }
 }
 
@@ -256,7 +278,7 @@ async fn show_document(
     if let Err(r) = checked(&slug, &state, &headers, "document") {
         return *r;
     }
-    let site = state.site_for(&headers);
+    let site = state.site();
     let what = format!("There is no document `{slug}` in the archive.");
     page(state, headers, what, move |s| {
         Ok(
