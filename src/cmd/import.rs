@@ -2,14 +2,19 @@
 
 use crate::cli::OutlineArgs;
 use anyhow::{bail, Context, Result};
-use dossier_ingest::{apply_curated, parse_outline, CuratedData};
+use dossier_ingest::import::{
+    MAX_CURATED_BYTES, MAX_MAPPING_BYTES, MAX_MARKDOWN_BYTES, MAX_OUTLINE_BYTES,
+};
+use dossier_ingest::{
+    apply_curated, parse_outline, read_bounded, read_bounded_to_string, CuratedData,
+};
 use dossier_model::{is_valid_slug, Archive};
 use dossier_store::{RecordType, Store};
 use std::path::Path;
 
 pub fn outline(data_dir: &Path, args: OutlineArgs) -> Result<()> {
     let name = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {name}"))?;
+    let bytes = read_bounded(&args.file, &name, MAX_OUTLINE_BYTES, "an outline")?;
     let mut dossier = parse_outline(&bytes, &name)?;
     if let Some(slug) = &args.slug {
         if !is_valid_slug(slug) {
@@ -24,7 +29,7 @@ pub fn outline(data_dir: &Path, args: OutlineArgs) -> Result<()> {
         Some(path) => {
             let file = path.display().to_string();
             let text =
-                std::fs::read_to_string(path).with_context(|| format!("cannot read {file}"))?;
+                read_bounded_to_string(path, &file, MAX_CURATED_BYTES, "a curated data file")?;
             let data = CuratedData::parse(&text, &file)?;
             apply_curated(dossier, data, &file, &known).map_err(|errors| {
                 let list: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
@@ -177,8 +182,7 @@ pub fn tei(data_dir: &Path, args: TeiArgs) -> Result<()> {
 
 pub fn records(data_dir: &Path, args: RecordsArgs, csv: bool) -> Result<()> {
     let name = args.mapping.display().to_string();
-    let text = std::fs::read_to_string(&args.mapping)
-        .with_context(|| format!("cannot read the mapping {name}"))?;
+    let text = read_bounded_to_string(&args.mapping, &name, MAX_MAPPING_BYTES, "a mapping file")?;
     let mapping = Arc::new(dossier_ingest::mapping::Mapping::parse(&text, &name)?);
     let files = inputs(&args.files)?;
     let store = super::open_store(data_dir)?;
@@ -211,8 +215,14 @@ pub fn markdown(data_dir: &Path, args: MarkdownArgs) -> Result<()> {
     let store = super::open_store(data_dir)?;
     check_dossier(&store, &args.dossier)?;
     let open = |input: &Input| -> Result<Box<dyn RecordSource + Send>> {
-        let bytes =
-            std::fs::read(&input.path).with_context(|| format!("cannot read {}", input.name))?;
+        // Read whole (one hand-written record), so bounded: a file past the limit is
+        // refused before it is held.
+        let bytes = read_bounded(
+            &input.path,
+            &input.name,
+            MAX_MARKDOWN_BYTES,
+            "a Markdown record",
+        )?;
         Ok(Box::new(dossier_ingest::markdown_doc::MarkdownSource::new(
             bytes,
             &input.name,

@@ -172,14 +172,14 @@ pub const MAX_MARKDOWN_BYTES: u64 = crate::markdown_doc::MAX_BYTES as u64;
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The file holds more than the limit for its kind (or never ends: `/dev/zero`).
-    #[error("{file}: larger than {}, the most a {what} may hold; refused (is it the right file?)", human_bytes(*.limit))]
+    #[error("{file}: larger than {}, the most {what} may hold; refused (is it the right file?)", human_bytes(*.limit))]
     TooLarge {
         file: String,
         what: &'static str,
         limit: u64,
     },
     /// The file is not UTF-8 text (only for [`read_bounded_to_string`]).
-    #[error("{file}:{line}: invalid UTF-8 (byte 0x{byte:02x}); a {what} is UTF-8 text")]
+    #[error("{file}:{line}: invalid UTF-8 (byte 0x{byte:02x}); {what} is UTF-8 text")]
     NotUtf8 {
         file: String,
         what: &'static str,
@@ -197,7 +197,7 @@ pub enum ReadError {
 
 /// `1 MiB`, `16 MiB`, or bytes.
 fn human_bytes(n: u64) -> String {
-    if n >= 1024 * 1024 && n % (1024 * 1024) == 0 {
+    if n >= 1024 * 1024 && n.is_multiple_of(1024 * 1024) {
         format!("{} MiB", n >> 20)
     } else {
         format!("{n} bytes")
@@ -208,7 +208,7 @@ fn human_bytes(n: u64) -> String {
 /// holds whole (a mapping, an outline, the curated file, a Markdown record) is read
 /// through here, so that a huge file, or one that never ends (`/dev/zero`, a pipe), is
 /// refused after `limit + 1` bytes instead of growing memory without bound. `file` names
-/// the file in errors, `what` says what it was read as ("mapping file").
+/// the file in errors, `what` says what it was read as ("a mapping file").
 pub fn read_bounded(
     path: &std::path::Path,
     file: &str,
@@ -336,7 +336,7 @@ mod tests {
     #[test]
     fn a_file_that_never_ends_is_refused_at_the_limit() {
         let path = std::path::Path::new("/dev/zero");
-        let e = read_bounded(path, "/dev/zero", MAX_MAPPING_BYTES, "mapping file").unwrap_err();
+        let e = read_bounded(path, "/dev/zero", MAX_MAPPING_BYTES, "a mapping file").unwrap_err();
         assert_eq!(
             e.to_string(),
             "/dev/zero: larger than 1 MiB, the most a mapping file may hold; refused (is it the right file?)"
@@ -345,7 +345,7 @@ mod tests {
             std::path::Path::new("/dev/urandom"),
             "/dev/urandom",
             1000,
-            "outline",
+            "an outline",
         )
         .unwrap_err();
         assert!(matches!(e, ReadError::TooLarge { limit: 1000, .. }), "{e}");
@@ -357,21 +357,21 @@ mod tests {
         let p = dir.path().join("m.toml");
         std::fs::write(&p, "\u{feff}a = 1\n").unwrap();
         assert_eq!(
-            read_bounded_to_string(&p, "m.toml", 9, "mapping file").unwrap(),
+            read_bounded_to_string(&p, "m.toml", 9, "a mapping file").unwrap(),
             "a = 1\n"
         );
-        let e = read_bounded(&p, "m.toml", 6, "mapping file").unwrap_err();
+        let e = read_bounded(&p, "m.toml", 6, "a mapping file").unwrap_err();
         assert_eq!(
             e.to_string(),
             "m.toml: larger than 6 bytes, the most a mapping file may hold; refused (is it the right file?)"
         );
         std::fs::write(&p, b"a = 1\nb = \"\xe9\"\n").unwrap();
-        let e = read_bounded_to_string(&p, "m.toml", 100, "mapping file").unwrap_err();
+        let e = read_bounded_to_string(&p, "m.toml", 100, "a mapping file").unwrap_err();
         assert_eq!(
             e.to_string(),
             "m.toml:2: invalid UTF-8 (byte 0xe9); a mapping file is UTF-8 text"
         );
-        let e = read_bounded(&dir.path().join("none"), "none", 100, "outline").unwrap_err();
+        let e = read_bounded(&dir.path().join("none"), "none", 100, "an outline").unwrap_err();
         assert!(e.to_string().starts_with("none: cannot read: "), "{e}");
     }
 }

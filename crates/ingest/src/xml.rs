@@ -767,6 +767,7 @@ pub fn check_all<R: BufRead>(mut x: SafeXml<R>) -> Result<u64, XmlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn white_space_collapses_alike_in_ascii_and_other_text() {
@@ -989,6 +990,99 @@ mod tests {
         // White space, comments and processing instructions around the root are fine.
         read("<?xml version='1.0'?>\n<!-- c -->\n<a/>\n<!-- d --><?pi x?>\n\n").unwrap();
         read("\u{feff}<a/>").unwrap();
+    }
+
+    /// Reads a whole document under `limits`, checking every event against them: what
+    /// the reader hands out never breaks a limit, and there is one root element.
+    fn read_checked(bytes: &[u8], limits: Limits) -> Result<(), XmlError> {
+        let mut x = SafeXml::new(bytes, "p.xml", limits);
+        let (mut depth, mut roots) = (0usize, 0usize);
+        loop {
+            match x.next_event()? {
+                XmlEvent::Eof => {
+                    assert_eq!(depth, 0, "EOF inside an element");
+                    assert!(roots <= 1, "{roots} roots");
+                    return Ok(());
+                }
+                XmlEvent::Start(e) => {
+                    if depth == 0 {
+                        roots += 1;
+                        assert_eq!(roots, 1, "a second root was handed out");
+                    }
+                    depth += 1;
+                    assert!(depth <= limits.max_depth, "depth {depth}");
+                    assert!(
+                        e.attrs.len() <= limits.max_attrs,
+                        "{} attributes",
+                        e.attrs.len()
+                    );
+                    let mut keys: Vec<&str> = e.attrs.iter().map(|(k, _)| k.as_str()).collect();
+                    keys.sort_unstable();
+                    keys.dedup();
+                    assert_eq!(keys.len(), e.attrs.len(), "a repeated attribute");
+                    for (_, v) in &e.attrs {
+                        assert!(v.len() <= limits.max_text && !v.contains('\0'));
+                    }
+                }
+                XmlEvent::End { .. } => depth -= 1,
+                XmlEvent::Text(t) => {
+                    assert!(t.len() <= limits.max_text && !t.contains('\0'));
+                    assert!(depth > 0 || t.trim().is_empty(), "text outside the root");
+                }
+            }
+        }
+    }
+
+    /// Generated XML: elements nested up to 12 deep, each with up to 8 attributes (names
+    /// from a small set, so that some repeat), text, entities and the odd hostile piece.
+    fn xml_doc() -> impl Strategy<Value = String> {
+        let attr = (
+            prop::sample::select(vec!["a", "b", "c", "xml:id", "x:y"]),
+            "[a-z&;<\"]{0,6}",
+        )
+            .prop_map(|(k, v)| format!(" {k}=\"{v}\""));
+        let text = prop_oneof![
+            "[a-z ]{0,20}",
+            Just("&amp;&#233;&x;".to_string()),
+            Just("<![CDATA[]]>".to_string()),
+            Just("<!-- c -->".to_string()),
+            Just("<!DOCTYPE a>".to_string()),
+            Just("\u{0}".to_string()),
+        ];
+        let leaf = (prop::collection::vec(attr.clone(), 0..8), text.clone())
+            .prop_map(|(attrs, text)| format!("<e{}>{text}</e>", attrs.concat()));
+        let tree = leaf.prop_recursive(12, 200, 4, move |inner| {
+            (
+                prop::sample::select(vec!["a", "b", "xi:include"]),
+                prop::collection::vec(attr.clone(), 0..8),
+                prop::collection::vec(inner, 0..4),
+                text.clone(),
+            )
+                .prop_map(|(name, attrs, kids, text)| {
+                    format!("<{name}{}>{text}{}</{name}>", attrs.concat(), kids.concat())
+                })
+        });
+        (prop::collection::vec(tree, 1..3), "[ \na]{0,2}")
+            .prop_map(|(roots, tail)| format!("<?xml version=\"1.0\"?>\n{}{tail}", roots.concat()))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(256))]
+
+        /// Arbitrary bytes never panic the reader.
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let _ = read_checked(&bytes, Limits::default());
+        }
+
+        /// Generated documents, read under small limits: never a panic, and whatever is
+        /// accepted keeps to the limits (depth, attributes, text, one root).
+        #[test]
+        fn accepted_documents_keep_to_the_limits(doc in xml_doc()) {
+            let limits = Limits { max_depth: 6, max_text: 16, max_attrs: 4 };
+            let _ = read_checked(doc.as_bytes(), limits);
+            let _ = read_checked(doc.as_bytes(), Limits::default());
+        }
     }
 
     #[test]
