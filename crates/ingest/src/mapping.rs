@@ -1278,6 +1278,20 @@ mod tests {
             .unwrap();
     }
 
+    /// Issue 20, finding 5 (TOML side): deep arrays, inline tables and dotted keys are
+    /// refused by the TOML parser's own nesting limit, in linear time.
+    #[test]
+    fn deeply_nested_toml_is_refused() {
+        for text in [
+            format!("{VISITS}\nx = {}", "[".repeat(64 * 1024)),
+            format!("{VISITS}\nx = {}", "{a=".repeat(16 * 1024)),
+            format!("{VISITS}\n{} = 1", vec!["a"; 16 * 1024].join(".")),
+        ] {
+            let e = Mapping::parse(&text, "deep.toml").unwrap_err().to_string();
+            assert!(e.starts_with("deep.toml: "), "{e}");
+        }
+    }
+
     /// Pieces of mapping files: the keys and values that matter, and noise.
     fn toml_line() -> impl Strategy<Value = String> {
         let key = prop::sample::select(vec![
