@@ -217,7 +217,7 @@ fn bad_records_are_reported_and_the_good_ones_imported_unless_strict() {
         &["import", "records", f, "--mapping", "no-such-mapping.toml"],
     );
     assert!(
-        out(&o).contains("cannot read the mapping no-such-mapping.toml"),
+        out(&o).contains("no-such-mapping.toml: cannot read: "),
         "{}",
         out(&o)
     );
