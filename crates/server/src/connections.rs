@@ -33,8 +33,10 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// connections to close).
 const MAX_CONNECTIONS_CEILING: usize = 1 << 20;
 
-/// Connections past the cap being answered 503 at once; past this they are closed
-/// unanswered, so that refusals too use a bounded number of file descriptors.
+/// Connections past the cap being answered 503 at once (each waits up to
+/// [`REFUSAL_TIME`] for the client); past this a refusal is written without waiting and
+/// the connection closed at once, so that refusals too use a bounded number of file
+/// descriptors.
 const REFUSALS_AT_ONCE: usize = 32;
 
 /// How long a refusal may take (writing the 503, reading what the client sent).
@@ -198,6 +200,17 @@ async fn connection(
 fn refuse(socket: TcpStream, refusing: &Arc<Semaphore>, max: usize) {
     warn_full(max);
     let Ok(permit) = refusing.clone().try_acquire_owned() else {
+        // No time to wait for the client: the answer if the socket takes it at once, what
+        // the client has sent so far read (so that closing is not a reset), then close. A
+        // client whose request arrives later may see a reset instead.
+        let _ = socket.try_write(busy_response().as_bytes());
+        let (mut sink, mut read) = ([0u8; 4096], 0);
+        while read < REFUSAL_DRAIN_BYTES {
+            match socket.try_read(&mut sink) {
+                Ok(n) if n > 0 => read += n,
+                _ => break,
+            }
+        }
         drop(socket);
         return;
     };
