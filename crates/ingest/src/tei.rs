@@ -56,6 +56,8 @@ pub struct TeiSource<R: BufRead> {
 
 #[derive(Default)]
 struct Div {
+    /// The text and attributes read inside it so far (see [`MAX_DOCUMENT_BYTES`]).
+    bytes: usize,
     id: Option<String>,
     ana: Vec<String>,
     pos: Pos,
@@ -154,6 +156,14 @@ impl<R: BufRead> TeiSource<R> {
         let Some(div) = self.divs.last_mut() else {
             return Ok(());
         };
+        div.bytes += element_bytes(&e);
+        if div.bytes > MAX_DOCUMENT_BYTES {
+            let pos = div.pos;
+            return Err(self.too_big("a <div> (one document)", pos));
+        }
+        let Some(div) = self.divs.last_mut() else {
+            return Ok(());
+        };
         let in_figure = self.stack.iter().rev().skip(1).any(|n| n == "figure");
         let kind = match e.name.as_str() {
             "head" if parent == "div" => Some(SinkKind::Head),
@@ -180,13 +190,41 @@ impl<R: BufRead> TeiSource<R> {
         Ok(())
     }
 
-    fn text(&mut self, t: &str) {
+    fn text(&mut self, t: &str) -> Result<(), ImportError> {
         if let Some((_, text)) = &mut self.header_text {
             text.push_str(t);
-            return;
+            if text.len() > MAX_DOCUMENT_BYTES {
+                let pos = self.xml_pos();
+                return Err(self.too_big("a header <title>", pos));
+            }
+            return Ok(());
         }
-        if let Some(s) = self.divs.last_mut().and_then(|d| d.sinks.last_mut()) {
-            s.text.push_str(t);
+        if let Some(d) = self.divs.last_mut() {
+            d.bytes += t.len();
+            if let Some(s) = d.sinks.last_mut() {
+                s.text.push_str(t);
+            }
+            if d.bytes > MAX_DOCUMENT_BYTES {
+                let pos = d.pos;
+                return Err(self.too_big("a <div> (one document)", pos));
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the reader is, for an error about text that has no element of its own.
+    fn xml_pos(&self) -> Pos {
+        self.xml.position()
+    }
+
+    fn too_big(&self, what: &str, pos: Pos) -> ImportError {
+        ImportError::Format {
+            file: self.file.clone(),
+            pos,
+            message: format!(
+                "{what} holds more than {} MiB of text and markup; refused (a limit that bounds memory)",
+                MAX_DOCUMENT_BYTES >> 20
+            ),
         }
     }
 
@@ -393,7 +431,7 @@ impl<R: BufRead> RecordSource for TeiSource<R> {
             match self.xml.next_event()? {
                 XmlEvent::Start(e) => self.start(e)?,
                 XmlEvent::End { name, .. } => self.end(&name),
-                XmlEvent::Text(t) => self.text(&t),
+                XmlEvent::Text(t) => self.text(&t)?,
                 XmlEvent::Eof => {
                     if !self.seen_root {
                         return Err(ImportError::Format {
@@ -414,11 +452,75 @@ impl<R: BufRead> RecordSource for TeiSource<R> {
 
     fn check(&mut self) -> Result<(), ImportError> {
         self.xml.set_skip_text(true);
+        // What the second pass would hold for each open <div> (its text and the markup
+        // inside it) and for a header title, measured as it measures them, so that a
+        // document too big is refused here, before anything is written.
+        let mut open: Vec<Open> = Vec::new();
+        let mut divs: Vec<(Pos, usize)> = Vec::new();
+        let mut title: Option<usize> = None;
+        let mut text_seen = self.xml.skipped_text();
         loop {
-            match self.xml.next_event()? {
+            let event = self.xml.next_event()?;
+            let text = (self.xml.skipped_text() - text_seen) as usize;
+            text_seen = self.xml.skipped_text();
+            if let Some(t) = &mut title {
+                *t += text;
+                if *t > MAX_DOCUMENT_BYTES {
+                    let pos = self.xml_pos();
+                    return Err(self.too_big("a header <title>", pos));
+                }
+            } else if let Some((pos, bytes)) = divs.last_mut() {
+                *bytes += text;
+                if *bytes > MAX_DOCUMENT_BYTES {
+                    let pos = *pos;
+                    return Err(self.too_big("a <div> (one document)", pos));
+                }
+            }
+            match &event {
+                XmlEvent::Start(e) if self.seen_root => {
+                    let in_header = open.contains(&Open::Header);
+                    let kind = match e.name.as_str() {
+                        "div" if !in_header => Open::Div,
+                        "teiHeader" => Open::Header,
+                        "title" if in_header && open.contains(&Open::TitleStmt) => Open::Title,
+                        "titleStmt" if in_header => Open::TitleStmt,
+                        _ => Open::Other,
+                    };
+                    match kind {
+                        Open::Div => divs.push((e.pos, 0)),
+                        Open::Title => title = Some(0),
+                        _ if !in_header => {
+                            if let Some((pos, bytes)) = divs.last_mut() {
+                                *bytes += element_bytes(e);
+                                if *bytes > MAX_DOCUMENT_BYTES {
+                                    let pos = *pos;
+                                    return Err(self.too_big("a <div> (one document)", pos));
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                    open.push(kind);
+                }
+                XmlEvent::End { .. } => match open.pop() {
+                    Some(Open::Div) => {
+                        divs.pop();
+                    }
+                    Some(Open::Title) => title = None,
+                    _ => {}
+                },
+                _ => {}
+            }
+            match event {
                 XmlEvent::Start(e) if !self.seen_root => {
                     self.stack.clear();
+                    let root = e.name.clone();
                     self.start(e)?;
+                    open.push(if root == "div" {
+                        Open::Div
+                    } else {
+                        Open::Other
+                    });
                 }
                 XmlEvent::Eof if !self.seen_root => {
                     return Err(ImportError::Format {
@@ -432,6 +534,31 @@ impl<R: BufRead> RecordSource for TeiSource<R> {
             }
         }
     }
+}
+
+/// The most one document (a `<div>`: its text, and the elements and attributes inside it)
+/// or a header title may hold: the reader holds a document whole until its `</div>`, so
+/// this bounds memory, as [`crate::records::MAX_RECORD_BYTES`] does for a record.
+pub const MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
+
+/// What the check pass needs to know of an open element.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Open {
+    Div,
+    Header,
+    TitleStmt,
+    Title,
+    Other,
+}
+
+/// What an element inside a document costs to hold: its attributes, and a little for
+/// the element (a million empty `<date/>` are as costly as their bytes).
+fn element_bytes(e: &Element) -> usize {
+    16 + e
+        .attrs
+        .iter()
+        .map(|(k, v)| k.len() + v.len())
+        .sum::<usize>()
 }
 
 /// The EDTF date of one `<date>` element from its attributes; `Err((attribute, problem))`.
@@ -553,6 +680,58 @@ mod tests {
             kind: DocumentKind::ResearchStudy,
             dossier: Some("nato-russia".into()),
         }
+    }
+
+    /// Issue 20, finding 7: a document is held whole until its `</div>`, so one without
+    /// end (text in nodes under the 4 MiB limit, or a million empty elements) grew memory
+    /// without bound; both passes now refuse it at 16 MiB, naming the div's line.
+    #[test]
+    fn a_document_past_the_limit_is_refused_by_both_passes() {
+        let mb = "x".repeat(1024 * 1024);
+        let paragraphs = format!("<p>{mb}</p>\n").repeat(17);
+        let empties = "<lb/>".repeat(MAX_DOCUMENT_BYTES / 16 + 1);
+        let title = format!("<title>{}</title>", format!("<hi>{mb}</hi> ").repeat(17));
+        for (body, header, what) in [
+            (paragraphs.as_str(), "", "a <div> (one document)"),
+            (empties.as_str(), "", "a <div> (one document)"),
+            ("", title.as_str(), "a header <title>"),
+        ] {
+            let tei = format!(
+                "<TEI><teiHeader><fileDesc><titleStmt>{header}</titleStmt></fileDesc></teiHeader>\n<text><body>\n<div xml:id=\"d\"><head>A</head>{body}</div></body></text></TEI>\n"
+            );
+            for pass in ["check", "read"] {
+                let mut src = TeiSource::new(tei.as_bytes(), "big.xml", options());
+                let e = if pass == "check" {
+                    src.check().unwrap_err()
+                } else {
+                    loop {
+                        match src.next_item() {
+                            Err(e) => break e,
+                            Ok(None) => panic!("{what}: accepted"),
+                            Ok(Some(_)) => {}
+                        }
+                    }
+                };
+                let e = e.to_string();
+                assert!(e.starts_with("big.xml:"), "{pass}: {e}");
+                assert!(
+                    e.contains(&format!("{what} holds more than 16 MiB of text and markup")),
+                    "{pass}: {e}"
+                );
+                if header.is_empty() {
+                    assert!(e.starts_with("big.xml:3:1:"), "{pass}: {e}");
+                }
+            }
+        }
+        // Under the limit: read.
+        let tei = format!(
+            "<TEI><text><body><div><head>A</head>{}</div></body></text></TEI>",
+            format!("<p>{mb}</p>").repeat(8)
+        );
+        let mut src = TeiSource::new(tei.as_bytes(), "ok.xml", options());
+        src.check().unwrap();
+        let items = read_all(tei.as_bytes(), "ok.xml", options()).unwrap();
+        assert_eq!(items.len(), 1);
     }
 
     fn docs(items: Vec<Item>) -> Vec<(Document, Vec<Record>)> {

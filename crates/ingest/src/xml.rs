@@ -400,6 +400,11 @@ impl<R: BufRead> SafeXml<R> {
         &self.file
     }
 
+    /// Where the reader is: the line and column of the next byte.
+    pub fn position(&self) -> Pos {
+        self.here()
+    }
+
     fn here(&self) -> Pos {
         self.reader.get_ref().st.pos()
     }
