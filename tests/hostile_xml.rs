@@ -46,7 +46,6 @@ fn refused(name: &str, hostile: &[u8], expect: &str) {
         (vec!["import", "tei", &t], &t),
     ];
     for (args, f) in runs {
-        let started = std::time::Instant::now();
         let o = dossier(dir.path(), &args);
         let err = String::from_utf8_lossy(&o.stderr).into_owned();
         assert!(!o.status.success(), "{name} was accepted: {err}");
@@ -59,7 +58,6 @@ fn refused(name: &str, hostile: &[u8], expect: &str) {
             "{name}: no file:line in:\n{err}"
         );
         assert!(err.contains("nothing was written"), "{name}: {err}");
-        assert!(started.elapsed().as_secs() < 60, "{name} took too long");
         let db = dir.path().join("dossier.db");
         if db.exists() {
             use dossier_store::{DocumentQuery, EventQuery, SqliteStore, Store};

@@ -291,7 +291,7 @@ pub struct CsvRecords<R: std::io::Read> {
     row: csv::ByteRecord,
     max_field: usize,
     /// The column that gives the record's id, to name the record in errors.
-    id_column: Option<usize>,
+    id_column: usize,
     /// The line the next record starts on.
     next_line: u64,
 }
@@ -353,7 +353,18 @@ impl<R: std::io::Read> CsvRecords<R> {
                 message: "no header row; the first row must name the columns".into(),
             });
         }
-        let id_column = headers.iter().position(|h| h == mapping.id_path());
+        // Without the id's column every row would be refused one by one, or a file of no
+        // rows would import nothing and succeed: a wrong file or a wrong mapping either way.
+        let Some(id_column) = headers.iter().position(|h| h == mapping.id_path()) else {
+            return Err(ImportError::Format {
+                file: file.into(),
+                pos: Pos { line: 1, column: 1 },
+                message: format!(
+                    "the header row has no column `{}`, which the mapping's [record] id reads; is this the right mapping for this file?",
+                    mapping.id_path()
+                ),
+            });
+        };
         let next_line = reader.position().line();
         Ok(CsvRecords {
             reader,
@@ -406,7 +417,7 @@ fn csv_error(file: &str, e: &csv::Error) -> ImportError {
 impl<R: std::io::Read> CsvRecords<R> {
     /// The record's id as the file gives it, if its field is readable.
     fn record_id(&self) -> Option<String> {
-        let f = self.row.get(self.id_column?)?;
+        let f = self.row.get(self.id_column)?;
         if f.len() > self.max_field {
             return None;
         }
@@ -649,6 +660,18 @@ mod tests {
             CsvRecords::with_limits(csv.as_bytes(), "v.csv", csv_mapping(), None, limits).unwrap();
         let e = read_all(&mut c).unwrap_err().to_string();
         assert!(e.contains("record (no id), column `id`"), "{e}");
+    }
+
+    #[test]
+    fn a_csv_without_the_id_column_is_refused_not_imported_as_nothing() {
+        let csv = "a,b,c\n".to_string();
+        let e = CsvRecords::new(csv.as_bytes(), "wide.csv", csv_mapping(), None)
+            .err()
+            .expect("refused");
+        assert_eq!(
+            e.to_string(),
+            "wide.csv:1:1: the header row has no column `id`, which the mapping's [record] id reads; is this the right mapping for this file?"
+        );
     }
 
     #[test]
