@@ -338,7 +338,7 @@ pub struct SafeXml<R: BufRead> {
     /// is a second root.
     root_closed: Option<String>,
     /// The keys of the element being read, to find a repeated one in linear time.
-    seen_keys: std::collections::HashSet<Vec<u8>>,
+    seen_keys: std::collections::HashSet<String>,
 }
 
 impl<R: BufRead> SafeXml<R> {
@@ -500,11 +500,10 @@ impl<R: BufRead> SafeXml<R> {
                     Ok(Some(XmlEvent::Start(el)))
                 }
                 Event::End(e) => {
-                    let name = String::from_utf8_lossy(e.local_name().into_inner()).into_owned();
+                    let name = e.local_name().as_ref().to_string();
                     self.close(start);
                     if self.depth == 0 {
-                        self.root_closed =
-                            Some(String::from_utf8_lossy(e.name().as_ref()).into_owned());
+                        self.root_closed = Some(e.name().as_ref().to_string());
                     }
                     Ok(Some(XmlEvent::End { name, pos: start }))
                 }
@@ -512,17 +511,15 @@ impl<R: BufRead> SafeXml<R> {
                     if t.len() > self.limits.max_text {
                         return Err(self.too_large(start));
                     }
-                    if self.depth == 0 && !t.iter().all(u8::is_ascii_whitespace) {
+                    if self.depth == 0 && !t.bytes().all(|b| b.is_ascii_whitespace()) {
                         return Err(self.outside_root(start));
                     }
                     if self.skip_text {
                         self.skipped_text += t.len() as u64;
                         return Ok(None);
                     }
-                    let s = t
-                        .decode()
-                        .map_err(|e| self.syntax(start, e.to_string()))?
-                        .into_owned();
+                    // Raw content, line ends as written (no EOL normalisation).
+                    let s = t.into_inner().into_owned();
                     if s.is_empty() {
                         return Ok(None);
                     }
@@ -539,17 +536,13 @@ impl<R: BufRead> SafeXml<R> {
                         self.skipped_text += t.len() as u64;
                         return Ok(None);
                     }
-                    let s = t
-                        .decode()
-                        .map_err(|e| self.syntax(start, e.to_string()))?
-                        .into_owned();
-                    Ok(Some(XmlEvent::Text(s)))
+                    Ok(Some(XmlEvent::Text(t.into_inner().into_owned())))
                 }
                 Event::GeneralRef(r) => {
                     if self.depth == 0 {
                         return Err(self.outside_root(start));
                     }
-                    let name = String::from_utf8_lossy(&r).into_owned();
+                    let name = r.as_ref().to_string();
                     if r.is_char_ref() {
                         match r.resolve_char_ref() {
                             Ok(Some(c)) if c != '\0' => {
@@ -667,23 +660,22 @@ impl<R: BufRead> SafeXml<R> {
                     limit: self.limits.max_attrs,
                 });
             }
-            if !self.seen_keys.insert(a.key.as_ref().to_vec()) {
+            if !self.seen_keys.insert(a.key.as_ref().to_string()) {
                 return Err(XmlError::DuplicateAttribute {
                     file: self.file.clone(),
                     pos,
                     element: qname(),
-                    attribute: String::from_utf8_lossy(a.key.as_ref()).into_owned(),
+                    attribute: a.key.as_ref().to_string(),
                 });
             }
-            let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+            let key = a.key.as_ref().to_string();
             if a.value.len() > self.limits.max_text {
                 return Err(self.too_large(pos));
             }
-            let value = match a.unescape_value() {
+            // Unescaped as written: no attribute-value normalisation of white space.
+            let value = match quick_xml::escape::unescape(&a.value) {
                 Ok(v) => v.into_owned(),
-                Err(quick_xml::Error::Escape(
-                    quick_xml::escape::EscapeError::UnrecognizedEntity(_, name),
-                )) => {
+                Err(quick_xml::escape::EscapeError::UnrecognizedEntity(_, name)) => {
                     return Err(XmlError::Entity {
                         file: self.file.clone(),
                         pos,
@@ -706,13 +698,11 @@ impl<R: BufRead> SafeXml<R> {
             }
             attrs.push((key, value));
         }
-        let prefix: &[u8] = e.name().prefix().map_or(b"", |p| p.into_inner());
-        let name = String::from_utf8_lossy(e.local_name().into_inner()).into_owned();
-        let in_xinclude = self
-            .xinclude_prefixes
-            .iter()
-            .any(|(p, _)| p.as_bytes() == prefix);
-        if in_xinclude || (prefix == b"xi" && (name == "include" || name == "fallback")) {
+        let qn = e.name();
+        let prefix: &str = qn.prefix().map_or("", |p| p.into_inner());
+        let name = e.local_name().as_ref().to_string();
+        let in_xinclude = self.xinclude_prefixes.iter().any(|(p, _)| p == prefix);
+        if in_xinclude || (prefix == "xi" && (name == "include" || name == "fallback")) {
             return Err(XmlError::XInclude {
                 file: self.file.clone(),
                 pos,
@@ -725,7 +715,7 @@ impl<R: BufRead> SafeXml<R> {
 
 /// An element's qualified name (`xi:include`), for messages.
 fn qualified(e: &BytesStart) -> String {
-    String::from_utf8_lossy(e.name().as_ref()).into_owned()
+    e.name().as_ref().to_string()
 }
 
 fn describe(e: &quick_xml::Error) -> String {
