@@ -1,0 +1,165 @@
+//! A dossier's chronology: its dated documents and events in date order, the undated
+//! ones apart, filterable by body and kind.
+
+use super::links::{doc_link, event_link, simple_link};
+use super::{Badge, RecordLink, Result};
+use dossier_model::Edtf;
+use dossier_model::RecordType;
+use dossier_store::{DocumentQuery, EventQuery, Store};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// `/dossiers/{slug}/chronology`: every dated event and document, in date order.
+#[derive(Debug, Serialize)]
+pub struct ChronologyView {
+    pub dossier: String,
+    pub dossier_title: String,
+    /// The filters applied (`body`, `kind`), echoed back.
+    pub filter: ChronologyFilter,
+    pub entries: Vec<ChronologyEntry>,
+    /// Records of the dossier with no date: a gap, listed apart.
+    pub undated: Vec<ChronologyEntry>,
+    /// Choices for the filter form.
+    pub body_choices: Vec<RecordLink>,
+    pub kind_choices: Vec<KindChoice>,
+}
+
+/// What the chronology is filtered by.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ChronologyFilter {
+    pub body: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// A kind to filter by, with its label.
+#[derive(Debug, Serialize)]
+pub struct KindChoice {
+    pub slug: String,
+    pub label: String,
+}
+
+/// One line of the chronology.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChronologyEntry {
+    pub date: Option<String>,
+    pub date_human: Option<String>,
+    pub year: Option<i32>,
+    #[serde(rename = "type")]
+    pub record: RecordType,
+    pub kind: String,
+    pub kind_label: String,
+    pub title: String,
+    pub slug: String,
+    pub url: String,
+    pub badges: Vec<Badge>,
+}
+
+pub fn chronology(
+    store: &dyn Store,
+    slug: &str,
+    filter: ChronologyFilter,
+) -> Result<Option<ChronologyView>> {
+    let Some(d) = store.dossier(slug)? else {
+        return Ok(None);
+    };
+    let bodies: Vec<String> = filter.body.iter().cloned().collect();
+    let kinds: Vec<String> = filter.kind.iter().cloned().collect();
+    let docs = store.documents(&DocumentQuery {
+        dossier: Some(slug.into()),
+        kinds: kinds.clone(),
+        bodies: bodies.clone(),
+    })?;
+    let events = store.events(&EventQuery {
+        dossier: Some(slug.into()),
+        kinds,
+        bodies,
+        levels: vec![],
+    })?;
+    let mut all: Vec<(Option<Edtf>, ChronologyEntry)> = Vec::new();
+    for doc in &docs {
+        let l = doc_link(doc);
+        all.push((
+            doc.date,
+            entry(
+                doc.date,
+                RecordType::Document,
+                doc.kind.slug(),
+                doc.kind.label(),
+                l,
+            ),
+        ));
+    }
+    for e in &events {
+        let l = event_link(e);
+        all.push((
+            e.date,
+            entry(e.date, RecordType::Event, e.kind.slug(), e.kind.label(), l),
+        ));
+    }
+    all.sort_by(|a, b| match (&a.0, &b.0) {
+        (Some(x), Some(y)) => x.cmp(y).then_with(|| a.1.title.cmp(&b.1.title)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.1.title.cmp(&b.1.title),
+    });
+    let (dated, undated): (Vec<_>, Vec<_>) = all.into_iter().partition(|(d, _)| d.is_some());
+    let mut kind_choices: Vec<KindChoice> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for doc in store.documents(&DocumentQuery {
+        dossier: Some(slug.into()),
+        ..Default::default()
+    })? {
+        if seen.insert(doc.kind.slug()) {
+            kind_choices.push(KindChoice {
+                slug: doc.kind.slug().into(),
+                label: doc.kind.label().into(),
+            });
+        }
+    }
+    for e in store.events(&EventQuery {
+        dossier: Some(slug.into()),
+        ..Default::default()
+    })? {
+        if seen.insert(e.kind.slug()) {
+            kind_choices.push(KindChoice {
+                slug: e.kind.slug().into(),
+                label: e.kind.label().into(),
+            });
+        }
+    }
+    kind_choices.sort_by(|a, b| a.label.cmp(&b.label));
+    Ok(Some(ChronologyView {
+        dossier: d.slug,
+        dossier_title: d.title,
+        filter,
+        entries: dated.into_iter().map(|(_, e)| e).collect(),
+        undated: undated.into_iter().map(|(_, e)| e).collect(),
+        body_choices: store
+            .bodies(Some(slug))?
+            .iter()
+            .map(|b| simple_link(RecordType::Body, &b.slug, &b.name))
+            .collect(),
+        kind_choices,
+    }))
+}
+
+fn entry(
+    date: Option<Edtf>,
+    record: RecordType,
+    kind: &str,
+    kind_label: &str,
+    l: RecordLink,
+) -> ChronologyEntry {
+    ChronologyEntry {
+        date: date.map(|d| d.to_string()),
+        date_human: date.map(|d| d.human()),
+        year: date.and_then(|d| d.year()),
+        record,
+        kind: kind.into(),
+        kind_label: kind_label.into(),
+        title: l.title,
+        slug: l.slug,
+        url: l.url,
+        badges: l.badges,
+    }
+}

@@ -1,0 +1,109 @@
+//! A document's page: its facts, the records it links to and that link to it.
+
+use super::links::{backlink, badges, full_link, links};
+use super::provenance::{cited_in, provenance};
+use super::{Badge, CitationView, ProvenanceView, RecordLink, Result};
+use dossier_model::{Availability, LegalStatus};
+use dossier_model::RecordType;
+use dossier_store::Store;
+use serde::Serialize;
+
+/// `/documents/{slug}`.
+#[derive(Debug, Serialize)]
+pub struct DocumentView {
+    pub slug: String,
+    pub title: String,
+    pub aliases: Vec<String>,
+    pub kind: String,
+    pub kind_label: String,
+    /// The EDTF date string, or null when not recorded.
+    pub date: Option<String>,
+    pub date_human: Option<String>,
+    pub place: Option<String>,
+    pub issued_by: Vec<RecordLink>,
+    pub authors: Vec<RecordLink>,
+    pub parties: Vec<RecordLink>,
+    pub legal_status: LegalStatus,
+    pub legal_status_label: String,
+    pub availability: Availability,
+    pub availability_label: String,
+    pub badges: Vec<Badge>,
+    pub languages: Vec<String>,
+    pub summary: Option<String>,
+    pub full_text: Option<String>,
+    /// The full text in paragraphs (split at blank lines), as the page shows it.
+    pub full_text_paragraphs: Vec<String>,
+    pub relations: Vec<RecordLink>,
+    pub related_from: Vec<RecordLink>,
+    pub dossiers: Vec<RecordLink>,
+    /// Topics the document treats.
+    pub topics: Vec<RecordLink>,
+    pub cited_in: Vec<CitationView>,
+    pub provenance: ProvenanceView,
+    pub created: Option<String>,
+    pub changed: Option<String>,
+    /// The Cite block (Chicago, APA, downloads, meta tags); set where the site's address
+    /// is known (see `citation::document_page`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cite: Option<crate::citation::CiteView>,
+}
+
+pub fn document(store: &dyn Store, slug: &str) -> Result<Option<DocumentView>> {
+    let Some(d) = store.document(slug)? else {
+        return Ok(None);
+    };
+    let stamps = store.stamps(RecordType::Document, slug)?;
+    let mut relations = Vec::new();
+    for r in &d.relations {
+        let mut l = full_link(store, RecordType::Document, &r.document)?;
+        l.rel = Some(r.kind.slug().into());
+        l.rel_label = Some(r.kind.label().into());
+        relations.push(l);
+    }
+    let related_from = store
+        .backlinks(RecordType::Document, slug)?
+        .iter()
+        .map(backlink)
+        .collect();
+    Ok(Some(DocumentView {
+        badges: badges(&d),
+        issued_by: links(store, RecordType::Body, &d.issued_by)?,
+        authors: links(store, RecordType::Person, &d.authors)?,
+        parties: links(store, RecordType::Body, &d.parties)?,
+        dossiers: links(store, RecordType::Dossier, &d.dossiers)?,
+        topics: links(store, RecordType::Topic, &d.topics)?,
+        cited_in: cited_in(store.citations(RecordType::Document, slug)?),
+        provenance: provenance(store, &d.provenance, &d.dossiers)?,
+        relations,
+        related_from,
+        kind: d.kind.slug().into(),
+        kind_label: d.kind.label().into(),
+        date: d.date.map(|x| x.to_string()),
+        date_human: d.date.map(|x| x.human()),
+        legal_status_label: d.legal_status.label().into(),
+        availability_label: d.availability.label().into(),
+        slug: d.slug,
+        title: d.title,
+        aliases: d.aliases,
+        place: d.place,
+        legal_status: d.legal_status,
+        availability: d.availability,
+        languages: d.languages,
+        summary: d.summary,
+        full_text_paragraphs: d
+            .full_text
+            .as_deref()
+            .map(|t| {
+                t.split("\n\n")
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        full_text: d.full_text,
+        created: stamps.as_ref().map(|s| s.created.clone()),
+        changed: stamps.map(|s| s.changed),
+        cite: None,
+    }))
+}

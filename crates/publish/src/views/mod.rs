@@ -1,0 +1,64 @@
+//! One view struct per page, built from the store. Each is both the page's JSON and the
+//! template's context, so field names here are part of the JSON interface.
+//!
+//! One module per page kind (`home`, `dossier`, `chronology`, `document`, `body`,
+//! `person`, `event`, `topic`, `search`); `links` (record cards) and `provenance`
+//! (sources, citing sections) are the pieces every record page shares. Every public name
+//! is re-exported here, so callers write `views::document`, `views::RecordLink`.
+
+mod body;
+mod chronology;
+mod document;
+mod dossier;
+mod event;
+mod home;
+mod links;
+mod person;
+mod provenance;
+mod search;
+mod topic;
+
+pub use body::{body, BodyLinkView, BodyView};
+pub use chronology::{chronology, ChronologyEntry, ChronologyFilter, ChronologyView, KindChoice};
+pub use document::{document, DocumentView};
+pub use dossier::{dossier, Counts, DossierView, ListView, ReferenceView, SectionView};
+pub use event::{event, EventView};
+pub use home::{home, HomeView, MissingDossier};
+pub use links::{Badge, RecordLink};
+pub use person::{person, OfficeView, PersonView};
+pub use provenance::{web_source, web_url, CitationView, ProvenanceView, TraceView};
+pub use search::{search, FacetGroupView, FacetValueView, SearchHitView, SearchView};
+pub use topic::{topic, TopicView};
+
+use crate::PublishError;
+use dossier_model::Edtf;
+use dossier_model::RecordType;
+use serde::Serialize;
+
+type Result<T> = std::result::Result<T, PublishError>;
+
+/// The URL path of a record's page.
+pub fn url_of(record: RecordType, slug: &str) -> String {
+    match record {
+        RecordType::Dossier => format!("/dossiers/{slug}"),
+        RecordType::Document => format!("/documents/{slug}"),
+        RecordType::Body => format!("/bodies/{slug}"),
+        RecordType::Person => format!("/people/{slug}"),
+        RecordType::Event => format!("/events/{slug}"),
+        RecordType::Topic => format!("/topics/{slug}"),
+    }
+}
+
+/// A date as JSON and readers want it: the EDTF string and the words.
+#[derive(Debug, Clone, Serialize)]
+pub struct DateView {
+    pub edtf: String,
+    pub human: String,
+}
+
+fn date_view(d: &Option<Edtf>) -> Option<DateView> {
+    d.as_ref().map(|d| DateView {
+        edtf: d.to_string(),
+        human: d.human(),
+    })
+}

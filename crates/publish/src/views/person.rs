@@ -1,0 +1,74 @@
+//! A person's page: offices held, and the events and documents they appear in.
+
+use super::links::full_link;
+use super::provenance::{cited_in, provenance};
+use super::{date_view, CitationView, DateView, ProvenanceView, RecordLink, Result};
+use dossier_model::RecordType;
+use dossier_store::Store;
+use serde::Serialize;
+
+/// An office held, with its body linked.
+#[derive(Debug, Serialize)]
+pub struct OfficeView {
+    pub title: String,
+    pub body: Option<RecordLink>,
+    pub start: Option<DateView>,
+    pub end: Option<DateView>,
+}
+
+/// `/people/{slug}`.
+#[derive(Debug, Serialize)]
+pub struct PersonView {
+    pub slug: String,
+    pub name: String,
+    pub offices: Vec<OfficeView>,
+    pub summary: Option<String>,
+    pub events: Vec<RecordLink>,
+    pub documents: Vec<RecordLink>,
+    pub cited_in: Vec<CitationView>,
+    pub provenance: ProvenanceView,
+}
+
+pub fn person(store: &dyn Store, slug: &str) -> Result<Option<PersonView>> {
+    let Some(p) = store.person(slug)? else {
+        return Ok(None);
+    };
+    let back = store.backlinks(RecordType::Person, slug)?;
+    let mut events = Vec::new();
+    let mut documents = Vec::new();
+    for l in &back {
+        match l.record {
+            RecordType::Event => events.push(full_link(store, RecordType::Event, &l.slug)?),
+            RecordType::Document => {
+                documents.push(full_link(store, RecordType::Document, &l.slug)?)
+            }
+            _ => {}
+        }
+    }
+    let offices = p
+        .offices
+        .iter()
+        .map(|o| {
+            Ok(OfficeView {
+                title: o.title.clone(),
+                body: o
+                    .body
+                    .as_deref()
+                    .map(|b| full_link(store, RecordType::Body, b))
+                    .transpose()?,
+                start: date_view(&o.start),
+                end: date_view(&o.end),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(PersonView {
+        cited_in: cited_in(store.citations(RecordType::Person, slug)?),
+        provenance: provenance(store, &p.provenance, &p.dossiers)?,
+        slug: p.slug,
+        name: p.name,
+        offices,
+        summary: p.summary,
+        events,
+        documents,
+    }))
+}

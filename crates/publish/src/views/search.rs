@@ -1,0 +1,229 @@
+//! The search page: hits with labels, facets as links that narrow the query, paging,
+//! and the result list offered as a bibliography.
+
+use super::Result;
+use dossier_model::Edtf;
+use dossier_model::RecordType;
+use dossier_store::Store;
+use serde::Serialize;
+
+/// `/search?q=…`: results with snippets, facets as links, and paging.
+#[derive(Debug, Serialize)]
+pub struct SearchView {
+    pub query: String,
+    pub sort: dossier_search::Sort,
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub pages: usize,
+    pub hits: Vec<SearchHitView>,
+    pub facets: Vec<FacetGroupView>,
+    pub suggestion: Option<String>,
+    /// What is wrong with the query, for a person; set instead of results.
+    pub error: Option<String>,
+    /// The result list as a bibliography file, one link per format: the documents among
+    /// the hits (the first [`crate::citation::SEARCH_BIBLIOGRAPHY_LIMIT`], in this order).
+    /// Empty when no document matches, or when the search counted no facets.
+    pub bibliography: Vec<crate::citation::Download>,
+    /// How many documents those files hold.
+    pub bibliography_documents: usize,
+}
+
+/// One result, with labels for the reader.
+#[derive(Debug, Serialize)]
+pub struct SearchHitView {
+    #[serde(rename = "type")]
+    pub record: String,
+    pub slug: String,
+    pub title: String,
+    pub url: String,
+    /// The EDTF date.
+    pub date: Option<String>,
+    pub date_human: Option<String>,
+    pub kind: Option<String>,
+    pub kind_label: Option<String>,
+    /// HTML: escaped text with matched terms in `<mark>`.
+    pub snippet: String,
+    pub score: f32,
+}
+
+/// A facet (kind, decade, year, body, dossier, language) and its values.
+#[derive(Debug, Serialize)]
+pub struct FacetGroupView {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub values: Vec<FacetValueView>,
+}
+
+/// A facet value: its count and the query that narrows to it.
+#[derive(Debug, Serialize)]
+pub struct FacetValueView {
+    pub value: String,
+    pub label: String,
+    pub count: u64,
+    /// The current query with this facet's filter added.
+    pub query: String,
+}
+
+fn language_name(code: &str) -> String {
+    match code {
+        "en" => "English".into(),
+        "fr" => "French".into(),
+        "ru" => "Russian".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Runs a search; a malformed query gives a view with `error` set (not a failure).
+pub fn search(
+    store: &dyn Store,
+    index: &dossier_search::SearchIndex,
+    req: &dossier_search::SearchRequest,
+) -> Result<SearchView> {
+    let results = match index.search(req) {
+        Ok(r) => r,
+        Err(dossier_search::SearchError::Query(e)) => return Ok(query_error(req, e.to_string())),
+        Err(e) => return Err(e.into()),
+    };
+    let hits = results.hits.into_iter().map(hit_view).collect();
+    // The documents among the hits, from the type facet of this same search (no second
+    // search); a search without facets (the API's look-ahead page) offers no bibliography.
+    let bibliography_documents = results
+        .facets
+        .record_type
+        .iter()
+        .find(|c| c.value == "document")
+        .map_or(0, |c| c.count as usize)
+        .min(crate::citation::SEARCH_BIBLIOGRAPHY_LIMIT);
+    let bibliography = if bibliography_documents == 0 {
+        vec![]
+    } else {
+        crate::citation::search_downloads(&req.query, req.sort)
+    };
+    Ok(SearchView {
+        facets: facet_groups(store, &req.query, results.facets)?,
+        bibliography,
+        bibliography_documents,
+        query: results.query,
+        sort: req.sort,
+        total: results.total,
+        page: results.page,
+        per_page: results.per_page,
+        pages: results.total.div_ceil(results.per_page.max(1)),
+        hits,
+        suggestion: results.suggestion,
+        error: None,
+    })
+}
+
+/// The view of a query the parser refused: no results, the reason in `error`.
+fn query_error(req: &dossier_search::SearchRequest, error: String) -> SearchView {
+    SearchView {
+        query: req.query.clone(),
+        sort: req.sort,
+        total: 0,
+        page: 1,
+        per_page: req.per_page,
+        pages: 0,
+        hits: vec![],
+        facets: vec![],
+        suggestion: None,
+        error: Some(error),
+        bibliography: vec![],
+        bibliography_documents: 0,
+    }
+}
+
+fn hit_view(h: dossier_search::Hit) -> SearchHitView {
+    let date = h.date.as_deref().and_then(|d| Edtf::parse(d).ok());
+    SearchHitView {
+        kind_label: h
+            .kind
+            .as_deref()
+            .and_then(dossier_search::index::kind_label)
+            .map(str::to_string),
+        date_human: date.map(|d| d.human()),
+        record: h.record,
+        slug: h.slug,
+        title: h.title,
+        url: h.url,
+        date: h.date,
+        kind: h.kind,
+        snippet: h.snippet,
+        score: h.score,
+    }
+}
+
+/// The facets as the page offers them: each value labelled for a reader, with the query
+/// (`query` plus the value's filter) that narrows the results to it. Groups without
+/// values are left out.
+fn facet_groups(
+    store: &dyn Store,
+    query: &str,
+    f: dossier_search::Facets,
+) -> Result<Vec<FacetGroupView>> {
+    let with = |filter: String| format!("{} {filter}", query.trim());
+    let mut facets = Vec::new();
+    let mut group = |name: &'static str,
+                     label: &'static str,
+                     values: Vec<dossier_search::FacetCount>,
+                     describe: &dyn Fn(&str) -> Result<(String, String)>|
+     -> Result<()> {
+        if values.is_empty() {
+            return Ok(());
+        }
+        let values = values
+            .into_iter()
+            .map(|v| {
+                let (label, filter) = describe(&v.value)?;
+                Ok(FacetValueView {
+                    query: with(filter),
+                    value: v.value,
+                    label,
+                    count: v.count,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        facets.push(FacetGroupView {
+            name,
+            label,
+            values,
+        });
+        Ok(())
+    };
+    group("kind", "Kind", f.kind, &|v| {
+        Ok((
+            dossier_search::index::kind_label(v)
+                .unwrap_or(v)
+                .to_string(),
+            format!("kind:{v}"),
+        ))
+    })?;
+    group("decade", "Decade", f.decade, &|v| {
+        let start: i32 = v.trim_end_matches('s').parse().unwrap_or(0);
+        Ok((v.to_string(), format!("date:{start:04}..{:04}", start + 9)))
+    })?;
+    group("year", "Year", f.year, &|v| {
+        Ok((v.to_string(), format!("year:{v}")))
+    })?;
+    group("body", "Body", f.body, &|v| {
+        Ok((
+            store
+                .title_of(RecordType::Body, v)?
+                .unwrap_or_else(|| v.to_string()),
+            format!("body:{v}"),
+        ))
+    })?;
+    group("dossier", "Dossier", f.dossier, &|v| {
+        Ok((
+            store
+                .title_of(RecordType::Dossier, v)?
+                .unwrap_or_else(|| v.to_string()),
+            format!("dossier:{v}"),
+        ))
+    })?;
+    group("lang", "Language", f.lang, &|v| {
+        Ok((language_name(v), format!("lang:{v}")))
+    })?;
+    Ok(facets)
+}
