@@ -7,7 +7,8 @@
 //!
 //! - [`query`]: the query language (words, phrases, AND/OR/NOT, fields, date ranges).
 //! - [`docs`]: what is indexed for each record.
-//! - [`index`]: the tantivy schema, indexing, searching, facets, snippets, suggestions.
+//! - [`index`]: the [`SearchIndex`] and, in its modules, the tantivy schema, sync with the
+//!   store, bulk loading, query planning, running a plan, snippets and suggestions.
 //! - `bitsets`: filters and exclusions as bitsets under a pruned search of the words.
 
 mod bitsets;
