@@ -53,7 +53,9 @@ pub enum Edtf {
     Interval(Bound, Bound),
 }
 
-const MONTHS: [&str; 12] = [
+/// The English month names, January first: the one table for dates in words, in the
+/// model and in the citation styles.
+pub const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",

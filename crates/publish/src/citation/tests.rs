@@ -2,9 +2,12 @@
 //! parsed back by a parser of each format (biblatex for BibTeX, a strict test-only RIS
 //! reader, serde against the CSL-JSON schema's field names).
 
+use super::style::{apa_date, chicago_date};
 use super::*;
-use dossier_model::Edtf;
-use dossier_store::SqliteStore;
+use crate::site::Site;
+use dossier_model::{DocumentKind, Edtf};
+use dossier_search::{SearchIndex, SearchRequest, Sort};
+use dossier_store::{SqliteStore, Store};
 use std::collections::BTreeMap;
 
 const HOSTILE: &str = "<script>alert(\"x\")</script> & 'Q' {b} 100% $5 #1 a_b ~ ^ \\end";
