@@ -1,0 +1,435 @@
+use super::file::fields_of;
+use super::path::path_problem;
+use super::*;
+use crate::import::*;
+use crate::xml::Pos;
+use dossier_model::*;
+use proptest::prelude::*;
+
+const VISITS: &str = include_str!("../../../../mappings/visits.toml");
+const VISITS_CSV: &str = include_str!("../../../../mappings/visits-csv.toml");
+
+impl Mapping {
+    /// What every mapping `parse` accepts must hold: the checks it makes, restated
+    /// on the result.
+    fn invariants(&self) -> Result<(), String> {
+        if let Some(e) = &self.element {
+            if e.trim().is_empty() || e.chars().any(char::is_whitespace) || e.contains(':') {
+                return Err(format!("element {e:?}"));
+            }
+        }
+        let xml = self.element.is_some();
+        for p in &self.reads {
+            if let Some(problem) = path_problem(p, xml) {
+                return Err(format!("path {p:?} {problem}"));
+            }
+        }
+        if self.source_title.trim().is_empty() {
+            return Err("empty source title".into());
+        }
+        let allowed = fields_of(self.kind).ok_or("unknown type")?;
+        for (name, _, required) in allowed {
+            if *required && !self.fields.iter().any(|f| f.name == *name) {
+                return Err(format!("no {name}"));
+            }
+        }
+        for f in &self.fields {
+            if !allowed.iter().any(|(n, _, _)| *n == f.name) {
+                return Err(format!("field {}", f.name));
+            }
+            if f.split.as_deref() == Some("") {
+                return Err("empty split".into());
+            }
+            if let Value::Const(c) = &f.value {
+                if c.trim().is_empty() {
+                    return Err("empty value".into());
+                }
+            }
+        }
+        for l in &self.links {
+            if l.slug.is_none() && l.name.is_none() {
+                return Err(format!("link {} without slug or name", l.field));
+            }
+        }
+        // Making a record from nothing, or from a value at every path, never panics.
+        let _ = self.build(&Values::default(), "f.xml", Pos::default(), None);
+        let entries = self
+            .reads
+            .iter()
+            .map(|p| (p.clone(), "1990-01-02".to_string(), Pos::default()))
+            .collect();
+        let _ = self.build(&Values { entries }, "f.xml", Pos::default(), Some("d"));
+        Ok(())
+    }
+}
+
+/// Issue 20, finding 10: `element = ""` made a mapping that matched no element, and an
+/// import that read nothing exited 0. Now it, and every other value that would match
+/// nothing, is refused with the mapping file's line and column and the field.
+#[test]
+fn values_that_would_match_nothing_are_refused_with_their_line() {
+    let cases: [(&str, &str, &str); 14] = [
+        (
+            "element = \"visit\"",
+            "element = \"\"",
+            "visits.toml:15:11: [record] element is empty: it would match no element",
+        ),
+        (
+            "element = \"visit\"",
+            "element = \"  \"",
+            "visits.toml:15:11: [record] element is empty",
+        ),
+        (
+            "element = \"visit\"",
+            "element = \"a visit\"",
+            "[record] element = \"a visit\" holds white space",
+        ),
+        (
+            "element = \"visit\"",
+            "element = \"tei:visit\"",
+            "give the element's local name without its prefix",
+        ),
+        (
+            "element = \"visit\"",
+            "element = \"visits/visit\"",
+            "`/` cannot be part of an XML element name",
+        ),
+        (
+            "id = \"id\"",
+            "id = \"\"",
+            "visits.toml:17:6: [record] id: path \"\" is empty: it would match nothing",
+        ),
+        (
+            "id = \"id\"",
+            "id = \" id\"",
+            "[record] id: path \" id\" has white space at its ends",
+        ),
+        (
+            "slug = \"visit-{id}\"",
+            "slug = \"\"",
+            "[record] slug is empty",
+        ),
+        (
+            "summary = { path = \"description\" }",
+            "summary = { path = \"\" }",
+            "[fields] summary path: path \"\" is empty",
+        ),
+        (
+            "summary = { path = \"description\" }",
+            "summary = { path = \"a//b\" }",
+            "has an empty step",
+        ),
+        (
+            "summary = { path = \"description\" }",
+            "summary = { path = \"a/@\" }",
+            "has an empty step",
+        ),
+        (
+            "summary = { path = \"description\" }",
+            "summary = { path = \"@a/b\" }",
+            "has an attribute before its last step",
+        ),
+        (
+            "kind = { value = \"visit\" }",
+            "kind = { value = \"\" }",
+            "[fields] kind: `value` is empty",
+        ),
+        (
+            "date = { start = \"start-date\", end = \"end-date\" }",
+            "date = { start = \"start-date\", end = \"\" }",
+            "[fields] date end: path \"\" is empty",
+        ),
+    ];
+    for (from, to, expect) in cases {
+        assert_eq!(VISITS.matches(from).count(), 1, "{from}");
+        let text = VISITS.replacen(from, to, 1);
+        let e = Mapping::parse(&text, "visits.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(expect), "{to}: {e}");
+        assert!(e.starts_with("visits.toml:"), "{to}: {e}");
+    }
+    let text = VISITS.replacen(
+        "name = { path = \"visitor\" }",
+        "name = { template = \" \" }",
+        1,
+    );
+    let e = Mapping::parse(&text, "visits.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("[[links]] #2 (people) name: the template is empty"),
+        "{e}"
+    );
+    let text = VISITS.replacen("title = \"Visits by", "title = \" \"\n# \"Visits by", 1);
+    let e = Mapping::parse(&text, "visits.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("[source] title is empty"), "{e}");
+    // CSV columns may hold what XML names may not; the shipped mappings pass.
+    let csv = VISITS_CSV.replacen("id = \"id\"", "id = \"visit id/no.\"", 1);
+    Mapping::parse(&csv, "visits-csv.toml")
+        .unwrap()
+        .invariants()
+        .unwrap();
+    Mapping::parse(VISITS, "visits.toml")
+        .unwrap()
+        .invariants()
+        .unwrap();
+}
+
+/// Issue 20, finding 5 (TOML side): deep arrays, inline tables and dotted keys are
+/// refused by the TOML parser's own nesting limit, in linear time.
+#[test]
+fn deeply_nested_toml_is_refused() {
+    for text in [
+        format!("{VISITS}\nx = {}", "[".repeat(64 * 1024)),
+        format!("{VISITS}\nx = {}", "{a=".repeat(16 * 1024)),
+        format!("{VISITS}\n{} = 1", vec!["a"; 16 * 1024].join(".")),
+    ] {
+        let e = Mapping::parse(&text, "deep.toml").unwrap_err().to_string();
+        assert!(e.starts_with("deep.toml: "), "{e}");
+    }
+}
+
+/// Pieces of mapping files: the keys and values that matter, and noise.
+fn toml_line() -> impl Strategy<Value = String> {
+    let key = prop::sample::select(vec![
+        "element", "type", "id", "slug", "title", "url", "path", "template", "value", "start",
+        "end", "format", "split", "required", "field", "kind", "name", "create", "summary", "date",
+        "bodies", "people",
+    ]);
+    let value = prop_oneof![
+        prop::sample::select(vec![
+            "\"\"",
+            "\" \"",
+            "\"visit\"",
+            "\"event\"",
+            "\"person\"",
+            "\"body\"",
+            "\"state\"",
+            "\"id\"",
+            "\"{id}\"",
+            "\"a/@b\"",
+            "\"a//b\"",
+            "\"@\"",
+            "\"x:y\"",
+            "\"{\"",
+            "\"{}\"",
+            "true",
+            "false",
+            "1",
+            "\"edtf\"",
+            "\"iso-datetime\"",
+            "{ path = \"p\" }",
+            "{ path = \"\" }",
+            "{ value = \"v\" }",
+            "{ template = \"T {p}\" }",
+            "{ start = \"s\", end = \"e\" }",
+            "{ end = \"e\" }",
+            "[[[[",
+            "{a={a={",
+        ])
+        .prop_map(str::to_string),
+        "\"[^\"\\\\]{0,8}\"",
+    ];
+    prop_oneof![
+        4 => (key, value).prop_map(|(k, v)| format!("{k} = {v}")),
+        2 => prop::sample::select(vec!["[source]", "[record]", "[fields]", "[[links]]", "[x]"])
+            .prop_map(str::to_string),
+        1 => "\\PC{0,20}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Arbitrary TOML-ish text never panics the reader, and what it accepts passes
+    /// its own checks.
+    #[test]
+    fn the_mapping_reader_never_panics_and_accepts_only_sound_mappings(
+        lines in prop::collection::vec(toml_line(), 0..30)
+    ) {
+        if let Ok(m) = Mapping::parse(&lines.join("\n"), "p.toml") {
+            prop_assert_eq!(m.invariants(), Ok(()));
+        }
+    }
+
+    /// The shipped mapping with one value replaced by anything: never a panic, and
+    /// an accepted mapping is sound.
+    #[test]
+    fn the_shipped_mapping_with_any_one_value_changed(
+        which in 0usize..40,
+        value in prop_oneof!["[^\"\\\\\n]{0,12}", Just(String::new()), Just(" ".to_string())],
+    ) {
+        let quoted: Vec<(usize, &str)> = VISITS.match_indices("\"").collect();
+        let pairs: Vec<(usize, usize)> = quoted.chunks(2).filter(|c| c.len() == 2).map(|c| (c[0].0, c[1].0)).collect();
+        let (a, b) = pairs[which % pairs.len()];
+        let text = format!("{}{}{}", &VISITS[..a + 1], value, &VISITS[b..]);
+        if let Ok(m) = Mapping::parse(&text, "visits.toml") {
+            prop_assert_eq!(m.invariants(), Ok(()));
+        }
+    }
+}
+
+fn values(pairs: &[(&str, &str)]) -> Values {
+    Values {
+        entries: pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (p, v))| {
+                (
+                    p.to_string(),
+                    v.to_string(),
+                    Pos {
+                        line: i as u64 + 2,
+                        column: 9,
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+fn visit(start: &str, end: &str) -> Values {
+    values(&[
+        ("id", "751"),
+        ("start-date", start),
+        ("end-date", end),
+        ("visitor", "Prime Minister Anibal Antonio Cavaco e Silva"),
+        ("from", "Portugal"),
+        ("from/@id", "portugal"),
+        (
+            "description",
+            "Official working visit.\n   Private visit to New York City afterward.",
+        ),
+    ])
+}
+
+#[test]
+fn the_visits_mapping_makes_an_event_with_its_visitor_and_country() {
+    let m = Mapping::parse(VISITS, "mappings/visits.toml").unwrap();
+    let Item::Record(r) = m.build(
+        &visit("1990-01-10", "1990-01-12"),
+        "data/1990.xml",
+        Pos::default(),
+        None,
+    ) else {
+        panic!("bad record")
+    };
+    let Record::Event(e) = &r.record else {
+        panic!()
+    };
+    assert_eq!(e.slug, "visit-751");
+    assert_eq!(e.kind, EventKind::Visit);
+    assert_eq!(e.date.unwrap().to_string(), "1990-01-10/1990-01-12");
+    assert_eq!(e.bodies, ["portugal"]);
+    assert_eq!(e.people, ["prime-minister-anibal-antonio-cavaco-e-silva"]);
+    assert_eq!(
+        e.summary.as_deref(),
+        Some("Official working visit. Private visit to New York City afterward.")
+    );
+    assert!(e.provenance.sources[0]
+        .title
+        .ends_with("1990.xml, record 751"));
+    assert_eq!(r.linked.len(), 2);
+    assert!(
+        matches!(&r.linked[0], Record::Body(b) if b.kind == BodyKind::State && b.name == "Portugal")
+    );
+    let Item::Record(r) = m.build(
+        &visit("1990-01-26", "1990-01-26"),
+        "x.xml",
+        Pos::default(),
+        None,
+    ) else {
+        panic!()
+    };
+    let Record::Event(e) = &r.record else {
+        panic!()
+    };
+    assert_eq!(e.date.unwrap().to_string(), "1990-01-26");
+}
+
+#[test]
+fn bad_values_name_the_record_and_field() {
+    let m = Mapping::parse(VISITS, "visits.toml").unwrap();
+    let Item::Bad(e) = m.build(
+        &visit("1990-13-10", "1990-01-12"),
+        "1990.xml",
+        Pos::default(),
+        None,
+    ) else {
+        panic!()
+    };
+    assert_eq!(e.record, "751");
+    assert_eq!(e.field, "start-date");
+    assert_eq!(e.pos.line, 3);
+    let Item::Bad(e) = m.build(
+        &visit("1990-01-12", "1990-01-10"),
+        "1990.xml",
+        Pos::default(),
+        None,
+    ) else {
+        panic!()
+    };
+    assert!(e.problem.contains("before the start"), "{e}");
+    let Item::Bad(e) = m.build(
+        &values(&[("visitor", "x")]),
+        "1990.xml",
+        Pos::default(),
+        None,
+    ) else {
+        panic!()
+    };
+    assert_eq!((e.record.as_str(), e.field.as_str()), ("(no id)", "id"));
+}
+
+#[test]
+fn mapping_mistakes_are_explained() {
+    let e = Mapping::parse(
+        "[source]\ntitle='x'\n[record]\ntype='meeting'\nid='id'",
+        "m.toml",
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("expected event, document, person or body"),
+        "{e}"
+    );
+    let e = Mapping::parse(
+        "[source]\ntitle='x'\n[record]\ntype='person'\nid='id'\n[fields]\nname={path='n'}\ncolour={path='c'}",
+        "m.toml",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("a person has no such field"), "{e}");
+    let e = Mapping::parse(
+        "[source]\ntitle='x'\n[record]\ntype='person'\nid='id'\n[fields]\nsummary={path='n'}",
+        "m.toml",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("has no `name`"), "{e}");
+}
+
+/// Issue 20, finding 3: a mapping's `[source] url` went into every record's sources,
+/// and so into a live link on each record's page, whatever its scheme. Each hostile
+/// spelling refuses the mapping with its file, line and field, before any record.
+#[test]
+fn a_hostile_source_url_refuses_the_mapping_with_its_line() {
+    let line = VISITS.lines().position(|l| l == "[source]").unwrap() + 2;
+    for url in dossier_model::url::HOSTILE_URLS {
+        let text = VISITS.replacen(
+            "[source]\n",
+            &format!("[source]\nurl = {}\n", toml::Value::String(url.to_string())),
+            1,
+        );
+        let e = Mapping::parse(&text, "m.toml").unwrap_err();
+        assert_eq!(e.file, format!("m.toml:{line}"), "{url:?}: {e}");
+        assert!(e.message.starts_with("[source] url: "), "{url:?}: {e}");
+    }
+    let text = VISITS.replacen(
+        "[source]\n",
+        "[source]\nurl = \"https://history.state.gov/\"\n",
+        1,
+    );
+    Mapping::parse(&text, "m.toml").unwrap();
+}
