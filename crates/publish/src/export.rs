@@ -14,8 +14,9 @@
 use crate::citation::{self, CiteItem, Format};
 use crate::feed;
 use crate::html::{static_file, Renderer, SEARCH_SCRIPT, STYLESHEET};
+use crate::pages::{PageRequest, PageSpec, PAGES};
 use crate::site::Site;
-use crate::views::{self, url_of};
+use crate::views::url_of;
 use crate::PublishError;
 use dossier_model::*;
 use dossier_store::*;
@@ -39,20 +40,20 @@ pub struct ExportSummary {
     pub bytes: u64,
 }
 
-/// One file to write: its path under the export's root and how to make it.
-enum Job {
+/// One job of the export's workers: a page or the files that go with it.
+enum Job<'a> {
+    /// A page of the table, for a record's slug (empty for a page without one).
+    Page(&'static PageSpec, &'a str),
+    /// The static search page.
+    Search,
+    /// A dossier's bibliography, in every format.
+    Bibliographies(&'a str),
+    /// A document's citation files, in every format.
+    Citations(&'a str),
     /// `sitemap.xml` (and its parts past this many addresses a file).
     Sitemap(usize),
-    Feed(Option<String>),
-    Home,
-    Search,
-    Dossier(String),
-    Chronology(String),
-    Document(String),
-    Body(String),
-    Person(String),
-    Event(String),
-    Topic(String),
+    /// The archive's feed, or a dossier's.
+    Feed(Option<&'a str>),
 }
 
 /// How an export is made, beyond the archive and the site's address.
@@ -227,21 +228,38 @@ fn write_all(
     // Every page looks documents and events up by slug: read them once, from the lists.
     cache.prime(&documents, &events);
 
-    let mut jobs = vec![Job::Home, Job::Search];
-    for d in &dossiers {
-        jobs.push(Job::Dossier(d.slug.clone()));
-        jobs.push(Job::Chronology(d.slug.clone()));
+    let slugs = |ty: RecordType| -> Vec<&str> {
+        match ty {
+            RecordType::Dossier => dossiers.iter().map(|d| d.slug.as_str()).collect(),
+            RecordType::Document => documents.iter().map(|d| d.slug.as_str()).collect(),
+            RecordType::Body => bodies.iter().map(|b| b.slug.as_str()).collect(),
+            RecordType::Person => people.iter().map(|p| p.slug.as_str()).collect(),
+            RecordType::Event => events.iter().map(|e| e.slug.as_str()).collect(),
+            RecordType::Topic => topics.iter().map(|t| t.slug.as_str()).collect(),
+        }
+    };
+    let mut jobs = vec![Job::Search];
+    for spec in PAGES {
+        match spec.record {
+            Some(ty) => jobs.extend(slugs(ty).into_iter().map(|slug| Job::Page(spec, slug))),
+            None => jobs.push(Job::Page(spec, "")),
+        }
     }
-    jobs.extend(documents.iter().map(|d| Job::Document(d.slug.clone())));
-    jobs.extend(bodies.iter().map(|b| Job::Body(b.slug.clone())));
-    jobs.extend(people.iter().map(|p| Job::Person(p.slug.clone())));
-    jobs.extend(events.iter().map(|e| Job::Event(e.slug.clone())));
-    jobs.extend(topics.iter().map(|t| Job::Topic(t.slug.clone())));
     let pages = jobs.len();
     // Files that are not pages but take as long: on the same workers, last.
+    jobs.extend(
+        slugs(RecordType::Dossier)
+            .into_iter()
+            .map(Job::Bibliographies),
+    );
+    jobs.extend(slugs(RecordType::Document).into_iter().map(Job::Citations));
     jobs.push(Job::Sitemap(options.sitemap_limit.max(1)));
     jobs.push(Job::Feed(None));
-    jobs.extend(dossiers.iter().map(|d| Job::Feed(Some(d.slug.clone()))));
+    jobs.extend(
+        slugs(RecordType::Dossier)
+            .into_iter()
+            .map(|d| Job::Feed(Some(d))),
+    );
 
     let writer = Writer {
         root,
@@ -287,13 +305,13 @@ fn write_all(
                 }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(i) else { return };
-                if let Err(e) = page(store, site, &renderer, &writer, job, &index) {
+                if let Err(e) = run(store, site, &renderer, &writer, job, &index) {
                     if let Ok(mut slot) = first_error.lock() {
                         slot.get_or_insert(e);
                     }
                     return;
                 }
-                if !matches!(job, Job::Sitemap(_) | Job::Feed(_)) {
+                if matches!(job, Job::Page(..) | Job::Search) {
                     writer.tick();
                 }
             });
@@ -314,7 +332,8 @@ fn depth_of(path: &str) -> usize {
     static_file(path).matches('/').count()
 }
 
-fn page(
+/// Does one job: renders a page, or writes the files that go with one.
+fn run(
     store: &dyn Store,
     site: &Site,
     r: &Renderer,
@@ -322,42 +341,17 @@ fn page(
     job: &Job,
     index: &SearchIndex,
 ) -> Result<(), PublishError> {
-    let missing = |what: &str, slug: &str| {
-        PublishError::Config(format!("the {what} `{slug}` vanished during the export"))
-    };
-    let render = |path: &str, template: &str, title: &str, view: &dyn erased::Page| {
-        let html = view.render(r, template, title, depth_of(path))?;
-        w.write(&static_file(path), html.as_bytes())
-    };
     match job {
-        Job::Sitemap(limit) => {
-            for (name, xml) in feed::sitemap_files(store, site, *limit)? {
-                w.write(&name, xml.as_bytes())?;
-            }
-            Ok(())
-        }
-        Job::Feed(dossier) => match feed::atom(store, site, dossier.as_deref())? {
-            Some(f) => w.write(
-                &static_file(&feed::feed_path(dossier.as_deref())),
-                f.as_bytes(),
-            ),
-            None => Ok(()),
-        },
-        Job::Home => {
-            let v = views::home(store)?;
-            render("/", "home.html", "Dossiers", &v)
-        }
+        Job::Page(spec, slug) => page(store, site, r, w, spec, slug),
         Job::Search => {
             let v = SearchPage {
                 count: index.records.len(),
                 groups: index.groups(),
             };
-            render("/search", "static-search.html", "Search", &v)
+            let html = r.render_static("static-search.html", "Search", &v, depth_of("/search"))?;
+            w.write(&static_file("/search"), html.as_bytes())
         }
-        Job::Dossier(slug) => {
-            let v = views::dossier(store, slug)?.ok_or_else(|| missing("dossier", slug))?;
-            let path = url_of(RecordType::Dossier, slug);
-            render(&path, "dossier.html", &v.title.clone(), &v)?;
+        Job::Bibliographies(slug) => {
             for f in Format::ALL {
                 if let Some(b) = citation::dossier_bibliography(store, slug, f, site)? {
                     w.write(
@@ -368,30 +362,11 @@ fn page(
             }
             Ok(())
         }
-        Job::Chronology(slug) => {
-            let v = views::chronology(store, slug, Default::default())?
-                .ok_or_else(|| missing("dossier", slug))?;
-            let title = format!("Chronology: {}", v.dossier_title);
-            render(
-                &format!("/dossiers/{slug}/chronology"),
-                "chronology.html",
-                &title,
-                &v,
-            )
-        }
-        Job::Document(slug) => {
+        Job::Citations(slug) => {
             let doc = store
                 .document(slug)?
-                .ok_or_else(|| missing("document", slug))?;
-            let mut v = views::document(store, slug)?.ok_or_else(|| missing("document", slug))?;
+                .ok_or_else(|| vanished("document", slug))?;
             let item = CiteItem::from_document(store, &doc, site)?;
-            v.cite = Some(citation::cite_view(&item));
-            render(
-                &url_of(RecordType::Document, slug),
-                "document.html",
-                &v.title.clone(),
-                &v,
-            )?;
             for f in Format::ALL {
                 w.write(
                     &static_file(&citation::citation_path(slug, f)),
@@ -400,70 +375,46 @@ fn page(
             }
             Ok(())
         }
-        Job::Body(slug) => {
-            let v = views::body(store, slug)?.ok_or_else(|| missing("body", slug))?;
-            render(
-                &url_of(RecordType::Body, slug),
-                "body.html",
-                &v.name.clone(),
-                &v,
-            )
+        Job::Sitemap(limit) => {
+            for (name, xml) in feed::sitemap_files(store, site, *limit)? {
+                w.write(&name, xml.as_bytes())?;
+            }
+            Ok(())
         }
-        Job::Person(slug) => {
-            let v = views::person(store, slug)?.ok_or_else(|| missing("person", slug))?;
-            render(
-                &url_of(RecordType::Person, slug),
-                "person.html",
-                &v.name.clone(),
-                &v,
-            )
-        }
-        Job::Event(slug) => {
-            let v = views::event(store, slug)?.ok_or_else(|| missing("event", slug))?;
-            render(
-                &url_of(RecordType::Event, slug),
-                "event.html",
-                &v.title.clone(),
-                &v,
-            )
-        }
-        Job::Topic(slug) => {
-            let v = views::topic(store, slug)?.ok_or_else(|| missing("topic", slug))?;
-            render(
-                &url_of(RecordType::Topic, slug),
-                "topic.html",
-                &v.title.clone(),
-                &v,
-            )
-        }
+        Job::Feed(dossier) => match feed::atom(store, site, *dossier)? {
+            Some(f) => w.write(&static_file(&feed::feed_path(*dossier)), f.as_bytes()),
+            None => Ok(()),
+        },
     }
 }
 
-/// Rendering any view through one closure.
-mod erased {
-    use super::*;
+fn vanished(what: &str, slug: &str) -> PublishError {
+    PublishError::Config(format!("the {what} `{slug}` vanished during the export"))
+}
 
-    pub trait Page {
-        fn render(
-            &self,
-            r: &Renderer,
-            template: &str,
-            title: &str,
-            depth: usize,
-        ) -> Result<String, PublishError>;
-    }
-
-    impl<T: Serialize> Page for T {
-        fn render(
-            &self,
-            r: &Renderer,
-            template: &str,
-            title: &str,
-            depth: usize,
-        ) -> Result<String, PublishError> {
-            r.render_static(template, title, self, depth)
-        }
-    }
+/// Renders a page of the table as the file its path names.
+fn page(
+    store: &dyn Store,
+    site: &Site,
+    r: &Renderer,
+    w: &Writer,
+    spec: &PageSpec,
+    slug: &str,
+) -> Result<(), PublishError> {
+    let request = PageRequest {
+        store,
+        site,
+        slug,
+        filter: Default::default(),
+    };
+    let built = spec
+        .build(&request)?
+        .ok_or_else(|| vanished(spec.what, slug))?;
+    let path = spec.path(slug);
+    let html = built
+        .view
+        .static_html(r, spec.template, &built.title, depth_of(&path))?;
+    w.write(&static_file(&path), html.as_bytes())
 }
 
 // ---------------------------------------------------------------- the static search

@@ -12,6 +12,7 @@ pub mod export;
 pub mod feed;
 pub mod html;
 pub mod oai;
+pub mod pages;
 pub mod site;
 pub mod time;
 pub mod views;

@@ -2,13 +2,15 @@
 //! `dossier_publish::api`; here is the HTTP: every response is JSON with a strong ETag
 //! (a conditional GET with a matching `If-None-Match` gets 304), lists carry a
 //! `Link: <…>; rel="next"` header, any origin may read (CORS, with preflight), and errors
-//! are RFC 9457 `application/problem+json`.
+//! are RFC 9457 `application/problem+json` ([`api_errors`]).
 //!
 //! `/api/v1/search` runs the search page's query over the search index in `AppState`.
 
+use crate::error::{api_errors, HttpError};
 use crate::routes::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -46,50 +48,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/topics/{slug}", get(get_topic))
         .route("/api/v1/search", get(search))
         .route("/api/v1/{*rest}", get(unknown))
+        .layer(middleware::map_response(api_errors))
         .layer(cors)
-}
-
-#[derive(Serialize)]
-struct Problem<'a> {
-    #[serde(rename = "type")]
-    kind: &'a str,
-    title: &'a str,
-    status: u16,
-    detail: String,
-}
-
-fn problem(status: StatusCode, detail: String) -> Response {
-    let title = status.canonical_reason().unwrap_or("Error");
-    let body = serde_json::to_string(&Problem {
-        kind: "about:blank",
-        title,
-        status: status.as_u16(),
-        detail,
-    })
-    .unwrap_or_default();
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        )],
-        body,
-    )
-        .into_response()
-}
-
-fn error(e: ApiError) -> Response {
-    match e {
-        ApiError::BadRequest(m) => problem(StatusCode::BAD_REQUEST, m),
-        ApiError::NotFound(m) => problem(StatusCode::NOT_FOUND, m),
-        ApiError::Internal(e) => {
-            tracing::error!(error = %e, "internal error in the API");
-            problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong on our side; it has been logged.".into(),
-            )
-        }
-    }
 }
 
 /// A strong ETag: a hash of the body.
@@ -142,35 +102,16 @@ fn params(query: Option<String>) -> Vec<(String, String)> {
 }
 
 /// Runs `build` on the blocking pool and sends the value.
-async fn answer<T, F>(state: AppState, headers: HeaderMap, build: F) -> Response
+async fn answer<T, F>(state: AppState, headers: HeaderMap, build: F) -> Result<Response, HttpError>
 where
     T: Serialize + Send + 'static,
     F: FnOnce(&dyn Store, &Site) -> Result<T, ApiError> + Send + 'static,
 {
     let site = state.site();
-    let store = state.store.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        build(store.as_ref(), &site).map(|v| serde_json::to_vec(&v))
-    })
-    .await;
-    match result {
-        Ok(Ok(Ok(body))) => send(&headers, body, None),
-        Ok(Ok(Err(e))) => {
-            tracing::error!(error = %e, "an API response did not serialise");
-            problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong.".into(),
-            )
-        }
-        Ok(Err(e)) => error(e),
-        Err(join) => {
-            tracing::error!(error = %join, "an API task panicked");
-            problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong.".into(),
-            )
-        }
-    }
+    let body = state
+        .blocking(move |store| Ok::<_, HttpError>(serde_json::to_vec(&build(store, &site)?)?))
+        .await?;
+    Ok(send(&headers, body, None))
 }
 
 /// `/api/v1/search?q=…`: the hits of `/search`, paged like the other lists.
@@ -178,7 +119,7 @@ async fn search(
     State(state): State<AppState>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, HttpError> {
     let index = state.search.clone();
     answer_page(
         state,
@@ -197,50 +138,33 @@ async fn answer_page<P, F>(
     path: String,
     query: Vec<(String, String)>,
     build: F,
-) -> Response
+) -> Result<Response, HttpError>
 where
     P: Serialize + Paged + Send + 'static,
     F: FnOnce(&dyn Store, &Site, &Params) -> Result<P, ApiError> + Send + 'static,
 {
     let site = state.site();
-    let store = state.store.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        let page = build(store.as_ref(), &site, &query)?;
-        let link = page.next_cursor().map(|c| {
-            format!(
-                "<{}?{}>; rel=\"next\"",
-                site.url(&path),
-                api::next_link(&query, c)
-            )
-        });
-        Ok::<_, ApiError>((serde_json::to_vec(&page), link))
-    })
-    .await;
-    match result {
-        Ok(Ok((Ok(body), link))) => send(&headers, body, link),
-        Ok(Ok((Err(e), _))) => {
-            tracing::error!(error = %e, "an API response did not serialise");
-            problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong.".into(),
-            )
-        }
-        Ok(Err(e)) => error(e),
-        Err(join) => {
-            tracing::error!(error = %join, "an API task panicked");
-            problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong.".into(),
-            )
-        }
-    }
+    let (body, link) = state
+        .blocking(move |store| {
+            let page = build(store, &site, &query)?;
+            let link = page.next_cursor().map(|c| {
+                format!(
+                    "<{}?{}>; rel=\"next\"",
+                    site.url(&path),
+                    api::next_link(&query, c)
+                )
+            });
+            Ok::<_, HttpError>((serde_json::to_vec(&page)?, link))
+        })
+        .await?;
+    Ok(send(&headers, body, link))
 }
 
 async fn get_index(
     State(state): State<AppState>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, HttpError> {
     let q = params(q);
     answer(state, headers, move |_, site| api::index(site, &q)).await
 }
@@ -249,11 +173,8 @@ async fn get_openapi(headers: HeaderMap) -> Response {
     send(&headers, api::OPENAPI.as_bytes().to_vec(), None)
 }
 
-async fn unknown() -> Response {
-    problem(
-        StatusCode::NOT_FOUND,
-        "There is no such API endpoint; /api/v1/openapi.json lists them.".into(),
-    )
+async fn unknown() -> HttpError {
+    HttpError::NotFound("There is no such API endpoint; /api/v1/openapi.json lists them.".into())
 }
 
 macro_rules! list_handler {
@@ -262,7 +183,7 @@ macro_rules! list_handler {
             State(state): State<AppState>,
             RawQuery(q): RawQuery,
             headers: HeaderMap,
-        ) -> Response {
+        ) -> Result<Response, HttpError> {
             answer_page(state, headers, $path.into(), params(q), |s, site, q| {
                 $f(s, site, q)
             })
@@ -278,7 +199,7 @@ macro_rules! find_handler {
             Path(slug): Path<String>,
             RawQuery(q): RawQuery,
             headers: HeaderMap,
-        ) -> Response {
+        ) -> Result<Response, HttpError> {
             let q = params(q);
             answer(state, headers, move |s, site| $f(s, site, &slug, &q)).await
         }
@@ -303,7 +224,7 @@ async fn list_sections(
     Path(slug): Path<String>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, HttpError> {
     let path = format!("/api/v1/dossiers/{slug}/sections");
     answer_page(state, headers, path, params(q), move |s, site, q| {
         api::list_sections(s, site, &slug, q)
@@ -316,7 +237,7 @@ async fn get_section(
     Path((slug, key)): Path<(String, String)>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, HttpError> {
     let q = params(q);
     answer(state, headers, move |s, site| {
         api::find_section(s, site, &slug, &key, &q)

@@ -1,7 +1,22 @@
-//! The one error type at the HTTP edge: maps to a status code, logs what is internal, and
-//! shows the reader a clear page (or an RFC 9457 problem+json), never a stack trace.
+//! The one error type at the HTTP edge and the one place that writes it out.
+//!
+//! A handler returns `Result<Response, HttpError>` and fails with `?`. The error becomes a
+//! bare response that carries its [`Failure`]; a layer then writes it as the request wants
+//! it: the site's layer ([`site_errors`]) as the error page, or an RFC 9457
+//! `application/problem+json` when `Accept` prefers JSON; the API's layer ([`api_errors`])
+//! always as problem+json. The layers are needed because the error page is rendered with
+//! the state's templates and the choice depends on the request, which a handler's `?` does
+//! not see. Internal errors are logged in full and shown without detail.
 
-use axum::http::StatusCode;
+use crate::negotiate::Wants;
+use crate::routes::AppState;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use dossier_publish::api::ApiError;
+use dossier_publish::PublishError;
+use serde::Serialize;
 
 /// What went wrong while answering a request.
 #[derive(Debug, thiserror::Error)]
@@ -12,12 +27,46 @@ pub enum HttpError {
     /// The request itself is malformed (a bad filter value…).
     #[error("{0}")]
     BadRequest(String),
-    /// A failure of ours: logged in full, reported to the client without detail.
+    /// A failure of ours (the store, a template, a panicked task): logged in full,
+    /// reported to the client without detail.
     #[error(transparent)]
-    Internal(#[from] dossier_publish::PublishError),
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<PublishError> for HttpError {
+    fn from(e: PublishError) -> Self {
+        HttpError::Internal(Box::new(e))
+    }
+}
+
+impl From<ApiError> for HttpError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::BadRequest(m) => HttpError::BadRequest(m),
+            ApiError::NotFound(m) => HttpError::NotFound(m),
+            ApiError::Internal(e) => e.into(),
+        }
+    }
+}
+
+impl From<serde_json::Error> for HttpError {
+    fn from(e: serde_json::Error) -> Self {
+        HttpError::Internal(Box::new(e))
+    }
+}
+
+impl From<tokio::task::JoinError> for HttpError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        HttpError::Internal(Box::new(e))
+    }
 }
 
 impl HttpError {
+    /// `There is no {what} `{slug}` in the archive.`: a well-formed slug that names nothing.
+    pub fn no_record(what: &str, slug: &str) -> Self {
+        HttpError::NotFound(format!("There is no {what} `{slug}` in the archive."))
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -40,4 +89,99 @@ impl HttpError {
             }
         }
     }
+}
+
+/// What a failed handler leaves on its response for the error layers to write out.
+#[derive(Debug, Clone)]
+struct Failure {
+    title: &'static str,
+    detail: String,
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let (title, detail) = self.public_parts();
+        let mut r = status.into_response();
+        r.extensions_mut().insert(Failure { title, detail });
+        r
+    }
+}
+
+/// An RFC 9457 problem report: the problem+json body and the error page's context.
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: String,
+}
+
+impl<'a> Problem<'a> {
+    fn new(status: StatusCode, title: &'a str, detail: String) -> Self {
+        Problem {
+            kind: "about:blank",
+            title,
+            status: status.as_u16(),
+            detail,
+        }
+    }
+
+    /// The one problem+json writer.
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_string(&self).unwrap_or_default();
+        (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/problem+json"),
+            )],
+            body,
+        )
+            .into_response()
+    }
+}
+
+/// The site's error layer: a failure becomes the error page, or problem+json when the
+/// client prefers JSON; either way the response varies with `Accept`.
+pub(crate) async fn site_errors(
+    State(state): State<AppState>,
+    wants: Wants,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let Some(failure) = response.extensions_mut().remove::<Failure>() else {
+        return response;
+    };
+    let status = response.status();
+    let problem = Problem::new(status, failure.title, failure.detail);
+    let mut response = if wants.json {
+        problem.into_response()
+    } else {
+        match state.renderer.render("error.html", failure.title, &problem) {
+            Ok(html) => (status, axum::response::Html(html)).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "the error page itself failed to render");
+                (status, format!("{}: {}", failure.title, problem.detail)).into_response()
+            }
+        }
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+/// The API's error layer: a failure is always problem+json, titled with the status's
+/// reason phrase.
+pub(crate) async fn api_errors(mut response: Response) -> Response {
+    let Some(failure) = response.extensions_mut().remove::<Failure>() else {
+        return response;
+    };
+    let status = response.status();
+    let title = status.canonical_reason().unwrap_or("Error");
+    Problem::new(status, title, failure.detail).into_response()
 }

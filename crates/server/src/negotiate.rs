@@ -1,9 +1,62 @@
-//! Content negotiation: HTML unless the `Accept` header prefers JSON.
+//! Content negotiation: HTML unless the `Accept` header prefers JSON. [`Wants`] is the
+//! extractor handlers take; [`Wants::page`] answers a page in the form asked for.
 
-use axum::http::HeaderMap;
+use crate::error::HttpError;
+use crate::routes::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use dossier_publish::pages::View;
+
+/// What the request's `Accept` header asks for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Wants {
+    /// JSON (the view itself) rather than the HTML page.
+    pub(crate) json: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Wants {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Wants {
+            json: wants_json(&parts.headers),
+        })
+    }
+}
+
+impl Wants {
+    /// A page as JSON (the view) or as HTML (the view through `template`), varying with
+    /// `Accept`.
+    pub(crate) fn page(
+        self,
+        state: &AppState,
+        template: &str,
+        title: &str,
+        view: &dyn View,
+    ) -> Result<Response, HttpError> {
+        let mut response = if self.json {
+            (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                view.json()?,
+            )
+                .into_response()
+        } else {
+            axum::response::Html(view.html(&state.renderer, template, title)?).into_response()
+        };
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("Accept"));
+        Ok(response)
+    }
+}
 
 /// Whether the client prefers `application/json` (or a `+json` type) to HTML.
-pub fn wants_json(headers: &HeaderMap) -> bool {
+fn wants_json(headers: &HeaderMap) -> bool {
     let Some(accept) = headers
         .get(axum::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())

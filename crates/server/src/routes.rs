@@ -1,18 +1,21 @@
-//! All routes in one place, and the handlers: extract, call one view, respond.
+//! The site's state and its page routes: the pages of the publish crate's table, the
+//! search and the stylesheet; the machine routes and the API are merged in.
 
-use crate::error::HttpError;
-use crate::negotiate::wants_json;
+use crate::error::{site_errors, HttpError};
+use crate::negotiate::Wants;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode, Uri};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use dossier_model::is_valid_slug;
+use dossier_publish::pages::{self, PageRequest, PageSpec};
 use dossier_publish::site::Site;
 use dossier_publish::{views, Renderer};
 use dossier_search::{SearchIndex, SearchRequest, Sort};
 use dossier_store::Store;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::sync::Arc;
 
 /// What every handler shares.
@@ -98,211 +101,64 @@ impl AppState {
     }
 }
 
-/// The site's routes.
+/// The site's routes: every page of [`pages::PAGES`], the search, the stylesheet, the
+/// machine routes and the API; failures are written out by [`site_errors`].
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(show_home))
-        .route("/dossiers/{slug}", get(show_dossier))
-        .route("/dossiers/{slug}/chronology", get(show_chronology))
-        .route("/documents/{slug}", get(show_document))
-        .route("/bodies/{slug}", get(show_body))
-        .route("/people/{slug}", get(show_person))
-        .route("/events/{slug}", get(show_event))
-        .route("/topics/{slug}", get(show_topic))
+    let mut router = Router::new();
+    for spec in pages::PAGES {
+        let handler = match spec.record {
+            Some(_) => get(
+                move |State(state): State<AppState>,
+                      wants: Wants,
+                      Path(slug): Path<String>,
+                      uri: Uri| { show_page(spec, state, wants, Some(slug), uri) },
+            ),
+            None => get(
+                move |State(state): State<AppState>, wants: Wants, uri: Uri| {
+                    show_page(spec, state, wants, None, uri)
+                },
+            ),
+        };
+        router = router.route(spec.route, handler);
+    }
+    router
         .route("/search", get(show_search))
         .route("/static/style.css", get(stylesheet))
         .merge(crate::publishing::router())
         .merge(crate::api::router())
         .fallback(crate::publishing::fallback)
+        .layer(middleware::from_fn_with_state(state.clone(), site_errors))
         .with_state(state)
 }
 
-/// A page ready to send: its template, its title, and the view (the JSON body).
-pub(crate) struct Page<T> {
-    pub(crate) template: &'static str,
-    pub(crate) title: String,
-    pub(crate) view: T,
-}
-
-fn respond<T: Serialize>(state: &AppState, headers: &HeaderMap, page: Page<T>) -> Response {
-    let mut response = if wants_json(headers) {
-        axum::Json(&page.view).into_response()
-    } else {
-        match state
-            .renderer
-            .render(page.template, &page.title, &page.view)
-        {
-            Ok(html) => axum::response::Html(html).into_response(),
-            Err(e) => return error_response(state, headers, HttpError::Internal(e)),
-        }
-    };
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("Accept"));
-    response
-}
-
-#[derive(Serialize)]
-struct Problem<'a> {
-    #[serde(rename = "type")]
-    kind: &'a str,
-    title: &'a str,
-    status: u16,
-    detail: String,
-}
-
-pub(crate) fn error_response(state: &AppState, headers: &HeaderMap, error: HttpError) -> Response {
-    let status = error.status();
-    let (title, detail) = error.public_parts();
-    let problem = Problem {
-        kind: "about:blank",
-        title,
-        status: status.as_u16(),
-        detail,
-    };
-    let mut response = if wants_json(headers) {
-        let mut r = axum::Json(&problem).into_response();
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        r
-    } else {
-        match state.renderer.render("error.html", title, &problem) {
-            Ok(html) => axum::response::Html(html).into_response(),
-            Err(e) => {
-                tracing::error!(error = %e, "the error page itself failed to render");
-                (status, format!("{title}: {}", problem.detail)).into_response()
-            }
-        }
-    };
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("Accept"));
-    response
-}
-
-/// Runs a view on the blocking pool (the store is synchronous SQLite) and responds.
-pub(crate) async fn page<T, F>(
-    state: AppState,
-    headers: HeaderMap,
-    what: String,
-    build: F,
-) -> Response
-where
-    T: Serialize + Send + 'static,
-    F: FnOnce(&dyn Store) -> Result<Option<Page<T>>, dossier_publish::PublishError>
-        + Send
-        + 'static,
-{
-    let store = state.store.clone();
-    let result = tokio::task::spawn_blocking(move || build(store.as_ref())).await;
-    match result {
-        Ok(Ok(Some(p))) => respond(&state, &headers, p),
-        Ok(Ok(None)) => error_response(&state, &headers, HttpError::NotFound(what)),
-        Ok(Err(e)) => error_response(&state, &headers, HttpError::Internal(e)),
-        Err(join) => {
-            tracing::error!(error = %join, "a page task panicked");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
-        }
+impl AppState {
+    /// Runs `work` on the blocking pool with the store (SQLite is synchronous); a panic
+    /// in it is an internal error.
+    pub(crate) async fn blocking<T, E>(
+        &self,
+        work: impl FnOnce(&dyn Store) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, HttpError>
+    where
+        T: Send + 'static,
+        E: Into<HttpError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || work(store.as_ref()))
+            .await?
+            .map_err(Into::into)
     }
 }
 
-pub(crate) fn checked(
-    slug: &str,
-    state: &AppState,
-    headers: &HeaderMap,
-    what: &str,
-) -> Result<(), Box<Response>> {
-    if is_valid_slug(slug) {
-        Ok(())
+/// `slug` if it is one; else the 404 for an address that cannot name a `what`.
+pub(crate) fn checked(slug: String, what: &str) -> Result<String, HttpError> {
+    if is_valid_slug(&slug) {
+        Ok(slug)
     } else {
-        Err(Box::new(error_response(
-            state,
-            headers,
-            HttpError::NotFound(format!("There is no {what} at this address.")),
+        Err(HttpError::NotFound(format!(
+            "There is no {what} at this address."
         )))
     }
 }
-
-async fn show_home(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    page(state, headers, String::new(), |s| {
-        let view = views::home(s)?;
-        Ok(Some(Page {
-            template: "home.html",
-            title: "Dossiers".into(),
-            view,
-        }))
-    })
-    .await
-}
-
-macro_rules! record_handler {
-    ($name:ident, $view:path, $template:literal, $what:literal, |$v:ident| $title:expr) => {
-        async fn $name(
-            State(state): State<AppState>,
-            Path(slug): Path<String>,
-            headers: HeaderMap,
-        ) -> Response {
-            if let Err(r) = checked(&slug, &state, &headers, $what) {
-                return *r;
-            }
-            let what = format!("There is no {} `{}` in the archive.", $what, slug);
-            page(state, headers, what, move |s| {
-                Ok($view(s, &slug)?.map(|$v| Page {
-                    template: $template,
-                    title: $title,
-                    view: $v,
-                }))
-            })
-            .await
-        }
-    };
-}
-
-record_handler!(
-    show_dossier,
-    views::dossier,
-    "dossier.html",
-    "dossier",
-    |v| v.title.clone()
-);
-/// `/documents/{slug}`: the record handler's shape, plus the Cite block (which needs the
-/// site's address).
-async fn show_document(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(r) = checked(&slug, &state, &headers, "document") {
-        return *r;
-    }
-    let site = state.site();
-    let what = format!("There is no document `{slug}` in the archive.");
-    page(state, headers, what, move |s| {
-        Ok(
-            dossier_publish::citation::document_page(s, &slug, &site)?.map(|v| Page {
-                template: "document.html",
-                title: v.title.clone(),
-                view: v,
-            }),
-        )
-    })
-    .await
-}
-record_handler!(show_body, views::body, "body.html", "body", |v| v
-    .name
-    .clone());
-record_handler!(show_person, views::person, "person.html", "person", |v| v
-    .name
-    .clone());
-record_handler!(show_event, views::event, "event.html", "event", |v| v
-    .title
-    .clone());
-record_handler!(show_topic, views::topic, "topic.html", "topic", |v| v
-    .title
-    .clone());
 
 /// The chronology's filters, from the query string (`?body=pjc&kind=meeting`).
 #[derive(Debug, Deserialize)]
@@ -311,40 +167,62 @@ struct ChronologyParams {
     kind: Option<String>,
 }
 
-async fn show_chronology(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    Query(params): Query<ChronologyParams>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(r) = checked(&slug, &state, &headers, "dossier") {
-        return *r;
-    }
+/// The filters of a page that takes them; a value that is not a slug is a 400.
+fn filter_of(params: ChronologyParams) -> Result<views::ChronologyFilter, HttpError> {
     let clean = |v: Option<String>| v.filter(|s| !s.is_empty());
     let filter = views::ChronologyFilter {
         body: clean(params.body),
         kind: clean(params.kind),
     };
-    for value in [&filter.body, &filter.kind].into_iter().flatten() {
-        if !is_valid_slug(value) {
-            return error_response(
-                &state,
-                &headers,
-                HttpError::BadRequest(format!(
-                    "`{value}` is not a body or kind slug (lowercase letters, digits and hyphens)."
-                )),
-            );
-        }
+    if let Some(value) = [&filter.body, &filter.kind]
+        .into_iter()
+        .flatten()
+        .find(|v| !is_valid_slug(v))
+    {
+        return Err(HttpError::BadRequest(format!(
+            "`{value}` is not a body or kind slug (lowercase letters, digits and hyphens)."
+        )));
     }
-    let what = format!("There is no dossier `{slug}` in the archive.");
-    page(state, headers, what, move |s| {
-        Ok(views::chronology(s, &slug, filter)?.map(|v| Page {
-            template: "chronology.html",
-            title: format!("Chronology: {}", v.dossier_title),
-            view: v,
-        }))
-    })
-    .await
+    Ok(filter)
+}
+
+/// A page of the table: checks the slug (and the filters of a page that takes them),
+/// builds the view on the blocking pool and answers HTML or JSON.
+async fn show_page(
+    spec: &'static PageSpec,
+    state: AppState,
+    wants: Wants,
+    slug: Option<String>,
+    uri: Uri,
+) -> Result<Response, HttpError> {
+    let slug = match slug {
+        Some(slug) => checked(slug, spec.what)?,
+        None => String::new(),
+    };
+    let filter = if spec.filters {
+        match Query::<ChronologyParams>::try_from_uri(&uri) {
+            Ok(Query(params)) => filter_of(params)?,
+            Err(rejection) => return Ok(rejection.into_response()),
+        }
+    } else {
+        views::ChronologyFilter::default()
+    };
+    let site = state.site();
+    let built = state
+        .blocking(move |store| {
+            let request = PageRequest {
+                store,
+                site: &site,
+                slug: &slug,
+                filter,
+            };
+            match spec.build(&request)? {
+                Some(built) => Ok(built),
+                None => Err(HttpError::no_record(spec.what, &slug)),
+            }
+        })
+        .await?;
+    wants.page(&state, spec.template, &built.title, built.view.as_ref())
 }
 
 /// The search page's parameters: `?q=…&sort=date&page=2&per_page=20`.
@@ -357,44 +235,38 @@ struct SearchParams {
     per_page: Option<String>,
 }
 
+/// `page` or `per_page`: a whole number from 1 to `max`, `default` when absent.
+fn number(v: &Option<String>, name: &str, default: usize, max: usize) -> Result<usize, HttpError> {
+    match v.as_deref().filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(HttpError::BadRequest(format!(
+                "`{name}` must be a whole number from 1 to {max}, not `{s}`."
+            ))),
+        },
+    }
+}
+
+/// `/search`: an empty query shows the form; a malformed one is a 400 (the page with the
+/// parser's message, or problem+json).
 async fn show_search(
     State(state): State<AppState>,
+    wants: Wants,
     Query(params): Query<SearchParams>,
-    headers: HeaderMap,
-) -> Response {
-    let number =
-        |v: &Option<String>, name: &str, default: usize, max: usize| -> Result<usize, HttpError> {
-            match v.as_deref().filter(|s| !s.is_empty()) {
-                None => Ok(default),
-                Some(s) => match s.parse::<usize>() {
-                    Ok(n) if (1..=max).contains(&n) => Ok(n),
-                    _ => Err(HttpError::BadRequest(format!(
-                        "`{name}` must be a whole number from 1 to {max}, not `{s}`."
-                    ))),
-                },
-            }
-        };
+) -> Result<Response, HttpError> {
     let sort = match params.sort.as_deref().unwrap_or("relevance") {
         "" | "relevance" => Sort::Relevance,
         "date" => Sort::Date,
         "date-desc" => Sort::DateDesc,
         other => {
-            return error_response(
-                &state,
-                &headers,
-                HttpError::BadRequest(format!(
-                    "`sort` is relevance, date or date-desc, not `{other}`."
-                )),
-            )
+            return Err(HttpError::BadRequest(format!(
+                "`sort` is relevance, date or date-desc, not `{other}`."
+            )))
         }
     };
-    let (page, per_page) = match (
-        number(&params.page, "page", 1, 10_000),
-        number(&params.per_page, "per_page", 10, 100),
-    ) {
-        (Ok(p), Ok(n)) => (p, n),
-        (Err(e), _) | (_, Err(e)) => return error_response(&state, &headers, e),
-    };
+    let page = number(&params.page, "page", 1, 10_000)?;
+    let per_page = number(&params.per_page, "per_page", 10, 100)?;
     let query = params.q.trim().to_string();
     if query.is_empty() {
         let view = views::SearchView {
@@ -411,15 +283,7 @@ async fn show_search(
             bibliography: vec![],
             bibliography_documents: 0,
         };
-        return respond(
-            &state,
-            &headers,
-            Page {
-                template: "search.html",
-                title: "Search".into(),
-                view,
-            },
-        );
+        return wants.page(&state, "search.html", "Search", &view);
     }
     let req = SearchRequest {
         query,
@@ -428,43 +292,23 @@ async fn show_search(
         per_page,
         facets: true,
     };
-    let (store, search) = (state.store.clone(), state.search.clone());
-    let result =
-        tokio::task::spawn_blocking(move || views::search(store.as_ref(), &search, &req)).await;
-    match result {
-        Ok(Ok(view)) => {
-            if let Some(e) = &view.error {
-                if wants_json(&headers) {
-                    return error_response(&state, &headers, HttpError::BadRequest(e.clone()));
-                }
-                let mut r = respond(
-                    &state,
-                    &headers,
-                    Page {
-                        template: "search.html",
-                        title: "Search".into(),
-                        view,
-                    },
-                );
-                *r.status_mut() = StatusCode::BAD_REQUEST;
-                return r;
-            }
-            let title = format!("Search: {}", view.query);
-            respond(
-                &state,
-                &headers,
-                Page {
-                    template: "search.html",
-                    title,
-                    view,
-                },
-            )
+    let search = state.search.clone();
+    let view = state
+        .blocking(move |store| views::search(store, &search, &req))
+        .await?;
+    match &view.error {
+        Some(e) if wants.json => Err(HttpError::BadRequest(e.clone())),
+        Some(_) => {
+            let mut r = wants.page(&state, "search.html", "Search", &view)?;
+            *r.status_mut() = StatusCode::BAD_REQUEST;
+            Ok(r)
         }
-        Ok(Err(e)) => error_response(&state, &headers, HttpError::Internal(e)),
-        Err(join) => {
-            tracing::error!(error = %join, "a search task panicked");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
-        }
+        None => wants.page(
+            &state,
+            "search.html",
+            &format!("Search: {}", view.query),
+            &view,
+        ),
     }
 }
 
@@ -475,13 +319,5 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         dossier_publish::html::STYLESHEET,
-    )
-}
-
-pub(crate) async fn not_found(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    error_response(
-        &state,
-        &headers,
-        HttpError::NotFound("There is no page at this address.".into()),
     )
 }

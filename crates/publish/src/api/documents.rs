@@ -1,0 +1,116 @@
+//! `/api/v1/documents`: documents, filtered by dossier, kind and issuing body.
+
+use super::paging::{paginate, Page};
+use super::params::{only, slug_param, vocab_param};
+use super::record::{date, find, meta, provenance, ApiProvenance, Meta};
+use super::{Params, Result};
+use crate::site::Site;
+use dossier_model::RecordType;
+use dossier_model::*;
+use dossier_store::{DocumentQuery, Store};
+use serde::Serialize;
+
+/// A document.
+#[derive(Debug, Serialize)]
+pub struct ApiDocument {
+    pub slug: String,
+    pub title: String,
+    pub aliases: Vec<String>,
+    pub kind: DocumentKind,
+    pub kind_label: &'static str,
+    /// EDTF (`1997-05-27`, `2001-11`, `2002-04-15?`, `1999/2000`).
+    pub date: Option<String>,
+    pub place: Option<String>,
+    /// Body slugs.
+    pub issued_by: Vec<String>,
+    /// Person slugs.
+    pub authors: Vec<String>,
+    /// Body slugs.
+    pub parties: Vec<String>,
+    pub legal_status: LegalStatus,
+    pub availability: Availability,
+    pub languages: Vec<String>,
+    pub summary: Option<String>,
+    pub full_text: Option<String>,
+    pub relations: Vec<ApiRelation>,
+    pub dossiers: Vec<String>,
+    pub provenance: ApiProvenance,
+    #[serde(flatten)]
+    pub meta: Meta,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApiRelation {
+    #[serde(rename = "type")]
+    pub kind: DocumentRelation,
+    pub document: String,
+}
+
+fn document_resource(store: &dyn Store, site: &Site, d: Document) -> Result<ApiDocument> {
+    Ok(ApiDocument {
+        meta: meta(store, site, RecordType::Document, &d.slug)?,
+        kind_label: d.kind.label(),
+        date: date(d.date),
+        relations: d
+            .relations
+            .into_iter()
+            .map(|r| ApiRelation {
+                kind: r.kind,
+                document: r.document,
+            })
+            .collect(),
+        provenance: provenance(d.provenance),
+        slug: d.slug,
+        title: d.title,
+        aliases: d.aliases,
+        kind: d.kind,
+        place: d.place,
+        issued_by: d.issued_by,
+        authors: d.authors,
+        parties: d.parties,
+        legal_status: d.legal_status,
+        availability: d.availability,
+        languages: d.languages,
+        summary: d.summary,
+        full_text: d.full_text,
+        dossiers: d.dossiers,
+    })
+}
+
+pub fn list_documents(
+    store: &dyn Store,
+    site: &Site,
+    params: &Params,
+) -> Result<Page<ApiDocument>> {
+    only(params, &["dossier", "kind", "body", "limit", "cursor"])?;
+    let kind = vocab_param(
+        params,
+        "kind",
+        DocumentKind::from_slug,
+        DocumentKind::ALL,
+        DocumentKind::slug,
+    )?;
+    let q = DocumentQuery {
+        dossier: slug_param(params, "dossier")?,
+        kinds: kind.map(|k| k.slug().to_string()).into_iter().collect(),
+        bodies: slug_param(params, "body")?.into_iter().collect(),
+    };
+    paginate(store.documents(&q)?, params, |d| {
+        document_resource(store, site, d)
+    })
+}
+
+pub fn find_document(
+    store: &dyn Store,
+    site: &Site,
+    slug: &str,
+    params: &Params,
+) -> Result<ApiDocument> {
+    find(
+        params,
+        "document",
+        slug,
+        || store.document(slug),
+        |r| document_resource(store, site, r),
+    )
+}

@@ -1,0 +1,76 @@
+//! `/api/v1/people`: people and their offices.
+
+use super::paging::Page;
+use super::record::{date, find, list_in_dossier, meta, provenance, ApiProvenance, Meta};
+use super::{Params, Result};
+use crate::site::Site;
+use dossier_model::RecordType;
+use dossier_model::*;
+use dossier_store::Store;
+use serde::Serialize;
+
+/// A person.
+#[derive(Debug, Serialize)]
+pub struct ApiPerson {
+    pub slug: String,
+    pub name: String,
+    pub offices: Vec<ApiOffice>,
+    pub summary: Option<String>,
+    pub dossiers: Vec<String>,
+    pub provenance: ApiProvenance,
+    #[serde(flatten)]
+    pub meta: Meta,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApiOffice {
+    pub title: String,
+    /// Body slug.
+    pub body: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+fn person_resource(store: &dyn Store, site: &Site, p: Person) -> Result<ApiPerson> {
+    Ok(ApiPerson {
+        meta: meta(store, site, RecordType::Person, &p.slug)?,
+        offices: p
+            .offices
+            .into_iter()
+            .map(|o| ApiOffice {
+                title: o.title,
+                body: o.body,
+                start: date(o.start),
+                end: date(o.end),
+            })
+            .collect(),
+        provenance: provenance(p.provenance),
+        slug: p.slug,
+        name: p.name,
+        summary: p.summary,
+        dossiers: p.dossiers,
+    })
+}
+
+pub fn list_people(store: &dyn Store, site: &Site, params: &Params) -> Result<Page<ApiPerson>> {
+    list_in_dossier(
+        params,
+        |d| store.people(d),
+        |r| person_resource(store, site, r),
+    )
+}
+
+pub fn find_person(
+    store: &dyn Store,
+    site: &Site,
+    slug: &str,
+    params: &Params,
+) -> Result<ApiPerson> {
+    find(
+        params,
+        "person",
+        slug,
+        || store.person(slug),
+        |r| person_resource(store, site, r),
+    )
+}

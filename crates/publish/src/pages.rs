@@ -1,0 +1,185 @@
+//! The site's pages, defined once: which paths exist, which view each shows and with
+//! which template. The server registers a route from each entry and the static export
+//! writes each entry for every record it names, so the two cannot drift apart.
+
+use crate::site::Site;
+use crate::views::{self, ChronologyFilter};
+use crate::{PublishError, Renderer};
+use dossier_model::RecordType;
+use dossier_store::Store;
+use serde::Serialize;
+
+/// A page's view, whatever its type: the same value is the page's JSON and the context
+/// of its template.
+pub trait View: Send {
+    /// The JSON body.
+    fn json(&self) -> serde_json::Result<Vec<u8>>;
+    /// The HTML page as the server sends it.
+    fn html(&self, r: &Renderer, template: &str, title: &str) -> Result<String, PublishError>;
+    /// The HTML page as the static export writes it, `depth` folders below the root.
+    fn static_html(
+        &self,
+        r: &Renderer,
+        template: &str,
+        title: &str,
+        depth: usize,
+    ) -> Result<String, PublishError>;
+}
+
+impl<T: Serialize + Send> View for T {
+    fn json(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(self)
+    }
+    fn html(&self, r: &Renderer, template: &str, title: &str) -> Result<String, PublishError> {
+        r.render(template, title, self)
+    }
+    fn static_html(
+        &self,
+        r: &Renderer,
+        template: &str,
+        title: &str,
+        depth: usize,
+    ) -> Result<String, PublishError> {
+        r.render_static(template, title, self, depth)
+    }
+}
+
+/// A built page: its title and its view.
+pub struct Built {
+    pub title: String,
+    pub view: Box<dyn View>,
+}
+
+/// What a page is built from.
+pub struct PageRequest<'a> {
+    pub store: &'a dyn Store,
+    pub site: &'a Site,
+    /// The record's slug (empty for a page without one).
+    pub slug: &'a str,
+    /// The chronology's filters (the export writes the unfiltered page).
+    pub filter: ChronologyFilter,
+}
+
+/// One of the site's pages.
+pub struct PageSpec {
+    /// The route, in the router's syntax: `{slug}` stands for the record's slug.
+    pub route: &'static str,
+    /// Whose slugs fill `{slug}` (the export writes the page for each); `None` for a page
+    /// without a slug.
+    pub record: Option<RecordType>,
+    /// What the slug names, for messages (`There is no dossier …`).
+    pub what: &'static str,
+    pub template: &'static str,
+    /// Whether the page reads the chronology's filters (`?body=…&kind=…`).
+    pub filters: bool,
+    build: fn(&PageRequest) -> Result<Option<Built>, PublishError>,
+}
+
+impl PageSpec {
+    /// The page's view and title; `None` when the slug names no record.
+    pub fn build(&self, request: &PageRequest) -> Result<Option<Built>, PublishError> {
+        (self.build)(request)
+    }
+
+    /// The site path of the page for `slug`.
+    pub fn path(&self, slug: &str) -> String {
+        self.route.replace("{slug}", slug)
+    }
+}
+
+fn built<T: Serialize + Send + 'static>(title: String, view: T) -> Option<Built> {
+    Some(Built {
+        title,
+        view: Box::new(view),
+    })
+}
+
+/// A record's page: the view function and the field that titles it.
+macro_rules! record_page {
+    ($route:literal, $record:ident, $what:literal, $template:literal, $view:path, $title:ident) => {
+        PageSpec {
+            route: $route,
+            record: Some(RecordType::$record),
+            what: $what,
+            template: $template,
+            filters: false,
+            build: |r| Ok($view(r.store, r.slug)?.and_then(|v| built(v.$title.clone(), v))),
+        }
+    };
+}
+
+/// Every page of the site but the search, which the server runs over its index and the
+/// export replaces with a static search.
+pub const PAGES: &[PageSpec] = &[
+    PageSpec {
+        route: "/",
+        record: None,
+        what: "page",
+        template: "home.html",
+        filters: false,
+        build: |r| Ok(built("Dossiers".into(), views::home(r.store)?)),
+    },
+    record_page!(
+        "/dossiers/{slug}",
+        Dossier,
+        "dossier",
+        "dossier.html",
+        views::dossier,
+        title
+    ),
+    PageSpec {
+        route: "/dossiers/{slug}/chronology",
+        record: Some(RecordType::Dossier),
+        what: "dossier",
+        template: "chronology.html",
+        filters: true,
+        build: |r| {
+            Ok(views::chronology(r.store, r.slug, r.filter.clone())?
+                .and_then(|v| built(format!("Chronology: {}", v.dossier_title), v)))
+        },
+    },
+    PageSpec {
+        route: "/documents/{slug}",
+        record: Some(RecordType::Document),
+        what: "document",
+        template: "document.html",
+        filters: false,
+        // With its Cite block, which needs the site's address.
+        build: |r| {
+            Ok(crate::citation::document_page(r.store, r.slug, r.site)?
+                .and_then(|v| built(v.title.clone(), v)))
+        },
+    },
+    record_page!(
+        "/bodies/{slug}",
+        Body,
+        "body",
+        "body.html",
+        views::body,
+        name
+    ),
+    record_page!(
+        "/people/{slug}",
+        Person,
+        "person",
+        "person.html",
+        views::person,
+        name
+    ),
+    record_page!(
+        "/events/{slug}",
+        Event,
+        "event",
+        "event.html",
+        views::event,
+        title
+    ),
+    record_page!(
+        "/topics/{slug}",
+        Topic,
+        "topic",
+        "topic.html",
+        views::topic,
+        title
+    ),
+];
