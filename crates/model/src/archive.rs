@@ -35,201 +35,59 @@ impl Archive {
             sets: BTreeMap::new(),
             known,
         };
-        let groups: [(&'static str, Vec<&str>); 6] = [
-            (
-                "dossier",
-                self.dossiers.iter().map(|d| d.slug.as_str()).collect(),
-            ),
-            (
-                "document",
-                self.documents.iter().map(|d| d.slug.as_str()).collect(),
-            ),
-            (
-                "body",
-                self.bodies.iter().map(|d| d.slug.as_str()).collect(),
-            ),
-            (
-                "person",
-                self.people.iter().map(|d| d.slug.as_str()).collect(),
-            ),
-            (
-                "event",
-                self.events.iter().map(|d| d.slug.as_str()).collect(),
-            ),
-            (
-                "topic",
-                self.topics.iter().map(|d| d.slug.as_str()).collect(),
-            ),
-        ];
-        for (record, slugs) in groups {
-            for s in slugs {
-                if !is_valid_slug(s) {
-                    c.err(
-                        record,
-                        s,
-                        "slug",
-                        "not a valid slug (lowercase letters, digits and single hyphens)".into(),
-                    );
-                }
-                if !c.sets.entry(record).or_default().insert(s.to_string()) {
-                    c.err(record, s, "slug", "used by two records".into());
-                }
-            }
-        }
-        let mut all_keys: BTreeSet<String> = BTreeSet::new();
+        // Slugs first: the link checks below look the archive's own slugs up in `sets`.
+        c.slugs(self);
+        let mut section_keys = BTreeSet::new();
         for d in &self.dossiers {
-            // Too deep to be read back (see `MAX_SECTION_DEPTH`): refused before anything
-            // else is checked, so nothing below walks the tree further.
-            if let Some((s, path)) = d.too_deep(MAX_SECTION_DEPTH) {
-                c.err(
-                    "dossier",
-                    &d.slug,
-                    &format!("sections.{}", s.key),
-                    format!(
-                        "section {} is nested {} deep; a dossier's sections may nest at most {MAX_SECTION_DEPTH} levels",
-                        path.iter().map(|n| short(n)).collect::<Vec<_>>().join(" > "),
-                        path.len()
-                    ),
-                );
-                continue;
-            }
-            let mut keys = BTreeSet::new();
-            for s in d.all_sections() {
-                if !keys.insert(s.key.as_str()) {
-                    c.err(
-                        "dossier",
-                        &d.slug,
-                        "sections",
-                        format!("two sections have the key `{}`", s.key),
-                    );
-                }
-                all_keys.insert(s.key.clone());
-                for r in &s.references {
-                    let (kind, slug) = match &r.target {
-                        Some(Target::Document { slug }) => ("document", slug),
-                        Some(Target::Body { slug }) => ("body", slug),
-                        Some(Target::Event { slug }) => ("event", slug),
-                        Some(Target::Topic { slug }) => ("topic", slug),
-                        Some(Target::Person { slug }) => ("person", slug),
-                        _ => continue,
-                    };
-                    c.check(
-                        "dossier",
-                        &d.slug,
-                        &format!("sections.{}.references", s.key),
-                        kind,
-                        std::slice::from_ref(slug),
-                    );
-                }
-                for l in &s.lists {
-                    c.check(
-                        "dossier",
-                        &d.slug,
-                        &format!("sections.{}.lists.bodies", s.key),
-                        "body",
-                        &l.bodies,
-                    );
-                }
-            }
+            c.dossier(d, &mut section_keys);
         }
         for d in &self.documents {
-            c.check("document", &d.slug, "issued_by", "body", &d.issued_by);
-            c.check("document", &d.slug, "parties", "body", &d.parties);
-            c.check("document", &d.slug, "authors", "person", &d.authors);
-            c.check("document", &d.slug, "dossiers", "dossier", &d.dossiers);
-            c.check("document", &d.slug, "topics", "topic", &d.topics);
-            let rel: Vec<String> = d.relations.iter().map(|r| r.document.clone()).collect();
-            c.check("document", &d.slug, "relations", "document", &rel);
+            c.document(d);
         }
         for b in &self.bodies {
-            let links: Vec<String> = b
-                .predecessors
-                .iter()
-                .chain(&b.successors)
-                .map(|l| l.slug.clone())
-                .collect();
-            c.check("body", &b.slug, "predecessors/successors", "body", &links);
-            c.check("body", &b.slug, "part_of", "body", b.part_of.as_slice());
-            c.check(
-                "body",
-                &b.slug,
-                "founding_document",
-                "document",
-                b.founding_document.as_slice(),
-            );
-            c.check("body", &b.slug, "dossiers", "dossier", &b.dossiers);
+            c.body(b);
         }
         for p in &self.people {
-            let bodies: Vec<String> = p.offices.iter().filter_map(|o| o.body.clone()).collect();
-            c.check("person", &p.slug, "offices.body", "body", &bodies);
-            c.check("person", &p.slug, "dossiers", "dossier", &p.dossiers);
+            c.person(p);
         }
         for e in &self.events {
-            c.check("event", &e.slug, "bodies", "body", &e.bodies);
-            c.check("event", &e.slug, "people", "person", &e.people);
-            c.check(
-                "event",
-                &e.slug,
-                "outcome_documents",
-                "document",
-                &e.outcome_documents,
-            );
-            c.check("event", &e.slug, "dossiers", "dossier", &e.dossiers);
+            c.event(e);
         }
         for t in &self.topics {
-            c.check("topic", &t.slug, "documents", "document", &t.documents);
-            c.check("topic", &t.slug, "bodies", "body", &t.bodies);
-            c.check("topic", &t.slug, "dossiers", "dossier", &t.dossiers);
+            c.topic(t);
         }
-        // Section keys named by traces and topics must exist in the archive's dossiers.
-        if !all_keys.is_empty() {
-            let provenances = self
-                .documents
-                .iter()
-                .map(|r| ("document", &r.slug, &r.provenance))
-                .chain(self.bodies.iter().map(|r| ("body", &r.slug, &r.provenance)))
-                .chain(
-                    self.people
-                        .iter()
-                        .map(|r| ("person", &r.slug, &r.provenance)),
-                )
-                .chain(
-                    self.events
-                        .iter()
-                        .map(|r| ("event", &r.slug, &r.provenance)),
-                )
-                .chain(
-                    self.topics
-                        .iter()
-                        .map(|r| ("topic", &r.slug, &r.provenance)),
-                );
-            let mut missing = Vec::new();
-            for (record, slug, p) in provenances {
-                for t in &p.trace {
-                    if !all_keys.contains(&t.section) {
-                        missing.push((record, slug.clone(), "trace.section", t.section.clone()));
-                    }
-                }
-            }
-            for t in &self.topics {
-                for key in &t.sections {
-                    if !all_keys.contains(key) {
-                        missing.push(("topic", t.slug.clone(), "sections", key.clone()));
-                    }
-                }
-            }
-            for (record, slug, field, key) in missing {
-                c.err(
-                    record,
-                    &slug,
-                    field,
-                    format!("no section `{key}` in the dossier"),
-                );
-            }
-        }
+        c.section_keys(self, &section_keys);
         // Addresses that are not absolute http(s) URLs (a `javascript:` link is stored XSS).
         c.errors.extend(crate::url::url_errors(self));
         c.errors
+    }
+
+    /// The provenance of every record that has one (all but dossiers), with its record
+    /// type and slug.
+    pub(crate) fn provenances(&self) -> impl Iterator<Item = (&'static str, &str, &Provenance)> {
+        self.documents
+            .iter()
+            .map(|r| ("document", r.slug.as_str(), &r.provenance))
+            .chain(
+                self.bodies
+                    .iter()
+                    .map(|r| ("body", r.slug.as_str(), &r.provenance)),
+            )
+            .chain(
+                self.people
+                    .iter()
+                    .map(|r| ("person", r.slug.as_str(), &r.provenance)),
+            )
+            .chain(
+                self.events
+                    .iter()
+                    .map(|r| ("event", r.slug.as_str(), &r.provenance)),
+            )
+            .chain(
+                self.topics
+                    .iter()
+                    .map(|r| ("topic", r.slug.as_str(), &r.provenance)),
+            )
     }
 
     /// Makes predecessor and successor links symmetric: if the NACC names the EAPC as its
@@ -287,6 +145,187 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    /// Every slug is well formed and used by one record of its type; fills `sets`.
+    fn slugs(&mut self, a: &Archive) {
+        let groups: [(&'static str, Vec<&str>); 6] = [
+            (
+                "dossier",
+                a.dossiers.iter().map(|d| d.slug.as_str()).collect(),
+            ),
+            (
+                "document",
+                a.documents.iter().map(|d| d.slug.as_str()).collect(),
+            ),
+            ("body", a.bodies.iter().map(|d| d.slug.as_str()).collect()),
+            ("person", a.people.iter().map(|d| d.slug.as_str()).collect()),
+            ("event", a.events.iter().map(|d| d.slug.as_str()).collect()),
+            ("topic", a.topics.iter().map(|d| d.slug.as_str()).collect()),
+        ];
+        for (record, slugs) in groups {
+            for s in slugs {
+                if !is_valid_slug(s) {
+                    self.err(
+                        record,
+                        s,
+                        "slug",
+                        "not a valid slug (lowercase letters, digits and single hyphens)".into(),
+                    );
+                }
+                if !self.sets.entry(record).or_default().insert(s.to_string()) {
+                    self.err(record, s, "slug", "used by two records".into());
+                }
+            }
+        }
+    }
+
+    /// A dossier: its sections nest within the limit, their keys are unique (each is
+    /// added to `section_keys`), and what they reference and list exists.
+    fn dossier(&mut self, d: &Dossier, section_keys: &mut BTreeSet<String>) {
+        // Too deep to be read back (see `MAX_SECTION_DEPTH`): refused before anything
+        // else is checked, so nothing below walks the tree further.
+        if let Some((s, path)) = d.too_deep(MAX_SECTION_DEPTH) {
+            self.err(
+                "dossier",
+                &d.slug,
+                &format!("sections.{}", s.key),
+                format!(
+                    "section {} is nested {} deep; a dossier's sections may nest at most {MAX_SECTION_DEPTH} levels",
+                    path.iter().map(|n| short(n)).collect::<Vec<_>>().join(" > "),
+                    path.len()
+                ),
+            );
+            return;
+        }
+        let mut keys = BTreeSet::new();
+        for s in d.all_sections() {
+            if !keys.insert(s.key.as_str()) {
+                self.err(
+                    "dossier",
+                    &d.slug,
+                    "sections",
+                    format!("two sections have the key `{}`", s.key),
+                );
+            }
+            section_keys.insert(s.key.clone());
+            self.section(d, s);
+        }
+    }
+
+    /// The records one section references and the bodies its lists name.
+    fn section(&mut self, d: &Dossier, s: &Section) {
+        for r in &s.references {
+            let (kind, slug) = match &r.target {
+                Some(Target::Document { slug }) => ("document", slug),
+                Some(Target::Body { slug }) => ("body", slug),
+                Some(Target::Event { slug }) => ("event", slug),
+                Some(Target::Topic { slug }) => ("topic", slug),
+                Some(Target::Person { slug }) => ("person", slug),
+                _ => continue,
+            };
+            self.check(
+                "dossier",
+                &d.slug,
+                &format!("sections.{}.references", s.key),
+                kind,
+                std::slice::from_ref(slug),
+            );
+        }
+        for l in &s.lists {
+            self.check(
+                "dossier",
+                &d.slug,
+                &format!("sections.{}.lists.bodies", s.key),
+                "body",
+                &l.bodies,
+            );
+        }
+    }
+
+    fn document(&mut self, d: &Document) {
+        self.check("document", &d.slug, "issued_by", "body", &d.issued_by);
+        self.check("document", &d.slug, "parties", "body", &d.parties);
+        self.check("document", &d.slug, "authors", "person", &d.authors);
+        self.check("document", &d.slug, "dossiers", "dossier", &d.dossiers);
+        self.check("document", &d.slug, "topics", "topic", &d.topics);
+        let rel: Vec<String> = d.relations.iter().map(|r| r.document.clone()).collect();
+        self.check("document", &d.slug, "relations", "document", &rel);
+    }
+
+    fn body(&mut self, b: &Body) {
+        let links: Vec<String> = b
+            .predecessors
+            .iter()
+            .chain(&b.successors)
+            .map(|l| l.slug.clone())
+            .collect();
+        self.check("body", &b.slug, "predecessors/successors", "body", &links);
+        self.check("body", &b.slug, "part_of", "body", b.part_of.as_slice());
+        self.check(
+            "body",
+            &b.slug,
+            "founding_document",
+            "document",
+            b.founding_document.as_slice(),
+        );
+        self.check("body", &b.slug, "dossiers", "dossier", &b.dossiers);
+    }
+
+    fn person(&mut self, p: &Person) {
+        let bodies: Vec<String> = p.offices.iter().filter_map(|o| o.body.clone()).collect();
+        self.check("person", &p.slug, "offices.body", "body", &bodies);
+        self.check("person", &p.slug, "dossiers", "dossier", &p.dossiers);
+    }
+
+    fn event(&mut self, e: &Event) {
+        self.check("event", &e.slug, "bodies", "body", &e.bodies);
+        self.check("event", &e.slug, "people", "person", &e.people);
+        self.check(
+            "event",
+            &e.slug,
+            "outcome_documents",
+            "document",
+            &e.outcome_documents,
+        );
+        self.check("event", &e.slug, "dossiers", "dossier", &e.dossiers);
+    }
+
+    fn topic(&mut self, t: &Topic) {
+        self.check("topic", &t.slug, "documents", "document", &t.documents);
+        self.check("topic", &t.slug, "bodies", "body", &t.bodies);
+        self.check("topic", &t.slug, "dossiers", "dossier", &t.dossiers);
+    }
+
+    /// Section keys named by traces and topics must exist in the archive's dossiers
+    /// (checked only when those dossiers have sections).
+    fn section_keys(&mut self, a: &Archive, section_keys: &BTreeSet<String>) {
+        if section_keys.is_empty() {
+            return;
+        }
+        let mut missing = Vec::new();
+        for (record, slug, p) in a.provenances() {
+            for t in &p.trace {
+                if !section_keys.contains(&t.section) {
+                    missing.push((record, slug, "trace.section", &t.section));
+                }
+            }
+        }
+        for t in &a.topics {
+            for key in &t.sections {
+                if !section_keys.contains(key) {
+                    missing.push(("topic", t.slug.as_str(), "sections", key));
+                }
+            }
+        }
+        for (record, slug, field, key) in missing {
+            self.err(
+                record,
+                slug,
+                field,
+                format!("no section `{key}` in the dossier"),
+            );
+        }
+    }
+
     fn err(&mut self, record: &'static str, slug: &str, field: &str, problem: String) {
         self.errors.push(ValidationError {
             record,

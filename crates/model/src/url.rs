@@ -202,15 +202,7 @@ pub fn url_errors(a: &Archive) -> Vec<ValidationError> {
             push("dossier", &d.slug, field, u);
         }
     }
-    let provenances = a
-        .documents
-        .iter()
-        .map(|r| ("document", &r.slug, &r.provenance))
-        .chain(a.bodies.iter().map(|r| ("body", &r.slug, &r.provenance)))
-        .chain(a.people.iter().map(|r| ("person", &r.slug, &r.provenance)))
-        .chain(a.events.iter().map(|r| ("event", &r.slug, &r.provenance)))
-        .chain(a.topics.iter().map(|r| ("topic", &r.slug, &r.provenance)));
-    for (record, slug, p) in provenances {
+    for (record, slug, p) in a.provenances() {
         for (field, u) in source_urls(p) {
             push(record, slug, field, u);
         }
