@@ -64,6 +64,35 @@ impl MarkdownSource {
     }
 
     fn read(&self) -> Result<Item, ImportError> {
+        let text = self.text()?;
+        let stem = base_name(&self.file);
+        let stem = stem
+            .rsplit_once('.')
+            .map_or(stem.as_str(), |(s, _)| s)
+            .to_string();
+        Ok(match self.record(text, &stem) {
+            Ok(record) => Item::Record(Box::new(Imported {
+                record,
+                linked: vec![],
+                file: self.file.clone(),
+                pos: Pos { line: 1, column: 1 },
+            })),
+            Err(f) => Item::Bad(RecordError {
+                file: self.file.clone(),
+                pos: Pos {
+                    line: f.line,
+                    column: 1,
+                },
+                record: stem,
+                field: f.field,
+                problem: f.problem,
+            }),
+        })
+    }
+
+    /// The file as text: refused (the whole file, not one record) when it is too large,
+    /// not UTF-8 or binary. A byte order mark is dropped.
+    fn text(&self) -> Result<&str, ImportError> {
         if self.bytes.len() > MAX_BYTES {
             return Err(self.format(
                 Pos { line: 1, column: 1 },
@@ -91,66 +120,30 @@ impl MarkdownSource {
                 "NUL byte (binary data); expected Markdown text".into(),
             ));
         }
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let stem = base_name(&self.file);
-        let stem = stem
-            .rsplit_once('.')
-            .map_or(stem.as_str(), |(s, _)| s)
-            .to_string();
-        let bad = |line: u64, field: &str, problem: String| {
-            Item::Bad(RecordError {
-                file: self.file.clone(),
-                pos: Pos { line, column: 1 },
-                record: stem.clone(),
-                field: field.to_string(),
-                problem,
-            })
-        };
-        let mut lines = text.split_inclusive('\n');
-        let fence = match lines.next().map(str::trim_end) {
-            Some(f @ ("+++" | "---")) => f,
-            _ => {
-                return Ok(bad(
-                    1,
-                    "front matter",
-                    "the file must begin with front matter: a `+++` line, TOML, and `+++`; or a `---` line, YAML, and `---`".into(),
-                ))
-            }
-        };
-        let mut front = String::new();
-        let mut closed = false;
-        for l in lines.by_ref() {
-            let l_end = l.trim_end();
-            if l_end == fence || (fence == "---" && l_end == "...") {
-                closed = true;
-                break;
-            }
-            front.push_str(l);
-        }
-        if !closed {
-            return Ok(bad(1, "front matter", format!("no closing `{fence}` line")));
-        }
-        let body: String = lines.collect();
-        let body = body.trim().to_string();
+        Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+    }
+
+    /// The record the front matter and the Markdown after it make; `stem` (the file's
+    /// name without its extension) gives the slug the front matter does not.
+    fn record(&self, text: &str, stem: &str) -> Result<Record, Fault> {
+        let (fence, front, body) = split_front_matter(text)?;
         let parsed = if fence == "+++" {
             toml_table(&front)
         } else {
             yaml_table(&front)
         };
-        let mut table = match parsed {
-            Ok(t) => t,
-            Err((line, problem)) => return Ok(bad(line, "front matter", problem)),
-        };
+        let mut table =
+            parsed.map_err(|(line, problem)| Fault::new(line, "front matter", problem))?;
         let kind = match table.remove("type") {
             None => "document".to_string(),
             Some(toml::Value::String(s)) => s,
-            Some(_) => return Ok(bad(2, "type", "expected a string".into())),
+            Some(_) => return Err(Fault::new(2, "type", "expected a string".into())),
         };
         let slug = match table.get("slug") {
             Some(toml::Value::String(s)) => s.clone(),
-            _ => slug_for(&stem),
+            _ => slug_for(stem),
         };
-        table.insert("slug".into(), toml::Value::String(slug.clone()));
+        table.insert("slug".into(), toml::Value::String(slug));
         let text_field = if kind == "document" {
             "full_text"
         } else {
@@ -158,7 +151,7 @@ impl MarkdownSource {
         };
         if !body.is_empty() {
             if table.contains_key(text_field) {
-                return Ok(bad(
+                return Err(Fault::new(
                     2,
                     text_field,
                     "given both in the front matter and as the Markdown after it; keep one".into(),
@@ -176,47 +169,104 @@ impl MarkdownSource {
                 }
             }
         }
-        let value = toml::Value::Table(table);
-        let record = match kind.as_str() {
-            "document" => value.try_into().map(Record::Document),
-            "event" => value.try_into().map(Record::Event),
-            "person" => value.try_into().map(Record::Person),
-            "body" => value.try_into().map(Record::Body),
-            "topic" => value.try_into().map(Record::Topic),
-            other => {
-                return Ok(bad(
-                    2,
-                    "type",
-                    format!("{other:?}: expected document, event, person, body or topic"),
-                ))
-            }
-        };
-        match record {
-            Ok(record) => {
-                if !is_valid_slug(record.slug()) {
-                    return Ok(bad(
-                        2,
-                        "slug",
-                        format!("{:?} is not a valid slug", record.slug()),
-                    ));
-                }
-                // A source address is written into links on every page that shows the
-                // record: only absolute http(s) addresses pass (no `javascript:`).
-                for (field, url) in dossier_model::url::source_urls(provenance(&record)) {
-                    if let Err(e) = dossier_model::url::check_url(url) {
-                        return Ok(bad(line_of(&front, url), &field, e.to_string()));
-                    }
-                }
-                Ok(Item::Record(Box::new(Imported {
-                    record,
-                    linked: vec![],
-                    file: self.file.clone(),
-                    pos: Pos { line: 1, column: 1 },
-                })))
-            }
-            Err(e) => Ok(bad(2, "front matter", e.message().to_string())),
+        let record = record_of(&kind, toml::Value::Table(table))?;
+        check_record(&record, &front)?;
+        Ok(record)
+    }
+}
+
+/// What is wrong with the record: the line, the field and the problem.
+struct Fault {
+    line: u64,
+    field: String,
+    problem: String,
+}
+
+impl Fault {
+    fn new(line: u64, field: &str, problem: String) -> Self {
+        Fault {
+            line,
+            field: field.to_string(),
+            problem,
         }
     }
+}
+
+/// The front matter's fence (`+++` or `---`), its text, and the Markdown after it
+/// (trimmed).
+fn split_front_matter(text: &str) -> Result<(&str, String, String), Fault> {
+    let mut lines = text.split_inclusive('\n');
+    let fence = match lines.next().map(str::trim_end) {
+        Some(f @ ("+++" | "---")) => f,
+        _ => {
+            return Err(Fault::new(
+                1,
+                "front matter",
+                "the file must begin with front matter: a `+++` line, TOML, and `+++`; or a `---` line, YAML, and `---`".into(),
+            ))
+        }
+    };
+    let mut front = String::new();
+    let mut closed = false;
+    for l in lines.by_ref() {
+        let l_end = l.trim_end();
+        if l_end == fence || (fence == "---" && l_end == "...") {
+            closed = true;
+            break;
+        }
+        front.push_str(l);
+    }
+    if !closed {
+        return Err(Fault::new(
+            1,
+            "front matter",
+            format!("no closing `{fence}` line"),
+        ));
+    }
+    let body: String = lines.collect();
+    Ok((fence, front, body.trim().to_string()))
+}
+
+/// The record of type `kind` the front matter's table gives.
+fn record_of(kind: &str, value: toml::Value) -> Result<Record, Fault> {
+    let record = match kind {
+        "document" => value.try_into().map(Record::Document),
+        "event" => value.try_into().map(Record::Event),
+        "person" => value.try_into().map(Record::Person),
+        "body" => value.try_into().map(Record::Body),
+        "topic" => value.try_into().map(Record::Topic),
+        other => {
+            return Err(Fault::new(
+                2,
+                "type",
+                format!("{other:?}: expected document, event, person, body or topic"),
+            ))
+        }
+    };
+    record.map_err(|e| Fault::new(2, "front matter", e.message().to_string()))
+}
+
+/// A valid slug, and source addresses that are safe to link to: they are written into
+/// links on every page that shows the record, so only absolute http(s) addresses pass (no
+/// `javascript:`); an address at fault is placed on its line of the front matter.
+fn check_record(record: &Record, front: &str) -> Result<(), Fault> {
+    if !is_valid_slug(record.slug()) {
+        return Err(Fault::new(
+            2,
+            "slug",
+            format!("{:?} is not a valid slug", record.slug()),
+        ));
+    }
+    for (field, url) in dossier_model::url::source_urls(provenance(record)) {
+        if let Err(e) = dossier_model::url::check_url(url) {
+            return Err(Fault {
+                line: line_of(front, url),
+                field,
+                problem: e.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn provenance(r: &Record) -> &Provenance {
