@@ -176,32 +176,41 @@ pub(crate) struct Line {
 /// (HTML), whose roles are trusted and whose text before the first heading is page
 /// furniture rather than an error.
 pub(crate) fn build(lines: Vec<Line>, file: &str, markup: bool) -> Result<Dossier, OutlineError> {
-    let not_outline = |line: usize, found: String, expected: &str| {
-        if markup {
-            OutlineError::NotAnOutline {
-                file: file.into(),
-                found,
-                expected: expected.replace(
-                    "part or section headings",
-                    "part or section headings (<h2>–<h6>)",
-                ),
-            }
-        } else {
-            OutlineError::Unexpected {
-                file: file.into(),
-                line,
-                found,
-                expected: expected.into(),
-            }
-        }
-    };
+    let title_at = title_line(&lines, file, markup)?;
+    let title = lines[title_at].text.trim().to_string();
+    let mut i = title_at + 1;
+    while i < lines.len() && is_blank(&lines[i]) {
+        i += 1;
+    }
+    let (body_start, toc_titles) = table_of_contents(&lines, i, file)?;
+    let mut sections = sections(lines, body_start, file, markup)?;
+    for s in &mut sections {
+        apply_defaults(s, &toc_titles);
+    }
+    Ok(Dossier {
+        slug: slugify(&title),
+        title,
+        description: String::new(),
+        source: Some(file.to_string()),
+        sections,
+    })
+}
+
+/// A line that ends a paragraph.
+fn is_blank(l: &Line) -> bool {
+    l.role == Role::Blank || l.text.trim().is_empty()
+}
+
+/// The index of the line that holds the dossier's title: the first `<h1>` (or `<title>`)
+/// in markup, the first non-blank line in text.
+fn title_line(lines: &[Line], file: &str, markup: bool) -> Result<usize, OutlineError> {
     let title_at = if markup {
         lines.iter().position(|l| l.role == Role::Title)
     } else {
         lines.iter().position(|l| l.role != Role::Blank)
     };
-    let Some(title_at) = title_at else {
-        return Err(if markup {
+    title_at.ok_or_else(|| {
+        if markup {
             OutlineError::NotAnOutline {
                 file: file.into(),
                 found: "the page has no <h1> or <title>".into(),
@@ -210,21 +219,24 @@ pub(crate) fn build(lines: Vec<Line>, file: &str, markup: bool) -> Result<Dossie
             }
         } else {
             OutlineError::Empty { file: file.into() }
-        });
-    };
-    let title = lines[title_at].text.trim().to_string();
-    let mut next_part = b'A';
-    let mut i = title_at + 1;
-    let blank = |l: &Line| l.role == Role::Blank || l.text.trim().is_empty();
-    while i < lines.len() && blank(&lines[i]) {
-        i += 1;
-    }
+        }
+    })
+}
 
-    // A table of contents is a block of headings right after the title.
-    let toc_start = i;
+/// A table of contents is a block of headings right after the title (from `start`):
+/// where the body begins after it, and the titles it gives the sections by key (the
+/// shorter titles, kept as `short_title`). Without one, the body begins at `start`.
+fn table_of_contents(
+    lines: &[Line],
+    start: usize,
+    file: &str,
+) -> Result<(usize, HashMap<String, String>), OutlineError> {
+    let mut i = start;
     let mut toc = Vec::new();
     let mut probe_part = b'A';
-    while i < lines.len() && !blank(&lines[i]) && matches!(lines[i].role, Role::Auto | Role::Bullet)
+    while i < lines.len()
+        && !is_blank(&lines[i])
+        && matches!(lines[i].role, Role::Auto | Role::Bullet)
     {
         match classify(&lines[i].text, &mut probe_part) {
             Some((h, _)) => toc.push((h, lines[i].no)),
@@ -232,39 +244,34 @@ pub(crate) fn build(lines: Vec<Line>, file: &str, markup: bool) -> Result<Dossie
         }
         i += 1;
     }
-    let has_toc = toc.len() >= 2 && (i >= lines.len() || blank(&lines[i]));
-    let body_start = if has_toc { i } else { toc_start };
-    let toc_titles = if has_toc {
-        toc_keys(&toc).map_err(|(line, h, depth)| too_deep(file, line, &h, depth))?
+    if toc.len() >= 2 && (i >= lines.len() || is_blank(&lines[i])) {
+        let titles = toc_keys(&toc).map_err(|(line, h, depth)| too_deep(file, line, &h, depth))?;
+        Ok((i, titles))
     } else {
-        HashMap::new()
-    };
+        Ok((start, HashMap::new()))
+    }
+}
 
+/// The sections from the body's first line on: headings, and the paragraphs and bullet
+/// items under them. Text before the first heading is an error in text, page furniture
+/// in markup; an outline without any heading is an error.
+fn sections(
+    lines: Vec<Line>,
+    start: usize,
+    file: &str,
+    markup: bool,
+) -> Result<Vec<Section>, OutlineError> {
     let mut builder = TreeBuilder::default();
     let mut para: Vec<ParaLine> = Vec::new();
     let mut seen_heading = false;
+    let mut next_part = b'A';
     let last_line = lines.last().map_or(1, |l| l.no.max(1));
-    for line in lines.into_iter().skip(body_start) {
-        if blank(&line) {
+    for line in lines.into_iter().skip(start) {
+        if is_blank(&line) {
             builder.paragraph(std::mem::take(&mut para));
             continue;
         }
-        let heading = match line.role {
-            Role::Auto => classify(&line.text, &mut next_part).map(|(h, _)| h),
-            Role::Heading | Role::Title => classify(&line.text, &mut next_part)
-                .map(|(h, _)| h)
-                .or_else(|| {
-                    // An unlabelled heading in markup is an unnumbered section once the
-                    // outline has begun; before that it is page furniture.
-                    seen_heading.then(|| Heading {
-                        kind: LabelKind::Unnumbered,
-                        label: String::new(),
-                        title: line.text.trim().trim_end_matches(':').to_string(),
-                    })
-                }),
-            _ => None,
-        };
-        if let Some(h) = heading {
+        if let Some(h) = heading_of(&line, &mut next_part, seen_heading) {
             builder.paragraph(std::mem::take(&mut para));
             builder
                 .heading(h)
@@ -277,6 +284,8 @@ pub(crate) fn build(lines: Vec<Line>, file: &str, markup: bool) -> Result<Dossie
                 continue;
             }
             return Err(not_outline(
+                file,
+                markup,
                 line.no,
                 format!("found text before any heading ({})", preview(&line.text)),
                 "a part or section heading such as \"A. Official Documents and Declarations\" or \"1. Background\"",
@@ -301,22 +310,62 @@ pub(crate) fn build(lines: Vec<Line>, file: &str, markup: bool) -> Result<Dossie
     builder.paragraph(para);
     if !seen_heading {
         return Err(not_outline(
+            file,
+            markup,
             last_line,
             "reached the end of the file without a heading".into(),
             "part or section headings such as \"A. Official Documents and Declarations\", \"I. Background\" or \"1.1 Peacekeeping\" after the title",
         ));
     }
-    let mut sections = builder.finish();
-    for s in &mut sections {
-        apply_defaults(s, &toc_titles);
+    Ok(builder.finish())
+}
+
+/// The heading a line is, if any. `next_part` is as for [`classify`]; `seen_heading`
+/// says the outline has begun.
+fn heading_of(line: &Line, next_part: &mut u8, seen_heading: bool) -> Option<Heading> {
+    match line.role {
+        Role::Auto => classify(&line.text, next_part).map(|(h, _)| h),
+        Role::Heading | Role::Title => {
+            classify(&line.text, next_part).map(|(h, _)| h).or_else(|| {
+                // An unlabelled heading in markup is an unnumbered section once the
+                // outline has begun; before that it is page furniture.
+                seen_heading.then(|| Heading {
+                    kind: LabelKind::Unnumbered,
+                    label: String::new(),
+                    title: line.text.trim().trim_end_matches(':').to_string(),
+                })
+            })
+        }
+        _ => None,
     }
-    Ok(Dossier {
-        slug: slugify(&title),
-        title,
-        description: String::new(),
-        source: Some(file.to_string()),
-        sections,
-    })
+}
+
+/// Text where the outline expected a heading: at `line` of a text file, or in an HTML
+/// page (which has no line numbers to give, and whose headings are elements).
+fn not_outline(
+    file: &str,
+    markup: bool,
+    line: usize,
+    found: String,
+    expected: &str,
+) -> OutlineError {
+    if markup {
+        OutlineError::NotAnOutline {
+            file: file.into(),
+            found,
+            expected: expected.replace(
+                "part or section headings",
+                "part or section headings (<h2>–<h6>)",
+            ),
+        }
+    } else {
+        OutlineError::Unexpected {
+            file: file.into(),
+            line,
+            found,
+            expected: expected.into(),
+        }
+    }
 }
 
 /// The error for heading `h` at `line`, which would nest `depth` sections deep.
