@@ -1,5 +1,6 @@
 //! Progress for long work: a bar with counts, rate and time left on a terminal; plain
-//! lines (at most one every few seconds) when output goes to a file or a pipe.
+//! lines (at most one every few seconds) when output goes to a file or a pipe. Imports
+//! report through [`ImportProgress`] (bytes of input read, with the records made).
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -17,18 +18,13 @@ pub struct Progress {
 impl Progress {
     /// Starts reporting `what` ("indexing changes", "importing visits").
     pub fn new(what: &str) -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let b = ProgressBar::new(0);
-            b.set_style(
-                ProgressStyle::with_template(
-                    "{msg:>18} [{bar:32}] {pos}/{len} ({per_sec}, {eta} left)",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-            );
+        let bar = terminal_bar(
+            0,
+            "{msg:>18} [{bar:32}] {pos}/{len} ({per_sec}, {eta} left)",
+        );
+        if let Some(b) = &bar {
             b.set_message(what.to_string());
-            b
-        });
+        }
         let now = Instant::now();
         Progress {
             bar,
@@ -74,6 +70,115 @@ impl Progress {
 
     pub fn finish(self) {
         if let Some(b) = self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// A bar of `len` drawn with `template` when stderr is a terminal; `None` otherwise.
+fn terminal_bar(len: u64, template: &str) -> Option<ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
+        let b = ProgressBar::new(len);
+        b.set_style(
+            ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b
+    })
+}
+
+/// An import's progress: a bar of the bytes of input read, with the records made and
+/// their rate, on a terminal; a plain line every two seconds otherwise; a spinner while
+/// the import finishes.
+#[derive(Default)]
+pub struct ImportProgress {
+    pass: Option<Pass>,
+}
+
+/// The pass being reported.
+struct Pass {
+    bar: Option<ProgressBar>,
+    label: String,
+    total: u64,
+    last_line: Instant,
+    started: Instant,
+    calls: u64,
+}
+
+impl dossier_import::Progress for ImportProgress {
+    fn start(&mut self, label: &str, total: u64) {
+        let bar = terminal_bar(
+            total,
+            "{prefix} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}) {msg} {elapsed}",
+        );
+        if let Some(b) = &bar {
+            b.set_prefix(label.to_string());
+        }
+        self.pass = Some(Pass {
+            bar,
+            label: label.to_string(),
+            total,
+            last_line: Instant::now(),
+            started: Instant::now(),
+            calls: 0,
+        });
+    }
+
+    fn update(&mut self, bytes: u64, records: usize) {
+        let Some(p) = &mut self.pass else {
+            return;
+        };
+        p.calls += 1;
+        if p.calls % 256 != 1 {
+            return;
+        }
+        let rate = records as f64 / p.started.elapsed().as_secs_f64().max(1e-6);
+        match &p.bar {
+            Some(b) => {
+                b.set_position(bytes);
+                b.set_message(format!("{records} records, {rate:.0}/s"));
+            }
+            None => {
+                if p.last_line.elapsed() >= Duration::from_secs(2) {
+                    p.last_line = Instant::now();
+                    eprintln!(
+                        "{}: {records} records, {:.1}/{:.1} MB, {rate:.0} records/s",
+                        p.label,
+                        bytes as f64 / 1e6,
+                        p.total as f64 / 1e6
+                    );
+                }
+            }
+        }
+    }
+
+    fn println(&mut self, line: &str) {
+        match self.pass.as_ref().and_then(|p| p.bar.as_ref()) {
+            Some(b) => b.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn finishing(&mut self, what: &str) {
+        let spinner = std::io::stderr().is_terminal().then(|| {
+            let s = ProgressBar::new_spinner();
+            s.set_message(what.to_string());
+            s.enable_steady_tick(Duration::from_millis(120));
+            s
+        });
+        self.pass = Some(Pass {
+            bar: spinner,
+            label: what.to_string(),
+            total: 0,
+            last_line: Instant::now(),
+            started: Instant::now(),
+            calls: 0,
+        });
+    }
+
+    fn finish(&mut self) {
+        if let Some(b) = self.pass.take().and_then(|p| p.bar) {
             b.finish_and_clear();
         }
     }

@@ -10,7 +10,8 @@ use cli::{dossier, stderr, stdout, BIN};
 
 /// What the store holds, in a form that changes if anything was written.
 fn snapshot(data_dir: &Path) -> String {
-    use dossier_store::{RecordType, SqliteStore, Store};
+    use dossier_model::RecordType;
+    use dossier_store::{SqliteStore, Store};
     let store = SqliteStore::open(&data_dir.join("dossier.db")).unwrap();
     let mut out = format!("{:?}", store.dossiers().unwrap());
     for d in store.dossiers().unwrap() {

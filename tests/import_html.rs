@@ -13,7 +13,8 @@ const SEED: &str = "tests/fixtures/nato-russia.seed.html";
 /// dossier with its sections and stamps, and the change log's last entry (every write of
 /// any record adds one).
 fn snapshot(data_dir: &Path) -> String {
-    use dossier_store::{RecordType, SqliteStore, Store};
+    use dossier_model::RecordType;
+    use dossier_store::{SqliteStore, Store};
     let store = SqliteStore::open(&data_dir.join("dossier.db")).unwrap();
     let mut out = format!("last change {}\n", store.last_change().unwrap());
     for d in store.dossiers().unwrap() {

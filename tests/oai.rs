@@ -8,7 +8,8 @@ use common::xml::{parse, validate, Node};
 use common::TestServer;
 use dossier_model::*;
 use dossier_publish::site::Site;
-use dossier_store::{RecordType, SqliteStore, Store};
+use dossier_model::RecordType;
+use dossier_store::{SqliteStore, Store};
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 

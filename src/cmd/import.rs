@@ -8,8 +8,8 @@ use dossier_ingest::import::{
 use dossier_ingest::{
     apply_curated, parse_outline, read_bounded, read_bounded_to_string, CuratedData,
 };
-use dossier_model::{is_valid_slug, Archive};
-use dossier_store::{RecordType, Store};
+use dossier_model::{is_valid_slug, Archive, RecordType};
+use dossier_store::Store;
 use std::path::Path;
 
 pub fn outline(data_dir: &Path, args: OutlineArgs) -> Result<()> {
@@ -70,8 +70,8 @@ pub fn outline(data_dir: &Path, args: OutlineArgs) -> Result<()> {
     Ok(())
 }
 
-use super::pipeline::{self, Input, Options};
 use crate::cli::{ImportFlags, MarkdownArgs, RecordsArgs, TeiArgs};
+use dossier_import::{Input, Opener, Options, Report};
 use dossier_ingest::import::RecordSource;
 use std::sync::Arc;
 
@@ -107,21 +107,17 @@ fn check_dossier(store: &dyn Store, dossier: &Option<String>) -> Result<()> {
 }
 
 /// Runs the pipeline and prints the summary; an error (non-zero exit) if any record failed.
-fn finish(report: pipeline::Report, flags: ImportFlags, files: usize) -> Result<()> {
+fn finish(report: Report, flags: ImportFlags, files: usize) -> Result<()> {
     let secs = report.elapsed.as_secs_f64().max(1e-6);
     let n = report.records.new + report.records.changed + report.records.unchanged;
     if flags.dry_run {
         println!(
             "Dry run, nothing was written. {} file(s) would give {}.",
             files,
-            pipeline::describe(&report, true)
+            report.describe(true)
         );
     } else {
-        println!(
-            "Imported {} file(s): {}.",
-            files,
-            pipeline::describe(&report, false)
-        );
+        println!("Imported {} file(s): {}.", files, report.describe(false));
     }
     println!(
         "{n} records, {:.1} MB in {secs:.2} s ({:.0} records/s, {:.1} MB/s).",
@@ -169,7 +165,7 @@ pub fn tei(data_dir: &Path, args: TeiArgs) -> Result<()> {
             opts.clone(),
         )))
     };
-    let report = run_pipeline(
+    let report = run_import(
         data_dir,
         &store,
         &files,
@@ -206,7 +202,7 @@ pub fn records(data_dir: &Path, args: RecordsArgs, csv: bool) -> Result<()> {
             )?)
         })
     };
-    let report = run_pipeline(data_dir, &store, &files, &open, options(args.flags), what)?;
+    let report = run_import(data_dir, &store, &files, &open, options(args.flags), what)?;
     finish(report, args.flags, files.len())
 }
 
@@ -229,7 +225,7 @@ pub fn markdown(data_dir: &Path, args: MarkdownArgs) -> Result<()> {
             args.dossier.clone(),
         )))
     };
-    let report = run_pipeline(
+    let report = run_import(
         data_dir,
         &store,
         &files,
@@ -240,70 +236,21 @@ pub fn markdown(data_dir: &Path, args: MarkdownArgs) -> Result<()> {
     finish(report, args.flags, files.len())
 }
 
-/// Runs an import with the search index following every committed batch.
-fn run_pipeline(
+/// Runs an import with the search index following every committed batch, its progress
+/// on stderr.
+fn run_import(
     data_dir: &Path,
     store: &dossier_store::SqliteStore,
     files: &[Input],
-    open: &pipeline::Opener,
-    options: pipeline::Options,
+    open: &Opener,
+    options: Options,
     what: &str,
-) -> Result<pipeline::Report> {
-    store.begin_bulk()?;
-    let slot = std::sync::OnceLock::new();
-    let mut opened = std::time::Duration::ZERO;
-    let open_index = || -> Result<&dossier_search::SearchIndex> {
-        let t = std::time::Instant::now();
-        let index = super::open_index(data_dir, store)?;
-        let index = slot.get_or_init(|| index);
-        // tantivy's indexing threads start with the bulk load's writer and inherit the
-        // priority of the thread that starts them: a lowered one (the store's writer is
-        // the import's slowest stage; see `priority`).
-        std::thread::scope(|scope| {
-            scope
-                .spawn(|| {
-                    super::priority::lower_this_thread();
-                    index.begin_bulk()
-                })
-                .join()
-        })
-        .map_err(|_| anyhow::anyhow!("starting the search index's bulk load panicked"))??;
-        opened = t.elapsed();
-        Ok(index)
+) -> Result<Report> {
+    let mut progress = crate::progress::ImportProgress::default();
+    let mut hooks = dossier_import::Hooks {
+        progress: &mut progress,
+        lower_priority: &super::priority::lower_this_thread,
     };
-    let result = pipeline::run(store, open_index, files, open, options, what);
-    let Some(index) = slot.into_inner() else {
-        // The index did not open (the pipeline's error says why): nothing was written,
-        // and the store leaves its bulk load.
-        let ended = store.end_bulk();
-        let report = result?;
-        ended?;
-        return Ok(report);
-    };
-    let t = std::time::Instant::now();
-    // After a large import these take seconds once the progress bar is gone: say so.
-    let finishing = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
-        let s = indicatif::ProgressBar::new_spinner();
-        s.set_message("finishing: the search index's last merges, the store's log into its file");
-        s.enable_steady_tick(std::time::Duration::from_millis(120));
-        s
-    });
-    // The index's last commit and merges while the store's write-ahead log is copied into
-    // its database file: one waits mostly on the disk, the other on the CPU. Nothing
-    // searches after an import, so the index closes with its last commit.
-    let (index_end, store_end) = std::thread::scope(|scope| {
-        let store_end = scope.spawn(|| store.end_bulk());
-        (index.close_bulk(store), store_end.join())
-    });
-    if let Some(s) = finishing {
-        s.finish_and_clear();
-    }
-    index_end?;
-    store_end.map_err(|_| anyhow::anyhow!("the store's checkpoint panicked"))??;
-    tracing::info!(
-        open_ms = opened.as_millis() as u64,
-        end_bulk_ms = t.elapsed().as_millis() as u64,
-        "search index"
-    );
-    result
+    let open_index = || super::open_index(data_dir, store);
+    dossier_import::import(store, open_index, files, open, options, what, &mut hooks)
 }

@@ -3,7 +3,6 @@
 mod export;
 mod import;
 mod lock;
-mod pipeline;
 mod priority;
 mod search;
 mod serve;

@@ -3,88 +3,10 @@
 //! An importer is a [`RecordSource`]: it yields one [`Item`] at a time — a record with the
 //! records it links to, or a bad record with its place — so that the writer can batch,
 //! count, report and skip without ever holding a whole file. Importers never touch the
-//! store; the binary writes batches with `Store::write`.
+//! store; the import engine (`dossier-import`) writes batches with `Store::write`.
 
 use crate::xml::{Pos, XmlError};
 use dossier_model::*;
-
-/// A record of any type, as an importer makes it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Record {
-    Document(Document),
-    Event(Event),
-    Person(Person),
-    Body(Body),
-    Topic(Topic),
-}
-
-impl Record {
-    /// The record type as the store and URLs name it (`document`, `event`…).
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Record::Document(_) => "document",
-            Record::Event(_) => "event",
-            Record::Person(_) => "person",
-            Record::Body(_) => "body",
-            Record::Topic(_) => "topic",
-        }
-    }
-
-    pub fn slug(&self) -> &str {
-        match self {
-            Record::Document(r) => &r.slug,
-            Record::Event(r) => &r.slug,
-            Record::Person(r) => &r.slug,
-            Record::Body(r) => &r.slug,
-            Record::Topic(r) => &r.slug,
-        }
-    }
-
-    /// The title or name a reader sees.
-    pub fn title(&self) -> &str {
-        match self {
-            Record::Document(r) => &r.title,
-            Record::Event(r) => &r.title,
-            Record::Person(r) => &r.name,
-            Record::Body(r) => &r.name,
-            Record::Topic(r) => &r.title,
-        }
-    }
-
-    /// Adds the record to a batch.
-    pub fn add_to(self, archive: &mut Archive) {
-        match self {
-            Record::Document(r) => archive.documents.push(r),
-            Record::Event(r) => archive.events.push(r),
-            Record::Person(r) => archive.people.push(r),
-            Record::Body(r) => archive.bodies.push(r),
-            Record::Topic(r) => archive.topics.push(r),
-        }
-    }
-
-    /// The dossiers the record belongs to, for merging with a stored copy.
-    pub fn dossiers_mut(&mut self) -> &mut Vec<String> {
-        match self {
-            Record::Document(r) => &mut r.dossiers,
-            Record::Event(r) => &mut r.dossiers,
-            Record::Person(r) => &mut r.dossiers,
-            Record::Body(r) => &mut r.dossiers,
-            Record::Topic(r) => &mut r.dossiers,
-        }
-    }
-
-    /// The record's JSON, as the store keeps it (to tell changed from unchanged).
-    pub fn to_json(&self) -> String {
-        let r = match self {
-            Record::Document(r) => serde_json::to_string(r),
-            Record::Event(r) => serde_json::to_string(r),
-            Record::Person(r) => serde_json::to_string(r),
-            Record::Body(r) => serde_json::to_string(r),
-            Record::Topic(r) => serde_json::to_string(r),
-        };
-        r.unwrap_or_default()
-    }
-}
 
 /// One record read from a file, with the records it links to. Linked records (a visit's
 /// country, a study's topics) are created only when the archive does not hold them yet.

@@ -6,6 +6,7 @@
 pub mod archive;
 pub mod date;
 pub mod kinds;
+pub mod record;
 pub mod records;
 pub mod slug;
 pub mod url;
@@ -13,5 +14,6 @@ pub mod url;
 pub use archive::{Archive, ValidationError};
 pub use date::{Bound, DateError, Edtf, PartialDate};
 pub use kinds::*;
+pub use record::{Record, RecordType};
 pub use records::*;
 pub use slug::{is_valid_slug, slugify};

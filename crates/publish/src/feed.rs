@@ -8,7 +8,8 @@ use crate::site::Site;
 use crate::views::url_of;
 use crate::xml::XmlWriter;
 use crate::PublishError;
-use dossier_store::{DocumentQuery, EventQuery, RecordType, Stamps, Store};
+use dossier_model::RecordType;
+use dossier_store::{DocumentQuery, EventQuery, Stamps, Store};
 
 /// Entries in a feed: the most recently changed documents.
 pub const FEED_ENTRIES: usize = 50;

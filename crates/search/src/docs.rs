@@ -1,7 +1,8 @@
 //! What the index holds for each record: plain data taken from the store.
 
 use dossier_model::*;
-use dossier_store::{RecordType, Store, StoreError};
+use dossier_model::RecordType;
+use dossier_store::{Store, StoreError};
 use std::collections::HashMap;
 
 /// One searchable unit: a record, or one section of a dossier.

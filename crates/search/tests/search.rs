@@ -2,7 +2,8 @@
 
 use dossier_model::*;
 use dossier_search::{Committed, SearchIndex, SearchRequest, SearchResults, Sort};
-use dossier_store::{DocumentQuery, EventQuery, RecordType, SqliteStore, Store};
+use dossier_model::RecordType;
+use dossier_store::{DocumentQuery, EventQuery, SqliteStore, Store};
 
 struct Fixture {
     store: SqliteStore,

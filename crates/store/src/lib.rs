@@ -14,43 +14,6 @@ pub use sqlite::SqliteStore;
 use dossier_model::*;
 use serde::Serialize;
 
-/// A kind of record, as named in links, URLs and errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RecordType {
-    Dossier,
-    Document,
-    Body,
-    Person,
-    Event,
-    Topic,
-}
-
-impl RecordType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecordType::Dossier => "dossier",
-            RecordType::Document => "document",
-            RecordType::Body => "body",
-            RecordType::Person => "person",
-            RecordType::Event => "event",
-            RecordType::Topic => "topic",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "dossier" => RecordType::Dossier,
-            "document" => RecordType::Document,
-            "body" => RecordType::Body,
-            "person" => RecordType::Person,
-            "event" => RecordType::Event,
-            "topic" => RecordType::Topic,
-            _ => return None,
-        })
-    }
-}
-
 /// What a write did, per record: counted so importers can say "0 new, 0 changed".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct WriteSummary {
@@ -165,21 +128,6 @@ pub trait Store: Send + Sync {
     /// Writes every record of `archive` in one transaction: all or nothing. Dossiers'
     /// sections are replaced as a whole; other records are inserted or updated by slug.
     fn write(&self, archive: &Archive) -> Result<WriteSummary, StoreError>;
-    /// Opens a transaction that the next writes join, each still all or nothing inside it,
-    /// and that no other reader or writer sees until [`release`](Self::release). For a
-    /// writer that starts before it knows whether it must undo everything: an import writes
-    /// while its first pass is still checking the files, and keeps the writes only if every
-    /// file passes. Another writer waits (up to its busy timeout) while the transaction is
-    /// open. Returns false for a store that cannot hold writes; its caller waits instead.
-    fn hold(&self) -> Result<bool, StoreError> {
-        Ok(false)
-    }
-    /// Ends what [`hold`](Self::hold) opened: commits the writes made since (`keep`) or
-    /// undoes them all. Does nothing when nothing is held.
-    fn release(&self, keep: bool) -> Result<(), StoreError> {
-        let _ = keep;
-        Ok(())
-    }
     /// Whether the store holds no dossier yet.
     fn is_empty(&self) -> Result<bool, StoreError>;
     /// Whether a record of this type and slug exists.
@@ -192,6 +140,19 @@ pub trait Store: Send + Sync {
     fn person(&self, slug: &str) -> Result<Option<Person>, StoreError>;
     fn event(&self, slug: &str) -> Result<Option<Event>, StoreError>;
     fn topic(&self, slug: &str) -> Result<Option<Topic>, StoreError>;
+    /// The record of this type and slug, as a [`Record`] of its type; `None` for a
+    /// dossier (not a `Record`: see [`dossier`](Self::dossier)). For callers that hold a
+    /// record of any type, such as an import comparing with the stored copy.
+    fn record(&self, record: RecordType, slug: &str) -> Result<Option<Record>, StoreError> {
+        Ok(match record {
+            RecordType::Document => self.document(slug)?.map(Record::Document),
+            RecordType::Event => self.event(slug)?.map(Record::Event),
+            RecordType::Person => self.person(slug)?.map(Record::Person),
+            RecordType::Body => self.body(slug)?.map(Record::Body),
+            RecordType::Topic => self.topic(slug)?.map(Record::Topic),
+            RecordType::Dossier => None,
+        })
+    }
     fn stamps(&self, record: RecordType, slug: &str) -> Result<Option<Stamps>, StoreError>;
 
     fn documents(&self, q: &DocumentQuery) -> Result<Vec<Document>, StoreError>;
@@ -224,16 +185,34 @@ pub trait Store: Send + Sync {
         &self,
         seq: i64,
         upto: i64,
-    ) -> Result<Option<std::collections::HashSet<(RecordType, String)>>, StoreError> {
-        let _ = (seq, upto);
-        Ok(None)
-    }
+    ) -> Result<Option<std::collections::HashSet<(RecordType, String)>>, StoreError>;
     /// The records of this type that are deleted now, each as it was when deleted, in slug
-    /// order. A store that keeps no tombstones answers none (the change log still says
-    /// what was deleted; only the sets are then unknown); so does one deleted before the
-    /// store began to keep them.
-    fn tombstones(&self, record: RecordType) -> Result<Vec<Tombstone>, StoreError> {
-        let _ = record;
-        Ok(Vec::new())
-    }
+    /// order. A record deleted before the store began to keep tombstones has none (the
+    /// change log still says it was deleted; only its sets are then unknown).
+    fn tombstones(&self, record: RecordType) -> Result<Vec<Tombstone>, StoreError>;
+}
+
+/// What a bulk load (an import) asks of a store beyond [`Store`], for throughput: settings
+/// for the load's length, and writes held uncommitted until the loader knows whether to
+/// keep them. Only the import uses it; readers, the server and the index know [`Store`]
+/// alone. A store implements it with whatever its engine offers for the purpose.
+pub trait BulkLoad: Store {
+    /// Starts a bulk load: the store may trade its usual settings for throughput until
+    /// [`end_bulk`](Self::end_bulk). Each write stays one transaction, committed as
+    /// before. A second call is harmless.
+    fn begin_bulk(&self) -> Result<(), StoreError>;
+    /// Ends a bulk load (an error included): the store goes back to its usual settings and
+    /// leaves nothing of the load for the next reader or writer to pay for.
+    fn end_bulk(&self) -> Result<(), StoreError>;
+    /// Opens a transaction that the next writes join, each still all or nothing inside it,
+    /// and that no other reader or writer sees until [`release`](Self::release). For a
+    /// writer that starts before it knows whether it must undo everything: an import writes
+    /// while its first pass is still checking the files, and keeps the writes only if every
+    /// file passes. Another writer waits (up to its busy timeout) while the transaction is
+    /// open. An error (the lock is another writer's, writes are already held): nothing is
+    /// held, and the caller waits instead.
+    fn hold(&self) -> Result<(), StoreError>;
+    /// Ends what [`hold`](Self::hold) opened: commits the writes made since (`keep`) or
+    /// undoes them all. Does nothing when nothing is held.
+    fn release(&self, keep: bool) -> Result<(), StoreError>;
 }

@@ -2,7 +2,8 @@
 //! cannot be read (written by an older version, or behind the store's back) fails alone.
 
 use dossier_model::*;
-use dossier_store::{DocumentQuery, RecordType, SqliteStore, Store, StoreError};
+use dossier_model::RecordType;
+use dossier_store::{DocumentQuery, SqliteStore, Store, StoreError};
 
 fn doc(slug: &str) -> Document {
     Document {

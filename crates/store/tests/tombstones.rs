@@ -2,7 +2,8 @@
 //! report the deletion in the sets the record was in.
 
 use dossier_model::*;
-use dossier_store::{RecordType, SqliteStore, Store, Tombstone};
+use dossier_model::RecordType;
+use dossier_store::{SqliteStore, Store, Tombstone};
 
 fn doc(slug: &str, kind: DocumentKind, dossiers: &[&str]) -> Document {
     Document {

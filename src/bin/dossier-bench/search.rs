@@ -11,7 +11,7 @@ use crate::util::{self, disk_bytes, mb, ms, peak_rss_bytes, percentile};
 use anyhow::{bail, Context, Result};
 use dossier_model::*;
 use dossier_search::{Committed, SearchIndex, SearchRequest};
-use dossier_store::{SqliteStore, Store};
+use dossier_store::{BulkLoad, SqliteStore, Store};
 use rusqlite::{params, Connection};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,255 @@
+//! The run: the store's and the index's bulk loads around the two passes, and the threads
+//! of the second pass wired together.
+
+use crate::batch::BatchLimit;
+use crate::batcher::Batcher;
+use crate::index_thread::INDEX_BEHIND;
+use crate::links::Seen;
+use crate::read::Read;
+use crate::{first_pass, index_thread, read, store_thread};
+use crate::{Hooks, Input, Opener, Options, Report};
+use anyhow::{Context, Result};
+use crossbeam_channel::Receiver;
+use dossier_ingest::import::Item;
+use dossier_search::SearchIndex;
+use dossier_store::BulkLoad;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// Imports `inputs` into `store`, with the search index that `open_index` opens following
+/// every committed batch. Returns an error (for a non-zero exit) when a file was refused;
+/// bad records are counted in the report (the caller exits non-zero for them) and the
+/// good records are imported all the same unless `--strict`. `what` names the records
+/// when the files hold none.
+///
+/// `open_search` is called once the first pass and the reader have started: creating an
+/// index and its writer takes a fresh data directory some milliseconds of one core (its
+/// files, its writer's threads and buffers), which they put to use.
+pub fn import(
+    store: &dyn BulkLoad,
+    open_search: impl FnOnce() -> Result<SearchIndex>,
+    inputs: &[Input],
+    open: &Opener,
+    options: Options,
+    what: &str,
+    hooks: &mut Hooks,
+) -> Result<Report> {
+    store.begin_bulk()?;
+    let slot = OnceLock::new();
+    let mut opened = Duration::ZERO;
+    let lower_priority = hooks.lower_priority;
+    let open_index = || -> Result<&SearchIndex> {
+        let t = Instant::now();
+        let index = open_search()?;
+        let index = slot.get_or_init(|| index);
+        // tantivy's indexing threads start with the bulk load's writer and inherit the
+        // priority of the thread that starts them: a lowered one.
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    lower_priority();
+                    index.begin_bulk()
+                })
+                .join()
+        })
+        .map_err(|_| anyhow::anyhow!("starting the search index's bulk load panicked"))??;
+        opened = t.elapsed();
+        Ok(index)
+    };
+    let result = run(store, open_index, inputs, open, options, what, hooks);
+    let Some(index) = slot.into_inner() else {
+        // The index did not open (the run's error says why): nothing was written, and the
+        // store leaves its bulk load.
+        let ended = store.end_bulk();
+        let report = result?;
+        ended?;
+        return Ok(report);
+    };
+    let t = Instant::now();
+    // After a large import these take seconds once the progress is gone: say so.
+    hooks
+        .progress
+        .finishing("finishing: the search index's last merges, the store's log into its file");
+    // The index's last commit and merges while the store's write-ahead log is copied into
+    // its database file: one waits mostly on the disk, the other on the CPU. Nothing
+    // searches after an import, so the index closes with its last commit.
+    let (index_end, store_end) = std::thread::scope(|scope| {
+        let store_end = scope.spawn(|| store.end_bulk());
+        (index.close_bulk(store), store_end.join())
+    });
+    hooks.progress.finish();
+    index_end?;
+    store_end.map_err(|_| anyhow::anyhow!("the store's checkpoint panicked"))??;
+    tracing::info!(
+        open_ms = opened.as_millis() as u64,
+        end_bulk_ms = t.elapsed().as_millis() as u64,
+        "search index"
+    );
+    result
+}
+
+/// The two passes. With `--strict` the first is over before the second starts; otherwise
+/// it runs beside it.
+pub(crate) fn run<'i>(
+    store: &dyn BulkLoad,
+    open_index: impl FnOnce() -> Result<&'i SearchIndex>,
+    inputs: &[Input],
+    open: &Opener,
+    options: Options,
+    what: &str,
+    hooks: &mut Hooks,
+) -> Result<Report> {
+    let started = Instant::now();
+    let total: u64 = inputs.iter().map(|i| i.size).sum();
+    if options.strict {
+        first_pass::strict(store, inputs, open, total, hooks)?;
+    }
+    let mut report = Report {
+        bytes: total,
+        ..Report::default()
+    };
+    report.phases.check = started.elapsed();
+    let label = if options.dry_run {
+        "comparing"
+    } else {
+        "importing"
+    };
+    hooks.progress.start(label, total);
+    let index = second_pass(store, open_index, inputs, open, options, hooks, &mut report)?;
+    if !options.dry_run {
+        // Whatever the index thread had not yet applied.
+        let t = Instant::now();
+        index.sync(store).context(INDEX_BEHIND)?;
+        report.phases.index += t.elapsed();
+    }
+    hooks.progress.finish();
+    if report.record_type.is_empty() {
+        report.record_type = what.to_string();
+    }
+    report.elapsed = started.elapsed();
+    report.log_phases();
+    Ok(report)
+}
+
+/// The second pass: the reader, the batcher (this thread), the store's thread and the
+/// index thread, with the first pass beside them unless `--strict`. Returns the index.
+fn second_pass<'i>(
+    store: &dyn BulkLoad,
+    open_index: impl FnOnce() -> Result<&'i SearchIndex>,
+    inputs: &[Input],
+    open: &Opener,
+    options: Options,
+    hooks: &mut Hooks,
+    report: &mut Report,
+) -> Result<&'i SearchIndex> {
+    let lower_priority = hooks.lower_priority;
+    let mut batcher = Batcher::new(store, options, report);
+    std::thread::scope(|scope| -> Result<&'i SearchIndex> {
+        // The first pass's answer: awaited by the store's thread, which writes while the
+        // first pass reads but keeps nothing unless it passes; for a dry run (no writes),
+        // by the batcher at the end.
+        let mut check_for_store = None;
+        if !options.strict {
+            let answer = first_pass::spawn(scope, inputs, open)?;
+            if options.dry_run {
+                batcher.checked = Some(answer);
+            } else {
+                check_for_store = Some(answer);
+            }
+        }
+        let (reader, items) = read::spawn(scope, inputs, open, lower_priority)?;
+        // On an error the reader stops at its next record, once `items` is dropped.
+        let index = open_index()?;
+        let (indexer, to_index) = index_thread::spawn(scope, index, store, lower_priority)?;
+        let to_index = (!options.dry_run).then_some(to_index);
+        let (storer, channels) = store_thread::spawn(scope, store, check_for_store, to_index)?;
+        // The store's thread started at this thread's priority; from here on this thread
+        // (the checks, the comparisons, the batches) runs lower, like the other stages.
+        lower_priority();
+        batcher.store_tx = (!options.dry_run).then_some(channels.batches);
+        batcher.acks = Some(channels.acks);
+        let result = make_batches(&mut batcher, &items, inputs, &mut *hooks.progress);
+        // Every file checked, even for a dry run; a refused file's own message (which
+        // says that nothing was written) wins over what pass 2 made of it.
+        let result = batcher.wait_for_check(&mut *hooks.progress).and(result);
+        // Closing the channels ends the threads, whatever happened here.
+        batcher.store_tx = None;
+        drop(items);
+        let read = reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("the reading thread failed"));
+        let stored = storer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the store's thread failed"));
+        let indexed = indexer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the search index thread failed"));
+        // The index thread's own error says more than the store thread's "stopped
+        // following", and the store thread's more than the batcher's "stopped writing".
+        batcher.report.phases.index += indexed??;
+        let stored = stored??;
+        let phases = &mut batcher.report.phases;
+        phases.store += stored.store;
+        phases.batches += stored.batches;
+        phases.check_wait += stored.check_wait;
+        if let Some(spent) = stored.check {
+            phases.check = spent;
+        }
+        result?;
+        read?;
+        Ok(index)
+    })
+}
+
+/// The batcher's loop: every item the reader makes, checked, compared and batched; a
+/// batch goes to the store's thread once it reaches its limit.
+fn make_batches(
+    batcher: &mut Batcher,
+    items: &Receiver<Read>,
+    inputs: &[Input],
+    progress: &mut dyn crate::Progress,
+) -> Result<()> {
+    let total: u64 = inputs.iter().map(|i| i.size).sum();
+    let mut limit = BatchLimit::new(batcher.options.batch_size.max(1));
+    let mut seen = Seen::default();
+    let (mut n, mut flushed_at) = (0usize, 0u64);
+    loop {
+        let t = Instant::now();
+        let next = items.recv();
+        batcher.report.phases.read += t.elapsed();
+        let (item, at) = match next {
+            Ok(Read::Item(item, at)) => (item, at),
+            Ok(Read::Failed(e)) => return Err(e),
+            Err(_) => break, // every input read
+        };
+        let t = Instant::now();
+        let problem = match item {
+            Item::Bad(e) => Some(e.to_string()),
+            Item::Record(r) => {
+                if batcher.report.record_type.is_empty() {
+                    batcher.report.record_type = r.record.type_name().to_string();
+                }
+                let problem = seen.check(batcher.store, &r)?;
+                if problem.is_none() {
+                    batcher.add(*r)?;
+                    n += 1;
+                    batcher.report.phases.compare += t.elapsed();
+                    if batcher.batch_len >= limit.records_now(at, total, n)
+                        || at - flushed_at >= limit.bytes
+                    {
+                        batcher.flush()?;
+                        flushed_at = at;
+                        limit.grow();
+                    }
+                }
+                problem
+            }
+        };
+        if let Some(p) = problem {
+            batcher.report.bad += 1;
+            progress.println(&p);
+        }
+        progress.update(at, n);
+    }
+    batcher.flush()
+}

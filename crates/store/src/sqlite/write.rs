@@ -1,0 +1,442 @@
+//! Writing records: each write one transaction (or a savepoint of a held one), records
+//! compared with their stored copies, links and change-log entries written beside them.
+
+use super::changes::{log_change, note_logged};
+use super::SqliteStore;
+use crate::*;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
+
+/// What the store needs to know of a record to keep its row and its links.
+struct Row<'a> {
+    record: RecordType,
+    slug: &'a str,
+    title: &'a str,
+    kind: &'a str,
+    date: Option<Edtf>,
+    data: String,
+    links: Vec<(&'static str, RecordType, String, Option<String>)>,
+}
+
+fn many(
+    rel: &'static str,
+    to: RecordType,
+    slugs: &[String],
+) -> Vec<(&'static str, RecordType, String, Option<String>)> {
+    slugs.iter().map(|s| (rel, to, s.clone(), None)).collect()
+}
+
+fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error> {
+    use RecordType as T;
+    let mut out = Vec::new();
+    for d in &archive.documents {
+        let mut links = many("issued-by", T::Body, &d.issued_by);
+        links.extend(many("party", T::Body, &d.parties));
+        links.extend(many("author", T::Person, &d.authors));
+        links.extend(many("in-dossier", T::Dossier, &d.dossiers));
+        links.extend(many("about", T::Topic, &d.topics));
+        links.extend(
+            d.relations
+                .iter()
+                .map(|r| (r.kind.slug(), T::Document, r.document.clone(), None)),
+        );
+        out.push(Row {
+            record: T::Document,
+            slug: &d.slug,
+            title: &d.title,
+            kind: d.kind.slug(),
+            date: d.date,
+            data: serde_json::to_string(d)?,
+            links,
+        });
+    }
+    for b in &archive.bodies {
+        let mut links = many("in-dossier", T::Dossier, &b.dossiers);
+        links.extend(b.predecessors.iter().map(|l| {
+            (
+                "successor-of",
+                T::Body,
+                l.slug.clone(),
+                l.date.map(|d| d.to_string()),
+            )
+        }));
+        links.extend(
+            b.part_of
+                .iter()
+                .map(|p| ("part-of", T::Body, p.clone(), None)),
+        );
+        links.extend(
+            b.founding_document
+                .iter()
+                .map(|p| ("founded-by", T::Document, p.clone(), None)),
+        );
+        out.push(Row {
+            record: T::Body,
+            slug: &b.slug,
+            title: &b.name,
+            kind: b.kind.slug(),
+            date: b.established,
+            data: serde_json::to_string(b)?,
+            links,
+        });
+    }
+    for p in &archive.people {
+        let mut links = many("in-dossier", T::Dossier, &p.dossiers);
+        links.extend(p.offices.iter().filter_map(|o| {
+            o.body
+                .clone()
+                .map(|b| ("office", T::Body, b, Some(o.title.clone())))
+        }));
+        out.push(Row {
+            record: T::Person,
+            slug: &p.slug,
+            title: &p.name,
+            kind: "person",
+            date: None,
+            data: serde_json::to_string(p)?,
+            links,
+        });
+    }
+    for e in &archive.events {
+        let mut links = many("held-by", T::Body, &e.bodies);
+        links.extend(many("participant", T::Person, &e.people));
+        links.extend(many("outcome", T::Document, &e.outcome_documents));
+        links.extend(many("in-dossier", T::Dossier, &e.dossiers));
+        out.push(Row {
+            record: T::Event,
+            slug: &e.slug,
+            title: &e.title,
+            kind: e.kind.slug(),
+            date: e.date,
+            data: serde_json::to_string(e)?,
+            links,
+        });
+    }
+    for t in &archive.topics {
+        let mut links = many("concerns", T::Document, &t.documents);
+        links.extend(many("involves", T::Body, &t.bodies));
+        links.extend(many("in-dossier", T::Dossier, &t.dossiers));
+        out.push(Row {
+            record: T::Topic,
+            slug: &t.slug,
+            title: &t.title,
+            kind: t.kind.slug(),
+            date: t.as_of,
+            data: serde_json::to_string(t)?,
+            links,
+        });
+    }
+    Ok(out)
+}
+
+/// A transaction that holds the write lock from its start (`BEGIN IMMEDIATE`, waiting for
+/// another process's writer up to the busy timeout). A write reads first (the slugs it
+/// names, the stored copies it compares with); in a deferred transaction another process
+/// could commit between those reads and the first write, which SQLite then refuses
+/// (`SQLITE_BUSY_SNAPSHOT`) instead of waiting.
+pub(super) fn write_transaction(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+}
+
+/// Whether a record (or dossier) is stored, as the transaction `tx` sees it.
+fn is_stored(tx: &Connection, record: RecordType, slug: &str) -> Result<bool, StoreError> {
+    let mut stmt = if record == RecordType::Dossier {
+        tx.prepare_cached("SELECT 1 FROM dossiers WHERE slug = ?2 AND ?1 = 'dossier'")?
+    } else {
+        tx.prepare_cached("SELECT 1 FROM records WHERE type = ?1 AND slug = ?2")?
+    };
+    Ok(stmt.exists(params![record.as_str(), slug])?)
+}
+
+/// The time stamp of a write: taken once per transaction, so every record and change of a
+/// batch says the same time (and SQLite formats it once, not three times per record).
+pub(super) fn now(tx: &Connection) -> Result<String, StoreError> {
+    Ok(tx.query_row(&format!("SELECT {NOW}"), [], |r| r.get(0))?)
+}
+
+/// The statements that write records, prepared once per write rather than looked up in
+/// the statement cache for every row.
+struct RecordStatements<'t> {
+    insert: rusqlite::CachedStatement<'t>,
+    existing: rusqlite::CachedStatement<'t>,
+    update: rusqlite::CachedStatement<'t>,
+    log: rusqlite::CachedStatement<'t>,
+    drop_links: rusqlite::CachedStatement<'t>,
+    link: rusqlite::CachedStatement<'t>,
+}
+
+impl<'t> RecordStatements<'t> {
+    fn prepare(tx: &'t Connection) -> Result<Self, StoreError> {
+        Ok(RecordStatements {
+            // A new record is written by one statement that finds no row: most records of a
+            // large import are new, and asking first cost a B-tree search each.
+            insert: tx.prepare_cached(
+                "INSERT INTO records (type, slug, title, kind, date, date_lo, date_hi, data, created, changed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+                 ON CONFLICT (type, slug) DO NOTHING",
+            )?,
+            existing: tx.prepare_cached("SELECT data FROM records WHERE type = ?1 AND slug = ?2")?,
+            update: tx.prepare_cached(
+                "UPDATE records SET title = ?3, kind = ?4, date = ?5, date_lo = ?6, date_hi = ?7,
+                   data = ?8, changed = ?9
+                 WHERE type = ?1 AND slug = ?2",
+            )?,
+            log: tx.prepare_cached(
+                "INSERT INTO changes (type, slug, op, at) VALUES (?1, ?2, 'upsert', ?3)",
+            )?,
+            drop_links: tx
+                .prepare_cached("DELETE FROM links WHERE src_type = ?1 AND src_slug = ?2")?,
+            link: tx.prepare_cached(
+                "INSERT INTO links (src_type, src_slug, rel, dst_type, dst_slug, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+        })
+    }
+}
+
+fn write_row(
+    tx: &Connection,
+    st: &mut RecordStatements,
+    row: &Row,
+    now: &str,
+    summary: &mut WriteSummary,
+) -> Result<(), StoreError> {
+    let ty = row.record.as_str();
+    let date = row.date.map(|d| d.to_string());
+    let (lo, hi) = (row.date.map(|d| d.earliest()), row.date.map(|d| d.latest()));
+    let values = params![ty, row.slug, row.title, row.kind, date, lo, hi, row.data, now];
+    let is_new = st.insert.execute(values)? == 1;
+    if is_new {
+        summary.new += 1;
+    } else {
+        let existing: String = st.existing.query_row(params![ty, row.slug], |r| r.get(0))?;
+        if existing == row.data {
+            summary.unchanged += 1;
+            return Ok(());
+        }
+        summary.changed += 1;
+        st.update.execute(values)?;
+    }
+    st.log.execute(params![ty, row.slug, now])?;
+    note_logged(tx.last_insert_rowid(), summary);
+    // A new record has no links yet: only a changed one has old links to drop.
+    if !is_new {
+        st.drop_links.execute(params![ty, row.slug])?;
+    }
+    for (rel, to, slug, detail) in &row.links {
+        st.link
+            .execute(params![ty, row.slug, rel, to.as_str(), slug, detail])?;
+    }
+    Ok(())
+}
+
+fn write_dossier(
+    tx: &Connection,
+    d: &Dossier,
+    position: i64,
+    now: &str,
+    summary: &mut WriteSummary,
+) -> Result<(), StoreError> {
+    let data = serde_json::to_string(d).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let existing: Option<String> = tx
+        .query_row(
+            "SELECT data FROM dossiers WHERE slug = ?1",
+            [&d.slug],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match existing {
+        Some(x) if x == data => {
+            summary.unchanged += 1;
+            return Ok(());
+        }
+        Some(_) => summary.changed += 1,
+        None => summary.new += 1,
+    }
+    tx.execute(
+        &format!(
+            "INSERT INTO dossiers (slug, title, description, source, position, data, created, changed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, {NOW}, {NOW})
+             ON CONFLICT (slug) DO UPDATE SET title = excluded.title, description = excluded.description,
+               source = excluded.source, data = excluded.data, changed = excluded.changed"
+        ),
+        params![d.slug, d.title, d.description, d.source, position, data],
+    )?;
+    log_change(tx, RecordType::Dossier, &d.slug, "upsert", now, summary)?;
+    tx.execute("DELETE FROM sections WHERE dossier = ?1", [&d.slug])?;
+    tx.execute(
+        "DELETE FROM links WHERE src_type = 'section' AND src_slug LIKE ?1 || '#%'",
+        [&d.slug],
+    )?;
+    let mut pos = 0i64;
+    fn walk(
+        tx: &Connection,
+        dossier: &str,
+        s: &Section,
+        parent: Option<&str>,
+        pos: &mut i64,
+    ) -> Result<(), StoreError> {
+        let lists =
+            serde_json::to_string(&s.lists).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        tx.prepare_cached(
+            "INSERT INTO sections (dossier, key, parent_key, position, label, title, short_title, commentary, lists)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![dossier, s.key, parent, *pos, s.label, s.title, s.short_title, s.commentary, lists])?;
+        *pos += 1;
+        for (i, r) in s.references.iter().enumerate() {
+            let target = r
+                .target
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            tx.prepare_cached("INSERT INTO section_refs (dossier, section_key, n, text, target) VALUES (?1, ?2, ?3, ?4, ?5)")?
+                .execute(params![dossier, s.key, (i + 1) as i64, r.text, target])?;
+            let dst = match &r.target {
+                Some(Target::Document { slug }) => Some(("document", slug)),
+                Some(Target::Body { slug }) => Some(("body", slug)),
+                Some(Target::Event { slug }) => Some(("event", slug)),
+                Some(Target::Topic { slug }) => Some(("topic", slug)),
+                Some(Target::Person { slug }) => Some(("person", slug)),
+                Some(Target::Dossier { slug, .. }) => Some(("dossier", slug)),
+                _ => None,
+            };
+            if let Some((ty, slug)) = dst {
+                tx.prepare_cached(
+                    "INSERT INTO links (src_type, src_slug, rel, dst_type, dst_slug, detail) VALUES ('section', ?1, 'cites', ?2, ?3, ?4)",
+                )?
+                .execute(params![format!("{dossier}#{}", s.key), ty, slug, r.text])?;
+            }
+        }
+        for c in &s.children {
+            walk(tx, dossier, c, Some(&s.key), pos)?;
+        }
+        Ok(())
+    }
+    for s in &d.sections {
+        walk(tx, &d.slug, s, None, &mut pos)?;
+    }
+    Ok(())
+}
+
+/// The body of [`Store::write`], in the transaction (or savepoint) `tx`.
+fn write_rows(
+    tx: &Connection,
+    archive: &Archive,
+    rows: &[Row],
+) -> Result<WriteSummary, StoreError> {
+    // The slugs the records name are looked up inside the write's own transaction:
+    // nothing they name can be deleted between the check and the write, and the
+    // writer's pages are the ones in its cache. Records of a batch name the same few
+    // bodies and dossiers again and again, so each answer is kept for the batch.
+    type Seen = std::collections::HashMap<RecordType, std::collections::HashMap<String, bool>>;
+    let seen: std::cell::RefCell<Seen> = Default::default();
+    let errors = archive.validate(&|ty, slug| {
+        let Some(t) = RecordType::parse(ty) else {
+            return false;
+        };
+        if let Some(known) = seen.borrow().get(&t).and_then(|m| m.get(slug)) {
+            return *known;
+        }
+        let known = is_stored(tx, t, slug).unwrap_or(false);
+        seen.borrow_mut()
+            .entry(t)
+            .or_default()
+            .insert(slug.to_string(), known);
+        known
+    });
+    if !errors.is_empty() {
+        let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        return Err(StoreError::Invalid(list.join("; ")));
+    }
+    let mut summary = WriteSummary::default();
+    let first_position: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(position) + 1, 0) FROM dossiers",
+        [],
+        |r| r.get(0),
+    )?;
+    let now = now(tx)?;
+    for (i, d) in archive.dossiers.iter().enumerate() {
+        write_dossier(tx, d, first_position + i as i64, &now, &mut summary)?;
+    }
+    let mut statements = RecordStatements::prepare(tx)?;
+    for row in rows {
+        write_row(tx, &mut statements, row, &now, &mut summary)?;
+    }
+    Ok(summary)
+}
+
+/// [`Store::write`].
+pub(super) fn write(store: &SqliteStore, archive: &Archive) -> Result<WriteSummary, StoreError> {
+    let rows = rows(archive).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let mut conn = store.writer.lock().unwrap_or_else(|p| p.into_inner());
+    if conn.is_autocommit() {
+        let tx = write_transaction(&mut conn)?;
+        let summary = write_rows(&tx, archive, &rows)?;
+        tx.commit()?;
+        Ok(summary)
+    } else {
+        // Inside a held transaction (`hold`): the write is a savepoint of it, undone
+        // alone if it fails, and committed with the rest by `release`.
+        let sp = conn.savepoint()?;
+        let summary = write_rows(&sp, archive, &rows)?;
+        sp.commit()?;
+        Ok(summary)
+    }
+}
+
+/// [`Store::delete`].
+pub(super) fn delete(
+    store: &SqliteStore,
+    record: RecordType,
+    slug: &str,
+) -> Result<bool, StoreError> {
+    let mut conn = store.writer.lock().unwrap_or_else(|p| p.into_inner());
+    let tx = write_transaction(&mut conn)?;
+    let linking: Vec<String> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT DISTINCT src_type || ' `' || src_slug || '`' FROM links
+             WHERE dst_type = ?1 AND dst_slug = ?2 AND NOT (src_type = ?1 AND src_slug = ?2)
+               AND NOT (src_type = 'section' AND src_slug LIKE ?2 || '#%' AND ?1 = 'dossier')",
+        )?;
+        let rows = stmt.query_map(params![record.as_str(), slug], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    if !linking.is_empty() {
+        return Err(StoreError::Invalid(format!(
+            "cannot delete {} `{slug}`: {} still link to it",
+            record.as_str(),
+            linking.join(", ")
+        )));
+    }
+    let deleted = if record == RecordType::Dossier {
+        tx.execute(
+            "DELETE FROM links WHERE src_type = 'section' AND src_slug LIKE ?1 || '#%'",
+            [slug],
+        )?;
+        tx.execute("DELETE FROM dossiers WHERE slug = ?1", [slug])?
+    } else {
+        tx.execute(
+            "DELETE FROM links WHERE src_type = ?1 AND src_slug = ?2",
+            params![record.as_str(), slug],
+        )?;
+        tx.execute(
+            "DELETE FROM records WHERE type = ?1 AND slug = ?2",
+            params![record.as_str(), slug],
+        )?
+    };
+    if deleted > 0 {
+        let now = now(&tx)?;
+        log_change(
+            &tx,
+            record,
+            slug,
+            "delete",
+            &now,
+            &mut WriteSummary::default(),
+        )?;
+    }
+    tx.commit()?;
+    Ok(deleted > 0)
+}
