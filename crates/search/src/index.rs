@@ -1,6 +1,7 @@
 //! The search index of one data directory: opening it, its writer, and the public
 //! entries of a search. What it does is split by concept into the modules below.
 
+mod build;
 mod bulk;
 mod execute;
 mod plan;

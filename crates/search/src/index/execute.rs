@@ -1,10 +1,12 @@
-//! Running a plan: candidates, counts, the re-ranking window, and the hits.
+//! Running a [`Plan`]: its terms read from the index, the candidates and the count of its
+//! strategy, the re-ranking window, the page of hits.
 
-use super::plan::{has_text, Builder};
+use super::build::{Builder, DenseWords};
+use super::plan::{plan, Order, Plan};
 use super::schema::tiebreak_column;
-use super::snippets::{escape_html, truncate_chars, SNIPPET_FIRST_TRY};
-use super::{BoxedQuery, Facets, Hit, SearchIndex, SearchRequest, SearchResults, Sort};
-use crate::bitsets;
+use super::snippets::snippet_html;
+use super::{BoxedQuery, Facets, Hit, SearchIndex, SearchRequest, SearchResults};
+use crate::bitsets::{self, FilteredWords};
 use crate::docs::LANGS;
 use crate::query::{self, Node};
 use crate::SearchError;
@@ -19,6 +21,45 @@ use tantivy::{DocAddress, DocSet, TantivyDocument};
 /// a window that moved with the page would order records differently page by page).
 const RERANK_WINDOW: usize = 30;
 
+/// Hits as (score, address), and how many records match in all.
+type Page = (Vec<(f32, DocAddress)>, usize);
+
+/// A [`Plan`] with its terms read from the index, while the names that expand queries
+/// are locked; what [`SearchIndex::run`] runs once they are released.
+enum Prepared {
+    /// [`Plan::Words`]: pruned; long lists counted as bitsets (`dense`).
+    Pruned {
+        dense: Option<DenseWords>,
+    },
+    /// [`Plan::Filtered`]: the text under the bitset.
+    UnderBitset(FilteredWords),
+    /// [`Plan::Filters`]: the bitset alone.
+    FiltersAlone(FilteredWords),
+    Collected(Order),
+}
+
+/// Reads the plan's terms. An AND of words with a rare one, and a filtered plan the index
+/// cannot serve, become the collected search of the same query.
+fn prepare(b: &Builder, plan: Plan) -> Result<Prepared, SearchError> {
+    Ok(match plan {
+        Plan::Words { words, all } if b.few_together(&words, all)? => {
+            Prepared::Collected(Order::Relevance)
+        }
+        Plan::Words { words, all } => Prepared::Pruned {
+            dense: b.dense_words(&words, all)?,
+        },
+        Plan::Filtered { text, conditions } => match b.filtered(Some(&text), &conditions)? {
+            Some(f) => Prepared::UnderBitset(f),
+            None => Prepared::Collected(Order::Relevance),
+        },
+        Plan::Filters { conditions } => match b.filtered(None, &conditions)? {
+            Some(f) => Prepared::FiltersAlone(f),
+            None => Prepared::Collected(Order::Stable),
+        },
+        Plan::Collected(order) => Prepared::Collected(order),
+    })
+}
+
 impl SearchIndex {
     /// Runs a parsed query: at most `query::MAX_DEPTH` deep, or one more for
     /// [`SearchIndex::search_also`]'s filter.
@@ -29,86 +70,80 @@ impl SearchIndex {
     ) -> Result<SearchResults, SearchError> {
         debug_assert!(query::depth(&node) <= query::MAX_DEPTH + 1);
         let searcher = self.reader.searcher();
-        let (q, bonus, plain_words, filtered) = {
+        let (q, bonus, prepared) = {
             let syn = self.synonyms.read().unwrap_or_else(|p| p.into_inner());
             let b = Builder {
                 index: self,
                 syn: &syn,
                 searcher: &searcher,
             };
-            let plain = b.plain_words(&node) && !b.few_together(&node)?;
-            let dense = if plain { b.dense_words(&node)? } else { None };
-            let filtered = match req.sort {
-                Sort::Relevance => b.filtered_words(&node)?,
-                _ => None,
-            };
-            (
-                b.build(&node)?,
-                b.bonus(&node)?,
-                plain.then_some(dense),
-                filtered,
-            )
+            let prepared = prepare(&b, plan(&node, req.sort, &syn))?;
+            (b.build(&node)?, b.bonus(&node)?, prepared)
         };
         let per_page = req.per_page.clamp(1, 100);
         let page = req.page.max(1);
         let offset = (page - 1) * per_page;
+        let (addresses, total) = self.run(&searcher, &prepared, &*q, &bonus, offset, per_page)?;
+        let facets = if req.facets {
+            self.facets(&searcher, &*q)?
+        } else {
+            Facets::default()
+        };
+        let hits = self.hits(&searcher, &*q, addresses)?;
+        let suggestion = if total == 0 {
+            self.suggest(&searcher, &req.query, &node)?
+        } else {
+            None
+        };
+        Ok(SearchResults {
+            query: req.query.clone(),
+            total,
+            page,
+            per_page,
+            hits,
+            facets,
+            suggestion,
+        })
+    }
+
+    /// The page of hits from `offset` of a prepared plan whose query (for every strategy
+    /// that collects) is `q`, and the count.
+    fn run(
+        &self,
+        searcher: &tantivy::Searcher,
+        prepared: &Prepared,
+        q: &dyn Query,
+        bonus: &[(BoxedQuery, f32)],
+        offset: usize,
+        per_page: usize,
+    ) -> Result<Page, SearchError> {
         let top = TopDocs::with_limit(per_page).and_offset(offset);
-        let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match req.sort {
-            Sort::Relevance if has_text(&node) => {
-                let wanted = (offset + per_page).max(RERANK_WINDOW);
-                let window = TopDocs::with_limit(wanted);
-                let (candidates, total) = if let Some(plan) = &filtered {
-                    // Words pruned under a bitset of what the filters allow, or phrases and
-                    // names checked on each record the filters allow.
-                    let window = wanted;
-                    if plan.units.is_empty() {
-                        bitsets::search(&searcher, plan, window)?
-                    } else {
-                        bitsets::search_units(&searcher, plan, window)?
-                    }
-                } else if let Some(dense) = plain_words {
-                    // Block-max WAND skips what cannot reach the window; counting apart
-                    // is then cheaper than visiting every match.
-                    let docs = searcher.search(&q, &window.order_by_score())?;
-                    let total = match dense {
-                        Some(words) => bitsets::count_words(&searcher, &words.words, words.all)?,
-                        None => q.count(&searcher)?,
-                    };
-                    (docs, total)
-                } else {
-                    // Phrases, filters and exclusions visit every match anyway: one pass.
-                    searcher.search(&q, &(window.order_by_score(), Count))?
-                };
-                let mut candidates = candidates;
-                let rest = candidates.split_off(candidates.len().min(RERANK_WINDOW));
-                let mut ranked = self.rerank(&searcher, candidates, &bonus)?;
-                ranked.extend(rest);
-                (
-                    ranked.into_iter().skip(offset).take(per_page).collect(),
-                    total,
-                )
+        match prepared {
+            Prepared::Pruned { .. }
+            | Prepared::UnderBitset(_)
+            | Prepared::Collected(Order::Relevance) => {
+                self.ranked(searcher, prepared, q, bonus, offset, per_page)
             }
             // Filters only: every score is equal, so order by a stable key instead of by
             // position in the index (which differs between two builds of the same data).
-            Sort::Relevance if filtered.is_some() => {
-                let plan = filtered.as_ref().expect("checked");
-                bitsets::filter_only(&searcher, plan, offset, per_page, tiebreak_column)?
+            Prepared::FiltersAlone(f) => {
+                bitsets::filter_only(searcher, f, offset, per_page, tiebreak_column)
             }
-            Sort::Relevance => {
+            Prepared::Collected(Order::Stable) => {
                 let ranked = top.tweak_score(|segment: &tantivy::SegmentReader| {
                     let tiebreak = tiebreak_column(segment);
                     move |doc: tantivy::DocId, score: tantivy::Score| {
                         (score, tiebreak.as_ref().map_or(0, |c| c.get_val(doc)))
                     }
                 });
-                let (docs, total) = searcher.search(&q, &(ranked, Count))?;
-                (
+                let (docs, total) = searcher.search(q, &(ranked, Count))?;
+                Ok((
                     docs.into_iter().map(|((score, _), a)| (score, a)).collect(),
                     total,
-                )
+                ))
             }
-            Sort::Date | Sort::DateDesc => {
-                let ascending = req.sort == Sort::Date;
+            Prepared::Collected(order @ (Order::Date | Order::DateDesc)) => {
+                let ascending = *order == Order::Date;
                 let ranked = top.tweak_score(move |segment: &tantivy::SegmentReader| {
                     let dates = segment.fast_fields().i64("date_lo").ok();
                     let tiebreak = tiebreak_column(segment);
@@ -123,15 +158,41 @@ impl SearchIndex {
                         (primary, tiebreak.as_ref().map_or(0, |c| c.get_val(doc)))
                     }
                 });
-                let (docs, total) = searcher.search(&q, &(ranked, Count))?;
-                (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
+                let (docs, total) = searcher.search(q, &(ranked, Count))?;
+                Ok((docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total))
             }
-        };
-        let facets = if req.facets {
-            self.facets(&searcher, &q)?
-        } else {
-            Facets::default()
-        };
+        }
+    }
+
+    /// Text in relevance order: the candidates by BM25, the best [`RERANK_WINDOW`] of
+    /// them re-ranked with the bonuses, the page cut from the result.
+    fn ranked(
+        &self,
+        searcher: &tantivy::Searcher,
+        prepared: &Prepared,
+        q: &dyn Query,
+        bonus: &[(BoxedQuery, f32)],
+        offset: usize,
+        per_page: usize,
+    ) -> Result<Page, SearchError> {
+        let wanted = (offset + per_page).max(RERANK_WINDOW);
+        let (mut candidates, total) = candidates(searcher, prepared, q, wanted)?;
+        let rest = candidates.split_off(candidates.len().min(RERANK_WINDOW));
+        let mut ranked = self.rerank(searcher, candidates, bonus)?;
+        ranked.extend(rest);
+        Ok((
+            ranked.into_iter().skip(offset).take(per_page).collect(),
+            total,
+        ))
+    }
+
+    /// The hits at `addresses`, from their stored fields, each with its snippet of `q`.
+    fn hits(
+        &self,
+        searcher: &tantivy::Searcher,
+        q: &dyn Query,
+        addresses: Vec<(f32, DocAddress)>,
+    ) -> Result<Vec<Hit>, SearchError> {
         let mut generators: HashMap<usize, SnippetGenerator> = HashMap::new();
         let mut hits = Vec::with_capacity(addresses.len());
         for (score, addr) in addresses {
@@ -147,28 +208,10 @@ impl SearchIndex {
             let generator = match generators.entry(li) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(self.snippet_generator(&searcher, &*q, li)?)
+                    e.insert(self.snippet_generator(searcher, q, li)?)
                 }
             };
-            // The stored head of the text: tokenising a 100 KB text for every hit would
-            // cost more than the search itself.
-            let head = text(self.f.snippet_text);
-            // The first part of the text first: the words are usually there (always, for
-            // common words), and tokenising 20,000 characters of ten texts is slow.
-            let lead = truncate_chars(&head, SNIPPET_FIRST_TRY);
-            let mut snippet = generator.snippet(lead);
-            if snippet.highlighted().is_empty() && lead.len() < head.len() {
-                snippet = generator.snippet(&head);
-            }
-            snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-            let mut html = snippet.to_html();
-            if html.is_empty() && !head.is_empty() {
-                let lead: String = head.chars().take(200).collect();
-                html = escape_html(&lead);
-                if lead.len() < head.len() {
-                    html.push('…');
-                }
-            }
+            let snippet = snippet_html(generator, &text(self.f.snippet_text));
             let date = text(self.f.date);
             let kind = text(self.f.kind);
             hits.push(Hit {
@@ -178,24 +221,11 @@ impl SearchIndex {
                 url: text(self.f.url),
                 date: (!date.is_empty()).then_some(date),
                 kind: (!kind.is_empty()).then_some(kind),
-                snippet: html,
+                snippet,
                 score,
             });
         }
-        let suggestion = if total == 0 {
-            self.suggest(&searcher, &req.query, &node)?
-        } else {
-            None
-        };
-        Ok(SearchResults {
-            query: req.query.clone(),
-            total,
-            page,
-            per_page,
-            hits,
-            facets,
-            suggestion,
-        })
+        Ok(hits)
     }
 
     /// Adds the bonus queries' scores to each candidate and orders them by the sum, ties
@@ -254,4 +284,34 @@ impl SearchIndex {
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
         Ok(ranked.into_iter().map(|(s, _, a)| (s, a)).collect())
     }
+}
+
+/// The best `wanted` candidates by BM25 of a plan ranked by relevance, and the count.
+fn candidates(
+    searcher: &tantivy::Searcher,
+    prepared: &Prepared,
+    q: &dyn Query,
+    wanted: usize,
+) -> Result<Page, SearchError> {
+    let window = TopDocs::with_limit(wanted);
+    Ok(match prepared {
+        // Words pruned under a bitset of what the filters allow, or phrases and names
+        // checked on each record the filters allow.
+        Prepared::UnderBitset(f) if f.units.is_empty() => bitsets::search(searcher, f, wanted)?,
+        Prepared::UnderBitset(f) => bitsets::search_units(searcher, f, wanted)?,
+        Prepared::Pruned { dense } => {
+            // Block-max WAND skips what cannot reach the window; counting apart is then
+            // cheaper than visiting every match.
+            let docs = searcher.search(q, &window.order_by_score())?;
+            let total = match dense {
+                Some(words) => bitsets::count_words(searcher, &words.words, words.all)?,
+                None => q.count(searcher)?,
+            };
+            (docs, total)
+        }
+        // Phrases, filters and exclusions visit every match anyway: one pass.
+        Prepared::Collected(_) | Prepared::FiltersAlone(_) => {
+            searcher.search(q, &(window.order_by_score(), Count))?
+        }
+    })
 }

@@ -1,18 +1,90 @@
-//! Query planning: a parsed query turned into tantivy queries, and the shape-dependent
-//! strategies (pruned words, words under a filter bitset, filters alone, collected).
+//! Query planning: how a parsed query runs, as a value. The shape of the query (and which
+//! of its words name a body) decides a strategy, so that each shape pays only for what it
+//! needs; [`plan`] is a pure function of them, so that tests can assert the strategy a
+//! query gets, and the executor (`execute.rs`) runs the [`Plan`] it returns.
 
-use super::schema::{facet_term, year_span, WIDE};
 use super::synonyms::Synonyms;
-use super::{BoxedQuery, SearchIndex};
-use crate::bitsets::{Constraint, FilteredWords, Leaf};
+use super::Sort;
 use crate::query::{Filter, Node};
-use crate::SearchError;
-use std::ops::Bound;
-use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, RangeQuery, TermQuery,
-};
-use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::Term;
+
+/// How a query runs.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Plan {
+    /// Bare words joined by AND (`all`) or by OR, none naming a body (one word is a plan
+    /// of one word): tantivy's pruned search (block-max WAND) for the best candidates,
+    /// then an exact count. The executor still asks the index two things: an AND with one
+    /// rare word is scored and counted in one pass instead, and long posting lists are
+    /// counted as bitsets.
+    Words { words: Vec<String>, all: bool },
+    /// Words, phrases or names of bodies with filters or exclusions: the conditions become
+    /// a bitset per segment and the text is searched under it.
+    Filtered {
+        text: Text,
+        conditions: Vec<Condition>,
+    },
+    /// Filters and exclusions alone: the records of the bitset, in a stable order.
+    Filters { conditions: Vec<Condition> },
+    /// Anything else (a phrase or a name without filters, OR of phrases, a sort by date…):
+    /// collected and counted in one pass.
+    Collected(Order),
+}
+
+/// What a [`Plan::Filtered`] searches for under its bitset.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Text {
+    /// Bare words, none naming a body: searched pruned under the bitset (one word is
+    /// counted and scored in a single pass over its list).
+    Words(Vec<String>),
+    /// Phrases or names of bodies, each as the words it is made of: checked (positions
+    /// read) and scored one by one on the records the bitset allows.
+    Units(Vec<Vec<String>>),
+}
+
+/// One condition of a filter bitset, in the query's order.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Condition {
+    Filter(Filter),
+    NotFilter(Filter),
+    /// `NOT word`, a bare word that names no body.
+    NotWord(String),
+}
+
+/// The order of a [`Plan::Collected`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Order {
+    /// By BM25, the best candidates re-ranked (the query has words or phrases).
+    Relevance,
+    /// Every score is equal (no words to rank by): by a stable key, so that two builds of
+    /// the same data answer alike.
+    Stable,
+    /// Earliest first.
+    Date,
+    /// Latest first.
+    DateDesc,
+}
+
+/// How `node` runs when sorted by `sort`, given the names of bodies (`names`), which
+/// expand and so change a query's shape. The executor falls back to
+/// [`Plan::Collected`] where the index cannot serve a filtered plan (a word no language
+/// knows, a word that is several tokens): what the collected search finds is the same.
+pub(super) fn plan(node: &Node, sort: Sort, names: &Synonyms) -> Plan {
+    match sort {
+        Sort::Date => return Plan::Collected(Order::Date),
+        Sort::DateDesc => return Plan::Collected(Order::DateDesc),
+        Sort::Relevance => {}
+    }
+    if let Some(plan) = filtered(node, names) {
+        return plan;
+    }
+    if let Some((words, all)) = plain_words(node, names) {
+        return Plan::Words { words, all };
+    }
+    Plan::Collected(if has_text(node) {
+        Order::Relevance
+    } else {
+        Order::Stable
+    })
+}
 
 /// Whether the query has words or phrases to rank by (not only filters and exclusions).
 pub(super) fn has_text(node: &Node) -> bool {
@@ -23,599 +95,85 @@ pub(super) fn has_text(node: &Node) -> bool {
     }
 }
 
-/// Turns a parsed query into tantivy queries against one searcher (it asks the searcher
-/// which language fields know a term, so that a word becomes one term query wherever it
-/// can: the shape that tantivy prunes best).
-pub(super) struct Builder<'a> {
-    pub(super) index: &'a SearchIndex,
-    pub(super) syn: &'a Synonyms,
-    pub(super) searcher: &'a tantivy::Searcher,
+/// The words of a query of bare words joined by AND (`true`) or by OR (`false`), none
+/// naming a body: the shape block-max WAND can prune.
+fn plain_words(node: &Node, names: &Synonyms) -> Option<(Vec<String>, bool)> {
+    let bare = |n: &Node| match n {
+        Node::Word(w) if !names.names_a_body(w) => Some(w.clone()),
+        _ => None,
+    };
+    match node {
+        Node::Word(_) => Some((vec![bare(node)?], true)),
+        Node::Or(items) => Some((items.iter().map(bare).collect::<Option<_>>()?, false)),
+        Node::And(items) => {
+            let words = items.iter().map(bare).collect::<Option<_>>()?;
+            (0..items.len())
+                .all(|i| names.run_len(&items[i..]).is_none())
+                .then_some((words, true))
+        }
+        _ => None,
+    }
 }
 
-impl Builder<'_> {
-    /// The tantivy query for a tree. Recursive: one level per level of the tree, which
-    /// `query::parse` bounds by `query::MAX_DEPTH`.
-    pub(super) fn build(&self, node: &Node) -> Result<BoxedQuery, SearchError> {
-        Ok(match node {
-            Node::Word(w) => self.words_or_synonyms(std::slice::from_ref(w), &self.index.f.text)?,
-            Node::Phrase(p) => self.words_or_synonyms(p, &self.index.f.text)?,
-            Node::Or(items) => {
-                let clauses = items
-                    .iter()
-                    .map(|n| Ok((Occur::Should, self.build(n)?)))
-                    .collect::<Result<Vec<_>, SearchError>>()?;
-                Box::new(BooleanQuery::new(clauses))
-            }
-            Node::Not(inner) => Box::new(BooleanQuery::new(vec![
-                (Occur::Must, Box::new(AllQuery) as BoxedQuery),
-                (Occur::MustNot, self.build(inner)?),
-            ])),
-            Node::Filter(f) => {
-                let mut parts = self.filter(f)?;
-                let q: BoxedQuery = if parts.len() == 1 {
-                    parts.remove(0)
-                } else {
-                    Box::new(BooleanQuery::new(
-                        parts.into_iter().map(|q| (Occur::Must, q)).collect(),
-                    ))
-                };
-                Box::new(ConstScoreQuery::new(q, 0.0))
-            }
-            Node::And(items) => {
-                let mut clauses: Vec<(Occur, BoxedQuery)> = Vec::new();
-                let mut i = 0;
-                while i < items.len() {
-                    // Runs of bare words that name a body ("permanent joint council") expand.
-                    if let Some((len, q)) = self.synonym_run(&items[i..])? {
-                        clauses.push((Occur::Must, q));
-                        i += len;
-                        continue;
-                    }
-                    match &items[i] {
-                        Node::Not(inner) => clauses.push((Occur::MustNot, self.build(inner)?)),
-                        // Filters join the intersection directly (each part scoring 0), so
-                        // the text leads and the filters are only asked about its matches.
-                        Node::Filter(f) => {
-                            for part in self.filter(f)? {
-                                let q: BoxedQuery = Box::new(ConstScoreQuery::new(part, 0.0));
-                                clauses.push((Occur::Must, q));
-                            }
-                        }
-                        other => clauses.push((Occur::Must, self.build(other)?)),
-                    }
-                    i += 1;
+/// A query of words, phrases or names with filters or exclusions (`saba body:pjc`,
+/// `foba NOT gaba`, `kind:treaty date:1950..1955`) as a filtered plan; `None` for any
+/// other shape (OR, an exclusion of a phrase or of a name…).
+fn filtered(node: &Node, names: &Synonyms) -> Option<Plan> {
+    let items: &[Node] = match node {
+        Node::And(items) => items,
+        Node::Filter(_) => std::slice::from_ref(node),
+        _ => return None,
+    };
+    let mut conditions = Vec::new();
+    // The words, phrases and names to find, each as the words it is made of, and whether
+    // it is a bare word that names no body.
+    let mut texts: Vec<(Vec<String>, bool)> = Vec::new();
+    let mut i = 0;
+    while i < items.len() {
+        if let Some(len) = names.run_len(&items[i..]) {
+            texts.push((words_of(&items[i..i + len]), false));
+            i += len;
+            continue;
+        }
+        match &items[i] {
+            Node::Word(w) => texts.push((vec![w.clone()], !names.names_a_body(w))),
+            Node::Phrase(p) => texts.push((p.clone(), false)),
+            Node::Filter(f) => conditions.push(Condition::Filter(f.clone())),
+            Node::Not(inner) => match &**inner {
+                Node::Filter(f) => conditions.push(Condition::NotFilter(f.clone())),
+                Node::Word(w) if !names.names_a_body(w) => {
+                    conditions.push(Condition::NotWord(w.clone()))
                 }
-                if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
-                    clauses.push((Occur::Must, Box::new(AllQuery)));
-                }
-                Box::new(BooleanQuery::new(clauses))
-            }
-        })
-    }
-
-    /// Whether the query is bare words joined by AND or by OR, none naming a body: the
-    /// shape block-max WAND can prune.
-    pub(super) fn plain_words(&self, node: &Node) -> bool {
-        let bare = |n: &Node| match n {
-            Node::Word(w) => !self.syn.names.contains_key(&w.to_lowercase()),
-            _ => false,
-        };
-        match node {
-            Node::Word(_) => bare(node),
-            Node::Or(items) => items.iter().all(bare),
-            Node::And(items) => {
-                items.iter().all(bare)
-                    && (0..items.len()).all(|i| self.synonym_run_len(&items[i..]).is_none())
-            }
-            _ => false,
-        }
-    }
-
-    /// Records in the index, deleted ones included (what a posting list's length is
-    /// measured against).
-    fn max_doc(&self) -> u64 {
-        self.searcher
-            .segment_readers()
-            .iter()
-            .map(|s| s.max_doc() as u64)
-            .sum()
-    }
-
-    /// Whether the query is words that must all match, one of them rare (in at most
-    /// 1/[`FEW_FRACTION`] of the records): the matches are then few, and scoring each in
-    /// one pass that also counts them beats a pruned search plus a second, counting pass.
-    pub(super) fn few_together(&self, node: &Node) -> Result<bool, SearchError> {
-        let Node::And(items) = node else {
-            return Ok(false);
-        };
-        let max_doc = self.max_doc();
-        for item in items {
-            let Node::Word(w) = item else {
-                return Ok(false);
-            };
-            let mut df = 0u64;
-            for &field in self.index.f.text.iter() {
-                for t in self.terms(field, w)? {
-                    df += self.searcher.doc_freq(&t)?;
-                }
-            }
-            if df * FEW_FRACTION <= max_doc {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-
-    /// For bare words joined by AND or OR whose postings are long, each word's terms (one
-    /// per language that knows it) and whether all words must match; `None` where
-    /// tantivy's own count is as fast (a single word, a short list to seek in).
-    pub(super) fn dense_words(&self, node: &Node) -> Result<Option<DenseWords>, SearchError> {
-        let (items, all) = match node {
-            Node::And(items) => (items, true),
-            Node::Or(items) => (items, false),
-            _ => return Ok(None),
-        };
-        let max_doc = self.max_doc();
-        let mut words = Vec::new();
-        let mut freqs = Vec::new();
-        for item in items {
-            let Node::Word(w) = item else {
-                return Ok(None);
-            };
-            let mut terms = Vec::new();
-            let mut freq = 0u64;
-            for &field in self.index.f.text.iter() {
-                let mut t = self.terms(field, w)?;
-                if t.len() != 1 {
-                    return Ok(None);
-                }
-                let df = self.searcher.doc_freq(&t[0])?;
-                if df > 0 {
-                    freq += df;
-                    terms.push(t.remove(0));
-                }
-            }
-            words.push(terms);
-            freqs.push(freq);
-        }
-        let decisive = if all {
-            freqs.iter().copied().min().unwrap_or(0)
-        } else {
-            freqs.iter().sum()
-        };
-        Ok((decisive * DENSE_FRACTION >= max_doc).then_some(DenseWords { words, all }))
-    }
-
-    /// What re-ranks the best candidates: each word, phrase or name of the query found in
-    /// a title (three times the weight of the text; a body's other names count as its
-    /// name), and bare words found together as an exact phrase. Returned as single term or
-    /// phrase queries, each with its weight: a candidate's bonus is the sum of those it
-    /// matches, and each is asked about the candidates alone (a union would look past
-    /// them for its next phrase match).
-    pub(super) fn bonus(&self, node: &Node) -> Result<Vec<(BoxedQuery, f32)>, SearchError> {
-        let mut leaves: Vec<(BoxedQuery, f32)> = Vec::new();
-        let mut units = Vec::new();
-        self.units(node, &mut units);
-        units.dedup();
-        for unit in &units {
-            for l in self.words_or_synonyms_leaves(unit, &self.index.f.title)? {
-                leaves.push((l.query, 3.0));
-            }
-        }
-        let bare: Vec<String> = match node {
-            Node::And(items) => items
-                .iter()
-                .filter_map(|n| match n {
-                    Node::Word(w) => Some(w.clone()),
-                    _ => None,
-                })
-                .collect(),
-            _ => vec![],
-        };
-        if bare.len() >= 2 {
-            for l in self.text_query_leaves(&bare, &self.index.f.text)? {
-                leaves.push((l.query, 2.0));
-            }
-        }
-        Ok(leaves)
-    }
-
-    /// The words, phrases and runs of words naming a body that the query looks for.
-    fn units(&self, node: &Node, out: &mut Vec<Vec<String>>) {
-        match node {
-            Node::Word(w) => out.push(vec![w.clone()]),
-            Node::Phrase(p) => out.push(p.clone()),
-            Node::Or(items) => items.iter().for_each(|n| self.units(n, out)),
-            Node::And(items) => {
-                let mut i = 0;
-                while i < items.len() {
-                    if let Some(len) = self.synonym_run_len(&items[i..]) {
-                        out.push(
-                            items[i..i + len]
-                                .iter()
-                                .filter_map(|n| match n {
-                                    Node::Word(w) => Some(w.clone()),
-                                    _ => None,
-                                })
-                                .collect(),
-                        );
-                        i += len;
-                    } else {
-                        self.units(&items[i], out);
-                        i += 1;
-                    }
-                }
-            }
-            Node::Not(_) | Node::Filter(_) => {}
-        }
-    }
-
-    /// The longest run (2+ words) at the start of `items` that names a body, expanded.
-    fn synonym_run(&self, items: &[Node]) -> Result<Option<(usize, BoxedQuery)>, SearchError> {
-        let Some(len) = self.synonym_run_len(items) else {
-            return Ok(None);
-        };
-        let words: Vec<String> = items[..len]
-            .iter()
-            .filter_map(|n| match n {
-                Node::Word(w) => Some(w.clone()),
-                _ => None,
-            })
-            .collect();
-        Ok(Some((
-            len,
-            self.words_or_synonyms(&words, &self.index.f.text)?,
-        )))
-    }
-
-    /// The length of the longest run (2+ bare words) at the start of `items` naming a body.
-    fn synonym_run_len(&self, items: &[Node]) -> Option<usize> {
-        let words: Vec<&str> = items
-            .iter()
-            .take(self.syn.longest)
-            .map_while(|n| {
-                if let Node::Word(w) = n {
-                    Some(w.as_str())
-                } else {
-                    None
-                }
-            })
-            .collect();
-        (2..=words.len()).rev().find(|&len| {
-            self.syn
-                .names
-                .contains_key(&words[..len].join(" ").to_lowercase())
-        })
-    }
-
-    /// Words as a phrase in `fields`, or, when they name a body, any of its names.
-    fn words_or_synonyms(
-        &self,
-        words: &[String],
-        fields: &[Field; 3],
-    ) -> Result<BoxedQuery, SearchError> {
-        Ok(any_of(
-            self.words_or_synonyms_leaves(words, fields)?
-                .into_iter()
-                .map(|l| l.query)
-                .collect(),
-        ))
-    }
-
-    /// The term and phrase queries of [`words_or_synonyms`](Self::words_or_synonyms), each
-    /// with its terms (the bitset path reads their postings).
-    fn words_or_synonyms_leaves(
-        &self,
-        words: &[String],
-        fields: &[Field; 3],
-    ) -> Result<Vec<Leaf>, SearchError> {
-        let key = words.join(" ").to_lowercase();
-        let mut alternatives = self.text_query_leaves(words, fields)?;
-        if let Some(names) = self.syn.names.get(&key) {
-            for n in names {
-                let ws: Vec<String> = n.split_whitespace().map(str::to_string).collect();
-                alternatives.extend(self.text_query_leaves(&ws, fields)?);
-            }
-        }
-        Ok(alternatives)
-    }
-
-    /// The words in the field (of `fields`, one per language) of each language that knows
-    /// them all, as a term or a phrase (none if no language does).
-    fn text_query_leaves(
-        &self,
-        words: &[String],
-        fields: &[Field; 3],
-    ) -> Result<Vec<Leaf>, SearchError> {
-        let text = words.join(" ");
-        let mut per_lang = Vec::new();
-        'langs: for &field in fields.iter() {
-            let terms = self.terms(field, &text)?;
-            for t in &terms {
-                if !self.known(t)? {
-                    continue 'langs;
-                }
-            }
-            let query: BoxedQuery = match terms.len() {
-                0 => continue,
-                1 => Box::new(TermQuery::new(
-                    terms[0].clone(),
-                    IndexRecordOption::WithFreqs,
-                )),
-                _ => Box::new(PhraseQuery::new(terms.clone())),
-            };
-            per_lang.push(Leaf { terms, query });
-        }
-        Ok(per_lang)
-    }
-
-    /// `text` as the terms the field's analyser makes of it.
-    fn terms(&self, field: Field, text: &str) -> Result<Vec<Term>, SearchError> {
-        let mut analyzer = self.index.index.tokenizer_for_field(field)?;
-        let mut stream = analyzer.token_stream(text);
-        let mut terms = Vec::new();
-        while stream.advance() {
-            terms.push(Term::from_field_text(field, &stream.token().text));
-        }
-        Ok(terms)
-    }
-
-    /// Whether any indexed record has the term.
-    fn known(&self, term: &Term) -> Result<bool, SearchError> {
-        Ok(self.searcher.doc_freq(term)? > 0)
-    }
-
-    /// A query of bare words with filters or exclusions (`saba body:pjc`, `foba NOT gaba`,
-    /// `kind:treaty date:1950..1955`), as words to search pruned under a bitset of what
-    /// the rest allows; `None` for any other shape (phrases, OR, names of bodies…).
-    pub(super) fn filtered_words(&self, node: &Node) -> Result<Option<FilteredWords>, SearchError> {
-        let items: &[Node] = match node {
-            Node::And(items) => items,
-            Node::Filter(_) => std::slice::from_ref(node),
-            _ => return Ok(None),
-        };
-        let mut constraints = Vec::new();
-        // The words, phrases and names to find, each as the words it is made of.
-        let mut texts: Vec<(Node, Vec<String>)> = Vec::new();
-        let mut i = 0;
-        while i < items.len() {
-            if let Some(len) = self.synonym_run_len(&items[i..]) {
-                let words = items[i..i + len]
-                    .iter()
-                    .filter_map(|n| match n {
-                        Node::Word(w) => Some(w.clone()),
-                        _ => None,
-                    })
-                    .collect();
-                texts.push((Node::And(items[i..i + len].to_vec()), words));
-                i += len;
-                continue;
-            }
-            match &items[i] {
-                Node::Word(w) => texts.push((items[i].clone(), vec![w.clone()])),
-                Node::Phrase(p) => texts.push((items[i].clone(), p.clone())),
-                Node::Filter(f) => constraints.push(self.constraint(f, false)),
-                Node::Not(inner) => match &**inner {
-                    Node::Filter(f) => constraints.push(self.constraint(f, true)),
-                    Node::Word(w) => match self.word_terms(w)? {
-                        None => return Ok(None),
-                        Some(terms) if terms.is_empty() => {}
-                        Some(terms) => constraints.push(Constraint::AnyTerm {
-                            terms,
-                            negate: true,
-                        }),
-                    },
-                    _ => return Ok(None),
-                },
-                _ => return Ok(None),
-            }
-            i += 1;
-        }
-        if constraints.is_empty() {
-            return Ok(None);
-        }
-        let plain = texts.iter().all(
-            |(n, _)| matches!(n, Node::Word(w) if !self.syn.names.contains_key(&w.to_lowercase())),
-        );
-        if plain {
-            let mut words = Vec::new();
-            for (_, w) in &texts {
-                match self.word_terms(&w[0])? {
-                    Some(terms) if !terms.is_empty() => words.push(terms),
-                    // Not one token, or unknown: the usual path (which finds nothing).
-                    _ => return Ok(None),
-                }
-            }
-            let nodes: Vec<Node> = texts.into_iter().map(|(n, _)| n).collect();
-            let text = match nodes.len() {
-                0 => None,
-                1 => Some(self.build(&nodes[0])?),
-                _ => Some(self.build(&Node::And(nodes))?),
-            };
-            return Ok(Some(FilteredWords {
-                words,
-                text,
-                units: Vec::new(),
-                constraints,
-            }));
-        }
-        // Phrases or names of bodies: each record the filters allow is checked and scored
-        // one by one, leaf by leaf.
-        let mut units = Vec::new();
-        for (_, words) in &texts {
-            let leaves = self.words_or_synonyms_leaves(words, &self.index.f.text)?;
-            if leaves.is_empty() {
-                return Ok(None);
-            }
-            units.push(leaves);
-        }
-        Ok(Some(FilteredWords {
-            words: Vec::new(),
-            text: None,
-            units,
-            constraints,
-        }))
-    }
-
-    /// A bare word's terms, one per language whose dictionary has it; `None` if the word
-    /// names a body (it expands) or is more than one token in some language (a phrase).
-    fn word_terms(&self, w: &str) -> Result<Option<Vec<Term>>, SearchError> {
-        if self.syn.names.contains_key(&w.to_lowercase()) {
-            return Ok(None);
-        }
-        let mut out = Vec::new();
-        for &field in self.index.f.text.iter() {
-            let mut terms = self.terms(field, w)?;
-            if terms.len() != 1 {
-                return Ok(None);
-            }
-            if self.known(&terms[0])? {
-                out.push(terms.remove(0));
-            }
-        }
-        Ok(Some(out))
-    }
-
-    /// A filter as a condition for [`bitsets`].
-    fn constraint(&self, f: &Filter, negate: bool) -> Constraint {
-        let fields = &self.index.f;
-        let any = |terms: Vec<Term>| Constraint::AnyTerm { terms, negate };
-        let facet = |dim: &str, value: &str| any(vec![facet_term(fields, dim, value)]);
-        match f {
-            Filter::Kind(k) => facet("kind", k),
-            Filter::Type(t) => facet("type", t),
-            Filter::Lang(l) => facet("lang", l),
-            Filter::Dossier(d) => facet("dossier", d),
-            Filter::Body(b) => facet("body", &self.body_slug(b)),
-            Filter::Person(p) => any(self
-                .person_slugs(p)
-                .iter()
-                .map(|s| Term::from_field_text(fields.people, s))
-                .collect()),
-            Filter::Date { from, to } => Constraint::Date {
-                from: *from,
-                to: *to,
-                years: year_span(*from, *to).map(|(a, b)| {
-                    let term = |y: &str| Term::from_field_text(fields.years, y);
-                    // A year the range covers from 1 January to 31 December.
-                    let whole = |y: i64| *from <= y * 10_000 + 101 && *to >= y * 10_000 + 1231;
-                    let (inside, edges): (Vec<i64>, Vec<i64>) = (a..=b).partition(|&y| whole(y));
-                    (
-                        inside.iter().map(|y| term(&y.to_string())).collect(),
-                        edges
-                            .iter()
-                            .map(|y| term(&y.to_string()))
-                            .chain([term(WIDE)])
-                            .collect(),
-                    )
-                }),
-                negate,
+                _ => return None,
             },
+            _ => return None,
         }
+        i += 1;
     }
-
-    /// The slug of the body a `body:` filter names (by slug, name, acronym or alias).
-    fn body_slug(&self, b: &str) -> String {
-        self.syn
-            .bodies
-            .get(&b.to_lowercase())
-            .cloned()
-            .unwrap_or_else(|| b.to_lowercase())
+    if conditions.is_empty() {
+        return None;
     }
-
-    /// The slugs of the people a `person:` filter names (by slug, a part of it, or a part
-    /// of the name); the text itself if no one is named so.
-    fn person_slugs(&self, p: &str) -> Vec<String> {
-        let needle = p.to_lowercase();
-        let slugs: Vec<String> = self
-            .syn
-            .people
-            .iter()
-            .filter(|(slug, name)| {
-                *slug == needle || slug.split('-').any(|x| x == needle) || name.contains(&needle)
-            })
-            .map(|(slug, _)| slug.clone())
-            .collect();
-        if slugs.is_empty() {
-            vec![needle]
-        } else {
-            slugs
-        }
+    if texts.is_empty() {
+        return Some(Plan::Filters { conditions });
     }
+    let text = if texts.iter().all(|(_, bare)| *bare) {
+        Text::Words(texts.into_iter().map(|(mut w, _)| w.remove(0)).collect())
+    } else {
+        Text::Units(texts.into_iter().map(|(w, _)| w).collect())
+    };
+    Some(Plan::Filtered { text, conditions })
+}
 
-    /// The parts of a filter, each a query that must match (a date range is two).
-    fn filter(&self, f: &Filter) -> Result<Vec<BoxedQuery>, SearchError> {
-        let fields = &self.index.f;
-        let term = |field: Field, v: &str| -> BoxedQuery {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, v),
-                IndexRecordOption::Basic,
-            ))
-        };
-        let facet = |dim: &str, value: &str| -> BoxedQuery {
-            Box::new(TermQuery::new(
-                facet_term(fields, dim, value),
-                IndexRecordOption::Basic,
-            ))
-        };
-        Ok(match f {
-            Filter::Kind(k) => vec![facet("kind", k)],
-            Filter::Type(t) => vec![facet("type", t)],
-            Filter::Lang(l) => vec![facet("lang", l)],
-            Filter::Dossier(d) => vec![facet("dossier", d)],
-            Filter::Body(b) => vec![facet("body", &self.body_slug(b))],
-            Filter::Person(p) => vec![any_of(
-                self.person_slugs(p)
-                    .iter()
-                    .map(|s| term(fields.people, s))
-                    .collect(),
-            )],
-            // Any overlap: the record starts before the range ends and ends after it starts.
-            Filter::Date { from, to } => {
-                let mut parts: Vec<BoxedQuery> = vec![
-                    Box::new(RangeQuery::new(
-                        Bound::Unbounded,
-                        Bound::Included(Term::from_field_i64(fields.date_lo, *to)),
-                    )),
-                    Box::new(RangeQuery::new(
-                        Bound::Included(Term::from_field_i64(fields.date_hi, *from)),
-                        Bound::Unbounded,
-                    )),
-                ];
-                // A short range also names its years (and the wide spans that may cover
-                // them): a cheap superset that lets the day bounds be checked last.
-                if let Some((a, b)) = year_span(*from, *to) {
-                    let mut years: Vec<BoxedQuery> = (a..=b)
-                        .map(|y| term(fields.years, &y.to_string()))
-                        .collect();
-                    years.push(term(fields.years, WIDE));
-                    parts.insert(0, any_of(years));
-                }
-                parts
-            }
+/// The bare words among `items`.
+pub(super) fn words_of(items: &[Node]) -> Vec<String> {
+    items
+        .iter()
+        .filter_map(|n| match n {
+            Node::Word(w) => Some(w.clone()),
+            _ => None,
         })
-    }
+        .collect()
 }
 
-/// An AND of words with one in at most 1/`FEW_FRACTION` of the records runs in one pass.
-const FEW_FRACTION: u64 = 32;
-
-/// Lists at least 1/`DENSE_FRACTION` of the index long are counted through bitsets.
-const DENSE_FRACTION: u64 = 16;
-
-/// Words to count through bitsets: each word's terms, and whether every word must match.
-pub(super) struct DenseWords {
-    pub(super) words: Vec<Vec<Term>>,
-    pub(super) all: bool,
-}
-
-/// Any of the queries (their scores summed), or the one, or none.
-fn any_of(mut qs: Vec<BoxedQuery>) -> BoxedQuery {
-    match qs.len() {
-        0 => Box::new(EmptyQuery),
-        1 => qs.remove(0),
-        _ => Box::new(BooleanQuery::new(
-            qs.into_iter().map(|q| (Occur::Should, q)).collect(),
-        )),
-    }
-}
+#[cfg(test)]
+mod tests;

@@ -15,7 +15,7 @@ use tantivy::Term;
 /// How much of a text the snippet is cut from.
 pub(super) const SNIPPET_SOURCE_CHARS: usize = 20_000;
 /// How much of the stored head a snippet is first looked for in.
-pub(super) const SNIPPET_FIRST_TRY: usize = 2_000;
+const SNIPPET_FIRST_TRY: usize = 2_000;
 
 /// The longest prefix of `s` with at most `n` bytes, cut at a character boundary.
 pub(super) fn truncate_chars(s: &str, n: usize) -> &str {
@@ -80,7 +80,30 @@ impl SearchIndex {
     }
 }
 
-pub(super) fn escape_html(s: &str) -> String {
+/// The snippet of a hit whose stored head of text is `head`: the query's terms marked,
+/// or, where none is found, the first 200 characters.
+pub(super) fn snippet_html(generator: &SnippetGenerator, head: &str) -> String {
+    // The first part of the text first: the words are usually there (always, for common
+    // words), and tokenising 20,000 characters of ten texts is slow. (The stored head
+    // itself: tokenising a 100 KB text for every hit would cost more than the search.)
+    let lead = truncate_chars(head, SNIPPET_FIRST_TRY);
+    let mut snippet = generator.snippet(lead);
+    if snippet.highlighted().is_empty() && lead.len() < head.len() {
+        snippet = generator.snippet(head);
+    }
+    snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+    let mut html = snippet.to_html();
+    if html.is_empty() && !head.is_empty() {
+        let lead: String = head.chars().take(200).collect();
+        html = escape_html(&lead);
+        if lead.len() < head.len() {
+            html.push('…');
+        }
+    }
+    html
+}
+
+fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -1,6 +1,7 @@
 //! The names that expand a query: every name of a body, and the people `person:` finds.
 //! Read from the store, again whenever a sync changes a body or a person.
 
+use crate::query::Node;
 use crate::SearchError;
 use dossier_store::Store;
 use std::collections::HashMap;
@@ -18,6 +19,30 @@ pub(super) struct Synonyms {
 }
 
 impl Synonyms {
+    /// Whether the word is a name, acronym or alias of a body (and so expands).
+    pub(super) fn names_a_body(&self, word: &str) -> bool {
+        self.names.contains_key(&word.to_lowercase())
+    }
+
+    /// The length of the longest run (2+ bare words) at the start of `items` naming a body.
+    pub(super) fn run_len(&self, items: &[Node]) -> Option<usize> {
+        let words: Vec<&str> = items
+            .iter()
+            .take(self.longest)
+            .map_while(|n| {
+                if let Node::Word(w) = n {
+                    Some(w.as_str())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        (2..=words.len()).rev().find(|&len| {
+            self.names
+                .contains_key(&words[..len].join(" ").to_lowercase())
+        })
+    }
+
     pub(super) fn load(store: &dyn Store) -> Result<Self, SearchError> {
         let mut s = Synonyms::default();
         for b in store.bodies(None)? {
