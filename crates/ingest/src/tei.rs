@@ -293,7 +293,6 @@ impl<R: BufRead> TeiSource<R> {
             return Some(self.bad(div.pos, &id, "head", "the head is empty".into()));
         }
         let slug = slug_for(&format!("{}-{}", self.stem, id));
-        let mut gaps = Vec::new();
         let mut dated = Vec::new();
         for (attrs, pos) in &div.dates {
             match date_of(attrs) {
@@ -304,71 +303,9 @@ impl<R: BufRead> TeiSource<R> {
                 }
             }
         }
-        let words = years_in(&head);
-        let date = if let Some(d) = cover(&dated) {
-            if let Some(w) = words {
-                if w.earliest() / 10_000 != d.earliest() / 10_000
-                    || w.latest() / 10_000 != d.latest() / 10_000
-                {
-                    gaps.push(format!(
-                        "The heading's words give {} but its <date> markup gives {}; the markup's date is kept.",
-                        w.human(),
-                        d.human()
-                    ));
-                }
-            }
-            Some(d)
-        } else if let Some(w) = words {
-            gaps.push(
-                "The date is read from the heading's words; the heading has no <date> markup."
-                    .into(),
-            );
-            Some(w)
-        } else if let Some(period) = self.short_title.as_deref().and_then(years_in) {
-            gaps.push(format!(
-                "The heading gives no date; the date is the period of the chapter ({}).",
-                self.header_title
-                    .clone()
-                    .unwrap_or_else(|| self.short_title.clone().unwrap_or_default())
-            ));
-            Some(period)
-        } else {
-            gaps.push("No date: the heading gives none and the file gives no period.".into());
-            None
-        };
-        let mut topics = Vec::new();
-        let mut linked = Vec::new();
-        for key in &div.ana {
-            let t = slug_for(key);
-            if t.is_empty() || topics.contains(&t) {
-                continue;
-            }
-            linked.push(Record::Topic(Topic {
-                slug: t.clone(),
-                title: title_from_key(key),
-                kind: TopicKind::Subject,
-                status: TopicStatus::Unknown,
-                as_of: None,
-                summary: None,
-                sections: vec![],
-                documents: vec![],
-                bodies: vec![],
-                dossiers: vec![],
-                provenance: Provenance {
-                    trace: vec![],
-                    sources: vec![Source {
-                        title: format!("Subject key `{key}` in TEI @ana attributes"),
-                        url: None,
-                        fields: vec![],
-                    }],
-                    gaps: vec![
-                        "The title is made from the subject key; the collection gives no label for it."
-                            .into(),
-                    ],
-                },
-            }));
-            topics.push(t);
-        }
+        let mut gaps = Vec::new();
+        let date = self.date(&dated, &head, &mut gaps);
+        let (topics, linked) = topics(&div.ana);
         let source_title = match &self.header_title {
             Some(t) => format!("{t} — {}, div xml:id=\"{id}\" (TEI P5)", self.base),
             None => format!("{}, div xml:id=\"{id}\" (TEI P5)", self.base),
@@ -417,6 +354,83 @@ impl<R: BufRead> TeiSource<R> {
             pos: div.pos,
         })))
     }
+
+    /// A document's date: its head's `<date>` markup (`dated`, covered as one), else the
+    /// years of the head's words, else the period of the file's short title; each
+    /// fallback, and words that disagree with the markup, noted in `gaps`.
+    fn date(&self, dated: &[Edtf], head: &str, gaps: &mut Vec<String>) -> Option<Edtf> {
+        let words = years_in(head);
+        if let Some(d) = cover(dated) {
+            if let Some(w) = words {
+                if w.earliest() / 10_000 != d.earliest() / 10_000
+                    || w.latest() / 10_000 != d.latest() / 10_000
+                {
+                    gaps.push(format!(
+                        "The heading's words give {} but its <date> markup gives {}; the markup's date is kept.",
+                        w.human(),
+                        d.human()
+                    ));
+                }
+            }
+            Some(d)
+        } else if let Some(w) = words {
+            gaps.push(
+                "The date is read from the heading's words; the heading has no <date> markup."
+                    .into(),
+            );
+            Some(w)
+        } else if let Some(period) = self.short_title.as_deref().and_then(years_in) {
+            gaps.push(format!(
+                "The heading gives no date; the date is the period of the chapter ({}).",
+                self.header_title
+                    .clone()
+                    .unwrap_or_else(|| self.short_title.clone().unwrap_or_default())
+            ));
+            Some(period)
+        } else {
+            gaps.push("No date: the heading gives none and the file gives no period.".into());
+            None
+        }
+    }
+}
+
+/// The topics of a div's `@ana` keys: their slugs, once each, and the topic records
+/// (kind `subject`, titled from the key) the document links to.
+fn topics(ana: &[String]) -> (Vec<String>, Vec<Record>) {
+    let mut topics = Vec::new();
+    let mut linked = Vec::new();
+    for key in ana {
+        let t = slug_for(key);
+        if t.is_empty() || topics.contains(&t) {
+            continue;
+        }
+        linked.push(Record::Topic(Topic {
+            slug: t.clone(),
+            title: title_from_key(key),
+            kind: TopicKind::Subject,
+            status: TopicStatus::Unknown,
+            as_of: None,
+            summary: None,
+            sections: vec![],
+            documents: vec![],
+            bodies: vec![],
+            dossiers: vec![],
+            provenance: Provenance {
+                trace: vec![],
+                sources: vec![Source {
+                    title: format!("Subject key `{key}` in TEI @ana attributes"),
+                    url: None,
+                    fields: vec![],
+                }],
+                gaps: vec![
+                    "The title is made from the subject key; the collection gives no label for it."
+                        .into(),
+                ],
+            },
+        }));
+        topics.push(t);
+    }
+    (topics, linked)
 }
 
 impl<R: BufRead> RecordSource for TeiSource<R> {
