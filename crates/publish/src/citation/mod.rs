@@ -8,14 +8,18 @@
 //! publisher is the issuing bodies. A document with neither is cited by its title, as both
 //! styles prescribe for works without an author.
 //!
-//! The two styles are written here rather than run through a CSL processor: the current
-//! hayagriva release ships no style or locale files (they would have to be vendored), and
-//! our records have one shape, so two careful renderings with tests are smaller and
-//! clearer. The mapping is documented in `crates/publish/README.md`.
+//! The two styles are written here rather than run through a CSL processor. hayagriva
+//! could run them (its default `archive` feature bundles APA 7, the Chicago styles and
+//! their locales), but it would replace only these two renderings, not the formats or the
+//! meta tags, at the cost of a large dependency tree (citationberg, ICU collation,
+//! serde_yaml); and its `chicago-notes` is the 18th edition, so the citations the archive
+//! gives would change. Our records have one shape: two renderings checked by hand and
+//! pinned by snapshots are smaller. Worth revisiting if readers ask for more styles. The
+//! mapping is documented in `crates/publish/README.md`.
 //!
-//! [`item`] builds the [`CiteItem`]; [`style`] renders it for readers, [`format`] for
-//! reference managers; [`cite`] is a document page's Cite block and meta tags;
-//! [`bibliography`] puts many documents in one file. Every public name is re-exported
+//! `item` builds the [`CiteItem`]; `style` renders it for readers, `format` for
+//! reference managers; `cite` is a document page's Cite block and meta tags;
+//! `bibliography` puts many documents in one file. Every public name is re-exported
 //! here.
 
 mod bibliography;

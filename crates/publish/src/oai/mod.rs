@@ -14,9 +14,9 @@
 //! restart with the same key (kept in the data directory) does not break a harvest. Lists
 //! are cut into pages of [`PAGE`] records.
 //!
-//! [`request`] parses and checks a request, [`verbs`] answers it from the [`items`] of the
-//! repository (documents live and deleted) and their [`dublin_core`] metadata; [`token`]
-//! signs and reads resumption tokens; [`buffer`] holds a verb's answer until it is known
+//! `request` parses and checks a request, `verbs` answers it from the `items` of the
+//! repository (documents live and deleted) and their [`dublin_core`] metadata; `token`
+//! signs and reads resumption tokens; `buffer` holds a verb's answer until it is known
 //! not to be an error.
 
 mod buffer;
