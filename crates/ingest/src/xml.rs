@@ -18,7 +18,7 @@
 //! Positions are tracked as the bytes are consumed, so that an error deep in a gigabyte
 //! file still says where it is without a second pass.
 
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use std::fmt;
 use std::io::BufRead;
 
@@ -465,129 +465,123 @@ impl<R: BufRead> SafeXml<R> {
 
     /// Reads one quick-xml event; `None` for one that gives the caller nothing (a comment).
     fn read_one(&mut self, buf: &mut Vec<u8>, start: Pos) -> Result<Option<XmlEvent>, XmlError> {
-        {
-            let event = self.reader.read_event_into(buf);
-            if let Some(e) = self.bad_bytes() {
-                return Err(e);
+        let event = self.reader.read_event_into(buf);
+        if let Some(e) = self.bad_bytes() {
+            return Err(e);
+        }
+        if self.reader.get_ref().st.overflow {
+            return Err(self.too_large(start));
+        }
+        let event = match event {
+            Ok(e) => e,
+            Err(e) => {
+                let pos = self.here();
+                return Err(self.syntax(pos, describe(&e)));
             }
-            if self.reader.get_ref().st.overflow {
-                return Err(self.too_large(start));
+        };
+        match event {
+            Event::Decl(_) | Event::Comment(_) | Event::PI(_) => Ok(None),
+            Event::DocType(_) => Err(XmlError::Doctype {
+                file: self.file.clone(),
+                pos: start,
+            }),
+            Event::Start(e) => {
+                let el = self.element(&e, start)?;
+                Ok(Some(XmlEvent::Start(el)))
             }
-            let event = match event {
-                Ok(e) => e,
-                Err(e) => {
+            Event::Empty(e) => {
+                let el = self.element(&e, start)?;
+                self.close(start);
+                if self.depth == 0 {
+                    self.root_closed = Some(qualified(&e));
+                }
+                self.pending_end = Some((el.name.clone(), start));
+                Ok(Some(XmlEvent::Start(el)))
+            }
+            Event::End(e) => {
+                let name = e.local_name().as_ref().to_string();
+                self.close(start);
+                if self.depth == 0 {
+                    self.root_closed = Some(e.name().as_ref().to_string());
+                }
+                Ok(Some(XmlEvent::End { name, pos: start }))
+            }
+            Event::Text(t) => self.character_data(t.into_inner(), false, start),
+            Event::CData(t) => self.character_data(t.into_inner(), true, start),
+            Event::GeneralRef(r) => self.reference(&r, start),
+            Event::Eof => {
+                if self.depth > 0 {
                     let pos = self.here();
-                    return Err(self.syntax(pos, describe(&e)));
+                    return Err(self.syntax(
+                        pos,
+                        format!(
+                            "the file ends inside {} unclosed element(s); it is cut short",
+                            self.depth
+                        ),
+                    ));
                 }
-            };
-            match event {
-                Event::Decl(_) | Event::Comment(_) | Event::PI(_) => Ok(None),
-                Event::DocType(_) => Err(XmlError::Doctype {
-                    file: self.file.clone(),
-                    pos: start,
-                }),
-                Event::Start(e) => {
-                    let el = self.element(&e, start)?;
-                    Ok(Some(XmlEvent::Start(el)))
-                }
-                Event::Empty(e) => {
-                    let el = self.element(&e, start)?;
-                    self.close(start);
-                    if self.depth == 0 {
-                        self.root_closed = Some(qualified(&e));
-                    }
-                    self.pending_end = Some((el.name.clone(), start));
-                    Ok(Some(XmlEvent::Start(el)))
-                }
-                Event::End(e) => {
-                    let name = e.local_name().as_ref().to_string();
-                    self.close(start);
-                    if self.depth == 0 {
-                        self.root_closed = Some(e.name().as_ref().to_string());
-                    }
-                    Ok(Some(XmlEvent::End { name, pos: start }))
-                }
-                Event::Text(t) => {
-                    if t.len() > self.limits.max_text {
-                        return Err(self.too_large(start));
-                    }
-                    if self.depth == 0 && !t.bytes().all(|b| b.is_ascii_whitespace()) {
-                        return Err(self.outside_root(start));
-                    }
-                    if self.skip_text {
-                        self.skipped_text += t.len() as u64;
-                        return Ok(None);
-                    }
-                    // Raw content, line ends as written (no EOL normalisation).
-                    let s = t.into_inner().into_owned();
-                    if s.is_empty() {
-                        return Ok(None);
-                    }
-                    Ok(Some(XmlEvent::Text(s)))
-                }
-                Event::CData(t) => {
-                    if t.len() > self.limits.max_text {
-                        return Err(self.too_large(start));
-                    }
-                    if self.depth == 0 {
-                        return Err(self.outside_root(start));
-                    }
-                    if self.skip_text {
-                        self.skipped_text += t.len() as u64;
-                        return Ok(None);
-                    }
-                    Ok(Some(XmlEvent::Text(t.into_inner().into_owned())))
-                }
-                Event::GeneralRef(r) => {
-                    if self.depth == 0 {
-                        return Err(self.outside_root(start));
-                    }
-                    let name = r.as_ref().to_string();
-                    if r.is_char_ref() {
-                        match r.resolve_char_ref() {
-                            Ok(Some(c)) if c != '\0' => {
-                                if self.skip_text {
-                                    self.skipped_text += c.len_utf8() as u64;
-                                    return Ok(None);
-                                }
-                                return Ok(Some(XmlEvent::Text(c.to_string())));
-                            }
-                            _ => {
-                                return Err(self.syntax(
-                                    start,
-                                    format!("invalid character reference `&{name};`"),
-                                ))
-                            }
-                        }
-                    }
-                    match quick_xml::escape::resolve_predefined_entity(&name) {
-                        Some(s) if self.skip_text => {
-                            self.skipped_text += s.len() as u64;
-                            Ok(None)
-                        }
-                        Some(s) => Ok(Some(XmlEvent::Text(s.to_string()))),
-                        None => Err(XmlError::Entity {
-                            file: self.file.clone(),
-                            pos: start,
-                            name,
-                        }),
-                    }
-                }
-                Event::Eof => {
-                    if self.depth > 0 {
-                        let pos = self.here();
-                        return Err(self.syntax(
-                            pos,
-                            format!(
-                                "the file ends inside {} unclosed element(s); it is cut short",
-                                self.depth
-                            ),
-                        ));
-                    }
-                    self.done = true;
-                    Ok(Some(XmlEvent::Eof))
-                }
+                self.done = true;
+                Ok(Some(XmlEvent::Eof))
             }
+        }
+    }
+
+    /// A text node (`cdata` false) or a CDATA section, raw (line ends as written): refused
+    /// past the text limit or outside the root element (a text node of white space
+    /// aside); counted but not handed out while text is skipped. An empty text node gives
+    /// nothing; an empty CDATA section gives empty text.
+    fn character_data(
+        &mut self,
+        text: std::borrow::Cow<'_, str>,
+        cdata: bool,
+        start: Pos,
+    ) -> Result<Option<XmlEvent>, XmlError> {
+        if text.len() > self.limits.max_text {
+            return Err(self.too_large(start));
+        }
+        if self.depth == 0 && (cdata || !text.bytes().all(|b| b.is_ascii_whitespace())) {
+            return Err(self.outside_root(start));
+        }
+        if self.skip_text {
+            self.skipped_text += text.len() as u64;
+            return Ok(None);
+        }
+        if text.is_empty() && !cdata {
+            return Ok(None);
+        }
+        Ok(Some(XmlEvent::Text(text.into_owned())))
+    }
+
+    /// An entity or character reference in text: a character reference (not `&#0;`) or
+    /// one of the five predefined entities is text; any other entity is refused.
+    fn reference(&mut self, r: &BytesRef, start: Pos) -> Result<Option<XmlEvent>, XmlError> {
+        if self.depth == 0 {
+            return Err(self.outside_root(start));
+        }
+        let name = r.as_ref().to_string();
+        if r.is_char_ref() {
+            return match r.resolve_char_ref() {
+                Ok(Some(c)) if c != '\0' => {
+                    if self.skip_text {
+                        self.skipped_text += c.len_utf8() as u64;
+                        return Ok(None);
+                    }
+                    Ok(Some(XmlEvent::Text(c.to_string())))
+                }
+                _ => Err(self.syntax(start, format!("invalid character reference `&{name};`"))),
+            };
+        }
+        match quick_xml::escape::resolve_predefined_entity(&name) {
+            Some(s) if self.skip_text => {
+                self.skipped_text += s.len() as u64;
+                Ok(None)
+            }
+            Some(s) => Ok(Some(XmlEvent::Text(s.to_string()))),
+            None => Err(XmlError::Entity {
+                file: self.file.clone(),
+                pos: start,
+                name,
+            }),
         }
     }
 
