@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod date;
+pub mod html;
 pub mod kinds;
 pub mod record;
 pub mod records;

@@ -53,7 +53,7 @@ fn linkable(dest: &str, schemes: Schemes) -> bool {
 }
 
 fn attr(s: &str) -> String {
-    crate::html::escape_html(s)
+    dossier_model::html::escape_html(s)
 }
 
 /// The opening and closing HTML for a link, or `None` to drop the link and keep its text.

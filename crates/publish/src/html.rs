@@ -9,6 +9,7 @@
 //! being written, so the exported site works from any folder, sub-path or `file://`.
 
 use crate::PublishError;
+use dossier_model::html::write_escaped;
 use minijinja::{Environment, Value};
 use serde::Serialize;
 
@@ -227,34 +228,6 @@ pub fn relink_html(root: &str, html: &str) -> String {
         rest = &rest[end..];
     }
     out.push_str(rest);
-    out
-}
-
-/// Writes `s` escaped for HTML, copying the runs between special characters as they are
-/// (pages are mostly plain text, so this avoids a copy per value).
-fn write_escaped(out: &mut impl std::fmt::Write, s: &str) -> std::fmt::Result {
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        out.write_str(&s[start..i])?;
-        out.write_str(rep)?;
-        start = i + 1;
-    }
-    out.write_str(&s[start..])
-}
-
-/// Escapes text for HTML content and quoted attribute values.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    // Writing into a String cannot fail.
-    let _ = write_escaped(&mut out, s);
     out
 }
 

@@ -2,8 +2,8 @@
 //! (7th ed.), each as plain text and as escaped HTML.
 
 use super::item::{CiteItem, Name};
-use crate::html::escape_html;
 use dossier_model::date::{Bound, MONTHS};
+use dossier_model::html::escape_html;
 use dossier_model::{Edtf, PartialDate};
 use serde::Serialize;
 

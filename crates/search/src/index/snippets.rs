@@ -4,6 +4,7 @@ use super::SearchIndex;
 use crate::docs::LANGS;
 use crate::stem::GatedStemmer;
 use crate::SearchError;
+use dossier_model::html::escape_html;
 use std::collections::BTreeMap;
 use tantivy::query::Query;
 use tantivy::snippet::SnippetGenerator;
@@ -101,12 +102,4 @@ pub(super) fn snippet_html(generator: &SnippetGenerator, head: &str) -> String {
         }
     }
     html
-}
-
-fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
