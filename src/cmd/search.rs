@@ -3,7 +3,7 @@
 use super::lock::Attempt;
 use crate::cli::SearchArgs;
 use anyhow::{Context, Result};
-use dossier_search::{SearchIndex, SearchRequest, Sort};
+use dossier_search::{SearchIndex, SearchRequest};
 use std::path::Path;
 
 pub fn search(data_dir: &Path, args: SearchArgs) -> Result<()> {
@@ -32,11 +32,7 @@ pub fn search(data_dir: &Path, args: SearchArgs) -> Result<()> {
     };
     let req = SearchRequest {
         query: args.query.join(" "),
-        sort: match args.sort.as_str() {
-            "date" => Sort::Date,
-            "date-desc" => Sort::DateDesc,
-            _ => Sort::Relevance,
-        },
+        sort: args.sort.parse()?,
         page: args.page as usize,
         per_page: args.limit as usize,
         facets: true,

@@ -13,7 +13,7 @@ mod suggest;
 mod sync;
 mod synonyms;
 
-pub use request::{SearchRequest, Sort};
+pub use request::{SearchRequest, Sort, UnknownSort};
 pub use results::{FacetCount, Facets, Hit, SearchResults};
 pub use sync::{Committed, SyncReport};
 

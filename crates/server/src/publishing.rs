@@ -205,8 +205,12 @@ async fn search_bibliography(
             "`q` is empty: give the search whose results to cite.".into(),
         ));
     }
-    let sort =
-        dossier_publish::api::parse_sort(q.sort.as_deref()).map_err(HttpError::BadRequest)?;
+    let sort = q
+        .sort
+        .as_deref()
+        .unwrap_or_default()
+        .parse::<dossier_search::Sort>()
+        .map_err(|e| HttpError::BadRequest(e.to_string()))?;
     let site = state.site();
     let index = state.search.clone();
     let body = state

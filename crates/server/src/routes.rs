@@ -255,16 +255,12 @@ async fn show_search(
     wants: Wants,
     Query(params): Query<SearchParams>,
 ) -> Result<Response, HttpError> {
-    let sort = match params.sort.as_deref().unwrap_or("relevance") {
-        "" | "relevance" => Sort::Relevance,
-        "date" => Sort::Date,
-        "date-desc" => Sort::DateDesc,
-        other => {
-            return Err(HttpError::BadRequest(format!(
-                "`sort` is relevance, date or date-desc, not `{other}`."
-            )))
-        }
-    };
+    let sort = params
+        .sort
+        .as_deref()
+        .unwrap_or_default()
+        .parse::<Sort>()
+        .map_err(|e| HttpError::BadRequest(e.to_string()))?;
     let page = number(&params.page, "page", 1, 10_000)?;
     let per_page = number(&params.per_page, "per_page", 10, 100)?;
     let query = params.q.trim().to_string();

@@ -114,30 +114,9 @@ fn hit_api_path(record: &str, slug: &str) -> String {
 fn search_url(site: &Site, query: &str, sort: dossier_search::Sort) -> String {
     let mut s = format!("/api/v1/search?q={}", encode(query));
     if sort != dossier_search::Sort::Relevance {
-        s.push_str(&format!("&sort={}", sort_slug(sort)));
+        s.push_str(&format!("&sort={sort}"));
     }
     site.url(&s)
-}
-
-fn sort_slug(sort: dossier_search::Sort) -> &'static str {
-    match sort {
-        dossier_search::Sort::Relevance => "relevance",
-        dossier_search::Sort::Date => "date",
-        dossier_search::Sort::DateDesc => "date-desc",
-    }
-}
-
-/// The search page's `sort` values: `relevance` (the default), `date`, `date-desc`.
-pub fn parse_sort(v: Option<&str>) -> std::result::Result<dossier_search::Sort, String> {
-    match v.unwrap_or("") {
-        "" | "relevance" => Ok(dossier_search::Sort::Relevance),
-        "date" => Ok(dossier_search::Sort::Date),
-        "date-desc" => Ok(dossier_search::Sort::DateDesc),
-        other => Err(format!(
-            "`sort` is relevance, date or date-desc, not `{}`.",
-            other.chars().take(60).collect::<String>()
-        )),
-    }
 }
 
 /// Runs `/api/v1/search`: `q` (required, the search page's language), `sort`, `limit`
@@ -158,7 +137,10 @@ pub fn search(
                 .into(),
         ));
     }
-    let sort = parse_sort(param(params, "sort")?).map_err(ApiError::BadRequest)?;
+    let sort = param(params, "sort")?
+        .unwrap_or_default()
+        .parse::<dossier_search::Sort>()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let limit = limit_param(params, MAX_SEARCH_LIMIT, " here")?;
     let offset = cursor_param(params, SEARCH_WINDOW)?;
     // The index answers pages of `limit` hits; a cursor made with another `limit` falls

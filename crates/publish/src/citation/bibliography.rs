@@ -137,9 +137,8 @@ pub fn search_bibliography_path(query: &str, sort: Sort, format: Format) -> Stri
         }
     }
     let sort = match sort {
-        Sort::Relevance => "",
-        Sort::Date => "&sort=date",
-        Sort::DateDesc => "&sort=date-desc",
+        Sort::Relevance => String::new(),
+        other => format!("&sort={other}"),
     };
     format!("/bibliography.{}?q={q}{sort}", format.extension())
 }

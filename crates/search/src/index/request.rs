@@ -14,6 +14,44 @@ pub enum Sort {
     DateDesc,
 }
 
+impl Sort {
+    /// The name of the order in URLs, forms and the command line (`date-desc`), as
+    /// [`FromStr`](std::str::FromStr) reads it and as it serialises.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Relevance => "relevance",
+            Sort::Date => "date",
+            Sort::DateDesc => "date-desc",
+        }
+    }
+}
+
+impl std::fmt::Display for Sort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A `sort` value that names no order; its message says which ones there are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`sort` is relevance, date or date-desc, not `{0}`.")]
+pub struct UnknownSort(String);
+
+impl std::str::FromStr for Sort {
+    type Err = UnknownSort;
+
+    /// `relevance`, `date` or `date-desc`; an empty value (a form's unset field) is the
+    /// default order. A refusal quotes at most 60 characters of what was given.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "" | "relevance" => Ok(Sort::Relevance),
+            "date" => Ok(Sort::Date),
+            "date-desc" => Ok(Sort::DateDesc),
+            other => Err(UnknownSort(other.chars().take(60).collect())),
+        }
+    }
+}
+
 /// A search as asked.
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
@@ -35,5 +73,27 @@ impl SearchRequest {
             per_page: 10,
             facets: true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Sort;
+
+    #[test]
+    fn a_sort_reads_what_it_prints() {
+        for sort in [Sort::Relevance, Sort::Date, Sort::DateDesc] {
+            assert_eq!(sort.to_string().parse::<Sort>(), Ok(sort));
+            assert_eq!(
+                serde_json::to_value(sort).ok(),
+                Some(serde_json::Value::from(sort.as_str()))
+            );
+        }
+        assert_eq!("".parse::<Sort>(), Ok(Sort::Relevance));
+        let refused = "x".repeat(100).parse::<Sort>().unwrap_err().to_string();
+        assert_eq!(
+            refused,
+            format!("`sort` is relevance, date or date-desc, not `{}`.", "x".repeat(60))
+        );
     }
 }
