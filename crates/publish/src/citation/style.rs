@@ -108,6 +108,27 @@ pub(super) fn apa_date(d: &Option<Edtf>) -> String {
     }
 }
 
+/// Chicago's publication facts of a work of its own: "Place: Publisher, Date" (the
+/// place or the publisher left out where not recorded), as a note and the bibliography
+/// both give them.
+fn chicago_publication(item: &CiteItem) -> String {
+    let mut facts = String::new();
+    if let Some(p) = &item.place {
+        facts.push_str(p);
+        facts.push_str(if item.publishers.is_empty() {
+            ", "
+        } else {
+            ": "
+        });
+    }
+    if !item.publishers.is_empty() {
+        facts.push_str(&join_and(&item.publishers, false));
+        facts.push_str(", ");
+    }
+    facts.push_str(&chicago_date(&item.date));
+    facts
+}
+
 /// Chicago, notes and bibliography: the first note.
 ///
 /// Shorter documents: `Author, "Title," descriptor, Place, Date, URL.`
@@ -121,21 +142,7 @@ pub fn chicago_note(item: &CiteItem) -> Rendered {
     }
     if item.standalone() {
         r.italic(&item.title);
-        let mut facts = String::new();
-        if let Some(p) = &item.place {
-            facts.push_str(p);
-            facts.push_str(if item.publishers.is_empty() {
-                ", "
-            } else {
-                ": "
-            });
-        }
-        if !item.publishers.is_empty() {
-            facts.push_str(&join_and(&item.publishers, false));
-            facts.push_str(", ");
-        }
-        facts.push_str(&chicago_date(&item.date));
-        r.push(&format!(" ({facts}), "));
+        r.push(&format!(" ({}), ", chicago_publication(item)));
     } else {
         let comma = if ends_with_mark(&item.title) { "" } else { "," };
         r.push(&format!("“{}{comma}” ", item.title));
@@ -182,21 +189,7 @@ pub fn chicago_bibliography(item: &CiteItem) -> Rendered {
         } else {
             ". "
         });
-        let mut facts = String::new();
-        if let Some(p) = &item.place {
-            facts.push_str(p);
-            facts.push_str(if item.publishers.is_empty() {
-                ", "
-            } else {
-                ": "
-            });
-        }
-        if !item.publishers.is_empty() {
-            facts.push_str(&join_and(&item.publishers, false));
-            facts.push_str(", ");
-        }
-        facts.push_str(&chicago_date(&item.date));
-        r.push(&facts);
+        r.push(&chicago_publication(item));
     } else {
         let stop = if ends_with_mark(&item.title) { "" } else { "." };
         r.push(&format!("“{}{stop}” ", item.title));
