@@ -7,7 +7,7 @@
 
 use anyhow::{Context, Result};
 use crossbeam_channel::Sender;
-use dossier_search::{Committed, SearchIndex};
+use dossier_search::{BulkIndex, Committed};
 use dossier_store::Store;
 use std::thread::{Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
@@ -20,7 +20,7 @@ pub(crate) const INDEX_BEHIND: &str =
 /// sender is dropped.
 pub(crate) fn spawn<'scope, 'env>(
     scope: &'scope Scope<'scope, 'env>,
-    index: &'env SearchIndex,
+    index: &'env BulkIndex,
     store: &'env dyn Store,
     lower_priority: &'env (dyn Fn() + Sync),
 ) -> Result<(

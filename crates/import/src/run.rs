@@ -11,7 +11,7 @@ use crate::{Hooks, Input, Opener, Options, Report};
 use anyhow::{Context, Result};
 use crossbeam_channel::Receiver;
 use dossier_ingest::import::Item;
-use dossier_search::SearchIndex;
+use dossier_search::{BulkIndex, SearchIndex};
 use dossier_store::BulkLoad;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -38,23 +38,22 @@ pub fn import(
     let slot = OnceLock::new();
     let mut opened = Duration::ZERO;
     let lower_priority = hooks.lower_priority;
-    let open_index = || -> Result<&SearchIndex> {
+    let open_index = || -> Result<&BulkIndex> {
         let t = Instant::now();
         let index = open_search()?;
-        let index = slot.get_or_init(|| index);
         // tantivy's indexing threads start with the bulk load's writer and inherit the
         // priority of the thread that starts them: a lowered one.
-        std::thread::scope(|scope| {
+        let bulk = std::thread::scope(|scope| {
             scope
                 .spawn(|| {
                     lower_priority();
-                    index.begin_bulk()
+                    index.bulk()
                 })
                 .join()
         })
         .map_err(|_| anyhow::anyhow!("starting the search index's bulk load panicked"))??;
         opened = t.elapsed();
-        Ok(index)
+        Ok(slot.get_or_init(|| bulk))
     };
     let result = run(store, open_index, inputs, open, options, what, hooks);
     let Some(index) = slot.into_inner() else {
@@ -75,7 +74,7 @@ pub fn import(
     // searches after an import, so the index closes with its last commit.
     let (index_end, store_end) = std::thread::scope(|scope| {
         let store_end = scope.spawn(|| store.end_bulk());
-        (index.close_bulk(store), store_end.join())
+        (index.close(store), store_end.join())
     });
     hooks.progress.finish();
     index_end?;
@@ -90,9 +89,9 @@ pub fn import(
 
 /// The two passes. With `--strict` the first is over before the second starts; otherwise
 /// it runs beside it.
-pub(crate) fn run<'i>(
+fn run<'i>(
     store: &dyn BulkLoad,
-    open_index: impl FnOnce() -> Result<&'i SearchIndex>,
+    open_index: impl FnOnce() -> Result<&'i BulkIndex>,
     inputs: &[Input],
     open: &Opener,
     options: Options,
@@ -135,16 +134,16 @@ pub(crate) fn run<'i>(
 /// index thread, with the first pass beside them unless `--strict`. Returns the index.
 fn second_pass<'i>(
     store: &dyn BulkLoad,
-    open_index: impl FnOnce() -> Result<&'i SearchIndex>,
+    open_index: impl FnOnce() -> Result<&'i BulkIndex>,
     inputs: &[Input],
     open: &Opener,
     options: Options,
     hooks: &mut Hooks,
     report: &mut Report,
-) -> Result<&'i SearchIndex> {
+) -> Result<&'i BulkIndex> {
     let lower_priority = hooks.lower_priority;
     let mut batcher = Batcher::new(store, options, report);
-    std::thread::scope(|scope| -> Result<&'i SearchIndex> {
+    std::thread::scope(|scope| -> Result<&'i BulkIndex> {
         // The first pass's answer: awaited by the store's thread, which writes while the
         // first pass reads but keeps nothing unless it passes; for a dry run (no writes),
         // by the batcher at the end.

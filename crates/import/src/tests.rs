@@ -117,7 +117,7 @@ impl RecordSource for People {
 /// ones smaller).
 fn import_people<S: RecordSource + Send + 'static>(
     store: &dyn BulkLoad,
-    index: &dossier_search::SearchIndex,
+    index: dossier_search::SearchIndex,
     dir: &std::path::Path,
     source: impl Fn() -> S + Sync,
 ) -> Result<Report> {
@@ -134,9 +134,9 @@ fn import_people<S: RecordSource + Send + 'static>(
         progress: &mut Quiet,
         lower_priority: &|| {},
     };
-    crate::run::run(
+    crate::import(
         store,
-        || Ok(index),
+        move || Ok(index),
         &inputs,
         &open,
         options,
@@ -151,7 +151,7 @@ fn import(refuse: bool) -> (Arc<SqliteStore>, Result<Report>, bool, tempfile::Te
     let (index, _) = dossier_search::SearchIndex::open(dir.path(), &*store).unwrap();
     let saw_held = Arc::new(AtomicBool::new(false));
     let (s, seen) = (store.clone(), saw_held.clone());
-    let report = import_people(&*store, &index, dir.path(), || People {
+    let report = import_people(&*store, index, dir.path(), || People {
         next: 0,
         store: s.clone(),
         refuse,
@@ -210,7 +210,7 @@ fn a_writer_waiting_on_held_batches_is_answered_once_the_files_pass() {
         let dir = tempfile::tempdir().unwrap();
         let (index, _) = dossier_search::SearchIndex::open(dir.path(), &store).unwrap();
         let read_all = Arc::new(AtomicBool::new(false));
-        let report = import_people(&store, &index, dir.path(), || Late {
+        let report = import_people(&store, index, dir.path(), || Late {
             next: 0,
             read_all: read_all.clone(),
         })
@@ -291,7 +291,7 @@ fn an_import_whose_store_is_locked_by_another_writer_waits_instead_of_holding() 
         other.execute_batch("COMMIT").unwrap();
         let_go.store(true, Ordering::SeqCst);
     });
-    let report = import_people(&store, &index, dir.path(), || AfterLock {
+    let report = import_people(&store, index, dir.path(), || AfterLock {
         next: 0,
         released: released.clone(),
     })

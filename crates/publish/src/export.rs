@@ -757,6 +757,13 @@ impl Store for CachingStore<'_> {
     fn last_change(&self) -> Result<i64, StoreError> {
         self.inner.last_change()
     }
+    fn changed_at_or_before(
+        &self,
+        seq: i64,
+        upto: i64,
+    ) -> Result<std::collections::HashSet<(RecordType, String)>, StoreError> {
+        self.inner.changed_at_or_before(seq, upto)
+    }
     fn tombstones(&self, record: RecordType) -> Result<Vec<Tombstone>, StoreError> {
         self.inner.tombstones(record)
     }

@@ -15,6 +15,7 @@ mod synonyms;
 
 pub use request::{SearchRequest, Sort, UnknownSort};
 pub use results::{FacetCount, Facets, Hit, SearchResults};
+pub use bulk::BulkIndex;
 pub use sync::{Committed, SyncReport};
 
 use crate::query::{self, Filter, Node};

@@ -629,12 +629,12 @@ fn a_record_changed_again_within_one_sync_is_indexed_once() {
     assert_eq!(slugs(&search_index(&index, "numbat")), ["first"]);
 
     // In a bulk load, a record new to one sync and changed in the next.
-    index.begin_bulk().unwrap();
+    let index = index.bulk().unwrap();
     write(vec![doc("second", "Quoll note", None, "quoll")]);
     index.sync(&store).unwrap();
     write(vec![doc("second", "Quoll note", None, "quoll dunnart")]);
     index.sync(&store).unwrap();
-    index.end_bulk(&store).unwrap();
+    let index = index.end(&store).unwrap();
     assert_eq!(index.count("document").unwrap(), 6_002);
     assert_eq!(search_index(&index, "quoll").total, 1);
     assert_eq!(slugs(&search_index(&index, "dunnart")), ["second"]);
@@ -859,7 +859,7 @@ fn a_bulk_load_leaves_few_segments() {
     assert_eq!(old.len(), 2);
     // Five in the load, committing after every sync (tantivy's policy merges only once
     // eight are alike).
-    index.begin_bulk_committing_every(1).unwrap();
+    let index = index.bulk_committing_every(1).unwrap();
     for i in 0..5 {
         let written = write(&format!("note-{i}"), "wombat numbat");
         index
@@ -874,7 +874,7 @@ fn a_bulk_load_leaves_few_segments() {
             .unwrap();
     }
     assert_eq!(segments().len(), 7);
-    index.end_bulk(&store).unwrap();
+    let index = index.end(&store).unwrap();
     let now = segments();
     assert!(now.len() <= 2 + 4, "{} segments", now.len());
     assert!(

@@ -179,13 +179,12 @@ pub trait Store: Send + Sync {
     /// Of the records changed after `seq` and up to `upto`, those that had a change at or
     /// before `seq` too. A follower of the log that has applied every change up to `seq`
     /// holds no copy of the others, so it need not look for one to replace (the search
-    /// index skips a delete per new record: most of a bulk import). `None`: this store
-    /// cannot tell, and every record must be treated as possibly known.
+    /// index skips a delete per new record: most of a bulk import).
     fn changed_at_or_before(
         &self,
         seq: i64,
         upto: i64,
-    ) -> Result<Option<std::collections::HashSet<(RecordType, String)>>, StoreError>;
+    ) -> Result<std::collections::HashSet<(RecordType, String)>, StoreError>;
     /// The records of this type that are deleted now, each as it was when deleted, in slug
     /// order. A record deleted before the store began to keep tombstones has none (the
     /// change log still says it was deleted; only its sets are then unknown).

@@ -561,7 +561,7 @@ pub fn run(args: SearchBench) -> Result<()> {
     let (mut t_store, mut t_index) = (Duration::ZERO, Duration::ZERO);
     let cpu_before = util::cpu_seconds().0;
     let started = Instant::now();
-    index.begin_bulk()?;
+    let index = index.bulk()?;
     store.begin_bulk()?;
     let mut kept: Vec<Arc<Archive>> = Vec::new();
     std::thread::scope(|scope| -> Result<()> {
@@ -618,14 +618,15 @@ pub fn run(args: SearchBench) -> Result<()> {
         let store_end = scope.spawn(|| timed(|| Ok(store.end_bulk()?)));
         let index_end = timed(|| {
             index.sync(&store)?;
-            Ok(index.end_bulk(&store)?)
+            Ok(index.end(&store)?)
         });
         let store_end = store_end
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the store's checkpoint panicked")));
         (index_end, store_end)
     });
-    t_index += index_end?.1;
+    let (index, t) = index_end?;
+    t_index += t;
     t_store += store_end?.1;
     let t_dossier = started.elapsed();
     let cpu_dossier = util::cpu_seconds().0 - cpu_before;

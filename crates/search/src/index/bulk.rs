@@ -1,7 +1,9 @@
 //! Bulk loading: one writer kept across the syncs of an import, commits by volume of
-//! text rather than per sync, and the merges that leave few segments at its end.
+//! text rather than per sync, and the merges that leave few segments at its end. An
+//! import owns a [`BulkIndex`] for the load's length; readers and the server know only
+//! [`SearchIndex`].
 
-use super::SearchIndex;
+use super::{Committed, SearchIndex, SyncReport};
 use crate::SearchError;
 use dossier_store::Store;
 use tantivy::{Index, IndexWriter, TantivyDocument};
@@ -60,45 +62,78 @@ fn merge_groups(sizes: &[u32], cores: usize) -> Vec<Vec<usize>> {
 /// log on the next start.
 const BULK_COMMIT_BYTES: u64 = 256 * 1024 * 1024;
 
+/// An index in a bulk load: syncs keep one writer (and the index lock) until
+/// [`end`](Self::end) or [`close`](Self::close), instead of opening and closing one per
+/// sync, and commit only every [`BULK_COMMIT_BYTES`] of text. Made by
+/// [`SearchIndex::bulk`]; it answers everything the index does (`Deref`), searches
+/// included.
+pub struct BulkIndex {
+    index: SearchIndex,
+}
+
+impl std::ops::Deref for BulkIndex {
+    type Target = SearchIndex;
+
+    fn deref(&self) -> &SearchIndex {
+        &self.index
+    }
+}
+
 impl SearchIndex {
-    /// Starts a bulk load: syncs keep one writer (and the index lock) until
-    /// [`end_bulk`](Self::end_bulk), instead of opening and closing one per sync, and
-    /// commit only every [`BULK_COMMIT_BYTES`] of text.
-    pub fn begin_bulk(&self) -> Result<(), SearchError> {
-        self.begin_bulk_committing_every(BULK_COMMIT_BYTES)
+    /// Starts a bulk load.
+    pub fn bulk(self) -> Result<BulkIndex, SearchError> {
+        self.bulk_committing_every(BULK_COMMIT_BYTES)
     }
 
-    /// [`begin_bulk`](Self::begin_bulk), committing every `bytes` of text (tests use small
-    /// values to make a bulk load of many segments).
-    pub fn begin_bulk_committing_every(&self, bytes: u64) -> Result<(), SearchError> {
-        let mut bulk = self.bulk_writer.lock().unwrap_or_else(|p| p.into_inner());
-        if bulk.is_none() {
-            *bulk = Some(Bulk {
-                writer: self.writer()?,
-                added: self.applied_seq().unwrap_or(0),
-                uncommitted: 0,
-                names_changed: false,
-                commit_bytes: bytes,
-                before: self.index.searchable_segment_ids()?.into_iter().collect(),
-            });
+    /// [`bulk`](Self::bulk), committing every `bytes` of text (tests use small values to
+    /// make a bulk load of many segments).
+    pub fn bulk_committing_every(self, bytes: u64) -> Result<BulkIndex, SearchError> {
+        {
+            let mut bulk = self.bulk_writer.lock().unwrap_or_else(|p| p.into_inner());
+            if bulk.is_none() {
+                *bulk = Some(Bulk {
+                    writer: self.writer()?,
+                    added: self.applied_seq().unwrap_or(0),
+                    uncommitted: 0,
+                    names_changed: false,
+                    commit_bytes: bytes,
+                    before: self.index.searchable_segment_ids()?.into_iter().collect(),
+                });
+            }
         }
-        Ok(())
+        Ok(BulkIndex { index: self })
+    }
+}
+
+impl BulkIndex {
+    /// Like [`SearchIndex::sync`], for a writer that has just committed `batches`: their
+    /// records are taken from memory rather than read back from the store. The change log
+    /// still says what to apply; only changes inside a batch's logged range come from its
+    /// copy, so changes other writers made in between are read from the store as usual.
+    pub fn sync_committed(
+        &self,
+        store: &dyn Store,
+        batches: &[Committed],
+    ) -> Result<SyncReport, SearchError> {
+        self.index.sync_inner(store, batches, &mut |_, _| {})
     }
 
-    /// Ends a bulk load: commits what the syncs added since the last commit, waits for
-    /// segment merges and releases the writer.
-    pub fn end_bulk(&self, store: &dyn Store) -> Result<(), SearchError> {
-        self.finish_bulk(store, true)
+    /// Ends the bulk load: commits what the syncs added since the last commit, waits for
+    /// segment merges and releases the writer. The index is searched after.
+    pub fn end(self, store: &dyn Store) -> Result<SearchIndex, SearchError> {
+        self.index.finish_bulk(store, true)?;
+        Ok(self.index)
     }
 
-    /// Ends a bulk load like [`end_bulk`](Self::end_bulk) and closes the index, for a
-    /// process that only imports: its searches are gone with it, so the names that expand
-    /// queries are not read again and no reader opens the new segments (3–5 ms and the
-    /// segments' files, on the visits corpus's 1,716 bodies and people).
-    pub fn close_bulk(self, store: &dyn Store) -> Result<(), SearchError> {
-        self.finish_bulk(store, false)
+    /// Ends the bulk load like [`end`](Self::end) and closes the index, for a process
+    /// that only imports: its searches are gone with it, so the names that expand queries
+    /// are not read again and no reader opens the new segments.
+    pub fn close(self, store: &dyn Store) -> Result<(), SearchError> {
+        self.index.finish_bulk(store, false)
     }
+}
 
+impl SearchIndex {
     fn finish_bulk(&self, store: &dyn Store, searched_after: bool) -> Result<(), SearchError> {
         let bulk = self
             .bulk_writer

@@ -15,7 +15,7 @@ use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 const CHANGES_PER_READ: usize = 5_000;
 
 /// A batch a writer has just committed to the store, with its records in memory: see
-/// [`SearchIndex::sync_committed`].
+/// [`BulkIndex::sync_committed`](super::BulkIndex::sync_committed).
 #[derive(Debug, Clone)]
 pub struct Committed {
     /// The batch's first and last change (`WriteSummary::logged`).
@@ -165,19 +165,9 @@ impl SearchIndex {
         self.sync_inner(store, &[], progress)
     }
 
-    /// Like [`sync`](Self::sync), for a writer that has just committed `batches`: their
-    /// records are taken from memory rather than read back from the store. The change log
-    /// still says what to apply; only changes inside a batch's logged range come from its
-    /// copy, so changes other writers made in between are read from the store as usual.
-    pub fn sync_committed(
-        &self,
-        store: &dyn Store,
-        batches: &[Committed],
-    ) -> Result<SyncReport, SearchError> {
-        self.sync_inner(store, batches, &mut |_, _| {})
-    }
-
-    fn sync_inner(
+    /// A sync, with the records of `batches` taken from memory (see
+    /// [`BulkIndex::sync_committed`](super::BulkIndex::sync_committed)).
+    pub(super) fn sync_inner(
         &self,
         store: &dyn Store,
         batches: &[Committed],
@@ -268,10 +258,7 @@ impl SearchIndex {
             }
             for ((record, slug), (op, at)) in latest {
                 let owner = format!("{}:{slug}", record.as_str());
-                let maybe_indexed = known
-                    .as_ref()
-                    .is_none_or(|k| k.contains(&(record, slug.to_string())));
-                if maybe_indexed {
+                if known.contains(&(record, slug.to_string())) {
                     writer.delete_term(Term::from_field_text(self.f.owner, &owner));
                 }
                 if op == ChangeOp::Upsert {

@@ -57,9 +57,9 @@ pub(super) fn changed_at_or_before(
     store: &SqliteStore,
     seq: i64,
     upto: i64,
-) -> Result<Option<std::collections::HashSet<(RecordType, String)>>, StoreError> {
+) -> Result<std::collections::HashSet<(RecordType, String)>, StoreError> {
     if seq <= 0 {
-        return Ok(Some(Default::default()));
+        return Ok(Default::default());
     }
     store.read(|c| {
         let mut stmt = c.prepare_cached(
@@ -80,7 +80,7 @@ pub(super) fn changed_at_or_before(
                 known.insert((t, slug));
             }
         }
-        Ok(Some(known))
+        Ok(known)
     })
 }
 

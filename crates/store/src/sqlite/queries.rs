@@ -201,7 +201,7 @@ impl Store for SqliteStore {
         &self,
         seq: i64,
         upto: i64,
-    ) -> Result<Option<std::collections::HashSet<(RecordType, String)>>, StoreError> {
+    ) -> Result<std::collections::HashSet<(RecordType, String)>, StoreError> {
         changes::changed_at_or_before(self, seq, upto)
     }
 
