@@ -413,7 +413,7 @@ fn page(
     let path = spec.path(slug);
     let html = built
         .view
-        .static_html(r, spec.template, &built.title, depth_of(&path))?;
+        .html(r, spec.template, &built.title, Some(depth_of(&path)))?;
     w.write(&static_file(&path), html.as_bytes())
 }
 
@@ -447,9 +447,25 @@ struct SearchRecord {
     /// Summary.
     #[serde(skip_serializing_if = "String::is_empty")]
     x: String,
-    /// Grouping for the "every record" list (not shown in results).
+    /// Its group in the "every record" list (not shown in results).
     #[serde(skip)]
-    group: usize,
+    record: RecordType,
+}
+
+impl SearchRecord {
+    /// A record with its page, title and type; the other fields empty.
+    fn of(record: RecordType, slug: &str, title: &str) -> Self {
+        SearchRecord {
+            u: static_file(&url_of(record, slug)),
+            t: title.to_string(),
+            a: String::new(),
+            k: String::new(),
+            d: String::new(),
+            y: record.as_str(),
+            x: String::new(),
+            record,
+        }
+    }
 }
 
 /// The search page's view.
@@ -475,26 +491,25 @@ struct GroupItem<'a> {
     date_human: &'a str,
 }
 
-const GROUPS: [&str; 6] = [
-    "Dossiers",
-    "Documents",
-    "Bodies",
-    "People",
-    "Events",
-    "Topics",
+const GROUPS: [(RecordType, &str); 6] = [
+    (RecordType::Dossier, "Dossiers"),
+    (RecordType::Document, "Documents"),
+    (RecordType::Body, "Bodies"),
+    (RecordType::Person, "People"),
+    (RecordType::Event, "Events"),
+    (RecordType::Topic, "Topics"),
 ];
 
 impl SearchIndex {
     fn groups(&self) -> Vec<Group<'_>> {
         GROUPS
             .iter()
-            .enumerate()
-            .map(|(i, label)| Group {
+            .map(|&(record, label)| Group {
                 label,
                 items: self
                     .records
                     .iter()
-                    .filter(|r| r.group == i)
+                    .filter(|r| r.record == record)
                     .map(|r| GroupItem {
                         url: format!("/{}", r.u.trim_end_matches(".html")),
                         title: &r.t,
@@ -516,87 +531,60 @@ fn search_index(
     topics: &[Topic],
     dossiers: &[DossierSummary],
 ) -> SearchIndex {
-    let rel = |ty: RecordType, slug: &str| static_file(&url_of(ty, slug));
     let human = |d: &Option<Edtf>| d.map(|d| d.human()).unwrap_or_default();
+    let text = |s: &Option<String>| s.clone().unwrap_or_default();
     let mut records = Vec::new();
-    for d in dossiers {
-        records.push(SearchRecord {
-            u: rel(RecordType::Dossier, &d.slug),
-            t: d.title.clone(),
-            a: String::new(),
-            k: "Dossier".into(),
-            d: String::new(),
-            y: "dossier",
-            x: d.description.clone(),
-            group: 0,
-        });
-    }
-    for d in documents {
-        records.push(SearchRecord {
-            u: rel(RecordType::Document, &d.slug),
-            t: d.title.clone(),
-            a: d.aliases.join("; "),
-            k: d.kind.label().into(),
-            d: human(&d.date),
-            y: "document",
-            x: d.summary.clone().unwrap_or_default(),
-            group: 1,
-        });
-    }
-    for b in bodies {
-        let mut names = b.acronyms.clone();
-        names.extend(b.aliases.iter().cloned());
-        records.push(SearchRecord {
-            u: rel(RecordType::Body, &b.slug),
-            t: b.name.clone(),
-            a: names.join("; "),
+    records.extend(dossiers.iter().map(|d| SearchRecord {
+        k: "Dossier".into(),
+        x: d.description.clone(),
+        ..SearchRecord::of(RecordType::Dossier, &d.slug, &d.title)
+    }));
+    records.extend(documents.iter().map(|d| SearchRecord {
+        a: d.aliases.join("; "),
+        k: d.kind.label().into(),
+        d: human(&d.date),
+        x: text(&d.summary),
+        ..SearchRecord::of(RecordType::Document, &d.slug, &d.title)
+    }));
+    records.extend(bodies.iter().map(|b| {
+        SearchRecord {
+            a: b.acronyms
+                .iter()
+                .chain(&b.aliases)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; "),
             k: b.kind.label().into(),
             d: human(&b.established),
-            y: "body",
-            x: b.summary.clone().unwrap_or_default(),
-            group: 2,
-        });
-    }
-    for p in people {
-        records.push(SearchRecord {
-            u: rel(RecordType::Person, &p.slug),
-            t: p.name.clone(),
+            x: text(&b.summary),
+            ..SearchRecord::of(RecordType::Body, &b.slug, &b.name)
+        }
+    }));
+    records.extend(people.iter().map(|p| {
+        SearchRecord {
             a: p.offices
                 .iter()
-                .map(|o| o.title.clone())
+                .map(|o| o.title.as_str())
                 .collect::<Vec<_>>()
                 .join("; "),
             k: "Person".into(),
-            d: String::new(),
-            y: "person",
-            x: p.summary.clone().unwrap_or_default(),
-            group: 3,
-        });
-    }
-    for e in events {
-        records.push(SearchRecord {
-            u: rel(RecordType::Event, &e.slug),
-            t: e.title.clone(),
-            a: e.place.clone().unwrap_or_default(),
-            k: e.kind.label().into(),
-            d: human(&e.date),
-            y: "event",
-            x: e.summary.clone().unwrap_or_default(),
-            group: 4,
-        });
-    }
-    for t in topics {
-        records.push(SearchRecord {
-            u: rel(RecordType::Topic, &t.slug),
-            t: t.title.clone(),
-            a: String::new(),
-            k: t.kind.label().into(),
-            d: human(&t.as_of),
-            y: "topic",
-            x: t.summary.clone().unwrap_or_default(),
-            group: 5,
-        });
-    }
+            x: text(&p.summary),
+            ..SearchRecord::of(RecordType::Person, &p.slug, &p.name)
+        }
+    }));
+    records.extend(events.iter().map(|e| SearchRecord {
+        a: text(&e.place),
+        k: e.kind.label().into(),
+        d: human(&e.date),
+        x: text(&e.summary),
+        ..SearchRecord::of(RecordType::Event, &e.slug, &e.title)
+    }));
+    records.extend(topics.iter().map(|t| SearchRecord {
+        k: t.kind.label().into(),
+        d: human(&t.as_of),
+        x: text(&t.summary),
+        ..SearchRecord::of(RecordType::Topic, &t.slug, &t.title)
+    }));
     SearchIndex { root: "", records }
 }
 

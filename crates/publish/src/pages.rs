@@ -14,15 +14,14 @@ use serde::Serialize;
 pub trait View: Send {
     /// The JSON body.
     fn json(&self) -> serde_json::Result<Vec<u8>>;
-    /// The HTML page as the server sends it.
-    fn html(&self, r: &Renderer, template: &str, title: &str) -> Result<String, PublishError>;
-    /// The HTML page as the static export writes it, `depth` folders below the root.
-    fn static_html(
+    /// The HTML page: as the server sends it (`depth` `None`), or as the static export
+    /// writes it, `depth` folders below the export's root.
+    fn html(
         &self,
         r: &Renderer,
         template: &str,
         title: &str,
-        depth: usize,
+        depth: Option<usize>,
     ) -> Result<String, PublishError>;
 }
 
@@ -30,17 +29,17 @@ impl<T: Serialize + Send> View for T {
     fn json(&self) -> serde_json::Result<Vec<u8>> {
         serde_json::to_vec(self)
     }
-    fn html(&self, r: &Renderer, template: &str, title: &str) -> Result<String, PublishError> {
-        r.render(template, title, self)
-    }
-    fn static_html(
+    fn html(
         &self,
         r: &Renderer,
         template: &str,
         title: &str,
-        depth: usize,
+        depth: Option<usize>,
     ) -> Result<String, PublishError> {
-        r.render_static(template, title, self, depth)
+        match depth {
+            None => r.render(template, title, self),
+            Some(depth) => r.render_static(template, title, self, depth),
+        }
     }
 }
 

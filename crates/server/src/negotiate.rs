@@ -46,7 +46,7 @@ impl Wants {
             )
                 .into_response()
         } else {
-            axum::response::Html(view.html(&state.renderer, template, title)?).into_response()
+            axum::response::Html(view.html(&state.renderer, template, title, None)?).into_response()
         };
         response
             .headers_mut()

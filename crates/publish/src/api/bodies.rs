@@ -1,7 +1,7 @@
 //! `/api/v1/bodies`: organisations, states, councils.
 
 use super::paging::Page;
-use super::record::{date, find, list_in_dossier, meta, provenance, ApiProvenance, Meta};
+use super::record::{date, find, list_in_dossier, record_meta, RecordMeta};
 use super::{Params, Result};
 use crate::site::Site;
 use dossier_model::RecordType;
@@ -29,10 +29,8 @@ pub struct ApiBody {
     pub format: Option<String>,
     pub decision_rule: Option<String>,
     pub summary: Option<String>,
-    pub dossiers: Vec<String>,
-    pub provenance: ApiProvenance,
     #[serde(flatten)]
-    pub meta: Meta,
+    pub record: RecordMeta,
 }
 
 #[derive(Debug, Serialize)]
@@ -52,13 +50,19 @@ fn body_links(l: Vec<BodyLink>) -> Vec<ApiBodyLink> {
 
 fn body_resource(store: &dyn Store, site: &Site, b: Body) -> Result<ApiBody> {
     Ok(ApiBody {
-        meta: meta(store, site, RecordType::Body, &b.slug)?,
+        record: record_meta(
+            store,
+            site,
+            RecordType::Body,
+            &b.slug,
+            b.dossiers,
+            b.provenance,
+        )?,
         kind_label: b.kind.label(),
         established: date(b.established),
         ended: date(b.ended),
         predecessors: body_links(b.predecessors),
         successors: body_links(b.successors),
-        provenance: provenance(b.provenance),
         slug: b.slug,
         name: b.name,
         acronyms: b.acronyms,
@@ -69,7 +73,6 @@ fn body_resource(store: &dyn Store, site: &Site, b: Body) -> Result<ApiBody> {
         format: b.format,
         decision_rule: b.decision_rule,
         summary: b.summary,
-        dossiers: b.dossiers,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use super::paging::{paginate, Page};
 use super::params::{only, slug_param, vocab_param};
-use super::record::{date, find, meta, provenance, ApiProvenance, Meta};
+use super::record::{date, find, record_meta, RecordMeta};
 use super::{Params, Result};
 use crate::site::Site;
 use dossier_model::RecordType;
@@ -33,10 +33,8 @@ pub struct ApiDocument {
     pub summary: Option<String>,
     pub full_text: Option<String>,
     pub relations: Vec<ApiRelation>,
-    pub dossiers: Vec<String>,
-    pub provenance: ApiProvenance,
     #[serde(flatten)]
-    pub meta: Meta,
+    pub record: RecordMeta,
 }
 
 #[derive(Debug, Serialize)]
@@ -48,7 +46,14 @@ pub struct ApiRelation {
 
 fn document_resource(store: &dyn Store, site: &Site, d: Document) -> Result<ApiDocument> {
     Ok(ApiDocument {
-        meta: meta(store, site, RecordType::Document, &d.slug)?,
+        record: record_meta(
+            store,
+            site,
+            RecordType::Document,
+            &d.slug,
+            d.dossiers,
+            d.provenance,
+        )?,
         kind_label: d.kind.label(),
         date: date(d.date),
         relations: d
@@ -59,7 +64,6 @@ fn document_resource(store: &dyn Store, site: &Site, d: Document) -> Result<ApiD
                 document: r.document,
             })
             .collect(),
-        provenance: provenance(d.provenance),
         slug: d.slug,
         title: d.title,
         aliases: d.aliases,
@@ -73,7 +77,6 @@ fn document_resource(store: &dyn Store, site: &Site, d: Document) -> Result<ApiD
         languages: d.languages,
         summary: d.summary,
         full_text: d.full_text,
-        dossiers: d.dossiers,
     })
 }
 

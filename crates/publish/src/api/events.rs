@@ -2,7 +2,7 @@
 
 use super::paging::{paginate, Page};
 use super::params::{only, slug_param, vocab_param};
-use super::record::{date, find, meta, provenance, ApiProvenance, Meta};
+use super::record::{date, find, record_meta, RecordMeta};
 use super::{Params, Result};
 use crate::site::Site;
 use dossier_model::RecordType;
@@ -26,18 +26,22 @@ pub struct ApiEvent {
     /// Whether a public statement came out of it; `null` when not known.
     pub public_statement: Option<bool>,
     pub summary: Option<String>,
-    pub dossiers: Vec<String>,
-    pub provenance: ApiProvenance,
     #[serde(flatten)]
-    pub meta: Meta,
+    pub record: RecordMeta,
 }
 
 fn event_resource(store: &dyn Store, site: &Site, e: Event) -> Result<ApiEvent> {
     Ok(ApiEvent {
-        meta: meta(store, site, RecordType::Event, &e.slug)?,
+        record: record_meta(
+            store,
+            site,
+            RecordType::Event,
+            &e.slug,
+            e.dossiers,
+            e.provenance,
+        )?,
         kind_label: e.kind.label(),
         date: date(e.date),
-        provenance: provenance(e.provenance),
         slug: e.slug,
         title: e.title,
         kind: e.kind,
@@ -48,7 +52,6 @@ fn event_resource(store: &dyn Store, site: &Site, e: Event) -> Result<ApiEvent> 
         outcome_documents: e.outcome_documents,
         public_statement: e.public_statement,
         summary: e.summary,
-        dossiers: e.dossiers,
     })
 }
 

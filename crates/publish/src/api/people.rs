@@ -1,7 +1,7 @@
 //! `/api/v1/people`: people and their offices.
 
 use super::paging::Page;
-use super::record::{date, find, list_in_dossier, meta, provenance, ApiProvenance, Meta};
+use super::record::{date, find, list_in_dossier, record_meta, RecordMeta};
 use super::{Params, Result};
 use crate::site::Site;
 use dossier_model::RecordType;
@@ -16,10 +16,8 @@ pub struct ApiPerson {
     pub name: String,
     pub offices: Vec<ApiOffice>,
     pub summary: Option<String>,
-    pub dossiers: Vec<String>,
-    pub provenance: ApiProvenance,
     #[serde(flatten)]
-    pub meta: Meta,
+    pub record: RecordMeta,
 }
 
 #[derive(Debug, Serialize)]
@@ -33,7 +31,14 @@ pub struct ApiOffice {
 
 fn person_resource(store: &dyn Store, site: &Site, p: Person) -> Result<ApiPerson> {
     Ok(ApiPerson {
-        meta: meta(store, site, RecordType::Person, &p.slug)?,
+        record: record_meta(
+            store,
+            site,
+            RecordType::Person,
+            &p.slug,
+            p.dossiers,
+            p.provenance,
+        )?,
         offices: p
             .offices
             .into_iter()
@@ -44,11 +49,9 @@ fn person_resource(store: &dyn Store, site: &Site, p: Person) -> Result<ApiPerso
                 end: date(o.end),
             })
             .collect(),
-        provenance: provenance(p.provenance),
         slug: p.slug,
         name: p.name,
         summary: p.summary,
-        dossiers: p.dossiers,
     })
 }
 

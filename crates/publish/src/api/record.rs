@@ -45,6 +45,31 @@ pub(super) fn api_path(ty: RecordType, slug: &str) -> String {
     format!("/api/v1/{collection}/{slug}")
 }
 
+/// What every record resource but a dossier ends with: the dossiers it belongs to, where
+/// its facts come from, and its [`Meta`].
+#[derive(Debug, Serialize)]
+pub struct RecordMeta {
+    pub dossiers: Vec<String>,
+    pub provenance: ApiProvenance,
+    #[serde(flatten)]
+    pub meta: Meta,
+}
+
+pub(super) fn record_meta(
+    store: &dyn Store,
+    site: &Site,
+    ty: RecordType,
+    slug: &str,
+    dossiers: Vec<String>,
+    p: Provenance,
+) -> Result<RecordMeta> {
+    Ok(RecordMeta {
+        dossiers,
+        provenance: provenance(p),
+        meta: meta(store, site, ty, slug)?,
+    })
+}
+
 /// Where a record's facts come from.
 #[derive(Debug, Serialize)]
 pub struct ApiProvenance {
@@ -67,7 +92,7 @@ pub struct ApiSource {
     pub fields: Vec<String>,
 }
 
-pub(super) fn provenance(p: Provenance) -> ApiProvenance {
+fn provenance(p: Provenance) -> ApiProvenance {
     ApiProvenance {
         trace: p
             .trace

@@ -1,7 +1,7 @@
 //! `/api/v1/topics`: areas of co-operation and sources of disagreement.
 
 use super::paging::Page;
-use super::record::{date, find, list_in_dossier, meta, provenance, ApiProvenance, Meta};
+use super::record::{date, find, list_in_dossier, record_meta, RecordMeta};
 use super::{Params, Result};
 use crate::site::Site;
 use dossier_model::RecordType;
@@ -24,19 +24,23 @@ pub struct ApiTopic {
     pub sections: Vec<String>,
     pub documents: Vec<String>,
     pub bodies: Vec<String>,
-    pub dossiers: Vec<String>,
-    pub provenance: ApiProvenance,
     #[serde(flatten)]
-    pub meta: Meta,
+    pub record: RecordMeta,
 }
 
 fn topic_resource(store: &dyn Store, site: &Site, t: Topic) -> Result<ApiTopic> {
     Ok(ApiTopic {
-        meta: meta(store, site, RecordType::Topic, &t.slug)?,
+        record: record_meta(
+            store,
+            site,
+            RecordType::Topic,
+            &t.slug,
+            t.dossiers,
+            t.provenance,
+        )?,
         kind_label: t.kind.label(),
         status_label: t.status.label(),
         as_of: date(t.as_of),
-        provenance: provenance(t.provenance),
         slug: t.slug,
         title: t.title,
         kind: t.kind,
@@ -45,7 +49,6 @@ fn topic_resource(store: &dyn Store, site: &Site, t: Topic) -> Result<ApiTopic> 
         sections: t.sections,
         documents: t.documents,
         bodies: t.bodies,
-        dossiers: t.dossiers,
     })
 }
 
