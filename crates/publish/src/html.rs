@@ -115,18 +115,10 @@ impl Renderer {
         title: &str,
         page: &T,
     ) -> Result<String, PublishError> {
-        let tmpl = self
-            .env
-            .get_template(name)
-            .map_err(|source| PublishError::Template {
-                name: name.into(),
-                source,
-            })?;
-        tmpl.render(minijinja::context! { page => Value::from_serialize(page), title => title })
-            .map_err(|source| PublishError::Template {
-                name: name.into(),
-                source,
-            })
+        self.render_context(
+            name,
+            minijinja::context! { page => Value::from_serialize(page), title => title },
+        )
     }
 
     /// Renders a page of the static export that will be written `depth` folders below the
@@ -139,23 +131,28 @@ impl Renderer {
         page: &T,
         depth: usize,
     ) -> Result<String, PublishError> {
-        let tmpl = self
-            .env
-            .get_template(name)
-            .map_err(|source| PublishError::Template {
-                name: name.into(),
-                source,
-            })?;
-        tmpl.render(minijinja::context! {
-            page => Value::from_serialize(page),
-            title => title,
-            static_site => true,
-            static_root => "../".repeat(depth),
-        })
-        .map_err(|source| PublishError::Template {
+        self.render_context(
+            name,
+            minijinja::context! {
+                page => Value::from_serialize(page),
+                title => title,
+                static_site => true,
+                static_root => "../".repeat(depth),
+            },
+        )
+    }
+
+    /// Renders template `name` with `context`; a failure names the template.
+    fn render_context(&self, name: &str, context: Value) -> Result<String, PublishError> {
+        let failed = |source| PublishError::Template {
             name: name.into(),
             source,
-        })
+        };
+        self.env
+            .get_template(name)
+            .map_err(failed)?
+            .render(context)
+            .map_err(failed)
     }
 }
 
