@@ -207,6 +207,8 @@ struct State {
     column: u64,
     /// Bytes of a UTF-8 sequence split across two reads.
     pending: Vec<u8>,
+    /// Where the first of them is.
+    pending_at: Pos,
     /// The first bad byte seen: (position, byte); NUL is reported as byte 0.
     bad: Option<(Pos, u8)>,
     /// Where the current event began, and how many bytes it may take.
@@ -263,7 +265,14 @@ impl State {
         }
         if let Err(e) = std::str::from_utf8(data) {
             match e.error_len() {
-                None => self.pending = data[e.valid_up_to()..].to_vec(),
+                None => {
+                    let already = data.len() - bytes.len();
+                    let from = e.valid_up_to();
+                    if from >= already {
+                        self.pending_at = self.pos_at(bytes, from - already);
+                    }
+                    self.pending = data[from..].to_vec();
+                }
                 Some(_) => {
                     let already = data.len() - bytes.len();
                     let at = e.valid_up_to().saturating_sub(already);
@@ -426,6 +435,22 @@ impl<R: BufRead> SafeXml<R> {
         })
     }
 
+    /// quick-xml checks the UTF-8 of what it has consumed, and so refuses a sequence cut
+    /// short by markup or by the end of the file before the count knows it is bad (it
+    /// waits for the bytes that would complete it): that is invalid UTF-8 at its first
+    /// byte, as any other bad byte is.
+    fn cut_utf8(&self, e: &quick_xml::Error) -> Option<XmlError> {
+        let st = &self.reader.get_ref().st;
+        match (e, st.pending.first()) {
+            (quick_xml::Error::Encoding(_), Some(&byte)) => Some(XmlError::InvalidUtf8 {
+                file: self.file.clone(),
+                pos: st.pending_at,
+                byte,
+            }),
+            _ => None,
+        }
+    }
+
     fn syntax(&self, pos: Pos, message: impl Into<String>) -> XmlError {
         XmlError::Syntax {
             file: self.file.clone(),
@@ -475,6 +500,9 @@ impl<R: BufRead> SafeXml<R> {
         let event = match event {
             Ok(e) => e,
             Err(e) => {
+                if let Some(cut) = self.cut_utf8(&e) {
+                    return Err(cut);
+                }
                 let pos = self.here();
                 return Err(self.syntax(pos, describe(&e)));
             }
