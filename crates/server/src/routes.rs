@@ -263,31 +263,17 @@ async fn show_search(
         .map_err(|e| HttpError::BadRequest(e.to_string()))?;
     let page = number(&params.page, "page", 1, 10_000)?;
     let per_page = number(&params.per_page, "per_page", 10, 100)?;
-    let query = params.q.trim().to_string();
-    if query.is_empty() {
-        let view = views::SearchView {
-            query,
-            sort,
-            total: 0,
-            page: 1,
-            per_page,
-            pages: 0,
-            hits: vec![],
-            facets: vec![],
-            suggestion: None,
-            error: None,
-            bibliography: vec![],
-            bibliography_documents: 0,
-        };
-        return wants.page(&state, "search.html", "Search", &view);
-    }
     let req = SearchRequest {
-        query,
+        query: params.q.trim().to_string(),
         sort,
         page,
         per_page,
         facets: true,
     };
+    if req.query.is_empty() {
+        let view = views::SearchView::empty(&req);
+        return wants.page(&state, "search.html", "Search", &view);
+    }
     let search = state.search.clone();
     let view = state
         .blocking(move |store| views::search(store, &search, &req))

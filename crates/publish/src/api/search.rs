@@ -56,14 +56,8 @@ pub struct ApiHit {
     pub api_url: String,
 }
 
-/// A facet and its values.
-#[derive(Debug, Serialize)]
-pub struct ApiFacet {
-    /// `kind`, `decade`, `year`, `body`, `dossier` or `lang`.
-    pub name: &'static str,
-    pub label: &'static str,
-    pub values: Vec<ApiFacetValue>,
-}
+/// A facet (`kind`, `decade`, `year`, `body`, `dossier` or `lang`) and its values.
+pub type ApiFacet = FacetGroupView<ApiFacetValue>;
 
 /// A facet value: the search page's (how many hits have it, and the query narrowed to
 /// it), and that narrower search in this API.
@@ -85,7 +79,7 @@ fn hit(site: &Site, mut hit: SearchHitView) -> ApiHit {
 
 /// The page's facet, each value with its search in this API.
 fn facet(site: &Site, sort: dossier_search::Sort, group: FacetGroupView) -> ApiFacet {
-    ApiFacet {
+    FacetGroupView {
         name: group.name,
         label: group.label,
         values: group

@@ -47,12 +47,13 @@ pub struct SearchHitView {
     pub score: f32,
 }
 
-/// A facet (kind, decade, year, body, dossier, language) and its values.
+/// A facet (kind, decade, year, body, dossier, language) and its values (the JSON API's
+/// values also carry their search's API address).
 #[derive(Debug, Serialize)]
-pub struct FacetGroupView {
+pub struct FacetGroupView<V = FacetValueView> {
     pub name: &'static str,
     pub label: &'static str,
-    pub values: Vec<FacetValueView>,
+    pub values: Vec<V>,
 }
 
 /// A facet value: its count and the query that narrows to it.
@@ -119,18 +120,28 @@ pub fn search(
 /// The view of a query the parser refused: no results, the reason in `error`.
 fn query_error(req: &dossier_search::SearchRequest, error: String) -> SearchView {
     SearchView {
-        query: req.query.clone(),
-        sort: req.sort,
-        total: 0,
-        page: 1,
-        per_page: req.per_page,
-        pages: 0,
-        hits: vec![],
-        facets: vec![],
-        suggestion: None,
         error: Some(error),
-        bibliography: vec![],
-        bibliography_documents: 0,
+        ..SearchView::empty(req)
+    }
+}
+
+impl SearchView {
+    /// The page of a search that ran nothing (an empty query): no results, no error.
+    pub fn empty(req: &dossier_search::SearchRequest) -> SearchView {
+        SearchView {
+            query: req.query.clone(),
+            sort: req.sort,
+            total: 0,
+            page: 1,
+            per_page: req.per_page,
+            pages: 0,
+            hits: vec![],
+            facets: vec![],
+            suggestion: None,
+            error: None,
+            bibliography: vec![],
+            bibliography_documents: 0,
+        }
     }
 }
 
