@@ -6,6 +6,8 @@
 //!   random operator soup) on every endpoint that parses a query, and on the CLI;
 //! - `imports`: deep and wide documents in every importer, size and time bombs;
 //! - `urls`: every URL field that an import can fill, with every dangerous scheme spelling;
+//! - `params`: hostile parameters and paths on every other route (OAI-PMH, the API, paging,
+//!   filters, citation files, slugs);
 //! - `scripts`: script in every text field of every record type, through an import and
 //!   onto the served pages.
 //!
@@ -16,6 +18,7 @@
 
 mod harness;
 mod imports;
+mod params;
 mod queries;
 mod scripts;
 mod urls;

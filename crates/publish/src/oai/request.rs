@@ -194,8 +194,9 @@ fn list_request(verb: &str, seen: &Args, key: &[u8]) -> Result<Request, OaiError
 }
 
 /// `from` or `until`: a day, at this repository's granularity.
-fn check_day(name: &str, v: &str) -> Result<(), OaiError> {
-    if v.len() > 10 && is_day(&v[..10]) && v.as_bytes()[10] == b'T' {
+pub(super) fn check_day(name: &str, v: &str) -> Result<(), OaiError> {
+    // `get` rather than slicing: byte 10 may fall inside a character a client sent.
+    if v.get(..10).is_some_and(is_day) && v.as_bytes().get(10) == Some(&b'T') {
         return Err(err(
             ErrorCode::BadArgument,
             format!(

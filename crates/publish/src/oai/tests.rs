@@ -41,3 +41,14 @@ fn set_specs() {
     assert!(!is_set_spec("a b"));
     assert!(!is_set_spec(""));
 }
+
+/// Issue 20: a `from` whose tenth byte falls inside a character (`2002-05-2é`) sliced a
+/// `str` off a character boundary and panicked; it is a bad argument like any other.
+#[test]
+fn a_day_with_a_character_across_its_tenth_byte_is_a_bad_argument() {
+    for v in ["2002-05-2é", "2002-05-2éT", "2002-05-0🦀", "é", "2002-05-21é"] {
+        let e = super::request::check_day("from", v).expect_err(v);
+        assert!(e.message.contains("`from`"), "{v}: {}", e.message);
+    }
+    assert!(super::request::check_day("from", "2002-05-21").is_ok());
+}
