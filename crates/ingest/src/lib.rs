@@ -13,6 +13,7 @@
 pub mod builtin;
 pub mod curated;
 pub mod import;
+mod linked;
 pub mod mapping;
 pub mod markdown;
 pub mod markdown_doc;

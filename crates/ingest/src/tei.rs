@@ -404,30 +404,25 @@ fn topics(ana: &[String]) -> (Vec<String>, Vec<Record>) {
         if t.is_empty() || topics.contains(&t) {
             continue;
         }
-        linked.push(Record::Topic(Topic {
-            slug: t.clone(),
-            title: title_from_key(key),
-            kind: TopicKind::Subject,
-            status: TopicStatus::Unknown,
-            as_of: None,
-            summary: None,
-            sections: vec![],
-            documents: vec![],
-            bodies: vec![],
-            dossiers: vec![],
-            provenance: Provenance {
-                trace: vec![],
-                sources: vec![Source {
-                    title: format!("Subject key `{key}` in TEI @ana attributes"),
-                    url: None,
-                    fields: vec![],
-                }],
-                gaps: vec![
-                    "The title is made from the subject key; the collection gives no label for it."
-                        .into(),
-                ],
-            },
-        }));
+        let provenance = Provenance {
+            trace: vec![],
+            sources: vec![Source {
+                title: format!("Subject key `{key}` in TEI @ana attributes"),
+                url: None,
+                fields: vec![],
+            }],
+            gaps: vec![
+                "The title is made from the subject key; the collection gives no label for it."
+                    .into(),
+            ],
+        };
+        let title = title_from_key(key);
+        linked.push(Record::Topic(crate::linked::topic(
+            t.clone(),
+            title,
+            TopicKind::Subject,
+            provenance,
+        )));
         topics.push(t);
     }
     (topics, linked)

@@ -5,6 +5,7 @@
 use super::path::{clean, render, Values};
 use super::{DateFormat, Field, Link, Mapping, Shape, Value};
 use crate::import::*;
+use crate::linked;
 use crate::xml::Pos;
 use dossier_model::*;
 use serde_json::{json, Map, Value as Json};
@@ -215,54 +216,19 @@ impl Mapping {
             }],
             gaps: vec![],
         };
+        let (slug, name) = (slug.to_string(), name.to_string());
         match l.target {
-            "person" => Record::Person(Person {
-                slug: slug.into(),
-                name: name.into(),
-                offices: vec![],
-                summary: None,
-                dossiers: vec![],
-                provenance,
-            }),
-            "topic" => Record::Topic(Topic {
-                slug: slug.into(),
-                title: name.into(),
-                kind: l
-                    .kind
-                    .as_deref()
-                    .and_then(TopicKind::from_slug)
-                    .unwrap_or(TopicKind::Subject),
-                status: TopicStatus::Unknown,
-                as_of: None,
-                summary: None,
-                sections: vec![],
-                documents: vec![],
-                bodies: vec![],
-                dossiers: vec![],
-                provenance,
-            }),
-            _ => Record::Body(Body {
-                slug: slug.into(),
-                name: name.into(),
-                acronyms: vec![],
-                aliases: vec![],
-                kind: l
-                    .kind
-                    .as_deref()
-                    .and_then(BodyKind::from_slug)
-                    .unwrap_or(BodyKind::Organisation),
-                established: None,
-                ended: None,
-                founding_document: None,
-                predecessors: vec![],
-                successors: vec![],
-                part_of: None,
-                format: None,
-                decision_rule: None,
-                summary: None,
-                dossiers: vec![],
-                provenance,
-            }),
+            "person" => Record::Person(linked::person(slug, name, provenance)),
+            "topic" => {
+                let kind = l.kind.as_deref().and_then(TopicKind::from_slug);
+                let kind = kind.unwrap_or(TopicKind::Subject);
+                Record::Topic(linked::topic(slug, name, kind, provenance))
+            }
+            _ => {
+                let kind = l.kind.as_deref().and_then(BodyKind::from_slug);
+                let kind = kind.unwrap_or(BodyKind::Organisation);
+                Record::Body(linked::body(slug, name, kind, provenance))
+            }
         }
     }
 
