@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 pub(crate) const INDEX_BEHIND: &str =
     "the batches are stored but the search index could not follow; `dossier reindex` repairs it";
 
+/// The index thread, which returns its busy time.
+type Indexer<'scope> = ScopedJoinHandle<'scope, Result<Duration>>;
+
 /// Starts the index thread (at a lowered priority); it returns its busy time once the
 /// sender is dropped.
 pub(crate) fn spawn<'scope, 'env>(
@@ -23,10 +26,7 @@ pub(crate) fn spawn<'scope, 'env>(
     index: &'env BulkIndex,
     store: &'env dyn Store,
     lower_priority: &'env (dyn Fn() + Sync),
-) -> Result<(
-    ScopedJoinHandle<'scope, Result<Duration>>,
-    Sender<Vec<Committed>>,
-)> {
+) -> Result<(Indexer<'scope>, Sender<Vec<Committed>>)> {
     let (tx, rx) = crossbeam_channel::bounded::<Vec<Committed>>(1);
     let indexer = std::thread::Builder::new()
         .name("index-sync".into())

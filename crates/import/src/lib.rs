@@ -4,24 +4,24 @@
 //!
 //! Two passes over the input, each streaming (memory bounded by the batch and the records
 //! in flight between threads, never by the input):
-//! 1. **check** ([`first_pass`]): every file is read to its end through the importer; a
+//! 1. **check** (`first_pass`): every file is read to its end through the importer; a
 //!    refused file (hostile or malformed XML, not TEI…) stops the run with nothing
 //!    written, and each bad record is reported with file:line:column, record id and field.
 //!    With `--strict` the first bad record stops the run, again before any write. Without
 //!    it the check runs beside pass 2, whose writes the store holds uncommitted until the
-//!    check answers ([`held`], `BulkLoad::hold`): kept if every file passes, undone if one
+//!    check answers (`held`, `BulkLoad::hold`): kept if every file passes, undone if one
 //!    is refused.
-//! 2. **import**: the records are read again and written in batches ([`batch`]), each
+//! 2. **import**: the records are read again and written in batches (`batch`), each
 //!    batch one transaction (`Store::write`), so that a kill at any point leaves whole
 //!    batches only, and running the same command again completes the import. Each record
-//!    is compared with the stored copy first ([`batcher`]): unchanged records are not
+//!    is compared with the stored copy first (`batcher`): unchanged records are not
 //!    rewritten, which is what makes a re-import a no-op ("0 new, 0 changed, 3264
 //!    unchanged"). `--dry-run` stops there. Four threads share this pass, each handing on
-//!    to the next over a bounded channel ([`run`] wires them): a reader makes records
-//!    ([`read`]); the calling thread checks and compares them and builds batches; a store
-//!    thread writes each batch while the next is built ([`store_thread`]); an index thread
+//!    to the next over a bounded channel (`run` wires them): a reader makes records
+//!    (`read`); the calling thread checks and compares them and builds batches; a store
+//!    thread writes each batch while the next is built (`store_thread`); an index thread
 //!    syncs the search index after each committed batch, from the batch's records in
-//!    memory ([`index_thread`]). The calling thread asks the store about a record only
+//!    memory (`index_thread`). The calling thread asks the store about a record only
 //!    once every batch that may hold it is committed.
 //!
 //! Linked records (a visit's country and visitor, a study's topics) are created when the

@@ -2,7 +2,9 @@
 //!
 //! [`Store`] is the contract; [`SqliteStore`] fulfils it with an embedded SQLite database
 //! (WAL, foreign keys on, migrations embedded, every write in one transaction). A
-//! PostgreSQL store for several servers can implement the same trait later.
+//! PostgreSQL store for several servers can implement the same trait later. [`BulkLoad`]
+//! is apart: what an import asks beyond `Store` for throughput (SQLite's bulk settings,
+//! writes held until the import's first pass answers).
 
 mod error;
 mod migrations;

@@ -1,7 +1,5 @@
 //! Measuring helpers shared by the benchmarks.
 
-#![allow(dead_code)]
-
 use std::time::Duration;
 
 /// The `p`-th percentile (0–100) of durations, by nearest rank.
