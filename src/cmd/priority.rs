@@ -4,13 +4,13 @@
 //! guards, the main thread's checks, the store's writer, the search index's sync and
 //! tantivy's indexing threads. The store's writer is the slowest stage of a record import
 //! (every batch goes through it, one after another), and with every thread equal it spent
-//! a third of its time waiting for a core: on 200 MB of visits, 5.6–6.4 s on the run
-//! queue beside 10.9–11.9 s running (`/proc/PID/task/TID/schedstat`). The other stages
+//! much of its time waiting for a core (`/proc/PID/task/TID/schedstat`). The other stages
 //! have slack (they hand on through queues), so they run at a lower priority and take the
-//! cores the writer leaves. Alternating runs on 200 MB of visits: 14.9–17.4 s before,
-//! 13.9–15.6 s after; 1 GB: 113.1 s before, 102.2 s after; TEI unchanged. The main thread is
-//! lowered once it has started the store's thread (which would otherwise inherit it). The
-//! first pass is not lowered: until it answers, the store holds its writes.
+//! cores the writer leaves (record imports got faster, TEI did not change: BENCHMARKS.md).
+//! The import engine calls [`lower_this_thread`] (passed in as its `Hooks`) for the reader,
+//! the index thread, tantivy's threads and the calling thread once it has started the
+//! store's thread (which would otherwise inherit it). The first pass is not lowered: until
+//! it answers, the store holds its writes.
 
 /// How much lower than the process the background stages run (`nice` steps; the store's
 /// writer stays at the process's own priority). Ten steps give a running thread about

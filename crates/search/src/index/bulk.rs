@@ -171,10 +171,9 @@ impl SearchIndex {
     /// Leaves at most [`BULK_MAX_SEGMENTS`] of the segments a bulk load made, by merging
     /// the smallest of them. Every search finds the top hits of each segment on its own, so
     /// a bulk load that left many segments (each commit and each full indexing buffer
-    /// makes one) slowed every search after it: at 1M documents, 12 segments against 3
-    /// took the median search from 1.5 to 1.9 ms. The smallest are cheap to merge. They
-    /// are merged into one segment per core, side by side: a merge runs on one core, and a
-    /// single merge was the last 5–8 s of a million-document load with the other core idle.
+    /// makes one) slowed every search after it (BENCHMARKS.md). The smallest are cheap to
+    /// merge. They are merged into one segment per core, side by side: a merge runs on one
+    /// core, and a single merge ended a large load with the other core idle.
     /// Segments older than the load are left to tantivy's merge policy, so that small
     /// imports into a large archive never pay for merging it. Returns how many segments
     /// of the load there were and how many are left.

@@ -10,10 +10,9 @@ use std::time::Duration;
 /// How far the write-ahead log may grow during a bulk load before SQLite copies it into
 /// the database (pages of 4 KiB: 256 MiB). With SQLite's default of 1,000 pages every batch
 /// of an import (megabytes of pages) was copied, and synced, at its commit, and a page that
-/// many batches change (an index's) was copied as often. Back to back (BENCHMARKS.md): the
-/// 1 GB visits file 241 s with 1,000 pages, 197 s with 65,536. A larger log helps small
-/// records more but large ones less: 262,144 pages took the 1 GB TEI file from 46–48 s to
-/// 50.5–51 s (below the 20 MB/s the importers must reach); 65,536 took it to 47–48.5 s.
+/// many batches change (an index's) was copied as often. A larger log helps small records
+/// more but large ones less: four times this size took large TEI imports below the rate
+/// the importers must reach (BENCHMARKS.md).
 const BULK_WAL_PAGES: i64 = 65_536;
 /// SQLite's default checkpoint threshold, for everything but bulk loads: a server's edits
 /// are small, and a short log is quick to read back after a crash.
@@ -27,11 +26,9 @@ const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// goes on.
 ///
 /// Why: at each checkpoint SQLite syncs the log and then the database, and the writer waits
-/// for both. After 256 MiB of log that was about 1.4 s of waiting every 10 s or so, while
-/// the search index, which waits for the store, had nothing to do either. With the pages
-/// written ahead, the syncs find little left to write: the store's writes of a load of
-/// a million documents took 18 % less time, and the whole load (with the index's last
-/// merges side by side) 9 % less (BENCHMARKS.md). PostgreSQL's
+/// for both, while the search index, which waits for the store, had nothing to do either.
+/// With the pages written ahead, the syncs find little left to write (BENCHMARKS.md).
+/// PostgreSQL's
 /// `checkpoint_flush_after` does the same for the same reason. Nothing about durability
 /// changes: the pages are written earlier, and SQLite's own syncs still come when they did.
 pub(super) struct Flusher {

@@ -27,15 +27,13 @@ const READERS: usize = 4;
 /// inserts into the indexes of `records`, `links` and `changes` all over, and a small cache
 /// spills dirty pages to the WAL in the middle of the transaction and reads them back. The
 /// cache fills only as pages are touched, so a server that seldom writes does not grow it.
-/// Measured back to back on a load of a million documents: 16 MiB 6,212 docs/s, 128 MiB
-/// 6,371, 256 MiB 6,464, the last at a cost of 260 MB more peak memory on a 1 GB import
-/// (BENCHMARKS.md).
+/// A larger cache gained little more and cost peak memory (BENCHMARKS.md).
 const WRITER_CACHE_KIB: i64 = 128 * 1024;
 /// The write-ahead log file is cut back to this size when it starts over after a
 /// checkpoint, so that a bulk load's log does not keep its disk space afterwards. During a
 /// bulk load it is not cut back: the log starts over every 256 MiB, and cutting the file
-/// and growing it again each time cost the writer about 3 % of a load of 300,000 documents
-/// (BENCHMARKS.md). The load's end empties it.
+/// and growing it again each time cost the writer time (BENCHMARKS.md). The load's end
+/// empties it.
 const WAL_KEEP_BYTES: i64 = 64 * 1024 * 1024;
 
 /// An embedded SQLite store in one database file.
