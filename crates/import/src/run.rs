@@ -16,7 +16,7 @@ use dossier_store::BulkLoad;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// Imports `inputs` into `store`, with the search index that `open_index` opens following
+/// Imports `inputs` into `store`, with the search index that `open_search` opens following
 /// every committed batch. Returns an error (for a non-zero exit) when a file was refused;
 /// bad records are counted in the report (the caller exits non-zero for them) and the
 /// good records are imported all the same unless `--strict`. `what` names the records
