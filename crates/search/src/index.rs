@@ -13,9 +13,9 @@ mod suggest;
 mod sync;
 mod synonyms;
 
+pub use bulk::BulkIndex;
 pub use request::{SearchRequest, Sort, UnknownSort};
 pub use results::{FacetCount, Facets, Hit, SearchResults};
-pub use bulk::BulkIndex;
 pub use sync::{Committed, SyncReport};
 
 use crate::query::{self, Filter, Node};
@@ -126,11 +126,16 @@ impl SearchIndex {
     /// Fails where there is no usable index.
     pub fn open_as_is(dir: &Path, store: &dyn Store) -> Result<Self, SearchError> {
         let index = Self::open_existing(dir)?;
-        *index.synonyms.write().unwrap_or_else(|p| p.into_inner()) = Synonyms::load(store)?;
-        index
-            .synonyms_loaded
-            .store(true, std::sync::atomic::Ordering::Release);
+        index.read_names(store)?;
         Ok(index)
+    }
+
+    /// Reads the names that expand queries from the store, for the searches after.
+    fn read_names(&self, store: &dyn Store) -> Result<(), SearchError> {
+        *self.synonyms.write().unwrap_or_else(|p| p.into_inner()) = Synonyms::load(store)?;
+        self.synonyms_loaded
+            .store(true, std::sync::atomic::Ordering::Release);
+        Ok(())
     }
 
     fn open_existing(dir: &Path) -> Result<Self, SearchError> {

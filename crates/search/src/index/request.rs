@@ -93,7 +93,10 @@ mod tests {
         let refused = "x".repeat(100).parse::<Sort>().unwrap_err().to_string();
         assert_eq!(
             refused,
-            format!("`sort` is relevance, date or date-desc, not `{}`.", "x".repeat(60))
+            format!(
+                "`sort` is relevance, date or date-desc, not `{}`.",
+                "x".repeat(60)
+            )
         );
     }
 }

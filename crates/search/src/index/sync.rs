@@ -1,7 +1,6 @@
 //! Keeping the index in step with the store: applying the store's change log after the
 //! index's last commit, and rebuilding it from the whole log.
 
-use super::synonyms::Synonyms;
 use super::{io_err, SearchIndex};
 use crate::docs::{self, for_record};
 use crate::SearchError;
@@ -144,10 +143,7 @@ impl SearchIndex {
         }
         std::fs::rename(&beside, dir).map_err(io_err(dir))?;
         let index = Self::open_existing(dir)?;
-        *index.synonyms.write().unwrap_or_else(|p| p.into_inner()) = Synonyms::load(store)?;
-        index
-            .synonyms_loaded
-            .store(true, std::sync::atomic::Ordering::Release);
+        index.read_names(store)?;
         Ok((index, report))
     }
 
@@ -181,9 +177,7 @@ impl SearchIndex {
             .synonyms_loaded
             .load(std::sync::atomic::Ordering::Acquire)
         {
-            *self.synonyms.write().unwrap_or_else(|p| p.into_inner()) = Synonyms::load(store)?;
-            self.synonyms_loaded
-                .store(true, std::sync::atomic::Ordering::Release);
+            self.read_names(store)?;
         }
         if from >= last {
             return Ok(SyncReport {
@@ -300,9 +294,7 @@ impl SearchIndex {
         // (every import batch of people or bodies; not the batches of documents or events).
         if names_changed {
             let t = std::time::Instant::now();
-            *self.synonyms.write().unwrap_or_else(|p| p.into_inner()) = Synonyms::load(store)?;
-            self.synonyms_loaded
-                .store(true, std::sync::atomic::Ordering::Release);
+            self.read_names(store)?;
             tracing::debug!(ms = t.elapsed().as_millis() as u64, "names read again");
         }
         self.reader.reload()?;
