@@ -1,0 +1,195 @@
+//! The export's work, as jobs for its workers: each page of the table for each record,
+//! the static search page, and the files that are not pages (citation files,
+//! bibliographies, the sitemap, feeds).
+
+use super::files::Writer;
+use super::search::{SearchIndex, SearchPage};
+use super::{ExportOptions, Records};
+use crate::citation::{self, CiteItem, Format};
+use crate::feed;
+use crate::html::{static_file, Renderer};
+use crate::pages::{PageRequest, PageSpec, PAGES};
+use crate::site::Site;
+use crate::PublishError;
+use dossier_model::RecordType;
+use dossier_store::Store;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// One job of the export's workers: a page or the files that go with it.
+pub(super) enum Job<'a> {
+    /// A page of the table, for a record's slug (empty for a page without one).
+    Page(&'static PageSpec, &'a str),
+    /// The static search page.
+    Search,
+    /// A dossier's bibliography, in every format.
+    Bibliographies(&'a str),
+    /// A document's citation files, in every format.
+    Citations(&'a str),
+    /// `sitemap.xml` (and its parts past this many addresses a file).
+    Sitemap(usize),
+    /// The archive's feed, or a dossier's.
+    Feed(Option<&'a str>),
+}
+
+/// The jobs of an export and how many of them are pages: the pages first, then the files
+/// that are not pages but take as long, on the same workers.
+pub(super) fn plan<'a>(records: &'a Records, options: &ExportOptions) -> (Vec<Job<'a>>, usize) {
+    let mut jobs = vec![Job::Search];
+    for spec in PAGES {
+        match spec.record {
+            Some(ty) => jobs.extend(
+                records
+                    .slugs(ty)
+                    .into_iter()
+                    .map(|slug| Job::Page(spec, slug)),
+            ),
+            None => jobs.push(Job::Page(spec, "")),
+        }
+    }
+    let pages = jobs.len();
+    let dossiers = records.slugs(RecordType::Dossier);
+    jobs.extend(dossiers.iter().map(|&d| Job::Bibliographies(d)));
+    jobs.extend(
+        records
+            .slugs(RecordType::Document)
+            .into_iter()
+            .map(Job::Citations),
+    );
+    jobs.push(Job::Sitemap(options.sitemap_limit.max(1)));
+    jobs.push(Job::Feed(None));
+    jobs.extend(dossiers.iter().map(|&d| Job::Feed(Some(d))));
+    (jobs, pages)
+}
+
+/// Runs the jobs on every core (at most eight): a shared counter hands them out; the
+/// first failure stops the workers and is returned.
+pub(super) fn run_all(
+    store: &dyn Store,
+    site: &Site,
+    writer: &Writer,
+    jobs: &[Job],
+    index: &SearchIndex,
+) -> Result<(), PublishError> {
+    let renderer = Renderer::new();
+    let next = AtomicUsize::new(0);
+    let first_error: Mutex<Option<PublishError>> = Mutex::new(None);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                if first_error.lock().map(|e| e.is_some()).unwrap_or(true) {
+                    return;
+                }
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { return };
+                if let Err(e) = run(store, site, &renderer, writer, job, index) {
+                    if let Ok(mut slot) = first_error.lock() {
+                        slot.get_or_insert(e);
+                    }
+                    return;
+                }
+                if matches!(job, Job::Page(..) | Job::Search) {
+                    writer.tick();
+                }
+            });
+        }
+    });
+    match first_error.into_inner().ok().flatten() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// How deep a page's file is below the root: `documents/x.html` is 1.
+fn depth_of(path: &str) -> usize {
+    static_file(path).matches('/').count()
+}
+
+/// Does one job: renders a page, or writes the files that go with one.
+fn run(
+    store: &dyn Store,
+    site: &Site,
+    r: &Renderer,
+    w: &Writer,
+    job: &Job,
+    index: &SearchIndex,
+) -> Result<(), PublishError> {
+    match job {
+        Job::Page(spec, slug) => page(store, site, r, w, spec, slug),
+        Job::Search => {
+            let v = SearchPage {
+                count: index.records.len(),
+                groups: index.groups(),
+            };
+            let html = r.render_static("static-search.html", "Search", &v, depth_of("/search"))?;
+            w.write(&static_file("/search"), html.as_bytes())
+        }
+        Job::Bibliographies(slug) => {
+            for f in Format::ALL {
+                if let Some(b) = citation::dossier_bibliography(store, slug, f, site)? {
+                    w.write(
+                        &format!("dossiers/{slug}/bibliography.{}", f.extension()),
+                        b.as_bytes(),
+                    )?;
+                }
+            }
+            Ok(())
+        }
+        Job::Citations(slug) => {
+            let doc = store
+                .document(slug)?
+                .ok_or_else(|| vanished("document", slug))?;
+            let item = CiteItem::from_document(store, &doc, site)?;
+            for f in Format::ALL {
+                w.write(
+                    &static_file(&citation::citation_path(slug, f)),
+                    f.write(std::slice::from_ref(&item)).as_bytes(),
+                )?;
+            }
+            Ok(())
+        }
+        Job::Sitemap(limit) => {
+            for (name, xml) in feed::sitemap_files(store, site, *limit)? {
+                w.write(&name, xml.as_bytes())?;
+            }
+            Ok(())
+        }
+        Job::Feed(dossier) => match feed::atom(store, site, *dossier)? {
+            Some(f) => w.write(&static_file(&feed::feed_path(*dossier)), f.as_bytes()),
+            None => Ok(()),
+        },
+    }
+}
+
+fn vanished(what: &str, slug: &str) -> PublishError {
+    PublishError::Config(format!("the {what} `{slug}` vanished during the export"))
+}
+
+/// Renders a page of the table as the file its path names.
+fn page(
+    store: &dyn Store,
+    site: &Site,
+    r: &Renderer,
+    w: &Writer,
+    spec: &PageSpec,
+    slug: &str,
+) -> Result<(), PublishError> {
+    let request = PageRequest {
+        store,
+        site,
+        slug,
+        filter: Default::default(),
+    };
+    let built = spec
+        .build(&request)?
+        .ok_or_else(|| vanished(spec.what, slug))?;
+    let path = spec.path(slug);
+    let html = built
+        .view
+        .html(r, spec.template, &built.title, Some(depth_of(&path)))?;
+    w.write(&static_file(&path), html.as_bytes())
+}
