@@ -205,7 +205,7 @@ impl SearchIndex {
     ///
     /// Relevance order is found in two steps: the query over the text fields ranks the
     /// records by BM25 (pruned by block-max WAND where it can be), then title matches and
-    /// the words as an exact phrase add their bonus to the best [`RERANK_WINDOW`] of them
+    /// the words as an exact phrase add their bonus to the best `RERANK_WINDOW` of them
     /// (a re-scoring window, as Elasticsearch's `rescore` does); the rest keep their BM25
     /// order. The window is the same for every page, so pages of any size read one after
     /// another give the same order as one long page. The bonuses never change which records

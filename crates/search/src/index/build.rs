@@ -379,7 +379,7 @@ impl Builder<'_> {
         Ok(Some(out))
     }
 
-    /// A filter as a condition for [`bitsets`].
+    /// A filter as a condition for [`bitsets`](crate::bitsets).
     fn constraint(&self, f: &Filter, negate: bool) -> Constraint {
         let fields = &self.index.f;
         let any = |terms: Vec<Term>| Constraint::AnyTerm { terms, negate };
