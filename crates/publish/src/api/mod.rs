@@ -31,8 +31,7 @@ pub use paging::{next_link, Page, Paged, DEFAULT_LIMIT, MAX_LIMIT};
 pub use people::{find_person, list_people, ApiOffice, ApiPerson};
 pub use record::{ApiProvenance, ApiSource, ApiTrace, Meta, RecordMeta};
 pub use search::{
-    search, ApiFacet, ApiFacetValue, ApiHit, SearchPage, MAX_SEARCH_LIMIT,
-    SEARCH_WINDOW,
+    search, ApiFacet, ApiFacetValue, ApiHit, SearchPage, MAX_SEARCH_LIMIT, SEARCH_WINDOW,
 };
 pub use topics::{find_topic, list_topics, ApiTopic};
 
