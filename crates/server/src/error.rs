@@ -129,9 +129,8 @@ impl<'a> Problem<'a> {
     }
 
     /// The one problem+json writer.
-    fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_string(&self).unwrap_or_default();
+    fn json(&self, status: StatusCode) -> Response {
+        let body = serde_json::to_string(self).unwrap_or_default();
         (
             status,
             [(
@@ -159,7 +158,7 @@ pub(crate) async fn site_errors(
     let status = response.status();
     let problem = Problem::new(status, failure.title, failure.detail);
     let mut response = if wants.json {
-        problem.into_response()
+        problem.json(status)
     } else {
         match state.renderer.render("error.html", failure.title, &problem) {
             Ok(html) => (status, axum::response::Html(html)).into_response(),
@@ -183,5 +182,5 @@ pub(crate) async fn api_errors(mut response: Response) -> Response {
     };
     let status = response.status();
     let title = status.canonical_reason().unwrap_or("Error");
-    Problem::new(status, title, failure.detail).into_response()
+    Problem::new(status, title, failure.detail).json(status)
 }
