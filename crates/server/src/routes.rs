@@ -195,17 +195,22 @@ async fn show_page(
     slug: Option<String>,
     uri: Uri,
 ) -> Result<Response, HttpError> {
+    // In the order the checks always ran: the query string's form, the slug, the values.
+    let params = match spec
+        .filters
+        .then(|| Query::<ChronologyParams>::try_from_uri(&uri))
+    {
+        Some(Err(rejection)) => return Ok(rejection.into_response()),
+        Some(Ok(Query(params))) => Some(params),
+        None => None,
+    };
     let slug = match slug {
         Some(slug) => checked(slug, spec.what)?,
         None => String::new(),
     };
-    let filter = if spec.filters {
-        match Query::<ChronologyParams>::try_from_uri(&uri) {
-            Ok(Query(params)) => filter_of(params)?,
-            Err(rejection) => return Ok(rejection.into_response()),
-        }
-    } else {
-        views::ChronologyFilter::default()
+    let filter = match params {
+        Some(params) => filter_of(params)?,
+        None => views::ChronologyFilter::default(),
     };
     let site = state.site();
     let built = state
