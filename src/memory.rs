@@ -5,13 +5,12 @@
 //! with a 2 MiB page: it zeroes all of it, and may compact memory first to find one. A
 //! command that lives a fraction of a second and touches its heap sparsely pays for that:
 //! a profile of the visits corpus's import put a third of its samples in the kernel's
-//! `clear_page_erms` under `do_huge_pmd_anonymous_page`, and its system time ranged from
-//! 0.02 to 0.23 s over twelve runs. With huge pages off, twelve alternating runs gave
-//! 0.04–0.06 s of system time, half the peak memory, and no slow tail (BENCHMARKS.md).
+//! `clear_page_erms` under `do_huge_pmd_anonymous_page`, its system time varied widely
+//! from run to run, and with huge pages off the peak memory halved (BENCHMARKS.md).
 //!
-//! Only imports turn them off. A process that searches keeps them: the searches of the
-//! 100k-document bench were about a tenth slower without (p50 0.513–0.529 ms against
-//! 0.470–0.478 ms, alternating runs), huge pages sparing the TLB on its large buffers.
+//! Only imports turn them off. A process that searches keeps them: the search bench was
+//! measurably slower without (BENCHMARKS.md), huge pages sparing the TLB on its large
+//! buffers.
 
 /// Turns transparent huge pages off for this process (Linux), unless the person running it
 /// chose with `MIMALLOC_ALLOW_THP` (mimalloc's own switch, which it reads at start-up). Only

@@ -3,7 +3,8 @@
 //!
 //! The YAML parser (serde_norway on libyaml) refuses nesting past 128 levels, but only
 //! after scanning: its scanner does work in proportion to the open flow levels for every
-//! token, so 64 KB of `a: [[[[…` took 9 s before the limit refused it (issue 20). This
+//! token, so a few kilobytes of `a: [[[[…` cost seconds before the limit refused it (issue
+//! 20; see BENCHMARKS.md). This
 //! scan reads the text once, keeps an upper bound of the flow nesting (`[`, `{` outside
 //! quoted scalars, comments and block scalars) and of the column block structure starts
 //! at, and refuses past [`MAX_FLOW_DEPTH`] or [`MAX_BLOCK_COLUMN`].
