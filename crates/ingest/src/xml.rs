@@ -1084,7 +1084,6 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::test_runner::Config::with_cases(256))]
 
         /// Arbitrary bytes never panic the reader.
         #[test]

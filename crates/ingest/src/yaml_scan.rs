@@ -592,7 +592,6 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(512))]
 
         /// Whatever the scan accepts, the YAML parser does not find nested past its own
         /// limit (128): the scan's bound is an upper bound of the parser's nesting.

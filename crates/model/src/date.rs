@@ -544,7 +544,6 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(256))]
 
             #[test]
             fn parsing_any_text_never_panics(s in text()) {

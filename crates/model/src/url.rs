@@ -323,7 +323,6 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
         /// Whatever is accepted parses as http(s) with a host, as a browser would read it.
         #[test]
         fn accepted_means_http_for_a_browser(s in "\\PC{0,40}", pre in "(java|JaVa|vb| |\t|/|//|https?:|data:)?") {

@@ -185,7 +185,6 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
         /// Whatever the destination, every `href` written is a site path or an absolute
         /// http(s) or mailto address, once the browser has decoded the attribute.
         #[test]

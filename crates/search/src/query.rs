@@ -902,7 +902,6 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(256))]
 
             /// A well-formed query is refused exactly when it passes a limit.
             #[test]

@@ -242,7 +242,6 @@ fn toml_line() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
 
     /// Arbitrary TOML-ish text never panics the reader, and what it accepts passes
     /// its own checks.
