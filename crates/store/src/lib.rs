@@ -65,6 +65,60 @@ pub struct Backlink {
     pub date: Option<String>,
 }
 
+/// What a link to a record shows (a "card"): its title, kind and date from the record's
+/// columns, and the few fields a list marks it with. Read without the record's whole JSON
+/// (a document's full text), and in batches ([`Store::cards`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordCard {
+    #[serde(rename = "type")]
+    pub record: RecordType,
+    pub slug: String,
+    /// The title (a body's or person's name).
+    pub title: String,
+    /// The kind's slug (`person` for a person, `dossier` for a dossier).
+    pub kind: String,
+    /// The EDTF date string.
+    pub date: Option<String>,
+    /// A document's legal status and availability (`None` for other records).
+    pub legal_status: Option<LegalStatus>,
+    pub availability: Option<Availability>,
+    /// An event's `public_statement`.
+    pub public_statement: Option<bool>,
+}
+
+impl RecordCard {
+    pub fn of_document(d: &Document) -> RecordCard {
+        RecordCard {
+            legal_status: Some(d.legal_status),
+            availability: Some(d.availability),
+            date: d.date.map(|x| x.to_string()),
+            kind: d.kind.slug().into(),
+            ..RecordCard::titled(RecordType::Document, &d.slug, &d.title)
+        }
+    }
+    pub fn of_event(e: &Event) -> RecordCard {
+        RecordCard {
+            public_statement: e.public_statement,
+            date: e.date.map(|x| x.to_string()),
+            kind: e.kind.slug().into(),
+            ..RecordCard::titled(RecordType::Event, &e.slug, &e.title)
+        }
+    }
+    /// A card with a title alone (kind: the type's name).
+    pub fn titled(record: RecordType, slug: &str, title: &str) -> RecordCard {
+        RecordCard {
+            record,
+            slug: slug.into(),
+            title: title.into(),
+            kind: record.as_str().into(),
+            date: None,
+            legal_status: None,
+            availability: None,
+            public_statement: None,
+        }
+    }
+}
+
 /// Which documents a query wants. Empty fields do not filter.
 #[derive(Debug, Clone, Default)]
 pub struct DocumentQuery {
@@ -170,6 +224,88 @@ pub trait Store: Send + Sync {
     fn backlinks(&self, record: RecordType, slug: &str) -> Result<Vec<Backlink>, StoreError>;
     /// The title (or name) of a record, for showing a link to it.
     fn title_of(&self, record: RecordType, slug: &str) -> Result<Option<String>, StoreError>;
+
+    /// The cards of the records of this type that `slugs` name (a dossier's card is its
+    /// title), in no particular order; a slug the store lacks has none. One store read
+    /// however many slugs, so that a page links to hundreds of records without a lookup
+    /// each. The default asks record by record; a store should answer in one query.
+    fn cards(&self, record: RecordType, slugs: &[&str]) -> Result<Vec<RecordCard>, StoreError> {
+        let mut out = Vec::new();
+        for slug in slugs {
+            match record {
+                RecordType::Document => {
+                    out.extend(self.document(slug)?.as_ref().map(RecordCard::of_document))
+                }
+                RecordType::Event => {
+                    out.extend(self.event(slug)?.as_ref().map(RecordCard::of_event))
+                }
+                _ => out.extend(
+                    self.title_of(record, slug)?
+                        .map(|t| RecordCard::titled(record, slug, &t)),
+                ),
+            }
+        }
+        Ok(out)
+    }
+    /// The cards of the documents `q` wants, in the order of [`documents`](Self::documents).
+    fn document_cards(&self, q: &DocumentQuery) -> Result<Vec<RecordCard>, StoreError> {
+        Ok(self
+            .documents(q)?
+            .iter()
+            .map(RecordCard::of_document)
+            .collect())
+    }
+    /// The cards of the events `q` wants, in the order of [`events`](Self::events).
+    fn event_cards(&self, q: &EventQuery) -> Result<Vec<RecordCard>, StoreError> {
+        Ok(self.events(q)?.iter().map(RecordCard::of_event).collect())
+    }
+    /// The cards of the bodies, people or topics of a dossier, in the store's order (by
+    /// date, then title); empty for other types.
+    fn cards_in_dossier(
+        &self,
+        record: RecordType,
+        dossier: &str,
+    ) -> Result<Vec<RecordCard>, StoreError> {
+        let d = Some(dossier);
+        Ok(match record {
+            RecordType::Body => self
+                .bodies(d)?
+                .iter()
+                .map(|b| RecordCard::titled(record, &b.slug, &b.name))
+                .collect(),
+            RecordType::Person => self
+                .people(d)?
+                .iter()
+                .map(|p| RecordCard::titled(record, &p.slug, &p.name))
+                .collect(),
+            RecordType::Topic => self
+                .topics(d)?
+                .iter()
+                .map(|t| RecordCard::titled(record, &t.slug, &t.title))
+                .collect(),
+            _ => Vec::new(),
+        })
+    }
+    /// Every section of these dossiers (dossier, its title, key, label, title; `text`
+    /// empty), dossier by dossier in the home page's order, each in outline order: what a
+    /// page needs to name the sections a record's provenance points into, without reading
+    /// whole outlines.
+    fn sections_of(&self, dossiers: &[&str]) -> Result<Vec<SectionCitation>, StoreError> {
+        let mut out = Vec::new();
+        for slug in dossiers {
+            if let Some(d) = skip_corrupt(self.dossier(slug))?.flatten() {
+                out.extend(d.all_sections().into_iter().map(|s| SectionCitation {
+                    dossier: d.slug.clone(),
+                    dossier_title: d.title.clone(),
+                    key: s.key.clone(),
+                    label: s.label.clone(),
+                    title: s.title.clone(),
+                    text: String::new(),
+                }));
+            }
+        }
+        Ok(out)
+    }
 
     /// Deletes a record (a dossier with its sections). Refused while other records link to
     /// it, naming them. Returns false if there was no such record.

@@ -189,6 +189,101 @@ impl Store for SqliteStore {
         })
     }
 
+    fn cards(&self, record: RecordType, slugs: &[&str]) -> Result<Vec<RecordCard>, StoreError> {
+        if slugs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let slugs = json_list(slugs.iter().copied());
+        if record == RecordType::Dossier {
+            return self.read(|c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT slug, title FROM dossiers WHERE slug IN (SELECT value FROM json_each(?1))",
+                )?;
+                let rows = stmt.query_map([&slugs], |r| {
+                    Ok(RecordCard::titled(
+                        RecordType::Dossier,
+                        &r.get::<_, String>(0)?,
+                        &r.get::<_, String>(1)?,
+                    ))
+                })?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            });
+        }
+        self.card_rows(
+            record,
+            "AND r.slug IN (SELECT value FROM json_each(?1))",
+            &[&slugs],
+        )
+    }
+
+    fn document_cards(&self, q: &DocumentQuery) -> Result<Vec<RecordCard>, StoreError> {
+        let (sql, args) = card_filter(
+            RecordType::Document,
+            q.dossier.as_deref(),
+            &q.kinds,
+            &q.bodies,
+            "'issued-by', 'party'",
+            &[],
+        );
+        let args: Vec<&dyn rusqlite::ToSql> =
+            args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
+        self.card_rows(RecordType::Document, &sql, &args)
+    }
+
+    fn event_cards(&self, q: &EventQuery) -> Result<Vec<RecordCard>, StoreError> {
+        let (sql, args) = card_filter(
+            RecordType::Event,
+            q.dossier.as_deref(),
+            &q.kinds,
+            &q.bodies,
+            "'held-by'",
+            &q.levels,
+        );
+        let args: Vec<&dyn rusqlite::ToSql> =
+            args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
+        self.card_rows(RecordType::Event, &sql, &args)
+    }
+
+    fn cards_in_dossier(
+        &self,
+        record: RecordType,
+        dossier: &str,
+    ) -> Result<Vec<RecordCard>, StoreError> {
+        if record == RecordType::Dossier {
+            return Ok(Vec::new());
+        }
+        let (sql, args) = card_filter(record, Some(dossier), &[], &[], "", &[]);
+        let args: Vec<&dyn rusqlite::ToSql> =
+            args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
+        self.card_rows(record, &sql, &args)
+    }
+
+    fn sections_of(&self, dossiers: &[&str]) -> Result<Vec<SectionCitation>, StoreError> {
+        if dossiers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let slugs = json_list(dossiers.iter().copied());
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT s.dossier, d.title, s.key, s.label, s.title
+                 FROM sections s JOIN dossiers d ON d.slug = s.dossier
+                 WHERE s.dossier IN (SELECT value FROM json_each(?1))
+                 ORDER BY d.position, s.dossier, s.position",
+            )?;
+            let rows = stmt.query_map([&slugs], |r| {
+                Ok(SectionCitation {
+                    dossier: r.get(0)?,
+                    dossier_title: r.get(1)?,
+                    key: r.get(2)?,
+                    label: r.get(3)?,
+                    title: r.get(4)?,
+                    text: String::new(),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
     fn delete(&self, record: RecordType, slug: &str) -> Result<bool, StoreError> {
         write::delete(self, record, slug)
     }
@@ -269,6 +364,136 @@ impl SqliteStore {
             None => self.records(record, "", &[]),
         }
     }
+}
+
+impl SqliteStore {
+    /// Cards of the records of this type that `sql_where` (`AND …`, `?1`… bound to
+    /// `args`) keeps, in the store's order. The few JSON fields a card needs are taken by
+    /// SQLite, so no record is parsed whole.
+    fn card_rows(
+        &self,
+        record: RecordType,
+        sql_where: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<RecordCard>, StoreError> {
+        self.read(|c| {
+            let sql = format!(
+                "SELECT r.slug, r.title, r.kind, r.date, \
+                 iif(json_valid(r.data), r.data ->> '$.legal_status', NULL), \
+                 iif(json_valid(r.data), r.data ->> '$.availability', NULL), \
+                 iif(json_valid(r.data), r.data ->> '$.public_statement', NULL), \
+                 json_valid(r.data) \
+                 FROM records r WHERE r.type = '{}' {sql_where} \
+                 ORDER BY r.date_lo IS NULL, r.date_lo, r.date_hi DESC, r.title",
+                record.as_str()
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let document = record == RecordType::Document;
+            let rows = stmt.query_map(args, |r| {
+                if !r.get::<_, bool>(7)? {
+                    return Ok(Err(r.get::<_, String>(0)?));
+                }
+                let legal: Option<String> = r.get(4)?;
+                let availability: Option<String> = r.get(5)?;
+                Ok(Ok(RecordCard {
+                    record,
+                    slug: r.get(0)?,
+                    title: r.get(1)?,
+                    kind: r.get(2)?,
+                    date: r.get(3)?,
+                    // As the model reads a document without them: not recorded.
+                    legal_status: document.then(|| {
+                        legal
+                            .as_deref()
+                            .and_then(LegalStatus::from_slug)
+                            .unwrap_or(LegalStatus::Unknown)
+                    }),
+                    availability: document.then(|| {
+                        availability
+                            .as_deref()
+                            .and_then(Availability::from_slug)
+                            .unwrap_or(Availability::Unknown)
+                    }),
+                    public_statement: if record == RecordType::Event {
+                        r.get::<_, Option<bool>>(6)?
+                    } else {
+                        None
+                    },
+                }))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                match row? {
+                    Ok(card) => out.push(card),
+                    // As lists of whole records do: a record that cannot be read fails
+                    // alone, named in the log, and the list goes on.
+                    Err(slug) => tracing::warn!(
+                        record = record.as_str(),
+                        slug = %slug,
+                        "skipping a stored record that cannot be read: its JSON is malformed"
+                    ),
+                }
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// A JSON array of strings, for `json_each(?)`: one bound parameter however many values,
+/// so that a statement is prepared once and cached.
+fn json_list<'a>(values: impl Iterator<Item = &'a str>) -> String {
+    serde_json::to_string(&values.collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into())
+}
+
+/// The `AND …` filter of a card query of `record`s and its arguments: records of
+/// `dossier`, of any of `kinds`, linked by one of `body_rels` (`'issued-by', 'party'`) to
+/// any of `bodies`, and (events) at any of `levels`. Empty lists do not filter.
+fn card_filter(
+    record: RecordType,
+    dossier: Option<&str>,
+    kinds: &[String],
+    bodies: &[String],
+    body_rels: &str,
+    levels: &[String],
+) -> (String, Vec<String>) {
+    let mut sql = String::new();
+    let mut args = Vec::new();
+    let next = |v: String, args: &mut Vec<String>| {
+        args.push(v);
+        args.len()
+    };
+    if let Some(d) = dossier {
+        // Driven from the dossier's `in-dossier` links (an index range), so that a list
+        // of one dossier reads that dossier's records, not every record of the type.
+        let n = next(d.to_string(), &mut args);
+        sql.push_str(&format!(
+            " AND r.slug IN (SELECT l.src_slug FROM links l WHERE l.dst_type = 'dossier' \
+             AND l.dst_slug = ?{n} AND l.rel = 'in-dossier' AND l.src_type = '{}')",
+            record.as_str()
+        ));
+    }
+    if !kinds.is_empty() {
+        let n = next(json_list(kinds.iter().map(String::as_str)), &mut args);
+        sql.push_str(&format!(
+            " AND r.kind IN (SELECT value FROM json_each(?{n}))"
+        ));
+    }
+    if !bodies.is_empty() {
+        let n = next(json_list(bodies.iter().map(String::as_str)), &mut args);
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM links l WHERE l.src_type = r.type AND l.src_slug = r.slug \
+             AND l.rel IN ({body_rels}) AND l.dst_type = 'body' \
+             AND l.dst_slug IN (SELECT value FROM json_each(?{n})))"
+        ));
+    }
+    if !levels.is_empty() {
+        let n = next(json_list(levels.iter().map(String::as_str)), &mut args);
+        sql.push_str(&format!(
+            " AND iif(json_valid(r.data), r.data ->> '$.level', NULL) \
+             IN (SELECT value FROM json_each(?{n}))"
+        ));
+    }
+    (sql, args)
 }
 
 const IN_DOSSIER: &str =

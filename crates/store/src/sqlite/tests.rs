@@ -289,3 +289,59 @@ fn the_bundled_sqlite_is_built_without_its_global_mutexes() {
         "{options:?}"
     );
 }
+
+/// Cards answer for many slugs at once, as the records themselves would, leave out what
+/// the store lacks, and skip a row that cannot be read instead of failing the list.
+#[test]
+fn cards_are_read_in_one_batch_and_a_bad_row_fails_alone() {
+    let s = SqliteStore::in_memory().unwrap();
+    s.write(&archive()).unwrap();
+    let mut cards = s
+        .cards(RecordType::Document, &["two", "one", "nowhere"])
+        .unwrap();
+    cards.sort_by(|a, b| a.slug.cmp(&b.slug));
+    let one = s.document("one").unwrap().unwrap();
+    let two = s.document("two").unwrap().unwrap();
+    assert_eq!(
+        cards,
+        [RecordCard::of_document(&one), RecordCard::of_document(&two)]
+    );
+    assert_eq!(
+        s.cards(RecordType::Dossier, &["d", "other"]).unwrap(),
+        [RecordCard::titled(RecordType::Dossier, "d", "D")]
+    );
+    assert!(s.cards(RecordType::Body, &[]).unwrap().is_empty());
+    let in_d = s
+        .document_cards(&DocumentQuery {
+            dossier: Some("d".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let slugs: Vec<&str> = in_d.iter().map(|c| c.slug.as_str()).collect();
+    assert_eq!(slugs, ["two", "one", "three"], "the store's date order");
+
+    s.writer
+        .lock()
+        .unwrap()
+        .execute(
+            "UPDATE records SET data = '{not json' WHERE type = 'document' AND slug = 'two'",
+            [],
+        )
+        .unwrap();
+    let in_d = s.document_cards(&DocumentQuery::default()).unwrap();
+    let slugs: Vec<&str> = in_d.iter().map(|c| c.slug.as_str()).collect();
+    assert_eq!(slugs, ["one", "three"]);
+    assert_eq!(
+        s.cards(RecordType::Document, &["two", "one"])
+            .unwrap()
+            .len(),
+        1
+    );
+    // The sections of a dossier, named without reading its outline.
+    let sections = s.sections_of(&["d", "other"]).unwrap();
+    assert_eq!(sections.len(), 1);
+    assert_eq!(
+        (sections[0].key.as_str(), sections[0].title.as_str()),
+        ("a", "Part")
+    );
+}
