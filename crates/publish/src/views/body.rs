@@ -1,7 +1,7 @@
 //! A body's page: its history (predecessors, successors, parts) and what it held,
 //! issued or was party to.
 
-use super::links::{backlink, full_link};
+use super::links::{backlink, named, Cards};
 use super::provenance::{cited_in, provenance};
 use super::{date_view, url_of, CitationView, DateView, ProvenanceView, RecordLink, Result};
 use dossier_model::BodyLink;
@@ -9,6 +9,12 @@ use dossier_model::RecordType;
 use dossier_store::Store;
 use serde::Serialize;
 use std::collections::BTreeSet;
+
+/// How many events, and how many documents, a body's page lists; the rest are a link
+/// away (`more`). A country's government holds hundreds of visits: the page listed them
+/// all, long to read and to build. Fifty, as on the dossier's page
+/// ([`super::LIST_PREVIEW`]), shows the earliest of them, and the chronology the rest.
+pub const BODY_LIST_PREVIEW: usize = super::LIST_PREVIEW;
 
 /// A predecessor or successor of a body, with the date of the change.
 #[derive(Debug, Serialize)]
@@ -39,31 +45,49 @@ pub struct BodyView {
     pub format: Option<String>,
     pub decision_rule: Option<String>,
     pub summary: Option<String>,
-    /// Events the body held or met in, in date order.
+    /// Events the body held or met in, in date order: the first [`BODY_LIST_PREVIEW`].
     pub events: Vec<RecordLink>,
-    /// Documents it issued or is party to, in date order.
+    /// How many events the body held or met in, in all.
+    pub events_total: usize,
+    /// Documents it issued or is party to, in date order: the first
+    /// [`BODY_LIST_PREVIEW`].
     pub documents: Vec<RecordLink>,
+    /// How many documents it issued or is party to, in all.
+    pub documents_total: usize,
+    /// Where every event and document of the body can be read when the lists above show
+    /// only part: the chronology of each dossier the body is in, filtered by the body
+    /// (it lists the body's events and documents together). Empty when the lists are
+    /// whole, or when the body is in no dossier (no HTML page lists them all then; the
+    /// JSON API's `/api/v1/events?body=…` and `/api/v1/documents?body=…` do).
+    pub more: Vec<MoreLink>,
     pub people: Vec<RecordLink>,
     pub cited_in: Vec<CitationView>,
     pub provenance: ProvenanceView,
 }
 
-fn body_links(store: &dyn Store, l: &[BodyLink]) -> Result<Vec<BodyLinkView>> {
+/// A page that lists all of a long list.
+#[derive(Debug, Serialize)]
+pub struct MoreLink {
+    pub url: String,
+    /// What the page is (`the chronology of …`).
+    pub title: String,
+}
+
+fn body_links(cards: &Cards, l: &[BodyLink]) -> Vec<BodyLinkView> {
     l.iter()
-        .map(|b| {
-            Ok(BodyLinkView {
-                name: store
-                    .title_of(RecordType::Body, &b.slug)?
-                    .unwrap_or_else(|| b.slug.clone()),
-                url: url_of(RecordType::Body, &b.slug),
-                slug: b.slug.clone(),
-                date: b.date.map(|d| d.to_string()),
-                date_human: b.date.map(|d| d.human()),
-            })
+        .map(|b| BodyLinkView {
+            name: cards.link(RecordType::Body, &b.slug).title,
+            url: url_of(RecordType::Body, &b.slug),
+            slug: b.slug.clone(),
+            date: b.date.map(|d| d.to_string()),
+            date_human: b.date.map(|d| d.human()),
         })
         .collect()
 }
 
+/// The body's page, built with a fixed number of store reads however many records link
+/// to it: the backlinks once, then the cards of the records it shows in one batch per
+/// type.
 pub fn body(store: &dyn Store, slug: &str) -> Result<Option<BodyView>> {
     let Some(b) = store.body(slug)? else {
         return Ok(None);
@@ -79,40 +103,83 @@ pub fn body(store: &dyn Store, slug: &str) -> Result<Option<BodyView>> {
             continue;
         }
         match (l.record, l.rel.as_str()) {
-            (RecordType::Event, "held-by") => {
-                let mut link = full_link(store, RecordType::Event, &l.slug)?;
-                link.rel = Some(l.rel.clone());
-                events.push(link)
-            }
-            (RecordType::Document, "issued-by" | "party") => {
-                let mut link = full_link(store, RecordType::Document, &l.slug)?;
-                link.rel = Some(l.rel.clone());
-                documents.push(link)
-            }
+            (RecordType::Event, "held-by") => events.push(l),
+            (RecordType::Document, "issued-by" | "party") => documents.push(l),
             (RecordType::Person, "office") => people.push(backlink(l)),
             (RecordType::Body, "part-of") => parts.push(backlink(l)),
             _ => {}
         }
     }
+    let (events_total, documents_total) = (events.len(), documents.len());
+    events.truncate(BODY_LIST_PREVIEW);
+    documents.truncate(BODY_LIST_PREVIEW);
+    let cards = Cards::fetch(
+        store,
+        events
+            .iter()
+            .chain(&documents)
+            .map(|l| (l.record, l.slug.as_str()))
+            .chain(
+                b.founding_document
+                    .iter()
+                    .map(|d| (RecordType::Document, d.as_str())),
+            )
+            .chain(
+                b.predecessors
+                    .iter()
+                    .chain(&b.successors)
+                    .map(|l| (RecordType::Body, l.slug.as_str())),
+            )
+            .chain(b.part_of.iter().map(|p| (RecordType::Body, p.as_str())))
+            // Its dossiers, for the links to their chronologies.
+            .chain(named(RecordType::Dossier, &b.dossiers)),
+    )?;
+    let related = |l: &&dossier_store::Backlink| {
+        let mut link = cards.link(l.record, &l.slug);
+        link.rel = Some(l.rel.clone());
+        link
+    };
+    let more = if events_total > BODY_LIST_PREVIEW || documents_total > BODY_LIST_PREVIEW {
+        b.dossiers
+            .iter()
+            .filter(|d| cards.has(RecordType::Dossier, d))
+            .map(|d| MoreLink {
+                url: format!(
+                    "{}/chronology?body={}",
+                    url_of(RecordType::Dossier, d),
+                    b.slug
+                ),
+                title: format!(
+                    "the chronology of {}",
+                    cards.link(RecordType::Dossier, d).title
+                ),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(Some(BodyView {
         founding_document: b
             .founding_document
             .as_deref()
-            .map(|d| full_link(store, RecordType::Document, d))
-            .transpose()?,
-        predecessors: body_links(store, &b.predecessors)?,
-        successors: body_links(store, &b.successors)?,
+            .map(|d| cards.link(RecordType::Document, d)),
+        predecessors: body_links(&cards, &b.predecessors),
+        successors: body_links(&cards, &b.successors),
         part_of: b
             .part_of
             .as_deref()
-            .map(|p| full_link(store, RecordType::Body, p))
-            .transpose()?,
+            .map(|p| cards.link(RecordType::Body, p)),
         cited_in: cited_in(store.citations(RecordType::Body, slug)?),
         provenance: provenance(store, &b.provenance, &b.dossiers)?,
         established: date_view(&b.established),
         ended: date_view(&b.ended),
         kind: b.kind.slug().into(),
         kind_label: b.kind.label().into(),
+        events: events.iter().map(related).collect(),
+        documents: documents.iter().map(related).collect(),
+        events_total,
+        documents_total,
+        more,
         slug: b.slug,
         name: b.name,
         acronyms: b.acronyms,
@@ -120,8 +187,6 @@ pub fn body(store: &dyn Store, slug: &str) -> Result<Option<BodyView>> {
         format: b.format,
         decision_rule: b.decision_rule,
         summary: b.summary,
-        events,
-        documents,
         people,
         parts,
     }))

@@ -1,7 +1,7 @@
 //! A dossier's chronology: its dated documents and events in date order, the undated
 //! ones apart, filterable by body and kind.
 
-use super::links::{doc_link, event_link, simple_link};
+use super::links::{card_link, simple_link};
 use super::{Badge, RecordLink, Result};
 use dossier_model::Edtf;
 use dossier_model::RecordType;
@@ -64,37 +64,24 @@ pub fn chronology(
     };
     let bodies: Vec<String> = filter.body.iter().cloned().collect();
     let kinds: Vec<String> = filter.kind.iter().cloned().collect();
-    let docs = store.documents(&DocumentQuery {
+    // Cards, not whole records: the chronology lists every record of the dossier.
+    let docs = store.document_cards(&DocumentQuery {
         dossier: Some(slug.into()),
         kinds: kinds.clone(),
         bodies: bodies.clone(),
     })?;
-    let events = store.events(&EventQuery {
+    let events = store.event_cards(&EventQuery {
         dossier: Some(slug.into()),
         kinds,
         bodies,
         levels: vec![],
     })?;
     let mut all: Vec<(Option<Edtf>, ChronologyEntry)> = Vec::new();
-    for doc in &docs {
-        let l = doc_link(doc);
-        all.push((
-            doc.date,
-            entry(
-                doc.date,
-                RecordType::Document,
-                doc.kind.slug(),
-                doc.kind.label(),
-                l,
-            ),
-        ));
-    }
-    for e in &events {
-        let l = event_link(e);
-        all.push((
-            e.date,
-            entry(e.date, RecordType::Event, e.kind.slug(), e.kind.label(), l),
-        ));
+    for c in docs.iter().chain(&events) {
+        let date = c.date.as_deref().and_then(|d| Edtf::parse(d).ok());
+        let l = card_link(c);
+        let kind_label = l.kind_label.clone().unwrap_or_default();
+        all.push((date, entry(date, c.record, &c.kind, &kind_label, l)));
     }
     all.sort_by(|a, b| match (&a.0, &b.0) {
         (Some(x), Some(y)) => x.cmp(y).then_with(|| a.1.title.cmp(&b.1.title)),
@@ -105,25 +92,28 @@ pub fn chronology(
     let (dated, undated): (Vec<_>, Vec<_>) = all.into_iter().partition(|(d, _)| d.is_some());
     let mut kind_choices: Vec<KindChoice> = Vec::new();
     let mut seen = BTreeSet::new();
-    for doc in store.documents(&DocumentQuery {
-        dossier: Some(slug.into()),
-        ..Default::default()
-    })? {
-        if seen.insert(doc.kind.slug()) {
+    // The kinds of the whole dossier: the lists just read, unless a filter narrowed them.
+    let unfiltered;
+    let (every_doc, every_event) = if filter.body.is_none() && filter.kind.is_none() {
+        (&docs, &events)
+    } else {
+        unfiltered = (
+            store.document_cards(&DocumentQuery {
+                dossier: Some(slug.into()),
+                ..Default::default()
+            })?,
+            store.event_cards(&EventQuery {
+                dossier: Some(slug.into()),
+                ..Default::default()
+            })?,
+        );
+        (&unfiltered.0, &unfiltered.1)
+    };
+    for c in every_doc.iter().chain(every_event) {
+        if seen.insert(c.kind.clone()) {
             kind_choices.push(KindChoice {
-                slug: doc.kind.slug().into(),
-                label: doc.kind.label().into(),
-            });
-        }
-    }
-    for e in store.events(&EventQuery {
-        dossier: Some(slug.into()),
-        ..Default::default()
-    })? {
-        if seen.insert(e.kind.slug()) {
-            kind_choices.push(KindChoice {
-                slug: e.kind.slug().into(),
-                label: e.kind.label().into(),
+                label: card_link(c).kind_label.unwrap_or_else(|| c.kind.clone()),
+                slug: c.kind.clone(),
             });
         }
     }
@@ -134,11 +124,14 @@ pub fn chronology(
         filter,
         entries: dated.into_iter().map(|(_, e)| e).collect(),
         undated: undated.into_iter().map(|(_, e)| e).collect(),
-        body_choices: store
-            .bodies(Some(slug))?
-            .iter()
-            .map(|b| simple_link(RecordType::Body, &b.slug, &b.name))
-            .collect(),
+        body_choices: {
+            let mut bodies = store.cards_in_dossier(RecordType::Body, slug)?;
+            bodies.sort_by(|a, b| a.title.cmp(&b.title));
+            bodies
+                .iter()
+                .map(|b| simple_link(RecordType::Body, &b.slug, &b.title))
+                .collect()
+        },
         kind_choices,
     }))
 }

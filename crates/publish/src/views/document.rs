@@ -1,10 +1,10 @@
 //! A document's page: its facts, the records it links to and that link to it.
 
-use super::links::{backlink, badges, full_link, links};
+use super::links::{backlink, badges, named, Cards};
 use super::provenance::{cited_in, provenance};
 use super::{Badge, CitationView, ProvenanceView, RecordLink, Result};
-use dossier_model::{Availability, LegalStatus};
 use dossier_model::RecordType;
+use dossier_model::{Availability, LegalStatus};
 use dossier_store::Store;
 use serde::Serialize;
 
@@ -53,13 +53,28 @@ pub fn document(store: &dyn Store, slug: &str) -> Result<Option<DocumentView>> {
         return Ok(None);
     };
     let stamps = store.stamps(RecordType::Document, slug)?;
-    let mut relations = Vec::new();
-    for r in &d.relations {
-        let mut l = full_link(store, RecordType::Document, &r.document)?;
-        l.rel = Some(r.kind.slug().into());
-        l.rel_label = Some(r.kind.label().into());
-        relations.push(l);
-    }
+    // Every record the page links to, in one batch per type.
+    let cards = Cards::fetch(
+        store,
+        d.relations
+            .iter()
+            .map(|r| (RecordType::Document, r.document.as_str()))
+            .chain(named(RecordType::Body, &d.issued_by))
+            .chain(named(RecordType::Person, &d.authors))
+            .chain(named(RecordType::Body, &d.parties))
+            .chain(named(RecordType::Dossier, &d.dossiers))
+            .chain(named(RecordType::Topic, &d.topics)),
+    )?;
+    let relations = d
+        .relations
+        .iter()
+        .map(|r| {
+            let mut l = cards.link(RecordType::Document, &r.document);
+            l.rel = Some(r.kind.slug().into());
+            l.rel_label = Some(r.kind.label().into());
+            l
+        })
+        .collect();
     let related_from = store
         .backlinks(RecordType::Document, slug)?
         .iter()
@@ -67,11 +82,11 @@ pub fn document(store: &dyn Store, slug: &str) -> Result<Option<DocumentView>> {
         .collect();
     Ok(Some(DocumentView {
         badges: badges(&d),
-        issued_by: links(store, RecordType::Body, &d.issued_by)?,
-        authors: links(store, RecordType::Person, &d.authors)?,
-        parties: links(store, RecordType::Body, &d.parties)?,
-        dossiers: links(store, RecordType::Dossier, &d.dossiers)?,
-        topics: links(store, RecordType::Topic, &d.topics)?,
+        issued_by: cards.links(RecordType::Body, &d.issued_by),
+        authors: cards.links(RecordType::Person, &d.authors),
+        parties: cards.links(RecordType::Body, &d.parties),
+        dossiers: cards.links(RecordType::Dossier, &d.dossiers),
+        topics: cards.links(RecordType::Topic, &d.topics),
         cited_in: cited_in(store.citations(RecordType::Document, slug)?),
         provenance: provenance(store, &d.provenance, &d.dossiers)?,
         relations,

@@ -1,14 +1,20 @@
 //! A dossier's outline page: sections with their commentary rendered, references
 //! resolved (or shown as gaps), generated lists, and how much is still missing.
 
-use super::links::{doc_link, event_link, full_link, simple_link};
+use super::links::{card_link, simple_link, Cards};
 use super::provenance::web_url;
 use super::{url_of, RecordLink, Result};
 use crate::commentary::{self, RefLink};
-use dossier_model::{GeneratedList, ListOf, Reference, Section, Target};
 use dossier_model::RecordType;
+use dossier_model::{DocumentKind, EventKind, GeneratedList, ListOf, Reference, Section, Target};
 use dossier_store::{DocumentQuery, EventQuery, Store};
 use serde::Serialize;
+
+/// How many records a generated list shows on the dossier's page; the rest are a link
+/// away (`more_url`). A section listing a whole corpus (hundreds of visits) made the
+/// outline long to read and slow to build, while fifty is more than most lists hold and
+/// enough to see what a long one is about.
+pub const LIST_PREVIEW: usize = 50;
 
 /// `/dossiers/{slug}`: the outline.
 #[derive(Debug, Serialize)]
@@ -82,16 +88,41 @@ pub struct ReferenceView {
     pub title: Option<String>,
 }
 
-/// A generated list with its current items.
+/// A generated list with its current items: the first [`LIST_PREVIEW`] of them.
 #[derive(Debug, Serialize)]
 pub struct ListView {
     pub caption: Option<String>,
     pub of: ListOf,
     pub query: GeneratedList,
     pub items: Vec<RecordLink>,
+    /// How many records the whole list holds (`items` shows the first of them).
+    pub total: usize,
+    /// Where the whole list can be read when `items` shows only part of it: the
+    /// dossier's chronology, filtered by the list's body and kind where it has one of
+    /// each (the chronology filters by one body and one kind, and lists documents and
+    /// events together).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more_url: Option<String>,
+    /// Whether the page at `more_url` lists exactly this list's records; false when it
+    /// lists more (the closest filter the chronology has).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more_exact: Option<bool>,
 }
 
-fn reference_view(store: &dyn Store, n: usize, r: &Reference) -> Result<ReferenceView> {
+/// The record a reference points at, if it points at one the store could hold.
+fn target_key(r: &Reference) -> Option<(RecordType, &str)> {
+    Some(match r.target.as_ref()? {
+        Target::Document { slug } => (RecordType::Document, slug.as_str()),
+        Target::Body { slug } => (RecordType::Body, slug.as_str()),
+        Target::Event { slug } => (RecordType::Event, slug.as_str()),
+        Target::Topic { slug } => (RecordType::Topic, slug.as_str()),
+        Target::Person { slug } => (RecordType::Person, slug.as_str()),
+        Target::Dossier { slug, .. } => (RecordType::Dossier, slug.as_str()),
+        Target::External { .. } => return None,
+    })
+}
+
+fn reference_view(cards: &Cards, n: usize, r: &Reference) -> ReferenceView {
     let mut v = ReferenceView {
         n,
         text: r.text.clone(),
@@ -117,7 +148,7 @@ fn reference_view(store: &dyn Store, n: usize, r: &Reference) -> Result<Referenc
         Some(Target::Topic { slug }) => Some(record_target(RecordType::Topic, slug)),
         Some(Target::Person { slug }) => Some(record_target(RecordType::Person, slug)),
         Some(Target::Dossier { slug, title }) => {
-            let here = store.exists(RecordType::Dossier, slug)?;
+            let here = cards.has(RecordType::Dossier, slug);
             v.target_type = "dossier".into();
             v.slug = Some(slug.clone());
             v.title = Some(title.clone());
@@ -144,8 +175,8 @@ fn reference_view(store: &dyn Store, n: usize, r: &Reference) -> Result<Referenc
     if let Some((ty, slug)) = rec {
         v.target_type = ty.as_str().into();
         v.slug = Some(slug.clone());
-        if store.exists(ty, &slug)? {
-            let link = full_link(store, ty, &slug)?;
+        if cards.has(ty, &slug) {
+            let link = cards.link(ty, &slug);
             v.url = Some(link.url.clone());
             v.title = Some(link.title.clone());
             v.record = Some(link);
@@ -156,7 +187,7 @@ fn reference_view(store: &dyn Store, n: usize, r: &Reference) -> Result<Referenc
             ));
         }
     }
-    Ok(v)
+    v
 }
 
 fn ref_link(v: &ReferenceView) -> RefLink {
@@ -187,37 +218,80 @@ fn ref_link(v: &ReferenceView) -> RefLink {
 }
 
 fn list_view(store: &dyn Store, dossier: &str, l: &GeneratedList) -> Result<ListView> {
-    let items = match l.of {
-        ListOf::Documents => store
-            .documents(&DocumentQuery {
-                dossier: Some(dossier.into()),
-                kinds: l.kinds.clone(),
-                bodies: l.bodies.clone(),
-            })?
-            .iter()
-            .map(doc_link)
-            .collect(),
-        ListOf::Events => store
-            .events(&EventQuery {
-                dossier: Some(dossier.into()),
-                kinds: l.kinds.clone(),
-                bodies: l.bodies.clone(),
-                levels: l.levels.iter().map(|x| x.slug().to_string()).collect(),
-            })?
-            .iter()
-            .map(event_link)
-            .collect(),
+    let cards = match l.of {
+        ListOf::Documents => store.document_cards(&DocumentQuery {
+            dossier: Some(dossier.into()),
+            kinds: l.kinds.clone(),
+            bodies: l.bodies.clone(),
+        })?,
+        ListOf::Events => store.event_cards(&EventQuery {
+            dossier: Some(dossier.into()),
+            kinds: l.kinds.clone(),
+            bodies: l.bodies.clone(),
+            levels: l.levels.iter().map(|x| x.slug().to_string()).collect(),
+        })?,
+    };
+    let total = cards.len();
+    let (more_url, more_exact) = if total > LIST_PREVIEW {
+        let (url, exact) = chronology_for(dossier, l);
+        (Some(url), Some(exact))
+    } else {
+        (None, None)
     };
     Ok(ListView {
         caption: l.caption.clone(),
         of: l.of,
         query: l.clone(),
-        items,
+        items: cards.iter().take(LIST_PREVIEW).map(card_link).collect(),
+        total,
+        more_url,
+        more_exact,
     })
+}
+
+/// The chronology page closest to a generated list, and whether it lists exactly the
+/// list's records. The chronology filters by one body and one kind and lists documents
+/// and events together: a list with one kind (of its own type's vocabulary alone), at
+/// most one body and no level is exact; otherwise the filters it can take are kept.
+fn chronology_for(dossier: &str, l: &GeneratedList) -> (String, bool) {
+    let mut params = Vec::new();
+    if let [body] = l.bodies.as_slice() {
+        params.push(format!("body={}", query_value(body)));
+    }
+    let kind_is_its_types_alone = |k: &str| match l.of {
+        ListOf::Documents => EventKind::from_slug(k).is_none(),
+        ListOf::Events => DocumentKind::from_slug(k).is_none(),
+    };
+    let mut exact = l.bodies.len() <= 1 && l.levels.is_empty();
+    match l.kinds.as_slice() {
+        [kind] => {
+            params.push(format!("kind={}", query_value(kind)));
+            exact &= kind_is_its_types_alone(kind);
+        }
+        _ => exact = false,
+    }
+    let mut url = format!("{}/chronology", url_of(RecordType::Dossier, dossier));
+    if !params.is_empty() {
+        url.push('?');
+        url.push_str(&params.join("&"));
+    }
+    (url, exact)
+}
+
+/// A slug as a query-string value. Slugs are lowercase letters, digits and hyphens, so
+/// this only guards against a value that is not one.
+fn query_value(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn section_view(
     store: &dyn Store,
+    cards: &Cards,
     dossier: &str,
     s: &Section,
     depth: usize,
@@ -227,8 +301,8 @@ fn section_view(
         .references
         .iter()
         .enumerate()
-        .map(|(i, r)| reference_view(store, i + 1, r))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|(i, r)| reference_view(cards, i + 1, r))
+        .collect::<Vec<_>>();
     counts.references += references.len();
     counts.unresolved_references += references.iter().filter(|r| r.unresolved).count();
     let links: Vec<RefLink> = references.iter().map(ref_link).collect();
@@ -240,7 +314,7 @@ fn section_view(
     let children = s
         .children
         .iter()
-        .map(|c| section_view(store, dossier, c, depth + 1, counts))
+        .map(|c| section_view(store, cards, dossier, c, depth + 1, counts))
         .collect::<Result<Vec<_>>>()?;
     let empty = s.commentary.trim().is_empty()
         && children.is_empty()
@@ -263,44 +337,46 @@ fn section_view(
     })
 }
 
+/// The outline page, built with a number of store reads that depends on the outline (one
+/// per generated list) and not on how many records the dossier holds: the records the
+/// references name are read as cards in one batch per type, lists as cards (the first
+/// [`LIST_PREVIEW`] shown), and the counts come from the dossiers' summary.
 pub fn dossier(store: &dyn Store, slug: &str) -> Result<Option<DossierView>> {
     let Some(d) = store.dossier(slug)? else {
         return Ok(None);
     };
+    let all = d.all_sections();
+    let cards = Cards::fetch(
+        store,
+        all.iter()
+            .flat_map(|s| s.references.iter())
+            .filter_map(target_key),
+    )?;
     let mut counts = Counts::default();
     let sections = d
         .sections
         .iter()
-        .map(|s| section_view(store, &d.slug, s, 2, &mut counts))
+        .map(|s| section_view(store, &cards, &d.slug, s, 2, &mut counts))
         .collect::<Result<Vec<_>>>()?;
-    counts.documents = store
-        .documents(&DocumentQuery {
-            dossier: Some(d.slug.clone()),
-            ..Default::default()
-        })?
-        .len();
-    counts.events = store
-        .events(&EventQuery {
-            dossier: Some(d.slug.clone()),
-            ..Default::default()
-        })?
-        .len();
+    if let Some(summary) = store.dossiers()?.into_iter().find(|s| s.slug == d.slug) {
+        counts.documents = summary.documents;
+        counts.events = summary.events;
+    }
+    let index = |record: RecordType| -> Result<Vec<RecordLink>> {
+        let mut cards = store.cards_in_dossier(record, slug)?;
+        if record != RecordType::Topic {
+            // Bodies and people by name, as before; topics in the store's order.
+            cards.sort_by(|a, b| a.title.cmp(&b.title));
+        }
+        Ok(cards
+            .iter()
+            .map(|c| simple_link(record, &c.slug, &c.title))
+            .collect())
+    };
     Ok(Some(DossierView {
-        bodies: store
-            .bodies(Some(slug))?
-            .iter()
-            .map(|b| simple_link(RecordType::Body, &b.slug, &b.name))
-            .collect(),
-        people: store
-            .people(Some(slug))?
-            .iter()
-            .map(|p| simple_link(RecordType::Person, &p.slug, &p.name))
-            .collect(),
-        topics: store
-            .topics(Some(slug))?
-            .iter()
-            .map(|t| simple_link(RecordType::Topic, &t.slug, &t.title))
-            .collect(),
+        bodies: index(RecordType::Body)?,
+        people: index(RecordType::Person)?,
+        topics: index(RecordType::Topic)?,
         slug: d.slug,
         title: d.title,
         description: d.description,

@@ -1,6 +1,6 @@
 //! An event's page: who took part, where, and the documents it produced.
 
-use super::links::links;
+use super::links::{named, Cards};
 use super::provenance::{cited_in, provenance};
 use super::{CitationView, ProvenanceView, RecordLink, Result};
 use dossier_model::Level;
@@ -34,10 +34,17 @@ pub fn event(store: &dyn Store, slug: &str) -> Result<Option<EventView>> {
     let Some(e) = store.event(slug)? else {
         return Ok(None);
     };
+    // Every record the page links to, in one batch per type.
+    let cards = Cards::fetch(
+        store,
+        named(RecordType::Body, &e.bodies)
+            .chain(named(RecordType::Person, &e.people))
+            .chain(named(RecordType::Document, &e.outcome_documents)),
+    )?;
     Ok(Some(EventView {
-        bodies: links(store, RecordType::Body, &e.bodies)?,
-        people: links(store, RecordType::Person, &e.people)?,
-        outcome_documents: links(store, RecordType::Document, &e.outcome_documents)?,
+        bodies: cards.links(RecordType::Body, &e.bodies),
+        people: cards.links(RecordType::Person, &e.people),
+        outcome_documents: cards.links(RecordType::Document, &e.outcome_documents),
         cited_in: cited_in(store.citations(RecordType::Event, slug)?),
         provenance: provenance(store, &e.provenance, &e.dossiers)?,
         kind: e.kind.slug().into(),

@@ -2,7 +2,6 @@
 
 use super::Result;
 use dossier_model::Target;
-use dossier_model::RecordType;
 use dossier_store::Store;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -33,7 +32,9 @@ pub fn home(store: &dyn Store) -> Result<HomeView> {
             for s in d.all_sections() {
                 for r in &s.references {
                     if let Some(Target::Dossier { slug, title }) = &r.target {
-                        if !store.exists(RecordType::Dossier, slug)? && seen.insert(slug.clone()) {
+                        // Held or not, from the list just read (not a lookup each).
+                        let held = dossiers.iter().any(|x| x.slug == *slug);
+                        if !held && seen.insert(slug.clone()) {
                             missing.push(MissingDossier {
                                 slug: slug.clone(),
                                 title: title.clone(),

@@ -1,12 +1,13 @@
 //! Links to records as every page shows them (a "record card": title, kind, date,
-//! badges, and the relation to the page's record), built from the store so that a
-//! slug the archive lacks still shows, titled by its slug.
+//! badges, and the relation to the page's record), built from the store's cards, read in
+//! one batch per page, so that a slug the archive lacks still shows, titled by its slug.
 
 use super::{url_of, Result};
-use dossier_model::{Availability, Document, Edtf, Event, LegalStatus};
 use dossier_model::RecordType;
-use dossier_store::{Backlink, Store};
+use dossier_model::{Availability, Document, DocumentKind, Edtf, EventKind, LegalStatus};
+use dossier_store::{Backlink, RecordCard, Store};
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A link to a record, with what a reader needs to judge it before following it.
 #[derive(Debug, Clone, Serialize)]
@@ -70,8 +71,16 @@ pub struct Badge {
 }
 
 pub(super) fn badges(d: &Document) -> Vec<Badge> {
+    document_badges(d.legal_status, d.availability, d.date.is_some())
+}
+
+fn document_badges(
+    legal_status: LegalStatus,
+    availability: Availability,
+    dated: bool,
+) -> Vec<Badge> {
     let mut b = Vec::new();
-    match d.legal_status {
+    match legal_status {
         LegalStatus::PoliticalCommitment => b.push(Badge {
             code: "not-binding",
             label: "not legally binding",
@@ -82,7 +91,7 @@ pub(super) fn badges(d: &Document) -> Vec<Badge> {
         }),
         LegalStatus::Unknown => {}
     }
-    match d.availability {
+    match availability {
         Availability::NotPublic => b.push(Badge {
             code: "not-public",
             label: "not public",
@@ -93,7 +102,7 @@ pub(super) fn badges(d: &Document) -> Vec<Badge> {
         }),
         Availability::Public | Availability::Unknown => {}
     }
-    if d.date.is_none() {
+    if !dated {
         b.push(Badge {
             code: "undated",
             label: "date not recorded",
@@ -102,41 +111,99 @@ pub(super) fn badges(d: &Document) -> Vec<Badge> {
     b
 }
 
-pub(super) fn doc_link(d: &Document) -> RecordLink {
+fn event_badges(public_statement: Option<bool>) -> Vec<Badge> {
+    match public_statement {
+        Some(false) => vec![Badge {
+            code: "no-statement",
+            label: "no public statement",
+        }],
+        _ => vec![],
+    }
+}
+
+/// The link to a record from its card: title, kind, date and badges for a document or an
+/// event, a title alone for other records.
+pub(super) fn card_link(c: &RecordCard) -> RecordLink {
+    let (kind_label, badges) = match c.record {
+        RecordType::Document => (
+            DocumentKind::from_slug(&c.kind).map(|k| k.label()),
+            document_badges(
+                c.legal_status.unwrap_or(LegalStatus::Unknown),
+                c.availability.unwrap_or(Availability::Unknown),
+                c.date.is_some(),
+            ),
+        ),
+        RecordType::Event => (
+            EventKind::from_slug(&c.kind).map(|k| k.label()),
+            event_badges(c.public_statement),
+        ),
+        _ => return simple_link(c.record, &c.slug, &c.title),
+    };
+    let date = c.date.as_deref().and_then(|d| Edtf::parse(d).ok());
     RecordLink {
-        record: RecordType::Document,
-        slug: d.slug.clone(),
-        title: d.title.clone(),
-        url: url_of(RecordType::Document, &d.slug),
-        kind: Some(d.kind.slug().into()),
-        kind_label: Some(d.kind.label().into()),
-        date: d.date.map(|x| x.to_string()),
-        date_human: d.date.map(|x| x.human()),
-        badges: badges(d),
+        record: c.record,
+        slug: c.slug.clone(),
+        title: c.title.clone(),
+        url: url_of(c.record, &c.slug),
+        kind: Some(c.kind.clone()),
+        kind_label: kind_label.map(str::to_string),
+        date: c.date.clone(),
+        date_human: date.map(|d| d.human()),
+        badges,
         rel: None,
         rel_label: None,
     }
 }
 
-pub(super) fn event_link(e: &Event) -> RecordLink {
-    RecordLink {
-        record: RecordType::Event,
-        slug: e.slug.clone(),
-        title: e.title.clone(),
-        url: url_of(RecordType::Event, &e.slug),
-        kind: Some(e.kind.slug().into()),
-        kind_label: Some(e.kind.label().into()),
-        date: e.date.map(|x| x.to_string()),
-        date_human: e.date.map(|x| x.human()),
-        badges: match e.public_statement {
-            Some(false) => vec![Badge {
-                code: "no-statement",
-                label: "no public statement",
-            }],
-            _ => vec![],
-        },
-        rel: None,
-        rel_label: None,
+/// The records of one type that `slugs` name, as [`Cards::fetch`] takes them.
+pub(super) fn named(
+    record: RecordType,
+    slugs: &[String],
+) -> impl Iterator<Item = (RecordType, &str)> {
+    slugs.iter().map(move |s| (record, s.as_str()))
+}
+
+/// The cards of every record a page links to, read with one store call per record type
+/// (not one per link: a body's page links to hundreds of events).
+pub(super) struct Cards(HashMap<(RecordType, String), RecordCard>);
+
+impl Cards {
+    /// Reads the cards of these records (duplicates are read once).
+    pub(super) fn fetch<'a>(
+        store: &dyn Store,
+        wanted: impl IntoIterator<Item = (RecordType, &'a str)>,
+    ) -> Result<Cards> {
+        let mut by_type: BTreeMap<RecordType, BTreeSet<&str>> = BTreeMap::new();
+        for (ty, slug) in wanted {
+            by_type.entry(ty).or_default().insert(slug);
+        }
+        let mut map = HashMap::new();
+        for (ty, slugs) in by_type {
+            let slugs: Vec<&str> = slugs.into_iter().collect();
+            for c in store.cards(ty, &slugs)? {
+                map.insert((c.record, c.slug.clone()), c);
+            }
+        }
+        Ok(Cards(map))
+    }
+
+    /// Whether the store holds this record.
+    pub(super) fn has(&self, record: RecordType, slug: &str) -> bool {
+        self.0.contains_key(&(record, slug.to_string()))
+    }
+
+    /// The link to a record; one the store lacks is kept, titled by its slug, so that a
+    /// gap is visible rather than silently dropped.
+    pub(super) fn link(&self, record: RecordType, slug: &str) -> RecordLink {
+        match self.0.get(&(record, slug.to_string())) {
+            Some(c) => card_link(c),
+            None => simple_link(record, slug, slug),
+        }
+    }
+
+    /// The links to records by slug, in the order given.
+    pub(super) fn links(&self, record: RecordType, slugs: &[String]) -> Vec<RecordLink> {
+        slugs.iter().map(|s| self.link(record, s)).collect()
     }
 }
 
@@ -154,39 +221,6 @@ pub(super) fn simple_link(record: RecordType, slug: &str, title: &str) -> Record
         rel: None,
         rel_label: None,
     }
-}
-
-/// Links to records by slug, with titles from the store; a slug the store lacks is kept
-/// (titled by its slug) so that a gap is visible rather than silently dropped.
-pub(super) fn links(
-    store: &dyn Store,
-    record: RecordType,
-    slugs: &[String],
-) -> Result<Vec<RecordLink>> {
-    let mut out = Vec::new();
-    for s in slugs {
-        out.push(full_link(store, record, s)?);
-    }
-    Ok(out)
-}
-
-pub(super) fn full_link(store: &dyn Store, record: RecordType, slug: &str) -> Result<RecordLink> {
-    Ok(match record {
-        RecordType::Document => match store.document(slug)? {
-            Some(d) => doc_link(&d),
-            None => simple_link(record, slug, slug),
-        },
-        RecordType::Event => match store.event(slug)? {
-            Some(e) => event_link(&e),
-            None => simple_link(record, slug, slug),
-        },
-        _ => {
-            let title = store
-                .title_of(record, slug)?
-                .unwrap_or_else(|| slug.to_string());
-            simple_link(record, slug, &title)
-        }
-    })
 }
 
 pub(super) fn backlink(b: &Backlink) -> RecordLink {

@@ -18,10 +18,12 @@ mod provenance;
 mod search;
 mod topic;
 
-pub use body::{body, BodyLinkView, BodyView};
+pub use body::{body, BodyLinkView, BodyView, MoreLink, BODY_LIST_PREVIEW};
 pub use chronology::{chronology, ChronologyEntry, ChronologyFilter, ChronologyView, KindChoice};
 pub use document::{document, DocumentView};
-pub use dossier::{dossier, Counts, DossierView, ListView, ReferenceView, SectionView};
+pub use dossier::{
+    dossier, Counts, DossierView, ListView, ReferenceView, SectionView, LIST_PREVIEW,
+};
 pub use event::{event, EventView};
 pub use home::{home, HomeView, MissingDossier};
 pub use links::{Badge, RecordLink};
@@ -62,3 +64,6 @@ fn date_view(d: &Option<Edtf>) -> Option<DateView> {
         human: d.human(),
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,6 @@
 //! A person's page: offices held, and the events and documents they appear in.
 
-use super::links::full_link;
+use super::links::Cards;
 use super::provenance::{cited_in, provenance};
 use super::{date_view, CitationView, DateView, ProvenanceView, RecordLink, Result};
 use dossier_model::RecordType;
@@ -34,33 +34,38 @@ pub fn person(store: &dyn Store, slug: &str) -> Result<Option<PersonView>> {
         return Ok(None);
     };
     let back = store.backlinks(RecordType::Person, slug)?;
+    // Every record the page links to, in one batch per type.
+    let cards = Cards::fetch(
+        store,
+        back.iter()
+            .filter(|l| matches!(l.record, RecordType::Event | RecordType::Document))
+            .map(|l| (l.record, l.slug.as_str()))
+            .chain(
+                p.offices
+                    .iter()
+                    .filter_map(|o| o.body.as_deref())
+                    .map(|b| (RecordType::Body, b)),
+            ),
+    )?;
     let mut events = Vec::new();
     let mut documents = Vec::new();
     for l in &back {
         match l.record {
-            RecordType::Event => events.push(full_link(store, RecordType::Event, &l.slug)?),
-            RecordType::Document => {
-                documents.push(full_link(store, RecordType::Document, &l.slug)?)
-            }
+            RecordType::Event => events.push(cards.link(RecordType::Event, &l.slug)),
+            RecordType::Document => documents.push(cards.link(RecordType::Document, &l.slug)),
             _ => {}
         }
     }
     let offices = p
         .offices
         .iter()
-        .map(|o| {
-            Ok(OfficeView {
-                title: o.title.clone(),
-                body: o
-                    .body
-                    .as_deref()
-                    .map(|b| full_link(store, RecordType::Body, b))
-                    .transpose()?,
-                start: date_view(&o.start),
-                end: date_view(&o.end),
-            })
+        .map(|o| OfficeView {
+            title: o.title.clone(),
+            body: o.body.as_deref().map(|b| cards.link(RecordType::Body, b)),
+            start: date_view(&o.start),
+            end: date_view(&o.end),
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect();
     Ok(Some(PersonView {
         cited_in: cited_in(store.citations(RecordType::Person, slug)?),
         provenance: provenance(store, &p.provenance, &p.dossiers)?,

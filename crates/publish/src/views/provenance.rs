@@ -32,14 +32,18 @@ pub(super) fn provenance(
     p: &Provenance,
     dossiers: &[String],
 ) -> Result<ProvenanceView> {
+    // The sections a trace points into, named from the sections' rows (not whole
+    // outlines), and only when there is a trace: most records have none.
     let mut sections: BTreeMap<String, (String, String, String)> = BTreeMap::new();
-    for slug in dossiers {
-        if let Some(d) = dossier_store::skip_corrupt(store.dossier(slug))?.flatten() {
-            for s in d.all_sections() {
-                sections
-                    .entry(s.key.clone())
-                    .or_insert_with(|| (d.slug.clone(), s.label.clone(), s.title.clone()));
-            }
+    if !p.trace.is_empty() {
+        let slugs: Vec<&str> = dossiers.iter().map(String::as_str).collect();
+        let mut found = store.sections_of(&slugs)?;
+        // The record's first dossier names a key first, as its outline would.
+        found.sort_by_key(|s| dossiers.iter().position(|d| *d == s.dossier));
+        for s in found {
+            sections
+                .entry(s.key)
+                .or_insert((s.dossier, s.label, s.title));
         }
     }
     let trace = p

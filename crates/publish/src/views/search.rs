@@ -1,6 +1,7 @@
 //! The search page: hits with labels, facets as links that narrow the query, paging,
 //! and the result list offered as a bibliography.
 
+use super::links::Cards;
 use super::Result;
 use dossier_model::Edtf;
 use dossier_model::RecordType;
@@ -174,6 +175,20 @@ fn facet_groups(
     f: dossier_search::Facets,
 ) -> Result<Vec<FacetGroupView>> {
     let with = |filter: String| format!("{} {filter}", query.trim());
+    // The names of the bodies and dossiers among the values, in one store read per type
+    // (not one per value: a broad query counts hundreds of bodies).
+    let names = Cards::fetch(
+        store,
+        f.body
+            .iter()
+            .map(|v| (RecordType::Body, v.value.as_str()))
+            .chain(
+                f.dossier
+                    .iter()
+                    .map(|v| (RecordType::Dossier, v.value.as_str())),
+            ),
+    )?;
+    let name = |record: RecordType, v: &str| names.link(record, v).title;
     let mut facets = Vec::new();
     let mut group = |name: &'static str,
                      label: &'static str,
@@ -218,20 +233,10 @@ fn facet_groups(
         Ok((v.to_string(), format!("year:{v}")))
     })?;
     group("body", "Body", f.body, &|v| {
-        Ok((
-            store
-                .title_of(RecordType::Body, v)?
-                .unwrap_or_else(|| v.to_string()),
-            format!("body:{v}"),
-        ))
+        Ok((name(RecordType::Body, v), format!("body:{v}")))
     })?;
     group("dossier", "Dossier", f.dossier, &|v| {
-        Ok((
-            store
-                .title_of(RecordType::Dossier, v)?
-                .unwrap_or_else(|| v.to_string()),
-            format!("dossier:{v}"),
-        ))
+        Ok((name(RecordType::Dossier, v), format!("dossier:{v}")))
     })?;
     group("lang", "Language", f.lang, &|v| {
         Ok((language_name(v), format!("lang:{v}")))

@@ -1,11 +1,11 @@
 //! A topic's page: the dossier sections about it and the documents and bodies it
 //! concerns.
 
-use super::links::{backlink, links};
+use super::links::{backlink, named, Cards};
 use super::provenance::{cited_in, provenance};
 use super::{date_view, CitationView, DateView, ProvenanceView, RecordLink, Result};
-use dossier_model::{TopicKind, TopicStatus};
 use dossier_model::RecordType;
+use dossier_model::{TopicKind, TopicStatus};
 use dossier_store::Store;
 use serde::Serialize;
 
@@ -31,27 +31,35 @@ pub fn topic(store: &dyn Store, slug: &str) -> Result<Option<TopicView>> {
     let Some(t) = store.topic(slug)? else {
         return Ok(None);
     };
+    // The sections about the topic, from the sections' rows (not whole outlines), in the
+    // order of the topic's dossiers and then of each outline.
     let mut sections = Vec::new();
-    for dslug in &t.dossiers {
-        if let Some(d) = dossier_store::skip_corrupt(store.dossier(dslug))?.flatten() {
-            for s in d.all_sections() {
-                if t.sections.contains(&s.key) {
-                    sections.push(CitationView {
-                        dossier: d.slug.clone(),
-                        dossier_title: d.title.clone(),
-                        key: s.key.clone(),
-                        label: s.label.clone(),
-                        title: s.title.clone(),
-                        text: String::new(),
-                        url: format!("/dossiers/{}#{}", d.slug, s.key),
-                    });
-                }
-            }
-        }
+    if !t.sections.is_empty() {
+        let slugs: Vec<&str> = t.dossiers.iter().map(String::as_str).collect();
+        let mut found = store.sections_of(&slugs)?;
+        found.retain(|s| t.sections.contains(&s.key));
+        found.sort_by_key(|s| t.dossiers.iter().position(|d| *d == s.dossier));
+        sections = found
+            .into_iter()
+            .map(|s| CitationView {
+                url: format!("/dossiers/{}#{}", s.dossier, s.key),
+                dossier: s.dossier,
+                dossier_title: s.dossier_title,
+                key: s.key,
+                label: s.label,
+                title: s.title,
+                text: String::new(),
+            })
+            .collect();
     }
+    // Every record the page links to, in one batch per type.
+    let cards = Cards::fetch(
+        store,
+        named(RecordType::Document, &t.documents).chain(named(RecordType::Body, &t.bodies)),
+    )?;
     // Documents that name the topic themselves (imported subject keys) join those the
     // topic names.
-    let mut documents = links(store, RecordType::Document, &t.documents)?;
+    let mut documents = cards.links(RecordType::Document, &t.documents);
     for b in store.backlinks(RecordType::Topic, slug)? {
         if b.record == RecordType::Document
             && b.rel == "about"
@@ -65,7 +73,7 @@ pub fn topic(store: &dyn Store, slug: &str) -> Result<Option<TopicView>> {
     }
     Ok(Some(TopicView {
         documents,
-        bodies: links(store, RecordType::Body, &t.bodies)?,
+        bodies: cards.links(RecordType::Body, &t.bodies),
         cited_in: cited_in(store.citations(RecordType::Topic, slug)?),
         provenance: provenance(store, &t.provenance, &t.dossiers)?,
         kind_label: t.kind.label().into(),
