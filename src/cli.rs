@@ -95,6 +95,14 @@ pub struct ServeArgs {
     /// until some close. Default: half the process's open-file limit, at most 1024.
     #[arg(long, env = "DOSSIER_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
     pub max_connections: Option<u32>,
+    /// Request workers: threads that read the store and render pages. Default: as many
+    /// as the store's read connections (4).
+    #[arg(long, env = "DOSSIER_WORKERS", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub workers: Option<u32>,
+    /// Requests that may wait for a worker; one more is answered 503 (Retry-After: 1).
+    /// Default: 512.
+    #[arg(long, env = "DOSSIER_QUEUE", value_parser = clap::value_parser!(u32).range(0..=65_536))]
+    pub queue: Option<u32>,
     #[command(flatten)]
     pub site: SiteArgs,
 }

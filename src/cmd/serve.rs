@@ -26,6 +26,13 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
     if let Some(site) = super::site(&args.site)? {
         state = state.with_site(site);
     }
+    state = state.with_workers(
+        args.workers
+            .map_or(dossier_store::READ_CONNECTIONS, |n| n as usize),
+        args.queue
+            .map_or(dossier_server::DEFAULT_QUEUE, |n| n as usize),
+    );
+    let (workers, queue) = state.workers();
     let limits = dossier_server::Limits {
         max_connections: match args.max_connections {
             Some(n) => n as usize,
@@ -33,7 +40,11 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
         },
         ..dossier_server::Limits::default()
     };
+    // Store and render work runs on the server's own request workers, so tokio's
+    // blocking pool is left only what the runtime itself needs (its default would grow
+    // to 512 threads).
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(BLOCKING_THREADS)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
@@ -50,6 +61,8 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
         tracing::info!(
             data_dir = %data_dir.display(),
             max_connections = limits.max_connections,
+            workers,
+            queue,
             "serving the archive at http://{local}"
         );
         if !state.has_configured_site() {
@@ -70,6 +83,9 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
         .context("the server stopped with an error")
     })
 }
+
+/// The most threads of tokio's blocking pool.
+const BLOCKING_THREADS: usize = 8;
 
 /// The process's soft limit on open files (`None`: unlimited or unknown), from which the
 /// default connection cap is derived.

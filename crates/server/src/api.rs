@@ -101,7 +101,7 @@ fn params(query: Option<String>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Runs `build` on the blocking pool and sends the value.
+/// Runs `build` on a request worker and sends the value.
 async fn answer<T, F>(state: AppState, headers: HeaderMap, build: F) -> Result<Response, HttpError>
 where
     T: Serialize + Send + 'static,
@@ -121,12 +121,13 @@ async fn search(
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
     let index = state.search.clone();
+    let metrics = state.metrics.clone();
     answer_page(
         state,
         headers,
         "/api/v1/search".into(),
         params(q),
-        move |s, site, q| api::search(s, &index, site, q),
+        move |s, site, q| metrics.time_search(|| api::search(s, &index, site, q)),
     )
     .await
 }

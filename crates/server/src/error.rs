@@ -27,6 +27,10 @@ pub enum HttpError {
     /// The request itself is malformed (a bad filter value…).
     #[error("{0}")]
     BadRequest(String),
+    /// Every request worker is busy and their queue is full: `503 Service Unavailable`
+    /// with `Retry-After`, so that clients come back rather than wait without end.
+    #[error("the request workers are busy and their queue is full")]
+    Busy,
     /// A failure of ours (the store, a template, a panicked task): logged in full,
     /// reported to the client without detail.
     #[error(transparent)]
@@ -71,6 +75,7 @@ impl HttpError {
         match self {
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HttpError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -80,6 +85,10 @@ impl HttpError {
         match self {
             HttpError::NotFound(what) => ("Not found", what.clone()),
             HttpError::BadRequest(what) => ("Bad request", what.clone()),
+            HttpError::Busy => (
+                "Busy",
+                "The server is answering as many requests as it can; try again in a moment.".into(),
+            ),
             HttpError::Internal(e) => {
                 tracing::error!(error = %e, "internal error while answering a request");
                 (
@@ -103,6 +112,12 @@ impl IntoResponse for HttpError {
         let status = self.status();
         let (title, detail) = self.public_parts();
         let mut r = status.into_response();
+        if matches!(self, HttpError::Busy) {
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::workers::RETRY_AFTER_SECS),
+            );
+        }
         r.extensions_mut().insert(Failure { title, detail });
         r
     }
@@ -156,6 +171,7 @@ pub(crate) async fn site_errors(
         return response;
     };
     let status = response.status();
+    let retry_after = response.headers_mut().remove(header::RETRY_AFTER);
     let problem = Problem::new(status, failure.title, failure.detail);
     let mut response = if wants.json {
         problem.json(status)
@@ -171,7 +187,15 @@ pub(crate) async fn site_errors(
     response
         .headers_mut()
         .insert(header::VARY, HeaderValue::from_static("Accept"));
+    keep_retry_after(&mut response, retry_after);
     response
+}
+
+/// The failure's `Retry-After` (a busy server's), onto the answer written for it.
+fn keep_retry_after(response: &mut Response, retry_after: Option<HeaderValue>) {
+    if let Some(v) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
 }
 
 /// The API's error layer: a failure is always problem+json, titled with the status's
@@ -181,6 +205,9 @@ pub(crate) async fn api_errors(mut response: Response) -> Response {
         return response;
     };
     let status = response.status();
+    let retry_after = response.headers_mut().remove(header::RETRY_AFTER);
     let title = status.canonical_reason().unwrap_or("Error");
-    Problem::new(status, title, failure.detail).json(status)
+    let mut response = Problem::new(status, title, failure.detail).json(status);
+    keep_retry_after(&mut response, retry_after);
+    response
 }

@@ -5,12 +5,16 @@
 
 mod api;
 mod error;
+mod metrics;
 mod negotiate;
 mod publishing;
 mod routes;
+mod workers;
 
 pub use error::HttpError;
+pub use metrics::{CacheCounters, CacheStats};
 pub use routes::{router, AppState};
+pub use workers::{DEFAULT_QUEUE, MAX_QUEUE, MAX_WORKERS};
 
 pub use connections::{Limits, DEFAULT_MAX_CONNECTIONS};
 

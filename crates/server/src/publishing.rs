@@ -1,6 +1,6 @@
 //! Routes for machines: citation files and bibliographies, OAI-PMH, Atom feeds, the
 //! sitemap and `robots.txt`. Thin handlers: each runs one `dossier-publish` function on
-//! the blocking pool ([`AppState::blocking`]) and sends its text with the format's media
+//! a request worker ([`AppState::blocking`]) and sends its text with the format's media
 //! type; failures are the site's ([`crate::error`]).
 
 use crate::error::HttpError;
@@ -213,8 +213,13 @@ async fn search_bibliography(
         .map_err(|e| HttpError::BadRequest(e.to_string()))?;
     let site = state.site();
     let index = state.search.clone();
+    let metrics = state.metrics.clone();
     let body = state
-        .blocking(move |s| citation::search_bibliography(s, &index, &query, sort, format, &site))
+        .blocking(move |s| {
+            metrics.time_search(|| {
+                citation::search_bibliography(s, &index, &query, sort, format, &site)
+            })
+        })
         .await?
         .map_err(HttpError::BadRequest)?;
     Ok(bibliography(

@@ -2,7 +2,9 @@
 //! search and the stylesheet; the machine routes and the API are merged in.
 
 use crate::error::{site_errors, HttpError};
+use crate::metrics::{CacheCounters, Metrics};
 use crate::negotiate::Wants;
+use crate::workers::{Hook, Refused, Workers, DEFAULT_QUEUE};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode, Uri};
 use axum::middleware;
@@ -35,6 +37,12 @@ pub struct AppState {
     pub(crate) oai_key: Arc<Vec<u8>>,
     /// Addresses per sitemap file (the protocol's 50,000; lower in tests).
     pub(crate) sitemap_limit: usize,
+    /// The request workers that run store and render work ([`AppState::blocking`]).
+    pub(crate) workers: Arc<Workers>,
+    /// A hook run before each job on a worker (tests hold the workers with it).
+    worker_hook: Option<Hook>,
+    /// What `/metrics` shows.
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -57,7 +65,48 @@ impl AppState {
             site_configured: false,
             oai_key: Arc::new(key),
             sitemap_limit: dossier_publish::feed::SITEMAP_LIMIT,
+            workers: Arc::new(Workers::new(dossier_store::READ_CONNECTIONS, DEFAULT_QUEUE)),
+            worker_hook: None,
+            metrics: Arc::new(Metrics::new()),
         }
+        .with_workers(dossier_store::READ_CONNECTIONS, DEFAULT_QUEUE)
+    }
+
+    /// How many request workers run store and render work (by default as many as the
+    /// store's read connections, [`dossier_store::READ_CONNECTIONS`]) and how many jobs
+    /// may wait for them (by default [`DEFAULT_QUEUE`]); a request past that is answered
+    /// 503 with `Retry-After`. The workers start with the first request.
+    pub fn with_workers(mut self, workers: usize, queue: usize) -> Self {
+        let metrics = self.metrics.clone();
+        self.workers = Arc::new(Workers::build(
+            workers,
+            queue,
+            self.worker_hook.clone(),
+            Some(Arc::new(move |waited: std::time::Duration| {
+                metrics.observe_queue_wait(waited)
+            })),
+        ));
+        self
+    }
+
+    /// For tests: `hook` runs on the worker before each job it runs (not before a job
+    /// dropped because its request is gone), so a test can hold the workers busy.
+    #[doc(hidden)]
+    pub fn with_work_hook(mut self, hook: Arc<dyn Fn() + Send + Sync>) -> Self {
+        self.worker_hook = Some(hook);
+        let pool = self.workers.stats();
+        self.with_workers(pool.workers, pool.capacity)
+    }
+
+    /// The request workers and the length of their queue.
+    pub fn workers(&self) -> (usize, usize) {
+        let pool = self.workers.stats();
+        (pool.workers, pool.capacity)
+    }
+
+    /// Where the response cache reports its hits, misses and size for `/metrics`.
+    pub fn cache_counters(&self) -> Arc<CacheCounters> {
+        self.metrics.cache.clone()
     }
 
     /// Addresses per sitemap file: past this, `/sitemap.xml` is an index of
@@ -124,16 +173,24 @@ pub fn router(state: AppState) -> Router {
     router
         .route("/search", get(show_search))
         .route("/static/style.css", get(stylesheet))
+        .route("/metrics", get(crate::metrics::endpoint))
         .merge(crate::publishing::router())
         .merge(crate::api::router())
         .fallback(crate::publishing::fallback)
         .layer(middleware::from_fn_with_state(state.clone(), site_errors))
+        // Outermost, so that it counts every answer as the client gets it.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
         .with_state(state)
 }
 
 impl AppState {
-    /// Runs `work` on the blocking pool with the store (SQLite is synchronous); a panic
-    /// in it is an internal error.
+    /// Runs `work` with the store on a request worker (SQLite is synchronous), timed for
+    /// `/metrics` under the request's route; a full queue is [`HttpError::Busy`] (503 with
+    /// `Retry-After`), a panic in `work` an internal error. If the request goes away
+    /// while the job waits, the job is dropped unrun.
     pub(crate) async fn blocking<T, E>(
         &self,
         work: impl FnOnce(&dyn Store) -> Result<T, E> + Send + 'static,
@@ -143,9 +200,23 @@ impl AppState {
         E: Into<HttpError> + Send + 'static,
     {
         let store = self.store.clone();
-        tokio::task::spawn_blocking(move || work(store.as_ref()))
-            .await?
-            .map_err(Into::into)
+        let route = crate::metrics::CURRENT_ROUTE.try_with(Arc::clone).ok();
+        let done = self
+            .workers
+            .run(move || {
+                let start = std::time::Instant::now();
+                let done = work(store.as_ref());
+                if let Some(route) = route {
+                    route.store_time(start.elapsed());
+                }
+                done
+            })
+            .await;
+        match done {
+            Ok(done) => done.map_err(Into::into),
+            Err(Refused::Busy) => Err(HttpError::Busy),
+            Err(Refused::Failed(why)) => Err(HttpError::Internal(why.into())),
+        }
     }
 }
 
@@ -187,7 +258,7 @@ fn filter_of(params: ChronologyParams) -> Result<views::ChronologyFilter, HttpEr
 }
 
 /// A page of the table: checks the slug (and the filters of a page that takes them),
-/// builds the view on the blocking pool and answers HTML or JSON.
+/// builds the view on a request worker and answers HTML or JSON.
 async fn show_page(
     spec: &'static PageSpec,
     state: AppState,
@@ -213,7 +284,10 @@ async fn show_page(
         None => views::ChronologyFilter::default(),
     };
     let site = state.site();
-    let built = state
+    // Rendered on the worker too: a large page's template is work that would otherwise
+    // hold one of the runtime's few threads from the connections.
+    let renderer = state.clone();
+    state
         .blocking(move |store| {
             let request = PageRequest {
                 store,
@@ -222,12 +296,13 @@ async fn show_page(
                 filter,
             };
             match spec.build(&request)? {
-                Some(built) => Ok(built),
+                Some(built) => {
+                    wants.page(&renderer, spec.template, &built.title, built.view.as_ref())
+                }
                 None => Err(HttpError::no_record(spec.what, &slug)),
             }
         })
-        .await?;
-    wants.page(&state, spec.template, &built.title, built.view.as_ref())
+        .await
 }
 
 /// The search page's parameters: `?q=…&sort=date&page=2&per_page=20`.
@@ -280,8 +355,9 @@ async fn show_search(
         return wants.page(&state, "search.html", "Search", &view);
     }
     let search = state.search.clone();
+    let metrics = state.metrics.clone();
     let view = state
-        .blocking(move |store| views::search(store, &search, &req))
+        .blocking(move |store| metrics.time_search(|| views::search(store, &search, &req)))
         .await?;
     match &view.error {
         Some(e) if wants.json => Err(HttpError::BadRequest(e.clone())),

@@ -11,7 +11,7 @@ mod migrations;
 mod sqlite;
 
 pub use error::{skip_corrupt, StoreError};
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, READ_CONNECTIONS};
 
 use dossier_model::*;
 use serde::Serialize;

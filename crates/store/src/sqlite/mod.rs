@@ -21,7 +21,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-const READERS: usize = 4;
+/// The read connections of a store on a file: page requests read in parallel on this
+/// many (the server runs this many request workers by default).
+pub const READ_CONNECTIONS: usize = 4;
+const READERS: usize = READ_CONNECTIONS;
 
 /// The writer's page cache, in KiB (SQLite's default is 2 MiB). A batch of an import
 /// inserts into the indexes of `records`, `links` and `changes` all over, and a small cache
