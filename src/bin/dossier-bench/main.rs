@@ -7,6 +7,7 @@
 mod export;
 mod import;
 mod search;
+mod serve;
 mod util;
 
 use clap::{Parser, Subcommand};
@@ -53,6 +54,13 @@ enum Command {
     },
     /// The static export (`dossier export site`) beside Hugo on the same generated records.
     Export(export::ExportArgs),
+    /// `dossier serve` beside nginx serving the same archive's static export, under wrk:
+    /// req/s and p99 of each page at 64 and 256 connections, the server's memory and
+    /// threads, the first request after a change, and issue 22's targets met or missed.
+    ///
+    /// Runs the `dossier` binary (--bin) from the repository root; needs wrk and nginx
+    /// (Debian/Ubuntu: apt-get install -y wrk nginx-light).
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -79,5 +87,6 @@ fn main() -> anyhow::Result<()> {
             keep,
         } => import::bench(&corpora, records_mb, tei_mb, &out, keep),
         Command::Export(args) => export::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
