@@ -26,6 +26,21 @@ static SERVER: LazyLock<TestServer> = LazyLock::new(|| {
             e.title = format!("Extra meeting {i}");
             a.events.push(e);
         }
+        // A body in no dossier, as the bodies an import links to are, with as many visits.
+        let mut lonely = a.bodies[0].clone();
+        lonely.slug = "lonely".into();
+        lonely.name = "Lonely Body".into();
+        lonely.acronyms.clear();
+        lonely.aliases.clear();
+        lonely.dossiers.clear();
+        a.bodies.push(lonely);
+        for i in 0..EXTRA {
+            let mut e = meeting.clone();
+            e.slug = format!("lonely-visit-{i}");
+            e.title = format!("Lonely visit {i}");
+            e.bodies = vec!["lonely".into()];
+            a.events.push(e);
+        }
         store.write(&a).unwrap();
     })
 });
@@ -115,4 +130,21 @@ fn a_long_generated_list_shows_its_first_records_and_links_onwards() {
         "{}",
         text_of(&html)
     );
+}
+
+#[test]
+fn a_body_in_no_dossier_links_to_the_search_for_it() {
+    let (status, _, json) = SERVER.json("/bodies/lonely");
+    assert_eq!(status, 200);
+    assert_eq!(json["events"].as_array().unwrap().len(), 50);
+    assert_eq!(json["events_total"], EXTRA);
+    let url = json["more"][0]["url"].as_str().unwrap().to_string();
+    assert_eq!(url, "/search?q=body%3Alonely&sort=date");
+    let (status, html) = SERVER.html("/bodies/lonely");
+    assert_eq!(status, 200);
+    assert_eq!(more_links(&html), vec![url.as_str()]);
+    // The search lists every visit (and the body itself).
+    let (status, _, found) = SERVER.json(&url);
+    assert_eq!(status, 200);
+    assert_eq!(found["total"], EXTRA + 1, "{found}");
 }

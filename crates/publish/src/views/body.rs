@@ -56,9 +56,10 @@ pub struct BodyView {
     pub documents_total: usize,
     /// Where every event and document of the body can be read when the lists above show
     /// only part: the chronology of each dossier the body is in, filtered by the body
-    /// (it lists the body's events and documents together). Empty when the lists are
-    /// whole, or when the body is in no dossier (no HTML page lists them all then; the
-    /// JSON API's `/api/v1/events?body=…` and `/api/v1/documents?body=…` do).
+    /// (it lists the body's events and documents together); for a body in no dossier,
+    /// the search for `body:…` by date (it lists the body's other records too). Empty
+    /// when the lists are whole. (The JSON API's `/api/v1/events?body=…` and
+    /// `/api/v1/documents?body=…` list exactly the two lists.)
     pub more: Vec<MoreLink>,
     pub people: Vec<RecordLink>,
     pub cited_in: Vec<CitationView>,
@@ -140,7 +141,8 @@ pub fn body(store: &dyn Store, slug: &str) -> Result<Option<BodyView>> {
         link
     };
     let more = if events_total > BODY_LIST_PREVIEW || documents_total > BODY_LIST_PREVIEW {
-        b.dossiers
+        let mut more: Vec<MoreLink> = b
+            .dossiers
             .iter()
             .filter(|d| cards.has(RecordType::Dossier, d))
             .map(|d| MoreLink {
@@ -154,7 +156,17 @@ pub fn body(store: &dyn Store, slug: &str) -> Result<Option<BodyView>> {
                     cards.link(RecordType::Dossier, d).title
                 ),
             })
-            .collect()
+            .collect();
+        if more.is_empty() {
+            // A body in no dossier (most bodies an import links to) has no chronology:
+            // the closest page is the search for the body, by date, which lists its
+            // events and documents among the rest of its records, every one of them.
+            more.push(MoreLink {
+                url: format!("/search?q=body%3A{}&sort=date", b.slug),
+                title: "a search for everything recorded of this body, by date".into(),
+            });
+        }
+        more
     } else {
         Vec::new()
     };
