@@ -312,7 +312,10 @@ pub trait Store: Send + Sync {
     fn delete(&self, record: RecordType, slug: &str) -> Result<bool, StoreError>;
     /// Changes after `seq`, oldest first, at most `limit`.
     fn changes_since(&self, seq: i64, limit: usize) -> Result<Vec<Change>, StoreError>;
-    /// The sequence number of the latest change (0 for an empty log).
+    /// The sequence number of the latest change (0 for an empty log), as committed now by
+    /// any process. The server asks it on every request to know whether the answers it
+    /// keeps are still current, so an implementation should answer it cheaply (an indexed
+    /// read) and without waiting behind other reads.
     fn last_change(&self) -> Result<i64, StoreError>;
     /// Of the records changed after `seq` and up to `upto`, those that had a change at or
     /// before `seq` too. A follower of the log that has applied every change up to `seq`

@@ -84,13 +84,15 @@ pub(super) fn changed_at_or_before(
     })
 }
 
-/// [`Store::last_change`].
+/// [`Store::last_change`]: the log's last entry, found at the end of its primary key's
+/// B-tree, on a connection of its own with the statement kept prepared (the server asks on
+/// every request). Each call is its own read transaction, so it sees every commit made
+/// before it, by any process.
 pub(super) fn last_change(store: &SqliteStore) -> Result<i64, StoreError> {
-    store.read(|c| {
+    store.read_log(|c| {
         Ok(
-            c.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| {
-                r.get(0)
-            })?,
+            c.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM changes")?
+                .query_row([], |r| r.get(0))?,
         )
     })
 }

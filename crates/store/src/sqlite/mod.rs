@@ -48,6 +48,9 @@ pub struct SqliteStore {
     path: Option<PathBuf>,
     /// The bulk load's flusher, while a bulk load runs.
     flusher: Mutex<Option<Flusher>>,
+    /// A read connection for [`Store::last_change`] alone, which the server asks on every
+    /// request: it never waits behind a page's reads on the pool (`None` in memory).
+    log_reader: Option<Mutex<Connection>>,
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -85,12 +88,15 @@ impl SqliteStore {
             configure(&r).map_err(open_err)?;
             readers.push(Mutex::new(r));
         }
+        let log_reader = Connection::open(path).map_err(open_err)?;
+        configure(&log_reader).map_err(open_err)?;
         Ok(SqliteStore {
             writer: Mutex::new(writer),
             readers,
             next_reader: AtomicUsize::new(0),
             path: Some(path.to_path_buf()),
             flusher: Mutex::new(None),
+            log_reader: Some(Mutex::new(log_reader)),
         })
     }
 
@@ -105,7 +111,20 @@ impl SqliteStore {
             next_reader: AtomicUsize::new(0),
             path: None,
             flusher: Mutex::new(None),
+            log_reader: None,
         })
+    }
+
+    /// Runs `f` on the connection kept for [`Store::last_change`] (in memory: the one
+    /// connection).
+    pub(super) fn read_log<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match &self.log_reader {
+            Some(conn) => f(&conn.lock().unwrap_or_else(|p| p.into_inner())),
+            None => self.read(f),
+        }
     }
 
     pub(super) fn read<T>(
