@@ -39,6 +39,9 @@ pub enum PublishError {
     /// A setting (base URL, admin e-mail…) is not usable; the message says which and why.
     #[error("{0}")]
     Config(String),
+    /// A view could not be written as JSON.
+    #[error("cannot write the view as JSON: {0}")]
+    Json(#[from] serde_json::Error),
     /// Writing an output file or folder failed (static export).
     #[error("cannot write {path}: {source}")]
     Io {

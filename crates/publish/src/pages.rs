@@ -74,10 +74,53 @@ pub struct PageSpec {
     build: fn(&PageRequest) -> Result<Option<Built>, PublishError>,
 }
 
+/// The form a page is rendered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// The HTML page: as the server sends it (`depth` `None`), or as the static export
+    /// writes it, `depth` folders below the export's root.
+    Html { depth: Option<usize> },
+    /// The view itself, as JSON.
+    Json,
+}
+
+/// A rendered page: its body and media type.
+pub struct Rendered {
+    pub body: Vec<u8>,
+    pub media_type: &'static str,
+}
+
 impl PageSpec {
     /// The page's view and title; `None` when the slug names no record.
     pub fn build(&self, request: &PageRequest) -> Result<Option<Built>, PublishError> {
         (self.build)(request)
+    }
+
+    /// The page built and rendered in `form`; `None` when the slug names no record. The
+    /// one way a page is made: the server (whose response cache keeps the result until
+    /// the store changes) and the static export both call it.
+    pub fn render(
+        &self,
+        request: &PageRequest,
+        renderer: &Renderer,
+        form: Form,
+    ) -> Result<Option<Rendered>, PublishError> {
+        let Some(built) = self.build(request)? else {
+            return Ok(None);
+        };
+        Ok(Some(match form {
+            Form::Json => Rendered {
+                body: built.view.json()?,
+                media_type: "application/json",
+            },
+            Form::Html { depth } => Rendered {
+                body: built
+                    .view
+                    .html(renderer, self.template, &built.title, depth)?
+                    .into_bytes(),
+                media_type: "text/html; charset=utf-8",
+            },
+        }))
     }
 
     /// The site path of the page for `slug`.

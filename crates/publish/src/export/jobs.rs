@@ -8,7 +8,7 @@ use super::{ExportOptions, Records};
 use crate::citation::{self, CiteItem, Format};
 use crate::feed;
 use crate::html::{static_file, Renderer};
-use crate::pages::{PageRequest, PageSpec, PAGES};
+use crate::pages::{Form, PageRequest, PageSpec, PAGES};
 use crate::site::Site;
 use crate::PublishError;
 use dossier_model::RecordType;
@@ -184,12 +184,10 @@ fn page(
         slug,
         filter: Default::default(),
     };
-    let built = spec
-        .build(&request)?
-        .ok_or_else(|| vanished(spec.what, slug))?;
     let path = spec.path(slug);
-    let html = built
-        .view
-        .html(r, spec.template, &built.title, Some(depth_of(&path)))?;
-    w.write(&static_file(&path), html.as_bytes())
+    let depth = Some(depth_of(&path));
+    let page = spec
+        .render(&request, r, Form::Html { depth })?
+        .ok_or_else(|| vanished(spec.what, slug))?;
+    w.write(&static_file(&path), &page.body)
 }
