@@ -103,6 +103,10 @@ pub struct ServeArgs {
     /// Default: 512.
     #[arg(long, env = "DOSSIER_QUEUE", value_parser = clap::value_parser!(u32).range(0..=65_536))]
     pub queue: Option<u32>,
+    /// Memory for answers kept between changes of the store (pages, JSON, feeds, with
+    /// their gzip and Brotli copies), in MiB; 0 keeps none and builds every answer.
+    #[arg(long, env = "DOSSIER_CACHE_MB", default_value_t = dossier_server::DEFAULT_CACHE_MB as u32, value_parser = clap::value_parser!(u32).range(0..=1_048_576))]
+    pub cache_mb: u32,
     #[command(flatten)]
     pub site: SiteArgs,
 }

@@ -33,6 +33,7 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
             .map_or(dossier_server::DEFAULT_QUEUE, |n| n as usize),
     );
     let (workers, queue) = state.workers();
+    state = state.with_cache_bytes((args.cache_mb as usize).saturating_mul(1 << 20));
     let limits = dossier_server::Limits {
         max_connections: match args.max_connections {
             Some(n) => n as usize,
@@ -63,6 +64,7 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
             max_connections = limits.max_connections,
             workers,
             queue,
+            cache_mb = args.cache_mb,
             "serving the archive at http://{local}"
         );
         if !state.has_configured_site() {

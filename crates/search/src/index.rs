@@ -177,6 +177,14 @@ impl SearchIndex {
         }
     }
 
+    /// Which reload of the index searches see now: it changes whenever the reader takes
+    /// a new commit (this process's or another's, as a reindex), so an answer built from
+    /// a search stays right while it does not. Read without touching the disk, unlike
+    /// [`applied_seq`](Self::applied_seq).
+    pub fn generation(&self) -> u64 {
+        self.reader.searcher().generation().generation_id()
+    }
+
     /// Where the index lives.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -18,7 +18,6 @@ use dossier_publish::api::{self, ApiError, Paged, Params};
 use dossier_publish::site::Site;
 use dossier_store::Store;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tower_http::cors::{Any, CorsLayer};
 
 /// The API's routes, with CORS for reading from any origin.
@@ -52,11 +51,11 @@ pub fn router() -> Router<AppState> {
         .layer(cors)
 }
 
-/// A strong ETag: a hash of the body.
+/// A strong ETag: a hash of the body, the one the response cache gives the same answer
+/// (the cache answers the conditional requests of the answers it keeps; this answers
+/// them where it is off).
 fn etag(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+    crate::cache::etag(body)
 }
 
 /// Whether `If-None-Match` names this ETag (or `*`); weak forms compare equal, as RFC 9110

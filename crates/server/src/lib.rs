@@ -4,6 +4,7 @@
 //! `application/json`; both come from the same view struct (see `dossier-publish`).
 
 mod api;
+mod cache;
 mod error;
 mod metrics;
 mod negotiate;
@@ -11,6 +12,7 @@ mod publishing;
 mod routes;
 mod workers;
 
+pub use cache::{ResponseCache, DEFAULT_CACHE_MB};
 pub use error::HttpError;
 pub use metrics::{CacheCounters, CacheStats};
 pub use routes::{router, AppState};

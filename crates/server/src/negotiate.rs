@@ -7,7 +7,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use dossier_publish::pages::View;
+use dossier_publish::pages::{Form, Rendered, View};
 
 /// What the request's `Accept` header asks for.
 #[derive(Debug, Clone, Copy)]
@@ -27,6 +27,30 @@ impl<S: Send + Sync> FromRequestParts<S> for Wants {
 }
 
 impl Wants {
+    /// The form of a page of the table to render.
+    pub(crate) fn form(self) -> Form {
+        if self.json {
+            Form::Json
+        } else {
+            Form::Html { depth: None }
+        }
+    }
+
+    /// A rendered page of the table, varying with `Accept`.
+    pub(crate) fn rendered(self, page: Rendered) -> Response {
+        (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(page.media_type),
+                ),
+                (header::VARY, HeaderValue::from_static("Accept")),
+            ],
+            page.body,
+        )
+            .into_response()
+    }
+
     /// A page as JSON (the view) or as HTML (the view through `template`), varying with
     /// `Accept`.
     pub(crate) fn page(

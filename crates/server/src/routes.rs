@@ -1,6 +1,7 @@
 //! The site's state and its page routes: the pages of the publish crate's table, the
 //! search and the stylesheet; the machine routes and the API are merged in.
 
+use crate::cache::{ResponseCache, DEFAULT_CACHE_MB};
 use crate::error::{site_errors, HttpError};
 use crate::metrics::{CacheCounters, Metrics};
 use crate::negotiate::Wants;
@@ -43,6 +44,8 @@ pub struct AppState {
     worker_hook: Option<Hook>,
     /// What `/metrics` shows.
     pub(crate) metrics: Arc<Metrics>,
+    /// Answers kept per store change ([`crate::cache`]).
+    pub(crate) cache: Arc<ResponseCache>,
 }
 
 impl AppState {
@@ -68,8 +71,17 @@ impl AppState {
             workers: Arc::new(Workers::new(dossier_store::READ_CONNECTIONS, DEFAULT_QUEUE)),
             worker_hook: None,
             metrics: Arc::new(Metrics::new()),
+            cache: Arc::new(ResponseCache::new(0, Arc::default())),
         }
         .with_workers(dossier_store::READ_CONNECTIONS, DEFAULT_QUEUE)
+        .with_cache_bytes(DEFAULT_CACHE_MB << 20)
+    }
+
+    /// The response cache's bound in bytes (by default [`DEFAULT_CACHE_MB`] MiB); 0 turns
+    /// the cache off. It reports to [`AppState::cache_counters`].
+    pub fn with_cache_bytes(mut self, bytes: usize) -> Self {
+        self.cache = Arc::new(ResponseCache::new(bytes, self.metrics.cache.clone()));
+        self
     }
 
     /// How many request workers run store and render work (by default as many as the
@@ -178,6 +190,11 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::api::router())
         .fallback(crate::publishing::fallback)
         .layer(middleware::from_fn_with_state(state.clone(), site_errors))
+        // Outside the error layer (only whole 200 answers are kept), inside the metrics.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::cache::layer,
+        ))
         // Outermost, so that it counts every answer as the client gets it.
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -286,7 +303,8 @@ async fn show_page(
     let site = state.site();
     // Rendered on the worker too: a large page's template is work that would otherwise
     // hold one of the runtime's few threads from the connections.
-    let renderer = state.clone();
+    // Built and rendered as the static export renders it (`PageSpec::render`).
+    let renderer = state.renderer.clone();
     state
         .blocking(move |store| {
             let request = PageRequest {
@@ -295,10 +313,8 @@ async fn show_page(
                 slug: &slug,
                 filter,
             };
-            match spec.build(&request)? {
-                Some(built) => {
-                    wants.page(&renderer, spec.template, &built.title, built.view.as_ref())
-                }
+            match spec.render(&request, &renderer, wants.form())? {
+                Some(page) => Ok(wants.rendered(page)),
                 None => Err(HttpError::no_record(spec.what, &slug)),
             }
         })

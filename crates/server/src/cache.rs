@@ -1,0 +1,898 @@
+//! The response cache: every GET answer that the store alone decides (pages, their JSON,
+//! the API, feeds, the sitemap, citation files, bibliographies, searches) is built once per
+//! store change and then sent from memory, as a static server sends a file.
+//!
+//! An answer is kept under its path, query string and representation (HTML or JSON, from
+//! `Accept`), and belongs to the store's change sequence ([`Store::last_change`]) it was
+//! built at; answers that read the search index also to the index's searcher generation.
+//! Every request asks the store for its latest change (one indexed read on a connection of
+//! its own, so another process's commit, an import beside the server, is seen on the very
+//! next request) and the cache is emptied when it has moved: never a stale page once a
+//! change is committed.
+//!
+//! Each answer carries a strong `ETag` (a hash of its body, suffixed per content coding) and
+//! a `Last-Modified` (the time of the change it reflects; the server's start for an empty
+//! log); `If-None-Match`, else `If-Modified-Since`, answer 304. A kept answer is compressed
+//! with gzip or Brotli the first time a client accepts that coding (`Accept-Encoding`, with
+//! q-values; identity otherwise), and that copy is kept with it. `Vary: Accept,
+//! Accept-Encoding` is set, and `Cache-Control: no-cache` where the handler set none, so
+//! browsers revalidate (a cheap 304) instead of guessing a freshness from
+//! `Last-Modified`.
+//!
+//! The cache is bounded in bytes (bodies, compressed copies, keys and headers); past the
+//! bound it evicts by CLOCK (second chance: an answer used since the hand last passed is
+//! kept once more), so a hit only takes a read lock and sets a flag. An answer larger than
+//! a quarter of the bound is sent (with its validators) but not kept. Hits, misses and the
+//! size go to the server's metrics ([`CacheCounters`]); each emptying is logged.
+//!
+//! Not kept: `/oai` (each answer says when it was made), `/metrics`, answers other than
+//! 200, and answers whose handler said `Cache-Control: no-store` or `private`. A capacity
+//! of 0 turns the layer off entirely (handlers answer as they would without it).
+
+use crate::metrics::CacheCounters;
+use crate::negotiate::Wants;
+use crate::routes::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use dossier_store::Store;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, VecDeque};
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The cache's bound when none is configured (`dossier serve --cache-mb`).
+pub const DEFAULT_CACHE_MB: usize = 64;
+
+/// Says whether an answer came from the cache (`hit`) or was built for this request and
+/// kept (`miss`); absent where the cache did not take part.
+pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
+
+/// Brotli's quality and window: a middle quality compresses a large page in milliseconds,
+/// once per kept answer; the highest would take far longer for a few percent.
+const BROTLI_QUALITY: u32 = 5;
+const BROTLI_WINDOW: u32 = 22;
+/// gzip's level (zlib's default).
+const GZIP_LEVEL: u32 = 6;
+/// Bodies shorter than this are sent as they are: a compressed copy would save little.
+const MIN_COMPRESSED: usize = 256;
+/// What an entry costs beyond its bytes (the map's slot, the ring's, the struct).
+const ENTRY_OVERHEAD: usize = 256;
+
+/// A content coding the cache can send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+impl Coding {
+    fn token(self) -> Option<&'static str> {
+        match self {
+            Coding::Identity => None,
+            Coding::Gzip => Some("gzip"),
+            Coding::Brotli => Some("br"),
+        }
+    }
+
+    /// What the coding adds to the identity body's ETag: a strong validator differs
+    /// between an answer's codings (RFC 9110, 8.8.3).
+    fn tag_suffix(self) -> &'static str {
+        match self {
+            Coding::Identity => "",
+            Coding::Gzip => "-gz",
+            Coding::Brotli => "-br",
+        }
+    }
+}
+
+/// The coding to send for this `Accept-Encoding`: the acceptable one with the highest
+/// q-value, Brotli before gzip before identity at equal values; identity, when not named,
+/// after any coding that is. No header (or nothing acceptable): identity, which RFC 9110
+/// lets a server send when nothing else is.
+fn preferred_coding(headers: &HeaderMap) -> Coding {
+    let (mut br, mut gzip, mut identity, mut any) = (None, None, None, None);
+    for value in headers.get_all(header::ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else { continue };
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| {
+                    let p = p.trim();
+                    p.strip_prefix("q=").or_else(|| p.strip_prefix("Q="))
+                })
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let q = if q.is_finite() {
+                q.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let slot: &mut Option<f32> = match coding.as_str() {
+                "br" => &mut br,
+                "gzip" | "x-gzip" => &mut gzip,
+                "identity" => &mut identity,
+                "*" => &mut any,
+                _ => continue,
+            };
+            *slot = Some(slot.map_or(q, |x: f32| x.max(q)));
+        }
+    }
+    let br = br.or(any).unwrap_or(0.0);
+    let gzip = gzip.or(any).unwrap_or(0.0);
+    // Identity is acceptable unless excluded (RFC 9110, 12.5.3), but a coding the client
+    // names is preferred to it unless identity is named with a higher value.
+    let identity = identity.or(any).unwrap_or(f32::MIN_POSITIVE);
+    let (best, q) = if br >= gzip {
+        (Coding::Brotli, br)
+    } else {
+        (Coding::Gzip, gzip)
+    };
+    if q > 0.0 && q >= identity {
+        best
+    } else {
+        Coding::Identity
+    }
+}
+
+/// The hex of a body's hash: an ETag's value (the first 128 bits of SHA-256).
+fn digest(body: &[u8]) -> String {
+    Sha256::digest(body)[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A strong ETag for a body: its hash, quoted. The API's handlers and the cache give an
+/// answer the same one.
+pub(crate) fn etag(body: &[u8]) -> String {
+    format!("\"{}\"", digest(body))
+}
+
+/// Whether an `If-None-Match` list names `tag` (a [`digest`]) in any of its codings, or
+/// is `*`; weak forms compare equal, as RFC 9110 prescribes for `If-None-Match`.
+fn none_match(headers: &HeaderMap, tag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|t| {
+            let t = t.trim_start_matches("W/").trim_matches('"');
+            let t = t
+                .strip_suffix(Coding::Gzip.tag_suffix())
+                .or_else(|| t.strip_suffix(Coding::Brotli.tag_suffix()))
+                .unwrap_or(t);
+            t == "*" || t == tag
+        })
+}
+
+/// Seconds since 1970 of an RFC 3339 time in UTC (`2026-12-05T23:52:00Z`, as the store
+/// writes its change times); fractions are dropped.
+fn parse_rfc3339(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm), the inverse of publish's time module.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).ok()
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn http_date(secs: u64) -> HeaderValue {
+    let text = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(secs));
+    HeaderValue::from_str(&text)
+        .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
+}
+
+/// Whether a media type is text that compresses (HTML, JSON, XML, CSS, BibTeX, RIS…).
+fn compressible(headers: &HeaderMap) -> bool {
+    if headers.contains_key(header::CONTENT_ENCODING) {
+        return false;
+    }
+    let Some(media) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase)
+    else {
+        return false;
+    };
+    media.starts_with("text/")
+        || ["json", "xml", "bibtex", "research-info", "javascript"]
+            .iter()
+            .any(|t| media.contains(t))
+}
+
+/// A body in `coding`, or `None` where it would not be smaller.
+fn compress(coding: Coding, body: &[u8]) -> Option<Bytes> {
+    let out = match coding {
+        Coding::Identity => return None,
+        Coding::Gzip => {
+            let mut e = flate2::write::GzEncoder::new(
+                Vec::with_capacity(body.len() / 4),
+                flate2::Compression::new(GZIP_LEVEL),
+            );
+            e.write_all(body).ok()?;
+            e.finish().ok()?
+        }
+        Coding::Brotli => {
+            let mut w = brotli::CompressorWriter::new(
+                Vec::with_capacity(body.len() / 4),
+                16 * 1024,
+                BROTLI_QUALITY,
+                BROTLI_WINDOW,
+            );
+            w.write_all(body).ok()?;
+            // Ends the stream.
+            w.into_inner()
+        }
+    };
+    (out.len() < body.len()).then(|| Bytes::from(out))
+}
+
+/// One kept answer.
+struct Entry {
+    key: Arc<str>,
+    /// Tells this entry from an earlier one under the same key (the ring's items name it).
+    id: u64,
+    /// The store change it was built at.
+    seq: i64,
+    /// The searcher generation it was built with, for answers that read the index.
+    index_generation: Option<u64>,
+    /// The handler's headers, less those the cache writes (length, validators, date), with
+    /// `Vary` merged.
+    headers: HeaderMap,
+    body: Bytes,
+    /// The body's [`digest`].
+    tag: String,
+    last_modified: u64,
+    compressible: bool,
+    /// Compressed copies, made on first demand (`None` inside: not smaller); set only
+    /// under the cache's write lock while the entry is kept, so that the cache's byte
+    /// count always matches what its entries hold.
+    gzip: OnceLock<Option<Bytes>>,
+    brotli: OnceLock<Option<Bytes>>,
+    /// Used since the CLOCK hand last passed.
+    referenced: AtomicBool,
+}
+
+impl Entry {
+    fn new(
+        key: Arc<str>,
+        version: &Version,
+        index_generation: Option<u64>,
+        mut headers: HeaderMap,
+        body: Bytes,
+    ) -> Entry {
+        static IDS: AtomicU64 = AtomicU64::new(0);
+        for name in [
+            header::CONTENT_LENGTH,
+            header::TRANSFER_ENCODING,
+            header::ETAG,
+            header::LAST_MODIFIED,
+            header::DATE,
+            X_CACHE,
+        ] {
+            headers.remove(name);
+        }
+        let mut vary: Vec<String> = Vec::new();
+        let existing: Vec<String> = headers
+            .get_all(header::VARY)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|v| v.trim().to_string())
+            .collect();
+        for name in existing
+            .into_iter()
+            .chain(["Accept".to_string(), "Accept-Encoding".to_string()])
+        {
+            if !name.is_empty() && !vary.iter().any(|v| v.eq_ignore_ascii_case(&name)) {
+                vary.push(name);
+            }
+        }
+        headers.remove(header::VARY);
+        if let Ok(v) = HeaderValue::from_str(&vary.join(", ")) {
+            headers.insert(header::VARY, v);
+        }
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        }
+        Entry {
+            compressible: body.len() >= MIN_COMPRESSED && compressible(&headers),
+            tag: digest(&body),
+            key,
+            id: IDS.fetch_add(1, Ordering::Relaxed),
+            seq: version.seq,
+            index_generation,
+            headers,
+            body,
+            last_modified: version.last_modified,
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
+            referenced: AtomicBool::new(false),
+        }
+    }
+
+    fn copy(&self, coding: Coding) -> Option<&OnceLock<Option<Bytes>>> {
+        match coding {
+            Coding::Identity => None,
+            Coding::Gzip => Some(&self.gzip),
+            Coding::Brotli => Some(&self.brotli),
+        }
+    }
+
+    /// The bytes it holds, as the bound counts them.
+    fn size(&self) -> usize {
+        let copies: usize = [&self.gzip, &self.brotli]
+            .iter()
+            .filter_map(|c| c.get().and_then(Option::as_ref))
+            .map(Bytes::len)
+            .sum();
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 16)
+            .sum();
+        self.body.len() + copies + self.key.len() + self.tag.len() + headers + ENTRY_OVERHEAD
+    }
+}
+
+/// The store change the cache holds answers for, and its time.
+#[derive(Debug, Clone, Copy)]
+struct Version {
+    seq: i64,
+    last_modified: u64,
+}
+
+struct Inner {
+    /// The change the kept answers were built at (-1 before the first request).
+    version: Version,
+    map: HashMap<Arc<str>, Arc<Entry>>,
+    /// The CLOCK ring: every kept entry's key and id, oldest first; items of entries
+    /// since replaced or removed are skipped when reached.
+    ring: VecDeque<(Arc<str>, u64)>,
+    bytes: usize,
+}
+
+impl Inner {
+    /// Whether `entry` is the one kept under its key.
+    fn holds(&self, entry: &Arc<Entry>) -> bool {
+        self.map
+            .get(&entry.key)
+            .is_some_and(|e| Arc::ptr_eq(e, entry))
+    }
+
+    fn remove(&mut self, key: &str) {
+        if let Some(old) = self.map.remove(key) {
+            self.bytes -= old.size();
+        }
+    }
+
+    /// Evicts until the bytes fit `capacity`; returns how many entries went.
+    fn evict(&mut self, capacity: usize) -> u64 {
+        let mut evicted = 0;
+        while self.bytes > capacity {
+            let Some((key, id)) = self.ring.pop_front() else {
+                break;
+            };
+            let Some(entry) = self.map.get(&key).filter(|e| e.id == id) else {
+                continue;
+            };
+            if entry.referenced.swap(false, Ordering::Relaxed) {
+                self.ring.push_back((key, id));
+            } else {
+                self.remove(&key);
+                evicted += 1;
+            }
+        }
+        // Items of replaced entries are dropped when the ring has grown well past the map.
+        if self.ring.len() > 2 * self.map.len() + 64 {
+            let map = &self.map;
+            self.ring
+                .retain(|(k, id)| map.get(k).is_some_and(|e| e.id == *id));
+        }
+        evicted
+    }
+}
+
+/// What a lookup found.
+enum Lookup {
+    Hit(Arc<Entry>),
+    /// Not kept: build it, for the store change and time given.
+    Miss(Version),
+    /// The request read an older change than the cache already holds (it raced a newer
+    /// request): it is answered without the cache.
+    Behind,
+}
+
+/// The response cache (one per server; see the module's documentation).
+pub struct ResponseCache {
+    capacity: usize,
+    inner: RwLock<Inner>,
+    counters: Arc<CacheCounters>,
+    evictions: AtomicU64,
+    /// When the cache was made: the `Last-Modified` of answers over an empty change log.
+    started: u64,
+}
+
+impl ResponseCache {
+    /// A cache of at most `capacity` bytes (0: no cache), reporting to `counters`.
+    pub fn new(capacity: usize, counters: Arc<CacheCounters>) -> Self {
+        ResponseCache {
+            capacity,
+            inner: RwLock::new(Inner {
+                version: Version {
+                    seq: -1,
+                    last_modified: 0,
+                },
+                map: HashMap::new(),
+                ring: VecDeque::new(),
+                bytes: 0,
+            }),
+            counters,
+            evictions: AtomicU64::new(0),
+            started: unix_now(),
+        }
+    }
+
+    /// The bound, in bytes.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Entries evicted to keep within the bound, since the start.
+    pub fn evictions(&self) -> u64 {
+        self.evictions.load(Ordering::Relaxed)
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn report_size(&self, inner: &Inner) {
+        self.counters
+            .set_size(inner.bytes as u64, inner.map.len() as u64);
+    }
+
+    /// The entry for `key` if it was built at `seq` (and `index_generation`). A newer
+    /// `seq` than the cache holds empties it first; `last_modified` gives that change's
+    /// time (asked only then).
+    fn lookup(
+        &self,
+        key: &str,
+        seq: i64,
+        index_generation: Option<u64>,
+        last_modified: impl FnOnce() -> u64,
+    ) -> Lookup {
+        {
+            let inner = self.read();
+            if seq < inner.version.seq {
+                return Lookup::Behind;
+            }
+            if seq == inner.version.seq {
+                return match inner.map.get(key) {
+                    Some(e) if e.index_generation == index_generation => {
+                        e.referenced.store(true, Ordering::Relaxed);
+                        self.counters.hit();
+                        Lookup::Hit(e.clone())
+                    }
+                    _ => {
+                        self.counters.miss();
+                        Lookup::Miss(inner.version)
+                    }
+                };
+            }
+        }
+        let time = last_modified();
+        let mut inner = self.write();
+        if seq > inner.version.seq {
+            let (entries, bytes) = (inner.map.len(), inner.bytes);
+            let version = Version {
+                seq,
+                last_modified: time.max(inner.version.last_modified),
+            };
+            *inner = Inner {
+                version,
+                map: HashMap::new(),
+                ring: VecDeque::new(),
+                bytes: 0,
+            };
+            self.report_size(&inner);
+            let stats = self.counters.snapshot();
+            let lookups = stats.hits + stats.misses;
+            let hit_rate = if lookups == 0 {
+                0.0
+            } else {
+                stats.hits as f64 / lookups as f64
+            };
+            if entries > 0 {
+                tracing::info!(
+                    seq,
+                    dropped_entries = entries,
+                    dropped_bytes = bytes,
+                    hits = stats.hits,
+                    misses = stats.misses,
+                    hit_rate,
+                    evictions = self.evictions(),
+                    "the store changed: response cache emptied"
+                );
+            } else {
+                tracing::debug!(seq, "the store changed; the response cache was empty");
+            }
+        }
+        if seq < inner.version.seq {
+            return Lookup::Behind;
+        }
+        self.counters.miss();
+        Lookup::Miss(inner.version)
+    }
+
+    /// Keeps `entry` if it was built at the change the cache holds and fits; whether it was
+    /// kept.
+    fn insert(&self, entry: &Arc<Entry>) -> bool {
+        let size = entry.size();
+        if size > self.capacity / 4 {
+            return false;
+        }
+        let mut inner = self.write();
+        if inner.version.seq != entry.seq {
+            return false;
+        }
+        inner.remove(&entry.key);
+        inner.map.insert(entry.key.clone(), entry.clone());
+        inner.ring.push_back((entry.key.clone(), entry.id));
+        inner.bytes += size;
+        let evicted = inner.evict(self.capacity);
+        self.evictions.fetch_add(evicted, Ordering::Relaxed);
+        self.report_size(&inner);
+        true
+    }
+
+    /// The body to send in `coding`, and the coding it is really in: a kept entry's copy
+    /// (made now, and kept, if this is the first request for it); identity for an entry
+    /// that is not kept or does not compress.
+    fn body(&self, entry: &Arc<Entry>, coding: Coding, kept: bool) -> (Coding, Bytes) {
+        let Some(cell) = entry.copy(coding).filter(|_| entry.compressible && kept) else {
+            return (Coding::Identity, entry.body.clone());
+        };
+        let copy = match cell.get() {
+            Some(copy) => copy.clone(),
+            None => {
+                let made = compress(coding, &entry.body);
+                let mut inner = self.write();
+                if inner.holds(entry) && cell.set(made.clone()).is_ok() {
+                    inner.bytes += made.as_ref().map_or(0, Bytes::len);
+                    let evicted = inner.evict(self.capacity);
+                    self.evictions.fetch_add(evicted, Ordering::Relaxed);
+                    self.report_size(&inner);
+                }
+                made
+            }
+        };
+        match copy {
+            Some(bytes) => (coding, bytes),
+            None => (Coding::Identity, entry.body.clone()),
+        }
+    }
+
+    /// The answer to a request with these headers: 304 when its validators match, else
+    /// the body in the best coding it accepts.
+    fn answer(&self, entry: &Arc<Entry>, asked: &HeaderMap, kept: bool, hit: bool) -> Response {
+        let not_modified = if asked.contains_key(header::IF_NONE_MATCH) {
+            none_match(asked, &entry.tag)
+        } else {
+            asked
+                .get(header::IF_MODIFIED_SINCE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| httpdate::parse_http_date(v).ok())
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .is_some_and(|since| entry.last_modified <= since.as_secs())
+        };
+        let preferred = preferred_coding(asked);
+        let (coding, mut response) = if not_modified {
+            // The coding the client would get, for the ETag it is told.
+            let coding = match entry.copy(preferred) {
+                Some(cell) if entry.compressible && kept && !matches!(cell.get(), Some(None)) => {
+                    preferred
+                }
+                _ => Coding::Identity,
+            };
+            let mut r = StatusCode::NOT_MODIFIED.into_response();
+            *r.headers_mut() = entry.headers.clone();
+            r.headers_mut().remove(header::CONTENT_TYPE);
+            (coding, r)
+        } else {
+            let (coding, body) = self.body(entry, preferred, kept);
+            let mut r = Response::new(Body::from(body));
+            *r.headers_mut() = entry.headers.clone();
+            if let Some(token) = coding.token() {
+                r.headers_mut()
+                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
+            }
+            (coding, r)
+        };
+        let h = response.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&format!("\"{}{}\"", entry.tag, coding.tag_suffix())) {
+            h.insert(header::ETAG, v);
+        }
+        h.insert(header::LAST_MODIFIED, http_date(entry.last_modified));
+        if kept || hit {
+            h.insert(
+                X_CACHE,
+                HeaderValue::from_static(if hit { "hit" } else { "miss" }),
+            );
+        }
+        response
+    }
+}
+
+/// Whether an answer to this request may be kept: GET and HEAD, less the routes whose
+/// answers change without the store (`/oai` says when it answered; `/metrics`).
+fn cacheable(method: &Method, path: &str) -> bool {
+    (method == Method::GET || method == Method::HEAD) && !matches!(path, "/oai" | "/metrics")
+}
+
+/// Whether the answer reads the search index (its searcher generation joins the key).
+fn reads_index(path: &str) -> bool {
+    path == "/search" || path == "/api/v1/search" || path.starts_with("/bibliography.")
+}
+
+/// Whether the handler said not to keep its answer.
+fn not_to_keep(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|d| d.trim().to_ascii_lowercase())
+        .any(|d| d == "no-store" || d == "private")
+}
+
+/// The time of change `seq` as the store logged it (never later than now); the server's
+/// start for an empty log or a time that cannot be read.
+fn change_time(store: &dyn Store, seq: i64, started: u64) -> u64 {
+    if seq <= 0 {
+        return started;
+    }
+    let now = unix_now();
+    match store.changes_since(seq - 1, 1) {
+        Ok(changes) => changes
+            .first()
+            .filter(|c| c.seq == seq)
+            .and_then(|c| parse_rfc3339(&c.at))
+            .unwrap_or(now)
+            .min(now),
+        Err(e) => {
+            tracing::warn!(error = %e, seq, "cannot read the change's time; using now");
+            now
+        }
+    }
+}
+
+/// The cache's layer around the site's routes.
+pub(crate) async fn layer(
+    State(state): State<AppState>,
+    wants: Wants,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let cache = state.cache.clone();
+    if cache.capacity == 0 || !cacheable(request.method(), request.uri().path()) {
+        return next.run(request).await;
+    }
+    let seq = match state.store.last_change() {
+        Ok(seq) => seq,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the store's last change; not caching");
+            return next.run(request).await;
+        }
+    };
+    let uri = request.uri();
+    let index_generation = reads_index(uri.path()).then(|| state.search.generation());
+    let key: Arc<str> = format!(
+        "{} {}?{}",
+        if wants.json { "json" } else { "html" },
+        uri.path(),
+        uri.query().unwrap_or("")
+    )
+    .into();
+    let version = match cache.lookup(&key, seq, index_generation, || {
+        change_time(state.store.as_ref(), seq, cache.started)
+    }) {
+        Lookup::Hit(entry) => return cache.answer(&entry, request.headers(), true, true),
+        Lookup::Miss(version) => version,
+        Lookup::Behind => return next.run(request).await,
+    };
+    // Built whole, to be kept: the validators are the cache's to answer, and a HEAD is
+    // built as its GET (the server sends no body for a HEAD whatever the response holds).
+    let asked = request.headers().clone();
+    for name in [
+        header::IF_NONE_MATCH,
+        header::IF_MODIFIED_SINCE,
+        header::IF_MATCH,
+        header::IF_UNMODIFIED_SINCE,
+        header::RANGE,
+    ] {
+        request.headers_mut().remove(name);
+    }
+    *request.method_mut() = Method::GET;
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK || not_to_keep(response.headers()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "an answer's body could not be read");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let entry = Arc::new(Entry::new(
+        key,
+        &version,
+        index_generation,
+        parts.headers,
+        body,
+    ));
+    let kept = cache.insert(&entry);
+    cache.answer(&entry, &asked, kept, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepting(value: &str) -> Coding {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        preferred_coding(&h)
+    }
+
+    #[test]
+    fn accept_encoding() {
+        assert_eq!(preferred_coding(&HeaderMap::new()), Coding::Identity);
+        assert_eq!(accepting(""), Coding::Identity);
+        assert_eq!(accepting("gzip, deflate, br, zstd"), Coding::Brotli);
+        assert_eq!(accepting("gzip"), Coding::Gzip);
+        assert_eq!(accepting("x-gzip"), Coding::Gzip);
+        assert_eq!(accepting("br;q=0.5, gzip"), Coding::Gzip);
+        assert_eq!(accepting("gzip;q=0"), Coding::Identity);
+        assert_eq!(accepting("br;q=0, gzip;q=0, *"), Coding::Identity);
+        assert_eq!(accepting("*"), Coding::Brotli);
+        assert_eq!(accepting("identity"), Coding::Identity);
+        assert_eq!(accepting("gzip;q=0.5, identity;q=0.8"), Coding::Identity);
+        assert_eq!(accepting("deflate"), Coding::Identity);
+        assert_eq!(accepting("GZIP; Q=0.9"), Coding::Gzip);
+        assert_eq!(accepting("gzip;q=nan"), Coding::Identity);
+    }
+
+    #[test]
+    fn if_none_match() {
+        let tag = digest(b"{}");
+        assert_eq!(etag(b"{}"), format!("\"{tag}\""));
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::IF_NONE_MATCH, HeaderValue::from_str(v).unwrap());
+            none_match(&h, &tag)
+        };
+        assert!(!none_match(&HeaderMap::new(), &tag));
+        assert!(with(&format!("\"x\", W/\"{tag}\"")));
+        assert!(with(&format!("\"{tag}-br\"")));
+        assert!(with(&format!("\"{tag}-gz\"")));
+        assert!(with("*"));
+        assert!(!with("\"x\""));
+        assert!(!with(&format!("\"{tag}x\"")));
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339("2000-02-29T00:00:00Z"), Some(951_782_400));
+        assert_eq!(parse_rfc3339("2023-11-14T22:13:20Z"), Some(1_700_000_000));
+        assert_eq!(parse_rfc3339("2023-11-14T22:13:20.5Z"), Some(1_700_000_000));
+        assert_eq!(parse_rfc3339("2023-13-14T22:13:20Z"), None);
+        assert_eq!(parse_rfc3339("yesterday"), None);
+        assert_eq!(
+            http_date(1_700_000_000),
+            HeaderValue::from_static("Tue, 14 Nov 2023 22:13:20 GMT")
+        );
+    }
+
+    #[test]
+    fn compresses_only_what_shrinks() {
+        let text = "the same words again and again ".repeat(100);
+        for coding in [Coding::Gzip, Coding::Brotli] {
+            let small = compress(coding, text.as_bytes()).unwrap();
+            assert!(small.len() < text.len() / 4);
+        }
+        assert!(compress(Coding::Gzip, &[7u8; 0]).is_none());
+    }
+
+    fn entry(key: &str, seq: i64, body: &str) -> Arc<Entry> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        Arc::new(Entry::new(
+            key.into(),
+            &Version {
+                seq,
+                last_modified: 0,
+            },
+            None,
+            headers,
+            Bytes::from(body.to_string()),
+        ))
+    }
+
+    #[test]
+    fn the_bound_holds_and_the_used_stay() {
+        let counters = Arc::new(CacheCounters::default());
+        let cache = ResponseCache::new(8 * 1024, counters.clone());
+        assert!(matches!(cache.lookup("a", 1, None, || 0), Lookup::Miss(_)));
+        let page = "x".repeat(1000);
+        let first = entry("first", 1, &page);
+        assert!(cache.insert(&first));
+        for i in 0..40 {
+            // The first page is asked for between every two others: it stays.
+            assert!(matches!(
+                cache.lookup("first", 1, None, || 0),
+                Lookup::Hit(_)
+            ));
+            assert!(cache.insert(&entry(&format!("p{i}"), 1, &page)));
+            let size = counters.snapshot().bytes as usize;
+            assert!(size <= cache.capacity(), "{size}");
+        }
+        assert!(cache.evictions() > 0);
+        assert!(matches!(
+            cache.lookup("first", 1, None, || 0),
+            Lookup::Hit(_)
+        ));
+        assert!(matches!(cache.lookup("p0", 1, None, || 0), Lookup::Miss(_)));
+        // Too large for a quarter of the bound: sent, not kept.
+        assert!(!cache.insert(&entry("big", 1, &"y".repeat(4 * 1024))));
+        // An entry built at an older change is not kept; a newer change empties the cache.
+        assert!(!cache.insert(&entry("old", 0, &page)));
+        assert!(matches!(
+            cache.lookup("first", 2, None, || 0),
+            Lookup::Miss(_)
+        ));
+        assert_eq!(counters.snapshot().entries, 0);
+        assert!(matches!(
+            cache.lookup("first", 1, None, || 0),
+            Lookup::Behind
+        ));
+    }
+}
