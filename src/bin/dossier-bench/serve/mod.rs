@@ -166,30 +166,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
     );
 
     // 1. The archive, built as a user would.
-    let d = |args: &[&str]| dossier(&bin, &data, args, &work.join("build.log"));
-    let mut built = Vec::new();
-    built.push(("load-builtin", d(&["load-builtin"])?));
-    let mut a = vec!["import", "records", "--mapping", "mappings/visits.toml"];
-    let visit_args: Vec<String> = visits.iter().map(|p| p.display().to_string()).collect();
-    a.extend(visit_args.iter().map(String::as_str));
-    built.push(("import records (visits)", d(&a)?));
-    let mut a = vec![
-        "import",
-        "tei",
-        "--dossier",
-        DOSSIER,
-        "--kind",
-        "research-study",
-    ];
-    let chapter_args: Vec<String> = chapters.iter().map(|p| p.display().to_string()).collect();
-    a.extend(chapter_args.iter().map(String::as_str));
-    built.push(("import tei (Milestones)", d(&a)?));
-    let nginx_base = format!("http://{nginx_addr}/");
-    let site_arg = site.display().to_string();
-    built.push((
-        "export site",
-        d(&["export", "site", &site_arg, "--base-url", &nginx_base])?,
-    ));
+    let built = build_archive(&bin, &work, &visits, &chapters, nginx_addr)?;
     let html_pages = count_files(&site, "html");
     println!(
         "Archive: built-in dossier + visits ({} files) + Milestones ({} files); the export has {html_pages} HTML pages ({}).",
@@ -318,81 +295,17 @@ pub fn run(args: ServeArgs) -> Result<()> {
     }
 
     // 3. The load runs.
-    let mut rows = Vec::new();
-    for p in &pages {
-        for &c in &args.connections {
-            let mut row = Row {
-                page: p,
-                connections: c,
-                dossier: vec![],
-                nginx: vec![],
-            };
-            for round in 0..args.rounds {
-                let dossier_first = round % 2 == 0;
-                for first in [true, false] {
-                    let on_dossier = first == dossier_first;
-                    if !on_dossier && !p.static_twin {
-                        continue;
-                    }
-                    let (addr, pids, out) = if on_dossier {
-                        (dossier_addr, vec![dossier_server.pid()], &mut row.dossier)
-                    } else {
-                        (nginx_addr, nginx_pids.clone(), &mut row.nginx)
-                    };
-                    let url = format!("http://{addr}{}", p.path);
-                    let headers: &[&str] = if p.json {
-                        &["Accept: application/json"]
-                    } else {
-                        &[]
-                    };
-                    eprintln!(
-                        "wrk {} on {} at {c} connections ({}/{})",
-                        p.path,
-                        if on_dossier { "dossier" } else { "nginx" },
-                        round + 1,
-                        args.rounds
-                    );
-                    let (report, peak) = procs::sampled(&pids, || {
-                        wrk::run(&wrk::Load {
-                            wrk: &args.wrk,
-                            threads: args.wrk_threads,
-                            connections: c,
-                            secs: args.duration,
-                            url: &url,
-                            headers,
-                            script: None,
-                        })
-                    });
-                    out.push((report?, peak));
-                    // Let the sockets of the last run close before the next.
-                    std::thread::sleep(Duration::from_secs(1));
-                }
-            }
-            rows.push(row);
-        }
-    }
+    let dossier_pids = [dossier_server.pid()];
+    let rows = load_runs(
+        &args,
+        &pages,
+        (dossier_addr, &dossier_pids),
+        (nginx_addr, &nginx_pids),
+    )?;
 
     // 4. The soak: every page in turn, on dossier only.
     let soak = if args.soak {
-        let script = work.join("soak.lua");
-        std::fs::write(&script, soak_script(&pages))?;
-        eprintln!(
-            "soak: every page at {} connections for {} s",
-            args.soak_connections, args.soak_secs
-        );
-        let url = format!("http://{dossier_addr}/");
-        let (report, peak) = procs::sampled(&[dossier_server.pid()], || {
-            wrk::run(&wrk::Load {
-                wrk: &args.wrk,
-                threads: args.wrk_threads,
-                connections: args.soak_connections,
-                secs: args.soak_secs,
-                url: &url,
-                headers: &[],
-                script: Some(&script),
-            })
-        });
-        Some((report?, peak))
+        Some(soak(&args, &work, &pages, dossier_addr, &dossier_pids)?)
     } else {
         None
     };
@@ -415,23 +328,201 @@ pub fn run(args: ServeArgs) -> Result<()> {
     drop(dossier_server);
 
     // The tables.
-    let mut met = Vec::new();
-    let mut missed = Vec::new();
-    // Each target is counted once; its cell says "what: met" or "what: **missed**".
-    let mut verdict = |context: &str, what: &str, ok: bool| -> String {
+    let mut verdicts = Verdicts::default();
+    print_load_table(&args, &rows, &mut verdicts);
+    let memory = Memory {
+        idle,
+        nginx_idle,
+        nginx_workers: nginx_pids.len().saturating_sub(1),
+        hwm,
+    };
+    print_memory(&args, &rows, &memory, soak.as_ref(), &mut verdicts);
+    if let Some(soak) = &soak {
+        print_soak(&args, soak, &mut verdicts);
+    }
+    print_cold(&args, &body, &cold, &mut verdicts);
+    if let Some(m) = metrics {
+        println!();
+        println!("The dossier server's `/metrics` after the load runs: {m}.");
+    }
+    println!();
+    println!("Load average at the end: {}", load_average());
+    verdicts.print();
+    Ok(())
+}
+
+/// The issue's archive in `work/data`, exported to `work/site` for `base` (nginx's
+/// address): each `dossier` command and its time in seconds.
+fn build_archive(
+    bin: &Path,
+    work: &Path,
+    visits: &[PathBuf],
+    chapters: &[PathBuf],
+    base: SocketAddr,
+) -> Result<Vec<(&'static str, f64)>> {
+    let data = work.join("data");
+    let site = work.join("site");
+    let d = |args: &[&str]| dossier(bin, &data, args, &work.join("build.log"));
+    let mut built = Vec::new();
+    built.push(("load-builtin", d(&["load-builtin"])?));
+    let mut a = vec!["import", "records", "--mapping", "mappings/visits.toml"];
+    let visit_args: Vec<String> = visits.iter().map(|p| p.display().to_string()).collect();
+    a.extend(visit_args.iter().map(String::as_str));
+    built.push(("import records (visits)", d(&a)?));
+    let mut a = vec![
+        "import",
+        "tei",
+        "--dossier",
+        DOSSIER,
+        "--kind",
+        "research-study",
+    ];
+    let chapter_args: Vec<String> = chapters.iter().map(|p| p.display().to_string()).collect();
+    a.extend(chapter_args.iter().map(String::as_str));
+    built.push(("import tei (Milestones)", d(&a)?));
+    let nginx_base = format!("http://{base}/");
+    let site_arg = site.display().to_string();
+    built.push((
+        "export site",
+        d(&["export", "site", &site_arg, "--base-url", &nginx_base])?,
+    ));
+    Ok(built)
+}
+
+/// Each page at each connection count on both servers (`(address, pids)`), the order
+/// swapped each round, one second apart (so that the last run's sockets have closed).
+fn load_runs<'a>(
+    args: &ServeArgs,
+    pages: &'a [Page],
+    dossier: (SocketAddr, &[u32]),
+    nginx: (SocketAddr, &[u32]),
+) -> Result<Vec<Row<'a>>> {
+    let mut rows = Vec::new();
+    for p in pages {
+        for &c in &args.connections {
+            let mut row = Row {
+                page: p,
+                connections: c,
+                dossier: vec![],
+                nginx: vec![],
+            };
+            for round in 0..args.rounds {
+                let dossier_first = round % 2 == 0;
+                for first in [true, false] {
+                    let on_dossier = first == dossier_first;
+                    if !on_dossier && !p.static_twin {
+                        continue;
+                    }
+                    let (addr, pids, out) = if on_dossier {
+                        (dossier.0, dossier.1, &mut row.dossier)
+                    } else {
+                        (nginx.0, nginx.1, &mut row.nginx)
+                    };
+                    let url = format!("http://{addr}{}", p.path);
+                    let headers: &[&str] = if p.json {
+                        &["Accept: application/json"]
+                    } else {
+                        &[]
+                    };
+                    eprintln!(
+                        "wrk {} on {} at {c} connections ({}/{})",
+                        p.path,
+                        if on_dossier { "dossier" } else { "nginx" },
+                        round + 1,
+                        args.rounds
+                    );
+                    let (report, peak) = procs::sampled(pids, || {
+                        wrk::run(&wrk::Load {
+                            wrk: &args.wrk,
+                            threads: args.wrk_threads,
+                            connections: c,
+                            secs: args.duration,
+                            url: &url,
+                            headers,
+                            script: None,
+                        })
+                    });
+                    out.push((report?, peak));
+                    // Let the sockets of the last run close before the next.
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            }
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
+/// One long run on dossier at `--soak-connections`, every page in turn.
+fn soak(
+    args: &ServeArgs,
+    work: &Path,
+    pages: &[Page],
+    addr: SocketAddr,
+    pids: &[u32],
+) -> Result<(wrk::Report, Peak)> {
+    let script = work.join("soak.lua");
+    std::fs::write(&script, soak_script(pages))?;
+    eprintln!(
+        "soak: every page at {} connections for {} s",
+        args.soak_connections, args.soak_secs
+    );
+    let url = format!("http://{addr}/");
+    let (report, peak) = procs::sampled(pids, || {
+        wrk::run(&wrk::Load {
+            wrk: &args.wrk,
+            threads: args.wrk_threads,
+            connections: args.soak_connections,
+            secs: args.soak_secs,
+            url: &url,
+            headers: &[],
+            script: Some(&script),
+        })
+    });
+    Ok((report?, peak))
+}
+
+/// Which targets were met and which missed.
+#[derive(Default)]
+struct Verdicts {
+    met: Vec<String>,
+    missed: Vec<String>,
+}
+
+impl Verdicts {
+    /// Counts a target once ("{context}: {what}"); the cell says "what: met" or "what:
+    /// **missed**".
+    fn check(&mut self, context: &str, what: &str, ok: bool) -> String {
         let full = if context.is_empty() {
             what.to_string()
         } else {
             format!("{context}: {what}")
         };
         if ok {
-            met.push(full);
+            self.met.push(full);
             format!("{what}: met")
         } else {
-            missed.push(full);
+            self.missed.push(full);
             format!("{what}: **missed**")
         }
-    };
+    }
+
+    fn print(&self) {
+        println!(
+            "Targets: {} met, {} missed{}",
+            self.met.len(),
+            self.missed.len(),
+            if self.missed.is_empty() {
+                String::new()
+            } else {
+                format!(":\n- {}", self.missed.join("\n- "))
+            }
+        );
+    }
+}
+
+/// The page table: dossier beside nginx, each row's targets.
+fn print_load_table(args: &ServeArgs, rows: &[Row], verdicts: &mut Verdicts) {
     println!();
     println!(
         "wrk -t{} -cN -d{}s --latency; medians of {} alternating runs; p99 from wrk's latency distribution.",
@@ -440,7 +531,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
     println!();
     println!("| page | connections | dossier: req/s, p99 | nginx, same page exported: req/s, p99 | dossier ÷ nginx | dossier errors, timeouts | targets |");
     println!("| --- | --- | --- | --- | --- | --- | --- |");
-    for row in &rows {
+    for row in rows {
         let context = format!("{} at {} connections", row.page.label, row.connections);
         let (d_rps, d_p99) = medians(&row.dossier);
         let (d_err, d_to) = errors(&row.dossier);
@@ -449,12 +540,12 @@ pub fn run(args: ServeArgs) -> Result<()> {
             let (n_rps, n_p99) = medians(&row.nginx);
             let ratio = d_rps / n_rps.max(f64::MIN_POSITIVE);
             if row.page.cached_target {
-                targets.push(verdict(
+                targets.push(verdicts.check(
                     &context,
                     &format!("req/s ≥ {MIN_RATIO}× nginx"),
                     ratio >= MIN_RATIO,
                 ));
-                targets.push(verdict(
+                targets.push(verdicts.check(
                     &context,
                     &format!("p99 ≤ {MAX_P99_RATIO}× nginx"),
                     d_p99.as_secs_f64() <= MAX_P99_RATIO * n_p99.as_secs_f64(),
@@ -468,14 +559,10 @@ pub fn run(args: ServeArgs) -> Result<()> {
             ("—".to_string(), "—".to_string())
         };
         if !row.page.static_twin && row.connections == 64 {
-            targets.push(verdict(&context, "≥ 5,000 req/s", d_rps >= MIN_SEARCH_RPS));
+            targets.push(verdicts.check(&context, "≥ 5,000 req/s", d_rps >= MIN_SEARCH_RPS));
         }
         if row.connections >= 256 {
-            targets.push(verdict(
-                &context,
-                "no errors or timeouts",
-                d_err + d_to == 0,
-            ));
+            targets.push(verdicts.check(&context, "no errors or timeouts", d_err + d_to == 0));
         }
         let targets = targets.join("; ");
         println!(
@@ -486,8 +573,25 @@ pub fn run(args: ServeArgs) -> Result<()> {
             latency(d_p99),
         );
     }
+}
 
-    // Memory.
+/// The servers' memory outside the load runs.
+struct Memory {
+    idle: Peak,
+    nginx_idle: Peak,
+    nginx_workers: usize,
+    /// dossier's VmHWM at the end of the run.
+    hwm: u64,
+}
+
+/// The memory table: each server's peak RSS and threads at each connection count.
+fn print_memory(
+    args: &ServeArgs,
+    rows: &[Row],
+    m: &Memory,
+    soak: Option<&(wrk::Report, Peak)>,
+    verdicts: &mut Verdicts,
+) {
     println!();
     println!("| server | idle RSS | peak RSS under load (VmRSS sampled every 50 ms) | peak threads | VmHWM at the end |");
     println!("| --- | --- | --- | --- | --- |");
@@ -506,68 +610,72 @@ pub fn run(args: ServeArgs) -> Result<()> {
             .fold(Peak::default(), Peak::max);
         println!(
             "| dossier, {c} connections | {} | {} | {} | |",
-            util::mb(idle.rss),
+            util::mb(m.idle.rss),
             util::mb(peak.rss),
             peak.threads
         );
         println!(
             "| nginx (master + {} workers), {c} connections | {} | {} | {} | |",
-            nginx_pids.len().saturating_sub(1),
-            util::mb(nginx_idle.rss),
+            m.nginx_workers,
+            util::mb(m.nginx_idle.rss),
             util::mb(nginx_peak.rss),
             nginx_peak.threads
         );
     }
-    if let Some((_, peak)) = &soak {
+    if let Some((_, peak)) = soak {
         dossier_peak = dossier_peak.max(*peak);
     }
     println!(
         "| dossier, whole run | {} | {} | {} | {} |",
-        util::mb(idle.rss),
+        util::mb(m.idle.rss),
         util::mb(dossier_peak.rss),
         dossier_peak.threads,
-        util::mb(hwm)
+        util::mb(m.hwm)
     );
-    let rss_ok = verdict(
+    let rss_ok = verdicts.check(
         "",
         "dossier RSS ≤ 300 MB throughout (VmHWM and sampled VmRSS)",
-        hwm.max(dossier_peak.rss) <= MAX_RSS,
+        m.hwm.max(dossier_peak.rss) <= MAX_RSS,
     );
     println!();
     println!("{rss_ok}");
+}
 
-    if let Some((r, peak)) = &soak {
-        println!();
-        println!(
-            "Soak: every page in turn (HTML, JSON, search), {} connections, {} s: {} requests, {} req/s, p99 {}, errors {} (connect {}, read {}, write {}, non-2xx/3xx {}), timeouts {}, peak RSS {}, peak threads {}.",
-            args.soak_connections,
-            args.soak_secs,
-            r.requests,
-            rps(r.rps),
-            latency(r.p99),
-            r.errors(),
-            r.connect_errors,
-            r.read_errors,
-            r.write_errors,
-            r.non_2xx,
-            r.timeouts,
-            util::mb(peak.rss),
-            peak.threads
-        );
-        let context = format!(
-            "soak at {} connections for {} s",
-            args.soak_connections, args.soak_secs
-        );
-        let ok = verdict(
-            &context,
-            "0 errors and 0 timeouts",
-            r.errors() + r.timeouts == 0,
-        );
-        println!("{ok}");
-        let ok = verdict(&context, "RSS ≤ 300 MB", peak.rss <= MAX_RSS);
-        println!("{ok}");
-    }
+/// The soak's line and its targets.
+fn print_soak(args: &ServeArgs, (r, peak): &(wrk::Report, Peak), verdicts: &mut Verdicts) {
+    println!();
+    println!(
+        "Soak: every page in turn (HTML, JSON, search), {} connections, {} s: {} requests, {} req/s, p99 {}, errors {} (connect {}, read {}, write {}, non-2xx/3xx {}), timeouts {}, peak RSS {}, peak threads {}.",
+        args.soak_connections,
+        args.soak_secs,
+        r.requests,
+        rps(r.rps),
+        latency(r.p99),
+        r.errors(),
+        r.connect_errors,
+        r.read_errors,
+        r.write_errors,
+        r.non_2xx,
+        r.timeouts,
+        util::mb(peak.rss),
+        peak.threads
+    );
+    let context = format!(
+        "soak at {} connections for {} s",
+        args.soak_connections, args.soak_secs
+    );
+    let ok = verdicts.check(
+        &context,
+        "0 errors and 0 timeouts",
+        r.errors() + r.timeouts == 0,
+    );
+    println!("{ok}");
+    let ok = verdicts.check(&context, "RSS ≤ 300 MB", peak.rss <= MAX_RSS);
+    println!("{ok}");
+}
 
+/// The cold table.
+fn print_cold(args: &ServeArgs, body: &str, cold: &[Cold], verdicts: &mut Verdicts) {
     println!();
     println!(
         "Cold: the first request after a change (`dossier import markdown` of a note, a speech in the dossier issued by `{body}`, with a new title each time), {} samples each, timed from this process (connect, request, whole answer; one connection each); \"showed the change\": the first answer held the new title:",
@@ -576,13 +684,13 @@ pub fn run(args: ServeArgs) -> Result<()> {
     println!();
     println!("| page | first request: median (min – max) | second request: median | showed the change | target |");
     println!("| --- | --- | --- | --- | --- |");
-    for c in &cold {
+    for c in cold {
         let mut first = c.first.clone();
         first.sort();
         let mut second = c.second.clone();
         second.sort();
         let med = util::percentile(&first, 50.0);
-        let ok = verdict(
+        let ok = verdicts.check(
             &format!("cold {}", c.label),
             &format!("≤ {} ms", c.target.as_millis()),
             med <= c.target,
@@ -599,24 +707,6 @@ pub fn run(args: ServeArgs) -> Result<()> {
             ok
         );
     }
-
-    if let Some(m) = metrics {
-        println!();
-        println!("The dossier server's `/metrics` after the load runs: {m}.");
-    }
-    println!();
-    println!("Load average at the end: {}", load_average());
-    println!(
-        "Targets: {} met, {} missed{}",
-        met.len(),
-        missed.len(),
-        if missed.is_empty() {
-            String::new()
-        } else {
-            format!(":\n- {}", missed.join("\n- "))
-        }
-    );
-    Ok(())
 }
 
 /// The working folder, emptied: one this bench made (it holds its marker) is replaced; any
