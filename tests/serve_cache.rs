@@ -339,6 +339,77 @@ fn the_cache_stays_within_its_bound() {
     );
 }
 
+#[test]
+fn requests_that_miss_together_wait_for_one_build() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Condvar, Mutex};
+    const ASKING: usize = 6;
+    // The request workers wait at a gate the test opens: the first request's build holds
+    // there while the others arrive.
+    let gate = Arc::new((Mutex::new(false), Condvar::new()));
+    let jobs = Arc::new(AtomicUsize::new(0));
+    let hook = {
+        let (gate, jobs) = (gate.clone(), jobs.clone());
+        Arc::new(move || {
+            jobs.fetch_add(1, Ordering::SeqCst);
+            let mut open = gate.0.lock().unwrap();
+            while !*open {
+                open = gate.1.wait(open).unwrap();
+            }
+        })
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let server = TestServer::with_app(
+        |store| {
+            let archive = dossier_ingest::builtin::archive().expect("built-in dossier loads");
+            dossier_store::Store::write(store, &archive).expect("built-in dossier stores");
+        },
+        move |state| {
+            let state = state.with_work_hook(hook);
+            tx.send(state.response_cache()).unwrap();
+            state
+        },
+    );
+    let cache = rx.recv().unwrap();
+    let answers = std::thread::scope(|s| {
+        let asking: Vec<_> = (0..ASKING)
+            .map(|_| s.spawn(|| get(&server.base, "/dossiers/nato-russia", &[HTML])))
+            .collect();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !(jobs.load(Ordering::SeqCst) >= 1 && cache.waiting() == ASKING as u64 - 1) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never happened: one build and {} waiting (jobs {}, waiting {})",
+                ASKING - 1,
+                jobs.load(Ordering::SeqCst),
+                cache.waiting()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        *gate.0.lock().unwrap() = true;
+        gate.1.notify_all();
+        asking
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(
+        jobs.load(Ordering::SeqCst),
+        1,
+        "the page was built more than once"
+    );
+    assert_eq!(cache.coalesced(), ASKING as u64 - 1);
+    for a in &answers {
+        assert_eq!(a.status, 200);
+        assert_eq!(a.body, answers[0].body);
+    }
+    let misses = answers
+        .iter()
+        .filter(|a| a.header("x-cache") == Some("miss"))
+        .count();
+    assert_eq!(misses, 1);
+}
+
 /// `dossier serve` on a fresh data directory (the built-in dossier is loaded), killed
 /// when dropped.
 struct Served {

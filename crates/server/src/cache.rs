@@ -10,6 +10,10 @@
 //! next request) and the cache is emptied when it has moved: never a stale page once a
 //! change is committed.
 //!
+//! Requests that miss the same answer at once wait for the first one's build rather than
+//! building it again (a page is built once per change, not once per waiting request); if
+//! that request goes away or its answer cannot be kept, they build it themselves.
+//!
 //! Each answer carries a strong `ETag` (a hash of its body, suffixed per content coding) and
 //! a `Last-Modified` (the time of the change it reflects; the server's start for an empty
 //! log); `If-None-Match`, else `If-Modified-Since`, answer 304. A kept answer is compressed
@@ -42,8 +46,9 @@ use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::watch;
 
 /// The cache's bound when none is configured (`dossier serve --cache-mb`).
 pub const DEFAULT_CACHE_MB: usize = 64;
@@ -439,6 +444,76 @@ pub struct ResponseCache {
     evictions: AtomicU64,
     /// When the cache was made: the `Last-Modified` of answers over an empty change log.
     started: u64,
+    /// Answers being built, by key: a request that misses while another builds the same
+    /// answer for the same change waits for it instead of building it again, so a page is
+    /// built once per change however many ask for it at once.
+    building: Mutex<HashMap<Arc<str>, Flight>>,
+    /// Requests answered by waiting for another's build.
+    coalesced: AtomicU64,
+    /// Requests waiting for another's build now.
+    waiting: AtomicU64,
+}
+
+/// Counts a request among those waiting for as long as it waits.
+struct Waiting<'a>(&'a AtomicU64);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicU64) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// What a finished build leaves for the requests waiting on it: the entry and whether it
+/// was kept; `None` while building, and if the answer cannot be shared (not a 200).
+type Built = Option<(Arc<Entry>, bool)>;
+
+/// An answer being built.
+struct Flight {
+    id: u64,
+    seq: i64,
+    index_generation: Option<u64>,
+    done: watch::Receiver<Built>,
+}
+
+/// The request that builds an answer others may wait for; dropping it (the request was
+/// dropped, or its answer cannot be shared) lets them build it themselves.
+struct Leader<'a> {
+    cache: &'a ResponseCache,
+    key: Arc<str>,
+    id: u64,
+    done: watch::Sender<Built>,
+}
+
+impl Leader<'_> {
+    fn finish(self, entry: &Arc<Entry>, kept: bool) {
+        self.done.send_replace(Some((entry.clone(), kept)));
+    }
+}
+
+impl Drop for Leader<'_> {
+    fn drop(&mut self) {
+        let mut building = self
+            .cache
+            .building
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if building.get(&self.key).is_some_and(|f| f.id == self.id) {
+            building.remove(&self.key);
+        }
+    }
+}
+
+/// Whether a request builds the answer or waits for another's build.
+enum Role<'a> {
+    Lead(Leader<'a>),
+    Wait(watch::Receiver<Built>),
 }
 
 impl ResponseCache {
@@ -458,7 +533,48 @@ impl ResponseCache {
             counters,
             evictions: AtomicU64::new(0),
             started: unix_now(),
+            building: Mutex::new(HashMap::new()),
+            coalesced: AtomicU64::new(0),
+            waiting: AtomicU64::new(0),
         }
+    }
+
+    /// Requests waiting now for another request's build of the same answer.
+    pub fn waiting(&self) -> u64 {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Requests answered by waiting for another request's build of the same answer.
+    pub fn coalesced(&self) -> u64 {
+        self.coalesced.load(Ordering::Relaxed)
+    }
+
+    /// Leads the build of `key` at `seq`, or waits for the one under way.
+    fn role(&self, key: &Arc<str>, seq: i64, index_generation: Option<u64>) -> Role<'_> {
+        static IDS: AtomicU64 = AtomicU64::new(0);
+        let mut building = self.building.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(f) = building.get(key) {
+            if f.seq == seq && f.index_generation == index_generation {
+                return Role::Wait(f.done.clone());
+            }
+        }
+        let (done, receiver) = watch::channel(None);
+        let id = IDS.fetch_add(1, Ordering::Relaxed);
+        building.insert(
+            key.clone(),
+            Flight {
+                id,
+                seq,
+                index_generation,
+                done: receiver,
+            },
+        );
+        Role::Lead(Leader {
+            cache: self,
+            key: key.clone(),
+            id,
+            done,
+        })
     }
 
     /// The bound, in bytes.
@@ -733,6 +849,23 @@ pub(crate) async fn layer(
         Lookup::Miss(version) => version,
         Lookup::Behind => return next.run(request).await,
     };
+    let leader = match cache.role(&key, seq, index_generation) {
+        Role::Lead(leader) => Some(leader),
+        Role::Wait(mut done) => {
+            // The build's end, or its leader gone without an answer to share.
+            let waiting = Waiting::new(&cache.waiting);
+            let built = match done.wait_for(Option::is_some).await {
+                Ok(built) => built.clone(),
+                Err(_) => None,
+            };
+            drop(waiting);
+            if let Some((entry, kept)) = built {
+                cache.coalesced.fetch_add(1, Ordering::Relaxed);
+                return cache.answer(&entry, request.headers(), kept, kept);
+            }
+            None
+        }
+    };
     // Built whole, to be kept: the validators are the cache's to answer, and a HEAD is
     // built as its GET (the server sends no body for a HEAD whatever the response holds).
     let asked = request.headers().clone();
@@ -766,6 +899,9 @@ pub(crate) async fn layer(
         body,
     ));
     let kept = cache.insert(&entry);
+    if let Some(leader) = leader {
+        leader.finish(&entry, kept);
+    }
     cache.answer(&entry, &asked, kept, false)
 }
 

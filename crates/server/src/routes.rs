@@ -84,6 +84,12 @@ impl AppState {
         self
     }
 
+    /// The response cache (its bound, evictions, and the requests that waited for
+    /// another's build); hits, misses and size are in [`AppState::cache_counters`].
+    pub fn response_cache(&self) -> Arc<ResponseCache> {
+        self.cache.clone()
+    }
+
     /// How many request workers run store and render work (by default as many as the
     /// store's read connections, [`dossier_store::READ_CONNECTIONS`]) and how many jobs
     /// may wait for them (by default [`DEFAULT_QUEUE`]); a request past that is answered
