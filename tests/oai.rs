@@ -6,9 +6,9 @@ mod common;
 
 use common::xml::{parse, validate, Node};
 use common::TestServer;
+use dossier_model::RecordType;
 use dossier_model::*;
 use dossier_publish::site::Site;
-use dossier_model::RecordType;
 use dossier_store::{SqliteStore, Store};
 use std::collections::BTreeSet;
 use std::sync::LazyLock;

@@ -1,7 +1,7 @@
 //! What the index holds for each record: plain data taken from the store.
 
-use dossier_model::*;
 use dossier_model::RecordType;
+use dossier_model::*;
 use dossier_store::{Store, StoreError};
 use std::collections::HashMap;
 

@@ -1,8 +1,8 @@
 //! The search index over the built-in dossier and small hand-made archives.
 
+use dossier_model::RecordType;
 use dossier_model::*;
 use dossier_search::{Committed, SearchIndex, SearchRequest, SearchResults, Sort};
-use dossier_model::RecordType;
 use dossier_store::{DocumentQuery, EventQuery, SqliteStore, Store};
 
 struct Fixture {

@@ -1,8 +1,8 @@
 //! Issue 20, finding 2: nothing the store writes may be unreadable, and a record that
 //! cannot be read (written by an older version, or behind the store's back) fails alone.
 
-use dossier_model::*;
 use dossier_model::RecordType;
+use dossier_model::*;
 use dossier_store::{DocumentQuery, SqliteStore, Store, StoreError};
 
 fn doc(slug: &str) -> Document {

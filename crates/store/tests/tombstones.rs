@@ -1,8 +1,8 @@
 //! Tombstones: a deleted record leaves what it was (kind, dossiers), so that harvesters can
 //! report the deletion in the sets the record was in.
 
-use dossier_model::*;
 use dossier_model::RecordType;
+use dossier_model::*;
 use dossier_store::{SqliteStore, Store, Tombstone};
 
 fn doc(slug: &str, kind: DocumentKind, dossiers: &[&str]) -> Document {

@@ -46,7 +46,13 @@ fn set_specs() {
 /// `str` off a character boundary and panicked; it is a bad argument like any other.
 #[test]
 fn a_day_with_a_character_across_its_tenth_byte_is_a_bad_argument() {
-    for v in ["2002-05-2é", "2002-05-2éT", "2002-05-0🦀", "é", "2002-05-21é"] {
+    for v in [
+        "2002-05-2é",
+        "2002-05-2éT",
+        "2002-05-0🦀",
+        "é",
+        "2002-05-21é",
+    ] {
         let e = super::request::check_day("from", v).expect_err(v);
         assert!(e.message.contains("`from`"), "{v}: {}", e.message);
     }
