@@ -88,11 +88,34 @@ fn every_milestones_section_becomes_a_dated_research_study_of_the_dossier() {
     let view = dossier_publish::views::dossier(&store, "nato-russia")
         .unwrap()
         .unwrap();
+    // Its list shows the first LIST_PREVIEW records and counts them all; the whole list
+    // is on the chronology it links to (issue 22: long lists are paged).
     let c = view.sections.iter().find(|s| s.key == "c").unwrap();
-    let listed: Vec<&str> = c
+    let list = c
         .lists
         .iter()
-        .flat_map(|l| l.items.iter().map(|i| i.slug.as_str()))
+        .find(|l| l.total >= 205)
+        .expect("section C lists every research study");
+    assert_eq!(list.items.len(), dossier_publish::views::LIST_PREVIEW);
+    assert_eq!(
+        list.more_url.as_deref(),
+        Some("/dossiers/nato-russia/chronology?kind=research-study")
+    );
+    let all = dossier_publish::views::chronology(
+        &store,
+        "nato-russia",
+        dossier_publish::views::ChronologyFilter {
+            body: None,
+            kind: Some("research-study".into()),
+        },
+    )
+    .unwrap()
+    .unwrap();
+    let listed: Vec<&str> = all
+        .entries
+        .iter()
+        .chain(&all.undated)
+        .map(|e| e.slug.as_str())
         .collect();
     assert!(
         listed.contains(&"1993-2000-evolution-of-nato"),

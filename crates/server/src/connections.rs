@@ -91,6 +91,18 @@ impl Limits {
     }
 }
 
+/// A 503 tells the client when to try again: the timeout layer's answer has no headers of
+/// its own.
+async fn retry_after_on_503(mut response: axum::response::Response) -> axum::response::Response {
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .entry(axum::http::header::RETRY_AFTER)
+            .or_insert(axum::http::HeaderValue::from_static("1"));
+    }
+    response
+}
+
 /// Serves `app` on `listener` within `limits` until `shutdown` resolves, then waits for
 /// the open connections to finish their requests and close.
 pub(crate) async fn serve(
@@ -100,10 +112,12 @@ pub(crate) async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let max = limits.max_connections.clamp(1, MAX_CONNECTIONS_CEILING);
-    let app = app.layer(tower_http::timeout::TimeoutLayer::with_status_code(
-        StatusCode::SERVICE_UNAVAILABLE,
-        limits.request_timeout,
-    ));
+    let app = app
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            limits.request_timeout,
+        ))
+        .layer(axum::middleware::map_response(retry_after_on_503));
     let open = Arc::new(Semaphore::new(max));
     let refusing = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
     let (stop, stopped) = watch::channel(false);
