@@ -338,7 +338,11 @@ fn a_request_that_waits_past_the_timeout_is_answered_503_and_its_job_is_not_run(
     // This one waits in the queue behind the held one until its time is up.
     let waited = get(&base, "/search?q=waited", HTML);
     assert_eq!(waited.status, 503);
-    assert_eq!(waited.header("retry-after"), "1", "a timed-out 503 says when to retry");
+    assert_eq!(
+        waited.header("retry-after"),
+        "1",
+        "a timed-out 503 says when to retry"
+    );
     assert_eq!(held.join().unwrap().status, 503);
     // Both requests are gone. The worker finishes the held job, and drops the queued one
     // without running it.
