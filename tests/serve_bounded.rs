@@ -13,8 +13,10 @@
 #[path = "common/cli.rs"]
 mod cli;
 
+mod common;
+use common::TestServer;
 use dossier_server::{AppState, Limits};
-use dossier_store::{SqliteStore, Store};
+use dossier_store::Store;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -68,8 +70,7 @@ fn until(what: &str, mut done: impl FnMut() -> bool) {
 struct Server {
     base: String,
     document: String,
-    _dir: tempfile::TempDir,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _server: TestServer,
 }
 
 impl Server {
@@ -77,38 +78,19 @@ impl Server {
         limits: Limits,
         configure: impl FnOnce(AppState) -> AppState + Send + 'static,
     ) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SqliteStore::open(&dir.path().join("dossier.db")).unwrap());
         let archive = dossier_ingest::builtin::archive().unwrap();
-        store.write(&archive).unwrap();
         let document = archive.documents[0].slug.to_string();
-        let (index, _) =
-            dossier_search::SearchIndex::open(&dir.path().join("index"), store.as_ref()).unwrap();
-        let store: Arc<dyn Store> = store;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                let state = configure(AppState::new(store, Arc::new(index)));
-                dossier_server::serve_with_limits(listener, state, limits, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
+        let server = TestServer::with_limits(
+            |store| {
+                store.write(&archive).unwrap();
+            },
+            configure,
+            limits,
+        );
         Server {
-            base: format!("http://{}", addr_rx.recv().unwrap()),
+            base: server.base.clone(),
             document,
-            _dir: dir,
-            _stop: stop,
+            _server: server,
         }
     }
 }

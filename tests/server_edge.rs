@@ -3,50 +3,25 @@
 //! connection cap a client is answered 503 with `Retry-After` and the server answers again
 //! once connections close. Over real TCP, with short limits set through `Limits`.
 
-use dossier_server::{AppState, Limits};
-use dossier_store::{SqliteStore, Store};
+mod common;
+use common::TestServer;
+use dossier_server::Limits;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// A server over an empty store with `limits`, until the value is dropped.
 struct Server {
     addr: SocketAddr,
-    _dir: tempfile::TempDir,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _server: TestServer,
 }
 
 impl Server {
     fn start(limits: Limits) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SqliteStore::open(&dir.path().join("dossier.db")).unwrap());
-        let (index, _) =
-            dossier_search::SearchIndex::open(&dir.path().join("index"), store.as_ref()).unwrap();
-        let store: Arc<dyn Store> = store;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                let state = AppState::new(store, Arc::new(index));
-                dossier_server::serve_with_limits(listener, state, limits, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
+        let server = TestServer::with_limits(|_| {}, |state| state, limits);
         Server {
-            addr: addr_rx.recv().unwrap(),
-            _dir: dir,
-            _stop: stop,
+            addr: server.addr,
+            _server: server,
         }
     }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 pub struct TestServer {
     pub base: String,
+    pub addr: std::net::SocketAddr,
     pub store: Arc<SqliteStore>,
     pub search: Arc<dossier_search::SearchIndex>,
     _dir: tempfile::TempDir,
@@ -35,6 +36,15 @@ impl TestServer {
         fill: impl FnOnce(&SqliteStore),
         configure: impl FnOnce(dossier_server::AppState) -> dossier_server::AppState + Send + 'static,
     ) -> Self {
+        Self::with_limits(fill, configure, dossier_server::Limits::default())
+    }
+
+    /// Like [`TestServer::with_app`], serving within the given connection limits.
+    pub fn with_limits(
+        fill: impl FnOnce(&SqliteStore),
+        configure: impl FnOnce(dossier_server::AppState) -> dossier_server::AppState + Send + 'static,
+        limits: dossier_server::Limits,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SqliteStore::open(&dir.path().join("dossier.db")).unwrap());
         fill(&store);
@@ -55,7 +65,7 @@ impl TestServer {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
                 let state = configure(dossier_server::AppState::new(shared, served));
-                dossier_server::serve_app(listener, state, async {
+                dossier_server::serve_with_limits(listener, state, limits, async {
                     let _ = rx.await;
                 })
                 .await
@@ -65,6 +75,7 @@ impl TestServer {
         let addr = addr_rx.recv().unwrap();
         TestServer {
             base: format!("http://{addr}"),
+            addr,
             store,
             search,
             _dir: dir,

@@ -162,7 +162,7 @@ pub(crate) fn etag(body: &[u8]) -> String {
 
 /// Whether an `If-None-Match` list names `tag` (a [`digest`]) in any of its codings, or
 /// is `*`; weak forms compare equal, as RFC 9110 prescribes for `If-None-Match`.
-fn none_match(headers: &HeaderMap, tag: &str) -> bool {
+pub(crate) fn none_match(headers: &HeaderMap, tag: &str) -> bool {
     headers
         .get_all(header::IF_NONE_MATCH)
         .iter()

@@ -59,12 +59,6 @@ impl From<serde_json::Error> for HttpError {
     }
 }
 
-impl From<tokio::task::JoinError> for HttpError {
-    fn from(e: tokio::task::JoinError) -> Self {
-        HttpError::Internal(Box::new(e))
-    }
-}
-
 impl HttpError {
     /// `There is no {what} `{slug}` in the archive.`: a well-formed slug that names nothing.
     pub fn no_record(what: &str, slug: &str) -> Self {
