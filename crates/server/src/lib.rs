@@ -10,6 +10,7 @@ mod metrics;
 mod negotiate;
 mod publishing;
 mod routes;
+pub mod security;
 mod workers;
 
 pub use cache::{ResponseCache, DEFAULT_CACHE_MB};

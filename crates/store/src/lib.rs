@@ -6,10 +6,12 @@
 //! is apart: what an import asks beyond `Store` for throughput (SQLite's bulk settings,
 //! writes held until the import's first pass answers).
 
+pub mod accounts;
 mod error;
 mod migrations;
 mod sqlite;
 
+pub use accounts::Accounts;
 pub use error::{skip_corrupt, StoreError};
 pub use sqlite::{SqliteStore, READ_CONNECTIONS};
 
@@ -330,6 +332,13 @@ pub trait Store: Send + Sync {
     /// order. A record deleted before the store began to keep tombstones has none (the
     /// change log still says it was deleted; only its sets are then unknown).
     fn tombstones(&self, record: RecordType) -> Result<Vec<Tombstone>, StoreError>;
+    /// Where the store keeps editors' accounts, sessions, API tokens and the audit log
+    /// ([`accounts`]), if it keeps them: a store that wraps another to read records (the
+    /// static export's cache, tests' counters) keeps none, and the server then has no
+    /// login.
+    fn accounts(&self) -> Option<&dyn Accounts> {
+        None
+    }
 }
 
 /// What a bulk load (an import) asks of a store beyond [`Store`], for throughput: settings
