@@ -139,6 +139,61 @@ fn a_second_request_is_served_from_the_cache() {
     }
 }
 
+/// The security headers leave with every answer: one built for the request, one from the
+/// cache, a 404.
+#[test]
+fn every_answer_carries_the_security_headers() {
+    let server = TestServer::builtin();
+    let base = &server.base;
+    let built = get(base, "/documents/founding-act-1997", &[HTML]);
+    let hit = get(base, "/documents/founding-act-1997", &[HTML]);
+    let missing = get(base, "/documents/no-such-document", &[HTML]);
+    assert_eq!(built.header("x-cache"), Some("miss"));
+    assert_eq!(hit.header("x-cache"), Some("hit"));
+    assert_eq!(missing.status, 404);
+    for (what, a) in [("built", &built), ("hit", &hit), ("404", &missing)] {
+        assert_eq!(
+            a.header("x-content-type-options"),
+            Some("nosniff"),
+            "{what}"
+        );
+        let csp = a.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("default-src 'none'"), "{what}: {csp:?}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp:?}");
+    }
+}
+
+/// A request that carries a session cookie or an `Authorization` header may be a person's
+/// own page: it is never answered from the cache, and its answer is never kept for others.
+#[test]
+fn requests_with_credentials_bypass_the_cache() {
+    let server = TestServer::builtin();
+    let base = &server.base;
+    let path = "/dossiers/nato-russia";
+    assert_eq!(get(base, path, &[HTML]).header("x-cache"), Some("miss"));
+    assert_eq!(get(base, path, &[HTML]).header("x-cache"), Some("hit"));
+    let anonymous = get(base, path, &[HTML]);
+    for credentials in [
+        ("Cookie", "theme=dark; dossier_session=x"),
+        ("Cookie", "__Host-dossier_session=x"),
+        ("Authorization", "Bearer x"),
+    ] {
+        for _ in 0..2 {
+            let a = get(base, path, &[HTML, credentials]);
+            assert_eq!(a.status, 200, "{credentials:?}");
+            assert_ne!(a.header("x-cache"), Some("hit"), "{credentials:?}");
+            assert_eq!(a.body, anonymous.body, "{credentials:?}");
+        }
+    }
+    // A first request with credentials leaves nothing behind for anonymous readers.
+    let other = "/documents/founding-act-1997";
+    let _ = get(base, other, &[HTML, ("Cookie", "dossier_session=x")]);
+    assert_eq!(get(base, other, &[HTML]).header("x-cache"), Some("miss"));
+    // A cookie of another name is no credential.
+    let theme = get(base, path, &[HTML, ("Cookie", "theme=dark")]);
+    assert_eq!(theme.header("x-cache"), Some("hit"));
+}
+
 #[test]
 fn validators_answer_304() {
     let server = TestServer::builtin();

@@ -30,7 +30,9 @@
 //! size go to the server's metrics ([`CacheCounters`]); each emptying is logged.
 //!
 //! Not kept: `/oai` (each answer says when it was made), `/metrics`, answers other than
-//! 200, and answers whose handler said `Cache-Control: no-store` or `private`. A capacity
+//! 200, and answers whose handler said `Cache-Control: no-store` or `private`. A request
+//! that carries credentials (a session cookie, an `Authorization` header) is neither
+//! answered from the cache nor has its answer kept: it may be a person's own page. A capacity
 //! of 0 turns the layer off entirely (handlers answer as they would without it).
 
 use crate::metrics::CacheCounters;
@@ -823,7 +825,10 @@ pub(crate) async fn layer(
     next: Next,
 ) -> Response {
     let cache = state.cache.clone();
-    if cache.capacity == 0 || !cacheable(request.method(), request.uri().path()) {
+    if cache.capacity == 0
+        || !cacheable(request.method(), request.uri().path())
+        || crate::security::carries_credentials(request.headers())
+    {
         return next.run(request).await;
     }
     let seq = match state.store.last_change() {

@@ -12,10 +12,14 @@
 //! the idle timeout (a client that stops reading its answer), and a request that takes
 //! too long is answered 503.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
 use axum::Router;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use std::convert::Infallible;
+use std::future::Future;
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -91,16 +95,40 @@ impl Limits {
     }
 }
 
-/// A 503 tells the client when to try again: the timeout layer's answer has no headers of
-/// its own.
-async fn retry_after_on_503(mut response: axum::response::Response) -> axum::response::Response {
+/// What every answer gets as it leaves: the security headers, and on a 503 when to try
+/// again (the timeout layer's answer has no headers of its own).
+fn finish(response: &mut Response) {
     if response.status() == StatusCode::SERVICE_UNAVAILABLE {
         response
             .headers_mut()
-            .entry(axum::http::header::RETRY_AFTER)
-            .or_insert(axum::http::HeaderValue::from_static("1"));
+            .entry(header::RETRY_AFTER)
+            .or_insert(HeaderValue::from_static("1"));
     }
-    response
+    crate::security::add_security_headers(response.headers_mut());
+}
+
+/// A connection's service: the router, and [`finish`] on whatever it answers.
+#[derive(Clone)]
+struct Site {
+    app: TowerToHyperService<Router>,
+}
+
+impl hyper::service::Service<hyper::Request<Incoming>> for Site {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn call(&self, request: hyper::Request<Incoming>) -> Self::Future {
+        let routed = self.app.call(request);
+        Box::pin(async move {
+            let mut response = match routed.await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            finish(&mut response);
+            Ok(response)
+        })
+    }
 }
 
 /// Serves `app` on `listener` within `limits` until `shutdown` resolves, then waits for
@@ -112,12 +140,14 @@ pub(crate) async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let max = limits.max_connections.clamp(1, MAX_CONNECTIONS_CEILING);
-    let app = app
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            limits.request_timeout,
-        ))
-        .layer(axum::middleware::map_response(retry_after_on_503));
+    let site = Site {
+        app: TowerToHyperService::new(app.layer(
+            tower_http::timeout::TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                limits.request_timeout,
+            ),
+        )),
+    };
     let open = Arc::new(Semaphore::new(max));
     let refusing = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
     let (stop, stopped) = watch::channel(false);
@@ -138,7 +168,7 @@ pub(crate) async fn serve(
             Ok(permit) => {
                 tokio::spawn(connection(
                     socket,
-                    app.clone(),
+                    site.clone(),
                     limits,
                     permit,
                     stopped.clone(),
@@ -172,7 +202,7 @@ async fn accept_failed(e: std::io::Error) {
 /// Serves one connection until it closes, the server stops, or it stands still too long.
 async fn connection(
     socket: TcpStream,
-    app: Router,
+    site: Site,
     limits: Limits,
     _permit: OwnedSemaphorePermit,
     mut stopped: watch::Receiver<bool>,
@@ -187,7 +217,7 @@ async fn connection(
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .keep_alive(true);
-    let mut conn = pin!(http.serve_connection(io, TowerToHyperService::new(app)));
+    let mut conn = pin!(http.serve_connection(io, site));
     let mut stopping = false;
     loop {
         tokio::select! {
@@ -234,12 +264,19 @@ fn refuse(socket: TcpStream, refusing: &Arc<Semaphore>, max: usize) {
     });
 }
 
-/// The answer to a connection past the cap.
+/// The answer to a connection past the cap (written by hand: hyper never sees these
+/// connections), with the security headers every answer carries.
 fn busy_response() -> String {
     let body = "The server has as many connections open as it allows. Try again in a moment.\n";
+    let mut security = HeaderMap::new();
+    crate::security::add_security_headers(&mut security);
+    let security: String = security
+        .iter()
+        .filter_map(|(name, value)| Some(format!("{name}: {}\r\n", value.to_str().ok()?)))
+        .collect();
     format!(
         "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain; \
-         charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+         charset=utf-8\r\nContent-Length: {}\r\n{security}Connection: close\r\n\r\n{body}",
         body.len()
     )
 }
@@ -422,6 +459,15 @@ mod tests {
             let mut body = vec![0; length];
             s.read_exact(&mut body).await.unwrap();
             statuses.push(head.split(' ').nth(1).unwrap().to_string());
+            // Every answer, the timeout's included, leaves with the security headers.
+            assert!(
+                head.contains("\r\nx-content-type-options: nosniff\r\n"),
+                "{head}"
+            );
+            assert!(head.contains("\r\ncontent-security-policy: "), "{head}");
+            if path == "/never" {
+                assert!(head.contains("\r\nretry-after: 1\r\n"), "{head}");
+            }
         }
         assert_eq!(statuses, ["503", "200"]);
         drop(s);
@@ -436,5 +482,7 @@ mod tests {
         assert!(head.starts_with("HTTP/1.1 503 "));
         assert!(head.contains("\r\nRetry-After: 1\r\n"));
         assert!(head.contains(&format!("Content-Length: {}\r\n", body.len())));
+        assert!(head.contains("\r\nx-content-type-options: nosniff\r\n"));
+        assert!(head.contains("\r\ncontent-security-policy: default-src 'none'"));
     }
 }
