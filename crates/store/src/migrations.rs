@@ -99,4 +99,64 @@ BEGIN
     VALUES (old.type, old.slug, old.kind, old.data, strftime('%Y-%m-%dT%H:%M:%SZ','now'));
 END;
 "#,
+    r#"
+-- Editors' accounts (issue 23). Times are whole seconds since 1970 (UTC). Secrets are kept
+-- only as digests: a session's cookie value and an API token as SHA-256 in lowercase hex
+-- (the CHECKs refuse anything else, so a clear secret cannot be stored by mistake), a
+-- password as its Argon2id hash in the PHC format. AUTOINCREMENT keeps the ids of deleted
+-- accounts and tokens from being given again: the audit log and `token revoke ID` name them.
+CREATE TABLE users (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    email          TEXT NOT NULL UNIQUE COLLATE NOCASE
+                   CHECK (length(email) BETWEEN 3 AND 254 AND instr(email, '@') > 1),
+    name           TEXT NOT NULL,
+    role           TEXT NOT NULL CHECK (role <> ''),
+    password_hash  TEXT NOT NULL CHECK (password_hash LIKE '$%'),
+    disabled       INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created        INTEGER NOT NULL,
+    last_login     INTEGER,
+    failed_logins  INTEGER NOT NULL DEFAULT 0 CHECK (failed_logins >= 0),
+    locked_until   INTEGER
+);
+
+CREATE TABLE sessions (
+    id_hash     TEXT PRIMARY KEY
+                CHECK (length(id_hash) = 64 AND id_hash NOT GLOB '*[^0-9a-f]*'),
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf        TEXT NOT NULL CHECK (csrf <> ''),
+    created     INTEGER NOT NULL,
+    last_seen   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_user ON sessions(user_id);
+-- The sweep of expired sessions asks by either time.
+CREATE INDEX sessions_by_last_seen ON sessions(last_seen);
+CREATE INDEX sessions_by_created ON sessions(created);
+
+CREATE TABLE api_tokens (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    scope       TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+    label       TEXT NOT NULL DEFAULT '',
+    hash        TEXT NOT NULL UNIQUE
+                CHECK (length(hash) = 64 AND hash NOT GLOB '*[^0-9a-f]*'),
+    created     INTEGER NOT NULL,
+    last_used   INTEGER,
+    revoked     INTEGER
+);
+CREATE INDEX api_tokens_by_user ON api_tokens(user_id, id);
+
+-- No foreign key to users: the log outlives the accounts it names. Paged newest first
+-- by id (the rowid, its own index).
+CREATE TABLE audit (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          INTEGER NOT NULL,
+    event       TEXT NOT NULL CHECK (event <> ''),
+    user_id     INTEGER,
+    email       TEXT,
+    actor       TEXT,
+    address     TEXT,
+    detail      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_by_user ON audit(user_id, id);
+"#,
 ];

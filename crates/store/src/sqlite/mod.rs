@@ -5,9 +5,10 @@
 //! in `links`, so reverse lookups are indexed. Reads use a small pool of connections so
 //! that page requests do not wait on each other; writes take the one writer. This module
 //! opens the connections and migrates the schema; [`queries`] answers the [`Store`]
-//! trait, [`write`] writes records, [`changes`] keeps the change log and tombstones, and
+//! trait, [`accounts`] keeps editors' accounts, sessions, tokens and the audit log, [`write`] writes records, [`changes`] keeps the change log and tombstones, and
 //! [`bulk`] is the bulk load.
 
+mod accounts;
 mod bulk;
 mod changes;
 mod queries;

@@ -307,6 +307,10 @@ impl Store for SqliteStore {
     fn tombstones(&self, record: RecordType) -> Result<Vec<Tombstone>, StoreError> {
         changes::tombstones(self, record)
     }
+
+    fn accounts(&self) -> Option<&dyn Accounts> {
+        Some(self)
+    }
 }
 
 impl SqliteStore {
