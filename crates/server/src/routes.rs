@@ -21,9 +21,22 @@ use dossier_store::Store;
 use serde::Deserialize;
 use std::sync::Arc;
 
-/// What every handler shares.
+/// What every handler shares: one `Arc`, so that the clone the router makes for each
+/// request touches one counter, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The fields of [`AppState`].
+#[derive(Clone)]
+pub struct Shared {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) search: Arc<SearchIndex>,
     pub(crate) renderer: Arc<Renderer>,
@@ -57,7 +70,7 @@ impl AppState {
             tracing::error!(error = %e, "no random key for OAI-PMH tokens; using a fixed one");
             key = b"dossier: no system randomness available".to_vec();
         }
-        AppState {
+        AppState(Arc::new(Shared {
             store,
             search,
             renderer: Arc::new(Renderer::new()),
@@ -72,7 +85,7 @@ impl AppState {
             worker_hook: None,
             metrics: Arc::new(Metrics::new()),
             cache: Arc::new(ResponseCache::new(0, Arc::default())),
-        }
+        }))
         .with_workers(dossier_store::READ_CONNECTIONS, DEFAULT_QUEUE)
         .with_cache_bytes(DEFAULT_CACHE_MB << 20)
     }
@@ -80,8 +93,13 @@ impl AppState {
     /// The response cache's bound in bytes (by default [`DEFAULT_CACHE_MB`] MiB); 0 turns
     /// the cache off. It reports to [`AppState::cache_counters`].
     pub fn with_cache_bytes(mut self, bytes: usize) -> Self {
-        self.cache = Arc::new(ResponseCache::new(bytes, self.metrics.cache.clone()));
+        self.shared().cache = Arc::new(ResponseCache::new(bytes, self.metrics.cache.clone()));
         self
+    }
+
+    /// The fields, to change while the state is being built (a copy if already shared).
+    fn shared(&mut self) -> &mut Shared {
+        Arc::make_mut(&mut self.0)
     }
 
     /// The response cache (its bound, evictions, and the requests that waited for
@@ -96,7 +114,7 @@ impl AppState {
     /// 503 with `Retry-After`. The workers start with the first request.
     pub fn with_workers(mut self, workers: usize, queue: usize) -> Self {
         let metrics = self.metrics.clone();
-        self.workers = Arc::new(Workers::build(
+        self.shared().workers = Arc::new(Workers::build(
             workers,
             queue,
             self.worker_hook.clone(),
@@ -111,7 +129,7 @@ impl AppState {
     /// dropped because its request is gone), so a test can hold the workers busy.
     #[doc(hidden)]
     pub fn with_work_hook(mut self, hook: Arc<dyn Fn() + Send + Sync>) -> Self {
-        self.worker_hook = Some(hook);
+        self.shared().worker_hook = Some(hook);
         let pool = self.workers.stats();
         self.with_workers(pool.workers, pool.capacity)
     }
@@ -130,14 +148,14 @@ impl AppState {
     /// Addresses per sitemap file: past this, `/sitemap.xml` is an index of
     /// `/sitemap-{n}.xml` files (tests lower it to see the index without 50,000 pages).
     pub fn with_sitemap_limit(mut self, limit: usize) -> Self {
-        self.sitemap_limit = limit.max(1);
+        self.shared().sitemap_limit = limit.max(1);
         self
     }
 
     /// The site's public address and names (absolute links in citations, feeds, OAI-PMH).
     pub fn with_site(mut self, site: Site) -> Self {
-        self.site = Arc::new(site);
-        self.site_configured = true;
+        self.shared().site = Arc::new(site);
+        self.shared().site_configured = true;
         self
     }
 
@@ -145,7 +163,7 @@ impl AppState {
     /// (the serve functions call it with their listener's address).
     pub fn with_listen_address(mut self, addr: std::net::SocketAddr) -> Self {
         if !self.site_configured {
-            self.site = Arc::new(Site::from_listen_address(addr));
+            self.shared().site = Arc::new(Site::from_listen_address(addr));
         }
         self
     }
@@ -158,7 +176,7 @@ impl AppState {
 
     /// The key that signs OAI-PMH resumption tokens.
     pub fn with_oai_key(mut self, key: Vec<u8>) -> Self {
-        self.oai_key = Arc::new(key);
+        self.shared().oai_key = Arc::new(key);
         self
     }
 
