@@ -4,6 +4,12 @@
 //! cookies are the server's; the command line's `dossier user` and `dossier token` call
 //! the same service, so a rule holds whichever way an account is changed.
 
+pub mod limits;
+pub mod password;
+pub mod redirect;
 pub mod roles;
+pub mod secret;
+pub mod service;
 
 pub use roles::{Right, Role, UnknownRole, RIGHTS};
+pub use service::{Actor, Auth, AuthConfig, AuthError, Bearer, LoggedIn, Scope, Viewer};
