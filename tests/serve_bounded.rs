@@ -455,6 +455,17 @@ fn metrics_are_prometheus_text_by_route_pattern() {
             "dossier_http_requests_total{route=\"/metrics\",code=\"200\"}"
         ) >= 2.0
     );
+    // Answers from the cache (given before the request is routed) count under the route
+    // that built them, and in the cache's hits.
+    let hits = sample(&m, "dossier_cache_hits_total");
+    for _ in 0..3 {
+        let again = get(base, &doc, HTML);
+        assert_eq!((again.status, again.header("x-cache")), (200, "hit"));
+    }
+    let after = metrics(base);
+    assert_eq!(sample(&after, &ok), 5.0);
+    assert_eq!(sample(&after, &format!("{name}_count{{{route}}}")), 6.0);
+    assert_eq!(sample(&after, "dossier_cache_hits_total"), hits + 3.0);
 }
 
 /// The real binary with 2 workers and a queue of 8, hit by many connections at once (each a

@@ -35,12 +35,12 @@
 //! answered from the cache nor has its answer kept: it may be a person's own page. A capacity
 //! of 0 turns the layer off entirely (handlers answer as they would without it).
 
-use crate::metrics::CacheCounters;
+use crate::metrics::{CacheCounters, RouteStats};
 use crate::negotiate::Wants;
 use crate::routes::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use dossier_store::Store;
@@ -49,7 +49,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
 
 /// The cache's bound when none is configured (`dossier serve --cache-mb`).
@@ -79,6 +79,12 @@ enum Coding {
 }
 
 impl Coding {
+    const ALL: [Coding; 3] = [Coding::Identity, Coding::Gzip, Coding::Brotli];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
     fn token(self) -> Option<&'static str> {
         match self {
             Coding::Identity => None,
@@ -277,8 +283,12 @@ struct Entry {
     body: Bytes,
     /// The body's [`digest`].
     tag: String,
+    /// The `ETag` of each coding ([`Coding::index`]), made once.
+    etags: [HeaderValue; 3],
     last_modified: u64,
     compressible: bool,
+    /// The counters of the route that built it, for hits answered before routing.
+    route: Option<Arc<RouteStats>>,
     /// Compressed copies, made on first demand (`None` inside: not smaller); set only
     /// under the cache's write lock while the entry is kept, so that the cache's byte
     /// count always matches what its entries hold.
@@ -293,6 +303,7 @@ impl Entry {
         key: Arc<str>,
         version: &Version,
         index_generation: Option<u64>,
+        route: Option<Arc<RouteStats>>,
         mut headers: HeaderMap,
         body: Bytes,
     ) -> Entry {
@@ -330,9 +341,17 @@ impl Entry {
         if !headers.contains_key(header::CACHE_CONTROL) {
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         }
+        headers.insert(header::LAST_MODIFIED, http_date(version.last_modified));
+        let tag = digest(&body);
+        let etags = Coding::ALL.map(|coding| {
+            HeaderValue::from_str(&format!("\"{tag}{}\"", coding.tag_suffix()))
+                .unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+        });
         Entry {
             compressible: body.len() >= MIN_COMPRESSED && compressible(&headers),
-            tag: digest(&body),
+            tag,
+            etags,
+            route,
             key,
             id: IDS.fetch_add(1, Ordering::Relaxed),
             seq: version.seq,
@@ -343,6 +362,14 @@ impl Entry {
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),
             referenced: AtomicBool::new(false),
+        }
+    }
+
+    /// Marks it used since the CLOCK hand last passed (written only when it was not, so
+    /// that hits on both cores do not keep taking the flag's cache line from each other).
+    fn touch(&self) {
+        if !self.referenced.load(Ordering::Relaxed) {
+            self.referenced.store(true, Ordering::Relaxed);
         }
     }
 
@@ -366,7 +393,14 @@ impl Entry {
             .iter()
             .map(|(k, v)| k.as_str().len() + v.len() + 16)
             .sum();
-        self.body.len() + copies + self.key.len() + self.tag.len() + headers + ENTRY_OVERHEAD
+        let etags: usize = self.etags.iter().map(HeaderValue::len).sum();
+        self.body.len()
+            + copies
+            + self.key.len()
+            + self.tag.len()
+            + etags
+            + headers
+            + ENTRY_OVERHEAD
     }
 }
 
@@ -602,6 +636,22 @@ impl ResponseCache {
             .set_size(inner.bytes as u64, inner.map.len() as u64);
     }
 
+    /// The entry kept for `key` at `seq` (and `index_generation`), counted as a hit; `None`
+    /// without counting anything otherwise (the request goes on to [`layer`]).
+    fn get(&self, key: &str, seq: i64, index_generation: Option<u64>) -> Option<Arc<Entry>> {
+        let inner = self.read();
+        if seq != inner.version.seq {
+            return None;
+        }
+        let entry = inner
+            .map
+            .get(key)
+            .filter(|e| e.index_generation == index_generation)?;
+        entry.touch();
+        self.counters.hit();
+        Some(entry.clone())
+    }
+
     /// The entry for `key` if it was built at `seq` (and `index_generation`). A newer
     /// `seq` than the cache holds empties it first; `last_modified` gives that change's
     /// time (asked only then).
@@ -620,7 +670,7 @@ impl ResponseCache {
             if seq == inner.version.seq {
                 return match inner.map.get(key) {
                     Some(e) if e.index_generation == index_generation => {
-                        e.referenced.store(true, Ordering::Relaxed);
+                        e.touch();
                         self.counters.hit();
                         Lookup::Hit(e.clone())
                     }
@@ -736,7 +786,11 @@ impl ResponseCache {
                 .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
                 .is_some_and(|since| entry.last_modified <= since.as_secs())
         };
-        let preferred = preferred_coding(asked);
+        let preferred = if asked.contains_key(header::ACCEPT_ENCODING) {
+            preferred_coding(asked)
+        } else {
+            Coding::Identity
+        };
         let (coding, mut response) = if not_modified {
             // The coding the client would get, for the ETag it is told.
             let coding = match entry.copy(preferred) {
@@ -745,7 +799,8 @@ impl ResponseCache {
                 }
                 _ => Coding::Identity,
             };
-            let mut r = StatusCode::NOT_MODIFIED.into_response();
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::NOT_MODIFIED;
             *r.headers_mut() = entry.headers.clone();
             r.headers_mut().remove(header::CONTENT_TYPE);
             (coding, r)
@@ -760,10 +815,7 @@ impl ResponseCache {
             (coding, r)
         };
         let h = response.headers_mut();
-        if let Ok(v) = HeaderValue::from_str(&format!("\"{}{}\"", entry.tag, coding.tag_suffix())) {
-            h.insert(header::ETAG, v);
-        }
-        h.insert(header::LAST_MODIFIED, http_date(entry.last_modified));
+        h.insert(header::ETAG, entry.etags[coding.index()].clone());
         if kept || hit {
             h.insert(
                 X_CACHE,
@@ -817,6 +869,48 @@ fn change_time(store: &dyn Store, seq: i64, started: u64) -> u64 {
     }
 }
 
+/// The key of an answer: its representation, path and query string.
+fn key_of(json: bool, uri: &Uri) -> String {
+    format!(
+        "{} {}?{}",
+        if json { "json" } else { "html" },
+        uri.path(),
+        uri.query().unwrap_or("")
+    )
+}
+
+/// Answers a request from the cache before it is routed, when it can: a GET or HEAD
+/// without credentials whose answer is kept for the store's latest change. Counted in the
+/// metrics under the route that built the answer. `None`: the request goes to the router
+/// (and through [`layer`], which builds and keeps what is missing).
+///
+/// A hit costs no route lookup, no middleware and no per-request state: that is most of
+/// what a kept page cost beside the socket work (see BENCHMARKS.md, issue 22).
+pub(crate) fn answer_early(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    let start = Instant::now();
+    let cache = &state.cache;
+    if cache.capacity == 0
+        || !cacheable(method, uri.path())
+        || crate::security::carries_credentials(headers)
+    {
+        return None;
+    }
+    let seq = state.store.last_change().ok()?;
+    let index_generation = reads_index(uri.path()).then(|| state.search.generation());
+    let key = key_of(crate::negotiate::wants_json(headers), uri);
+    let entry = cache.get(&key, seq, index_generation)?;
+    let response = cache.answer(&entry, headers, true, true);
+    if let Some(route) = &entry.route {
+        route.answered(response.status(), start.elapsed());
+    }
+    Some(response)
+}
+
 /// The cache's layer around the site's routes.
 pub(crate) async fn layer(
     State(state): State<AppState>,
@@ -840,13 +934,13 @@ pub(crate) async fn layer(
     };
     let uri = request.uri();
     let index_generation = reads_index(uri.path()).then(|| state.search.generation());
-    let key: Arc<str> = format!(
-        "{} {}?{}",
-        if wants.json { "json" } else { "html" },
-        uri.path(),
-        uri.query().unwrap_or("")
-    )
-    .into();
+    let key: Arc<str> = key_of(wants.json, uri).into();
+    let route = state.metrics.route(
+        request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str),
+    );
     let version = match cache.lookup(&key, seq, index_generation, || {
         change_time(state.store.as_ref(), seq, cache.started)
     }) {
@@ -900,6 +994,7 @@ pub(crate) async fn layer(
         key,
         &version,
         index_generation,
+        Some(route),
         parts.headers,
         body,
     ));
@@ -992,6 +1087,7 @@ mod tests {
                 seq,
                 last_modified: 0,
             },
+            None,
             None,
             headers,
             Bytes::from(body.to_string()),

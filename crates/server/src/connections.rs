@@ -12,6 +12,7 @@
 //! the idle timeout (a client that stops reading its answer), and a request that takes
 //! too long is answered 503.
 
+use crate::routes::AppState;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::Router;
@@ -107,27 +108,54 @@ fn finish(response: &mut Response) {
     crate::security::add_security_headers(response.headers_mut());
 }
 
-/// A connection's service: the router, and [`finish`] on whatever it answers.
+/// A connection's service: a kept answer from the response cache when there is one
+/// ([`crate::cache::answer_early`]), else the router; [`finish`] on whatever it answers.
 #[derive(Clone)]
 struct Site {
     app: TowerToHyperService<Router>,
+    /// The state whose cache answers before the router (`None`: every request is routed).
+    state: Option<AppState>,
+}
+
+/// What [`Site`] answers: at once, or when the router has.
+enum Answer {
+    Ready(std::future::Ready<Result<Response, Infallible>>),
+    Routed(Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>),
+}
+
+impl Future for Answer {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Answer::Ready(ready) => Pin::new(ready).poll(cx),
+            Answer::Routed(routed) => routed.as_mut().poll(cx),
+        }
+    }
 }
 
 impl hyper::service::Service<hyper::Request<Incoming>> for Site {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = Answer;
 
-    fn call(&self, request: hyper::Request<Incoming>) -> Self::Future {
+    fn call(&self, request: hyper::Request<Incoming>) -> Answer {
+        if let Some(state) = &self.state {
+            let (method, uri, headers) = (request.method(), request.uri(), request.headers());
+            if let Some(mut response) = crate::cache::answer_early(state, method, uri, headers) {
+                finish(&mut response);
+                return Answer::Ready(std::future::ready(Ok(response)));
+            }
+        }
         let routed = self.app.call(request);
-        Box::pin(async move {
+        Answer::Routed(Box::pin(async move {
             let mut response = match routed.await {
                 Ok(response) => response,
                 Err(never) => match never {},
             };
             finish(&mut response);
             Ok(response)
-        })
+        }))
     }
 }
 
@@ -136,6 +164,7 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Site {
 pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
+    state: Option<AppState>,
     limits: Limits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -147,6 +176,7 @@ pub(crate) async fn serve(
                 limits.request_timeout,
             ),
         )),
+        state,
     };
     let open = Arc::new(Semaphore::new(max));
     let refusing = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
@@ -438,7 +468,7 @@ mod tests {
             ..Limits::default()
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, app, limits, async {
+        let server = tokio::spawn(serve(listener, app, None, limits, async {
             let _ = stopped.await;
         }));
         let mut s = TcpStream::connect(addr).await.unwrap();

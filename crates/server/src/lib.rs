@@ -71,5 +71,12 @@ pub async fn serve_with_limits(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let state = state.with_listen_address(listener.local_addr()?);
-    connections::serve(listener, router(state), limits, shutdown).await
+    connections::serve(
+        listener,
+        router(state.clone()),
+        Some(state),
+        limits,
+        shutdown,
+    )
+    .await
 }

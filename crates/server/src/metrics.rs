@@ -125,7 +125,7 @@ impl RouteStats {
         }
     }
 
-    fn answered(&self, status: StatusCode, took: Duration) {
+    pub(crate) fn answered(&self, status: StatusCode, took: Duration) {
         let i = usize::from(status.as_u16()).clamp(100, 100 + CODES - 1) - 100;
         self.codes[i].fetch_add(1, Ordering::Relaxed);
         self.latency.observe(took);

@@ -80,7 +80,7 @@ impl Wants {
 }
 
 /// Whether the client prefers `application/json` (or a `+json` type) to HTML.
-fn wants_json(headers: &HeaderMap) -> bool {
+pub(crate) fn wants_json(headers: &HeaderMap) -> bool {
     let Some(accept) = headers
         .get(axum::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
