@@ -65,6 +65,134 @@ pub enum Command {
     /// Safe to run again: records that have not changed are left alone, and the command
     /// says how many were new, changed or unchanged.
     LoadBuiltin,
+    /// Editors' accounts: add people, give them roles, disable or unlock them.
+    ///
+    /// The first admin is made here (there is no default account or password): `dossier
+    /// user add you@example.org --role admin`. Passwords are read from the terminal
+    /// without echo, or from standard input with --password-stdin; never from the
+    /// command line, where other users of the machine could read them.
+    #[command(subcommand)]
+    User(User),
+    /// API tokens for scripts: `Authorization: Bearer TOKEN` on /api/v1.
+    ///
+    /// A token acts for its account, with read or write scope, until it is revoked or
+    /// the account is disabled. Only its digest is stored: it is shown once, at creation.
+    #[command(subcommand)]
+    Token(Token),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum User {
+    /// Add an account.
+    ///
+    /// The password must be at least 12 characters, not a common password and not the
+    /// email. Roles: contributor (drafts), editor (edits any record), reviewer
+    /// (publishes), admin (accounts and roles).
+    ///
+    /// Example: printf '%s\n' "$PASSWORD" | dossier user add ada@example.org --role admin
+    ///   --password-stdin
+    Add(UserAddArgs),
+    /// List the accounts: email, name, role, whether disabled, locked until, last login.
+    List(UserListArgs),
+    /// Change an account's role; the account's sessions end (it logs in again).
+    SetRole(UserSetRoleArgs),
+    /// Disable an account: it cannot log in, its sessions end and its API tokens are
+    /// refused, at once.
+    Disable(UserEmailArg),
+    /// Enable a disabled account again.
+    Enable(UserEmailArg),
+    /// Lift the lock that too many wrong passwords put on an account.
+    Unlock(UserEmailArg),
+    /// Set a new password for an account; its sessions end and its lock is lifted.
+    ResetPassword(UserPasswordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// The account's email, which is also its login (compared without regard to case).
+    pub email: String,
+    /// The account's role: contributor, editor, reviewer or admin.
+    #[arg(long)]
+    pub role: String,
+    /// The name shown on pages (default: the part of the email before `@`).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Read the password from standard input (one line) instead of the terminal.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UserListArgs {
+    /// Print the accounts as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UserSetRoleArgs {
+    /// The account's email.
+    pub email: String,
+    /// The new role: contributor, editor, reviewer or admin.
+    pub role: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UserEmailArg {
+    /// The account's email.
+    pub email: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UserPasswordArgs {
+    /// The account's email.
+    pub email: String,
+    /// Read the new password from standard input (one line) instead of the terminal.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Token {
+    /// Make an API token for an account and print it (once: it cannot be shown again).
+    ///
+    /// The token is printed alone on the last line, for scripts:
+    ///   TOKEN=$(dossier token create --user ada@example.org --scope write | tail -1)
+    Create(TokenCreateArgs),
+    /// List API tokens (never the tokens themselves): id, account, scope, label, when
+    /// made, last used, revoked.
+    List(TokenListArgs),
+    /// Revoke an API token by its id (from `dossier token list`); it is refused at once.
+    Revoke(TokenRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// The email of the account the token acts for.
+    #[arg(long)]
+    pub user: String,
+    /// What the token may do: read, or write (which includes read).
+    #[arg(long)]
+    pub scope: String,
+    /// What the token is for, to tell it apart in lists.
+    #[arg(long, default_value = "")]
+    pub label: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenListArgs {
+    /// Only this account's tokens.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Print the tokens as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    /// The token's id, as `dossier token list` shows it.
+    pub id: i64,
 }
 
 #[derive(Debug, Args)]

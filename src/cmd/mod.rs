@@ -6,6 +6,8 @@ mod lock;
 mod priority;
 mod search;
 mod serve;
+mod token;
+mod user;
 
 use crate::cli::{Cli, Command, Export, Import};
 use anyhow::{Context, Result};
@@ -16,7 +18,13 @@ pub fn run(cli: Cli) -> Result<()> {
     // Commands that write take the archive's writer lock first (see `lock`); the server
     // and `search` take it themselves, for their start-up only.
     let _writing = match &cli.command {
-        Command::Serve(_) | Command::Search(_) | Command::Export(_) => None,
+        // Accounts are rows of the store alone (no search index): SQLite's own locking
+        // orders their writes, and a running server or import need not be waited for.
+        Command::Serve(_)
+        | Command::Search(_)
+        | Command::Export(_)
+        | Command::User(_)
+        | Command::Token(_) => None,
         Command::Import(i) => Some(lock::lock_for_writing(
             &cli.global.data_dir,
             &format!("import {}", i.name()),
@@ -39,6 +47,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import(Import::Csv(args)) => import::records(&cli.global.data_dir, args, true),
         Command::Import(Import::Markdown(args)) => import::markdown(&cli.global.data_dir, args),
         Command::Export(Export::Site(args)) => export::site(&cli.global.data_dir, args),
+        Command::User(command) => user::run(&cli.global.data_dir, command),
+        Command::Token(command) => token::run(&cli.global.data_dir, command),
         Command::LoadBuiltin => {
             let store = open_store(&cli.global.data_dir)?;
             let summary = load_builtin(&store)?;
