@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod accounts;
 pub mod xml;
 
 use dossier_store::{SqliteStore, Store};
