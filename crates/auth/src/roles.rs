@@ -155,6 +155,28 @@ impl FromStr for Role {
     }
 }
 
+/// [`RIGHTS`] as a Markdown table, one row per right and a column per role: what
+/// ARCHITECTURE.md shows (a test fails when the two differ).
+pub fn rights_markdown() -> String {
+    let mut out = String::from("| right | what it allows |");
+    for role in Role::ALL {
+        out.push_str(&format!(" {role} |"));
+    }
+    out.push_str("\n| --- | --- |");
+    for _ in Role::ALL {
+        out.push_str(" :-: |");
+    }
+    out.push('\n');
+    for (right, _) in RIGHTS {
+        out.push_str(&format!("| `{}` | {} |", right.name(), right.describe()));
+        for role in Role::ALL {
+            out.push_str(if role.can(*right) { " ✓ |" } else { " |" });
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +224,25 @@ mod tests {
         }
         assert!("Admin".parse::<Role>().is_err());
         assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn architecture_md_shows_this_table() {
+        const BEGIN: &str = "<!-- rights: generated from RIGHTS (crates/auth/src/roles.rs); a test fails if it differs -->\n";
+        const END: &str = "<!-- end of rights -->";
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../ARCHITECTURE.md");
+        let doc = std::fs::read_to_string(path).expect("ARCHITECTURE.md at the workspace root");
+        let start = doc
+            .find(BEGIN)
+            .expect("ARCHITECTURE.md marks the rights table")
+            + BEGIN.len();
+        let len = doc[start..]
+            .find(END)
+            .expect("ARCHITECTURE.md ends the rights table");
+        let expected = rights_markdown();
+        assert!(
+            doc[start..start + len] == expected,
+            "ARCHITECTURE.md's rights table differs from RIGHTS; replace it with:\n{expected}"
+        );
     }
 }
