@@ -38,6 +38,20 @@ const TEMPLATES: &[(&str, &str)] = &[
         "static-search.html",
         include_str!("../templates/static-search.html"),
     ),
+    ("login.html", include_str!("../templates/login.html")),
+    ("account.html", include_str!("../templates/account.html")),
+    (
+        "admin-users.html",
+        include_str!("../templates/admin-users.html"),
+    ),
+    (
+        "admin-audit.html",
+        include_str!("../templates/admin-audit.html"),
+    ),
+    (
+        "admin-roles.html",
+        include_str!("../templates/admin-roles.html"),
+    ),
 ];
 
 /// The site's stylesheet, served at `/static/style.css`.
@@ -118,6 +132,26 @@ impl Renderer {
         self.render_context(
             name,
             minijinja::context! { page => Value::from_serialize(page), title => title },
+        )
+    }
+
+    /// Renders template `name` as [`Renderer::render`] does, with the keys of `extra` (an
+    /// object) added to the context: the server's `viewer` (the logged-in editor, for the
+    /// menu in `base.html`). The static export never passes one.
+    pub fn render_with<T: Serialize, E: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        title: &str,
+        page: &T,
+        extra: &E,
+    ) -> Result<String, PublishError> {
+        self.render_context(
+            name,
+            minijinja::context! {
+                page => Value::from_serialize(page),
+                title => title,
+                ..Value::from_serialize(extra)
+            },
         )
     }
 

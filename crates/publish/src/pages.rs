@@ -23,6 +23,15 @@ pub trait View: Send {
         title: &str,
         depth: Option<usize>,
     ) -> Result<String, PublishError>;
+    /// The HTML page as the server sends it, with the keys of `extra` (an object) added
+    /// to the template's context (the logged-in `viewer`).
+    fn html_with(
+        &self,
+        r: &Renderer,
+        template: &str,
+        title: &str,
+        extra: &serde_json::Value,
+    ) -> Result<String, PublishError>;
 }
 
 impl<T: Serialize + Send> View for T {
@@ -40,6 +49,15 @@ impl<T: Serialize + Send> View for T {
             None => r.render(template, title, self),
             Some(depth) => r.render_static(template, title, self, depth),
         }
+    }
+    fn html_with(
+        &self,
+        r: &Renderer,
+        template: &str,
+        title: &str,
+        extra: &serde_json::Value,
+    ) -> Result<String, PublishError> {
+        r.render_with(template, title, self, extra)
     }
 }
 
@@ -105,21 +123,43 @@ impl PageSpec {
         renderer: &Renderer,
         form: Form,
     ) -> Result<Option<Rendered>, PublishError> {
+        self.render_with(request, renderer, form, None)
+    }
+
+    /// [`PageSpec::render`], with `extra` (an object: the server's logged-in `viewer`)
+    /// added to the template's context of an HTML page the server sends. The JSON and
+    /// the static export's pages are the same with or without it.
+    pub fn render_with(
+        &self,
+        request: &PageRequest,
+        renderer: &Renderer,
+        form: Form,
+        extra: Option<&serde_json::Value>,
+    ) -> Result<Option<Rendered>, PublishError> {
         let Some(built) = self.build(request)? else {
             return Ok(None);
         };
-        Ok(Some(match form {
-            Form::Json => Rendered {
+        let html = |body: String| Rendered {
+            body: body.into_bytes(),
+            media_type: "text/html; charset=utf-8",
+        };
+        Ok(Some(match (form, extra) {
+            (Form::Json, _) => Rendered {
                 body: built.view.json()?,
                 media_type: "application/json",
             },
-            Form::Html { depth } => Rendered {
-                body: built
-                    .view
-                    .html(renderer, self.template, &built.title, depth)?
-                    .into_bytes(),
-                media_type: "text/html; charset=utf-8",
-            },
+            (Form::Html { depth: None }, Some(extra)) => html(built.view.html_with(
+                renderer,
+                self.template,
+                &built.title,
+                extra,
+            )?),
+            (Form::Html { depth }, _) => html(built.view.html(
+                renderer,
+                self.template,
+                &built.title,
+                depth,
+            )?),
         }))
     }
 

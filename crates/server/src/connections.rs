@@ -115,6 +115,9 @@ struct Site {
     app: TowerToHyperService<Router>,
     /// The state whose cache answers before the router (`None`: every request is routed).
     state: Option<AppState>,
+    /// The connection's TCP peer, put on each routed request as `ConnectInfo` (the client
+    /// address of login limits and the audit log).
+    peer: Option<std::net::SocketAddr>,
 }
 
 /// What [`Site`] answers: at once, or when the router has.
@@ -147,6 +150,12 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Site {
                 return Answer::Ready(std::future::ready(Ok(response)));
             }
         }
+        let mut request = request;
+        if let Some(peer) = self.peer {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
         let routed = self.app.call(request);
         Answer::Routed(Box::pin(async move {
             let mut response = match routed.await {
@@ -177,6 +186,7 @@ pub(crate) async fn serve(
             ),
         )),
         state,
+        peer: None,
     };
     let open = Arc::new(Semaphore::new(max));
     let refusing = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
@@ -238,6 +248,10 @@ async fn connection(
     mut stopped: watch::Receiver<bool>,
 ) {
     let _ = socket.set_nodelay(true);
+    let site = Site {
+        peer: socket.peer_addr().ok(),
+        ..site
+    };
     let activity = Activity::new();
     let io = TokioIo::new(Watched {
         inner: socket,

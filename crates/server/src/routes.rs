@@ -1,6 +1,7 @@
 //! The site's state and its page routes: the pages of the publish crate's table, the
 //! search and the stylesheet; the machine routes and the API are merged in.
 
+use crate::auth::Viewing;
 use crate::cache::{ResponseCache, DEFAULT_CACHE_MB};
 use crate::error::{site_errors, HttpError};
 use crate::metrics::{CacheCounters, Metrics};
@@ -59,6 +60,8 @@ pub struct Shared {
     pub(crate) metrics: Arc<Metrics>,
     /// Answers kept per store change ([`crate::cache`]).
     pub(crate) cache: Arc<ResponseCache>,
+    /// Editors' accounts: sessions, logins, API tokens (`None`: the store keeps none).
+    pub(crate) auth: Option<dossier_auth::Auth>,
 }
 
 impl AppState {
@@ -71,6 +74,7 @@ impl AppState {
             key = b"dossier: no system randomness available".to_vec();
         }
         AppState(Arc::new(Shared {
+            auth: dossier_auth::Auth::new(store.clone()),
             store,
             search,
             renderer: Arc::new(Renderer::new()),
@@ -196,11 +200,14 @@ pub fn router(state: AppState) -> Router {
                 move |State(state): State<AppState>,
                       wants: Wants,
                       Path(slug): Path<String>,
-                      uri: Uri| { show_page(spec, state, wants, Some(slug), uri) },
+                      uri: Uri,
+                      viewing: Viewing| {
+                    show_page(spec, state, wants, Some(slug), uri, viewing)
+                },
             ),
             None => get(
-                move |State(state): State<AppState>, wants: Wants, uri: Uri| {
-                    show_page(spec, state, wants, None, uri)
+                move |State(state): State<AppState>, wants: Wants, uri: Uri, viewing: Viewing| {
+                    show_page(spec, state, wants, None, uri, viewing)
                 },
             ),
         };
@@ -212,7 +219,14 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(crate::metrics::endpoint))
         .merge(crate::publishing::router())
         .merge(crate::api::router())
+        .merge(crate::auth::router())
         .fallback(crate::publishing::fallback)
+        // Who is asking, and the CSRF checks; inside the error layer, which writes its
+        // failures out.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::layer,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), site_errors))
         // Outside the error layer (only whole 200 answers are kept), inside the metrics.
         .layer(middleware::from_fn_with_state(
@@ -306,6 +320,7 @@ async fn show_page(
     wants: Wants,
     slug: Option<String>,
     uri: Uri,
+    viewing: Viewing,
 ) -> Result<Response, HttpError> {
     // In the order the checks always ran: the query string's form, the slug, the values.
     let params = match spec
@@ -329,6 +344,8 @@ async fn show_page(
     // hold one of the runtime's few threads from the connections.
     // Built and rendered as the static export renders it (`PageSpec::render`).
     let renderer = state.renderer.clone();
+    // A logged-in viewer's page carries the editor's menu (never kept by the cache).
+    let viewer = viewing.context();
     state
         .blocking(move |store| {
             let request = PageRequest {
@@ -337,7 +354,7 @@ async fn show_page(
                 slug: &slug,
                 filter,
             };
-            match spec.render(&request, &renderer, wants.form())? {
+            match spec.render_with(&request, &renderer, wants.form(), viewer.as_ref())? {
                 Some(page) => Ok(wants.rendered(page)),
                 None => Err(HttpError::no_record(spec.what, &slug)),
             }
@@ -373,6 +390,7 @@ fn number(v: &Option<String>, name: &str, default: usize, max: usize) -> Result<
 async fn show_search(
     State(state): State<AppState>,
     wants: Wants,
+    viewing: Viewing,
     Query(params): Query<SearchParams>,
 ) -> Result<Response, HttpError> {
     let sort = params
@@ -392,7 +410,7 @@ async fn show_search(
     };
     if req.query.is_empty() {
         let view = views::SearchView::empty(&req);
-        return wants.page(&state, "search.html", "Search", &view);
+        return crate::auth::page(&state, wants, &viewing, "search.html", "Search", &view);
     }
     let search = state.search.clone();
     let metrics = state.metrics.clone();
@@ -402,12 +420,14 @@ async fn show_search(
     match &view.error {
         Some(e) if wants.json => Err(HttpError::BadRequest(e.clone())),
         Some(_) => {
-            let mut r = wants.page(&state, "search.html", "Search", &view)?;
+            let mut r = crate::auth::page(&state, wants, &viewing, "search.html", "Search", &view)?;
             *r.status_mut() = StatusCode::BAD_REQUEST;
             Ok(r)
         }
-        None => wants.page(
+        None => crate::auth::page(
             &state,
+            wants,
+            &viewing,
             "search.html",
             &format!("Search: {}", view.query),
             &view,
