@@ -859,3 +859,7 @@ fn check_text(what: &str, text: &str) -> Result<(), AuthError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;
