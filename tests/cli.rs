@@ -262,7 +262,7 @@ fn search_prints_a_table_and_json() {
     let o = dossier(dir.path(), &["reindex"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("29 documents, 27 sections, 19 bodies"),
+        stdout(&o).contains("29 documents, 27 sections, 20 bodies"),
         "{}",
         stdout(&o)
     );
