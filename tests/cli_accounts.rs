@@ -436,3 +436,57 @@ fn every_account_command_explains_itself() {
         );
     }
 }
+
+/// `dossier ARGS…` on a terminal of its own (util-linux's `script` gives it a
+/// pseudo-terminal), with `typed` as what is typed there. Standard output and standard
+/// error both come back as the terminal's output.
+fn on_a_terminal(data_dir: &Path, args: &str, typed: &str) -> Output {
+    let command = format!("'{BIN}' --data-dir '{}' {args}", data_dir.display());
+    let mut child = Command::new("script")
+        .args(["--quiet", "--return", "--command", &command, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) runs the command on a terminal");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(typed.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn on_a_terminal_the_password_is_typed_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = "user add ada@example.org --role admin";
+
+    let o = on_a_terminal(
+        dir.path(),
+        add,
+        &format!("{GOOD}\nsomething else entirely\n"),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(out(&o).contains("the two passwords differ"), "{}", out(&o));
+    assert!(!auth(dir.path()).accounts().has_users().unwrap());
+
+    // A weak password is refused when it is first typed, before it is asked again.
+    let o = on_a_terminal(dir.path(), add, "tiny\n");
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(out(&o).contains("too short"), "{}", out(&o));
+    assert!(!out(&o).contains("again"), "{}", out(&o));
+    assert!(!auth(dir.path()).accounts().has_users().unwrap());
+
+    let o = on_a_terminal(dir.path(), add, &format!("{GOOD}\n{GOOD}\n"));
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(
+        out(&o).contains("Password for ada@example.org"),
+        "{}",
+        out(&o)
+    );
+    assert!(auth(dir.path())
+        .login("ada@example.org", GOOD, "127.0.0.1")
+        .is_ok());
+}
