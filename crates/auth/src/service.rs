@@ -4,7 +4,7 @@
 //! whichever way an account is changed. It blocks: hashing a password takes tens of
 //! milliseconds, so the server calls it from its request workers.
 
-use crate::limits::{account_key, unix_now, LoginLimiter, RetryAfter};
+use crate::limits::{unix_now, LoginLimiter, RetryAfter};
 use crate::password::{self, HashError, PolicyError};
 use crate::roles::{Right, Role};
 use crate::secret;
@@ -278,8 +278,7 @@ impl Auth {
     pub fn login(&self, email: &str, password: &str, address: &str) -> Result<LoggedIn, AuthError> {
         let now = self.now();
         let accounts = self.accounts();
-        let typed = account_key(email);
-        if let Err(RetryAfter(secs)) = self.limiter.check_at(&typed, address, now) {
+        if let Err(RetryAfter(secs)) = self.limiter.check_at(email, address, now) {
             return Err(AuthError::TooMany { retry_after: secs });
         }
         let user = accounts.user_by_email(email.trim())?;
@@ -316,7 +315,7 @@ impl Auth {
             (true, Some(user), Some(role)) => self.logged_in(user, role, address, now),
             (_, user, _) => {
                 let why = if verified { "unknown role" } else { why };
-                self.login_failed(&typed, user.as_ref(), address, why, now)?;
+                self.login_failed(email, user.as_ref(), address, why, now)?;
                 Err(AuthError::Refused)
             }
         }
@@ -391,7 +390,8 @@ impl Auth {
         if let Some(u) = user {
             accounts.login_failed(u.id, locked_until)?;
         }
-        let email = user.map_or(typed, |u| u.email.as_str());
+        // For an unknown email, what was typed (clipped), for the admin's eyes only.
+        let email = user.map_or_else(|| clip(typed.trim(), MAX_EMAIL), |u| u.email.as_str());
         let entry = NewAudit {
             at: now,
             event: "login-failed",
@@ -706,10 +706,17 @@ impl Auth {
 
     fn lift_lock(&self, user: &User) -> Result<(), AuthError> {
         self.limiter.unlock(&user.email);
-        if user.locked_until.is_some() {
-            // The store clears a lock only with a count or a good login; counting one
-            // more failure is the smaller untruth (the count is shown, never enforced).
-            self.accounts().login_failed(user.id, None)?;
+        if user.locked_until.is_some() || user.failed_logins > 0 {
+            // The store clears a lock with a good login's call: given the last login it
+            // already has, that changes nothing else. An account never logged in has no
+            // last login to keep, so its lock is cleared by counting (the count is shown,
+            // never enforced).
+            match user.last_login {
+                Some(at) => self.accounts().login_succeeded(user.id, at)?,
+                None => {
+                    self.accounts().login_failed(user.id, None)?;
+                }
+            }
         }
         Ok(())
     }
@@ -843,6 +850,15 @@ pub fn check_email(email: &str) -> Result<(), AuthError> {
         }
         _ => Err(bad()),
     }
+}
+
+/// `s` cut to at most `max` bytes, at a character boundary.
+fn clip(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// A name or label: at most 200 characters, no control characters.

@@ -189,6 +189,13 @@ fn fifty_wrong_passwords_never_get_in_and_unknown_emails_lock_alike() {
             .login("ghost@example.org", "guess-number-y", "203.0.113.6"),
         Err(AuthError::TooMany { retry_after: 1 })
     ));
+    // What was typed for an unknown email is kept for the admin, as typed.
+    refused(
+        rig.auth
+            .login("  Spectre@Example.ORG ", "guess-number-z", "203.0.113.9"),
+    );
+    let log = rig.auth.audit_log(&Actor::Cli, None, 1).unwrap();
+    assert_eq!(log[0].email.as_deref(), Some("Spectre@Example.ORG"));
 }
 
 #[test]
@@ -219,10 +226,23 @@ fn admin_unlock_and_password_reset_lift_a_lock() {
             .auth
             .login("di@example.org", "wrong-password-here", "10.9.9.9");
     }
+    let locked = rig
+        .auth
+        .accounts()
+        .user_by_email("di@example.org")
+        .unwrap()
+        .unwrap();
+    assert!(locked.locked_until.is_some() && locked.last_login == Some(T0));
     let new_pw = "a-brand-new-passphrase";
-    rig.auth
+    rig.advance(100);
+    let reset = rig
+        .auth
         .reset_password(&Actor::Cli, "di@example.org", new_pw)
         .unwrap();
+    // The lock and the count are gone; the last login is still the real one.
+    assert_eq!(reset.locked_until, None);
+    assert_eq!(reset.failed_logins, 0);
+    assert_eq!(reset.last_login, Some(T0));
     refused(rig.auth.login("di@example.org", PW, "10.1.1.1"));
     rig.auth
         .login("di@example.org", new_pw, "10.1.1.1")
