@@ -356,9 +356,8 @@ async fn checked(
             )
         }
     };
-    if let Err(why) = csrf::check_headers(&parts.headers, &state.site) {
-        return Err(refuse(why).await);
-    }
+    // The body is read first even when the headers alone refuse the request: an answer
+    // sent before the body is read ends the connection, which a client may have reused.
     let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
         Ok(bytes) => bytes,
         Err(_) => {
@@ -371,6 +370,9 @@ async fn checked(
             ))
         }
     };
+    if let Err(why) = csrf::check_headers(&parts.headers, &state.site) {
+        return Err(refuse(why).await);
+    }
     let given = csrf::token_of(&parts.headers, &bytes);
     let expected = if parts.uri.path() == "/login" {
         cookies.login(&parts.headers).map(str::to_string)
