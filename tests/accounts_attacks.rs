@@ -414,6 +414,14 @@ fn fifty_wrong_passwords_lock_the_account_and_the_admin_sees_it() {
         "the account is not marked locked"
     );
     assert!(events(&server).iter().any(|e| e == "lockout"));
+    // No guess is written down anywhere in the log.
+    for entry in audit(&server) {
+        let line = format!("{entry:?}");
+        assert!(
+            !line.contains("wrong-password-"),
+            "a password in the audit log: {line}"
+        );
+    }
 
     // The admin sees the account locked, on the page and in JSON.
     let page = admin.get("/admin/users");
@@ -974,6 +982,26 @@ fn a_revoked_token_is_refused_on_the_api() {
         assert_eq!(answer.status, 401, "{bad:?}: {}", answer.body);
     }
     assert!(events(&server).iter().any(|e| e == "token-refused"));
+    // The secret was shown once, on the command line: not in the store, the log or a page.
+    let mut admin = Client::new(&server);
+    admin.login(ADMIN, PASSWORD);
+    for path in ["/admin/audit", "/admin/users"] {
+        assert!(
+            !admin.get(path).body.contains(&secret),
+            "{path} shows the token"
+        );
+        assert!(
+            !admin.get_json(path).body.contains(&secret),
+            "{path} (JSON) shows the token"
+        );
+    }
+    assert!(!format!("{:?}", audit(&server)).contains(&secret));
+    let mut owner = Client::new(&server);
+    owner.login(EDITOR, PASSWORD);
+    assert!(
+        !owner.get("/account").body.contains(&secret),
+        "/account shows the token"
+    );
 
     // A live token of an account that is then disabled stops too.
     let (_, live) = auth(&server)
@@ -1047,6 +1075,16 @@ fn on_an_https_site_the_session_cookie_is_secure_and_host_only() {
     assert!(attr(&line, "Domain").is_none(), "{line}");
     assert!(answer.set_cookie("dossier_session").is_none());
     assert!(c.logged_in());
+    // The same session under the plain name is not read: a cookie without the `__Host-`
+    // prefix may have been set by a sibling host (cookie tossing).
+    let (_, value) = c.session().unwrap();
+    let tossed = format!("dossier_session={value}");
+    let mut sibling = Client::new(&server);
+    let answer = sibling.get_with("/account", &[("Cookie", &tossed), ("Accept", "text/html")]);
+    assert_ne!(
+        answer.status, 200,
+        "the unprefixed cookie opens the account on https"
+    );
     // Every cookie the site sets over https is Secure.
     let mut fresh = Client::new(&server);
     for line in fresh.get("/login").set_cookies() {
@@ -1157,4 +1195,76 @@ fn every_kind_of_answer_carries_the_security_headers() {
     }
     let a = admin.get_json("/admin/audit");
     assert_security_headers(&a, "/admin/audit (JSON)");
+}
+
+// ---------------------------------------------------------------------------------------
+// Hostile forms and cookies
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn hostile_forms_and_cookies_get_a_clear_refusal_never_a_server_error() {
+    let server = archive();
+    let mut c = Client::new(&server);
+    let token = c.get("/login").csrf().unwrap();
+    let huge = "a".repeat(200 * 1024);
+    let long = "b".repeat(10_000);
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "a body larger than any form",
+            vec![("email", EDITOR), ("password", &huge), ("csrf", &token)],
+        ),
+        (
+            "a 10,000-character email",
+            vec![("email", &long), ("password", PASSWORD), ("csrf", &token)],
+        ),
+        (
+            "a 10,000-character password",
+            vec![("email", EDITOR), ("password", &long), ("csrf", &token)],
+        ),
+        (
+            "a 10,000-character csrf",
+            vec![("email", EDITOR), ("password", PASSWORD), ("csrf", &long)],
+        ),
+    ];
+    for (what, fields) in cases {
+        let answer = c.post("/login", &fields);
+        assert!(
+            (400..500).contains(&answer.status) || answer.status == 200,
+            "{what}: {} {}",
+            answer.status,
+            &answer.body[..answer.body.len().min(300)]
+        );
+        assert!(c.session().is_none(), "{what}: logged in");
+    }
+    // Not a form at all.
+    let origin = server.base.clone();
+    let cookie = c.cookie_header();
+    let answer = c.send(
+        "POST",
+        "/login",
+        &[("Origin", &origin), ("Cookie", &cookie)],
+        Some((
+            "application/json",
+            format!(r#"{{"email":"{EDITOR}","password":"{PASSWORD}","csrf":"{token}"}}"#),
+        )),
+    );
+    assert!(
+        (400..500).contains(&answer.status),
+        "JSON login: {}",
+        answer.status
+    );
+    assert!(c.session().is_none());
+
+    // A session cookie that is junk, huge or repeated is an anonymous visit.
+    for cookie in [
+        "dossier_session=".to_string(),
+        format!("dossier_session={long}"),
+        "dossier_session=%00%ff; dossier_session=..%2f".to_string(),
+        "dossier_session=\"quoted\"".to_string(),
+    ] {
+        let answer = Client::new(&server).get_with("/", &[("Cookie", &cookie)]);
+        assert_eq!(answer.status, 200, "{cookie:.40}");
+        assert!(!answer.body.contains("Log out"), "{cookie:.40}");
+    }
+    assert_eq!(stored_user(&server, EDITOR).last_login, None);
 }
