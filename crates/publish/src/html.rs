@@ -349,6 +349,33 @@ mod tests {
         assert!(copy.contains("static copy"), "{copy}");
     }
 
+    /// The server's logged-in pages carry the editor's menu (escaped like everything
+    /// else); anonymous pages a link to log in; the static export neither.
+    #[test]
+    fn the_editor_s_menu_and_the_login_link() {
+        let r = Renderer::new();
+        let page = serde_json::json!({"status": 404, "title": "Gone", "detail": ""});
+        let viewer = serde_json::json!({"viewer": {
+            "name": "<script>x</script>", "role": "editor", "csrf": "t\"k",
+            "menu": [{"url": "/account", "label": "Your account"}],
+        }});
+        let html = r.render_with("error.html", "Gone", &page, &viewer).unwrap();
+        assert!(html.contains("<nav class=\"editor\""), "{html}");
+        assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"), "{html}");
+        assert!(!html.contains("<script>x"), "{html}");
+        assert!(html.contains("name=\"csrf\" value=\"t&quot;k\""), "{html}");
+        assert!(
+            html.contains("<a href=\"/account\">Your account</a>"),
+            "{html}"
+        );
+        assert!(!html.contains("Editors: log in"), "{html}");
+        let anonymous = r.render("error.html", "Gone", &page).unwrap();
+        assert!(!anonymous.contains("class=\"editor\""), "{anonymous}");
+        assert!(anonymous.contains("href=\"/login\""), "{anonymous}");
+        let copy = r.render_static("error.html", "Gone", &page, 1).unwrap();
+        assert!(!copy.contains("login"), "{copy}");
+    }
+
     #[test]
     fn every_template_parses_and_errors_render() {
         let r = Renderer::new();

@@ -21,23 +21,23 @@ use serde::Serialize;
 /// Audit entries per page.
 const AUDIT_PAGE: usize = 50;
 
-/// The viewer if they may use `right`; else the answer: anonymous readers go to log in
-/// and come back, a logged-in account without the right gets 403.
+/// The viewer if they may use `right`; else the answer (boxed: it is large): anonymous
+/// readers go to log in and come back, a logged-in account without the right gets 403.
 fn require(
     state: &AppState,
     wants: Wants,
     viewing: &Viewing,
     right: Right,
     uri: &Uri,
-) -> Result<Viewer, Response> {
+) -> Result<Viewer, Box<Response>> {
     match &viewing.0 {
         None => {
             let here = uri.path_and_query().map_or("/", |p| p.as_str());
             let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
-            Err(see_other(&format!("/login?next={next}")))
+            Err(Box::new(see_other(&format!("/login?next={next}"))))
         }
         Some(viewer) if viewer.can(right) => Ok(viewer.clone()),
-        Some(viewer) => Err(refusal(
+        Some(viewer) => Err(Box::new(refusal(
             state,
             wants,
             viewing,
@@ -47,7 +47,7 @@ fn require(
                 right.describe().to_lowercase(),
                 viewer.role.name()
             ),
-        )),
+        ))),
     }
 }
 
@@ -103,7 +103,7 @@ pub(super) async fn users(
     let auth = service(&state)?;
     let viewer = match require(&state, wants, &viewing, Right::ManageUsers, &uri) {
         Ok(viewer) => viewer,
-        Err(answer) => return Ok(answer),
+        Err(answer) => return Ok(*answer),
     };
     let actor = Actor::of(&viewer, &client_address(&extensions));
     let (users, locked) = state
@@ -169,7 +169,7 @@ pub(super) async fn change_user(
     let auth = service(&state)?;
     let viewer = match require(&state, wants, &viewing, Right::ManageUsers, &uri) {
         Ok(viewer) => viewer,
-        Err(answer) => return Ok(answer),
+        Err(answer) => return Ok(*answer),
     };
     let no_such = || HttpError::NotFound("There is no such account or action.".into());
     let id: i64 = id.parse().map_err(|_| no_such())?;
@@ -259,7 +259,7 @@ pub(super) async fn audit(
     let auth = service(&state)?;
     let viewer = match require(&state, wants, &viewing, Right::ReadAudit, &uri) {
         Ok(viewer) => viewer,
-        Err(answer) => return Ok(answer),
+        Err(answer) => return Ok(*answer),
     };
     let before = before_of(query.as_deref())?;
     let actor = Actor::of(&viewer, &client_address(&extensions));
@@ -356,7 +356,7 @@ pub(super) async fn roles(
 ) -> Result<Response, HttpError> {
     service(&state)?;
     if let Err(answer) = require(&state, wants, &viewing, Right::ManageUsers, &uri) {
-        return Ok(answer);
+        return Ok(*answer);
     }
     let view = roles_view();
     if wants.json {
