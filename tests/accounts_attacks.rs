@@ -44,6 +44,9 @@ fn writes(server: &TestServer) -> Vec<String> {
         .collect()
 }
 
+/// A form's fields, or a request's extra headers.
+type Fields<'a> = Vec<(&'a str, &'a str)>;
+
 fn attr<'a>(line: &'a str, name: &str) -> Option<&'a str> {
     line.split(';').skip(1).map(str::trim).find_map(|a| {
         let (k, v) = a.split_once('=').unwrap_or((a, ""));
@@ -69,7 +72,7 @@ fn a_login_with_a_forged_or_missing_csrf_token_is_refused_and_nothing_is_written
         page.set_cookies()
     );
 
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<(&str, &str)>, bool)> = vec![
+    let cases: Vec<(&str, Fields, Fields, bool)> = vec![
         ("no csrf field", vec![], vec![], true),
         ("an empty csrf field", vec![("csrf", "")], vec![], true),
         (
