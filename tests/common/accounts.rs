@@ -176,6 +176,19 @@ impl Client {
         headers: &[(&str, &str)],
         body: Option<(&str, String)>,
     ) -> Answer {
+        self.try_send(method, path, headers, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    /// Like [`Client::send`], with a failed exchange (the server closed the connection
+    /// before reading all of a large body, say) as an error.
+    pub fn try_send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<(&str, String)>,
+    ) -> Result<Answer, ureq::Error> {
         let url = format!("{}{path}", self.base);
         let cookies = self.cookie_header();
         let own_cookie = headers
@@ -212,14 +225,14 @@ impl Client {
                 req.send_empty()
             }
         };
-        let mut r = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let mut r = result?;
         let answer = Answer {
             status: r.status().as_u16(),
             headers: r.headers().clone(),
             body: r.body_mut().read_to_string().unwrap_or_default(),
         };
         self.keep(&answer);
-        answer
+        Ok(answer)
     }
 
     pub fn get(&mut self, path: &str) -> Answer {
