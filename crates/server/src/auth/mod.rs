@@ -279,7 +279,11 @@ pub(crate) async fn layer(State(state): State<AppState>, request: Request, next:
     request.extensions_mut().insert(viewer);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    if ended && !headers.contains_key(header::SET_COOKIE) {
+    let sets_session = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(cookies.session_name().as_bytes()));
+    if ended && !sets_session {
         // The browser stops sending a cookie that names no session any more.
         headers.append(header::SET_COOKIE, cookies.clear_session());
     }
@@ -309,14 +313,33 @@ async fn checked(
     let Ok(wants) = Wants::from_request_parts(&mut parts, &()).await;
     let viewing = Viewing(viewer.cloned());
     let refuse = |why: csrf::Refusal| {
-        let detail = format!(
+        let mut detail = format!(
             "{} {}: {}",
             parts.method,
             truncated(parts.uri.path(), 200),
             why.reason()
         );
+        if why == csrf::Refusal::ForeignOrigin {
+            // What an operator needs when the site's own pages are refused: the origin
+            // the browser used and the one configured (`--base-url`).
+            let origin = parts
+                .headers
+                .get(header::ORIGIN)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .unwrap_or_default();
+            detail.push_str(&format!(
+                " ({} is not {})",
+                truncated(&origin, 100),
+                csrf::origin_of(state.site.base_url())
+            ));
+        }
         let address = client_address(&parts.extensions);
-        let auth = state.auth.clone();
+        // Audited: a refusal that names a session or one of the site's own forms. A POST
+        // to any other address without a session writes nothing (bots would otherwise
+        // fill the log, a write per request).
+        let path = parts.uri.path();
+        let own_form = path == "/login" || path == "/logout" || path.starts_with("/admin/");
+        let auth = state.auth.clone().filter(|_| viewer.is_some() || own_form);
         let (user, email) = match viewer {
             Some(v) => (Some(v.user.id), Some(v.user.email.clone())),
             None => (None, None),
@@ -361,13 +384,19 @@ async fn checked(
     let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return Err(refusal(
+            let mut answer = refusal(
                 state,
                 wants,
                 &viewing,
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "The form sent more than this site's forms ever send.",
-            ))
+            );
+            // The rest of the body is not read: the connection ends with this answer, and
+            // says so, so that the client does not send its next request on it.
+            answer
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return Err(answer);
         }
     };
     if let Err(why) = csrf::check_headers(&parts.headers, &state.site) {
