@@ -13,6 +13,9 @@ use dossier_store::accounts::NewAudit;
 use dossier_store::Store;
 use scraper::{Html, Selector};
 
+/// A form's fields, or a request's headers.
+type Fields<'a> = Vec<(&'a str, &'a str)>;
+
 const ADMIN: &str = "admin@archive.example";
 const EDITOR: &str = "editor@archive.example";
 
@@ -242,7 +245,7 @@ fn a_login_without_the_login_token_is_refused_and_makes_no_session() {
     let mut c = Client::new(&server);
     let page = c.get("/login");
     let token = page.csrf().unwrap();
-    let cases: Vec<(Vec<(&str, &str)>, Option<&str>)> = vec![
+    let cases: Vec<(Fields, Option<&str>)> = vec![
         (vec![("email", ADMIN), ("password", PASSWORD)], None),
         (
             vec![("email", ADMIN), ("password", PASSWORD), ("csrf", "forged")],
@@ -280,7 +283,7 @@ fn an_admin_form_posted_without_its_token_or_from_another_site_changes_nothing()
     let csrf = page.csrf().unwrap();
     let role = format!("/admin/users/{}/role", editor.id);
     let disable = format!("/admin/users/{}/disable", editor.id);
-    let refused: Vec<(&str, Vec<(&str, &str)>, Vec<(&str, &str)>)> = vec![
+    let refused: Vec<(&str, Fields, Fields)> = vec![
         (&role, vec![("role", "admin")], vec![]),
         (&role, vec![("role", "admin"), ("csrf", "nope")], vec![]),
         (
