@@ -101,6 +101,20 @@ fn a_login_with_a_forged_or_missing_csrf_token_is_refused_and_nothing_is_written
             vec![("Sec-Fetch-Site", "cross-site")],
             true,
         ),
+        // A sibling host (another subdomain) is not this site either.
+        (
+            "Sec-Fetch-Site: same-site",
+            vec![("csrf", &token)],
+            vec![("Sec-Fetch-Site", "same-site")],
+            true,
+        ),
+        // What a sandboxed frame or a data: page sends.
+        (
+            "Origin: null",
+            vec![("csrf", &token)],
+            vec![("Origin", "null")],
+            true,
+        ),
     ];
     for (what, csrf, headers, with_cookie) in cases {
         let mut fields = vec![("email", ADMIN), ("password", PASSWORD)];
