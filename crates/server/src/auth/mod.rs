@@ -347,7 +347,11 @@ async fn checked(
         let state = state.clone();
         let viewing = viewing.clone();
         async move {
-            tracing::info!(%detail, %address, "refused a request that may be forged");
+            if auth.is_some() {
+                tracing::info!(%detail, %address, "refused a request that may be forged");
+            } else {
+                tracing::debug!(%detail, %address, "refused a state-changing request");
+            }
             if let Some(auth) = auth {
                 let audit = state
                     .blocking(move |_| {
