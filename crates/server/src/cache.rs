@@ -342,6 +342,8 @@ impl Entry {
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         }
         headers.insert(header::LAST_MODIFIED, http_date(version.last_modified));
+        // Added here once rather than to every hit as it leaves (they are there already).
+        crate::security::add_security_headers(&mut headers);
         let tag = digest(&body);
         let etags = Coding::ALL.map(|coding| {
             HeaderValue::from_str(&format!("\"{tag}{}\"", coding.tag_suffix()))
@@ -871,12 +873,13 @@ fn change_time(store: &dyn Store, seq: i64, started: u64) -> u64 {
 
 /// The key of an answer: its representation, path and query string.
 fn key_of(json: bool, uri: &Uri) -> String {
-    format!(
-        "{} {}?{}",
-        if json { "json" } else { "html" },
-        uri.path(),
-        uri.query().unwrap_or("")
-    )
+    let (path, query) = (uri.path(), uri.query().unwrap_or(""));
+    let mut key = String::with_capacity(6 + path.len() + query.len());
+    key.push_str(if json { "json " } else { "html " });
+    key.push_str(path);
+    key.push('?');
+    key.push_str(query);
+    key
 }
 
 /// Answers a request from the cache before it is routed, when it can: a GET or HEAD

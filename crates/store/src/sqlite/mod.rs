@@ -12,6 +12,7 @@ mod accounts;
 mod bulk;
 mod changes;
 mod queries;
+mod wal_watch;
 mod write;
 
 use crate::migrations::MIGRATIONS;
@@ -52,6 +53,10 @@ pub struct SqliteStore {
     /// A read connection for [`Store::last_change`] alone, which the server asks on every
     /// request: it never waits behind a page's reads on the pool (`None` in memory).
     log_reader: Option<Mutex<Connection>>,
+    /// Answers [`Store::last_change`] without a query while nothing was committed. Last,
+    /// so that its descriptor of the `-shm` file closes after the connections (closing
+    /// any descriptor of a file drops the process's POSIX locks on it, SQLite's included).
+    wal_watch: wal_watch::WalWatch,
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -98,6 +103,7 @@ impl SqliteStore {
             path: Some(path.to_path_buf()),
             flusher: Mutex::new(None),
             log_reader: Some(Mutex::new(log_reader)),
+            wal_watch: wal_watch::WalWatch::new(Some(path)),
         })
     }
 
@@ -113,6 +119,7 @@ impl SqliteStore {
             path: None,
             flusher: Mutex::new(None),
             log_reader: None,
+            wal_watch: wal_watch::WalWatch::new(None),
         })
     }
 

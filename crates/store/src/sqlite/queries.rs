@@ -301,7 +301,7 @@ impl Store for SqliteStore {
     }
 
     fn last_change(&self) -> Result<i64, StoreError> {
-        changes::last_change(self)
+        self.wal_watch.last_change(|| changes::last_change(self))
     }
 
     fn tombstones(&self, record: RecordType) -> Result<Vec<Tombstone>, StoreError> {
