@@ -24,8 +24,8 @@ impl Store for SqliteStore {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT d.slug, d.title, d.description,
-                   (SELECT COUNT(*) FROM links l WHERE l.rel = 'in-dossier' AND l.dst_slug = d.slug AND l.src_type = 'document'),
-                   (SELECT COUNT(*) FROM links l WHERE l.rel = 'in-dossier' AND l.dst_slug = d.slug AND l.src_type = 'event')
+                   (SELECT COUNT(*) FROM links l WHERE l.dst_type = 'dossier' AND l.dst_slug = d.slug AND l.rel = 'in-dossier' AND l.src_type = 'document'),
+                   (SELECT COUNT(*) FROM links l WHERE l.dst_type = 'dossier' AND l.dst_slug = d.slug AND l.rel = 'in-dossier' AND l.src_type = 'event')
                  FROM dossiers d ORDER BY d.position, d.title",
             )?;
             let rows = stmt.query_map([], |r| {
@@ -372,8 +372,8 @@ impl SqliteStore {
 
 impl SqliteStore {
     /// Cards of the records of this type that `sql_where` (`AND …`, `?1`… bound to
-    /// `args`) keeps, in the store's order. The few JSON fields a card needs are taken by
-    /// SQLite, so no record is parsed whole.
+    /// `args`) keeps, in the store's order. The few JSON fields a card needs are read by
+    /// [`CardFields`], so no record is built whole.
     fn card_rows(
         &self,
         record: RecordType,
@@ -382,24 +382,31 @@ impl SqliteStore {
     ) -> Result<Vec<RecordCard>, StoreError> {
         self.read(|c| {
             let sql = format!(
-                "SELECT r.slug, r.title, r.kind, r.date, \
-                 iif(json_valid(r.data), r.data ->> '$.legal_status', NULL), \
-                 iif(json_valid(r.data), r.data ->> '$.availability', NULL), \
-                 iif(json_valid(r.data), r.data ->> '$.public_statement', NULL), \
-                 json_valid(r.data) \
+                "SELECT r.slug, r.title, r.kind, r.date, r.data \
                  FROM records r WHERE r.type = '{}' {sql_where} \
                  ORDER BY r.date_lo IS NULL, r.date_lo, r.date_hi DESC, r.title",
                 record.as_str()
             );
             let mut stmt = c.prepare_cached(&sql)?;
             let document = record == RecordType::Document;
-            let rows = stmt.query_map(args, |r| {
-                if !r.get::<_, bool>(7)? {
-                    return Ok(Err(r.get::<_, String>(0)?));
-                }
-                let legal: Option<String> = r.get(4)?;
-                let availability: Option<String> = r.get(5)?;
-                Ok(Ok(RecordCard {
+            let mut rows = stmt.query(args)?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let fields = match r.get_ref(4)?.as_str() {
+                    Ok(data) => serde_json::from_str::<CardFields>(data).ok(),
+                    Err(_) => None,
+                };
+                let Some(fields) = fields else {
+                    // As lists of whole records do: a record that cannot be read fails
+                    // alone, named in the log, and the list goes on.
+                    tracing::warn!(
+                        record = record.as_str(),
+                        slug = %r.get::<_, String>(0)?,
+                        "skipping a stored record that cannot be read: its JSON is malformed"
+                    );
+                    continue;
+                };
+                out.push(RecordCard {
                     record,
                     slug: r.get(0)?,
                     title: r.get(1)?,
@@ -407,40 +414,45 @@ impl SqliteStore {
                     date: r.get(3)?,
                     // As the model reads a document without them: not recorded.
                     legal_status: document.then(|| {
-                        legal
-                            .as_deref()
+                        fields
+                            .legal_status
+                            .as_ref()
+                            .and_then(serde_json::Value::as_str)
                             .and_then(LegalStatus::from_slug)
                             .unwrap_or(LegalStatus::Unknown)
                     }),
                     availability: document.then(|| {
-                        availability
-                            .as_deref()
+                        fields
+                            .availability
+                            .as_ref()
+                            .and_then(serde_json::Value::as_str)
                             .and_then(Availability::from_slug)
                             .unwrap_or(Availability::Unknown)
                     }),
                     public_statement: if record == RecordType::Event {
-                        r.get::<_, Option<bool>>(6)?
+                        fields
+                            .public_statement
+                            .as_ref()
+                            .and_then(serde_json::Value::as_bool)
                     } else {
                         None
                     },
-                }))
-            })?;
-            let mut out = Vec::new();
-            for row in rows {
-                match row? {
-                    Ok(card) => out.push(card),
-                    // As lists of whole records do: a record that cannot be read fails
-                    // alone, named in the log, and the list goes on.
-                    Err(slug) => tracing::warn!(
-                        record = record.as_str(),
-                        slug = %slug,
-                        "skipping a stored record that cannot be read: its JSON is malformed"
-                    ),
-                }
+                });
             }
             Ok(out)
         })
     }
+}
+
+/// What a card reads of a record's JSON. serde skips every other field, checking only
+/// that it is JSON (as `json_valid` did), and keeps nothing of it: SQLite's JSON functions
+/// converted the whole text (a research study's several kilobytes) for each of them.
+/// A value of an unexpected type reads as absent, as SQLite's `->>` let it.
+#[derive(serde::Deserialize)]
+struct CardFields {
+    legal_status: Option<serde_json::Value>,
+    availability: Option<serde_json::Value>,
+    public_statement: Option<serde_json::Value>,
 }
 
 /// A JSON array of strings, for `json_each(?)`: one bound parameter however many values,
