@@ -261,6 +261,30 @@ pub trait Store: Send + Sync {
     fn event_cards(&self, q: &EventQuery) -> Result<Vec<RecordCard>, StoreError> {
         Ok(self.events(q)?.iter().map(RecordCard::of_event).collect())
     }
+    /// The first `limit` of [`document_cards`](Self::document_cards) and how many it holds
+    /// in all: a long list's preview, without reading the records past it.
+    fn document_cards_head(
+        &self,
+        q: &DocumentQuery,
+        limit: usize,
+    ) -> Result<(Vec<RecordCard>, usize), StoreError> {
+        let mut cards = self.document_cards(q)?;
+        let total = cards.len();
+        cards.truncate(limit);
+        Ok((cards, total))
+    }
+    /// The first `limit` of [`event_cards`](Self::event_cards) and how many it holds in
+    /// all.
+    fn event_cards_head(
+        &self,
+        q: &EventQuery,
+        limit: usize,
+    ) -> Result<(Vec<RecordCard>, usize), StoreError> {
+        let mut cards = self.event_cards(q)?;
+        let total = cards.len();
+        cards.truncate(limit);
+        Ok((cards, total))
+    }
     /// The cards of the bodies, people or topics of a dossier, in the store's order (by
     /// date, then title); empty for other types.
     fn cards_in_dossier(

@@ -218,20 +218,25 @@ fn ref_link(v: &ReferenceView) -> RefLink {
 }
 
 fn list_view(store: &dyn Store, dossier: &str, l: &GeneratedList) -> Result<ListView> {
-    let cards = match l.of {
-        ListOf::Documents => store.document_cards(&DocumentQuery {
-            dossier: Some(dossier.into()),
-            kinds: l.kinds.clone(),
-            bodies: l.bodies.clone(),
-        })?,
-        ListOf::Events => store.event_cards(&EventQuery {
-            dossier: Some(dossier.into()),
-            kinds: l.kinds.clone(),
-            bodies: l.bodies.clone(),
-            levels: l.levels.iter().map(|x| x.slug().to_string()).collect(),
-        })?,
+    let (cards, total) = match l.of {
+        ListOf::Documents => store.document_cards_head(
+            &DocumentQuery {
+                dossier: Some(dossier.into()),
+                kinds: l.kinds.clone(),
+                bodies: l.bodies.clone(),
+            },
+            LIST_PREVIEW,
+        )?,
+        ListOf::Events => store.event_cards_head(
+            &EventQuery {
+                dossier: Some(dossier.into()),
+                kinds: l.kinds.clone(),
+                bodies: l.bodies.clone(),
+                levels: l.levels.iter().map(|x| x.slug().to_string()).collect(),
+            },
+            LIST_PREVIEW,
+        )?,
     };
-    let total = cards.len();
     let (more_url, more_exact) = if total > LIST_PREVIEW {
         let (url, exact) = chronology_for(dossier, l);
         (Some(url), Some(exact))
@@ -242,7 +247,7 @@ fn list_view(store: &dyn Store, dossier: &str, l: &GeneratedList) -> Result<List
         caption: l.caption.clone(),
         of: l.of,
         query: l.clone(),
-        items: cards.iter().take(LIST_PREVIEW).map(card_link).collect(),
+        items: cards.iter().map(card_link).collect(),
         total,
         more_url,
         more_exact,

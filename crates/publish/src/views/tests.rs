@@ -95,6 +95,12 @@ impl Store for Counting {
     fn event_cards(&self, q: &EventQuery) -> R<Vec<RecordCard>> {
         self.tick().event_cards(q)
     }
+    fn document_cards_head(&self, q: &DocumentQuery, limit: usize) -> R<(Vec<RecordCard>, usize)> {
+        self.tick().document_cards_head(q, limit)
+    }
+    fn event_cards_head(&self, q: &EventQuery, limit: usize) -> R<(Vec<RecordCard>, usize)> {
+        self.tick().event_cards_head(q, limit)
+    }
     fn cards_in_dossier(&self, record: RecordType, dossier: &str) -> R<Vec<RecordCard>> {
         self.tick().cards_in_dossier(record, dossier)
     }
@@ -276,6 +282,16 @@ fn cards_link_as_whole_records_do() {
             .collect();
         assert!(!whole.is_empty(), "{q:?}");
         assert_eq!(whole, cards, "{q:?}");
+        // The head is the list's beginning, with the list's length.
+        for limit in [0, 1, whole.len(), whole.len() + 1] {
+            let (head, total) = store.inner.event_cards_head(q, limit).unwrap();
+            assert_eq!(total, whole.len(), "{q:?}");
+            assert_eq!(
+                head,
+                store.inner.event_cards(q).unwrap()[..limit.min(total)],
+                "{q:?}"
+            );
+        }
     };
     event_slugs(&events);
     let level = store
@@ -306,6 +322,15 @@ fn cards_link_as_whole_records_do() {
             .collect();
         assert!(!whole.is_empty(), "{q:?}");
         assert_eq!(whole, cards, "{q:?}");
+        for limit in [0, 1, whole.len(), whole.len() + 1] {
+            let (head, total) = store.inner.document_cards_head(q, limit).unwrap();
+            assert_eq!(total, whole.len(), "{q:?}");
+            assert_eq!(
+                head,
+                store.inner.document_cards(q).unwrap()[..limit.min(total)],
+                "{q:?}"
+            );
+        }
     };
     doc_slugs(&DocumentQuery {
         dossier: Some(DOSSIER.into()),

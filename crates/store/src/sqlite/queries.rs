@@ -244,6 +244,42 @@ impl Store for SqliteStore {
         self.card_rows(RecordType::Event, &sql, &args)
     }
 
+    fn document_cards_head(
+        &self,
+        q: &DocumentQuery,
+        limit: usize,
+    ) -> Result<(Vec<RecordCard>, usize), StoreError> {
+        let (sql, args) = card_filter(
+            RecordType::Document,
+            q.dossier.as_deref(),
+            &q.kinds,
+            &q.bodies,
+            "'issued-by', 'party'",
+            &[],
+        );
+        let args: Vec<&dyn rusqlite::ToSql> =
+            args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
+        self.card_rows_head(RecordType::Document, &sql, &args, limit)
+    }
+
+    fn event_cards_head(
+        &self,
+        q: &EventQuery,
+        limit: usize,
+    ) -> Result<(Vec<RecordCard>, usize), StoreError> {
+        let (sql, args) = card_filter(
+            RecordType::Event,
+            q.dossier.as_deref(),
+            &q.kinds,
+            &q.bodies,
+            "'held-by'",
+            &q.levels,
+        );
+        let args: Vec<&dyn rusqlite::ToSql> =
+            args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
+        self.card_rows_head(RecordType::Event, &sql, &args, limit)
+    }
+
     fn cards_in_dossier(
         &self,
         record: RecordType,
@@ -383,63 +419,131 @@ impl SqliteStore {
         self.read(|c| {
             let sql = format!(
                 "SELECT r.slug, r.title, r.kind, r.date, r.data \
-                 FROM records r WHERE r.type = '{}' {sql_where} \
-                 ORDER BY r.date_lo IS NULL, r.date_lo, r.date_hi DESC, r.title",
+                 FROM records r WHERE r.type = '{}' {sql_where} {CARD_ORDER}",
                 record.as_str()
             );
             let mut stmt = c.prepare_cached(&sql)?;
-            let document = record == RecordType::Document;
             let mut rows = stmt.query(args)?;
             let mut out = Vec::new();
             while let Some(r) = rows.next()? {
-                let fields = match r.get_ref(4)?.as_str() {
-                    Ok(data) => serde_json::from_str::<CardFields>(data).ok(),
-                    Err(_) => None,
-                };
-                let Some(fields) = fields else {
-                    // As lists of whole records do: a record that cannot be read fails
-                    // alone, named in the log, and the list goes on.
-                    tracing::warn!(
-                        record = record.as_str(),
-                        slug = %r.get::<_, String>(0)?,
-                        "skipping a stored record that cannot be read: its JSON is malformed"
-                    );
-                    continue;
-                };
-                out.push(RecordCard {
-                    record,
+                let head = CardHead {
                     slug: r.get(0)?,
                     title: r.get(1)?,
                     kind: r.get(2)?,
                     date: r.get(3)?,
-                    // As the model reads a document without them: not recorded.
-                    legal_status: document.then(|| {
-                        fields
-                            .legal_status
-                            .as_ref()
-                            .and_then(serde_json::Value::as_str)
-                            .and_then(LegalStatus::from_slug)
-                            .unwrap_or(LegalStatus::Unknown)
-                    }),
-                    availability: document.then(|| {
-                        fields
-                            .availability
-                            .as_ref()
-                            .and_then(serde_json::Value::as_str)
-                            .and_then(Availability::from_slug)
-                            .unwrap_or(Availability::Unknown)
-                    }),
-                    public_statement: if record == RecordType::Event {
-                        fields
-                            .public_statement
-                            .as_ref()
-                            .and_then(serde_json::Value::as_bool)
-                    } else {
-                        None
-                    },
-                });
+                };
+                out.extend(head.card(record, CardFields::of(r.get_ref(4)?)));
             }
             Ok(out)
+        })
+    }
+
+    /// The first `limit` of [`SqliteStore::card_rows`] and how many there are: the list
+    /// is read without the records' JSON, which is read for the first `limit` alone (a
+    /// dossier's list of 205 research studies shows 50). A malformed record is counted
+    /// in the total, and left out of the cards as `card_rows` leaves it out.
+    fn card_rows_head(
+        &self,
+        record: RecordType,
+        sql_where: &str,
+        args: &[&dyn rusqlite::ToSql],
+        limit: usize,
+    ) -> Result<(Vec<RecordCard>, usize), StoreError> {
+        self.read(|c| {
+            let sql = format!(
+                "SELECT r.rowid, r.slug, r.title, r.kind, r.date \
+                 FROM records r WHERE r.type = '{}' {sql_where} {CARD_ORDER}",
+                record.as_str()
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let mut rows = stmt.query(args)?;
+            let mut heads = Vec::new();
+            let mut total = 0;
+            while let Some(r) = rows.next()? {
+                total += 1;
+                if heads.len() < limit {
+                    let head = CardHead {
+                        slug: r.get(1)?,
+                        title: r.get(2)?,
+                        kind: r.get(3)?,
+                        date: r.get(4)?,
+                    };
+                    heads.push((r.get::<_, i64>(0)?, head));
+                }
+            }
+            let ids = serde_json::to_string(&heads.iter().map(|(id, _)| id).collect::<Vec<_>>())
+                .unwrap_or_else(|_| "[]".into());
+            let mut stmt = c.prepare_cached(
+                "SELECT rowid, data FROM records WHERE rowid IN (SELECT value FROM json_each(?1))",
+            )?;
+            let mut data = std::collections::HashMap::with_capacity(heads.len());
+            let mut rows = stmt.query([&ids])?;
+            while let Some(r) = rows.next()? {
+                data.insert(r.get::<_, i64>(0)?, CardFields::of(r.get_ref(1)?));
+            }
+            let cards = heads
+                .into_iter()
+                .filter_map(|(id, head)| head.card(record, data.remove(&id).flatten()))
+                .collect();
+            Ok((cards, total))
+        })
+    }
+}
+
+/// The store's order of cards: by date (undated last), then title.
+const CARD_ORDER: &str = "ORDER BY r.date_lo IS NULL, r.date_lo, r.date_hi DESC, r.title";
+
+/// The columns of a card.
+struct CardHead {
+    slug: String,
+    title: String,
+    kind: String,
+    date: Option<String>,
+}
+
+impl CardHead {
+    /// The card, with what it read of the record's JSON; `None` (logged) where the JSON
+    /// could not be read: as lists of whole records do, a record that cannot be read
+    /// fails alone and the list goes on.
+    fn card(self, record: RecordType, fields: Option<CardFields>) -> Option<RecordCard> {
+        let Some(fields) = fields else {
+            tracing::warn!(
+                record = record.as_str(),
+                slug = %self.slug,
+                "skipping a stored record that cannot be read: its JSON is malformed"
+            );
+            return None;
+        };
+        let document = record == RecordType::Document;
+        let text =
+            |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| v.as_str().map(str::to_owned));
+        Some(RecordCard {
+            record,
+            slug: self.slug,
+            title: self.title,
+            kind: self.kind,
+            date: self.date,
+            // As the model reads a document without them: not recorded.
+            legal_status: document.then(|| {
+                text(&fields.legal_status)
+                    .as_deref()
+                    .and_then(LegalStatus::from_slug)
+                    .unwrap_or(LegalStatus::Unknown)
+            }),
+            availability: document.then(|| {
+                text(&fields.availability)
+                    .as_deref()
+                    .and_then(Availability::from_slug)
+                    .unwrap_or(Availability::Unknown)
+            }),
+            public_statement: if record == RecordType::Event {
+                fields
+                    .public_statement
+                    .as_ref()
+                    .and_then(serde_json::Value::as_bool)
+            } else {
+                None
+            },
         })
     }
 }
@@ -453,6 +557,13 @@ struct CardFields {
     legal_status: Option<serde_json::Value>,
     availability: Option<serde_json::Value>,
     public_statement: Option<serde_json::Value>,
+}
+
+impl CardFields {
+    /// The fields of a record's `data` column; `None` where it is not JSON text.
+    fn of(data: rusqlite::types::ValueRef<'_>) -> Option<CardFields> {
+        serde_json::from_str(data.as_str().ok()?).ok()
+    }
 }
 
 /// A JSON array of strings, for `json_each(?)`: one bound parameter however many values,
@@ -522,4 +633,69 @@ fn parse<T: DeserializeOwned>(record: RecordType, slug: &str, data: &str) -> Res
         slug: slug.to_string(),
         source,
     })
+}
+
+#[cfg(test)]
+mod head_tests {
+    use super::*;
+
+    fn doc(slug: &str, date: &str) -> Document {
+        Document {
+            slug: slug.into(),
+            title: format!("Title of {slug}"),
+            aliases: vec![],
+            kind: DocumentKind::Speech,
+            date: Some(Edtf::parse(date).unwrap()),
+            place: None,
+            issued_by: vec![],
+            authors: vec![],
+            parties: vec![],
+            legal_status: LegalStatus::PoliticalCommitment,
+            availability: Availability::Public,
+            languages: vec![],
+            summary: None,
+            full_text: Some("words ".repeat(200)),
+            relations: vec![],
+            dossiers: vec![],
+            topics: vec![],
+            provenance: Provenance::default(),
+        }
+    }
+
+    /// A list's head is its beginning, cards as the whole list has them, with the whole
+    /// list's length; a malformed record is left out of the cards and counted.
+    #[test]
+    fn a_head_is_the_list_s_beginning_and_its_length() {
+        let s = SqliteStore::in_memory().unwrap();
+        let mut a = Archive::default();
+        for (i, date) in ["1990", "1991", "1992", "1993", "1994"].iter().enumerate() {
+            a.documents.push(doc(&format!("d{i}"), date));
+        }
+        s.write(&a).unwrap();
+        let q = DocumentQuery {
+            kinds: vec!["speech".into()],
+            ..Default::default()
+        };
+        let whole = s.document_cards(&q).unwrap();
+        assert_eq!(whole.len(), 5);
+        assert_eq!(
+            whole[0].legal_status,
+            Some(LegalStatus::PoliticalCommitment)
+        );
+        for limit in [0, 2, 5, 9] {
+            let (head, total) = s.document_cards_head(&q, limit).unwrap();
+            assert_eq!((&head[..], total), (&whole[..limit.min(5)], 5));
+        }
+        s.writer
+            .lock()
+            .unwrap()
+            .execute(
+                "UPDATE records SET data = '{not json' WHERE slug = 'd1'",
+                [],
+            )
+            .unwrap();
+        let (head, total) = s.document_cards_head(&q, 3).unwrap();
+        let slugs: Vec<&str> = head.iter().map(|c| c.slug.as_str()).collect();
+        assert_eq!((slugs, total), (vec!["d0", "d2"], 5));
+    }
 }
