@@ -9,10 +9,15 @@
 pub mod accounts;
 mod error;
 mod migrations;
+pub mod revisions;
 mod sqlite;
 
 pub use accounts::Accounts;
 pub use error::{skip_corrupt, StoreError};
+pub use revisions::{
+    Author, EditConflict, Origin, Revision, RevisionError, RevisionQuery, Revisions, Status,
+    WriteOptions,
+};
 pub use sqlite::{SqliteStore, READ_CONNECTIONS};
 
 use dossier_model::*;
@@ -361,6 +366,12 @@ pub trait Store: Send + Sync {
     /// static export's cache, tests' counters) keeps none, and the server then has no
     /// login.
     fn accounts(&self) -> Option<&dyn Accounts> {
+        None
+    }
+    /// Where the store keeps revisions and drafts ([`revisions`]), if it keeps them: a
+    /// store that wraps another to read records keeps none, and nothing can be edited
+    /// through it.
+    fn revisions(&self) -> Option<&dyn Revisions> {
         None
     }
 }
