@@ -159,4 +159,59 @@ CREATE TABLE audit (
 );
 CREATE INDEX audit_by_user ON audit(user_id, id);
 "#,
+    r#"
+-- Revisions (issue 24): every published change to a record or dossier, and the drafts
+-- waiting to become one. The published tables stay what readers read; a row here keeps
+-- the record's JSON after the change once (NULL for a deletion). `version` is set on
+-- published rows only and counts 1, 2, 3… per record, deletions included. Times are whole
+-- seconds since 1970 (UTC). No foreign key to users: history outlives the accounts it
+-- names, and `author_name` keeps the name they had.
+CREATE TABLE revisions (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    type            TEXT NOT NULL
+                    CHECK (type IN ('dossier','document','body','person','event','topic')),
+    slug            TEXT NOT NULL CHECK (slug <> ''),
+    version         INTEGER CHECK (version IS NULL OR version > 0),
+    base            INTEGER NOT NULL CHECK (base >= 0),
+    status          TEXT NOT NULL
+                    CHECK (status IN ('published','draft','review','returned','discarded')),
+    deleted         INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+    author_user     INTEGER,
+    author_name     TEXT NOT NULL,
+    origin          TEXT NOT NULL
+                    CHECK (origin IN ('web','api','import','builtin','cli','revert')),
+    at              INTEGER NOT NULL,
+    comment         TEXT NOT NULL DEFAULT '',
+    reviewer_user   INTEGER,
+    reviewer_name   TEXT,
+    reviewer_origin TEXT,
+    reviewed_at     INTEGER,
+    review_comment  TEXT,
+    data            TEXT,
+    CHECK ((status = 'published') = (version IS NOT NULL)),
+    CHECK ((deleted = 1) = (data IS NULL))
+);
+-- A record's history, newest first.
+CREATE INDEX revisions_by_record ON revisions(type, slug, id);
+-- A record's current version (MAX) in one probe; unique, so two writes cannot both make
+-- the same version.
+CREATE UNIQUE INDEX revisions_by_version ON revisions(type, slug, version)
+    WHERE version IS NOT NULL;
+-- Drafts waiting, by status. Published rows (nearly all) are left out: recent changes
+-- read them newest first by id.
+CREATE INDEX revisions_by_status ON revisions(status, id) WHERE status <> 'published';
+-- An account's revisions; imports' (no account) are left out.
+CREATE INDEX revisions_by_author ON revisions(author_user, id) WHERE author_user IS NOT NULL;
+
+-- What is stored now becomes version 1 of each record, so that history and the import's
+-- protection of editors' changes start from it.
+INSERT INTO revisions (type, slug, version, base, status, author_name, origin, at, data)
+SELECT 'dossier', slug, 1, 0, 'published', 'before revisions were kept', 'import',
+       COALESCE(CAST(strftime('%s', changed) AS INTEGER), 0), data
+FROM dossiers ORDER BY slug;
+INSERT INTO revisions (type, slug, version, base, status, author_name, origin, at, data)
+SELECT type, slug, 1, 0, 'published', 'before revisions were kept', 'import',
+       COALESCE(CAST(strftime('%s', changed) AS INTEGER), 0), data
+FROM records ORDER BY type, slug;
+"#,
 ];

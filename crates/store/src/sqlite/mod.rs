@@ -12,6 +12,7 @@ mod accounts;
 mod bulk;
 mod changes;
 mod queries;
+mod revisions;
 mod wal_watch;
 mod write;
 

@@ -262,6 +262,65 @@ impl Store for SqliteStore {
         self.card_rows_head(RecordType::Document, &sql, &args, limit)
     }
 
+    /// Lists of one dossier filtered by kind alone share one reading of the dossier's
+    /// documents (its `in-dossier` links, each record found once rather than once per
+    /// list), filtered by kind here; the JSON is read for the records the heads show, in
+    /// one statement. Other queries are answered one by one.
+    fn document_cards_heads(
+        &self,
+        queries: &[DocumentQuery],
+        limit: usize,
+    ) -> Result<Vec<(Vec<RecordCard>, usize)>, StoreError> {
+        let mut out: Vec<Option<(Vec<RecordCard>, usize)>> = vec![None; queries.len()];
+        let shared: Vec<usize> = (0..queries.len())
+            .filter(|&i| queries[i].bodies.is_empty() && queries[i].dossier.is_some())
+            .collect();
+        let mut by_dossier: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+        for &i in &shared {
+            if let Some(d) = queries[i].dossier.as_deref() {
+                by_dossier.entry(d).or_default().push(i);
+            }
+        }
+        for (dossier, members) in by_dossier.into_iter().filter(|(_, m)| m.len() > 1) {
+            let (sql, args) = card_filter(RecordType::Document, Some(dossier), &[], &[], "", &[]);
+            let args: Vec<&dyn rusqlite::ToSql> =
+                args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
+            let all = self.card_heads(RecordType::Document, &sql, &args)?;
+            let mut lists = Vec::with_capacity(members.len());
+            for &i in &members {
+                let kinds = &queries[i].kinds;
+                let rows: Vec<&(i64, CardHead)> = all
+                    .iter()
+                    .filter(|(_, h)| kinds.is_empty() || kinds.contains(&h.kind))
+                    .collect();
+                lists.push((i, rows.len(), rows.into_iter().take(limit)));
+            }
+            let shown: Vec<i64> = lists
+                .iter()
+                .flat_map(|(_, _, rows)| rows.clone().map(|(id, _)| *id))
+                .collect();
+            let mut fields = self.card_fields(&shown)?;
+            for (i, total, rows) in lists {
+                let cards = rows
+                    .filter_map(|(id, head)| {
+                        head.clone().card(
+                            RecordType::Document,
+                            fields.get_mut(id).and_then(Option::take),
+                        )
+                    })
+                    .collect();
+                out[i] = Some((cards, total));
+            }
+        }
+        out.into_iter()
+            .enumerate()
+            .map(|(i, done)| match done {
+                Some(done) => Ok(done),
+                None => self.document_cards_head(&queries[i], limit),
+            })
+            .collect()
+    }
+
     fn event_cards_head(
         &self,
         q: &EventQuery,
@@ -345,6 +404,10 @@ impl Store for SqliteStore {
     }
 
     fn accounts(&self) -> Option<&dyn Accounts> {
+        Some(self)
+    }
+
+    fn revisions(&self) -> Option<&dyn Revisions> {
         Some(self)
     }
 }
@@ -449,6 +512,26 @@ impl SqliteStore {
         args: &[&dyn rusqlite::ToSql],
         limit: usize,
     ) -> Result<(Vec<RecordCard>, usize), StoreError> {
+        let mut heads = self.card_heads(record, sql_where, args)?;
+        let total = heads.len();
+        heads.truncate(limit);
+        let ids: Vec<i64> = heads.iter().map(|(id, _)| *id).collect();
+        let mut fields = self.card_fields(&ids)?;
+        let cards = heads
+            .into_iter()
+            .filter_map(|(id, head)| head.card(record, fields.get_mut(&id).and_then(Option::take)))
+            .collect();
+        Ok((cards, total))
+    }
+
+    /// The rowids and columns of the cards `sql_where` keeps, in the store's order,
+    /// without the records' JSON.
+    fn card_heads(
+        &self,
+        record: RecordType,
+        sql_where: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<(i64, CardHead)>, StoreError> {
         self.read(|c| {
             let sql = format!(
                 "SELECT r.rowid, r.slug, r.title, r.kind, r.date \
@@ -458,34 +541,39 @@ impl SqliteStore {
             let mut stmt = c.prepare_cached(&sql)?;
             let mut rows = stmt.query(args)?;
             let mut heads = Vec::new();
-            let mut total = 0;
             while let Some(r) = rows.next()? {
-                total += 1;
-                if heads.len() < limit {
-                    let head = CardHead {
-                        slug: r.get(1)?,
-                        title: r.get(2)?,
-                        kind: r.get(3)?,
-                        date: r.get(4)?,
-                    };
-                    heads.push((r.get::<_, i64>(0)?, head));
-                }
+                let head = CardHead {
+                    slug: r.get(1)?,
+                    title: r.get(2)?,
+                    kind: r.get(3)?,
+                    date: r.get(4)?,
+                };
+                heads.push((r.get::<_, i64>(0)?, head));
             }
-            let ids = serde_json::to_string(&heads.iter().map(|(id, _)| id).collect::<Vec<_>>())
-                .unwrap_or_else(|_| "[]".into());
+            Ok(heads)
+        })
+    }
+
+    /// What cards read of the JSON of the records with these rowids, in one statement
+    /// (`None`: not JSON).
+    fn card_fields(
+        &self,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Option<CardFields>>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT rowid, data FROM records WHERE rowid IN (SELECT value FROM json_each(?1))",
             )?;
-            let mut data = std::collections::HashMap::with_capacity(heads.len());
             let mut rows = stmt.query([&ids])?;
+            let mut fields = std::collections::HashMap::new();
             while let Some(r) = rows.next()? {
-                data.insert(r.get::<_, i64>(0)?, CardFields::of(r.get_ref(1)?));
+                fields.insert(r.get::<_, i64>(0)?, CardFields::of(r.get_ref(1)?));
             }
-            let cards = heads
-                .into_iter()
-                .filter_map(|(id, head)| head.card(record, data.remove(&id).flatten()))
-                .collect();
-            Ok((cards, total))
+            Ok(fields)
         })
     }
 }
@@ -494,6 +582,7 @@ impl SqliteStore {
 const CARD_ORDER: &str = "ORDER BY r.date_lo IS NULL, r.date_lo, r.date_hi DESC, r.title";
 
 /// The columns of a card.
+#[derive(Clone)]
 struct CardHead {
     slug: String,
     title: String,

@@ -1,5 +1,6 @@
 //! Writing records: each write one transaction (or a savepoint of a held one), records
-//! compared with their stored copies, links and change-log entries written beside them.
+//! compared with their stored copies, links, change-log entries and published revisions
+//! written beside them.
 
 use super::changes::{log_change, note_logged};
 use super::SqliteStore;
@@ -9,13 +10,13 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
 
 /// What the store needs to know of a record to keep its row and its links.
-struct Row<'a> {
-    record: RecordType,
-    slug: &'a str,
+pub(super) struct Row<'a> {
+    pub(super) record: RecordType,
+    pub(super) slug: &'a str,
     title: &'a str,
     kind: &'a str,
     date: Option<Edtf>,
-    data: String,
+    pub(super) data: String,
     links: Vec<(&'static str, RecordType, String, Option<String>)>,
 }
 
@@ -27,7 +28,7 @@ fn many(
     slugs.iter().map(|s| (rel, to, s.clone(), None)).collect()
 }
 
-fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error> {
+pub(super) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error> {
     use RecordType as T;
     let mut out = Vec::new();
     for d in &archive.documents {
@@ -149,6 +150,95 @@ fn is_stored(tx: &Connection, record: RecordType, slug: &str) -> Result<bool, St
     Ok(stmt.exists(params![record.as_str(), slug])?)
 }
 
+/// Runs `f` in a write transaction: its own (`BEGIN IMMEDIATE`), or, inside a held one
+/// ([`BulkLoad::hold`]), a savepoint of it, undone alone if `f` fails and committed with the
+/// rest by `release`. An error from `f` undoes everything it wrote.
+pub(super) fn in_write<T, E: From<StoreError>>(
+    store: &SqliteStore,
+    f: impl FnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut conn = store.writer.lock().unwrap_or_else(|p| p.into_inner());
+    if conn.is_autocommit() {
+        let tx = write_transaction(&mut conn).map_err(StoreError::from)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(out)
+    } else {
+        let sp = conn.savepoint().map_err(StoreError::from)?;
+        let out = f(&sp)?;
+        sp.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+}
+
+/// Now, in whole seconds since 1970 (UTC): a revision's time.
+pub(super) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// How a write records what it changed in `revisions`.
+#[derive(Clone, Copy)]
+pub(super) enum Revise<'a> {
+    /// One published revision per record that changed, by this author, at this time.
+    Each {
+        author: &'a Author,
+        comment: &'a str,
+        at: i64,
+    },
+    /// None: the caller makes the one revision itself (a publish).
+    Not,
+}
+
+/// A record's current version (the highest of its published revisions; 0: never stored).
+pub(super) fn current_version(
+    tx: &Connection,
+    record: RecordType,
+    slug: &str,
+) -> Result<i64, StoreError> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT COALESCE(MAX(version), 0) FROM revisions
+             WHERE type = ?1 AND slug = ?2 AND version IS NOT NULL",
+        )?
+        .query_row(params![record.as_str(), slug], |r| r.get(0))?)
+}
+
+/// Adds a published revision making the record's next version: its JSON after the change
+/// (`None`: deleted). Returns the revision's id.
+pub(super) fn insert_published(
+    tx: &Connection,
+    record: RecordType,
+    slug: &str,
+    data: Option<&str>,
+    author: &Author,
+    comment: &str,
+    at: i64,
+) -> Result<i64, StoreError> {
+    let base = current_version(tx, record, slug)?;
+    tx.prepare_cached(
+        "INSERT INTO revisions (type, slug, version, base, status, deleted, author_user,
+           author_name, origin, at, comment, data)
+         VALUES (?1, ?2, ?3, ?4, 'published', ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        record.as_str(),
+        slug,
+        base + 1,
+        base,
+        data.is_none(),
+        author.user,
+        author.name,
+        author.origin.as_str(),
+        at,
+        comment,
+        data
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
 /// The time stamp of a write: taken once per transaction, so every record and change of a
 /// batch says the same time (and SQLite formats it once, not three times per record).
 pub(super) fn now(tx: &Connection) -> Result<String, StoreError> {
@@ -200,6 +290,7 @@ fn write_row(
     row: &Row,
     now: &str,
     summary: &mut WriteSummary,
+    revise: Revise,
 ) -> Result<(), StoreError> {
     let ty = row.record.as_str();
     let date = row.date.map(|d| d.to_string());
@@ -219,6 +310,22 @@ fn write_row(
     }
     st.log.execute(params![ty, row.slug, now])?;
     note_logged(tx.last_insert_rowid(), summary);
+    if let Revise::Each {
+        author,
+        comment,
+        at,
+    } = revise
+    {
+        insert_published(
+            tx,
+            row.record,
+            row.slug,
+            Some(&row.data),
+            author,
+            comment,
+            at,
+        )?;
+    }
     // A new record has no links yet: only a changed one has old links to drop.
     if !is_new {
         st.drop_links.execute(params![ty, row.slug])?;
@@ -236,6 +343,7 @@ fn write_dossier(
     position: i64,
     now: &str,
     summary: &mut WriteSummary,
+    revise: Revise,
 ) -> Result<(), StoreError> {
     let data = serde_json::to_string(d).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let existing: Option<String> = tx
@@ -263,6 +371,22 @@ fn write_dossier(
         params![d.slug, d.title, d.description, d.source, position, data],
     )?;
     log_change(tx, RecordType::Dossier, &d.slug, "upsert", now, summary)?;
+    if let Revise::Each {
+        author,
+        comment,
+        at,
+    } = revise
+    {
+        insert_published(
+            tx,
+            RecordType::Dossier,
+            &d.slug,
+            Some(&data),
+            author,
+            comment,
+            at,
+        )?;
+    }
     tx.execute("DELETE FROM sections WHERE dossier = ?1", [&d.slug])?;
     tx.execute(
         "DELETE FROM links WHERE src_type = 'section' AND src_slug LIKE ?1 || '#%'",
@@ -320,11 +444,13 @@ fn write_dossier(
     Ok(())
 }
 
-/// The body of [`Store::write`], in the transaction (or savepoint) `tx`.
-fn write_rows(
+/// The body of [`Store::write`], in the transaction (or savepoint) `tx`: validates the
+/// archive against itself and the store, then writes what changed.
+pub(super) fn write_rows(
     tx: &Connection,
     archive: &Archive,
     rows: &[Row],
+    revise: Revise,
 ) -> Result<WriteSummary, StoreError> {
     // The slugs the records name are looked up inside the write's own transaction:
     // nothing they name can be deleted between the check and the write, and the
@@ -358,42 +484,73 @@ fn write_rows(
     )?;
     let now = now(tx)?;
     for (i, d) in archive.dossiers.iter().enumerate() {
-        write_dossier(tx, d, first_position + i as i64, &now, &mut summary)?;
+        write_dossier(tx, d, first_position + i as i64, &now, &mut summary, revise)?;
     }
     let mut statements = RecordStatements::prepare(tx)?;
     for row in rows {
-        write_row(tx, &mut statements, row, &now, &mut summary)?;
+        write_row(tx, &mut statements, row, &now, &mut summary, revise)?;
     }
     Ok(summary)
 }
 
-/// [`Store::write`].
+/// [`Store::write`]: a write nobody attributed, every field overwritten.
 pub(super) fn write(store: &SqliteStore, archive: &Archive) -> Result<WriteSummary, StoreError> {
-    let rows = rows(archive).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let mut conn = store.writer.lock().unwrap_or_else(|p| p.into_inner());
-    if conn.is_autocommit() {
-        let tx = write_transaction(&mut conn)?;
-        let summary = write_rows(&tx, archive, &rows)?;
-        tx.commit()?;
-        Ok(summary)
-    } else {
-        // Inside a held transaction (`hold`): the write is a savepoint of it, undone
-        // alone if it fails, and committed with the rest by `release`.
-        let sp = conn.savepoint()?;
-        let summary = write_rows(&sp, archive, &rows)?;
-        sp.commit()?;
-        Ok(summary)
-    }
+    let options = WriteOptions {
+        author: Author::unattributed(),
+        comment: String::new(),
+        protect_edits: false,
+    };
+    Ok(write_as(store, archive, &options)?.0)
 }
 
-/// [`Store::delete`].
+/// [`Revisions::write_as`].
+pub(super) fn write_as(
+    store: &SqliteStore,
+    archive: &Archive,
+    options: &WriteOptions,
+) -> Result<(WriteSummary, Vec<EditConflict>), StoreError> {
+    // Serialised before the writer's lock is taken.
+    let rows = rows(archive).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let revise = Revise::Each {
+        author: &options.author,
+        comment: &options.comment,
+        at: unix_now(),
+    };
+    in_write(store, |tx| {
+        let mut conflicts = Vec::new();
+        if options.protect_edits {
+            if let Some(merged) = super::revisions::protect(tx, archive, &rows, &mut conflicts)? {
+                let rows = self::rows(&merged).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                return Ok((write_rows(tx, &merged, &rows, revise)?, conflicts));
+            }
+        }
+        Ok((write_rows(tx, archive, &rows, revise)?, conflicts))
+    })
+}
+
+/// [`Store::delete`]: a deletion nobody attributed.
 pub(super) fn delete(
     store: &SqliteStore,
     record: RecordType,
     slug: &str,
 ) -> Result<bool, StoreError> {
-    let mut conn = store.writer.lock().unwrap_or_else(|p| p.into_inner());
-    let tx = write_transaction(&mut conn)?;
+    in_write(store, |tx| {
+        let deleted = delete_in(tx, record, slug)?;
+        if deleted {
+            let author = Author::unattributed();
+            insert_published(tx, record, slug, None, &author, "", unix_now())?;
+        }
+        Ok(deleted)
+    })
+}
+
+/// Deletes a record in the transaction `tx`, refused while other records link to it; logs
+/// the deletion. Returns false if there was no such record. Makes no revision.
+pub(super) fn delete_in(
+    tx: &Connection,
+    record: RecordType,
+    slug: &str,
+) -> Result<bool, StoreError> {
     let linking: Vec<String> = {
         let mut stmt = tx.prepare_cached(
             "SELECT DISTINCT src_type || ' `' || src_slug || '`' FROM links
@@ -427,9 +584,9 @@ pub(super) fn delete(
         )?
     };
     if deleted > 0 {
-        let now = now(&tx)?;
+        let now = now(tx)?;
         log_change(
-            &tx,
+            tx,
             record,
             slug,
             "delete",
@@ -437,6 +594,5 @@ pub(super) fn delete(
             &mut WriteSummary::default(),
         )?;
     }
-    tx.commit()?;
     Ok(deleted > 0)
 }
