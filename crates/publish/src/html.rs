@@ -52,6 +52,9 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin-roles.html",
         include_str!("../templates/admin-roles.html"),
     ),
+    ("history.html", include_str!("../templates/history.html")),
+    ("revision.html", include_str!("../templates/revision.html")),
+    ("changes.html", include_str!("../templates/changes.html")),
 ];
 
 /// The site's stylesheet, served at `/static/style.css`.
