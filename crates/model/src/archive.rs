@@ -1,5 +1,6 @@
 //! A set of records written together, and the rules that hold across records.
 
+use crate::date::Edtf;
 use crate::records::*;
 use crate::slug::is_valid_slug;
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,8 +45,16 @@ impl Archive {
         for d in &self.documents {
             c.document(d);
         }
+        let established: BTreeMap<&str, Edtf> = self
+            .bodies
+            .iter()
+            .filter_map(|b| Some((b.slug.as_str(), b.established?)))
+            .collect();
         for b in &self.bodies {
             c.body(b);
+            for (field, problem) in succession_errors(b, &|slug| established.get(slug).copied()) {
+                c.err("body", &b.slug, &field, problem);
+            }
         }
         for p in &self.people {
             c.person(p);
@@ -128,6 +137,87 @@ impl Archive {
             }
         }
     }
+}
+
+/// Successions out of time order: "a successor dated before its predecessor".
+///
+/// A body's `successors[i].date` is the day the successor took over from it, and its
+/// `predecessors[i].date` the day it took over from the predecessor; `established` and
+/// `ended` bound the body's own life. Refused, as `(field, problem)`:
+/// - `successors[i].date` before the body's `established` (it was succeeded before it
+///   existed);
+/// - `predecessors[i].date` after the body's `ended` (it took over after it had ended);
+/// - `successors[i].slug` naming a body established before this one, and
+///   `predecessors[i].slug` naming a body established after this one (a successor older
+///   than its predecessor), where `established_of` knows the other body's date: the
+///   archive's own bodies in [`Archive::validate`], the stored ones too for an edit.
+///
+/// "Before" means surely before: the latest day the earlier date can mean is before the
+/// earliest day the later can mean, so partial and uncertain dates ("1997", "1997-05?")
+/// never clash with a day inside them.
+pub fn succession_errors(
+    b: &Body,
+    established_of: &dyn Fn(&str) -> Option<Edtf>,
+) -> Vec<(String, String)> {
+    let before = |a: &Edtf, z: &Edtf| a.latest() < z.earliest();
+    let mut out = Vec::new();
+    for (i, link) in b.successors.iter().enumerate() {
+        if let (Some(date), Some(est)) = (&link.date, &b.established) {
+            if before(date, est) {
+                out.push((
+                    format!("successors[{i}].date"),
+                    format!(
+                        "the succession by `{}` is dated {}, before this body was established ({})",
+                        link.slug,
+                        date.human(),
+                        est.human()
+                    ),
+                ));
+            }
+        }
+        if let (Some(other), Some(est)) = (established_of(&link.slug), &b.established) {
+            if link.slug != b.slug && before(&other, est) {
+                out.push((
+                    format!("successors[{i}].slug"),
+                    format!(
+                        "the successor `{}` was established {}, before this body ({})",
+                        link.slug,
+                        other.human(),
+                        est.human()
+                    ),
+                ));
+            }
+        }
+    }
+    for (i, link) in b.predecessors.iter().enumerate() {
+        if let (Some(date), Some(end)) = (&link.date, &b.ended) {
+            if before(end, date) {
+                out.push((
+                    format!("predecessors[{i}].date"),
+                    format!(
+                        "the succession to `{}` is dated {}, after this body ended ({})",
+                        link.slug,
+                        date.human(),
+                        end.human()
+                    ),
+                ));
+            }
+        }
+        if let (Some(other), Some(est)) = (established_of(&link.slug), &b.established) {
+            if link.slug != b.slug && before(est, &other) {
+                out.push((
+                    format!("predecessors[{i}].slug"),
+                    format!(
+                        "the predecessor `{}` was established {}, after this body ({})",
+                        link.slug,
+                        other.human(),
+                        est.human()
+                    ),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// A label or title cut to a length an error message can show.
@@ -231,6 +321,23 @@ impl Checker<'_> {
             );
         }
         for l in &s.lists {
+            // A kind the list's record type does not have would list nothing, silently.
+            let known_kind = |k: &String| match l.of {
+                ListOf::Documents => crate::DocumentKind::from_slug(k).is_some(),
+                ListOf::Events => crate::EventKind::from_slug(k).is_some(),
+            };
+            for bad in l.kinds.iter().filter(|k| !known_kind(k)) {
+                let of = match l.of {
+                    ListOf::Documents => "documents",
+                    ListOf::Events => "events",
+                };
+                self.err(
+                    "dossier",
+                    &d.slug,
+                    &format!("sections.{}.lists.kinds", s.key),
+                    format!("`{bad}` is not a kind of {of}"),
+                );
+            }
             self.check(
                 "dossier",
                 &d.slug,
@@ -497,6 +604,51 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(a.validate(&|_, _| false).len(), 1);
+    }
+
+    #[test]
+    fn a_successor_dated_before_its_predecessor_is_refused() {
+        let d = |s: &str| Some(crate::Edtf::parse(s).unwrap());
+        let mut pjc = body("pjc");
+        pjc.established = d("1997-05-27");
+        pjc.successors.push(BodyLink {
+            slug: "nrc".into(),
+            date: d("1996"),
+        });
+        let mut nrc = body("nrc");
+        nrc.established = d("1995");
+        nrc.ended = d("1994?");
+        nrc.predecessors.push(BodyLink {
+            slug: "pjc".into(),
+            date: d("2002-05-28"),
+        });
+        let a = Archive {
+            bodies: vec![pjc.clone(), nrc.clone()],
+            ..Default::default()
+        };
+        let errs: Vec<String> = a
+            .validate(&|_, _| false)
+            .iter()
+            .map(|e| format!("{} {}: {}", e.slug, e.field, e.problem))
+            .collect();
+        assert_eq!(
+            errs,
+            [
+                "pjc successors[0].date: the succession by `nrc` is dated 1996, before this body was established (27 May 1997)",
+                "pjc successors[0].slug: the successor `nrc` was established 1995, before this body (27 May 1997)",
+                "nrc predecessors[0].date: the succession to `pjc` is dated 28 May 2002, after this body ended (1994 (uncertain))",
+                "nrc predecessors[0].slug: the predecessor `pjc` was established 27 May 1997, after this body (1995)",
+            ]
+        );
+        // In order, or overlapping (a date within the other's month or year), nothing.
+        pjc.successors[0].date = d("1997");
+        nrc.established = d("1997-05");
+        nrc.ended = None;
+        let a = Archive {
+            bodies: vec![pjc, nrc],
+            ..Default::default()
+        };
+        assert!(a.validate(&|_, _| false).is_empty());
     }
 
     #[test]

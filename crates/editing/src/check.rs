@@ -1,0 +1,278 @@
+//! Checking a record typed into a form or sent to the API: its JSON read into the model's
+//! type (a type error named by its field path), its slug, then the model's own rules
+//! (the same [`Archive::validate`] every import and every store write runs), with slugs
+//! the record names looked up in the store.
+
+use crate::error::FieldError;
+use dossier_model::archive::succession_errors;
+use dossier_model::{Archive, Edtf, Provenance, RecordType, ValidationError};
+use dossier_store::Store;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The provenance members every record but a dossier has (flattened into the record).
+const PROVENANCE: [&str; 3] = ["trace", "sources", "gaps"];
+
+/// How many type errors one check reports before it stops looking.
+const MAX_TYPE_ERRORS: usize = 20;
+
+/// A record that passed the checks: its JSON as the store keeps it (the model's
+/// serialisation, so default members are written out and empty ones left out).
+pub(crate) struct Checked {
+    pub json: String,
+}
+
+/// A date as written in a form, read for a person: `Ok("May 1997")`, or why it is not a
+/// date this archive accepts.
+pub fn date_reading(s: &str) -> Result<String, String> {
+    Edtf::parse(s).map(|d| d.human()).map_err(|e| {
+        format!(
+            "“{}” is not a date this archive reads: {}. Write it as 1997, 1997-05, 1997-05-27, with ? (uncertain) or ~ (about) after it, or a range such as 1999/2000.",
+            s.trim(),
+            e.reason
+        )
+    })
+}
+
+/// Every check of a record of type `ty` at `slug`, `value` its JSON.
+pub(crate) fn check(
+    store: &dyn Store,
+    ty: RecordType,
+    slug: &str,
+    value: &Value,
+) -> Result<Checked, Vec<FieldError>> {
+    let Some(object) = value.as_object() else {
+        return Err(vec![FieldError::new(
+            "",
+            format!("A {} is a JSON object of its fields.", ty.as_str()),
+        )]);
+    };
+    let mut archive = Archive::default();
+    let json = match ty {
+        RecordType::Document => read(object, ty, |r| archive.documents.push(r))?,
+        RecordType::Body => read(object, ty, |r| archive.bodies.push(r))?,
+        RecordType::Person => read(object, ty, |r| archive.people.push(r))?,
+        RecordType::Event => read(object, ty, |r| archive.events.push(r))?,
+        RecordType::Topic => read(object, ty, |r| archive.topics.push(r))?,
+        RecordType::Dossier => read(object, ty, |r| archive.dossiers.push(r))?,
+    };
+    let written = object.get("slug").and_then(Value::as_str).unwrap_or("");
+    if written != slug {
+        return Err(vec![FieldError::new(
+            "slug",
+            format!(
+                "The slug is `{written}` but this is the address of `{slug}`; a record's slug is changed by creating it anew."
+            ),
+        )]);
+    }
+    let mut errors = rules(store, &archive, value);
+    if let Some(b) = archive.bodies.first() {
+        // The succession rule again, now with the stored bodies the links name.
+        let stored = |s: &str| store.body(s).ok().flatten().and_then(|b| b.established);
+        for (field, message) in succession_errors(b, &stored) {
+            let e = FieldError::new(field, message);
+            if !errors.contains(&e) {
+                errors.push(e);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(Checked { json })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Reads `object` as the model's type `T`, collecting up to [`MAX_TYPE_ERRORS`] type
+/// errors (each failing member is set aside and the rest read again), and hands the record
+/// to `keep`. Returns the record's JSON as the model writes it.
+fn read<T: DeserializeOwned + Serialize>(
+    object: &Map<String, Value>,
+    ty: RecordType,
+    keep: impl FnOnce(T),
+) -> Result<String, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut rest = object.clone();
+    // A flattened member's path is lost inside serde's buffering, so the provenance is
+    // read on its own first, where its paths (`sources[2].url`) are known.
+    let mut provenance = Provenance::default();
+    if ty != RecordType::Dossier {
+        let mut members = Map::new();
+        for key in PROVENANCE {
+            if let Some(v) = rest.remove(key) {
+                members.insert(key.to_string(), v);
+            }
+        }
+        match serde_path_to_error::deserialize::<_, Provenance>(Value::Object(members)) {
+            Ok(p) => provenance = p,
+            Err(e) => errors.push(field_error(ty, e.path(), &e.inner().to_string())),
+        }
+    }
+    for _ in 0..MAX_TYPE_ERRORS {
+        match serde_path_to_error::deserialize::<_, T>(Value::Object(rest.clone())) {
+            Ok(record) => {
+                if !errors.is_empty() {
+                    return Err(errors);
+                }
+                // Put the provenance back by way of JSON: `T` is generic here.
+                let mut v = match serde_json::to_value(&record) {
+                    Ok(Value::Object(o)) => o,
+                    _ => {
+                        return Err(vec![FieldError::new(
+                            "",
+                            "The record cannot be written as JSON.",
+                        )])
+                    }
+                };
+                if let Ok(Value::Object(p)) = serde_json::to_value(&provenance) {
+                    v.extend(p);
+                }
+                let whole: T = serde_json::from_value(Value::Object(v))
+                    .map_err(|e| vec![FieldError::new("", e.to_string())])?;
+                let json = serde_json::to_string(&whole)
+                    .map_err(|e| vec![FieldError::new("", e.to_string())])?;
+                keep(whole);
+                return Ok(json);
+            }
+            Err(e) => {
+                let error = field_error(ty, e.path(), &e.inner().to_string());
+                let top = error
+                    .field
+                    .split(['.', '['])
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                let again = errors.iter().any(|x: &FieldError| x.field == error.field);
+                if !again {
+                    errors.push(error);
+                }
+                // Set the failing member aside and read the rest; a required member
+                // set aside is then reported missing under the same name (skipped above).
+                if again || rest.remove(&top).is_none() {
+                    break;
+                }
+            }
+        }
+    }
+    Err(errors)
+}
+
+/// A serde error at `path` as a field error: the path written as the forms name fields
+/// (`sources[2].url`), serde's wording made plainer where it names a member.
+fn field_error(ty: RecordType, path: &serde_path_to_error::Path, message: &str) -> FieldError {
+    use serde_path_to_error::Segment;
+    let mut field = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => field.push_str(&format!("[{index}]")),
+            Segment::Map { key } => {
+                if !field.is_empty() {
+                    field.push('.');
+                }
+                field.push_str(key);
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    let join = |name: &str| {
+        if field.is_empty() {
+            name.to_string()
+        } else {
+            format!("{field}.{name}")
+        }
+    };
+    if let Some(name) = quoted_after(message, "missing field ") {
+        return FieldError::new(join(&name), "This field is required.");
+    }
+    if let Some(name) = quoted_after(message, "unknown field ") {
+        let what = if field.is_empty() {
+            ty.as_str()
+        } else {
+            "this part of the record"
+        };
+        return FieldError::new(
+            join(&name),
+            format!("There is no field `{name}` in a {what}."),
+        );
+    }
+    let message = match message.strip_prefix("invalid type: ") {
+        Some(rest) => format!("Wrong type: {rest}."),
+        None => capitalise(message),
+    };
+    FieldError::new(field, message)
+}
+
+/// The name in backticks right after `prefix` at the start of a serde message.
+fn quoted_after(message: &str, prefix: &str) -> Option<String> {
+    let rest = message.strip_prefix(prefix)?.strip_prefix('`')?;
+    Some(rest.split('`').next()?.to_string())
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// The model's rules over the one record, with the slugs it names looked up in the store.
+fn rules(store: &dyn Store, archive: &Archive, value: &Value) -> Vec<FieldError> {
+    let known = |ty: &str, slug: &str| {
+        RecordType::parse(ty).is_some_and(|t| store.exists(t, slug).unwrap_or(false))
+    };
+    archive
+        .validate(&known)
+        .into_iter()
+        .map(|e| FieldError::new(precise_field(&e, value), capitalise(&e.problem)))
+        .collect()
+}
+
+/// The model names a field (`issued_by`, `predecessors/successors`, `offices.body`); a
+/// form wants the entry (`issued_by[1]`, `successors[0].slug`): found by the slug the
+/// problem names (in backticks).
+fn precise_field(e: &ValidationError, value: &Value) -> String {
+    let named = e.problem.split('`').nth(1).unwrap_or("");
+    let list = |name: &str, member: Option<&str>| -> Option<String> {
+        let items = value.get(name)?.as_array()?;
+        items.iter().enumerate().find_map(|(i, item)| {
+            let v = match member {
+                Some(m) => item.get(m)?,
+                None => item,
+            };
+            (v.as_str() == Some(named)).then(|| match member {
+                Some(m) => format!("{name}[{i}].{m}"),
+                None => format!("{name}[{i}]"),
+            })
+        })
+    };
+    let found = match e.field.as_str() {
+        "predecessors/successors" => {
+            list("predecessors", Some("slug")).or_else(|| list("successors", Some("slug")))
+        }
+        "offices.body" => list("offices", Some("body")),
+        "relations" => list("relations", Some("document")),
+        "trace.section" => list("trace", Some("section")),
+        f if value.get(f).is_some_and(Value::is_array) => list(f, None),
+        _ => None,
+    };
+    found.unwrap_or_else(|| e.field.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_read_for_a_person() {
+        assert_eq!(date_reading("1997-05").unwrap(), "May 1997");
+        assert_eq!(
+            date_reading("2002-04-15?").unwrap(),
+            "15 April 2002 (uncertain)"
+        );
+        assert_eq!(date_reading("1999/2000").unwrap(), "1999 – 2000");
+        let e = date_reading("1997-13").unwrap_err();
+        assert!(e.starts_with("“1997-13” is not a date"), "{e}");
+    }
+}
