@@ -591,6 +591,22 @@ mod tests {
     }
 
     #[test]
+    fn a_list_names_only_kinds_of_its_records() {
+        let mut d = nested(2);
+        d.sections[0].lists[0].kinds = vec!["speech".into(), "summit".into()];
+        d.sections[0].children[0].lists[0].of = ListOf::Events;
+        d.sections[0].children[0].lists[0].kinds = vec!["summit".into()];
+        let a = Archive {
+            dossiers: vec![d],
+            ..Default::default()
+        };
+        let errs = a.validate(&|_, _| false);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].field, "sections.s1.lists.kinds");
+        assert_eq!(errs[0].problem, "`summit` is not a kind of documents");
+    }
+
+    #[test]
     fn a_very_deep_tree_is_refused_without_recursion() {
         // Built in memory (no reader makes one): checking and walking it costs no stack.
         let d = nested(3000);
