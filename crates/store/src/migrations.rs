@@ -188,6 +188,9 @@ CREATE TABLE revisions (
     reviewed_at     INTEGER,
     review_comment  TEXT,
     data            TEXT,
+    -- An import's revision that kept fields as editors had changed them: their names (a
+    -- JSON list), so that the next import still knows them as the editors'.
+    kept            TEXT,
     CHECK ((status = 'published') = (version IS NOT NULL)),
     CHECK ((deleted = 1) = (data IS NULL))
 );

@@ -249,7 +249,9 @@ pub trait Revisions: Send + Sync {
     ) -> Result<(WriteSummary, Vec<EditConflict>), StoreError>;
     /// Publishes `data` (None: delete) as the next version if the current version is
     /// `expected`, else Conflict; validated by the write path (StoreError::Invalid with
-    /// the model's messages); one transaction.
+    /// the model's messages); one transaction. Data equal to what is stored makes no new
+    /// version: the latest published revision answers. Deleting a record that is not
+    /// stored: NotFound.
     fn publish(
         &self,
         record: RecordType,
@@ -291,8 +293,10 @@ pub trait Revisions: Send + Sync {
         comment: &str,
     ) -> Result<Revision, RevisionError>;
     /// Publishes a draft as the next version: Conflict when draft.base != current
-    /// version. The draft row itself becomes the published revision (its author stays;
-    /// reviewer set).
+    /// version. The draft itself becomes the published revision (its author, time,
+    /// comment and data stay; reviewer set), under a new id: ids keep the order in which
+    /// versions were published, which history and recent changes list by. The draft's
+    /// id no longer answers.
     fn publish_draft(
         &self,
         id: i64,

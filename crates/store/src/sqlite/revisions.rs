@@ -4,7 +4,7 @@
 
 use super::write::{
     current_version, delete_in, in_write, insert_published, rows, unix_now, write_as, write_rows,
-    Revise, Row,
+    By, Kept, Revise, Row,
 };
 use super::SqliteStore;
 use crate::*;
@@ -225,21 +225,35 @@ fn stored_data(
         .optional()?)
 }
 
-/// The JSON the record had after its latest import or load-builtin, if it had one.
+/// The JSON the record had after its latest import or load-builtin, if it had one, and
+/// the fields that import kept as editors had changed them.
 fn imported_data(
     tx: &Connection,
     record: RecordType,
     slug: &str,
-) -> Result<Option<String>, StoreError> {
-    Ok(tx
+) -> Result<Option<(String, Vec<String>)>, StoreError> {
+    let found: Option<(String, Option<String>)> = tx
         .prepare_cached(
-            "SELECT data FROM revisions
+            "SELECT data, kept FROM revisions
              WHERE type = ?1 AND slug = ?2 AND status = 'published'
                AND origin IN ('import', 'builtin') AND data IS NOT NULL
              ORDER BY version DESC LIMIT 1",
         )?
-        .query_row(params![record.as_str(), slug], |r| r.get(0))
-        .optional()?)
+        .query_row(params![record.as_str(), slug], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    Ok(match found {
+        Some((data, kept)) => {
+            // Written by this module; unreadable would mean a hand-edited database, and
+            // then no field is known as kept.
+            let kept = kept
+                .and_then(|k| serde_json::from_str(&k).ok())
+                .unwrap_or_default();
+            Some((data, kept))
+        }
+        None => None,
+    })
 }
 
 fn object(json: &str) -> Result<Map<String, Value>, StoreError> {
@@ -258,8 +272,9 @@ fn object(json: &str) -> Result<Map<String, Value>, StoreError> {
 /// the editor left them, and those fields; `None` when nothing needs keeping.
 ///
 /// Edited fields are the top-level fields where the stored record differs from its latest
-/// import (a record no import ever wrote is the editors' throughout). Of those, a field
-/// the incoming record would change keeps the stored value and is reported.
+/// import, and those that import itself kept as the editors' (a record no import ever
+/// wrote is the editors' throughout). Of those, a field the incoming record would change
+/// keeps the stored value and is reported.
 fn merge_edits(
     tx: &Connection,
     record: RecordType,
@@ -273,12 +288,17 @@ fn merge_edits(
         return Ok(None);
     }
     let imported = imported_data(tx, record, slug)?;
-    if imported.as_deref() == Some(stored.as_str()) {
-        return Ok(None);
+    if let Some((data, kept)) = &imported {
+        if *data == stored && kept.is_empty() {
+            return Ok(None);
+        }
     }
     let stored = object(&stored)?;
     let mut merged = object(incoming)?;
-    let imported = imported.map(|i| object(&i)).transpose()?;
+    let (imported, was_kept) = match imported {
+        Some((data, kept)) => (Some(object(&data)?), kept),
+        None => (None, Vec::new()),
+    };
     let mut fields: Vec<&String> = stored.keys().chain(merged.keys()).collect();
     if let Some(i) = &imported {
         fields.extend(i.keys());
@@ -290,7 +310,7 @@ fn merge_edits(
     for field in fields {
         let now = stored.get(field);
         let edited = match &imported {
-            Some(i) => i.get(field) != now,
+            Some(i) => i.get(field) != now || was_kept.contains(field),
             None => true,
         };
         if edited && merged.get(field) != now {
@@ -311,17 +331,21 @@ fn merge_edits(
 }
 
 /// For [`Revisions::write_as`] with `protect_edits`: the archive to write instead of
-/// `archive` when an editor's change must be kept (`None`: write it as it is), with the
-/// fields kept added to `conflicts`.
+/// `archive` when an editor's change must be kept (`None`: write it as it is) and the
+/// fields kept per record, with those fields added to `conflicts`.
 pub(super) fn protect(
     tx: &Connection,
     archive: &Archive,
     rows: &[Row],
     conflicts: &mut Vec<EditConflict>,
-) -> Result<Option<Archive>, StoreError> {
+) -> Result<Option<(Archive, Kept)>, StoreError> {
     let mut merged: HashMap<(RecordType, String), String> = HashMap::new();
+    let mut kept = Kept::new();
     let mut check = |record: RecordType, slug: &str, data: &str| -> Result<(), StoreError> {
         if let Some((json, fields)) = merge_edits(tx, record, slug, data)? {
+            let names =
+                serde_json::to_string(&fields).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            kept.insert((record, slug.to_string()), names);
             conflicts.extend(fields.into_iter().map(|field| EditConflict {
                 record,
                 slug: slug.to_string(),
@@ -361,7 +385,7 @@ pub(super) fn protect(
     swap(&mut a.people, RecordType::Person, |d| &d.slug, &merged)?;
     swap(&mut a.events, RecordType::Event, |d| &d.slug, &merged)?;
     swap(&mut a.topics, RecordType::Topic, |d| &d.slug, &merged)?;
-    Ok(Some(a))
+    Ok(Some((a, kept)))
 }
 
 impl Revisions for SqliteStore {
@@ -468,7 +492,12 @@ impl Revisions for SqliteStore {
                     invalid(format!("{} `{slug}` has no history", record.as_str()))
                 });
             }
-            let id = insert_published(tx, record, slug, data, author, comment, unix_now())?;
+            let by = By {
+                author,
+                comment,
+                at: unix_now(),
+            };
+            let id = insert_published(tx, record, slug, data, &by, None)?;
             read_revision(tx, id)?.ok_or(RevisionError::NotFound)
         })
     }

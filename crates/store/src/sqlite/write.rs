@@ -179,17 +179,40 @@ pub(super) fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
+/// Who makes a revision, why and when.
+#[derive(Clone, Copy)]
+pub(super) struct By<'a> {
+    pub(super) author: &'a Author,
+    pub(super) comment: &'a str,
+    pub(super) at: i64,
+}
+
+/// The fields an import kept as editors left them, per record (a JSON list of names).
+pub(super) type Kept = std::collections::HashMap<(RecordType, String), String>;
+
 /// How a write records what it changed in `revisions`.
 #[derive(Clone, Copy)]
 pub(super) enum Revise<'a> {
-    /// One published revision per record that changed, by this author, at this time.
-    Each {
-        author: &'a Author,
-        comment: &'a str,
-        at: i64,
-    },
+    /// One published revision per record that changed, with the fields kept per record.
+    Each(By<'a>, Option<&'a Kept>),
     /// None: the caller makes the one revision itself (a publish).
     Not,
+}
+
+impl Revise<'_> {
+    fn record(
+        self,
+        tx: &Connection,
+        record: RecordType,
+        slug: &str,
+        data: &str,
+    ) -> Result<(), StoreError> {
+        if let Revise::Each(by, kept) = self {
+            let kept = kept.and_then(|k| k.get(&(record, slug.to_string())));
+            insert_published(tx, record, slug, Some(data), &by, kept.map(|k| k.as_str()))?;
+        }
+        Ok(())
+    }
 }
 
 /// A record's current version (the highest of its published revisions; 0: never stored).
@@ -207,21 +230,21 @@ pub(super) fn current_version(
 }
 
 /// Adds a published revision making the record's next version: its JSON after the change
-/// (`None`: deleted). Returns the revision's id.
+/// (`None`: deleted), and the fields an import kept as editors left them (`kept`, a JSON
+/// list). Returns the revision's id.
 pub(super) fn insert_published(
     tx: &Connection,
     record: RecordType,
     slug: &str,
     data: Option<&str>,
-    author: &Author,
-    comment: &str,
-    at: i64,
+    by: &By,
+    kept: Option<&str>,
 ) -> Result<i64, StoreError> {
     let base = current_version(tx, record, slug)?;
     tx.prepare_cached(
         "INSERT INTO revisions (type, slug, version, base, status, deleted, author_user,
-           author_name, origin, at, comment, data)
-         VALUES (?1, ?2, ?3, ?4, 'published', ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+           author_name, origin, at, comment, data, kept)
+         VALUES (?1, ?2, ?3, ?4, 'published', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         record.as_str(),
@@ -229,12 +252,13 @@ pub(super) fn insert_published(
         base + 1,
         base,
         data.is_none(),
-        author.user,
-        author.name,
-        author.origin.as_str(),
-        at,
-        comment,
-        data
+        by.author.user,
+        by.author.name,
+        by.author.origin.as_str(),
+        by.at,
+        by.comment,
+        data,
+        kept
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -310,22 +334,7 @@ fn write_row(
     }
     st.log.execute(params![ty, row.slug, now])?;
     note_logged(tx.last_insert_rowid(), summary);
-    if let Revise::Each {
-        author,
-        comment,
-        at,
-    } = revise
-    {
-        insert_published(
-            tx,
-            row.record,
-            row.slug,
-            Some(&row.data),
-            author,
-            comment,
-            at,
-        )?;
-    }
+    revise.record(tx, row.record, row.slug, &row.data)?;
     // A new record has no links yet: only a changed one has old links to drop.
     if !is_new {
         st.drop_links.execute(params![ty, row.slug])?;
@@ -371,22 +380,7 @@ fn write_dossier(
         params![d.slug, d.title, d.description, d.source, position, data],
     )?;
     log_change(tx, RecordType::Dossier, &d.slug, "upsert", now, summary)?;
-    if let Revise::Each {
-        author,
-        comment,
-        at,
-    } = revise
-    {
-        insert_published(
-            tx,
-            RecordType::Dossier,
-            &d.slug,
-            Some(&data),
-            author,
-            comment,
-            at,
-        )?;
-    }
+    revise.record(tx, RecordType::Dossier, &d.slug, &data)?;
     tx.execute("DELETE FROM sections WHERE dossier = ?1", [&d.slug])?;
     tx.execute(
         "DELETE FROM links WHERE src_type = 'section' AND src_slug LIKE ?1 || '#%'",
@@ -511,7 +505,7 @@ pub(super) fn write_as(
 ) -> Result<(WriteSummary, Vec<EditConflict>), StoreError> {
     // Serialised before the writer's lock is taken.
     let rows = rows(archive).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let revise = Revise::Each {
+    let by = By {
         author: &options.author,
         comment: &options.comment,
         at: unix_now(),
@@ -519,12 +513,18 @@ pub(super) fn write_as(
     in_write(store, |tx| {
         let mut conflicts = Vec::new();
         if options.protect_edits {
-            if let Some(merged) = super::revisions::protect(tx, archive, &rows, &mut conflicts)? {
+            if let Some((merged, kept)) =
+                super::revisions::protect(tx, archive, &rows, &mut conflicts)?
+            {
                 let rows = self::rows(&merged).map_err(|e| StoreError::Invalid(e.to_string()))?;
-                return Ok((write_rows(tx, &merged, &rows, revise)?, conflicts));
+                let summary = write_rows(tx, &merged, &rows, Revise::Each(by, Some(&kept)))?;
+                return Ok((summary, conflicts));
             }
         }
-        Ok((write_rows(tx, archive, &rows, revise)?, conflicts))
+        Ok((
+            write_rows(tx, archive, &rows, Revise::Each(by, None))?,
+            conflicts,
+        ))
     })
 }
 
@@ -538,7 +538,12 @@ pub(super) fn delete(
         let deleted = delete_in(tx, record, slug)?;
         if deleted {
             let author = Author::unattributed();
-            insert_published(tx, record, slug, None, &author, "", unix_now())?;
+            let by = By {
+                author: &author,
+                comment: "",
+                at: unix_now(),
+            };
+            insert_published(tx, record, slug, None, &by, None)?;
         }
         Ok(deleted)
     })
