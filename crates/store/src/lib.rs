@@ -278,6 +278,18 @@ pub trait Store: Send + Sync {
         cards.truncate(limit);
         Ok((cards, total))
     }
+    /// [`document_cards_head`](Self::document_cards_head) of several queries at once (a
+    /// dossier's generated lists), in their order: a store may answer them together.
+    fn document_cards_heads(
+        &self,
+        queries: &[DocumentQuery],
+        limit: usize,
+    ) -> Result<Vec<(Vec<RecordCard>, usize)>, StoreError> {
+        queries
+            .iter()
+            .map(|q| self.document_cards_head(q, limit))
+            .collect()
+    }
     /// The first `limit` of [`event_cards`](Self::event_cards) and how many it holds in
     /// all.
     fn event_cards_head(

@@ -7,7 +7,7 @@ use super::{url_of, RecordLink, Result};
 use crate::commentary::{self, RefLink};
 use dossier_model::RecordType;
 use dossier_model::{DocumentKind, EventKind, GeneratedList, ListOf, Reference, Section, Target};
-use dossier_store::{DocumentQuery, EventQuery, Store};
+use dossier_store::{DocumentQuery, EventQuery, RecordCard, Store};
 use serde::Serialize;
 
 /// How many records a generated list shows on the dossier's page; the rest are a link
@@ -217,33 +217,65 @@ fn ref_link(v: &ReferenceView) -> RefLink {
     }
 }
 
-fn list_view(store: &dyn Store, dossier: &str, l: &GeneratedList) -> Result<ListView> {
-    let (cards, total) = match l.of {
-        ListOf::Documents => store.document_cards_head(
-            &DocumentQuery {
-                dossier: Some(dossier.into()),
-                kinds: l.kinds.clone(),
-                bodies: l.bodies.clone(),
+/// A generated list's first [`LIST_PREVIEW`] cards and its length.
+type Head = (Vec<RecordCard>, usize);
+
+fn document_query(dossier: &str, l: &GeneratedList) -> DocumentQuery {
+    DocumentQuery {
+        dossier: Some(dossier.into()),
+        kinds: l.kinds.clone(),
+        bodies: l.bodies.clone(),
+    }
+}
+
+/// The heads of every generated list of the outline, in the order [`section_view`]
+/// reaches them (a section's lists, then its children's): the document lists asked of the
+/// store together, so that it can read the dossier's documents once for all of them.
+fn list_heads(store: &dyn Store, dossier: &str, sections: &[Section]) -> Result<Vec<Head>> {
+    fn walk<'a>(sections: &'a [Section], out: &mut Vec<&'a GeneratedList>) {
+        for s in sections {
+            out.extend(&s.lists);
+            walk(&s.children, out);
+        }
+    }
+    let mut lists = Vec::new();
+    walk(sections, &mut lists);
+    let documents: Vec<DocumentQuery> = lists
+        .iter()
+        .filter(|l| l.of == ListOf::Documents)
+        .map(|l| document_query(dossier, l))
+        .collect();
+    let mut documents = store
+        .document_cards_heads(&documents, LIST_PREVIEW)?
+        .into_iter();
+    lists
+        .iter()
+        .map(|l| match l.of {
+            ListOf::Documents => match documents.next() {
+                Some(head) => Ok(head),
+                None => Ok(store.document_cards_head(&document_query(dossier, l), LIST_PREVIEW)?),
             },
-            LIST_PREVIEW,
-        )?,
-        ListOf::Events => store.event_cards_head(
-            &EventQuery {
-                dossier: Some(dossier.into()),
-                kinds: l.kinds.clone(),
-                bodies: l.bodies.clone(),
-                levels: l.levels.iter().map(|x| x.slug().to_string()).collect(),
-            },
-            LIST_PREVIEW,
-        )?,
-    };
+            ListOf::Events => Ok(store.event_cards_head(
+                &EventQuery {
+                    dossier: Some(dossier.into()),
+                    kinds: l.kinds.clone(),
+                    bodies: l.bodies.clone(),
+                    levels: l.levels.iter().map(|x| x.slug().to_string()).collect(),
+                },
+                LIST_PREVIEW,
+            )?),
+        })
+        .collect()
+}
+
+fn list_view(dossier: &str, l: &GeneratedList, (cards, total): Head) -> ListView {
     let (more_url, more_exact) = if total > LIST_PREVIEW {
         let (url, exact) = chronology_for(dossier, l);
         (Some(url), Some(exact))
     } else {
         (None, None)
     };
-    Ok(ListView {
+    ListView {
         caption: l.caption.clone(),
         of: l.of,
         query: l.clone(),
@@ -251,7 +283,7 @@ fn list_view(store: &dyn Store, dossier: &str, l: &GeneratedList) -> Result<List
         total,
         more_url,
         more_exact,
-    })
+    }
 }
 
 /// The chronology page closest to a generated list, and whether it lists exactly the
@@ -295,8 +327,8 @@ fn query_value(v: &str) -> String {
 }
 
 fn section_view(
-    store: &dyn Store,
     cards: &Cards,
+    heads: &mut std::vec::IntoIter<Head>,
     dossier: &str,
     s: &Section,
     depth: usize,
@@ -314,12 +346,13 @@ fn section_view(
     let lists = s
         .lists
         .iter()
-        .map(|l| list_view(store, dossier, l))
-        .collect::<Result<Vec<_>>>()?;
+        // `list_heads` walked the outline as this does: one head per list.
+        .map(|l| list_view(dossier, l, heads.next().unwrap_or_default()))
+        .collect::<Vec<_>>();
     let children = s
         .children
         .iter()
-        .map(|c| section_view(store, cards, dossier, c, depth + 1, counts))
+        .map(|c| section_view(cards, heads, dossier, c, depth + 1, counts))
         .collect::<Result<Vec<_>>>()?;
     let empty = s.commentary.trim().is_empty()
         && children.is_empty()
@@ -342,10 +375,11 @@ fn section_view(
     })
 }
 
-/// The outline page, built with a number of store reads that depends on the outline (one
-/// per generated list) and not on how many records the dossier holds: the records the
-/// references name are read as cards in one batch per type, lists as cards (the first
-/// [`LIST_PREVIEW`] shown), and the counts come from the dossiers' summary.
+/// The outline page, built with a number of store reads that depends on the outline (at
+/// most one per generated list) and not on how many records the dossier holds: the records
+/// the references name are read as cards in one batch per type, lists as the heads of
+/// their cards (the first [`LIST_PREVIEW`] and the length; the document lists together,
+/// see [`list_heads`]), and the counts come from the dossiers' summary.
 pub fn dossier(store: &dyn Store, slug: &str) -> Result<Option<DossierView>> {
     let Some(d) = store.dossier(slug)? else {
         return Ok(None);
@@ -357,11 +391,12 @@ pub fn dossier(store: &dyn Store, slug: &str) -> Result<Option<DossierView>> {
             .flat_map(|s| s.references.iter())
             .filter_map(target_key),
     )?;
+    let mut heads = list_heads(store, &d.slug, &d.sections)?.into_iter();
     let mut counts = Counts::default();
     let sections = d
         .sections
         .iter()
-        .map(|s| section_view(store, &cards, &d.slug, s, 2, &mut counts))
+        .map(|s| section_view(&cards, &mut heads, &d.slug, s, 2, &mut counts))
         .collect::<Result<Vec<_>>>()?;
     if let Some(summary) = store.dossiers()?.into_iter().find(|s| s.slug == d.slug) {
         counts.documents = summary.documents;

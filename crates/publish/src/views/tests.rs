@@ -98,6 +98,13 @@ impl Store for Counting {
     fn document_cards_head(&self, q: &DocumentQuery, limit: usize) -> R<(Vec<RecordCard>, usize)> {
         self.tick().document_cards_head(q, limit)
     }
+    fn document_cards_heads(
+        &self,
+        queries: &[DocumentQuery],
+        limit: usize,
+    ) -> R<Vec<(Vec<RecordCard>, usize)>> {
+        self.tick().document_cards_heads(queries, limit)
+    }
     fn event_cards_head(&self, q: &EventQuery, limit: usize) -> R<(Vec<RecordCard>, usize)> {
         self.tick().event_cards_head(q, limit)
     }
@@ -194,6 +201,45 @@ fn pages_cost_the_same_number_of_store_reads_however_many_records_they_list() {
         let bound = if *page == "dossier" { 20 } else { 10 };
         assert!(*n <= bound, "the {page} page made {n} store calls");
     }
+}
+
+/// Lists asked together (a dossier's, read once for those filtered by kind alone) are
+/// the lists asked one by one.
+#[test]
+fn lists_asked_together_are_the_lists_asked_alone() {
+    let store = store_with(60);
+    let of_dossier = |kinds: &[&str], bodies: &[&str]| DocumentQuery {
+        dossier: Some(DOSSIER.into()),
+        kinds: kinds.iter().map(|k| k.to_string()).collect(),
+        bodies: bodies.iter().map(|b| b.to_string()).collect(),
+    };
+    let kind = store.inner.document_cards(&of_dossier(&[], &[])).unwrap()[0]
+        .kind
+        .clone();
+    let queries = [
+        of_dossier(&[&kind], &[]),
+        of_dossier(&[], &[BODY]),
+        of_dossier(&[], &[]),
+        of_dossier(&["speech", &kind], &[]),
+        of_dossier(&["no-such-kind"], &[]),
+        DocumentQuery::default(),
+    ];
+    for limit in [0, 3, 50, 1000] {
+        let together = store.inner.document_cards_heads(&queries, limit).unwrap();
+        let alone: Vec<_> = queries
+            .iter()
+            .map(|q| store.inner.document_cards_head(q, limit).unwrap())
+            .collect();
+        assert_eq!(together, alone, "limit {limit}");
+    }
+    assert!(
+        store
+            .inner
+            .document_cards_head(&queries[2], 1000)
+            .unwrap()
+            .1
+            > 60
+    );
 }
 
 #[test]

@@ -299,13 +299,13 @@ impl Store for SqliteStore {
                 .iter()
                 .flat_map(|(_, _, rows)| rows.clone().map(|(id, _)| *id))
                 .collect();
-            let mut fields = self.card_fields(&shown)?;
+            let fields = self.card_fields(&shown)?;
             for (i, total, rows) in lists {
                 let cards = rows
                     .filter_map(|(id, head)| {
                         head.clone().card(
                             RecordType::Document,
-                            fields.get_mut(id).and_then(Option::take),
+                            fields.get(id).and_then(Option::as_ref),
                         )
                     })
                     .collect();
@@ -495,7 +495,7 @@ impl SqliteStore {
                     kind: r.get(2)?,
                     date: r.get(3)?,
                 };
-                out.extend(head.card(record, CardFields::of(r.get_ref(4)?)));
+                out.extend(head.card(record, CardFields::of(r.get_ref(4)?).as_ref()));
             }
             Ok(out)
         })
@@ -516,10 +516,10 @@ impl SqliteStore {
         let total = heads.len();
         heads.truncate(limit);
         let ids: Vec<i64> = heads.iter().map(|(id, _)| *id).collect();
-        let mut fields = self.card_fields(&ids)?;
+        let fields = self.card_fields(&ids)?;
         let cards = heads
             .into_iter()
-            .filter_map(|(id, head)| head.card(record, fields.get_mut(&id).and_then(Option::take)))
+            .filter_map(|(id, head)| head.card(record, fields.get(&id).and_then(Option::as_ref)))
             .collect();
         Ok((cards, total))
     }
@@ -594,7 +594,7 @@ impl CardHead {
     /// The card, with what it read of the record's JSON; `None` (logged) where the JSON
     /// could not be read: as lists of whole records do, a record that cannot be read
     /// fails alone and the list goes on.
-    fn card(self, record: RecordType, fields: Option<CardFields>) -> Option<RecordCard> {
+    fn card(self, record: RecordType, fields: Option<&CardFields>) -> Option<RecordCard> {
         let Some(fields) = fields else {
             tracing::warn!(
                 record = record.as_str(),
