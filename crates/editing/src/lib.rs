@@ -21,3 +21,6 @@ pub use error::{EditError, FieldError};
 pub use service::Editing;
 pub use who::{Intent, Who};
 
+
+#[cfg(test)]
+mod tests;
