@@ -707,16 +707,7 @@ impl Auth {
     fn lift_lock(&self, user: &User) -> Result<(), AuthError> {
         self.limiter.unlock(&user.email);
         if user.locked_until.is_some() || user.failed_logins > 0 {
-            // The store clears a lock with a good login's call: given the last login it
-            // already has, that changes nothing else. An account never logged in has no
-            // last login to keep, so its lock is cleared by counting (the count is shown,
-            // never enforced).
-            match user.last_login {
-                Some(at) => self.accounts().login_succeeded(user.id, at)?,
-                None => {
-                    self.accounts().login_failed(user.id, None)?;
-                }
-            }
+            self.accounts().unlock(user.id)?;
         }
         Ok(())
     }

@@ -143,6 +143,8 @@ pub trait Accounts: Send + Sync {
     fn login_failed(&self, id: UserId, locked_until: Option<i64>) -> Result<u32, StoreError>;
     /// A good login: the failure count and the lock are cleared, `last_login` set.
     fn login_succeeded(&self, id: UserId, at: i64) -> Result<(), StoreError>;
+    /// Lifts a lock by hand: the failure count and the lock are cleared, nothing else.
+    fn unlock(&self, id: UserId) -> Result<(), StoreError>;
 
     fn add_session(&self, session: &Session) -> Result<(), StoreError>;
     fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError>;

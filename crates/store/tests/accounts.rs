@@ -141,6 +141,30 @@ fn counts_failures_and_clears_them_on_a_good_login() {
 }
 
 #[test]
+fn unlock_clears_the_lock_and_the_count_and_nothing_else() {
+    both(|a| {
+        let u = a.add_user(&new_user("ada@example.org", "editor")).unwrap();
+        a.login_succeeded(u.id, 2_000).unwrap();
+        a.login_failed(u.id, None).unwrap();
+        a.login_failed(u.id, Some(9_000)).unwrap();
+        let before = a.user(u.id).unwrap().unwrap();
+        a.unlock(u.id).unwrap();
+        let after = a.user(u.id).unwrap().unwrap();
+        assert_eq!((after.failed_logins, after.locked_until), (0, None));
+        assert_eq!(
+            after,
+            User {
+                failed_logins: 0,
+                locked_until: None,
+                ..before
+            }
+        );
+        assert_eq!(after.last_login, Some(2_000));
+        assert!(a.unlock(u.id + 100).is_err());
+    });
+}
+
+#[test]
 fn keeps_touches_and_ends_sessions() {
     both(|a| {
         let ada = a.add_user(&new_user("ada@example.org", "editor")).unwrap();

@@ -224,6 +224,17 @@ impl Accounts for SqliteStore {
         })
     }
 
+    fn unlock(&self, id: UserId) -> Result<(), StoreError> {
+        self.write_accounts(|tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?1",
+                )?
+                .execute([id])?;
+            changed_user(n, id)
+        })
+    }
+
     fn add_session(&self, session: &Session) -> Result<(), StoreError> {
         self.write_accounts(|tx| {
             tx.prepare_cached(

@@ -666,3 +666,86 @@ impl Revisions for SqliteStore {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrations::MIGRATIONS;
+
+    /// A store made before revisions were kept (the first four migrations), with a
+    /// dossier, a record and a deleted record, written as that schema wrote them.
+    fn old_store(path: &std::path::Path) {
+        let conn = Connection::open(path).unwrap();
+        for sql in &MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 4).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO dossiers (slug, title, position, data, created, changed)
+               VALUES ('d', 'D', 0, '{"slug":"d","title":"D","description":"","sections":[]}',
+                       '2024-01-01T00:00:00Z', '2024-02-03T04:05:06Z');
+               INSERT INTO records (type, slug, title, kind, data, created, changed)
+               VALUES ('body', 'nato', 'NATO', 'organisation',
+                       '{"slug":"nato","name":"NATO","kind":"organisation"}',
+                       '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z'),
+                      ('body', 'gone', 'Gone', 'organisation',
+                       '{"slug":"gone","name":"Gone","kind":"organisation"}',
+                       '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z');
+               INSERT INTO changes (type, slug, op, at)
+               VALUES ('body', 'gone', 'delete', '2024-01-02T00:00:00Z');
+               DELETE FROM records WHERE slug = 'gone';"#,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_migration_makes_version_1_of_every_stored_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dossier.db");
+        old_store(&path);
+        let s = SqliteStore::open(&path).unwrap();
+        let r: &dyn Revisions = &s;
+        let d = r.revisions(&RevisionQuery {
+            record: Some(RecordType::Dossier),
+            with_data: true,
+            ..Default::default()
+        });
+        let d = d.unwrap();
+        assert_eq!(d.len(), 1);
+        assert_eq!((d[0].version, d[0].base), (Some(1), 0));
+        assert_eq!(d[0].status, Status::Published);
+        assert_eq!(d[0].author.name, "before revisions were kept");
+        assert_eq!(d[0].author.origin, Origin::Import);
+        assert_eq!(d[0].author.user, None);
+        // The time the record last changed, 2024-02-03T04:05:06Z.
+        assert_eq!(d[0].at, 1_706_933_106);
+        assert_eq!(
+            d[0].data.as_deref(),
+            Some(r#"{"slug":"d","title":"D","description":"","sections":[]}"#)
+        );
+        assert_eq!(r.version(RecordType::Body, "nato").unwrap(), 1);
+        assert_eq!(r.count_revisions(RecordType::Body, "nato").unwrap(), 1);
+        // A record deleted before has no history: it was never stored as far as versions go.
+        assert_eq!(r.version(RecordType::Body, "gone").unwrap(), 0);
+        // The back-filled revision is the import the next import compares with: a body
+        // nobody edited is updated without a conflict.
+        let (_, conflicts) = r
+            .write_as(
+                &Archive {
+                    bodies: vec![Body {
+                        acronyms: vec!["NATO".into()],
+                        ..s.body("nato").unwrap().unwrap()
+                    }],
+                    ..Default::default()
+                },
+                &WriteOptions {
+                    author: Author::import("x.toml"),
+                    comment: String::new(),
+                    protect_edits: true,
+                },
+            )
+            .unwrap();
+        assert!(conflicts.is_empty());
+        assert_eq!(r.version(RecordType::Body, "nato").unwrap(), 2);
+    }
+}
