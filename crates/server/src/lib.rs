@@ -6,6 +6,7 @@
 mod api;
 mod auth;
 mod cache;
+mod editing;
 mod error;
 mod metrics;
 mod negotiate;

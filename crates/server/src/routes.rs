@@ -220,6 +220,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::publishing::router())
         .merge(crate::api::router())
         .merge(crate::auth::router())
+        .merge(crate::editing::router())
         .fallback(crate::publishing::fallback)
         // Who is asking, and the CSRF checks; inside the error layer, which writes its
         // failures out.
