@@ -71,7 +71,7 @@ pub(crate) fn check(
         // The succession rule again, now with the stored bodies the links name.
         let stored = |s: &str| store.body(s).ok().flatten().and_then(|b| b.established);
         for (field, message) in succession_errors(b, &stored) {
-            let e = FieldError::new(field, message);
+            let e = FieldError::new(field, capitalise(&message));
             if !errors.contains(&e) {
                 errors.push(e);
             }
@@ -104,13 +104,15 @@ fn read<T: DeserializeOwned + Serialize>(
                 members.insert(key.to_string(), v);
             }
         }
-        match serde_path_to_error::deserialize::<_, Provenance>(Value::Object(members)) {
+        let members = Value::Object(members);
+        match serde_path_to_error::deserialize::<_, Provenance>(&members) {
             Ok(p) => provenance = p,
-            Err(e) => errors.push(field_error(ty, e.path(), &e.inner().to_string())),
+            Err(e) => errors.push(field_error(ty, &members, e.path(), &e.inner().to_string())),
         }
     }
     for _ in 0..MAX_TYPE_ERRORS {
-        match serde_path_to_error::deserialize::<_, T>(Value::Object(rest.clone())) {
+        let value = Value::Object(rest.clone());
+        match serde_path_to_error::deserialize::<_, T>(&value) {
             Ok(record) => {
                 if !errors.is_empty() {
                     return Err(errors);
@@ -136,7 +138,7 @@ fn read<T: DeserializeOwned + Serialize>(
                 return Ok(json);
             }
             Err(e) => {
-                let error = field_error(ty, e.path(), &e.inner().to_string());
+                let error = field_error(ty, &value, e.path(), &e.inner().to_string());
                 let top = error
                     .field
                     .split(['.', '['])
@@ -158,21 +160,37 @@ fn read<T: DeserializeOwned + Serialize>(
     Err(errors)
 }
 
-/// A serde error at `path` as a field error: the path written as the forms name fields
-/// (`sources[2].url`), serde's wording made plainer where it names a member.
-fn field_error(ty: RecordType, path: &serde_path_to_error::Path, message: &str) -> FieldError {
+/// A serde error at `path` of `value` as a field error: the path written as the forms
+/// name fields (`sources[2].url`), serde's wording made plainer where it names a member,
+/// and a date that does not parse explained as [`date_reading`] does.
+fn field_error(
+    ty: RecordType,
+    value: &Value,
+    path: &serde_path_to_error::Path,
+    message: &str,
+) -> FieldError {
     use serde_path_to_error::Segment;
     let mut field = String::new();
+    let mut at = Some(value);
     for segment in path.iter() {
         match segment {
-            Segment::Seq { index } => field.push_str(&format!("[{index}]")),
+            Segment::Seq { index } => {
+                field.push_str(&format!("[{index}]"));
+                at = at.and_then(|v| v.get(index));
+            }
             Segment::Map { key } => {
                 if !field.is_empty() {
                     field.push('.');
                 }
                 field.push_str(key);
+                at = at.and_then(|v| v.get(key));
             }
             Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    if message.starts_with("invalid EDTF date") {
+        if let Some(Err(reading)) = at.and_then(Value::as_str).map(date_reading) {
+            return FieldError::new(field, reading);
         }
     }
     let join = |name: &str| {

@@ -21,6 +21,5 @@ pub use error::{EditError, FieldError};
 pub use service::Editing;
 pub use who::{Intent, Who};
 
-
 #[cfg(test)]
 mod tests;

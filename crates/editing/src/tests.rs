@@ -419,8 +419,28 @@ fn field_errors_name_their_paths_and_nothing_is_saved() {
     };
 
     let e = check(json!({"date": "1997-13"}));
-    assert_eq!(fields(&e), ["date"]);
-    assert!(e[0].message.contains("1997-13"), "{e:?}");
+    assert_eq!(
+        e,
+        [FieldError::new(
+            "date",
+            crate::date_reading("1997-13").unwrap_err()
+        )]
+    );
+    assert!(
+        e[0].message
+            .starts_with("“1997-13” is not a date this archive reads: "),
+        "{e:?}"
+    );
+    // A date inside a list (an office's start) is explained the same way, at its path.
+    let (person, _) = w.current(RecordType::Person, "vladimir-putin");
+    let mut p = person.clone();
+    p["offices"] = json!([{"title": "President", "start": "2000-05-07"}, {"title": "Prime Minister", "start": "1999-08-32"}]);
+    let e = w
+        .editing
+        .check(RecordType::Person, "vladimir-putin", &p)
+        .unwrap_err();
+    assert_eq!(fields(&e), ["offices[1].start"], "{e:?}");
+    assert!(e[0].message.contains("“1999-08-32”"), "{e:?}");
 
     let e = check(json!({"issued_by": ["nato", "no-such-body"]}));
     assert_eq!(
@@ -492,7 +512,7 @@ fn a_successor_dated_before_its_predecessor_is_refused_with_the_stored_records()
         e,
         [FieldError::new(
             "predecessors[0].slug",
-            "the predecessor `pjc` was established 27 May 1997, after this body (1996)"
+            "The predecessor `pjc` was established 27 May 1997, after this body (1996)"
         )]
     );
     nrc["established"] = json!("2002-05-28");
