@@ -55,6 +55,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("history.html", include_str!("../templates/history.html")),
     ("revision.html", include_str!("../templates/revision.html")),
     ("changes.html", include_str!("../templates/changes.html")),
+    (
+        "dossier-edit.html",
+        include_str!("../templates/dossier-edit.html"),
+    ),
 ];
 
 /// The site's stylesheet, served at `/static/style.css`.
@@ -62,6 +66,9 @@ pub const STYLESHEET: &str = include_str!("../templates/style.css");
 
 /// The static export's search script, written to `static/search.js`.
 pub const SEARCH_SCRIPT: &str = include_str!("../templates/search.js");
+
+/// The outline editor's progressive enhancement, served at `/static/outline.js`.
+pub const OUTLINE_SCRIPT: &str = include_str!("../templates/outline.js");
 
 /// Renders pages. Cheap to share: build one at start-up.
 pub struct Renderer {

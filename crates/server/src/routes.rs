@@ -216,6 +216,7 @@ pub fn router(state: AppState) -> Router {
     router
         .route("/search", get(show_search))
         .route("/static/style.css", get(stylesheet))
+        .route("/static/outline.js", get(outline_script))
         .route("/metrics", get(crate::metrics::endpoint))
         .merge(crate::publishing::router())
         .merge(crate::api::router())
@@ -443,5 +444,17 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         dossier_publish::html::STYLESHEET,
+    )
+}
+
+/// The outline editor's script (progressive enhancement; the CSP allows only scripts
+/// from this site).
+async fn outline_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        dossier_publish::html::OUTLINE_SCRIPT,
     )
 }
