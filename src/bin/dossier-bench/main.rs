@@ -5,6 +5,7 @@
 //! Each measurement is a subcommand in its own module.
 
 mod export;
+mod history;
 mod import;
 mod search;
 mod serve;
@@ -61,6 +62,9 @@ enum Command {
     /// Runs the `dossier` binary (--bin) from the repository root; needs wrk and nginx
     /// (Debian/Ubuntu: apt-get install -y wrk nginx-light).
     Serve(serve::ServeArgs),
+    /// A record with 10,000 published revisions: its history page and newest diff,
+    /// served in-process with the response cache off (issue 24).
+    History(history::HistoryArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -88,5 +92,6 @@ fn main() -> anyhow::Result<()> {
         } => import::bench(&corpora, records_mb, tei_mb, &out, keep),
         Command::Export(args) => export::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::History(args) => history::run(args),
     }
 }
