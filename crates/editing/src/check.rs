@@ -236,14 +236,71 @@ fn capitalise(s: &str) -> String {
 }
 
 /// The model's rules over the one record, with the slugs it names looked up in the store.
+/// Section keys (a trace's `section`, a topic's `sections`) are checked against the
+/// stored dossiers' outlines, which join the archive as bare keys for the purpose; only
+/// the record's own errors are answered.
 fn rules(store: &dyn Store, archive: &Archive, value: &Value) -> Vec<FieldError> {
     let known = |ty: &str, slug: &str| {
         RecordType::parse(ty).is_some_and(|t| store.exists(t, slug).unwrap_or(false))
     };
+    let traced = value
+        .get("trace")
+        .and_then(Value::as_array)
+        .is_some_and(|t| !t.is_empty());
+    let names_sections = archive.dossiers.is_empty()
+        && (traced || archive.topics.iter().any(|t| !t.sections.is_empty()));
+    let mut archive = archive.clone();
+    if names_sections {
+        archive.dossiers = outlines(store);
+    }
+    let (ty, slug) = own(&archive);
     archive
         .validate(&known)
         .into_iter()
+        .filter(|e| e.record == ty && e.slug == slug)
         .map(|e| FieldError::new(precise_field(&e, value), capitalise(&e.problem)))
+        .collect()
+}
+
+/// The type and slug of the one record being checked (a dossier only when it is one).
+fn own(a: &Archive) -> (&'static str, String) {
+    let first = |ty: &'static str, slug: Option<&String>| slug.map(|s| (ty, s.clone()));
+    first("document", a.documents.first().map(|r| &r.slug))
+        .or_else(|| first("body", a.bodies.first().map(|r| &r.slug)))
+        .or_else(|| first("person", a.people.first().map(|r| &r.slug)))
+        .or_else(|| first("event", a.events.first().map(|r| &r.slug)))
+        .or_else(|| first("topic", a.topics.first().map(|r| &r.slug)))
+        .or_else(|| first("dossier", a.dossiers.first().map(|r| &r.slug)))
+        .unwrap_or(("", String::new()))
+}
+
+/// The stored dossiers reduced to their section keys (one flat level), which is all the
+/// section-key rule reads; unreadable ones are left out (their keys then count as
+/// unknown, which the person is told).
+fn outlines(store: &dyn Store) -> Vec<dossier_model::Dossier> {
+    let summaries = store.dossiers().unwrap_or_default();
+    summaries
+        .iter()
+        .filter_map(|d| store.dossier(&d.slug).ok().flatten())
+        .map(|d| dossier_model::Dossier {
+            sections: d
+                .all_sections()
+                .into_iter()
+                .map(|s| dossier_model::Section {
+                    key: s.key.clone(),
+                    label: String::new(),
+                    title: String::new(),
+                    short_title: None,
+                    commentary: String::new(),
+                    references: Vec::new(),
+                    lists: Vec::new(),
+                    children: Vec::new(),
+                })
+                .collect(),
+            description: String::new(),
+            source: None,
+            ..d
+        })
         .collect()
 }
 

@@ -724,3 +724,92 @@ fn a_merge_patch_removes_with_null_and_the_diff_shows_values_lists_and_text() {
     let order: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
     assert_eq!(order, ["date", "place", "parties", "summary"]);
 }
+
+/// Every record of the built-in dossier, read and checked unchanged, passes: a form
+/// saved without a change is never refused.
+#[test]
+fn every_stored_record_passes_its_own_check() {
+    let w = world();
+    let archive = dossier_ingest::builtin::archive().unwrap();
+    let mut all: Vec<(RecordType, &str)> = Vec::new();
+    all.extend(
+        archive
+            .dossiers
+            .iter()
+            .map(|r| (RecordType::Dossier, r.slug.as_str())),
+    );
+    all.extend(archive.documents.iter().map(|r| (DOC, r.slug.as_str())));
+    all.extend(
+        archive
+            .bodies
+            .iter()
+            .map(|r| (RecordType::Body, r.slug.as_str())),
+    );
+    all.extend(
+        archive
+            .people
+            .iter()
+            .map(|r| (RecordType::Person, r.slug.as_str())),
+    );
+    all.extend(
+        archive
+            .events
+            .iter()
+            .map(|r| (RecordType::Event, r.slug.as_str())),
+    );
+    all.extend(
+        archive
+            .topics
+            .iter()
+            .map(|r| (RecordType::Topic, r.slug.as_str())),
+    );
+    assert!(all.len() > 50, "{}", all.len());
+    for (ty, slug) in all {
+        let (v, _) = w.current(ty, slug);
+        assert_eq!(w.editing.check(ty, slug, &v), Ok(()), "{ty:?} {slug}");
+    }
+}
+
+#[test]
+fn a_section_key_must_be_in_a_stored_dossier() {
+    let w = world();
+    let (mut v, _) = w.current(DOC, FA);
+    v["trace"] = json!([{"section": "a-i-1", "quote": "The Founding Act"}, {"section": "z-9", "quote": "x"}]);
+    let e = w.editing.check(DOC, FA, &v).unwrap_err();
+    assert_eq!(
+        e,
+        [FieldError::new(
+            "trace[1].section",
+            "No section `z-9` in the dossier"
+        )]
+    );
+}
+
+#[test]
+fn a_dossier_is_edited_like_a_record() {
+    let w = world();
+    let rita = w.person(Role::Reviewer, "rita");
+    let slug = "nato-russia";
+    let (mut v, base) = w.current(RecordType::Dossier, slug);
+    v["title"] = json!("Formal NATO–Russia Relations, 1991–2022");
+    let r = w
+        .editing
+        .save(
+            &rita,
+            RecordType::Dossier,
+            slug,
+            Some(v),
+            base,
+            Intent::Publish,
+            "",
+        )
+        .unwrap();
+    assert_eq!(r.version, Some(base + 1));
+    let d = w.store.dossier(slug).unwrap().unwrap();
+    assert_eq!(d.title, "Formal NATO–Russia Relations, 1991–2022");
+    let h = w
+        .editing
+        .history(RecordType::Dossier, slug, None, 10)
+        .unwrap();
+    assert_eq!(h.len(), 2);
+}

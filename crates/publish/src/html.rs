@@ -59,6 +59,12 @@ const TEMPLATES: &[(&str, &str)] = &[
         "dossier-edit.html",
         include_str!("../templates/dossier-edit.html"),
     ),
+    ("edit.html", include_str!("../templates/edit.html")),
+    ("edit-form.html", include_str!("../templates/edit-form.html")),
+    ("diff-table.html", include_str!("../templates/diff-table.html")),
+    ("conflict.html", include_str!("../templates/conflict.html")),
+    ("drafts.html", include_str!("../templates/drafts.html")),
+    ("draft.html", include_str!("../templates/draft.html")),
 ];
 
 /// The site's stylesheet, served at `/static/style.css`.
