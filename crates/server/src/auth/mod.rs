@@ -41,6 +41,24 @@ use std::net::SocketAddr;
 /// The most a form's body may hold (the largest form, login, needs a few hundred bytes).
 const FORM_LIMIT: usize = 64 * 1024;
 
+/// The most an editing form may send (a document's full text, a dossier's outline): the
+/// largest request body axum reads by default.
+const EDIT_FORM_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The body limit of a state-changing request to `path`: the editing forms' (a record's
+/// edit, new or delete form, a draft's actions) are larger than the accounts' forms.
+fn form_limit(path: &str) -> usize {
+    let editing = path.ends_with("/edit")
+        || path.ends_with("/new")
+        || path.ends_with("/delete")
+        || path.starts_with("/drafts/");
+    if editing {
+        EDIT_FORM_LIMIT
+    } else {
+        FORM_LIMIT
+    }
+}
+
 /// The routes of accounts: login, logout, the own account and the admin pages.
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -98,6 +116,9 @@ struct ViewerContext<'a> {
     csrf: &'a str,
     /// The pages the role may open.
     menu: Vec<MenuLink>,
+    /// Whether the viewer may edit records (draft changes): record pages link to
+    /// their edit forms.
+    edit: bool,
 }
 
 impl Viewing {
@@ -108,6 +129,12 @@ impl Viewing {
             url: "/account",
             label: "Your account",
         }];
+        if viewer.can(Right::Draft) {
+            menu.push(MenuLink {
+                url: "/drafts",
+                label: "Drafts",
+            });
+        }
         if viewer.can(Right::ManageUsers) {
             menu.push(MenuLink {
                 url: "/admin/users",
@@ -130,6 +157,7 @@ impl Viewing {
             role: viewer.role.name(),
             csrf: &viewer.csrf,
             menu,
+            edit: viewer.can(Right::Draft),
         };
         Some(serde_json::json!({ "viewer": context }))
     }
@@ -385,7 +413,7 @@ async fn checked(
     };
     // The body is read first even when the headers alone refuse the request: an answer
     // sent before the body is read ends the connection, which a client may have reused.
-    let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
+    let bytes = match axum::body::to_bytes(body, form_limit(parts.uri.path())).await {
         Ok(bytes) => bytes,
         Err(_) => {
             let mut answer = refusal(

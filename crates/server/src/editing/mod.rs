@@ -1,13 +1,25 @@
-//! Editing on the web (issue 24): forms, drafts and review, history and recent changes.
-//!
-//! Each part keeps its routes in its own module; [`router`] merges them.
+//! Editing the archive on the web: the forms of every record type, drafts and their
+//! review, each record's history and recent changes, and the dossiers' outline editor.
+//! The rules are `dossier-editing`'s; here is the HTTP around them. Every page answers
+//! `Cache-Control: no-store`; anonymous readers are sent to log in, accounts without the
+//! right get a 403 page.
 
+mod drafts;
+mod fields;
+mod forms;
 mod history;
+mod outline;
+mod preview;
+mod web;
 
 use crate::routes::AppState;
 use axum::Router;
 
-/// The routes of editing, merged into the site's router.
+/// Every editing page's route.
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().merge(history::router())
+    Router::new()
+        .merge(forms::router())
+        .merge(drafts::router())
+        .merge(history::router())
+        .merge(outline::router())
 }
