@@ -504,6 +504,14 @@ fn recent_changes_filtered_and_as_atom() {
         Some("Ravi <b>Reviewer</b>")
     );
     assert_eq!(server.get("/changes.atom?type=widget").0, 400);
+
+    // A dossier has a history too, linked from its page with its recent changes.
+    let (status, html) = server.html("/dossiers/alpha/history");
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(rows(&html, "history").len(), 1, "its first version");
+    let (_, html) = server.html("/dossiers/alpha");
+    assert!(html.contains("href=\"/dossiers/alpha/history\""), "{html}");
+    assert!(html.contains("href=\"/changes?dossier=alpha\""), "{html}");
 }
 
 /// The feed's required elements, as tests/publish.rs checks the site's other feeds.
