@@ -67,6 +67,19 @@ pub(crate) fn check(
         )]);
     }
     let mut errors = rules(store, &archive, value);
+    // A required field sent empty (a form's blank input) reads as the model's type but
+    // would make a page without a heading.
+    let heading = match ty {
+        RecordType::Body | RecordType::Person => "name",
+        _ => "title",
+    };
+    if object
+        .get(heading)
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.trim().is_empty())
+    {
+        errors.insert(0, FieldError::new(heading, "This field is required."));
+    }
     if let Some(b) = archive.bodies.first() {
         // The succession rule again, now with the stored bodies the links name.
         let stored = |s: &str| store.body(s).ok().flatten().and_then(|b| b.established);
@@ -214,11 +227,66 @@ fn field_error(
             format!("There is no field `{name}` in a {what}."),
         );
     }
-    let message = match message.strip_prefix("invalid type: ") {
-        Some(rest) => format!("Wrong type: {rest}."),
-        None => capitalise(message),
+    FieldError::new(field, plain(message))
+}
+
+/// serde's type errors in words for a person who filled in a form: "Expected text, not
+/// the number 5.", "“poem” is not one of: treaty, founding-act, …".
+fn plain(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        if let Some((got, choices)) = rest.split_once(", expected one of ") {
+            return format!(
+                "{} is not one of: {}.",
+                quoted(got.trim_matches('`')),
+                choices.replace('`', "")
+            );
+        }
+    }
+    let Some(rest) = message.strip_prefix("invalid type: ") else {
+        return capitalise(message);
     };
-    FieldError::new(field, message)
+    let Some((got, expected)) = rest.rsplit_once(", expected ") else {
+        return format!("Wrong type: {rest}.");
+    };
+    let got = if let Some(s) = got.strip_prefix("string ") {
+        format!("the text {}", quoted(s.trim_matches('"')))
+    } else if let Some(n) = got
+        .strip_prefix("integer ")
+        .or_else(|| got.strip_prefix("floating point "))
+    {
+        format!("the number {}", n.trim_matches('`'))
+    } else if let Some(b) = got.strip_prefix("boolean ") {
+        b.trim_matches('`').to_string()
+    } else {
+        match got {
+            "sequence" => "a list".into(),
+            "map" => "an object".into(),
+            "unit value" | "null" => "nothing".into(),
+            other => other.to_string(),
+        }
+    };
+    let expected = match expected {
+        "a string" | "a borrowed string" => "text".to_string(),
+        "a sequence" => "a list".into(),
+        "a boolean" => "true or false".into(),
+        "variant identifier" => "one of the listed values".into(),
+        e if e.starts_with("struct ") || e.starts_with("internally tagged enum") => {
+            "an object with its fields".into()
+        }
+        e if e.starts_with("i64") || e.starts_with("u64") || e.starts_with("u32") => {
+            "a whole number".into()
+        }
+        e => e.to_string(),
+    };
+    format!("Expected {expected}, not {got}.")
+}
+
+/// Text in quotation marks, cut to a length a message can show.
+fn quoted(s: &str) -> String {
+    match s.char_indices().nth(60) {
+        Some((at, _)) => format!("“{}…”", &s[..at]),
+        None => format!("“{s}”"),
+    }
 }
 
 /// The name in backticks right after `prefix` at the start of a serde message.
