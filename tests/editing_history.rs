@@ -342,6 +342,23 @@ fn history_diff_and_revert() {
         html.contains("href=\"/documents/doc-a/history\""),
         "the History link"
     );
+
+    // Restoring what the record already is, or another record's revision: refused,
+    // nothing written.
+    let before = revision_count(&server, ty, "doc-a");
+    let again = reviewer.post(
+        &format!("/documents/doc-a/revisions/{v1}/revert"),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert!(again.body.contains("nothing to revert"), "{}", again.body);
+    let elsewhere = reviewer.post(
+        &format!("/documents/doc-b/revisions/{v1}/revert"),
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(elsewhere.status, 404, "{}", elsewhere.body);
+    assert_eq!(revision_count(&server, ty, "doc-a"), before);
+    assert_eq!(revision_count(&server, ty, "doc-b"), 1);
 }
 
 #[test]

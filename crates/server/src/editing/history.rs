@@ -135,8 +135,9 @@ fn revisions_of(store: &dyn Store) -> Result<&dyn Revisions, HttpError> {
 
 // ------------------------------------------------------------------ query strings
 
-/// The query string's parameters; a repeated one is a 400 (which would count?), an empty
-/// one is as if absent (a form's blank field), others are ignored.
+/// The `known` parameters of the query string: a repeated one is a 400 (which one would
+/// count is a guess), an empty one is as if absent (a form's blank field); others are
+/// ignored.
 fn params(uri: &Uri, known: &[&str]) -> Result<HashMap<String, String>, HttpError> {
     let mut out = HashMap::new();
     let query = uri.query().unwrap_or_default();
@@ -281,9 +282,7 @@ struct HistoryView {
 
 /// The record's title now, and whether it is deleted.
 fn record_ref(store: &dyn Store, ty: RecordType, slug: &str) -> Result<RecordRef, HttpError> {
-    let title = store
-        .title_of(ty, slug)
-        .map_err(|e| HttpError::Internal(Box::new(e)))?;
+    let title = store.title_of(ty, slug).map_err(store_error)?;
     Ok(RecordRef {
         record: ty.as_str(),
         type_label: type_label(ty),
@@ -681,31 +680,13 @@ async fn revert(
         ));
     };
     let who = Who::web(viewer);
+    // The service checks the right again and that the revision is a published one of
+    // this record (a 404 otherwise); a blank comment gets its own words.
     let done = {
         let slug = slug.clone();
         state
-            .blocking(move |store| -> Result<Result<(), EditError>, HttpError> {
-                // The revision must be a published one of this record (the form names it).
-                let revisions = revisions_of(store)?;
-                match revisions.revision(id).map_err(store_error)? {
-                    Some(r)
-                        if r.record == ty && r.slug == slug && r.status == Status::Published =>
-                    {
-                        let comment = if comment.is_empty() {
-                            match r.version {
-                                Some(v) => format!("Restored version {v}."),
-                                None => format!("Restored revision {id}."),
-                            }
-                        } else {
-                            comment
-                        };
-                        Ok(editing.revert(&who, ty, &slug, id, &comment).map(|_| ()))
-                    }
-                    _ => Err(HttpError::NotFound(format!(
-                        "There is no such revision of {} `{slug}`.",
-                        ty.as_str()
-                    ))),
-                }
+            .blocking(move |_| {
+                Ok::<_, HttpError>(editing.revert(&who, ty, &slug, id, &comment).map(|_| ()))
             })
             .await?
     };
