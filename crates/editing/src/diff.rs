@@ -190,23 +190,147 @@ pub fn diff_as(
     names.extend(others);
     names
         .into_iter()
-        .filter_map(|name| {
+        .flat_map(|name| {
             let (b, a) = (member(before, &name), member(after, &name));
             // A null member is the same as an absent one (the model omits empty fields).
             let b = b.filter(|v| !v.is_null());
             let a = a.filter(|v| !v.is_null());
             if b == a {
-                return None;
+                return Vec::new();
+            }
+            if ty == Some(RecordType::Dossier) && name == "sections" {
+                return sections(b.as_ref(), a.as_ref());
             }
             let detail = detail(&name, b.as_ref(), a.as_ref());
-            Some(FieldChange {
+            vec![FieldChange {
                 field: name,
                 before: b,
                 after: a,
                 detail,
-            })
+            }]
         })
         .collect()
+}
+
+/// The members of a section compared one by one, in the model's order.
+const SECTION_FIELDS: &[&str] = &[
+    "label",
+    "title",
+    "short_title",
+    "commentary",
+    "references",
+    "lists",
+];
+
+/// Where a section sits: its parent's key (`None`: top level), and the section without
+/// its children.
+struct Placed {
+    parent: Option<String>,
+    section: Value,
+}
+
+/// A dossier's outline as (key, place) in reading order, walked without recursion.
+fn outline(sections: Option<&Value>) -> Vec<(String, Placed)> {
+    let mut out = Vec::new();
+    let top = sections.and_then(Value::as_array).map(|a| a.iter().rev());
+    let mut stack: Vec<(Option<String>, &Value)> =
+        top.into_iter().flatten().map(|s| (None, s)).collect();
+    while let Some((parent, s)) = stack.pop() {
+        let key = s
+            .get("key")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if let Some(children) = s.get("children").and_then(Value::as_array) {
+            stack.extend(children.iter().rev().map(|c| (Some(key.clone()), c)));
+        }
+        let mut section = s.clone();
+        if let Some(o) = section.as_object_mut() {
+            o.remove("children");
+        }
+        out.push((key, Placed { parent, section }));
+    }
+    out
+}
+
+/// A dossier's sections diffed section by section (`sections.a-i-1.commentary`, word by
+/// word), rather than as one list of whole trees: a section added or removed is one
+/// change (`sections.a-i-1`), one moved under another parent is a `parent` change, and one
+/// moved among its siblings a `position` change (its place among the siblings both
+/// versions share, counting from 0).
+fn sections(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldChange> {
+    let (b, a) = (outline(before), outline(after));
+    let find = |list: &[(String, Placed)], key: &str| list.iter().position(|(k, _)| k == key);
+    // Siblings both versions share under the same parent, in each version's order.
+    let shared = |list: &[(String, Placed)],
+                  other: &[(String, Placed)],
+                  parent: &Option<String>| {
+        list.iter()
+            .filter(|(k, p)| {
+                &p.parent == parent && find(other, k).is_some_and(|i| &other[i].1.parent == parent)
+            })
+            .map(|(k, _)| k.clone())
+            .collect::<Vec<_>>()
+    };
+    let mut out = Vec::new();
+    for (key, now) in &a {
+        let Some(i) = find(&b, key) else {
+            out.push(FieldChange {
+                field: format!("sections.{key}"),
+                before: None,
+                after: Some(now.section.clone()),
+                detail: Detail::Value,
+            });
+            continue;
+        };
+        let was = &b[i].1;
+        if was.parent != now.parent {
+            out.push(FieldChange {
+                field: format!("sections.{key}.parent"),
+                before: was.parent.clone().map(Value::from),
+                after: now.parent.clone().map(Value::from),
+                detail: Detail::Value,
+            });
+        } else {
+            let (old, new) = (shared(&b, &a, &now.parent), shared(&a, &b, &now.parent));
+            let (x, y) = (
+                old.iter().position(|k| k == key),
+                new.iter().position(|k| k == key),
+            );
+            if x != y {
+                out.push(FieldChange {
+                    field: format!("sections.{key}.position"),
+                    before: x.map(Value::from),
+                    after: y.map(Value::from),
+                    detail: Detail::Value,
+                });
+            }
+        }
+        for f in SECTION_FIELDS {
+            let get = |p: &Placed| p.section.get(*f).filter(|v| !v.is_null()).cloned();
+            let (x, y) = (get(was), get(now));
+            if x != y {
+                let detail = detail(f, x.as_ref(), y.as_ref());
+                out.push(FieldChange {
+                    field: format!("sections.{key}.{f}"),
+                    before: x,
+                    after: y,
+                    detail,
+                });
+            }
+        }
+    }
+    for (key, was) in &b {
+        if find(&a, key).is_none() {
+            out.push(FieldChange {
+                field: format!("sections.{key}"),
+                before: Some(was.section.clone()),
+                after: None,
+                detail: Detail::Value,
+            });
+        }
+    }
+    out
 }
 
 fn detail(field: &str, before: Option<&Value>, after: Option<&Value>) -> Detail {
@@ -387,6 +511,79 @@ mod tests {
         let mut same = after.clone();
         same["ended"] = Value::Null;
         assert!(diff(Some(&after), Some(&same)).is_empty());
+    }
+
+    fn section(key: &str, title: &str, children: Vec<Value>) -> Value {
+        json!({"key": key, "label": "", "title": title, "commentary": format!("About {title}."), "references": [], "lists": [], "children": children})
+    }
+
+    fn dossier(sections: Vec<Value>) -> Value {
+        json!({"slug": "d", "title": "D", "description": "", "sections": sections})
+    }
+
+    #[test]
+    fn a_dossiers_outline_is_compared_section_by_section() {
+        let before = dossier(vec![
+            section(
+                "a",
+                "A",
+                vec![section("a-1", "One", vec![]), section("a-2", "Two", vec![])],
+            ),
+            section("b", "B", vec![section("b-1", "Gone", vec![])]),
+        ]);
+        let mut changed_text = section("a-1", "One", vec![]);
+        changed_text["commentary"] = json!("About one, revised.");
+        let after = dossier(vec![
+            section("a", "A", vec![section("a-2", "Two", vec![]), changed_text]),
+            section(
+                "b",
+                "B",
+                vec![
+                    section("b-2", "New", vec![]),
+                    section("a-3", "Moved?", vec![]),
+                ],
+            ),
+        ]);
+        let changes = diff(Some(&before), Some(&after));
+        let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "sections.a-2.position",
+                "sections.a-1.position",
+                "sections.a-1.commentary",
+                "sections.b-2",
+                "sections.a-3",
+                "sections.b-1",
+            ]
+        );
+        assert_eq!(changes[0].before, Some(json!(1)));
+        assert_eq!(changes[0].after, Some(json!(0)));
+        assert!(matches!(changes[2].detail, Detail::Text(_)));
+        assert_eq!(changes[3].before, None);
+        assert_eq!(changes[3].after.as_ref().unwrap()["title"], json!("New"));
+        assert!(changes[3].after.as_ref().unwrap().get("children").is_none());
+        assert_eq!(changes[5].after, None);
+
+        // A section moved under another parent.
+        let moved = dossier(vec![
+            section("a", "A", vec![section("a-2", "Two", vec![])]),
+            section(
+                "b",
+                "B",
+                vec![
+                    section("b-1", "Gone", vec![]),
+                    section("a-1", "One", vec![]),
+                ],
+            ),
+        ]);
+        let changes = diff(Some(&before), Some(&moved));
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].field, "sections.a-1.parent");
+        assert_eq!(
+            (changes[0].before.clone(), changes[0].after.clone()),
+            (Some(json!("a")), Some(json!("b")))
+        );
     }
 
     #[test]
