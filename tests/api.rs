@@ -120,6 +120,17 @@ fn the_openapi_document_lists_exactly_the_endpoints() {
         "/api/v1/topics",
         "/api/v1/topics/{slug}",
         "/api/v1/search",
+        // Writes (tests/api_write.rs): each record type's revisions and revert.
+        "/api/v1/documents/{slug}/revisions",
+        "/api/v1/documents/{slug}/revisions/{id}/revert",
+        "/api/v1/bodies/{slug}/revisions",
+        "/api/v1/bodies/{slug}/revisions/{id}/revert",
+        "/api/v1/people/{slug}/revisions",
+        "/api/v1/people/{slug}/revisions/{id}/revert",
+        "/api/v1/events/{slug}/revisions",
+        "/api/v1/events/{slug}/revisions/{id}/revert",
+        "/api/v1/topics/{slug}/revisions",
+        "/api/v1/topics/{slug}/revisions/{id}/revert",
     ]
     .into();
     assert_eq!(paths, expected);
@@ -129,8 +140,9 @@ fn the_openapi_document_lists_exactly_the_endpoints() {
 
 #[test]
 fn every_endpoint_answers_as_documented() {
-    for (template, _) in OPENAPI["paths"].as_object().unwrap() {
-        if template.ends_with("openapi.json") {
+    for (template, item) in OPENAPI["paths"].as_object().unwrap() {
+        // Writes are tested over real HTTP in tests/api_write.rs.
+        if template.ends_with("openapi.json") || item.get("get").is_none() {
             continue;
         }
         let path = concrete(template);
@@ -313,8 +325,9 @@ fn etags_and_conditional_requests() {
         None,
     );
     assert_eq!(status, 200);
-    let (_, other, _) = SERVER.request("GET", "/api/v1/documents/cfe-treaty", &[], None);
-    assert_ne!(other["etag"], tag.as_str());
+    // A record's ETag is its version (`"v1"`), a validator of its own address: another
+    // record at the same version has the same one (writes take it in If-Match).
+    assert!(tag.starts_with("\"v"), "{tag}");
     let (status, _, _) = SERVER.request(
         "GET",
         "/api/v1/openapi.json",

@@ -4,6 +4,9 @@
 //! `Link: <…>; rel="next"` header, any origin may read (CORS, with preflight), and errors
 //! are RFC 9457 `application/problem+json` ([`api_errors`]).
 //!
+//! A record's ETag is its version (`"v3"`), which the writes of [`crate::api_write`] take
+//! in `If-Match`.
+//!
 //! `/api/v1/search` runs the search page's query over the search index in `AppState`.
 
 use crate::error::{api_errors, HttpError};
@@ -14,9 +17,10 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use dossier_model::RecordType;
 use dossier_publish::api::{self, ApiError, Paged, Params};
 use dossier_publish::site::Site;
-use dossier_store::Store;
+use dossier_store::{Store, StoreError};
 use serde::Serialize;
 use tower_http::cors::{Any, CorsLayer};
 
@@ -46,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/topics", get(list_topics))
         .route("/api/v1/topics/{slug}", get(get_topic))
         .route("/api/v1/search", get(search))
+        .merge(crate::api_write::router())
         .route("/api/v1/{*rest}", get(unknown))
         .layer(middleware::map_response(api_errors))
         .layer(cors)
@@ -60,6 +65,11 @@ fn matches(headers: &HeaderMap, tag: &str) -> bool {
 /// Sends `body` as JSON with its ETag, or 304 when the client has it already.
 fn send(headers: &HeaderMap, body: Vec<u8>, link: Option<String>) -> Response {
     let tag = crate::cache::etag(&body);
+    send_tagged(headers, body, link, tag)
+}
+
+/// Like [`send`], with the ETag given (quoted).
+fn send_tagged(headers: &HeaderMap, body: Vec<u8>, link: Option<String>, tag: String) -> Response {
     let mut r = if matches(headers, &tag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -164,6 +174,55 @@ async fn unknown() -> HttpError {
     HttpError::NotFound("There is no such API endpoint; /api/v1/openapi.json lists them.".into())
 }
 
+/// A record's ETag, `"v{version}"`: its version in the store's revisions, which a write's
+/// `If-Match` names (see `api_write`). `None` where the store keeps no revisions.
+pub(crate) fn version_tag(
+    store: &dyn Store,
+    ty: RecordType,
+    slug: &str,
+) -> Result<Option<String>, StoreError> {
+    match store.revisions() {
+        Some(revisions) => {
+            let version = revisions.version(ty, slug)?;
+            Ok((version > 0).then(|| format!("\"v{version}\"")))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Like [`answer`] for one record, tagged with its version ([`version_tag`]; the body's
+/// hash where the store keeps none). The version is read before and after the body, so
+/// that a write landing between the two never pairs one version's body with another's tag.
+async fn answer_record<T, F>(
+    state: AppState,
+    headers: HeaderMap,
+    ty: RecordType,
+    slug: String,
+    build: F,
+) -> Result<Response, HttpError>
+where
+    T: Serialize + Send + 'static,
+    F: Fn(&dyn Store, &Site, &str) -> Result<T, ApiError> + Send + 'static,
+{
+    let site = state.site();
+    let (body, tag) = state
+        .blocking(move |store| {
+            let mut tries = 0;
+            loop {
+                let before = version_tag(store, ty, &slug).map_err(ApiError::from)?;
+                let body = serde_json::to_vec(&build(store, &site, &slug)?)?;
+                let after = version_tag(store, ty, &slug).map_err(ApiError::from)?;
+                tries += 1;
+                if before == after || tries == 3 {
+                    return Ok::<_, HttpError>((body, after));
+                }
+            }
+        })
+        .await?;
+    let tag = tag.unwrap_or_else(|| crate::cache::etag(&body));
+    Ok(send_tagged(&headers, body, None, tag))
+}
+
 macro_rules! list_handler {
     ($name:ident, $path:literal, $f:path) => {
         async fn $name(
@@ -191,6 +250,20 @@ macro_rules! find_handler {
             answer(state, headers, move |s, site| $f(s, site, &slug, &q)).await
         }
     };
+    ($name:ident, $f:path, $ty:expr) => {
+        async fn $name(
+            State(state): State<AppState>,
+            Path(slug): Path<String>,
+            RawQuery(q): RawQuery,
+            headers: HeaderMap,
+        ) -> Result<Response, HttpError> {
+            let q = params(q);
+            answer_record(state, headers, $ty, slug, move |s, site, slug| {
+                $f(s, site, slug, &q)
+            })
+            .await
+        }
+    };
 }
 
 list_handler!(list_dossiers, "/api/v1/dossiers", api::list_dossiers);
@@ -200,11 +273,11 @@ list_handler!(list_people, "/api/v1/people", api::list_people);
 list_handler!(list_events, "/api/v1/events", api::list_events);
 list_handler!(list_topics, "/api/v1/topics", api::list_topics);
 find_handler!(get_dossier, api::find_dossier);
-find_handler!(get_document, api::find_document);
-find_handler!(get_body, api::find_body);
-find_handler!(get_person, api::find_person);
-find_handler!(get_event, api::find_event);
-find_handler!(get_topic, api::find_topic);
+find_handler!(get_document, api::find_document, RecordType::Document);
+find_handler!(get_body, api::find_body, RecordType::Body);
+find_handler!(get_person, api::find_person, RecordType::Person);
+find_handler!(get_event, api::find_event, RecordType::Event);
+find_handler!(get_topic, api::find_topic, RecordType::Topic);
 
 async fn list_sections(
     State(state): State<AppState>,

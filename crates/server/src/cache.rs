@@ -187,6 +187,22 @@ pub(crate) fn none_match(headers: &HeaderMap, tag: &str) -> bool {
         })
 }
 
+/// An ETag's value (unquoted) less the suffix of the coding it was sent in (`v3-gz` →
+/// `v3`): what a client read, whichever coding carried it.
+pub(crate) fn without_coding(tag: &str) -> &str {
+    tag.strip_suffix(Coding::Gzip.tag_suffix())
+        .or_else(|| tag.strip_suffix(Coding::Brotli.tag_suffix()))
+        .unwrap_or(tag)
+}
+
+/// The value inside a strong `ETag` the handler set (`"v3"` → `v3`); `None` for none, a
+/// weak one, or one that is not a plain quoted string.
+fn own_etag(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::ETAG)?.to_str().ok()?;
+    let inner = value.strip_prefix('"')?.strip_suffix('"')?;
+    (!inner.is_empty() && !inner.contains('"')).then(|| inner.to_string())
+}
+
 /// Seconds since 1970 of an RFC 3339 time in UTC (`2026-12-05T23:52:00Z`, as the store
 /// writes its change times); fractions are dropped.
 fn parse_rfc3339(s: &str) -> Option<u64> {
@@ -308,6 +324,9 @@ impl Entry {
         body: Bytes,
     ) -> Entry {
         static IDS: AtomicU64 = AtomicU64::new(0);
+        // A handler's own strong ETag (the API's `"v{version}"` of a record) is kept, so
+        // that `If-Match` on a write can name what the client read; the body's hash else.
+        let own_tag = own_etag(&headers);
         for name in [
             header::CONTENT_LENGTH,
             header::TRANSFER_ENCODING,
@@ -344,7 +363,7 @@ impl Entry {
         headers.insert(header::LAST_MODIFIED, http_date(version.last_modified));
         // Added here once rather than to every hit as it leaves (they are there already).
         crate::security::add_security_headers(&mut headers);
-        let tag = digest(&body);
+        let tag = own_tag.unwrap_or_else(|| digest(&body));
         let etags = Coding::ALL.map(|coding| {
             HeaderValue::from_str(&format!("\"{tag}{}\"", coding.tag_suffix()))
                 .unwrap_or_else(|_| HeaderValue::from_static("\"\""))
@@ -1055,6 +1074,21 @@ mod tests {
         assert!(with("*"));
         assert!(!with("\"x\""));
         assert!(!with(&format!("\"{tag}x\"")));
+    }
+
+    #[test]
+    fn a_handlers_own_etag_is_kept() {
+        let mut h = HeaderMap::new();
+        assert_eq!(own_etag(&h), None);
+        h.insert(header::ETAG, HeaderValue::from_static("\"v3\""));
+        assert_eq!(own_etag(&h).as_deref(), Some("v3"));
+        h.insert(header::ETAG, HeaderValue::from_static("W/\"v3\""));
+        assert_eq!(own_etag(&h), None);
+        h.insert(header::ETAG, HeaderValue::from_static("\"\""));
+        assert_eq!(own_etag(&h), None);
+        assert_eq!(without_coding("v3-gz"), "v3");
+        assert_eq!(without_coding("v3-br"), "v3");
+        assert_eq!(without_coding("v3"), "v3");
     }
 
     #[test]
