@@ -28,8 +28,8 @@ pub(crate) struct Checked {
 pub fn date_reading(s: &str) -> Result<String, String> {
     Edtf::parse(s).map(|d| d.human()).map_err(|e| {
         format!(
-            "“{}” is not a date this archive reads: {}. Write it as 1997, 1997-05, 1997-05-27, with ? (uncertain) or ~ (about) after it, or a range such as 1999/2000.",
-            s.trim(),
+            "{} is not a date this archive reads: {}. Write it as 1997, 1997-05, 1997-05-27, with ? (uncertain) or ~ (about) after it, or a range such as 1999/2000.",
+            quoted(s.trim()),
             e.reason
         )
     })
@@ -417,5 +417,9 @@ mod tests {
         assert_eq!(date_reading("1999/2000").unwrap(), "1999 – 2000");
         let e = date_reading("1997-13").unwrap_err();
         assert!(e.starts_with("“1997-13” is not a date"), "{e}");
+        // A long input is cut in the message.
+        let e = date_reading(&"9".repeat(10_000)).unwrap_err();
+        assert!(e.len() < 400, "{}", e.len());
+        assert_eq!(date_reading(""), Err("“” is not a date this archive reads: empty date. Write it as 1997, 1997-05, 1997-05-27, with ? (uncertain) or ~ (about) after it, or a range such as 1999/2000.".into()));
     }
 }
