@@ -92,7 +92,8 @@ impl Editing {
     /// can never overwrite a version its author did not see.
     pub fn current(&self, ty: RecordType, slug: &str) -> Result<Option<(Value, i64)>, EditError> {
         let revs = self.revs()?;
-        let mut version = revs.version(ty, slug)?;
+        let first = revs.version(ty, slug)?;
+        let mut version = first;
         for _ in 0..5 {
             let value = self.published(ty, slug)?;
             let again = revs.version(ty, slug)?;
@@ -101,9 +102,10 @@ impl Editing {
             }
             version = again;
         }
+        // Changed under every read: answered as the conflict it would become.
         Err(EditError::Conflict {
             current: version,
-            base: version,
+            base: first,
         })
     }
 
