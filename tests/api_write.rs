@@ -346,6 +346,8 @@ fn contributor_drafts_editor_sends_to_review_reviewer_publishes() {
     let api = Api::new();
     let (title, tag) = api.public_doc();
     assert!(api.search("quetzalcoatlus").is_empty());
+    // Readers' answers come from the response cache, which must follow every change.
+    assert_eq!(api.get(DOC).header("x-cache"), Some("hit"));
 
     // A contributor's change is a draft: readers see nothing of it.
     let a = api.patch(
