@@ -328,7 +328,7 @@ fn load(
 /// What a save came to.
 enum Saved {
     /// Published or kept as a draft.
-    Done(Revision),
+    Done(Box<Revision>),
     /// The record breaks the model's rules: the form again.
     Invalid(Vec<FieldError>),
     /// Made from a stale version: the conflict page.
@@ -365,7 +365,7 @@ async fn create(
                 return Ok::<_, HttpError>(Ok(Saved::Invalid(errors)));
             }
             let saved = match editing.create(&for_who, ty, submitted, intent, &comment) {
-                Ok(rev) => Saved::Done(rev),
+                Ok(rev) => Saved::Done(Box::new(rev)),
                 Err(EditError::Invalid(errors)) => Saved::Invalid(errors),
                 Err(e) => return Ok(Err(e)),
             };
@@ -473,7 +473,7 @@ async fn save(
                     ),
                 };
                 match result {
-                    Ok(rev) => Ok(Saved::Done(rev)),
+                    Ok(rev) => Ok(Saved::Done(Box::new(rev))),
                     Err(EditError::Invalid(errors)) => Ok(Saved::Invalid(errors)),
                     Err(EditError::Conflict { base, .. }) => {
                         Ok(Saved::Conflict(Box::new(conflict(
@@ -555,7 +555,7 @@ async fn delete(
         .blocking(move |store| {
             let outcome = (|| -> Result<Saved, EditError> {
                 match editing.save(&for_who, ty, &at, None, base, intent, &comment) {
-                    Ok(rev) => Ok(Saved::Done(rev)),
+                    Ok(rev) => Ok(Saved::Done(Box::new(rev))),
                     Err(EditError::Invalid(errors)) => Ok(Saved::Invalid(errors)),
                     Err(EditError::Conflict { base, .. }) => Ok(Saved::Conflict(Box::new(
                         conflict(&editing, &for_who, ty, &at, base, None, None, &comment)?,

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 /// The record a draft would make.
 pub(super) enum Draft {
-    Record(Record),
+    Record(Box<Record>),
     Dossier(Dossier),
 }
 
@@ -16,11 +16,19 @@ impl Draft {
     /// The draft's JSON read as the model's record of type `ty`.
     pub(super) fn read(ty: RecordType, json: &str) -> serde_json::Result<Draft> {
         Ok(match ty {
-            RecordType::Document => Draft::Record(Record::Document(serde_json::from_str(json)?)),
-            RecordType::Body => Draft::Record(Record::Body(serde_json::from_str(json)?)),
-            RecordType::Person => Draft::Record(Record::Person(serde_json::from_str(json)?)),
-            RecordType::Event => Draft::Record(Record::Event(serde_json::from_str(json)?)),
-            RecordType::Topic => Draft::Record(Record::Topic(serde_json::from_str(json)?)),
+            RecordType::Document => {
+                Draft::Record(Box::new(Record::Document(serde_json::from_str(json)?)))
+            }
+            RecordType::Body => Draft::Record(Box::new(Record::Body(serde_json::from_str(json)?))),
+            RecordType::Person => {
+                Draft::Record(Box::new(Record::Person(serde_json::from_str(json)?)))
+            }
+            RecordType::Event => {
+                Draft::Record(Box::new(Record::Event(serde_json::from_str(json)?)))
+            }
+            RecordType::Topic => {
+                Draft::Record(Box::new(Record::Topic(serde_json::from_str(json)?)))
+            }
             RecordType::Dossier => Draft::Dossier(serde_json::from_str(json)?),
         })
     }
@@ -46,10 +54,18 @@ impl Draft {
         }
     }
 
-    fn card(&self) -> RecordCard {
+    /// The record, unless the draft is a dossier's.
+    fn record(&self) -> Option<&Record> {
         match self {
-            Draft::Record(Record::Document(d)) => RecordCard::of_document(d),
-            Draft::Record(Record::Event(e)) => RecordCard::of_event(e),
+            Draft::Record(r) => Some(r),
+            Draft::Dossier(_) => None,
+        }
+    }
+
+    fn card(&self) -> RecordCard {
+        match self.record() {
+            Some(Record::Document(d)) => RecordCard::of_document(d),
+            Some(Record::Event(e)) => RecordCard::of_event(e),
             _ => RecordCard::titled(self.record_type(), self.slug(), self.title()),
         }
     }
@@ -91,32 +107,32 @@ impl Store for DraftStore<'_> {
         }
     }
     fn document(&self, slug: &str) -> Result<Option<Document>, StoreError> {
-        match &self.draft {
-            Draft::Record(Record::Document(d)) if d.slug == slug => Ok(Some(d.clone())),
+        match self.draft.record() {
+            Some(Record::Document(d)) if d.slug == slug => Ok(Some(d.clone())),
             _ => self.inner.document(slug),
         }
     }
     fn body(&self, slug: &str) -> Result<Option<Body>, StoreError> {
-        match &self.draft {
-            Draft::Record(Record::Body(b)) if b.slug == slug => Ok(Some(b.clone())),
+        match self.draft.record() {
+            Some(Record::Body(b)) if b.slug == slug => Ok(Some(b.clone())),
             _ => self.inner.body(slug),
         }
     }
     fn person(&self, slug: &str) -> Result<Option<Person>, StoreError> {
-        match &self.draft {
-            Draft::Record(Record::Person(p)) if p.slug == slug => Ok(Some(p.clone())),
+        match self.draft.record() {
+            Some(Record::Person(p)) if p.slug == slug => Ok(Some(p.clone())),
             _ => self.inner.person(slug),
         }
     }
     fn event(&self, slug: &str) -> Result<Option<Event>, StoreError> {
-        match &self.draft {
-            Draft::Record(Record::Event(e)) if e.slug == slug => Ok(Some(e.clone())),
+        match self.draft.record() {
+            Some(Record::Event(e)) if e.slug == slug => Ok(Some(e.clone())),
             _ => self.inner.event(slug),
         }
     }
     fn topic(&self, slug: &str) -> Result<Option<Topic>, StoreError> {
-        match &self.draft {
-            Draft::Record(Record::Topic(t)) if t.slug == slug => Ok(Some(t.clone())),
+        match self.draft.record() {
+            Some(Record::Topic(t)) if t.slug == slug => Ok(Some(t.clone())),
             _ => self.inner.topic(slug),
         }
     }
