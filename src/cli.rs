@@ -63,8 +63,9 @@ pub enum Command {
     /// Load (or refresh) the built-in NATO-Russia dossier into the store.
     ///
     /// Safe to run again: records that have not changed are left alone, and the command
-    /// says how many were new, changed or unchanged.
-    LoadBuiltin,
+    /// says how many were new, changed or unchanged. A field an editor changed since is
+    /// kept as the editor left it and listed, unless --overwrite-edits.
+    LoadBuiltin(LoadBuiltinArgs),
     /// Editors' accounts: add people, give them roles, disable or unlock them.
     ///
     /// The first admin is made here (there is no default account or password): `dossier
@@ -79,6 +80,16 @@ pub enum Command {
     /// the account is disabled. Only its digest is stored: it is shown once, at creation.
     #[command(subcommand)]
     Token(Token),
+}
+
+#[derive(Debug, Args)]
+pub struct LoadBuiltinArgs {
+    /// Replace fields an editor changed on the web or through the API since the last
+    /// import with the values in the files. Without it such a field keeps the editor's
+    /// value, and each one is listed ("document `x`, field `date`: kept the editor's
+    /// value"); the import's other fields are written either way.
+    #[arg(long)]
+    pub overwrite_edits: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -340,6 +351,12 @@ pub struct ImportFlags {
     /// batches import faster (memory grows with the batch).
     #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
+    /// Replace fields an editor changed on the web or through the API since the last
+    /// import with the values in the files. Without it such a field keeps the editor's
+    /// value, and each one is listed ("document `x`, field `date`: kept the editor's
+    /// value"); the import's other fields are written either way.
+    #[arg(long)]
+    pub overwrite_edits: bool,
 }
 
 #[derive(Debug, Args)]
@@ -394,6 +411,12 @@ pub struct OutlineArgs {
     /// The dossier's slug (default: made from the page's title, or the curated file's).
     #[arg(long)]
     pub slug: Option<String>,
+    /// Replace fields an editor changed on the web or through the API since the last
+    /// import with the values in the files. Without it such a field keeps the editor's
+    /// value, and each one is listed ("document `x`, field `date`: kept the editor's
+    /// value"); the import's other fields are written either way.
+    #[arg(long)]
+    pub overwrite_edits: bool,
 }
 
 #[derive(Debug, Subcommand)]

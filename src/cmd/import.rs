@@ -61,12 +61,19 @@ pub fn outline(data_dir: &Path, args: OutlineArgs) -> Result<()> {
         .map(|s| s.references.iter().filter(|r| r.target.is_none()).count())
         .sum();
     let (slug, count) = (d.slug.clone(), sections.len());
-    let summary = store.write(&archive).context("nothing was written")?;
+    let (summary, conflicts) = super::write_attributed(
+        &store,
+        &archive,
+        dossier_store::Author::import(&name),
+        !args.overwrite_edits,
+    )
+    .context("nothing was written")?;
     super::after_write(data_dir, &store)?;
     println!(
         "Imported dossier `{slug}` from {name}: {count} sections, {refs} references ({unresolved} unresolved).\nRecords: {}.",
         super::describe(summary)
     );
+    super::print_conflicts(&conflicts);
     Ok(())
 }
 
@@ -80,6 +87,7 @@ fn options(flags: ImportFlags) -> Options {
         dry_run: flags.dry_run,
         strict: flags.strict,
         batch_size: flags.batch_size as usize,
+        overwrite_edits: flags.overwrite_edits,
     }
 }
 
@@ -118,6 +126,9 @@ fn finish(report: Report, flags: ImportFlags, files: usize) -> Result<()> {
         );
     } else {
         println!("Imported {} file(s): {}.", files, report.describe(false));
+        for line in report.conflict_lines() {
+            println!("{line}");
+        }
     }
     println!(
         "{n} records, {:.1} MB in {secs:.2} s ({:.0} records/s, {:.1} MB/s).",

@@ -11,7 +11,7 @@ mod user;
 
 use crate::cli::{Cli, Command, Export, Import};
 use anyhow::{Context, Result};
-use dossier_store::{SqliteStore, Store, WriteSummary};
+use dossier_store::{Author, EditConflict, SqliteStore, Store, WriteOptions, WriteSummary};
 use std::path::Path;
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -30,7 +30,7 @@ pub fn run(cli: Cli) -> Result<()> {
             &format!("import {}", i.name()),
         )?),
         Command::Reindex => Some(lock::lock_for_writing(&cli.global.data_dir, "reindex")?),
-        Command::LoadBuiltin => Some(lock::lock_for_writing(
+        Command::LoadBuiltin(_) => Some(lock::lock_for_writing(
             &cli.global.data_dir,
             "load-builtin",
         )?),
@@ -49,11 +49,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Export(Export::Site(args)) => export::site(&cli.global.data_dir, args),
         Command::User(command) => user::run(&cli.global.data_dir, command),
         Command::Token(command) => token::run(&cli.global.data_dir, command),
-        Command::LoadBuiltin => {
+        Command::LoadBuiltin(args) => {
             let store = open_store(&cli.global.data_dir)?;
-            let summary = load_builtin(&store)?;
+            let (summary, conflicts) = load_builtin_as(&store, !args.overwrite_edits)?;
             after_write(&cli.global.data_dir, &store)?;
             println!("Built-in dossier loaded: {}", describe(summary));
+            print_conflicts(&conflicts);
             Ok(())
         }
     }
@@ -98,11 +99,62 @@ pub fn after_write(data_dir: &Path, store: &dyn Store) -> Result<()> {
     open_index(data_dir, store).map(|_| ())
 }
 
-/// Writes the built-in NATO-Russia dossier into the store.
+/// Writes the built-in NATO-Russia dossier into the store (an empty one: a server's
+/// first start, `search`'s), as `load-builtin` does.
 pub fn load_builtin(store: &dyn Store) -> Result<WriteSummary> {
+    Ok(load_builtin_as(store, true)?.0)
+}
+
+/// Writes the built-in NATO-Russia dossier into the store as `load-builtin`'s revisions,
+/// keeping fields editors changed since (`protect_edits`), which it returns.
+pub fn load_builtin_as(
+    store: &dyn Store,
+    protect_edits: bool,
+) -> Result<(WriteSummary, Vec<EditConflict>)> {
     let archive = dossier_ingest::builtin::archive()
         .map_err(|e| anyhow::anyhow!("the built-in dossier does not load:\n{e}"))?;
-    Ok(store.write(&archive)?)
+    write_attributed(store, &archive, Author::builtin(), protect_edits)
+}
+
+/// Writes `archive` as `author`'s revisions (one transaction), keeping fields editors
+/// changed since the last import unless `protect_edits` is false; a store without
+/// revisions writes it plainly.
+pub fn write_attributed(
+    store: &dyn Store,
+    archive: &dossier_model::Archive,
+    author: Author,
+    protect_edits: bool,
+) -> Result<(WriteSummary, Vec<EditConflict>)> {
+    match store.revisions() {
+        Some(r) => {
+            let options = WriteOptions {
+                author,
+                comment: String::new(),
+                protect_edits,
+            };
+            Ok(r.write_as(archive, &options)?)
+        }
+        None => Ok((store.write(archive)?, Vec::new())),
+    }
+}
+
+/// Lists the fields a write kept as editors changed them, and how many.
+pub fn print_conflicts(conflicts: &[EditConflict]) {
+    for c in conflicts {
+        println!("{}", dossier_import::conflict_line(c));
+    }
+    if !conflicts.is_empty() {
+        println!(
+            "{} {} kept as an editor changed {}.",
+            conflicts.len(),
+            if conflicts.len() == 1 {
+                "field"
+            } else {
+                "fields"
+            },
+            if conflicts.len() == 1 { "it" } else { "them" }
+        );
+    }
 }
 
 /// The site from `--base-url`, `--admin-email` and `--name`; `None` without a base URL.

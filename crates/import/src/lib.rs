@@ -45,7 +45,7 @@ mod run;
 mod store_thread;
 
 pub use hooks::{Hooks, Progress};
-pub use report::{Counts, Phases, Report};
+pub use report::{conflict_line, Counts, Phases, Report};
 pub use run::import;
 
 use anyhow::{bail, Context, Result};
@@ -58,6 +58,9 @@ pub struct Options {
     pub dry_run: bool,
     pub strict: bool,
     pub batch_size: usize,
+    /// Replace fields an editor changed since the last import with the files' values
+    /// (`--overwrite-edits`); by default the editor's value is kept and the field reported.
+    pub overwrite_edits: bool,
 }
 
 /// One input file.
@@ -82,6 +85,30 @@ impl Input {
             name,
         })
     }
+}
+
+/// Who the run's revisions name: `import: FILE` for one file; for several, the folder
+/// they share (`import: corpora/visits/`), else the first file and how many more. With
+/// it, the history of a record says which import wrote each version.
+pub fn author(inputs: &[Input]) -> dossier_store::Author {
+    let name = match inputs {
+        [] => String::from("(no files)"),
+        [one] => one.name.clone(),
+        [first, rest @ ..] => {
+            let parent = |i: &Input| {
+                std::path::Path::new(&i.name)
+                    .parent()
+                    .map(|p| p.to_path_buf())
+            };
+            let shared =
+                parent(first).filter(|p| rest.iter().all(|i| parent(i).as_ref() == Some(p)));
+            match shared {
+                Some(p) if !p.as_os_str().is_empty() => format!("{}/", p.display()),
+                _ => format!("{} and {} more", first.name, rest.len()),
+            }
+        }
+    };
+    dossier_store::Author::import(&name)
 }
 
 /// Opens an importer over one input. `Sync` and `Send`: the second pass reads on a thread

@@ -1,5 +1,6 @@
 //! What a run did: counts for the user's summary, and where the time went.
 
+use dossier_store::EditConflict;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -23,6 +24,9 @@ pub struct Report {
     /// not this run created them).
     pub updated: usize,
     pub bad: usize,
+    /// Fields an editor changed since the last import, which this run left as the
+    /// editor made them (none with `--overwrite-edits`), in the order written.
+    pub conflicts: Vec<EditConflict>,
     pub bytes: u64,
     pub elapsed: Duration,
     /// Where the time went (logged with `DOSSIER_LOG=info`, for profiling).
@@ -81,7 +85,21 @@ impl Report {
                 if self.updated == 1 { "body" } else { "bodies" }
             ));
         }
+        if !self.conflicts.is_empty() {
+            let n = self.conflicts.len();
+            s.push_str(&format!(
+                "; {n} {} kept as an editor changed {}",
+                if n == 1 { "field" } else { "fields" },
+                if n == 1 { "it" } else { "them" }
+            ));
+        }
         s
+    }
+
+    /// One line per field kept as an editor changed it: "document `founding-act-1997`,
+    /// field `date`: kept the editor's value (use --overwrite-edits to replace it)".
+    pub fn conflict_lines(&self) -> impl Iterator<Item = String> + '_ {
+        self.conflicts.iter().map(conflict_line)
     }
 
     /// Logs where the time went (`DOSSIER_LOG=info`).
@@ -99,6 +117,16 @@ impl Report {
             "import phases"
         );
     }
+}
+
+/// How a kept field is reported, by every command that imports.
+pub fn conflict_line(c: &EditConflict) -> String {
+    format!(
+        "{} `{}`, field `{}`: kept the editor's value (use --overwrite-edits to replace it)",
+        c.record.as_str(),
+        c.slug,
+        c.field
+    )
 }
 
 fn plural(t: &str) -> String {

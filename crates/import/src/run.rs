@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use crossbeam_channel::Receiver;
 use dossier_ingest::import::Item;
 use dossier_search::{BulkIndex, SearchIndex};
-use dossier_store::BulkLoad;
+use dossier_store::{BulkLoad, WriteOptions};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -161,7 +161,13 @@ fn second_pass<'i>(
         let index = open_index()?;
         let (indexer, to_index) = index_thread::spawn(scope, index, store, lower_priority)?;
         let to_index = (!options.dry_run).then_some(to_index);
-        let (storer, channels) = store_thread::spawn(scope, store, check_for_store, to_index)?;
+        let write = WriteOptions {
+            author: crate::author(inputs),
+            comment: comment(inputs),
+            protect_edits: !options.overwrite_edits,
+        };
+        let (storer, channels) =
+            store_thread::spawn(scope, store, write, check_for_store, to_index)?;
         // The store's thread started at this thread's priority; from here on this thread
         // (the checks, the comparisons, the batches) runs lower, like the other stages.
         lower_priority();
@@ -194,10 +200,39 @@ fn second_pass<'i>(
         if let Some(spent) = stored.check {
             phases.check = spent;
         }
+        let records = &mut batcher.report.records;
+        let kept = stored.kept_unchanged.min(records.changed);
+        records.changed -= kept;
+        records.unchanged += kept;
+        batcher.report.conflicts = stored.conflicts;
         result?;
         read?;
         Ok(index)
     })
+}
+
+/// The comment on the run's revisions: for several files, which (the author names only
+/// their folder).
+fn comment(inputs: &[Input]) -> String {
+    if inputs.len() < 2 {
+        return String::new();
+    }
+    let names: Vec<String> = inputs
+        .iter()
+        .take(3)
+        .map(|i| {
+            std::path::Path::new(&i.name)
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_else(|| i.name.clone())
+        })
+        .collect();
+    let more = inputs.len().saturating_sub(names.len());
+    let mut s = format!("{} files: {}", inputs.len(), names.join(", "));
+    if more > 0 {
+        s.push_str(&format!(" and {more} more"));
+    }
+    s
 }
 
 /// The batcher's loop: every item the reader makes, checked, compared and batched; a

@@ -9,7 +9,7 @@ use anyhow::Result;
 use crossbeam_channel::{Receiver, Sender};
 use dossier_model::Archive;
 use dossier_search::Committed;
-use dossier_store::BulkLoad;
+use dossier_store::{BulkLoad, EditConflict, WriteOptions, WriteSummary};
 use std::sync::Arc;
 use std::thread::{Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
@@ -24,6 +24,11 @@ pub(crate) struct Stored {
     /// Waiting for the first pass: at the end, when it finishes after the last write, or
     /// before the first write, for a store whose lock another writer keeps.
     pub(crate) check_wait: Duration,
+    /// Fields kept as editors changed them (see [`WriteOptions::protect_edits`]).
+    pub(crate) conflicts: Vec<EditConflict>,
+    /// Records the batcher sent as changed that the store left unchanged: every field
+    /// that differed was one an editor had changed, and kept.
+    pub(crate) kept_unchanged: usize,
 }
 
 /// The channels between the batcher and the store's thread.
@@ -36,10 +41,12 @@ pub(crate) struct StoreChannels {
 
 /// Starts the store's thread, at the calling thread's priority. `answer` is the first
 /// pass's, when it runs beside; `index` receives the committed batches (`None`: a dry run,
-/// whose batcher sends nothing).
+/// whose batcher sends nothing); `write` says who the revisions name and whether editors'
+/// changes are kept.
 pub(crate) fn spawn<'scope, 'env>(
     scope: &'scope Scope<'scope, 'env>,
     store: &'env dyn BulkLoad,
+    write: WriteOptions,
     answer: Option<Receiver<Answer>>,
     index: Option<Sender<Vec<Committed>>>,
 ) -> Result<(ScopedJoinHandle<'scope, Result<Stored>>, StoreChannels)> {
@@ -48,7 +55,7 @@ pub(crate) fn spawn<'scope, 'env>(
     let storer = std::thread::Builder::new()
         .name("import-store".into())
         .spawn_scoped(scope, move || {
-            write_batches(store, answer, &index, &atx, &srx)
+            write_batches(store, &write, answer, &index, &atx, &srx)
         })?;
     Ok((
         storer,
@@ -59,8 +66,55 @@ pub(crate) fn spawn<'scope, 'env>(
     ))
 }
 
+/// Writes one batch as a revision of each record it changes, attributed to the import
+/// (a store without revisions: a plain write). One transaction, like `Store::write`.
+fn write_one(
+    store: &dyn BulkLoad,
+    write: &WriteOptions,
+    batch: &Archive,
+) -> Result<(WriteSummary, Vec<EditConflict>), dossier_store::StoreError> {
+    match store.revisions() {
+        Some(r) => r.write_as(batch, write),
+        None => Ok((store.write(batch)?, Vec::new())),
+    }
+}
+
+/// The batch as the index may take it from memory: without the records where the store
+/// kept an editor's field, whose stored copy is not the batch's (the index reads those
+/// back from the store).
+fn as_stored(mut batch: Archive, conflicts: &[EditConflict]) -> Archive {
+    if conflicts.is_empty() {
+        return batch;
+    }
+    use dossier_model::RecordType as T;
+    let kept: std::collections::HashSet<(T, &str)> = conflicts
+        .iter()
+        .map(|c| (c.record, c.slug.as_str()))
+        .collect();
+    batch
+        .dossiers
+        .retain(|r| !kept.contains(&(T::Dossier, r.slug.as_str())));
+    batch
+        .documents
+        .retain(|r| !kept.contains(&(T::Document, r.slug.as_str())));
+    batch
+        .bodies
+        .retain(|r| !kept.contains(&(T::Body, r.slug.as_str())));
+    batch
+        .people
+        .retain(|r| !kept.contains(&(T::Person, r.slug.as_str())));
+    batch
+        .events
+        .retain(|r| !kept.contains(&(T::Event, r.slug.as_str())));
+    batch
+        .topics
+        .retain(|r| !kept.contains(&(T::Topic, r.slug.as_str())));
+    batch
+}
+
 fn write_batches(
     store: &dyn BulkLoad,
+    write: &WriteOptions,
     answer: Option<Receiver<Answer>>,
     index: &Option<Sender<Vec<Committed>>>,
     acks: &Sender<()>,
@@ -71,8 +125,16 @@ fn write_batches(
     while let Some(batch) = check.next_batch(batches, &mut out)? {
         check.before_write(&mut out)?;
         let t = Instant::now();
-        let written = match store.write(&batch) {
-            Ok(w) => w,
+        let written = match write_one(store, write, &batch) {
+            Ok((w, conflicts)) => {
+                // Every record of a batch differs from its stored copy (the batcher
+                // leaves the others out): one the store found unchanged differed only
+                // in fields kept as editors changed them.
+                out.kept_unchanged += w.unchanged;
+                let batch = as_stored(batch, &conflicts);
+                out.conflicts.extend(conflicts);
+                (w, batch)
+            }
             Err(e) => {
                 // The first pass's refusal says more; otherwise what is held is kept, like
                 // the batches committed before this one.
@@ -85,6 +147,7 @@ fn write_batches(
         out.store += t.elapsed();
         out.batches += 1;
         tracing::debug!(ms = t.elapsed().as_millis() as u64, "stored a batch");
+        let (written, batch) = written;
         let committed = written.logged.map(|seqs| Committed {
             seqs,
             archive: Arc::new(batch),

@@ -129,6 +129,7 @@ fn import_people<S: RecordSource + Send + 'static>(
         dry_run: false,
         strict: false,
         batch_size: 100,
+        overwrite_edits: false,
     };
     let mut hooks = Hooks {
         progress: &mut Quiet,
