@@ -400,11 +400,59 @@ fn an_editor_saves_a_draft_and_the_public_page_stays() {
         .unwrap()
         .contains("Second part, corrected"));
 
-    // A contributor gets the form with one save button.
+    // A contributor gets the form with one save button, and not the editor's draft.
     let mut contributor = logged_in(&server, CONTRIBUTOR);
     let page = contributor.get(EDIT);
     assert_eq!(page.status, 200);
     assert_eq!(texts(&page.body, "fieldset.save button"), ["Save draft"]);
+    let location = saved.header("location").unwrap().to_string();
+    let id = location.trim_start_matches("/drafts/");
+    let draft_form = format!("{EDIT}?draft={id}");
+    assert_eq!(contributor.get(&draft_form).status, 404);
+
+    // The editor opens the draft again, changes it and sends it to review: the same draft.
+    let page = c.get(&draft_form);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains(&format!("Editing draft {id}")),
+        "{}",
+        page.body
+    );
+    let mut fields = form_fields(&page.body);
+    assert_eq!(get(&fields, "s.3.title"), "Second part, corrected");
+    assert_eq!(get(&fields, "draft"), id);
+    set(&mut fields, "s.3.label", "C.");
+    let sent = c.post_with(
+        &draft_form,
+        &fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain([("op", "review")])
+            .collect::<Vec<_>>(),
+        &[],
+    );
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert_eq!(sent.header("location"), Some(location.as_str()));
+    assert_eq!(version(&server), before);
+    // A reviewer publishes it from the same form.
+    let mut reviewer = logged_in(&server, REVIEWER);
+    let page = reviewer.get(&draft_form);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let fields = form_fields(&page.body);
+    assert_eq!(get(&fields, "s.3.label"), "C.");
+    let published = reviewer.post_with(
+        &draft_form,
+        &fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain([("op", "publish")])
+            .collect::<Vec<_>>(),
+        &[],
+    );
+    assert_eq!(published.status, 303, "{}", published.body);
+    assert_eq!(published.header("location"), Some("/dossiers/alpha"));
+    assert_eq!(version(&server), before + 1);
+    assert!(headings(&public_page(&server)).contains(&"C. Second part, corrected".to_string()));
 }
 
 #[test]

@@ -54,12 +54,14 @@ async fn edit_page(
     };
     let editing = service(&state)?;
     let who = Who::web(&viewer);
+    let draft = draft_of(&uri)?;
     let lookup = slug.clone();
-    let current = state
-        .blocking(move |_| Ok::<_, HttpError>(published(&editing, &lookup)))
+    let for_who = who.clone();
+    let loaded = state
+        .blocking(move |_| Ok::<_, HttpError>(load(&editing, &for_who, &lookup, draft)))
         .await?;
-    let outline = match current {
-        Ok(Some((dossier, version))) => Outline::of(&dossier, version),
+    let (outline, notice) = match loaded {
+        Ok(Some(loaded)) => loaded,
         Ok(None) => return Err(HttpError::no_record("dossier", &slug)),
         Err(e) => return Ok(refused(&state, &viewing, e)),
     };
@@ -67,7 +69,7 @@ async fn edit_page(
         slug,
         csrf: viewer.csrf.clone(),
         buttons: buttons(&who),
-        notice: None,
+        notice,
         trouble: None,
         conflict: None,
         focus: None,
@@ -81,6 +83,67 @@ async fn edit_page(
         page,
     )
     .await
+}
+
+/// `?draft=ID`: the open draft to edit.
+fn draft_of(uri: &Uri) -> Result<Option<i64>, HttpError> {
+    let query = uri.query().unwrap_or_default();
+    match form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "draft") {
+        None => Ok(None),
+        Some((_, v)) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(Some)
+            .ok_or_else(|| {
+                HttpError::BadRequest(format!("`draft` must be a draft's number, not `{v}`."))
+            }),
+    }
+}
+
+/// The form over the published dossier, or over its open draft `draft` (with a line
+/// that says whose it is); `None` when the dossier does not exist.
+fn load(
+    editing: &Editing,
+    who: &Who,
+    slug: &str,
+    draft: Option<i64>,
+) -> Result<Option<(Outline, Option<String>)>, EditError> {
+    let current = published(editing, slug)?;
+    let Some(id) = draft else {
+        return Ok(current.map(|(d, version)| (Outline::of(&d, version), None)));
+    };
+    let rev = editing.revision(Some(who), id)?;
+    if rev.record != RecordType::Dossier || rev.slug != slug || !rev.status.is_open_draft() {
+        return Err(EditError::NotFound(format!(
+            "Draft {id} is not an open draft of the dossier `{slug}`."
+        )));
+    }
+    let dossier = match &rev.data {
+        Some(json) => serde_json::from_str(json).map_err(|e| {
+            EditError::Store(dossier_store::StoreError::Invalid(format!(
+                "draft {id} cannot be read: {e}"
+            )))
+        })?,
+        // A draft that deletes the dossier: its outline is the published one.
+        None => match current {
+            Some((d, _)) => d,
+            None => return Ok(None),
+        },
+    };
+    let mut outline = Outline::of(&dossier, rev.base);
+    outline.draft = Some(id);
+    outline.comment = rev.comment.clone();
+    let mut notice = format!(
+        "Editing draft {id} ({}), made by {} from version {}.",
+        rev.status.as_str(),
+        rev.author.name,
+        rev.base
+    );
+    if let Some(why) = rev.review_comment.as_deref().filter(|c| !c.is_empty()) {
+        notice.push_str(&format!(" The reviewer said: “{why}”"));
+    }
+    Ok(Some((outline, Some(notice))))
 }
 
 /// The published dossier and its version, read as the model's type.
@@ -194,6 +257,7 @@ async fn edit_post(
                 Ok(dossier) => {
                     let value = serde_json::to_value(&dossier)?;
                     let base = outline.base;
+                    let draft = outline.draft;
                     let comment = outline.comment.trim().to_string();
                     let editing = editing.clone();
                     let who = who.clone();
@@ -201,15 +265,25 @@ async fn edit_post(
                     let path = slug.clone();
                     let saved = state
                         .blocking(move |store| {
-                            let saved = editing.save(
-                                &who,
-                                RecordType::Dossier,
-                                &path,
-                                Some(value),
-                                base,
-                                intent,
-                                &comment,
-                            );
+                            let saved = match draft {
+                                Some(id) => editing.update_draft(
+                                    &who,
+                                    id,
+                                    Some(value),
+                                    base,
+                                    intent,
+                                    &comment,
+                                ),
+                                None => editing.save(
+                                    &who,
+                                    RecordType::Dossier,
+                                    &path,
+                                    Some(value),
+                                    base,
+                                    intent,
+                                    &comment,
+                                ),
+                            };
                             if matches!(&saved, Ok(r) if r.status == Status::Published) {
                                 sync_search(&s, store);
                             }
@@ -275,6 +349,8 @@ struct EditView {
     slug: String,
     csrf: String,
     base: i64,
+    /// The open draft the form changes.
+    draft: Option<i64>,
     title: String,
     description: String,
     source: String,
@@ -542,6 +618,7 @@ fn view(search: &SearchIndex, outline: Outline, mut problems: Problems, page: Pa
         slug: page.slug,
         csrf: page.csrf,
         base: outline.base,
+        draft: outline.draft,
         title: outline.title,
         description: outline.description,
         source: outline.source,

@@ -84,6 +84,8 @@ pub(crate) struct FormSection {
 pub(crate) struct Outline {
     /// The published version the edit started from.
     pub base: i64,
+    /// The open draft this form changes (`None`: a change of the published dossier).
+    pub draft: Option<i64>,
     pub title: String,
     pub description: String,
     pub source: String,
@@ -172,6 +174,7 @@ impl Outline {
         }
         Outline {
             base,
+            draft: None,
             title: dossier.title.clone(),
             description: dossier.description.clone(),
             source: dossier.source.clone().unwrap_or_default(),
@@ -193,6 +196,15 @@ impl Outline {
                         .filter(|v: &i64| *v >= 0)
                         .ok_or_else(|| Malformed("The form's version is not a number.".into()))?
                 }
+                "draft" if !value.is_empty() => {
+                    out.draft =
+                        Some(
+                            value.parse().ok().filter(|v: &i64| *v > 0).ok_or_else(|| {
+                                Malformed("The form's draft is not a number.".into())
+                            })?,
+                        )
+                }
+                "draft" => {}
                 "title" => out.title = text(value),
                 "description" => out.description = text(value),
                 "source" => out.source = text(value),
@@ -214,6 +226,10 @@ impl Outline {
     pub fn fields(&self) -> Vec<(String, String)> {
         let mut f = vec![
             ("base".to_string(), self.base.to_string()),
+            (
+                "draft".to_string(),
+                self.draft.map(|d| d.to_string()).unwrap_or_default(),
+            ),
             ("title".into(), self.title.clone()),
             ("description".into(), self.description.clone()),
             ("source".into(), self.source.clone()),

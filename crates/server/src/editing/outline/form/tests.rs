@@ -48,6 +48,8 @@ fn the_form_round_trips_the_outline() {
     }];
     let back = Outline::parse(&o.fields()).unwrap();
     assert_eq!(back, o);
+    o.draft = Some(12);
+    assert_eq!(Outline::parse(&o.fields()).unwrap(), o);
     // Positions out of order and extra gaps in numbering read the same.
     let mut fields = o.fields();
     fields.reverse();
