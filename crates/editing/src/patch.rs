@@ -107,4 +107,40 @@ mod tests {
         merge_patch(&mut doc, &json!({"date": "1997-05", "place": null}));
         assert_eq!(doc, json!({"slug": "a", "title": "A", "date": "1997-05"}));
     }
+
+    /// Any JSON up to a few levels deep.
+    fn json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i32>().prop_map(Value::from),
+            "[a-c]{0,3}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                proptest::collection::btree_map("[a-d]", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Applying a patch twice is applying it once (RFC 7396 patches are idempotent),
+        /// and the result never keeps a member the patch set to null.
+        #[test]
+        fn a_patch_is_idempotent_and_null_removes(target in json(), patch in json()) {
+            let mut once = target.clone();
+            merge_patch(&mut once, &patch);
+            let mut twice = once.clone();
+            merge_patch(&mut twice, &patch);
+            proptest::prop_assert_eq!(&once, &twice);
+            if let (Value::Object(p), Value::Object(r)) = (&patch, &once) {
+                for (k, v) in p {
+                    proptest::prop_assert_eq!(v.is_null(), !r.contains_key(k));
+                }
+            }
+        }
+    }
 }

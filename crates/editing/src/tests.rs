@@ -864,3 +864,68 @@ fn hostile_records_are_refused_in_words() {
     let e = w.editing.check(DOC, "Bad Slug/..", &bad).unwrap_err();
     assert_eq!(fields(&e), ["slug"], "{e:?}");
 }
+
+#[test]
+fn a_deletion_can_be_a_draft_and_a_reviewer_publishes_a_draft_at_once() {
+    let w = world();
+    let carol = w.person(Role::Contributor, "carol");
+    let rita = w.person(Role::Reviewer, "rita");
+    let slug = "founding-act-signed-1997";
+    let (_, v) = w.current(RecordType::Event, slug);
+    // A contributor proposes a deletion; nothing is deleted until it is published.
+    let draft = w
+        .editing
+        .save(
+            &carol,
+            RecordType::Event,
+            slug,
+            None,
+            v,
+            Intent::Draft,
+            "a duplicate",
+        )
+        .unwrap();
+    assert!(draft.deleted && draft.data.is_none());
+    assert!(w.store.event(slug).unwrap().is_some());
+    let p = w.editing.publish_draft(&rita, draft.id, "").unwrap();
+    assert!(p.deleted);
+    assert!(w.store.event(slug).unwrap().is_none());
+
+    // A reviewer's update of a draft with Publish publishes it.
+    let (val, base) = w.redated("1997-05-28");
+    let d = w
+        .editing
+        .save(&carol, DOC, FA, Some(val.clone()), base, Intent::Draft, "")
+        .unwrap();
+    let p = w
+        .editing
+        .update_draft(
+            &rita,
+            d.id,
+            Some(val),
+            base,
+            Intent::Publish,
+            "published as corrected",
+        )
+        .unwrap();
+    assert_eq!((p.status, p.version), (Status::Published, Some(base + 1)));
+    assert_eq!(w.published_date().as_deref(), Some("1997-05-28"));
+
+    // A read token sees no draft, not even its owner's.
+    let (val, base) = w.redated("1997");
+    let mine = w
+        .editing
+        .save(&carol, DOC, FA, Some(val), base, Intent::Draft, "")
+        .unwrap();
+    let token = Who {
+        origin: Origin::Api,
+        write: false,
+        ..carol.clone()
+    };
+    assert!(w.editing.can_see(Some(&carol), &mine));
+    assert!(!w.editing.can_see(Some(&token), &mine));
+    assert!(matches!(
+        w.editing.revision(Some(&token), mine.id),
+        Err(EditError::NotFound(_))
+    ));
+}
