@@ -410,7 +410,17 @@ fn an_editor_saves_a_draft_and_the_public_page_stays() {
     let draft_form = format!("{EDIT}?draft={id}");
     assert_eq!(contributor.get(&draft_form).status, 404);
 
-    // The editor opens the draft again, changes it and sends it to review: the same draft.
+    // The draft's page links to this form; the editor opens the draft again, changes it
+    // and sends it to review: the same draft.
+    let draft_page = c.get(&location);
+    assert_eq!(draft_page.status, 200, "{}", draft_page.body);
+    let link = format!(r#"a[href="{draft_form}"]"#);
+    assert_eq!(
+        texts(&draft_page.body, &link).len(),
+        1,
+        "{}",
+        draft_page.body
+    );
     let page = c.get(&draft_form);
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(

@@ -235,8 +235,8 @@ fn draft_view(
     let may_change = open && (own || who.can(Right::EditAny));
     let types = plural(rev.record);
     let actions = Actions {
-        edit: (may_change && rev.record != dossier_model::RecordType::Dossier)
-            .then(|| format!("/{types}/{}/edit?draft={id}", rev.slug)),
+        // A dossier's draft opens in the outline editor (`/dossiers/{slug}/edit?draft=ID`).
+        edit: may_change.then(|| format!("/{types}/{}/edit?draft={id}", rev.slug)),
         review: open
             && matches!(rev.status, Status::Draft | Status::Returned)
             && who.can(Right::SendToReview),
