@@ -852,6 +852,7 @@ fn hostile_bodies_are_refused_cleanly() {
     for ct in ["application/json", "text/plain"] {
         let a = api.call("PATCH", DOC, &headers, Some((ct, b"{}".to_vec())));
         assert_eq!(a.status, 415, "{ct}: {}", a.body);
+        assert_eq!(a.header("accept-patch"), Some(MERGE));
     }
     let a = api.call("PATCH", DOC, &headers, None);
     assert_eq!(a.status, 415, "{}", a.body);

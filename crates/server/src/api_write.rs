@@ -620,15 +620,17 @@ async fn write(
             };
             let given = media_type(&parts.headers);
             if given.as_deref() != Some(wanted) {
-                return Err(Refusal::new(
+                let mut refusal = Refusal::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     format!(
                         "{method} takes `Content-Type: {wanted}`, not {}.",
                         given.map_or("none".to_string(), |g| format!("`{g}`"))
                     ),
-                )
-                .with(ACCEPT_PATCH, "application/merge-patch+json")
-                .into());
+                );
+                if method == Method::PATCH {
+                    refusal = refusal.with(ACCEPT_PATCH, wanted);
+                }
+                return Err(refusal.into());
             }
             let value: Value = serde_json::from_slice(&body)
                 .map_err(|e| HttpError::BadRequest(format!("The body is not JSON: {e}.")))?;
