@@ -62,7 +62,9 @@ pub(crate) fn check(
         return Err(vec![FieldError::new(
             "slug",
             format!(
-                "The slug is `{written}` but this is the address of `{slug}`; a record's slug is changed by creating it anew."
+                "The slug is {} but this is the address of {}; a record's slug is changed by creating it anew.",
+                quoted(written),
+                quoted(slug)
             ),
         )]);
     }
