@@ -544,6 +544,8 @@ fn an_unknown_reference_slug_is_refused_beside_its_field() {
     // And a list of a kind documents do not have.
     let (_, mut fields) = step(&mut c, &fields, "add-list:2");
     set(&mut fields, "s.2.l.0.kinds", "summit");
+    // Two sections with one anchor.
+    set(&mut fields, "s.2.key", "part-a");
     let before = version(&server);
     let answer = press(&mut c, &fields, "publish");
     assert_eq!(answer.status, 422, "{}", answer.body);
@@ -559,6 +561,13 @@ fn an_unknown_reference_slug_is_refused_beside_its_field() {
         kinds.len() == 1 && kinds[0].contains("`summit` is not a kind of documents"),
         "{kinds:?}"
     );
+    for n in [1, 2] {
+        let key = texts(&answer.body, &format!("#s{n}-key ~ ul.field-errors"));
+        assert!(
+            key.len() == 1 && key[0].contains("Two sections have the key `part-a`"),
+            "section {n}: {key:?}"
+        );
+    }
     let back = form_fields(&answer.body);
     assert_eq!(
         get(&back, "s.3.r.0.slug"),

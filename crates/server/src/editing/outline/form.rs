@@ -538,6 +538,14 @@ impl Outline {
         let mut problems = Problems::default();
         let mut flat: Vec<(usize, Section)> = Vec::with_capacity(self.sections.len());
         for (i, s) in self.sections.iter().enumerate() {
+            if s.key.trim().is_empty() {
+                problems.on_section(
+                    i,
+                    "key",
+                    "A section needs an anchor: the dossier's page links to it, and records' \
+                     sources name the section by it.",
+                );
+            }
             let mut references = Vec::new();
             for (j, r) in s.refs.iter().enumerate() {
                 match reference(r) {
@@ -614,11 +622,13 @@ impl Outline {
             }
         }
         if let Some(rest) = field.strip_prefix("sections.") {
-            // The model names a section by its key: the longest key that fits.
-            let mut best: Option<(usize, &str)> = None;
+            // The model names a section by its key: the longest key that fits; where two
+            // sections share it (itself a problem), the one with the row the message names.
+            let mut candidates: Vec<(usize, &str)> = Vec::new();
+            let mut longest = 0;
             for (i, s) in self.sections.iter().enumerate() {
                 let key = s.key.trim();
-                if key.is_empty() {
+                if key.is_empty() || key.len() < longest {
                     continue;
                 }
                 let tail = match rest.strip_prefix(key) {
@@ -626,13 +636,22 @@ impl Outline {
                     Some(t) if t.starts_with('.') => &t[1..],
                     _ => continue,
                 };
-                if best.is_none_or(|(b, _)| self.sections[b].key.trim().len() < key.len()) {
-                    best = Some((i, tail));
+                if key.len() > longest {
+                    longest = key.len();
+                    candidates.clear();
                 }
+                candidates.push((i, tail));
             }
-            if let Some((i, tail)) = best {
-                let at = self.field_of(i, tail, message);
-                problems.on_section(i, &at, message);
+            let placed: Vec<(usize, String)> = candidates
+                .iter()
+                .map(|&(i, tail)| (i, self.field_of(i, tail, message)))
+                .collect();
+            let best = placed
+                .iter()
+                .find(|(_, f)| f.starts_with("r.") || f.starts_with("l."))
+                .or(placed.first());
+            if let Some((i, at)) = best {
+                problems.on_section(*i, at, message);
                 return;
             }
         }

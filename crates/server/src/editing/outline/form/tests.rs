@@ -238,10 +238,15 @@ fn the_form_becomes_the_model_s_dossier() {
     // Back to the form and again to the model: the same dossier.
     assert_eq!(Outline::of(&d, 3).to_dossier("d").unwrap(), d);
 
+    o.sections[0].key = " ".into();
     o.sections[2].lists[0].levels = "kings".into();
     o.sections[1].refs[0].kind = "document".into();
     o.sections[1].refs[0].slug = String::new();
     let p = o.to_dossier("d").unwrap_err();
+    assert!(
+        p.sections[&0]["key"][0].contains("needs an anchor"),
+        "{p:?}"
+    );
     assert!(p.sections[&1].contains_key("r.0"), "{p:?}");
     assert!(
         p.sections[&2]["l.0.levels"][0].contains("`kings` is not a level"),
