@@ -200,6 +200,17 @@ fn an_editor_s_date_is_a_draft_until_a_reviewer_publishes_it() {
     }
     assert!(!shown.contains(&"Publish".to_string()), "{shown:?}");
 
+    // Its one script is the site's own file (a progressive enhancement).
+    let scripts: Vec<&str> = doc
+        .select(&sel("script"))
+        .filter_map(|s| s.value().attr("src"))
+        .collect();
+    assert_eq!(scripts, ["/static/edit.js"]);
+    let (status, ct, script) = server.get("/static/edit.js");
+    assert_eq!(status, 200);
+    assert!(ct.starts_with("text/javascript"), "{ct}");
+    assert!(script.contains("beforeunload"));
+
     let mut fields = form_fields(&form.body, "form.edit-form");
     assert_eq!(get_field(&fields, "version"), version(&server).to_string());
     set(&mut fields, "date", "1997-05-14");
@@ -527,7 +538,12 @@ fn assert_inert(html: &str, what: &str) {
     let doc = Html::parse_document(html);
     for e in doc.select(&sel("*")) {
         let v = e.value();
-        assert!(v.name() != "script", "{what}: a script element: {html}");
+        if v.name() == "script" {
+            // The site's own script files only (the CSP allows nothing else).
+            let own = v.attr("src").is_some_and(|s| s.starts_with("/static/"))
+                && e.text().collect::<String>().trim().is_empty();
+            assert!(own, "{what}: a script element: {html}");
+        }
         for (name, value) in v.attrs() {
             assert!(
                 !name.to_ascii_lowercase().starts_with("on"),
@@ -658,4 +674,96 @@ fn a_new_record_is_made_from_an_empty_form_and_a_taken_slug_is_refused() {
     let reading = texts(&edit.body, "output.reading");
     assert_eq!(reading.len(), 1);
     assert!(reading[0].contains("1998"), "{reading:?}");
+}
+
+#[test]
+fn a_returned_draft_carries_the_reviewer_s_word_and_a_stale_one_conflicts_on_publish() {
+    let server = archive();
+    let mut contributor = logged_in(&server, CONTRIBUTOR);
+    let form = contributor.get(ACT_EDIT);
+    let mut fields = form_fields(&form.body, "form.edit-form");
+    set(&mut fields, "place", "Paris (Élysée)");
+    let id = draft_id(&submit(&mut contributor, ACT_EDIT, &fields, "draft"));
+
+    // Returning needs a word for the author: without one, the draft page says so.
+    let mut reviewer = logged_in(&server, REVIEWER);
+    let csrf = reviewer.session_csrf();
+    let bare = reviewer.post(
+        &format!("/drafts/{id}/return"),
+        &[("csrf", &csrf), ("comment", "  ")],
+    );
+    assert_eq!(bare.status, 422, "{}", bare.body);
+    assert_eq!(texts(&bare.body, "p.error[role=alert]").len(), 1);
+    let back = reviewer.post(
+        &format!("/drafts/{id}/return"),
+        &[
+            ("csrf", &csrf),
+            ("comment", "Name the source for the palace."),
+        ],
+    );
+    assert_eq!(back.status, 303, "{}", back.body);
+    let page = contributor.get(&format!("/drafts/{id}"));
+    assert!(page.body.contains("Name the source for the palace."));
+    assert!(texts(&page.body, "dd.status").contains(&"Returned to its author".to_string()));
+    let list = contributor.get("/drafts");
+    let returned = texts(&list.body, "#g-returned + table tbody tr");
+    assert!(
+        returned.iter().any(|r| r.contains("Name the source")),
+        "{returned:?}"
+    );
+
+    // The contributor mends it from the draft's own form; the reviewer publishes
+    // something else first, so publishing the draft conflicts, and nothing is lost.
+    let edit = contributor.get(&format!("{ACT_EDIT}?draft={id}"));
+    assert_eq!(edit.status, 200, "{}", edit.body);
+    let mut fields = form_fields(&edit.body, "form.edit-form");
+    assert_eq!(get_field(&fields, "draft"), id.to_string());
+    assert_eq!(get_field(&fields, "place"), "Paris (Élysée)");
+    set(&mut fields, "place", "Paris, Élysée Palace");
+    let saved = submit(&mut contributor, ACT_EDIT, &fields, "draft");
+    assert_eq!(draft_id(&saved), id, "the same draft, changed");
+
+    let theirs = reviewer.get(ACT_EDIT);
+    let mut other = form_fields(&theirs.body, "form.edit-form");
+    set(&mut other, "date", "1997-05");
+    assert_eq!(
+        submit(&mut reviewer, ACT_EDIT, &other, "publish").status,
+        303
+    );
+    let conflict = reviewer.post(
+        &format!("/drafts/{id}/publish"),
+        &[("csrf", &csrf), ("comment", "")],
+    );
+    assert_eq!(conflict.status, 409, "{}", conflict.body);
+    assert_eq!(public_date(&server), "1997-05");
+    let (_, html) = server.html(ACT_PAGE);
+    assert!(!html.contains("Élysée"), "nothing of the draft published");
+    let theirs_rows = texts(&conflict.body, "#theirs-h + table tbody tr");
+    assert!(
+        theirs_rows.iter().any(|r| r.contains("1997-05")),
+        "{theirs_rows:?}"
+    );
+    let yours_rows = texts(&conflict.body, "#yours-h + table tbody tr");
+    assert!(
+        yours_rows
+            .iter()
+            .any(|r| r.contains("Paris, Élysée Palace")),
+        "{yours_rows:?}"
+    );
+    // The form on the conflict page brings the draft onto the current version, and
+    // publishes it with the other change kept.
+    let again = form_fields(&conflict.body, "form.edit-form");
+    assert_eq!(get_field(&again, "draft"), id.to_string());
+    assert_eq!(
+        get_field(&again, "date"),
+        "1997-05-27",
+        "the draft's own date"
+    );
+    let mut again = again;
+    set(&mut again, "date", "1997-05");
+    let published = submit(&mut reviewer, ACT_EDIT, &again, "publish");
+    assert_eq!(published.status, 303, "{}", published.body);
+    let (_, html) = server.html(ACT_PAGE);
+    assert!(html.contains("Paris, Élysée Palace"));
+    assert_eq!(public_date(&server), "1997-05");
 }

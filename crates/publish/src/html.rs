@@ -73,6 +73,9 @@ pub const STYLESHEET: &str = include_str!("../templates/style.css");
 /// The static export's search script, written to `static/search.js`.
 pub const SEARCH_SCRIPT: &str = include_str!("../templates/search.js");
 
+/// The editing forms' progressive enhancement, served at `/static/edit.js`.
+pub const EDIT_SCRIPT: &str = include_str!("../templates/edit.js");
+
 /// The outline editor's progressive enhancement, served at `/static/outline.js`.
 pub const OUTLINE_SCRIPT: &str = include_str!("../templates/outline.js");
 

@@ -217,6 +217,7 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(show_search))
         .route("/static/style.css", get(stylesheet))
         .route("/static/outline.js", get(outline_script))
+        .route("/static/edit.js", get(edit_script))
         .route("/metrics", get(crate::metrics::endpoint))
         .merge(crate::publishing::router())
         .merge(crate::api::router())
@@ -444,6 +445,18 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         dossier_publish::html::STYLESHEET,
+    )
+}
+
+/// The editing forms' script (progressive enhancement; the CSP allows only scripts from
+/// this site).
+async fn edit_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        dossier_publish::html::EDIT_SCRIPT,
     )
 }
 

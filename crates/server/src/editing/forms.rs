@@ -718,8 +718,11 @@ pub(super) struct ConflictView {
     /// What the refused save changed from `base` (`deletes`: it deleted the record).
     yours: Vec<ChangeView>,
     deletes: bool,
-    /// The submitted values in a form made from the current version.
-    form: EditView,
+    /// The submitted values in a form made from the current version (a record's; a
+    /// dossier's outline has its own editor, `edit_url`).
+    form: Option<EditView>,
+    /// Where the change can be made again on the current version, when not in `form`.
+    edit_url: Option<String>,
 }
 
 /// The published JSON of the record at version `version` (`None`: it did not exist then,
@@ -782,21 +785,27 @@ pub(super) fn conflict(
     let theirs = changes(ty, diff::diff_as(Some(ty), before.as_ref(), now.as_ref()));
     let mine = changes(ty, diff::diff_as(Some(ty), before.as_ref(), yours));
     let shown = yours.or(now.as_ref()).cloned().unwrap_or(Value::Null);
-    let form = edit_view(
-        who,
-        FormParts {
-            ty,
-            slug: Some(slug),
-            record: &shown,
-            errors: &[],
-            version: current,
-            draft,
-            comment,
-            notice: Some(format!(
-                "Your values, on version {current}: check them against the other change, then save again."
-            )),
-        },
-    );
+    let (form, edit_url) = if ty == RecordType::Dossier {
+        let draft = draft.map(|id| format!("?draft={id}")).unwrap_or_default();
+        (None, Some(format!("/dossiers/{slug}/edit{draft}")))
+    } else {
+        let form = edit_view(
+            who,
+            FormParts {
+                ty,
+                slug: Some(slug),
+                record: &shown,
+                errors: &[],
+                version: current,
+                draft,
+                comment,
+                notice: Some(format!(
+                    "Your values, on version {current}: check them against the other change, then save again."
+                )),
+            },
+        );
+        (Some(form), None)
+    };
     Ok(ConflictView {
         what: ty.as_str(),
         slug: slug.to_string(),
@@ -808,6 +817,7 @@ pub(super) fn conflict(
         yours: mine,
         deletes: yours.is_none(),
         form,
+        edit_url,
     })
 }
 
