@@ -767,3 +767,74 @@ fn a_returned_draft_carries_the_reviewer_s_word_and_a_stale_one_conflicts_on_pub
     assert!(html.contains("Paris, Élysée Palace"));
     assert_eq!(public_date(&server), "1997-05");
 }
+
+#[test]
+fn a_new_record_s_draft_is_previewed_and_a_deletion_is_a_revision() {
+    let server = archive();
+    let mut contributor = logged_in(&server, CONTRIBUTOR);
+    let form = contributor.get("/topics/new");
+    assert_eq!(form.status, 200, "{}", form.body);
+    let mut fields = form_fields(&form.body, "form.edit-form");
+    set(&mut fields, "slug", "test-topic-draft");
+    set(&mut fields, "title", "A topic still in draft");
+    set(&mut fields, "kind", "cooperation");
+    set(&mut fields, "as_of", "2002~");
+    let id = draft_id(&submit(&mut contributor, "/topics/new", &fields, "draft"));
+    let (status, _) = server.html("/topics/test-topic-draft");
+    assert_eq!(status, 404, "a draft of a new record is not published");
+    let preview = contributor.get(&format!("/drafts/{id}/preview"));
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    assert!(texts(&preview.body, "h1").contains(&"A topic still in draft".to_string()));
+    let draft = contributor.get(&format!("/drafts/{id}"));
+    assert!(draft.body.contains("not published yet"), "{}", draft.body);
+
+    // Deleting a record others link to is refused, with the form again and nothing changed.
+    let mut reviewer = logged_in(&server, REVIEWER);
+    let form = reviewer.get(ACT_EDIT);
+    let delete = form_fields(&form.body, "details.delete form");
+    assert_eq!(get_field(&delete, "version"), version(&server).to_string());
+    let before = revision_count(&server);
+    let refused = submit(
+        &mut reviewer,
+        &format!("{ACT_PAGE}/delete"),
+        &delete,
+        "publish",
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(texts(&refused.body, "div.error-summary li").len(), 1);
+    assert_eq!(revision_count(&server), before);
+    assert_eq!(server.html(ACT_PAGE).0, 200);
+
+    // A record nothing links to is deleted, as a published revision the history keeps.
+    let form = reviewer.get("/topics/new");
+    let mut fields = form_fields(&form.body, "form.edit-form");
+    set(&mut fields, "slug", "test-topic-gone");
+    set(&mut fields, "title", "A topic to delete");
+    set(&mut fields, "kind", "subject");
+    assert_eq!(
+        submit(&mut reviewer, "/topics/new", &fields, "publish").status,
+        303
+    );
+    let form = reviewer.get("/topics/test-topic-gone/edit");
+    let mut delete = form_fields(&form.body, "details.delete form");
+    set(&mut delete, "comment", "Made for the test");
+    let gone = submit(
+        &mut reviewer,
+        "/topics/test-topic-gone/delete",
+        &delete,
+        "publish",
+    );
+    assert_eq!(gone.status, 303, "{}", gone.body);
+    assert_eq!(
+        gone.header("location"),
+        Some("/topics/test-topic-gone/history")
+    );
+    assert_eq!(server.html("/topics/test-topic-gone").0, 404);
+    let history = reviewer.get("/topics/test-topic-gone/history");
+    assert_eq!(history.status, 200, "{}", history.body);
+    let revs = server.store.revisions().unwrap();
+    assert_eq!(
+        revs.version(RecordType::Topic, "test-topic-gone").unwrap(),
+        2
+    );
+}
