@@ -663,6 +663,38 @@ fn hostile_titles_and_commentary_are_inert_on_the_form_and_the_page() {
     set(&mut fields, "s.1.label", "\"><svg/onload=alert(6)>");
     set(&mut fields, "s.1.commentary", commentary);
     set(&mut fields, "title", title);
+    set(&mut fields, "description", title);
+    set(&mut fields, "s.2.key", "\"><svg/onload=alert(7)>");
+    // A reference, a list and a picker search, each field hostile.
+    let (_, mut fields) = step(&mut c, &fields, "add-ref:1");
+    set(&mut fields, "s.1.r.0.text", title);
+    set(&mut fields, "s.1.r.0.type", "external");
+    set(&mut fields, "s.1.r.0.title", title);
+    set(&mut fields, "s.1.r.0.url", "javascript:alert(8)");
+    let (_, mut fields) = step(&mut c, &fields, "add-list:1");
+    set(&mut fields, "s.1.l.0.caption", title);
+    set(&mut fields, "s.1.l.0.bodies", "\"><svg/onload=alert(9)>");
+    set(&mut fields, "s.3.find", title);
+    let (shown, mut fields) = step(&mut c, &fields, "find:3");
+    assert_inert(&shown.body, "the form with a hostile search", true);
+    assert_eq!(get(&fields, "s.1.r.0.url"), "javascript:alert(8)");
+    // The model refuses the address and the unknown body; the form shows them inert.
+    let refused = press(&mut c, &fields, "publish");
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_inert(&refused.body, "the refused form", true);
+    let beside = texts(
+        &refused.body,
+        "#sec-1 table.refs-edit tr.invalid ul.field-errors",
+    );
+    assert_eq!(beside.len(), 1, "{beside:?}");
+    let beside = texts(&refused.body, "#sec-1 fieldset.list-edit ul.field-errors");
+    assert!(
+        beside.len() == 1 && beside[0].contains("No body"),
+        "{beside:?}"
+    );
+    set(&mut fields, "s.1.r.0.url", "https://example.org/a?b=<c>");
+    set(&mut fields, "s.1.l.0.bodies", "council");
+    set(&mut fields, "s.3.find", "");
     // Shown again by a button: inert, and kept exactly.
     let (again, fields) = step(&mut c, &fields, "refresh");
     assert_inert(&again.body, "the form after a button", true);
@@ -720,4 +752,62 @@ fn the_built_in_dossier_round_trips_through_its_form() {
         server.store.dossier("nato-russia").unwrap().unwrap(),
         stored
     );
+}
+
+#[test]
+fn forged_forms_get_a_clear_refusal_and_change_nothing() {
+    let server = archive();
+    let mut c = logged_in(&server, REVIEWER);
+    let fields = form_fields(&c.get(EDIT).body);
+    let before = version(&server);
+    let forged = |changes: &[(&str, &str)]| {
+        let mut f = fields.clone();
+        for (k, v) in changes {
+            set(&mut f, k, v);
+        }
+        f
+    };
+    for (what, changes, op) in [
+        (
+            "a cycle",
+            vec![("s.1.parent", "2"), ("s.2.parent", "1")],
+            "publish",
+        ),
+        ("a missing parent", vec![("s.3.parent", "99")], "refresh"),
+        ("an unknown field", vec![("s.1.onclick", "x")], "refresh"),
+        ("a bad row number", vec![("s.1.r.x.text", "x")], "refresh"),
+        ("a bad version", vec![("base", "-1")], "publish"),
+        ("an unknown button", vec![], "drop-table:1"),
+        ("a pick of an outside site", vec![], "pick:1:external:x"),
+    ] {
+        let answer = press(&mut c, &forged(&changes), op);
+        assert_eq!(answer.status, 400, "{what}: {}", answer.body);
+        assert_inert(&answer.body, what, false);
+    }
+    // Buttons naming sections or records that are not there: the form again, saying so.
+    for (op, says) in [
+        ("up:40", "no longer in the outline"),
+        (
+            "pick:1:document:no-such-document",
+            "There is no document `no-such-document`",
+        ),
+        ("remove-ref:1:3", "no longer in the section"),
+    ] {
+        let answer = press(&mut c, &fields, op);
+        assert_eq!(answer.status, 200, "{op}: {}", answer.body);
+        let trouble = texts(&answer.body, "main > p.error");
+        assert!(
+            trouble.len() == 1 && trouble[0].contains(says),
+            "{op}: {trouble:?}"
+        );
+    }
+    // Without the session's token: refused before the form is read.
+    let mut all: Vec<(&str, &str)> = fields
+        .iter()
+        .filter(|(k, _)| k != "csrf")
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    all.push(("op", "publish"));
+    assert_eq!(c.post(EDIT, &all).status, 403);
+    assert_eq!(version(&server), before, "nothing was saved");
 }
