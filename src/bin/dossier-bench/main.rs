@@ -4,6 +4,7 @@
 //!
 //! Each measurement is a subcommand in its own module.
 
+mod editing;
 mod export;
 mod history;
 mod import;
@@ -65,6 +66,11 @@ enum Command {
     /// A record with 10,000 published revisions: its history page and newest diff,
     /// served in-process with the response cache off (issue 24).
     History(history::HistoryArgs),
+    /// Save → visible on the public page and in search over HTTP, and the store's size
+    /// with revisions against without, for an archive imported once (issue 24).
+    ///
+    /// Runs the `dossier` binary beside this one from the repository root (the imports).
+    Editing(editing::EditingArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -93,5 +99,6 @@ fn main() -> anyhow::Result<()> {
         Command::Export(args) => export::run(args),
         Command::Serve(args) => serve::run(args),
         Command::History(args) => history::run(args),
+        Command::Editing(args) => editing::run(args),
     }
 }
