@@ -249,6 +249,7 @@ async fn edit_post(
                 form::Intent::Review => Intent::Review,
                 form::Intent::Publish => Intent::Publish,
             };
+            outline.prune();
             match outline.to_dossier(&slug) {
                 Err(found) => {
                     problems = found;

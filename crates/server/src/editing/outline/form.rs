@@ -532,6 +532,26 @@ impl Outline {
         Ok(syntax)
     }
 
+    /// Drops the reference rows left wholly empty (an "Add a reference" not filled in)
+    /// that the commentary does not link to, so that the rows the model sees are the
+    /// form's, numbered alike.
+    pub fn prune(&mut self) {
+        for s in &mut self.sections {
+            for j in (0..s.refs.len()).rev() {
+                let r = &s.refs[j];
+                let empty = r.kind.is_empty()
+                    && r.text.trim().is_empty()
+                    && r.slug.trim().is_empty()
+                    && r.title.trim().is_empty()
+                    && r.url.trim().is_empty();
+                if empty && !ref_numbers(&s.commentary).contains(&(j + 1)) {
+                    s.refs.remove(j);
+                    s.commentary = renumber_refs(&s.commentary, j + 1);
+                }
+            }
+        }
+    }
+
     /// The model's dossier, or the problems that keep the form from being one (values
     /// the model's types cannot hold: an unknown reference type, a level that is none).
     pub fn to_dossier(&self, slug: &str) -> Result<Dossier, Problems> {
@@ -549,8 +569,7 @@ impl Outline {
             let mut references = Vec::new();
             for (j, r) in s.refs.iter().enumerate() {
                 match reference(r) {
-                    Ok(Some(r)) => references.push(r),
-                    Ok(None) => {}
+                    Ok(r) => references.push(r),
                     Err(why) => problems.on_section(i, &format!("r.{j}"), why),
                 }
             }
@@ -1152,8 +1171,8 @@ fn words(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// A reference row as the model's; `None` for a row left wholly empty.
-fn reference(r: &FormRef) -> Result<Option<Reference>, String> {
+/// A reference row as the model's.
+fn reference(r: &FormRef) -> Result<Reference, String> {
     let text = r.text.trim().to_string();
     let slug = r.slug.trim().to_string();
     let record = |t: fn(String) -> Target| -> Result<Option<Target>, String> {
@@ -1164,16 +1183,7 @@ fn reference(r: &FormRef) -> Result<Option<Reference>, String> {
         }
     };
     let target = match r.kind.as_str() {
-        "" => {
-            if text.is_empty()
-                && slug.is_empty()
-                && r.title.trim().is_empty()
-                && r.url.trim().is_empty()
-            {
-                return Ok(None);
-            }
-            None
-        }
+        "" => None,
         "document" => record(|slug| Target::Document { slug })?,
         "body" => record(|slug| Target::Body { slug })?,
         "event" => record(|slug| Target::Event { slug })?,
@@ -1206,11 +1216,11 @@ fn reference(r: &FormRef) -> Result<Option<Reference>, String> {
     if text.is_empty() {
         return Err("Type the words of the section that make the reference.".into());
     }
-    Ok(Some(Reference {
+    Ok(Reference {
         text,
         target,
         mention: r.mention,
-    }))
+    })
 }
 
 /// A list row as the model's, or the field that is wrong and why.

@@ -227,11 +227,22 @@ fn the_form_becomes_the_model_s_dossier() {
         bodies: "pjc, nrc".into(),
         ..FormList::default()
     }];
+    // An empty row is no reference: it goes, unless the commentary links to it.
+    let mut linked = o.clone();
+    linked.sections[1].commentary = "[here](ref:2)".into();
+    linked.prune();
+    assert_eq!(linked.sections[1].refs.len(), 2);
+    let p = linked.to_dossier("d").unwrap_err();
+    assert!(p.sections[&1]["r.1"][0].contains("Type the words"), "{p:?}");
+    o.sections[1].refs.insert(0, FormRef::default());
+    o.sections[1].commentary = "[there](ref:2)".into();
+    o.prune();
+    assert_eq!(o.sections[1].commentary, "[there](ref:1)");
     let d = o.to_dossier("d").unwrap();
     assert_eq!(d.sections.len(), 2);
     let a1 = &d.sections[0].children[0];
     assert_eq!(a1.short_title, None);
-    assert_eq!(a1.references.len(), 1, "an empty row is no reference");
+    assert_eq!(a1.references.len(), 1);
     let l = &d.sections[1].lists[0];
     assert_eq!(l.levels, [Level::Ambassadors, Level::ForeignMinisters]);
     assert_eq!(l.bodies, ["pjc", "nrc"]);
