@@ -549,6 +549,25 @@ fn drafts_are_invisible_to_readers_everywhere_until_a_reviewer_publishes() {
             );
         }
     }
+    // The new record's address is nowhere a reader finds records (an unknown page may
+    // repeat the address it was asked for, so those are not searched for it).
+    for (what, _, body) in &found {
+        let lists = [
+            "the sitemap",
+            "the archive's feed",
+            "the dossier's feed",
+            "OAI-PMH",
+            "recent changes",
+            "search",
+            "the dossier page",
+        ];
+        if lists.iter().any(|l| what.starts_with(l)) {
+            assert!(
+                !body.contains(NEW_SLUG),
+                "the draft's new record is listed in {what}"
+            );
+        }
+    }
     let (_, doomed_page) = w.server.html(&format!("/documents/{DOOMED}"));
     assert!(doomed_page.contains(DOOMED_WORD));
     // Another account that may not edit others' drafts: a reviewer's read token sees no
@@ -560,7 +579,7 @@ fn drafts_are_invisible_to_readers_everywhere_until_a_reviewer_publishes() {
     }
     let out = tempfile::tempdir().unwrap();
     let site = export(&w.server, &out.path().join("site"));
-    for word in words {
+    for word in words.iter().chain([&NEW_SLUG]) {
         assert!(
             !site.contains(word),
             "a draft leaked into the static export: `{word}`"
