@@ -650,14 +650,32 @@ fn a_dossier_is_published_as_its_json() {
             s.dossier("d").unwrap().unwrap().description,
             "Formal relations"
         );
+        // A dossier's draft stays out of the dossier's reads.
+        let listed = s.dossiers().unwrap();
+        let draft = Dossier {
+            title: "Drafted title".into(),
+            ..d.clone()
+        };
+        r.save_draft(
+            RecordType::Dossier,
+            "d",
+            Some(&serde_json::to_string(&draft).unwrap()),
+            2,
+            &editor(),
+            "",
+            Status::Review,
+        )
+        .unwrap();
+        assert_eq!(s.dossiers().unwrap(), listed);
+        assert_eq!(s.dossier("d").unwrap().unwrap(), d);
         let in_dossier = r
             .revisions(&RevisionQuery {
                 dossier: Some("d".into()),
                 ..Default::default()
             })
             .unwrap();
-        // The dossier's two revisions and its documents' one each.
-        assert_eq!(in_dossier.len(), 4);
+        // The dossier's two revisions and its draft, and its documents' one each.
+        assert_eq!(in_dossier.len(), 5);
         assert!(r
             .revisions(&RevisionQuery {
                 dossier: Some("other".into()),
