@@ -880,3 +880,21 @@ fn every_built_in_record_round_trips_through_its_form_unchanged() {
         assert_eq!(draft, published, "{path}");
     }
 }
+
+/// A document's full text is far larger than the accounts' forms: the editing form takes
+/// it whole (up to the 2 MiB an editing form may send).
+#[test]
+fn a_long_full_text_is_saved_whole() {
+    let server = archive();
+    let mut reviewer = logged_in(&server, REVIEWER);
+    let form = reviewer.get(ACT_EDIT);
+    let mut fields = form_fields(&form.body, "form.edit-form");
+    let paragraph = "The Parties shall consult in the Permanent Joint Council. ".repeat(40);
+    let text = vec![paragraph.trim(); 100].join("\n\n");
+    assert!(text.len() > 200_000);
+    set(&mut fields, "full_text", &text);
+    let saved = submit(&mut reviewer, ACT_EDIT, &fields, "publish");
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let stored = server.store.document(ACT).unwrap().unwrap();
+    assert_eq!(stored.full_text.as_deref(), Some(text.as_str()));
+}
