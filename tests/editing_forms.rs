@@ -818,6 +818,24 @@ fn a_new_record_s_draft_is_previewed_and_a_deletion_is_a_revision() {
     let form = reviewer.get("/topics/test-topic-gone/edit");
     let mut delete = form_fields(&form.body, "details.delete form");
     set(&mut delete, "comment", "Made for the test");
+    // Changed meanwhile: the deletion made from version 1 conflicts, and the conflict
+    // page offers it again on the current version.
+    let mut change = form_fields(&form.body, "form.edit-form");
+    set(&mut change, "title", "A topic to delete, renamed");
+    let path = "/topics/test-topic-gone/edit";
+    assert_eq!(submit(&mut reviewer, path, &change, "publish").status, 303);
+    let stale = submit(
+        &mut reviewer,
+        "/topics/test-topic-gone/delete",
+        &delete,
+        "publish",
+    );
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    let theirs = texts(&stale.body, "#theirs-h + table tbody tr");
+    assert!(theirs.iter().any(|r| r.contains("renamed")), "{theirs:?}");
+    let mut delete = form_fields(&stale.body, "details.delete form");
+    assert_eq!(get_field(&delete, "version"), "2");
+    set(&mut delete, "comment", "Made for the test");
     let gone = submit(
         &mut reviewer,
         "/topics/test-topic-gone/delete",
@@ -835,7 +853,7 @@ fn a_new_record_s_draft_is_previewed_and_a_deletion_is_a_revision() {
     let revs = server.store.revisions().unwrap();
     assert_eq!(
         revs.version(RecordType::Topic, "test-topic-gone").unwrap(),
-        2
+        3
     );
 }
 
