@@ -801,6 +801,16 @@ fn forged_forms_get_a_clear_refusal_and_change_nothing() {
             "{op}: {trouble:?}"
         );
     }
+    // A made-up form for a dossier that does not exist creates none.
+    let mut made_up: Vec<(&str, &str)> = vec![("csrf", get(&fields, "csrf")), ("base", "0")];
+    made_up.extend([
+        ("title", "New"),
+        ("s.1.key", "a"),
+        ("s.1.title", "A"),
+        ("op", "publish"),
+    ]);
+    assert_eq!(c.post("/dossiers/made-up/edit", &made_up).status, 404);
+    assert!(server.store.dossier("made-up").unwrap().is_none());
     // Without the session's token: refused before the form is read.
     let mut all: Vec<(&str, &str)> = fields
         .iter()

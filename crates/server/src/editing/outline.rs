@@ -243,6 +243,11 @@ async fn edit_post(
                 }
             }
         }
+        // The editor changes dossiers that exist (a GET of any other is a 404); a form
+        // made up for a new slug is not a way to create one.
+        Action::Save(_) if outline.base == 0 && outline.draft.is_none() => {
+            return Err(HttpError::no_record("dossier", &slug));
+        }
         Action::Save(intent) => {
             let intent = match intent {
                 form::Intent::Draft => Intent::Draft,
