@@ -356,7 +356,12 @@ fn a_sitemap_past_its_limit_is_an_index_of_parts() {
         assert_eq!(small.get(&missing).0, 404, "{missing}");
     }
     let (status, _, _) = small.request("POST", "/sitemap-1.xml", &[], Some(("text/plain", "")));
-    assert_eq!(status, 404, "only GET reads a sitemap");
+    // Refused before any handler runs: the accounts layer answers a state-changing request
+    // without the site's token 403 (issue 23), whatever the route.
+    assert!(
+        matches!(status, 403 | 404 | 405),
+        "only GET reads a sitemap, not a POST: {status}"
+    );
 }
 
 #[test]

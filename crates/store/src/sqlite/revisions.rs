@@ -293,10 +293,20 @@ fn merge_edits(
             return Ok(None);
         }
     }
-    let stored = object(&stored)?;
+    // A stored record that cannot be read holds nothing an editor could have meant: the
+    // import rewrites it whole, as it did before revisions were kept (a record that
+    // cannot be read fails alone, and a re-import repairs it).
+    let stored = match object(&stored) {
+        Ok(stored) => stored,
+        Err(e) => {
+            tracing::warn!(record = record.as_str(), slug, error = %e,
+                "the stored record cannot be read; the import replaces it whole");
+            return Ok(None);
+        }
+    };
     let mut merged = object(incoming)?;
     let (imported, was_kept) = match imported {
-        Some((data, kept)) => (Some(object(&data)?), kept),
+        Some((data, kept)) => (object(&data).ok(), kept),
         None => (None, Vec::new()),
     };
     let mut fields: Vec<&String> = stored.keys().chain(merged.keys()).collect();
