@@ -60,9 +60,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/dossier-edit.html"),
     ),
     ("edit.html", include_str!("../templates/edit.html")),
-    ("edit-form.html", include_str!("../templates/edit-form.html")),
-    ("delete-form.html", include_str!("../templates/delete-form.html")),
-    ("diff-table.html", include_str!("../templates/diff-table.html")),
+    (
+        "edit-form.html",
+        include_str!("../templates/edit-form.html"),
+    ),
+    (
+        "delete-form.html",
+        include_str!("../templates/delete-form.html"),
+    ),
+    (
+        "diff-table.html",
+        include_str!("../templates/diff-table.html"),
+    ),
     ("conflict.html", include_str!("../templates/conflict.html")),
     ("drafts.html", include_str!("../templates/drafts.html")),
     ("draft.html", include_str!("../templates/draft.html")),
