@@ -8,45 +8,16 @@
 mod common;
 
 use common::accounts::{add_user, PASSWORD};
+use common::browser::{browser_or_skip, Browser};
 use common::TestServer;
 use dossier_auth::Role;
-use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// What is missing to run the browser, if anything.
-fn missing(chromium: &Path, modules: &Path) -> Option<String> {
-    if !chromium.is_file() {
-        return Some(format!(
-            "no Chromium at {} (apt-get install chromium, or set CHROMIUM)",
-            chromium.display()
-        ));
-    }
-    if Command::new("node").arg("--version").output().is_err() {
-        return Some("no node on PATH".into());
-    }
-    if !modules.join("puppeteer-core").is_dir() || !modules.join("axe-core").is_dir() {
-        return Some(format!(
-            "no puppeteer-core or axe-core in {} (npm ci --prefix tests/browser)",
-            modules.display()
-        ));
-    }
-    None
-}
 
 #[test]
 fn an_editor_logs_in_sees_the_menu_and_logs_out_in_chromium() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let chromium = std::env::var_os("CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    let modules = root.join("tests/browser/node_modules");
-    if let Some(why) = missing(&chromium, &modules) {
-        if std::env::var("DOSSIER_REQUIRE_BROWSER").as_deref() == Ok("1") {
-            panic!("DOSSIER_REQUIRE_BROWSER=1, but the browser test cannot run: {why}");
-        }
-        eprintln!("skipped: the browser login test cannot run: {why}");
+    let Some(Browser { chromium, root }) = browser_or_skip("login") else {
         return;
-    }
+    };
 
     let server = TestServer::builtin();
     let email = "ada@archive.example";

@@ -8,6 +8,7 @@
 mod common;
 
 use common::accounts::{add_user, Answer, Client, PASSWORD};
+use common::forms::form_fields;
 use common::TestServer;
 use dossier_auth::Role;
 use dossier_model::RecordType;
@@ -49,37 +50,6 @@ fn logged_in(server: &TestServer, email: &str) -> Client {
 
 fn sel(s: &str) -> Selector {
     Selector::parse(s).unwrap()
-}
-
-/// What a browser sends for the form `form` of a page: its inputs (not its buttons), its
-/// textareas and the chosen option of each select.
-fn form_fields(html: &str, form: &str) -> Fields {
-    let doc = Html::parse_document(html);
-    let form = doc
-        .select(&sel(form))
-        .next()
-        .unwrap_or_else(|| panic!("no {form} in {html}"));
-    let mut out = Vec::new();
-    for e in form.select(&sel("input, textarea, select")) {
-        let v = e.value();
-        let Some(name) = v.attr("name") else { continue };
-        let value = match v.name() {
-            "textarea" => e.text().collect::<String>(),
-            "select" => {
-                let options: Vec<_> = e.select(&sel("option")).collect();
-                options
-                    .iter()
-                    .find(|o| o.value().attr("selected").is_some())
-                    .or(options.first())
-                    .and_then(|o| o.value().attr("value"))
-                    .unwrap_or_default()
-                    .to_string()
-            }
-            _ => v.attr("value").unwrap_or_default().to_string(),
-        };
-        out.push((name.to_string(), value));
-    }
-    out
 }
 
 fn get_field<'a>(fields: &'a Fields, name: &str) -> &'a str {

@@ -11,6 +11,7 @@
 mod common;
 
 use common::accounts::{add_user, auth, dossier, Answer, Client, PASSWORD};
+use common::forms::form_fields;
 use common::TestServer;
 use dossier_auth::{Actor, Role, Scope};
 use dossier_store::Store;
@@ -59,36 +60,6 @@ fn token(server: &TestServer, email: &str, scope: Scope) -> String {
 
 fn sel(s: &str) -> Selector {
     Selector::parse(s).unwrap()
-}
-
-/// What a browser sends for the form `form` of a page.
-fn form_fields(html: &str, form: &str) -> Fields {
-    let doc = Html::parse_document(html);
-    let form = doc
-        .select(&sel(form))
-        .next()
-        .unwrap_or_else(|| panic!("no {form} in {html}"));
-    let mut out = Vec::new();
-    for e in form.select(&sel("input, textarea, select")) {
-        let v = e.value();
-        let Some(name) = v.attr("name") else { continue };
-        let value = match v.name() {
-            "textarea" => e.text().collect::<String>(),
-            "select" => {
-                let options: Vec<_> = e.select(&sel("option")).collect();
-                options
-                    .iter()
-                    .find(|o| o.value().attr("selected").is_some())
-                    .or(options.first())
-                    .and_then(|o| o.value().attr("value"))
-                    .unwrap_or_default()
-                    .to_string()
-            }
-            _ => v.attr("value").unwrap_or_default().to_string(),
-        };
-        out.push((name.to_string(), value));
-    }
-    out
 }
 
 fn set(fields: &mut Fields, name: &str, value: &str) {

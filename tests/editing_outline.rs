@@ -14,7 +14,7 @@ use common::TestServer;
 use dossier_auth::Role;
 use dossier_model::*;
 use dossier_store::{SqliteStore, Store};
-use scraper::{ElementRef, Html, Selector};
+use scraper::{Html, Selector};
 
 const REVIEWER: &str = "reviewer@archive.example";
 const REVIEWER2: &str = "second.reviewer@archive.example";
@@ -87,44 +87,7 @@ fn logged_in(server: &TestServer, email: &str) -> Client {
 /// The fields of the outline form as a browser sends them: inputs (checkboxes when
 /// checked), textareas, the selected option of each select; no buttons.
 fn form_fields(html: &str) -> Vec<(String, String)> {
-    let doc = Html::parse_document(html);
-    let form = doc
-        .select(&Selector::parse("form#outline-form").unwrap())
-        .next()
-        .unwrap_or_else(|| panic!("no outline form in {html}"));
-    let mut out = Vec::new();
-    for el in form.select(&Selector::parse("input, textarea, select").unwrap()) {
-        let v = el.value();
-        let Some(name) = v.attr("name") else { continue };
-        match v.name() {
-            "input" => {
-                let ty = v.attr("type").unwrap_or("text");
-                if ty == "checkbox" && v.attr("checked").is_none() {
-                    continue;
-                }
-                out.push((
-                    name.to_string(),
-                    v.attr("value").unwrap_or_default().to_string(),
-                ));
-            }
-            "textarea" => out.push((name.to_string(), el.text().collect())),
-            _ => {
-                let options: Vec<ElementRef> =
-                    el.select(&Selector::parse("option").unwrap()).collect();
-                let chosen = options
-                    .iter()
-                    .find(|o| o.value().attr("selected").is_some())
-                    .or(options.first());
-                if let Some(o) = chosen {
-                    out.push((
-                        name.to_string(),
-                        o.value().attr("value").unwrap_or_default().to_string(),
-                    ));
-                }
-            }
-        }
-    }
-    out
+    common::forms::form_fields(html, "form#outline-form")
 }
 
 /// Sets (or adds) a field.

@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod accounts;
+pub mod browser;
+pub mod forms;
 pub mod xml;
 
 use dossier_store::{SqliteStore, Store};
