@@ -23,6 +23,9 @@ const DRAFT_TITLE: &str = "SECRET-DRAFT-TITLE";
 
 fn document(slug: &str, title: &str, date: &str, dossier: &str) -> Document {
     Document {
+        collections: Vec::new(),
+        coverage: None,
+        texts: Vec::new(),
         slug: slug.into(),
         title: title.into(),
         aliases: vec![],
@@ -46,6 +49,8 @@ fn document(slug: &str, title: &str, date: &str, dossier: &str) -> Document {
 
 fn dossier(slug: &str, title: &str) -> Dossier {
     Dossier {
+        queries: Vec::new(),
+        stale_after_years: None,
         slug: slug.into(),
         title: title.into(),
         description: String::new(),

@@ -24,6 +24,7 @@ const EDIT: &str = "/dossiers/alpha/edit";
 
 fn section(key: &str, label: &str, title: &str, children: Vec<Section>) -> Section {
     Section {
+        claims: Vec::new(),
         key: key.into(),
         label: label.into(),
         title: title.into(),
@@ -48,6 +49,8 @@ fn fill(store: &SqliteStore) {
     store
         .write(&Archive {
             dossiers: vec![Dossier {
+                queries: Vec::new(),
+                stale_after_years: None,
                 slug: "alpha".into(),
                 title: "Alpha relations".into(),
                 description: "A dossier for the editor's tests.".into(),

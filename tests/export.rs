@@ -24,6 +24,9 @@ fn store() -> (tempfile::TempDir, SqliteStore) {
         .write(&dossier_ingest::builtin::archive().unwrap())
         .unwrap();
     let mut hostile = Document {
+        collections: Vec::new(),
+        coverage: None,
+        texts: Vec::new(),
         slug: "hostile".into(),
         title: HOSTILE.into(),
         aliases: vec![HOSTILE.into()],

@@ -232,11 +232,14 @@ fn hostile_store() -> (tempfile::TempDir, SqliteStore) {
     }
     commentary.push_str("[tab](java&#9;script:alert(1)) [entity](&#106;avascript:alert(1))");
     let dossier = Dossier {
+        queries: Vec::new(),
+        stale_after_years: None,
         slug: "hostile-urls".into(),
         title: "Hostile URLs".into(),
         description: String::new(),
         source: Some("javascript:alert(1)".into()),
         sections: vec![Section {
+            claims: Vec::new(),
             key: "a".into(),
             label: "A.".into(),
             title: "Part".into(),

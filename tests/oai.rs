@@ -19,6 +19,9 @@ const BULK: usize = 230;
 
 fn doc(slug: &str, title: &str, kind: DocumentKind, dossier: &str) -> Document {
     Document {
+        collections: Vec::new(),
+        coverage: None,
+        texts: Vec::new(),
         slug: slug.into(),
         title: title.into(),
         aliases: vec![],
@@ -71,6 +74,8 @@ fn fill(store: &SqliteStore) {
     store
         .write(&Archive {
             dossiers: vec![Dossier {
+                queries: Vec::new(),
+                stale_after_years: None,
                 slug: "bulk".into(),
                 title: "Bulk & <generated> records".into(),
                 description: String::new(),

@@ -17,6 +17,9 @@ fn fill(store: &SqliteStore) {
     store
         .write(&Archive {
             documents: vec![Document {
+                collections: Vec::new(),
+                coverage: None,
+                texts: Vec::new(),
                 slug: "hostile".into(),
                 title: HOSTILE.into(),
                 aliases: vec![],

@@ -357,6 +357,7 @@ fn outlines(store: &dyn Store) -> Vec<dossier_model::Dossier> {
                 .all_sections()
                 .into_iter()
                 .map(|s| dossier_model::Section {
+                    claims: Vec::new(),
                     key: s.key.clone(),
                     label: String::new(),
                     title: String::new(),

@@ -591,6 +591,7 @@ mod tests {
         use dossier_model::*;
         let date = Some(Edtf::parse("1997").unwrap());
         let prov = Provenance {
+            claims: Vec::new(),
             trace: vec![Trace {
                 section: "a".into(),
                 quote: "q".into(),
@@ -605,6 +606,9 @@ mod tests {
         };
         let s = || vec!["x".to_string()];
         let doc = Document {
+            collections: Vec::new(),
+            coverage: None,
+            texts: Vec::new(),
             slug: "d".into(),
             title: "D".into(),
             aliases: s(),
@@ -628,6 +632,7 @@ mod tests {
             provenance: prov.clone(),
         };
         let body = Body {
+            collections: Vec::new(),
             slug: "b".into(),
             name: "B".into(),
             acronyms: s(),
@@ -652,6 +657,7 @@ mod tests {
             provenance: prov.clone(),
         };
         let person = Person {
+            collections: Vec::new(),
             slug: "p".into(),
             name: "P".into(),
             offices: vec![Office {
@@ -665,6 +671,7 @@ mod tests {
             provenance: prov.clone(),
         };
         let event = Event {
+            collections: Vec::new(),
             slug: "e".into(),
             title: "E".into(),
             kind: serde_json::from_value(json!("meeting")).unwrap(),
@@ -680,6 +687,7 @@ mod tests {
             provenance: prov.clone(),
         };
         let topic = Topic {
+            collections: Vec::new(),
             slug: "t".into(),
             title: "T".into(),
             kind: serde_json::from_value(json!("cooperation")).unwrap(),
@@ -693,6 +701,8 @@ mod tests {
             provenance: prov,
         };
         let dossier = Dossier {
+            queries: Vec::new(),
+            stale_after_years: None,
             slug: "x".into(),
             title: "X".into(),
             description: "d".into(),

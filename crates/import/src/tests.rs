@@ -47,6 +47,7 @@ fn batches_grow_then_shrink_towards_the_end_of_the_input() {
 
 fn person(slug: &str) -> Person {
     Person {
+        collections: Vec::new(),
         slug: slug.into(),
         name: format!("Person {slug}"),
         offices: vec![],

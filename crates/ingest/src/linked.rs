@@ -7,6 +7,7 @@ use dossier_model::*;
 
 pub(crate) fn person(slug: String, name: String, provenance: Provenance) -> Person {
     Person {
+        collections: Vec::new(),
         slug,
         name,
         offices: vec![],
@@ -18,6 +19,7 @@ pub(crate) fn person(slug: String, name: String, provenance: Provenance) -> Pers
 
 pub(crate) fn topic(slug: String, title: String, kind: TopicKind, provenance: Provenance) -> Topic {
     Topic {
+        collections: Vec::new(),
         slug,
         title,
         kind,
@@ -34,6 +36,7 @@ pub(crate) fn topic(slug: String, title: String, kind: TopicKind, provenance: Pr
 
 pub(crate) fn body(slug: String, name: String, kind: BodyKind, provenance: Provenance) -> Body {
     Body {
+        collections: Vec::new(),
         slug,
         name,
         acronyms: vec![],

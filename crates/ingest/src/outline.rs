@@ -188,6 +188,8 @@ pub(crate) fn build(lines: Vec<Line>, file: &str, markup: bool) -> Result<Dossie
         apply_defaults(s, &toc_titles);
     }
     Ok(Dossier {
+        queries: Vec::new(),
+        stale_after_years: None,
         slug: slugify(&title),
         title,
         description: String::new(),
@@ -605,6 +607,7 @@ impl TreeBuilder {
             n += 1;
         }
         let section = Section {
+            claims: Vec::new(),
             key: unique,
             label: h.label,
             title: h.title,
@@ -771,6 +774,8 @@ fn apply_defaults(s: &mut Section, toc: &HashMap<String, String>) {
     if let Some(kind) = kind {
         if s.lists.is_empty() && s.label.len() == 2 {
             s.lists.push(GeneratedList {
+                complete: false,
+                page_listed: None,
                 caption: None,
                 of: ListOf::Documents,
                 kinds: vec![kind.to_string()],

@@ -316,6 +316,9 @@ impl<R: BufRead> TeiSource<R> {
             Some(div.blocks.join("\n\n"))
         };
         let doc = Document {
+            collections: Vec::new(),
+            coverage: None,
+            texts: Vec::new(),
             slug,
             title: head,
             aliases: vec![],
@@ -338,6 +341,7 @@ impl<R: BufRead> TeiSource<R> {
             dossiers: self.options.dossier.iter().cloned().collect(),
             topics,
             provenance: Provenance {
+                claims: Vec::new(),
                 trace: vec![],
                 sources: vec![Source {
                     title: source_title,
@@ -405,6 +409,7 @@ fn topics(ana: &[String]) -> (Vec<String>, Vec<Record>) {
             continue;
         }
         let provenance = Provenance {
+            claims: Vec::new(),
             trace: vec![],
             sources: vec![Source {
                 title: format!("Subject key `{key}` in TEI @ana attributes"),

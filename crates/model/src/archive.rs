@@ -472,6 +472,7 @@ mod tests {
 
     fn body(slug: &str) -> Body {
         Body {
+            collections: Vec::new(),
             slug: slug.into(),
             name: slug.to_uppercase(),
             acronyms: vec![],
@@ -521,6 +522,7 @@ mod tests {
         let mut sections = Vec::new();
         for level in (1..=depth).rev() {
             let section = Section {
+                claims: Vec::new(),
                 key: format!("s{level}"),
                 label: format!("{level}."),
                 title: format!("Level {level}"),
@@ -535,6 +537,8 @@ mod tests {
                     mention: true,
                 }],
                 lists: vec![GeneratedList {
+                    complete: false,
+                    page_listed: None,
                     caption: None,
                     of: ListOf::Documents,
                     kinds: vec!["speech".into()],
@@ -546,6 +550,8 @@ mod tests {
             sections = vec![section];
         }
         Dossier {
+            queries: Vec::new(),
+            stale_after_years: None,
             slug: "deep".into(),
             title: "Deep".into(),
             description: String::new(),

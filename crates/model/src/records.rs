@@ -42,6 +42,78 @@ pub struct Provenance {
     /// Things a reader should know are missing or doubtful, in words.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gaps: Vec<String>,
+    /// Status-like facts of the record with the date they were last known to hold
+    /// (issue 25): a page shows "as of 2002" and flags one older than the dossier's
+    /// staleness threshold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<Claim>,
+}
+
+/// A fact that can age: "Russia continues to take part", a body's activity, a document's
+/// availability. Pages say when it was last known to hold, so a reader can tell a
+/// present tense written in 2002 from one checked this year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    /// The field the claim qualifies (`status`, `availability`, `summary`, `format`,
+    /// `commentary`, …), as the record's JSON names it.
+    pub field: String,
+    /// The words that make the claim, where it is a sentence of prose (a summary or a
+    /// section's commentary); `None` when the claim is the field's whole value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    /// The last date the claim was known to hold.
+    pub as_of: Edtf,
+}
+
+/// A named collection an import puts its records in ("the visits", "the Milestones
+/// essays"), kept apart from curated dossiers: a dossier includes a record only through
+/// its outline, an editor's choice or a saved query it names (issue 27).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Collection {
+    pub slug: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Where the collection comes from, in words ("Office of the Historian, FRUS").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The source's address, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// A search a dossier names: its hits belong to the dossier (issue 27).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedQuery {
+    pub title: String,
+    /// In the search language (`type:document body:nrc`).
+    pub query: String,
+}
+
+/// A document's text in one language (issue 27), as blocks in reading order. Paragraphs
+/// are numbered in order, headings are not, so "para. 12" means the twelfth paragraph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    /// BCP 47 language tag.
+    pub lang: String,
+    #[serde(default)]
+    pub blocks: Vec<TextBlock>,
+    /// Where this text was taken from (an address or a file name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// A heading or a paragraph of a document's text, plain text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextBlock {
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub heading: bool,
+    pub text: String,
 }
 
 /// A curated topical collection, such as "Formal NATO-Russia Relations".
@@ -57,7 +129,17 @@ pub struct Dossier {
     /// The top-level sections (parts A–D of the seed), each with its children.
     #[serde(default)]
     pub sections: Vec<Section>,
+    /// Searches whose hits belong to the dossier besides its outline's records.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queries: Vec<SavedQuery>,
+    /// After how many years a claim's as-of date is flagged as possibly out of date
+    /// (`None`: [`DEFAULT_STALE_AFTER_YEARS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_after_years: Option<u32>,
 }
+
+/// The staleness threshold of a dossier that sets none.
+pub const DEFAULT_STALE_AFTER_YEARS: u32 = 5;
 
 /// The deepest a dossier's sections may nest: a top-level section is at depth 1, its
 /// children at depth 2, and so on.
@@ -91,6 +173,10 @@ pub struct Section {
     /// Lists generated from records (a saved query), shown after the commentary.
     #[serde(default)]
     pub lists: Vec<GeneratedList>,
+    /// Sentences of the commentary in the present tense, with when they were last known
+    /// to hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<Claim>,
     #[serde(default)]
     pub children: Vec<Section>,
 }
@@ -166,6 +252,14 @@ pub struct GeneratedList {
     /// Only events at these levels.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub levels: Vec<Level>,
+    /// How many items the source page itself listed (`Some(0)`: "listed below" and none
+    /// followed); `None` when the list did not come from a page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_listed: Option<u32>,
+    /// True only when an editor has checked that the archive holds every record the
+    /// list should show; otherwise the page says the list may be partial.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub complete: bool,
 }
 
 /// An official document, speech, study or report.
@@ -178,8 +272,13 @@ pub struct Document {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
     pub kind: DocumentKind,
+    /// When it was issued or published.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<Edtf>,
+    /// The period it covers (`dcterms:temporal`), usually an EDTF interval: an essay on
+    /// "NATO, 1988–2001" covers `1988/2001` whenever it was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Edtf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub place: Option<String>,
     /// Bodies that issued it (slugs).
@@ -202,11 +301,17 @@ pub struct Document {
     pub summary: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_text: Option<String>,
+    /// The texts the archive holds, one per language.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub texts: Vec<Text>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relations: Vec<Relation>,
     /// Dossiers this document belongs to (slugs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dossiers: Vec<String>,
+    /// Collections the record was imported into (slugs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collections: Vec<String>,
     /// Topics the document treats (slugs), e.g. the subject keys of a TEI `@ana`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub topics: Vec<String>,
@@ -274,6 +379,9 @@ pub struct Body {
     pub summary: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dossiers: Vec<String>,
+    /// Collections the record was imported into (slugs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collections: Vec<String>,
     #[serde(flatten)]
     pub provenance: Provenance,
 }
@@ -304,6 +412,9 @@ pub struct Person {
     pub summary: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dossiers: Vec<String>,
+    /// Collections the record was imported into (slugs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collections: Vec<String>,
     #[serde(flatten)]
     pub provenance: Provenance,
 }
@@ -337,6 +448,9 @@ pub struct Event {
     pub summary: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dossiers: Vec<String>,
+    /// Collections the record was imported into (slugs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collections: Vec<String>,
     #[serde(flatten)]
     pub provenance: Provenance,
 }
@@ -364,6 +478,9 @@ pub struct Topic {
     pub bodies: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dossiers: Vec<String>,
+    /// Collections the record was imported into (slugs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collections: Vec<String>,
     #[serde(flatten)]
     pub provenance: Provenance,
 }

@@ -217,4 +217,67 @@ SELECT type, slug, 1, 0, 'published', 'before revisions were kept', 'import',
        COALESCE(CAST(strftime('%s', changed) AS INTEGER), 0), data
 FROM records ORDER BY type, slug;
 "#,
+    r#"
+-- Collections (issue 27): what an import puts its records in, kept apart from dossiers. A
+-- record names its collections in its JSON (`collections`); the write path adds a `links`
+-- row (rel 'collection', dst_type 'collection') for each, so "the records of a
+-- collection" is one indexed lookup. Times as in `dossiers` (RFC 3339 text).
+CREATE TABLE collections (
+    slug        TEXT PRIMARY KEY CHECK (slug <> ''),
+    title       TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    source      TEXT,
+    url         TEXT,
+    created     TEXT NOT NULL,
+    changed     TEXT NOT NULL
+);
+"#,
+    r#"
+-- Link checking (issue 25): one row per check of one external address, kept as history
+-- (the newest per address is its state). Times are whole seconds since 1970 (UTC).
+-- `outcome` is the checker's verdict; `redirects` a JSON list of {"status", "url"} hops.
+CREATE TABLE link_checks (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    url         TEXT NOT NULL,
+    checked_at  INTEGER NOT NULL,
+    outcome     TEXT NOT NULL CHECK (outcome IN
+                ('ok','redirected','broken','soft-404','gone','refused','robots','error')),
+    status      INTEGER,
+    final_url   TEXT,
+    redirects   TEXT NOT NULL DEFAULT '[]',
+    message     TEXT NOT NULL DEFAULT '',
+    elapsed_ms  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX link_checks_by_url ON link_checks(url, id);
+-- Each run of the checker (by hand or by the server's schedule), for "last run" and
+-- "next run" on the editors' pages.
+CREATE TABLE link_runs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    trigger     TEXT NOT NULL CHECK (trigger IN ('cli','schedule','web')),
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER,
+    checked     INTEGER NOT NULL DEFAULT 0,
+    failed      INTEGER NOT NULL DEFAULT 0
+);
+"#,
+    r#"
+-- Archived copies (issue 25): every WARC record a capture wrote, by the address it holds.
+-- `page` is the cited address the capture was made for (a page's images and styles are
+-- kept under it); `warc_file` a path relative to DATA_DIR/warc, `offset`/`length` where
+-- the WARC record lies in it; `sha256` the payload's digest in lowercase hex.
+CREATE TABLE captures (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    page          TEXT NOT NULL,
+    url           TEXT NOT NULL,
+    captured_at   INTEGER NOT NULL,
+    warc_file     TEXT NOT NULL,
+    offset        INTEGER NOT NULL CHECK (offset >= 0),
+    length        INTEGER NOT NULL CHECK (length > 0),
+    status        INTEGER NOT NULL,
+    content_type  TEXT NOT NULL DEFAULT '',
+    sha256        TEXT NOT NULL CHECK (length(sha256) = 64)
+);
+CREATE INDEX captures_by_page ON captures(page, captured_at);
+CREATE INDEX captures_by_url ON captures(url, captured_at);
+"#,
 ];

@@ -7,6 +7,9 @@ use dossier_store::{DocumentQuery, SqliteStore, Store, StoreError};
 
 fn doc(slug: &str) -> Document {
     Document {
+        collections: Vec::new(),
+        coverage: None,
+        texts: Vec::new(),
         slug: slug.into(),
         title: format!("Title of {slug}"),
         aliases: vec![],
@@ -34,6 +37,7 @@ fn nested(depth: usize) -> Dossier {
     let mut sections = Vec::new();
     for level in (1..=depth).rev() {
         sections = vec![Section {
+            claims: Vec::new(),
             key: format!("s{level}"),
             label: format!("{level}."),
             title: format!("Level {level}"),
@@ -45,6 +49,8 @@ fn nested(depth: usize) -> Dossier {
                 mention: true,
             }],
             lists: vec![GeneratedList {
+                complete: false,
+                page_listed: None,
                 caption: Some("Speeches".into()),
                 of: ListOf::Documents,
                 kinds: vec!["speech".into()],
@@ -55,6 +61,8 @@ fn nested(depth: usize) -> Dossier {
         }];
     }
     Dossier {
+        queries: Vec::new(),
+        stale_after_years: None,
         slug: "deep".into(),
         title: "Deep".into(),
         description: String::new(),

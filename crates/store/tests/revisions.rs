@@ -10,6 +10,9 @@ use dossier_store::{
 
 fn doc(slug: &str, title: &str) -> Document {
     Document {
+        collections: Vec::new(),
+        coverage: None,
+        texts: Vec::new(),
         slug: slug.into(),
         title: title.into(),
         aliases: vec![],
@@ -33,6 +36,8 @@ fn doc(slug: &str, title: &str) -> Document {
 
 fn dossier() -> Dossier {
     Dossier {
+        queries: Vec::new(),
+        stale_after_years: None,
         slug: "d".into(),
         title: "D".into(),
         description: String::new(),

@@ -7,6 +7,9 @@ use dossier_store::{SqliteStore, Store, Tombstone};
 
 fn doc(slug: &str, kind: DocumentKind, dossiers: &[&str]) -> Document {
     Document {
+        collections: Vec::new(),
+        coverage: None,
+        texts: Vec::new(),
         slug: slug.into(),
         title: format!("Title of {slug}"),
         aliases: vec![],
@@ -30,6 +33,8 @@ fn doc(slug: &str, kind: DocumentKind, dossiers: &[&str]) -> Document {
 
 fn dossier(slug: &str) -> Dossier {
     Dossier {
+        queries: Vec::new(),
+        stale_after_years: None,
         slug: slug.into(),
         title: slug.to_uppercase(),
         description: String::new(),
@@ -103,6 +108,7 @@ fn a_failed_delete_leaves_no_tombstone() {
     let s = SqliteStore::in_memory().unwrap();
     let mut d = dossier("d");
     d.sections.push(Section {
+        claims: Vec::new(),
         key: "a".into(),
         label: "A.".into(),
         title: "Part".into(),

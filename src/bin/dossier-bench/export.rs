@@ -91,6 +91,7 @@ fn generate(n: usize) -> Archive {
     let mut rng = Rng(42);
     let bodies: Vec<Body> = (0..40)
         .map(|i| Body {
+            collections: Vec::new(),
             slug: format!("body-{i:02}"),
             name: format!("Generated Council {i}"),
             acronyms: vec![format!("GC{i}")],
@@ -123,6 +124,9 @@ fn generate(n: usize) -> Archive {
             let month = 1 + (rng.next() % 12) as u8;
             let day = 1 + (rng.next() % 28) as u8;
             Document {
+                collections: Vec::new(),
+                coverage: None,
+                texts: Vec::new(),
                 slug: format!("doc-{i:06}"),
                 title: format!("{} {i}", sentence(&mut rng, 6).trim_end_matches('.')),
                 aliases: vec![],
@@ -151,6 +155,7 @@ fn generate(n: usize) -> Archive {
                 dossiers: vec!["bench".into()],
                 topics: vec![],
                 provenance: Provenance {
+                    claims: Vec::new(),
                     trace: vec![],
                     sources: vec![Source {
                         title: "A generated source".into(),
@@ -163,11 +168,14 @@ fn generate(n: usize) -> Archive {
         })
         .collect();
     let dossier = Dossier {
+        queries: Vec::new(),
+        stale_after_years: None,
         slug: "bench".into(),
         title: "Generated dossier".into(),
         description: "Records generated for the export benchmark.".into(),
         source: None,
         sections: vec![Section {
+            claims: Vec::new(),
             key: "a".into(),
             label: "A.".into(),
             title: "Official documents".into(),
@@ -175,6 +183,8 @@ fn generate(n: usize) -> Archive {
             commentary: "Generated commentary.".into(),
             references: vec![],
             lists: vec![GeneratedList {
+                complete: false,
+                page_listed: None,
                 caption: Some("Declarations".into()),
                 of: ListOf::Documents,
                 kinds: vec!["declaration".into()],

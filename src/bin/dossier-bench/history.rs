@@ -55,6 +55,9 @@ fn text(i: usize) -> String {
 
 fn document(slug: &str, i: usize) -> Document {
     Document {
+        collections: Vec::new(),
+        coverage: None,
+        texts: Vec::new(),
         slug: slug.into(),
         title: "Founding Act on Mutual Relations, Cooperation and Security".into(),
         aliases: vec![],

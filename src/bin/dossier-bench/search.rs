@@ -107,6 +107,8 @@ pub fn run(args: SearchBench) -> Result<()> {
     let store = SqliteStore::open(&data.join("dossier.db"))?;
     store.write(&Archive {
         dossiers: vec![Dossier {
+            queries: Vec::new(),
+            stale_after_years: None,
             slug: "bench".into(),
             title: "Benchmark".into(),
             description: String::new(),

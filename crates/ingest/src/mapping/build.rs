@@ -208,6 +208,7 @@ impl Mapping {
 
     fn linked_record(&self, l: &Link, slug: &str, name: &str) -> Record {
         let provenance = Provenance {
+            claims: Vec::new(),
             trace: vec![],
             sources: vec![Source {
                 title: self.source_title.clone(),

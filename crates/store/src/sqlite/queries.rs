@@ -730,6 +730,9 @@ mod head_tests {
 
     fn doc(slug: &str, date: &str) -> Document {
         Document {
+            collections: Vec::new(),
+            coverage: None,
+            texts: Vec::new(),
             slug: slug.into(),
             title: format!("Title of {slug}"),
             aliases: vec![],

@@ -2,6 +2,9 @@ use super::*;
 
 fn doc(slug: &str, date: Option<&str>) -> Document {
     Document {
+        collections: Vec::new(),
+        coverage: None,
+        texts: Vec::new(),
         slug: slug.into(),
         title: format!("Title of {slug}"),
         aliases: vec![],
@@ -25,11 +28,14 @@ fn doc(slug: &str, date: Option<&str>) -> Document {
 
 fn dossier() -> Dossier {
     Dossier {
+        queries: Vec::new(),
+        stale_after_years: None,
         slug: "d".into(),
         title: "D".into(),
         description: String::new(),
         source: None,
         sections: vec![Section {
+            claims: Vec::new(),
             key: "a".into(),
             label: "A.".into(),
             title: "Part".into(),

@@ -140,6 +140,9 @@ mod tests {
         use dossier_model::*;
         let mut a = crate::Archive::default();
         a.documents.push(Document {
+            collections: Vec::new(),
+            coverage: None,
+            texts: Vec::new(),
             slug: slug.into(),
             title: format!("Title of {slug}"),
             aliases: vec![],

@@ -161,6 +161,9 @@ impl Corpus {
             _ => vec![],
         };
         Document {
+            collections: Vec::new(),
+            coverage: None,
+            texts: Vec::new(),
             slug: format!("doc-{n}"),
             title,
             aliases: vec![],

@@ -583,6 +583,7 @@ impl Outline {
             flat.push((
                 s.depth,
                 Section {
+                    claims: Vec::new(),
                     key: s.key.trim().to_string(),
                     label: s.label.trim().to_string(),
                     title: s.title.trim().to_string(),
@@ -598,6 +599,8 @@ impl Outline {
             return Err(problems);
         }
         Ok(Dossier {
+            queries: Vec::new(),
+            stale_after_years: None,
             slug: slug.to_string(),
             title: self.title.trim().to_string(),
             description: self.description.trim().to_string(),
@@ -1244,6 +1247,8 @@ fn list(l: &FormList) -> Result<GeneratedList, (&'static str, String)> {
         }
     }
     Ok(GeneratedList {
+        complete: false,
+        page_listed: None,
         caption: Some(l.caption.trim().to_string()).filter(|c| !c.is_empty()),
         of,
         kinds: words(&l.kinds),
