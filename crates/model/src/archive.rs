@@ -66,6 +66,8 @@ impl Archive {
             c.topic(t);
         }
         c.section_keys(self, &section_keys);
+        // Claims name a field their record has, and say something (issue 25).
+        c.errors.extend(crate::claims::claim_errors(self));
         // Addresses that are not absolute http(s) URLs (a `javascript:` link is stored XSS).
         c.errors.extend(crate::url::url_errors(self));
         c.errors

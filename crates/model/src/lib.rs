@@ -4,6 +4,7 @@
 //! (store, importers, publishing, server), so it must compile fast and stay easy to test.
 
 pub mod archive;
+pub mod claims;
 pub mod date;
 pub mod html;
 pub mod kinds;
