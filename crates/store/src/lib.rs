@@ -7,12 +7,14 @@
 //! writes held until the import's first pass answers).
 
 pub mod accounts;
+pub mod captures;
 mod error;
 mod migrations;
 pub mod revisions;
 mod sqlite;
 
 pub use accounts::Accounts;
+pub use captures::{Capture, Captures, NewCapture};
 pub use error::{skip_corrupt, StoreError};
 pub use revisions::{
     Author, EditConflict, Origin, Revision, RevisionError, RevisionQuery, Revisions, Status,
@@ -384,6 +386,12 @@ pub trait Store: Send + Sync {
     /// store that wraps another to read records keeps none, and nothing can be edited
     /// through it.
     fn revisions(&self) -> Option<&dyn Revisions> {
+        None
+    }
+    /// Where the store keeps the index of archived copies ([`captures`]), if it keeps
+    /// one: a store that wraps another to read records must forward it for its pages to
+    /// show the copies.
+    fn captures(&self) -> Option<&dyn Captures> {
         None
     }
 }

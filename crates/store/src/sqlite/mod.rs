@@ -10,6 +10,7 @@
 
 mod accounts;
 mod bulk;
+mod captures;
 mod changes;
 mod queries;
 mod revisions;

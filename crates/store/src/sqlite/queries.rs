@@ -410,6 +410,10 @@ impl Store for SqliteStore {
     fn revisions(&self) -> Option<&dyn Revisions> {
         Some(self)
     }
+
+    fn captures(&self) -> Option<&dyn Captures> {
+        Some(self)
+    }
 }
 
 impl SqliteStore {
