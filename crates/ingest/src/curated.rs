@@ -314,6 +314,7 @@ pub fn apply_curated(
         people: data.people,
         events: data.events,
         topics: data.topics,
+        collections: vec![],
     };
     archive
         .documents

@@ -14,7 +14,15 @@ pub struct Archive {
     pub people: Vec<Person>,
     pub events: Vec<Event>,
     pub topics: Vec<Topic>,
+    /// Collections to create or update with the records (an import's `--collection`):
+    /// written first, so that the records may name them.
+    pub collections: Vec<Collection>,
 }
+
+/// The longest collection title accepted, in characters: a title is a line on a page.
+pub const MAX_COLLECTION_TITLE_CHARS: usize = 300;
+/// The longest collection description or source accepted, in characters.
+pub const MAX_COLLECTION_TEXT_CHARS: usize = 10_000;
 
 /// A rule broken across records: names the record and the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +46,9 @@ impl Archive {
         };
         // Slugs first: the link checks below look the archive's own slugs up in `sets`.
         c.slugs(self);
+        for col in &self.collections {
+            c.collection(col);
+        }
         let mut section_keys = BTreeSet::new();
         for d in &self.dossiers {
             c.dossier(d, &mut section_keys);
@@ -239,7 +250,11 @@ struct Checker<'a> {
 impl Checker<'_> {
     /// Every slug is well formed and used by one record of its type; fills `sets`.
     fn slugs(&mut self, a: &Archive) {
-        let groups: [(&'static str, Vec<&str>); 6] = [
+        let groups: [(&'static str, Vec<&str>); 7] = [
+            (
+                "collection",
+                a.collections.iter().map(|c| c.slug.as_str()).collect(),
+            ),
             (
                 "dossier",
                 a.dossiers.iter().map(|d| d.slug.as_str()).collect(),
@@ -356,6 +371,7 @@ impl Checker<'_> {
         self.check("document", &d.slug, "authors", "person", &d.authors);
         self.check("document", &d.slug, "dossiers", "dossier", &d.dossiers);
         self.check("document", &d.slug, "topics", "topic", &d.topics);
+        self.check("document", &d.slug, "collections", "collection", &d.collections);
         let rel: Vec<String> = d.relations.iter().map(|r| r.document.clone()).collect();
         self.check("document", &d.slug, "relations", "document", &rel);
     }
@@ -377,12 +393,14 @@ impl Checker<'_> {
             b.founding_document.as_slice(),
         );
         self.check("body", &b.slug, "dossiers", "dossier", &b.dossiers);
+        self.check("body", &b.slug, "collections", "collection", &b.collections);
     }
 
     fn person(&mut self, p: &Person) {
         let bodies: Vec<String> = p.offices.iter().filter_map(|o| o.body.clone()).collect();
         self.check("person", &p.slug, "offices.body", "body", &bodies);
         self.check("person", &p.slug, "dossiers", "dossier", &p.dossiers);
+        self.check("person", &p.slug, "collections", "collection", &p.collections);
     }
 
     fn event(&mut self, e: &Event) {
@@ -396,12 +414,49 @@ impl Checker<'_> {
             &e.outcome_documents,
         );
         self.check("event", &e.slug, "dossiers", "dossier", &e.dossiers);
+        self.check("event", &e.slug, "collections", "collection", &e.collections);
     }
 
     fn topic(&mut self, t: &Topic) {
         self.check("topic", &t.slug, "documents", "document", &t.documents);
         self.check("topic", &t.slug, "bodies", "body", &t.bodies);
         self.check("topic", &t.slug, "dossiers", "dossier", &t.dossiers);
+        self.check("topic", &t.slug, "collections", "collection", &t.collections);
+    }
+
+    /// A collection's own fields: a title to show, and words of a bounded length (its
+    /// address is checked with the others, in `url_errors`).
+    fn collection(&mut self, c: &Collection) {
+        if c.title.trim().is_empty() {
+            self.err("collection", &c.slug, "title", "a collection needs a title".into());
+        }
+        let limits = [
+            ("title", c.title.as_str(), MAX_COLLECTION_TITLE_CHARS),
+            ("description", c.description.as_str(), MAX_COLLECTION_TEXT_CHARS),
+            (
+                "source",
+                c.source.as_deref().unwrap_or(""),
+                MAX_COLLECTION_TEXT_CHARS,
+            ),
+        ];
+        for (field, text, max) in limits {
+            if text.chars().nth(max).is_some() {
+                self.err(
+                    "collection",
+                    &c.slug,
+                    field,
+                    format!("longer than {max} characters"),
+                );
+            }
+            if text.chars().any(|ch| ch.is_control() && ch != '\n' && ch != '\t') {
+                self.err(
+                    "collection",
+                    &c.slug,
+                    field,
+                    "contains a control character".into(),
+                );
+            }
+        }
     }
 
     /// Section keys named by traces and topics must exist in the archive's dossiers

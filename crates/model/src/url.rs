@@ -206,6 +206,11 @@ pub fn url_errors(a: &Archive) -> Vec<ValidationError> {
             push(record, slug, field, u);
         }
     }
+    for c in &a.collections {
+        if let Some(u) = &c.url {
+            push("collection", &c.slug, "url".into(), u);
+        }
+    }
     errors
 }
 

@@ -352,6 +352,33 @@ pub trait Store: Send + Sync {
         Ok(out)
     }
 
+    /// Every collection with how many records are in it, by title. A store that wraps
+    /// another to read records must forward this (the default knows no collections).
+    fn collections(&self) -> Result<Vec<(Collection, usize)>, StoreError> {
+        Ok(Vec::new())
+    }
+    /// The collection with this slug.
+    fn collection(&self, slug: &str) -> Result<Option<Collection>, StoreError> {
+        let _ = slug;
+        Ok(None)
+    }
+    /// The cards of the records of this type in the collection `slug`, in the store's
+    /// order (by date, then title).
+    fn collection_cards(
+        &self,
+        slug: &str,
+        record: RecordType,
+    ) -> Result<Vec<RecordCard>, StoreError> {
+        let _ = (slug, record);
+        Ok(Vec::new())
+    }
+    /// The documents of the collection `slug`, whole, in the store's order: what its
+    /// bibliography lists.
+    fn collection_documents(&self, slug: &str) -> Result<Vec<Document>, StoreError> {
+        let _ = slug;
+        Ok(Vec::new())
+    }
+
     /// Deletes a record (a dossier with its sections). Refused while other records link to
     /// it, naming them. Returns false if there was no such record.
     fn delete(&self, record: RecordType, slug: &str) -> Result<bool, StoreError>;
@@ -394,6 +421,15 @@ pub trait Store: Send + Sync {
     fn captures(&self) -> Option<&dyn Captures> {
         None
     }
+}
+
+/// Whether the record, dossier or collection that a record names exists: the `known`
+/// of [`Archive::validate`] for a store (`ty` is `document`, `collection`…).
+pub fn names_existing(store: &dyn Store, ty: &str, slug: &str) -> bool {
+    if ty == "collection" {
+        return store.collection(slug).is_ok_and(|c| c.is_some());
+    }
+    RecordType::parse(ty).is_some_and(|t| store.exists(t, slug).unwrap_or(false))
 }
 
 /// What a bulk load (an import) asks of a store beyond [`Store`], for throughput: settings

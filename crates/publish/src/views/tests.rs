@@ -129,6 +129,18 @@ impl Store for Counting {
     fn tombstones(&self, record: RecordType) -> R<Vec<Tombstone>> {
         self.tick().tombstones(record)
     }
+    fn collections(&self) -> R<Vec<(dossier_model::Collection, usize)>> {
+        self.tick().collections()
+    }
+    fn collection(&self, slug: &str) -> R<Option<dossier_model::Collection>> {
+        self.tick().collection(slug)
+    }
+    fn collection_cards(&self, slug: &str, record: RecordType) -> R<Vec<RecordCard>> {
+        self.tick().collection_cards(slug, record)
+    }
+    fn collection_documents(&self, slug: &str) -> R<Vec<Document>> {
+        self.tick().collection_documents(slug)
+    }
 }
 
 const DOSSIER: &str = "nato-russia";

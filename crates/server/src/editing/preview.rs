@@ -232,6 +232,22 @@ impl Store for DraftStore<'_> {
     fn tombstones(&self, record: RecordType) -> Result<Vec<Tombstone>, StoreError> {
         self.inner.tombstones(record)
     }
+    fn collections(&self) -> Result<Vec<(Collection, usize)>, StoreError> {
+        self.inner.collections()
+    }
+    fn collection(&self, slug: &str) -> Result<Option<Collection>, StoreError> {
+        self.inner.collection(slug)
+    }
+    fn collection_cards(
+        &self,
+        slug: &str,
+        record: RecordType,
+    ) -> Result<Vec<RecordCard>, StoreError> {
+        self.inner.collection_cards(slug, record)
+    }
+    fn collection_documents(&self, slug: &str) -> Result<Vec<Document>, StoreError> {
+        self.inner.collection_documents(slug)
+    }
 }
 
 #[cfg(test)]

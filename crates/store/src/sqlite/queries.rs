@@ -403,6 +403,47 @@ impl Store for SqliteStore {
         changes::tombstones(self, record)
     }
 
+    fn collections(&self) -> Result<Vec<(Collection, usize)>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT c.slug, c.title, c.description, c.source, c.url,
+                   (SELECT COUNT(*) FROM links l WHERE l.dst_type = 'collection'
+                      AND l.dst_slug = c.slug AND l.rel = 'collection')
+                 FROM collections c ORDER BY c.title, c.slug",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((collection_row(r)?, r.get::<_, i64>(5)? as usize))
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn collection(&self, slug: &str) -> Result<Option<Collection>, StoreError> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT slug, title, description, source, url FROM collections WHERE slug = ?1",
+            )?
+            .query_row([slug], collection_row)
+            .optional()?)
+        })
+    }
+
+    fn collection_cards(
+        &self,
+        slug: &str,
+        record: RecordType,
+    ) -> Result<Vec<RecordCard>, StoreError> {
+        if record == RecordType::Dossier {
+            return Ok(Vec::new());
+        }
+        self.card_rows(record, &in_collection(record), &[&slug])
+    }
+
+    fn collection_documents(&self, slug: &str) -> Result<Vec<Document>, StoreError> {
+        let ty = RecordType::Document;
+        self.records(ty, &in_collection(ty), &[&slug])
+    }
+
     fn accounts(&self) -> Option<&dyn Accounts> {
         Some(self)
     }
@@ -412,6 +453,10 @@ impl Store for SqliteStore {
     }
 
     fn captures(&self) -> Option<&dyn Captures> {
+        Some(self)
+    }
+
+    fn link_checks(&self) -> Option<&dyn LinkChecks> {
         Some(self)
     }
 }
@@ -720,6 +765,26 @@ const IN_DOSSIER: &str =
     "EXISTS (SELECT 1 FROM links l WHERE l.src_type = r.type AND l.src_slug = r.slug \
      AND l.rel = 'in-dossier' AND l.dst_slug = ?1)";
 
+/// `AND` a `record` in the collection `?1`: driven from the collection's links (an index
+/// range), so that a small collection is read without scanning every record of the type.
+fn in_collection(record: RecordType) -> String {
+    format!(
+        "AND r.slug IN (SELECT l.src_slug FROM links l WHERE l.dst_type = 'collection' \
+         AND l.dst_slug = ?1 AND l.rel = 'collection' AND l.src_type = '{}')",
+        record.as_str()
+    )
+}
+
+fn collection_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Collection> {
+    Ok(Collection {
+        slug: r.get(0)?,
+        title: r.get(1)?,
+        description: r.get(2)?,
+        source: r.get(3)?,
+        url: r.get(4)?,
+    })
+}
+
 fn parse<T: DeserializeOwned>(record: RecordType, slug: &str, data: &str) -> Result<T, StoreError> {
     serde_json::from_str(data).map_err(|source| StoreError::Corrupt {
         record: record.as_str(),
@@ -736,7 +801,6 @@ mod head_tests {
         Document {
             collections: Vec::new(),
             coverage: None,
-            texts: Vec::new(),
             slug: slug.into(),
             title: format!("Title of {slug}"),
             aliases: vec![],
@@ -750,7 +814,7 @@ mod head_tests {
             availability: Availability::Public,
             languages: vec![],
             summary: None,
-            full_text: Some("words ".repeat(200)),
+            texts: vec![Text::plain("en", &"words ".repeat(200), None)],
             relations: vec![],
             dossiers: vec![],
             topics: vec![],

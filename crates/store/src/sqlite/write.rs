@@ -17,15 +17,25 @@ pub(super) struct Row<'a> {
     kind: &'a str,
     date: Option<Edtf>,
     pub(super) data: String,
-    links: Vec<(&'static str, RecordType, String, Option<String>)>,
+    /// `(rel, dst_type, dst_slug, detail)`: the destination is a record type's name or
+    /// `collection`.
+    links: Vec<Link>,
 }
 
-fn many(
-    rel: &'static str,
-    to: RecordType,
-    slugs: &[String],
-) -> Vec<(&'static str, RecordType, String, Option<String>)> {
-    slugs.iter().map(|s| (rel, to, s.clone(), None)).collect()
+type Link = (&'static str, &'static str, String, Option<String>);
+
+fn many(rel: &'static str, to: RecordType, slugs: &[String]) -> Vec<Link> {
+    slugs
+        .iter()
+        .map(|s| (rel, to.as_str(), s.clone(), None))
+        .collect()
+}
+
+/// The `links` rows of a record's collections (rel and type `collection`).
+fn in_collections(slugs: &[String]) -> impl Iterator<Item = Link> + '_ {
+    slugs
+        .iter()
+        .map(|s| ("collection", "collection", s.clone(), None))
 }
 
 pub(super) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error> {
@@ -40,8 +50,9 @@ pub(super) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error>
         links.extend(
             d.relations
                 .iter()
-                .map(|r| (r.kind.slug(), T::Document, r.document.clone(), None)),
+                .map(|r| (r.kind.slug(), "document", r.document.clone(), None)),
         );
+        links.extend(in_collections(&d.collections));
         out.push(Row {
             record: T::Document,
             slug: &d.slug,
@@ -57,7 +68,7 @@ pub(super) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error>
         links.extend(b.predecessors.iter().map(|l| {
             (
                 "successor-of",
-                T::Body,
+                "body",
                 l.slug.clone(),
                 l.date.map(|d| d.to_string()),
             )
@@ -65,13 +76,14 @@ pub(super) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error>
         links.extend(
             b.part_of
                 .iter()
-                .map(|p| ("part-of", T::Body, p.clone(), None)),
+                .map(|p| ("part-of", "body", p.clone(), None)),
         );
         links.extend(
             b.founding_document
                 .iter()
-                .map(|p| ("founded-by", T::Document, p.clone(), None)),
+                .map(|p| ("founded-by", "document", p.clone(), None)),
         );
+        links.extend(in_collections(&b.collections));
         out.push(Row {
             record: T::Body,
             slug: &b.slug,
@@ -87,8 +99,9 @@ pub(super) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error>
         links.extend(p.offices.iter().filter_map(|o| {
             o.body
                 .clone()
-                .map(|b| ("office", T::Body, b, Some(o.title.clone())))
+                .map(|b| ("office", "body", b, Some(o.title.clone())))
         }));
+        links.extend(in_collections(&p.collections));
         out.push(Row {
             record: T::Person,
             slug: &p.slug,
@@ -104,6 +117,7 @@ pub(super) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error>
         links.extend(many("participant", T::Person, &e.people));
         links.extend(many("outcome", T::Document, &e.outcome_documents));
         links.extend(many("in-dossier", T::Dossier, &e.dossiers));
+        links.extend(in_collections(&e.collections));
         out.push(Row {
             record: T::Event,
             slug: &e.slug,
@@ -118,6 +132,7 @@ pub(super) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error>
         let mut links = many("concerns", T::Document, &t.documents);
         links.extend(many("involves", T::Body, &t.bodies));
         links.extend(many("in-dossier", T::Dossier, &t.dossiers));
+        links.extend(in_collections(&t.collections));
         out.push(Row {
             record: T::Topic,
             slug: &t.slug,
@@ -138,6 +153,38 @@ pub(super) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error>
 /// (`SQLITE_BUSY_SNAPSHOT`) instead of waiting.
 pub(super) fn write_transaction(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
     conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+}
+
+/// Whether a collection is stored, as the transaction `tx` sees it.
+fn collection_stored(tx: &Connection, slug: &str) -> Result<bool, StoreError> {
+    Ok(tx
+        .prepare_cached("SELECT 1 FROM collections WHERE slug = ?1")?
+        .exists([slug])?)
+}
+
+/// Writes the archive's collections (inserted, or updated where a field differs), before
+/// the records that name them.
+fn write_collections(tx: &Connection, archive: &Archive, now: &str) -> Result<(), StoreError> {
+    for c in &archive.collections {
+        tx.prepare_cached(
+            "INSERT INTO collections (slug, title, description, source, url, created, changed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+             ON CONFLICT (slug) DO UPDATE SET title = excluded.title,
+               description = excluded.description, source = excluded.source,
+               url = excluded.url, changed = excluded.changed
+             WHERE (title, description, source, url)
+               IS NOT (excluded.title, excluded.description, excluded.source, excluded.url)",
+        )?
+        .execute(params![
+            c.slug,
+            c.title,
+            c.description,
+            c.source,
+            c.url,
+            now
+        ])?;
+    }
+    Ok(())
 }
 
 /// Whether a record (or dossier) is stored, as the transaction `tx` sees it.
@@ -341,7 +388,7 @@ fn write_row(
     }
     for (rel, to, slug, detail) in &row.links {
         st.link
-            .execute(params![ty, row.slug, rel, to.as_str(), slug, detail])?;
+            .execute(params![ty, row.slug, rel, to, slug, detail])?;
     }
     Ok(())
 }
@@ -453,6 +500,9 @@ pub(super) fn write_rows(
     type Seen = std::collections::HashMap<RecordType, std::collections::HashMap<String, bool>>;
     let seen: std::cell::RefCell<Seen> = Default::default();
     let errors = archive.validate(&|ty, slug| {
+        if ty == "collection" {
+            return collection_stored(tx, slug).unwrap_or(false);
+        }
         let Some(t) = RecordType::parse(ty) else {
             return false;
         };
@@ -477,6 +527,7 @@ pub(super) fn write_rows(
         |r| r.get(0),
     )?;
     let now = now(tx)?;
+    write_collections(tx, archive, &now)?;
     for (i, d) in archive.dossiers.iter().enumerate() {
         write_dossier(tx, d, first_position + i as i64, &now, &mut summary, revise)?;
     }
