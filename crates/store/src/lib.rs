@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod captures;
 mod error;
+pub mod link_checks;
 mod migrations;
 pub mod revisions;
 mod sqlite;
@@ -16,6 +17,9 @@ mod sqlite;
 pub use accounts::Accounts;
 pub use captures::{Capture, Captures, NewCapture};
 pub use error::{skip_corrupt, StoreError};
+pub use link_checks::{
+    LinkCheck, LinkChecks, LinkHop, LinkOutcome, LinkRun, NewLinkCheck, RunTrigger,
+};
 pub use revisions::{
     Author, EditConflict, Origin, Revision, RevisionError, RevisionQuery, Revisions, Status,
     WriteOptions,
@@ -419,6 +423,11 @@ pub trait Store: Send + Sync {
     /// one: a store that wraps another to read records must forward it for its pages to
     /// show the copies.
     fn captures(&self) -> Option<&dyn Captures> {
+        None
+    }
+    /// Where the store keeps the history of link checks and the checker's runs
+    /// ([`link_checks`]), if it keeps one.
+    fn link_checks(&self) -> Option<&dyn LinkChecks> {
         None
     }
 }

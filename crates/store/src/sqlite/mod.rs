@@ -12,6 +12,7 @@ mod accounts;
 mod bulk;
 mod captures;
 mod changes;
+mod link_checks;
 mod queries;
 mod revisions;
 mod wal_watch;
