@@ -24,6 +24,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("person.html", include_str!("../templates/person.html")),
     ("event.html", include_str!("../templates/event.html")),
     ("topic.html", include_str!("../templates/topic.html")),
+    ("timeline.html", include_str!("../templates/timeline.html")),
     (
         "chronology.html",
         include_str!("../templates/chronology.html"),

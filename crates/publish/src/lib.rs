@@ -15,6 +15,7 @@ pub mod oai;
 pub mod pages;
 pub mod site;
 pub mod time;
+pub mod timeline;
 pub mod views;
 pub mod xml;
 

@@ -240,6 +240,27 @@ pub const PAGES: &[PageSpec] = &[
         views::body,
         name
     ),
+    PageSpec {
+        route: "/dossiers/{slug}/timeline",
+        record: Some(RecordType::Dossier),
+        what: "dossier",
+        template: "timeline.html",
+        filters: false,
+        build: |r| {
+            Ok(crate::timeline::dossier_timeline(r.store, r.slug)?
+                .and_then(|v| built(v.title.clone(), v)))
+        },
+    },
+    PageSpec {
+        route: "/bodies/{slug}/timeline",
+        record: Some(RecordType::Body),
+        what: "body",
+        template: "timeline.html",
+        filters: false,
+        build: |r| {
+            Ok(crate::timeline::body_timeline(r.store, r.slug)?
+                .and_then(|v| built(v.title.clone(), v)))
+        },
     record_page!(
         "/people/{slug}",
         Person,

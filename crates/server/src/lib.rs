@@ -11,6 +11,7 @@ mod editing;
 mod error;
 mod metrics;
 mod negotiate;
+mod pictures;
 mod publishing;
 mod routes;
 pub mod security;

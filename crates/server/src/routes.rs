@@ -220,6 +220,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/edit.js", get(edit_script))
         .route("/metrics", get(crate::metrics::endpoint))
         .merge(crate::publishing::router())
+        .merge(crate::pictures::router())
         .merge(crate::api::router())
         .merge(crate::auth::router())
         .merge(crate::editing::router())

@@ -7,9 +7,10 @@ use super::search::{SearchIndex, SearchPage};
 use super::{ExportOptions, Records};
 use crate::citation::{self, CiteItem, Format};
 use crate::feed;
-use crate::html::{static_file, Renderer};
+use crate::html::{static_file, static_link, Renderer};
 use crate::pages::{Form, PageRequest, PageSpec, PAGES};
 use crate::site::Site;
+use crate::timeline::{PictureSpec, PICTURES};
 use crate::PublishError;
 use dossier_model::RecordType;
 use dossier_store::Store;
@@ -30,6 +31,8 @@ pub(super) enum Job<'a> {
     Sitemap(usize),
     /// The archive's feed, or a dossier's.
     Feed(Option<&'a str>),
+    /// A picture (timeline, relations graph) for a record's slug.
+    Picture(&'static PictureSpec, &'a str),
 }
 
 /// The jobs of an export and how many of them are pages: the pages first, then the files
@@ -59,6 +62,14 @@ pub(super) fn plan<'a>(records: &'a Records, options: &ExportOptions) -> (Vec<Jo
     jobs.push(Job::Sitemap(options.sitemap_limit.max(1)));
     jobs.push(Job::Feed(None));
     jobs.extend(dossiers.iter().map(|&d| Job::Feed(Some(d))));
+    for spec in PICTURES {
+        jobs.extend(
+            records
+                .slugs(spec.record)
+                .into_iter()
+                .map(|slug| Job::Picture(spec, slug)),
+        );
+    }
     (jobs, pages)
 }
 
@@ -162,6 +173,14 @@ fn run(
             Some(f) => w.write(&static_file(&feed::feed_path(*dossier)), f.as_bytes()),
             None => Ok(()),
         },
+        Job::Picture(spec, slug) => {
+            let path = spec.path(slug);
+            let root = "../".repeat(depth_of(&path));
+            let svg = spec
+                .render(store, slug, &|url: &str| static_link(&root, url))?
+                .ok_or_else(|| vanished(spec.what, slug))?;
+            w.write(&static_file(&path), svg.as_bytes())
+        }
     }
 }
 
