@@ -359,6 +359,26 @@ pub struct ImportFlags {
     pub overwrite_edits: bool,
 }
 
+/// The collection an import puts its records in, kept apart from the curated dossiers.
+#[derive(Debug, Args, Clone)]
+pub struct CollectionFlags {
+    /// The collection every imported record joins (its slug), created on first use:
+    /// `--collection milestones`. A record keeps the collections and dossiers it was in.
+    #[arg(long, value_name = "SLUG")]
+    pub collection: Option<String>,
+    /// The collection's title (default: made from its slug; the import says so). Given
+    /// again later, it replaces the stored title.
+    #[arg(long, requires = "collection")]
+    pub collection_title: Option<String>,
+    /// Where the collection comes from, in words ("Office of the Historian, U.S.
+    /// Department of State").
+    #[arg(long, requires = "collection")]
+    pub collection_source: Option<String>,
+    /// The source's address (http or https).
+    #[arg(long, requires = "collection")]
+    pub collection_url: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct TeiArgs {
     /// TEI P5 files (UTF-8 XML; DTDs, external entities and XInclude are refused).
@@ -370,6 +390,8 @@ pub struct TeiArgs {
     /// The documents' kind, e.g. research-study, speech, parliamentary-report.
     #[arg(long, default_value = "research-study")]
     pub kind: String,
+    #[command(flatten)]
+    pub collection: CollectionFlags,
     #[command(flatten)]
     pub flags: ImportFlags,
 }
@@ -386,6 +408,8 @@ pub struct RecordsArgs {
     #[arg(long)]
     pub dossier: Option<String>,
     #[command(flatten)]
+    pub collection: CollectionFlags,
+    #[command(flatten)]
     pub flags: ImportFlags,
 }
 
@@ -397,6 +421,8 @@ pub struct MarkdownArgs {
     /// A dossier every imported record joins (its slug; it must be in the archive).
     #[arg(long)]
     pub dossier: Option<String>,
+    #[command(flatten)]
+    pub collection: CollectionFlags,
     #[command(flatten)]
     pub flags: ImportFlags,
 }
@@ -411,6 +437,8 @@ pub struct OutlineArgs {
     /// The dossier's slug (default: made from the page's title, or the curated file's).
     #[arg(long)]
     pub slug: Option<String>,
+    #[command(flatten)]
+    pub collection: CollectionFlags,
     /// Replace fields an editor changed on the web or through the API since the last
     /// import with the values in the files. Without it such a field keeps the editor's
     /// value, and each one is listed ("document `x`, field `date`: kept the editor's

@@ -22,9 +22,7 @@ pub fn outline(data_dir: &Path, args: OutlineArgs) -> Result<()> {
         }
     }
     let store = super::open_store(data_dir)?;
-    let known = |ty: &str, slug: &str| {
-        RecordType::parse(ty).is_some_and(|t| store.exists(t, slug).unwrap_or(false))
-    };
+    let known = |ty: &str, slug: &str| dossier_store::names_existing(&store, ty, slug);
     let mut archive = match &args.curated {
         Some(path) => {
             let file = path.display().to_string();
@@ -52,6 +50,9 @@ pub fn outline(data_dir: &Path, args: OutlineArgs) -> Result<()> {
     };
     if let (Some(slug), Some(d)) = (&args.slug, archive.dossiers.first_mut()) {
         d.slug = slug.clone();
+    }
+    if let Some(c) = super::collection::resolve(&store, &args.collection, false)? {
+        super::collection::join(&store, &mut archive, &c)?;
     }
     let d = &archive.dossiers[0];
     let sections = d.all_sections();
@@ -88,6 +89,7 @@ fn options(flags: ImportFlags) -> Options {
         strict: flags.strict,
         batch_size: flags.batch_size as usize,
         overwrite_edits: flags.overwrite_edits,
+        collection: None,
     }
 }
 
@@ -165,6 +167,8 @@ pub fn tei(data_dir: &Path, args: TeiArgs) -> Result<()> {
     let files = inputs(&args.files)?;
     let store = super::open_store(data_dir)?;
     check_dossier(&store, &args.dossier)?;
+    let mut options = options(args.flags);
+    options.collection = super::collection::resolve(&store, &args.collection, args.flags.dry_run)?;
     let opts = dossier_ingest::tei::TeiOptions {
         kind,
         dossier: args.dossier.clone(),
@@ -176,14 +180,7 @@ pub fn tei(data_dir: &Path, args: TeiArgs) -> Result<()> {
             opts.clone(),
         )))
     };
-    let report = run_import(
-        data_dir,
-        &store,
-        &files,
-        &open,
-        options(args.flags),
-        "document",
-    )?;
+    let report = run_import(data_dir, &store, &files, &open, options, "document")?;
     finish(report, args.flags, files.len())
 }
 
@@ -195,6 +192,8 @@ pub fn records(data_dir: &Path, args: RecordsArgs, csv: bool) -> Result<()> {
     let store = super::open_store(data_dir)?;
     check_dossier(&store, &args.dossier)?;
     let what = mapping.record_type();
+    let mut options = options(args.flags);
+    options.collection = super::collection::resolve(&store, &args.collection, args.flags.dry_run)?;
     let open = |input: &Input| -> Result<Box<dyn RecordSource + Send>> {
         let file = open_file(input)?;
         Ok(if csv {
@@ -213,7 +212,7 @@ pub fn records(data_dir: &Path, args: RecordsArgs, csv: bool) -> Result<()> {
             )?)
         })
     };
-    let report = run_import(data_dir, &store, &files, &open, options(args.flags), what)?;
+    let report = run_import(data_dir, &store, &files, &open, options, what)?;
     finish(report, args.flags, files.len())
 }
 
@@ -222,6 +221,8 @@ pub fn markdown(data_dir: &Path, args: MarkdownArgs) -> Result<()> {
     let store = super::open_store(data_dir)?;
     check_dossier(&store, &args.dossier)?;
     let open = |input: &Input| -> Result<Box<dyn RecordSource + Send>> {
+    let mut options = options(args.flags);
+    options.collection = super::collection::resolve(&store, &args.collection, args.flags.dry_run)?;
         // Read whole (one hand-written record), so bounded: a file past the limit is
         // refused before it is held.
         let bytes = read_bounded(
@@ -241,7 +242,7 @@ pub fn markdown(data_dir: &Path, args: MarkdownArgs) -> Result<()> {
         &store,
         &files,
         &open,
-        options(args.flags),
+        options,
         "document",
     )?;
     finish(report, args.flags, files.len())

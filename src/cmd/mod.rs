@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod collection;
 mod export;
 mod import;
 mod lock;

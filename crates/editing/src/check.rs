@@ -310,9 +310,7 @@ fn capitalise(s: &str) -> String {
 /// stored dossiers' outlines, which join the archive as bare keys for the purpose; only
 /// the record's own errors are answered.
 fn rules(store: &dyn Store, archive: &Archive, value: &Value) -> Vec<FieldError> {
-    let known = |ty: &str, slug: &str| {
-        RecordType::parse(ty).is_some_and(|t| store.exists(t, slug).unwrap_or(false))
-    };
+    let known = |ty: &str, slug: &str| dossier_store::names_existing(store, ty, slug);
     let traced = value
         .get("trace")
         .and_then(Value::as_array)

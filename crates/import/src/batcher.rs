@@ -52,6 +52,23 @@ struct Known {
     body: Option<Box<dossier_model::Body>>,
 }
 
+/// Adds `slug` to a record's list unless it is there.
+fn join(list: &mut Vec<String>, slug: &str) {
+    if !list.iter().any(|s| s == slug) {
+        list.push(slug.to_string());
+    }
+}
+
+/// Makes `mine` the stored list `old` followed by what `mine` adds to it: a record keeps
+/// the dossiers and collections another import gave it.
+fn keep_old(old: &mut Vec<String>, mine: &mut Vec<String>) {
+    let mut merged = std::mem::take(old);
+    for s in mine.drain(..) {
+        join(&mut merged, &s);
+    }
+    *mine = merged;
+}
+
 /// The stored copy of `r`'s record, if any. A copy that cannot be read (warned about,
 /// with its type and slug) counts as none, so the import writes the record afresh and
 /// repairs it instead of failing.
@@ -90,18 +107,15 @@ impl Batcher<'_> {
         {
             self.settle();
         }
-        // The record keeps the dossiers another import gave it.
+        if let Some(c) = &self.options.collection {
+            join(record.collections_mut(), &c.slug);
+        }
+        // The record keeps the dossiers and collections another import gave it.
         let old = stored(self.store, &record)?;
         if let Some(old) = &old {
             let mut copy = old.clone();
-            let mut old_d = std::mem::take(copy.dossiers_mut());
-            let mine = record.dossiers_mut();
-            for d in mine.drain(..) {
-                if !old_d.contains(&d) {
-                    old_d.push(d);
-                }
-            }
-            *mine = old_d;
+            keep_old(copy.dossiers_mut(), record.dossiers_mut());
+            keep_old(copy.collections_mut(), record.collections_mut());
         }
         match &old {
             Some(o) if o.to_json() == record.to_json() => {
@@ -184,6 +198,10 @@ impl Batcher<'_> {
         };
         match existing {
             None => {
+                let mut l = l;
+                if let Some(c) = &self.options.collection {
+                    join(l.collections_mut(), &c.slug);
+                }
                 *self.report.created.entry(key.0).or_insert(0) += 1;
                 let body = match &l {
                     Record::Body(b) => Some(Box::new(b.clone())),
@@ -263,7 +281,10 @@ impl Batcher<'_> {
     }
 
     pub(crate) fn flush(&mut self) -> Result<()> {
-        let batch = std::mem::take(&mut self.batch);
+        let mut batch = std::mem::take(&mut self.batch);
+        // Each batch carries the collection its records name: it is written (the first
+        // time, or where its title changed) in the batch's own transaction.
+        batch.collections.extend(self.options.collection.clone());
         self.batch_len = 0;
         self.pending.clear();
         let empty = batch.documents.is_empty()

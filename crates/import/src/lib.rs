@@ -53,7 +53,7 @@ use dossier_ingest::import::RecordSource;
 use std::path::PathBuf;
 
 /// How the run behaves (the flags every import command shares).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     pub dry_run: bool,
     pub strict: bool,
@@ -61,6 +61,10 @@ pub struct Options {
     /// Replace fields an editor changed since the last import with the files' values
     /// (`--overwrite-edits`); by default the editor's value is kept and the field reported.
     pub overwrite_edits: bool,
+    /// The collection every record read (and every linked record the run creates) joins
+    /// (`--collection`): written with each batch, so it exists once the first batch is
+    /// committed and is undone with it. A record keeps the collections it had.
+    pub collection: Option<dossier_model::Collection>,
 }
 
 /// One input file.

@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 use dossier_ingest::import::Imported;
-use dossier_model::{Archive, Record, RecordType};
+use dossier_model::{Archive, Record};
 use dossier_store::Store;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
@@ -66,7 +66,7 @@ fn check_links(
         if seen.contains(&h) || cache.borrow().contains(&h) {
             return true;
         }
-        let here = RecordType::parse(t).is_some_and(|rt| store.exists(rt, s).unwrap_or(false));
+        let here = dossier_store::names_existing(store, t, s);
         if here {
             cache.borrow_mut().insert(h);
         }

@@ -114,7 +114,15 @@ fn run<'i>(
         "importing"
     };
     hooks.progress.start(label, total);
-    let index = second_pass(store, open_index, inputs, open, options, hooks, &mut report)?;
+    let index = second_pass(
+        store,
+        open_index,
+        inputs,
+        open,
+        options.clone(),
+        hooks,
+        &mut report,
+    )?;
     if !options.dry_run {
         // Whatever the index thread had not yet applied.
         let t = Instant::now();
@@ -142,15 +150,17 @@ fn second_pass<'i>(
     report: &mut Report,
 ) -> Result<&'i BulkIndex> {
     let lower_priority = hooks.lower_priority;
+    let (strict, dry_run, overwrite_edits) =
+        (options.strict, options.dry_run, options.overwrite_edits);
     let mut batcher = Batcher::new(store, options, report);
     std::thread::scope(|scope| -> Result<&'i BulkIndex> {
         // The first pass's answer: awaited by the store's thread, which writes while the
         // first pass reads but keeps nothing unless it passes; for a dry run (no writes),
         // by the batcher at the end.
         let mut check_for_store = None;
-        if !options.strict {
+        if !strict {
             let answer = first_pass::spawn(scope, inputs, open)?;
-            if options.dry_run {
+            if dry_run {
                 batcher.checked = Some(answer);
             } else {
                 check_for_store = Some(answer);
@@ -160,18 +170,18 @@ fn second_pass<'i>(
         // On an error the reader stops at its next record, once `items` is dropped.
         let index = open_index()?;
         let (indexer, to_index) = index_thread::spawn(scope, index, store, lower_priority)?;
-        let to_index = (!options.dry_run).then_some(to_index);
+        let to_index = (!dry_run).then_some(to_index);
         let write = WriteOptions {
             author: crate::author(inputs),
             comment: comment(inputs),
-            protect_edits: !options.overwrite_edits,
+            protect_edits: !overwrite_edits,
         };
         let (storer, channels) =
             store_thread::spawn(scope, store, write, check_for_store, to_index)?;
         // The store's thread started at this thread's priority; from here on this thread
         // (the checks, the comparisons, the batches) runs lower, like the other stages.
         lower_priority();
-        batcher.store_tx = (!options.dry_run).then_some(channels.batches);
+        batcher.store_tx = (!dry_run).then_some(channels.batches);
         batcher.acks = Some(channels.acks);
         let result = make_batches(&mut batcher, &items, inputs, &mut *hooks.progress);
         // Every file checked, even for a dry run; a refused file's own message (which

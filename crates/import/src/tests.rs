@@ -131,6 +131,7 @@ fn import_people<S: RecordSource + Send + 'static>(
         strict: false,
         batch_size: 100,
         overwrite_edits: false,
+        collection: None,
     };
     let mut hooks = Hooks {
         progress: &mut Quiet,

@@ -111,6 +111,17 @@ impl Record {
         }
     }
 
+    /// The collections the record is in, for merging with a stored copy.
+    pub fn collections_mut(&mut self) -> &mut Vec<String> {
+        match self {
+            Record::Document(r) => &mut r.collections,
+            Record::Event(r) => &mut r.collections,
+            Record::Person(r) => &mut r.collections,
+            Record::Body(r) => &mut r.collections,
+            Record::Topic(r) => &mut r.collections,
+        }
+    }
+
     /// The record's JSON, as the store keeps it (to tell changed from unchanged).
     pub fn to_json(&self) -> String {
         let r = match self {
