@@ -206,6 +206,28 @@ impl Renderer {
         )
     }
 
+    /// [`Renderer::render_static`] with the keys of `extra` (an object) added to the
+    /// context: a record page's JSON-LD.
+    pub fn render_static_with<T: Serialize, E: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        title: &str,
+        page: &T,
+        depth: usize,
+        extra: &E,
+    ) -> Result<String, PublishError> {
+        self.render_context(
+            name,
+            minijinja::context! {
+                page => Value::from_serialize(page),
+                title => title,
+                static_site => true,
+                static_root => "../".repeat(depth),
+                ..Value::from_serialize(extra)
+            },
+        )
+    }
+
     /// Renders template `name` with `context`; a failure names the template.
     fn render_context(&self, name: &str, context: Value) -> Result<String, PublishError> {
         let failed = |source| PublishError::Template {

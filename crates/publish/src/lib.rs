@@ -11,6 +11,7 @@ pub mod commentary;
 pub mod export;
 pub mod feed;
 pub mod html;
+pub mod jsonld;
 pub mod oai;
 pub mod pages;
 pub mod site;

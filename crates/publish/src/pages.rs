@@ -32,6 +32,16 @@ pub trait View: Send {
         title: &str,
         extra: &serde_json::Value,
     ) -> Result<String, PublishError>;
+    /// The page as the static export writes it, with the keys of `extra` added to the
+    /// template's context (the page's JSON-LD).
+    fn html_static_with(
+        &self,
+        r: &Renderer,
+        template: &str,
+        title: &str,
+        depth: usize,
+        extra: &serde_json::Value,
+    ) -> Result<String, PublishError>;
 }
 
 impl<T: Serialize + Send> View for T {
@@ -59,12 +69,25 @@ impl<T: Serialize + Send> View for T {
     ) -> Result<String, PublishError> {
         r.render_with(template, title, self, extra)
     }
+    fn html_static_with(
+        &self,
+        r: &Renderer,
+        template: &str,
+        title: &str,
+        depth: usize,
+        extra: &serde_json::Value,
+    ) -> Result<String, PublishError> {
+        r.render_static_with(template, title, self, depth, extra)
+    }
 }
 
 /// A built page: its title and its view.
 pub struct Built {
     pub title: String,
     pub view: Box<dyn View>,
+    /// The record's schema.org description ([`crate::jsonld`]), written into the head of
+    /// the HTML page only: the page's JSON is the view alone.
+    pub json_ld: Option<String>,
 }
 
 /// What a page is built from.
@@ -152,8 +175,23 @@ impl PageSpec {
                 renderer,
                 self.template,
                 &built.title,
-                extra,
+                &with_json_ld(extra, &built.json_ld),
             )?),
+            (Form::Html { depth }, _) if built.json_ld.is_some() => {
+                let extra = with_json_ld(&serde_json::json!({}), &built.json_ld);
+                html(match depth {
+                    None => built
+                        .view
+                        .html_with(renderer, self.template, &built.title, &extra)?,
+                    Some(depth) => built.view.html_static_with(
+                        renderer,
+                        self.template,
+                        &built.title,
+                        depth,
+                        &extra,
+                    )?,
+                })
+            }
             (Form::Html { depth }, _) => html(built.view.html(
                 renderer,
                 self.template,
@@ -173,7 +211,30 @@ fn built<T: Serialize + Send + 'static>(title: String, view: T) -> Option<Built>
     Some(Built {
         title,
         view: Box::new(view),
+        json_ld: None,
     })
+}
+
+/// A record's page with its schema.org description.
+fn built_ld<T: Serialize + Send + 'static>(
+    title: String,
+    view: T,
+    json_ld: serde_json::Value,
+) -> Option<Built> {
+    Some(Built {
+        title,
+        view: Box::new(view),
+        json_ld: Some(crate::jsonld::script_text(&json_ld)),
+    })
+}
+
+/// `extra` (an object) with the page's JSON-LD added as `json_ld`, for `base.html`.
+fn with_json_ld(extra: &serde_json::Value, json_ld: &Option<String>) -> serde_json::Value {
+    let mut extra = extra.clone();
+    if let (Some(ld), Some(map)) = (json_ld, extra.as_object_mut()) {
+        map.insert("json_ld".into(), serde_json::Value::String(ld.clone()));
+    }
+    extra
 }
 
 /// A record's page: the view function and the field that titles it.
@@ -186,6 +247,22 @@ macro_rules! record_page {
             template: $template,
             filters: false,
             build: |r| Ok($view(r.store, r.slug)?.and_then(|v| built(v.$title.clone(), v))),
+        }
+    };
+    // With the record's schema.org description, made by `$ld` from the view.
+    ($route:literal, $record:ident, $what:literal, $template:literal, $view:path, $title:ident, $ld:path) => {
+        PageSpec {
+            route: $route,
+            record: Some(RecordType::$record),
+            what: $what,
+            template: $template,
+            filters: false,
+            build: |r| {
+                Ok($view(r.store, r.slug)?.and_then(|v| {
+                    let ld = $ld(&v, r.site);
+                    built_ld(v.$title.clone(), v, ld)
+                }))
+            },
         }
     };
 }
@@ -228,8 +305,12 @@ pub const PAGES: &[PageSpec] = &[
         filters: false,
         // With its Cite block, which needs the site's address.
         build: |r| {
-            Ok(crate::citation::document_page(r.store, r.slug, r.site)?
-                .and_then(|v| built(v.title.clone(), v)))
+            Ok(
+                crate::citation::document_page(r.store, r.slug, r.site)?.and_then(|v| {
+                    let ld = crate::jsonld::document(&v, r.site);
+                    built_ld(v.title.clone(), v, ld)
+                }),
+            )
         },
     },
     record_page!(
@@ -238,7 +319,8 @@ pub const PAGES: &[PageSpec] = &[
         "body",
         "body.html",
         views::body,
-        name
+        name,
+        crate::jsonld::body
     ),
     PageSpec {
         route: "/dossiers/{slug}/timeline",
@@ -261,13 +343,15 @@ pub const PAGES: &[PageSpec] = &[
             Ok(crate::timeline::body_timeline(r.store, r.slug)?
                 .and_then(|v| built(v.title.clone(), v)))
         },
+    },
     record_page!(
         "/people/{slug}",
         Person,
         "person",
         "person.html",
         views::person,
-        name
+        name,
+        crate::jsonld::person
     ),
     record_page!(
         "/events/{slug}",
@@ -275,7 +359,8 @@ pub const PAGES: &[PageSpec] = &[
         "event",
         "event.html",
         views::event,
-        title
+        title,
+        crate::jsonld::event
     ),
     record_page!(
         "/topics/{slug}",
@@ -283,6 +368,7 @@ pub const PAGES: &[PageSpec] = &[
         "topic",
         "topic.html",
         views::topic,
-        title
+        title,
+        crate::jsonld::topic
     ),
 ];
