@@ -365,15 +365,28 @@ fn build_archive(
     let d = |args: &[&str]| dossier(bin, &data, args, &work.join("build.log"));
     let mut built = Vec::new();
     built.push(("load-builtin", d(&["load-builtin"])?));
-    let mut a = vec!["import", "records", "--mapping", "mappings/visits.toml"];
+    // Into collections, as the README's recipes import them (issue 27): a curated dossier
+    // holds only what its outline or an editor puts there.
+    let mut a = vec![
+        "import",
+        "records",
+        "--mapping",
+        "mappings/visits.toml",
+        "--collection",
+        "visits",
+        "--collection-title",
+        "Visits by Foreign Leaders to the United States",
+    ];
     let visit_args: Vec<String> = visits.iter().map(|p| p.display().to_string()).collect();
     a.extend(visit_args.iter().map(String::as_str));
     built.push(("import records (visits)", d(&a)?));
     let mut a = vec![
         "import",
         "tei",
-        "--dossier",
-        DOSSIER,
+        "--collection",
+        "milestones",
+        "--collection-title",
+        "Milestones in the History of U.S. Foreign Relations",
         "--kind",
         "research-study",
     ];
