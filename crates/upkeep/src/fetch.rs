@@ -90,6 +90,9 @@ pub struct FetchRequest {
     pub read_body: bool,
     /// Extra request headers (e.g. `Accept`).
     pub headers: Vec<(String, String)>,
+    /// A smaller body cap than the policy's for this request (a checker reads only the
+    /// beginning of a page).
+    pub max_body: Option<usize>,
 }
 
 impl FetchRequest {
@@ -100,6 +103,7 @@ impl FetchRequest {
             follow_redirects: true,
             read_body: true,
             headers: Vec::new(),
+            max_body: None,
         }
     }
 
@@ -110,6 +114,7 @@ impl FetchRequest {
             follow_redirects: true,
             read_body: false,
             headers: Vec::new(),
+            max_body: None,
         }
     }
 }
@@ -562,7 +567,8 @@ impl Fetcher {
             let headers = resp.headers().clone();
             let remote_addr = resp.remote_addr();
             let (body, truncated) = if req.read_body && method != Method::HEAD {
-                read_capped(&url, resp, self.policy.max_body).await?
+                let cap = req.max_body.unwrap_or(usize::MAX).min(self.policy.max_body);
+                read_capped(&url, resp, cap, self.policy.timeout.as_secs().max(1)).await?
             } else {
                 (Vec::new(), false)
             };
@@ -661,6 +667,7 @@ async fn read_capped(
     url: &Url,
     mut resp: reqwest::Response,
     max: usize,
+    secs: u64,
 ) -> Result<(Vec<u8>, bool), FetchError> {
     let mut body = Vec::new();
     loop {
@@ -668,7 +675,7 @@ async fn read_capped(
             if e.is_timeout() {
                 FetchError::Timeout {
                     url: url.to_string(),
-                    secs: 0,
+                    secs,
                 }
             } else {
                 FetchError::Http {
