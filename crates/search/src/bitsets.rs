@@ -31,6 +31,9 @@ pub(crate) enum Constraint {
         to: i64,
         years: Option<(Vec<Term>, Vec<Term>)>,
         negate: bool,
+        /// The fast fields of the earliest and latest day: the issued date's
+        /// (`date_lo`, `date_hi`) or the covered period's (`cov_lo`, `cov_hi`).
+        columns: (&'static str, &'static str),
     },
 }
 
@@ -209,6 +212,7 @@ fn allowed(segment: &SegmentReader, constraints: &[Constraint]) -> Result<Bits, 
             to,
             years,
             negate,
+            columns,
         } = c
         else {
             continue;
@@ -217,8 +221,8 @@ fn allowed(segment: &SegmentReader, constraints: &[Constraint]) -> Result<Bits, 
             break;
         }
         let fast = segment.fast_fields();
-        let lo = fast.i64("date_lo").ok();
-        let hi = fast.i64("date_hi").ok();
+        let lo = fast.i64(columns.0).ok();
+        let hi = fast.i64(columns.1).ok();
         let overlaps = |doc: DocId| -> bool {
             let l = lo.as_ref().and_then(|c| c.first(doc));
             let h = hi.as_ref().and_then(|c| c.first(doc));

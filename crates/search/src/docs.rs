@@ -23,22 +23,55 @@ pub struct IndexDoc {
     pub bodies: Vec<String>,
     pub people: Vec<String>,
     pub dossiers: Vec<String>,
+    /// Collections the record was imported into (slugs).
+    pub collections: Vec<String>,
+    /// When it was issued (for documents), held, born…: what `year:`, `date:` and the
+    /// year and decade facets read.
     pub date: Option<Edtf>,
+    /// The period a document covers: what `coverage:` reads, never the year facets.
+    pub coverage: Option<Edtf>,
+    /// A document's texts: (language tag as given, the text), each read by its
+    /// language's analyser ([`analyser`]) and found by `lang:` under its language.
+    pub texts: Vec<(String, String)>,
 }
 
-/// Languages with their own analyser; anything else is read as English.
-pub const LANGS: &[&str] = &["en", "fr", "ru"];
+/// The analysers of the index, by language: Snowball stemmers for these languages, and
+/// `und` (undetermined: no stemmer) for a text in any other language. A record's own
+/// title and summary are read as English unless its languages say otherwise.
+pub const LANGS: [&str; N_LANGS] = ["en", "fr", "ru", "de", "es", "it", UND];
+
+/// The analyser of a text whose language has no stemmer here: words lower-cased only.
+pub const UND: &str = "und";
+
+/// How many analysers (and so text fields) the index has.
+pub const N_LANGS: usize = 7;
+
+/// The primary subtag of a BCP 47 tag, lower-cased (`fr-CA` → `fr`); `und` if empty.
+pub fn primary_subtag(tag: &str) -> String {
+    let p = tag.trim().split(['-', '_']).next().unwrap_or_default();
+    if p.is_empty() || !p.chars().all(|c| c.is_ascii_alphabetic()) || p.len() > 8 {
+        UND.to_string()
+    } else {
+        p.to_ascii_lowercase()
+    }
+}
+
+/// The index of the analyser that reads text in language `tag` (`und` for a language
+/// without a stemmer).
+pub fn analyser(tag: &str) -> usize {
+    let p = primary_subtag(tag);
+    LANGS
+        .iter()
+        .position(|l| *l == p)
+        .unwrap_or(LANGS.len() - 1)
+}
 
 fn text_lang(languages: &[String]) -> String {
     if languages.is_empty() || languages.iter().any(|l| l == "en" || l.starts_with("en-")) {
         return "en".into();
     }
-    let first = languages[0]
-        .split('-')
-        .next()
-        .unwrap_or("en")
-        .to_lowercase();
-    if LANGS.contains(&first.as_str()) {
+    let first = primary_subtag(&languages[0]);
+    if LANGS.contains(&first.as_str()) && first != UND {
         first
     } else {
         "en".into()
@@ -96,17 +129,24 @@ pub fn from_document(d: &Document) -> IndexDoc {
         slug: d.slug.clone(),
         url: format!("/documents/{}", d.slug),
         title,
-        body: join(&[
-            d.summary.as_deref(),
-            d.full_text.as_deref(),
-            d.place.as_deref(),
-        ]),
+        body: join(&[d.summary.as_deref(), d.place.as_deref()]),
         lang: text_lang(&d.languages),
         kind: Some(d.kind.slug().into()),
         bodies: d.issued_by.iter().chain(&d.parties).cloned().collect(),
         people: d.authors.clone(),
         dossiers: d.dossiers.clone(),
+        collections: d.collections.clone(),
         date: d.date,
+        coverage: d.coverage,
+        texts: d
+            .texts
+            .iter()
+            .map(|t| {
+                let text: Vec<&str> = t.blocks.iter().map(|b| b.text.as_str()).collect();
+                (t.lang.clone(), text.join("\n\n"))
+            })
+            .filter(|(_, text)| !text.trim().is_empty())
+            .collect(),
     }
 }
 
@@ -130,7 +170,10 @@ pub fn from_body(b: &Body) -> IndexDoc {
         bodies: vec![b.slug.clone()],
         people: vec![],
         dossiers: b.dossiers.clone(),
+        collections: b.collections.clone(),
         date: b.established,
+        coverage: None,
+        texts: vec![],
     }
 }
 
@@ -148,7 +191,10 @@ pub fn from_person(p: &Person) -> IndexDoc {
         bodies: p.offices.iter().filter_map(|o| o.body.clone()).collect(),
         people: vec![p.slug.clone()],
         dossiers: p.dossiers.clone(),
+        collections: p.collections.clone(),
         date: None,
+        coverage: None,
+        texts: vec![],
     }
 }
 
@@ -165,7 +211,10 @@ pub fn from_event(e: &Event) -> IndexDoc {
         bodies: e.bodies.clone(),
         people: e.people.clone(),
         dossiers: e.dossiers.clone(),
+        collections: e.collections.clone(),
         date: e.date,
+        coverage: None,
+        texts: vec![],
     }
 }
 
@@ -182,7 +231,10 @@ pub fn from_topic(t: &Topic) -> IndexDoc {
         bodies: t.bodies.clone(),
         people: vec![],
         dossiers: t.dossiers.clone(),
+        collections: t.collections.clone(),
         date: None,
+        coverage: None,
+        texts: vec![],
     }
 }
 
@@ -206,7 +258,10 @@ pub fn from_dossier(d: &Dossier) -> Vec<IndexDoc> {
             bodies: vec![],
             people: vec![],
             dossiers: vec![d.slug.clone()],
+            collections: vec![],
             date: None,
+            coverage: None,
+            texts: vec![],
         })
         .collect()
 }
@@ -300,6 +355,12 @@ mod tests {
         assert_eq!(text_lang(&[]), "en");
         assert_eq!(text_lang(&["fr".into()]), "fr");
         assert_eq!(text_lang(&["ru".into(), "en".into()]), "en");
-        assert_eq!(text_lang(&["de".into()]), "en");
+        assert_eq!(text_lang(&["de".into()]), "de");
+        assert_eq!(text_lang(&["uk".into()]), "en");
+        assert_eq!(text_lang(&["FR-ca".into()]), "fr");
+        assert_eq!(analyser("fr-CA"), 1);
+        assert_eq!(LANGS[analyser("uk")], UND);
+        assert_eq!(LANGS[analyser("<script>")], UND);
+        assert_eq!(LANGS.len(), N_LANGS);
     }
 }

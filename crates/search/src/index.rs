@@ -14,7 +14,7 @@ mod sync;
 mod synonyms;
 
 pub use bulk::BulkIndex;
-pub use request::{SearchRequest, Sort, UnknownSort};
+pub use request::{BrowseRequest, BrowseSort, SearchRequest, Sort, UnknownSort};
 pub use results::{FacetCount, Facets, Hit, SearchResults};
 pub use sync::{Committed, SyncReport};
 
@@ -237,6 +237,35 @@ impl SearchIndex {
     ) -> Result<SearchResults, SearchError> {
         let node = query::parse(&req.query)?;
         self.search_tree(req, Node::And(vec![node, Node::Filter(filter)]))
+    }
+
+    /// The records a browse page lists: those that pass every filter (and match the
+    /// words of `req.query`, if any), in the browse order, with the facets of them all.
+    /// An empty query with no filters lists every record.
+    pub fn browse(&self, req: &BrowseRequest) -> Result<SearchResults, SearchError> {
+        let mut items: Vec<Node> = Vec::new();
+        let query = req.query.trim();
+        if !query.is_empty() {
+            items.push(query::parse(query)?);
+        }
+        items.extend(req.filters.iter().cloned().map(Node::Filter));
+        let node = match items.len() {
+            1 => items.remove(0),
+            _ => Node::And(items),
+        };
+        let (sort, order) = match req.sort {
+            BrowseSort::Title => (Sort::Relevance, Some(plan::Order::Title)),
+            BrowseSort::Date => (Sort::Date, None),
+            BrowseSort::DateDesc => (Sort::DateDesc, None),
+        };
+        let search = SearchRequest {
+            query: query.to_string(),
+            sort,
+            page: req.page,
+            per_page: req.per_page,
+            facets: true,
+        };
+        self.search_tree_in(&search, node, order)
     }
 
     /// How many indexed units of each record type; for checks and the status line.

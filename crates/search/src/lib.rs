@@ -18,8 +18,8 @@ pub mod query;
 pub mod stem;
 
 pub use index::{
-    BulkIndex, Committed, FacetCount, Facets, Hit, SearchIndex, SearchRequest, SearchResults, Sort,
-    SyncReport, UnknownSort,
+    BrowseRequest, BrowseSort, BulkIndex, Committed, FacetCount, Facets, Hit, SearchIndex,
+    SearchRequest, SearchResults, Sort, SyncReport, UnknownSort,
 };
 pub use query::QueryError;
 

@@ -7,8 +7,14 @@
 //! terrorism NOT chechnya       AND is implicit; NOT excludes; AND may be written
 //! (kosovo OR iraq) force       parentheses group
 //! kind:declaration body:pjc person:robertson dossier:nato-russia lang:fr type:event
+//! collection:milestones
 //! year:1997  date:1997..2002  date:1997-05..1998  date:..1995  date:2001..
+//! coverage:1990..2001          the period a document covers overlaps 1990–2001
 //! ```
+//!
+//! `year:` and `date:` read when a record was issued (held, born…); `coverage:` reads the
+//! period a document covers, so an essay of 2005 on "NATO, 1988–2001" is
+//! `year:2005` and `coverage:1990`.
 //!
 //! Field names and operators are case-insensitive (`and`, `or` and `not` in lower case are
 //! words, as readers type them). A malformed query gets a [`QueryError`] that says what is
@@ -44,11 +50,20 @@ pub enum Filter {
     Person(String),
     Dossier(String),
     Lang(String),
+    Collection(String),
     /// Records whose date can fall in `[from, to]` (both `YYYYMMDD`, inclusive).
     Date {
         from: i64,
         to: i64,
     },
+    /// Documents whose covered period overlaps `[from, to]` (both `YYYYMMDD`).
+    Coverage {
+        from: i64,
+        to: i64,
+    },
+    /// Records whose title files under this letter of an A–Z list (`A`…`Z`, or `#`):
+    /// for browse pages, not a field of the query language.
+    Letter(String),
 }
 
 /// Why a query cannot be run: what and where (a character offset), for a person.
@@ -96,7 +111,16 @@ pub const MAX_DEPTH: usize = 2 * MAX_NESTING + 3;
 
 /// The field names the language knows.
 pub const FIELDS: &[&str] = &[
-    "kind", "type", "body", "person", "dossier", "lang", "year", "date",
+    "kind",
+    "type",
+    "body",
+    "person",
+    "dossier",
+    "collection",
+    "lang",
+    "year",
+    "date",
+    "coverage",
 ];
 
 fn err(message: impl Into<String>, position: usize) -> QueryError {
@@ -225,6 +249,7 @@ fn example(field: &str) -> &'static str {
         "body" => "pjc",
         "person" => "robertson",
         "dossier" => "nato-russia",
+        "collection" => "milestones",
         "lang" => "fr",
         "year" => "1997",
         _ => "1997..2002",
@@ -434,6 +459,7 @@ fn field(name: &str, value: &str, pos: usize) -> Result<Filter, QueryError> {
         "person" => Filter::Person(v.to_string()),
         "dossier" => Filter::Dossier(lower),
         "lang" => Filter::Lang(lower),
+        "collection" => Filter::Collection(lower),
         "year" => {
             let (from, to) = match v.split_once("..") {
                 Some((a, b)) => (year_bound(a, pos)?, year_bound(b, pos)?),
@@ -449,14 +475,18 @@ fn field(name: &str, value: &str, pos: usize) -> Result<Filter, QueryError> {
                 to: to as i64 * 10_000 + 1231,
             }
         }
-        "date" => {
+        "date" | "coverage" => {
             let (a, b) = v.split_once("..").unwrap_or((v, v));
             let from = date_bound(a, pos)?.map_or(i64::MIN, |d| d.earliest());
             let to = date_bound(b, pos)?.map_or(i64::MAX, |d| d.latest());
             if from > to {
-                return Err(err(format!("date:{v} ends before it starts"), pos));
+                return Err(err(format!("{name}:{v} ends before it starts"), pos));
             }
-            Filter::Date { from, to }
+            if name == "coverage" {
+                Filter::Coverage { from, to }
+            } else {
+                Filter::Date { from, to }
+            }
         }
         _ => return Err(err(format!("unknown field `{name}:`"), pos)),
     })
@@ -580,6 +610,16 @@ mod tests {
             })
         );
         assert_eq!(
+            parse("coverage:1990..2001 collection:Milestones").unwrap(),
+            Node::And(vec![
+                Node::Filter(Filter::Coverage {
+                    from: 19900101,
+                    to: 20011231
+                }),
+                Node::Filter(Filter::Collection("milestones".into()))
+            ])
+        );
+        assert_eq!(
             parse("Kind:Speech").unwrap(),
             Node::Filter(Filter::Kind("speech".into()))
         );
@@ -609,6 +649,12 @@ mod tests {
             ("colour:red", "unknown field `colour:`"),
             ("kind:", "needs a value"),
             ("date:2002..1997", "ends before it starts"),
+            (
+                "coverage:2002..1997",
+                "coverage:2002..1997 ends before it starts",
+            ),
+            ("coverage:19x", "is not a date"),
+            ("collection:", "needs a value"),
             ("date:1997-13", "is not a date"),
             ("year:97", "is not a year"),
             ("()", "empty parentheses"),
@@ -751,7 +797,9 @@ mod tests {
                     Filter::Person(v) => value("person", v),
                     Filter::Dossier(v) => value("dossier", v),
                     Filter::Lang(v) => value("lang", v),
-                    Filter::Date { from, to } => {
+                    Filter::Collection(v) => value("collection", v),
+                    Filter::Letter(_) => return None,
+                    Filter::Date { from, to } | Filter::Coverage { from, to } => {
                         let day = |d: i64, open: i64| -> Option<String> {
                             if d == open {
                                 return Some(String::new());
@@ -760,7 +808,12 @@ mod tests {
                                 format!("{:04}-{:02}-{:02}", d / 10_000, d / 100 % 100, d % 100)
                             })
                         };
-                        format!("date:{}..{}", day(*from, i64::MIN)?, day(*to, i64::MAX)?)
+                        let name = if matches!(f, Filter::Coverage { .. }) {
+                            "coverage"
+                        } else {
+                            "date"
+                        };
+                        format!("{name}:{}..{}", day(*from, i64::MIN)?, day(*to, i64::MAX)?)
                     }
                 }
             }
@@ -773,6 +826,7 @@ mod tests {
             "a (b OR \"c d\") -e kind:x f",
             "-(a b) OR -(c OR d) OR --e",
             "a (b (c OR d)) kind:\"x y\" date:..1997 date:1997-05..",
+            "coverage:1990..2001 collection:visits -coverage:..1950",
             "a -",
         ] {
             let n = parse(q).unwrap();

@@ -6,6 +6,7 @@ use super::schema::{facet_term, year_span, WIDE};
 use super::synonyms::Synonyms;
 use super::{BoxedQuery, SearchIndex};
 use crate::bitsets::{Constraint, FilteredWords, Leaf};
+use crate::docs::N_LANGS;
 use crate::query::{Filter, Node};
 use crate::SearchError;
 use std::ops::Bound;
@@ -184,6 +185,23 @@ impl Builder<'_> {
         Ok(leaves)
     }
 
+    /// What a snippet marks: each word, phrase or run of words naming a body that the
+    /// query looks for (not what it excludes), as the terms of each text field that knows
+    /// it, and each of a named body's other names likewise (so that "PJC" marks "PJC" and
+    /// the body's full name, each as a whole).
+    pub(super) fn snippet_units(&self, node: &Node) -> Result<Vec<Vec<Term>>, SearchError> {
+        let mut units = Vec::new();
+        self.units(node, &mut units);
+        units.dedup();
+        let mut out = Vec::new();
+        for unit in &units {
+            for leaf in self.words_or_synonyms_leaves(unit, &self.index.f.text)? {
+                out.push(leaf.terms);
+            }
+        }
+        Ok(out)
+    }
+
     /// The words, phrases and runs of words naming a body that the query looks for.
     fn units(&self, node: &Node, out: &mut Vec<Vec<String>>) {
         match node {
@@ -222,7 +240,7 @@ impl Builder<'_> {
     fn words_or_synonyms(
         &self,
         words: &[String],
-        fields: &[Field; 3],
+        fields: &[Field; N_LANGS],
     ) -> Result<BoxedQuery, SearchError> {
         Ok(any_of(
             self.words_or_synonyms_leaves(words, fields)?
@@ -237,7 +255,7 @@ impl Builder<'_> {
     fn words_or_synonyms_leaves(
         &self,
         words: &[String],
-        fields: &[Field; 3],
+        fields: &[Field; N_LANGS],
     ) -> Result<Vec<Leaf>, SearchError> {
         let key = words.join(" ").to_lowercase();
         let mut alternatives = self.text_query_leaves(words, fields)?;
@@ -255,7 +273,7 @@ impl Builder<'_> {
     fn text_query_leaves(
         &self,
         words: &[String],
-        fields: &[Field; 3],
+        fields: &[Field; N_LANGS],
     ) -> Result<Vec<Leaf>, SearchError> {
         let text = words.join(" ");
         let mut per_lang = Vec::new();
@@ -389,7 +407,16 @@ impl Builder<'_> {
             Filter::Type(t) => facet("type", t),
             Filter::Lang(l) => facet("lang", l),
             Filter::Dossier(d) => facet("dossier", d),
+            Filter::Collection(c) => facet("collection", c),
+            Filter::Letter(l) => facet("letter", l),
             Filter::Body(b) => facet("body", &self.body_slug(b)),
+            Filter::Coverage { from, to } => Constraint::Date {
+                from: *from,
+                to: *to,
+                years: None,
+                negate,
+                columns: ("cov_lo", "cov_hi"),
+            },
             Filter::Person(p) => any(self
                 .person_slugs(p)
                 .iter()
@@ -413,6 +440,7 @@ impl Builder<'_> {
                     )
                 }),
                 negate,
+                columns: ("date_lo", "date_hi"),
             },
         }
     }
@@ -466,7 +494,20 @@ impl Builder<'_> {
             Filter::Type(t) => vec![facet("type", t)],
             Filter::Lang(l) => vec![facet("lang", l)],
             Filter::Dossier(d) => vec![facet("dossier", d)],
+            Filter::Collection(c) => vec![facet("collection", c)],
+            Filter::Letter(l) => vec![facet("letter", l)],
             Filter::Body(b) => vec![facet("body", &self.body_slug(b))],
+            // Any overlap with the covered period, as for dates.
+            Filter::Coverage { from, to } => vec![
+                Box::new(RangeQuery::new(
+                    Bound::Unbounded,
+                    Bound::Included(Term::from_field_i64(fields.cov_lo, *to)),
+                )),
+                Box::new(RangeQuery::new(
+                    Bound::Included(Term::from_field_i64(fields.cov_hi, *from)),
+                    Bound::Unbounded,
+                )),
+            ],
             Filter::Person(p) => vec![any_of(
                 self.person_slugs(p)
                     .iter()

@@ -4,17 +4,16 @@
 use super::build::{Builder, DenseWords};
 use super::plan::{plan, Order, Plan};
 use super::schema::tiebreak_column;
-use super::snippets::snippet_html;
+use super::snippets::{marked, plain_head, Highlighter};
 use super::{BoxedQuery, Facets, Hit, SearchIndex, SearchRequest, SearchResults};
 use crate::bitsets::{self, FilteredWords};
-use crate::docs::LANGS;
+use crate::docs::{analyser, LANGS};
 use crate::query::{self, Node};
 use crate::SearchError;
 use std::collections::{BTreeMap, HashMap};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::Query;
 use tantivy::schema::{Field, Value};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocSet, TantivyDocument};
 
 /// How many of the best records by BM25 get the title and phrase bonus (on every page:
@@ -68,17 +67,35 @@ impl SearchIndex {
         req: &SearchRequest,
         node: Node,
     ) -> Result<SearchResults, SearchError> {
+        self.search_tree_in(req, node, None)
+    }
+
+    /// [`search_tree`](Self::search_tree), in `order` when given (whatever the plan).
+    pub(super) fn search_tree_in(
+        &self,
+        req: &SearchRequest,
+        node: Node,
+        order: Option<Order>,
+    ) -> Result<SearchResults, SearchError> {
         debug_assert!(query::depth(&node) <= query::MAX_DEPTH + 1);
         let searcher = self.reader.searcher();
-        let (q, bonus, prepared) = {
+        let (q, bonus, prepared, marks) = {
             let syn = self.synonyms.read().unwrap_or_else(|p| p.into_inner());
             let b = Builder {
                 index: self,
                 syn: &syn,
                 searcher: &searcher,
             };
-            let prepared = prepare(&b, plan(&node, req.sort, &syn))?;
-            (b.build(&node)?, b.bonus(&node)?, prepared)
+            let prepared = match order {
+                Some(order) => Prepared::Collected(order),
+                None => prepare(&b, plan(&node, req.sort, &syn))?,
+            };
+            (
+                b.build(&node)?,
+                b.bonus(&node)?,
+                prepared,
+                b.snippet_units(&node)?,
+            )
         };
         let per_page = req.per_page.clamp(1, 100);
         let page = req.page.max(1);
@@ -89,7 +106,7 @@ impl SearchIndex {
         } else {
             Facets::default()
         };
-        let hits = self.hits(&searcher, &*q, addresses)?;
+        let hits = self.hits(&searcher, &marks, addresses)?;
         let suggestion = if total == 0 {
             self.suggest(&searcher, &req.query, &node)?
         } else {
@@ -142,6 +159,11 @@ impl SearchIndex {
                     total,
                 ))
             }
+            Prepared::Collected(Order::Title) => {
+                let by_title = top.order_by_string_fast_field("sort_title", tantivy::Order::Asc);
+                let (docs, total) = searcher.search(q, &(by_title, Count))?;
+                Ok((docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total))
+            }
             Prepared::Collected(order @ (Order::Date | Order::DateDesc)) => {
                 let ascending = *order == Order::Date;
                 let ranked = top.tweak_score(move |segment: &tantivy::SegmentReader| {
@@ -186,14 +208,15 @@ impl SearchIndex {
         ))
     }
 
-    /// The hits at `addresses`, from their stored fields, each with its snippet of `q`.
-    fn hits(
+    /// The hits at `addresses`, from their stored fields, each with its snippet marking
+    /// `marks` (the query's words, phrases and names, as terms of a text field).
+    pub(super) fn hits(
         &self,
         searcher: &tantivy::Searcher,
-        q: &dyn Query,
+        marks: &[Vec<tantivy::Term>],
         addresses: Vec<(f32, DocAddress)>,
     ) -> Result<Vec<Hit>, SearchError> {
-        let mut generators: HashMap<usize, SnippetGenerator> = HashMap::new();
+        let mut highlighters: HashMap<usize, Highlighter> = HashMap::new();
         let mut hits = Vec::with_capacity(addresses.len());
         for (score, addr) in addresses {
             let doc: TantivyDocument = searcher.doc(addr)?;
@@ -203,15 +226,42 @@ impl SearchIndex {
                     .unwrap_or_default()
                     .to_string()
             };
+            // Each stored text with the analyser that reads it (an index made before
+            // texts had languages of their own: the record's language).
             let lang = text(self.f.lang);
-            let li = LANGS.iter().position(|l| *l == lang).unwrap_or(0);
-            let generator = match generators.entry(li) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(self.snippet_generator(searcher, q, li)?)
+            let own = analyser(&lang);
+            let langs: Vec<usize> = doc
+                .get_all(self.f.snippet_lang)
+                .filter_map(|v| v.as_u64())
+                .map(|l| (l as usize).min(LANGS.len() - 1))
+                .collect();
+            let heads: Vec<(usize, &str)> = doc
+                .get_all(self.f.snippet_text)
+                .filter_map(|v| v.as_str())
+                .enumerate()
+                .map(|(i, t)| (langs.get(i).copied().unwrap_or(own), t))
+                .collect();
+            for (li, _) in &heads {
+                if !highlighters.contains_key(li) {
+                    highlighters.insert(*li, self.highlighter(searcher, marks, *li)?);
                 }
+            }
+            let snippet = {
+                // One highlighter per language, lent to each text in turn.
+                let mut out = None;
+                let mut first_text: Option<&str> = None;
+                for (li, head) in &heads {
+                    first_text.get_or_insert(head);
+                    let Some(h) = highlighters.get_mut(li) else {
+                        continue;
+                    };
+                    if let Some(html) = marked(h, head) {
+                        out = Some(html);
+                        break;
+                    }
+                }
+                out.unwrap_or_else(|| plain_head(first_text.unwrap_or_default()))
             };
-            let snippet = snippet_html(generator, &text(self.f.snippet_text));
             let date = text(self.f.date);
             let kind = text(self.f.kind);
             hits.push(Hit {

@@ -61,6 +61,8 @@ pub(super) enum Order {
     Date,
     /// Latest first.
     DateDesc,
+    /// By title, A to Z (browse pages).
+    Title,
 }
 
 /// How `node` runs when sorted by `sort`, given the names of bodies (`names`), which

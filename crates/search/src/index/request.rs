@@ -76,9 +76,79 @@ impl SearchRequest {
     }
 }
 
+/// The order of a browse page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BrowseSort {
+    /// A to Z.
+    #[default]
+    Title,
+    /// Earliest first (undated last).
+    Date,
+    /// Latest first (undated last).
+    DateDesc,
+}
+
+impl BrowseSort {
+    /// The name of the order in URLs (`date-desc`), as [`FromStr`](std::str::FromStr)
+    /// reads it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BrowseSort::Title => "title",
+            BrowseSort::Date => "date",
+            BrowseSort::DateDesc => "date-desc",
+        }
+    }
+}
+
+impl std::str::FromStr for BrowseSort {
+    type Err = String;
+
+    /// `title`, `date` or `date-desc`; empty is `title`. A refusal says what there is and
+    /// quotes at most 60 characters of what was given.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "" | "title" => Ok(BrowseSort::Title),
+            "date" => Ok(BrowseSort::Date),
+            "date-desc" => Ok(BrowseSort::DateDesc),
+            other => Err(format!(
+                "`sort` is title, date or date-desc, not `{}`.",
+                other.chars().take(60).collect::<String>()
+            )),
+        }
+    }
+}
+
+/// A browse page as asked: records narrowed by filters (the record type among them), in
+/// an order, a page of them.
+#[derive(Debug, Clone)]
+pub struct BrowseRequest {
+    /// Words to narrow by, in the query language; may be empty.
+    pub query: String,
+    pub filters: Vec<crate::query::Filter>,
+    pub sort: BrowseSort,
+    /// 1-based page number.
+    pub page: usize,
+    pub per_page: usize,
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Sort;
+    use super::{BrowseSort, Sort};
+
+    #[test]
+    fn a_browse_order_reads_what_it_prints() {
+        for sort in [BrowseSort::Title, BrowseSort::Date, BrowseSort::DateDesc] {
+            assert_eq!(sort.as_str().parse::<BrowseSort>(), Ok(sort));
+        }
+        assert_eq!("".parse::<BrowseSort>(), Ok(BrowseSort::Title));
+        let e = "<script>".repeat(20).parse::<BrowseSort>().unwrap_err();
+        assert!(
+            e.starts_with("`sort` is title, date or date-desc, not `<script>"),
+            "{e}"
+        );
+        assert!(e.len() < 120, "{e}");
+    }
 
     #[test]
     fn a_sort_reads_what_it_prints() {

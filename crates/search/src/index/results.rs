@@ -30,7 +30,8 @@ pub struct FacetCount {
     pub count: u64,
 }
 
-/// Counts of the matching records by type, kind, decade, year, body, dossier and language.
+/// Counts of the matching records by type, kind, decade, year, body, person, dossier,
+/// collection and language, and by the letter their titles file under (for A–Z lists).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Facets {
     /// By record type (`document`, `section`, `body`…): how many of the hits are
@@ -41,8 +42,12 @@ pub struct Facets {
     pub decade: Vec<FacetCount>,
     pub year: Vec<FacetCount>,
     pub body: Vec<FacetCount>,
+    pub person: Vec<FacetCount>,
     pub dossier: Vec<FacetCount>,
+    pub collection: Vec<FacetCount>,
     pub lang: Vec<FacetCount>,
+    /// Letters `A`…`Z` and `#`, in that order.
+    pub letter: Vec<FacetCount>,
 }
 
 /// What a search found.
@@ -66,7 +71,16 @@ impl SearchIndex {
     ) -> Result<Facets, SearchError> {
         let mut collector = FacetCollector::for_field("facets");
         for root in [
-            "/type", "/kind", "/decade", "/year", "/body", "/dossier", "/lang",
+            "/type",
+            "/kind",
+            "/decade",
+            "/year",
+            "/body",
+            "/person",
+            "/dossier",
+            "/collection",
+            "/lang",
+            "/letter",
         ] {
             collector.add_facet(root);
         }
@@ -83,7 +97,7 @@ impl SearchIndex {
                     count,
                 })
                 .collect();
-            if root == "/year" || root == "/decade" {
+            if root == "/year" || root == "/decade" || root == "/letter" {
                 v.sort_by(|a, b| a.value.cmp(&b.value));
             } else {
                 v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
@@ -96,8 +110,11 @@ impl SearchIndex {
             decade: list("/decade"),
             year: list("/year"),
             body: list("/body"),
+            person: list("/person"),
             dossier: list("/dossier"),
+            collection: list("/collection"),
             lang: list("/lang"),
+            letter: list("/letter"),
         })
     }
 }

@@ -3,14 +3,15 @@
 
 use super::snippets::{truncate_chars, SNIPPET_SOURCE_CHARS};
 use super::SearchIndex;
-use crate::docs::{IndexDoc, LANGS};
+use crate::docs::{analyser, IndexDoc, LANGS, N_LANGS};
 use crate::stem::CachedStemmer;
 use tantivy::schema::{
     Facet, FacetOptions, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing,
-    TextOptions, STORED, STRING,
+    TextOptions, FAST, STORED, STRING,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
+    AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
+    TokenStream,
 };
 use tantivy::{doc, Index, TantivyDocument, Term};
 
@@ -45,15 +46,24 @@ pub(super) struct Fields {
     /// ties so that equal scores come out in the same order from any build of the index.
     pub(super) tiebreak: Field,
     pub(super) facets: Field,
-    /// `title_en`, `title_fr`, `title_ru`, in the order of [`LANGS`]: the title again,
-    /// read only to give title matches their bonus when the best candidates are re-ranked.
-    pub(super) title: [Field; 3],
-    /// `text_en`, `text_fr`, `text_ru`: title and text together, so that one term (or one
+    /// `title_en`, `title_fr`, …, in the order of [`LANGS`]: the title again, read only
+    /// to give title matches their bonus when the best candidates are re-ranked.
+    pub(super) title: [Field; N_LANGS],
+    /// `text_en`, `text_fr`, …: title and text together, so that one term (or one
     /// phrase) per language decides membership. One term per word is what lets tantivy
     /// skip blocks (block-max WAND) and count a single word from its document frequency.
-    pub(super) text: [Field; 3],
-    /// The head of the text, stored for snippets.
+    /// A document's texts in other languages are more values of their language's field.
+    pub(super) text: [Field; N_LANGS],
+    /// The head of each text, stored for snippets: the record's own text first, then
+    /// each of a document's texts, in the order of `snippet_lang`.
     pub(super) snippet_text: Field,
+    /// The analyser (an index of [`LANGS`], as a number) of each `snippet_text` value.
+    pub(super) snippet_lang: Field,
+    /// The title as browse pages sort it (lower-cased, leading punctuation dropped).
+    pub(super) sort_title: Field,
+    /// The earliest and latest day of the period a document covers (`coverage:`).
+    pub(super) cov_lo: Field,
+    pub(super) cov_hi: Field,
 }
 
 pub(super) fn schema() -> (Schema, Fields) {
@@ -78,74 +88,132 @@ pub(super) fn schema() -> (Schema, Fields) {
         people: b.add_text_field("people", STRING),
         lang: b.add_text_field("lang", STORED),
         date_lo: b.add_i64_field("date_lo", date_opts.clone()),
-        date_hi: b.add_i64_field("date_hi", date_opts),
+        date_hi: b.add_i64_field("date_hi", date_opts.clone()),
         years: b.add_text_field("years", STRING),
         tiebreak: b.add_u64_field("tiebreak", NumericOptions::default().set_fast()),
         facets: b.add_facet_field("facets", FacetOptions::default()),
-        title: [
-            b.add_text_field("title_en", text("text_en")),
-            b.add_text_field("title_fr", text("text_fr")),
-            b.add_text_field("title_ru", text("text_ru")),
-        ],
-        text: [
-            b.add_text_field("text_en", text("text_en")),
-            b.add_text_field("text_fr", text("text_fr")),
-            b.add_text_field("text_ru", text("text_ru")),
-        ],
+        title: LANGS.map(|l| b.add_text_field(&format!("title_{l}"), text(&format!("text_{l}")))),
+        text: LANGS.map(|l| b.add_text_field(&format!("text_{l}"), text(&format!("text_{l}")))),
         snippet_text: b.add_text_field("snippet_text", STORED),
+        snippet_lang: b.add_u64_field("snippet_lang", STORED),
+        sort_title: b.add_text_field("sort_title", STRING | FAST),
+        cov_lo: b.add_i64_field("cov_lo", date_opts.clone()),
+        cov_hi: b.add_i64_field("cov_hi", date_opts),
     };
     (b.build(), f)
 }
 
-/// English, French and Russian text with their stemmers.
+/// The Snowball stemmer of an analyser of [`LANGS`] (`None` for `und`), and whether
+/// accents are folded before it (French: "traités" and "traites" are one word).
+pub(super) fn stemmer_of(lang: &str) -> (Option<frostem::Algorithm>, bool) {
+    use frostem::Algorithm::*;
+    match lang {
+        "en" => (Some(English), false),
+        "fr" => (Some(French), true),
+        "ru" => (Some(Russian), false),
+        "de" => (Some(German), false),
+        "es" => (Some(Spanish), false),
+        "it" => (Some(Italian), false),
+        _ => (None, false),
+    }
+}
+
+/// Each language's text with its stemmer (`text_en`, `text_fr`, …; `text_und` without).
 pub(super) fn register_tokenizers(index: &Index) {
-    let base = || {
-        TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(40))
-            .filter(LowerCaser)
-    };
     let m = index.tokenizers();
-    m.register(
-        "text_en",
-        base()
-            .filter(CachedStemmer::new(frostem::Algorithm::English))
-            .build(),
-    );
-    m.register(
-        "text_fr",
-        base()
-            .filter(AsciiFoldingFilter)
-            .filter(CachedStemmer::new(frostem::Algorithm::French))
-            .build(),
-    );
-    m.register(
-        "text_ru",
-        base()
-            .filter(CachedStemmer::new(frostem::Algorithm::Russian))
-            .build(),
-    );
+    for lang in LANGS {
+        let base = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser);
+        let analyzer = match stemmer_of(lang) {
+            (Some(a), true) => base
+                .filter(AsciiFoldingFilter)
+                .filter(CachedStemmer::new(a))
+                .build(),
+            (Some(a), false) => base.filter(CachedStemmer::new(a)).build(),
+            (None, _) => base.build(),
+        };
+        m.register(&format!("text_{lang}"), analyzer);
+    }
+}
+
+/// `text` with its accents folded to ASCII where they can be ("Élisabeth" → "Elisabeth").
+fn fold(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    let mut analyzer = TextAnalyzer::builder(RawTokenizer::default())
+        .filter(AsciiFoldingFilter)
+        .build();
+    let mut tokens = analyzer.token_stream(text);
+    while tokens.advance() {
+        folded.push_str(&tokens.token().text);
+    }
+    folded
+}
+
+/// The key a title sorts by: accents folded, lower-cased, without the quotes, brackets
+/// and other punctuation it may start with, so that "“Élysée”" sorts under E.
+pub fn sort_key(title: &str) -> String {
+    let head: String = title
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .chars()
+        .take(200)
+        .collect();
+    fold(&head).to_lowercase()
+}
+
+/// The letter an A–Z list files a title under: the first letter of its sort key if it is
+/// A–Z, upper case; `#` for anything else (digits, other scripts).
+pub fn letter_of(title: &str) -> String {
+    match sort_key(title).chars().next() {
+        Some(l) if l.is_ascii_alphabetic() => l.to_ascii_uppercase().to_string(),
+        _ => "#".into(),
+    }
 }
 
 impl SearchIndex {
     pub(super) fn to_tantivy(&self, d: &IndexDoc, owner: &str) -> TantivyDocument {
         let f = &self.f;
-        let li = LANGS.iter().position(|l| *l == d.lang).unwrap_or(0);
+        let li = analyser(&d.lang);
+        let display = d.title.split(" · ").next().unwrap_or_default();
         let mut doc = doc!(
             f.owner => owner,
             f.record => d.kind_of_record,
             f.slug => d.slug.clone(),
             f.url => d.url.clone(),
-            f.display_title => d.title.split(" · ").next().unwrap_or_default(),
+            f.display_title => display,
+            f.sort_title => sort_key(display),
             f.lang => d.lang.clone(),
             f.title[li] => d.title.clone(),
             // Two values: a phrase never runs from the title into the text.
             f.text[li] => d.title.clone(),
             f.text[li] => d.body.clone(),
             f.snippet_text => truncate_chars(&d.body, SNIPPET_SOURCE_CHARS),
+            f.snippet_lang => li as u64,
             f.tiebreak => stable_hash(&d.id),
         );
         doc.add_facet(f.facets, Facet::from_path(["type", d.kind_of_record]));
-        doc.add_facet(f.facets, Facet::from_path(["lang", d.lang.as_str()]));
+        doc.add_facet(f.facets, Facet::from_path(["letter", &letter_of(display)]));
+        let mut langs = vec![d.lang.clone()];
+        for (lang, text) in &d.texts {
+            let ti = analyser(lang);
+            doc.add_text(f.text[ti], text);
+            doc.add_text(f.snippet_text, truncate_chars(text, SNIPPET_SOURCE_CHARS));
+            doc.add_u64(f.snippet_lang, ti as u64);
+            let code = crate::docs::primary_subtag(lang);
+            if !langs.contains(&code) {
+                langs.push(code);
+            }
+        }
+        for lang in &langs {
+            doc.add_facet(f.facets, Facet::from_path(["lang", lang.as_str()]));
+        }
+        for c in &d.collections {
+            doc.add_facet(f.facets, Facet::from_path(["collection", c.as_str()]));
+        }
+        if let Some(cov) = d.coverage {
+            doc.add_i64(f.cov_lo, cov.earliest());
+            doc.add_i64(f.cov_hi, cov.latest());
+        }
         if let Some(k) = &d.kind {
             doc.add_text(f.kind, k);
             doc.add_facet(f.facets, Facet::from_path(["kind", k.as_str()]));
@@ -155,6 +223,7 @@ impl SearchIndex {
         }
         for p in &d.people {
             doc.add_text(f.people, p);
+            doc.add_facet(f.facets, Facet::from_path(["person", p.as_str()]));
         }
         for s in &d.dossiers {
             doc.add_facet(f.facets, Facet::from_path(["dossier", s.as_str()]));
