@@ -131,6 +131,16 @@ impl WarcWriter {
         &self.name
     }
 
+    /// Bytes written so far.
+    pub fn len(&self) -> u64 {
+        self.offset
+    }
+
+    /// Whether nothing is written yet (never after [`create`](Self::create)).
+    pub fn is_empty(&self) -> bool {
+        self.offset == 0
+    }
+
     /// Writes the request and response records of one exchange; returns where the
     /// response lies.
     pub fn write_exchange(&mut self, ex: &Exchange<'_>) -> Result<Written, WarcError> {

@@ -1,0 +1,363 @@
+//! Captures against a local HTTP server started here: a page with its image and
+//! stylesheet (and the image the stylesheet names), a redirect, a 404, a hostile page;
+//! the WARC file read back by an independent reader (the `warc` crate); replay of the
+//! copies; the safety rules (127.0.0.1 refused unless allowed).
+
+use dossier_model::RecordType;
+use dossier_store::{SqliteStore, Store};
+use dossier_upkeep::capture::replay::{replay, replay_path, Replayed};
+use dossier_upkeep::capture::{capture_pages, CaptureOptions, CitedPage};
+use sha2::{Digest, Sha256};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+
+/// A tiny HTTP/1.1 server: each path answers a fixed status, type and body.
+fn serve() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                if reader.read_line(&mut line).is_err() {
+                    return;
+                }
+                let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
+                        break;
+                    }
+                }
+                let (status, extra, ctype, body): (&str, String, &str, Vec<u8>) =
+                    match path.as_str() {
+                        "/page" => (
+                            "200 OK",
+                            String::new(),
+                            "text/html; charset=utf-8",
+                            br#"<!doctype html><html><head><title>A page</title>
+                        <link rel="stylesheet" href="/style.css"></head>
+                        <body><h1>Cited</h1><img src="img.png" alt="pic"><a href="/elsewhere">on</a>
+                        <script>document.title='x'</script></body></html>"#
+                                .to_vec(),
+                        ),
+                        "/style.css" => (
+                            "200 OK",
+                            String::new(),
+                            "text/css",
+                            b"body{background:url(bg.png)}".to_vec(),
+                        ),
+                        "/img.png" | "/bg.png" => (
+                            "200 OK",
+                            String::new(),
+                            "image/png",
+                            b"\x89PNG\r\n\x1a\nfake".to_vec(),
+                        ),
+                        "/old" => (
+                            "301 Moved Permanently",
+                            "Location: /page\r\n".into(),
+                            "text/html",
+                            b"moved".to_vec(),
+                        ),
+                        "/report.pdf" => (
+                            "200 OK",
+                            String::new(),
+                            "application/pdf",
+                            b"%PDF-1.4 fake".to_vec(),
+                        ),
+                        _ => ("404 Not Found", String::new(), "text/html", b"no".to_vec()),
+                    };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\n{extra}Content-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&body);
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn allowed() -> CaptureOptions {
+    let mut o = CaptureOptions::default();
+    o.policy.allow_hosts = vec!["127.0.0.1".into()];
+    o.policy.timeout = std::time::Duration::from_secs(10);
+    o
+}
+
+fn cited(url: String) -> CitedPage {
+    CitedPage {
+        url,
+        citing: vec![(RecordType::Document, "no-such-document".into())],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_is_kept_with_its_images_and_styles_and_reads_back() {
+    let base = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
+    let pages = vec![
+        cited(format!("{base}/page")),
+        cited(format!("{base}/old")),
+        cited(format!("{base}/missing")),
+        cited(format!("{base}/report.pdf")),
+    ];
+    let mut reports = Vec::new();
+    let summary = capture_pages(&store, &pages, &allowed(), &mut |r| reports.push(r.clone()))
+        .await
+        .unwrap();
+    assert_eq!(summary.pages, 4);
+    assert_eq!(summary.captured, 3, "{reports:#?}");
+    assert_eq!(summary.failed, 1);
+    let missing = reports
+        .iter()
+        .find(|r| r.url.ends_with("/missing"))
+        .unwrap();
+    assert!(
+        missing.error.as_deref().unwrap().contains("answered 404"),
+        "{missing:?}"
+    );
+    let page = reports.iter().find(|r| r.url.ends_with("/page")).unwrap();
+    assert_eq!(page.resources, 3, "{page:?}");
+    assert!(page.resource_errors.is_empty(), "{page:?}");
+
+    // The files are where the issue says, and an independent reader reads them.
+    assert_eq!(summary.files.len(), 1);
+    let file = dir.path().join("warc").join(&summary.files[0]);
+    assert!(file.exists());
+    let reader = warc::WarcReader::from_path_gzip(&file).unwrap();
+    let mut types = Vec::new();
+    let mut responses = 0;
+    for record in reader.iter_records() {
+        let record = record.expect("each record reads back");
+        assert_eq!(record.warc_version(), "1.1");
+        assert!(record.warc_id().starts_with("<urn:uuid:"));
+        let ty = record.warc_type().to_string();
+        if ty == "response" {
+            responses += 1;
+            let uri = record
+                .header(warc::WarcHeader::TargetURI)
+                .unwrap()
+                .to_string();
+            assert!(uri.starts_with(&base), "{uri}");
+            let block = record.body();
+            let start = block.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+            let payload = &block[start..];
+            let digest = record
+                .header(warc::WarcHeader::PayloadDigest)
+                .unwrap()
+                .to_string();
+            let expected = data_encoding::BASE32.encode(&Sha256::digest(payload));
+            assert_eq!(digest, format!("sha256:{expected}"), "{uri}");
+            let block_digest = record
+                .header(warc::WarcHeader::BlockDigest)
+                .unwrap()
+                .to_string();
+            assert_eq!(
+                block_digest,
+                format!(
+                    "sha256:{}",
+                    data_encoding::BASE32.encode(&Sha256::digest(block))
+                )
+            );
+            assert!(record.header(warc::WarcHeader::Date).is_some());
+        }
+        types.push(ty);
+    }
+    assert_eq!(types[0], "warcinfo");
+    // The page, its stylesheet, image and the stylesheet's image; the redirect's hop and
+    // its target with the same three; the PDF.
+    assert_eq!(responses, 10, "{types:?}");
+    assert_eq!(types.iter().filter(|t| *t == "request").count(), 10);
+
+    // Replay: the page's image and stylesheet point at their copies, the script is gone,
+    // the banner says what it is.
+    let copies = store.captures().unwrap();
+    let page_copy = copies.capture(page.capture.unwrap()).unwrap().unwrap();
+    assert_eq!(page_copy.url, format!("{base}/page"));
+    let Some(Replayed::Copy {
+        body, content_type, ..
+    }) = replay(&store, page_copy.id, &replay_path).unwrap()
+    else {
+        panic!("the page replays as a copy")
+    };
+    assert_eq!(content_type, "text/html; charset=utf-8");
+    let html = String::from_utf8(body).unwrap();
+    let img = copies
+        .capture_for(
+            &page_copy.page,
+            &format!("{base}/img.png"),
+            page_copy.captured_at,
+        )
+        .unwrap()
+        .unwrap();
+    assert!(
+        html.contains(&format!("src=\"/archive/{}.png\"", img.id)),
+        "{html}"
+    );
+    let css = copies
+        .capture_for(
+            &page_copy.page,
+            &format!("{base}/style.css"),
+            page_copy.captured_at,
+        )
+        .unwrap()
+        .unwrap();
+    assert!(
+        html.contains(&format!("href=\"/archive/{}.css\"", css.id)),
+        "{html}"
+    );
+    assert!(!html.contains("<script"), "{html}");
+    assert!(html.contains("Archived copy"), "{html}");
+    assert!(
+        html.contains(&format!(
+            "<a title=\"Not archived: {base}/elsewhere\">on</a>"
+        )),
+        "{html}"
+    );
+    let Some(Replayed::Copy { body, .. }) = replay(&store, css.id, &replay_path).unwrap() else {
+        panic!("the stylesheet replays")
+    };
+    let bg = copies
+        .capture_for(
+            &page_copy.page,
+            &format!("{base}/bg.png"),
+            page_copy.captured_at,
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        format!("body{{background:url(/archive/{}.png)}}", bg.id)
+    );
+
+    // The redirect replays as one, to the copy of its target.
+    let old = reports.iter().find(|r| r.url.ends_with("/old")).unwrap();
+    let Some(Replayed::Redirect { to, target, .. }) =
+        replay(&store, old.capture.unwrap(), &replay_path).unwrap()
+    else {
+        panic!("the redirect replays as a redirect")
+    };
+    assert_eq!(target, format!("{base}/page"));
+    assert!(to.unwrap().starts_with("/archive/"));
+
+    // The PDF as it was.
+    let pdf = reports
+        .iter()
+        .find(|r| r.url.ends_with("/report.pdf"))
+        .unwrap();
+    let pdf_copy = copies.capture(pdf.capture.unwrap()).unwrap().unwrap();
+    assert_eq!(
+        replay_path(&pdf_copy),
+        format!("/archive/{}.pdf", pdf_copy.id)
+    );
+    let Some(Replayed::Copy {
+        body,
+        content_type,
+        attachment,
+        ..
+    }) = replay(&store, pdf_copy.id, &replay_path).unwrap()
+    else {
+        panic!("the PDF replays")
+    };
+    assert_eq!(
+        (content_type.as_str(), attachment),
+        ("application/pdf", false)
+    );
+    assert_eq!(body, b"%PDF-1.4 fake");
+
+    // Memento's view: every copy of the page's address.
+    assert_eq!(
+        copies.captures_of(&format!("{base}/page")).unwrap().len(),
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loopback_is_refused_unless_allowed() {
+    let base = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
+    let mut reports = Vec::new();
+    let summary = capture_pages(
+        &store,
+        &[
+            cited(format!("{base}/page")),
+            cited("http://169.254.169.254/latest/meta-data/".into()),
+        ],
+        &CaptureOptions::default(),
+        &mut |r| reports.push(r.clone()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.captured, 0);
+    for r in &reports {
+        assert!(r.error.as_deref().unwrap().contains("refused"), "{r:?}");
+    }
+    assert!(store.captures().unwrap().all_captures().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_that_does_not_match_its_digest_is_not_replayed() {
+    let base = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
+    let mut reports = Vec::new();
+    let summary = capture_pages(
+        &store,
+        &[cited(format!("{base}/report.pdf"))],
+        &allowed(),
+        &mut |r| reports.push(r.clone()),
+    )
+    .await
+    .unwrap();
+    let copies = store.captures().unwrap();
+    let c = copies
+        .capture(reports[0].capture.unwrap())
+        .unwrap()
+        .unwrap();
+    let warc_dir = dir.path().join("warc");
+    // The same record with other bytes, appended to the file, indexed with the digest of
+    // the original: what an edit of the file behind the archive's back looks like.
+    let path = warc_dir.join(&summary.files[0]);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(&bytes[c.offset as usize..(c.offset + c.length) as usize])
+        .read_to_end(&mut raw)
+        .unwrap();
+    let text = String::from_utf8_lossy(&raw).replace("%PDF-1.4 fake", "%PDF-1.4 evil");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    let member = gz.finish().unwrap();
+    let offset = bytes.len() as u64;
+    bytes.extend_from_slice(&member);
+    std::fs::write(&path, &bytes).unwrap();
+    let ids = copies
+        .add_captures(
+            &[dossier_store::NewCapture {
+                page: c.page.clone(),
+                url: c.url.clone(),
+                captured_at: c.captured_at + 1,
+                warc_file: c.warc_file.clone(),
+                offset,
+                length: member.len() as u64,
+                status: 200,
+                content_type: c.content_type.clone(),
+                sha256: c.sha256.clone(),
+            }],
+            &[],
+        )
+        .unwrap();
+    let read =
+        dossier_upkeep::warc::read_response(&warc_dir, &c.warc_file, offset, member.len() as u64)
+            .unwrap();
+    assert_eq!(read.body, b"%PDF-1.4 evil");
+    let e = replay(&store, ids[0], &replay_path).unwrap_err();
+    assert!(e.to_string().contains("does not match its digest"), "{e}");
+    // The original still replays.
+    assert!(replay(&store, c.id, &replay_path).is_ok());
+}
