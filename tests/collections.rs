@@ -337,3 +337,113 @@ fn hostile_collection_slugs_and_titles_are_refused_and_nothing_is_written() {
     let s = open(&data);
     assert_eq!(s.collection("c").unwrap().unwrap().title, title);
 }
+
+fn oai(store: &dyn Store, args: &[(&str, &str)]) -> String {
+    let site = dossier_publish::site::Site::new("https://archive.example.org/").unwrap();
+    let o = dossier_publish::oai::Oai {
+        store,
+        site: &site,
+        key: b"collections test key",
+        now: "2026-12-06T00:00:00Z",
+    };
+    let args: Vec<(String, String)> = args
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    dossier_publish::oai::respond(&o, &args).unwrap()
+}
+
+#[test]
+fn oai_pmh_sets_and_bibliographies_follow_the_collections() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    run(data, &["load-builtin"]);
+    tei_into(
+        data,
+        &[
+            "--collection",
+            "milestones",
+            "--collection-title",
+            "Milestones <essays> & \"notes\"",
+        ],
+    );
+    let s = open(data);
+    let sets = oai(&s, &[("verb", "ListSets")]);
+    assert!(
+        sets.contains("<setSpec>collection:milestones</setSpec>"),
+        "{sets}"
+    );
+    // The title is text in the XML, escaped.
+    assert!(
+        sets.contains("<setName>Milestones &lt;essays&gt; &amp; \"notes\"</setName>")
+            || sets
+                .contains("<setName>Milestones &lt;essays&gt; &amp; &quot;notes&quot;</setName>"),
+        "{sets}"
+    );
+    let ids = |set: &str| -> usize {
+        let x = oai(
+            &s,
+            &[
+                ("verb", "ListIdentifiers"),
+                ("metadataPrefix", "oai_dc"),
+                ("set", set),
+            ],
+        );
+        x.matches("<identifier>").count()
+    };
+    let essays = s
+        .collection_cards("milestones", RecordType::Document)
+        .unwrap()
+        .len();
+    assert_eq!(ids("collection:milestones"), essays.min(100));
+    let record = oai(
+        &s,
+        &[
+            ("verb", "GetRecord"),
+            ("metadataPrefix", "oai_dc"),
+            (
+                "identifier",
+                "oai:archive.example.org:document/1993-2000-evolution-of-nato",
+            ),
+        ],
+    );
+    assert!(
+        record.contains("<setSpec>collection:milestones</setSpec>"),
+        "{record}"
+    );
+    assert!(
+        !record.contains("<setSpec>dossier:nato-russia</setSpec>"),
+        "{record}"
+    );
+    // The curated dossier's set holds none of the essays.
+    let dossier_set = oai(
+        &s,
+        &[
+            ("verb", "ListIdentifiers"),
+            ("metadataPrefix", "oai_dc"),
+            ("set", "dossier:nato-russia"),
+        ],
+    );
+    assert!(
+        !dossier_set.contains("document/1993-2000-"),
+        "{dossier_set:.3000}"
+    );
+
+    use dossier_publish::citation::{collection_bibliography, dossier_bibliography, Format};
+    let site = dossier_publish::site::Site::new("https://archive.example.org/").unwrap();
+    let bib = collection_bibliography(&s, "milestones", Format::Bibtex, &site)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        bib.matches("\n@").count() + usize::from(bib.starts_with('@')),
+        essays
+    );
+    assert!(bib.contains("The Evolution of NATO"));
+    let dossier_bib = dossier_bibliography(&s, "nato-russia", Format::Bibtex, &site)
+        .unwrap()
+        .unwrap();
+    assert!(!dossier_bib.contains("The Evolution of NATO"));
+    assert!(collection_bibliography(&s, "nope", Format::Ris, &site)
+        .unwrap()
+        .is_none());
+}

@@ -33,6 +33,10 @@ pub fn router() -> Router<AppState> {
                 get(move |s: State<AppState>, p: Path<String>| dossier_bibliography(s, p, f)),
             )
             .route(
+                &format!("/collections/{{slug}}/bibliography.{ext}"),
+                get(move |s: State<AppState>, p: Path<String>| collection_bibliography(s, p, f)),
+            )
+            .route(
                 &format!("/bibliography.{ext}"),
                 get(move |s: State<AppState>, q: Query<Selection>| selection_bibliography(s, q, f)),
             );
@@ -116,6 +120,24 @@ async fn dossier_bibliography(
         })
         .await?
         .ok_or_else(|| HttpError::no_record("dossier", &slug))?;
+    Ok(attachment(text(format.media_type(), body), name))
+}
+
+async fn collection_bibliography(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    format: Format,
+) -> Result<Response, HttpError> {
+    let slug = checked(slug, "collection")?;
+    let site = state.site();
+    let name = format!("{slug}-bibliography.{}", format.extension());
+    let body = state
+        .blocking({
+            let slug = slug.clone();
+            move |s| citation::collection_bibliography(s, &slug, format, &site)
+        })
+        .await?
+        .ok_or_else(|| HttpError::no_record("collection", &slug))?;
     Ok(attachment(text(format.media_type(), body), name))
 }
 

@@ -33,6 +33,26 @@ pub fn dossier_bibliography(
     Ok(Some(format.write(&items(store, &docs, site)?)))
 }
 
+/// The site path of a collection's bibliography file.
+pub fn collection_bibliography_path(collection: &str, format: Format) -> String {
+    format!("/collections/{collection}/bibliography.{}", format.extension())
+}
+
+/// The bibliography of a collection (its documents in date order) in one format; `None`
+/// if there is no such collection.
+pub fn collection_bibliography(
+    store: &dyn Store,
+    collection: &str,
+    format: Format,
+    site: &Site,
+) -> Result<Option<String>, PublishError> {
+    if store.collection(collection)?.is_none() {
+        return Ok(None);
+    }
+    let docs = store.collection_documents(collection)?;
+    Ok(Some(format.write(&items(store, &docs, site)?)))
+}
+
 /// The bibliography of the documents named (a search result, a selection) in one format.
 /// Slugs the archive does not hold are returned as the error's list.
 pub fn selection_bibliography(

@@ -29,9 +29,9 @@ mod item;
 mod style;
 
 pub use bibliography::{
-    bibliography_path, dossier_bibliography, search_bibliography, search_bibliography_path,
-    search_document_count, search_documents, search_downloads, selection_bibliography,
-    SEARCH_BIBLIOGRAPHY_LIMIT,
+    bibliography_path, collection_bibliography, collection_bibliography_path, dossier_bibliography,
+    search_bibliography, search_bibliography_path, search_document_count, search_documents,
+    search_downloads, selection_bibliography, SEARCH_BIBLIOGRAPHY_LIMIT,
 };
 pub use cite::{
     citation_path, cite_view, document_citation, document_page, meta_tags, parse_citation_file,

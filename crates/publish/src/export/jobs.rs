@@ -25,6 +25,8 @@ pub(super) enum Job<'a> {
     Search,
     /// A dossier's bibliography, in every format.
     Bibliographies(&'a str),
+    /// A collection's bibliography, in every format.
+    CollectionBibliographies(&'a str),
     /// A document's citation files, in every format.
     Citations(&'a str),
     /// `sitemap.xml` (and its parts past this many addresses a file).
@@ -53,6 +55,12 @@ pub(super) fn plan<'a>(records: &'a Records, options: &ExportOptions) -> (Vec<Jo
     let pages = jobs.len();
     let dossiers = records.slugs(RecordType::Dossier);
     jobs.extend(dossiers.iter().map(|&d| Job::Bibliographies(d)));
+    jobs.extend(
+        records
+            .collections
+            .iter()
+            .map(|c| Job::CollectionBibliographies(c.as_str())),
+    );
     jobs.extend(
         records
             .slugs(RecordType::Document)
@@ -144,6 +152,17 @@ fn run(
                 if let Some(b) = citation::dossier_bibliography(store, slug, f, site)? {
                     w.write(
                         &format!("dossiers/{slug}/bibliography.{}", f.extension()),
+                        b.as_bytes(),
+                    )?;
+                }
+            }
+            Ok(())
+        }
+        Job::CollectionBibliographies(slug) => {
+            for f in Format::ALL {
+                if let Some(b) = citation::collection_bibliography(store, slug, f, site)? {
+                    w.write(
+                        &static_file(&citation::collection_bibliography_path(slug, f)),
                         b.as_bytes(),
                     )?;
                 }

@@ -107,6 +107,8 @@ struct Records {
     people: Vec<Person>,
     events: Vec<Event>,
     topics: Vec<Topic>,
+    /// The collections' slugs, by title.
+    collections: Vec<String>,
 }
 
 impl Records {
@@ -118,6 +120,11 @@ impl Records {
             people: store.people(None)?,
             events: store.events(&EventQuery::default())?,
             topics: store.topics(None)?,
+            collections: store
+                .collections()?
+                .into_iter()
+                .map(|(c, _)| c.slug)
+                .collect(),
         })
     }
 

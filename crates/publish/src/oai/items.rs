@@ -21,6 +21,7 @@ pub(super) struct Item {
 fn sets_of(d: &Document) -> Vec<String> {
     let mut s: Vec<String> = d.dossiers.iter().map(|x| format!("dossier:{x}")).collect();
     s.push(format!("kind:{}", d.kind.slug()));
+    s.extend(d.collections.iter().map(|c| format!("collection:{c}")));
     s
 }
 
@@ -113,8 +114,9 @@ fn slug_of<'s>(site: &Site, identifier: &'s str) -> Option<&'s str> {
         .filter(|s| dossier_model::is_valid_slug(s))
 }
 
-/// The repository's sets: `dossier`, `dossier:{slug}` for each dossier, `kind` and
-/// `kind:{slug}` for each kind of document the archive holds.
+/// The repository's sets: `dossier`, `dossier:{slug}` for each dossier, `collection`
+/// and `collection:{slug}` for each collection, `kind` and `kind:{slug}` for each kind of
+/// document the archive holds.
 pub(super) fn sets(store: &dyn Store) -> Result<Vec<(String, String)>, PublishError> {
     let mut out = Vec::new();
     let dossiers = store.dossiers()?;
@@ -122,6 +124,13 @@ pub(super) fn sets(store: &dyn Store) -> Result<Vec<(String, String)>, PublishEr
         out.push(("dossier".to_string(), "Dossiers".to_string()));
         for d in dossiers {
             out.push((format!("dossier:{}", d.slug), d.title));
+        }
+    }
+    let collections = store.collections()?;
+    if !collections.is_empty() {
+        out.push(("collection".to_string(), "Collections".to_string()));
+        for (c, _) in collections {
+            out.push((format!("collection:{}", c.slug), c.title));
         }
     }
     let mut kinds: Vec<_> = store
