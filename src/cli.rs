@@ -80,6 +80,47 @@ pub enum Command {
     /// the account is disabled. Only its digest is stored: it is shown once, at creation.
     #[command(subcommand)]
     Token(Token),
+    /// The external addresses the archive cites: check that they still answer.
+    #[command(subcommand)]
+    Links(Links),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Links {
+    /// Check every external address of every record (sources, a dossier's outside
+    /// sites, collections) and keep each result in the store's history.
+    ///
+    /// Concurrent but polite: at most --per-host requests at once to one site, a pause
+    /// between them, robots.txt obeyed. HEAD first, then GET; redirects followed and
+    /// recorded; a 200 that is the site's "not found" page, or a redirect to its home
+    /// page, is reported as a soft 404. Never fetches loopback, private, link-local or
+    /// cloud-metadata addresses (checked after DNS resolution and at every redirect)
+    /// unless the host is named with --allow-host. Exits 0 whatever the links' state
+    /// (`dossier check --fail-on` is for CI).
+    Check(LinksCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LinksCheckArgs {
+    /// Fetch this host even though it resolves to a loopback or private address (for
+    /// tests and a local mirror). Repeat for several hosts.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
+    /// Requests in flight at once, over all sites.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub concurrency: u32,
+    /// Requests in flight at once to one site.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub per_host: u32,
+    /// Seconds one check may take, redirects and body included.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=600))]
+    pub timeout: u32,
+    /// Only the addresses of this dossier and its records.
+    #[arg(long, value_name = "SLUG")]
+    pub dossier: Option<String>,
+    /// Print one JSON object (counts and every result) instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 mod collection;
 mod export;
 mod import;
+mod links;
 mod lock;
 mod priority;
 mod search;
@@ -25,7 +26,8 @@ pub fn run(cli: Cli) -> Result<()> {
         | Command::Search(_)
         | Command::Export(_)
         | Command::User(_)
-        | Command::Token(_) => None,
+        | Command::Token(_)
+        | Command::Links(_) => None,
         Command::Import(i) => Some(lock::lock_for_writing(
             &cli.global.data_dir,
             &format!("import {}", i.name()),
@@ -50,6 +52,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Export(Export::Site(args)) => export::site(&cli.global.data_dir, args),
         Command::User(command) => user::run(&cli.global.data_dir, command),
         Command::Token(command) => token::run(&cli.global.data_dir, command),
+        Command::Links(command) => links::run(&cli.global.data_dir, command),
         Command::LoadBuiltin(args) => {
             let store = open_store(&cli.global.data_dir)?;
             let (summary, conflicts) = load_builtin_as(&store, !args.overwrite_edits)?;

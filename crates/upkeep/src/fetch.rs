@@ -174,7 +174,7 @@ pub enum FetchError {
     BadUrl { url: String, reason: String },
     #[error("{url}: only http and https addresses are fetched, not {scheme}:")]
     Scheme { url: String, scheme: String },
-    #[error("{url}: refused: {host} is {addr}, a {reason} address")]
+    #[error("{url}: refused: {}", blocked_text(host, addr, reason))]
     Blocked {
         url: String,
         host: String,
@@ -359,11 +359,17 @@ struct BlockedAddress {
 
 impl fmt::Display for BlockedAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} is {}, a {} address",
-            self.host, self.addr, self.reason
-        )
+        f.write_str(&blocked_text(&self.host, &self.addr, self.reason))
+    }
+}
+
+/// "10.0.0.1 is a private address", "intranet.example is 10.0.0.1, a private address".
+fn blocked_text(host: &str, addr: &IpAddr, reason: &str) -> String {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if bare.parse::<IpAddr>().is_ok_and(|h| h == *addr) {
+        format!("{host} is a {reason} address")
+    } else {
+        format!("{host} is {addr}, a {reason} address")
     }
 }
 
@@ -622,9 +628,11 @@ impl Fetcher {
                     message: io_dns.unwrap_or(chain),
                 };
             }
+            // The innermost cause says it best ("Connection refused (os error 111)").
+            let inner = chain.rsplit(": ").next().unwrap_or(&chain).to_string();
             return FetchError::Connect {
                 url: url.to_string(),
-                message: chain,
+                message: inner,
             };
         }
         FetchError::Http {
