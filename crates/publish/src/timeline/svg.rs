@@ -15,7 +15,7 @@ pub type LinkFn<'a> = &'a dyn Fn(&str) -> String;
 /// The picture's width (its `viewBox`; it scales to the page).
 const WIDTH: f64 = 960.0;
 /// Where the axis starts and ends; the names of rows and bars are left of it.
-const X0: f64 = 210.0;
+const X0: f64 = 222.0;
 const X1: f64 = 940.0;
 const ROW: f64 = 42.0;
 const LANE: f64 = 24.0;
@@ -562,11 +562,11 @@ pub fn timeline_svg(t: &Timeline, link: LinkFn) -> String {
     w.finish()
 }
 
-const NODE_W: f64 = 190.0;
+const NODE_W: f64 = 214.0;
 const NODE_H: f64 = 44.0;
 const GAP_X: f64 = 70.0;
 const GAP_Y: f64 = 22.0;
-const MARGIN: f64 = 16.0;
+const MARGIN: f64 = 40.0;
 const GRAPH_TOP: f64 = 40.0;
 
 fn node_xy(node: &Node) -> (f64, f64) {
@@ -581,7 +581,7 @@ fn node_xy(node: &Node) -> (f64, f64) {
 pub fn relations_svg(title: &str, r: &Relations, link: LinkFn) -> String {
     let (cols, rows) = r.extent();
     let width = (MARGIN * 2.0 + cols as f64 * (NODE_W + GAP_X) - GAP_X).max(WIDTH);
-    let height = GRAPH_TOP + rows as f64 * (NODE_H + GAP_Y) + 24.0;
+    let height = GRAPH_TOP + rows as f64 * (NODE_H + GAP_Y) + 30.0;
     let mut w = XmlWriter::new();
     let desc = r.describe();
     open(&mut w, width, height.max(80.0), title, &desc);
@@ -605,30 +605,60 @@ pub fn relations_svg(title: &str, r: &Relations, link: LinkFn) -> String {
         else {
             continue;
         };
-        let (x1, y1, x2, y2) = if (ax - bx).abs() < 1.0 {
-            // Same column: from the lower box's top to the upper's bottom, or back.
-            if ay > by {
-                (ax + NODE_W / 2.0, ay, bx + NODE_W / 2.0, by + NODE_H + 1.0)
+        // The path, and where its label goes (`None`: the tooltip and legend say it).
+        let (d, label_at) = if (ax - bx).abs() < 1.0 && (ay - by).abs() <= NODE_H + GAP_Y + 1.0 {
+            // Same column, next row: straight between the facing sides.
+            let cx = ax + NODE_W / 2.0;
+            let (y1, y2) = if ay > by {
+                (ay, by + NODE_H + 1.0)
             } else {
-                (ax + NODE_W / 2.0, ay + NODE_H, bx + NODE_W / 2.0, by - 1.0)
-            }
-        } else if ax < bx {
-            (ax + NODE_W, ay + NODE_H / 2.0, bx - 1.0, by + NODE_H / 2.0)
+                (ay + NODE_H, by - 1.0)
+            };
+            (
+                format!("M{},{} L{},{}", n(cx), n(y1), n(cx), n(y2)),
+                Some((cx + 6.0, (y1 + y2) / 2.0 + 3.0, "start")),
+            )
+        } else if (ax - bx).abs() < 1.0 {
+            // Same column, further away: round the left side, so as not to cross the
+            // boxes between.
+            let (y1, y2) = (ay + NODE_H / 2.0, by + NODE_H / 2.0);
+            let out = ax - MARGIN + 6.0;
+            (
+                format!(
+                    "M{},{} C{},{} {},{} {},{}",
+                    n(ax),
+                    n(y1),
+                    n(out),
+                    n(y1),
+                    n(out),
+                    n(y2),
+                    n(bx - 1.0),
+                    n(y2)
+                ),
+                None,
+            )
         } else {
-            (ax, ay + NODE_H / 2.0, bx + NODE_W + 1.0, by + NODE_H / 2.0)
+            let (x1, y1, x2, y2) = if ax < bx {
+                (ax + NODE_W, ay + NODE_H / 2.0, bx - 1.0, by + NODE_H / 2.0)
+            } else {
+                (ax, ay + NODE_H / 2.0, bx + NODE_W + 1.0, by + NODE_H / 2.0)
+            };
+            let mid = (x1 + x2) / 2.0;
+            (
+                format!(
+                    "M{},{} C{},{} {},{} {},{}",
+                    n(x1),
+                    n(y1),
+                    n(mid),
+                    n(y1),
+                    n(mid),
+                    n(y2),
+                    n(x2),
+                    n(y2)
+                ),
+                Some((mid, (y1 + y2) / 2.0 - 4.0, "middle")),
+            )
         };
-        let mid = (x1 + x2) / 2.0;
-        let d = format!(
-            "M{},{} C{},{} {},{} {},{}",
-            n(x1),
-            n(y1),
-            n(mid),
-            n(y1),
-            n(mid),
-            n(y2),
-            n(x2),
-            n(y2)
-        );
         let words = format!(
             "{} {} {}{}",
             e.from_name,
@@ -655,18 +685,20 @@ pub fn relations_svg(title: &str, r: &Relations, link: LinkFn) -> String {
             (Some(d), _) => d.edtf.get(..4).unwrap_or(&d.edtf).to_string(),
             (None, _) => "date not recorded".into(),
         };
-        w.element(
-            "text",
-            &[
-                ("x", &n(mid)),
-                ("y", &n((y1 + y2) / 2.0 - 4.0)),
-                ("text-anchor", "middle"),
-                ("font-size", "10"),
-                ("fill", MUTED),
-                ("stroke", "none"),
-            ],
-            &label,
-        );
+        if let Some((x, y, anchor)) = label_at {
+            w.element(
+                "text",
+                &[
+                    ("x", &n(x)),
+                    ("y", &n(y)),
+                    ("text-anchor", anchor),
+                    ("font-size", "10"),
+                    ("fill", MUTED),
+                    ("stroke", "none"),
+                ],
+                &label,
+            );
+        }
         w.end("g");
     }
     w.end("g");
@@ -710,10 +742,60 @@ pub fn relations_svg(title: &str, r: &Relations, link: LinkFn) -> String {
                 ("font-size", "11"),
                 ("fill", MUTED),
             ],
-            &clip(&nd.span_human, 32),
+            &clip(&nd.span_human, 33),
         );
         w.end("a");
     }
+    relations_legend(&mut w, height - 14.0, r.focus.is_some());
     w.end("svg");
     w.finish()
+}
+
+/// The graph's legend: the two kinds of arrow, and the marked box.
+fn relations_legend(w: &mut XmlWriter, y: f64, focus: bool) {
+    w.start("g", &[("font-size", "11"), ("fill", MUTED)]);
+    let arrow = |w: &mut XmlWriter, x: f64, dashed: bool| {
+        let (x1, x2, yy) = (n(x), n(x + 24.0), n(y));
+        let mut attrs = vec![
+            ("x1", x1.as_str()),
+            ("x2", x2.as_str()),
+            ("y1", yy.as_str()),
+            ("y2", yy.as_str()),
+            ("stroke", INK),
+            ("stroke-width", "1.5"),
+            ("marker-end", "url(#arrow)"),
+        ];
+        if dashed {
+            attrs.push(("stroke-dasharray", "5 3"));
+        }
+        w.empty("line", &attrs);
+    };
+    arrow(w, 10.0, false);
+    w.element(
+        "text",
+        &[("x", "42"), ("y", &n(y + 4.0))],
+        "succeeded by (the year of the change)",
+    );
+    arrow(w, 280.0, true);
+    w.element("text", &[("x", "312"), ("y", &n(y + 4.0))], "part of");
+    if focus {
+        rect(
+            w,
+            380.0,
+            y - 6.0,
+            24.0,
+            12.0,
+            &[
+                ("fill", "#e6eef6"),
+                ("stroke", SOLID),
+                ("stroke-width", "3"),
+            ],
+        );
+        w.element(
+            "text",
+            &[("x", "412"), ("y", &n(y + 4.0))],
+            "the body this graph is about",
+        );
+    }
+    w.end("g");
 }

@@ -165,7 +165,8 @@ fn the_relations_graph_draws_successions_and_parts() {
         .unwrap();
     let svg = b.render(&store, "eapc", &same).unwrap().unwrap();
     parse(&svg);
-    assert!(svg.contains(r#"stroke-width="3""#));
+    // The body's box and the legend's sample.
+    assert_eq!(svg.matches(r#"stroke-width="3""#).count(), 2);
     assert!(b.render(&store, "missing", &same).unwrap().is_none());
 }
 
