@@ -3,7 +3,8 @@
 //!
 //! `[[resolve]]` points an outline reference (found by words it contains) at a record;
 //! `[[mention]]` turns words already in a section's commentary into a link;
-//! `[[list]]` gives a section a generated list. See `data/nato-russia.toml`.
+//! `[[list]]` gives a section a generated list; `[[claim]]` dates a sentence of a
+//! section's commentary (issue 25). See `data/nato-russia.toml`.
 
 use crate::markdown::escape;
 use dossier_model::*;
@@ -54,6 +55,8 @@ pub struct CuratedData {
     #[serde(default)]
     pub list: Vec<ListEntry>,
     #[serde(default)]
+    pub claim: Vec<ClaimEntry>,
+    #[serde(default)]
     pub documents: Vec<Document>,
     #[serde(default)]
     pub bodies: Vec<Body>,
@@ -73,6 +76,11 @@ pub struct DossierMeta {
     pub title: String,
     #[serde(default)]
     pub description: String,
+    /// Searches whose hits belong to the dossier (`[[dossier.queries]]`, each a `title`
+    /// and a `query`): how a dossier takes in records of a collection without the
+    /// import putting them there.
+    #[serde(default)]
+    pub queries: Vec<SavedQuery>,
 }
 
 /// A `[[resolve]]` or `[[mention]]` entry: words in a section, and what they point at.
@@ -101,6 +109,33 @@ pub struct ListEntry {
     pub section: String,
     #[serde(flatten)]
     pub list: GeneratedList,
+}
+
+/// A `[[claim]]` entry: a dated statement of a section's commentary.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimEntry {
+    pub section: String,
+    #[serde(flatten)]
+    pub claim: Claim,
+}
+
+/// A commentary's words as a reader sees them: link brackets and `(ref:N)` targets
+/// dropped, spaces squashed (enough to find a statement in the curated file's outline).
+fn commentary_words(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut rest = markdown;
+    while let Some(at) = rest.find("](ref:") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + 6..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        rest = rest[digits..].strip_prefix(')').unwrap_or(&rest[digits..]);
+    }
+    out.push_str(rest);
+    out.replace('[', "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl CuratedData {
@@ -241,6 +276,7 @@ pub fn apply_curated(
     dossier.slug = data.dossier.slug.clone();
     dossier.title = data.dossier.title.clone();
     dossier.description = data.dossier.description.clone();
+    dossier.queries = data.dossier.queries.clone();
     let entry_err = |entry: String, section: &str, problem: String| CuratedError::Entry {
         file: file.into(),
         entry,
@@ -299,6 +335,37 @@ pub fn apply_curated(
             section.lists.clear();
         }
         section.lists.push(l.list.clone());
+    }
+
+    for (i, c) in data.claim.iter().enumerate() {
+        let entry = format!("claim[{i}]");
+        let Some(section) = dossier.section_mut(&c.section) else {
+            errors.push(entry_err(
+                entry,
+                &c.section,
+                "no such section in the outline".into(),
+            ));
+            continue;
+        };
+        // A dated sentence the commentary does not say would date nothing on the page.
+        if c.claim.field == "commentary" {
+            let said = c
+                .claim
+                .statement
+                .as_deref()
+                .map(|st| st.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|st| !st.is_empty())
+                .is_some_and(|st| commentary_words(&section.commentary).contains(&st));
+            if !said {
+                errors.push(entry_err(
+                    entry,
+                    &c.section,
+                    "the statement is not in the section's commentary".into(),
+                ));
+                continue;
+            }
+        }
+        section.claims.push(c.claim.clone());
     }
 
     let slug = dossier.slug.clone();
@@ -417,6 +484,52 @@ mod tests {
 
     fn outline() -> Dossier {
         parse_outline(OUTLINE.as_bytes(), "t.txt").unwrap()
+    }
+
+    #[test]
+    fn a_claim_dates_a_sentence_the_commentary_says() {
+        let claim = |statement: &str| {
+            format!(
+                "[[mention]]\nsection = \"a-1\"\ntext = \"Founding Act\"\ndocument = \"act\"\n\n\
+                 [[claim]]\nsection = \"a-1\"\nfield = \"commentary\"\nstatement = \"{statement}\"\nas_of = \"2002-05-28\"\n"
+            )
+        };
+        // The words as a reader sees them, across the mention's link.
+        let d = data(&claim("The Founding Act set up  the Council."));
+        let a = apply_curated(outline(), d, "t.toml", &|_, _| false).unwrap();
+        let s = &a.dossiers[0].sections[0].children[0];
+        assert!(
+            s.commentary.contains("[Founding Act](ref:"),
+            "{}",
+            s.commentary
+        );
+        assert_eq!(s.claims.len(), 1);
+        assert_eq!(s.claims[0].as_of.to_string(), "2002-05-28");
+        // Words the commentary does not say, or a section that is not there, are refused.
+        let errs = apply_curated(
+            outline(),
+            data(&claim("The Council met.")),
+            "t.toml",
+            &|_, _| false,
+        )
+        .unwrap_err();
+        assert!(
+            errs[0].to_string().contains(
+                "claim[0] (section `a-1`): the statement is not in the section's commentary"
+            ),
+            "{errs:?}"
+        );
+        let text = claim("x").replace("section = \"a-1\"\nfield", "section = \"zz\"\nfield");
+        let errs = apply_curated(outline(), data(&text), "t.toml", &|_, _| false).unwrap_err();
+        assert!(errs[0].to_string().contains("no such section"), "{errs:?}");
+        // A field a section has not is the model's error, with its path.
+        let text = claim("x").replace("\"commentary\"", "\"summary\"");
+        let errs = apply_curated(outline(), data(&text), "t.toml", &|_, _| false).unwrap_err();
+        assert!(
+            errs.iter()
+                .any(|e| e.to_string().contains("sections.a-1.claims[0].field")),
+            "{errs:?}"
+        );
     }
 
     #[test]

@@ -24,9 +24,79 @@ pub enum RefLink {
 
 /// Renders `markdown`; `refs[n-1]` tells how `ref:n` is shown.
 pub fn render(markdown: &str, refs: &[RefLink]) -> String {
+    let mut out = String::new();
+    html::push_html(&mut out, events(markdown, refs));
+    out
+}
+
+/// A dated statement of the commentary (a section's claim, issue 25): its note ("as of
+/// 28 May 2002") is shown at the end of the paragraph that says it.
+#[derive(Debug, Clone)]
+pub struct Mark {
+    /// The words, as a reader sees them (link text without the link's syntax).
+    pub statement: String,
+    /// The note's text.
+    pub note: String,
+    /// The EDTF date, for `<time datetime>`.
+    pub datetime: String,
+    /// Flagged as possibly out of date.
+    pub stale: bool,
+}
+
+/// [`render`], with each of `marks` placed at the end of the first paragraph (list item,
+/// heading) whose text contains its statement (spaces compared loosely). Says which
+/// marks were placed, so that a page lists the rest beside the commentary.
+pub fn render_marked(markdown: &str, refs: &[RefLink], marks: &[Mark]) -> (String, Vec<bool>) {
+    if marks.is_empty() {
+        return (render(markdown, refs), Vec::new());
+    }
+    let wanted: Vec<String> = marks.iter().map(|m| squash(&m.statement)).collect();
+    let mut placed = vec![false; marks.len()];
+    let mut block = String::new();
+    let mut out_events: Vec<Event> = Vec::new();
+    for event in events(markdown, refs) {
+        match &event {
+            Event::Start(Tag::Paragraph | Tag::Item | Tag::Heading { .. }) => block.clear(),
+            Event::Text(t) | Event::Code(t) => block.push_str(t),
+            Event::SoftBreak | Event::HardBreak => block.push(' '),
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_)) => {
+                let text = squash(&block);
+                for (i, m) in marks.iter().enumerate() {
+                    if !placed[i] && !wanted[i].is_empty() && text.contains(&wanted[i]) {
+                        placed[i] = true;
+                        out_events.push(Event::InlineHtml(CowStr::from(mark_html(m))));
+                    }
+                }
+                block.clear();
+            }
+            _ => {}
+        }
+        out_events.push(event);
+    }
+    let mut out = String::new();
+    html::push_html(&mut out, out_events.into_iter());
+    (out, placed)
+}
+
+/// Words separated by single spaces.
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn mark_html(m: &Mark) -> String {
+    format!(
+        " <span class=\"as-of{}\"><time datetime=\"{}\">({})</time></span>",
+        if m.stale { " stale" } else { "" },
+        attr(&m.datetime),
+        attr(&m.note)
+    )
+}
+
+/// The commentary's events, raw HTML turned to text and links checked.
+fn events<'a>(markdown: &'a str, refs: &'a [RefLink]) -> impl Iterator<Item = Event<'a>> + 'a {
     let parser = Parser::new_ext(markdown, Options::empty());
     let mut stack: Vec<Option<String>> = Vec::new();
-    let events = parser.filter_map(|event| match event {
+    parser.filter_map(move |event| match event {
         Event::Html(text) | Event::InlineHtml(text) => Some(Event::Text(text)),
         Event::Start(Tag::Link { dest_url, .. }) => {
             let (open, close) = link_html(&dest_url, refs);
@@ -40,10 +110,7 @@ pub fn render(markdown: &str, refs: &[RefLink]) -> String {
         // Images from imported text are not fetched; their alt text is shown.
         Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
         other => Some(other),
-    });
-    let mut out = String::new();
-    html::push_html(&mut out, events);
-    out
+    })
 }
 
 /// A site path (`/documents/x`, not `//host` or `/\\host`) or an absolute address of
@@ -125,6 +192,40 @@ mod tests {
              <span class=\"gap-ref\">Ukraine <span class=\"gap\">(not in the archive yet)</span></span>. \
              <span class=\"gap-ref\">lost <span class=\"gap\">(reference missing)</span></span></p>\n"
         );
+    }
+
+    #[test]
+    fn a_dated_statement_is_marked_at_the_end_of_its_paragraph() {
+        let refs = [RefLink::Link {
+            href: "/bodies/eapc".into(),
+            class: "ref",
+            title: "EAPC".into(),
+        }];
+        let mark = |statement: &str, stale: bool| Mark {
+            statement: statement.into(),
+            note: "as of 28 May 2002<script>".into(),
+            datetime: "2002-05-28\"".into(),
+            stale,
+        };
+        let (html, placed) = render_marked(
+            "First.\n\nWhile Russia continues to participate in the meetings of the\n[Euro-Atlantic Partnership Council](ref:1), it is.\n\nLast.",
+            &refs,
+            &[
+                mark("Russia continues to participate in the meetings of the Euro-Atlantic Partnership Council", true),
+                mark("not in the text", false),
+                mark("  ", false),
+            ],
+        );
+        assert_eq!(placed, [true, false, false]);
+        assert_eq!(html.matches("class=\"as-of").count(), 1, "{html}");
+        assert!(
+            html.contains("it is. <span class=\"as-of stale\"><time datetime=\"2002-05-28&quot;\">(as of 28 May 2002&lt;script&gt;)</time></span></p>"),
+            "{html}"
+        );
+        assert!(html.starts_with("<p>First.</p>"), "{html}");
+        // Without marks, the same as `render`.
+        let md = "A [b](ref:1) c.";
+        assert_eq!(render_marked(md, &refs, &[]).0, render(md, &refs));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use serde::Serialize;
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("macros.html", include_str!("../templates/macros.html")),
+    ("claims.html", include_str!("../templates/claims.html")),
     ("home.html", include_str!("../templates/home.html")),
     ("dossier.html", include_str!("../templates/dossier.html")),
     ("document.html", include_str!("../templates/document.html")),

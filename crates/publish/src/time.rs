@@ -25,6 +25,52 @@ pub fn now() -> String {
     rfc3339(secs)
 }
 
+/// Today's date (UTC) as `YYYYMMDD`: the one clock the pages age claims by (issue 25).
+/// A test fixes it on its thread with [`with_today`]; a process (a test's server, a
+/// snapshot's export) with `DOSSIER_TODAY=YYYY-MM-DD`, read once; otherwise the system
+/// clock. A `DOSSIER_TODAY` that is not a day is said on stderr once and ignored.
+pub fn today() -> i64 {
+    if let Some(day) = TODAY.with(|t| t.get()) {
+        return day;
+    }
+    static FIXED: std::sync::OnceLock<Option<i64>> = std::sync::OnceLock::new();
+    let fixed = FIXED.get_or_init(|| {
+        let v = std::env::var("DOSSIER_TODAY").ok()?;
+        match dossier_model::PartialDate::parse(v.trim()) {
+            Ok(d) if is_day(v.trim()) => Some(d.earliest()),
+            _ => {
+                eprintln!("DOSSIER_TODAY={v:?} is not a day (YYYY-MM-DD); using the clock");
+                None
+            }
+        }
+    });
+    fixed.unwrap_or_else(|| {
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+        y * 10_000 + i64::from(m) * 100 + i64::from(d)
+    })
+}
+
+thread_local! {
+    static TODAY: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with [`today`] answering `day` (`YYYYMMDD`) on this thread: how a test
+/// builds a page on a day of its choosing.
+pub fn with_today<R>(day: i64, f: impl FnOnce() -> R) -> R {
+    struct Reset(Option<i64>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            TODAY.with(|t| t.set(self.0));
+        }
+    }
+    let _reset = Reset(TODAY.with(|t| t.replace(Some(day))));
+    f()
+}
+
 /// Year, month, day of a day count since 1970-01-01 (proleptic Gregorian; Howard
 /// Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -62,6 +108,19 @@ mod tests {
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
         assert!(now().ends_with('Z'));
+    }
+
+    #[test]
+    fn today_is_a_day_and_can_be_fixed() {
+        let t = today();
+        assert!(t > 20200101 && t < 30000101, "{t}");
+        assert_eq!(with_today(20070529, today), 20070529);
+        // Nested, and restored after.
+        with_today(20010101, || {
+            assert_eq!(with_today(20020202, today), 20020202);
+            assert_eq!(today(), 20010101);
+        });
+        assert!(today() > 20200101);
     }
 
     #[test]

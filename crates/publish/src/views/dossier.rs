@@ -1,10 +1,12 @@
 //! A dossier's outline page: sections with their commentary rendered, references
 //! resolved (or shown as gaps), generated lists, and how much is still missing.
 
+use super::claims::{claim_views, marked_commentary, SectionClaimView};
+use super::holdings::{holdings, Holdings};
 use super::links::{card_link, simple_link, Cards};
 use super::provenance::web_url;
 use super::{url_of, RecordLink, Result};
-use crate::commentary::{self, RefLink};
+use crate::commentary::RefLink;
 use dossier_model::RecordType;
 use dossier_model::{DocumentKind, EventKind, GeneratedList, ListOf, Reference, Section, Target};
 use dossier_store::{DocumentQuery, EventQuery, RecordCard, Store};
@@ -53,6 +55,9 @@ pub struct SectionView {
     pub commentary_html: String,
     pub references: Vec<ReferenceView>,
     pub lists: Vec<ListView>,
+    /// Its dated sentences (issue 25), aged today; those found in the commentary are
+    /// marked there too.
+    pub claims: Vec<SectionClaimView>,
     pub children: Vec<SectionView>,
     /// Heading level for the page (2 for parts).
     pub depth: usize,
@@ -107,6 +112,8 @@ pub struct ListView {
     /// lists more (the closest filter the chronology has).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub more_exact: Option<bool>,
+    /// What the archive holds for the list, against what the page listed (issue 25).
+    pub holdings: Holdings,
 }
 
 /// The record a reference points at, if it points at one the store could hold.
@@ -268,7 +275,7 @@ fn list_heads(store: &dyn Store, dossier: &str, sections: &[Section]) -> Result<
         .collect()
 }
 
-fn list_view(dossier: &str, l: &GeneratedList, (cards, total): Head) -> ListView {
+fn list_view(cards_of: &Cards, dossier: &str, l: &GeneratedList, (cards, total): Head) -> ListView {
     let (more_url, more_exact) = if total > LIST_PREVIEW {
         let (url, exact) = chronology_for(dossier, l);
         (Some(url), Some(exact))
@@ -280,6 +287,9 @@ fn list_view(dossier: &str, l: &GeneratedList, (cards, total): Head) -> ListView
         of: l.of,
         query: l.clone(),
         items: cards.iter().map(card_link).collect(),
+        holdings: holdings(l, &cards, total, &|b| {
+            cards_of.link(RecordType::Body, b).title
+        }),
         total,
         more_url,
         more_exact,
@@ -326,8 +336,12 @@ fn query_value(v: &str) -> String {
         .collect()
 }
 
+/// The dossier's staleness threshold and today (`YYYYMMDD`), by which claims are aged.
+type Dating = (u32, i64);
+
 fn section_view(
     cards: &Cards,
+    dating: Dating,
     heads: &mut std::vec::IntoIter<Head>,
     dossier: &str,
     s: &Section,
@@ -347,12 +361,12 @@ fn section_view(
         .lists
         .iter()
         // `list_heads` walked the outline as this does: one head per list.
-        .map(|l| list_view(dossier, l, heads.next().unwrap_or_default()))
+        .map(|l| list_view(cards, dossier, l, heads.next().unwrap_or_default()))
         .collect::<Vec<_>>();
     let children = s
         .children
         .iter()
-        .map(|c| section_view(cards, heads, dossier, c, depth + 1, counts))
+        .map(|c| section_view(cards, dating, heads, dossier, c, depth + 1, counts))
         .collect::<Result<Vec<_>>>()?;
     let empty = s.commentary.trim().is_empty()
         && children.is_empty()
@@ -360,15 +374,21 @@ fn section_view(
     if empty {
         counts.empty_sections += 1;
     }
+    let (commentary_html, claims) = marked_commentary(
+        &s.commentary,
+        &links,
+        claim_views(&s.claims, dating.0, dating.1),
+    );
     Ok(SectionView {
         key: s.key.clone(),
         label: s.label.clone(),
         title: s.title.clone(),
         short_title: s.short_title.clone(),
         commentary: s.commentary.clone(),
-        commentary_html: commentary::render(&s.commentary, &links),
+        commentary_html,
         references,
         lists,
+        claims,
         children,
         depth,
         empty,
@@ -389,14 +409,24 @@ pub fn dossier(store: &dyn Store, slug: &str) -> Result<Option<DossierView>> {
         store,
         all.iter()
             .flat_map(|s| s.references.iter())
-            .filter_map(target_key),
+            .filter_map(target_key)
+            // The bodies the lists filter by, to name them in what a list holds.
+            .chain(all.iter().flat_map(|s| {
+                s.lists
+                    .iter()
+                    .flat_map(|l| l.bodies.iter().map(|b| (RecordType::Body, b.as_str())))
+            })),
     )?;
     let mut heads = list_heads(store, &d.slug, &d.sections)?.into_iter();
+    let dating = (
+        dossier_model::claims::stale_after_years(&d),
+        crate::time::today(),
+    );
     let mut counts = Counts::default();
     let sections = d
         .sections
         .iter()
-        .map(|s| section_view(&cards, &mut heads, &d.slug, s, 2, &mut counts))
+        .map(|s| section_view(&cards, dating, &mut heads, &d.slug, s, 2, &mut counts))
         .collect::<Result<Vec<_>>>()?;
     if let Some(summary) = store.dossiers()?.into_iter().find(|s| s.slug == d.slug) {
         counts.documents = summary.documents;

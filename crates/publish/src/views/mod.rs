@@ -8,9 +8,11 @@
 
 mod body;
 mod chronology;
+mod claims;
 mod document;
 mod dossier;
 mod event;
+mod holdings;
 mod home;
 mod links;
 mod person;
@@ -20,11 +22,13 @@ mod topic;
 
 pub use body::{body, BodyLinkView, BodyView, MoreLink, BODY_LIST_PREVIEW};
 pub use chronology::{chronology, ChronologyEntry, ChronologyFilter, ChronologyView, KindChoice};
+pub use claims::{as_of_text, claim_views, ClaimView, SectionClaimView};
 pub use document::{document, DocumentView};
 pub use dossier::{
     dossier, Counts, DossierView, ListView, ReferenceView, SectionView, LIST_PREVIEW,
 };
 pub use event::{event, EventView};
+pub use holdings::{holdings, Holdings};
 pub use home::{home, HomeView, MissingDossier};
 pub use links::{Badge, RecordLink};
 pub use person::{person, OfficeView, PersonView};

@@ -2,6 +2,7 @@
 //! and "Cited in" parts shared by every record page, and the rule that only web
 //! addresses are offered as links.
 
+use super::claims::{record_claims, ClaimView};
 use super::Result;
 use dossier_model::{Provenance, Source};
 use dossier_store::{SectionCitation, Store};
@@ -14,6 +15,9 @@ pub struct ProvenanceView {
     pub trace: Vec<TraceView>,
     pub sources: Vec<Source>,
     pub gaps: Vec<String>,
+    /// The record's dated facts (issue 25), aged today; a page shows each beside its
+    /// field.
+    pub claims: Vec<ClaimView>,
 }
 
 /// A fact's place on the seed page.
@@ -71,6 +75,7 @@ pub(super) fn provenance(
         trace,
         sources: p.sources.iter().map(web_source).collect(),
         gaps: p.gaps.clone(),
+        claims: record_claims(store, &p.claims, dossiers)?,
     })
 }
 

@@ -1,9 +1,10 @@
 //! A topic's page: the dossier sections about it and the documents and bodies it
 //! concerns.
 
+use super::claims::{claim_views, threshold};
 use super::links::{backlink, named, Cards};
 use super::provenance::{cited_in, provenance};
-use super::{date_view, CitationView, DateView, ProvenanceView, RecordLink, Result};
+use super::{date_view, CitationView, ClaimView, DateView, ProvenanceView, RecordLink, Result};
 use dossier_model::RecordType;
 use dossier_model::{TopicKind, TopicStatus};
 use dossier_store::Store;
@@ -19,6 +20,9 @@ pub struct TopicView {
     pub status: TopicStatus,
     pub status_label: String,
     pub as_of: Option<DateView>,
+    /// The status dated by `as_of`, aged as any claim (issue 25): flagged when older
+    /// than the dossier's threshold.
+    pub status_claim: Option<ClaimView>,
     pub summary: Option<String>,
     pub sections: Vec<CitationView>,
     pub documents: Vec<RecordLink>,
@@ -71,7 +75,20 @@ pub fn topic(store: &dyn Store, slug: &str) -> Result<Option<TopicView>> {
             documents.push(l);
         }
     }
+    let status_claim = match t.as_of {
+        Some(as_of) => {
+            let claim = dossier_model::Claim {
+                field: "status".into(),
+                statement: None,
+                as_of,
+            };
+            let years = threshold(store, &t.dossiers)?;
+            claim_views(&[claim], years, crate::time::today()).pop()
+        }
+        None => None,
+    };
     Ok(Some(TopicView {
+        status_claim,
         documents,
         bodies: cards.links(RecordType::Body, &t.bodies),
         cited_in: cited_in(store.citations(RecordType::Topic, slug)?),
