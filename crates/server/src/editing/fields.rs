@@ -103,6 +103,26 @@ const SOURCES: &[Column] = &[
     },
 ];
 
+/// A dated fact (issue 25): the field it dates, the words where it dates a sentence, and
+/// the last date it was known to hold.
+const CLAIMS: &[Column] = &[
+    Column {
+        name: "field",
+        label: "Field it dates (summary, status, availability…)",
+        cell: Cell::Text,
+    },
+    Column {
+        name: "statement",
+        label: "The words it dates (blank: the whole field)",
+        cell: Cell::LongText,
+    },
+    Column {
+        name: "as_of",
+        label: "Known to hold as of (EDTF)",
+        cell: Cell::Date,
+    },
+];
+
 const TRACE: &[Column] = &[
     Column {
         name: "section",
@@ -174,7 +194,7 @@ const DATE_HELP: &str = "EDTF, as written: 1997-05-27, 1997-05, 2002-04-15?, 199
 const SLUGS_HELP: &str = "Slugs, one per line.";
 
 /// The provenance every record but a dossier has, last on every form.
-const PROVENANCE: [Field; 3] = [
+const PROVENANCE: [Field; 4] = [
     field(
         "trace",
         "From the archive page",
@@ -192,6 +212,12 @@ const PROVENANCE: [Field; 3] = [
         "Known gaps",
         Input::Lines,
         "What is missing or doubtful, one per line.",
+    ),
+    field(
+        "claims",
+        "Dated facts",
+        Input::Rows(CLAIMS),
+        "A status or a sentence in the present tense, with the last date it was known to hold; pages flag it once it is older than the dossier's threshold.",
     ),
 ];
 
@@ -895,7 +921,11 @@ mod tests {
             "dossiers": ["nato-russia"],
             "trace": [{"section": "a-i-1", "quote": "the Founding Act", "fields": ["date", "place"]}],
             "sources": [{"title": "NATO", "url": "https://www.nato.int/x"}, {"title": "No address"}],
-            "gaps": ["The Russian text is not held."]
+            "gaps": ["The Russian text is not held."],
+            "claims": [
+                {"field": "availability", "as_of": "2002-05-28"},
+                {"field": "summary", "statement": "Line two.", "as_of": "2002-05-28/.."}
+            ]
         });
         let (fields, errors) = view(RecordType::Document, &doc, &[], true, &no_reading);
         assert!(errors.is_empty());
