@@ -287,8 +287,45 @@ pub struct ServeArgs {
     /// their gzip and Brotli copies), in MiB; 0 keeps none and builds every answer.
     #[arg(long, env = "DOSSIER_CACHE_MB", default_value_t = dossier_server::DEFAULT_CACHE_MB as u32, value_parser = clap::value_parser!(u32).range(0..=1_048_576))]
     pub cache_mb: u32,
+    /// Check every cited external address on this schedule (e.g. 7d, 12h, 30m; units
+    /// s, m, h, d, w), as `dossier links check` does, keeping the results for editors
+    /// (/review/links). Off unless given.
+    #[arg(long, env = "DOSSIER_CHECK_LINKS_EVERY", value_name = "DURATION", value_parser = parse_every)]
+    pub check_links_every: Option<std::time::Duration>,
+    /// For the scheduled link check: fetch this host even though it resolves to a
+    /// loopback or private address (tests, a local mirror). Repeat for several hosts.
+    #[arg(long = "check-links-allow-host", value_name = "HOST")]
+    pub check_links_allow_hosts: Vec<String>,
     #[command(flatten)]
     pub site: SiteArgs,
+}
+
+/// `7d`, `12h`, `30m`, `90s`, `2w`: a schedule's interval, at least a second and at most
+/// a year.
+pub fn parse_every(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not an interval: write a number and a unit, e.g. 7d"))?;
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => {
+            return Err(format!(
+                "`{s}`: the unit must be s, m, h, d or w (seconds to weeks), e.g. 7d"
+            ))
+        }
+    };
+    let secs = n.saturating_mul(unit_secs);
+    if secs == 0 || secs > 366 * 86_400 {
+        return Err(format!("`{s}`: the interval must be between 1s and 366d"));
+    }
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 /// How the archive is addressed from outside: absolute links in citations, feeds, the

@@ -21,6 +21,7 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
     let index = Arc::new(super::open_index(data_dir, &store)?);
     drop(starting);
     let store: Arc<dyn Store> = Arc::new(store);
+    let store_for_links = store.clone();
     let mut state =
         dossier_server::AppState::new(store, index).with_oai_key(super::oai_key(data_dir)?);
     if let Some(site) = super::site(&args.site)? {
@@ -34,6 +35,20 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
     );
     let (workers, queue) = state.workers();
     state = state.with_cache_bytes((args.cache_mb as usize).saturating_mul(1 << 20));
+    let link_job = match args.check_links_every {
+        Some(every) => {
+            let started_at = dossier_upkeep::check::unix_now();
+            state = state.with_link_schedule(dossier_server::LinkSchedule { every, started_at });
+            let policy = dossier_upkeep::fetch::FetchPolicy {
+                allow_hosts: args.check_links_allow_hosts.clone(),
+                ..Default::default()
+            };
+            let checker = dossier_upkeep::check::Checker::new(policy, Default::default())
+                .map_err(|e| anyhow::anyhow!("cannot set up the link checker: {e}"))?;
+            Some((Arc::new(checker), every, started_at))
+        }
+        None => None,
+    };
     let limits = dossier_server::Limits {
         max_connections: match args.max_connections {
             Some(n) => n as usize,
@@ -59,6 +74,15 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
                 )
             })?;
         let local = listener.local_addr()?;
+        if let Some((checker, every, started_at)) = link_job {
+            tracing::info!(every = ?every, "checking the cited links on a schedule");
+            tokio::spawn(dossier_upkeep::check::run_on_schedule(
+                store_for_links,
+                checker,
+                every,
+                started_at,
+            ));
+        }
         tracing::info!(
             data_dir = %data_dir.display(),
             max_connections = limits.max_connections,

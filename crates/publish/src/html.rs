@@ -54,6 +54,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin-roles.html",
         include_str!("../templates/admin-roles.html"),
     ),
+    (
+        "review-links.html",
+        include_str!("../templates/review-links.html"),
+    ),
     ("history.html", include_str!("../templates/history.html")),
     ("revision.html", include_str!("../templates/revision.html")),
     ("changes.html", include_str!("../templates/changes.html")),

@@ -9,6 +9,7 @@ mod auth;
 mod cache;
 mod editing;
 mod error;
+mod links;
 mod metrics;
 mod negotiate;
 mod pictures;
@@ -19,6 +20,7 @@ mod workers;
 
 pub use cache::{ResponseCache, DEFAULT_CACHE_MB};
 pub use error::HttpError;
+pub use links::LinkSchedule;
 pub use metrics::{CacheCounters, CacheStats};
 pub use routes::{router, AppState};
 pub use workers::{DEFAULT_QUEUE, MAX_QUEUE, MAX_WORKERS};

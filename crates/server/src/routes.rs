@@ -62,6 +62,8 @@ pub struct Shared {
     pub(crate) cache: Arc<ResponseCache>,
     /// Editors' accounts: sessions, logins, API tokens (`None`: the store keeps none).
     pub(crate) auth: Option<dossier_auth::Auth>,
+    /// When the server checks the cited links (`None`: not on a schedule).
+    pub(crate) link_schedule: Option<crate::links::LinkSchedule>,
 }
 
 impl AppState {
@@ -89,6 +91,7 @@ impl AppState {
             worker_hook: None,
             metrics: Arc::new(Metrics::new()),
             cache: Arc::new(ResponseCache::new(0, Arc::default())),
+            link_schedule: None,
         }))
         .with_workers(dossier_store::READ_CONNECTIONS, DEFAULT_QUEUE)
         .with_cache_bytes(DEFAULT_CACHE_MB << 20)
@@ -178,6 +181,13 @@ impl AppState {
         self.site_configured
     }
 
+    /// That the server checks the cited links on this schedule (the job itself is run by
+    /// the caller, e.g. `dossier serve`; the editors' page shows its last and next run).
+    pub fn with_link_schedule(mut self, schedule: crate::links::LinkSchedule) -> Self {
+        self.shared().link_schedule = Some(schedule);
+        self
+    }
+
     /// The key that signs OAI-PMH resumption tokens.
     pub fn with_oai_key(mut self, key: Vec<u8>) -> Self {
         self.shared().oai_key = Arc::new(key);
@@ -223,6 +233,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::pictures::router())
         .merge(crate::api::router())
         .merge(crate::auth::router())
+        .merge(crate::links::router())
         .merge(crate::editing::router())
         .fallback(crate::publishing::fallback)
         // Who is asking, and the CSRF checks; inside the error layer, which writes its

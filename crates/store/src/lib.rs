@@ -18,7 +18,7 @@ pub use accounts::Accounts;
 pub use captures::{Capture, Captures, NewCapture};
 pub use error::{skip_corrupt, StoreError};
 pub use link_checks::{
-    LinkCheck, LinkChecks, LinkHop, LinkOutcome, LinkRun, NewLinkCheck, RunTrigger,
+    next_link_run, LinkCheck, LinkChecks, LinkHop, LinkOutcome, LinkRun, NewLinkCheck, RunTrigger,
 };
 pub use revisions::{
     Author, EditConflict, Origin, Revision, RevisionError, RevisionQuery, Revisions, Status,

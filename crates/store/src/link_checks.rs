@@ -164,3 +164,31 @@ pub trait LinkChecks {
     /// The newest runs, newest first, at most `limit`.
     fn link_runs(&self, limit: usize) -> Result<Vec<LinkRun>, StoreError>;
 }
+
+/// When a scheduled checker runs next (seconds since 1970): `every` after the last run of
+/// any kind, or after the server's start when none has run yet (at most five minutes
+/// after it, so a new schedule is seen working); `now` when that is already past.
+pub fn next_link_run(last_started: Option<i64>, every: i64, server_started: i64, now: i64) -> i64 {
+    let every = every.max(1);
+    let due = match last_started {
+        Some(last) => last.saturating_add(every),
+        None => server_started.saturating_add(every.min(300)),
+    };
+    due.max(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_run_counts_from_the_last_run_or_the_start() {
+        let week = 7 * 86_400;
+        assert_eq!(next_link_run(None, week, 1000, 1000), 1300);
+        assert_eq!(next_link_run(None, 60, 1000, 1000), 1060);
+        assert_eq!(next_link_run(Some(500), week, 1000, 1000), 500 + week);
+        // Overdue: now.
+        assert_eq!(next_link_run(Some(0), 60, 1000, 5000), 5000);
+        assert_eq!(next_link_run(Some(i64::MAX - 1), week, 0, 0), i64::MAX);
+    }
+}

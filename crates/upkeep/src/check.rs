@@ -684,6 +684,47 @@ pub async fn run_check(
     Ok((cited, results, summary))
 }
 
+/// The server's scheduled job: checks every cited address `every` (counted from the last
+/// run of any kind, [`dossier_store::next_link_run`]), for as long as the returned future
+/// runs. A failed run is logged and the schedule goes on.
+pub async fn run_on_schedule(
+    store: Arc<dyn Store>,
+    checker: Arc<Checker>,
+    every: Duration,
+    server_started: i64,
+) {
+    loop {
+        let last = store
+            .link_checks()
+            .and_then(|lc| lc.link_runs(1).ok())
+            .and_then(|runs| runs.first().map(|r| r.started_at));
+        let now = unix_now();
+        let next = dossier_store::next_link_run(last, every.as_secs() as i64, server_started, now);
+        let wait = u64::try_from(next.saturating_sub(now)).unwrap_or(0);
+        tokio::time::sleep(Duration::from_secs(wait)).await;
+        match run_check(
+            store.clone(),
+            checker.clone(),
+            None,
+            RunTrigger::Schedule,
+            |_| {},
+        )
+        .await
+        {
+            Ok((_, _, summary)) => tracing::info!(
+                checked = summary.checked,
+                failed = summary.failed,
+                "scheduled link check done"
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "scheduled link check failed");
+                // Not again at once: the next try after the interval.
+                tokio::time::sleep(every).await;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

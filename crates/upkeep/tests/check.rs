@@ -545,3 +545,87 @@ async fn results_are_kept_as_history() {
     assert_eq!(a.redirects.len(), 2);
     assert_eq!(a.final_url.as_deref(), Some(s.url("/c").as_str()));
 }
+
+/// A store whose one document cites `urls`.
+fn store_citing(urls: &[String]) -> Arc<dyn Store> {
+    let sources: Vec<_> = urls
+        .iter()
+        .enumerate()
+        .map(|(i, u)| serde_json::json!({ "title": format!("source {i}"), "url": u }))
+        .collect();
+    let doc: dossier_model::Document = serde_json::from_value(serde_json::json!({
+        "slug": "cited",
+        "title": "A document citing local pages",
+        "kind": "statement",
+        "sources": sources,
+    }))
+    .unwrap();
+    let store = dossier_store::SqliteStore::in_memory().unwrap();
+    store
+        .write(&dossier_model::Archive {
+            documents: vec![doc],
+            ..Default::default()
+        })
+        .unwrap();
+    Arc::new(store)
+}
+
+#[tokio::test]
+async fn run_check_lists_the_cited_addresses_and_keeps_the_run() {
+    let s = local_site().await;
+    let store = store_citing(&[s.url("/ok"), s.url("/gone"), s.url("/ok")]);
+    let cited = dossier_upkeep::check::cited_urls(store.as_ref(), None).unwrap();
+    assert_eq!(cited.len(), 2, "one entry per address: {cited:?}");
+    assert_eq!(cited[0].cited_by.len(), 2);
+    assert_eq!(cited[0].cited_by[1].field, "sources[2].url");
+    let (_, results, summary) = dossier_upkeep::check::run_check(
+        store.clone(),
+        checker(&["127.0.0.1"]),
+        None,
+        dossier_store::RunTrigger::Cli,
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!((summary.checked, summary.failed), (2, 1));
+    let lc = store.link_checks().unwrap();
+    let runs = lc.link_runs(5).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!((runs[0].checked, runs[0].failed), (2, 1));
+    assert_eq!(lc.latest_link_checks().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_schedule_runs_when_due() {
+    let s = local_site().await;
+    let store = store_citing(&[s.url("/ok")]);
+    // Started long ago and never run: due at once.
+    let started = dossier_upkeep::check::unix_now() - 3600;
+    let job = tokio::spawn(dossier_upkeep::check::run_on_schedule(
+        store.clone(),
+        checker(&["127.0.0.1"]),
+        Duration::from_secs(600),
+        started,
+    ));
+    let lc = store.link_checks().unwrap();
+    let mut finished = None;
+    for _ in 0..200 {
+        if let Some(run) = lc.link_runs(1).unwrap().into_iter().next() {
+            if run.finished_at.is_some() {
+                finished = Some(run);
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    job.abort();
+    let run = finished.expect("a scheduled run within ten seconds");
+    assert_eq!(run.trigger, dossier_store::RunTrigger::Schedule);
+    assert_eq!(run.checked, 1);
+    // The next is an interval after it.
+    assert_eq!(
+        dossier_store::next_link_run(Some(run.started_at), 600, started, run.started_at),
+        run.started_at + 600
+    );
+}

@@ -135,6 +135,12 @@ impl Viewing {
                 label: "Drafts",
             });
         }
+        if viewer.can(Right::EditAny) {
+            menu.push(MenuLink {
+                url: "/review/links",
+                label: "Link checks",
+            });
+        }
         if viewer.can(Right::ManageUsers) {
             menu.push(MenuLink {
                 url: "/admin/users",
