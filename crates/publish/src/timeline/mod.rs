@@ -327,7 +327,8 @@ fn successions(bodies: &[Body]) -> Vec<Succession> {
             }
         }
     }
-    seen.into_iter()
+    let mut out: Vec<Succession> = seen
+        .into_iter()
         .filter(|((from, to), _)| from != to)
         .map(|((from, to), date)| {
             let (f, t) = (by_slug[from.as_str()], by_slug[to.as_str()]);
@@ -341,7 +342,14 @@ fn successions(bodies: &[Body]) -> Vec<Succession> {
                 to,
             }
         })
-        .collect()
+        .collect();
+    // In date order (undated last), as the description and the table read them.
+    out.sort_by(|a, b| {
+        a.at.unwrap_or(f64::MAX)
+            .total_cmp(&b.at.unwrap_or(f64::MAX))
+            .then_with(|| a.from_name.cmp(&b.from_name))
+    });
+    out
 }
 
 /// The bodies in drawing order: each chain of successions together, in order of

@@ -238,12 +238,20 @@ impl Relations {
             rel_label,
             date: date.as_ref().map(date_view),
         };
-        let mut edges: Vec<Edge> = succ
+        // Successions in date order (undated last), then the parts.
+        let mut dated: Vec<(usize, usize, Option<dossier_model::Edtf>)> = succ
             .iter()
-            .map(|(&(a, b), d)| {
-                let d = d.or(bodies[b].established).or(bodies[a].ended);
-                edge(a, b, "succeeded-by", "succeeded by", d)
-            })
+            .map(|(&(a, b), d)| (a, b, d.or(bodies[b].established).or(bodies[a].ended)))
+            .collect();
+        dated.sort_by_key(|(a, _, d)| {
+            (
+                d.map_or(i64::MAX, |d| d.earliest()),
+                bodies[*a].name.clone(),
+            )
+        });
+        let mut edges: Vec<Edge> = dated
+            .into_iter()
+            .map(|(a, b, d)| edge(a, b, "succeeded-by", "succeeded by", d))
             .collect();
         edges.extend(
             parts
