@@ -107,6 +107,7 @@ fn every_milestones_section_becomes_a_dated_research_study_of_the_dossier() {
         dossier_publish::views::ChronologyFilter {
             body: None,
             kind: Some("research-study".into()),
+            year: None,
         },
     )
     .unwrap()

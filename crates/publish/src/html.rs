@@ -32,6 +32,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("error.html", include_str!("../templates/error.html")),
     ("search.html", include_str!("../templates/search.html")),
+    ("browse.html", include_str!("../templates/browse.html")),
+    (
+        "collections.html",
+        include_str!("../templates/collections.html"),
+    ),
+    ("dossiers.html", include_str!("../templates/dossiers.html")),
     (
         "static-search-form.html",
         include_str!("../templates/static-search-form.html"),

@@ -855,7 +855,10 @@ fn cacheable(method: &Method, path: &str) -> bool {
 
 /// Whether the answer reads the search index (its searcher generation joins the key).
 fn reads_index(path: &str) -> bool {
-    path == "/search" || path == "/api/v1/search" || path.starts_with("/bibliography.")
+    path == "/search"
+        || path == "/api/v1/search"
+        || path.starts_with("/bibliography.")
+        || crate::browse::reads_index(path)
 }
 
 /// Whether the handler said not to keep its answer.

@@ -6,6 +6,7 @@
 mod api;
 mod api_write;
 mod auth;
+mod browse;
 mod cache;
 mod editing;
 mod error;

@@ -229,6 +229,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/outline.js", get(outline_script))
         .route("/static/edit.js", get(edit_script))
         .route("/metrics", get(crate::metrics::endpoint))
+        .merge(crate::browse::router())
         .merge(crate::publishing::router())
         .merge(crate::pictures::router())
         .merge(crate::api::router())
@@ -301,19 +302,33 @@ pub(crate) fn checked(slug: String, what: &str) -> Result<String, HttpError> {
     }
 }
 
-/// The chronology's filters, from the query string (`?body=pjc&kind=meeting`).
+/// The chronology's filters, from the query string (`?body=pjc&kind=meeting&year=1997`).
 #[derive(Debug, Deserialize)]
 struct ChronologyParams {
     body: Option<String>,
     kind: Option<String>,
+    year: Option<String>,
 }
 
 /// The filters of a page that takes them; a value that is not a slug is a 400.
 fn filter_of(params: ChronologyParams) -> Result<views::ChronologyFilter, HttpError> {
     let clean = |v: Option<String>| v.filter(|s| !s.is_empty());
+    let year = match clean(params.year) {
+        None => None,
+        Some(y) => match y.parse::<i32>() {
+            Ok(n) if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+            _ => {
+                return Err(HttpError::BadRequest(format!(
+                    "`year` must be a year such as 1997, not `{}`.",
+                    y.chars().take(60).collect::<String>()
+                )))
+            }
+        },
+    };
     let filter = views::ChronologyFilter {
         body: clean(params.body),
         kind: clean(params.kind),
+        year,
     };
     if let Some(value) = [&filter.body, &filter.kind]
         .into_iter()

@@ -76,6 +76,19 @@ pub struct ApiProvenance {
     pub trace: Vec<ApiTrace>,
     pub sources: Vec<ApiSource>,
     pub gaps: Vec<String>,
+    /// Dated facts (issue 25); left out when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<ApiClaim>,
+}
+
+/// A fact with the date it was last known to hold: data, not aged (a page says whether
+/// it is out of date on the day it is built).
+#[derive(Debug, Serialize)]
+pub struct ApiClaim {
+    pub field: String,
+    pub statement: Option<String>,
+    /// EDTF.
+    pub as_of: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -114,6 +127,15 @@ fn provenance(p: Provenance) -> ApiProvenance {
             })
             .collect(),
         gaps: p.gaps,
+        claims: p
+            .claims
+            .into_iter()
+            .map(|c| ApiClaim {
+                field: c.field,
+                statement: c.statement,
+                as_of: c.as_of.to_string(),
+            })
+            .collect(),
     }
 }
 

@@ -1,5 +1,5 @@
 //! A dossier's chronology: its dated documents and events in date order, the undated
-//! ones apart, filterable by body and kind.
+//! ones apart, filterable by body, kind and year.
 
 use super::links::{card_link, simple_link};
 use super::{Badge, RecordLink, Result};
@@ -22,6 +22,8 @@ pub struct ChronologyView {
     /// Choices for the filter form.
     pub body_choices: Vec<RecordLink>,
     pub kind_choices: Vec<KindChoice>,
+    /// The years the dossier's dated records fall in, earliest first, for the year filter.
+    pub year_choices: Vec<i32>,
 }
 
 /// What the chronology is filtered by.
@@ -29,6 +31,9 @@ pub struct ChronologyView {
 pub struct ChronologyFilter {
     pub body: Option<String>,
     pub kind: Option<String>,
+    /// Only records whose date can fall in this year (undated ones are left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
 }
 
 /// A kind to filter by, with its label.
@@ -89,6 +94,24 @@ pub fn chronology(
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => a.1.title.cmp(&b.1.title),
     });
+    // The years of every dated record, before a year narrows them.
+    let year_choices: Vec<i32> = all
+        .iter()
+        .filter_map(|(d, _)| d.as_ref())
+        .flat_map(|d| {
+            let (lo, hi) = (d.earliest(), d.latest());
+            // A span of at most 50 years counts under each; a longer or open one under
+            // none (it would fill the list).
+            let (a, b) = ((lo / 10_000) as i32, (hi / 10_000) as i32);
+            let bounded = lo != i64::MIN && hi != i64::MAX && b >= a && b - a <= 50;
+            bounded.then_some(a..=b).into_iter().flatten()
+        })
+        .collect::<BTreeSet<i32>>()
+        .into_iter()
+        .collect();
+    if let Some(y) = filter.year {
+        all.retain(|(d, _)| d.is_some_and(|d| d.overlaps_years(y, y)));
+    }
     let (dated, undated): (Vec<_>, Vec<_>) = all.into_iter().partition(|(d, _)| d.is_some());
     let mut kind_choices: Vec<KindChoice> = Vec::new();
     let mut seen = BTreeSet::new();
@@ -133,6 +156,7 @@ pub fn chronology(
                 .collect()
         },
         kind_choices,
+        year_choices,
     }))
 }
 

@@ -7,6 +7,7 @@
 //! is re-exported here, so callers write `views::document`, `views::RecordLink`.
 
 mod body;
+mod browse;
 mod chronology;
 mod claims;
 mod document;
@@ -21,6 +22,11 @@ mod search;
 mod topic;
 
 pub use body::{body, BodyLinkView, BodyView, MoreLink, BODY_LIST_PREVIEW};
+pub use browse::{
+    browse, collection_list, collection_page, dossier_list, type_label, BadBrowse, Browse,
+    BrowseFacet, BrowseParams, BrowseQuery, BrowseView, Choice, CollectionInfo, CollectionItem,
+    CollectionListView, DossierItem, DossierListView,
+};
 pub use chronology::{chronology, ChronologyEntry, ChronologyFilter, ChronologyView, KindChoice};
 pub use claims::{as_of_text, claim_views, ClaimView, SectionClaimView};
 pub use document::{document, DocumentView};

@@ -48,7 +48,8 @@ pub struct SearchHitView {
     pub score: f32,
 }
 
-/// A facet (kind, decade, year, body, dossier, language) and its values (the JSON API's
+/// A facet (record type, kind, decade, year, body, person, dossier, collection,
+/// language) and its values (the JSON API's
 /// values also carry their search's API address).
 #[derive(Debug, Serialize)]
 pub struct FacetGroupView<V = FacetValueView> {
@@ -67,11 +68,16 @@ pub struct FacetValueView {
     pub query: String,
 }
 
-fn language_name(code: &str) -> String {
+pub(super) fn language_name(code: &str) -> String {
     match code {
         "en" => "English".into(),
         "fr" => "French".into(),
         "ru" => "Russian".into(),
+        "de" => "German".into(),
+        "es" => "Spanish".into(),
+        "it" => "Italian".into(),
+        "uk" => "Ukrainian".into(),
+        "und" => "language not recorded".into(),
         other => other.to_string(),
     }
 }
@@ -146,7 +152,7 @@ impl SearchView {
     }
 }
 
-fn hit_view(h: dossier_search::Hit) -> SearchHitView {
+pub(super) fn hit_view(h: dossier_search::Hit) -> SearchHitView {
     let date = h.date.as_deref().and_then(|d| Edtf::parse(d).ok());
     SearchHitView {
         kind_label: h
@@ -183,11 +189,21 @@ fn facet_groups(
             .iter()
             .map(|v| (RecordType::Body, v.value.as_str()))
             .chain(
+                f.person
+                    .iter()
+                    .map(|v| (RecordType::Person, v.value.as_str())),
+            )
+            .chain(
                 f.dossier
                     .iter()
                     .map(|v| (RecordType::Dossier, v.value.as_str())),
             ),
     )?;
+    let collections = if f.collection.is_empty() {
+        vec![]
+    } else {
+        store.collections()?
+    };
     let name = |record: RecordType, v: &str| names.link(record, v).title;
     let mut facets = Vec::new();
     let mut group = |name: &'static str,
@@ -217,6 +233,9 @@ fn facet_groups(
         });
         Ok(())
     };
+    group("type", "Record type", f.record_type, &|v| {
+        Ok((super::type_label(v).to_string(), format!("type:{v}")))
+    })?;
     group("kind", "Kind", f.kind, &|v| {
         Ok((
             dossier_search::index::kind_label(v)
@@ -235,8 +254,18 @@ fn facet_groups(
     group("body", "Body", f.body, &|v| {
         Ok((name(RecordType::Body, v), format!("body:{v}")))
     })?;
+    group("person", "Person", f.person, &|v| {
+        Ok((name(RecordType::Person, v), format!("person:{v}")))
+    })?;
     group("dossier", "Dossier", f.dossier, &|v| {
         Ok((name(RecordType::Dossier, v), format!("dossier:{v}")))
+    })?;
+    group("collection", "Collection", f.collection, &|v| {
+        let title = collections
+            .iter()
+            .find(|(c, _)| c.slug == v)
+            .map_or_else(|| v.to_string(), |(c, _)| c.title.clone());
+        Ok((title, format!("collection:{v}")))
     })?;
     group("lang", "Language", f.lang, &|v| {
         Ok((language_name(v), format!("lang:{v}")))

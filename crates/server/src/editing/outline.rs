@@ -399,6 +399,8 @@ struct SectionView {
     short_title: String,
     commentary: String,
     find: String,
+    /// The dated sentences, one a line (`AS_OF FIELD: STATEMENT`).
+    claims: String,
     refs: Vec<RefView>,
     lists: Vec<ListView>,
     errors: BTreeMap<String, Vec<String>>,
@@ -434,6 +436,8 @@ struct ListView {
     kinds: String,
     bodies: String,
     levels: String,
+    page_listed: String,
+    complete: bool,
 }
 
 /// A record the picker found.
@@ -581,6 +585,7 @@ fn view(search: &SearchIndex, outline: Outline, mut problems: Problems, page: Pa
             short_title: s.short_title.clone(),
             commentary: s.commentary.clone(),
             find: s.find.clone(),
+            claims: s.claims.clone(),
             refs: s
                 .refs
                 .iter()
@@ -607,6 +612,8 @@ fn view(search: &SearchIndex, outline: Outline, mut problems: Problems, page: Pa
                     kinds: l.kinds.clone(),
                     bodies: l.bodies.clone(),
                     levels: l.levels.clone(),
+                    page_listed: l.page_listed.clone(),
+                    complete: l.complete,
                 })
                 .collect(),
             errors: problems.sections.remove(&i).unwrap_or_default(),

@@ -11,8 +11,8 @@
 //! bounded before anything is built.
 
 use dossier_model::{
-    DocumentKind, Dossier, EventKind, GeneratedList, Level, ListOf, Reference, Section, Target,
-    MAX_SECTION_DEPTH,
+    Claim, DocumentKind, Dossier, Edtf, EventKind, GeneratedList, Level, ListOf, Reference,
+    Section, Target, MAX_SECTION_DEPTH,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -61,6 +61,10 @@ pub(crate) struct FormList {
     pub kinds: String,
     pub bodies: String,
     pub levels: String,
+    /// How many items the source page listed (digits; empty: the list is not a page's).
+    pub page_listed: String,
+    /// An editor has checked that the archive holds every record of the list.
+    pub complete: bool,
 }
 
 /// One section, without its children (they follow it, one level deeper).
@@ -77,6 +81,9 @@ pub(crate) struct FormSection {
     pub find: String,
     pub refs: Vec<FormRef>,
     pub lists: Vec<FormList>,
+    /// The section's dated sentences (issue 25), one a line: `AS_OF FIELD: STATEMENT`
+    /// (`2002-05-28 commentary: Russia continues to participate`).
+    pub claims: String,
 }
 
 /// The whole form.
@@ -169,6 +176,12 @@ impl Outline {
                 find: String::new(),
                 refs: s.references.iter().map(form_ref).collect(),
                 lists: s.lists.iter().map(form_list).collect(),
+                claims: s
+                    .claims
+                    .iter()
+                    .map(claim_line)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
             });
             stack.extend(s.children.iter().rev().map(|c| (c, depth + 1)));
         }
@@ -250,6 +263,7 @@ impl Outline {
             put("short_title", s.short_title.clone());
             put("commentary", s.commentary.clone());
             put("find", s.find.clone());
+            put("claims", s.claims.clone());
             for (j, r) in s.refs.iter().enumerate() {
                 put(&format!("r.{j}.text"), r.text.clone());
                 put(&format!("r.{j}.type"), r.kind.clone());
@@ -266,6 +280,10 @@ impl Outline {
                 put(&format!("l.{k}.kinds"), l.kinds.clone());
                 put(&format!("l.{k}.bodies"), l.bodies.clone());
                 put(&format!("l.{k}.levels"), l.levels.clone());
+                put(&format!("l.{k}.page_listed"), l.page_listed.clone());
+                if l.complete {
+                    put(&format!("l.{k}.complete"), "yes".into());
+                }
             }
         }
         f
@@ -580,10 +598,17 @@ impl Outline {
                     Err((field, why)) => problems.on_section(i, &format!("l.{k}.{field}"), why),
                 }
             }
+            let mut claims = Vec::new();
+            for line in s.claims.lines().filter(|l| !l.trim().is_empty()) {
+                match claim(line) {
+                    Ok(c) => claims.push(c),
+                    Err(why) => problems.on_section(i, "claims", why),
+                }
+            }
             flat.push((
                 s.depth,
                 Section {
-                    claims: Vec::new(),
+                    claims,
                     key: s.key.trim().to_string(),
                     label: s.label.trim().to_string(),
                     title: s.title.trim().to_string(),
@@ -735,7 +760,9 @@ impl Outline {
         if let Some(k) = row("lists") {
             let sub = tail.rsplit('.').next().unwrap_or_default();
             return match sub {
-                "of" | "kinds" | "bodies" | "levels" | "caption" => format!("l.{k}.{sub}"),
+                "of" | "kinds" | "bodies" | "levels" | "caption" | "page_listed" => {
+                    format!("l.{k}.{sub}")
+                }
                 _ => format!("l.{k}.of"),
             };
         }
@@ -766,6 +793,7 @@ impl Outline {
                 .map_or("lists".into(), |k| format!("l.{k}.{sub}"))
             }
             "key" | "label" | "title" | "short_title" | "commentary" => tail.into(),
+            t if t.starts_with("claims") => "claims".into(),
             _ => "section".into(),
         }
     }
@@ -853,6 +881,7 @@ fn section_field(
         "short_title" => s.section.short_title = text(value),
         "commentary" => s.section.commentary = text(value),
         "find" => s.section.find = text(value),
+        "claims" => s.section.claims = text(value),
         _ => {
             if let Some(f) = field.strip_prefix("r.") {
                 let (j, f) = row(f)?;
@@ -885,6 +914,8 @@ fn section_field(
                     "kinds" => l.kinds = value.to_string(),
                     "bodies" => l.bodies = value.to_string(),
                     "levels" => l.levels = value.to_string(),
+                    "page_listed" => l.page_listed = value.trim().to_string(),
+                    "complete" => l.complete = !value.is_empty(),
                     _ => return Err(bad()),
                 }
             } else {
@@ -1147,6 +1178,51 @@ fn form_ref(r: &Reference) -> FormRef {
     f
 }
 
+/// A claim as a line of the form: `AS_OF FIELD: STATEMENT`, or `AS_OF FIELD`.
+fn claim_line(c: &Claim) -> String {
+    match &c.statement {
+        Some(st) => format!("{} {}: {}", c.as_of, c.field, st.replace('\n', " ")),
+        None => format!("{} {}", c.as_of, c.field),
+    }
+}
+
+/// A line of the form's claims as the model's claim, or why not.
+fn claim(line: &str) -> Result<Claim, String> {
+    let line = line.trim();
+    let (as_of, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let as_of = Edtf::parse(as_of).map_err(|e| {
+        format!(
+            "`{}`: a line starts with the date the sentence was known to hold ({}), as in \
+             `2002-05-28 commentary: Russia continues to participate`.",
+            short(line),
+            e.reason
+        )
+    })?;
+    let (field, statement) = match rest.split_once(':') {
+        Some((f, st)) => (f.trim(), Some(st.trim().to_string())),
+        None => (rest.trim(), None),
+    };
+    if field.is_empty() {
+        return Err(format!(
+            "`{}`: the date is followed by the field it dates (`commentary`).",
+            short(line)
+        ));
+    }
+    Ok(Claim {
+        field: field.to_string(),
+        statement,
+        as_of,
+    })
+}
+
+/// Words cut to a length a message can show.
+fn short(s: &str) -> String {
+    match s.char_indices().nth(60) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
+    }
+}
+
 fn form_list(l: &GeneratedList) -> FormList {
     FormList {
         caption: l.caption.clone().unwrap_or_default(),
@@ -1163,6 +1239,8 @@ fn form_list(l: &GeneratedList) -> FormList {
             .map(|v| v.slug())
             .collect::<Vec<_>>()
             .join(", "),
+        page_listed: l.page_listed.map(|n| n.to_string()).unwrap_or_default(),
+        complete: l.complete,
     }
 }
 
@@ -1246,9 +1324,18 @@ fn list(l: &FormList) -> Result<GeneratedList, (&'static str, String)> {
             }
         }
     }
+    let page_listed = match l.page_listed.trim() {
+        "" => None,
+        n => Some(n.parse::<u32>().map_err(|_| {
+            (
+                "page_listed",
+                format!("`{}` is not a number of items.", short(n)),
+            )
+        })?),
+    };
     Ok(GeneratedList {
-        complete: false,
-        page_listed: None,
+        complete: l.complete,
+        page_listed,
         caption: Some(l.caption.trim().to_string()).filter(|c| !c.is_empty()),
         of,
         kinds: words(&l.kinds),

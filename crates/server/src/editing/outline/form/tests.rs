@@ -44,8 +44,11 @@ fn the_form_round_trips_the_outline() {
     o.sections[4].lists = vec![FormList {
         of: "events".into(),
         kinds: "meeting, summit".into(),
+        page_listed: "0".into(),
+        complete: true,
         ..FormList::default()
     }];
+    o.sections[1].claims = "2002-05-28 commentary: See the Act.".into();
     let back = Outline::parse(&o.fields()).unwrap();
     assert_eq!(back, o);
     o.draft = Some(12);
@@ -248,6 +251,43 @@ fn the_form_becomes_the_model_s_dossier() {
     assert_eq!(l.bodies, ["pjc", "nrc"]);
     // Back to the form and again to the model: the same dossier.
     assert_eq!(Outline::of(&d, 3).to_dossier("d").unwrap(), d);
+
+    // A list's page count and an editor's check, and the section's dated sentences,
+    // survive the round trip (issue 25): an outline save keeps them.
+    let mut dated = o.clone();
+    dated.sections[2].lists[0].page_listed = " 3 ".into();
+    dated.sections[2].lists[0].complete = true;
+    dated.sections[1].claims =
+        "2002-05-28 commentary: Russia continues: to participate\n\n2000-12-05 title".into();
+    let d = dated.to_dossier("d").unwrap();
+    let l = &d.sections[1].lists[0];
+    assert_eq!((l.page_listed, l.complete), (Some(3), true));
+    let claims = &d.sections[0].children[0].claims;
+    assert_eq!(claims.len(), 2);
+    assert_eq!(claims[0].field, "commentary");
+    assert_eq!(
+        claims[0].statement.as_deref(),
+        Some("Russia continues: to participate")
+    );
+    assert_eq!(claims[1].as_of.to_string(), "2000-12-05");
+    assert_eq!(claims[1].statement, None);
+    assert_eq!(Outline::of(&d, 3).to_dossier("d").unwrap(), d);
+    dated.sections[2].lists[0].page_listed = "many".into();
+    dated.sections[1].claims = "soon commentary: x\n2002".into();
+    let p = dated.to_dossier("d").unwrap_err();
+    assert!(
+        p.sections[&2]["l.0.page_listed"][0].contains("`many` is not a number"),
+        "{p:?}"
+    );
+    assert_eq!(p.sections[&1]["claims"].len(), 2, "{p:?}");
+    assert!(
+        p.sections[&1]["claims"][0].contains("`soon commentary: x`"),
+        "{p:?}"
+    );
+    assert!(
+        p.sections[&1]["claims"][1].contains("followed by the field"),
+        "{p:?}"
+    );
 
     o.sections[0].key = " ".into();
     o.sections[2].lists[0].levels = "kings".into();
