@@ -98,6 +98,40 @@ pub enum Links {
     /// unless the host is named with --allow-host. Exits 0 whatever the links' state
     /// (`dossier check --fail-on` is for CI).
     Check(LinksCheckArgs),
+    /// Keep an archived copy of every cited page: the page with its images and
+    /// stylesheets (or the PDF it is), as WARC files in DATA_DIR/warc/, each record with
+    /// its capture time and SHA-256 digest, indexed in the store.
+    ///
+    /// Record pages then show "archived copy, captured …" beside the live link and
+    /// replay the copy at /archive/{id} (no scripts, nothing fetched from the live web);
+    /// Memento clients find every copy of an address at /timemap/link/{url} and
+    /// /timegate/{url}. The same safety rules as `links check`: no loopback, private,
+    /// link-local or metadata addresses unless the host is named with --allow-host.
+    /// Each run adds new copies; earlier ones are kept.
+    Capture(LinksCaptureArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LinksCaptureArgs {
+    /// Fetch this host even though it resolves to a loopback or private address (for
+    /// tests and a local mirror). Repeat for several hosts.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
+    /// Pages captured at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: u32,
+    /// Seconds one page (or one of its images or stylesheets) may take.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=600))]
+    pub timeout: u32,
+    /// Only the pages cited by this dossier and its records.
+    #[arg(long, value_name = "SLUG")]
+    pub dossier: Option<String>,
+    /// Only this cited address (repeat for several); it must be one the archive cites.
+    #[arg(long, value_name = "URL")]
+    pub url: Vec<String>,
+    /// Print one JSON object (counts, files and every page's result) instead of lines.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

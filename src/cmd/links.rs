@@ -13,6 +13,7 @@ use std::time::Duration;
 pub fn run(data_dir: &Path, command: Links) -> Result<()> {
     match command {
         Links::Check(args) => check(data_dir, args),
+        Links::Capture(args) => super::capture::run(data_dir, args),
     }
 }
 

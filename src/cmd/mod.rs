@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod capture;
 mod collection;
 mod export;
 mod import;

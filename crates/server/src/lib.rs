@@ -4,6 +4,7 @@
 //! `application/json`; both come from the same view struct (see `dossier-publish`).
 
 mod api;
+mod archive;
 mod api_write;
 mod auth;
 mod browse;

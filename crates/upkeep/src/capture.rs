@@ -15,8 +15,7 @@ pub mod replay;
 use crate::fetch::{FetchError, FetchPolicy, FetchRequest, Fetched, Fetcher};
 use crate::warc::{Exchange, WarcError, WarcWriter};
 use dossier_model::RecordType;
-use dossier_store::{DocumentQuery, EventQuery, NewCapture, Store, StoreError};
-use std::collections::BTreeMap;
+use dossier_store::{NewCapture, Store, StoreError};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -56,68 +55,24 @@ pub struct CitedPage {
     pub citing: Vec<(RecordType, String)>,
 }
 
-/// Every web address the archive cites (records' sources, dossiers' outside links,
-/// collections' sources), each once with the records that cite it, in address order;
-/// with `dossier`, those of that dossier's records only.
+/// Every web address the archive cites, as the link checker lists them
+/// ([`crate::check::cited_urls`]: records' sources, dossiers' outside links,
+/// collections' sources), each with the records that cite it; with `dossier`, those of
+/// that dossier and its records only.
 pub fn cited_pages(store: &dyn Store, dossier: Option<&str>) -> Result<Vec<CitedPage>, StoreError> {
-    use dossier_model::url::{dossier_urls, is_web_url, source_urls};
-    let mut pages: BTreeMap<String, Vec<(RecordType, String)>> = BTreeMap::new();
-    let mut add = |u: &str, record: RecordType, slug: &str| {
-        if is_web_url(u) {
-            let citing = pages.entry(u.to_string()).or_default();
-            let who = (record, slug.to_string());
-            if !citing.contains(&who) {
-                citing.push(who);
-            }
-        }
-    };
-    let dossiers: Vec<String> = match dossier {
-        Some(d) => vec![d.to_string()],
-        None => store.dossiers()?.into_iter().map(|d| d.slug).collect(),
-    };
-    for slug in &dossiers {
-        if let Some(d) = store.dossier(slug)? {
-            for (_, u) in dossier_urls(&d) {
-                add(u, RecordType::Dossier, &d.slug);
-            }
-        }
-    }
-    let documents = store.documents(&DocumentQuery {
-        dossier: dossier.map(str::to_string),
-        ..Default::default()
-    })?;
-    for d in &documents {
-        for (_, u) in source_urls(&d.provenance) {
-            add(u, RecordType::Document, &d.slug);
-        }
-    }
-    let events = store.events(&EventQuery {
-        dossier: dossier.map(str::to_string),
-        ..Default::default()
-    })?;
-    for e in &events {
-        for (_, u) in source_urls(&e.provenance) {
-            add(u, RecordType::Event, &e.slug);
-        }
-    }
-    for b in store.bodies(dossier)? {
-        for (_, u) in source_urls(&b.provenance) {
-            add(u, RecordType::Body, &b.slug);
-        }
-    }
-    for p in store.people(dossier)? {
-        for (_, u) in source_urls(&p.provenance) {
-            add(u, RecordType::Person, &p.slug);
-        }
-    }
-    for t in store.topics(dossier)? {
-        for (_, u) in source_urls(&t.provenance) {
-            add(u, RecordType::Topic, &t.slug);
-        }
-    }
-    Ok(pages
+    Ok(crate::check::cited_urls(store, dossier)?
         .into_iter()
-        .map(|(url, citing)| CitedPage { url, citing })
+        .map(|c| {
+            let mut citing: Vec<(RecordType, String)> = Vec::new();
+            for by in &c.cited_by {
+                if let Some(t) = by.record_type() {
+                    if !citing.iter().any(|(r, s)| *r == t && *s == by.slug) {
+                        citing.push((t, by.slug.clone()));
+                    }
+                }
+            }
+            CitedPage { url: c.url, citing }
+        })
         .collect())
 }
 

@@ -94,6 +94,15 @@ pub fn memento_link_header(base: &str, original: &str) -> String {
     )
 }
 
+/// The `Link` header of a TimeGate's redirect: the original and the TimeMap.
+pub fn timegate_link_header(base: &str, original: &str) -> String {
+    format!(
+        "<{}>; rel=\"original\", <{base}{}>; rel=\"timemap\"; type=\"application/link-format\"",
+        link_uri(original),
+        link_uri(&timemap_path(original)),
+    )
+}
+
 /// The TimeMap of `original` in link format (RFC 7089 section 5.1.1): the original, the
 /// map itself with its first and last times, the TimeGate, and every copy, oldest first,
 /// the first and last marked as such. `copies` must be those of `original`.

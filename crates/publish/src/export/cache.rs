@@ -170,6 +170,9 @@ impl Store for CachingStore<'_> {
     fn tombstones(&self, record: RecordType) -> Result<Vec<Tombstone>, StoreError> {
         self.inner.tombstones(record)
     }
+    fn captures(&self) -> Option<&dyn dossier_store::Captures> {
+        self.inner.captures()
+    }
     fn collections(&self) -> Result<Vec<(Collection, usize)>, StoreError> {
         self.inner.collections()
     }

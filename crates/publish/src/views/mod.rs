@@ -10,6 +10,7 @@ mod body;
 mod browse;
 mod chronology;
 mod claims;
+mod copies;
 mod document;
 mod dossier;
 mod event;

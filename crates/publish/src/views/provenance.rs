@@ -15,6 +15,8 @@ pub struct ProvenanceView {
     pub trace: Vec<TraceView>,
     pub sources: Vec<Source>,
     pub gaps: Vec<String>,
+    /// The archive's newest copy of each cited address that has one, by address.
+    pub copies: std::collections::BTreeMap<String, super::copies::CopyView>,
     /// The record's dated facts (issue 25), aged today; a page shows each beside its
     /// field.
     pub claims: Vec<ClaimView>,
@@ -75,6 +77,13 @@ pub(super) fn provenance(
         trace,
         sources: p.sources.iter().map(web_source).collect(),
         gaps: p.gaps.clone(),
+        copies: super::copies::copies_of(
+            store,
+            p.sources
+                .iter()
+                .filter_map(|s| s.url.as_deref())
+                .filter(|u| dossier_model::url::is_web_url(u)),
+        )?,
         claims: record_claims(store, &p.claims, dossiers)?,
     })
 }

@@ -187,9 +187,7 @@ pub fn replay(
             false,
             rewrite_css(&String::from_utf8_lossy(&archived.body), base, &mut map).into_bytes(),
         ),
-        (Kind::Plain(t, _), _) if t == "text/plain" => {
-            (format!("text/plain{charset}"), false, archived.body)
-        }
+        (Kind::Plain("text/plain", _), _) => (format!("text/plain{charset}"), false, archived.body),
         (Kind::Plain(t, _), _) => (t.to_string(), false, archived.body),
         _ => ("application/octet-stream".to_string(), true, archived.body),
     };
@@ -219,11 +217,18 @@ fn charset(content_type: &str) -> String {
         .unwrap_or_default()
 }
 
+/// "5 Dec 2026" (UTC).
+pub fn capture_day(secs: i64) -> String {
+    let (y, m, d, ..) = warc::civil(secs);
+    format!("{d} {} {y}", MONTHS[(m - 1) as usize])
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 /// "1 Dec 2026 at 10:40 UTC".
 pub fn capture_time(secs: i64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let (y, m, d, h, mi, _) = warc::civil(secs);
     format!("{d} {} {y} at {h:02}:{mi:02} UTC", MONTHS[(m - 1) as usize])
 }
@@ -313,5 +318,6 @@ mod tests {
         let b = banner(&c);
         assert!(!b.contains("<script>"), "{b}");
         assert!(b.contains("5 Dec 2026 at 11:20 UTC"), "{b}");
+        assert_eq!(capture_day(1_796_469_600), "5 Dec 2026");
     }
 }
