@@ -400,11 +400,13 @@ pub enum Import {
     Outline(OutlineArgs),
     /// Import TEI P5 texts: every div with a head becomes a document.
     ///
-    /// Each document gets the head as its title; its date from the head's <date> markup
-    /// (@when, @from/@to, @notBefore/@notAfter) as an EDTF date or range, else from the
-    /// years the head's words give, else the file's period (each fallback noted in the
-    /// record's gaps); the subject keys of @ana as topics; paragraphs, list items and
-    /// figure captions as full text; and the slug FILE-STEM-XML:ID (1993-2000.xml's
+    /// Each document gets the head as its title; the period it covers (coverage) from
+    /// the head's <date> markup (@when, @from/@to, @notBefore/@notAfter) as an EDTF date
+    /// or range, else from the years the head's words give, else the file's period (each
+    /// fallback noted in the record's gaps); its issue date only from a <docDate> or a
+    /// <dateline>'s <date> (else a gap); the subject keys of @ana as topics; paragraphs,
+    /// list items and figure captions as its text, in the language of xml:lang (else
+    /// --lang); and the slug FILE-STEM-XML:ID (1993-2000.xml's
     /// div xml:id="evolution-of-nato" → 1993-2000-evolution-of-nato). The documents join
     /// the dossier --dossier and appear in its lists of that kind.
     ///
@@ -432,6 +434,15 @@ pub enum Import {
     /// `type` (document by default); the Markdown after it is a document's text or
     /// another record's summary. The slug defaults to the file's name.
     Markdown(MarkdownArgs),
+    /// Attach a text to a document already in the archive, in one language: HTML,
+    /// Markdown, TEI P5 or plain text, read into headings and numbered paragraphs.
+    ///
+    /// The text replaces the document's text in that language (running it again with
+    /// the same file changes nothing); the language joins the document's languages.
+    /// The format is told by the file's extension (.html, .md, .xml, .txt) or --format.
+    ///
+    /// Example: dossier import text --document founding-act-1997 --lang fr acte.html
+    Text(TextArgs),
 }
 
 impl Import {
@@ -443,6 +454,7 @@ impl Import {
             Import::Records(_) => "records",
             Import::Csv(_) => "csv",
             Import::Markdown(_) => "markdown",
+            Import::Text(_) => "text",
         }
     }
 }
@@ -502,6 +514,10 @@ pub struct TeiArgs {
     /// The documents' kind, e.g. research-study, speech, parliamentary-report.
     #[arg(long, default_value = "research-study")]
     pub kind: String,
+    /// The language (BCP 47: en, fr, ru) of texts the file does not mark with xml:lang;
+    /// without it such a text's language is recorded as unknown (`und`).
+    #[arg(long)]
+    pub lang: Option<String>,
     #[command(flatten)]
     pub collection: CollectionFlags,
     #[command(flatten)]
@@ -535,6 +551,27 @@ pub struct MarkdownArgs {
     pub dossier: Option<String>,
     #[command(flatten)]
     pub collection: CollectionFlags,
+    #[command(flatten)]
+    pub flags: ImportFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct TextArgs {
+    /// The file holding the text.
+    pub file: PathBuf,
+    /// The document's slug (it must be in the archive).
+    #[arg(long)]
+    pub document: String,
+    /// The text's language, a BCP 47 tag: en, fr, ru, uk.
+    #[arg(long)]
+    pub lang: String,
+    /// html, markdown, tei or plain (default: from the file's extension).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Where the text was taken from, as the text page shows it (an http(s) address or
+    /// words; default: the file's name).
+    #[arg(long)]
+    pub source: Option<String>,
     #[command(flatten)]
     pub flags: ImportFlags,
 }

@@ -571,7 +571,7 @@ fn hostile_text_in_every_field_is_inert_wherever_it_is_shown() {
         "aliases",
         "place",
         "summary",
-        "full_text",
+        "texts[0].blocks",
         "gaps",
         "comment",
         "sources[1].title",
@@ -580,6 +580,7 @@ fn hostile_text_in_every_field_is_inert_wherever_it_is_shown() {
     ] {
         set(&mut fields, name, &payload);
     }
+    set(&mut fields, "texts[0].lang", "en");
     let id = draft_id(&submit(&mut editor, ACT_EDIT, &fields, "review"));
     for path in [
         format!("/drafts/{id}"),
@@ -869,10 +870,11 @@ fn every_built_in_record_round_trips_through_its_form_unchanged() {
     }
 }
 
-/// A document's full text is far larger than the accounts' forms: the editing form takes
-/// it whole (up to the 2 MiB an editing form may send).
+/// A document's text is far larger than the accounts' forms: the editing form takes it
+/// whole (up to the 2 MiB an editing form may send), as paragraphs and headings, and it
+/// is a revision like any other change (issue 27: editors enter texts).
 #[test]
-fn a_long_full_text_is_saved_whole() {
+fn a_long_text_is_saved_whole() {
     let server = archive();
     let mut reviewer = logged_in(&server, REVIEWER);
     let form = reviewer.get(ACT_EDIT);
@@ -880,9 +882,31 @@ fn a_long_full_text_is_saved_whole() {
     let paragraph = "The Parties shall consult in the Permanent Joint Council. ".repeat(40);
     let text = vec![paragraph.trim(); 100].join("\n\n");
     assert!(text.len() > 200_000);
-    set(&mut fields, "full_text", &text);
+    set(&mut fields, "texts[0].lang", "fr");
+    set(
+        &mut fields,
+        "texts[0].blocks",
+        &format!("## Section I\n\n{text}"),
+    );
+    set(&mut fields, "texts[0].source", "acte.html");
     let saved = submit(&mut reviewer, ACT_EDIT, &fields, "publish");
     assert_eq!(saved.status, 303, "{}", saved.body);
     let stored = server.store.document(ACT).unwrap().unwrap();
-    assert_eq!(stored.full_text.as_deref(), Some(text.as_str()));
+    assert_eq!(stored.texts.len(), 1);
+    assert_eq!(stored.texts[0].lang, "fr");
+    assert_eq!(stored.texts[0].source.as_deref(), Some("acte.html"));
+    assert!(stored.texts[0].blocks[0].heading);
+    assert_eq!(stored.texts[0].blocks.len(), 101);
+    assert_eq!(stored.texts[0].plain_text(), format!("Section I\n\n{text}"));
+    // The form shows it again as typed, and the text page numbers its paragraphs.
+    let form = reviewer.get(ACT_EDIT);
+    let fields = form_fields(&form.body, "form.edit-form");
+    assert_eq!(
+        get_field(&fields, "texts[0].blocks"),
+        format!("## Section I\n\n{text}")
+    );
+    let page = reviewer.get(&format!("{ACT_PAGE}/text?lang=fr"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("id=\"p100\""), "{}", &page.body[..2000]);
+    assert!(page.body.contains("<h3 id=\"h1\">Section I</h3>"));
 }

@@ -39,7 +39,6 @@ fn document(slug: &str, title: &str, date: &str, dossier: &str) -> Document {
         availability: Availability::Public,
         languages: vec!["en".into()],
         summary: Some("A statement on cooperation.".into()),
-        full_text: None,
         relations: vec![],
         dossiers: vec![dossier.into()],
         topics: vec![],

@@ -26,7 +26,6 @@ fn store() -> (tempfile::TempDir, SqliteStore) {
     let mut hostile = Document {
         collections: Vec::new(),
         coverage: None,
-        texts: Vec::new(),
         slug: "hostile".into(),
         title: HOSTILE.into(),
         aliases: vec![HOSTILE.into()],
@@ -40,7 +39,11 @@ fn store() -> (tempfile::TempDir, SqliteStore) {
         availability: Availability::Public,
         languages: vec![],
         summary: Some(HOSTILE.into()),
-        full_text: Some(format!("{HOSTILE}\n\n<img src=x onerror=alert(1)>")),
+        texts: vec![Text::plain(
+            "en",
+            &format!("{HOSTILE}\n\n<img src=x onerror=alert(1)>"),
+            None,
+        )],
         relations: vec![],
         dossiers: vec!["nato-russia".into()],
         topics: vec![],

@@ -275,7 +275,7 @@ fn markdown_records_with_front_matter() {
     assert!(out(&o).contains("documents: 1 new"), "{}", out(&o));
     let store = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
     let d = store.document("meeting-note").unwrap().unwrap();
-    assert_eq!(d.full_text.as_deref(), Some("A hand-written note."));
+    assert_eq!(d.texts[0].plain_text(), "A hand-written note.");
     // The page shows the markup as text.
     let view = dossier_publish::views::document(&store, "meeting-note")
         .unwrap()

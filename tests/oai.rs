@@ -35,7 +35,6 @@ fn doc(slug: &str, title: &str, kind: DocumentKind, dossier: &str) -> Document {
         availability: Availability::Public,
         languages: vec![],
         summary: None,
-        full_text: None,
         relations: vec![],
         dossiers: vec![dossier.into()],
         topics: vec![],

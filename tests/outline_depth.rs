@@ -192,5 +192,5 @@ fn a_streaming_import_rewrites_a_record_that_cannot_be_read() {
     use dossier_store::{SqliteStore, Store};
     let store = SqliteStore::open(&db).unwrap();
     let d = store.document("meeting-note").unwrap().unwrap();
-    assert_eq!(d.full_text.as_deref(), Some("A hand-written note."));
+    assert_eq!(d.texts[0].plain_text(), "A hand-written note.");
 }

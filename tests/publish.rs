@@ -33,7 +33,6 @@ fn fill(store: &SqliteStore) {
                 availability: Availability::Public,
                 languages: vec![],
                 summary: Some(HOSTILE.into()),
-                full_text: None,
                 relations: vec![],
                 dossiers: vec!["nato-russia".into()],
                 topics: vec![],

@@ -83,7 +83,7 @@ use dossier_import::{Input, Opener, Options, Report};
 use dossier_ingest::import::RecordSource;
 use std::sync::Arc;
 
-fn options(flags: ImportFlags) -> Options {
+pub(super) fn options(flags: ImportFlags) -> Options {
     Options {
         dry_run: flags.dry_run,
         strict: flags.strict,
@@ -93,7 +93,7 @@ fn options(flags: ImportFlags) -> Options {
     }
 }
 
-fn inputs(files: &[std::path::PathBuf]) -> Result<Vec<Input>> {
+pub(super) fn inputs(files: &[std::path::PathBuf]) -> Result<Vec<Input>> {
     files.iter().map(|f| Input::new(f.clone())).collect()
 }
 
@@ -117,7 +117,7 @@ fn check_dossier(store: &dyn Store, dossier: &Option<String>) -> Result<()> {
 }
 
 /// Runs the pipeline and prints the summary; an error (non-zero exit) if any record failed.
-fn finish(report: Report, flags: ImportFlags, files: usize) -> Result<()> {
+pub(super) fn finish(report: Report, flags: ImportFlags, files: usize) -> Result<()> {
     let secs = report.elapsed.as_secs_f64().max(1e-6);
     let n = report.records.new + report.records.changed + report.records.unchanged;
     if flags.dry_run {
@@ -172,6 +172,7 @@ pub fn tei(data_dir: &Path, args: TeiArgs) -> Result<()> {
     let opts = dossier_ingest::tei::TeiOptions {
         kind,
         dossier: args.dossier.clone(),
+        lang: args.lang.as_deref().map(super::text::checked_lang).transpose()?,
     };
     let open = |input: &Input| -> Result<Box<dyn RecordSource + Send>> {
         Ok(Box::new(dossier_ingest::tei::TeiSource::new(
@@ -250,7 +251,7 @@ pub fn markdown(data_dir: &Path, args: MarkdownArgs) -> Result<()> {
 
 /// Runs an import with the search index following every committed batch, its progress
 /// on stderr.
-fn run_import(
+pub(super) fn run_import(
     data_dir: &Path,
     store: &dossier_store::SqliteStore,
     files: &[Input],

@@ -9,6 +9,7 @@ mod lock;
 mod priority;
 mod search;
 mod serve;
+mod text;
 mod token;
 mod user;
 
@@ -50,6 +51,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Import(Import::Csv(args)) => import::records(&cli.global.data_dir, args, true),
         Command::Import(Import::Markdown(args)) => import::markdown(&cli.global.data_dir, args),
+        Command::Import(Import::Text(args)) => text::import_text(&cli.global.data_dir, args),
         Command::Export(Export::Site(args)) => export::site(&cli.global.data_dir, args),
         Command::User(command) => user::run(&cli.global.data_dir, command),
         Command::Token(command) => token::run(&cli.global.data_dir, command),

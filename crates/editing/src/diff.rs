@@ -50,7 +50,7 @@ pub enum TextOp {
 }
 
 /// Fields whose text is prose, diffed by words however short.
-const TEXT_FIELDS: &[&str] = &["summary", "full_text", "description", "commentary"];
+const TEXT_FIELDS: &[&str] = &["summary", "description", "commentary"];
 
 /// A string longer than this (or with a line break) is diffed by words too.
 const LONG_TEXT: usize = 120;
@@ -64,6 +64,7 @@ pub fn fields(ty: RecordType) -> &'static [&'static str] {
             "aliases",
             "kind",
             "date",
+            "coverage",
             "place",
             "issued_by",
             "authors",
@@ -72,7 +73,7 @@ pub fn fields(ty: RecordType) -> &'static [&'static str] {
             "availability",
             "languages",
             "summary",
-            "full_text",
+            "texts",
             "relations",
             "dossiers",
             "topics",
@@ -200,6 +201,9 @@ pub fn diff_as(
             }
             if ty == Some(RecordType::Dossier) && name == "sections" {
                 return sections(b.as_ref(), a.as_ref());
+            }
+            if ty == Some(RecordType::Document) && name == "texts" {
+                return texts(b.as_ref(), a.as_ref());
             }
             let detail = detail(&name, b.as_ref(), a.as_ref());
             vec![FieldChange {
@@ -331,6 +335,59 @@ fn sections(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldChange> {
         }
     }
     out
+}
+
+/// A document's texts diffed language by language (`texts.fr`), word by word over the
+/// text's paragraphs (a heading marked `## `), rather than as one list of whole texts.
+fn texts(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldChange> {
+    let by_lang = |v: Option<&Value>| -> Vec<(String, String)> {
+        let list = v
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        list.iter()
+            .map(|t| {
+                let lang = t.get("lang").and_then(Value::as_str).unwrap_or("");
+                let blocks = t.get("blocks").and_then(Value::as_array);
+                let text = blocks
+                    .into_iter()
+                    .flatten()
+                    .map(|b| {
+                        let words = b.get("text").and_then(Value::as_str).unwrap_or("");
+                        if b.get("heading").and_then(Value::as_bool) == Some(true) {
+                            format!("## {words}")
+                        } else {
+                            words.to_string()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n\n");
+                (lang.to_string(), text)
+            })
+            .collect()
+    };
+    let (b, a) = (by_lang(before), by_lang(after));
+    let find = |list: &[(String, String)], lang: &str| {
+        list.iter().find(|(l, _)| l == lang).map(|(_, t)| t.clone())
+    };
+    let mut langs: Vec<&str> = b.iter().chain(&a).map(|(l, _)| l.as_str()).collect();
+    let mut seen = HashSet::new();
+    langs.retain(|l| seen.insert(*l));
+    langs
+        .into_iter()
+        .filter_map(|lang| {
+            let (x, y) = (find(&b, lang), find(&a, lang));
+            (x != y).then(|| FieldChange {
+                field: format!("texts.{lang}"),
+                detail: Detail::Text(words(
+                    x.as_deref().unwrap_or_default(),
+                    y.as_deref().unwrap_or_default(),
+                )),
+                before: x.map(Value::from),
+                after: y.map(Value::from),
+            })
+        })
+        .collect()
 }
 
 fn detail(field: &str, before: Option<&Value>, after: Option<&Value>) -> Detail {
@@ -587,6 +644,31 @@ mod tests {
     }
 
     #[test]
+    fn a_documents_texts_are_compared_language_by_language() {
+        let doc =
+            |texts: Value| json!({"slug": "d", "title": "D", "kind": "treaty", "texts": texts});
+        let en = |p: &str| json!({"lang": "en", "blocks": [{"heading": true, "text": "Part"}, {"text": p}]});
+        let fr = json!({"lang": "fr", "blocks": [{"text": "Texte"}]});
+        let before = doc(json!([en("The Parties agree."), fr]));
+        let after = doc(json!([en("The Parties firmly agree.")]));
+        let changes = diff_as(Some(RecordType::Document), Some(&before), Some(&after));
+        let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["texts.en", "texts.fr"]);
+        assert_eq!(
+            changes[0].after,
+            Some(json!("## Part\n\nThe Parties firmly agree."))
+        );
+        let Detail::Text(pieces) = &changes[0].detail else {
+            panic!("{changes:?}");
+        };
+        assert!(pieces
+            .iter()
+            .any(|p| p.op == TextOp::Added && p.text.contains("firmly")));
+        assert_eq!(changes[1].after, None);
+        assert_eq!(changes[1].before, Some(json!("Texte")));
+    }
+
+    #[test]
     fn every_model_field_is_in_the_order_table() {
         use dossier_model::*;
         let date = Some(Edtf::parse("1997").unwrap());
@@ -607,8 +689,7 @@ mod tests {
         let s = || vec!["x".to_string()];
         let doc = Document {
             collections: Vec::new(),
-            coverage: None,
-            texts: Vec::new(),
+            coverage: date,
             slug: "d".into(),
             title: "D".into(),
             aliases: s(),
@@ -622,7 +703,7 @@ mod tests {
             availability: serde_json::from_value(json!("unknown")).unwrap(),
             languages: s(),
             summary: Some("s".into()),
-            full_text: Some("f".into()),
+            texts: vec![Text::plain("en", "f", None)],
             relations: vec![Relation {
                 kind: serde_json::from_value(json!("cites")).unwrap(),
                 document: "x".into(),

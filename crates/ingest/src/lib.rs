@@ -6,6 +6,7 @@
 //!   topics, plus the resolution of the outline's references.
 //! - [`builtin`]: the built-in NATO-Russia dossier, compiled into the binary.
 //! - [`tei`]: TEI P5 texts → one document per `div` with a `head`.
+//! - [`text`]: one document's text from HTML, Markdown, TEI or plain text.
 //! - [`records`] with [`mapping`]: record XML and CSV → records, through a declarative
 //!   TOML mapping (see `mappings/visits.toml`).
 //! - [`import`]: what every streaming importer yields; [`xml`]: the guarded XML reader.
@@ -21,6 +22,7 @@ pub mod outline;
 pub mod outline_html;
 pub mod records;
 pub mod tei;
+pub mod text;
 pub mod xml;
 pub mod yaml_scan;
 

@@ -27,8 +27,9 @@
 //!
 //! The front matter's fields are those of the curated data file (and of the JSON API);
 //! unknown fields are refused with their name. The Markdown after it is a document's
-//! full text, or another record's summary. The slug defaults to the file's name without
-//! its extension.
+//! text (read into headings and paragraphs, in the document's first language, else
+//! `und`), or another record's summary. The slug defaults to the file's name without its
+//! extension.
 
 use crate::import::*;
 use crate::xml::Pos;
@@ -144,20 +145,24 @@ impl MarkdownSource {
             _ => slug_for(stem),
         };
         table.insert("slug".into(), toml::Value::String(slug));
-        let text_field = if kind == "document" {
-            "full_text"
+        let text_fields: &[&str] = if kind == "document" {
+            &["texts", "full_text"]
         } else {
-            "summary"
+            &["summary"]
         };
         if !body.is_empty() {
-            if table.contains_key(text_field) {
+            if let Some(f) = text_fields.iter().find(|f| table.contains_key(**f)) {
                 return Err(Fault::new(
                     2,
-                    text_field,
+                    f,
                     "given both in the front matter and as the Markdown after it; keep one".into(),
                 ));
             }
-            table.insert(text_field.into(), toml::Value::String(body));
+            // A document's Markdown is its text, read into headings and paragraphs
+            // below; another record's is its summary, as written.
+            if kind != "document" {
+                table.insert("summary".into(), toml::Value::String(body.clone()));
+            }
         }
         if let Some(d) = &self.dossier {
             let list = table
@@ -169,7 +174,25 @@ impl MarkdownSource {
                 }
             }
         }
-        let record = record_of(&kind, toml::Value::Table(table))?;
+        let mut record = record_of(&kind, toml::Value::Table(table))?;
+        if let Record::Document(d) = &mut record {
+            if !body.is_empty() {
+                // The text's language: the document's first, else not known.
+                let lang = d
+                    .languages
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| UNDETERMINED_LANGUAGE.to_string());
+                let blocks = crate::text::from_markdown(&body);
+                if !blocks.is_empty() {
+                    d.texts = vec![Text {
+                        lang,
+                        blocks,
+                        source: Some(base_name(&self.file)),
+                    }];
+                }
+            }
+        }
         check_record(&record, &front)?;
         Ok(record)
     }
@@ -389,7 +412,10 @@ mod tests {
         assert_eq!(d.slug, "my-note");
         assert_eq!(d.title, "A <b>note</b>");
         assert_eq!(d.date.unwrap().to_string(), "1997-05-27");
-        assert_eq!(d.full_text.as_deref(), Some("Some *text*."));
+        // The Markdown is read into the text's paragraphs: words, not markup.
+        assert_eq!(d.texts.len(), 1);
+        assert_eq!(d.texts[0].plain_text(), "Some text.");
+        assert_eq!(d.texts[0].lang, "und");
         assert_eq!(d.dossiers, ["nato-russia"]);
     }
 

@@ -2,16 +2,22 @@
 //!
 //! What it takes from each `div` (TEI P5 Guidelines, ch. 4 "Default Text Structure"):
 //! - the title: the `head`'s words, white space normalised;
-//! - the date: the `<date>` elements in the `head` (`@when`, `@from`/`@to`,
+//! - the period it covers (`coverage`, issue 27): a heading names what the text is about,
+//!   so the `<date>` elements in the `head` (`@when`, `@from`/`@to`,
 //!   `@notBefore`/`@notAfter`), as an EDTF date, or as the interval that covers them all
 //!   when there are several. Where the head has no `<date>`, the years its words give
 //!   ("The Evolution of NATO, 1988–2001" → `1988/2001`); where it has none either, the
 //!   period in the file's short title (a chapter "1989–1992"). Each fallback, and a head
 //!   whose words disagree with its `<date>`, is noted in the record's gaps;
+//! - the date it was issued (`date`): only the TEI's own markup for it, a `<docDate>` or a
+//!   `<date>` in a `<dateline>` of the div. Nothing else is taken for it (an essay's
+//!   heading years are not its publication date): without one the date is a gap, which
+//!   names the last change the file's `<revisionDesc>` records for the div, if any;
 //! - topics: the keys of `@ana`, each a [`Topic`] record (kind `subject`) linked from the
 //!   document;
-//! - the full text: paragraphs (`p`), list items and figure captions (`figure/head`), in
-//!   reading order, one paragraph per block;
+//! - the text: paragraphs (`p`), list items and figure captions (`figure/head`), in
+//!   reading order, one paragraph per block, in the language of the nearest `xml:lang`
+//!   (else the import's `lang`, else `und`);
 //! - the slug: the `div`'s `xml:id`, qualified by the file's name. An `xml:id` is unique
 //!   only within its file (the Milestones chapters each have a `foreword`), so the stable,
 //!   unique key is the pair, as in the publisher's own addresses (`milestones/1993-2000/…`):
@@ -33,6 +39,8 @@ pub struct TeiOptions {
     pub kind: DocumentKind,
     /// The dossier the documents join (must exist in the store).
     pub dossier: Option<String>,
+    /// The language (BCP 47) of texts the file does not mark with `xml:lang`.
+    pub lang: Option<String>,
 }
 
 /// Streams documents out of one TEI file.
@@ -49,6 +57,10 @@ pub struct TeiSource<R: BufRead> {
     short_title: Option<String>,
     /// Text collected for a header title.
     header_text: Option<(String, String)>,
+    /// The `xml:lang` in force: (the depth of the element that set it, the tag).
+    langs: Vec<(usize, String)>,
+    /// The last change `<revisionDesc>` records for each div id (`@target`).
+    changes: std::collections::HashMap<String, String>,
     ready: std::collections::VecDeque<Item>,
     seen_root: bool,
     done: bool,
@@ -63,6 +75,8 @@ struct Div {
     pos: Pos,
     head: Option<String>,
     dates: Vec<(Vec<(String, String)>, Pos)>,
+    /// `<docDate>` and `<dateline>` dates: when it was issued.
+    issued: Vec<(Vec<(String, String)>, Pos)>,
     blocks: Vec<String>,
     /// Text sinks open inside this div: (element depth, kind, text).
     sinks: Vec<Sink>,
@@ -102,6 +116,8 @@ impl<R: BufRead> TeiSource<R> {
             header_title: None,
             short_title: None,
             header_text: None,
+            langs: Vec::new(),
+            changes: Default::default(),
             ready: Default::default(),
             seen_root: false,
             done: false,
@@ -126,18 +142,30 @@ impl<R: BufRead> TeiSource<R> {
         let in_header = self.stack.iter().any(|n| n == "teiHeader");
         self.stack.push(e.name.clone());
         let depth = self.stack.len();
+        if let Some(lang) = e.attr("xml:lang").filter(|l| !l.trim().is_empty()) {
+            self.langs.push((depth, lang.trim().to_string()));
+        }
         if in_header {
             if e.name == "title" && self.stack.iter().any(|n| n == "titleStmt") {
                 let kind = e.attr("type").unwrap_or("").to_string();
                 self.header_text = Some((kind, String::new()));
             }
+            if e.name == "change" {
+                if let Some(when) = e.attr("when") {
+                    for t in e.attr("target").unwrap_or("").split_whitespace() {
+                        let id = t.trim_start_matches('#').to_string();
+                        // The latest change, whatever the order they are listed in.
+                        let entry = self.changes.entry(id).or_default();
+                        if when > entry.as_str() {
+                            *entry = when.to_string();
+                        }
+                    }
+                }
+            }
             return Ok(());
         }
         if e.name == "div" {
-            let lang = e
-                .attr("xml:lang")
-                .map(str::to_string)
-                .or_else(|| self.divs.last().and_then(|d| d.lang.clone()));
+            let lang = self.langs.last().map(|(_, l)| l.clone());
             self.divs.push(Div {
                 id: e.attr("xml:id").map(str::to_string),
                 ana: e
@@ -181,6 +209,8 @@ impl<R: BufRead> TeiSource<R> {
         }
         if e.name == "date" && div.sinks.last().is_some_and(|s| s.kind == SinkKind::Head) {
             div.dates.push((e.attrs.clone(), e.pos));
+        } else if e.name == "docDate" || (e.name == "date" && parent == "dateline") {
+            div.issued.push((e.attrs.clone(), e.pos));
         }
         if e.name == "lb" {
             if let Some(s) = div.sinks.last_mut() {
@@ -231,6 +261,9 @@ impl<R: BufRead> TeiSource<R> {
     fn end(&mut self, name: &str) {
         let depth = self.stack.len();
         self.stack.pop();
+        if self.langs.last().is_some_and(|(d, _)| *d == depth) {
+            self.langs.pop();
+        }
         if name == "title" {
             if let Some((kind, text)) = self.header_text.take() {
                 let text = normalize_space(&text);
@@ -303,22 +336,57 @@ impl<R: BufRead> TeiSource<R> {
                 }
             }
         }
+        let mut issued = Vec::new();
+        for (attrs, pos) in &div.issued {
+            match date_of(attrs) {
+                Ok(Some(d)) => issued.push(d),
+                Ok(None) => {}
+                Err((field, problem)) => {
+                    return Some(self.bad(*pos, &id, &format!("docDate/@{field}"), problem))
+                }
+            }
+        }
         let mut gaps = Vec::new();
-        let date = self.date(&dated, &head, &mut gaps);
+        let coverage = self.coverage(&dated, &head, &mut gaps);
+        let date = cover(&issued);
+        if date.is_none() {
+            gaps.push(match self.changes.get(&id) {
+                Some(when) => format!(
+                    "When it was issued or published is not recorded; the file's revision history lists a change to it on {when}, which is not its issue date."
+                ),
+                None => "When it was issued or published is not recorded.".into(),
+            });
+        }
         let (topics, linked) = topics(&div.ana);
         let source_title = match &self.header_title {
             Some(t) => format!("{t} — {}, div xml:id=\"{id}\" (TEI P5)", self.base),
             None => format!("{}, div xml:id=\"{id}\" (TEI P5)", self.base),
         };
-        let full_text = if div.blocks.is_empty() {
-            None
+        let lang = div
+            .lang
+            .clone()
+            .or_else(|| self.options.lang.clone())
+            .unwrap_or_else(|| UNDETERMINED_LANGUAGE.to_string());
+        let texts = if div.blocks.is_empty() {
+            Vec::new()
         } else {
-            Some(div.blocks.join("\n\n"))
+            vec![Text {
+                lang: lang.clone(),
+                blocks: div
+                    .blocks
+                    .iter()
+                    .map(|b| TextBlock {
+                        heading: false,
+                        text: b.clone(),
+                    })
+                    .collect(),
+                source: Some(format!("{}, div xml:id=\"{id}\"", self.base)),
+            }]
         };
         let doc = Document {
             collections: Vec::new(),
-            coverage: None,
-            texts: Vec::new(),
+            coverage,
+            texts,
             slug,
             title: head,
             aliases: vec![],
@@ -329,14 +397,17 @@ impl<R: BufRead> TeiSource<R> {
             authors: vec![],
             parties: vec![],
             legal_status: LegalStatus::Unknown,
-            availability: if full_text.is_some() {
-                Availability::Public
-            } else {
+            availability: if div.blocks.is_empty() {
                 Availability::Unknown
+            } else {
+                Availability::Public
             },
-            languages: div.lang.iter().cloned().collect(),
+            languages: if lang == UNDETERMINED_LANGUAGE {
+                Vec::new()
+            } else {
+                vec![lang]
+            },
             summary: None,
-            full_text,
             relations: vec![],
             dossiers: self.options.dossier.iter().cloned().collect(),
             topics,
@@ -359,10 +430,10 @@ impl<R: BufRead> TeiSource<R> {
         })))
     }
 
-    /// A document's date: its head's `<date>` markup (`dated`, covered as one), else the
-    /// years of the head's words, else the period of the file's short title; each
-    /// fallback, and words that disagree with the markup, noted in `gaps`.
-    fn date(&self, dated: &[Edtf], head: &str, gaps: &mut Vec<String>) -> Option<Edtf> {
+    /// The period a document covers: its head's `<date>` markup (`dated`, covered as
+    /// one), else the years of the head's words, else the period of the file's short
+    /// title; each fallback, and words that disagree with the markup, noted in `gaps`.
+    fn coverage(&self, dated: &[Edtf], head: &str, gaps: &mut Vec<String>) -> Option<Edtf> {
         let words = years_in(head);
         if let Some(d) = cover(dated) {
             if let Some(w) = words {
@@ -379,20 +450,23 @@ impl<R: BufRead> TeiSource<R> {
             Some(d)
         } else if let Some(w) = words {
             gaps.push(
-                "The date is read from the heading's words; the heading has no <date> markup."
+                "The period it covers is read from the heading's words; the heading has no <date> markup."
                     .into(),
             );
             Some(w)
         } else if let Some(period) = self.short_title.as_deref().and_then(years_in) {
             gaps.push(format!(
-                "The heading gives no date; the date is the period of the chapter ({}).",
+                "The heading gives no period; the period covered is that of the chapter ({}).",
                 self.header_title
                     .clone()
                     .unwrap_or_else(|| self.short_title.clone().unwrap_or_default())
             ));
             Some(period)
         } else {
-            gaps.push("No date: the heading gives none and the file gives no period.".into());
+            gaps.push(
+                "The period it covers is not recorded: the heading gives none and the file gives no period."
+                    .into(),
+            );
             None
         }
     }
@@ -693,6 +767,7 @@ mod tests {
         TeiOptions {
             kind: DocumentKind::ResearchStudy,
             dossier: Some("nato-russia".into()),
+            lang: None,
         }
     }
 
@@ -770,21 +845,40 @@ mod tests {
             .find(|(d, _)| d.title == "The Evolution of NATO, 1988–2001")
             .expect("the NATO essay");
         assert_eq!(nato.slug, "1993-2000-evolution-of-nato");
-        assert_eq!(nato.date.unwrap().to_string(), "1988/2001");
+        // Issue 27: the title's years are the period it covers, not its issue date,
+        // which the file does not give (a gap naming the revision history's change).
+        assert_eq!(nato.coverage.unwrap().to_string(), "1988/2001");
+        assert_eq!(nato.date, None);
+        assert!(
+            nato.provenance
+                .gaps
+                .iter()
+                .any(|g| g.contains("issued or published is not recorded")
+                    && g.contains("2013-10-31")),
+            "{:?}",
+            nato.provenance.gaps
+        );
         assert!(nato.topics.contains(&"russia".to_string()));
         assert!(nato
             .topics
             .contains(&"north-atlantic-treaty-organization".to_string()));
         assert_eq!(linked.len(), nato.topics.len());
-        let text = nato.full_text.as_deref().unwrap();
+        assert_eq!(nato.texts.len(), 1);
+        assert_eq!(nato.texts[0].lang, "und");
+        assert!(nato.languages.is_empty());
+        let text = nato.texts[0].plain_text();
         assert!(text.starts_with("The North Atlantic Treaty Organization (NATO) was born"));
         assert!(text.contains("Figure: U.S. Army forces cross the Sava River"));
         assert_eq!(nato.dossiers, ["nato-russia"]);
         assert!(nato.provenance.gaps[0].contains("heading's words"));
         let foreword = &docs[0].0;
         assert_eq!(foreword.slug, "1993-2000-foreword");
-        assert_eq!(foreword.date.unwrap().to_string(), "1993/2000");
-        assert!(foreword.provenance.gaps.is_empty());
+        assert_eq!(foreword.coverage.unwrap().to_string(), "1993/2000");
+        assert_eq!(foreword.date, None);
+        assert_eq!(
+            foreword.provenance.gaps,
+            ["When it was issued or published is not recorded."]
+        );
         assert!(foreword.provenance.sources[0]
             .title
             .starts_with("Milestones: 1993–2000 — 1993-2000.xml"));
@@ -804,7 +898,7 @@ mod tests {
         let docs = docs(read_all(tei.as_bytes(), "1989-1992.xml", options()).unwrap());
         let dates: Vec<String> = docs
             .iter()
-            .map(|(d, _)| d.date.unwrap().to_string())
+            .map(|(d, _)| d.coverage.unwrap().to_string())
             .collect();
         assert_eq!(
             dates,
@@ -815,7 +909,37 @@ mod tests {
             "{:?}",
             docs[1].0.provenance.gaps
         );
-        assert!(docs[2].0.provenance.gaps[0].contains("period of the chapter"));
+        assert!(docs[2].0.provenance.gaps[0].contains("that of the chapter"));
+        assert!(docs.iter().all(|(d, _)| d.date.is_none()));
+    }
+
+    /// The issue date comes only from the TEI's markup for it (`docDate`, a dateline's
+    /// `date`); the language from the nearest `xml:lang`, else the import's.
+    #[test]
+    fn issue_dates_from_doc_date_and_languages_from_xml_lang() {
+        let tei = r#"<TEI xmlns="http://www.tei-c.org/ns/1.0" xml:lang="fr"><text><body>
+            <div xml:id="a"><head>Acte fondateur, 1997</head><opener><dateline>Paris, <date when="1997-05-27">27 mai 1997</date></dateline></opener><p>Texte.</p></div>
+            <div xml:id="b" xml:lang="ru"><head>Заявление</head><docDate when="2002-05-28"/><p>Текст.</p></div>
+            </body></text></TEI>"#;
+        let mut o = options();
+        o.lang = Some("en".into());
+        let docs = docs(read_all(tei.as_bytes(), "x.xml", o.clone()).unwrap());
+        let a = &docs[0].0;
+        assert_eq!(a.date.unwrap().to_string(), "1997-05-27");
+        assert_eq!(a.coverage.unwrap().to_string(), "1997");
+        assert_eq!(
+            (a.texts[0].lang.as_str(), a.languages.clone()),
+            ("fr", vec!["fr".to_string()])
+        );
+        assert_eq!(a.texts[0].plain_text(), "Texte.");
+        let b = &docs[1].0;
+        assert_eq!(b.date.unwrap().to_string(), "2002-05-28");
+        assert_eq!(b.texts[0].lang, "ru");
+        // Outside any xml:lang: the import's language.
+        let plain = r#"<TEI><text><body><div xml:id="c"><head>C</head><p>Words.</p></div></body></text></TEI>"#;
+        let docs = super::tests::docs(read_all(plain.as_bytes(), "y.xml", o).unwrap());
+        assert_eq!(docs[0].0.texts[0].lang, "en");
+        assert_eq!(docs[0].0.languages, ["en"]);
     }
 
     #[test]

@@ -107,6 +107,106 @@ pub struct Text {
     pub source: Option<String>,
 }
 
+impl Text {
+    /// A plain text: paragraphs at blank lines, none a heading.
+    pub fn plain(lang: &str, text: &str, source: Option<String>) -> Text {
+        Text {
+            lang: lang.to_string(),
+            blocks: text
+                .split("\n\n")
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| TextBlock {
+                    heading: false,
+                    text: p.to_string(),
+                })
+                .collect(),
+            source,
+        }
+    }
+
+    /// The text as plain text: blocks separated by blank lines (what search indexes).
+    pub fn plain_text(&self) -> String {
+        let mut out = String::new();
+        for b in &self.blocks {
+            if !out.is_empty() {
+                out.push_str("\n\n");
+            }
+            out.push_str(&b.text);
+        }
+        out
+    }
+}
+
+/// The language tag of a text whose language no one recorded (BCP 47 "undetermined").
+pub const UNDETERMINED_LANGUAGE: &str = "und";
+
+/// Checks the form of a BCP 47 language tag (`en`, `fr`, `ru`, `sr-Latn`, `pt-BR`): a
+/// primary subtag of 2–8 letters, then subtags of 1–8 letters or digits, at most 35
+/// characters; the tag goes into addresses (`?lang=fr`), so nothing else passes.
+pub fn check_language_tag(tag: &str) -> Result<(), String> {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or_default();
+    let ok = tag.len() <= 35
+        && (2..=8).contains(&primary.len())
+        && primary.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if ok {
+        Ok(())
+    } else {
+        let shown: String = tag.chars().take(40).collect();
+        Err(format!(
+            "{shown:?} is not a language tag (BCP 47, such as en, fr, ru or pt-BR)"
+        ))
+    }
+}
+
+/// `texts`, or the `full_text` string of a record written before texts existed: that
+/// string becomes one text in language `und` (its paragraphs at blank lines), so old
+/// JSON reads unchanged and is written back as `texts`.
+fn texts_or_full_text<'de, D>(d: D) -> Result<Vec<Text>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct TextsOrString;
+    impl<'de> serde::de::Visitor<'de> for TextsOrString {
+        type Value = Vec<Text>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str(
+                "a list of texts ({lang, blocks}) or, in an older record, a full_text string",
+            )
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Vec<Text>, E> {
+            let t = Text::plain(UNDETERMINED_LANGUAGE, s, None);
+            Ok(if t.blocks.is_empty() {
+                Vec::new()
+            } else {
+                vec![t]
+            })
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Vec<Text>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Vec<Text>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<Vec<Text>, D2::Error> {
+            d.deserialize_any(TextsOrString)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Vec<Text>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+            while let Some(t) = seq.next_element::<Text>()? {
+                out.push(t);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(TextsOrString)
+}
+
 /// A heading or a paragraph of a document's text, plain text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -299,10 +399,15 @@ pub struct Document {
     pub languages: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub full_text: Option<String>,
-    /// The texts the archive holds, one per language.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The texts the archive holds, one per language. A record written before texts
+    /// existed has a `full_text` string instead: it reads as one text (see
+    /// [`texts_or_full_text`]).
+    #[serde(
+        default,
+        alias = "full_text",
+        deserialize_with = "texts_or_full_text",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub texts: Vec<Text>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relations: Vec<Relation>,

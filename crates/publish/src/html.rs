@@ -21,6 +21,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("home.html", include_str!("../templates/home.html")),
     ("dossier.html", include_str!("../templates/dossier.html")),
     ("document.html", include_str!("../templates/document.html")),
+    (
+        "document-text.html",
+        include_str!("../templates/document-text.html"),
+    ),
     ("body.html", include_str!("../templates/body.html")),
     ("person.html", include_str!("../templates/person.html")),
     ("event.html", include_str!("../templates/event.html")),

@@ -98,7 +98,13 @@ pub struct PageRequest<'a> {
     pub slug: &'a str,
     /// The chronology's filters (the export writes the unfiltered page).
     pub filter: ChronologyFilter,
+    /// The language asked for (`?lang=fr`) on a page that [reads it](PageSpec::reads_lang);
+    /// the export writes the page without one (the first text held).
+    pub lang: Option<String>,
 }
+
+/// The route of a document's text page.
+pub const TEXT_ROUTE: &str = "/documents/{slug}/text";
 
 /// One of the site's pages.
 pub struct PageSpec {
@@ -132,6 +138,11 @@ pub struct Rendered {
 }
 
 impl PageSpec {
+    /// Whether the page reads `?lang=` (a document's text page).
+    pub fn reads_lang(&self) -> bool {
+        self.route == TEXT_ROUTE
+    }
+
     /// The page's view and title; `None` when the slug names no record.
     pub fn build(&self, request: &PageRequest) -> Result<Option<Built>, PublishError> {
         (self.build)(request)
@@ -313,6 +324,16 @@ pub const PAGES: &[PageSpec] = &[
             )
         },
     },
+    PageSpec {
+        route: TEXT_ROUTE,
+        record: Some(RecordType::Document),
+        what: "document",
+        template: "document-text.html",
+        filters: false,
+        build: |r| {
+            Ok(views::document_text(r.store, r.slug, r.lang.as_deref())?
+                .and_then(|v| built(format!("Text: {}", v.title), v)))
+        },
     record_page!(
         "/bodies/{slug}",
         Body,

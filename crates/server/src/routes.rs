@@ -343,6 +343,23 @@ fn filter_of(params: ChronologyParams) -> Result<views::ChronologyFilter, HttpEr
     Ok(filter)
 }
 
+/// The language a text page asks for (`?lang=fr`): `None` when absent or empty; a value
+/// that is not a language tag is a 400.
+fn lang_of(uri: &Uri) -> Result<Option<String>, HttpError> {
+    #[derive(Deserialize)]
+    struct LangParam {
+        lang: Option<String>,
+    }
+    let Query(LangParam { lang }) = Query::<LangParam>::try_from_uri(uri)
+        .map_err(|e| HttpError::BadRequest(format!("The query string: {e}")))?;
+    match lang.filter(|l| !l.is_empty()) {
+        None => Ok(None),
+        Some(l) => dossier_model::check_language_tag(&l)
+            .map(|()| Some(l))
+            .map_err(|e| HttpError::BadRequest(format!("`lang`: {e}."))),
+    }
+}
+
 /// A page of the table: checks the slug (and the filters of a page that takes them),
 /// builds the view on a request worker and answers HTML or JSON.
 async fn show_page(
@@ -370,6 +387,11 @@ async fn show_page(
         Some(params) => filter_of(params)?,
         None => views::ChronologyFilter::default(),
     };
+    let lang = if spec.reads_lang() {
+        lang_of(&uri)?
+    } else {
+        None
+    };
     let site = state.site();
     // Rendered on the worker too: a large page's template is work that would otherwise
     // hold one of the runtime's few threads from the connections.
@@ -384,6 +406,7 @@ async fn show_page(
                 site: &site,
                 slug: &slug,
                 filter,
+                lang,
             };
             match spec.render_with(&request, &renderer, wants.form(), viewer.as_ref())? {
                 Some(page) => Ok(wants.rendered(page)),

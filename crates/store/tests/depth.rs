@@ -23,7 +23,6 @@ fn doc(slug: &str) -> Document {
         availability: Availability::Public,
         languages: vec![],
         summary: None,
-        full_text: None,
         relations: vec![],
         dossiers: vec!["deep".into()],
         topics: vec![],

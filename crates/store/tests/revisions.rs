@@ -26,7 +26,6 @@ fn doc(slug: &str, title: &str) -> Document {
         availability: Availability::Public,
         languages: vec![],
         summary: None,
-        full_text: None,
         relations: vec![],
         dossiers: vec!["d".into()],
         topics: vec![],

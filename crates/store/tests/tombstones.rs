@@ -23,7 +23,6 @@ fn doc(slug: &str, kind: DocumentKind, dossiers: &[&str]) -> Document {
         availability: Availability::Public,
         languages: vec![],
         summary: None,
-        full_text: None,
         relations: vec![],
         dossiers: dossiers.iter().map(|d| d.to_string()).collect(),
         topics: vec![],

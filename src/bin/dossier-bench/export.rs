@@ -143,7 +143,6 @@ fn generate(n: usize) -> Archive {
                 availability: Availability::Public,
                 languages: vec!["en".into()],
                 summary: Some(sentence(&mut rng, 60)),
-                full_text: None,
                 relations: if i > 0 {
                     vec![Relation {
                         kind: DocumentRelation::Cites,

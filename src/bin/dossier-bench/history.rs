@@ -57,7 +57,6 @@ fn document(slug: &str, i: usize) -> Document {
     Document {
         collections: Vec::new(),
         coverage: None,
-        texts: Vec::new(),
         slug: slug.into(),
         title: "Founding Act on Mutual Relations, Cooperation and Security".into(),
         aliases: vec![],
@@ -71,7 +70,7 @@ fn document(slug: &str, i: usize) -> Document {
         availability: Availability::Public,
         languages: vec!["en".into()],
         summary: Some(format!("Revision {i} of the summary.")),
-        full_text: Some(text(i)),
+        texts: vec![Text::plain("en", &text(i), None)],
         relations: vec![],
         dossiers: vec![],
         topics: vec![],

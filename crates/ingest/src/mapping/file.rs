@@ -99,8 +99,10 @@ pub(super) fn fields_of(kind: &str) -> Option<&'static [(&'static str, Shape, bo
             ("title", Text, true),
             ("kind", Text, true),
             ("date", Date, false),
+            ("coverage", Date, false),
             ("place", Text, false),
             ("summary", Text, false),
+            // A plain text, read as one text in language `und` (paragraphs at blank lines).
             ("full_text", Text, false),
             ("legal_status", Text, false),
             ("availability", Text, false),

@@ -18,8 +18,10 @@ pub struct ApiDocument {
     pub aliases: Vec<String>,
     pub kind: DocumentKind,
     pub kind_label: &'static str,
-    /// EDTF (`1997-05-27`, `2001-11`, `2002-04-15?`, `1999/2000`).
+    /// When it was issued or published: EDTF (`1997-05-27`, `2001-11`, `2002-04-15?`).
     pub date: Option<String>,
+    /// The period it covers: EDTF, usually an interval (`1988/2001`).
+    pub coverage: Option<String>,
     pub place: Option<String>,
     /// Body slugs.
     pub issued_by: Vec<String>,
@@ -31,7 +33,10 @@ pub struct ApiDocument {
     pub availability: Availability,
     pub languages: Vec<String>,
     pub summary: Option<String>,
-    pub full_text: Option<String>,
+    /// The texts the archive holds, one per language (`lang`, `blocks` of `text`, each
+    /// `heading` or a paragraph; paragraphs are numbered in order, as the text page's
+    /// `#p12`).
+    pub texts: Vec<Text>,
     pub relations: Vec<ApiRelation>,
     #[serde(flatten)]
     pub record: RecordMeta,
@@ -56,6 +61,7 @@ fn document_resource(store: &dyn Store, site: &Site, d: Document) -> Result<ApiD
         )?,
         kind_label: d.kind.label(),
         date: date(d.date),
+        coverage: date(d.coverage),
         relations: d
             .relations
             .into_iter()
@@ -76,7 +82,7 @@ fn document_resource(store: &dyn Store, site: &Site, d: Document) -> Result<ApiD
         availability: d.availability,
         languages: d.languages,
         summary: d.summary,
-        full_text: d.full_text,
+        texts: d.texts,
     })
 }
 

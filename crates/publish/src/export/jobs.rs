@@ -221,6 +221,7 @@ fn page(
         site,
         slug,
         filter: Default::default(),
+        lang: None,
     };
     let path = spec.path(slug);
     let depth = Some(depth_of(&path));

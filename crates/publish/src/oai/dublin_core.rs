@@ -64,6 +64,11 @@ pub fn dublin_core(
     if let Some(date) = &d.date {
         dc.push(("date", date.to_string()));
     }
+    // The period it covers (`dcterms:temporal`, which simple Dublin Core carries as
+    // `dc:coverage`), as EDTF: an essay on 1988–2001 is not dated 1988–2001.
+    if let Some(coverage) = &d.coverage {
+        dc.push(("coverage", coverage.to_string()));
+    }
     dc.push(("type", "Text".into()));
     dc.push(("type", d.kind.label().into()));
     dc.push((

@@ -2,6 +2,7 @@
 
 use super::links::{backlink, badges, named, Cards};
 use super::provenance::{cited_in, provenance};
+use super::text::{choices, source_links, text_view, TextChoice, TextView};
 use super::{Badge, CitationView, ProvenanceView, RecordLink, Result};
 use dossier_model::RecordType;
 use dossier_model::{Availability, LegalStatus};
@@ -16,9 +17,13 @@ pub struct DocumentView {
     pub aliases: Vec<String>,
     pub kind: String,
     pub kind_label: String,
-    /// The EDTF date string, or null when not recorded.
+    /// When it was issued or published: the EDTF date string, or null when not recorded.
     pub date: Option<String>,
     pub date_human: Option<String>,
+    /// The period it covers (EDTF, usually an interval such as `1988/2001`), or null.
+    pub coverage: Option<String>,
+    /// The same in words ("1988 – 2001").
+    pub coverage_human: Option<String>,
     pub place: Option<String>,
     pub issued_by: Vec<RecordLink>,
     pub authors: Vec<RecordLink>,
@@ -30,9 +35,16 @@ pub struct DocumentView {
     pub badges: Vec<Badge>,
     pub languages: Vec<String>,
     pub summary: Option<String>,
-    pub full_text: Option<String>,
-    /// The full text in paragraphs (split at blank lines), as the page shows it.
-    pub full_text_paragraphs: Vec<String>,
+    /// The first text the archive holds, numbered as on the text page (`#p12`); null
+    /// when it holds none.
+    pub text: Option<TextView>,
+    /// Every text it holds, one per language, each with its text page.
+    pub texts: Vec<TextChoice>,
+    /// The text page (`/documents/{slug}/text`).
+    pub text_url: String,
+    /// Where the document itself can be read (its sources with a web address, the
+    /// official text first).
+    pub source_links: Vec<SourceLinkView>,
     pub relations: Vec<RecordLink>,
     pub related_from: Vec<RecordLink>,
     pub dossiers: Vec<RecordLink>,
@@ -46,6 +58,15 @@ pub struct DocumentView {
     /// is known (see `citation::document_page`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cite: Option<crate::citation::CiteView>,
+}
+
+/// A link to where a document can be read.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceLinkView {
+    pub title: String,
+    pub url: String,
+    /// Its title says it is the official text.
+    pub official: bool,
 }
 
 pub fn document(store: &dyn Store, slug: &str) -> Result<Option<DocumentView>> {
@@ -81,6 +102,12 @@ pub fn document(store: &dyn Store, slug: &str) -> Result<Option<DocumentView>> {
         .map(backlink)
         .collect();
     Ok(Some(DocumentView {
+        text: d.texts.first().map(text_view),
+        texts: choices(&d, (!d.texts.is_empty()).then_some(0)),
+        text_url: format!("/documents/{}/text", d.slug),
+        source_links: source_links(&d),
+        coverage: d.coverage.map(|x| x.to_string()),
+        coverage_human: d.coverage.map(|x| x.human()),
         badges: badges(&d),
         issued_by: cards.links(RecordType::Body, &d.issued_by),
         authors: cards.links(RecordType::Person, &d.authors),
@@ -105,18 +132,6 @@ pub fn document(store: &dyn Store, slug: &str) -> Result<Option<DocumentView>> {
         availability: d.availability,
         languages: d.languages,
         summary: d.summary,
-        full_text_paragraphs: d
-            .full_text
-            .as_deref()
-            .map(|t| {
-                t.split("\n\n")
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default(),
-        full_text: d.full_text,
         created: stamps.as_ref().map(|s| s.created.clone()),
         changed: stamps.map(|s| s.changed),
         cite: None,

@@ -20,6 +20,7 @@ mod links;
 mod person;
 mod provenance;
 mod search;
+mod text;
 mod topic;
 
 pub use body::{body, BodyLinkView, BodyView, MoreLink, BODY_LIST_PREVIEW};
@@ -30,7 +31,7 @@ pub use browse::{
 };
 pub use chronology::{chronology, ChronologyEntry, ChronologyFilter, ChronologyView, KindChoice};
 pub use claims::{as_of_text, claim_views, ClaimView, SectionClaimView};
-pub use document::{document, DocumentView};
+pub use document::{document, DocumentView, SourceLinkView};
 pub use dossier::{
     dossier, Counts, DossierView, ListView, ReferenceView, SectionView, LIST_PREVIEW,
 };
@@ -41,6 +42,9 @@ pub use links::{Badge, RecordLink};
 pub use person::{person, OfficeView, PersonView};
 pub use provenance::{web_source, web_url, CitationView, ProvenanceView, TraceView};
 pub use search::{search, FacetGroupView, FacetValueView, SearchHitView, SearchView};
+pub use text::{
+    document_text, language_label, BlockView, DocumentTextView, TextChoice, TextView,
+};
 pub use topic::{topic, TopicView};
 
 use crate::PublishError;

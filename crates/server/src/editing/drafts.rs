@@ -363,6 +363,7 @@ async fn preview(
                     site: &site,
                     slug: &rev.slug,
                     filter: Default::default(),
+                    lang: None,
                 };
                 let page = spec
                     .render_with(

@@ -65,6 +65,9 @@ pub(crate) enum Cell {
     Choice(Choices),
     /// A short list, parted by commas (the fields a source supports).
     List,
+    /// A document's text: paragraphs at blank lines, a line that starts `## ` a heading
+    /// (the model's `blocks`).
+    Blocks,
 }
 
 /// A field of a record's form.
@@ -100,6 +103,24 @@ const SOURCES: &[Column] = &[
         name: "fields",
         label: "Fields it supports (commas)",
         cell: Cell::List,
+    },
+];
+
+const TEXTS: &[Column] = &[
+    Column {
+        name: "lang",
+        label: "Language (en, fr, ru)",
+        cell: Cell::Text,
+    },
+    Column {
+        name: "blocks",
+        label: "Text (paragraphs at blank lines; a line starting ## is a heading)",
+        cell: Cell::Blocks,
+    },
+    Column {
+        name: "source",
+        label: "Taken from (address or file)",
+        cell: Cell::Text,
     },
 ];
 
@@ -264,7 +285,12 @@ pub(crate) fn fields_of(ty: RecordType) -> Vec<Field> {
                 "BCP 47 tags (en, ru, fr), one per line.",
             ),
             field("summary", "Summary", Input::LongText, ""),
-            field("full_text", "Full text", Input::LongText, ""),
+            field(
+                "texts",
+                "Texts",
+                Input::Rows(TEXTS),
+                "The document's text, one per language; paragraphs are numbered in order on its text page.",
+            ),
             field("relations", "Related documents", Input::Rows(RELATIONS), ""),
             field("dossiers", "Dossiers", Input::Slugs, SLUGS_HELP),
             field("topics", "Topics", Input::Slugs, SLUGS_HELP),
@@ -637,6 +663,10 @@ fn cell_view(
     match c.cell {
         Cell::Text | Cell::Slug | Cell::List => {}
         Cell::LongText => cell.kind = "textarea",
+        Cell::Blocks => {
+            cell.kind = "textarea";
+            cell.value = blocks_text(v);
+        }
         Cell::Url => cell.kind = "url",
         Cell::Date => {
             cell.kind = "date";
@@ -659,6 +689,7 @@ fn singular(label: &str) -> String {
         "Predecessors" => "Predecessor".into(),
         "Successors" => "Successor".into(),
         "Offices" => "Office".into(),
+        "Texts" => "Text".into(),
         other => other.into(),
     }
 }
@@ -834,6 +865,52 @@ fn paragraphs(raw: &str) -> Option<Value> {
     (!t.is_empty()).then(|| Value::String(t.into()))
 }
 
+/// A text's blocks as the form shows them: blank lines between, `## ` before a heading.
+fn blocks_text(v: Option<&Value>) -> String {
+    let items: &[Value] = match v {
+        Some(Value::Array(items)) => items,
+        _ => &[],
+    };
+    items
+        .iter()
+        .map(|b| {
+            let text = b.get("text").and_then(Value::as_str).unwrap_or_default();
+            if b.get("heading").and_then(Value::as_bool) == Some(true) {
+                format!("## {text}")
+            } else {
+                text.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// A typed text read back into blocks: one per run of lines between blank lines, a
+/// `## ` line a heading of its own.
+fn blocks(raw: &str) -> Option<Value> {
+    let raw = raw.replace("\r\n", "\n");
+    let mut out = Vec::new();
+    let mut para: Vec<&str> = Vec::new();
+    let flush = |para: &mut Vec<&str>, out: &mut Vec<Value>| {
+        if !para.is_empty() {
+            out.push(serde_json::json!({ "text": para.join(" ") }));
+            para.clear();
+        }
+    };
+    for line in raw.lines().map(str::trim) {
+        if line.is_empty() {
+            flush(&mut para, &mut out);
+        } else if let Some(h) = line.strip_prefix("## ") {
+            flush(&mut para, &mut out);
+            out.push(serde_json::json!({ "heading": true, "text": h.trim() }));
+        } else {
+            para.push(line);
+        }
+    }
+    flush(&mut para, &mut out);
+    (!out.is_empty()).then_some(Value::Array(out))
+}
+
 fn list<'a>(parts: impl Iterator<Item = &'a str>) -> Option<Value> {
     let items: Vec<Value> = parts
         .map(str::trim)
@@ -869,6 +946,7 @@ fn rows(name: &str, columns: &[Column], form: &[(String, String)]) -> Option<Val
         let value = match column.cell {
             Cell::List => list(v.split(',')),
             Cell::LongText => paragraphs(v),
+            Cell::Blocks => blocks(v),
             _ => one_line(v),
         };
         if let Some(value) = value {

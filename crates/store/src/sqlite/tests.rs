@@ -18,7 +18,6 @@ fn doc(slug: &str, date: Option<&str>) -> Document {
         availability: Availability::Public,
         languages: vec![],
         summary: None,
-        full_text: None,
         relations: vec![],
         dossiers: vec!["d".into()],
         topics: vec![],
@@ -86,7 +85,7 @@ fn a_bulk_load_is_checkpointed_at_its_end() {
     let mut a = archive();
     // 8 MB of text: twice SQLite's default threshold.
     for d in &mut a.documents {
-        d.full_text = Some(format!("{} ", d.slug).repeat(700_000));
+        d.texts = vec![Text::plain("en", &format!("{} ", d.slug).repeat(700_000), None)];
     }
     s.begin_bulk().unwrap(); // a second call is harmless
     s.write(&a).unwrap();
@@ -101,7 +100,7 @@ fn a_bulk_load_is_checkpointed_at_its_end() {
     );
     assert!(s.flusher.lock().unwrap().is_some(), "no flusher runs");
     assert!(size(&wal) > 8_000_000);
-    assert!(s.document("one").unwrap().unwrap().full_text.is_some());
+    assert!(!s.document("one").unwrap().unwrap().texts.is_empty());
     s.end_bulk().unwrap();
     assert!(
         size(&path) > 8_000_000,
@@ -115,8 +114,8 @@ fn a_bulk_load_is_checkpointed_at_its_end() {
     assert_eq!(size_limit(), WAL_KEEP_BYTES);
     let again = SqliteStore::open(&path).unwrap();
     assert_eq!(
-        again.document("two").unwrap().unwrap().full_text,
-        a.documents[1].full_text
+        again.document("two").unwrap().unwrap().texts,
+        a.documents[1].texts
     );
 }
 

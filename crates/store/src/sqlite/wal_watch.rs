@@ -156,7 +156,6 @@ mod tests {
             availability: Availability::Public,
             languages: vec![],
             summary: None,
-            full_text: None,
             relations: vec![],
             dossiers: vec![],
             topics: vec![],

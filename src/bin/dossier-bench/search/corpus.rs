@@ -163,7 +163,6 @@ impl Corpus {
         Document {
             collections: Vec::new(),
             coverage: None,
-            texts: Vec::new(),
             slug: format!("doc-{n}"),
             title,
             aliases: vec![],
@@ -177,7 +176,7 @@ impl Corpus {
             availability: Availability::Public,
             languages: vec!["en".into()],
             summary: None,
-            full_text: Some(body),
+            texts: vec![Text::plain("en", &body, None)],
             relations: vec![],
             dossiers: vec!["bench".into()],
             topics: vec![],
@@ -213,7 +212,7 @@ pub(super) fn generate(seed: u64, total: usize, batch: usize) -> (Vec<Vec<Docume
         let docs: Vec<Document> = (made..made + n).map(|i| corpus.document(i)).collect();
         text_bytes += docs
             .iter()
-            .map(|d| (d.title.len() + d.full_text.as_ref().map_or(0, |t| t.len())) as u64)
+            .map(|d| (d.title.len() + d.texts.iter().map(|t| t.plain_text().len()).sum::<usize>()) as u64)
             .sum::<u64>();
         batches.push(docs);
         made += n;

@@ -42,7 +42,8 @@ impl Fts {
                     date.latest(),
                     d.issued_by.first()
                 ])?;
-                fts.execute(params![rowid, d.title, d.full_text])?;
+                let text: Vec<String> = d.texts.iter().map(|t| t.plain_text()).collect();
+                fts.execute(params![rowid, d.title, text.join("\n\n")])?;
             }
         }
         tx.commit()?;
