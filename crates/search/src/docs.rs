@@ -118,6 +118,7 @@ pub fn plain_commentary(md: &str) -> String {
 }
 
 pub fn from_document(d: &Document) -> IndexDoc {
+    let lang = text_lang(&d.languages);
     let mut title = d.title.clone();
     for a in &d.aliases {
         title.push_str(" · ");
@@ -130,7 +131,7 @@ pub fn from_document(d: &Document) -> IndexDoc {
         url: format!("/documents/{}", d.slug),
         title,
         body: join(&[d.summary.as_deref(), d.place.as_deref()]),
-        lang: text_lang(&d.languages),
+        lang: lang.clone(),
         kind: Some(d.kind.slug().into()),
         bodies: d.issued_by.iter().chain(&d.parties).cloned().collect(),
         people: d.authors.clone(),
@@ -143,7 +144,14 @@ pub fn from_document(d: &Document) -> IndexDoc {
             .iter()
             .map(|t| {
                 let text: Vec<&str> = t.blocks.iter().map(|b| b.text.as_str()).collect();
-                (t.lang.clone(), text.join("\n\n"))
+                // A text of no recorded language (an older record's `full_text`) is read
+                // in the record's language.
+                let tag = if primary_subtag(&t.lang) == UND {
+                    lang.clone()
+                } else {
+                    t.lang.clone()
+                };
+                (tag, text.join("\n\n"))
             })
             .filter(|(_, text)| !text.trim().is_empty())
             .collect(),
