@@ -334,6 +334,7 @@ pub const PAGES: &[PageSpec] = &[
             Ok(views::document_text(r.store, r.slug, r.lang.as_deref())?
                 .and_then(|v| built(format!("Text: {}", v.title), v)))
         },
+    },
     record_page!(
         "/bodies/{slug}",
         Body,
