@@ -29,6 +29,19 @@ fn the_example_outline_is_fully_resolved() {
         .collect();
     assert_eq!(refs.len(), 8);
     assert!(refs.iter().all(|r| r.target.is_some()));
-    let c = dossier.sections.iter().find(|s| s.key == "c").unwrap();
-    assert_eq!(c.lists[0].kinds, ["research-study"]);
+    // The collections' other records are the dossier's through the searches it names
+    // (issue 27), not through a list of every research study the archive holds.
+    assert!(dossier.all_sections().iter().all(|s| s.lists.is_empty()));
+    let queries: Vec<&str> = dossier.queries.iter().map(|q| q.query.as_str()).collect();
+    assert_eq!(
+        queries,
+        [
+            "collection:milestones nato",
+            "collection:milestones (soviet OR russia)",
+            "collection:visits type:event (soviet OR russia)"
+        ]
+    );
+    for q in queries {
+        dossier_search::query::parse(q).unwrap_or_else(|e| panic!("{q}: {e}"));
+    }
 }

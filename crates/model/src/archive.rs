@@ -21,6 +21,9 @@ pub struct Archive {
 
 /// The longest collection title accepted, in characters: a title is a line on a page.
 pub const MAX_COLLECTION_TITLE_CHARS: usize = 300;
+/// The longest saved search a dossier names, in characters (the search language's own
+/// limits apply when it runs).
+pub const MAX_SAVED_QUERY_CHARS: usize = 1_000;
 /// The longest collection description or source accepted, in characters.
 pub const MAX_COLLECTION_TEXT_CHARS: usize = 10_000;
 
@@ -303,6 +306,7 @@ impl Checker<'_> {
             );
             return;
         }
+        self.saved_queries(d);
         let mut keys = BTreeSet::new();
         for s in d.all_sections() {
             if !keys.insert(s.key.as_str()) {
@@ -371,7 +375,13 @@ impl Checker<'_> {
         self.check("document", &d.slug, "authors", "person", &d.authors);
         self.check("document", &d.slug, "dossiers", "dossier", &d.dossiers);
         self.check("document", &d.slug, "topics", "topic", &d.topics);
-        self.check("document", &d.slug, "collections", "collection", &d.collections);
+        self.check(
+            "document",
+            &d.slug,
+            "collections",
+            "collection",
+            &d.collections,
+        );
         let rel: Vec<String> = d.relations.iter().map(|r| r.document.clone()).collect();
         self.check("document", &d.slug, "relations", "document", &rel);
     }
@@ -400,7 +410,13 @@ impl Checker<'_> {
         let bodies: Vec<String> = p.offices.iter().filter_map(|o| o.body.clone()).collect();
         self.check("person", &p.slug, "offices.body", "body", &bodies);
         self.check("person", &p.slug, "dossiers", "dossier", &p.dossiers);
-        self.check("person", &p.slug, "collections", "collection", &p.collections);
+        self.check(
+            "person",
+            &p.slug,
+            "collections",
+            "collection",
+            &p.collections,
+        );
     }
 
     fn event(&mut self, e: &Event) {
@@ -414,25 +430,83 @@ impl Checker<'_> {
             &e.outcome_documents,
         );
         self.check("event", &e.slug, "dossiers", "dossier", &e.dossiers);
-        self.check("event", &e.slug, "collections", "collection", &e.collections);
+        self.check(
+            "event",
+            &e.slug,
+            "collections",
+            "collection",
+            &e.collections,
+        );
     }
 
     fn topic(&mut self, t: &Topic) {
         self.check("topic", &t.slug, "documents", "document", &t.documents);
         self.check("topic", &t.slug, "bodies", "body", &t.bodies);
         self.check("topic", &t.slug, "dossiers", "dossier", &t.dossiers);
-        self.check("topic", &t.slug, "collections", "collection", &t.collections);
+        self.check(
+            "topic",
+            &t.slug,
+            "collections",
+            "collection",
+            &t.collections,
+        );
+    }
+
+    /// A dossier's saved searches: each has a title and a query, of bounded length and
+    /// without control characters (whether the query parses is the search's to say: the
+    /// page shows its message).
+    fn saved_queries(&mut self, d: &Dossier) {
+        for (i, q) in d.queries.iter().enumerate() {
+            let fields = [
+                ("title", q.title.as_str(), MAX_COLLECTION_TITLE_CHARS),
+                ("query", q.query.as_str(), MAX_SAVED_QUERY_CHARS),
+            ];
+            for (name, text, max) in fields {
+                let field = format!("queries[{i}].{name}");
+                if text.trim().is_empty() {
+                    self.err(
+                        "dossier",
+                        &d.slug,
+                        &field,
+                        format!("a saved search needs a {name}"),
+                    );
+                } else if text.chars().nth(max).is_some() {
+                    self.err(
+                        "dossier",
+                        &d.slug,
+                        &field,
+                        format!("longer than {max} characters"),
+                    );
+                } else if text.chars().any(char::is_control) {
+                    self.err(
+                        "dossier",
+                        &d.slug,
+                        &field,
+                        "contains a control character".into(),
+                    );
+                }
+            }
+        }
     }
 
     /// A collection's own fields: a title to show, and words of a bounded length (its
     /// address is checked with the others, in `url_errors`).
     fn collection(&mut self, c: &Collection) {
         if c.title.trim().is_empty() {
-            self.err("collection", &c.slug, "title", "a collection needs a title".into());
+            self.err(
+                "collection",
+                &c.slug,
+                "title",
+                "a collection needs a title".into(),
+            );
         }
         let limits = [
             ("title", c.title.as_str(), MAX_COLLECTION_TITLE_CHARS),
-            ("description", c.description.as_str(), MAX_COLLECTION_TEXT_CHARS),
+            (
+                "description",
+                c.description.as_str(),
+                MAX_COLLECTION_TEXT_CHARS,
+            ),
             (
                 "source",
                 c.source.as_deref().unwrap_or(""),
@@ -448,7 +522,10 @@ impl Checker<'_> {
                     format!("longer than {max} characters"),
                 );
             }
-            if text.chars().any(|ch| ch.is_control() && ch != '\n' && ch != '\t') {
+            if text
+                .chars()
+                .any(|ch| ch.is_control() && ch != '\n' && ch != '\t')
+            {
                 self.err(
                     "collection",
                     &c.slug,
@@ -749,5 +826,67 @@ mod tests {
             }]
         );
         assert!(a.validate(&|_, _| false).is_empty());
+    }
+
+    #[test]
+    fn saved_searches_and_collections_are_checked() {
+        let mut d = nested(1);
+        d.queries = vec![
+            SavedQuery {
+                title: "Essays".into(),
+                query: "collection:milestones nato".into(),
+            },
+            SavedQuery {
+                title: " ".into(),
+                query: "x".repeat(MAX_SAVED_QUERY_CHARS + 1),
+            },
+            SavedQuery {
+                title: "Bell\u{7}".into(),
+                query: "nato".into(),
+            },
+        ];
+        let mut doc_body = body("nac");
+        doc_body.collections = vec!["visits".into(), "nowhere".into()];
+        let a = Archive {
+            dossiers: vec![d],
+            bodies: vec![doc_body],
+            collections: vec![
+                Collection {
+                    slug: "visits".into(),
+                    title: "<script>alert(1)</script>".into(),
+                    description: String::new(),
+                    source: None,
+                    url: Some("javascript:alert(1)".into()),
+                },
+                Collection {
+                    slug: "../x".into(),
+                    title: "t".repeat(MAX_COLLECTION_TITLE_CHARS + 1),
+                    description: String::new(),
+                    source: None,
+                    url: None,
+                },
+            ],
+            ..Default::default()
+        };
+        let errors: Vec<String> = a
+            .validate(&|_, _| false)
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        let expect = [
+            "dossier `deep`, field `queries[1].title`: a saved search needs a title",
+            "dossier `deep`, field `queries[1].query`: longer than 1000 characters",
+            "dossier `deep`, field `queries[2].title`: contains a control character",
+            "body `nac`, field `collections`: no collection `nowhere` in the archive",
+            "collection `../x`, field `slug`: not a valid slug",
+            "collection `../x`, field `title`: longer than 300 characters",
+            "collection `visits`, field `url`: a `javascript:` address is not accepted",
+        ];
+        for e in expect {
+            assert!(errors.iter().any(|x| x.starts_with(e)), "{e}\n{errors:#?}");
+        }
+        // Markup in a title is words, not refused: pages escape it.
+        assert!(!errors.iter().any(|x| x.contains("`visits`, field `title`")));
+        assert_eq!(errors.len(), expect.len(), "{errors:#?}");
     }
 }

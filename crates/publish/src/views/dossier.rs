@@ -30,6 +30,9 @@ pub struct DossierView {
     pub people: Vec<RecordLink>,
     pub topics: Vec<RecordLink>,
     pub counts: Counts,
+    /// The searches whose hits belong to the dossier (run by the server, which holds the
+    /// index: [`super::run_saved_queries`]).
+    pub queries: Vec<super::SavedQueryView>,
 }
 
 /// How much a dossier holds, and how much of it is still a gap.
@@ -447,6 +450,7 @@ pub fn dossier(store: &dyn Store, slug: &str) -> Result<Option<DossierView>> {
         bodies: index(RecordType::Body)?,
         people: index(RecordType::Person)?,
         topics: index(RecordType::Topic)?,
+        queries: super::saved_queries(&d.queries),
         slug: d.slug,
         title: d.title,
         description: d.description,

@@ -19,6 +19,7 @@ mod home;
 mod links;
 mod person;
 mod provenance;
+mod saved_queries;
 mod search;
 mod text;
 mod topic;
@@ -42,6 +43,9 @@ pub use links::{Badge, RecordLink};
 pub use person::{person, OfficeView, PersonView};
 pub use provenance::{web_source, web_url, CitationView, ProvenanceView, TraceView};
 pub use search::{search, FacetGroupView, FacetValueView, SearchHitView, SearchView};
+pub use saved_queries::{
+    run_saved_queries, saved_queries, SavedQueryHit, SavedQueryView, SAVED_QUERY_HITS,
+};
 pub use text::{
     document_text, language_label, BlockView, DocumentTextView, TextChoice, TextView,
 };
