@@ -218,6 +218,9 @@ fn the_timeline_page_shows_the_picture_and_the_same_data_as_tables() {
         "<td>North Atlantic Cooperation Council</td><td>Euro-Atlantic Partnership Council</td>"
     ));
     assert!(html.contains(r#"<time datetime="2002-05-28">28 May 2002</time>"#));
+    // The documents' and events' tables link each record drawn.
+    assert!(html.contains(r#"<a href="/documents/founding-act-1997">"#));
+    assert!(html.contains(r#"<a href="/events/"#));
     // The JSON is the tables' data and the picture's.
     let (status, _, json) = SERVER.json("/dossiers/nato-russia/timeline");
     assert_eq!(status, 200);
