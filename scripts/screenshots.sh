@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Takes the README's screenshots with headless Chromium (Debian's `chromium` package):
-# starts a server on a fresh data directory, captures the dossier page and a document
-# page into docs/, and stops the server. Usage: scripts/screenshots.sh
+# starts a server on a fresh data directory, captures the dossier page, a document page
+# and a search into docs/, and stops the server; then retakes docs/screenshots/ (every
+# page type at 390 and 1366 px) through the browser test that checks them
+# (tests/browser_pages.rs, which needs `npm ci --prefix tests/browser`).
+# Usage: scripts/screenshots.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,3 +32,8 @@ mkdir -p docs
 shot "http://127.0.0.1:$port/dossiers/nato-russia" docs/dossier-page.png 1280,2400
 shot "http://127.0.0.1:$port/documents/founding-act-1997" docs/document-page.png 1280,1800
 shot "http://127.0.0.1:$port/search?q=PJC" docs/search-page.png 1280,1400
+
+# Every page type at a phone's width and a laptop's, checked as it is taken.
+DOSSIER_SCREENSHOTS="$PWD/docs/screenshots" DOSSIER_REQUIRE_BROWSER=1 \
+  cargo test --release --quiet --test browser_pages
+echo "wrote docs/screenshots/"

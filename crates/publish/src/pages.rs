@@ -85,9 +85,10 @@ impl<T: Serialize + Send> View for T {
 pub struct Built {
     pub title: String,
     pub view: Box<dyn View>,
-    /// The record's schema.org description ([`crate::jsonld`]), written into the head of
-    /// the HTML page only: the page's JSON is the view alone.
-    pub json_ld: Option<String>,
+    /// Keys added to the HTML page's template context only (the page's JSON is the view
+    /// alone): the record's schema.org description `json_ld` ([`crate::jsonld`]) and
+    /// `chronology`, its neighbours there ([`views::neighbours`]).
+    pub context: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What a page is built from.
@@ -186,10 +187,10 @@ impl PageSpec {
                 renderer,
                 self.template,
                 &built.title,
-                &with_json_ld(extra, &built.json_ld),
+                &with_context(extra, &built.context),
             )?),
-            (Form::Html { depth }, _) if built.json_ld.is_some() => {
-                let extra = with_json_ld(&serde_json::json!({}), &built.json_ld);
+            (Form::Html { depth }, _) if !built.context.is_empty() => {
+                let extra = with_context(&serde_json::json!({}), &built.context);
                 html(match depth {
                     None => built
                         .view
@@ -222,7 +223,7 @@ fn built<T: Serialize + Send + 'static>(title: String, view: T) -> Option<Built>
     Some(Built {
         title,
         view: Box::new(view),
-        json_ld: None,
+        context: serde_json::Map::new(),
     })
 }
 
@@ -235,15 +236,33 @@ fn built_ld<T: Serialize + Send + 'static>(
     Some(Built {
         title,
         view: Box::new(view),
-        json_ld: Some(crate::jsonld::script_text(&json_ld)),
+        context: [(
+            "json_ld".to_string(),
+            serde_json::Value::String(crate::jsonld::script_text(&json_ld)),
+        )]
+        .into_iter()
+        .collect(),
     })
 }
 
-/// `extra` (an object) with the page's JSON-LD added as `json_ld`, for `base.html`.
-fn with_json_ld(extra: &serde_json::Value, json_ld: &Option<String>) -> serde_json::Value {
+/// A page with the record's neighbours in its dossier's chronology, when it has some.
+fn with_neighbours(page: Option<Built>, around: Option<views::Neighbours>) -> Option<Built> {
+    page.map(|mut page| {
+        if let Some(around) = around.and_then(|a| serde_json::to_value(a).ok()) {
+            page.context.insert("chronology".into(), around);
+        }
+        page
+    })
+}
+
+/// `extra` (an object) with the keys of the page's own `context` added.
+fn with_context(
+    extra: &serde_json::Value,
+    context: &serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Value {
     let mut extra = extra.clone();
-    if let (Some(ld), Some(map)) = (json_ld, extra.as_object_mut()) {
-        map.insert("json_ld".into(), serde_json::Value::String(ld.clone()));
+    if let Some(map) = extra.as_object_mut() {
+        map.extend(context.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     extra
 }
@@ -316,12 +335,13 @@ pub const PAGES: &[PageSpec] = &[
         filters: false,
         // With its Cite block, which needs the site's address.
         build: |r| {
-            Ok(
-                crate::citation::document_page(r.store, r.slug, r.site)?.and_then(|v| {
-                    let ld = crate::jsonld::document(&v, r.site);
-                    built_ld(v.title.clone(), v, ld)
-                }),
-            )
+            let Some(v) = crate::citation::document_page(r.store, r.slug, r.site)? else {
+                return Ok(None);
+            };
+            let ld = crate::jsonld::document(&v, r.site);
+            let dossiers: Vec<String> = v.dossiers.iter().map(|d| d.slug.clone()).collect();
+            let around = views::neighbours(r.store, RecordType::Document, r.slug, &dossiers)?;
+            Ok(with_neighbours(built_ld(v.title.clone(), v, ld), around))
         },
     },
     PageSpec {
@@ -375,15 +395,27 @@ pub const PAGES: &[PageSpec] = &[
         name,
         crate::jsonld::person
     ),
-    record_page!(
-        "/events/{slug}",
-        Event,
-        "event",
-        "event.html",
-        views::event,
-        title,
-        crate::jsonld::event
-    ),
+    PageSpec {
+        route: "/events/{slug}",
+        record: Some(RecordType::Event),
+        what: "event",
+        template: "event.html",
+        filters: false,
+        // With its neighbours in its dossier's chronology.
+        build: |r| {
+            let Some(v) = views::event(r.store, r.slug)? else {
+                return Ok(None);
+            };
+            let ld = crate::jsonld::event(&v, r.site);
+            let dossiers = r
+                .store
+                .event(r.slug)?
+                .map(|e| e.dossiers)
+                .unwrap_or_default();
+            let around = views::neighbours(r.store, RecordType::Event, r.slug, &dossiers)?;
+            Ok(with_neighbours(built_ld(v.title.clone(), v, ld), around))
+        },
+    },
     record_page!(
         "/topics/{slug}",
         Topic,
