@@ -173,6 +173,7 @@ fn the_static_export_carries_the_same_description_with_its_file_addresses() {
         slug: "founding-act-1997",
         filter: ChronologyFilter::default(),
         lang: None,
+        search: None,
     };
     let page = spec
         .render(&request, &renderer, Form::Html { depth: Some(1) })

@@ -102,6 +102,9 @@ pub struct PageRequest<'a> {
     /// The language asked for (`?lang=fr`) on a page that [reads it](PageSpec::reads_lang);
     /// the export writes the page without one (the first text held).
     pub lang: Option<String>,
+    /// The search index, where the page is made beside one (the server): a dossier's
+    /// saved searches are run with it; without it they are listed as links.
+    pub search: Option<&'a dossier_search::SearchIndex>,
 }
 
 /// The route of a document's text page.
@@ -308,14 +311,23 @@ pub const PAGES: &[PageSpec] = &[
         filters: false,
         build: |r| Ok(built("Dossiers".into(), views::home(r.store)?)),
     },
-    record_page!(
-        "/dossiers/{slug}",
-        Dossier,
-        "dossier",
-        "dossier.html",
-        views::dossier,
-        title
-    ),
+    PageSpec {
+        route: "/dossiers/{slug}",
+        record: Some(RecordType::Dossier),
+        what: "dossier",
+        template: "dossier.html",
+        filters: false,
+        build: |r| {
+            Ok(views::dossier(r.store, r.slug)?
+                .map(|mut v| {
+                    if let Some(index) = r.search {
+                        views::run_saved_queries(&mut v.queries, index);
+                    }
+                    v
+                })
+                .and_then(|v| built(v.title.clone(), v)))
+        },
+    },
     PageSpec {
         route: "/dossiers/{slug}/chronology",
         record: Some(RecordType::Dossier),

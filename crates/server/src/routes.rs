@@ -399,6 +399,7 @@ async fn show_page(
     let renderer = state.renderer.clone();
     // A logged-in viewer's page carries the editor's menu (never kept by the cache).
     let viewer = viewing.context();
+    let search = state.search.clone();
     state
         .blocking(move |store| {
             let request = PageRequest {
@@ -407,6 +408,7 @@ async fn show_page(
                 slug: &slug,
                 filter,
                 lang,
+                search: Some(&search),
             };
             match spec.render_with(&request, &renderer, wants.form(), viewer.as_ref())? {
                 Some(page) => Ok(wants.rendered(page)),

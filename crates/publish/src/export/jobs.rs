@@ -222,6 +222,7 @@ fn page(
         slug,
         filter: Default::default(),
         lang: None,
+        search: None,
     };
     let path = spec.path(slug);
     let depth = Some(depth_of(&path));

@@ -331,6 +331,8 @@ async fn preview(
         );
     }
     let (site, renderer) = (state.site(), state.renderer.clone());
+    // A draft dossier's saved searches run over what is published.
+    let search = state.search.clone();
     let rendered = state
         .blocking(move |store| {
             let outcome = (|| -> Result<Vec<u8>, Failed> {
@@ -364,6 +366,7 @@ async fn preview(
                     slug: &rev.slug,
                     filter: Default::default(),
                     lang: None,
+                    search: Some(&search),
                 };
                 let page = spec
                     .render_with(
