@@ -213,10 +213,13 @@ fn record_pages_show_their_claims() {
     );
     // The record's own JSON keeps the claim as data.
     let (_, _, json) = SERVER.json("/api/v1/documents/sar-at-sea-work-programme-2000");
-    let claims = json["claims"]
-        .as_array()
-        .or(json["record"]["claims"].as_array());
-    assert_eq!(claims.unwrap()[0]["as_of"], "2002-05-28", "{json}");
+    let c = &json["provenance"]["claims"][0];
+    assert_eq!(c["field"], "availability", "{json}");
+    assert_eq!(c["as_of"], "2002-05-28");
+    assert_eq!(c["statement"], serde_json::Value::Null);
+    // A record without claims has no `claims` key.
+    let (_, _, json) = SERVER.json("/api/v1/documents/joint-statement-moscow-2000-02-16");
+    assert!(json["provenance"].get("claims").is_none(), "{json}");
 }
 
 fn dossier(data_dir: &Path, today: Option<&str>, args: &[&str]) -> std::process::Output {
