@@ -215,7 +215,7 @@ fn the_timeline_page_shows_the_picture_and_the_same_data_as_tables() {
     assert!(html.contains(r#"<img src="/dossiers/nato-russia/timeline.svg" alt="Timeline of the dossier Formal NATO-Russia Relations">"#));
     assert!(html.contains(r#"<img src="/dossiers/nato-russia/relations.svg""#));
     assert!(html.contains(
-        "<td>North Atlantic Cooperation Council</td><td>Euro-Atlantic Partnership Council</td>"
+        r#"<td data-label="Body">North Atlantic Cooperation Council</td><td data-label="Succeeded by">Euro-Atlantic Partnership Council</td>"#
     ));
     assert!(html.contains(r#"<time datetime="2002-05-28">28 May 2002</time>"#));
     // The documents' and events' tables link each record drawn.
