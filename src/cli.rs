@@ -411,7 +411,7 @@ pub enum Import {
     /// the dossier --dossier and appear in its lists of that kind.
     ///
     /// Example: dossier import tei ../shared/corpora/historyatstate/milestones/chapters/*.xml
-    ///   --dossier nato-russia --kind research-study
+    ///   --kind research-study --collection milestones
     Tei(TeiArgs),
     /// Import record XML (one element per record) through a TOML mapping.
     ///
@@ -420,7 +420,7 @@ pub enum Import {
     /// stable id; links can create or link bodies and people. See mappings/visits.toml.
     ///
     /// Example: dossier import records ../shared/corpora/historyatstate/visits/data/*.xml
-    ///   --mapping mappings/visits.toml
+    ///   --mapping mappings/visits.toml --collection visits
     Records(RecordsArgs),
     /// Import CSV files (a header row names the columns) through a TOML mapping.
     ///
@@ -572,6 +572,8 @@ pub struct TextArgs {
     /// words; default: the file's name).
     #[arg(long)]
     pub source: Option<String>,
+    #[command(flatten)]
+    pub collection: CollectionFlags,
     #[command(flatten)]
     pub flags: ImportFlags,
 }

@@ -202,6 +202,28 @@ fn two_collections_keep_their_records_apart_and_a_record_keeps_both() {
         counts,
         [("press-notes".to_string(), 1), ("speeches".to_string(), 2)]
     );
+    // A text attached to a document puts it in the text import's collection too.
+    let text = dir.path().join("texte.txt");
+    std::fs::write(&text, "Déclaration.\n\nPremier paragraphe.\n").unwrap();
+    let o = run(
+        &data,
+        &[
+            "import",
+            "text",
+            "--document",
+            "statement-b",
+            "--lang",
+            "fr",
+            &text.display().to_string(),
+            "--collection",
+            "french-texts",
+        ],
+    );
+    assert!(o.contains("Collection `french-texts` created"), "{o}");
+    assert_eq!(
+        s.document("statement-b").unwrap().unwrap().collections,
+        ["speeches", "french-texts"]
+    );
     // A dry run into a third collection creates nothing.
     let o = run(
         &data,
@@ -218,7 +240,7 @@ fn two_collections_keep_their_records_apart_and_a_record_keeps_both() {
     assert!(s.collection("later").unwrap().is_none());
     assert_eq!(
         s.document("statement-b").unwrap().unwrap().collections,
-        ["speeches"]
+        ["speeches", "french-texts"]
     );
 }
 

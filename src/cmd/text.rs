@@ -69,14 +69,10 @@ pub fn import_text(data_dir: &Path, args: TextArgs) -> Result<()> {
     let open = move |_: &Input| -> Result<Box<dyn RecordSource + Send>> {
         Ok(Box::new(OneRecord(Some(changed.clone()), name.clone())))
     };
-    let report = run_import(
-        data_dir,
-        &store,
-        &files,
-        &open,
-        options(args.flags),
-        "document",
-    )?;
+    // The document joins the collection too, as every import's records do.
+    let mut options = options(args.flags);
+    options.collection = super::collection::resolve(&store, &args.collection, args.flags.dry_run)?;
+    let report = run_import(data_dir, &store, &files, &open, options, "document")?;
     println!("The {label}:");
     finish(report, args.flags, 1)
 }
