@@ -262,6 +262,53 @@ fn a_cited_page_is_captured_shown_replayed_and_found_by_memento() {
     assert_eq!(status, 400);
     let (status, _, _) = server.request("GET", &format!("/timegate/{site}/never-cited"), &[], None);
     assert_eq!(status, 404);
+
+    // The static export carries the copies: the page links to the copy's file, which
+    // links to its image's file beside it, holds no script and says what it may load;
+    // the WARC file is carried as it is.
+    let out = tempfile::tempdir().unwrap();
+    let root = out.path().join("site");
+    let site_config = dossier_publish::site::Site::new("https://archive.example/").unwrap();
+    dossier_publish::export::export_site(server.store.as_ref(), &site_config, &root, &|_, _| {})
+        .unwrap();
+    let doc_page = std::fs::read_to_string(root.join("documents/founding-act-copy.html")).unwrap();
+    assert!(
+        doc_page.contains(&format!(
+            "<a href=\"../archive/{id}.html\">archived copy</a>"
+        )),
+        "{doc_page}"
+    );
+    let exported = std::fs::read_to_string(root.join(format!("archive/{id}.html"))).unwrap();
+    assert!(exported.contains("<h1>Founding Act</h1>"), "{exported}");
+    assert!(
+        exported.contains(&format!("src=\"{}.png\"", seal.id)),
+        "{exported}"
+    );
+    assert!(
+        exported.contains("http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'"),
+        "{exported}"
+    );
+    for bad in ["<script", "alert(", "evil.example"] {
+        assert!(!exported.contains(bad), "{bad} in {exported}");
+    }
+    assert_eq!(
+        std::fs::read(root.join(format!("archive/{}.png", seal.id))).unwrap(),
+        b"\x89PNG\r\n\x1a\nseal"
+    );
+    let warc_name = &copy.warc_file;
+    assert_eq!(
+        std::fs::read(root.join("warc").join(warc_name)).unwrap(),
+        std::fs::read(
+            server
+                .store
+                .captures()
+                .unwrap()
+                .warc_dir()
+                .unwrap()
+                .join(warc_name)
+        )
+        .unwrap()
+    );
 }
 
 #[test]

@@ -35,6 +35,8 @@ pub(super) enum Job<'a> {
     Feed(Option<&'a str>),
     /// A picture (timeline, relations graph) for a record's slug.
     Picture(&'static PictureSpec, &'a str),
+    /// The archived copies of cited pages and their WARC files.
+    Copies,
 }
 
 /// The jobs of an export and how many of them are pages: the pages first, then the files
@@ -68,6 +70,7 @@ pub(super) fn plan<'a>(records: &'a Records, options: &ExportOptions) -> (Vec<Jo
             .map(Job::Citations),
     );
     jobs.push(Job::Sitemap(options.sitemap_limit.max(1)));
+    jobs.push(Job::Copies);
     jobs.push(Job::Feed(None));
     jobs.extend(dossiers.iter().map(|&d| Job::Feed(Some(d))));
     for spec in PICTURES {
@@ -192,6 +195,7 @@ fn run(
             Some(f) => w.write(&static_file(&feed::feed_path(*dossier)), f.as_bytes()),
             None => Ok(()),
         },
+        Job::Copies => super::copies::write_copies(store, w),
         Job::Picture(spec, slug) => {
             let path = spec.path(slug);
             let root = "../".repeat(depth_of(&path));

@@ -18,6 +18,7 @@
 //! the store.
 
 mod cache;
+mod copies;
 mod files;
 mod jobs;
 mod search;

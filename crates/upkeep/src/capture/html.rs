@@ -229,9 +229,22 @@ pub fn rewrite_html(
     banner: &str,
     map: &mut dyn FnMut(&Url, Use) -> Option<String>,
 ) -> Vec<u8> {
+    rewrite_html_with_head(html, base, "", banner, map)
+}
+
+/// [`rewrite_html`] with `head` (trusted HTML, e.g. a CSP `<meta>` for a copy served
+/// without headers) first in the `<head>`, or first in the page if it has none.
+pub fn rewrite_html_with_head(
+    html: &[u8],
+    base: &Url,
+    head: &str,
+    banner: &str,
+    map: &mut dyn FnMut(&Url, Use) -> Option<String>,
+) -> Vec<u8> {
     let map = RefCell::new(map);
     let style = RefCell::new(String::new());
     let banner_placed = RefCell::new(false);
+    let head_placed = RefCell::new(false);
     let mut out = Vec::with_capacity(html.len() + banner.len());
     let one = |raw: &str, kind: Use| -> Option<String> {
         let u = resolve(base, raw)?;
@@ -322,6 +335,13 @@ pub fn rewrite_html(
             }
             Ok(())
         }),
+        element!("head", |el| {
+            if !head.is_empty() && !*head_placed.borrow() {
+                el.prepend(head, ContentType::Html);
+                *head_placed.borrow_mut() = true;
+            }
+            Ok(())
+        }),
         element!("body", |el| {
             if !banner.is_empty() {
                 el.prepend(banner, ContentType::Html);
@@ -355,6 +375,11 @@ pub fn rewrite_html(
     }
     if !*banner_placed.borrow() && !banner.is_empty() {
         let mut with = banner.as_bytes().to_vec();
+        with.extend_from_slice(&out);
+        out = with;
+    }
+    if !*head_placed.borrow() && !head.is_empty() {
+        let mut with = head.as_bytes().to_vec();
         with.extend_from_slice(&out);
         out = with;
     }
@@ -495,6 +520,25 @@ mod tests {
         assert!(out.contains("<body><div id=banner>B</div>"), "{out}");
         assert!(out.contains("url()"), "{out}");
         assert!(out.contains("<meta charset=\"utf-8\">"), "{out}");
+    }
+
+    #[test]
+    fn the_head_goes_first_in_the_head() {
+        let out = rewrite_html_with_head(
+            b"<!doctype html><html><head><title>t</title></head><body>b</body></html>",
+            &base(),
+            "<meta name=x>",
+            "",
+            &mut copy_of,
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "<!doctype html><html><head><meta name=x><title>t</title></head><body>b</body></html>"
+        );
+        let out = rewrite_html_with_head(b"<p>x", &base(), "<meta name=x>", "", &mut copy_of);
+        assert!(String::from_utf8(out)
+            .unwrap()
+            .starts_with("<meta name=x><p>x"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! ([`super::html`]). The server answers `/archive/{id}` with it; the static export writes
 //! the same bytes as files.
 
-use super::html::{rewrite_css, rewrite_html, Use};
+use super::html::{rewrite_css, rewrite_html_with_head, Use};
 use crate::warc::{self, WarcError};
 use dossier_store::{Capture, Store, StoreError};
 use sha2::{Digest, Sha256};
@@ -132,6 +132,21 @@ pub fn replay(
     id: i64,
     link: &dyn Fn(&Capture) -> String,
 ) -> Result<Option<Replayed>, ReplayError> {
+    replay_with_head(store, id, link, "")
+}
+
+/// The policy a copy written as a file carries in a `<meta>` (the static export has no
+/// headers; a `<meta>` policy cannot sandbox, so the rewriter's removal of scripts is
+/// what keeps it inert, and this what keeps it from reaching out).
+pub const META_CSP: &str = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self'; form-action 'none'\">";
+
+/// [`replay`], with `head` first in a page's `<head>` ([`META_CSP`] for the export).
+pub fn replay_with_head(
+    store: &dyn Store,
+    id: i64,
+    link: &dyn Fn(&Capture) -> String,
+    head: &str,
+) -> Result<Option<Replayed>, ReplayError> {
     let copies = store.captures().ok_or(ReplayError::NoCopies)?;
     let Some(capture) = copies.capture(id)? else {
         return Ok(None);
@@ -180,7 +195,7 @@ pub fn replay(
         (Kind::Html, Some(base)) => (
             format!("text/html{charset}"),
             false,
-            rewrite_html(&archived.body, base, &banner(&capture), &mut map),
+            rewrite_html_with_head(&archived.body, base, head, &banner(&capture), &mut map),
         ),
         (Kind::Css, Some(base)) => (
             format!("text/css{charset}"),
