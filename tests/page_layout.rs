@@ -29,6 +29,17 @@ fn record_pages_have_breadcrumbs_ending_at_the_page() {
         ),
         ("/topics/peacekeeping", "/topics", "eacekeeping"),
         (
+            "/dossiers/nato-russia/timeline",
+            "/dossiers/nato-russia",
+            "Timeline",
+        ),
+        ("/bodies/pjc/timeline", "/bodies/pjc", "Timeline"),
+        (
+            "/documents/founding-act-1997/text",
+            "/documents/founding-act-1997",
+            "Text",
+        ),
+        (
             "/dossiers/nato-russia/chronology",
             "/dossiers/nato-russia",
             "Chronology",

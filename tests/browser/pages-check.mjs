@@ -39,6 +39,9 @@ const PAGES = [
   { name: "chronology", path: "/dossiers/nato-russia/chronology" },
   { name: "chronology-filtered", path: "/dossiers/nato-russia/chronology?body=pjc&year=1997" },
   { name: "document", path: "/documents/founding-act-1997" },
+  { name: "document-text", path: "/documents/founding-act-1997/text" },
+  { name: "document-text-fr", path: "/documents/founding-act-1997/text?lang=fr" },
+  { name: "document-no-text", path: "/documents/pfp-framework-document/text" },
   { name: "body", path: "/bodies/pjc" },
   { name: "person", path: "/people/george-robertson" },
   { name: "event", path: "/events/founding-act-signed-1997" },
@@ -49,6 +52,15 @@ const PAGES = [
   { name: "dossier-relations-svg", path: "/dossiers/nato-russia/relations.svg" },
   { name: "body-timeline-svg", path: "/bodies/pjc/timeline.svg" },
   { name: "body-relations-svg", path: "/bodies/pjc/relations.svg" },
+  { name: "documents", path: "/documents" },
+  { name: "documents-faceted", path: "/documents?kind=declaration&sort=date-desc" },
+  { name: "bodies", path: "/bodies" },
+  { name: "people", path: "/people?letter=R" },
+  { name: "events", path: "/events?page=2" },
+  { name: "topics", path: "/topics" },
+  { name: "dossiers", path: "/dossiers" },
+  { name: "collections", path: "/collections" },
+  { name: "collection", path: "/collections/founding-documents" },
   { name: "search", path: "/search?q=PJC" },
   { name: "search-empty", path: "/search" },
   { name: "search-error", path: "/search?q=%22unclosed", status: 400 },
@@ -60,6 +72,7 @@ const PAGES = [
   { name: "document-history", path: "/documents/founding-act-1997/history", editor: true },
   { name: "document-edit", path: "/documents/founding-act-1997/edit", editor: true },
   { name: "dossier-edit", path: "/dossiers/nato-russia/edit", editor: true },
+  { name: "review-links", path: "/review/links", editor: true },
 ];
 
 const WIDTHS = [
