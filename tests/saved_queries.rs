@@ -101,3 +101,51 @@ fn a_dossier_without_saved_searches_shows_no_such_section() {
         .queries
         .is_empty());
 }
+
+#[test]
+fn a_collection_s_bibliography_is_served_and_an_unknown_one_is_not() {
+    let s = TestServer::with(|store| {
+        let mut archive = dossier_ingest::builtin::archive().unwrap();
+        archive.collections.push(dossier_model::Collection {
+            slug: "acts".into(),
+            title: "Founding acts".into(),
+            description: String::new(),
+            source: None,
+            url: None,
+        });
+        let act = archive
+            .documents
+            .iter_mut()
+            .find(|d| d.slug == "founding-act-1997")
+            .unwrap();
+        act.collections.push("acts".into());
+        store.write(&archive).unwrap();
+    });
+    let (status, headers, body) = s.request("GET", "/collections/acts/bibliography.bib", &[], None);
+    assert_eq!(status, 200);
+    assert!(body.contains("Founding Act"), "{body}");
+    assert_eq!(
+        body.matches("\n@").count() + usize::from(body.starts_with('@')),
+        1
+    );
+    let disposition = headers
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert_eq!(
+        disposition,
+        "attachment; filename=\"acts-bibliography.bib\""
+    );
+    let (status, _, ris) = s.get("/collections/acts/bibliography.ris");
+    assert_eq!(status, 200);
+    assert!(ris.starts_with("TY  -"), "{ris}");
+    for path in [
+        "/collections/nope/bibliography.bib",
+        "/collections/..%2F..%2Fetc/bibliography.bib",
+        "/collections/%3Cscript%3E/bibliography.csl.json",
+    ] {
+        let (status, _, body) = s.get(path);
+        assert_eq!(status, 404, "{path}");
+        assert!(!body.contains("<script>"), "{path}: {body}");
+    }
+}
