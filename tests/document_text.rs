@@ -262,3 +262,46 @@ fn an_old_records_full_text_reads_as_a_text() {
     .to_string();
     assert!(e.contains("a list of texts"), "{e}");
 }
+
+/// A text's language goes into addresses: the model refuses a tag that is not one, a
+/// second text in a language, and a text without words.
+#[test]
+fn the_model_refuses_bad_texts_naming_the_field() {
+    let mut d = essay();
+    d.texts[1].lang = "<script>".into();
+    d.texts.push(Text {
+        lang: "EN".into(),
+        blocks: vec![],
+        source: None,
+    });
+    d.texts.push(Text {
+        lang: "ru".into(),
+        blocks: vec![block(false, "  ")],
+        source: None,
+    });
+    let errors: Vec<String> = Archive {
+        documents: vec![d],
+        ..Default::default()
+    }
+    .validate(&|_, _| true)
+    .iter()
+    .map(|e| e.to_string())
+    .collect();
+    let has = |s: &str| errors.iter().any(|e| e.contains(s));
+    assert!(
+        has("field `texts[1].lang`: \"<script>\" is not a language tag"),
+        "{errors:?}"
+    );
+    assert!(
+        has("field `texts[2].lang`: a second text in `EN`"),
+        "{errors:?}"
+    );
+    assert!(
+        has("field `texts[2].blocks`: the text has no paragraph"),
+        "{errors:?}"
+    );
+    assert!(
+        has("field `texts[3].blocks[0].text`: an empty paragraph"),
+        "{errors:?}"
+    );
+}

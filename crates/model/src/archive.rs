@@ -82,6 +82,8 @@ impl Archive {
         c.section_keys(self, &section_keys);
         // Claims name a field their record has, and say something (issue 25).
         c.errors.extend(crate::claims::claim_errors(self));
+        // Texts: a language tag each, one text per language, no empty text (issue 27).
+        c.errors.extend(crate::records::text_errors(self));
         // Addresses that are not absolute http(s) URLs (a `javascript:` link is stored XSS).
         c.errors.extend(crate::url::url_errors(self));
         c.errors

@@ -138,6 +138,51 @@ impl Text {
     }
 }
 
+/// Each document's texts: a language tag each (it goes into addresses), one text per
+/// language, and words in every text and paragraph.
+pub(crate) fn text_errors(a: &crate::Archive) -> Vec<crate::ValidationError> {
+    let mut out = Vec::new();
+    for d in &a.documents {
+        let mut err = |field: String, problem: String| {
+            out.push(crate::ValidationError {
+                record: "document",
+                slug: d.slug.clone(),
+                field,
+                problem,
+            })
+        };
+        for (i, t) in d.texts.iter().enumerate() {
+            if let Err(e) = check_language_tag(&t.lang) {
+                err(format!("texts[{i}].lang"), e);
+            } else if d.texts[..i]
+                .iter()
+                .any(|o| o.lang.eq_ignore_ascii_case(&t.lang))
+            {
+                err(
+                    format!("texts[{i}].lang"),
+                    format!(
+                        "a second text in `{}`; a document holds one text per language",
+                        t.lang
+                    ),
+                );
+            }
+            if t.blocks.is_empty() {
+                err(
+                    format!("texts[{i}].blocks"),
+                    "the text has no paragraph".into(),
+                );
+            }
+            if let Some(j) = t.blocks.iter().position(|b| b.text.trim().is_empty()) {
+                err(
+                    format!("texts[{i}].blocks[{j}].text"),
+                    "an empty paragraph or heading".into(),
+                );
+            }
+        }
+    }
+    out
+}
+
 /// The language tag of a text whose language no one recorded (BCP 47 "undetermined").
 pub const UNDETERMINED_LANGUAGE: &str = "und";
 
@@ -150,7 +195,8 @@ pub fn check_language_tag(tag: &str) -> Result<(), String> {
     let ok = tag.len() <= 35
         && (2..=8).contains(&primary.len())
         && primary.bytes().all(|b| b.is_ascii_alphabetic())
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+        && parts
+            .all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
     if ok {
         Ok(())
     } else {
