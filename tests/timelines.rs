@@ -300,3 +300,39 @@ fn the_static_export_holds_every_picture_with_relative_links() {
         );
     }
 }
+
+#[test]
+fn a_body_page_shows_its_timeline_only_when_something_around_it_is_dated() {
+    let (_, _, json) = SERVER.json("/api/v1/bodies?limit=100");
+    assert_eq!(json["total"], json["items"].as_array().unwrap().len());
+    let slugs: Vec<String> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["slug"].as_str().unwrap().to_string())
+        .collect();
+    let (mut with, mut without) = (0, 0);
+    for slug in slugs {
+        let (_, _, page) = SERVER.json(&format!("/bodies/{slug}"));
+        let empty = |k: &str| page[k].is_null() || page[k].as_array().is_some_and(|a| a.is_empty());
+        let nothing = [
+            "established",
+            "ended",
+            "predecessors",
+            "successors",
+            "events",
+            "documents",
+        ]
+        .iter()
+        .all(|k| empty(k));
+        let (_, html) = SERVER.html(&format!("/bodies/{slug}"));
+        let shown = html.contains(&format!(r#"<img src="/bodies/{slug}/timeline.svg""#));
+        assert_eq!(shown, !nothing, "{slug}");
+        if shown {
+            with += 1;
+        } else {
+            without += 1;
+        }
+    }
+    assert!(with > 5 && without > 0, "{with} with, {without} without");
+}
