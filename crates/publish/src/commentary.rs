@@ -43,39 +43,109 @@ pub struct Mark {
     pub stale: bool,
 }
 
-/// [`render`], with each of `marks` placed at the end of the first paragraph (list item,
-/// heading) whose text contains its statement (spaces compared loosely). Says which
-/// marks were placed, so that a page lists the rest beside the commentary.
+/// [`render`], with each of `marks` placed right after its statement, in the first
+/// paragraph (list item, heading) whose text says it (spaces compared loosely; a
+/// statement that ends inside a link's words is marked after the link). Says which marks
+/// were placed, so that a page lists the rest beside the commentary.
 pub fn render_marked(markdown: &str, refs: &[RefLink], marks: &[Mark]) -> (String, Vec<bool>) {
     if marks.is_empty() {
         return (render(markdown, refs), Vec::new());
     }
     let wanted: Vec<String> = marks.iter().map(|m| squash(&m.statement)).collect();
     let mut placed = vec![false; marks.len()];
-    let mut block = String::new();
+    let mut block: Vec<Event> = Vec::new();
     let mut out_events: Vec<Event> = Vec::new();
     for event in events(markdown, refs) {
         match &event {
-            Event::Start(Tag::Paragraph | Tag::Item | Tag::Heading { .. }) => block.clear(),
-            Event::Text(t) | Event::Code(t) => block.push_str(t),
-            Event::SoftBreak | Event::HardBreak => block.push(' '),
-            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_)) => {
-                let text = squash(&block);
-                for (i, m) in marks.iter().enumerate() {
-                    if !placed[i] && !wanted[i].is_empty() && text.contains(&wanted[i]) {
-                        placed[i] = true;
-                        out_events.push(Event::InlineHtml(CowStr::from(mark_html(m))));
-                    }
-                }
-                block.clear();
+            Event::Start(Tag::Paragraph | Tag::Item | Tag::Heading { .. }) => {
+                // A block inside a block (a list item's paragraph): the outer one's
+                // words so far are left as they are.
+                out_events.append(&mut block);
+                out_events.push(event);
             }
-            _ => {}
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_)) => {
+                mark_block(&mut block, marks, &wanted, &mut placed);
+                out_events.append(&mut block);
+                out_events.push(event);
+            }
+            _ => block.push(event),
         }
-        out_events.push(event);
     }
+    out_events.append(&mut block);
     let mut out = String::new();
     html::push_html(&mut out, out_events.into_iter());
     (out, placed)
+}
+
+/// Inserts into one block's events the note of each unplaced mark whose statement the
+/// block's words contain, after the statement's last word.
+fn mark_block(block: &mut Vec<Event>, marks: &[Mark], wanted: &[String], placed: &mut [bool]) {
+    for (i, m) in marks.iter().enumerate() {
+        if placed[i] || wanted[i].is_empty() {
+            continue;
+        }
+        // The block's words, squashed, each squashed byte mapped to (event, byte after it).
+        let mut text = String::new();
+        let mut at: Vec<(usize, usize)> = Vec::new();
+        for (k, e) in block.iter().enumerate() {
+            let words: &str = match e {
+                Event::Text(t) | Event::Code(t) => t,
+                Event::SoftBreak | Event::HardBreak => " ",
+                _ => continue,
+            };
+            for (b, c) in words.char_indices() {
+                let space = c.is_whitespace();
+                if space && (text.is_empty() || text.ends_with(' ')) {
+                    continue;
+                }
+                let ch = if space { ' ' } else { c };
+                for _ in 0..ch.len_utf8() {
+                    at.push((k, b + c.len_utf8()));
+                }
+                text.push(ch);
+            }
+        }
+        let Some(start) = text.find(&wanted[i]) else {
+            continue;
+        };
+        let (k, split) = at[start + wanted[i].len() - 1];
+        placed[i] = true;
+        let note = Event::InlineHtml(CowStr::from(mark_html(m)));
+        let whole = match &block[k] {
+            Event::Text(t) | Event::Code(t) => split >= t.len(),
+            _ => true,
+        };
+        if whole {
+            // After the event, and after the closing tags that follow it (a link's end).
+            let closes = |e: &Event| match e {
+                Event::End(_) => true,
+                Event::InlineHtml(h) => {
+                    !h.starts_with("<a ")
+                        && !h.starts_with("<span class=\"gap-ref\"")
+                        && !h.contains("class=\"as-of")
+                }
+                _ => false,
+            };
+            let mut after = k + 1;
+            while after < block.len() && closes(&block[after]) {
+                after += 1;
+            }
+            block.insert(after, note);
+        } else if let Event::Text(t) = &block[k] {
+            let (a, b) = t.split_at(split);
+            let (a, b) = (a.to_string(), b.to_string());
+            block.splice(
+                k..=k,
+                [
+                    Event::Text(CowStr::from(a)),
+                    note,
+                    Event::Text(CowStr::from(b)),
+                ],
+            );
+        } else {
+            block.insert(k + 1, note);
+        }
+    }
 }
 
 /// Words separated by single spaces.
@@ -195,7 +265,7 @@ mod tests {
     }
 
     #[test]
-    fn a_dated_statement_is_marked_at_the_end_of_its_paragraph() {
+    fn a_dated_statement_is_marked_right_after_its_words() {
         let refs = [RefLink::Link {
             href: "/bodies/eapc".into(),
             class: "ref",
@@ -219,10 +289,30 @@ mod tests {
         assert_eq!(placed, [true, false, false]);
         assert_eq!(html.matches("class=\"as-of").count(), 1, "{html}");
         assert!(
-            html.contains("it is. <span class=\"as-of stale\"><time datetime=\"2002-05-28&quot;\">(as of 28 May 2002&lt;script&gt;)</time></span></p>"),
+            html.contains("Partnership Council</a> <span class=\"as-of stale\"><time datetime=\"2002-05-28&quot;\">(as of 28 May 2002&lt;script&gt;)</time></span>, it is.</p>"),
             "{html}"
         );
         assert!(html.starts_with("<p>First.</p>"), "{html}");
+        // Two statements of one paragraph, each marked after its own words.
+        let (html, placed) = render_marked(
+            "Russia  takes part. The Act is the main forum.\n\n* item one",
+            &[],
+            &[
+                mark("Russia takes part", false),
+                mark("the main forum", true),
+                mark("item one", false),
+            ],
+        );
+        assert_eq!(placed, [true, true, true]);
+        assert!(
+            html.contains("<p>Russia  takes part <span class=\"as-of\">"),
+            "{html}"
+        );
+        assert!(html.contains("(as of 28 May 2002&lt;script&gt;)</time></span>. The Act is the main forum <span class=\"as-of stale\">"), "{html}");
+        assert!(
+            html.contains("<li>item one <span class=\"as-of\">"),
+            "{html}"
+        );
         // Without marks, the same as `render`.
         let md = "A [b](ref:1) c.";
         assert_eq!(render_marked(md, &refs, &[]).0, render(md, &refs));
