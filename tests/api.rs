@@ -379,7 +379,7 @@ fn a_document_has_every_field_and_absolute_links() {
     assert_eq!(d["slug"], "joint-statement-moscow-2000-02-16");
     assert_eq!(d["issued_by"], json!(["nato", "russian-federation"]));
     assert_eq!(d["date"], "2000-02-16");
-    assert_eq!(d["summary"].is_string(), true, "the summary is there");
+    assert!(d["summary"].is_string(), "the summary is there");
     // Issue 27: the period covered (null when not recorded) and the texts (none held).
     assert_eq!(
         d["coverage"],
