@@ -88,7 +88,14 @@ fn a_document_page_has_a_cite_block_and_citation_meta_tags() {
 fn hostile_titles_are_escaped_in_meta_tags_and_the_cite_block() {
     let (status, html) = SERVER.html("/documents/hostile");
     assert_eq!(status, 200);
-    assert!(!html.contains("<script"), "{html}");
+    // One script element: the page's JSON-LD, where the title is JSON with `<` escaped.
+    assert_eq!(html.matches("<script").count(), 1, "{html}");
+    assert!(html.contains(r#"<script type="application/ld+json">"#));
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(
+        html.contains("\\u003c/script\\u003e"),
+        "the title's </script> as JSON"
+    );
     assert!(head(&html).contains(
         "<meta name=\"citation_title\" content=\"&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quotes&#39;\">"
     ));
