@@ -258,6 +258,7 @@ fn hostile_store() -> (tempfile::TempDir, SqliteStore) {
             people: vec![serde_json::from_value(person).unwrap()],
             events: vec![serde_json::from_value(event).unwrap()],
             topics: vec![serde_json::from_value(topic).unwrap()],
+            collections: vec![],
         })
         .unwrap();
     // Past the store's validation: swap every stand-in for its hostile address, in
