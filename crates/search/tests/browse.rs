@@ -297,6 +297,11 @@ fn hostile_titles_and_texts_are_data() {
             {"lang": "fr", "blocks": [{"text": huge}]}
         ],
     })));
+    // The model refuses a language tag that is not one (it goes into `?lang=`
+    // addresses); a well-formed tag of a language without a stemmer is indexed plainly.
+    let e = store.write(&a).unwrap_err().to_string();
+    assert!(e.contains("is not a language tag"), "{e}");
+    a.documents.last_mut().unwrap().texts[0].lang = "zz-evil".into();
     store.write(&a).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (index, _) = SearchIndex::open(dir.path(), &store).unwrap();
