@@ -432,3 +432,48 @@ fn a_hostile_source_url_refuses_the_mapping_with_its_line() {
     );
     Mapping::parse(&text, "m.toml").unwrap();
 }
+
+/// Issue 27: a mapping gives a document the period it covers apart from its issue date,
+/// and a plain `full_text` becomes its text (language not recorded).
+#[test]
+fn a_document_mapping_gives_coverage_apart_from_the_date() {
+    let toml = r#"
+[source]
+title = "Essays"
+
+[record]
+element = "essay"
+type = "document"
+id = "id"
+slug = "essay-{id}"
+
+[fields]
+title = { path = "title" }
+kind = { value = "research-study" }
+date = { path = "published" }
+coverage = { start = "from", end = "to" }
+full_text = { path = "body" }
+"#;
+    let m = Mapping::parse(toml, "essays.toml").unwrap();
+    let v = values(&[
+        ("id", "7"),
+        ("title", "The Evolution of NATO, 1988–2001"),
+        ("published", "2013-10-31"),
+        ("from", "1988"),
+        ("to", "2001"),
+        ("body", "One."),
+    ]);
+    let Item::Record(r) = m.build(&v, "essays.xml", Pos::default(), None) else {
+        panic!("bad record")
+    };
+    let Record::Document(d) = &r.record else {
+        panic!()
+    };
+    assert_eq!(d.date.unwrap().to_string(), "2013-10-31");
+    assert_eq!(d.coverage.unwrap().to_string(), "1988/2001");
+    assert_eq!(d.texts.len(), 1);
+    assert_eq!(
+        (d.texts[0].lang.as_str(), d.texts[0].plain_text()),
+        ("und", "One.".into())
+    );
+}
