@@ -83,6 +83,36 @@ pub enum Command {
     /// The external addresses the archive cites: check that they still answer.
     #[command(subcommand)]
     Links(Links),
+    /// List every gap of the archive (the editors' worklist, also at /review/gaps),
+    /// grouped and counted per kind, each with its record, field and edit page.
+    ///
+    /// Kinds: unresolved-reference, empty-section, partial-list, unsourced-fact,
+    /// stale-status, no-text, no-language, undated, broken-link, redirected-link (from the
+    /// last `dossier links check`), not-archived (no `dossier links capture` copy),
+    /// likely-duplicate. Claims are aged against today (DOSSIER_TODAY=YYYY-MM-DD sets
+    /// it). Exits 1 when a kind named by --fail-on is present: a CI check of the data.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Only this dossier, its sections and its records.
+    #[arg(long, value_name = "SLUG")]
+    pub dossier: Option<String>,
+    /// Print one JSON object (`counts` per kind and `items`) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with status 1 when any of these kinds (comma-separated) is present.
+    #[arg(long, value_name = "KIND,...", value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
+}
+
+/// The kinds of `--fail-on`.
+#[derive(Debug, Clone)]
+pub struct FailOn(pub Vec<dossier_upkeep::worklist::Kind>);
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    dossier_upkeep::worklist::Kind::parse_list(s).map(FailOn)
 }
 
 #[derive(Debug, Subcommand)]

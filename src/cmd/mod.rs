@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod capture;
+mod check;
 mod collection;
 mod export;
 mod import;
@@ -29,7 +30,8 @@ pub fn run(cli: Cli) -> Result<()> {
         | Command::Export(_)
         | Command::User(_)
         | Command::Token(_)
-        | Command::Links(_) => None,
+        | Command::Links(_)
+        | Command::Check(_) => None,
         Command::Import(i) => Some(lock::lock_for_writing(
             &cli.global.data_dir,
             &format!("import {}", i.name()),
@@ -56,6 +58,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::User(command) => user::run(&cli.global.data_dir, command),
         Command::Token(command) => token::run(&cli.global.data_dir, command),
         Command::Links(command) => links::run(&cli.global.data_dir, command),
+        Command::Check(args) => check::run(&cli.global.data_dir, args),
         Command::LoadBuiltin(args) => {
             let store = open_store(&cli.global.data_dir)?;
             let (summary, conflicts) = load_builtin_as(&store, !args.overwrite_edits)?;
