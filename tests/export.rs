@@ -171,19 +171,40 @@ fn no_internal_link_is_broken() {
     }
     assert!(checked > 1000, "{checked} links checked");
 
-    // The search index's addresses too.
-    let index = std::str::from_utf8(&all["search-index.js"]).unwrap();
-    let json = index
-        .split_once("window.DOSSIER_SEARCH = ")
+    // The static search's addresses too.
+    let mut rows = 0;
+    for (name, content) in all.iter().filter(|(k, _)| k.starts_with("search/")) {
+        let text = std::str::from_utf8(content).unwrap();
+        assert!(
+            !text.contains("</"),
+            "{name}: a script chunk never holds `</`"
+        );
+    }
+    for (name, content) in all.iter().filter(|(k, _)| k.starts_with("search/units-")) {
+        for r in chunk(content)
+            .as_array()
+            .unwrap_or_else(|| panic!("{name}"))
+        {
+            let file = r[0].as_str().unwrap();
+            let page = file.split('#').next().unwrap();
+            assert!(all.contains_key(page), "static search: {file}");
+            rows += 1;
+        }
+    }
+    assert!(rows > 100, "{rows} records in the static search");
+}
+
+/// The data of a static search chunk (`window.DOSSIER_SEARCH_LOADED("name",DATA);`).
+fn chunk(content: &[u8]) -> serde_json::Value {
+    let text = std::str::from_utf8(content).unwrap();
+    let json = text
+        .split_once(',')
         .unwrap()
         .1
         .trim_end()
-        .trim_end_matches(';');
-    let index: serde_json::Value = serde_json::from_str(json).unwrap();
-    for r in index["records"].as_array().unwrap() {
-        let u = r["u"].as_str().unwrap();
-        assert!(all.contains_key(u), "search index: {u}");
-    }
+        .trim_end_matches(';')
+        .trim_end_matches(')');
+    serde_json::from_str(json).unwrap()
 }
 
 #[test]
@@ -224,7 +245,9 @@ fn every_record_has_its_page_and_documents_their_citations() {
     for f in [
         "index.html",
         "search.html",
-        "search-index.js",
+        "search/meta.js",
+        "search/names.js",
+        "search/units-0.js",
         "static/search.js",
         "static/style.css",
         "feed.atom",
@@ -306,6 +329,41 @@ fn two_exports_are_byte_identical_and_replace_each_other() {
     assert_eq!(std::fs::read_dir(&foreign).unwrap().count(), 1);
 }
 
+/// A minimal page for the static search in Node: the elements it uses, and a `<head>`
+/// whose script elements run the exported file they name at once. With a third argument
+/// `find`, prints the site paths of every record the query finds (unranked); otherwise
+/// the page's status and listed results.
+const HARNESS: &str = r#"
+const fs = require("fs"), vm = require("vm"), path = require("path");
+const root = process.argv[2], query = process.argv[3], mode = process.argv[4];
+function el(id) {
+  return { id, value: "", textContent: "", children: [], href: "",
+    get firstChild() { return this.children[0] || null; },
+    appendChild(c) { this.children.push(c); return c; },
+    removeChild(c) { this.children.splice(this.children.indexOf(c), 1); },
+    addEventListener() {} };
+}
+const els = { "search-form": el("search-form"), q: el("q"), "search-results": el("search-results"), "search-status": el("search-status") };
+let loads = 0;
+const head = { appendChild(s) {
+  const file = path.join(root, s.src);
+  if (fs.existsSync(file)) { loads++; vm.runInContext(fs.readFileSync(file, "utf8"), sandbox); } else { s.onerror(); }
+} };
+const sandbox = { URLSearchParams, console,
+  document: { head, getElementById: (id) => els[id] || null, createElement: (t) => el(t), createTextNode: (t) => ({ textContent: t }) } };
+sandbox.window = sandbox;
+sandbox.window.location = { search: "?q=" + encodeURIComponent(mode === "find" ? "" : query), protocol: "file:" };
+vm.createContext(sandbox);
+vm.runInContext(fs.readFileSync(path.join(root, "static/search.js"), "utf8"), sandbox);
+if (mode === "find") {
+  const s = sandbox.DOSSIER_STATIC_SEARCH;
+  s.find(query, (found) => s.units(found, (rows) => console.log(JSON.stringify(rows.map((r) => r[1])))));
+} else {
+  const results = els["search-results"].children.map((li) => ({ href: li.children[0].href, title: li.children[0].textContent }));
+  console.log(JSON.stringify({ status: els["search-status"].textContent, results, loads }));
+}
+"#;
+
 /// Runs the search script in Node with a minimal page (the elements it uses) and the
 /// exported index; skipped, saying so, where Node is not installed.
 #[test]
@@ -315,30 +373,9 @@ fn the_static_search_finds_records_from_the_files_alone() {
         eprintln!("SKIPPED the static search run: node is not installed (apt-get install nodejs)");
         return;
     }
-    let harness = r#"
-const fs = require("fs"), vm = require("vm"), path = require("path");
-const root = process.argv[2], query = process.argv[3];
-function el(id) {
-  return { id, value: "", textContent: "", children: [], href: "",
-    get firstChild() { return this.children[0] || null; },
-    appendChild(c) { this.children.push(c); return c; },
-    removeChild(c) { this.children.splice(this.children.indexOf(c), 1); },
-    addEventListener() {} };
-}
-const els = { "search-form": el("search-form"), q: el("q"), "search-results": el("search-results"), "search-status": el("search-status") };
-const sandbox = { URLSearchParams, console,
-  document: { getElementById: (id) => els[id] || null, createElement: (t) => el(t), createTextNode: (t) => ({ textContent: t }) } };
-sandbox.window = sandbox;
-sandbox.window.location = { search: "?q=" + encodeURIComponent(query), protocol: "file:" };
-vm.createContext(sandbox);
-vm.runInContext(fs.readFileSync(path.join(root, "search-index.js"), "utf8"), sandbox);
-vm.runInContext(fs.readFileSync(path.join(root, "static/search.js"), "utf8"), sandbox);
-const results = els["search-results"].children.map((li) => ({ href: li.children[0].href, title: li.children[0].textContent }));
-console.log(JSON.stringify({ status: els["search-status"].textContent, results }));
-"#;
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("harness.js");
-    std::fs::write(&script, harness).unwrap();
+    std::fs::write(&script, HARNESS).unwrap();
     let run = |q: &str| -> serde_json::Value {
         let out = Command::new("node")
             .arg(&script)
@@ -357,7 +394,14 @@ console.log(JSON.stringify({ status: els["search-status"].textContent, results }
     let first = &r["results"][0];
     assert_eq!(first["href"], "documents/founding-act-1997.html", "{r}");
     assert!(r["status"].as_str().unwrap().contains("match"), "{r}");
-    // Prefixes and accents: "coop" finds "co-operation"/"Cooperation"; case is ignored.
+    // Only the chunks the query needs are loaded, never the whole index.
+    let chunks = files(&EXPORT.root)
+        .keys()
+        .filter(|k| k.starts_with("search/"))
+        .count();
+    let loads = r["loads"].as_u64().unwrap() as usize;
+    assert!(loads < chunks / 4, "{loads} of {chunks} chunks loaded");
+    // Case is ignored.
     let r = run("PERMANENT joint");
     assert!(
         r["results"]
@@ -376,6 +420,76 @@ console.log(JSON.stringify({ status: els["search-status"].textContent, results }
     // Hostile text is shown as text (textContent), never parsed as markup.
     let r = run("script alert");
     assert_eq!(r["results"][0]["title"], HOSTILE, "{r}");
+}
+
+/// The static search finds what the server's search finds, query by query (the records,
+/// not their order): words in any language with their stems, an acronym with its body's
+/// other names as whole phrases.
+#[test]
+fn the_static_search_finds_what_the_server_finds() {
+    use std::process::Command;
+    if Command::new("node").arg("--version").output().is_err() {
+        eprintln!("SKIPPED the static search run: node is not installed (apt-get install nodejs)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("harness.js");
+    std::fs::write(&script, HARNESS).unwrap();
+    let (index, _) =
+        dossier_search::SearchIndex::open(&dir.path().join("index"), &EXPORT.store).unwrap();
+    let server = |q: &str| -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        for page in 1.. {
+            let mut req = dossier_search::SearchRequest::new(q);
+            req.per_page = 100;
+            req.page = page;
+            req.facets = false;
+            let r = index.search(&req).unwrap();
+            let n = r.hits.len();
+            out.extend(r.hits.into_iter().map(|h| h.url));
+            if n < 100 {
+                break;
+            }
+        }
+        out
+    };
+    let static_site = |q: &str| -> std::collections::BTreeSet<String> {
+        let out = Command::new("node")
+            .arg(&script)
+            .arg(&EXPORT.root)
+            .arg(q)
+            .arg("find")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    for q in [
+        "PJC",
+        "pjc",
+        "NRC",
+        "EAPC",
+        "Permanent Joint Council",
+        "founding act",
+        "russia",
+        "Russia NATO",
+        "kosovo",
+        "terrorism",
+        "council",
+        "meetings",
+        "ministers",
+        "partnership",
+        "script alert",
+        "zzzzqx",
+    ] {
+        let (s, w) = (server(q), static_site(q));
+        assert_eq!(w, s, "{q}: the static search differs from the server's");
+    }
+    assert!(server("PJC").len() > 8, "{:?}", server("PJC"));
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod request;
 mod results;
 mod schema;
 mod snippets;
+mod static_index;
 mod suggest;
 mod sync;
 mod synonyms;
@@ -16,6 +17,7 @@ mod synonyms;
 pub use bulk::BulkIndex;
 pub use request::{BrowseRequest, BrowseSort, SearchRequest, Sort, UnknownSort};
 pub use results::{FacetCount, Facets, Hit, SearchResults};
+pub use static_index::{StaticIndex, StaticUnit};
 pub use sync::{Committed, SyncReport};
 
 use crate::query::{self, Filter, Node};

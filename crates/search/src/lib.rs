@@ -19,7 +19,7 @@ pub mod stem;
 
 pub use index::{
     BrowseRequest, BrowseSort, BulkIndex, Committed, FacetCount, Facets, Hit, SearchIndex,
-    SearchRequest, SearchResults, Sort, SyncReport, UnknownSort,
+    SearchRequest, SearchResults, Sort, StaticIndex, StaticUnit, SyncReport, UnknownSort,
 };
 pub use query::QueryError;
 

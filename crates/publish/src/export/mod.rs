@@ -173,7 +173,9 @@ fn write_all(
     writer.write("static/style.css", STYLESHEET.as_bytes())?;
     writer.write("static/search.js", SEARCH_SCRIPT.as_bytes())?;
     writer.write("robots.txt", feed::robots(site, false).as_bytes())?;
-    writer.write("search-index.js", index.script().as_bytes())?;
+    for (path, contents) in search::static_search_files(store)? {
+        writer.write(&path, contents.as_bytes())?;
+    }
     jobs::run_all(store, site, &writer, &jobs, &index)?;
     Ok(ExportSummary {
         pages,

@@ -1,5 +1,9 @@
-//! The static search: an index of every record (`search-index.js`, loaded as a script so
-//! that it works from `file://`) and the search page's list of every record.
+//! The static search (issue 27): the server's answers to bare words and to the names of
+//! bodies, worked out at export time (`dossier_search::StaticIndex`), written as small
+//! scripts the search page loads as it needs them (scripts, not fetched files, so that it
+//! works from `file://`): `search/meta.js`, `search/names.js`, one `search/w-….js` per
+//! first two letters of a word, and the records in `search/units-N.js` chunks. The page
+//! itself lists the dossiers, not every record.
 
 use super::Records;
 use crate::html::static_file;
@@ -89,16 +93,9 @@ const GROUPS: [(RecordType, &str); 6] = [
 ];
 
 impl SearchIndex {
-    /// `search-index.js`: the index as a script that sets `window.DOSSIER_SEARCH`.
-    pub(super) fn script(&self) -> String {
-        format!(
-            "// The static search's index: every record of the archive.\nwindow.DOSSIER_SEARCH = {};\n",
-            serde_json::to_string(self).unwrap_or_else(|_| "{\"root\":\"\",\"records\":[]}".into())
-        )
-    }
-
+    /// The page's list for readers without scripts: the dossiers (not every record).
     pub(super) fn groups(&self) -> Vec<Group<'_>> {
-        GROUPS
+        GROUPS[..1]
             .iter()
             .map(|&(record, label)| Group {
                 label,
@@ -176,4 +173,92 @@ pub(super) fn search_index(all: &Records) -> SearchIndex {
         ..SearchRecord::of(RecordType::Topic, &t.slug, &t.title)
     }));
     SearchIndex { root: "", records }
+}
+
+/// How many units one `search/units-N.js` holds.
+pub(super) const UNITS_PER_CHUNK: usize = 2_000;
+
+/// The chunk a word's list is in: its first two characters as hex code points
+/// (`pj` → `70-6a`), as `search.js` computes it.
+pub(super) fn chunk_key(word: &str) -> String {
+    word.chars()
+        .take(2)
+        .map(|c| format!("{:x}", c as u32))
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// A script that hands `value` to the page's loader under `name`.
+fn chunk_script(name: &str, value: &impl Serialize) -> String {
+    // `</` cannot end a script element here: JSON escapes nothing of it, so escape `<`.
+    let json = serde_json::to_string(value)
+        .unwrap_or_else(|_| "null".into())
+        .replace('<', "\\u003c");
+    format!("window.DOSSIER_SEARCH_LOADED({name:?},{json});\n")
+}
+
+/// The static search's files: (path under the export's root, contents).
+pub(super) fn static_search_files(
+    store: &dyn dossier_store::Store,
+) -> Result<Vec<(String, String)>, crate::PublishError> {
+    let index = dossier_search::StaticIndex::build(store)?;
+    let mut files = Vec::new();
+    let chunks = index.units.len().div_ceil(UNITS_PER_CHUNK);
+    files.push((
+        "search/meta.js".to_string(),
+        chunk_script(
+            "meta",
+            &serde_json::json!({"units": index.units.len(), "per_chunk": UNITS_PER_CHUNK}),
+        ),
+    ));
+    for (i, units) in index.units.chunks(UNITS_PER_CHUNK).enumerate() {
+        let rows: Vec<serde_json::Value> = units
+            .iter()
+            .map(|u| {
+                let (path, fragment) = u.url.split_once('#').unwrap_or((&u.url, ""));
+                let mut file = static_file(path);
+                if !fragment.is_empty() {
+                    file = format!("{file}#{fragment}");
+                }
+                let kind = u
+                    .kind
+                    .as_deref()
+                    .and_then(dossier_search::index::kind_label)
+                    .unwrap_or(u.record);
+                let date = u
+                    .date
+                    .as_deref()
+                    .and_then(|d| Edtf::parse(d).ok())
+                    .map(|d| d.human())
+                    .unwrap_or_default();
+                serde_json::json!([file, u.url, u.title, kind, date])
+            })
+            .collect();
+        files.push((
+            format!("search/units-{i}.js"),
+            chunk_script(&format!("units-{i}"), &rows),
+        ));
+    }
+    debug_assert_eq!(files.len(), chunks + 1);
+    files.push((
+        "search/names.js".to_string(),
+        chunk_script("names", &index.names),
+    ));
+    let mut by_chunk: std::collections::BTreeMap<
+        String,
+        serde_json::Map<String, serde_json::Value>,
+    > = Default::default();
+    for (word, units) in &index.words {
+        by_chunk
+            .entry(chunk_key(word))
+            .or_default()
+            .insert(word.clone(), serde_json::json!(units));
+    }
+    for (key, words) in by_chunk {
+        files.push((
+            format!("search/w-{key}.js"),
+            chunk_script(&format!("w-{key}"), &words),
+        ));
+    }
+    Ok(files)
 }

@@ -118,22 +118,27 @@ pub(super) fn stemmer_of(lang: &str) -> (Option<frostem::Algorithm>, bool) {
     }
 }
 
+/// The analyser of language `lang` of [`LANGS`]: words lower-cased, stemmed where the
+/// language has a stemmer (French accents folded first).
+pub(super) fn analyzer(lang: &str) -> TextAnalyzer {
+    let base = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser);
+    match stemmer_of(lang) {
+        (Some(a), true) => base
+            .filter(AsciiFoldingFilter)
+            .filter(CachedStemmer::new(a))
+            .build(),
+        (Some(a), false) => base.filter(CachedStemmer::new(a)).build(),
+        (None, _) => base.build(),
+    }
+}
+
 /// Each language's text with its stemmer (`text_en`, `text_fr`, …; `text_und` without).
 pub(super) fn register_tokenizers(index: &Index) {
     let m = index.tokenizers();
     for lang in LANGS {
-        let base = TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(40))
-            .filter(LowerCaser);
-        let analyzer = match stemmer_of(lang) {
-            (Some(a), true) => base
-                .filter(AsciiFoldingFilter)
-                .filter(CachedStemmer::new(a))
-                .build(),
-            (Some(a), false) => base.filter(CachedStemmer::new(a)).build(),
-            (None, _) => base.build(),
-        };
-        m.register(&format!("text_{lang}"), analyzer);
+        m.register(&format!("text_{lang}"), analyzer(lang));
     }
 }
 
