@@ -49,8 +49,10 @@ pub enum Command {
     ///
     /// The query language: words (all must match), "phrases", OR, NOT (or a leading -),
     /// parentheses, and fields: kind:declaration body:pjc person:robertson
-    /// dossier:nato-russia year:1997 date:1997..2002 lang:fr type:event. Acronyms find
-    /// full names and the other way round (PJC ↔ Permanent Joint Council).
+    /// dossier:nato-russia collection:milestones year:1997 date:1997..2002 lang:fr
+    /// type:event (year: and date: read when a record was issued), coverage:1990..2001 (the
+    /// period a document covers). Acronyms find full names and the other way round
+    /// (PJC ↔ Permanent Joint Council).
     Search(SearchArgs),
     /// Rebuild the search index from the store, with a progress bar.
     ///
