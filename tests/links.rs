@@ -162,3 +162,28 @@ fn links_check_reports_and_keeps_history() {
     assert!(!o.status.success());
     assert!(out(&o).contains("no-such"), "{}", out(&o));
 }
+
+#[test]
+fn serve_refuses_a_schedule_it_cannot_read() {
+    let dir = tempfile::tempdir().unwrap();
+    for (bad, says) in [
+        ("0s", "between 1s and 366d"),
+        ("400d", "between 1s and 366d"),
+        ("7", "the unit must be"),
+        ("7x", "the unit must be"),
+        ("d", "not an interval"),
+        ("<script>", "not an interval"),
+    ] {
+        let o = dossier(
+            dir.path(),
+            &[
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                &format!("--check-links-every={bad}"),
+            ],
+        );
+        assert!(!o.status.success(), "{bad}: {}", out(&o));
+        assert!(out(&o).contains(says), "{bad}: {}", out(&o));
+    }
+}

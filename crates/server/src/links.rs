@@ -77,11 +77,11 @@ struct LinksView {
 /// "7 days", "12 hours", "30 minutes", "45 seconds".
 fn describe(every: Duration) -> String {
     let s = every.as_secs();
-    let (n, unit) = if s % 86_400 == 0 {
+    let (n, unit) = if s.is_multiple_of(86_400) {
         (s / 86_400, "day")
-    } else if s % 3600 == 0 {
+    } else if s.is_multiple_of(3600) {
         (s / 3600, "hour")
-    } else if s % 60 == 0 {
+    } else if s.is_multiple_of(60) {
         (s / 60, "minute")
     } else {
         (s, "second")

@@ -223,7 +223,6 @@ fn site(base: Arc<std::sync::OnceLock<String>>) -> Handler {
             "/endless" => Reply::Endless,
             "/to-metadata" => redirect(302, "http://169.254.169.254/latest/meta-data/"),
             "/to-metadata-v6" => redirect(302, "http://[fd00:ec2::254]/"),
-            "/to-loopback" => redirect(302, "http://127.0.0.1:9/"),
             "/to-file" => redirect(302, "file:///etc/passwd"),
             "/to-javascript" => redirect(302, "javascript:alert(1)"),
             "/no-location" => status(302),

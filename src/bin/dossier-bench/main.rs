@@ -4,10 +4,12 @@
 //!
 //! Each measurement is a subcommand in its own module.
 
+mod capture;
 mod editing;
 mod export;
 mod history;
 mod import;
+mod links;
 mod search;
 mod serve;
 mod util;
@@ -71,6 +73,12 @@ enum Command {
     ///
     /// Runs the `dossier` binary beside this one from the repository root (the imports).
     Editing(editing::EditingArgs),
+    /// The link checker on 10,000 URLs over 200 local hosts: URLs/s, the most requests
+    /// in flight at one host, the outcomes (issue 25).
+    Links(links::LinksArgs),
+    /// Archived copies of 1,000 pages (each with a stylesheet and three images) from a
+    /// local server into WARC files: pages/s (issue 25).
+    Capture(capture::CaptureArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -100,5 +108,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args),
         Command::History(args) => history::run(args),
         Command::Editing(args) => editing::run(args),
+        Command::Links(args) => links::run(args),
+        Command::Capture(args) => capture::run(args),
     }
 }
