@@ -217,6 +217,14 @@ fn record_pages_show_their_claims() {
     assert_eq!(c["field"], "availability", "{json}");
     assert_eq!(c["as_of"], "2002-05-28");
     assert_eq!(c["statement"], serde_json::Value::Null);
+    // A section's claims and a list's page count, in the API.
+    let (_, _, s) = SERVER.json("/api/v1/dossiers/nato-russia/sections/a-i-1");
+    assert_eq!(s["claims"].as_array().unwrap().len(), 2, "{s}");
+    assert_eq!(s["claims"][0]["as_of"], "2002-05-28");
+    let (_, _, s) = SERVER.json("/api/v1/dossiers/nato-russia/sections/b");
+    assert_eq!(s["lists"][0]["page_listed"], 0, "{s}");
+    assert_eq!(s["lists"][0]["complete"], false);
+    assert_eq!(s["claims"], serde_json::json!([]));
     // A record without claims has no `claims` key.
     let (_, _, json) = SERVER.json("/api/v1/documents/joint-statement-moscow-2000-02-16");
     assert!(json["provenance"].get("claims").is_none(), "{json}");

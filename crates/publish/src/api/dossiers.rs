@@ -86,6 +86,8 @@ pub struct ApiSection {
     pub commentary: String,
     pub references: Vec<ApiReference>,
     pub lists: Vec<ApiList>,
+    /// Sentences of the commentary with the date they were last known to hold (issue 25).
+    pub claims: Vec<super::record::ApiClaim>,
     /// The keys of its child sections.
     pub children: Vec<String>,
     /// The section on the dossier's HTML page.
@@ -123,6 +125,10 @@ pub struct ApiList {
     pub kinds: Vec<String>,
     pub bodies: Vec<String>,
     pub levels: Vec<Level>,
+    /// How many items the source page listed; `null` when the list is not a page's.
+    pub page_listed: Option<u32>,
+    /// Whether an editor checked that the archive holds every record of the list.
+    pub complete: bool,
 }
 
 fn target(site: &Site, t: &Target) -> ApiTarget {
@@ -191,8 +197,11 @@ fn sections_of(site: &Site, d: &Dossier) -> Vec<ApiSection> {
                     kinds: l.kinds.clone(),
                     bodies: l.bodies.clone(),
                     levels: l.levels.clone(),
+                    page_listed: l.page_listed,
+                    complete: l.complete,
                 })
                 .collect(),
+            claims: s.claims.iter().map(super::record::api_claim).collect(),
             children: s.children.iter().map(|c| c.key.clone()).collect(),
             url: format!(
                 "{}#{}",

@@ -127,15 +127,15 @@ fn provenance(p: Provenance) -> ApiProvenance {
             })
             .collect(),
         gaps: p.gaps,
-        claims: p
-            .claims
-            .into_iter()
-            .map(|c| ApiClaim {
-                field: c.field,
-                statement: c.statement,
-                as_of: c.as_of.to_string(),
-            })
-            .collect(),
+        claims: p.claims.iter().map(api_claim).collect(),
+    }
+}
+
+pub(super) fn api_claim(c: &dossier_model::Claim) -> ApiClaim {
+    ApiClaim {
+        field: c.field.clone(),
+        statement: c.statement.clone(),
+        as_of: c.as_of.to_string(),
     }
 }
 
