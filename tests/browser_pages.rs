@@ -1,6 +1,7 @@
 //! Every page type in a real headless browser at 360, 390 and 1366 px: no horizontal
 //! scroll, axe-core with no violation, no CSP violation or script error, and screenshots
-//! at 390 and 1366 px. The page list is one table in `tests/browser/pages-check.mjs`.
+//! at 390 and 1366 px; and a few pages of the static export of the same archive, from
+//! its files. The page list is one table in `tests/browser/pages-check.mjs`.
 //!
 //! Screenshots go to `target/browser-screenshots/`, or to `DOSSIER_SCREENSHOTS` when set
 //! (`scripts/screenshots.sh` sets it to `docs/screenshots` to retake the committed ones).
@@ -16,6 +17,8 @@ use common::browser::{browser_or_skip, Browser};
 use common::TestServer;
 use dossier_auth::Role;
 use dossier_model::{Archive, Collection, Text};
+use dossier_publish::export::export_site;
+use dossier_publish::site::Site;
 use dossier_store::{SqliteStore, Store};
 use std::path::PathBuf;
 use std::process::Command;
@@ -63,17 +66,23 @@ fn every_page_type_fits_a_phone_and_passes_axe_in_chromium() {
 
     let server = TestServer::with(fill);
     let email = "grace@archive.example";
-    add_user(&server, email, "Grace Hopper", Role::Editor);
+    // An admin: every role's pages, the editors' and the accounts' ones.
+    add_user(&server, email, "Grace Hopper", Role::Admin);
 
     let shots = std::env::var_os("DOSSIER_SCREENSHOTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target/browser-screenshots"));
+    // The static export of the same archive, checked from its files.
+    let export = tempfile::tempdir().unwrap();
+    let site = Site::new("https://archive.example.org/").unwrap();
+    export_site(server.store.as_ref(), &site, export.path(), &|_, _| {}).expect("the export");
     let mut node = Command::new("node");
     node.arg(root.join("tests/browser/pages-check.mjs"))
         .arg(&server.base)
         .arg(&shots)
         .args([email, PASSWORD])
-        .env("CHROMIUM", &chromium);
+        .env("CHROMIUM", &chromium)
+        .env("STATIC_SITE", export.path());
     if let Ok(only) = std::env::var("DOSSIER_PAGES") {
         node.arg(only);
     }
