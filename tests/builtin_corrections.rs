@@ -221,10 +221,17 @@ fn nrc_statuses_are_dated() {
     assert!(nrc.format.as_deref().unwrap().contains("2002"));
     assert!(has_source(&nrc.provenance, "1 April 2014", None));
     assert!(has_source(&nrc.provenance, "12 January 2022", None));
-    assert!(has_gap(&nrc.provenance, &["last meeting on 12 January 2022"]));
+    assert!(has_gap(
+        &nrc.provenance,
+        &["last meeting on 12 January 2022"]
+    ));
     // The last meeting is dated as a claim (issue 25), from the press conference of the day.
-    assert!(nrc.provenance.claims.iter().any(|c| c.as_of == date("2022-01-12").unwrap()
-        && c.statement.as_deref().is_some_and(|st| s.contains(st))));
+    assert!(nrc
+        .provenance
+        .claims
+        .iter()
+        .any(|c| c.as_of == date("2022-01-12").unwrap()
+            && c.statement.as_deref().is_some_and(|st| s.contains(st))));
 }
 
 /// Item 7: what the page said in the present tense is said as of 2002.
