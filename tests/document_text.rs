@@ -305,3 +305,41 @@ fn the_model_refuses_bad_texts_naming_the_field() {
         "{errors:?}"
     );
 }
+
+/// The static export has no `?lang=`: the first text is at `documents/{slug}/text.html`,
+/// each other at `documents/{slug}/text/{lang}.html`, and the language switches link them.
+#[test]
+fn the_static_export_writes_a_text_page_per_language() {
+    let out = tempfile::tempdir().unwrap();
+    let root = out.path().join("site");
+    dossier_publish::export::export_site(
+        SERVER.store.as_ref(),
+        &Site::new("https://archive.example.org/").unwrap(),
+        &root,
+        &|_, _| {},
+    )
+    .unwrap();
+    let read =
+        |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let en = read("documents/evolution-of-nato/text.html");
+    assert!(en.contains("<div class=\"full-text\" lang=\"en\">"));
+    assert!(
+        en.contains("href=\"../../documents/evolution-of-nato/text/fr.html\""),
+        "{en}"
+    );
+    let fr = read("documents/evolution-of-nato/text/fr.html");
+    assert!(fr.contains("<div class=\"full-text\" lang=\"fr\">"));
+    assert!(
+        fr.contains("href=\"../../../documents/evolution-of-nato/text.html\""),
+        "{fr}"
+    );
+    assert_inert(&fr, "the exported French text");
+    let doc = read("documents/evolution-of-nato.html");
+    assert!(
+        doc.contains("href=\"../documents/evolution-of-nato/text/fr.html\""),
+        "{doc}"
+    );
+    assert!(!root
+        .join("documents/evolution-of-nato/text/en.html")
+        .exists());
+}

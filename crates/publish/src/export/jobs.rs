@@ -233,5 +233,39 @@ fn page(
     let page = spec
         .render(&request, r, Form::Html { depth })?
         .ok_or_else(|| vanished(spec.what, slug))?;
-    w.write(&static_file(&path), &page.body)
+    w.write(&static_file(&path), &page.body)?;
+    // A document's text in its other languages, at `…/text/{lang}` (the export has no
+    // `?lang=`); a tag that is not one (a record stored before tags were checked) would
+    // name a path outside the document's folder, so it is left out.
+    if spec.reads_lang() {
+        let langs: Vec<String> = store
+            .document(slug)?
+            .map(|d| d.texts.into_iter().skip(1).map(|t| t.lang).collect())
+            .unwrap_or_default();
+        for lang in langs {
+            if dossier_model::check_language_tag(&lang).is_err() {
+                continue;
+            }
+            let request = PageRequest {
+                store,
+                site,
+                slug,
+                filter: Default::default(),
+                lang: Some(lang.clone()),
+                search: None,
+            };
+            let path = format!("{path}/{lang}");
+            let page = spec
+                .render(
+                    &request,
+                    r,
+                    Form::Html {
+                        depth: Some(depth_of(&path)),
+                    },
+                )?
+                .ok_or_else(|| vanished(spec.what, slug))?;
+            w.write(&static_file(&path), &page.body)?;
+        }
+    }
+    Ok(())
 }

@@ -43,6 +43,9 @@ pub struct TextChoice {
     pub lang_label: String,
     /// The text page in that language.
     pub url: String,
+    /// The same page in the static export, which has no query strings: the first
+    /// text at `/documents/{slug}/text`, another at `/documents/{slug}/text/{lang}`.
+    pub static_url: String,
     pub paragraphs: usize,
     /// Whether this is the language shown.
     pub current: bool,
@@ -116,6 +119,11 @@ pub(super) fn choices(d: &Document, shown: Option<usize>) -> Vec<TextChoice> {
             lang: t.lang.clone(),
             lang_label: language_label(&t.lang),
             url: format!("/documents/{}/text?lang={}", d.slug, t.lang),
+            static_url: if i == 0 {
+                format!("/documents/{}/text", d.slug)
+            } else {
+                format!("/documents/{}/text/{}", d.slug, t.lang)
+            },
             paragraphs: paragraph_count(t),
             current: Some(i) == shown,
         })
