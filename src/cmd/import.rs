@@ -192,9 +192,9 @@ pub fn records(data_dir: &Path, args: RecordsArgs, csv: bool) -> Result<()> {
     let files = inputs(&args.files)?;
     let store = super::open_store(data_dir)?;
     check_dossier(&store, &args.dossier)?;
-    let what = mapping.record_type();
     let mut options = options(args.flags);
     options.collection = super::collection::resolve(&store, &args.collection, args.flags.dry_run)?;
+    let what = mapping.record_type();
     let open = |input: &Input| -> Result<Box<dyn RecordSource + Send>> {
         let file = open_file(input)?;
         Ok(if csv {
@@ -221,9 +221,9 @@ pub fn markdown(data_dir: &Path, args: MarkdownArgs) -> Result<()> {
     let files = inputs(&args.files)?;
     let store = super::open_store(data_dir)?;
     check_dossier(&store, &args.dossier)?;
-    let open = |input: &Input| -> Result<Box<dyn RecordSource + Send>> {
     let mut options = options(args.flags);
     options.collection = super::collection::resolve(&store, &args.collection, args.flags.dry_run)?;
+    let open = |input: &Input| -> Result<Box<dyn RecordSource + Send>> {
         // Read whole (one hand-written record), so bounded: a file past the limit is
         // refused before it is held.
         let bytes = read_bounded(
