@@ -107,7 +107,10 @@ fn record_pages_describe_their_record_in_schema_org() {
     let (_, html) = server.html("/people/george-robertson");
     let person = json_ld(&html);
     assert_eq!(person["@type"], "Person");
-    assert!(person["name"].as_str().unwrap().starts_with("George Robertson"));
+    assert!(person["name"]
+        .as_str()
+        .unwrap()
+        .starts_with("George Robertson"));
 
     let (_, html) = server.html("/events/founding-act-signed-1997");
     let event = json_ld(&html);
