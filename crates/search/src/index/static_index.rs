@@ -44,8 +44,8 @@ pub struct StaticIndex {
     pub names: BTreeMap<String, Vec<u32>>,
 }
 
-/// A gap between two values of a field: no phrase runs across it.
-const GAP: &str = "";
+/// A gap between two values of a field (no term's number): no phrase runs across it.
+const GAP: u32 = u32::MAX;
 
 impl StaticIndex {
     /// Builds the index of every record of `store`, as the server's index holds them.
@@ -82,9 +82,11 @@ impl StaticIndex {
             .filter(LowerCaser)
             .build();
         let mut units = Vec::with_capacity(docs.len());
-        // Per language: term → units; and each unit's terms in order, per language.
-        let mut postings: [HashMap<String, Vec<u32>>; N_LANGS] = Default::default();
-        let mut sequences: Vec<[Vec<String>; N_LANGS]> = Vec::with_capacity(docs.len());
+        // Per language: term → its number; term number → units; and each unit's terms
+        // in order, as numbers (an archive's texts are long: numbers, not strings).
+        let mut numbers: [HashMap<String, u32>; N_LANGS] = Default::default();
+        let mut postings: [Vec<Vec<u32>>; N_LANGS] = Default::default();
+        let mut sequences: Vec<[Vec<u32>; N_LANGS]> = Vec::with_capacity(docs.len());
         let mut vocabulary: BTreeSet<String> = BTreeSet::new();
         for (n, d) in docs.iter().enumerate() {
             let n = n as u32;
@@ -100,24 +102,30 @@ impl StaticIndex {
             let own = analyser(&d.lang);
             let mut values: Vec<(usize, &str)> = vec![(own, &d.title), (own, &d.body)];
             values.extend(d.texts.iter().map(|(l, t)| (analyser(l), t.as_str())));
-            let mut seq: [Vec<String>; N_LANGS] = Default::default();
+            let mut seq: [Vec<u32>; N_LANGS] = Default::default();
             for (li, text) in values {
                 let mut stream = analyzers[li].token_stream(text);
                 while stream.advance() {
-                    seq[li].push(stream.token().text.clone());
-                }
-                seq[li].push(GAP.to_string());
-                let mut words = surface.token_stream(text);
-                while words.advance() {
-                    vocabulary.insert(words.token().text.clone());
-                }
-            }
-            for (li, terms) in seq.iter().enumerate() {
-                for t in terms.iter().filter(|t| !t.is_empty()) {
-                    let list = postings[li].entry(t.clone()).or_default();
+                    let term = &stream.token().text;
+                    let id = match numbers[li].get(term) {
+                        Some(&id) => id,
+                        None => {
+                            let id = postings[li].len() as u32;
+                            numbers[li].insert(term.clone(), id);
+                            postings[li].push(Vec::new());
+                            id
+                        }
+                    };
+                    seq[li].push(id);
+                    let list = &mut postings[li][id as usize];
                     if list.last() != Some(&n) {
                         list.push(n);
                     }
+                }
+                seq[li].push(GAP);
+                let mut words = surface.token_stream(text);
+                while words.advance() {
+                    vocabulary.insert(words.token().text.clone());
                 }
             }
             sequences.push(seq);
@@ -129,8 +137,8 @@ impl StaticIndex {
             for (li, a) in analyzers.iter_mut().enumerate() {
                 let terms = terms_of(a, &w);
                 if let [t] = terms.as_slice() {
-                    if let Some(list) = postings[li].get(t) {
-                        found.extend(list);
+                    if let Some(&id) = numbers[li].get(t) {
+                        found.extend(&postings[li][id as usize]);
                     }
                 }
             }
@@ -144,14 +152,18 @@ impl StaticIndex {
             let mut found: BTreeSet<u32> = BTreeSet::new();
             for name in std::iter::once(key).chain(others) {
                 for (li, a) in analyzers.iter_mut().enumerate() {
-                    let terms = terms_of(a, name);
-                    let Some(first) = terms.first() else {
+                    // The name's terms as numbers; a term no record has: no phrase here.
+                    let Some(terms) = terms_of(a, name)
+                        .iter()
+                        .map(|t| numbers[li].get(t).copied())
+                        .collect::<Option<Vec<u32>>>()
+                    else {
                         continue;
                     };
-                    let Some(candidates) = postings[li].get(first) else {
+                    let Some(&first) = terms.first() else {
                         continue;
                     };
-                    for &u in candidates {
+                    for &u in &postings[li][first as usize] {
                         if found.contains(&u) {
                             continue;
                         }
