@@ -11,7 +11,8 @@ use crate::views::url_of;
 use dossier_model::{Edtf, RecordType};
 use serde::Serialize;
 
-/// The search index: what `search-index.js` holds.
+/// Every record in short form: the search page's list for readers without scripts (its
+/// dossiers) and its count.
 #[derive(Debug, Serialize)]
 pub(super) struct SearchIndex {
     /// Prefix of every `u` from the search page (which sits at the root).
