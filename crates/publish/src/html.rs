@@ -68,6 +68,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "review-links.html",
         include_str!("../templates/review-links.html"),
     ),
+    (
+        "review-gaps.html",
+        include_str!("../templates/review-gaps.html"),
+    ),
     ("history.html", include_str!("../templates/history.html")),
     ("revision.html", include_str!("../templates/revision.html")),
     ("changes.html", include_str!("../templates/changes.html")),

@@ -11,6 +11,7 @@ mod browse;
 mod cache;
 mod editing;
 mod error;
+mod gaps;
 mod links;
 mod metrics;
 mod negotiate;

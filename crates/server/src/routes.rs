@@ -236,6 +236,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::archive::router())
         .merge(crate::auth::router())
         .merge(crate::links::router())
+        .merge(crate::gaps::router())
         .merge(crate::editing::router())
         .fallback(crate::publishing::fallback)
         // Who is asking, and the CSRF checks; inside the error layer, which writes its

@@ -732,6 +732,9 @@ const SIMILAR: f64 = 0.9;
 /// acronyms a letter apart are usually two bodies.
 const SIMILAR_MIN_LEN: usize = 8;
 
+/// Who holds a name: slug, field, the name as written.
+type Holder<'a> = (&'a str, &'a str, &'a str);
+
 /// Bodies or people that share a normalised name (a body's name, acronym or alias), or
 /// whose names are nearly the same: one item per pair, on the first slug.
 fn duplicate_gaps(bodies: &[Body], people: &[Person], items: &mut Vec<Item>) {
@@ -781,7 +784,7 @@ fn duplicate_gaps(bodies: &[Body], people: &[Person], items: &mut Vec<Item>) {
         items.push(at.item(Kind::LikelyDuplicate, first.1, message));
     };
     // Equal names, by normalised name.
-    let mut by_name: BTreeMap<(RecordType, String), Vec<(&str, &str, &str)>> = BTreeMap::new();
+    let mut by_name: BTreeMap<(RecordType, String), Vec<Holder>> = BTreeMap::new();
     for (ty, slug, field, name) in &names {
         let n = normalise(name);
         if !n.is_empty() {
@@ -892,7 +895,9 @@ mod tests {
     #[test]
     fn days_of_times() {
         assert_eq!(day_of(0), "1970-01-01");
-        assert_eq!(day_of(1_796_515_200), "2026-12-05");
+        assert_eq!(day_of(1_796_515_200), "2026-12-06");
+        assert_eq!(day_of(951_782_400 + 23 * 3600), "2000-02-29");
+        assert_eq!(day_of(-1), "1969-12-31");
     }
 
     #[test]

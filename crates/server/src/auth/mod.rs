@@ -140,6 +140,10 @@ impl Viewing {
                 url: "/review/links",
                 label: "Link checks",
             });
+            menu.push(MenuLink {
+                url: "/review/gaps",
+                label: "Gaps",
+            });
         }
         if viewer.can(Right::ManageUsers) {
             menu.push(MenuLink {
