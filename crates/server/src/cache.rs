@@ -893,14 +893,19 @@ fn change_time(store: &dyn Store, seq: i64, started: u64) -> u64 {
     }
 }
 
-/// The key of an answer: its representation, path and query string.
+/// The key of an answer: its representation, path and query string, and the day. Pages
+/// flag a dated fact as possibly out of date by comparing it with today
+/// (`dossier_publish::time::today`), so an answer kept yesterday is not today's even
+/// where the store has not changed; yesterday's entries leave as the bound evicts them.
 fn key_of(json: bool, uri: &Uri) -> String {
+    use std::fmt::Write;
     let (path, query) = (uri.path(), uri.query().unwrap_or(""));
-    let mut key = String::with_capacity(6 + path.len() + query.len());
+    let mut key = String::with_capacity(16 + path.len() + query.len());
     key.push_str(if json { "json " } else { "html " });
     key.push_str(path);
     key.push('?');
     key.push_str(query);
+    let _ = write!(key, " {}", dossier_publish::time::today());
     key
 }
 
