@@ -73,6 +73,7 @@ const PAGES = [
   { name: "document-edit", path: "/documents/founding-act-1997/edit", editor: true },
   { name: "dossier-edit", path: "/dossiers/nato-russia/edit", editor: true },
   { name: "review-links", path: "/review/links", editor: true },
+  { name: "review-gaps", path: "/review/gaps", editor: true },
   { name: "admin-users", path: "/admin/users", editor: true },
   { name: "admin-audit", path: "/admin/audit", editor: true },
   { name: "admin-roles", path: "/admin/roles", editor: true },
