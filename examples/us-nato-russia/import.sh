@@ -19,7 +19,7 @@ OH="Office of the Historian, U.S. Department of State"
 # 1. The essays of three chapters, as research studies, into their own collection.
 $DOSSIER import tei "$H/milestones/chapters/1945-1952.xml" \
     "$H/milestones/chapters/1989-1992.xml" "$H/milestones/chapters/1993-2000.xml" \
-    --kind research-study --collection milestones \
+    --kind research-study --lang en --collection milestones \
     --collection-title "Milestones in the History of U.S. Foreign Relations" \
     --collection-source "$OH" --collection-url https://history.state.gov/milestones
 # 2. Every visit (3,264 events), with visitors and countries, into theirs.
