@@ -101,6 +101,14 @@ fn the_builtin_dossiers_worklist() {
     assert_eq!(w.counts.get(Kind::BrokenLink), 0);
     assert!(w.counts.get(Kind::NotArchived) > 0);
     assert!(w.of(Kind::NotArchived).all(|i| i.url.is_some()));
+    // Every citation of every address the link checker would check, once.
+    let cited = dossier_upkeep::check::cited_urls(&store, None).unwrap();
+    let citations: usize = cited
+        .iter()
+        .filter(|c| dossier_model::url::is_web_url(&c.url))
+        .map(|c| c.cited_by.len())
+        .sum();
+    assert_eq!(w.counts.get(Kind::NotArchived), citations);
     // One dossier: the same, as the built-in archive is one dossier.
     assert_eq!(list(&store, Some("nato-russia"), TODAY).counts, w.counts);
     insta::assert_json_snapshot!("builtin-worklist", w);

@@ -7,9 +7,9 @@
 //! the archive: the records of each type once, each dossier once, the newest link checks
 //! and the newest captures once, and one read per generated list.
 
-use crate::check::{cited_urls, CitedUrl};
+use crate::check::{Citation, CitedUrl};
 use dossier_model::claims::{as_of_human, is_stale, stale_after_years};
-use dossier_model::url::is_web_url;
+use dossier_model::url::{dossier_urls, is_web_url, source_urls};
 use dossier_model::*;
 use dossier_store::{DocumentQuery, EventQuery, LinkOutcome, RecordCard, Store, StoreError};
 use serde::ser::SerializeMap;
@@ -316,7 +316,50 @@ pub fn worklist(store: &dyn Store, options: &Options) -> Result<Worklist, StoreE
         }
     }
 
-    let cited = cited_urls(store, scope)?;
+    // The addresses cited, from the records read above (as `check::cited_urls` lists
+    // them, without reading every record again).
+    let mut cited = Cited::default();
+    let provenances = documents
+        .iter()
+        .map(|r| (RecordType::Document, &r.slug, &r.provenance))
+        .chain(
+            bodies
+                .iter()
+                .map(|r| (RecordType::Body, &r.slug, &r.provenance)),
+        )
+        .chain(
+            people
+                .iter()
+                .map(|r| (RecordType::Person, &r.slug, &r.provenance)),
+        )
+        .chain(
+            events
+                .iter()
+                .map(|r| (RecordType::Event, &r.slug, &r.provenance)),
+        )
+        .chain(
+            topics
+                .iter()
+                .map(|r| (RecordType::Topic, &r.slug, &r.provenance)),
+        );
+    for (ty, slug, p) in provenances {
+        for (field, u) in source_urls(p) {
+            cited.add(ty.as_str(), slug, field, u);
+        }
+    }
+    for d in &dossiers {
+        for (field, u) in dossier_urls(d) {
+            cited.add("dossier", &d.slug, field, u);
+        }
+    }
+    if scope.is_none() {
+        for (c, _) in store.collections()? {
+            if let Some(u) = &c.url {
+                cited.add("collection", &c.slug, "url".into(), u);
+            }
+        }
+    }
+    let cited = cited.0;
     link_gaps(store, &cited, &section_numbers, &mut items)?;
     duplicate_gaps(&bodies, &people, &mut items);
 
@@ -591,6 +634,31 @@ fn provenance_gaps(at: &At, p: &Provenance, years: u32, today: i64, items: &mut 
                 stale_message(c, years),
             ));
         }
+    }
+}
+
+/// Cited addresses, each once with its citations.
+#[derive(Default)]
+struct Cited(Vec<CitedUrl>, HashMap<String, usize>);
+
+impl Cited {
+    fn add(&mut self, record: &'static str, slug: &str, field: String, url: &str) {
+        let at = match self.1.get(url) {
+            Some(at) => *at,
+            None => {
+                self.0.push(CitedUrl {
+                    url: url.to_string(),
+                    cited_by: Vec::new(),
+                });
+                self.1.insert(url.to_string(), self.0.len() - 1);
+                self.0.len() - 1
+            }
+        };
+        self.0[at].cited_by.push(Citation {
+            record,
+            slug: slug.to_string(),
+            field,
+        });
     }
 }
 
