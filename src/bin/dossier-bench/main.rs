@@ -4,6 +4,7 @@
 //!
 //! Each measurement is a subcommand in its own module.
 
+mod capture;
 mod editing;
 mod export;
 mod history;
@@ -75,6 +76,9 @@ enum Command {
     /// The link checker on 10,000 URLs over 200 local hosts: URLs/s, the most requests
     /// in flight at one host, the outcomes (issue 25).
     Links(links::LinksArgs),
+    /// Archived copies of 1,000 pages (each with a stylesheet and three images) from a
+    /// local server into WARC files: pages/s (issue 25).
+    Capture(capture::CaptureArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -105,5 +109,6 @@ fn main() -> anyhow::Result<()> {
         Command::History(args) => history::run(args),
         Command::Editing(args) => editing::run(args),
         Command::Links(args) => links::run(args),
+        Command::Capture(args) => capture::run(args),
     }
 }
