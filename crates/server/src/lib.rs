@@ -4,8 +4,8 @@
 //! `application/json`; both come from the same view struct (see `dossier-publish`).
 
 mod api;
-mod archive;
 mod api_write;
+mod archive;
 mod auth;
 mod browse;
 mod cache;
