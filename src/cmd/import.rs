@@ -172,7 +172,11 @@ pub fn tei(data_dir: &Path, args: TeiArgs) -> Result<()> {
     let opts = dossier_ingest::tei::TeiOptions {
         kind,
         dossier: args.dossier.clone(),
-        lang: args.lang.as_deref().map(super::text::checked_lang).transpose()?,
+        lang: args
+            .lang
+            .as_deref()
+            .map(super::text::checked_lang)
+            .transpose()?,
     };
     let open = |input: &Input| -> Result<Box<dyn RecordSource + Send>> {
         Ok(Box::new(dossier_ingest::tei::TeiSource::new(
@@ -238,14 +242,7 @@ pub fn markdown(data_dir: &Path, args: MarkdownArgs) -> Result<()> {
             args.dossier.clone(),
         )))
     };
-    let report = run_import(
-        data_dir,
-        &store,
-        &files,
-        &open,
-        options,
-        "document",
-    )?;
+    let report = run_import(data_dir, &store, &files, &open, options, "document")?;
     finish(report, args.flags, files.len())
 }
 

@@ -731,10 +731,7 @@ fn filtered_word_queries_count_and_filter_exactly() {
         // A phrase under filters: checked on the records the filters allow.
         (
             "\"beta alpha\" kind:treaty",
-            Box::new(move |d| {
-                d.kind.slug() == "treaty"
-                    && text_of(d).contains("beta alpha")
-            }),
+            Box::new(move |d| d.kind.slug() == "treaty" && text_of(d).contains("beta alpha")),
         ),
         (
             "\"delta gamma\" alpha NOT date:1990..1999",

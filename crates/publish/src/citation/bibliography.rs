@@ -35,7 +35,10 @@ pub fn dossier_bibliography(
 
 /// The site path of a collection's bibliography file.
 pub fn collection_bibliography_path(collection: &str, format: Format) -> String {
-    format!("/collections/{collection}/bibliography.{}", format.extension())
+    format!(
+        "/collections/{collection}/bibliography.{}",
+        format.extension()
+    )
 }
 
 /// The bibliography of a collection (its documents in date order) in one format; `None`

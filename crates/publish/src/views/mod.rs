@@ -44,13 +44,11 @@ pub use links::{Badge, RecordLink};
 pub use neighbours::{neighbours, Neighbours};
 pub use person::{person, OfficeView, PersonView};
 pub use provenance::{web_source, web_url, CitationView, ProvenanceView, TraceView};
-pub use search::{search, FacetGroupView, FacetValueView, SearchHitView, SearchView};
 pub use saved_queries::{
     run_saved_queries, saved_queries, SavedQueryHit, SavedQueryView, SAVED_QUERY_HITS,
 };
-pub use text::{
-    document_text, language_label, BlockView, DocumentTextView, TextChoice, TextView,
-};
+pub use search::{search, FacetGroupView, FacetValueView, SearchHitView, SearchView};
+pub use text::{document_text, language_label, BlockView, DocumentTextView, TextChoice, TextView};
 pub use topic::{topic, TopicView};
 
 use crate::PublishError;

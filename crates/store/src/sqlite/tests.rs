@@ -85,7 +85,11 @@ fn a_bulk_load_is_checkpointed_at_its_end() {
     let mut a = archive();
     // 8 MB of text: twice SQLite's default threshold.
     for d in &mut a.documents {
-        d.texts = vec![Text::plain("en", &format!("{} ", d.slug).repeat(700_000), None)];
+        d.texts = vec![Text::plain(
+            "en",
+            &format!("{} ", d.slug).repeat(700_000),
+            None,
+        )];
     }
     s.begin_bulk().unwrap(); // a second call is harmless
     s.write(&a).unwrap();

@@ -212,7 +212,9 @@ pub(super) fn generate(seed: u64, total: usize, batch: usize) -> (Vec<Vec<Docume
         let docs: Vec<Document> = (made..made + n).map(|i| corpus.document(i)).collect();
         text_bytes += docs
             .iter()
-            .map(|d| (d.title.len() + d.texts.iter().map(|t| t.plain_text().len()).sum::<usize>()) as u64)
+            .map(|d| {
+                (d.title.len() + d.texts.iter().map(|t| t.plain_text().len()).sum::<usize>()) as u64
+            })
             .sum::<u64>();
         batches.push(docs);
         made += n;
