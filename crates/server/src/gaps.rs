@@ -3,7 +3,7 @@
 //! dossier. HTML, or the same JSON as `dossier check --json` with
 //! `Accept: application/json`; never cached, for accounts that may edit any record.
 
-use crate::auth::{no_store, private_page, refusal, see_other, Viewing};
+use crate::auth::{no_store, private_page, Viewing};
 use crate::error::HttpError;
 use crate::negotiate::Wants;
 use crate::routes::AppState;
@@ -66,26 +66,10 @@ async fn review_gaps(
     uri: Uri,
     RawQuery(query): RawQuery,
 ) -> Result<Response, HttpError> {
-    match &viewing.0 {
-        None => {
-            let here = uri.path_and_query().map_or("/", |p| p.as_str());
-            let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
-            return Ok(see_other(&format!("/login?next={next}")));
-        }
-        Some(viewer) if !viewer.can(Right::EditAny) => {
-            return Ok(refusal(
-                &state,
-                wants,
-                &viewing,
-                StatusCode::FORBIDDEN,
-                &format!(
-                    "This page is for accounts that may {}; yours is {}.",
-                    Right::EditAny.describe().to_lowercase(),
-                    viewer.role.name()
-                ),
-            ));
-        }
-        Some(_) => {}
+    if let Err(answer) =
+        crate::editing::web::require_as(&state, &viewing, Right::EditAny, &uri, wants)
+    {
+        return Ok(*answer);
     }
     let dossier = dossier_of(query.as_deref())?;
     let options = Options {

@@ -3,7 +3,7 @@
 //! failures first, with their redirects and messages. HTML, or JSON with
 //! `Accept: application/json`; never cached, for accounts that may edit any record.
 
-use crate::auth::{no_store, private_page, refusal, see_other, Viewing};
+use crate::auth::{no_store, private_page, Viewing};
 use crate::error::HttpError;
 use crate::negotiate::Wants;
 use crate::routes::AppState;
@@ -96,26 +96,10 @@ async fn review_links(
     viewing: Viewing,
     uri: Uri,
 ) -> Result<Response, HttpError> {
-    match &viewing.0 {
-        None => {
-            let here = uri.path_and_query().map_or("/", |p| p.as_str());
-            let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
-            return Ok(see_other(&format!("/login?next={next}")));
-        }
-        Some(viewer) if !viewer.can(Right::EditAny) => {
-            return Ok(refusal(
-                &state,
-                wants,
-                &viewing,
-                StatusCode::FORBIDDEN,
-                &format!(
-                    "This page is for accounts that may {}; yours is {}.",
-                    Right::EditAny.describe().to_lowercase(),
-                    viewer.role.name()
-                ),
-            ));
-        }
-        Some(_) => {}
+    if let Err(answer) =
+        crate::editing::web::require_as(&state, &viewing, Right::EditAny, &uri, wants)
+    {
+        return Ok(*answer);
     }
     let (runs, latest) = state
         .blocking(|store| {

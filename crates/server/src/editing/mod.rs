@@ -10,7 +10,7 @@ mod forms;
 mod history;
 mod outline;
 mod preview;
-mod web;
+pub(crate) mod web;
 
 use crate::routes::AppState;
 use axum::Router;

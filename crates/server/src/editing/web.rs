@@ -46,6 +46,18 @@ pub(super) fn require(
     right: Right,
     uri: &Uri,
 ) -> Result<Viewer, Box<Response>> {
+    require_as(state, viewing, right, uri, Wants { json: false })
+}
+
+/// [`require`], with the 403 in the representation the request prefers (the review
+/// pages answer JSON too).
+pub(crate) fn require_as(
+    state: &AppState,
+    viewing: &Viewing,
+    right: Right,
+    uri: &Uri,
+    wants: Wants,
+) -> Result<Viewer, Box<Response>> {
     match &viewing.0 {
         None => {
             let here = uri.path_and_query().map_or("/", |p| p.as_str());
@@ -55,7 +67,7 @@ pub(super) fn require(
         Some(viewer) if viewer.can(right) => Ok(viewer.clone()),
         Some(viewer) => Err(Box::new(refusal(
             state,
-            Wants { json: false },
+            wants,
             viewing,
             StatusCode::FORBIDDEN,
             &format!(
