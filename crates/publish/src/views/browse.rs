@@ -7,10 +7,9 @@
 //! Every address a page links to is built here from the parameters in one fixed order,
 //! so that the same page always has the same URL (a stable URL to cite and to cache).
 
-use super::links::Cards;
-use super::search::{hit_view, language_name, SearchHitView};
+use super::search::{hit_view, FacetLabels, SearchHitView};
 use super::{web_url, Result};
-use dossier_model::{is_valid_slug, RecordType};
+use dossier_model::is_valid_slug;
 use dossier_search::query::Filter;
 use dossier_search::{BrowseRequest, BrowseSort, FacetCount, Facets, SearchIndex};
 use dossier_store::Store;
@@ -616,44 +615,8 @@ fn facet_groups(
     f: Facets,
     with_type: bool,
 ) -> Result<Vec<BrowseFacet>> {
-    let names = Cards::fetch(
-        store,
-        f.body
-            .iter()
-            .map(|v| (RecordType::Body, v.value.as_str()))
-            .chain(
-                f.person
-                    .iter()
-                    .map(|v| (RecordType::Person, v.value.as_str())),
-            )
-            .chain(
-                f.dossier
-                    .iter()
-                    .map(|v| (RecordType::Dossier, v.value.as_str())),
-            ),
-    )?;
-    let collections = if f.collection.is_empty() {
-        vec![]
-    } else {
-        store.collections()?
-    };
-    let label = |facet: &str, v: &str| -> String {
-        match facet {
-            "type" => type_label(v).to_string(),
-            "kind" => dossier_search::index::kind_label(v)
-                .unwrap_or(v)
-                .to_string(),
-            "body" => names.link(RecordType::Body, v).title,
-            "person" => names.link(RecordType::Person, v).title,
-            "dossier" => names.link(RecordType::Dossier, v).title,
-            "collection" => collections
-                .iter()
-                .find(|(c, _)| c.slug == v)
-                .map_or_else(|| v.to_string(), |(c, _)| c.title.clone()),
-            "lang" => language_name(v),
-            _ => v.to_string(),
-        }
-    };
+    let labels = FacetLabels::read(store, &f)?;
+    let label = |facet: &str, v: &str| labels.label(facet, v);
     let groups: [(&'static str, &Vec<FacetCount>); 9] = [
         ("type", &f.record_type),
         ("kind", &f.kind),

@@ -181,30 +181,7 @@ fn facet_groups(
     f: dossier_search::Facets,
 ) -> Result<Vec<FacetGroupView>> {
     let with = |filter: String| format!("{} {filter}", query.trim());
-    // The names of the bodies and dossiers among the values, in one store read per type
-    // (not one per value: a broad query counts hundreds of bodies).
-    let names = Cards::fetch(
-        store,
-        f.body
-            .iter()
-            .map(|v| (RecordType::Body, v.value.as_str()))
-            .chain(
-                f.person
-                    .iter()
-                    .map(|v| (RecordType::Person, v.value.as_str())),
-            )
-            .chain(
-                f.dossier
-                    .iter()
-                    .map(|v| (RecordType::Dossier, v.value.as_str())),
-            ),
-    )?;
-    let collections = if f.collection.is_empty() {
-        vec![]
-    } else {
-        store.collections()?
-    };
-    let name = |record: RecordType, v: &str| names.link(record, v).title;
+    let labels = FacetLabels::read(store, &f)?;
     let mut facets = Vec::new();
     let mut group = |name: &'static str,
                      label: &'static str,
@@ -234,15 +211,10 @@ fn facet_groups(
         Ok(())
     };
     group("type", "Record type", f.record_type, &|v| {
-        Ok((super::type_label(v).to_string(), format!("type:{v}")))
+        Ok((labels.label("type", v), format!("type:{v}")))
     })?;
     group("kind", "Kind", f.kind, &|v| {
-        Ok((
-            dossier_search::index::kind_label(v)
-                .unwrap_or(v)
-                .to_string(),
-            format!("kind:{v}"),
-        ))
+        Ok((labels.label("kind", v), format!("kind:{v}")))
     })?;
     group("decade", "Decade", f.decade, &|v| {
         let start: i32 = v.trim_end_matches('s').parse().unwrap_or(0);
@@ -252,23 +224,75 @@ fn facet_groups(
         Ok((v.to_string(), format!("year:{v}")))
     })?;
     group("body", "Body", f.body, &|v| {
-        Ok((name(RecordType::Body, v), format!("body:{v}")))
+        Ok((labels.label("body", v), format!("body:{v}")))
     })?;
     group("person", "Person", f.person, &|v| {
-        Ok((name(RecordType::Person, v), format!("person:{v}")))
+        Ok((labels.label("person", v), format!("person:{v}")))
     })?;
     group("dossier", "Dossier", f.dossier, &|v| {
-        Ok((name(RecordType::Dossier, v), format!("dossier:{v}")))
+        Ok((labels.label("dossier", v), format!("dossier:{v}")))
     })?;
     group("collection", "Collection", f.collection, &|v| {
-        let title = collections
-            .iter()
-            .find(|(c, _)| c.slug == v)
-            .map_or_else(|| v.to_string(), |(c, _)| c.title.clone());
-        Ok((title, format!("collection:{v}")))
+        Ok((labels.label("collection", v), format!("collection:{v}")))
     })?;
     group("lang", "Language", f.lang, &|v| {
-        Ok((language_name(v), format!("lang:{v}")))
+        Ok((labels.label("lang", v), format!("lang:{v}")))
     })?;
     Ok(facets)
+}
+
+/// The words a facet value is shown with (a body's or person's name, a collection's
+/// title, a language's name), read once for a page's facets: one store read per record
+/// type, not one per value (a broad query counts hundreds of bodies). The search and the
+/// browse pages both label their facets through it.
+pub(super) struct FacetLabels {
+    names: Cards,
+    collections: Vec<(dossier_model::Collection, usize)>,
+}
+
+impl FacetLabels {
+    pub(super) fn read(store: &dyn Store, f: &dossier_search::Facets) -> Result<Self> {
+        let names = Cards::fetch(
+            store,
+            f.body
+                .iter()
+                .map(|v| (RecordType::Body, v.value.as_str()))
+                .chain(
+                    f.person
+                        .iter()
+                        .map(|v| (RecordType::Person, v.value.as_str())),
+                )
+                .chain(
+                    f.dossier
+                        .iter()
+                        .map(|v| (RecordType::Dossier, v.value.as_str())),
+                ),
+        )?;
+        let collections = if f.collection.is_empty() {
+            vec![]
+        } else {
+            store.collections()?
+        };
+        Ok(FacetLabels { names, collections })
+    }
+
+    /// The label of value `v` of facet `facet` (the value itself where it needs none).
+    pub(super) fn label(&self, facet: &str, v: &str) -> String {
+        match facet {
+            "type" => super::type_label(v).to_string(),
+            "kind" => dossier_search::index::kind_label(v)
+                .unwrap_or(v)
+                .to_string(),
+            "body" => self.names.link(RecordType::Body, v).title,
+            "person" => self.names.link(RecordType::Person, v).title,
+            "dossier" => self.names.link(RecordType::Dossier, v).title,
+            "collection" => self
+                .collections
+                .iter()
+                .find(|(c, _)| c.slug == v)
+                .map_or_else(|| v.to_string(), |(c, _)| c.title.clone()),
+            "lang" => language_name(v),
+            _ => v.to_string(),
+        }
+    }
 }
