@@ -29,6 +29,7 @@ fn fill(store: &SqliteStore) {
         name: HOSTILE.into(),
         acronyms: vec![HOSTILE.into()],
         aliases: vec![],
+        identifiers: vec![],
         kind: BodyKind::Council,
         established: Some(Edtf::parse("2030").unwrap()),
         ended: None,

@@ -110,6 +110,7 @@ impl RecordSource for OneRecord {
                 linked: Vec::new(),
                 file: self.1.clone(),
                 pos: Pos { line: 1, column: 1 },
+                matches: Vec::new(),
             }))
         }))
     }

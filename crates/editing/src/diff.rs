@@ -96,13 +96,23 @@ pub fn fields(ty: RecordType) -> &'static [&'static str] {
             "format",
             "decision_rule",
             "summary",
+            "identifiers",
             "dossiers",
             "trace",
             "sources",
             "gaps",
         ],
         RecordType::Person => &[
-            "slug", "name", "offices", "summary", "dossiers", "trace", "sources", "gaps",
+            "slug",
+            "name",
+            "aliases",
+            "offices",
+            "summary",
+            "identifiers",
+            "dossiers",
+            "trace",
+            "sources",
+            "gaps",
         ],
         RecordType::Event => &[
             "slug",
@@ -734,6 +744,10 @@ mod tests {
             format: Some("x".into()),
             decision_rule: Some("x".into()),
             summary: Some("x".into()),
+            identifiers: vec![dossier_model::ExternalId {
+                scheme: dossier_model::IdScheme::Wikidata,
+                value: "Q1".into(),
+            }],
             dossiers: s(),
             provenance: prov.clone(),
         };
@@ -741,6 +755,11 @@ mod tests {
             collections: Vec::new(),
             slug: "p".into(),
             name: "P".into(),
+            aliases: s(),
+            identifiers: vec![dossier_model::ExternalId {
+                scheme: dossier_model::IdScheme::Wikidata,
+                value: "Q1".into(),
+            }],
             offices: vec![Office {
                 title: "t".into(),
                 body: None,

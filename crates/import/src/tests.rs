@@ -51,6 +51,8 @@ fn person(slug: &str) -> Person {
         slug: slug.into(),
         name: format!("Person {slug}"),
         offices: vec![],
+        aliases: vec![],
+        identifiers: vec![],
         summary: None,
         dossiers: vec![],
         provenance: Provenance::default(),
@@ -63,6 +65,7 @@ fn item(record: Person, linked: Vec<Record>) -> Option<Item> {
         linked,
         file: "people".into(),
         pos: Pos { line: 1, column: 1 },
+        matches: vec![],
     })))
 }
 /// Changes the store must hold before the slow first pass answers.

@@ -17,6 +17,55 @@ pub struct Imported {
     /// Where the record starts.
     pub file: String,
     pub pos: Pos,
+    /// How each link a mapping made should be reconciled with the archive's records
+    /// before anything is created (issue 28); empty for importers that do not reconcile.
+    pub matches: Vec<LinkMatch>,
+}
+
+/// One link of an imported record that reconciliation may point at a record the archive
+/// already holds (a country named "Russia" at `russian-federation`) instead of creating
+/// the record the mapping made for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkMatch {
+    /// The link field of the record (`bodies`, `people`, `issued_by`…).
+    pub field: String,
+    pub target: RecordType,
+    /// The slug the link has now (the mapping's, or its `[links.map]` table's).
+    pub slug: String,
+    /// The index in [`Imported::linked`] of the record the mapping would create for it
+    /// (`None` when it creates none, `create = false`).
+    pub linked: Option<usize>,
+    /// The name the source gives the linked record, for matching by name and alias.
+    pub name: Option<String>,
+    /// An identifier the source gives it, for matching by identifier.
+    pub identifier: Option<ExternalId>,
+    /// The slug came from the mapping's own table: trusted as it is, not matched again.
+    pub mapped: bool,
+    /// How to find the record in the archive, in order; empty: no reconciliation (the
+    /// mapping's slug is used as before).
+    pub match_by: Vec<MatchBy>,
+    /// What to do when nothing matches.
+    pub unmatched: Unmatched,
+}
+
+/// A way of finding an imported link's record among the archive's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchBy {
+    /// The same external identifier (Wikidata, VIAF, ISNI, GND).
+    Identifier,
+    /// One record of the target type whose name, acronym or alias is the source's name
+    /// (compared case- and accent-insensitively).
+    Name,
+}
+
+/// What an import does with a link that matches no record of the archive.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Unmatched {
+    /// Create the record the mapping made (the default, as before reconciliation).
+    #[default]
+    Create,
+    /// Refuse the imported record, naming the link that matched nothing.
+    Report,
 }
 
 /// A record that could not be imported: where it is, which record and which field.

@@ -10,8 +10,10 @@ pub(crate) fn person(slug: String, name: String, provenance: Provenance) -> Pers
         collections: Vec::new(),
         slug,
         name,
+        aliases: vec![],
         offices: vec![],
         summary: None,
+        identifiers: vec![],
         dossiers: vec![],
         provenance,
     }
@@ -51,6 +53,7 @@ pub(crate) fn body(slug: String, name: String, kind: BodyKind, provenance: Prove
         format: None,
         decision_rule: None,
         summary: None,
+        identifiers: vec![],
         dossiers: vec![],
         provenance,
     }

@@ -77,6 +77,7 @@ impl MarkdownSource {
                 linked: vec![],
                 file: self.file.clone(),
                 pos: Pos { line: 1, column: 1 },
+                matches: vec![],
             })),
             Err(f) => Item::Bad(RecordError {
                 file: self.file.clone(),

@@ -427,6 +427,7 @@ impl<R: BufRead> TeiSource<R> {
             linked,
             file: self.file.clone(),
             pos: div.pos,
+            matches: vec![],
         })))
     }
 

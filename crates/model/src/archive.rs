@@ -406,6 +406,24 @@ impl Checker<'_> {
         );
         self.check("body", &b.slug, "dossiers", "dossier", &b.dossiers);
         self.check("body", &b.slug, "collections", "collection", &b.collections);
+        self.identifiers("body", &b.slug, &b.identifiers);
+    }
+
+    /// External identifiers: each in its scheme's shape, none given twice.
+    fn identifiers(&mut self, record: &'static str, slug: &str, ids: &[crate::ExternalId]) {
+        let mut seen = BTreeSet::new();
+        for id in ids {
+            if let Some(problem) = id.problem() {
+                self.err(record, slug, "identifiers", problem);
+            } else if !seen.insert(id) {
+                self.err(
+                    record,
+                    slug,
+                    "identifiers",
+                    format!("{} {} is given twice", id.scheme.label(), id.value),
+                );
+            }
+        }
     }
 
     fn person(&mut self, p: &Person) {
@@ -419,6 +437,7 @@ impl Checker<'_> {
             "collection",
             &p.collections,
         );
+        self.identifiers("person", &p.slug, &p.identifiers);
     }
 
     fn event(&mut self, e: &Event) {
@@ -609,6 +628,7 @@ mod tests {
     fn body(slug: &str) -> Body {
         Body {
             collections: Vec::new(),
+            identifiers: Vec::new(),
             slug: slug.into(),
             name: slug.to_uppercase(),
             acronyms: vec![],

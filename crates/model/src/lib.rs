@@ -7,6 +7,7 @@ pub mod archive;
 pub mod claims;
 pub mod date;
 pub mod html;
+pub mod identifiers;
 pub mod kinds;
 pub mod record;
 pub mod records;
@@ -15,6 +16,7 @@ pub mod url;
 
 pub use archive::{Archive, ValidationError};
 pub use date::{Bound, DateError, Edtf, PartialDate};
+pub use identifiers::{ExternalId, IdScheme};
 pub use kinds::*;
 pub use record::{Record, RecordType};
 pub use records::*;

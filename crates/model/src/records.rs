@@ -528,6 +528,11 @@ pub struct Body {
     pub decision_rule: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// Its identifiers in outside authority files (Wikidata, VIAF, ISNI, GND): shown on
+    /// its page, as JSON-LD `sameAs`, in EAC-CPF and OAI-PMH, and matched by
+    /// reconciliation (issue 28).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identifiers: Vec<crate::identifiers::ExternalId>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dossiers: Vec<String>,
     /// Collections the record was imported into (slugs).
@@ -557,10 +562,20 @@ pub struct Office {
 pub struct Person {
     pub slug: String,
     pub name: String,
+    /// Other names the person is known by (another spelling or transliteration, a
+    /// maiden name, the name with an office: "President Boris N. Yeltsin"); matched by
+    /// search and reconciliation, and kept from the other record when two are merged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offices: Vec<Office>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// Its identifiers in outside authority files (Wikidata, VIAF, ISNI, GND): shown on
+    /// its page, as JSON-LD `sameAs`, in EAC-CPF and OAI-PMH, and matched by
+    /// reconciliation (issue 28).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identifiers: Vec<crate::identifiers::ExternalId>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dossiers: Vec<String>,
     /// Collections the record was imported into (slugs).

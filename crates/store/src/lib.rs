@@ -402,6 +402,12 @@ pub trait Store: Send + Sync {
         seq: i64,
         upto: i64,
     ) -> Result<std::collections::HashSet<(RecordType, String)>, StoreError>;
+    /// Where a record merged into another now lives (issue 28): the survivor's slug for
+    /// the slug of a record that was merged away (chains already collapsed, so one
+    /// answer is final), `None` for any other slug. Readers answer 301 with it.
+    fn redirect(&self, _record: RecordType, _slug: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
     /// The records of this type that are deleted now, each as it was when deleted, in slug
     /// order. A record deleted before the store began to keep tombstones has none (the
     /// change log still says it was deleted; only its sets are then unknown).

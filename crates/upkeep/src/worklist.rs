@@ -974,6 +974,8 @@ mod tests {
             slug: slug.into(),
             name: name.into(),
             offices: Vec::new(),
+            aliases: Vec::new(),
+            identifiers: Vec::new(),
             summary: None,
             dossiers: Vec::new(),
             collections: Vec::new(),

@@ -92,6 +92,7 @@ fn generate(n: usize) -> Archive {
     let bodies: Vec<Body> = (0..40)
         .map(|i| Body {
             collections: Vec::new(),
+            identifiers: Vec::new(),
             slug: format!("body-{i:02}"),
             name: format!("Generated Council {i}"),
             acronyms: vec![format!("GC{i}")],

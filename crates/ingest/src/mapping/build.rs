@@ -90,6 +90,7 @@ impl Mapping {
                 linked,
                 file: file.to_string(),
                 pos: at,
+                matches: vec![],
             })),
             Err(e) => bad(at, &id, "(record)", e.to_string()),
         }

@@ -175,6 +175,7 @@ fn body(slug: &str, name: &str) -> Body {
         slug: slug.into(),
         name: name.into(),
         acronyms: vec![],
+        identifiers: vec![],
         aliases: vec![],
         kind: BodyKind::Council,
         established: None,
