@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod captures;
 mod error;
 pub mod link_checks;
+pub mod merges;
 mod migrations;
 pub mod revisions;
 mod sqlite;
@@ -20,6 +21,7 @@ pub use error::{skip_corrupt, StoreError};
 pub use link_checks::{
     next_link_run, LinkCheck, LinkChecks, LinkHop, LinkOutcome, LinkRun, NewLinkCheck, RunTrigger,
 };
+pub use merges::{Merge, MergeError, Merges};
 pub use revisions::{
     Author, EditConflict, Origin, Revision, RevisionError, RevisionQuery, Revisions, Status,
     WriteOptions,
@@ -434,6 +436,11 @@ pub trait Store: Send + Sync {
     /// Where the store keeps the history of link checks and the checker's runs
     /// ([`link_checks`]), if it keeps one.
     fn link_checks(&self) -> Option<&dyn LinkChecks> {
+        None
+    }
+    /// Where the store merges records and keeps its merges ([`merges`]), if it does: a
+    /// store that wraps another to read records merges nothing.
+    fn merges(&self) -> Option<&dyn Merges> {
         None
     }
 }

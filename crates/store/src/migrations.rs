@@ -280,4 +280,61 @@ CREATE TABLE captures (
 CREATE INDEX captures_by_page ON captures(page, captured_at);
 CREATE INDEX captures_by_url ON captures(url, captured_at);
 "#,
+    r#"
+-- Merges (issue 28): two bodies or two people joined as one. Each merge is a row here; the
+-- records it wrote are in `merge_records`, each at the version the merge made (the version
+-- before it, one less, is what an undo publishes again: the revisions table keeps its
+-- JSON). Times are whole seconds since 1970 (UTC); authors as in `revisions` (no foreign
+-- key to users: the history outlives accounts).
+CREATE TABLE merges (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    type          TEXT NOT NULL CHECK (type IN ('body','person')),
+    from_slug     TEXT NOT NULL CHECK (from_slug <> ''),
+    into_slug     TEXT NOT NULL CHECK (into_slug <> ''),
+    author_user   INTEGER,
+    author_name   TEXT NOT NULL,
+    origin        TEXT NOT NULL
+                  CHECK (origin IN ('web','api','import','builtin','cli','revert')),
+    at            INTEGER NOT NULL,
+    comment       TEXT NOT NULL DEFAULT '',
+    undone_user   INTEGER,
+    undone_name   TEXT,
+    undone_origin TEXT,
+    undone_at     INTEGER,
+    CHECK (from_slug <> into_slug),
+    CHECK ((undone_at IS NULL) = (undone_name IS NULL))
+);
+-- `role`: 'into' (the survivor), 'from' (the record merged away: its version is its
+-- deletion), 'relinked' (a record or dossier whose links to `from` now name `into`).
+CREATE TABLE merge_records (
+    merge_id  INTEGER NOT NULL REFERENCES merges(id),
+    type      TEXT NOT NULL
+              CHECK (type IN ('dossier','document','body','person','event','topic')),
+    slug      TEXT NOT NULL,
+    role      TEXT NOT NULL CHECK (role IN ('into','from','relinked')),
+    version   INTEGER NOT NULL CHECK (version > 0),
+    PRIMARY KEY (merge_id, type, slug)
+) WITHOUT ROWID;
+-- Where a merged-away slug lives now, chains collapsed (merging A into B, then B into C,
+-- points A at C), so one lookup answers a reader's 301.
+CREATE TABLE redirects (
+    type      TEXT NOT NULL CHECK (type IN ('body','person')),
+    slug      TEXT NOT NULL,
+    target    TEXT NOT NULL,
+    merge_id  INTEGER NOT NULL REFERENCES merges(id),
+    PRIMARY KEY (type, slug),
+    CHECK (slug <> target)
+) WITHOUT ROWID;
+CREATE INDEX redirects_by_target ON redirects(type, target);
+-- Each redirect a merge added, changed or removed, as it was before (`old_target` NULL:
+-- there was none), so that its undo puts every one back.
+CREATE TABLE merge_redirects (
+    merge_id      INTEGER NOT NULL REFERENCES merges(id),
+    type          TEXT NOT NULL,
+    slug          TEXT NOT NULL,
+    old_target    TEXT,
+    old_merge_id  INTEGER,
+    PRIMARY KEY (merge_id, type, slug)
+) WITHOUT ROWID;
+"#,
 ];

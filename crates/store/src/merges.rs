@@ -1,0 +1,94 @@
+//! Merges (issue 28): two bodies or two people found to be one, joined as revisions that
+//! can be undone.
+//!
+//! A merge keeps the survivor (`into`), folds the merged-away record (`from`) into it
+//! (its names, identifiers, sources, gaps and links: `dossier_model::merge::absorb`),
+//! points every record and dossier section that linked to `from` at the survivor, and
+//! deletes `from`, leaving its tombstone and a redirect, so that its old addresses keep
+//! answering (301 to the survivor). Everything happens in one transaction through the
+//! store's one write path: each touched record gets a published revision (its version
+//! counts on, its history names the merge) and a change-log entry, so the search index,
+//! the response cache, OAI-PMH and the feeds follow as they follow any edit.
+//!
+//! Undo publishes every touched record as it was before the merge, as new revisions,
+//! and removes the redirects the merge made; it is refused when any of those records
+//! changed since the merge ([`MergeError::Changed`] names it), so an undo never loses
+//! a later edit. Times are whole seconds since 1970-01-01T00:00:00Z (UTC).
+
+use crate::{Author, StoreError};
+use dossier_model::RecordType;
+use serde::Serialize;
+
+/// One merge, as kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Merge {
+    pub id: i64,
+    /// The type of both records (body or person).
+    #[serde(rename = "type")]
+    pub record: RecordType,
+    /// The slug of the record merged away (now a redirect).
+    pub from: String,
+    /// The slug of the survivor.
+    pub into: String,
+    pub author: Author,
+    pub at: i64,
+    pub comment: String,
+    /// The records whose links to `from` were rewritten to `into` (dossiers whose sections
+    /// cited it included), in type and slug order; neither `from` nor `into`.
+    pub relinked: Vec<(RecordType, String)>,
+    /// Who undid it and when, if it was undone.
+    pub undone: Option<(Author, i64)>,
+}
+
+/// Why a merge (or its undo) was refused. Nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// One of the two records does not exist.
+    #[error("no {} `{slug}`", record.as_str())]
+    NotFound { record: RecordType, slug: String },
+    /// No merge has this id.
+    #[error("no merge #{0}")]
+    UnknownMerge(i64),
+    /// A record cannot be merged into itself.
+    #[error("a record cannot be merged into itself")]
+    SameRecord,
+    /// Only bodies and people are merged.
+    #[error("only bodies and people can be merged, not a {}", .0.as_str())]
+    Unsupported(RecordType),
+    /// The merge was undone already.
+    #[error("the merge was undone already")]
+    AlreadyUndone,
+    /// Undo refused: a record the merge touched changed since.
+    #[error("{} `{slug}` changed since the merge; undo it by hand (its history shows the merge's revision)", record.as_str())]
+    Changed { record: RecordType, slug: String },
+    /// The records the merge (or its undo) would write break the model's rules (the
+    /// write path's messages, one per rule).
+    #[error("refused: {}", .0.join("; "))]
+    Invalid(Vec<String>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Merging records and undoing merges: what the editors' merge page and `dossier merge`
+/// need beyond [`Store`](crate::Store). Each method is one transaction.
+pub trait Merges: Send + Sync {
+    /// Merges `from` into `into` (both of type `record`, body or person): see the module
+    /// documentation. The comment is the merge's and goes into every revision it makes.
+    fn merge(
+        &self,
+        record: RecordType,
+        from: &str,
+        into: &str,
+        author: &Author,
+        comment: &str,
+    ) -> Result<Merge, MergeError>;
+    /// Undoes merge `id`: every record it touched back as it was before, as new
+    /// revisions; its redirects removed. Refused when it was undone already or when a
+    /// record it touched changed since.
+    fn undo_merge(&self, id: i64, author: &Author, comment: &str) -> Result<Merge, MergeError>;
+    /// Merges newest first (by id), those with an id below `before` when given, at most
+    /// `limit` (0: all).
+    fn merges(&self, before: Option<i64>, limit: usize) -> Result<Vec<Merge>, StoreError>;
+    /// One merge.
+    fn merge_of(&self, id: i64) -> Result<Option<Merge>, StoreError>;
+}
