@@ -9,6 +9,7 @@ pub mod date;
 pub mod html;
 pub mod identifiers;
 pub mod kinds;
+pub mod merge;
 pub mod record;
 pub mod records;
 pub mod slug;
