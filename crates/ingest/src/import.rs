@@ -118,6 +118,11 @@ pub trait RecordSource {
     fn next_item(&mut self) -> Result<Option<Item>, ImportError>;
     /// Bytes of the file read so far (for progress and MB/s).
     fn bytes_read(&self) -> u64;
+    /// Source records read but left out on purpose (a mapping's `[[when]]` tests), so
+    /// that a report can say how many: they are neither imported nor bad.
+    fn left_out(&self) -> u64 {
+        0
+    }
     /// Reads the whole file only to find what makes it unreadable (hostile or malformed
     /// input), without making records: the cheap first pass before anything is written.
     fn check(&mut self) -> Result<(), ImportError> {

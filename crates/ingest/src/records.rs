@@ -4,27 +4,36 @@
 use crate::import::*;
 use crate::mapping::{Mapping, Values};
 use crate::xml::{Limits, Pos, SafeXml, XmlEvent};
+use std::collections::VecDeque;
 use std::io::BufRead;
 use std::sync::Arc;
 
 /// The most text one record may hold (all its values together), bounding memory.
 pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
 
-/// Streams records out of an XML file: every element named by the mapping's
-/// `[record] element`, wherever it is, is one record.
+/// Streams records out of an XML file: every element named by one of the mapping's
+/// `[record] element`s, wherever it is, is one source record (and gives one archive
+/// record per `[[record]]` of that element). Record elements do not nest: inside a
+/// record, an element of that name is part of it.
 pub struct XmlRecords<R: BufRead> {
     xml: SafeXml<R>,
     mapping: Arc<Mapping>,
-    element: String,
+    elements: Vec<String>,
     file: String,
     dossier: Option<String>,
     current: Option<Collect>,
     seen_root: bool,
     /// The reader's count of skipped text when it was last read.
     text_seen: u64,
+    /// Records built from the last source record, not yet handed out.
+    ready: VecDeque<Item>,
+    /// Source records the mapping's `[[when]]` tests left out.
+    left_out: u64,
 }
 
 struct Collect {
+    /// The element that holds the record.
+    element: String,
     pos: Pos,
     values: Values,
     /// Open child elements: (path, index of their entry if the mapping reads it).
@@ -43,25 +52,28 @@ impl<R: BufRead> XmlRecords<R> {
         mapping: Arc<Mapping>,
         dossier: Option<String>,
     ) -> Result<Self, ImportError> {
-        let Some(element) = mapping.element.clone() else {
+        let elements: Vec<String> = mapping.elements().iter().map(|e| e.to_string()).collect();
+        if elements.is_empty() {
             return Err(ImportError::Mapping(crate::mapping::MappingError {
                 file: mapping.file().to_string(),
                 message: "[record] has no `element`: name the XML element that holds one record"
                     .into(),
             }));
-        };
+        }
         let mut xml = SafeXml::new(input, file, Limits::default());
         // Text between records is never read.
         xml.set_skip_text(true);
         Ok(XmlRecords {
             xml,
             mapping,
-            element,
+            elements,
             file: file.to_string(),
             dossier,
             current: None,
             seen_root: false,
             text_seen: 0,
+            ready: VecDeque::new(),
+            left_out: 0,
         })
     }
 }
@@ -69,6 +81,9 @@ impl<R: BufRead> XmlRecords<R> {
 impl<R: BufRead> RecordSource for XmlRecords<R> {
     fn next_item(&mut self) -> Result<Option<Item>, ImportError> {
         loop {
+            if let Some(item) = self.ready.pop_front() {
+                return Ok(Some(item));
+            }
             let event = self.xml.next_event()?;
             // Text skipped (between records, or where no value the mapping reads is open)
             // counts as the text it would have been.
@@ -81,7 +96,7 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
                 XmlEvent::Start(e) => {
                     self.seen_root = true;
                     match &mut self.current {
-                        None if e.name == self.element => {
+                        None if self.elements.contains(&e.name) => {
                             let mut values = Values::default();
                             for (k, v) in e.attrs {
                                 let path = format!("@{k}");
@@ -90,6 +105,7 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
                                 }
                             }
                             self.current = Some(Collect {
+                                element: e.name,
                                 pos: e.pos,
                                 values,
                                 open: Vec::new(),
@@ -118,7 +134,8 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
                             });
                             c.open.push((path, slot));
                             if c.entries > 100_000 {
-                                return Err(self.too_big(e.pos));
+                                let element = c.element.clone();
+                                return Err(self.too_big(&element, e.pos));
                             }
                         }
                     }
@@ -137,13 +154,18 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
                         if c.open.pop().is_none() {
                             let c = self.current.take().expect("a record is open");
                             self.xml.set_skip_text(true);
-                            let item = self.mapping.build(
+                            let items = self.mapping.build(
+                                Some(&c.element),
                                 &c.values,
                                 &self.file,
                                 c.pos,
                                 self.dossier.as_deref(),
                             );
-                            return Ok(Some(item));
+                            if items.is_empty() {
+                                self.left_out += 1;
+                            }
+                            self.ready.extend(items);
+                            continue;
                         }
                     }
                 }
@@ -160,7 +182,7 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
             }
             if let Some(c) = &self.current {
                 if c.bytes > MAX_RECORD_BYTES {
-                    return Err(self.too_big(c.pos));
+                    return Err(self.too_big(&c.element, c.pos));
                 }
                 // Text is decoded only inside a value the mapping reads.
                 let collecting = c.open.iter().any(|(_, i)| i.is_some());
@@ -173,12 +195,17 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
         self.xml.bytes_read()
     }
 
+    fn left_out(&self) -> u64 {
+        self.left_out
+    }
+
     fn check(&mut self) -> Result<(), ImportError> {
         self.xml.set_skip_text(true);
         // What the second pass would collect for the record being read, measured as it
         // does (each child's attributes, and text once per child element it is inside), so
         // that a record too big is refused here, before any batch is written.
         struct Open {
+            element: String,
             pos: Pos,
             depth: usize,
             bytes: usize,
@@ -193,16 +220,17 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
             if let Some(r) = &mut record {
                 r.bytes += text * r.depth;
                 if r.bytes > MAX_RECORD_BYTES {
-                    let pos = r.pos;
-                    return Err(self.too_big(pos));
+                    let (element, pos) = (r.element.clone(), r.pos);
+                    return Err(self.too_big(&element, pos));
                 }
             }
             match event {
                 XmlEvent::Start(e) => {
                     self.seen_root = true;
                     match &mut record {
-                        None if e.name == self.element => {
+                        None if self.elements.contains(&e.name) => {
                             record = Some(Open {
+                                element: e.name,
                                 pos: e.pos,
                                 depth: 0,
                                 bytes: 0,
@@ -215,7 +243,8 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
                             r.bytes += e.attrs.iter().map(|(_, v)| v.len()).sum::<usize>();
                             r.entries += 1 + e.attrs.len();
                             if r.entries > 100_000 {
-                                return Err(self.too_big(e.pos));
+                                let element = r.element.clone();
+                                return Err(self.too_big(&element, e.pos));
                             }
                         }
                     }
@@ -244,13 +273,13 @@ impl<R: BufRead> RecordSource for XmlRecords<R> {
 }
 
 impl<R: BufRead> XmlRecords<R> {
-    fn too_big(&self, pos: Pos) -> ImportError {
+    fn too_big(&self, element: &str, pos: Pos) -> ImportError {
         ImportError::Format {
             file: self.file.clone(),
             pos,
             message: format!(
                 "a <{}> record holds more than {} MiB of text; refused (a limit that bounds memory)",
-                self.element,
+                element,
                 MAX_RECORD_BYTES / (1024 * 1024)
             ),
         }
@@ -294,6 +323,10 @@ pub struct CsvRecords<R: std::io::Read> {
     id_column: usize,
     /// The line the next record starts on.
     next_line: u64,
+    /// Records built from the last row, not yet handed out.
+    ready: VecDeque<Item>,
+    /// Rows the mapping's `[[when]]` tests left out.
+    left_out: u64,
 }
 
 impl<R: std::io::Read> CsvRecords<R> {
@@ -355,16 +388,21 @@ impl<R: std::io::Read> CsvRecords<R> {
         }
         // Without the id's column every row would be refused one by one, or a file of no
         // rows would import nothing and succeed: a wrong file or a wrong mapping either way.
-        let Some(id_column) = headers.iter().position(|h| h == mapping.id_path()) else {
-            return Err(ImportError::Format {
-                file: file.into(),
-                pos: Pos { line: 1, column: 1 },
-                message: format!(
-                    "the header row has no column `{}`, which the mapping's [record] id reads; is this the right mapping for this file?",
-                    mapping.id_path()
-                ),
-            });
-        };
+        let mut id_column = None;
+        for ids in mapping.id_paths() {
+            let Some(i) = headers.iter().position(|h| ids.contains(h)) else {
+                return Err(ImportError::Format {
+                    file: file.into(),
+                    pos: Pos { line: 1, column: 1 },
+                    message: format!(
+                        "the header row has no column `{}`, which the mapping's [record] id reads; is this the right mapping for this file?",
+                        ids.join("` or `")
+                    ),
+                });
+            };
+            id_column.get_or_insert(i);
+        }
+        let id_column = id_column.unwrap_or(0);
         let next_line = reader.position().line();
         Ok(CsvRecords {
             reader,
@@ -376,6 +414,8 @@ impl<R: std::io::Read> CsvRecords<R> {
             max_field: limits.max_text,
             id_column,
             next_line,
+            ready: VecDeque::new(),
+            left_out: 0,
         })
     }
 }
@@ -447,6 +487,40 @@ impl<R: std::io::Read> CsvRecords<R> {
 
 impl<R: std::io::Read> RecordSource for CsvRecords<R> {
     fn next_item(&mut self) -> Result<Option<Item>, ImportError> {
+        loop {
+            if let Some(item) = self.ready.pop_front() {
+                return Ok(Some(item));
+            }
+            let Some(values) = self.next_row()? else {
+                return Ok(None);
+            };
+            let line = values.entries.first().map_or(0, |(_, _, p)| p.line);
+            let items = self.mapping.build(
+                None,
+                &values,
+                &self.file,
+                Pos { line, column: 1 },
+                self.dossier.as_deref(),
+            );
+            if items.is_empty() {
+                self.left_out += 1;
+            }
+            self.ready.extend(items);
+        }
+    }
+
+    fn bytes_read(&self) -> u64 {
+        self.reader.position().byte()
+    }
+
+    fn left_out(&self) -> u64 {
+        self.left_out
+    }
+}
+
+impl<R: std::io::Read> CsvRecords<R> {
+    /// The next row's values, by column name.
+    fn next_row(&mut self) -> Result<Option<Values>, ImportError> {
         self.reader.get_mut().since_record = 0;
         let more = match self.reader.read_byte_record(&mut self.row) {
             Ok(more) => more,
@@ -485,16 +559,7 @@ impl<R: std::io::Read> RecordSource for CsvRecords<R> {
                 },
             ));
         }
-        Ok(Some(self.mapping.build(
-            &values,
-            &self.file,
-            Pos { line, column: 1 },
-            self.dossier.as_deref(),
-        )))
-    }
-
-    fn bytes_read(&self) -> u64 {
-        self.reader.position().byte()
+        Ok(Some(values))
     }
 }
 

@@ -1,9 +1,11 @@
-//! Building an archive record from one source record's [`Values`]: the id and slug, each
-//! field in its shape (text, date, list, yes/no) and controlled vocabulary, the links and
-//! the records they create, and the source the record names.
+//! Building archive records from one source record's [`Values`]: the record filter
+//! (`[[when]]`), the id and slug, each field in its shape (text, date, list, yes/no) and
+//! controlled vocabulary after its filters and value map, the links (with what each
+//! needs for reconciliation, [`LinkMatch`]) and the records they create, and the source
+//! the record names.
 
-use super::path::{clean, render, Values};
-use super::{DateFormat, Field, Link, Mapping, Shape, Value};
+use super::path::{clean, render, Paths, Values};
+use super::{Condition, DateFormat, Field, Link, Mapping, RecordMap, Shape, Spec, Test, Value};
 use crate::import::*;
 use crate::linked;
 use crate::xml::Pos;
@@ -18,24 +20,137 @@ struct Fault {
     problem: String,
 }
 
-impl Value {
-    /// The text of a value: `Some((text, place, where-from))`.
-    fn text(&self, v: &Values, at: Pos) -> Option<(String, Pos, String)> {
-        match self {
-            Value::Path(p) => v.first(p).map(|(t, pos)| (clean(t), pos, p.clone())),
+/// A value's text once read, filtered and mapped: (text, where, the path it came from).
+type Read = Option<(String, Pos, String)>;
+
+impl Spec {
+    /// The text of a value, after its filters and map; `Ok(None)` when the record has
+    /// none (an empty element counts as none).
+    fn text(&self, v: &Values, at: Pos) -> Result<Read, Fault> {
+        let raw = match &self.value {
+            Value::Path(p) => p
+                .first(v)
+                .map(|(t, pos, path)| (clean(t), pos, path.to_string())),
             Value::Template(parts) => render(parts, v).map(|t| (t, at, "template".to_string())),
             Value::Const(c) => Some((c.clone(), at, "value".to_string())),
-            Value::Range { start, .. } => v
-                .first(start)
-                .map(|(t, pos)| (clean(t), pos, start.clone())),
+            Value::Range { start, .. } => start
+                .first(v)
+                .map(|(t, pos, path)| (clean(t), pos, path.to_string())),
+        };
+        let Some((text, pos, from)) = raw else {
+            return Ok(None);
+        };
+        self.transform
+            .apply(text)
+            .map(|t| t.map(|t| (t, pos, from.clone())))
+            .map_err(|problem| Fault {
+                pos,
+                field: from,
+                problem,
+            })
+    }
+
+    /// Every value of a list: each value at the path (or the text split at `split`),
+    /// filtered and mapped.
+    fn items(&self, split: Option<&str>, v: &Values, at: Pos) -> Result<Vec<String>, Fault> {
+        let pieces: Vec<(String, Pos, String)> = match (split, &self.value) {
+            (None, Value::Path(p)) => p
+                .all(v)
+                .into_iter()
+                .map(|(t, pos)| (clean(t), pos, p.describe()))
+                .collect(),
+            _ => {
+                let raw = match &self.value {
+                    Value::Path(p) => p
+                        .first(v)
+                        .map(|(t, pos, path)| (clean(t), pos, path.to_string())),
+                    Value::Template(parts) => render(parts, v).map(|t| (t, at, "template".into())),
+                    Value::Const(c) => Some((c.clone(), at, "value".into())),
+                    Value::Range { .. } => None,
+                };
+                let Some((t, pos, from)) = raw else {
+                    return Ok(vec![]);
+                };
+                match split {
+                    Some(sep) => t
+                        .split(sep)
+                        .map(|s| (s.trim().to_string(), pos, from.clone()))
+                        .collect(),
+                    None => vec![(t, pos, from)],
+                }
+            }
+        };
+        let mut out = Vec::new();
+        for (t, pos, from) in pieces {
+            match self.transform.apply(t) {
+                Ok(Some(t)) if !out.contains(&t) => out.push(t),
+                Ok(_) => {}
+                Err(problem) => {
+                    return Err(Fault {
+                        pos,
+                        field: from,
+                        problem,
+                    })
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Condition {
+    /// Whether a source record passes the test.
+    fn holds(&self, v: &Values) -> bool {
+        let value = self.paths.first(v).map(|(t, _, _)| {
+            let mut t = clean(t);
+            for f in &self.filters {
+                t = f.apply(&t);
+            }
+            t
+        });
+        let value = value.filter(|t| !t.trim().is_empty());
+        match (&self.test, value) {
+            (Test::Present(want), v) => v.is_some() == *want,
+            (Test::NoneOf(list), Some(t)) => !list.contains(&t),
+            (Test::NoneOf(_), None) => true,
+            (_, None) => false,
+            (Test::Equals(e), Some(t)) => *e == t,
+            (Test::OneOf(list), Some(t)) => list.contains(&t),
+            (Test::Matches(re), Some(t)) => re.is_match(&t),
         }
     }
 }
 
 impl Mapping {
-    /// Builds the archive record (and the records it links to) from one source record.
-    /// `file` is the source file as named to the user; `at` where the record starts.
-    pub fn build(&self, v: &Values, file: &str, at: Pos, dossier: Option<&str>) -> Item {
+    /// Builds the archive records (and the records they link to) that one source record
+    /// gives: every kind of record the mapping makes from `element` (all of them when
+    /// `None`, as for a CSV row), each only if its `[[when]]` tests hold. Empty when the
+    /// tests leave the source record out. `file` is the source file as named to the
+    /// user; `at` where the record starts.
+    pub fn build(
+        &self,
+        element: Option<&str>,
+        v: &Values,
+        file: &str,
+        at: Pos,
+        dossier: Option<&str>,
+    ) -> Vec<Item> {
+        self.records
+            .iter()
+            .filter(|r| element.is_none() || r.element.as_deref() == element)
+            .filter(|r| r.when.iter().all(|c| c.holds(v)))
+            .map(|r| self.build_one(r, v, file, at, dossier))
+            .collect()
+    }
+
+    fn build_one(
+        &self,
+        r: &RecordMap,
+        v: &Values,
+        file: &str,
+        at: Pos,
+        dossier: Option<&str>,
+    ) -> Item {
         let bad = |pos: Pos, record: &str, field: &str, problem: String| {
             Item::Bad(RecordError {
                 file: file.to_string(),
@@ -45,16 +160,16 @@ impl Mapping {
                 problem,
             })
         };
-        let Some((id, _)) = v.first(&self.id) else {
+        let Some((id, _, _)) = r.id.first(v) else {
             return bad(
                 at,
                 "(no id)",
-                &self.id,
+                &r.id.describe(),
                 "missing: this value gives the record's stable id".into(),
             );
         };
         let id = clean(id);
-        let Some(slug_text) = render(&self.slug, v) else {
+        let Some(slug_text) = render(&r.slug, v) else {
             return bad(
                 at,
                 &id,
@@ -67,99 +182,82 @@ impl Mapping {
             return bad(
                 at,
                 &id,
-                &self.id,
+                &r.id.describe(),
                 format!("{slug_text:?} gives no usable slug (letters or digits needed)"),
             );
         }
         let mut obj = Map::new();
         obj.insert("slug".into(), json!(slug));
-        let linked = match self
-            .fields_into(&mut obj, v, at)
-            .and_then(|()| self.links_into(&mut obj, v, at))
+        let made = match fields_into(r, &mut obj, v, at)
+            .and_then(|()| self.links_into(r, &mut obj, v, at))
         {
-            Ok(linked) => linked,
+            Ok(made) => made,
             Err(f) => return bad(f.pos, &id, &f.field, f.problem),
         };
         if let Some(d) = dossier {
             obj.insert("dossiers".into(), json!([d]));
         }
         obj.insert("sources".into(), json!([self.source(file, &id)]));
-        match self.record_from(Json::Object(obj)) {
+        match record_from(r.kind, Json::Object(obj)) {
             Ok(record) => Item::Record(Box::new(Imported {
                 record,
-                linked,
+                linked: made.linked,
                 file: file.to_string(),
                 pos: at,
-                matches: vec![],
+                matches: made.matches,
             })),
             Err(e) => bad(at, &id, "(record)", e.to_string()),
         }
     }
 
-    /// Puts every field the source record gives into `obj`, and refuses a value outside
-    /// its vocabulary or a required field the record lacks.
-    fn fields_into(&self, obj: &mut Map<String, Json>, v: &Values, at: Pos) -> Result<(), Fault> {
-        for f in &self.fields {
-            match field_value(f, v, at)? {
-                Some(Json::String(s)) if s.is_empty() => {}
-                Some(j) => {
-                    if let Some(problem) = check_vocabulary(self.kind, &f.name, &j) {
-                        let pos = match &f.value {
-                            Value::Path(p) => v.first(p).map_or(at, |(_, pos)| pos),
-                            _ => at,
-                        };
-                        return Err(Fault {
-                            pos,
-                            field: f.name.clone(),
-                            problem,
-                        });
-                    }
-                    obj.insert(f.name.clone(), j);
-                    continue;
-                }
-                None => {}
-            }
-            if f.required {
-                let from = match &f.value {
-                    Value::Path(p) => p.clone(),
-                    Value::Range { start, .. } => start.clone(),
-                    _ => f.name.clone(),
-                };
-                return Err(Fault {
-                    pos: at,
-                    field: from,
-                    problem: format!("missing; it gives the {}'s {}", self.kind, f.name),
-                });
-            }
-        }
-        Ok(())
-    }
-
     /// Puts the slug of every linked record the source record names into its link field
-    /// in `obj`; returns the records the links create.
+    /// in `obj`; returns the records the links create and how each link is reconciled.
     fn links_into(
         &self,
+        r: &RecordMap,
         obj: &mut Map<String, Json>,
         v: &Values,
         at: Pos,
-    ) -> Result<Vec<Record>, Fault> {
-        let mut linked = Vec::new();
-        for l in &self.links {
-            let name = l.name.as_ref().and_then(|n| n.text(v, at));
-            let slug = match &l.slug {
-                Some(s) => s.text(v, at).map(|(t, _, _)| slug_for(&t)),
-                None => name.as_ref().map(|(t, _, _)| slug_for(t)),
+    ) -> Result<Made, Fault> {
+        let mut made = Made::default();
+        for l in &r.links {
+            let name = match &l.name {
+                Some(n) => n.text(v, at)?,
+                None => None,
             };
-            let Some(slug) = slug.filter(|s| !s.is_empty()) else {
+            let key = match &l.slug {
+                Some(s) => s.text(v, at)?,
+                None => name.clone(),
+            };
+            let Some((key, key_pos, _)) = key else {
                 continue;
             };
+            let table = l.table.as_ref().and_then(|t| t.entries.get(&key));
+            let mapped = table.is_some();
+            let slug = table.cloned().unwrap_or_else(|| slug_for(&key));
+            if slug.is_empty() {
+                continue;
+            }
             if !is_valid_slug(&slug) {
                 return Err(Fault {
-                    pos: at,
+                    pos: key_pos,
                     field: l.field.clone(),
                     problem: format!("{slug:?} is not a usable slug"),
                 });
             }
+            let identifier = match &l.identifier {
+                None => None,
+                Some((scheme, spec)) => match spec.text(v, at)? {
+                    None => None,
+                    Some((t, pos, from)) => {
+                        Some(ExternalId::new(*scheme, &t).map_err(|problem| Fault {
+                            pos,
+                            field: from,
+                            problem,
+                        })?)
+                    }
+                },
+            };
             if l.single {
                 obj.insert(l.field.clone(), json!(slug));
             } else {
@@ -172,12 +270,28 @@ impl Mapping {
                     list.push(json!(slug));
                 }
             }
-            if l.create {
-                let name = name.map(|(t, _, _)| t).unwrap_or_else(|| slug.clone());
-                linked.push(self.linked_record(l, &slug, &name));
-            }
+            let name = name.map(|(t, _, _)| t);
+            let linked = if l.create {
+                let shown = name.clone().unwrap_or_else(|| slug.clone());
+                made.linked
+                    .push(self.linked_record(l, &slug, &shown, identifier.clone()));
+                Some(made.linked.len() - 1)
+            } else {
+                None
+            };
+            made.matches.push(LinkMatch {
+                field: l.field.clone(),
+                target: RecordType::parse(l.target).expect("a record type"),
+                slug,
+                linked,
+                name,
+                identifier,
+                mapped,
+                match_by: if mapped { vec![] } else { l.match_by.clone() },
+                unmatched: l.unmatched,
+            });
         }
-        Ok(linked)
+        Ok(made)
     }
 
     /// The source a record names: the collection, the file and the record's id.
@@ -197,17 +311,13 @@ impl Mapping {
         source
     }
 
-    /// The record of the mapping's type, read from the JSON the fields made.
-    fn record_from(&self, json: Json) -> serde_json::Result<Record> {
-        match self.kind {
-            "event" => serde_json::from_value(json).map(Record::Event),
-            "document" => serde_json::from_value(json).map(Record::Document),
-            "person" => serde_json::from_value(json).map(Record::Person),
-            _ => serde_json::from_value(json).map(Record::Body),
-        }
-    }
-
-    fn linked_record(&self, l: &Link, slug: &str, name: &str) -> Record {
+    fn linked_record(
+        &self,
+        l: &Link,
+        slug: &str,
+        name: &str,
+        identifier: Option<ExternalId>,
+    ) -> Record {
         let provenance = Provenance {
             claims: Vec::new(),
             trace: vec![],
@@ -220,7 +330,11 @@ impl Mapping {
         };
         let (slug, name) = (slug.to_string(), name.to_string());
         match l.target {
-            "person" => Record::Person(linked::person(slug, name, provenance)),
+            "person" => {
+                let mut p = linked::person(slug, name, provenance);
+                p.identifiers.extend(identifier);
+                Record::Person(p)
+            }
             "topic" => {
                 let kind = l.kind.as_deref().and_then(TopicKind::from_slug);
                 let kind = kind.unwrap_or(TopicKind::Subject);
@@ -229,112 +343,188 @@ impl Mapping {
             _ => {
                 let kind = l.kind.as_deref().and_then(BodyKind::from_slug);
                 let kind = kind.unwrap_or(BodyKind::Organisation);
-                Record::Body(linked::body(slug, name, kind, provenance))
+                let mut b = linked::body(slug, name, kind, provenance);
+                b.identifiers.extend(identifier);
+                Record::Body(b)
             }
         }
     }
 
-    /// Links to records that must already exist (`create = false`): (field, type, slug).
+    /// Links to records that must already exist (`create = false`): (type, slug).
     pub fn required_links<'a>(&self, record: &'a Record) -> Vec<(&'static str, &'a str)> {
         let mut out = Vec::new();
-        for l in self.links.iter().filter(|l| !l.create) {
-            let slugs: Vec<&String> = match (record, l.field.as_str()) {
-                (Record::Event(e), "bodies") => e.bodies.iter().collect(),
-                (Record::Event(e), "people") => e.people.iter().collect(),
-                (Record::Event(e), "outcome_documents") => e.outcome_documents.iter().collect(),
-                (Record::Document(d), "issued_by") => d.issued_by.iter().collect(),
-                (Record::Document(d), "authors") => d.authors.iter().collect(),
-                (Record::Document(d), "parties") => d.parties.iter().collect(),
-                (Record::Document(d), "topics") => d.topics.iter().collect(),
-                (Record::Body(b), "part_of") => b.part_of.iter().collect(),
-                _ => vec![],
-            };
-            out.extend(slugs.into_iter().map(|s| (l.target, s.as_str())));
+        let kind = record.type_name();
+        for r in self.records.iter().filter(|r| r.kind == kind) {
+            for l in r.links.iter().filter(|l| !l.create) {
+                let slugs: Vec<&String> = match (record, l.field.as_str()) {
+                    (Record::Event(e), "bodies") => e.bodies.iter().collect(),
+                    (Record::Event(e), "people") => e.people.iter().collect(),
+                    (Record::Event(e), "outcome_documents") => e.outcome_documents.iter().collect(),
+                    (Record::Document(d), "issued_by") => d.issued_by.iter().collect(),
+                    (Record::Document(d), "authors") => d.authors.iter().collect(),
+                    (Record::Document(d), "parties") => d.parties.iter().collect(),
+                    (Record::Document(d), "topics") => d.topics.iter().collect(),
+                    (Record::Body(b), "part_of") => b.part_of.iter().collect(),
+                    _ => vec![],
+                };
+                out.extend(slugs.into_iter().map(|s| (l.target, s.as_str())));
+            }
         }
         out
     }
 }
 
-/// One field's value as JSON, read in the field's shape; `None` when the record has none.
-fn field_value(f: &Field, v: &Values, at: Pos) -> Result<Option<Json>, Fault> {
-    if let Value::Range { start, end, format } = &f.value {
-        return Ok(range(start, end.as_deref(), *format, v)?.map(|d| Json::String(d.to_string())));
-    }
-    let Some((t, pos, from)) = f.value.text(v, at) else {
-        return Ok(None);
-    };
-    Ok(Some(match f.shape {
-        Shape::Text => Json::String(t),
-        Shape::Date => match parse_date(&t, f.format) {
-            Ok(d) => Json::String(d.to_string()),
-            Err(problem) => {
-                return Err(Fault {
-                    pos,
-                    field: from,
-                    problem,
-                })
-            }
-        },
-        Shape::Bool => match t.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "1" => Json::Bool(true),
-            "false" | "no" | "0" => Json::Bool(false),
-            _ => {
-                return Err(Fault {
-                    pos,
-                    field: from,
-                    problem: format!("{t:?} is not true or false"),
-                })
-            }
-        },
-        Shape::List => {
-            let items: Vec<String> = match &f.split {
-                Some(sep) => t
-                    .split(sep.as_str())
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect(),
-                None => match &f.value {
-                    Value::Path(p) => v.all(p).into_iter().map(clean).collect(),
-                    _ => vec![t],
-                },
-            };
-            json!(items)
-        }
-    }))
+/// What the links of one record give: the records they create, and one [`LinkMatch`] per
+/// link value.
+#[derive(Default)]
+struct Made {
+    linked: Vec<Record>,
+    matches: Vec<LinkMatch>,
 }
 
-/// A date from `start` and `end` (an interval, one day when they are equal); `None`
-/// when the record has no start.
-fn range(
-    start: &str,
-    end: Option<&str>,
-    format: DateFormat,
+/// The record of a type, read from the JSON the fields made.
+fn record_from(kind: &str, json: Json) -> serde_json::Result<Record> {
+    match kind {
+        "event" => serde_json::from_value(json).map(Record::Event),
+        "document" => serde_json::from_value(json).map(Record::Document),
+        "person" => serde_json::from_value(json).map(Record::Person),
+        _ => serde_json::from_value(json).map(Record::Body),
+    }
+}
+
+/// Puts every field the source record gives into `obj`, and refuses a value outside its
+/// vocabulary or a required field the record lacks.
+fn fields_into(
+    r: &RecordMap,
+    obj: &mut Map<String, Json>,
     v: &Values,
-) -> Result<Option<Edtf>, Fault> {
-    let Some((s, spos)) = v.first(start) else {
+    at: Pos,
+) -> Result<(), Fault> {
+    for f in &r.fields {
+        match field_value(f, v, at)? {
+            Some((Json::String(s), _)) if s.is_empty() => {}
+            Some((Json::Array(a), _)) if a.is_empty() => {}
+            Some((j, pos)) => {
+                if let Some(problem) = check_vocabulary(r.kind, &f.name, &j) {
+                    return Err(Fault {
+                        pos,
+                        field: f.name.clone(),
+                        problem,
+                    });
+                }
+                obj.insert(f.name.clone(), j);
+                continue;
+            }
+            None => {}
+        }
+        if f.required {
+            let from = match &f.spec.value {
+                Value::Path(p) => p.describe(),
+                Value::Range { start, .. } => start.describe(),
+                _ => f.name.clone(),
+            };
+            return Err(Fault {
+                pos: at,
+                field: from,
+                problem: format!("missing; it gives the {}'s {}", r.kind, f.name),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// One field's value as JSON, read in the field's shape, with where it was read; `None`
+/// when the record has none.
+fn field_value(f: &Field, v: &Values, at: Pos) -> Result<Option<(Json, Pos)>, Fault> {
+    if let Value::Range { start, end, format } = &f.spec.value {
+        return Ok(range(&f.spec, start, end.as_ref(), *format, v)?
+            .map(|(d, pos)| (Json::String(d.to_string()), pos)));
+    }
+    if f.shape == Shape::List {
+        let items = f.spec.items(f.split.as_deref(), v, at)?;
+        return Ok((!items.is_empty()).then(|| (json!(items), at)));
+    }
+    let Some((t, pos, from)) = f.spec.text(v, at)? else {
         return Ok(None);
     };
-    let s_date = single_date(s, format, start, spos)?;
+    Ok(Some((
+        match f.shape {
+            Shape::Text | Shape::List => Json::String(t),
+            Shape::Date => match parse_date(&t, f.format) {
+                Ok(d) => Json::String(d.to_string()),
+                Err(problem) => {
+                    return Err(Fault {
+                        pos,
+                        field: from,
+                        problem,
+                    })
+                }
+            },
+            Shape::Bool => match t.to_ascii_lowercase().as_str() {
+                "true" | "yes" | "1" => Json::Bool(true),
+                "false" | "no" | "0" => Json::Bool(false),
+                _ => {
+                    return Err(Fault {
+                        pos,
+                        field: from,
+                        problem: format!("{t:?} is not true or false"),
+                    })
+                }
+            },
+        },
+        pos,
+    )))
+}
+
+/// A date from `start` and `end` (an interval, one day when they are equal), each read
+/// through the value's filters and map; `None` when the record has no start.
+fn range(
+    spec: &Spec,
+    start: &Paths,
+    end: Option<&Paths>,
+    format: DateFormat,
+    v: &Values,
+) -> Result<Option<(Edtf, Pos)>, Fault> {
+    let read = |paths: &Paths| -> Result<Option<(String, Pos, String)>, Fault> {
+        let Some((t, pos, path)) = paths.first(v) else {
+            return Ok(None);
+        };
+        spec.transform
+            .apply(clean(t))
+            .map(|t| t.map(|t| (t, pos, path.to_string())))
+            .map_err(|problem| Fault {
+                pos,
+                field: path.to_string(),
+                problem,
+            })
+    };
+    let Some((s, spos, spath)) = read(start)? else {
+        return Ok(None);
+    };
+    let s_date = single_date(&s, format, &spath, spos)?;
     let Some(end) = end else {
-        return Ok(Some(Edtf::Date(s_date)));
+        return Ok(Some((Edtf::Date(s_date), spos)));
     };
-    let Some((e, epos)) = v.first(end) else {
-        return Ok(Some(Edtf::Interval(Bound::Date(s_date), Bound::Unknown)));
+    let Some((e, epos, epath)) = read(end)? else {
+        return Ok(Some((
+            Edtf::Interval(Bound::Date(s_date), Bound::Unknown),
+            spos,
+        )));
     };
-    let e_date = single_date(e, format, end, epos)?;
+    let e_date = single_date(&e, format, &epath, epos)?;
     if e_date == s_date {
-        return Ok(Some(Edtf::Date(s_date)));
+        return Ok(Some((Edtf::Date(s_date), spos)));
     }
     if s_date.earliest() > e_date.latest() {
         return Err(Fault {
             pos: epos,
-            field: end.into(),
+            field: epath,
             problem: format!("the end date {e_date} is before the start date {s_date}"),
         });
     }
-    Ok(Some(Edtf::Interval(
-        Bound::Date(s_date),
-        Bound::Date(e_date),
+    Ok(Some((
+        Edtf::Interval(Bound::Date(s_date), Bound::Date(e_date)),
+        spos,
     )))
 }
 

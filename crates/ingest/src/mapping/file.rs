@@ -1,13 +1,20 @@
 //! Reading a mapping file: the TOML as written, the checks that refuse a value which would
 //! quietly match nothing (naming its line and column), and [`Mapping::parse`], which
 //! turns the file into a checked [`Mapping`] against the fields each record type has.
+//! The format is documented in `docs/mapping.md`.
 
-use super::path::{parse_template, path_problem, paths_of, Part};
-use super::{DateFormat, Field, Link, Mapping, MappingError, Shape, Value};
-use dossier_model::BodyKind;
+use super::path::{parse_template, path_problem, paths_of, Part, Paths};
+use super::transform::{self, Filter, Transform, Unmapped, ValueMap};
+use super::{
+    Condition, DateFormat, Field, Link, Mapping, MappingError, RecordMap, Shape, Spec, Test, Value,
+};
+use crate::import::{MatchBy, Unmatched};
+use dossier_model::{is_valid_slug, BodyKind, IdScheme};
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use toml::Spanned;
 
 /// The mapping file as written.
@@ -15,11 +22,13 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 struct MappingFile {
     source: SourceSpec,
-    record: RecordSpec,
+    record: OneOrMany,
     #[serde(default)]
-    fields: BTreeMap<String, ValueSpec>,
+    fields: BTreeMap<Spanned<String>, ValueSpec>,
     #[serde(default)]
     links: Vec<LinkSpec>,
+    #[serde(default)]
+    when: Vec<WhenSpec>,
 }
 
 /// Where the records come from: named in every record's sources.
@@ -32,50 +41,177 @@ struct SourceSpec {
     url: Option<toml::Spanned<String>>,
 }
 
+/// `[record]` (one kind of record) or `[[record]]` (several).
+#[derive(Debug, Clone)]
+enum OneOrMany {
+    One(Box<RecordSpec>),
+    Many(Vec<RecordSpec>),
+}
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a [record] table or [[record]] tables")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<OneOrMany, A::Error> {
+                RecordSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|r| OneOrMany::One(Box::new(r)))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<OneOrMany, A::Error> {
+                Vec::<RecordSpec>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(OneOrMany::Many)
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RecordSpec {
     #[serde(default)]
     element: Option<Spanned<String>>,
     #[serde(rename = "type")]
-    kind: String,
-    id: Spanned<String>,
+    kind: Spanned<String>,
+    id: Spanned<PathSpec>,
     #[serde(default)]
     slug: Option<Spanned<String>>,
+    #[serde(default)]
+    fields: BTreeMap<Spanned<String>, ValueSpec>,
+    #[serde(default)]
+    links: Vec<LinkSpec>,
+    #[serde(default)]
+    when: Vec<WhenSpec>,
+}
+
+/// One path, or a list of them tried in order (fallbacks).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum PathSpec {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl PathSpec {
+    fn paths(&self) -> Vec<String> {
+        match self {
+            PathSpec::One(p) => vec![p.clone()],
+            PathSpec::Many(ps) => ps.clone(),
+        }
+    }
 }
 
 /// How one value is found.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ValueSpec {
-    path: Option<Spanned<String>>,
+    path: Option<Spanned<PathSpec>>,
     template: Option<Spanned<String>>,
     value: Option<Spanned<String>>,
-    start: Option<Spanned<String>>,
-    end: Option<Spanned<String>>,
+    start: Option<Spanned<PathSpec>>,
+    end: Option<Spanned<PathSpec>>,
     #[serde(default)]
     format: DateFormat,
     /// For list fields: split the value at this separator.
     split: Option<Spanned<String>>,
     #[serde(default)]
     required: bool,
+    #[serde(default)]
+    filters: Vec<Spanned<FilterSpec>>,
+    map: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
+    map_file: Option<Spanned<String>>,
+    unmapped: Option<Spanned<Unmapped>>,
+}
+
+impl ValueSpec {
+    /// Where the entry is written: its first value with a place.
+    fn span(&self) -> Option<Range<usize>> {
+        [
+            self.path.as_ref().map(Spanned::span),
+            self.template.as_ref().map(Spanned::span),
+            self.value.as_ref().map(Spanned::span),
+            self.start.as_ref().map(Spanned::span),
+            self.end.as_ref().map(Spanned::span),
+            self.map_file.as_ref().map(Spanned::span),
+        ]
+        .into_iter()
+        .flatten()
+        .min_by_key(|r| r.start)
+    }
+}
+
+/// A filter by name (`"lower"`) or a replacement (`{ replace = "regex", with = "…" }`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum FilterSpec {
+    Name(String),
+    Replace(ReplaceSpec),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplaceSpec {
+    replace: String,
+    #[serde(default)]
+    with: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LinkSpec {
-    field: String,
+    field: Spanned<String>,
     #[serde(rename = "type")]
-    kind: String,
+    kind: Spanned<String>,
     slug: Option<ValueSpec>,
     name: Option<ValueSpec>,
     /// The kind a created body (or topic) gets.
     #[serde(rename = "kind")]
-    record_kind: Option<String>,
+    record_kind: Option<Spanned<String>>,
     /// Create the linked record when the archive lacks it (default); when false, a link
     /// to a missing record is an error.
     #[serde(default = "yes")]
     create: bool,
+    /// Source value → slug of the archive's record: trusted, never matched again.
+    map: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
+    map_file: Option<Spanned<String>>,
+    identifier: Option<IdentifierSpec>,
+    #[serde(rename = "match")]
+    match_by: Option<Spanned<Vec<String>>>,
+    unmatched: Option<Spanned<String>>,
+}
+
+/// `identifier = { scheme = "wikidata", path = "…" }`: an external identifier the source
+/// gives the linked record.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdentifierSpec {
+    scheme: Spanned<String>,
+    path: Spanned<PathSpec>,
+    #[serde(default)]
+    filters: Vec<Spanned<FilterSpec>>,
+}
+
+/// `[[when]]`: a test a source record must pass to be imported.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhenSpec {
+    path: Spanned<PathSpec>,
+    #[serde(default)]
+    filters: Vec<Spanned<FilterSpec>>,
+    equals: Option<Spanned<String>>,
+    one_of: Option<Spanned<Vec<String>>>,
+    none_of: Option<Spanned<Vec<String>>>,
+    matches: Option<Spanned<String>>,
+    present: Option<Spanned<bool>>,
 }
 
 fn yes() -> bool {
@@ -109,7 +245,11 @@ pub(super) fn fields_of(kind: &str) -> Option<&'static [(&'static str, Shape, bo
             ("languages", List, false),
             ("aliases", List, false),
         ],
-        "person" => &[("name", Text, true), ("summary", Text, false)],
+        "person" => &[
+            ("name", Text, true),
+            ("summary", Text, false),
+            ("aliases", List, false),
+        ],
         "body" => &[
             ("name", Text, true),
             ("kind", Text, true),
@@ -144,34 +284,24 @@ fn links_of(kind: &str) -> &'static [(&'static str, &'static str, bool)] {
     }
 }
 
-fn value_of(spec: &ValueSpec, what: &str) -> Result<Value, String> {
-    let mut given = Vec::new();
-    if let Some(p) = &spec.path {
-        given.push(Value::Path(p.get_ref().clone()));
+/// What is wrong with the mapping: the message and, where one value is at fault, where it
+/// is written.
+struct Problem {
+    at: Option<Range<usize>>,
+    message: String,
+}
+
+fn at(span: Range<usize>, message: impl Into<String>) -> Problem {
+    Problem {
+        at: Some(span),
+        message: message.into(),
     }
-    if let Some(t) = &spec.template {
-        given.push(Value::Template(parse_template(t.get_ref())?));
-    }
-    if let Some(v) = &spec.value {
-        given.push(Value::Const(v.get_ref().clone()));
-    }
-    if let Some(s) = &spec.start {
-        given.push(Value::Range {
-            start: s.get_ref().clone(),
-            end: spec.end.as_ref().map(|e| e.get_ref().clone()),
-            format: spec.format,
-        });
-    } else if spec.end.is_some() {
-        return Err(format!("{what}: `end` needs a `start`"));
-    }
-    match given.len() {
-        1 => Ok(given.remove(0)),
-        0 => Err(format!(
-            "{what}: give one of `path`, `template`, `value` or (for a date) `start`/`end`"
-        )),
-        _ => Err(format!(
-            "{what}: give only one of `path`, `template`, `value` or `start`/`end`"
-        )),
+}
+
+fn near(span: Option<Range<usize>>, message: impl Into<String>) -> Problem {
+    Problem {
+        at: span,
+        message: message.into(),
     }
 }
 
@@ -187,55 +317,9 @@ fn line_column(text: &str, offset: usize) -> String {
     format!("{line}:{column}")
 }
 
-/// A problem with one value of the mapping file: where it is written, and what.
-type Placed = (Range<usize>, String);
-
-/// Refuses the values that would make a mapping quietly match nothing: an empty (or
-/// white-space) `element` reads no record of any file, and the import "succeeds" with
-/// none; an empty path, a path with white space at its ends (CSV column names are
-/// trimmed, XML names hold none) or, in an XML mapping, with an empty step, reads no
-/// value; an empty template or constant gives no text; an empty `split` splits a value
-/// into its characters. Each is an error naming the line and the field.
-fn check_values(m: &MappingFile) -> Result<(), Placed> {
-    let xml = m.record.element.is_some();
-    if let Some(e) = &m.record.element {
-        check_element(e)?;
-    }
-    let title = &m.source.title;
-    if title.get_ref().trim().is_empty() {
-        return Err((
-            title.span(),
-            "[source] title is empty; name the collection the records come from".into(),
-        ));
-    }
-    check_path(&m.record.id, "[record] id", xml)?;
-    if let Some(slug) = &m.record.slug {
-        if slug.get_ref().trim().is_empty() {
-            return Err((
-                slug.span(),
-                "[record] slug is empty: it would give every record the same empty slug; leave it out for \"{id}\"".into(),
-            ));
-        }
-        check_template_paths(slug, "[record] slug", xml)?;
-    }
-    for (name, spec) in &m.fields {
-        check_spec(spec, &format!("[fields] {name}"), xml)?;
-    }
-    for (i, l) in m.links.iter().enumerate() {
-        let what = format!("[[links]] #{} ({})", i + 1, l.field);
-        if let Some(s) = &l.slug {
-            check_spec(s, &format!("{what} slug"), xml)?;
-        }
-        if let Some(n) = &l.name {
-            check_spec(n, &format!("{what} name"), xml)?;
-        }
-    }
-    Ok(())
-}
-
 /// `[record] element`: one XML name, as the reader gives it (the local name, without a
 /// prefix).
-fn check_element(e: &Spanned<String>) -> Result<(), Placed> {
+fn check_element(e: &Spanned<String>, what: &str) -> Result<(), Problem> {
     let name = e.get_ref();
     let problem = if name.trim().is_empty() {
         "is empty: it would match no element, and an import would read no record; name the XML element that holds one record (e.g. \"visit\")".to_string()
@@ -245,75 +329,44 @@ fn check_element(e: &Spanned<String>) -> Result<(), Placed> {
         format!("= {name:?}: give the element's local name without its prefix (records are matched by local name), or it would match no element")
     } else if let Some(c) = name
         .chars()
-        .find(|c| matches!(c, '/' | '@' | '<' | '>' | '"' | '\'' | '=' | '&'))
+        .find(|c| matches!(c, '/' | '@' | '<' | '>' | '"' | '\'' | '=' | '&' | '|'))
     {
         format!("= {name:?}: `{c}` cannot be part of an XML element name, so it would match no element; name one element (e.g. \"visit\")")
     } else {
         return Ok(());
     };
-    Err((e.span(), format!("[record] element {problem}")))
+    Err(at(e.span(), format!("{what} element {problem}")))
 }
 
-/// A path (`visitor`, `from/@id`, a CSV column) that can match something.
-fn check_path(p: &Spanned<String>, what: &str, xml: bool) -> Result<(), Placed> {
-    path_problem(p.get_ref(), xml).map_or(Ok(()), |problem| {
-        Err((
+/// A path (`visitor`, `from/@id`, a CSV column), or a list of fallbacks, that can match
+/// something.
+fn check_paths(p: &Spanned<PathSpec>, what: &str, xml: bool) -> Result<Paths, Problem> {
+    let paths = p.get_ref().paths();
+    if paths.is_empty() {
+        return Err(at(
             p.span(),
-            format!("{what}: path {:?} {problem}", p.get_ref()),
-        ))
-    })
+            format!("{what}: the list of paths is empty; give at least one"),
+        ));
+    }
+    for path in &paths {
+        if let Some(problem) = path_problem(path, xml) {
+            return Err(at(p.span(), format!("{what}: path {path:?} {problem}")));
+        }
+    }
+    Ok(Paths(paths))
 }
 
-fn check_template_paths(t: &Spanned<String>, what: &str, xml: bool) -> Result<(), Placed> {
-    // A template that does not parse is reported as before, with its whole text.
-    let Ok(parts) = parse_template(t.get_ref()) else {
-        return Ok(());
-    };
+fn template(t: &Spanned<String>, what: &str, xml: bool) -> Result<Vec<Part>, Problem> {
+    let parts = parse_template(t.get_ref()).map_err(|e| at(t.span(), format!("{what}: {e}")))?;
     for p in paths_of(&parts) {
         if let Some(problem) = path_problem(&p, xml) {
-            return Err((t.span(), format!("{what}: template path {p:?} {problem}")));
-        }
-    }
-    Ok(())
-}
-
-/// One value spec: its paths can match, and it gives some text.
-fn check_spec(spec: &ValueSpec, what: &str, xml: bool) -> Result<(), Placed> {
-    for (key, p) in [
-        ("path", &spec.path),
-        ("start", &spec.start),
-        ("end", &spec.end),
-    ] {
-        if let Some(p) = p {
-            check_path(p, &format!("{what} {key}"), xml)?;
-        }
-    }
-    if let Some(t) = &spec.template {
-        if t.get_ref().trim().is_empty() {
-            return Err((
+            return Err(at(
                 t.span(),
-                format!("{what}: the template is empty, so the value would never hold text"),
-            ));
-        }
-        check_template_paths(t, what, xml)?;
-    }
-    if let Some(v) = &spec.value {
-        if v.get_ref().trim().is_empty() {
-            return Err((
-                v.span(),
-                format!("{what}: `value` is empty, which is the same as no value; give the text, or leave the field out"),
+                format!("{what}: template path {p:?} {problem}"),
             ));
         }
     }
-    if let Some(s) = &spec.split {
-        if s.get_ref().is_empty() {
-            return Err((
-                s.span(),
-                format!("{what}: `split` is empty, which would split the value into single characters; give the separator (e.g. \";\")"),
-            ));
-        }
-    }
-    Ok(())
+    Ok(parts)
 }
 
 /// `[source] url`: the same address goes into every record (it is not a template), so it
@@ -333,151 +386,577 @@ fn check_source_url(source: &SourceSpec, text: &str, file: &str) -> Result<(), M
 }
 
 /// `[record] type`: the record types a mapping can make.
-fn record_kind(kind: &str) -> Result<&'static str, String> {
-    match kind {
+fn record_kind(kind: &Spanned<String>, what: &str) -> Result<&'static str, Problem> {
+    match kind.get_ref().as_str() {
         "event" => Ok("event"),
         "document" => Ok("document"),
         "person" => Ok("person"),
         "body" => Ok("body"),
-        other => Err(format!(
-            "[record] type = {other:?}: expected event, document, person or body"
+        other => Err(at(
+            kind.span(),
+            format!("{what} type = {other:?}: expected event, document, person or body"),
         )),
     }
 }
 
-/// `[fields]`, checked against the fields a `kind` record has: each one known, `start` and
-/// `end` only for a date, and every field the record needs given.
-fn fields(specs: &BTreeMap<String, ValueSpec>, kind: &str) -> Result<Vec<Field>, String> {
-    let allowed = fields_of(kind).expect("known type");
-    let mut fields = Vec::new();
-    for (name, spec) in specs {
-        let Some((_, shape, required)) = allowed.iter().find(|(n, _, _)| n == name) else {
-            let names: Vec<&str> = allowed.iter().map(|(n, _, _)| *n).collect();
-            return Err(format!(
-                "[fields] {name}: a {kind} has no such field; it has {}",
-                names.join(", ")
-            ));
-        };
-        let value = value_of(spec, &format!("[fields] {name}"))?;
-        if matches!(value, Value::Range { .. }) && *shape != Shape::Date {
-            return Err(format!(
-                "[fields] {name}: `start`/`end` make a date, and {name} is not one"
-            ));
-        }
-        fields.push(Field {
-            name: name.clone(),
-            value,
-            format: spec.format,
-            split: spec.split.as_ref().map(|s| s.get_ref().clone()),
-            required: spec.required || *required,
-            shape: *shape,
-        });
-    }
-    for (name, _, required) in allowed.iter() {
-        if *required && !specs.contains_key(*name) {
-            return Err(format!(
-                "[fields] has no `{name}`, which every {kind} needs"
-            ));
-        }
-    }
-    Ok(fields)
+/// What a mapping is read with: whether its paths are XML ones, the folder its map files
+/// are in, and the map files already read.
+struct Reader {
+    xml: bool,
+    folder: PathBuf,
+    maps: HashMap<(PathBuf, bool), Arc<ValueMap>>,
 }
 
-/// One `[[links]]` entry (`what` names it), checked against the link fields of a `kind`
-/// record and, when it creates the record it links to, against what that record needs.
-fn link(l: &LinkSpec, what: &str, kind: &str) -> Result<Link, String> {
-    let Some((_, target, single)) = links_of(kind).iter().find(|(f, _, _)| *f == l.field) else {
-        let names: Vec<&str> = links_of(kind).iter().map(|(f, _, _)| *f).collect();
-        return Err(format!(
-            "{what}: a {kind} links through {}",
-            if names.is_empty() {
-                "no field".to_string()
-            } else {
-                names.join(", ")
+impl Reader {
+    /// One value spec: its paths can match, it gives some text, and its filters and map.
+    fn spec(&mut self, spec: &ValueSpec, what: &str) -> Result<Spec, Problem> {
+        let xml = self.xml;
+        let mut given = Vec::new();
+        if let Some(p) = &spec.path {
+            given.push(Value::Path(check_paths(p, &format!("{what} path"), xml)?));
+        }
+        if let Some(t) = &spec.template {
+            if t.get_ref().trim().is_empty() {
+                return Err(at(
+                    t.span(),
+                    format!("{what}: the template is empty, so the value would never hold text"),
+                ));
             }
-        ));
-    };
-    if l.kind != *target {
-        return Err(format!(
-            "{what}: type = {:?}, but {} links to a {target}",
-            l.kind, l.field
-        ));
+            given.push(Value::Template(template(t, what, xml)?));
+        }
+        if let Some(v) = &spec.value {
+            if v.get_ref().trim().is_empty() {
+                return Err(at(
+                    v.span(),
+                    format!("{what}: `value` is empty, which is the same as no value; give the text, or leave the field out"),
+                ));
+            }
+            given.push(Value::Const(v.get_ref().clone()));
+        }
+        if let Some(s) = &spec.start {
+            let start = check_paths(s, &format!("{what} start"), xml)?;
+            let end = spec
+                .end
+                .as_ref()
+                .map(|e| check_paths(e, &format!("{what} end"), xml))
+                .transpose()?;
+            given.push(Value::Range {
+                start,
+                end,
+                format: spec.format,
+            });
+        } else if let Some(e) = &spec.end {
+            return Err(at(e.span(), format!("{what}: `end` needs a `start`")));
+        }
+        if let Some(s) = &spec.split {
+            if s.get_ref().is_empty() {
+                return Err(at(
+                    s.span(),
+                    format!("{what}: `split` is empty, which would split the value into single characters; give the separator (e.g. \";\")"),
+                ));
+            }
+        }
+        let value = match given.len() {
+            1 => given.remove(0),
+            0 => {
+                return Err(near(
+                    spec.span(),
+                    format!(
+                    "{what}: give one of `path`, `template`, `value` or (for a date) `start`/`end`"
+                ),
+                ))
+            }
+            _ => {
+                return Err(near(
+                    spec.span(),
+                    format!(
+                        "{what}: give only one of `path`, `template`, `value` or `start`/`end`"
+                    ),
+                ))
+            }
+        };
+        let filters = self.filters(&spec.filters, what)?;
+        let map = self.map(spec.map.as_ref(), spec.map_file.as_ref(), what, false)?;
+        let unmapped = match &spec.unmapped {
+            Some(u) if map.is_none() => {
+                return Err(at(
+                    u.span(),
+                    format!("{what}: `unmapped` says what a value missing from the map becomes, but there is no `map` or `map_file`"),
+                ))
+            }
+            Some(u) => *u.get_ref(),
+            None => Unmapped::Keep,
+        };
+        Ok(Spec {
+            value,
+            transform: Transform {
+                filters,
+                map,
+                unmapped,
+            },
+        })
     }
-    let slug = l
-        .slug
-        .as_ref()
-        .map(|s| value_of(s, &format!("{what} slug")))
-        .transpose()?;
-    let name = l
-        .name
-        .as_ref()
-        .map(|s| value_of(s, &format!("{what} name")))
-        .transpose()?;
-    if slug.is_none() && name.is_none() {
-        return Err(format!(
-            "{what}: give a `slug` or a `name` (the slug is then made from the name)"
-        ));
+
+    fn filters(&self, specs: &[Spanned<FilterSpec>], what: &str) -> Result<Vec<Filter>, Problem> {
+        specs
+            .iter()
+            .map(|f| {
+                match f.get_ref() {
+                    FilterSpec::Name(n) => Filter::named(n),
+                    FilterSpec::Replace(r) => Filter::replace(&r.replace, &r.with),
+                }
+                .map_err(|e| at(f.span(), format!("{what} filters: {e}")))
+            })
+            .collect()
     }
-    if l.create {
-        if matches!(*target, "document" | "event") {
-            return Err(format!(
-                "{what}: a {target} cannot be created from a link; set create = false"
+
+    /// A value map from an inline table and/or a CSV file beside the mapping (the table
+    /// wins for a value in both). For links (`slugs`), every target must be a slug.
+    fn map(
+        &mut self,
+        table: Option<&BTreeMap<Spanned<String>, Spanned<String>>>,
+        file: Option<&Spanned<String>>,
+        what: &str,
+        slugs: bool,
+    ) -> Result<Option<Arc<ValueMap>>, Problem> {
+        if table.is_none() && file.is_none() {
+            return Ok(None);
+        }
+        let mut map = match file {
+            Some(f) => {
+                let path = transform::map_file_path(&self.folder, f.get_ref())
+                    .map_err(|e| at(f.span(), format!("{what}: {e}")))?;
+                let key = (path.clone(), slugs);
+                match self.maps.get(&key) {
+                    Some(m) => (**m).clone(),
+                    None => {
+                        let m = transform::read_map_file(&path, f.get_ref())
+                            .map_err(|e| at(f.span(), format!("{what} map_file: {e}")))?;
+                        if slugs {
+                            if let Some((from, to)) =
+                                m.entries.iter().find(|(_, to)| !is_valid_slug(to))
+                            {
+                                return Err(at(
+                                    f.span(),
+                                    format!("{what} map_file: {from:?} maps to {to:?}, which is not a slug (lower-case letters, digits and hyphens)"),
+                                ));
+                            }
+                        }
+                        self.maps.insert(key, Arc::new(m.clone()));
+                        m
+                    }
+                }
+            }
+            None => ValueMap::default(),
+        };
+        for (from, to) in table.into_iter().flatten() {
+            if to.get_ref().trim().is_empty() {
+                return Err(at(
+                    to.span(),
+                    format!(
+                        "{what} map: {:?} maps to nothing; give what it becomes",
+                        from.get_ref()
+                    ),
+                ));
+            }
+            if slugs && !is_valid_slug(to.get_ref()) {
+                return Err(at(
+                    to.span(),
+                    format!("{what} map: {:?} maps to {:?}, which is not a slug (lower-case letters, digits and hyphens)", from.get_ref(), to.get_ref()),
+                ));
+            }
+            map.entries.insert(
+                crate::xml::normalize_space(from.get_ref()),
+                to.get_ref().clone(),
+            );
+        }
+        if map.entries.len() > transform::MAX_MAP_ENTRIES {
+            return Err(near(
+                file.map(Spanned::span),
+                format!("{what}: the map holds more than {} values; refused (a limit that bounds memory)", transform::MAX_MAP_ENTRIES),
             ));
         }
-        if name.is_none() {
-            return Err(format!("{what}: a created {target} needs a `name`"));
+        Ok(Some(Arc::new(map)))
+    }
+
+    /// `[fields]`, checked against the fields a `kind` record has: each one known, `start`
+    /// and `end` only for a date, and every field the record needs given.
+    fn fields(
+        &mut self,
+        specs: &BTreeMap<Spanned<String>, ValueSpec>,
+        kind: &'static str,
+        kind_span: Range<usize>,
+        prefix: &str,
+    ) -> Result<Vec<Field>, Problem> {
+        let allowed = fields_of(kind).expect("known type");
+        let mut fields = Vec::new();
+        for (name, spec) in specs {
+            let what = format!("{prefix}[fields] {}", name.get_ref());
+            let Some((_, shape, required)) = allowed.iter().find(|(n, _, _)| n == name.get_ref())
+            else {
+                let names: Vec<&str> = allowed.iter().map(|(n, _, _)| *n).collect();
+                return Err(at(
+                    name.span(),
+                    format!(
+                        "{what}: a {kind} has no such field; it has {}",
+                        names.join(", ")
+                    ),
+                ));
+            };
+            let s = self.spec(spec, &what)?;
+            if matches!(s.value, Value::Range { .. }) && *shape != Shape::Date {
+                return Err(at(
+                    name.span(),
+                    format!(
+                        "{what}: `start`/`end` make a date, and {} is not one",
+                        name.get_ref()
+                    ),
+                ));
+            }
+            fields.push(Field {
+                name: name.get_ref().clone(),
+                spec: s,
+                format: spec.format,
+                split: spec.split.as_ref().map(|s| s.get_ref().clone()),
+                required: spec.required || *required,
+                shape: *shape,
+            });
         }
-        if *target == "body" {
-            match &l.record_kind {
-                Some(k) if BodyKind::from_slug(k).is_some() => {}
-                other => {
+        for (name, _, required) in allowed.iter() {
+            if *required && !specs.contains_key(*name) {
+                return Err(at(
+                    kind_span,
+                    format!("{prefix}[fields] has no `{name}`, which every {kind} needs"),
+                ));
+            }
+        }
+        Ok(fields)
+    }
+
+    /// One `[[links]]` entry (`what` names it), checked against the link fields of a
+    /// `kind` record and, when it creates the record it links to, against what that
+    /// record needs; with how it is reconciled.
+    fn link(&mut self, l: &LinkSpec, what: &str, kind: &str) -> Result<Link, Problem> {
+        let field = l.field.get_ref();
+        let Some((_, target, single)) = links_of(kind).iter().find(|(f, _, _)| f == field) else {
+            let names: Vec<&str> = links_of(kind).iter().map(|(f, _, _)| *f).collect();
+            return Err(at(
+                l.field.span(),
+                format!(
+                    "{what}: a {kind} links through {}",
+                    if names.is_empty() {
+                        "no field".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ),
+            ));
+        };
+        if l.kind.get_ref() != target {
+            return Err(at(
+                l.kind.span(),
+                format!(
+                    "{what}: type = {:?}, but {field} links to a {target}",
+                    l.kind.get_ref()
+                ),
+            ));
+        }
+        let slug = l
+            .slug
+            .as_ref()
+            .map(|s| self.spec(s, &format!("{what} slug")))
+            .transpose()?;
+        let name = l
+            .name
+            .as_ref()
+            .map(|s| self.spec(s, &format!("{what} name")))
+            .transpose()?;
+        if slug.is_none() && name.is_none() {
+            return Err(at(
+                l.field.span(),
+                format!("{what}: give a `slug` or a `name` (the slug is then made from the name)"),
+            ));
+        }
+        if l.create {
+            if matches!(*target, "document" | "event") {
+                return Err(at(
+                    l.kind.span(),
+                    format!("{what}: a {target} cannot be created from a link; set create = false"),
+                ));
+            }
+            if name.is_none() {
+                return Err(at(
+                    l.field.span(),
+                    format!("{what}: a created {target} needs a `name`"),
+                ));
+            }
+            if *target == "body" {
+                let given = l.record_kind.as_ref().map(|k| k.get_ref().as_str());
+                if !given.is_some_and(|k| BodyKind::from_slug(k).is_some()) {
                     let kinds: Vec<&str> = BodyKind::ALL.iter().map(|k| k.slug()).collect();
-                    return Err(format!(
-                        "{what}: kind = {other:?}; a created body needs one of {}",
-                        kinds.join(", ")
+                    return Err(near(
+                        l.record_kind
+                            .as_ref()
+                            .map(Spanned::span)
+                            .or(Some(l.field.span())),
+                        format!(
+                            "{what}: kind = {given:?}; a created body needs one of {}",
+                            kinds.join(", ")
+                        ),
                     ));
                 }
             }
         }
+        let table = self.map(l.map.as_ref(), l.map_file.as_ref(), what, true)?;
+        let identifier = match &l.identifier {
+            None => None,
+            Some(i) => {
+                let Some(scheme) = IdScheme::parse(i.scheme.get_ref()) else {
+                    let names: Vec<&str> = IdScheme::ALL.iter().map(|s| s.as_str()).collect();
+                    return Err(at(
+                        i.scheme.span(),
+                        format!(
+                            "{what} identifier: scheme = {:?}; use one of {}",
+                            i.scheme.get_ref(),
+                            names.join(", ")
+                        ),
+                    ));
+                };
+                let paths = check_paths(&i.path, &format!("{what} identifier path"), self.xml)?;
+                let filters = self.filters(&i.filters, &format!("{what} identifier"))?;
+                Some((
+                    scheme,
+                    Spec {
+                        value: Value::Path(paths),
+                        transform: Transform {
+                            filters,
+                            ..Transform::default()
+                        },
+                    },
+                ))
+            }
+        };
+        let match_by = match &l.match_by {
+            None => {
+                let mut by = Vec::new();
+                if identifier.is_some() {
+                    by.push(MatchBy::Identifier);
+                }
+                if name.is_some() {
+                    by.push(MatchBy::Name);
+                }
+                by
+            }
+            Some(list) => {
+                let mut by = Vec::new();
+                for m in list.get_ref() {
+                    let b = match m.as_str() {
+                        "identifier" if identifier.is_none() => {
+                            return Err(at(
+                                list.span(),
+                                format!("{what}: match = \"identifier\" needs `identifier = {{ scheme = \"…\", path = \"…\" }}`"),
+                            ))
+                        }
+                        "identifier" => MatchBy::Identifier,
+                        "name" if name.is_none() => {
+                            return Err(at(
+                                list.span(),
+                                format!("{what}: match = \"name\" needs a `name`"),
+                            ))
+                        }
+                        "name" => MatchBy::Name,
+                        other => {
+                            return Err(at(
+                                list.span(),
+                                format!("{what}: match = {other:?}; use \"identifier\" and/or \"name\" (or [] for none)"),
+                            ))
+                        }
+                    };
+                    if by.contains(&b) {
+                        return Err(at(list.span(), format!("{what}: match names {m:?} twice")));
+                    }
+                    by.push(b);
+                }
+                by
+            }
+        };
+        let unmatched = match &l.unmatched {
+            None if l.create => Unmatched::Create,
+            None => Unmatched::Report,
+            Some(u) => match u.get_ref().as_str() {
+                "create" if !l.create => {
+                    return Err(at(
+                        u.span(),
+                        format!("{what}: unmatched = \"create\" contradicts create = false"),
+                    ))
+                }
+                "create" => Unmatched::Create,
+                "report" => Unmatched::Report,
+                other => {
+                    return Err(at(
+                        u.span(),
+                        format!("{what}: unmatched = {other:?}; use \"create\" or \"report\""),
+                    ))
+                }
+            },
+        };
+        Ok(Link {
+            field: field.clone(),
+            target,
+            slug,
+            name,
+            kind: l.record_kind.as_ref().map(|k| k.get_ref().clone()),
+            create: l.create,
+            single: *single,
+            table,
+            identifier,
+            match_by,
+            unmatched,
+        })
     }
-    Ok(Link {
-        field: l.field.clone(),
-        target,
-        slug,
-        name,
-        kind: l.record_kind.clone(),
-        create: l.create,
-        single: *single,
-    })
+
+    /// One `[[when]]`: a path and exactly one test.
+    fn condition(&self, w: &WhenSpec, what: &str) -> Result<Condition, Problem> {
+        let paths = check_paths(&w.path, &format!("{what} path"), self.xml)?;
+        let filters = self.filters(&w.filters, what)?;
+        let mut tests = Vec::new();
+        if let Some(e) = &w.equals {
+            tests.push(Test::Equals(crate::xml::normalize_space(e.get_ref())));
+        }
+        if let Some(l) = &w.one_of {
+            tests.push(Test::OneOf(
+                l.get_ref()
+                    .iter()
+                    .map(|s| crate::xml::normalize_space(s))
+                    .collect(),
+            ));
+        }
+        if let Some(l) = &w.none_of {
+            tests.push(Test::NoneOf(
+                l.get_ref()
+                    .iter()
+                    .map(|s| crate::xml::normalize_space(s))
+                    .collect(),
+            ));
+        }
+        if let Some(m) = &w.matches {
+            let re = transform::compile(m.get_ref())
+                .map_err(|e| at(m.span(), format!("{what} matches: {e}")))?;
+            tests.push(Test::Matches(re));
+        }
+        if let Some(p) = &w.present {
+            tests.push(Test::Present(*p.get_ref()));
+        }
+        match tests.len() {
+            1 => Ok(Condition {
+                paths,
+                filters,
+                test: tests.remove(0),
+            }),
+            n => Err(at(
+                w.path.span(),
+                format!(
+                    "{what}: give {} of `equals`, `one_of`, `none_of`, `matches` or `present` (write several [[when]] for several tests)",
+                    if n == 0 { "one" } else { "only one" }
+                ),
+            )),
+        }
+    }
+
+    /// One kind of record: `prefix` names it in errors (empty for a single `[record]`).
+    fn record(
+        &mut self,
+        r: &RecordSpec,
+        fields: &BTreeMap<Spanned<String>, ValueSpec>,
+        links: &[LinkSpec],
+        when: &[WhenSpec],
+        prefix: &str,
+    ) -> Result<RecordMap, Problem> {
+        let what = if prefix.is_empty() {
+            "[record]".to_string()
+        } else {
+            prefix.trim_end().to_string()
+        };
+        if let Some(e) = &r.element {
+            check_element(e, &what)?;
+        }
+        let kind = record_kind(&r.kind, &what)?;
+        let id = check_paths(&r.id, &format!("{what} id"), self.xml)?;
+        let slug = match &r.slug {
+            Some(s) if s.get_ref().trim().is_empty() => {
+                return Err(at(
+                    s.span(),
+                    format!("{what} slug is empty: it would give every record the same empty slug; leave it out for \"{{id}}\""),
+                ))
+            }
+            Some(s) => template(s, &format!("{what} slug"), self.xml)?,
+            // The id with its fallbacks.
+            None => vec![Part::Path(id.clone())],
+        };
+        let fields = self.fields(fields, kind, r.kind.span(), prefix)?;
+        let links = links
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                self.link(
+                    l,
+                    &format!("{prefix}[[links]] #{} ({})", i + 1, l.field.get_ref()),
+                    kind,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let when = when
+            .iter()
+            .enumerate()
+            .map(|(i, w)| self.condition(w, &format!("{prefix}[[when]] #{}", i + 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(RecordMap {
+            element: r.element.as_ref().map(|e| e.get_ref().clone()),
+            kind,
+            id,
+            slug,
+            fields,
+            links,
+            when,
+        })
+    }
 }
 
-/// Every path the mapping reads a value from: the id, the fields, the links and the slug.
-fn reads_of(id: &str, fields: &[Field], links: &[Link], slug: &[Part]) -> HashSet<String> {
+/// Every path the mapping reads a value from: the ids, fields, links, slugs and tests.
+fn reads_of(records: &[RecordMap]) -> HashSet<String> {
     let mut reads = HashSet::new();
-    reads.insert(id.to_string());
-    let mut read = |v: &Value| match v {
-        Value::Path(p) => {
-            reads.insert(p.clone());
+    for r in records {
+        reads.extend(r.id.0.iter().cloned());
+        let mut read = |v: &Value| match v {
+            Value::Path(p) => reads.extend(p.0.iter().cloned()),
+            Value::Template(parts) => reads.extend(paths_of(parts)),
+            Value::Const(_) => {}
+            Value::Range { start, end, .. } => {
+                reads.extend(start.0.iter().cloned());
+                reads.extend(end.iter().flat_map(|e| e.0.iter().cloned()));
+            }
+        };
+        for f in &r.fields {
+            read(&f.spec.value);
         }
-        Value::Template(parts) => reads.extend(paths_of(parts)),
-        Value::Const(_) => {}
-        Value::Range { start, end, .. } => {
-            reads.insert(start.clone());
-            reads.extend(end.iter().cloned());
+        for l in &r.links {
+            l.slug
+                .iter()
+                .chain(l.name.iter())
+                .chain(l.identifier.iter().map(|(_, s)| s))
+                .for_each(|s| read(&s.value));
         }
-    };
-    for f in fields {
-        read(&f.value);
+        for c in &r.when {
+            read(&Value::Path(c.paths.clone()));
+        }
+        reads.extend(paths_of(&r.slug));
     }
-    for l in links {
-        l.slug.iter().chain(l.name.iter()).for_each(&mut read);
-    }
-    reads.extend(paths_of(slug));
     reads
 }
 
 impl Mapping {
-    /// Reads and checks a mapping; `file` is named in errors.
+    /// Reads and checks a mapping; `file` is named in errors, and `map_file`s are read
+    /// from its folder.
     pub fn parse(text: &str, file: &str) -> Result<Self, MappingError> {
         let err = |message: String| MappingError {
             file: file.to_string(),
@@ -486,33 +965,100 @@ impl Mapping {
         let m: MappingFile =
             toml::from_str(text).map_err(|e| err(e.to_string().trim_end().to_string()))?;
         check_source_url(&m.source, text, file)?;
-        check_values(&m).map_err(|(span, message)| MappingError {
-            file: format!("{file}:{}", line_column(text, span.start)),
-            message,
-        })?;
-        let kind = record_kind(&m.record.kind).map_err(err)?;
-        let fields = fields(&m.fields, kind).map_err(err)?;
-        let links = m
-            .links
-            .iter()
-            .enumerate()
-            .map(|(i, l)| link(l, &format!("[[links]] #{} ({})", i + 1, l.field), kind))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(err)?;
-        let slug = parse_template(m.record.slug.as_ref().map_or("{id}", |s| s.get_ref()))
-            .map_err(|e| err(format!("[record] slug: {e}")))?;
-        let reads = reads_of(m.record.id.get_ref(), &fields, &links, &slug);
+        let folder = match Path::new(file).parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let placed = |p: Problem| MappingError {
+            file: match p.at {
+                Some(span) => format!("{file}:{}", line_column(text, span.start)),
+                None => file.to_string(),
+            },
+            message: p.message,
+        };
+        let title = &m.source.title;
+        if title.get_ref().trim().is_empty() {
+            return Err(placed(at(
+                title.span(),
+                "[source] title is empty; name the collection the records come from",
+            )));
+        }
+        let records = read_records(&m, folder).map_err(placed)?;
+        let reads = reads_of(&records);
         Ok(Mapping {
             file: file.to_string(),
             source_title: m.source.title.into_inner(),
             source_url: m.source.url.map(Spanned::into_inner),
-            element: m.record.element.map(Spanned::into_inner),
-            kind,
-            id: m.record.id.into_inner(),
-            slug,
-            fields,
-            links,
+            records,
             reads,
         })
     }
+}
+
+/// The kinds of record, from `[record]` with the top-level `[fields]`, `[[links]]` and
+/// `[[when]]`, or from each `[[record]]` with its own.
+fn read_records(m: &MappingFile, folder: PathBuf) -> Result<Vec<RecordMap>, Problem> {
+    let specs: Vec<&RecordSpec> = match &m.record {
+        OneOrMany::One(r) => vec![r.as_ref()],
+        OneOrMany::Many(rs) => rs.iter().collect(),
+    };
+    let Some(first) = specs.first() else {
+        return Err(near(None, "[[record]] is empty: give at least one record"));
+    };
+    let xml = first.element.is_some();
+    if let Some(r) = specs.iter().find(|r| r.element.is_some() != xml) {
+        return Err(at(
+            r.kind.span(),
+            "every [[record]] names an `element` (XML), or none does (CSV)",
+        ));
+    }
+    let mut reader = Reader {
+        xml,
+        folder,
+        maps: HashMap::new(),
+    };
+    let mut out = Vec::new();
+    match &m.record {
+        OneOrMany::One(r) => {
+            let top = !m.fields.is_empty() || !m.links.is_empty() || !m.when.is_empty();
+            let nested = !r.fields.is_empty() || !r.links.is_empty() || !r.when.is_empty();
+            if top && nested {
+                return Err(at(
+                    r.kind.span(),
+                    "[record] has its own fields, links or tests and there are top-level ones too; give them in one place",
+                ));
+            }
+            let (f, l, w) = if nested {
+                (&r.fields, &r.links, &r.when)
+            } else {
+                (&m.fields, &m.links, &m.when)
+            };
+            out.push(reader.record(r, f, l, w, "")?);
+        }
+        OneOrMany::Many(rs) => {
+            if let Some(k) = m.fields.keys().next() {
+                return Err(at(
+                    k.span(),
+                    "with [[record]] tables, give each record's fields as [record.fields] under it",
+                ));
+            }
+            if let Some(l) = m.links.first() {
+                return Err(at(
+                    l.field.span(),
+                    "with [[record]] tables, give each record's links as [[record.links]] under it",
+                ));
+            }
+            if let Some(w) = m.when.first() {
+                return Err(at(
+                    w.path.span(),
+                    "with [[record]] tables, give each record's tests as [[record.when]] under it",
+                ));
+            }
+            for (i, r) in rs.iter().enumerate() {
+                let prefix = format!("[[record]] #{} ", i + 1);
+                out.push(reader.record(r, &r.fields, &r.links, &r.when, &prefix)?);
+            }
+        }
+    }
+    Ok(out)
 }

@@ -1,52 +1,30 @@
 //! Declarative mappings: how the records of an outside file (XML elements or CSV rows)
 //! become records of the archive, written as TOML so that an editor can add a collection
-//! without code. The shipped example is `mappings/visits.toml`:
-//!
-//! ```toml
-//! [source]
-//! title = "Visits by Foreign Leaders (Office of the Historian)"
-//!
-//! [record]
-//! element = "visit"          # XML: the element that holds one record (CSV: unused)
-//! type = "event"             # event, document, person or body
-//! id = "id"                  # the value that identifies the record in the source
-//! slug = "visit-{id}"        # the stable slug made from it (default "{id}")
-//!
-//! [fields]
-//! title = { template = "Visit of {visitor} ({from})" }
-//! kind = { value = "visit" }
-//! date = { start = "start-date", end = "end-date" }
-//! summary = { path = "description" }
-//!
-//! [[links]]                  # a visit's country: a body, created if missing
-//! field = "bodies"
-//! type = "body"
-//! slug = { path = "from/@id" }
-//! name = { path = "from" }
-//! kind = "state"
-//! ```
-//!
-//! A *path* names a child element (`visitor`), a nested one (`a/b`), an attribute of the
-//! record element (`@id`) or of a child (`from/@id`); in CSV, a column of the header row.
-//! A value is one of `path`, `template` (paths in braces), `value` (a constant), or, for a
-//! date, `start` and `end` (an EDTF interval, one day when they are equal). Dates are
-//! read as EDTF (`format = "edtf"`, which includes ISO 8601 dates) or from an ISO 8601
-//! date-time (`format = "iso-datetime"`, the date part).
+//! without code. The format (paths and fallbacks, templates, filters, value maps, record
+//! filters, several records per file, links and their reconciliation) is documented in
+//! one place, `docs/mapping.md`, with an example of each feature; the shipped examples are
+//! `mappings/visits.toml`, `mappings/visits-csv.toml` and `mappings/travels.toml`.
 //!
 //! [`file`] reads and checks the TOML into a [`Mapping`]; [`path`] holds the paths and
-//! templates and the [`Values`] a reader collects at them; [`build`] makes an archive
-//! record from one source record's values.
+//! templates and the [`Values`] a reader collects at them; [`transform`] the filters and
+//! value maps; [`build`] makes archive records from one source record's values.
 
 mod build;
 mod file;
 mod path;
 #[cfg(test)]
 mod tests;
+mod transform;
 
 pub use path::Values;
+pub use transform::{MAX_MAP_FILE_BYTES, MAX_PATTERN_BYTES};
 
-use path::Part;
+use crate::import::{MatchBy, Unmatched};
+use dossier_model::IdScheme;
+use path::{Part, Paths};
 use serde::Deserialize;
+use std::sync::Arc;
+use transform::{Filter, Transform, ValueMap};
 
 /// Why a mapping file cannot be used. Names the file and the entry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,21 +50,28 @@ pub enum DateFormat {
 /// How a value is found in a source record, as the mapping file gave it.
 #[derive(Debug, Clone)]
 enum Value {
-    Path(String),
+    Path(Paths),
     Template(Vec<Part>),
     Const(String),
     Range {
-        start: String,
-        end: Option<String>,
+        start: Paths,
+        end: Option<Paths>,
         format: DateFormat,
     },
+}
+
+/// A value and what is done to its text once read.
+#[derive(Debug, Clone)]
+struct Spec {
+    value: Value,
+    transform: Transform,
 }
 
 /// One `[fields]` entry, checked against the record type.
 #[derive(Debug, Clone)]
 struct Field {
     name: String,
-    value: Value,
+    spec: Spec,
     format: DateFormat,
     split: Option<String>,
     required: bool,
@@ -102,16 +87,53 @@ enum Shape {
     Bool,
 }
 
-/// One `[[links]]` entry: a field that holds the slugs of other records.
+/// One `[[links]]` entry: a field that holds the slugs of other records, and how each
+/// link is reconciled with the records the archive already holds.
 #[derive(Debug, Clone)]
 struct Link {
     field: String,
     target: &'static str,
-    slug: Option<Value>,
-    name: Option<Value>,
+    slug: Option<Spec>,
+    name: Option<Spec>,
     kind: Option<String>,
     create: bool,
     single: bool,
+    /// `[links.map]` and `map_file`: source value → slug, trusted as given.
+    table: Option<Arc<ValueMap>>,
+    identifier: Option<(IdScheme, Spec)>,
+    match_by: Vec<MatchBy>,
+    unmatched: Unmatched,
+}
+
+/// One `[[when]]` test: the record is imported only if it holds.
+#[derive(Debug, Clone)]
+struct Condition {
+    paths: Paths,
+    filters: Vec<Filter>,
+    test: Test,
+}
+
+#[derive(Debug, Clone)]
+enum Test {
+    Equals(String),
+    OneOf(Vec<String>),
+    NoneOf(Vec<String>),
+    Matches(regex::Regex),
+    Present(bool),
+}
+
+/// One kind of record the mapping makes: from which element, of which type, with which
+/// fields, links and conditions.
+#[derive(Debug, Clone)]
+struct RecordMap {
+    /// The XML element that holds one source record (none for CSV).
+    element: Option<String>,
+    kind: &'static str,
+    id: Paths,
+    slug: Vec<Part>,
+    fields: Vec<Field>,
+    links: Vec<Link>,
+    when: Vec<Condition>,
 }
 
 /// A checked mapping, ready to turn source records into archive records.
@@ -120,13 +142,7 @@ pub struct Mapping {
     file: String,
     source_title: String,
     source_url: Option<String>,
-    /// The XML element that holds one record.
-    pub element: Option<String>,
-    kind: &'static str,
-    id: String,
-    slug: Vec<Part>,
-    fields: Vec<Field>,
-    links: Vec<Link>,
+    records: Vec<RecordMap>,
     /// Every path a value is read from.
     reads: std::collections::HashSet<String>,
 }
@@ -138,14 +154,39 @@ impl Mapping {
         self.reads.contains(path)
     }
 
-    /// The record type the mapping makes.
+    /// The record type the mapping makes, or `record` when it makes several.
     pub fn record_type(&self) -> &'static str {
-        self.kind
+        let first = self.records[0].kind;
+        if self.records.iter().all(|r| r.kind == first) {
+            first
+        } else {
+            "record"
+        }
     }
 
-    /// The path (XML) or column (CSV) that gives the record's stable id.
+    /// The paths (XML) or columns (CSV) that give each record's stable id, with their
+    /// fallbacks: a CSV file must have at least one of each.
+    pub fn id_paths(&self) -> Vec<&[String]> {
+        self.records.iter().map(|r| r.id.0.as_slice()).collect()
+    }
+
+    /// The first record's id path (XML) or column (CSV).
     pub fn id_path(&self) -> &str {
-        &self.id
+        &self.records[0].id.0[0]
+    }
+
+    /// The XML elements that hold records, each once, in the mapping's order; empty for a
+    /// CSV mapping.
+    pub fn elements(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for r in &self.records {
+            if let Some(e) = r.element.as_deref() {
+                if !out.contains(&e) {
+                    out.push(e);
+                }
+            }
+        }
+        out
     }
 
     /// The mapping file's name.

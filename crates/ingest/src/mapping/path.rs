@@ -1,23 +1,62 @@
 //! Paths and templates: where a mapping reads a value in one source record, and the values
 //! a reader collected there. A *path* names a child element (`visitor`), a nested one
-//! (`a/b`), an attribute (`@id`, `from/@id`) or a CSV column; a *template* is text with
-//! paths in braces (`Visit of {visitor}`).
+//! (`a/b`), an attribute (`@id`, `a/b/@id`) or a CSV column; a list of paths is tried in
+//! order (the first that holds a value). A *template* is text with paths in braces
+//! (`Visit of {visitor}`), `{a|b}` for fallbacks and `[…]` for a part that vanishes when
+//! a value it names is missing. The format is documented in `docs/mapping.md`.
 
 use crate::xml::Pos;
+
+/// A path and its fallbacks: the first that holds a non-empty value wins. An element
+/// that is empty or white space (`<locale/>`) holds no value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Paths(pub(super) Vec<String>);
+
+impl Paths {
+    /// The first non-empty value: (text, where, the path that gave it).
+    pub(super) fn first<'a>(&'a self, v: &'a Values) -> Option<(&'a str, Pos, &'a str)> {
+        self.0
+            .iter()
+            .find_map(|p| v.first(p).map(|(t, pos)| (t, pos, p.as_str())))
+    }
+
+    /// Every non-empty value of the first path that holds any.
+    pub(super) fn all<'a>(&self, v: &'a Values) -> Vec<(&'a str, Pos)> {
+        for p in &self.0 {
+            let all = v.all_at(p);
+            if !all.is_empty() {
+                return all;
+            }
+        }
+        Vec::new()
+    }
+
+    /// How the paths are written in errors: `locale` or `locale|country`.
+    pub(super) fn describe(&self) -> String {
+        self.0.join("|")
+    }
+}
 
 /// A piece of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Part {
     Lit(String),
-    Path(String),
+    Path(Paths),
+    /// `[…]`: shown only when every path inside it has a value.
+    Optional(Vec<Part>),
 }
 
 /// The paths a template reads.
-pub(super) fn paths_of(parts: &[Part]) -> impl Iterator<Item = String> + '_ {
-    parts.iter().filter_map(|p| match p {
-        Part::Path(p) => Some(p.clone()),
-        Part::Lit(_) => None,
-    })
+pub(super) fn paths_of(parts: &[Part]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in parts {
+        match p {
+            Part::Path(p) => out.extend(p.0.iter().cloned()),
+            Part::Optional(inner) => out.extend(paths_of(inner)),
+            Part::Lit(_) => {}
+        }
+    }
+    out
 }
 
 /// The values of one source record: path → (text, where). Repeated paths keep every value.
@@ -27,6 +66,7 @@ pub struct Values {
 }
 
 impl Values {
+    /// The first non-empty value at `path`: an empty element counts as missing.
     pub fn first(&self, path: &str) -> Option<(&str, Pos)> {
         self.entries
             .iter()
@@ -34,36 +74,101 @@ impl Values {
             .map(|(_, v, pos)| (v.as_str(), *pos))
     }
 
+    /// Every non-empty value at `path`.
     pub fn all(&self, path: &str) -> Vec<&str> {
+        self.all_at(path).into_iter().map(|(v, _)| v).collect()
+    }
+
+    fn all_at(&self, path: &str) -> Vec<(&str, Pos)> {
         self.entries
             .iter()
             .filter(|(p, v, _)| p == path && !v.trim().is_empty())
-            .map(|(_, v, _)| v.as_str())
+            .map(|(_, v, pos)| (v.as_str(), *pos))
             .collect()
     }
 }
 
+/// Reads a template: literal text, `{path}` or `{a|b}` (fallbacks), `[…]` (an optional
+/// part); `{{`, `}}`, `[[` and `]]` are literal braces and brackets.
 pub(super) fn parse_template(t: &str) -> Result<Vec<Part>, String> {
-    let mut parts = Vec::new();
-    let mut rest = t;
-    while let Some(open) = rest.find('{') {
-        if open > 0 {
-            parts.push(Part::Lit(rest[..open].to_string()));
+    let mut top: Vec<Part> = Vec::new();
+    // The optional part being read, if any.
+    let mut optional: Option<Vec<Part>> = None;
+    let mut lit = String::new();
+    let mut chars = t.char_indices().peekable();
+    fn flush(lit: &mut String, into: &mut Vec<Part>) {
+        if !lit.is_empty() {
+            into.push(Part::Lit(std::mem::take(lit)));
         }
-        let Some(close) = rest[open..].find('}') else {
-            return Err(format!("template {t:?} has a `{{` without `}}`"));
-        };
-        let path = rest[open + 1..open + close].trim();
-        if path.is_empty() {
-            return Err(format!("template {t:?} has an empty `{{}}`"));
+    }
+    while let Some((i, c)) = chars.next() {
+        let doubled = chars.peek().is_some_and(|&(_, n)| n == c);
+        match c {
+            '{' | '}' | '[' | ']' if doubled => {
+                chars.next();
+                lit.push(c);
+            }
+            '{' => {
+                let rest = &t[i + 1..];
+                let Some(close) = rest.find('}') else {
+                    return Err(format!(
+                        "template {t:?} has a `{{` without `}}` (write `{{{{` for a brace)"
+                    ));
+                };
+                let inner = &rest[..close];
+                if inner.contains('{') {
+                    return Err(format!(
+                        "template {t:?} has a `{{` inside `{{…}}`; a path is written `{{a}}` or `{{a|b}}`"
+                    ));
+                }
+                let paths: Vec<String> = inner.split('|').map(|p| p.trim().to_string()).collect();
+                if paths.iter().any(String::is_empty) {
+                    return Err(format!(
+                        "template {t:?} has an empty path in `{{{inner}}}`; write `{{a}}` or `{{a|b}}`"
+                    ));
+                }
+                let into = optional.as_mut().unwrap_or(&mut top);
+                flush(&mut lit, into);
+                into.push(Part::Path(Paths(paths)));
+                // Skip the path and its `}`.
+                while chars.peek().is_some_and(|&(j, _)| j <= i + close + 1) {
+                    chars.next();
+                }
+            }
+            '[' => {
+                if optional.is_some() {
+                    return Err(format!(
+                        "template {t:?} has a `[` inside `[…]`: optional parts do not nest (write `[[` for a bracket)"
+                    ));
+                }
+                flush(&mut lit, &mut top);
+                optional = Some(Vec::new());
+            }
+            ']' => {
+                let Some(mut inner) = optional.take() else {
+                    return Err(format!(
+                        "template {t:?} has a `]` without `[` (write `]]` for a bracket)"
+                    ));
+                };
+                flush(&mut lit, &mut inner);
+                if !inner.iter().any(|p| matches!(p, Part::Path(_))) {
+                    return Err(format!(
+                        "template {t:?} has an optional part `[…]` that names no value, so it would always show; write `[[` and `]]` for brackets"
+                    ));
+                }
+                top.push(Part::Optional(inner));
+            }
+            // A lone `}` is text, as it always was.
+            _ => lit.push(c),
         }
-        parts.push(Part::Path(path.to_string()));
-        rest = &rest[open + close + 1..];
     }
-    if !rest.is_empty() {
-        parts.push(Part::Lit(rest.to_string()));
+    if optional.is_some() {
+        return Err(format!(
+            "template {t:?} has a `[` without `]` (write `[[` for a bracket)"
+        ));
     }
-    Ok(parts)
+    flush(&mut lit, &mut top);
+    Ok(top)
 }
 
 /// Why a path can match nothing (`None` when it can match something).
@@ -93,18 +198,27 @@ pub(super) fn path_problem(p: &str, xml: bool) -> Option<String> {
             if !step.starts_with('@') && step.contains(':') {
                 return Some(format!("names the element {step:?} with a prefix: elements are matched by local name, so it would match nothing; leave the prefix out"));
             }
+            if step.contains('|') || step.contains('{') || step.contains('}') {
+                return Some(format!("has `|`, `{{` or `}}` in the step {step:?}, which no XML name holds; fallbacks are written as a list, `path = [\"a\", \"b\"]`"));
+            }
         }
     }
     None
 }
 
-/// A template filled in from a record's values; `None` when a path it names has none.
+/// A template filled in from a record's values; `None` when a path outside an optional
+/// part has no value.
 pub(super) fn render(parts: &[Part], v: &Values) -> Option<String> {
     let mut out = String::new();
     for p in parts {
         match p {
             Part::Lit(s) => out.push_str(s),
-            Part::Path(path) => out.push_str(&clean(v.first(path)?.0)),
+            Part::Path(paths) => out.push_str(&clean(paths.first(v)?.0)),
+            Part::Optional(inner) => {
+                if let Some(s) = render(inner, v) {
+                    out.push_str(&s);
+                }
+            }
         }
     }
     Some(out)
@@ -113,4 +227,56 @@ pub(super) fn render(parts: &[Part], v: &Values) -> Option<String> {
 /// Collapses the white space of a source value.
 pub(super) fn clean(s: &str) -> String {
     crate::xml::normalize_space(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(pairs: &[(&str, &str)]) -> Values {
+        Values {
+            entries: pairs
+                .iter()
+                .map(|(p, v)| (p.to_string(), v.to_string(), Pos::default()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn templates_with_fallbacks_optional_parts_and_literal_brackets() {
+        let t = parse_template("Trip to {locale|country}[ ({locale}, {country})] [[{id}]] {{x}}")
+            .unwrap();
+        let v = values(&[("locale", ""), ("country", "Holy See"), ("id", "7")]);
+        assert_eq!(render(&t, &v).unwrap(), "Trip to Holy See [7] {x}");
+        let v = values(&[("locale", "Rome"), ("country", "Italy"), ("id", "7")]);
+        assert_eq!(
+            render(&t, &v).unwrap(),
+            "Trip to Rome (Rome, Italy) [7] {x}"
+        );
+        // A required path missing: no text at all.
+        let v = values(&[("locale", "Rome"), ("country", "Italy")]);
+        assert_eq!(render(&t, &v), None);
+        // A lone `}` stays text, as before.
+        assert_eq!(
+            render(&parse_template("a } b").unwrap(), &v).unwrap(),
+            "a } b"
+        );
+    }
+
+    #[test]
+    fn template_mistakes_are_explained() {
+        for (t, expect) in [
+            ("a {b", "without `}`"),
+            ("a {}", "empty path"),
+            ("a {b|}", "empty path"),
+            ("[a {b}", "`[` without `]`"),
+            ("a] {b}", "`]` without `[`"),
+            ("[a [{b}]]", "do not nest"),
+            ("[draft] {b}", "names no value"),
+            ("{a{b}", "inside"),
+        ] {
+            let e = parse_template(t).unwrap_err();
+            assert!(e.contains(expect), "{t}: {e}");
+        }
+    }
 }

@@ -13,12 +13,44 @@ impl Mapping {
     /// What every mapping `parse` accepts must hold: the checks it makes, restated
     /// on the result.
     fn invariants(&self) -> Result<(), String> {
-        if let Some(e) = &self.element {
-            if e.trim().is_empty() || e.chars().any(char::is_whitespace) || e.contains(':') {
-                return Err(format!("element {e:?}"));
+        if self.records.is_empty() {
+            return Err("no record".into());
+        }
+        let xml = self.records[0].element.is_some();
+        for r in &self.records {
+            if let Some(e) = &r.element {
+                if e.trim().is_empty() || e.chars().any(char::is_whitespace) || e.contains(':') {
+                    return Err(format!("element {e:?}"));
+                }
+            }
+            if r.element.is_some() != xml {
+                return Err("XML and CSV records mixed".into());
+            }
+            let allowed = fields_of(r.kind).ok_or("unknown type")?;
+            for (name, _, required) in allowed {
+                if *required && !r.fields.iter().any(|f| f.name == *name) {
+                    return Err(format!("no {name}"));
+                }
+            }
+            for f in &r.fields {
+                if !allowed.iter().any(|(n, _, _)| *n == f.name) {
+                    return Err(format!("field {}", f.name));
+                }
+                if f.split.as_deref() == Some("") {
+                    return Err("empty split".into());
+                }
+                if let Value::Const(c) = &f.spec.value {
+                    if c.trim().is_empty() {
+                        return Err("empty value".into());
+                    }
+                }
+            }
+            for l in &r.links {
+                if l.slug.is_none() && l.name.is_none() {
+                    return Err(format!("link {} without slug or name", l.field));
+                }
             }
         }
-        let xml = self.element.is_some();
         for p in &self.reads {
             if let Some(problem) = path_problem(p, xml) {
                 return Err(format!("path {p:?} {problem}"));
@@ -27,39 +59,28 @@ impl Mapping {
         if self.source_title.trim().is_empty() {
             return Err("empty source title".into());
         }
-        let allowed = fields_of(self.kind).ok_or("unknown type")?;
-        for (name, _, required) in allowed {
-            if *required && !self.fields.iter().any(|f| f.name == *name) {
-                return Err(format!("no {name}"));
-            }
-        }
-        for f in &self.fields {
-            if !allowed.iter().any(|(n, _, _)| *n == f.name) {
-                return Err(format!("field {}", f.name));
-            }
-            if f.split.as_deref() == Some("") {
-                return Err("empty split".into());
-            }
-            if let Value::Const(c) = &f.value {
-                if c.trim().is_empty() {
-                    return Err("empty value".into());
-                }
-            }
-        }
-        for l in &self.links {
-            if l.slug.is_none() && l.name.is_none() {
-                return Err(format!("link {} without slug or name", l.field));
-            }
-        }
         // Making a record from nothing, or from a value at every path, never panics.
-        let _ = self.build(&Values::default(), "f.xml", Pos::default(), None);
+        let _ = self.build(None, &Values::default(), "f.xml", Pos::default(), None);
         let entries = self
             .reads
             .iter()
             .map(|p| (p.clone(), "1990-01-02".to_string(), Pos::default()))
             .collect();
-        let _ = self.build(&Values { entries }, "f.xml", Pos::default(), Some("d"));
+        let _ = self.build(
+            None,
+            &Values { entries },
+            "f.xml",
+            Pos::default(),
+            Some("d"),
+        );
         Ok(())
+    }
+
+    /// The one record a source record gives (tests of one-record mappings).
+    fn one(&self, v: &Values, file: &str, at: Pos, dossier: Option<&str>) -> Item {
+        let mut items = self.build(None, v, file, at, dossier);
+        assert_eq!(items.len(), 1, "{items:?}");
+        items.remove(0)
     }
 }
 
@@ -308,7 +329,7 @@ fn visit(start: &str, end: &str) -> Values {
 #[test]
 fn the_visits_mapping_makes_an_event_with_its_visitor_and_country() {
     let m = Mapping::parse(VISITS, "mappings/visits.toml").unwrap();
-    let Item::Record(r) = m.build(
+    let Item::Record(r) = m.one(
         &visit("1990-01-10", "1990-01-12"),
         "data/1990.xml",
         Pos::default(),
@@ -335,7 +356,7 @@ fn the_visits_mapping_makes_an_event_with_its_visitor_and_country() {
     assert!(
         matches!(&r.linked[0], Record::Body(b) if b.kind == BodyKind::State && b.name == "Portugal")
     );
-    let Item::Record(r) = m.build(
+    let Item::Record(r) = m.one(
         &visit("1990-01-26", "1990-01-26"),
         "x.xml",
         Pos::default(),
@@ -352,7 +373,7 @@ fn the_visits_mapping_makes_an_event_with_its_visitor_and_country() {
 #[test]
 fn bad_values_name_the_record_and_field() {
     let m = Mapping::parse(VISITS, "visits.toml").unwrap();
-    let Item::Bad(e) = m.build(
+    let Item::Bad(e) = m.one(
         &visit("1990-13-10", "1990-01-12"),
         "1990.xml",
         Pos::default(),
@@ -363,7 +384,7 @@ fn bad_values_name_the_record_and_field() {
     assert_eq!(e.record, "751");
     assert_eq!(e.field, "start-date");
     assert_eq!(e.pos.line, 3);
-    let Item::Bad(e) = m.build(
+    let Item::Bad(e) = m.one(
         &visit("1990-01-12", "1990-01-10"),
         "1990.xml",
         Pos::default(),
@@ -372,7 +393,7 @@ fn bad_values_name_the_record_and_field() {
         panic!()
     };
     assert!(e.problem.contains("before the start"), "{e}");
-    let Item::Bad(e) = m.build(
+    let Item::Bad(e) = m.one(
         &values(&[("visitor", "x")]),
         "1990.xml",
         Pos::default(),
@@ -463,7 +484,7 @@ full_text = { path = "body" }
         ("to", "2001"),
         ("body", "One."),
     ]);
-    let Item::Record(r) = m.build(&v, "essays.xml", Pos::default(), None) else {
+    let Item::Record(r) = m.one(&v, "essays.xml", Pos::default(), None) else {
         panic!("bad record")
     };
     let Record::Document(d) = &r.record else {
