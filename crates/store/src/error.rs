@@ -13,6 +13,13 @@ pub enum StoreError {
     /// SQLite reported an error; the transaction, if any, was rolled back.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL reported an error; the transaction, if any, was rolled back.
+    #[error("database error: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    /// No connection to PostgreSQL could be had from the pool in time (the server is
+    /// down, or every connection is busy).
+    #[error("no database connection: {0}")]
+    Pool(#[from] r2d2::Error),
     /// A stored record's JSON no longer reads as the model expects.
     #[error("stored {record} `{slug}` cannot be read: {source}")]
     Corrupt {

@@ -13,6 +13,7 @@ pub mod link_checks;
 pub mod merges;
 mod migrations;
 pub mod revisions;
+pub mod postgres;
 mod sqlite;
 
 pub use accounts::Accounts;
@@ -26,6 +27,7 @@ pub use revisions::{
     Author, EditConflict, Origin, Revision, RevisionError, RevisionQuery, Revisions, Status,
     WriteOptions,
 };
+pub use postgres::PgStore;
 pub use sqlite::{SqliteStore, READ_CONNECTIONS};
 
 use dossier_model::*;

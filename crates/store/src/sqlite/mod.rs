@@ -13,10 +13,11 @@ mod bulk;
 mod captures;
 mod changes;
 mod link_checks;
+mod merges;
 mod queries;
 mod revisions;
 mod wal_watch;
-mod write;
+pub(crate) mod write;
 
 use crate::migrations::MIGRATIONS;
 use crate::*;

@@ -459,6 +459,14 @@ impl Store for SqliteStore {
     fn link_checks(&self) -> Option<&dyn LinkChecks> {
         Some(self)
     }
+
+    fn merges(&self) -> Option<&dyn Merges> {
+        Some(self)
+    }
+
+    fn redirect(&self, record: RecordType, slug: &str) -> Result<Option<String>, StoreError> {
+        super::merges::redirect(self, record, slug)
+    }
 }
 
 impl SqliteStore {
@@ -791,71 +799,4 @@ fn parse<T: DeserializeOwned>(record: RecordType, slug: &str, data: &str) -> Res
         slug: slug.to_string(),
         source,
     })
-}
-
-#[cfg(test)]
-mod head_tests {
-    use super::*;
-
-    fn doc(slug: &str, date: &str) -> Document {
-        Document {
-            collections: Vec::new(),
-            coverage: None,
-            slug: slug.into(),
-            title: format!("Title of {slug}"),
-            aliases: vec![],
-            kind: DocumentKind::Speech,
-            date: Some(Edtf::parse(date).unwrap()),
-            place: None,
-            issued_by: vec![],
-            authors: vec![],
-            parties: vec![],
-            legal_status: LegalStatus::PoliticalCommitment,
-            availability: Availability::Public,
-            languages: vec![],
-            summary: None,
-            texts: vec![Text::plain("en", &"words ".repeat(200), None)],
-            relations: vec![],
-            dossiers: vec![],
-            topics: vec![],
-            provenance: Provenance::default(),
-        }
-    }
-
-    /// A list's head is its beginning, cards as the whole list has them, with the whole
-    /// list's length; a malformed record is left out of the cards and counted.
-    #[test]
-    fn a_head_is_the_list_s_beginning_and_its_length() {
-        let s = SqliteStore::in_memory().unwrap();
-        let mut a = Archive::default();
-        for (i, date) in ["1990", "1991", "1992", "1993", "1994"].iter().enumerate() {
-            a.documents.push(doc(&format!("d{i}"), date));
-        }
-        s.write(&a).unwrap();
-        let q = DocumentQuery {
-            kinds: vec!["speech".into()],
-            ..Default::default()
-        };
-        let whole = s.document_cards(&q).unwrap();
-        assert_eq!(whole.len(), 5);
-        assert_eq!(
-            whole[0].legal_status,
-            Some(LegalStatus::PoliticalCommitment)
-        );
-        for limit in [0, 2, 5, 9] {
-            let (head, total) = s.document_cards_head(&q, limit).unwrap();
-            assert_eq!((&head[..], total), (&whole[..limit.min(5)], 5));
-        }
-        s.writer
-            .lock()
-            .unwrap()
-            .execute(
-                "UPDATE records SET data = '{not json' WHERE slug = 'd1'",
-                [],
-            )
-            .unwrap();
-        let (head, total) = s.document_cards_head(&q, 3).unwrap();
-        let slugs: Vec<&str> = head.iter().map(|c| c.slug.as_str()).collect();
-        assert_eq!((slugs, total), (vec!["d0", "d2"], 5));
-    }
 }

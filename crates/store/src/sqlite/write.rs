@@ -9,20 +9,21 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ','now')";
 
-/// What the store needs to know of a record to keep its row and its links.
-pub(super) struct Row<'a> {
-    pub(super) record: RecordType,
-    pub(super) slug: &'a str,
-    title: &'a str,
-    kind: &'a str,
-    date: Option<Edtf>,
-    pub(super) data: String,
+/// What the store needs to know of a record to keep its row and its links (the
+/// PostgreSQL store writes the same rows).
+pub(crate) struct Row<'a> {
+    pub(crate) record: RecordType,
+    pub(crate) slug: &'a str,
+    pub(crate) title: &'a str,
+    pub(crate) kind: &'a str,
+    pub(crate) date: Option<Edtf>,
+    pub(crate) data: String,
     /// `(rel, dst_type, dst_slug, detail)`: the destination is a record type's name or
     /// `collection`.
-    links: Vec<Link>,
+    pub(crate) links: Vec<Link>,
 }
 
-type Link = (&'static str, &'static str, String, Option<String>);
+pub(crate) type Link = (&'static str, &'static str, String, Option<String>);
 
 fn many(rel: &'static str, to: RecordType, slugs: &[String]) -> Vec<Link> {
     slugs
@@ -38,7 +39,7 @@ fn in_collections(slugs: &[String]) -> impl Iterator<Item = Link> + '_ {
         .map(|s| ("collection", "collection", s.clone(), None))
 }
 
-pub(super) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error> {
+pub(crate) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error> {
     use RecordType as T;
     let mut out = Vec::new();
     for d in &archive.documents {

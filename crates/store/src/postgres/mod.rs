@@ -1,0 +1,277 @@
+//! The PostgreSQL implementation of [`Store`] and [`BulkLoad`] (issue 29): the same
+//! tables and behaviour as the SQLite store ([`crate::SqliteStore`]), for an institution
+//! that runs several stateless servers on one database it already operates.
+//!
+//! Records are kept as JSON text beside the columns queries need, exactly as in SQLite
+//! (the write path compares the stored text with the new, so a rewrite that changes
+//! nothing logs nothing). This module opens the connection pool and migrates the schema;
+//! [`queries`] answers the [`Store`] trait, [`write`] writes records, [`changes`] keeps the
+//! change log, its `LISTEN/NOTIFY` wake-ups and the tombstones, and [`bulk`] is the bulk
+//! load.
+//!
+//! Connections: the synchronous `postgres` client in an `r2d2` pool. The store's API is
+//! synchronous and every caller already reads it on plain threads (the server's request
+//! workers), so an async driver would only add a runtime hop to each call. The sync client
+//! runs a small tokio runtime of its own per connection and panics when called on a thread
+//! that is inside another tokio runtime; [`PgStore`] therefore moves a call made on such a
+//! thread (the server's async middleware asks [`Store::last_change`]) to a short-lived
+//! scoped thread instead of panicking ([`PgStore::read`]).
+//!
+//! Writes are serialised by the database: every write transaction first takes one
+//! transaction-scoped advisory lock (the writer's, per schema), so sequence order in the
+//! change log is commit order, a follower never sees seq 11 committed before seq 10, and
+//! the validation a write does inside its transaction cannot be overtaken by another
+//! server's write. This is what SQLite's `BEGIN IMMEDIATE` gives the SQLite store.
+
+mod bulk;
+mod changes;
+mod migrations;
+mod queries;
+mod write;
+
+pub use changes::ChangeListener;
+
+use crate::*;
+use ::postgres::{Client, Config, NoTls, Transaction};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Connections the pool keeps at most: the server's request workers (4 by default) and
+/// its background work, with room for the index's follower and an import.
+pub const POOL_CONNECTIONS: u32 = 16;
+/// How long a caller waits for a free connection (or for the database to come back)
+/// before the call fails.
+const POOL_WAIT: Duration = Duration::from_secs(10);
+/// How long a write waits for the writer's lock (another server's, an import's) before
+/// it fails: SQLite's busy timeout.
+const WRITER_WAIT_MS: i64 = 5_000;
+
+/// The advisory-lock key of the writer, in the store's lock class (see [`PgStore`]).
+const WRITER_LOCK: i32 = 2;
+
+/// Opens connections for the pool, each with the schema's `search_path` when one is set.
+pub struct Manager {
+    config: Config,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Client;
+    type Error = ::postgres::Error;
+
+    fn connect(&self) -> Result<Client, ::postgres::Error> {
+        self.config.connect(NoTls)
+    }
+
+    fn is_valid(&self, conn: &mut Client) -> Result<(), ::postgres::Error> {
+        conn.simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, conn: &mut Client) -> bool {
+        conn.is_closed()
+    }
+}
+
+/// A connection of the pool, back in it when dropped.
+pub type PooledClient = r2d2::PooledConnection<Manager>;
+
+/// The transaction [`BulkLoad::hold`] opened, with the connection it lives on (`None`
+/// once `release` committed or rolled it back).
+#[ouroboros::self_referencing]
+struct Held {
+    client: PooledClient,
+    #[borrows(mut client)]
+    #[not_covariant]
+    tx: Option<Transaction<'this>>,
+}
+
+/// A PostgreSQL store: one database (and schema), any number of processes.
+pub struct PgStore {
+    pool: r2d2::Pool<Manager>,
+    /// The connection settings, for the change listener's own connection.
+    config: Config,
+    /// The schema the store lives in (`current_schema()` of its connections).
+    schema: String,
+    /// The class of the store's advisory locks: a hash of its schema, so that stores in
+    /// different schemas of one database (tests) do not wait for each other.
+    lock_class: i32,
+    /// The transaction of a bulk load's [`BulkLoad::hold`], which writes join until
+    /// `release`.
+    held: Mutex<Option<Held>>,
+    /// Whether a bulk load runs ([`BulkLoad::begin_bulk`]): write transactions then
+    /// commit without waiting for the WAL's flush.
+    bulk: AtomicBool,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/dbname`,
+    /// or key=value settings), opens the pool and runs pending migrations. A schema other
+    /// than `public` is chosen with the URL's `options=-csearch_path%3DNAME`; it must
+    /// exist.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        let open_err = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Open {
+            path: redact(url),
+            source: e,
+        };
+        let mut config: Config = url.parse().map_err(|e| open_err(Box::new(e)))?;
+        if config.get_application_name().is_none() {
+            config.application_name("dossier");
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(POOL_WAIT);
+        }
+        let config_for_open = config.clone();
+        // Connecting and migrating are blocking calls of the sync client: off any runtime.
+        off_runtime(move || {
+            let pool = r2d2::Pool::builder()
+                .max_size(POOL_CONNECTIONS)
+                .min_idle(Some(1))
+                .connection_timeout(POOL_WAIT)
+                .build(Manager {
+                    config: config_for_open.clone(),
+                })
+                .map_err(|e| open_err(Box::new(e)))?;
+            let mut client = pool.get().map_err(|e| open_err(Box::new(e)))?;
+            let (schema, lock_class): (Option<String>, i32) = {
+                let row = client
+                    .query_one("SELECT current_schema(), hashtext(current_schema())", &[])
+                    .map_err(|e| open_err(Box::new(e)))?;
+                (row.get(0), row.get::<_, Option<i32>>(1).unwrap_or(0))
+            };
+            let Some(schema) = schema else {
+                return Err(open_err(
+                    "the connection's search_path names no schema that exists".into(),
+                ));
+            };
+            migrations::migrate(&mut client, lock_class)?;
+            drop(client);
+            Ok(PgStore {
+                pool,
+                config: config_for_open,
+                schema,
+                lock_class,
+                held: Mutex::new(None),
+                bulk: AtomicBool::new(false),
+            })
+        })
+    }
+
+    /// The schema the store's tables are in.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// A connection from the pool. Not on a thread inside a tokio runtime: the sync client
+    /// panics there; go through [`read`](Self::read) or
+    /// [`in_transaction`](Self::in_transaction), which move such a call off it.
+    pub(crate) fn client(&self) -> Result<PooledClient, StoreError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` on a pooled connection, outside any transaction (each statement its own),
+    /// on a thread outside any tokio runtime (a scoped thread when called inside one).
+    pub(crate) fn read<T: Send>(
+        &self,
+        f: impl FnOnce(&mut Client) -> Result<T, StoreError> + Send,
+    ) -> Result<T, StoreError> {
+        off_runtime(|| {
+            let mut client = self.client()?;
+            f(&mut client)
+        })
+    }
+
+    /// Runs `f` in a write transaction, all or nothing: its own (after the writer's
+    /// advisory lock, so writes are serialised across every process on the database), or,
+    /// inside a held one ([`BulkLoad::hold`]), a savepoint of it, undone alone if `f`
+    /// fails and committed with the rest by `release`. On a thread inside a tokio runtime
+    /// it runs on a scoped thread.
+    pub(crate) fn in_transaction<T: Send, E: From<StoreError> + Send>(
+        &self,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<T, E> + Send,
+    ) -> Result<T, E> {
+        off_runtime(|| {
+            let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(held) = held.as_mut() {
+                return held.with_tx_mut(|tx| {
+                    let tx = tx.as_mut().ok_or_else(|| {
+                        StoreError::Invalid("the held transaction has ended".into())
+                    })?;
+                    let mut savepoint = tx.transaction().map_err(StoreError::from)?;
+                    let out = f(&mut savepoint)?;
+                    savepoint.commit().map_err(StoreError::from)?;
+                    Ok(out)
+                });
+            }
+            drop(held);
+            let mut client = self.client()?;
+            let mut tx = client.transaction().map_err(StoreError::from)?;
+            self.lock_writer(&mut tx)?;
+            if self.bulk.load(Ordering::Relaxed) {
+                tx.batch_execute("SET LOCAL synchronous_commit = off")
+                    .map_err(StoreError::from)?;
+            }
+            let out = f(&mut tx)?;
+            tx.commit().map_err(StoreError::from)?;
+            Ok(out)
+        })
+    }
+
+    /// Takes the writer's advisory lock for the rest of `tx`, waiting at most
+    /// [`WRITER_WAIT_MS`] for another writer.
+    fn lock_writer(&self, tx: &mut Transaction<'_>) -> Result<(), StoreError> {
+        tx.batch_execute(&format!("SET LOCAL lock_timeout = {WRITER_WAIT_MS}"))?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock($1, $2)",
+            &[&self.lock_class, &WRITER_LOCK],
+        )?;
+        tx.batch_execute("SET LOCAL lock_timeout = 0")?;
+        Ok(())
+    }
+}
+
+/// Runs `f` here, or, on a thread inside a tokio runtime (where the sync client would
+/// panic), on a scoped thread that waits for it.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|s| match s.spawn(f).join() {
+        Ok(out) => out,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ if url.contains("password") => "(connection settings)".into(),
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::*;
+
+    #[test]
+    fn a_password_never_shows_in_messages() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("host=h password=secret"), "(connection settings)");
+    }
+}

@@ -1,0 +1,301 @@
+//! The store's behaviour, on every backend ([`common::each_store`]): writing, reading in
+//! the store's order, the change log, holds, deletes and cards.
+
+mod common;
+
+use common::*;
+use dossier_model::*;
+use dossier_store::*;
+
+fn doc(slug: &str, date: Option<&str>) -> Document {
+    Document {
+        collections: Vec::new(),
+        coverage: None,
+        texts: Vec::new(),
+        slug: slug.into(),
+        title: format!("Title of {slug}"),
+        aliases: vec![],
+        kind: DocumentKind::Declaration,
+        date: date.map(|d| Edtf::parse(d).unwrap()),
+        place: None,
+        issued_by: vec![],
+        authors: vec![],
+        parties: vec![],
+        legal_status: LegalStatus::Unknown,
+        availability: Availability::Public,
+        languages: vec![],
+        summary: None,
+        relations: vec![],
+        dossiers: vec!["d".into()],
+        topics: vec![],
+        provenance: Provenance::default(),
+    }
+}
+
+fn dossier() -> Dossier {
+    Dossier {
+        queries: Vec::new(),
+        stale_after_years: None,
+        slug: "d".into(),
+        title: "D".into(),
+        description: String::new(),
+        source: None,
+        sections: vec![Section {
+            claims: Vec::new(),
+            key: "a".into(),
+            label: "A.".into(),
+            title: "Part".into(),
+            short_title: None,
+            commentary: "[x](ref:1)".into(),
+            references: vec![Reference {
+                text: "x".into(),
+                target: Some(Target::Document { slug: "one".into() }),
+                mention: false,
+            }],
+            lists: vec![],
+            children: vec![],
+        }],
+    }
+}
+
+fn archive() -> Archive {
+    Archive {
+        dossiers: vec![dossier()],
+        documents: vec![
+            doc("one", Some("1997-05-27")),
+            doc("two", Some("1997")),
+            doc("three", None),
+        ],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn write_read_and_order_by_date() {
+    each_store(|s| {
+        assert!(s.is_empty().unwrap());
+        let sum = s.write(&archive()).unwrap();
+        assert_eq!(
+            sum,
+            WriteSummary {
+                new: 4,
+                changed: 0,
+                unchanged: 0,
+                logged: Some((1, 4)),
+            }
+        );
+        let docs = s
+            .documents(&DocumentQuery {
+                dossier: Some("d".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        let slugs: Vec<&str> = docs.iter().map(|d| d.slug.as_str()).collect();
+        assert_eq!(slugs, ["two", "one", "three"]);
+        assert_eq!(s.dossier("d").unwrap().unwrap(), dossier());
+        let cites = s.citations(RecordType::Document, "one").unwrap();
+        assert_eq!(cites[0].key, "a");
+    });
+}
+
+#[test]
+fn rewriting_counts_unchanged_and_changed() {
+    each_store(|s| {
+        s.write(&archive()).unwrap();
+        assert_eq!(
+            s.write(&archive()).unwrap(),
+            WriteSummary {
+                new: 0,
+                changed: 0,
+                unchanged: 4,
+                logged: None,
+            }
+        );
+        let mut a = archive();
+        a.documents[0].title = "Changed".into();
+        assert_eq!(
+            s.write(&a).unwrap(),
+            WriteSummary {
+                new: 0,
+                changed: 1,
+                unchanged: 3,
+                logged: Some((5, 5)),
+            }
+        );
+        assert_eq!(s.document("one").unwrap().unwrap().title, "Changed");
+    });
+}
+
+#[test]
+fn a_failed_write_leaves_the_store_as_it_was() {
+    each_store(|s| {
+        s.write(&archive()).unwrap();
+        let mut a = archive();
+        a.documents[1].title = "Should not land".into();
+        a.documents.push(doc("bad", None));
+        a.documents[3].issued_by = vec!["nobody".into()];
+        let e = s.write(&a).unwrap_err();
+        assert!(e.to_string().contains("no body `nobody`"), "{e}");
+        assert_eq!(s.document("two").unwrap().unwrap().title, "Title of two");
+        assert!(s.document("bad").unwrap().is_none());
+    });
+}
+
+/// Held writes are seen by no reader until kept; a write that fails inside the hold
+/// undoes only itself; letting go undoes every held write, and the store is as before.
+#[test]
+fn held_writes_are_seen_only_once_kept() {
+    each_store(|s| {
+        let other = s.open_again();
+        assert!(s.hold().is_ok());
+        assert!(s.hold().is_err(), "one hold at a time");
+        s.write(&archive()).unwrap();
+        let mut bad = Archive::default();
+        bad.documents.push(doc("bad", None));
+        bad.documents[0].issued_by = vec!["nobody".into()];
+        assert!(s.write(&bad).is_err());
+        let mut more = Archive::default();
+        more.documents.push(doc("four", Some("2002")));
+        s.write(&more).unwrap();
+        assert!(
+            other.document("one").unwrap().is_none(),
+            "held, not yet kept"
+        );
+        assert_eq!(other.last_change().unwrap(), 0);
+        s.release(false).unwrap();
+        assert!(s.document("one").unwrap().is_none());
+        assert!(s.is_empty().unwrap());
+        assert_eq!(s.last_change().unwrap(), 0);
+
+        assert!(s.hold().is_ok());
+        s.write(&archive()).unwrap();
+        assert!(s.write(&bad).is_err());
+        s.write(&more).unwrap();
+        s.release(true).unwrap();
+        s.release(true).unwrap(); // nothing held: nothing to do
+        for slug in ["one", "two", "three", "four"] {
+            assert!(other.document(slug).unwrap().is_some(), "{slug}");
+        }
+        assert!(other.document("bad").unwrap().is_none());
+        // Five changes, the last of which is the log's end. (PostgreSQL's sequence does
+        // not give back the numbers of the writes undone: seq may have gaps.)
+        let log = other.changes_since(0, 100).unwrap();
+        assert_eq!(log.len(), 5);
+        assert_eq!(other.last_change().unwrap(), log[4].seq);
+        // Writes after the hold commit one by one again.
+        s.write(&archive()).unwrap();
+    });
+}
+
+#[test]
+fn changes_are_logged_and_deletes_guarded() {
+    each_store(|s| {
+        s.write(&archive()).unwrap();
+        assert_eq!(s.last_change().unwrap(), 4);
+        let e = s.delete(RecordType::Document, "one").unwrap_err();
+        assert!(e.to_string().contains("section `d#a` still link"), "{e}");
+        assert!(s.delete(RecordType::Document, "two").unwrap());
+        assert!(!s.delete(RecordType::Document, "two").unwrap());
+        assert!(s.document("two").unwrap().is_none());
+        let log = s.changes_since(4, 10).unwrap();
+        assert_eq!(log.len(), 1);
+        assert_eq!(
+            (log[0].record, log[0].slug.as_str(), log[0].op),
+            (RecordType::Document, "two", ChangeOp::Delete)
+        );
+        // An unchanged rewrite logs nothing; a change logs one entry.
+        s.write(&archive()).unwrap();
+        assert_eq!(s.changes_since(5, 10).unwrap().len(), 1, "`two` came back");
+    });
+}
+
+/// Cards answer for many slugs at once, as the records themselves would, leave out what
+/// the store lacks, and skip a row that cannot be read instead of failing the list.
+#[test]
+fn cards_are_read_in_one_batch_and_a_bad_row_fails_alone() {
+    each_store(|s| {
+        s.write(&archive()).unwrap();
+        let mut cards = s
+            .cards(RecordType::Document, &["two", "one", "nowhere"])
+            .unwrap();
+        cards.sort_by(|a, b| a.slug.cmp(&b.slug));
+        let one = s.document("one").unwrap().unwrap();
+        let two = s.document("two").unwrap().unwrap();
+        assert_eq!(
+            cards,
+            [RecordCard::of_document(&one), RecordCard::of_document(&two)]
+        );
+        assert_eq!(
+            s.cards(RecordType::Dossier, &["d", "other"]).unwrap(),
+            [RecordCard::titled(RecordType::Dossier, "d", "D")]
+        );
+        assert!(s.cards(RecordType::Body, &[]).unwrap().is_empty());
+        let in_d = s
+            .document_cards(&DocumentQuery {
+                dossier: Some("d".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        let slugs: Vec<&str> = in_d.iter().map(|c| c.slug.as_str()).collect();
+        assert_eq!(slugs, ["two", "one", "three"], "the store's date order");
+
+        s.execute("UPDATE records SET data = '{not json' WHERE type = 'document' AND slug = 'two'");
+        let in_d = s.document_cards(&DocumentQuery::default()).unwrap();
+        let slugs: Vec<&str> = in_d.iter().map(|c| c.slug.as_str()).collect();
+        assert_eq!(slugs, ["one", "three"]);
+        assert_eq!(
+            s.cards(RecordType::Document, &["two", "one"])
+                .unwrap()
+                .len(),
+            1
+        );
+        // The sections of a dossier, named without reading its outline.
+        let sections = s.sections_of(&["d", "other"]).unwrap();
+        assert_eq!(sections.len(), 1);
+        assert_eq!(
+            (sections[0].key.as_str(), sections[0].title.as_str()),
+            ("a", "Part")
+        );
+    });
+}
+
+fn speech(slug: &str, date: &str) -> Document {
+    Document {
+        kind: DocumentKind::Speech,
+        legal_status: LegalStatus::PoliticalCommitment,
+        texts: vec![Text::plain("en", &"words ".repeat(200), None)],
+        dossiers: vec![],
+        ..doc(slug, Some(date))
+    }
+}
+
+/// A list's head is its beginning, cards as the whole list has them, with the whole
+/// list's length; a malformed record is left out of the cards and counted.
+#[test]
+fn a_head_is_the_list_s_beginning_and_its_length() {
+    each_store(|s| {
+        let mut a = Archive::default();
+        for (i, date) in ["1990", "1991", "1992", "1993", "1994"].iter().enumerate() {
+            a.documents.push(speech(&format!("d{i}"), date));
+        }
+        s.write(&a).unwrap();
+        let q = DocumentQuery {
+            kinds: vec!["speech".into()],
+            ..Default::default()
+        };
+        let whole = s.document_cards(&q).unwrap();
+        assert_eq!(whole.len(), 5);
+        assert_eq!(
+            whole[0].legal_status,
+            Some(LegalStatus::PoliticalCommitment)
+        );
+        for limit in [0, 2, 5, 9] {
+            let (head, total) = s.document_cards_head(&q, limit).unwrap();
+            assert_eq!((&head[..], total), (&whole[..limit.min(5)], 5));
+        }
+        s.execute("UPDATE records SET data = '{not json' WHERE slug = 'd1'");
+        let (head, total) = s.document_cards_head(&q, 3).unwrap();
+        let slugs: Vec<&str> = head.iter().map(|c| c.slug.as_str()).collect();
+        assert_eq!((slugs, total), (vec!["d0", "d2"], 5));
+    });
+}
