@@ -2,18 +2,20 @@
 //! revision per touched record, the change log, a tombstone and a redirect; undone as
 //! revisions too, refused when a touched record changed since.
 //!
-//! Each test takes a `&dyn Store`, so that a second backend runs the same checks.
+//! Each runs on every backend ([`common::each_store`]).
 
+mod common;
+
+use common::*;
 use dossier_model::*;
 use dossier_store::{
-    Author, ChangeOp, Merge, MergeError, Revision, RevisionQuery, SqliteStore, Store,
+    Author, ChangeOp, Merge, MergeError, Merges, Revision, RevisionQuery, SqliteStore, Store,
 };
 use serde_json::json;
 
-fn sqlite() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let s = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
-    (dir, s)
+/// The store's merges: every backend that keeps revisions must merge.
+fn merges(s: &dyn Store) -> &dyn Merges {
+    s.merges().expect("this backend keeps no merges")
 }
 
 fn editor() -> Author {
@@ -171,7 +173,7 @@ fn merge_russia(s: &dyn Store) -> Merge {
         .unwrap()
 }
 
-fn links_move_to_the_survivor(s: &dyn Store) {
+fn check_links_move_to_the_survivor(s: &dyn Store) {
     s.write(&russia_twice()).unwrap();
     let seq = s.last_change().unwrap();
     let versions = snapshot(s);
@@ -313,13 +315,13 @@ fn links_move_to_the_survivor(s: &dyn Store) {
     assert!(!changes.iter().any(|c| c.slug == "other"));
 
     // The merge is listed, and read back as it was made.
-    let list = s.merges().unwrap().merges(None, 10).unwrap();
+    let list = merges(s).merges(None, 10).unwrap();
     assert_eq!(list, [m.clone()]);
-    assert_eq!(s.merges().unwrap().merge_of(1).unwrap(), Some(m));
-    assert_eq!(s.merges().unwrap().merge_of(2).unwrap(), None);
+    assert_eq!(merges(s).merge_of(1).unwrap(), Some(m));
+    assert_eq!(merges(s).merge_of(2).unwrap(), None);
 }
 
-fn undo_restores_everything(s: &dyn Store) {
+fn check_undo_restores_everything(s: &dyn Store) {
     s.write(&russia_twice()).unwrap();
     let before = snapshot(s);
     let m = merge_russia(s);
@@ -357,26 +359,26 @@ fn undo_restores_everything(s: &dyn Store) {
     // Undo twice: refused, nothing written.
     let seq = s.last_change().unwrap();
     assert!(matches!(
-        s.merges().unwrap().undo_merge(m.id, &editor(), ""),
+        merges(s).undo_merge(m.id, &editor(), ""),
         Err(MergeError::AlreadyUndone)
     ));
     assert!(matches!(
-        s.merges().unwrap().undo_merge(99, &editor(), ""),
+        merges(s).undo_merge(99, &editor(), ""),
         Err(MergeError::UnknownMerge(99))
     ));
     assert_eq!(s.last_change().unwrap(), seq);
     // And it can be merged again.
     let again = merge_russia(s);
     assert_eq!(again.id, 2);
-    assert_eq!(s.merges().unwrap().merges(None, 0).unwrap().len(), 2);
+    assert_eq!(merges(s).merges(None, 0).unwrap().len(), 2);
     assert_eq!(
-        s.merges().unwrap().merges(Some(2), 0).unwrap()[0].id,
+        merges(s).merges(Some(2), 0).unwrap()[0].id,
         1,
         "paging by id"
     );
 }
 
-fn undo_is_refused_after_a_later_change(s: &dyn Store) {
+fn check_undo_is_refused_after_a_later_change(s: &dyn Store) {
     s.write(&russia_twice()).unwrap();
     let m = merge_russia(s);
     let mut e = s.event("visit").unwrap().unwrap();
@@ -387,7 +389,7 @@ fn undo_is_refused_after_a_later_change(s: &dyn Store) {
     })
     .unwrap();
     let seq = s.last_change().unwrap();
-    match s.merges().unwrap().undo_merge(m.id, &editor(), "") {
+    match merges(s).undo_merge(m.id, &editor(), "") {
         Err(e @ MergeError::Changed { .. }) => {
             let MergeError::Changed { record, slug } = &e else {
                 unreachable!()
@@ -427,7 +429,7 @@ fn undo_is_refused_after_a_later_change(s: &dyn Store) {
     );
 }
 
-fn chains_collapse_and_undo_unwinds_them(s: &dyn Store) {
+fn check_chains_collapse_and_undo_unwinds_them(s: &dyn Store) {
     let body = |slug: &str| -> Body {
         from_json(json!({"slug": slug, "name": slug.to_uppercase(), "kind": "council"}))
     };
@@ -439,7 +441,7 @@ fn chains_collapse_and_undo_unwinds_them(s: &dyn Store) {
         ..Default::default()
     })
     .unwrap();
-    let m = s.merges().unwrap();
+    let m = merges(s);
     let first = m.merge(RecordType::Body, "a", "b", &editor(), "").unwrap();
     let second = m.merge(RecordType::Body, "b", "c", &editor(), "").unwrap();
     assert_eq!(
@@ -486,7 +488,7 @@ fn chains_collapse_and_undo_unwinds_them(s: &dyn Store) {
     assert_eq!(s.redirect(RecordType::Body, "a").unwrap(), None);
 }
 
-fn people_merge_too(s: &dyn Store) {
+fn check_people_merge_too(s: &dyn Store) {
     s.write(&Archive {
         bodies: vec![from_json(
             json!({"slug": "rf", "name": "Russian Federation", "kind": "state"}),
@@ -547,9 +549,9 @@ fn people_merge_too(s: &dyn Store) {
     assert_eq!(s.redirect(RecordType::Body, "yeltsin-b-n").unwrap(), None);
 }
 
-fn hostile_merges_are_refused_and_write_nothing(s: &dyn Store) {
+fn check_hostile_merges_are_refused_and_write_nothing(s: &dyn Store) {
     s.write(&russia_twice()).unwrap();
-    let m = s.merges().unwrap();
+    let m = merges(s);
     let seq = s.last_change().unwrap();
     let refuse =
         |t: RecordType, from: &str, into: &str| m.merge(t, from, into, &editor(), "").unwrap_err();
@@ -603,7 +605,7 @@ fn hostile_merges_are_refused_and_write_nothing(s: &dyn Store) {
     ));
 }
 
-fn a_merge_that_breaks_a_rule_is_refused_whole(s: &dyn Store) {
+fn check_a_merge_that_breaks_a_rule_is_refused_whole(s: &dyn Store) {
     s.write(&Archive {
         bodies: vec![
             from_json(
@@ -621,7 +623,7 @@ fn a_merge_that_breaks_a_rule_is_refused_whole(s: &dyn Store) {
     .unwrap();
     let seq = s.last_change().unwrap();
     // The survivor would be succeeded in 1997, before it was established in 2002.
-    match s.merges().unwrap().merge(
+    match merges(s).merge(
         RecordType::Body,
         "old-council",
         "new-council",
@@ -638,49 +640,42 @@ fn a_merge_that_breaks_a_rule_is_refused_whole(s: &dyn Store) {
     assert_eq!(s.last_change().unwrap(), seq);
     assert!(s.body("old-council").unwrap().is_some());
     assert_eq!(s.redirect(RecordType::Body, "old-council").unwrap(), None);
-    assert!(s.merges().unwrap().merges(None, 0).unwrap().is_empty());
+    assert!(merges(s).merges(None, 0).unwrap().is_empty());
 }
 
 #[test]
-fn sqlite_links_move_to_the_survivor() {
-    let (_d, s) = sqlite();
-    links_move_to_the_survivor(&s);
+fn links_move_to_the_survivor() {
+    each_store(|s| check_links_move_to_the_survivor(&**s));
 }
 
 #[test]
-fn sqlite_undo_restores_everything() {
-    let (_d, s) = sqlite();
-    undo_restores_everything(&s);
+fn undo_restores_everything() {
+    each_store(|s| check_undo_restores_everything(&**s));
 }
 
 #[test]
-fn sqlite_undo_is_refused_after_a_later_change() {
-    let (_d, s) = sqlite();
-    undo_is_refused_after_a_later_change(&s);
+fn undo_is_refused_after_a_later_change() {
+    each_store(|s| check_undo_is_refused_after_a_later_change(&**s));
 }
 
 #[test]
-fn sqlite_chains_collapse_and_undo_unwinds_them() {
-    let (_d, s) = sqlite();
-    chains_collapse_and_undo_unwinds_them(&s);
+fn chains_collapse_and_undo_unwinds_them() {
+    each_store(|s| check_chains_collapse_and_undo_unwinds_them(&**s));
 }
 
 #[test]
-fn sqlite_people_merge_too() {
-    let (_d, s) = sqlite();
-    people_merge_too(&s);
+fn people_merge_too() {
+    each_store(|s| check_people_merge_too(&**s));
 }
 
 #[test]
-fn sqlite_hostile_merges_are_refused_and_write_nothing() {
-    let (_d, s) = sqlite();
-    hostile_merges_are_refused_and_write_nothing(&s);
+fn hostile_merges_are_refused_and_write_nothing() {
+    each_store(|s| check_hostile_merges_are_refused_and_write_nothing(&**s));
 }
 
 #[test]
-fn sqlite_a_merge_that_breaks_a_rule_is_refused_whole() {
-    let (_d, s) = sqlite();
-    a_merge_that_breaks_a_rule_is_refused_whole(&s);
+fn a_merge_that_breaks_a_rule_is_refused_whole() {
+    each_store(|s| check_a_merge_that_breaks_a_rule_is_refused_whole(&**s));
 }
 
 #[test]
