@@ -3,7 +3,10 @@
 
 use dossier_model::RecordType;
 use dossier_model::*;
-use dossier_store::{DocumentQuery, SqliteStore, Store, StoreError};
+mod common;
+
+use common::*;
+use dossier_store::{DocumentQuery, StoreError};
 
 fn doc(slug: &str) -> Document {
     Document {
@@ -72,49 +75,49 @@ fn nested(depth: usize) -> Dossier {
 
 #[test]
 fn a_dossier_at_the_depth_limit_round_trips() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
-    let d = nested(MAX_SECTION_DEPTH);
-    s.write(&Archive {
-        dossiers: vec![d.clone()],
-        documents: vec![doc("act")],
-        ..Default::default()
-    })
-    .unwrap();
-    assert_eq!(s.dossier("deep").unwrap(), Some(d));
+    each_store(|s| {
+        let d = nested(MAX_SECTION_DEPTH);
+        s.write(&Archive {
+            dossiers: vec![d.clone()],
+            documents: vec![doc("act")],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(s.dossier("deep").unwrap(), Some(d));
+    });
 }
 
 #[test]
 fn a_dossier_too_deep_is_refused_and_nothing_is_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
-    s.write(&Archive {
-        dossiers: vec![nested(1)],
-        documents: vec![doc("act")],
-        ..Default::default()
-    })
-    .unwrap();
-    let before = (s.last_change().unwrap(), s.dossier("deep").unwrap());
-    for depth in [MAX_SECTION_DEPTH + 1, 63, 2000] {
-        let e = s
-            .write(&Archive {
-                dossiers: vec![nested(depth)],
-                ..Default::default()
-            })
-            .unwrap_err();
-        let deepest = MAX_SECTION_DEPTH + 1;
-        assert!(
+    each_store(|s| {
+        s.write(&Archive {
+            dossiers: vec![nested(1)],
+            documents: vec![doc("act")],
+            ..Default::default()
+        })
+        .unwrap();
+        let before = (s.last_change().unwrap(), s.dossier("deep").unwrap());
+        for depth in [MAX_SECTION_DEPTH + 1, 63, 2000] {
+            let e = s
+                .write(&Archive {
+                    dossiers: vec![nested(depth)],
+                    ..Default::default()
+                })
+                .unwrap_err();
+            let deepest = MAX_SECTION_DEPTH + 1;
+            assert!(
             e.to_string().starts_with(&format!(
                 "refused to write: dossier `deep`, field `sections.s{deepest}`: section 1. > 2. > 3. >"
             )),
             "{e}"
         );
-        assert!(e.to_string().contains("at most 16 levels"), "{e}");
-        assert_eq!(
-            (s.last_change().unwrap(), s.dossier("deep").unwrap()),
-            before
-        );
-    }
+            assert!(e.to_string().contains("at most 16 levels"), "{e}");
+            assert_eq!(
+                (s.last_change().unwrap(), s.dossier("deep").unwrap()),
+                before
+            );
+        }
+    });
 }
 
 /// A dossier nested 70 sections deep as JSON: deeper than serde_json reads (128 levels).
@@ -128,10 +131,7 @@ fn too_deep_json() -> String {
 
 #[test]
 fn a_row_that_cannot_be_read_fails_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("dossier.db");
-    {
-        let s = SqliteStore::open(&path).unwrap();
+    each_store(|s| {
         s.write(&Archive {
             dossiers: vec![nested(2)],
             documents: vec![doc("act"), doc("bad"), doc("zed")],
@@ -139,61 +139,50 @@ fn a_row_that_cannot_be_read_fails_alone() {
         })
         .unwrap();
         s.delete(RecordType::Document, "zed").unwrap();
-    }
-    // Rows written behind the store's back: the dossier too deep to read, a document
-    // and a tombstone that are not JSON at all.
-    let c = rusqlite::Connection::open(&path).unwrap();
-    c.execute(
-        "UPDATE dossiers SET data = ?1 WHERE slug = 'deep'",
-        [too_deep_json()],
-    )
-    .unwrap();
-    c.execute(
-        "UPDATE records SET data = '{not json' WHERE type = 'document' AND slug = 'bad'",
-        [],
-    )
-    .unwrap();
-    c.execute(
-        "UPDATE tombstones SET data = '[' WHERE type = 'document' AND slug = 'zed'",
-        [],
-    )
-    .unwrap();
-    drop(c);
+        // Rows written behind the store's back: the dossier too deep to read, a document
+        // and a tombstone that are not JSON at all.
+        s.execute(&format!(
+            "UPDATE dossiers SET data = '{}' WHERE slug = 'deep'",
+            too_deep_json()
+        ));
+        s.execute("UPDATE records SET data = '{not json' WHERE type = 'document' AND slug = 'bad'");
+        s.execute("UPDATE tombstones SET data = '[' WHERE type = 'document' AND slug = 'zed'");
 
-    let s = SqliteStore::open(&path).unwrap();
-    // Each bad record, asked for by its slug, says which it is.
-    let e = s.dossier("deep").unwrap_err();
-    assert!(
-        matches!(&e, StoreError::Corrupt { record: "dossier", slug, .. } if slug == "deep"),
-        "{e}"
-    );
-    assert!(
-        e.to_string()
-            .starts_with("stored dossier `deep` cannot be read: recursion limit exceeded"),
-        "{e}"
-    );
-    let e = s.document("bad").unwrap_err();
-    assert!(
-        e.to_string()
-            .starts_with("stored document `bad` cannot be read"),
-        "{e}"
-    );
-    // Lists skip them and keep the rest.
-    let docs = s.documents(&DocumentQuery::default()).unwrap();
-    assert_eq!(
-        docs.iter().map(|d| d.slug.as_str()).collect::<Vec<_>>(),
-        ["act"]
-    );
-    assert_eq!(s.document("act").unwrap().unwrap().slug, "act");
-    assert!(s.tombstones(RecordType::Document).unwrap().is_empty());
-    assert_eq!(s.dossiers().unwrap().len(), 1);
-    // And the store takes writes, which replace the bad rows.
-    s.write(&Archive {
-        dossiers: vec![nested(3)],
-        documents: vec![doc("bad")],
-        ..Default::default()
-    })
-    .unwrap();
-    assert_eq!(s.dossier("deep").unwrap(), Some(nested(3)));
-    assert_eq!(s.document("bad").unwrap(), Some(doc("bad")));
+        let s = s.open_again();
+        // Each bad record, asked for by its slug, says which it is.
+        let e = s.dossier("deep").unwrap_err();
+        assert!(
+            matches!(&e, StoreError::Corrupt { record: "dossier", slug, .. } if slug == "deep"),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("stored dossier `deep` cannot be read: recursion limit exceeded"),
+            "{e}"
+        );
+        let e = s.document("bad").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("stored document `bad` cannot be read"),
+            "{e}"
+        );
+        // Lists skip them and keep the rest.
+        let docs = s.documents(&DocumentQuery::default()).unwrap();
+        assert_eq!(
+            docs.iter().map(|d| d.slug.as_str()).collect::<Vec<_>>(),
+            ["act"]
+        );
+        assert_eq!(s.document("act").unwrap().unwrap().slug, "act");
+        assert!(s.tombstones(RecordType::Document).unwrap().is_empty());
+        assert_eq!(s.dossiers().unwrap().len(), 1);
+        // And the store takes writes, which replace the bad rows.
+        s.write(&Archive {
+            dossiers: vec![nested(3)],
+            documents: vec![doc("bad")],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(s.dossier("deep").unwrap(), Some(nested(3)));
+        assert_eq!(s.document("bad").unwrap(), Some(doc("bad")));
+    });
 }

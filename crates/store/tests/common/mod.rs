@@ -9,7 +9,7 @@
 
 #![allow(dead_code)] // each test file uses a part of it
 
-use dossier_store::{BulkLoad, PgStore, SqliteStore};
+use dossier_store::{BulkLoad, PgStore, SqliteStore, Store};
 use std::ops::Deref;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -77,6 +77,11 @@ impl TestStore {
                 client.batch_execute(sql).unwrap();
             }
         }
+    }
+
+    /// The store as a `&dyn Store`, for functions that take one.
+    pub fn as_store(&self) -> &dyn Store {
+        self.store.as_deref().expect("open until dropped")
     }
 
     /// The backend's name, for messages.
