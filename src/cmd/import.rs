@@ -132,6 +132,11 @@ pub(super) fn finish(report: Report, flags: ImportFlags, files: usize) -> Result
             println!("{line}");
         }
     }
+    // How links were reconciled with the archive's records (issue 28); with --dry-run,
+    // every source name with what it matched.
+    for line in report.reconciled.lines(flags.dry_run) {
+        println!("{line}");
+    }
     println!(
         "{n} records, {:.1} MB in {secs:.2} s ({:.0} records/s, {:.1} MB/s).",
         report.bytes as f64 / 1e6,

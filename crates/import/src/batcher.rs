@@ -5,12 +5,13 @@
 
 use crate::first_pass::Answer;
 use crate::hooks::Progress;
+use crate::reconcile::Reconciler;
 use crate::report::Report;
 use crate::Options;
 use anyhow::{bail, Result};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use dossier_ingest::import::Imported;
-use dossier_model::{Archive, Record};
+use dossier_model::{Archive, Record, RecordType};
 use dossier_store::Store;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -39,6 +40,8 @@ pub(crate) struct Batcher<'a> {
     known: HashMap<(&'static str, String), Known>,
     /// Bodies given another name in this run, counted once each whatever the batches.
     aliased: HashSet<String>,
+    /// The archive's records as links are reconciled against them (issue 28).
+    pub(crate) reconciler: Reconciler,
     pub(crate) report: &'a mut Report,
 }
 
@@ -79,6 +82,7 @@ fn stored(store: &dyn Store, r: &Record) -> Result<Option<Record>> {
 
 impl<'a> Batcher<'a> {
     pub(crate) fn new(store: &'a dyn Store, options: Options, report: &'a mut Report) -> Self {
+        let options_dry_run = options.dry_run;
         Batcher {
             store,
             store_tx: None,
@@ -91,12 +95,50 @@ impl<'a> Batcher<'a> {
             pending: HashMap::new(),
             known: HashMap::new(),
             aliased: HashSet::new(),
+            reconciler: Reconciler::new(options_dry_run),
             report,
         }
     }
 }
 
 impl Batcher<'_> {
+    /// Reconciles the links of `r` with the archive's records (see [`crate::reconcile`]);
+    /// why the record is refused, if it is. The first link of a record type reads that
+    /// type from the store, once every batch this run has sent is committed, and learns
+    /// the records of that type in the batch being made.
+    pub(crate) fn reconcile(&mut self, r: &mut Imported) -> Result<Option<String>> {
+        if r.matches.is_empty() {
+            return Ok(None);
+        }
+        let missing = self.reconciler.missing(r);
+        if !missing.is_empty() {
+            self.settle();
+            for t in missing {
+                self.reconciler.load(self.store, t)?;
+                let batch = &self.batch;
+                let records: Vec<Record> = match t {
+                    RecordType::Body => batch.bodies.iter().cloned().map(Record::Body).collect(),
+                    RecordType::Person => {
+                        batch.people.iter().cloned().map(Record::Person).collect()
+                    }
+                    RecordType::Topic => batch.topics.iter().cloned().map(Record::Topic).collect(),
+                    RecordType::Event => batch.events.iter().cloned().map(Record::Event).collect(),
+                    RecordType::Document => batch
+                        .documents
+                        .iter()
+                        .cloned()
+                        .map(Record::Document)
+                        .collect(),
+                    RecordType::Dossier => Vec::new(),
+                };
+                for rec in &records {
+                    self.reconciler.learn_record(rec);
+                }
+            }
+        }
+        Ok(self.reconciler.resolve(r))
+    }
+
     pub(crate) fn add(&mut self, imported: Imported) -> Result<()> {
         let mut record = imported.record;
         // A record this run made as a linked one may be in a batch not yet committed.

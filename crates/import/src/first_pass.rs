@@ -4,6 +4,7 @@
 //! so that the first bad one stops the run before any write.
 
 use crate::links::Seen;
+use crate::reconcile::Reconciler;
 use crate::{Hooks, Input, Opener};
 use anyhow::{bail, Result};
 use crossbeam_channel::Receiver;
@@ -59,6 +60,9 @@ pub(crate) fn strict(
     progress.start("checking", total);
     let mut done_bytes = 0u64;
     let mut seen = Seen::default();
+    // Links are reconciled as the second pass will, so that a record it would refuse
+    // (`unmatched = "report"`) stops the run here, before any write.
+    let mut reconciler = Reconciler::new(false);
     let mut count = 0;
     for input in inputs {
         let mut src = open(input)?;
@@ -73,7 +77,16 @@ pub(crate) fn strict(
             };
             let problem = match item {
                 Item::Bad(e) => Some(e.to_string()),
-                Item::Record(r) => seen.check(store, &r)?,
+                Item::Record(mut r) => match reconciler.resolve_unwritten(store, &mut r)? {
+                    Some(refused) => Some(refused),
+                    None => {
+                        let problem = seen.check(store, &r)?;
+                        if problem.is_none() {
+                            reconciler.learn(&r);
+                        }
+                        problem
+                    }
+                },
             };
             if let Some(p) = problem {
                 progress.finish();

@@ -40,12 +40,13 @@ mod hooks;
 mod index_thread;
 mod links;
 mod read;
+mod reconcile;
 mod report;
 mod run;
 mod store_thread;
 
 pub use hooks::{Hooks, Progress};
-pub use report::{conflict_line, Counts, Phases, Report};
+pub use report::{conflict_line, Counts, How, MatchLine, Phases, Reconciled, Report};
 pub use run::import;
 
 use anyhow::{bail, Context, Result};
@@ -119,5 +120,7 @@ pub fn author(inputs: &[Input]) -> dossier_store::Author {
 /// of its own while the calling thread writes.
 pub type Opener<'a> = dyn Fn(&Input) -> Result<Box<dyn RecordSource + Send>> + Sync + 'a;
 
+#[cfg(test)]
+mod reconcile_tests;
 #[cfg(test)]
 mod tests;

@@ -13,6 +13,9 @@ use std::hash::{Hash, Hasher};
 #[derive(Default)]
 pub(crate) struct Seen {
     read: HashSet<u64>,
+    /// The linked records that records read so far brought (created unless the archive
+    /// holds them): a record that reconciliation pointed at one needs no copy of it.
+    linked: HashSet<u64>,
     exists: HashSet<u64>,
 }
 
@@ -20,11 +23,15 @@ impl Seen {
     /// Checks a record: what is wrong with it (its links, or a duplicate id), with its
     /// place and field; `None` if it may be imported, in which case it counts as read.
     pub(crate) fn check(&mut self, store: &dyn Store, r: &Imported) -> Result<Option<String>> {
-        Ok(match check_links(store, r, &self.read, &mut self.exists)? {
+        let problem = match check_links(store, r, [&self.read, &self.linked], &mut self.exists)? {
             Some(p) => Some(p),
             None if !self.read.insert(slug_hash(&r.record)) => Some(duplicate(r)),
             None => None,
-        })
+        };
+        if problem.is_none() {
+            self.linked.extend(r.linked.iter().map(slug_hash));
+        }
+        Ok(problem)
     }
 }
 
@@ -45,7 +52,7 @@ fn key_hash(record_type: &str, slug: &str) -> u64 {
 fn check_links(
     store: &dyn Store,
     r: &Imported,
-    seen: &HashSet<u64>,
+    seen: [&HashSet<u64>; 2],
     exists: &mut HashSet<u64>,
 ) -> Result<Option<String>> {
     let mut archive = Archive::default();
@@ -63,7 +70,7 @@ fn check_links(
     let cache = std::cell::RefCell::new(exists);
     let known = |t: &str, s: &str| {
         let h = key_hash(t, s);
-        if seen.contains(&h) || cache.borrow().contains(&h) {
+        if seen.iter().any(|s| s.contains(&h)) || cache.borrow().contains(&h) {
             return true;
         }
         let here = dossier_store::names_existing(store, t, s);

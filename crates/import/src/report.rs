@@ -1,5 +1,6 @@
 //! What a run did: counts for the user's summary, and where the time went.
 
+use dossier_model::RecordType;
 use dossier_store::EditConflict;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -31,6 +32,198 @@ pub struct Report {
     pub elapsed: Duration,
     /// Where the time went (logged with `DOSSIER_LOG=info`, for profiling).
     pub phases: Phases,
+    /// How the links a mapping asked to reconcile were matched (issue 28).
+    pub reconciled: Reconciled,
+}
+
+/// How the links a mapping asked to reconcile with the archive's records were matched:
+/// each link of each record counted once, by its outcome.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reconciled {
+    /// Matched one record of the archive by an external identifier.
+    pub by_identifier: usize,
+    /// Matched one record of the archive by its name, acronym or alias.
+    pub by_name: usize,
+    /// Matched (by identifier or name) a record this import created for an earlier link.
+    pub again: usize,
+    /// Taken from the mapping's own table (`[links.map]`, `map_file`), not matched.
+    pub mapped: usize,
+    /// Matched nothing; the mapping's slug names a record the archive already holds.
+    pub kept: usize,
+    /// Matched nothing; the record the mapping made is created.
+    pub created: usize,
+    /// Matched nothing, and the mapping says `unmatched = "report"`: the record is refused.
+    pub refused: usize,
+    /// Of those that matched nothing (kept, created or refused): how many matched several
+    /// records, which is never guessed.
+    pub ambiguous: usize,
+    /// For `--dry-run`: each source name once, with what it matched and how.
+    pub matches: Vec<MatchLine>,
+    /// The names that matched several records: type, name, the slugs.
+    pub ambiguities: Vec<(RecordType, String, Vec<String>)>,
+    /// Likely duplicates of a record this import created (same name or alias, similar
+    /// names, the same identifier), one line each (at most [`MAX_DUPLICATES`]).
+    pub duplicates: Vec<String>,
+}
+
+/// The most likely duplicates a report lists; `dossier check` lists them all.
+pub const MAX_DUPLICATES: usize = 50;
+
+/// How one link was resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum How {
+    Identifier,
+    Name,
+    Again,
+    Mapped,
+    Kept,
+    Created,
+    Ambiguous,
+    Refused,
+}
+
+impl How {
+    pub fn describe(self) -> &'static str {
+        match self {
+            How::Identifier => "by identifier",
+            How::Name => "by name",
+            How::Again => "a record this import creates",
+            How::Mapped => "from the mapping's table",
+            How::Kept => "matched nothing; the mapping's slug, which the archive holds",
+            How::Created => "matched nothing; created",
+            How::Ambiguous => "matched several records, not guessed; the mapping's slug",
+            How::Refused => "matched nothing; the record is refused",
+        }
+    }
+}
+
+/// One source name of a `--dry-run`'s list: `body "Russia" → russian-federation (by name,
+/// 2 links)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchLine {
+    pub record: RecordType,
+    /// The name the source gives (or its identifier when it gives no name).
+    pub source: String,
+    pub slug: String,
+    pub how: How,
+    /// How many links it stands for.
+    pub links: usize,
+}
+
+impl Reconciled {
+    /// Whether any link was reconciled.
+    pub fn is_empty(&self) -> bool {
+        self.by_identifier
+            + self.by_name
+            + self.again
+            + self.mapped
+            + self.kept
+            + self.created
+            + self.refused
+            == 0
+    }
+
+    /// "links reconciled: 1 by identifier, 2 by name, 31 to records this import created;
+    /// 4 matched nothing (3 created, 1 the archive's record of the mapping's slug)…"
+    pub fn summary(&self, dry_run: bool) -> String {
+        let mut found = vec![
+            format!("{} by identifier", self.by_identifier),
+            format!("{} by name or alias", self.by_name),
+        ];
+        if self.again > 0 {
+            found.push(format!(
+                "{} to a record this import {}",
+                self.again,
+                if dry_run { "would create" } else { "created" }
+            ));
+        }
+        if self.mapped > 0 {
+            found.push(format!("{} from the mapping's table", self.mapped));
+        }
+        let unmatched = self.kept + self.created + self.refused;
+        let mut s = format!(
+            "Links reconciled with the archive: {}; {unmatched} matched nothing",
+            found.join(", ")
+        );
+        if unmatched > 0 {
+            let mut parts = Vec::new();
+            if self.created > 0 {
+                parts.push(format!(
+                    "{} {}",
+                    self.created,
+                    if dry_run { "to create" } else { "created" }
+                ));
+            }
+            if self.kept > 0 {
+                parts.push(format!(
+                    "{} linked as the mapping names {}",
+                    self.kept,
+                    if self.kept == 1 { "it" } else { "them" }
+                ));
+            }
+            if self.refused > 0 {
+                parts.push(format!("{} refused", self.refused));
+            }
+            s.push_str(&format!(" ({})", parts.join(", ")));
+        }
+        if self.ambiguous > 0 {
+            s.push_str(&format!(
+                "; {} of them matched several records (not guessed)",
+                self.ambiguous
+            ));
+        }
+        s.push('.');
+        s
+    }
+
+    /// What the user is told after the summary: the names that matched several records,
+    /// the likely duplicates the import created, and under `--dry-run` every source name
+    /// with what it matched.
+    pub fn lines(&self, dry_run: bool) -> Vec<String> {
+        if self.is_empty() {
+            return Vec::new();
+        }
+        let mut out = vec![self.summary(dry_run)];
+        for (t, name, slugs) in &self.ambiguities {
+            let list: Vec<String> = slugs.iter().map(|s| format!("`{s}`")).collect();
+            out.push(format!(
+                "{} {name:?} matches {} records: {}; not guessed (merge them, or map the name in the mapping's [links.map])",
+                t.as_str(),
+                slugs.len(),
+                list.join(", ")
+            ));
+        }
+        if !self.duplicates.is_empty() {
+            out.push(format!(
+                "Likely duplicates this import {}:",
+                if dry_run { "would create" } else { "created" }
+            ));
+            out.extend(self.duplicates.iter().map(|d| format!("  {d}")));
+            if self.duplicates.len() >= MAX_DUPLICATES {
+                out.push(
+                    "  (and perhaps more: `dossier check` lists every likely duplicate)".into(),
+                );
+            }
+        }
+        if dry_run && !self.matches.is_empty() {
+            out.push("Matches (source name → slug):".into());
+            for m in &self.matches {
+                out.push(format!(
+                    "  {} {:?} → {} ({}{})",
+                    m.record.as_str(),
+                    m.source,
+                    m.slug,
+                    m.how.describe(),
+                    if m.links == 1 {
+                        String::new()
+                    } else {
+                        format!(", {} links", m.links)
+                    }
+                ));
+            }
+        }
+        out
+    }
 }
 
 /// Wall time per phase of a run.

@@ -6,6 +6,7 @@ use crate::batcher::Batcher;
 use crate::index_thread::INDEX_BEHIND;
 use crate::links::Seen;
 use crate::read::Read;
+use crate::reconcile::Reconciler;
 use crate::{first_pass, index_thread, read, store_thread};
 use crate::{Hooks, Input, Opener, Options, Report};
 use anyhow::{Context, Result};
@@ -184,6 +185,8 @@ fn second_pass<'i>(
         batcher.store_tx = (!dry_run).then_some(channels.batches);
         batcher.acks = Some(channels.acks);
         let result = make_batches(&mut batcher, &items, inputs, &mut *hooks.progress);
+        let reconciler = std::mem::replace(&mut batcher.reconciler, Reconciler::new(false));
+        batcher.report.reconciled = reconciler.finish();
         // Every file checked, even for a dry run; a refused file's own message (which
         // says that nothing was written) wins over what pass 2 made of it.
         let result = batcher.wait_for_check(&mut *hooks.progress).and(result);
@@ -269,12 +272,16 @@ fn make_batches(
         let t = Instant::now();
         let problem = match item {
             Item::Bad(e) => Some(e.to_string()),
-            Item::Record(r) => {
+            Item::Record(mut r) => {
                 if batcher.report.record_type.is_empty() {
                     batcher.report.record_type = r.record.type_name().to_string();
                 }
-                let problem = seen.check(batcher.store, &r)?;
+                let problem = match batcher.reconcile(&mut r)? {
+                    Some(refused) => Some(refused),
+                    None => seen.check(batcher.store, &r)?,
+                };
                 if problem.is_none() {
+                    batcher.reconciler.learn(&r);
                     batcher.add(*r)?;
                     n += 1;
                     batcher.report.phases.compare += t.elapsed();

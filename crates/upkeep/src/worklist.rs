@@ -8,13 +8,14 @@
 //! and the newest captures once, and one read per generated list.
 
 use crate::check::{Citation, CitedUrl};
+use dossier_authority::{normalise, Authorities, DuplicateReason, Entry};
 use dossier_model::claims::{as_of_human, is_stale, stale_after_years};
 use dossier_model::url::{dossier_urls, is_web_url, source_urls};
 use dossier_model::*;
 use dossier_store::{DocumentQuery, EventQuery, LinkOutcome, RecordCard, Store, StoreError};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 /// What kind of gap an item is. The order here is the order of the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -794,146 +795,88 @@ fn day_of(secs: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// How alike two names must be (normalised Levenshtein) to be listed as likely the same.
-const SIMILAR: f64 = 0.9;
-/// Names shorter than this (normalised) are compared only for equality: two short
-/// acronyms a letter apart are usually two bodies.
-const SIMILAR_MIN_LEN: usize = 8;
-
-/// Who holds a name: slug, field, the name as written.
-type Holder<'a> = (&'a str, &'a str, &'a str);
-
-/// Bodies or people that share a normalised name (a body's name, acronym or alias), or
-/// whose names are nearly the same: one item per pair, on the first slug.
+/// Bodies or people that are likely one record, as authority control finds them
+/// ([`Authorities::duplicates`]: the same external identifier, the same name, acronym or
+/// alias, or names nearly the same but for their numbers): one item per pair, on the
+/// first slug, at the field of the first that holds the shared name or identifier.
 fn duplicate_gaps(bodies: &[Body], people: &[Person], items: &mut Vec<Item>) {
-    let mut names: Vec<(RecordType, &str, &'static str, &str)> = Vec::new();
-    for b in bodies {
-        names.push((RecordType::Body, &b.slug, "name", &b.name));
-        names.extend(
-            b.acronyms
+    let entries = bodies
+        .iter()
+        .map(|b| Entry::of_record(&Record::Body(b.clone())))
+        .chain(
+            people
                 .iter()
-                .map(|a| (RecordType::Body, b.slug.as_str(), "acronyms", a.as_str())),
+                .map(|p| Entry::of_record(&Record::Person(p.clone()))),
         );
-        names.extend(
-            b.aliases
-                .iter()
-                .map(|a| (RecordType::Body, b.slug.as_str(), "aliases", a.as_str())),
-        );
-    }
-    for p in people {
-        names.push((RecordType::Person, &p.slug, "name", &p.name));
-    }
-    let mut seen: HashSet<(RecordType, String, String)> = HashSet::new();
-    let mut pair = |ty: RecordType, a: (&str, &str, &str), b: (&str, &str, &str), same: bool| {
-        let (first, second) = if a.0 <= b.0 { (a, b) } else { (b, a) };
-        if first.0 == second.0 || !seen.insert((ty, first.0.to_string(), second.0.to_string())) {
-            return;
+    let index = Authorities::build(entries);
+    let bodies: HashMap<&str, &Body> = bodies.iter().map(|b| (b.slug.as_str(), b)).collect();
+    let people: HashMap<&str, &Person> = people.iter().map(|p| (p.slug.as_str(), p)).collect();
+    // A record's names with the field that holds each: the name, then acronyms, aliases.
+    let names_of = |ty: RecordType, slug: &str| -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if ty == RecordType::Body {
+            if let Some(b) = bodies.get(slug) {
+                out.push(("name", b.name.clone()));
+                out.extend(b.acronyms.iter().map(|a| ("acronyms", a.clone())));
+                out.extend(b.aliases.iter().map(|a| ("aliases", a.clone())));
+            }
+        } else if let Some(p) = people.get(slug) {
+            out.push(("name", p.name.clone()));
+            out.extend(p.aliases.iter().map(|a| ("aliases", a.clone())));
         }
-        let at = At::record(ty, first.0);
-        let message = if same {
-            format!(
-                "\"{}\" is also the name of {} `{}` (\"{}\"): one {} twice?",
-                short(first.2, 120),
-                ty.as_str(),
-                second.0,
-                short(second.2, 120),
-                ty.as_str()
-            )
-        } else {
-            format!(
-                "\"{}\" is nearly the name of {} `{}` (\"{}\"): one {} twice?",
-                short(first.2, 120),
-                ty.as_str(),
-                second.0,
-                short(second.2, 120),
-                ty.as_str()
-            )
-        };
-        items.push(at.item(Kind::LikelyDuplicate, first.1, message));
+        out
     };
-    // Equal names, by normalised name.
-    let mut by_name: BTreeMap<(RecordType, String), Vec<Holder>> = BTreeMap::new();
-    for (ty, slug, field, name) in &names {
-        let n = normalise(name);
-        if !n.is_empty() {
-            by_name
-                .entry((*ty, n))
-                .or_default()
-                .push((slug, field, name));
-        }
-    }
-    for ((ty, _), holders) in &by_name {
-        for (i, a) in holders.iter().enumerate() {
-            for b in &holders[i + 1..] {
-                pair(*ty, *a, *b, true);
-            }
-        }
-    }
-    // Nearly equal main names: sorted by length, so that each is compared only with
-    // those that could be within the bound.
-    for ty in [RecordType::Body, RecordType::Person] {
-        let mut main: Vec<(String, &str, &str)> = names
+    // The field and spelling of a record's name that normalises as `name` does.
+    let holder = |ty: RecordType, slug: &str, name: &str| -> (&'static str, String) {
+        let wanted = normalise(name);
+        let names = names_of(ty, slug);
+        names
             .iter()
-            .filter(|(t, _, field, _)| *t == ty && *field == "name")
-            .map(|(_, slug, _, name)| (normalise(name), *slug, *name))
-            .filter(|(n, _, _)| n.chars().count() >= SIMILAR_MIN_LEN)
-            .collect();
-        main.sort_by_key(|(n, _, _)| n.chars().count());
-        for i in 0..main.len() {
-            let la = main[i].0.chars().count();
-            for j in i + 1..main.len() {
-                let lb = main[j].0.chars().count();
-                // Normalised Levenshtein is at most 1 - (lb - la) / lb.
-                if (lb - la) as f64 > (1.0 - SIMILAR) * lb as f64 {
-                    break;
+            .find(|(_, n)| normalise(n) == wanted)
+            .or(names.first())
+            .cloned()
+            .unwrap_or(("name", name.to_string()))
+    };
+    for ty in [RecordType::Body, RecordType::Person] {
+        for d in index.duplicates(ty) {
+            let t = ty.as_str();
+            let (field, message) = match &d.reason {
+                DuplicateReason::SameName(n) | DuplicateReason::SameAlias(n) => {
+                    let (field, first) = holder(ty, &d.a, n);
+                    let (_, second) = holder(ty, &d.b, n);
+                    (
+                        field,
+                        format!(
+                            "\"{}\" is also the name of {t} `{}` (\"{}\"): one {t} twice?",
+                            short(&first, 120),
+                            d.b,
+                            short(&second, 120)
+                        ),
+                    )
                 }
-                if main[i].0 != main[j].0
-                    && numbers(&main[i].0) == numbers(&main[j].0)
-                    && strsim::normalized_levenshtein(&main[i].0, &main[j].0) >= SIMILAR
-                {
-                    pair(
-                        ty,
-                        (main[i].1, "name", main[i].2),
-                        (main[j].1, "name", main[j].2),
-                        false,
-                    );
-                }
-            }
+                DuplicateReason::Similar { a, b, .. } => (
+                    "name",
+                    format!(
+                        "\"{}\" is nearly the name of {t} `{}` (\"{}\"): one {t} twice?",
+                        short(a, 120),
+                        d.b,
+                        short(b, 120)
+                    ),
+                ),
+                DuplicateReason::SameIdentifier(id) => (
+                    "identifiers",
+                    format!(
+                        "{} {} is also the identifier of {t} `{}` (\"{}\"): one {t} twice?",
+                        id.scheme.label(),
+                        id.value,
+                        d.b,
+                        short(&holder(ty, &d.b, "").1, 120)
+                    ),
+                ),
+            };
+            items.push(At::record(ty, &d.a).item(Kind::LikelyDuplicate, field, message));
         }
     }
-}
-
-/// A name as compared: lower case, letters and digits only, words single-spaced, a
-/// leading "the" dropped ("The NATO-Russia Council" = "NATO Russia Council").
-pub fn normalise(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for word in name
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.extend(word.chars().flat_map(char::to_lowercase));
-    }
-    match out.strip_prefix("the ") {
-        Some(rest) => rest.to_string(),
-        None => out,
-    }
-}
-
-/// The numbers in a normalised name, sorted: regnal numbers (`ii`, `vi`: words of
-/// i, v and x only) and words with digits (`3rd`). Names a letter apart that differ in
-/// them are two people (King George II and King George VI), not one misspelt.
-fn numbers(name: &str) -> Vec<&str> {
-    let mut out: Vec<&str> = name
-        .split(' ')
-        .filter(|w| {
-            w.chars().all(|c| matches!(c, 'i' | 'v' | 'x')) || w.chars().any(|c| c.is_ascii_digit())
-        })
-        .collect();
-    out.sort_unstable();
-    out
 }
 
 /// `s` cut to `max` characters, with an ellipsis when cut.
