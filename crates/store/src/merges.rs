@@ -82,6 +82,17 @@ pub trait Merges: Send + Sync {
         author: &Author,
         comment: &str,
     ) -> Result<Merge, MergeError>;
+    /// What [`merge`](Self::merge) would do, every check included (the model's rules
+    /// through the write path), with nothing kept: the merge as it would be, under the id
+    /// it would get. For `dossier merge --dry-run` and the editors' preview.
+    fn preview_merge(
+        &self,
+        record: RecordType,
+        from: &str,
+        into: &str,
+        author: &Author,
+        comment: &str,
+    ) -> Result<Merge, MergeError>;
     /// Undoes merge `id`: every record it touched back as it was before, as new
     /// revisions; its redirects removed. Refused when it was undone already or when a
     /// record it touched changed since.

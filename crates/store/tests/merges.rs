@@ -177,7 +177,22 @@ fn check_links_move_to_the_survivor(s: &dyn Store) {
     s.write(&russia_twice()).unwrap();
     let seq = s.last_change().unwrap();
     let versions = snapshot(s);
+    // A preview makes every check and keeps nothing, not even the id.
+    let preview = merges(s)
+        .preview_merge(
+            RecordType::Body,
+            "russia",
+            "russian-federation",
+            &editor(),
+            "one country, two records",
+        )
+        .unwrap();
+    assert_eq!(s.last_change().unwrap(), seq);
+    assert_eq!(snapshot(s), versions);
+    assert!(merges(s).merges(None, 0).unwrap().is_empty());
+    assert_eq!(s.redirect(RecordType::Body, "russia").unwrap(), None);
     let m = merge_russia(s);
+    assert_eq!((preview.id, &preview.relinked), (m.id, &m.relinked));
     assert_eq!(m.id, 1);
     assert_eq!(
         (m.from.as_str(), m.into.as_str()),
@@ -590,6 +605,10 @@ fn check_hostile_merges_are_refused_and_write_nothing(s: &dyn Store) {
         refuse(RecordType::Body, "x'); DROP TABLE records; --", "russia"),
         MergeError::NotFound { .. }
     ));
+    assert!(matches!(
+        merges(s).preview_merge(RecordType::Body, "russia", "nope", &editor(), ""),
+        Err(MergeError::NotFound { .. })
+    ));
     assert_eq!(s.last_change().unwrap(), seq, "nothing written");
     assert!(m.merges(None, 0).unwrap().is_empty(), "no merge kept");
     // Merging twice: the second finds nothing to merge.
@@ -637,6 +656,16 @@ fn check_a_merge_that_breaks_a_rule_is_refused_whole(s: &dyn Store) {
         }
         other => panic!("{other:?}"),
     }
+    assert!(matches!(
+        merges(s).preview_merge(
+            RecordType::Body,
+            "old-council",
+            "new-council",
+            &editor(),
+            ""
+        ),
+        Err(MergeError::Invalid(_))
+    ));
     assert_eq!(s.last_change().unwrap(), seq);
     assert!(s.body("old-council").unwrap().is_some());
     assert_eq!(s.redirect(RecordType::Body, "old-council").unwrap(), None);
@@ -687,4 +716,31 @@ fn sqlite_in_memory_merges_and_redirects() {
         s.redirect(RecordType::Body, "russia").unwrap().as_deref(),
         Some("russian-federation")
     );
+}
+
+#[test]
+fn a_merge_inside_a_held_write_is_kept_or_undone_with_it() {
+    each_store(|s| {
+        s.write(&russia_twice()).unwrap();
+        s.hold().unwrap();
+        merges(&**s)
+            .preview_merge(
+                RecordType::Body,
+                "russia",
+                "russian-federation",
+                &editor(),
+                "",
+            )
+            .unwrap();
+        merge_russia(&**s);
+        s.release(false).unwrap();
+        assert!(s.body("russia").unwrap().is_some());
+        assert!(merges(&**s).merges(None, 0).unwrap().is_empty());
+        assert_eq!(s.redirect(RecordType::Body, "russia").unwrap(), None);
+        s.hold().unwrap();
+        merge_russia(&**s);
+        s.release(true).unwrap();
+        assert!(s.body("russia").unwrap().is_none());
+        assert_eq!(merges(&**s).merges(None, 0).unwrap().len(), 1);
+    });
 }

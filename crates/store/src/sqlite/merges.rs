@@ -548,6 +548,28 @@ fn undo_in(tx: &Connection, id: i64, author: &Author, comment: &str) -> Result<(
     Ok(())
 }
 
+/// Runs `f` as [`in_write`] does, then undoes everything it wrote, whatever it answers:
+/// a preview sees every check a merge makes and keeps nothing (not even the merge's id,
+/// which SQLite's sequence gives back with the transaction).
+fn in_write_undone<T>(
+    store: &SqliteStore,
+    f: impl FnOnce(&Connection) -> Result<T, MergeError>,
+) -> Result<T, MergeError> {
+    let mut conn = store.writer.lock().unwrap_or_else(|p| p.into_inner());
+    if conn.is_autocommit() {
+        let tx = super::write::write_transaction(&mut conn).map_err(StoreError::from)?;
+        let out = f(&tx);
+        tx.rollback().map_err(StoreError::from)?;
+        out
+    } else {
+        let mut sp = conn.savepoint().map_err(StoreError::from)?;
+        let out = f(&sp);
+        sp.rollback().map_err(StoreError::from)?;
+        sp.commit().map_err(StoreError::from)?;
+        out
+    }
+}
+
 /// [`Store::redirect`]: the survivor of a merged-away slug, while no record has that slug
 /// again.
 pub(super) fn redirect(
@@ -584,6 +606,26 @@ impl Merges for SqliteStore {
             return Err(MergeError::SameRecord);
         }
         in_write(self, |tx| {
+            let id = merge_in(tx, record, from, into, author, comment)?;
+            read_merge(tx, id)?.ok_or(MergeError::UnknownMerge(id))
+        })
+    }
+
+    fn preview_merge(
+        &self,
+        record: RecordType,
+        from: &str,
+        into: &str,
+        author: &Author,
+        comment: &str,
+    ) -> Result<Merge, MergeError> {
+        if !matches!(record, RecordType::Body | RecordType::Person) {
+            return Err(MergeError::Unsupported(record));
+        }
+        if from == into {
+            return Err(MergeError::SameRecord);
+        }
+        in_write_undone(self, |tx| {
             let id = merge_in(tx, record, from, into, author, comment)?;
             read_merge(tx, id)?.ok_or(MergeError::UnknownMerge(id))
         })
