@@ -1,16 +1,15 @@
-//! The SQLite store's accounts, sessions, API tokens and audit log, on a file (with its
-//! pool of readers) and in memory.
+//! The store's accounts, sessions, API tokens and audit log, on every backend
+//! ([`common::each_store`]), and on two handles of one database as two servers share it.
 
+mod common;
+
+use common::*;
 use dossier_store::accounts::*;
-use dossier_store::{SqliteStore, Store, StoreError};
+use dossier_store::StoreError;
 
-/// Runs a check on a store in a file and on one in memory.
+/// Runs a check on the accounts of a fresh store of each backend.
 fn both(check: impl Fn(&dyn Accounts)) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
-    check(file.accounts().expect("the SQLite store keeps accounts"));
-    let memory = SqliteStore::in_memory().unwrap();
-    check(memory.accounts().expect("the SQLite store keeps accounts"));
+    each_store(|s| check(s.accounts().expect("every backend keeps accounts")));
 }
 
 /// A SHA-256 digest's shape (64 lowercase hex digits), different for each `n`.
@@ -444,43 +443,86 @@ fn a_failed_write_leaves_the_store_as_it_was() {
 }
 
 #[test]
-fn accounts_survive_reopening_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("dossier.db");
-    let (id, token) = {
-        let store = SqliteStore::open(&path).unwrap();
-        let a = store.accounts().unwrap();
-        let u = a.add_user(&new_user("ada@example.org", "admin")).unwrap();
-        a.add_session(&session(1, u.id, 1, 1)).unwrap();
-        let t = a
-            .add_token(&NewToken {
-                user: u.id,
-                scope: "write",
-                label: "cron",
-                hash: &digest(5),
-                created: 3,
-            })
-            .unwrap();
-        (u.id, t)
-    };
-    let store = SqliteStore::open(&path).unwrap();
-    let a = store.accounts().unwrap();
-    assert_eq!(a.user_by_email("ADA@example.org").unwrap().unwrap().id, id);
-    assert!(a.session(&digest(1)).unwrap().is_some());
-    assert_eq!(a.token_by_hash(&digest(5)).unwrap(), Some(token));
+fn accounts_survive_reopening_the_store() {
+    each_store(|store| {
+        let (id, token) = {
+            let a = store.accounts().unwrap();
+            let u = a.add_user(&new_user("ada@example.org", "admin")).unwrap();
+            a.add_session(&session(1, u.id, 1, 1)).unwrap();
+            let t = a
+                .add_token(&NewToken {
+                    user: u.id,
+                    scope: "write",
+                    label: "cron",
+                    hash: &digest(5),
+                    created: 3,
+                })
+                .unwrap();
+            (u.id, t)
+        };
+        let again = store.open_again();
+        let a = again.accounts().unwrap();
+        assert_eq!(a.user_by_email("ADA@example.org").unwrap().unwrap().id, id);
+        assert!(a.session(&digest(1)).unwrap().is_some());
+        assert_eq!(a.token_by_hash(&digest(5)).unwrap(), Some(token));
+    });
 }
 
-/// The file store reads on its pool of readers: a write on the writer is seen by the
-/// next read at once (each write is committed before it returns).
+/// A store reads on a pool of connections: a write is seen by the next read at once
+/// (each write is committed before it returns), on any of them.
 #[test]
 fn a_write_is_seen_by_the_readers_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
-    let a = store.accounts().unwrap();
-    let u = a.add_user(&new_user("ada@example.org", "editor")).unwrap();
-    for i in 0..8 {
-        let role = if i % 2 == 0 { "reviewer" } else { "editor" };
-        a.set_role(u.id, role).unwrap();
-        assert_eq!(a.user(u.id).unwrap().unwrap().role, role);
-    }
+    both(|a| {
+        let u = a.add_user(&new_user("ada@example.org", "editor")).unwrap();
+        for i in 0..8 {
+            let role = if i % 2 == 0 { "reviewer" } else { "editor" };
+            a.set_role(u.id, role).unwrap();
+            assert_eq!(a.user(u.id).unwrap().unwrap().role, role);
+        }
+    });
+}
+
+/// Sessions are in the database: a user logged in through one server stays logged in
+/// whichever server answers next, and a logout (or a disabled account) on one ends the
+/// session on all of them.
+#[test]
+fn a_session_made_on_one_server_is_good_on_another() {
+    each_store(|store| {
+        let other = store.open_again();
+        let (a, b) = (store.accounts().unwrap(), other.accounts().unwrap());
+        let ada = a.add_user(&new_user("ada@example.org", "editor")).unwrap();
+        let s = session(1, ada.id, 100, 100);
+        a.add_session(&s).unwrap();
+        assert_eq!(b.session(&s.id_hash).unwrap().as_ref(), Some(&s));
+        b.touch_session(&s.id_hash, 300).unwrap();
+        assert_eq!(a.session(&s.id_hash).unwrap().unwrap().last_seen, 300);
+        // A server whose clock is behind does not make the session look older.
+        a.touch_session(&s.id_hash, 200).unwrap();
+        assert_eq!(b.session(&s.id_hash).unwrap().unwrap().last_seen, 300);
+        assert!(b.remove_session(&s.id_hash).unwrap());
+        assert_eq!(a.session(&s.id_hash).unwrap(), None);
+        a.add_session(&session(2, ada.id, 400, 400)).unwrap();
+        assert_eq!(b.remove_sessions_of(ada.id).unwrap(), 1);
+        assert_eq!(a.session(&digest(2)).unwrap(), None);
+    });
+}
+
+/// Wrong passwords typed at several servers at once all count: the lockout a user earns
+/// cannot be dodged by spreading the guesses over the servers.
+#[test]
+fn failures_counted_on_several_servers_at_once_all_count() {
+    each_store(|store| {
+        let other = store.open_again();
+        let handles: [&dyn Accounts; 2] = [store.accounts().unwrap(), other.accounts().unwrap()];
+        let ada = handles[0]
+            .add_user(&new_user("ada@example.org", "editor"))
+            .unwrap();
+        std::thread::scope(|scope| {
+            for i in 0..20 {
+                let a = handles[i % 2];
+                scope.spawn(move || a.login_failed(ada.id, None).unwrap());
+            }
+        });
+        assert_eq!(handles[1].user(ada.id).unwrap().unwrap().failed_logins, 20);
+    });
 }

@@ -1,11 +1,15 @@
-//! Revisions on a real SQLite store (a file and in memory): versions, conflicts, the draft
-//! lifecycle, deletions and restores, imports that keep editors' changes, and that drafts
-//! never reach a reader.
+//! Revisions on every backend ([`common::each_store`]): versions, conflicts, the draft
+//! lifecycle, deletions and restores, imports that keep editors' changes, that drafts
+//! never reach a reader, and that two handles on one database (two servers) get the same
+//! conflict handling as one.
 
+mod common;
+
+use common::*;
 use dossier_model::*;
 use dossier_store::{
-    Author, EditConflict, Origin, RevisionError, RevisionQuery, Revisions, SqliteStore, Status,
-    Store, StoreError, WriteOptions,
+    Author, EditConflict, Origin, RevisionError, RevisionQuery, Revisions, Status, Store,
+    StoreError, WriteOptions,
 };
 
 fn doc(slug: &str, title: &str) -> Document {
@@ -73,15 +77,8 @@ fn reviewer() -> Author {
     }
 }
 
-/// Runs `check` on a store in a file and on one in memory.
-fn both(check: impl Fn(&SqliteStore)) {
-    let dir = tempfile::tempdir().unwrap();
-    check(&SqliteStore::open(&dir.path().join("dossier.db")).unwrap());
-    check(&SqliteStore::in_memory().unwrap());
-}
-
-fn revs(s: &SqliteStore) -> &dyn Revisions {
-    Store::revisions(s).expect("the SQLite store keeps revisions")
+fn revs(s: &dyn Store) -> &dyn Revisions {
+    s.revisions().expect("every backend keeps revisions")
 }
 
 fn all(slug: &str) -> RevisionQuery {
@@ -95,7 +92,8 @@ fn all(slug: &str) -> RevisionQuery {
 
 #[test]
 fn versions_count_per_record_over_published_revisions_deletions_included() {
-    both(|s| {
+    each_store(|s| {
+        let s: &dyn Store = &**s;
         let r = revs(s);
         assert_eq!(r.version(RecordType::Document, "one").unwrap(), 0);
         s.write(&seed()).unwrap();
@@ -171,7 +169,8 @@ fn versions_count_per_record_over_published_revisions_deletions_included() {
 
 #[test]
 fn write_as_names_its_author_and_comment() {
-    both(|s| {
+    each_store(|s| {
+        let s: &dyn Store = &**s;
         let r = revs(s);
         let options = WriteOptions {
             author: Author::import("data/nato.toml"),
@@ -195,7 +194,8 @@ fn write_as_names_its_author_and_comment() {
 
 #[test]
 fn a_stale_publish_is_a_conflict_and_changes_nothing() {
-    both(|s| {
+    each_store(|s| {
+        let s: &dyn Store = &**s;
         let r = revs(s);
         s.write(&seed()).unwrap();
         let first = r
@@ -270,7 +270,7 @@ fn a_stale_publish_is_a_conflict_and_changes_nothing() {
 }
 
 /// Everything a reader or a follower of the log could see, to compare before and after.
-fn snapshot(s: &SqliteStore) -> (Vec<Document>, i64, u64, i64) {
+fn snapshot(s: &dyn Store) -> (Vec<Document>, i64, u64, i64) {
     (
         s.documents(&Default::default()).unwrap(),
         s.last_change().unwrap(),
@@ -283,7 +283,8 @@ fn snapshot(s: &SqliteStore) -> (Vec<Document>, i64, u64, i64) {
 
 #[test]
 fn a_failed_publish_leaves_everything_as_it_was() {
-    both(|s| {
+    each_store(|s| {
+        let s: &dyn Store = &**s;
         let r = revs(s);
         s.write(&seed()).unwrap();
         let before = snapshot(s);
@@ -339,7 +340,8 @@ fn a_failed_publish_leaves_everything_as_it_was() {
 
 #[test]
 fn a_draft_goes_to_review_is_returned_and_published_never_seen_before() {
-    both(|s| {
+    each_store(|s| {
+        let s: &dyn Store = &**s;
         let r = revs(s);
         s.write(&seed()).unwrap();
         let before = snapshot(s);
@@ -445,7 +447,8 @@ fn a_draft_goes_to_review_is_returned_and_published_never_seen_before() {
 
 #[test]
 fn a_discarded_draft_cannot_be_published_or_changed() {
-    both(|s| {
+    each_store(|s| {
+        let s: &dyn Store = &**s;
         let r = revs(s);
         s.write(&seed()).unwrap();
         let draft = r
@@ -532,7 +535,8 @@ fn a_discarded_draft_cannot_be_published_or_changed() {
 
 #[test]
 fn a_draft_made_from_an_old_version_is_refused_until_rebased() {
-    both(|s| {
+    each_store(|s| {
+        let s: &dyn Store = &**s;
         let r = revs(s);
         s.write(&seed()).unwrap();
         let draft = r
@@ -632,7 +636,8 @@ fn a_draft_made_from_an_old_version_is_refused_until_rebased() {
 
 #[test]
 fn a_dossier_is_published_as_its_json() {
-    both(|s| {
+    each_store(|s| {
+        let s: &dyn Store = &**s;
         let r = revs(s);
         s.write(&seed()).unwrap();
         let d = Dossier {
@@ -690,7 +695,7 @@ fn a_dossier_is_published_as_its_json() {
     });
 }
 
-fn import(s: &SqliteStore, archive: &Archive, protect: bool) -> Vec<EditConflict> {
+fn import(s: &dyn Store, archive: &Archive, protect: bool) -> Vec<EditConflict> {
     revs(s)
         .write_as(
             archive,
@@ -717,7 +722,8 @@ fn with(title: &str, summary: &str) -> Archive {
 
 #[test]
 fn an_import_keeps_what_an_editor_changed_and_reports_it() {
-    both(|s| {
+    each_store(|s| {
+        let s: &dyn Store = &**s;
         let r = revs(s);
         assert!(import(s, &with("Founding Act", "First"), true).is_empty());
         // An editor corrects the title.
@@ -785,7 +791,8 @@ fn an_import_keeps_what_an_editor_changed_and_reports_it() {
 
 #[test]
 fn an_import_keeps_a_record_no_import_wrote() {
-    both(|s| {
+    each_store(|s| {
+        let s: &dyn Store = &**s;
         let r = revs(s);
         s.write(&Archive {
             dossiers: vec![dossier()],
@@ -811,13 +818,10 @@ fn an_import_keeps_a_record_no_import_wrote() {
 }
 
 #[test]
-fn revisions_survive_reopening_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("dossier.db");
-    let id = {
-        let s = SqliteStore::open(&path).unwrap();
+fn revisions_survive_reopening_the_store() {
+    each_store(|s| {
         s.write(&seed()).unwrap();
-        revs(&s)
+        let id = revs(&**s)
             .save_draft(
                 RecordType::Document,
                 "one",
@@ -828,12 +832,119 @@ fn revisions_survive_reopening_the_file() {
                 Status::Draft,
             )
             .unwrap()
-            .id
-    };
-    let s = SqliteStore::open(&path).unwrap();
-    assert_eq!(revs(&s).version(RecordType::Document, "one").unwrap(), 1);
-    assert_eq!(
-        revs(&s).revision(id).unwrap().unwrap().status,
-        Status::Draft
-    );
+            .id;
+        let again = s.open_again();
+        assert_eq!(
+            revs(&*again).version(RecordType::Document, "one").unwrap(),
+            1
+        );
+        assert_eq!(
+            revs(&*again).revision(id).unwrap().unwrap().status,
+            Status::Draft
+        );
+    });
+}
+
+/// Two servers on one database: a publish made on one moves the version the other
+/// checks, so the second editor's stale publish is a conflict there too, and a draft
+/// saved on one is published from the other.
+#[test]
+fn two_handles_on_one_store_see_each_others_versions() {
+    each_store(|s| {
+        let a: &dyn Store = &**s;
+        let other = s.open_again();
+        let b: &dyn Store = &*other;
+        a.write(&seed()).unwrap();
+        assert_eq!(revs(b).version(RecordType::Document, "one").unwrap(), 1);
+        revs(a)
+            .publish(
+                RecordType::Document,
+                "one",
+                Some(&json(&doc("one", "On server A"))),
+                1,
+                &editor(),
+                "",
+            )
+            .unwrap();
+        match revs(b).publish(
+            RecordType::Document,
+            "one",
+            Some(&json(&doc("one", "On server B"))),
+            1,
+            &reviewer(),
+            "",
+        ) {
+            Err(RevisionError::Conflict { current, base }) => assert_eq!((current, base), (2, 1)),
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        assert_eq!(b.document("one").unwrap().unwrap().title, "On server A");
+        let draft = revs(b)
+            .save_draft(
+                RecordType::Document,
+                "one",
+                Some(&json(&doc("one", "Drafted on B"))),
+                2,
+                &editor(),
+                "",
+                Status::Review,
+            )
+            .unwrap();
+        let published = revs(a).publish_draft(draft.id, &reviewer(), "").unwrap();
+        assert_eq!(published.version, Some(3));
+        assert_eq!(b.document("one").unwrap().unwrap().title, "Drafted on B");
+        assert!(revs(b).revision(draft.id).unwrap().is_none());
+    });
+}
+
+/// Editors on several servers publishing from the same version at the same moment: the
+/// database serialises the writes, so exactly one publish makes version 2 and every other
+/// is told of the conflict; nothing is lost silently and no version is made twice.
+#[test]
+fn simultaneous_publishes_from_one_version_make_one_version() {
+    each_store(|s| {
+        s.write(&seed()).unwrap();
+        let log = s.last_change().unwrap();
+        let other = s.open_again();
+        let handles: [&dyn Store; 2] = [&**s, &*other];
+        let results: Vec<Result<_, RevisionError>> = std::thread::scope(|scope| {
+            let running: Vec<_> = (0..8)
+                .map(|i| {
+                    let store = handles[i % 2];
+                    scope.spawn(move || {
+                        revs(store).publish(
+                            RecordType::Document,
+                            "one",
+                            Some(&json(&doc("one", &format!("Editor {i}")))),
+                            1,
+                            &editor(),
+                            "",
+                        )
+                    })
+                })
+                .collect();
+            running.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        let published: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(published.len(), 1, "{results:?}");
+        assert_eq!(published[0].version, Some(2));
+        for r in &results {
+            match r {
+                Ok(_) => {}
+                Err(RevisionError::Conflict { current, base }) => {
+                    assert_eq!((*current, *base), (2, 1))
+                }
+                Err(e) => panic!("expected a conflict, got {e}"),
+            }
+        }
+        let r = revs(&**s);
+        assert_eq!(r.version(RecordType::Document, "one").unwrap(), 2);
+        assert_eq!(r.count_revisions(RecordType::Document, "one").unwrap(), 2);
+        assert_eq!(
+            s.document("one").unwrap().unwrap().title,
+            published[0].data.as_deref().map_or(String::new(), |d| {
+                serde_json::from_str::<Document>(d).unwrap().title
+            })
+        );
+        assert_eq!(s.last_change().unwrap(), log + 1);
+    });
 }

@@ -23,10 +23,14 @@
 //! the validation a write does inside its transaction cannot be overtaken by another
 //! server's write. This is what SQLite's `BEGIN IMMEDIATE` gives the SQLite store.
 
+mod accounts;
 mod bulk;
+mod captures;
 mod changes;
+mod link_checks;
 mod migrations;
 mod queries;
+mod revisions;
 mod write;
 
 pub use changes::ChangeListener;

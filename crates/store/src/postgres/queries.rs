@@ -397,6 +397,22 @@ impl Store for PgStore {
         changes::tombstones(self, record)
     }
 
+    fn accounts(&self) -> Option<&dyn Accounts> {
+        Some(self)
+    }
+
+    fn revisions(&self) -> Option<&dyn Revisions> {
+        Some(self)
+    }
+
+    fn captures(&self) -> Option<&dyn Captures> {
+        Some(self)
+    }
+
+    fn link_checks(&self) -> Option<&dyn LinkChecks> {
+        Some(self)
+    }
+
     fn collections(&self) -> Result<Vec<(Collection, usize)>, StoreError> {
         self.read(|c| {
             let rows = c.query(
