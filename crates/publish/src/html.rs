@@ -75,6 +75,16 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("history.html", include_str!("../templates/history.html")),
     ("revision.html", include_str!("../templates/revision.html")),
     ("changes.html", include_str!("../templates/changes.html")),
+    ("merges.html", include_str!("../templates/merges.html")),
+    (
+        "merge-preview.html",
+        include_str!("../templates/merge-preview.html"),
+    ),
+    ("merge.html", include_str!("../templates/merge.html")),
+    (
+        "merge-start.html",
+        include_str!("../templates/merge-start.html"),
+    ),
     (
         "dossier-edit.html",
         include_str!("../templates/dossier-edit.html"),

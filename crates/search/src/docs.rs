@@ -158,16 +158,31 @@ pub fn from_document(d: &Document) -> IndexDoc {
     }
 }
 
+/// A record's names and then its external identifiers' values (`Q7184`), parted as the
+/// title is: the first is the name shown, the others are found as the title is (a search
+/// for an alias or a Wikidata item finds the record), never shown as its title.
+fn names_and_identifiers<'a>(
+    names: impl IntoIterator<Item = &'a String>,
+    identifiers: &[ExternalId],
+) -> String {
+    let mut all: Vec<&str> = names.into_iter().map(String::as_str).collect();
+    all.extend(identifiers.iter().map(|id| id.value.as_str()));
+    all.join(" · ")
+}
+
 pub fn from_body(b: &Body) -> IndexDoc {
-    let mut names = vec![b.name.clone()];
-    names.extend(b.acronyms.iter().cloned());
-    names.extend(b.aliases.iter().cloned());
+    let title = names_and_identifiers(
+        std::iter::once(&b.name)
+            .chain(&b.acronyms)
+            .chain(&b.aliases),
+        &b.identifiers,
+    );
     IndexDoc {
         id: format!("body:{}", b.slug),
         kind_of_record: "body",
         slug: b.slug.clone(),
         url: format!("/bodies/{}", b.slug),
-        title: names.join(" · "),
+        title,
         body: join(&[
             b.summary.as_deref(),
             b.format.as_deref(),
@@ -192,7 +207,7 @@ pub fn from_person(p: &Person) -> IndexDoc {
         kind_of_record: "person",
         slug: p.slug.clone(),
         url: format!("/people/{}", p.slug),
-        title: p.name.clone(),
+        title: names_and_identifiers(std::iter::once(&p.name).chain(&p.aliases), &p.identifiers),
         body: join(&[p.summary.as_deref(), Some(&offices.join("; "))]),
         lang: "en".into(),
         kind: None,

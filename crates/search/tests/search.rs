@@ -157,6 +157,63 @@ fn acronyms_and_names_find_each_other() {
 }
 
 #[test]
+fn person_aliases_and_external_identifiers_find_the_record() {
+    // Issue 28: a person's other names and any record's identifiers in outside authority
+    // files are searched as its names are; the title shown stays the record's name.
+    let store = SqliteStore::in_memory().unwrap();
+    let yeltsin: Person = serde_json::from_value(serde_json::json!({
+        "slug": "boris-yeltsin", "name": "Boris Yeltsin",
+        "aliases": ["Борис Ельцин", "President Boris N. Yeltsin"],
+        "identifiers": [{"scheme": "wikidata", "value": "Q34453"}]
+    }))
+    .unwrap();
+    let other: Person = serde_json::from_value(serde_json::json!({
+        "slug": "someone-else", "name": "Someone Else"
+    }))
+    .unwrap();
+    let nato: Body = serde_json::from_value(serde_json::json!({
+        "slug": "nato", "name": "North Atlantic Treaty Organization", "kind": "organisation",
+        "identifiers": [{"scheme": "wikidata", "value": "Q7184"}, {"scheme": "viaf", "value": "124960346"}]
+    }))
+    .unwrap();
+    store
+        .write(&Archive {
+            people: vec![yeltsin, other],
+            bodies: vec![nato],
+            ..Default::default()
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open(dir.path(), &store).unwrap();
+    let find = |q: &str| {
+        let r = index
+            .search(&SearchRequest::new(q))
+            .unwrap_or_else(|e| panic!("{q}: {e}"));
+        r.hits
+            .iter()
+            .map(|h| (h.slug.clone(), h.title.clone()))
+            .collect::<Vec<_>>()
+    };
+    let yeltsin = vec![("boris-yeltsin".to_string(), "Boris Yeltsin".to_string())];
+    assert_eq!(find("Ельцин"), yeltsin);
+    assert_eq!(find("\"Boris N. Yeltsin\""), yeltsin);
+    assert_eq!(find("Q34453"), yeltsin);
+    assert_eq!(find("q34453"), yeltsin);
+    let nato = vec![(
+        "nato".to_string(),
+        "North Atlantic Treaty Organization".to_string(),
+    )];
+    assert_eq!(find("Q7184"), nato);
+    assert_eq!(find("124960346"), nato);
+    assert!(find("Q7185").is_empty());
+    // `person:` knows the aliases too.
+    let r = index
+        .search(&SearchRequest::new("type:person person:Ельцин"))
+        .unwrap();
+    assert_eq!(slugs(&r), ["boris-yeltsin"]);
+}
+
+#[test]
 fn builtin_searches_give_the_expected_records_first() {
     let f = builtin();
     let r = search(&f, "PJC");

@@ -246,6 +246,12 @@ pub fn router(state: AppState) -> Router {
             crate::auth::layer,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), site_errors))
+        // A merged-away record's 404s become 301s to the survivor (the error page already
+        // written, so the layer sees the final status).
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::redirects::layer,
+        ))
         // Outside the error layer (only whole 200 answers are kept), inside the metrics.
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -13,7 +13,7 @@ pub(super) struct Synonyms {
     pub(super) names: HashMap<String, Vec<String>>,
     /// Lower-cased name, acronym, alias or slug → body slug (for `body:`).
     pub(super) bodies: HashMap<String, String>,
-    /// (slug, lower-cased name) of people, for `person:`.
+    /// (slug, lower-cased name and aliases) of people, for `person:`.
     pub(super) people: Vec<(String, String)>,
     pub(super) longest: usize,
 }
@@ -61,7 +61,13 @@ impl Synonyms {
             s.bodies.insert(b.slug.clone(), b.slug.clone());
         }
         for p in store.people(None)? {
-            s.people.push((p.slug.clone(), p.name.to_lowercase()));
+            // Aliases too: `person:Ельцин` finds the person an alias names.
+            let mut names = p.name.to_lowercase();
+            for a in &p.aliases {
+                names.push_str(" · ");
+                names.push_str(&a.to_lowercase());
+            }
+            s.people.push((p.slug.clone(), names));
         }
         Ok(s)
     }

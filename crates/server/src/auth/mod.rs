@@ -145,6 +145,12 @@ impl Viewing {
                 label: "Gaps",
             });
         }
+        if viewer.can(Right::Publish) {
+            menu.push(MenuLink {
+                url: "/merges",
+                label: "Merges",
+            });
+        }
         if viewer.can(Right::ManageUsers) {
             menu.push(MenuLink {
                 url: "/admin/users",

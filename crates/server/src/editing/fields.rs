@@ -4,7 +4,7 @@
 //! (`Editing::check`), and their errors are put back beside the inputs they name.
 
 use dossier_model::kinds::*;
-use dossier_model::RecordType;
+use dossier_model::{ExternalId, IdScheme, RecordType};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -211,6 +211,30 @@ const OFFICES: &[Column] = &[
     },
 ];
 
+/// An identifier in an outside authority file (issue 28): which file, and the value as
+/// that file writes it.
+const IDENTIFIERS: &[Column] = &[
+    Column {
+        name: "scheme",
+        label: "Authority file",
+        cell: Cell::Choice(
+            (|| {
+                IdScheme::ALL
+                    .iter()
+                    .map(|s| (s.as_str(), s.label()))
+                    .collect()
+            }) as Choices,
+        ),
+    },
+    Column {
+        name: "value",
+        label: "Identifier",
+        cell: Cell::Text,
+    },
+];
+
+const IDENTIFIERS_HELP: &str = "The same record in other archives' authority files: Wikidata (Q7184), VIAF (124960346), ISNI (0000 0001 2103 2683) or GND (2024580-1).";
+
 const DATE_HELP: &str = "EDTF, as written: 1997-05-27, 1997-05, 2002-04-15?, 1999/2000.";
 const SLUGS_HELP: &str = "Slugs, one per line.";
 
@@ -335,13 +359,31 @@ pub(crate) fn fields_of(ty: RecordType) -> Vec<Field> {
                 "How it decides: consensus, at 20.",
             ),
             field("summary", "Summary", Input::LongText, ""),
+            field(
+                "identifiers",
+                "External identifiers",
+                Input::Rows(IDENTIFIERS),
+                IDENTIFIERS_HELP,
+            ),
             field("dossiers", "Dossiers", Input::Slugs, SLUGS_HELP),
         ],
         RecordType::Person => vec![
             slug,
             field("name", "Name", Input::Text, ""),
+            field(
+                "aliases",
+                "Also known as",
+                Input::Lines,
+                "Other spellings or transliterations, a name with an office; one per line.",
+            ),
             field("offices", "Offices", Input::Rows(OFFICES), ""),
             field("summary", "Summary", Input::LongText, ""),
+            field(
+                "identifiers",
+                "External identifiers",
+                Input::Rows(IDENTIFIERS),
+                IDENTIFIERS_HELP,
+            ),
             field("dossiers", "Dossiers", Input::Slugs, SLUGS_HELP),
         ],
         RecordType::Event => vec![
@@ -690,6 +732,7 @@ fn singular(label: &str) -> String {
         "Successors" => "Successor".into(),
         "Offices" => "Office".into(),
         "Texts" => "Text".into(),
+        "External identifiers" => "Identifier".into(),
         other => other.into(),
     }
 }
@@ -850,7 +893,77 @@ pub(crate) fn read(ty: RecordType, form: &[(String, String)], slug: Option<&str>
     if let Some(slug) = slug {
         out.insert("slug".into(), Value::String(slug.into()));
     }
+    if let Some(Value::Array(ids)) = out.get_mut("identifiers") {
+        for row in ids {
+            normalise_identifier(row);
+        }
+    }
     Value::Object(out)
+}
+
+/// An identifier row in its scheme's normal form (`q7184` → `Q7184`, an ISNI without its
+/// spaces) when it is one; left as typed otherwise, for [`identifier_problems`] to name.
+fn normalise_identifier(row: &mut Value) {
+    let scheme = row
+        .get("scheme")
+        .and_then(Value::as_str)
+        .and_then(IdScheme::parse);
+    let value = row.get("value").and_then(Value::as_str);
+    if let (Some(scheme), Some(value)) = (scheme, value) {
+        if let Ok(id) = ExternalId::new(scheme, value) {
+            row["scheme"] = Value::String(id.scheme.as_str().into());
+            row["value"] = Value::String(id.value);
+        }
+    }
+}
+
+/// What is wrong with the identifier rows of a form read by [`read`], each at its cell
+/// (`identifiers[1].value`) or row: a row without an authority file or a value, a value
+/// not in its file's shape (by [`ExternalId::new`]), an identifier given twice. The
+/// model's own check says only `identifiers`; these say which row.
+pub(crate) fn identifier_problems(record: &Value) -> Vec<(String, String)> {
+    let Some(Value::Array(rows)) = record.get("identifiers") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut seen = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let at = |cell: &str| format!("identifiers[{i}].{cell}");
+        let scheme_text = row
+            .get("scheme")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let value = row.get("value").and_then(Value::as_str).unwrap_or_default();
+        let scheme = IdScheme::parse(scheme_text);
+        match scheme {
+            None if scheme_text.is_empty() => out.push((
+                at("scheme"),
+                "Choose the authority file this identifier is from.".to_string(),
+            )),
+            None => out.push((
+                at("scheme"),
+                format!(
+                    "`{}` is not an authority file this archive knows: Wikidata, VIAF, ISNI or GND.",
+                    scheme_text.chars().take(40).collect::<String>()
+                ),
+            )),
+            Some(_) => {}
+        }
+        if value.is_empty() {
+            out.push((at("value"), "Type the identifier.".to_string()));
+            continue;
+        }
+        let Some(scheme) = scheme else { continue };
+        match ExternalId::new(scheme, value) {
+            Err(why) => out.push((at("value"), format!("{why}."))),
+            Ok(id) if seen.contains(&id) => out.push((
+                format!("identifiers[{i}]"),
+                format!("{} {} is given twice.", id.scheme.label(), id.value),
+            )),
+            Ok(id) => seen.push(id),
+        }
+    }
+    out
 }
 
 fn one_line(raw: &str) -> Option<Value> {
@@ -1027,13 +1140,14 @@ mod tests {
     #[test]
     fn every_field_of_each_type_is_on_its_form() {
         // The model's own JSON of a full record of each type names no field the form lacks.
-        let person = json!({"slug": "p", "name": "P", "offices": [{"title": "SG", "body": "nato", "start": "1999", "end": "2003"}],
-            "summary": "s", "dossiers": ["d"], "trace": [], "sources": [], "gaps": []});
+        let person = json!({"slug": "p", "name": "P", "aliases": ["Q"], "offices": [{"title": "SG", "body": "nato", "start": "1999", "end": "2003"}],
+            "summary": "s", "identifiers": [{"scheme": "viaf", "value": "1"}], "dossiers": ["d"], "trace": [], "sources": [], "gaps": []});
         let event = json!({"slug": "e", "title": "E", "kind": "meeting", "date": "1997", "bodies": ["b"], "people": ["p"],
             "level": "ambassadors", "place": "x", "outcome_documents": ["d"], "public_statement": false, "summary": "s", "dossiers": ["d"]});
         let body = json!({"slug": "b", "name": "B", "acronyms": ["B"], "aliases": ["b"], "kind": "council",
             "established": "1997", "ended": "2002", "founding_document": "d", "predecessors": [{"slug": "a", "date": "1997"}],
-            "successors": [{"slug": "c"}], "part_of": "n", "format": "f", "decision_rule": "r", "summary": "s", "dossiers": ["d"]});
+            "successors": [{"slug": "c"}], "part_of": "n", "format": "f", "decision_rule": "r", "summary": "s",
+            "identifiers": [{"scheme": "wikidata", "value": "Q7184"}], "dossiers": ["d"]});
         let topic = json!({"slug": "t", "title": "T", "kind": "cooperation", "status": "active", "as_of": "2002",
             "summary": "s", "sections": ["a-i"], "documents": ["d"], "bodies": ["b"], "dossiers": ["d"]});
         for (ty, v) in [
@@ -1107,6 +1221,79 @@ mod tests {
         assert_eq!(lines[1].id.as_deref(), Some("field-sources-0-url"));
         assert_eq!(lines[5].id, None);
         assert_eq!(lines[5].label, "The record");
+    }
+
+    #[test]
+    fn identifiers_are_read_in_normal_form_and_their_problems_named_by_row() {
+        let form = pairs(&[
+            ("name", "Boris Yeltsin"),
+            ("aliases", "Boris N. Yeltsin\r\n\r\nБорис Ельцин"),
+            ("identifiers[0].scheme", "wikidata"),
+            ("identifiers[0].value", " q34453 "),
+            ("identifiers[1].scheme", "isni"),
+            ("identifiers[1].value", "0000 0001 2103 2683"),
+            ("identifiers[2].scheme", ""),
+            ("identifiers[2].value", ""),
+        ]);
+        let v = read(RecordType::Person, &form, Some("boris-yeltsin"));
+        assert_eq!(v["aliases"], json!(["Boris N. Yeltsin", "Борис Ельцин"]));
+        assert_eq!(
+            v["identifiers"],
+            json!([{"scheme": "wikidata", "value": "Q34453"}, {"scheme": "isni", "value": "0000000121032683"}])
+        );
+        assert!(identifier_problems(&v).is_empty());
+        // The model reads what the form wrote.
+        let person: dossier_model::Person = serde_json::from_value(v).unwrap();
+        assert_eq!(
+            person.identifiers[0].url(),
+            "https://www.wikidata.org/entity/Q34453"
+        );
+
+        let form = pairs(&[
+            ("identifiers[0].scheme", "wikidata"),
+            ("identifiers[0].value", "javascript:alert(1)"),
+            ("identifiers[1].value", "Q1"),
+            ("identifiers[2].scheme", "orcid<script>"),
+            ("identifiers[2].value", "1"),
+            ("identifiers[3].scheme", "viaf"),
+            ("identifiers[4].scheme", "wikidata"),
+            ("identifiers[4].value", "Q7184"),
+            ("identifiers[5].scheme", "wikidata"),
+            ("identifiers[5].value", "q7184"),
+        ]);
+        let v = read(RecordType::Body, &form, Some("nato"));
+        let problems = identifier_problems(&v);
+        let at: Vec<&str> = problems.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            at,
+            [
+                "identifiers[0].value",
+                "identifiers[1].scheme",
+                "identifiers[2].scheme",
+                "identifiers[3].value",
+                "identifiers[5]"
+            ]
+        );
+        assert!(
+            problems[0].1.contains("not a Wikidata identifier"),
+            "{problems:?}"
+        );
+        // Each shown beside its cell or row.
+        let (fields, lines) = view(RecordType::Body, &v, &problems, true, &no_reading);
+        let ids = fields.iter().find(|f| f.name == "identifiers").unwrap();
+        assert!(ids.rows[0].cells[1].error.is_some());
+        assert!(ids.rows[1].cells[0].error.is_some());
+        assert!(ids.rows[5]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("given twice"));
+        assert_eq!(lines[0].id.as_deref(), Some("field-identifiers-0-value"));
+        // The unknown scheme typed stays chosen, marked.
+        assert!(ids.rows[2].cells[0]
+            .options
+            .iter()
+            .any(|o| o.selected && o.label.contains("not a known value")));
     }
 
     #[test]

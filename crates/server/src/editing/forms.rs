@@ -90,6 +90,9 @@ pub(super) struct EditView {
     comment: String,
     buttons: Vec<Button>,
     delete: Option<DeleteView>,
+    /// The merge page with this record kept, for a body or person and an account that may
+    /// merge (issue 28).
+    merge_url: Option<String>,
     /// A line above the form (which draft this is, why it is shown again).
     notice: Option<String>,
 }
@@ -153,7 +156,16 @@ pub(super) fn edit_view(who: &Who, parts: FormParts) -> EditView {
         }),
         _ => None,
     };
+    let merge_url = match (parts.slug, parts.ty) {
+        (Some(slug), RecordType::Body | RecordType::Person)
+            if parts.version > 0 && who.can(Right::Publish) =>
+        {
+            Some(super::merge::preview_path(parts.ty, slug, ""))
+        }
+        _ => None,
+    };
     EditView {
+        merge_url,
         heading,
         what,
         action,
@@ -361,7 +373,7 @@ async fn create(
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            if let Err(errors) = editing.check(ty, &slug, &submitted) {
+            if let Err(errors) = judged(&submitted, editing.check(ty, &slug, &submitted)) {
                 return Ok::<_, HttpError>(Ok(Saved::Invalid(errors)));
             }
             let saved = match editing.create(&for_who, ty, submitted, intent, &comment) {
@@ -408,6 +420,28 @@ async fn create(
     }
 }
 
+/// The model's check of a form's record, with the identifier rows' problems named by row
+/// ([`fields::identifier_problems`]) in place of the model's `identifiers` lines, which
+/// name no row.
+fn judged(record: &Value, check: Result<(), Vec<FieldError>>) -> Result<(), Vec<FieldError>> {
+    let own: Vec<FieldError> = fields::identifier_problems(record)
+        .into_iter()
+        .map(|(field, message)| FieldError::new(field, message))
+        .collect();
+    if own.is_empty() {
+        return check;
+    }
+    let mut errors = own;
+    errors.extend(
+        check
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| !e.field.starts_with("identifiers")),
+    );
+    Err(errors)
+}
+
 const NOT_SAVED: &str =
     "Nothing was saved: the form has problems, shown beside their fields. What you typed is kept.";
 
@@ -450,7 +484,7 @@ async fn save(
     let saved = state
         .blocking(move |store| {
             let outcome = (|| -> Result<Saved, EditError> {
-                if let Err(errors) = editing.check(ty, &at, &submitted) {
+                if let Err(errors) = judged(&submitted, editing.check(ty, &at, &submitted)) {
                     return Ok(Saved::Invalid(errors));
                 }
                 let result = match draft {
