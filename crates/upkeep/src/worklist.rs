@@ -950,6 +950,59 @@ mod tests {
         assert!(near("Ivanov", "ivanov"));
     }
 
+    /// The same identifier, or a name that is another's alias: one item per pair, at the
+    /// field of the first record that holds what they share.
+    #[test]
+    fn shared_identifiers_and_aliases_are_likely_duplicates() {
+        let person = |slug: &str, name: &str, aliases: &[&str], id: Option<&str>| Person {
+            slug: slug.into(),
+            name: name.into(),
+            offices: Vec::new(),
+            aliases: aliases.iter().map(|a| a.to_string()).collect(),
+            identifiers: id
+                .map(|q| ExternalId::new(IdScheme::Wikidata, q).unwrap())
+                .into_iter()
+                .collect(),
+            summary: None,
+            dossiers: Vec::new(),
+            collections: Vec::new(),
+            provenance: Provenance::default(),
+        };
+        let mut items = Vec::new();
+        duplicate_gaps(
+            &[],
+            &[
+                person("boris-yeltsin", "Boris Yeltsin", &[], Some("Q34453")),
+                person(
+                    "president-yeltsin",
+                    "President B. N. Yeltsin",
+                    &[],
+                    Some("Q34453"),
+                ),
+                person("gorbachev", "Mikhail Gorbachev", &["Gorbi"], None),
+                person("m-s-gorbachev", "Mikhail S. Gorbachev", &["gorbi"], None),
+            ],
+            &mut items,
+        );
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert_eq!(items[0].slug, "boris-yeltsin");
+        assert_eq!(items[0].field, "identifiers");
+        assert_eq!(
+            items[0].message,
+            "Wikidata Q34453 is also the identifier of person `president-yeltsin` (\"President B. N. Yeltsin\"): one person twice?"
+        );
+        assert_eq!(
+            items[0].edit,
+            "/people/boris-yeltsin/edit#field-identifiers"
+        );
+        assert_eq!(items[1].slug, "gorbachev");
+        assert_eq!(items[1].field, "aliases");
+        assert_eq!(
+            items[1].message,
+            "\"Gorbi\" is also the name of person `m-s-gorbachev` (\"gorbi\"): one person twice?"
+        );
+    }
+
     #[test]
     fn field_ids_are_the_forms() {
         assert_eq!(field_id("sources[0].url"), "field-sources-0-url");
