@@ -28,6 +28,7 @@ mod bulk;
 mod captures;
 mod changes;
 mod link_checks;
+mod merges;
 mod migrations;
 mod queries;
 mod revisions;

@@ -3,7 +3,7 @@
 //! cannot be read). Where SQLite ordered ties by `rowid`, these order by `records.id`, the
 //! same insertion order.
 
-use super::{changes, write, PgStore};
+use super::{changes, merges, write, PgStore};
 use crate::*;
 use ::postgres::types::ToSql;
 use serde::de::DeserializeOwned;
@@ -411,6 +411,14 @@ impl Store for PgStore {
 
     fn link_checks(&self) -> Option<&dyn LinkChecks> {
         Some(self)
+    }
+
+    fn merges(&self) -> Option<&dyn Merges> {
+        Some(self)
+    }
+
+    fn redirect(&self, record: RecordType, slug: &str) -> Result<Option<String>, StoreError> {
+        merges::redirect(self, record, slug)
     }
 
     fn collections(&self) -> Result<Vec<(Collection, usize)>, StoreError> {
