@@ -756,4 +756,128 @@ mod tests {
         );
         assert!(c.bytes_read() < 20_000_000, "read {}", c.bytes_read());
     }
+
+    /// Two kinds of record element in one file, attributes at any depth, and a
+    /// `[[when]]` that leaves one record out (counted, neither imported nor bad).
+    #[test]
+    fn several_elements_and_attributes_anywhere_in_one_file() {
+        let mapping = r#"
+[source]
+title = "T"
+
+[[record]]
+element = "org"
+type = "body"
+id = "@code"
+[record.fields]
+name = { path = "names/name/@full" }
+kind = { path = "@type", map = { io = "organisation", country = "state" }, unmapped = "refuse" }
+acronyms = { path = "names/short" }
+
+[[record]]
+element = "meeting"
+type = "event"
+id = "@n"
+slug = "meeting-{@n}"
+[record.fields]
+title = { template = "Meeting[ at {where/@city}]" }
+kind = { value = "meeting" }
+date = { path = "when/@iso" }
+[[record.when]]
+path = "@status"
+none_of = ["cancelled"]
+[[record.links]]
+field = "bodies"
+type = "body"
+slug = { path = "with/@code" }
+create = false
+"#;
+        let xml = r#"<file>
+  <org code="nato" type="io"><names><name full="North Atlantic Treaty Organization"/><short>NATO</short><short>OTAN</short></names></org>
+  <meeting n="1" status="held"><when iso="1997-05-27"/><where city="Paris"/><with code="nato"/></meeting>
+  <meeting n="2" status="held"><when iso="1997-05-28"/><where city=""/><with code="nato"/></meeting>
+  <meeting n="3" status="cancelled"><when iso="1997-05-29"/></meeting>
+</file>"#;
+        let map = Arc::new(Mapping::parse(mapping, "m.toml").unwrap());
+        let mut x = XmlRecords::new(xml.as_bytes(), "f.xml", map, None).unwrap();
+        let mut records = Vec::new();
+        while let Some(item) = x.next_item().unwrap() {
+            match item {
+                Item::Record(r) => records.push(r.record),
+                Item::Bad(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(records.len(), 3, "{records:?}");
+        let Record::Body(b) = &records[0] else {
+            panic!()
+        };
+        assert_eq!(
+            (b.slug.as_str(), b.name.as_str(), b.kind),
+            (
+                "nato",
+                "North Atlantic Treaty Organization",
+                BodyKind::Organisation
+            )
+        );
+        assert_eq!(b.acronyms, ["NATO", "OTAN"]);
+        let Record::Event(e) = &records[1] else {
+            panic!()
+        };
+        assert_eq!(
+            (e.title.as_str(), e.bodies.as_slice()),
+            ("Meeting at Paris", &["nato".to_string()][..])
+        );
+        let Record::Event(e) = &records[2] else {
+            panic!()
+        };
+        assert_eq!(e.title, "Meeting");
+        assert_eq!(x.left_out(), 1);
+    }
+
+    /// CSV: every `[[record]]` reads every row, `[[record.when]]` choosing; an id may
+    /// fall back to another column.
+    #[test]
+    fn csv_rows_choose_their_record_by_a_test() {
+        let mapping = r#"
+[source]
+title = "T"
+
+[[record]]
+type = "person"
+id = ["person-id", "id"]
+[record.fields]
+name = { path = "name" }
+[[record.when]]
+path = "type"
+equals = "person"
+
+[[record]]
+type = "body"
+id = "id"
+[record.fields]
+name = { path = "name", filters = ["title"] }
+kind = { value = "state" }
+[[record.when]]
+path = "type"
+equals = "state"
+"#;
+        let csv = "type,id,name\nperson,p1,Madeleine Korbel Albright\nstate,ru,RUSSIA\nother,x,X\n";
+        let map = Arc::new(Mapping::parse(mapping, "m.toml").unwrap());
+        let mut c = CsvRecords::new(csv.as_bytes(), "f.csv", map.clone(), None).unwrap();
+        let mut out = Vec::new();
+        while let Some(Item::Record(r)) = c.next_item().unwrap() {
+            out.push((r.record.type_name(), r.record.slug().to_string()));
+        }
+        assert_eq!(
+            out,
+            [("person", "p1".to_string()), ("body", "ru".to_string())]
+        );
+        assert_eq!(c.left_out(), 1);
+        // No column for one record's id (nor its fallback): the file is refused.
+        let e = CsvRecords::new("type,name\n".as_bytes(), "f.csv", map, None)
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(e.contains("no column `person-id` or `id`"), "{e}");
+    }
 }

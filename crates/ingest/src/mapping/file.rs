@@ -598,7 +598,8 @@ impl Reader {
                 return Err(at(
                     name.span(),
                     format!(
-                        "{what}: a {kind} has no such field; it has {}",
+                        "{what}: {} {kind} has no such field; it has {}",
+                        if kind == "event" { "an" } else { "a" },
                         names.join(", ")
                     ),
                 ));
@@ -692,7 +693,7 @@ impl Reader {
             }
             if *target == "body" {
                 let given = l.record_kind.as_ref().map(|k| k.get_ref().as_str());
-                if !given.is_some_and(|k| BodyKind::from_slug(k).is_some()) {
+                if given.is_none_or(|k| BodyKind::from_slug(k).is_none()) {
                     let kinds: Vec<&str> = BodyKind::ALL.iter().map(|k| k.slug()).collect();
                     return Err(near(
                         l.record_kind

@@ -498,3 +498,340 @@ full_text = { path = "body" }
         ("und", "One.".into())
     );
 }
+
+/// A trip of HistoryAtState/travels as a reader collects it.
+fn trip(locale: &str) -> Values {
+    values(&[
+        ("@who", "clinton-william-j"),
+        ("@role", "president"),
+        ("id", "Travel-2532-president"),
+        ("name", "William J. Clinton"),
+        ("start-date", "1994-06-02"),
+        ("end-date", "1994-06-02"),
+        ("country/@id", "holy-see"),
+        ("country", "Vatican City"),
+        ("locale", locale),
+        ("remarks", "Audience with Pope John Paul II."),
+    ])
+}
+
+const TRAVELS: &str = include_str!("../../../../mappings/travels.toml");
+
+fn event(item: Item) -> (Event, Box<Imported>) {
+    match item {
+        Item::Record(r) => match &r.record {
+            Record::Event(e) => (e.clone(), r),
+            other => panic!("{other:?}"),
+        },
+        Item::Bad(e) => panic!("{e}"),
+    }
+}
+
+/// Issue 28: `<locale/>` refused 1.3% of the travels records. An empty element is a
+/// missing value: the fallback and the optional part of the title take over.
+#[test]
+fn an_empty_element_is_missing_and_fallbacks_take_over() {
+    let m = Mapping::parse(TRAVELS, "mappings/travels.toml").unwrap();
+    m.invariants().unwrap();
+    for empty in ["", "   ", "\n  "] {
+        let (e, _) = event(m.one(&trip(empty), "t.xml", Pos::default(), None));
+        assert_eq!(e.title, "William J. Clinton in Vatican City");
+        assert_eq!(e.place.as_deref(), Some("Vatican City"));
+        assert_eq!(e.level, Some(Level::HeadsOfState));
+    }
+    let (e, _) = event(m.one(&trip("Rome"), "t.xml", Pos::default(), None));
+    assert_eq!(e.title, "William J. Clinton in Vatican City (Rome)");
+    assert_eq!(e.place.as_deref(), Some("Rome"));
+    // A required field whose every fallback is empty still refuses, naming them all.
+    let text = TRAVELS.replacen(
+        "place = { path = [\"locale\", \"country\"] }",
+        "place = { path = [\"locale\", \"country\"], required = true }",
+        1,
+    );
+    let m = Mapping::parse(&text, "t.toml").unwrap();
+    let mut v = trip("");
+    v.entries.retain(|(p, _, _)| p != "country");
+    let Item::Bad(e) = m.one(&v, "t.xml", Pos::default(), None) else {
+        panic!()
+    };
+    assert_eq!(e.field, "locale|country");
+    assert!(e.problem.starts_with("missing"), "{e}");
+}
+
+fn links_mapping(link: &str) -> Mapping {
+    let text = format!(
+        r#"
+[source]
+title = "T"
+
+[record]
+element = "trip"
+type = "event"
+id = "id"
+
+[fields]
+title = {{ path = "name" }}
+kind = {{ value = "visit" }}
+
+[[links]]
+field = "bodies"
+type = "body"
+{link}
+"#
+    );
+    Mapping::parse(&text, "links.toml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// What each link tells reconciliation: the table's slugs are trusted (`mapped`, not
+/// matched again); the others carry the name and identifier to match by, in the order
+/// the mapping gives, and what to do when nothing matches.
+#[test]
+fn links_fill_the_matches_reconciliation_needs() {
+    let v = values(&[
+        ("id", "1"),
+        ("name", "N"),
+        ("country/@id", "russia"),
+        ("country", "Russia"),
+        ("country/@q", "q159"),
+    ]);
+    let one = |m: &Mapping| {
+        let (e, r) = event(m.one(&v, "t.xml", Pos::default(), None));
+        assert_eq!(r.matches.len(), 1);
+        (e, r.matches[0].clone(), r.linked)
+    };
+    // Defaults: match by identifier then name, create when unmatched.
+    let m = links_mapping(
+        "slug = { path = \"country/@id\" }\nname = { path = \"country\" }\nkind = \"state\"\nidentifier = { scheme = \"wikidata\", path = \"country/@q\" }",
+    );
+    let (e, lm, linked) = one(&m);
+    assert_eq!(e.bodies, ["russia"]);
+    assert_eq!(
+        lm,
+        LinkMatch {
+            field: "bodies".into(),
+            target: RecordType::Body,
+            slug: "russia".into(),
+            linked: Some(0),
+            name: Some("Russia".into()),
+            identifier: Some(ExternalId::new(IdScheme::Wikidata, "Q159").unwrap()),
+            mapped: false,
+            match_by: vec![MatchBy::Identifier, MatchBy::Name],
+            unmatched: Unmatched::Create,
+        }
+    );
+    // The record it would create carries the identifier.
+    let Record::Body(b) = &linked[0] else {
+        panic!()
+    };
+    assert_eq!(b.identifiers[0].value, "Q159");
+    // A table: the slug as given, trusted.
+    let m = links_mapping(
+        "slug = { path = \"country/@id\" }\nname = { path = \"country\" }\nkind = \"state\"\n[links.map]\nrussia = \"russian-federation\"",
+    );
+    let (e, lm, _) = one(&m);
+    assert_eq!(e.bodies, ["russian-federation"]);
+    assert!(lm.mapped && lm.match_by.is_empty(), "{lm:?}");
+    // Name only, reported when unmatched; no reconciliation at all with match = [].
+    let m = links_mapping(
+        "name = { path = \"country\" }\nkind = \"state\"\nmatch = [\"name\"]\nunmatched = \"report\"",
+    );
+    let (_, lm, _) = one(&m);
+    assert_eq!(
+        (lm.match_by, lm.unmatched, lm.slug.as_str()),
+        (vec![MatchBy::Name], Unmatched::Report, "russia")
+    );
+    let m = links_mapping("name = { path = \"country\" }\nkind = \"state\"\nmatch = []");
+    assert!(one(&m).1.match_by.is_empty());
+    // create = false: nothing created, and unmatched means reported.
+    let m = links_mapping("slug = { path = \"country/@id\" }\ncreate = false");
+    let (_, lm, linked) = one(&m);
+    assert_eq!((lm.linked, lm.unmatched), (None, Unmatched::Report));
+    assert!(linked.is_empty());
+    // An identifier that is not one of its scheme's refuses the record, naming it.
+    let m = links_mapping(
+        "name = { path = \"country\" }\nkind = \"state\"\nidentifier = { scheme = \"wikidata\", path = \"country/@id\" }",
+    );
+    let Item::Bad(e) = m.one(&v, "t.xml", Pos::default(), None) else {
+        panic!()
+    };
+    assert_eq!(e.field, "country/@id");
+    assert!(e.problem.contains("not a Wikidata identifier"), "{e}");
+}
+
+/// `[[when]]`: every test, and what a missing (or empty) value does to each.
+#[test]
+fn record_filters_leave_out_what_fails() {
+    let base = TRAVELS.to_string();
+    let case = |when: &str, v: &Values| -> usize {
+        let m = Mapping::parse(&format!("{base}\n[[when]]\n{when}\n"), "w.toml")
+            .unwrap_or_else(|e| panic!("{when}: {e}"));
+        m.build(Some("trip"), v, "t.xml", Pos::default(), None)
+            .len()
+    };
+    let rome = trip("Rome");
+    let empty = trip("");
+    for (when, with_rome, with_empty) in [
+        ("path = \"locale\"\nequals = \"Rome\"", 1, 0),
+        (
+            "path = \"locale\"\nfilters = [\"lower\"]\nequals = \"rome\"",
+            1,
+            0,
+        ),
+        ("path = \"locale\"\none_of = [\"Paris\", \"Rome\"]", 1, 0),
+        ("path = \"locale\"\nnone_of = [\"Rome\"]", 0, 1),
+        ("path = \"locale\"\nmatches = \"^R\"", 1, 0),
+        ("path = \"locale\"\npresent = true", 1, 0),
+        ("path = \"locale\"\npresent = false", 0, 1),
+        (
+            "path = [\"locale\", \"country\"]\nequals = \"Vatican City\"",
+            0,
+            1,
+        ),
+        ("path = \"@role\"\nequals = \"secretary\"", 0, 0),
+    ] {
+        assert_eq!(case(when, &rome), with_rome, "{when} (Rome)");
+        assert_eq!(case(when, &empty), with_empty, "{when} (empty)");
+    }
+}
+
+/// The mapping's own mistakes in the new entries name their line and column.
+#[test]
+fn new_mapping_mistakes_name_their_line_and_column() {
+    let cases: [(&str, &str, &str); 9] = [
+        (
+            "kind = \"state\"\nmatch = [\"name\"]",
+            "kind = \"state\"\nmatch = [\"name\"]\nidentifier = { scheme = \"lccn\", path = \"x\" }",
+            "t.toml:46:25: [[links]] #1 (bodies) identifier: scheme = \"lccn\"; use one of wikidata, viaf, isni, gnd",
+        ),
+        (
+            "summary = { path = \"remarks\" }",
+            "summary = { path = \"remarks\", unmapped = \"skip\" }",
+            "t.toml:33:42: [fields] summary: `unmapped` says what a value missing from the map becomes, but there is no `map`",
+        ),
+        (
+            "summary = { path = \"remarks\" }",
+            "summary = { path = [] }",
+            "t.toml:33:20: [fields] summary path: the list of paths is empty",
+        ),
+        (
+            "summary = { path = \"remarks\" }",
+            "summary = { template = \"{remarks\" }",
+            "t.toml:33:24: [fields] summary: template \"{remarks\" has a `{` without `}`",
+        ),
+        (
+            "summary = { path = \"remarks\" }",
+            "summry = { path = \"remarks\" }",
+            "t.toml:33:1: [fields] summry: an event has no such field",
+        ),
+        (
+            "kind = \"state\"\nmatch = [\"name\"]",
+            "kind = \"state\"\nmatch = [\"name\"]\n[links.map]\nrussia = \"Russian Federation\"",
+            "t.toml:47:10: [[links]] #1 (bodies) map: \"russia\" maps to \"Russian Federation\", which is not a slug",
+        ),
+        (
+            "kind = \"state\"\nmatch = [\"name\"]",
+            "kind = \"state\"\nmatch = [\"name\"]\nunmatched = \"ignore\"",
+            "t.toml:46:13: [[links]] #1 (bodies): unmatched = \"ignore\"; use \"create\" or \"report\"",
+        ),
+        (
+            "slug = \"trip-{@who}-{id}\"",
+            "slug = \"trip-{@who}-{id}\"\n[[when]]\npath = \"x\"",
+            "t.toml:28:8: [[when]] #1: give one of `equals`, `one_of`, `none_of`, `matches` or `present`",
+        ),
+        (
+            "slug = \"trip-{@who}-{id}\"",
+            "slug = \"trip-{@who}-{id}\"\n[[when]]\npath = \"x\"\nequals = \"a\"\npresent = true",
+            "[[when]] #1: give only one of",
+        ),
+    ];
+    for (from, to, expect) in cases {
+        assert_eq!(TRAVELS.matches(from).count(), 1, "{from}");
+        let e = Mapping::parse(&TRAVELS.replacen(from, to, 1), "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(expect), "{to}:\n{e}");
+    }
+}
+
+/// `[[record]]`: the same element gives two records; their tests and links are their
+/// own; top-level fields beside `[[record]]`, or XML and CSV records mixed, are refused.
+#[test]
+fn several_records_from_one_source_record() {
+    let text = r#"
+[source]
+title = "T"
+
+[[record]]
+element = "trip"
+type = "event"
+id = "id"
+slug = "trip-{id}"
+[record.fields]
+title = { path = "name" }
+kind = { value = "visit" }
+[[record.links]]
+field = "people"
+type = "person"
+slug = { path = "@who" }
+name = { path = "name" }
+
+[[record]]
+element = "trip"
+type = "document"
+id = "id"
+slug = "remarks-{id}"
+[record.fields]
+title = { template = "Remarks: {remarks}" }
+kind = { value = "statement" }
+[[record.when]]
+path = "locale"
+present = true
+"#;
+    let m = Mapping::parse(text, "two.toml").unwrap();
+    m.invariants().unwrap();
+    assert_eq!(m.record_type(), "record");
+    assert_eq!(m.elements(), ["trip"]);
+    let items = m.build(Some("trip"), &trip("Rome"), "t.xml", Pos::default(), None);
+    assert_eq!(items.len(), 2);
+    let Item::Record(d) = &items[1] else { panic!() };
+    assert!(matches!(&d.record, Record::Document(d) if d.slug == "remarks-travel-2532-president"));
+    assert!(d.matches.is_empty());
+    // The document's test leaves it out when the locale is empty; the event stays.
+    assert_eq!(
+        m.build(Some("trip"), &trip(""), "t.xml", Pos::default(), None)
+            .len(),
+        1
+    );
+    // Another element gives none of them.
+    assert!(m
+        .build(Some("visit"), &trip("Rome"), "t.xml", Pos::default(), None)
+        .is_empty());
+    let e = Mapping::parse(
+        &text.replacen(
+            "[source]",
+            "[fields]\ntitle = { path = \"x\" }\n[source]",
+            1,
+        ),
+        "two.toml",
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("two.toml:3:1: with [[record]] tables, give each record's fields"),
+        "{e}"
+    );
+    let e = Mapping::parse(
+        &text.replacen(
+            "element = \"trip\"\ntype = \"document\"",
+            "type = \"document\"",
+            1,
+        ),
+        "two.toml",
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("every [[record]] names an `element` (XML), or none does (CSV)"),
+        "{e}"
+    );
+}
