@@ -55,6 +55,14 @@ fn fill(store: &SqliteStore) {
             None,
         ),
     ];
+    // A second record of Lord Robertson, merged into the built-in one by the test (the
+    // merge pages show it).
+    archive.people.push(
+        serde_json::from_value(serde_json::json!({
+            "slug": "lord-robertson", "name": "Lord Robertson of Port Ellen"
+        }))
+        .expect("a person"),
+    );
     store.write(&archive).expect("the archive stores");
 }
 
@@ -68,6 +76,19 @@ fn every_page_type_fits_a_phone_and_passes_axe_in_chromium() {
     let email = "grace@archive.example";
     // An admin: every role's pages, the editors' and the accounts' ones.
     add_user(&server, email, "Grace Hopper", Role::Admin);
+    // Merge 1, for the merge pages.
+    server
+        .store
+        .merges()
+        .expect("the store merges")
+        .merge(
+            dossier_model::RecordType::Person,
+            "lord-robertson",
+            "george-robertson",
+            &dossier_store::Author::cli(),
+            "The same Secretary General.",
+        )
+        .expect("the merge");
 
     let shots = std::env::var_os("DOSSIER_SCREENSHOTS")
         .map(PathBuf::from)
