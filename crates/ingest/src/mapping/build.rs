@@ -99,17 +99,24 @@ impl Spec {
 }
 
 impl Condition {
-    /// Whether a source record passes the test.
-    fn holds(&self, v: &Values) -> bool {
-        let value = self.paths.first(v).map(|(t, _, _)| {
-            let mut t = clean(t);
-            for f in &self.filters {
-                t = f.apply(&t);
+    /// Whether a source record passes the test, or why its value cannot be tested.
+    fn holds(&self, v: &Values) -> Result<bool, Fault> {
+        let value = match self.paths.first(v) {
+            None => None,
+            Some((t, pos, path)) => {
+                let mut t = clean(t);
+                for f in &self.filters {
+                    t = f.apply(&t).map_err(|problem| Fault {
+                        pos,
+                        field: path.to_string(),
+                        problem,
+                    })?;
+                }
+                Some(t)
             }
-            t
-        });
+        };
         let value = value.filter(|t| !t.trim().is_empty());
-        match (&self.test, value) {
+        Ok(match (&self.test, value) {
             (Test::Present(want), v) => v.is_some() == *want,
             (Test::NoneOf(list), Some(t)) => !list.contains(&t),
             (Test::NoneOf(_), None) => true,
@@ -117,7 +124,7 @@ impl Condition {
             (Test::Equals(e), Some(t)) => *e == t,
             (Test::OneOf(list), Some(t)) => list.contains(&t),
             (Test::Matches(re), Some(t)) => re.is_match(&t),
-        }
+        })
     }
 }
 
@@ -135,12 +142,33 @@ impl Mapping {
         at: Pos,
         dossier: Option<&str>,
     ) -> Vec<Item> {
-        self.records
-            .iter()
-            .filter(|r| element.is_none() || r.element.as_deref() == element)
-            .filter(|r| r.when.iter().all(|c| c.holds(v)))
-            .map(|r| self.build_one(r, v, file, at, dossier))
-            .collect()
+        let mut out = Vec::new();
+        'records: for r in &self.records {
+            if element.is_some() && r.element.as_deref() != element {
+                continue;
+            }
+            for c in &r.when {
+                match c.holds(v) {
+                    Ok(true) => {}
+                    Ok(false) => continue 'records,
+                    Err(f) => {
+                        let id =
+                            r.id.first(v)
+                                .map_or("(no id)".to_string(), |(t, _, _)| clean(t));
+                        out.push(Item::Bad(RecordError {
+                            file: file.to_string(),
+                            pos: f.pos,
+                            record: id,
+                            field: f.field,
+                            problem: f.problem,
+                        }));
+                        continue 'records;
+                    }
+                }
+            }
+            out.push(self.build_one(r, v, file, at, dossier));
+        }
+        out
     }
 
     fn build_one(

@@ -54,15 +54,36 @@ impl Filter {
         Ok(Filter::Replace(compile(pattern)?, with.to_string()))
     }
 
-    pub(super) fn apply(&self, s: &str) -> String {
-        match self {
+    /// The filtered text, or why it is refused: a replacement may not make a value
+    /// grow past [`grown_limit`] (a pattern that matches everywhere with a long `with`
+    /// would otherwise turn one record into gigabytes).
+    pub(super) fn apply(&self, s: &str) -> Result<String, String> {
+        Ok(match self {
             Filter::Trim => s.trim().to_string(),
             Filter::Collapse => crate::xml::normalize_space(s),
             Filter::Lower => s.to_lowercase(),
             Filter::Upper => s.to_uppercase(),
             Filter::Title => title_case(s),
-            Filter::Replace(re, with) => re.replace_all(s, with.as_str()).into_owned(),
-        }
+            Filter::Replace(re, with) => {
+                let limit = grown_limit(s.len());
+                let mut out = String::new();
+                let mut last = 0;
+                for caps in re.captures_iter(s) {
+                    let m = caps.get(0).expect("group 0 is the match");
+                    out.push_str(&s[last..m.start()]);
+                    caps.expand(with, &mut out);
+                    last = m.end();
+                    if out.len() > limit {
+                        return Err(format!(
+                            "the replacement {:?} → {with:?} makes the value longer than {limit} bytes; refused",
+                            re.as_str()
+                        ));
+                    }
+                }
+                out.push_str(&s[last..]);
+                out
+            }
+        })
     }
 }
 
@@ -89,6 +110,12 @@ pub(super) fn compile(pattern: &str) -> Result<regex::Regex, String> {
             ),
             e => format!("the regular expression {pattern:?} does not parse: {e}"),
         })
+}
+
+/// The longest a value may grow to through filters: four times its length and 64 KiB,
+/// room for any real expansion (abbreviations written out, a prefix added).
+pub(super) fn grown_limit(len: usize) -> usize {
+    len.saturating_mul(4).saturating_add(64 * 1024)
 }
 
 /// `Title Case`: a letter that follows no letter, digit or apostrophe is made upper case,
@@ -146,7 +173,7 @@ impl Transform {
     pub(super) fn apply(&self, text: String) -> Result<Option<String>, String> {
         let mut text = text;
         for f in &self.filters {
-            text = f.apply(&text);
+            text = f.apply(&text)?;
         }
         if text.trim().is_empty() {
             return Ok(None);
@@ -269,7 +296,7 @@ mod tests {
 
     #[test]
     fn filters_change_text_as_named() {
-        let t = |f: &str, s: &str| Filter::named(f).unwrap().apply(s);
+        let t = |f: &str, s: &str| Filter::named(f).unwrap().apply(s).unwrap();
         assert_eq!(t("lower", "RUSSIA"), "russia");
         assert_eq!(t("upper", "ru"), "RU");
         assert_eq!(
@@ -279,9 +306,13 @@ mod tests {
         assert_eq!(t("trim", "  a  b "), "a  b");
         assert_eq!(t("collapse", "  a \n b "), "a b");
         let r = Filter::replace(r",.*$", "").unwrap();
-        assert_eq!(r.apply("Rome,Nettuno"), "Rome");
+        assert_eq!(r.apply("Rome,Nettuno").unwrap(), "Rome");
         let r = Filter::replace(r"^(\w+) (\w+)$", "$2 $1").unwrap();
-        assert_eq!(r.apply("Albright Madeleine"), "Madeleine Albright");
+        assert_eq!(r.apply("Albright Madeleine").unwrap(), "Madeleine Albright");
+        assert_eq!(
+            Filter::replace("x*", "-").unwrap().apply("ab").unwrap(),
+            "-a-b-"
+        );
         assert!(Filter::named("shout")
             .unwrap_err()
             .contains("unknown filter"));
@@ -301,6 +332,15 @@ mod tests {
         // completes (no assertion on time: it cannot backtrack).
         let re = compile("^(a+)+$").unwrap();
         assert!(!re.is_match(&format!("{}!", "a".repeat(100_000))));
+        // A replacement that would grow a value without bound is stopped at its limit.
+        let bomb = Filter::replace("", "x")
+            .err()
+            .expect("empty pattern refused");
+        assert!(bomb.contains("empty"), "{bomb}");
+        let grow = Filter::replace(".", &"x".repeat(1000)).unwrap();
+        let e = grow.apply(&"a".repeat(100_000)).unwrap_err();
+        assert!(e.contains("longer than"), "{e}");
+        assert!(grow.apply("ab").is_ok());
     }
 
     #[test]
