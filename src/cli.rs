@@ -94,6 +94,54 @@ pub enum Command {
     /// likely-duplicate. Claims are aged against today (DOSSIER_TODAY=YYYY-MM-DD sets
     /// it). Exits 1 when a kind named by --fail-on is present: a CI check of the data.
     Check(CheckArgs),
+    /// Merge two bodies or two people that are one (a second record an import made):
+    /// `dossier merge body russia russian-federation`.
+    ///
+    /// The second (INTO) survives and takes the first's names (as aliases or acronyms),
+    /// identifiers, sources, gaps, dossiers and collections; every record and dossier
+    /// section that linked to FROM links to INTO instead; FROM is deleted and its old
+    /// addresses redirect (301) to INTO. One transaction: each record touched gets a
+    /// revision naming the merge (its history shows it), and the search index follows.
+    /// --dry-run says what would move and writes nothing; --undo ID puts every record
+    /// back as it was (refused, naming the record, if one changed since); --list shows
+    /// the merges.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("action").args(["undo", "list"]).multiple(false)))]
+pub struct MergeArgs {
+    /// The type of both records.
+    #[arg(value_enum, required_unless_present_any = ["undo", "list"], conflicts_with_all = ["undo", "list"])]
+    pub record: Option<MergeType>,
+    /// The slug of the record merged away.
+    #[arg(requires = "into")]
+    pub from: Option<String>,
+    /// The slug of the record that survives.
+    #[arg(requires = "from")]
+    pub into: Option<String>,
+    /// Why (kept with the merge and in every revision it makes).
+    #[arg(long, default_value = "")]
+    pub comment: String,
+    /// Say what would move, with every check made, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Undo the merge with this number (`--list` shows them).
+    #[arg(long, value_name = "ID")]
+    pub undo: Option<i64>,
+    /// List the merges, newest first.
+    #[arg(long)]
+    pub list: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `dossier merge` merges.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum MergeType {
+    Body,
+    Person,
 }
 
 #[derive(Debug, Args)]

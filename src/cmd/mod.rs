@@ -7,6 +7,7 @@ mod export;
 mod import;
 mod links;
 mod lock;
+mod merge;
 mod priority;
 mod search;
 mod serve;
@@ -37,6 +38,9 @@ pub fn run(cli: Cli) -> Result<()> {
             &format!("import {}", i.name()),
         )?),
         Command::Reindex => Some(lock::lock_for_writing(&cli.global.data_dir, "reindex")?),
+        // A list reads only; a merge and its undo write records and the index.
+        Command::Merge(m) if m.list => None,
+        Command::Merge(_) => Some(lock::lock_for_writing(&cli.global.data_dir, "merge")?),
         Command::LoadBuiltin(_) => Some(lock::lock_for_writing(
             &cli.global.data_dir,
             "load-builtin",
@@ -59,6 +63,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Token(command) => token::run(&cli.global.data_dir, command),
         Command::Links(command) => links::run(&cli.global.data_dir, command),
         Command::Check(args) => check::run(&cli.global.data_dir, args),
+        Command::Merge(args) => merge::run(&cli.global.data_dir, args),
         Command::LoadBuiltin(args) => {
             let store = open_store(&cli.global.data_dir)?;
             let (summary, conflicts) = load_builtin_as(&store, !args.overwrite_edits)?;

@@ -331,7 +331,7 @@ fn check_links_move_to_the_survivor(s: &dyn Store) {
 
     // The merge is listed, and read back as it was made.
     let list = merges(s).merges(None, 10).unwrap();
-    assert_eq!(list, [m.clone()]);
+    assert_eq!(list, std::slice::from_ref(&m));
     assert_eq!(merges(s).merge_of(1).unwrap(), Some(m));
     assert_eq!(merges(s).merge_of(2).unwrap(), None);
 }
