@@ -333,9 +333,7 @@ mod tests {
         let re = compile("^(a+)+$").unwrap();
         assert!(!re.is_match(&format!("{}!", "a".repeat(100_000))));
         // A replacement that would grow a value without bound is stopped at its limit.
-        let bomb = Filter::replace("", "x")
-            .err()
-            .expect("empty pattern refused");
+        let bomb = Filter::replace("", "x").expect_err("empty pattern refused");
         assert!(bomb.contains("empty"), "{bomb}");
         let grow = Filter::replace(".", &"x".repeat(1000)).unwrap();
         let e = grow.apply(&"a".repeat(100_000)).unwrap_err();
