@@ -10,7 +10,7 @@ use dossier_model::{slugify, ExternalId, Record, RecordType};
 use dossier_store::{DocumentQuery, EventQuery, Store, StoreError};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How alike two names must be ([`similarity`]) to be listed as likely duplicates.
 pub const DUPLICATE_SIMILARITY: f64 = 0.9;
@@ -76,6 +76,24 @@ pub struct Authorities {
     exact: FxHashMap<String, Vec<u32>>,
     identifiers: FxHashMap<ExternalId, Vec<u32>>,
     grams: FxHashMap<u64, Vec<u32>>,
+    /// Each name from each of its first [`PREFIX_WORDS`] words on, for suggestions as one
+    /// types ("fed" finds "Russian Federation").
+    prefixes: BTreeSet<(Box<str>, u32)>,
+}
+
+/// How a suggestion sorts: not the name's start, not the main name, length, slug.
+type SuggestRank<'a> = (bool, bool, usize, &'a str);
+
+/// How many of a name's words start a suggestion key.
+const PREFIX_WORDS: usize = 8;
+/// How many keys a suggestion looks through at most (a one-letter prefix has many).
+const PREFIX_SCAN: usize = 5_000;
+
+/// The places a name's words start, up to [`PREFIX_WORDS`] of them.
+fn word_starts(norm: &str) -> impl Iterator<Item = usize> + '_ {
+    std::iter::once(0)
+        .chain(norm.match_indices(' ').map(|(i, _)| i + 1))
+        .take(PREFIX_WORDS)
 }
 
 thread_local! {
@@ -196,6 +214,9 @@ impl Authorities {
             }
         };
         self.live_names += 1;
+        for start in word_starts(&norm) {
+            self.prefixes.insert((norm[start..].into(), nid));
+        }
         self.exact.entry(norm).or_default().push(nid);
         for g in grams {
             self.grams.entry(g).or_default().push(nid);
@@ -216,6 +237,9 @@ impl Authorities {
             name.entry = FREE;
             let norm = std::mem::take(&mut name.norm);
             name.written.clear();
+            for start in word_starts(&norm) {
+                self.prefixes.remove(&(norm[start..].into(), nid));
+            }
             for g in trigrams(&norm) {
                 if let Some(list) = self.grams.get_mut(&g) {
                     list.retain(|n| *n != nid);
@@ -379,6 +403,44 @@ impl Authorities {
             scored.truncate(keep);
             scored
         })
+    }
+
+    /// The records of these types (empty: any) with a name, acronym or alias that starts
+    /// with `prefix`, or has a word that does, normalised: names that start with it first,
+    /// then main names before other names, shorter before longer. At most `limit`.
+    pub fn suggest(&self, prefix: &str, types: &[RecordType], limit: usize) -> Vec<&Entry> {
+        let p = compared(prefix);
+        if p.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        let mut found: Vec<(SuggestRank, u32)> = Vec::new();
+        for (key, nid) in self
+            .prefixes
+            .range::<(Box<str>, u32), _>((p.as_str().into(), 0)..)
+            .take(PREFIX_SCAN)
+        {
+            if !key.starts_with(p.as_str()) {
+                break;
+            }
+            let name = &self.names[*nid as usize];
+            if name.entry == FREE || !(types.is_empty() || types.contains(&name.record)) {
+                continue;
+            }
+            let whole = key.len() == name.norm.len();
+            let e = self.entry(name.entry);
+            found.push((
+                (!whole, !name.main, name.norm.len(), e.slug.as_str()),
+                name.entry,
+            ));
+        }
+        found.sort_unstable();
+        let mut seen = FxHashSet::default();
+        found
+            .into_iter()
+            .filter(|(_, id)| seen.insert(*id))
+            .take(limit)
+            .map(|(_, id)| self.entry(id))
+            .collect()
     }
 
     /// The records that may be the one a query asks for, best first, at most `q.limit`.

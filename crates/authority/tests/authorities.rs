@@ -397,3 +397,29 @@ fn the_index_of_a_store() {
     assert_eq!(a.len(), 1);
     assert_eq!(a.by_name(RecordType::Body, "nato"), vec!["nato"]);
 }
+
+#[test]
+fn suggestions_as_one_types() {
+    let mut a = sample();
+    let names = |prefix: &str, types: &[RecordType]| -> Vec<String> {
+        a.suggest(prefix, types, 5)
+            .iter()
+            .map(|e| e.slug.clone())
+            .collect()
+    };
+    assert_eq!(names("russ", &[]), vec!["russian-federation"]);
+    assert_eq!(names("Fed", &[]), vec!["russian-federation"]);
+    assert_eq!(names("nat", &[]), vec!["nato"]);
+    // Shorter names first: "Boris Jelzin" before "Boris Yeltsin".
+    assert_eq!(
+        names("bor", &[RecordType::Person]),
+        vec!["boris-yeltsin-2", "boris-yeltsin"]
+    );
+    // An alias's word: "Francisco Javier Solana de Madariaga".
+    assert_eq!(names("madar", &[]), vec!["javier-solana"]);
+    assert!(names("bor", &[RecordType::Body]).is_empty());
+    assert!(names("", &[]).is_empty());
+    assert!(names("<script>", &[]).is_empty());
+    a.remove(RecordType::Body, "russian-federation");
+    assert!(a.suggest("russ", &[], 5).is_empty());
+}

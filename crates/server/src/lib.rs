@@ -17,6 +17,7 @@ mod metrics;
 mod negotiate;
 mod pictures;
 mod publishing;
+mod reconcile;
 mod redirects;
 mod routes;
 pub mod security;

@@ -233,6 +233,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::publishing::router())
         .merge(crate::pictures::router())
         .merge(crate::api::router())
+        .merge(crate::reconcile::router())
         .merge(crate::archive::router())
         .merge(crate::auth::router())
         .merge(crate::links::router())

@@ -52,9 +52,9 @@ pub(crate) fn changes_state(method: &Method) -> bool {
 }
 
 /// Whether a state-changing request to `path` is exempt: the API (bearer tokens, no
-/// cookies) and OAI-PMH, whose protocol lets harvesters POST a read.
+/// cookies), and OAI-PMH and the reconciliation service, whose protocols POST a read.
 pub(crate) fn exempt(path: &str) -> bool {
-    path == "/oai" || super::is_api(path)
+    path == "/oai" || path == "/reconcile" || super::is_api(path)
 }
 
 /// The browser's own headers: `Sec-Fetch-Site` absent or `same-origin`, `Origin` absent or

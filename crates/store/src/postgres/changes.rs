@@ -242,11 +242,7 @@ impl PgStore {
         let (config, schema) = (self.config.clone(), self.schema.clone());
         super::off_runtime(move || {
             let mut config = config;
-            let name = format!(
-                "{} (follower)",
-                config.get_application_name().unwrap_or("dossier")
-            );
-            config.application_name(&name);
+            config.application_name("dossier-follower");
             ChangeListener::new(config, schema)
         })
     }
