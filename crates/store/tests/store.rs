@@ -299,3 +299,72 @@ fn a_head_is_the_list_s_beginning_and_its_length() {
         assert_eq!((slugs, total), (vec!["d0", "d2"], 5));
     });
 }
+
+/// When PostgreSQL closes the store's pooled connections (a restart of the database does),
+/// the next reads and writes take new ones instead of failing.
+#[test]
+fn connections_closed_under_the_pool_cost_no_request() {
+    let Some(s) = postgres() else {
+        eprintln!("skipped: {DATABASE_URL} is not set");
+        return;
+    };
+    s.write(&archive()).unwrap();
+    // Several connections in the pool: reads from threads at once.
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| s.document("one").unwrap().unwrap());
+        }
+    });
+    let ended = s.drop_connections().unwrap();
+    assert!(ended >= 1, "{ended}");
+    // Give the backends time to exit (pg_terminate_backend only signals them).
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // Each of the closed connections would fail one read.
+    for _ in 0..8 {
+        assert_eq!(s.document("one").unwrap().unwrap().slug, "one");
+    }
+    s.drop_connections().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let mut a = archive();
+    a.documents[0].title = "After".into();
+    assert_eq!(s.write(&a).unwrap().changed, 1);
+    assert_eq!(s.document("one").unwrap().unwrap().title, "After");
+}
+
+/// A commit that logged a change wakes the followers of its store (LISTEN/NOTIFY), on any
+/// connection; a commit that logged none, and one in another store of the database, do not.
+#[test]
+fn a_commit_wakes_the_followers_of_its_store_alone() {
+    use std::time::Duration;
+    let (Some(s), Some(other)) = (postgres(), postgres()) else {
+        eprintln!("skipped: {DATABASE_URL} is not set");
+        return;
+    };
+    let mut follower = PgStore::open(s.postgres_url().unwrap())
+        .unwrap()
+        .listen()
+        .unwrap();
+    assert!(!follower.wait(Duration::from_millis(100)), "nothing yet");
+    other.write(&archive()).unwrap();
+    assert!(
+        !follower.wait(Duration::from_millis(300)),
+        "another store's commit"
+    );
+    s.write(&archive()).unwrap();
+    assert!(follower.wait(Duration::from_secs(10)), "the store's commit");
+    s.write(&archive()).unwrap(); // unchanged: nothing logged
+    assert!(
+        !follower.wait(Duration::from_millis(300)),
+        "a commit that logged nothing"
+    );
+    // After its connection was closed, the follower reconnects and says to look again
+    // (a notification may have been lost meanwhile).
+    s.drop_connections().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(follower.wait(Duration::from_secs(10)));
+    assert!(s.delete(RecordType::Document, "two").unwrap());
+    assert!(
+        follower.wait(Duration::from_secs(10)),
+        "woken after reconnecting"
+    );
+}

@@ -242,7 +242,11 @@ impl PgStore {
         let (config, schema) = (self.config.clone(), self.schema.clone());
         super::off_runtime(move || {
             let mut config = config;
-            config.application_name("dossier-follower");
+            let name = format!(
+                "{} (follower)",
+                config.get_application_name().unwrap_or("dossier")
+            );
+            config.application_name(&name);
             ChangeListener::new(config, schema)
         })
     }

@@ -130,6 +130,10 @@ impl PgStore {
         off_runtime(move || {
             let pool = r2d2::Pool::builder()
                 .max_size(POOL_CONNECTIONS)
+                // A round trip per checkout is too dear for page reads: a connection
+                // closed under the pool is found by its first statement instead, and
+                // `read` and `live_client` take another.
+                .test_on_check_out(false)
                 .min_idle(Some(1))
                 .connection_timeout(POOL_WAIT)
                 .build(Manager {
@@ -175,14 +179,48 @@ impl PgStore {
 
     /// Runs `f` on a pooled connection, outside any transaction (each statement its own),
     /// on a thread outside any tokio runtime (a scoped thread when called inside one).
+    ///
+    /// A connection that PostgreSQL closed while it waited in the pool (a restart of the
+    /// database) fails at its first statement; `f` then runs again on another, until one
+    /// answers or the pool has none left that works, so that the first reads after a
+    /// restart do not fail. Only reads are run again: `f` must not write.
     pub(crate) fn read<T: Send>(
         &self,
-        f: impl FnOnce(&mut Client) -> Result<T, StoreError> + Send,
+        f: impl Fn(&mut Client) -> Result<T, StoreError> + Send,
     ) -> Result<T, StoreError> {
-        off_runtime(|| {
-            let mut client = self.client()?;
-            f(&mut client)
+        off_runtime(move || {
+            let mut tries = 0;
+            loop {
+                let mut client = self.client()?;
+                match f(&mut client) {
+                    Err(e) if connection_lost(&e) && tries <= POOL_CONNECTIONS => {
+                        tries += 1;
+                        tracing::debug!(error = %e, "a pooled connection was lost; reading again");
+                    }
+                    done => return done,
+                }
+            }
         })
+    }
+
+    /// A pooled connection that answers: one closed while it waited in the pool (a
+    /// restart of the database) is dropped and another taken, so that the first writes
+    /// after a restart do not fail.
+    fn live_client(&self) -> Result<PooledClient, StoreError> {
+        let mut tries = 0;
+        loop {
+            let mut client = self.client()?;
+            match client.simple_query("") {
+                Ok(_) => return Ok(client),
+                Err(e) => {
+                    let e = StoreError::from(e);
+                    if !connection_lost(&e) || tries > POOL_CONNECTIONS {
+                        return Err(e);
+                    }
+                    tries += 1;
+                }
+            }
+        }
     }
 
     /// Runs `f` in a write transaction, all or nothing: its own (after the writer's
@@ -208,7 +246,7 @@ impl PgStore {
                 });
             }
             drop(held);
-            let mut client = self.client()?;
+            let mut client = self.live_client()?;
             let mut tx = client.transaction().map_err(StoreError::from)?;
             self.lock_writer(&mut tx)?;
             if self.bulk.load(Ordering::Relaxed) {
@@ -232,6 +270,21 @@ impl PgStore {
         tx.batch_execute("SET LOCAL lock_timeout = 0")?;
         Ok(())
     }
+}
+
+/// Whether `e` says the connection itself is gone (closed by PostgreSQL, which a restart
+/// does to every connection), not that the statement failed.
+fn connection_lost(e: &StoreError) -> bool {
+    use ::postgres::error::SqlState;
+    let StoreError::Postgres(e) = e else {
+        return false;
+    };
+    e.is_closed()
+        || matches!(
+            e.code(),
+            Some(&SqlState::ADMIN_SHUTDOWN | &SqlState::CRASH_SHUTDOWN)
+        )
+        || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
 }
 
 /// Runs `f` here, or, on a thread inside a tokio runtime (where the sync client would

@@ -84,6 +84,35 @@ impl TestStore {
         self.store.as_deref().expect("open until dropped")
     }
 
+    /// On PostgreSQL, ends every connection of this store's (as a restart of the database
+    /// does: PostgreSQL closes them), and answers how many; `None` on SQLite.
+    pub fn drop_connections(&self) -> Option<i64> {
+        let Place::Postgres {
+            admin_url, schema, ..
+        } = &self.place
+        else {
+            return None;
+        };
+        let mut admin = postgres::Client::connect(admin_url, postgres::NoTls).unwrap();
+        let row = admin
+            .query_one(
+                "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
+                 WHERE (application_name = $1 OR starts_with(application_name, $1 || ' '))
+                   AND pid <> pg_backend_pid()",
+                &[schema],
+            )
+            .unwrap();
+        Some(row.get(0))
+    }
+
+    /// On PostgreSQL, the URL the store was opened with (its schema in it).
+    pub fn postgres_url(&self) -> Option<&str> {
+        match &self.place {
+            Place::Postgres { url, .. } => Some(url),
+            Place::Sqlite { .. } => None,
+        }
+    }
+
     /// The backend's name, for messages.
     pub fn name(&self) -> &'static str {
         match self.backend {
@@ -160,7 +189,9 @@ pub fn new_schema(admin_url: &str) -> (String, String) {
         .batch_execute(&format!("CREATE SCHEMA \"{schema}\""))
         .unwrap();
     let separator = if admin_url.contains('?') { '&' } else { '?' };
-    let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");
+    // Named after the schema too, so that a test can find its store's connections.
+    let url =
+        format!("{admin_url}{separator}options=-csearch_path%3D{schema}&application_name={schema}");
     (url, schema)
 }
 
