@@ -190,3 +190,49 @@ fn the_static_export_carries_the_same_description_with_its_file_addresses() {
     );
     assert_eq!(doc["@type"], "Legislation");
 }
+
+/// `sameAs` (issue 28): a body's and a person's addresses at the authority files, and a
+/// person's other names as `alternateName`; a record without identifiers has none.
+#[test]
+fn identifiers_are_same_as_links_to_their_authorities() {
+    let server = TestServer::with(|store| {
+        let mut archive = dossier_ingest::builtin::archive().expect("built-in dossier loads");
+        let p = archive
+            .people
+            .iter_mut()
+            .find(|p| p.slug == "george-robertson")
+            .unwrap();
+        p.aliases = vec!["Lord Robertson".into()];
+        p.identifiers =
+            vec![
+                dossier_model::ExternalId::new(dossier_model::IdScheme::Viaf, "124960346").unwrap(),
+            ];
+        store.write(&archive).expect("the archive stores");
+    });
+    let (_, html) = server.html("/bodies/nato");
+    let nato = json_ld(&html);
+    assert_eq!(
+        nato["sameAs"],
+        serde_json::json!(["https://www.wikidata.org/entity/Q7184"])
+    );
+    let (_, html) = server.html("/bodies/russian-federation");
+    assert_eq!(
+        json_ld(&html)["sameAs"],
+        serde_json::json!(["https://www.wikidata.org/entity/Q159"])
+    );
+    let (_, html) = server.html("/bodies/pjc");
+    assert!(
+        json_ld(&html).get("sameAs").is_none(),
+        "no identifier, no sameAs"
+    );
+    let (_, html) = server.html("/people/george-robertson");
+    let person = json_ld(&html);
+    assert_eq!(
+        person["sameAs"],
+        serde_json::json!(["https://viaf.org/viaf/124960346"])
+    );
+    assert_eq!(
+        person["alternateName"],
+        serde_json::json!(["Lord Robertson"])
+    );
+}

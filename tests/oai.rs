@@ -1,6 +1,8 @@
 //! OAI-PMH over real HTTP: every response validated against the protocol's schemas (with
 //! xmllint; see tests/fixtures/oai-pmh/README.md), a full harvest through resumption
-//! tokens, sets, from/until, deleted records, and every error code.
+//! tokens, sets, from/until, deleted records, and every error code; bodies and people in
+//! `oai_dc` and `eac-cpf` (validated against the EAC-CPF schema, tests/fixtures/eac-cpf),
+//! and the identifier of a merged-away person resolving to the survivor.
 
 mod common;
 
@@ -16,6 +18,22 @@ use std::sync::LazyLock;
 const SCHEMA: &str = "tests/fixtures/oai-pmh/harvest.xsd";
 const HOSTILE: &str = "<script>alert(\"x\")</script> & 'quotes' \u{1} ]]> <!-- -->";
 const BULK: usize = 230;
+/// Generated people, enough for two pages of an `eac-cpf` harvest.
+const BULK_PEOPLE: usize = 120;
+
+fn person(slug: &str, name: &str) -> Person {
+    Person {
+        slug: slug.into(),
+        name: name.into(),
+        aliases: vec![],
+        offices: vec![],
+        summary: None,
+        identifiers: vec![],
+        dossiers: vec![],
+        collections: vec![],
+        provenance: Provenance::default(),
+    }
+}
 
 fn doc(slug: &str, title: &str, kind: DocumentKind, dossier: &str) -> Document {
     Document {
@@ -44,7 +62,8 @@ fn doc(slug: &str, title: &str, kind: DocumentKind, dossier: &str) -> Document {
 
 /// The built-in dossier, a bulk dossier of generated documents (enough for three pages),
 /// a document with hostile text, and two deleted documents (one of the bulk dossier, one
-/// of the built-in dossier).
+/// of the built-in dossier); generated people, a person and a body with hostile names,
+/// and a person merged into another.
 fn fill(store: &SqliteStore) {
     store
         .write(&dossier_ingest::builtin::archive().unwrap())
@@ -87,6 +106,43 @@ fn fill(store: &SqliteStore) {
         .unwrap();
     assert!(store.delete(RecordType::Document, "gone-1").unwrap());
     assert!(store.delete(RecordType::Document, "gone-2").unwrap());
+
+    let mut people: Vec<Person> = (0..BULK_PEOPLE)
+        .map(|i| person(&format!("bulk-person-{i:03}"), &format!("Person {i}")))
+        .collect();
+    let mut hostile = person("hostile-person", HOSTILE);
+    hostile.aliases = vec![HOSTILE.into()];
+    hostile.summary = Some(HOSTILE.into());
+    people.push(hostile);
+    let mut from = person("merged-away", "Jane Roe");
+    from.identifiers = vec![ExternalId::new(IdScheme::Viaf, "124960346").unwrap()];
+    people.push(from);
+    people.push(person("survivor", "Jane M. Roe"));
+    let mut body: Body = serde_json::from_value(serde_json::json!({
+        "slug": "hostile-body", "name": HOSTILE, "kind": "organisation",
+        "acronyms": [HOSTILE], "summary": HOSTILE, "format": HOSTILE,
+        "sources": [{"title": HOSTILE, "url": "https://example.org/?a=1&b=2"}],
+    }))
+    .unwrap();
+    body.identifiers = vec![ExternalId::new(IdScheme::Wikidata, "Q42").unwrap()];
+    store
+        .write(&Archive {
+            people,
+            bodies: vec![body],
+            ..Default::default()
+        })
+        .unwrap();
+    store
+        .merges()
+        .expect("SQLite merges")
+        .merge(
+            RecordType::Person,
+            "merged-away",
+            "survivor",
+            &dossier_store::Author::cli(),
+            "the same person",
+        )
+        .unwrap();
 }
 
 static SERVER: LazyLock<TestServer> = LazyLock::new(|| {
@@ -103,6 +159,19 @@ static SERVER: LazyLock<TestServer> = LazyLock::new(|| {
 fn live_documents() -> usize {
     SERVER.store.documents(&Default::default()).unwrap().len()
 }
+
+/// Bodies and people, live.
+fn live_agents() -> usize {
+    SERVER.store.bodies(None).unwrap().len() + SERVER.store.people(None).unwrap().len()
+}
+
+/// Every live item: documents, bodies, people.
+fn live_items() -> usize {
+    live_documents() + live_agents()
+}
+
+/// Deleted items: two documents and the person merged away.
+const DELETED: usize = 3;
 
 /// GETs /oai?{query}; checks the status, the media type, well-formedness and the schema.
 fn oai(query: &str) -> (String, Node) {
@@ -129,14 +198,19 @@ fn error_code(root: &Node) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The response with its volatile parts (time of the response, today's datestamps)
-/// replaced, for snapshots.
+/// The response with its volatile parts (time of the response, today's datestamps, the
+/// times of EAC-CPF maintenance events) replaced, for snapshots.
 fn redacted(xml: &str) -> String {
     let re = regex::Regex::new(
         r"<(responseDate|datestamp|earliestDatestamp)>[^<]*</(responseDate|datestamp|earliestDatestamp)>",
     )
     .unwrap();
-    re.replace_all(xml, "<$1>[redacted]</$2>").into_owned()
+    let xml = re.replace_all(xml, "<$1>[redacted]</$2>");
+    // EAC-CPF's maintenance events carry the time the record was written.
+    let event = regex::Regex::new(r"<eventDateTime[^>]*>[^<]*</eventDateTime>").unwrap();
+    event
+        .replace_all(&xml, "<eventDateTime>[redacted]</eventDateTime>")
+        .into_owned()
 }
 
 #[test]
@@ -158,13 +232,29 @@ fn identify_and_metadata_formats() {
         .child("ListMetadataFormats")
         .unwrap()
         .all("metadataFormat");
-    assert_eq!(f.len(), 1);
-    assert_eq!(f[0].text_of("metadataPrefix"), Some("oai_dc"));
+    let prefixes = |root: &Node| -> Vec<String> {
+        root.find("metadataPrefix")
+            .iter()
+            .map(|p| p.text.clone())
+            .collect()
+    };
+    assert_eq!(f.len(), 2);
+    assert_eq!(prefixes(&root), ["oai_dc", "eac-cpf"]);
+    assert_eq!(
+        f[1].text_of("metadataNamespace"),
+        Some("urn:isbn:1-931666-33-4")
+    );
     insta::assert_snapshot!("list-metadata-formats", redacted(&body));
+    // A document has Dublin Core only; a body or person both.
     let (_, root) = oai(
         "verb=ListMetadataFormats&identifier=oai:archive.example.org:document/founding-act-1997",
     );
-    assert!(root.child("ListMetadataFormats").is_some());
+    assert_eq!(prefixes(&root), ["oai_dc"]);
+    let (_, root) = oai("verb=ListMetadataFormats&identifier=oai:archive.example.org:body/nato");
+    assert_eq!(prefixes(&root), ["oai_dc", "eac-cpf"]);
+    let (_, root) =
+        oai("verb=ListMetadataFormats&identifier=oai:archive.example.org:person/george-robertson");
+    assert_eq!(prefixes(&root), ["oai_dc", "eac-cpf"]);
 }
 
 #[test]
@@ -240,7 +330,7 @@ fn harvest(verb: &str, args: &str) -> Vec<Node> {
 #[test]
 fn a_harvester_gets_every_record_through_resumption_tokens() {
     let headers = harvest("ListRecords", "metadataPrefix=oai_dc");
-    let expected = live_documents() + 2;
+    let expected = live_items() + DELETED;
     assert!(expected > 200, "three pages at least");
     assert_eq!(headers.len(), expected);
     let ids: BTreeSet<&str> = headers
@@ -248,10 +338,19 @@ fn a_harvester_gets_every_record_through_resumption_tokens() {
         .map(|h| h.text_of("identifier").unwrap())
         .collect();
     assert_eq!(ids.len(), expected, "no record twice");
-    for slug in ["founding-act-1997", "bulk-000", "bulk-229", "hostile"] {
+    for id in [
+        "document/founding-act-1997",
+        "document/bulk-000",
+        "document/bulk-229",
+        "document/hostile",
+        "body/nato",
+        "body/hostile-body",
+        "person/george-robertson",
+        "person/bulk-person-119",
+    ] {
         assert!(
-            ids.contains(format!("oai:archive.example.org:document/{slug}").as_str()),
-            "{slug}"
+            ids.contains(format!("oai:archive.example.org:{id}").as_str()),
+            "{id}"
         );
     }
     let deleted: Vec<&str> = headers
@@ -263,7 +362,8 @@ fn a_harvester_gets_every_record_through_resumption_tokens() {
         deleted,
         [
             "oai:archive.example.org:document/gone-1",
-            "oai:archive.example.org:document/gone-2"
+            "oai:archive.example.org:document/gone-2",
+            "oai:archive.example.org:person/merged-away",
         ]
     );
     let ids2 = harvest("ListIdentifiers", "metadataPrefix=oai_dc");
@@ -285,10 +385,46 @@ fn selective_harvests_by_set_and_date() {
         "ListIdentifiers",
         "metadataPrefix=oai_dc&set=dossier:nato-russia",
     );
-    let builtin = dossier_ingest::builtin::archive().unwrap().documents.len();
-    assert_eq!(nato.len(), builtin + 1, "and the deleted one");
+    let builtin = dossier_ingest::builtin::archive().unwrap();
+    let in_nato = |d: &[String]| d.iter().any(|d| d == "nato-russia");
+    let builtin_in_nato = builtin
+        .documents
+        .iter()
+        .filter(|d| in_nato(&d.dossiers))
+        .count()
+        + builtin
+            .bodies
+            .iter()
+            .filter(|b| in_nato(&b.dossiers))
+            .count()
+        + builtin
+            .people
+            .iter()
+            .filter(|p| in_nato(&p.dossiers))
+            .count();
+    assert_eq!(nato.len(), builtin_in_nato + 1, "and the deleted one");
+    let agents_in_dossiers = SERVER
+        .store
+        .bodies(None)
+        .unwrap()
+        .iter()
+        .filter(|b| !b.dossiers.is_empty())
+        .count()
+        + SERVER
+            .store
+            .people(None)
+            .unwrap()
+            .iter()
+            .filter(|p| !p.dossiers.is_empty())
+            .count();
     let all_in_dossiers = harvest("ListIdentifiers", "metadataPrefix=oai_dc&set=dossier");
-    assert_eq!(all_in_dossiers.len(), live_documents() + 2);
+    assert_eq!(
+        all_in_dossiers.len(),
+        live_documents() + 2 + agents_in_dossiers
+    );
+    // The type sets: documents alone, as before bodies and people were items.
+    let documents = harvest("ListIdentifiers", "metadataPrefix=oai_dc&set=type:document");
+    assert_eq!(documents.len(), live_documents() + 2);
     let statements = harvest(
         "ListIdentifiers",
         "metadataPrefix=oai_dc&set=kind:statement",
@@ -300,7 +436,7 @@ fn selective_harvests_by_set_and_date() {
         "ListIdentifiers",
         &format!("metadataPrefix=oai_dc&from={today}&until={today}"),
     );
-    assert_eq!(from_today.len(), live_documents() + 2);
+    assert_eq!(from_today.len(), live_items() + DELETED);
     let (_, root) = oai("verb=ListIdentifiers&metadataPrefix=oai_dc&from=2999-01-01");
     assert_eq!(error_code(&root).as_deref(), Some("noRecordsMatch"));
     let (_, root) = oai("verb=ListRecords&metadataPrefix=oai_dc&until=1999-12-31");
@@ -336,21 +472,30 @@ fn deleted_records_are_reported_in_the_sets_they_were_in() {
         let nato = harvest(verb, "metadataPrefix=oai_dc&set=dossier:nato-russia");
         assert_eq!(
             deleted_in(&nato),
-            [gone("gone-2", &["dossier:nato-russia", "kind:letter"])],
+            [gone(
+                "gone-2",
+                &["dossier:nato-russia", "kind:letter", "type:document"]
+            )],
             "{verb}"
         );
         let bulk = harvest(verb, "metadataPrefix=oai_dc&set=dossier:bulk");
         assert_eq!(
             deleted_in(&bulk),
-            [gone("gone-1", &["dossier:bulk", "kind:letter"])]
+            [gone(
+                "gone-1",
+                &["dossier:bulk", "kind:letter", "type:document"]
+            )]
         );
     }
     let letters = harvest("ListIdentifiers", "metadataPrefix=oai_dc&set=kind:letter");
     assert_eq!(
         deleted_in(&letters),
         [
-            gone("gone-1", &["dossier:bulk", "kind:letter"]),
-            gone("gone-2", &["dossier:nato-russia", "kind:letter"])
+            gone("gone-1", &["dossier:bulk", "kind:letter", "type:document"]),
+            gone(
+                "gone-2",
+                &["dossier:nato-russia", "kind:letter", "type:document"]
+            )
         ]
     );
     let parents = harvest("ListIdentifiers", "metadataPrefix=oai_dc&set=kind");
@@ -383,7 +528,10 @@ fn deleted_records_are_reported_in_the_sets_they_were_in() {
     let header = root.find("header")[0].clone();
     assert_eq!(
         deleted_in(&[header]),
-        [gone("gone-2", &["dossier:nato-russia", "kind:letter"])]
+        [gone(
+            "gone-2",
+            &["dossier:nato-russia", "kind:letter", "type:document"]
+        )]
     );
 }
 
@@ -490,6 +638,12 @@ fn every_error_code() {
         ("verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:elsewhere.org:document/founding-act-1997", "idDoesNotExist"),
         ("verb=ListMetadataFormats&identifier=not%20an%20identifier", "idDoesNotExist"),
         ("verb=ListIdentifiers&metadataPrefix=oai_dc&from=2999-01-01", "noRecordsMatch"),
+        ("verb=GetRecord&metadataPrefix=eac-cpf&identifier=oai:archive.example.org:document/founding-act-1997", "cannotDisseminateFormat"),
+        ("verb=GetRecord&metadataPrefix=eac-cpf&identifier=oai:archive.example.org:body/no-such-body", "idDoesNotExist"),
+        ("verb=GetRecord&metadataPrefix=eac-cpf&identifier=oai:archive.example.org:event/founding-act-signed-1997", "idDoesNotExist"),
+        ("verb=GetRecord&metadataPrefix=eac-cpf&identifier=oai:archive.example.org:body/..%2Fx", "idDoesNotExist"),
+        ("verb=ListRecords&metadataPrefix=eac-cpf&set=type:document", "noRecordsMatch"),
+        ("verb=ListRecords&metadataPrefix=EAC-CPF", "cannotDisseminateFormat"),
     ];
     for (query, code) in cases {
         let (body, root) = oai(query);
@@ -547,4 +701,157 @@ fn an_empty_archive_has_no_set_hierarchy() {
     assert_eq!(error_code(&root).as_deref(), Some("noRecordsMatch"));
     let (_, root) = oai_on(&empty, "verb=Identify");
     assert!(root.child("Identify").is_some());
+}
+
+/// `eac-cpf`: bodies and people only, every page valid against the EAC-CPF schema (the
+/// harvest driver imports it), through resumption tokens that remember the format.
+#[test]
+fn a_harvest_in_eac_cpf_lists_bodies_and_people() {
+    let expected = live_agents() + 1; // and the person merged away, deleted
+    assert!(expected > 100, "two pages at least");
+    for verb in ["ListRecords", "ListIdentifiers"] {
+        let headers = harvest(verb, "metadataPrefix=eac-cpf");
+        assert_eq!(headers.len(), expected, "{verb}");
+        for h in &headers {
+            let id = h.text_of("identifier").unwrap();
+            assert!(
+                id.starts_with("oai:archive.example.org:body/")
+                    || id.starts_with("oai:archive.example.org:person/"),
+                "{id}"
+            );
+        }
+        assert_eq!(
+            deleted_in(&headers),
+            [(
+                "oai:archive.example.org:person/merged-away".to_string(),
+                vec!["type:person".to_string()]
+            )]
+        );
+    }
+    // A token of an eac-cpf list goes on in eac-cpf.
+    let (_, root) = oai("verb=ListRecords&metadataPrefix=eac-cpf");
+    let token = root.find("resumptionToken")[0].text.clone();
+    let (_, next) = oai(&format!("verb=ListRecords&resumptionToken={token}"));
+    let records = next.child("ListRecords").unwrap().all("record");
+    assert!(records.iter().all(|r| r
+        .child("metadata")
+        .is_none_or(|m| m.child("eac-cpf").is_some())));
+    // A set narrows it like any list.
+    let nato = harvest(
+        "ListIdentifiers",
+        "metadataPrefix=eac-cpf&set=dossier:nato-russia",
+    );
+    assert!(nato
+        .iter()
+        .any(|h| h.text_of("identifier") == Some("oai:archive.example.org:body/nato")));
+    assert!(nato
+        .iter()
+        .all(|h| !h.text_of("identifier").unwrap().contains(":document/")));
+}
+
+#[test]
+fn get_record_in_eac_cpf_describes_a_body() {
+    let (body, root) =
+        oai("verb=GetRecord&metadataPrefix=eac-cpf&identifier=oai:archive.example.org:body/nato");
+    let eac = &root.find("eac-cpf")[0];
+    assert_eq!(eac.attr("xmlns"), Some("urn:isbn:1-931666-33-4"));
+    assert_eq!(root.find("recordId")[0].text, "body-nato");
+    assert_eq!(root.find("entityType")[0].text, "corporateBody");
+    let ids: Vec<&str> = root
+        .find("entityId")
+        .iter()
+        .map(|n| n.text.as_str())
+        .collect();
+    assert_eq!(ids, ["https://www.wikidata.org/entity/Q7184"]);
+    let names: Vec<&str> = root.find("part").iter().map(|n| n.text.as_str()).collect();
+    assert_eq!(names[0], "North Atlantic Treaty Organization");
+    assert!(names.contains(&"NATO"), "{names:?}");
+    assert_eq!(
+        root.find("fromDate")[0].attr("standardDate"),
+        Some("1949-04-04"),
+        "{body}"
+    );
+    insta::assert_snapshot!("get-record-eac-nato", redacted(&body));
+}
+
+/// Dublin Core of a body: its page and its authority identifiers as `dc:identifier`.
+#[test]
+fn get_record_in_dublin_core_carries_a_body_s_identifiers() {
+    let (_, root) =
+        oai("verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:archive.example.org:body/nato");
+    let values = |e: &str| -> Vec<String> { root.find(e).iter().map(|n| n.text.clone()).collect() };
+    assert_eq!(
+        values("dc:identifier"),
+        [
+            "https://archive.example.org/bodies/nato",
+            "https://www.wikidata.org/entity/Q7184"
+        ]
+    );
+    assert_eq!(values("dc:type"), ["Corporate body", "Organisation"]);
+    assert_eq!(values("dc:date"), ["1949-04-04/.."]);
+    assert!(values("dc:title").contains(&"NATO".to_string()));
+    let (_, root) = oai(
+        "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:archive.example.org:person/george-robertson",
+    );
+    assert_eq!(
+        root.find("dc:type")
+            .iter()
+            .map(|n| n.text.as_str())
+            .collect::<Vec<_>>(),
+        ["Person"]
+    );
+}
+
+#[test]
+fn hostile_names_stay_text_in_eac_cpf() {
+    let clean = HOSTILE.replace('\u{1}', "");
+    for id in ["person/hostile-person", "body/hostile-body"] {
+        let (body, root) = oai(&format!(
+            "verb=GetRecord&metadataPrefix=eac-cpf&identifier=oai:archive.example.org:{id}"
+        ));
+        // (EAC-CPF has an element called `script`: the language declaration's.)
+        assert!(!body.contains("<script>"), "{body}");
+        let parts: Vec<&str> = root.find("part").iter().map(|n| n.text.as_str()).collect();
+        assert_eq!(
+            parts,
+            [clean.as_str()],
+            "{id}: the same name given twice is one form"
+        );
+        assert!(
+            root.find("p").iter().any(|p| p.text.contains(&clean)),
+            "{id}"
+        );
+    }
+}
+
+/// The identifier of a person merged into another keeps resolving: GetRecord answers
+/// the survivor's record, in both formats; lists report the merged-away one deleted.
+#[test]
+fn the_identifier_of_a_merged_away_record_resolves_to_the_survivor() {
+    for prefix in ["eac-cpf", "oai_dc"] {
+        let (_, root) = oai(&format!(
+            "verb=GetRecord&metadataPrefix={prefix}&identifier=oai:archive.example.org:person/merged-away"
+        ));
+        let header = &root.find("header")[0];
+        assert_eq!(header.attr("status"), None, "{prefix}: not deleted");
+        assert_eq!(
+            header.text_of("identifier"),
+            Some("oai:archive.example.org:person/survivor"),
+            "{prefix}"
+        );
+    }
+    let (_, root) = oai(
+        "verb=GetRecord&metadataPrefix=eac-cpf&identifier=oai:archive.example.org:person/merged-away",
+    );
+    // The survivor took the other's name and identifier.
+    let parts: Vec<&str> = root.find("part").iter().map(|n| n.text.as_str()).collect();
+    assert_eq!(parts[0], "Jane M. Roe");
+    assert!(parts.contains(&"Jane Roe"), "{parts:?}");
+    assert_eq!(
+        root.find("entityId")[0].text,
+        "https://viaf.org/viaf/124960346"
+    );
+    let (_, root) =
+        oai("verb=ListMetadataFormats&identifier=oai:archive.example.org:person/merged-away");
+    assert!(root.child("ListMetadataFormats").is_some());
 }

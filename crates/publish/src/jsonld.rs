@@ -12,7 +12,9 @@
 //! `</script>` cannot end the element.
 
 use crate::site::Site;
-use crate::views::{BodyView, DocumentView, EventView, PersonView, RecordLink, TopicView};
+use crate::views::{
+    BodyView, DocumentView, EventView, IdentifierView, PersonView, RecordLink, TopicView,
+};
 use dossier_model::{DocumentKind, RecordType};
 use serde_json::{json, Map, Value};
 
@@ -100,6 +102,7 @@ pub fn body(v: &BodyView, site: &Site) -> Value {
     other.extend(v.aliases.iter().cloned());
     names(&mut o, &other);
     text(&mut o, "description", v.summary.as_deref());
+    same_as(&mut o, &v.identifiers);
     if !state {
         if let Some(date) = v.established.as_ref().and_then(|d| iso_date(&d.edtf)) {
             o.insert("foundingDate".into(), json!(date));
@@ -118,7 +121,9 @@ pub fn body(v: &BodyView, site: &Site) -> Value {
 /// A person, with each office as a role in the body that held it.
 pub fn person(v: &PersonView, site: &Site) -> Value {
     let mut o = head("Person", RecordType::Person, &v.slug, &v.name, site);
+    names(&mut o, &v.aliases);
     text(&mut o, "description", v.summary.as_deref());
+    same_as(&mut o, &v.identifiers);
     let titles: Vec<&str> = v.offices.iter().map(|x| x.title.as_str()).collect();
     if !titles.is_empty() {
         o.insert("jobTitle".into(), json!(titles));
@@ -203,6 +208,19 @@ fn names(o: &mut Map<String, Value>, other: &[String]) {
     let other: Vec<&String> = other.iter().filter(|n| !n.trim().is_empty()).collect();
     if !other.is_empty() {
         o.insert("alternateName".into(), json!(other));
+    }
+}
+
+/// `sameAs`: the record's addresses at the authority files (Wikidata, VIAF, ISNI, GND),
+/// which is how search engines and linked-data clients join it to theirs.
+fn same_as(o: &mut Map<String, Value>, ids: &[IdentifierView]) {
+    let urls: Vec<&str> = ids
+        .iter()
+        .map(|i| i.url.as_str())
+        .filter(|u| dossier_model::url::is_web_url(u))
+        .collect();
+    if !urls.is_empty() {
+        o.insert("sameAs".into(), json!(urls));
     }
 }
 

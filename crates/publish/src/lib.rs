@@ -8,6 +8,7 @@
 pub mod api;
 pub mod citation;
 pub mod commentary;
+pub mod eac;
 pub mod export;
 pub mod feed;
 pub mod html;

@@ -9,6 +9,7 @@ mod archive;
 mod auth;
 mod browse;
 mod cache;
+mod eac;
 mod editing;
 mod error;
 mod gaps;

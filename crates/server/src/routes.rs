@@ -378,6 +378,9 @@ async fn show_page(
     uri: Uri,
     viewing: Viewing,
 ) -> Result<Response, HttpError> {
+    if let Some((record, slug)) = crate::eac::requested(spec, slug.as_deref()) {
+        return crate::eac::answer(state, record, slug).await;
+    }
     // In the order the checks always ran: the query string's form, the slug, the values.
     let params = match spec
         .filters

@@ -37,6 +37,8 @@ pub(super) enum Job<'a> {
     Picture(&'static PictureSpec, &'a str),
     /// The archived copies of cited pages and their WARC files.
     Copies,
+    /// A body's or person's authority record in EAC-CPF (`bodies/{slug}.eac.xml`).
+    Eac(RecordType, &'a str),
 }
 
 /// The jobs of an export and how many of them are pages: the pages first, then the files
@@ -73,6 +75,14 @@ pub(super) fn plan<'a>(records: &'a Records, options: &ExportOptions) -> (Vec<Jo
     jobs.push(Job::Copies);
     jobs.push(Job::Feed(None));
     jobs.extend(dossiers.iter().map(|&d| Job::Feed(Some(d))));
+    for ty in [RecordType::Body, RecordType::Person] {
+        jobs.extend(
+            records
+                .slugs(ty)
+                .into_iter()
+                .map(move |slug| Job::Eac(ty, slug)),
+        );
+    }
     for spec in PICTURES {
         jobs.extend(
             records
@@ -196,6 +206,14 @@ fn run(
             None => Ok(()),
         },
         Job::Copies => super::copies::write_copies(store, w),
+        Job::Eac(ty, slug) => {
+            let xml = crate::eac::eac_cpf(store, site, *ty, slug)?
+                .ok_or_else(|| vanished(ty.as_str(), slug))?;
+            w.write(
+                &static_file(&crate::eac::eac_path(*ty, slug)),
+                xml.as_bytes(),
+            )
+        }
         Job::Picture(spec, slug) => {
             let path = spec.path(slug);
             let root = "../".repeat(depth_of(&path));

@@ -56,3 +56,19 @@ fn borrow(attrs: &[(String, String)]) -> Vec<(&str, &str)> {
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect()
 }
+
+/// EAC-CPF records are written into a verb's answer like any other element.
+impl crate::eac::XmlSink for XmlBuffer {
+    fn start(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        XmlBuffer::start(self, name, attrs)
+    }
+    fn end(&mut self, name: &str) {
+        XmlBuffer::end(self, name)
+    }
+    fn element(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
+        XmlBuffer::element(self, name, attrs, text)
+    }
+    fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        XmlBuffer::empty(self, name, attrs)
+    }
+}

@@ -1,15 +1,19 @@
 //! OAI-PMH 2.0 (<http://www.openarchives.org/OAI/openarchivesprotocol.html>): the six
-//! verbs over the archive's documents, metadata in `oai_dc` (the mapping is in
-//! `crates/publish/README.md`), sets by dossier and by document kind, `from`/`until` at day
-//! granularity, and resumption tokens that need no server state.
+//! verbs over the archive's documents, bodies and people, metadata in `oai_dc` (every
+//! item; the mapping is in `crates/publish/README.md`) and `eac-cpf` (bodies and people,
+//! [`crate::eac`]), sets by dossier, collection, document kind and record type,
+//! `from`/`until` at day granularity, and resumption tokens that need no server state.
 //!
-//! Items are documents, identified as `oai:{host}:document/{slug}`, in slug order. A
-//! record's datestamp is the day it last changed; a deleted document stays listed, with
-//! `status="deleted"` and the day it was deleted, as long as the store's change log keeps
-//! it (it is never pruned: `deletedRecord` is `persistent`), in the sets it was in when it
-//! was deleted (the store's tombstones keep its dossiers and kind).
+//! Items are identified as `oai:{host}:{document|body|person}/{slug}`, listed in the
+//! order of their identifiers. A record's datestamp is the day it last changed; a deleted
+//! record stays listed, with `status="deleted"` and the day it was deleted, as long as the
+//! store's change log keeps it (it is never pruned: `deletedRecord` is `persistent`), in
+//! the sets it was in when it was deleted (the store's tombstones keep its dossiers and
+//! kind). The identifier of a body or person merged into another resolves to the record
+//! it was merged into (`Store::redirect`). A document asked for in `eac-cpf` is
+//! `cannotDisseminateFormat`; a list in `eac-cpf` holds bodies and people only.
 //!
-//! Resumption tokens carry the list's arguments and the last slug returned, signed with
+//! Resumption tokens carry the list's arguments and the last item returned, signed with
 //! HMAC-SHA256 under the server's key: a harvester cannot forge or alter one, and a server
 //! restart with the same key (kept in the data directory) does not break a harvest. Lists
 //! are cut into pages of [`PAGE`] records.
@@ -31,12 +35,45 @@ pub use dublin_core::dublin_core;
 use crate::site::Site;
 use crate::xml::XmlWriter;
 use crate::PublishError;
+use dossier_model::RecordType;
 use dossier_store::Store;
 
 /// Records (or headers) per page of a list.
 pub const PAGE: usize = 100;
-/// The one metadata format.
+/// The metadata format every item has.
 pub const OAI_DC: &str = "oai_dc";
+
+/// A metadata format of the repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefix {
+    /// Simple Dublin Core: every item.
+    OaiDc,
+    /// EAC-CPF: bodies and people.
+    EacCpf,
+}
+
+impl Prefix {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Prefix::OaiDc => OAI_DC,
+            Prefix::EacCpf => crate::eac::EAC_PREFIX,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Prefix> {
+        [Prefix::OaiDc, Prefix::EacCpf]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+
+    /// The record types that have metadata in this format.
+    pub(super) fn types(self) -> &'static [RecordType] {
+        match self {
+            Prefix::OaiDc => &items::ITEM_TYPES,
+            Prefix::EacCpf => &[RecordType::Body, RecordType::Person],
+        }
+    }
+}
 
 pub(super) const OAI_NS: &str = "http://www.openarchives.org/OAI/2.0/";
 pub(super) const OAI_XSD: &str = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd";

@@ -2,7 +2,7 @@
 //! meant to be found: the verb, the arguments the verb allows, then their values.
 
 use super::token::decode_token;
-use super::{err, ErrorCode, OaiError, OAI_DC};
+use super::{err, ErrorCode, OaiError, Prefix};
 use crate::time::is_day;
 use std::collections::BTreeMap;
 
@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct ListQuery {
     pub(super) records: bool,
+    /// The metadata format asked for (which also decides which records are listed:
+    /// EAC-CPF describes bodies and people only).
+    pub(super) prefix: Prefix,
     pub(super) set: Option<String>,
     pub(super) from: Option<String>,
     pub(super) until: Option<String>,
@@ -22,7 +25,7 @@ pub(super) enum Request {
     Identify,
     ListMetadataFormats { identifier: Option<String> },
     ListSets,
-    GetRecord { identifier: String },
+    GetRecord { identifier: String, prefix: Prefix },
     List(ListQuery),
 }
 
@@ -51,9 +54,9 @@ pub(super) fn parse(args: &[(String, String)], key: &[u8]) -> Result<Request, Oa
                     "GetRecord needs both identifier and metadataPrefix.",
                 ));
             };
-            check_prefix(prefix)?;
             Ok(Request::GetRecord {
                 identifier: id.to_string(),
+                prefix: check_prefix(prefix)?,
             })
         }
         _ => list_request(verb, &seen, key),
@@ -113,8 +116,8 @@ fn verb_and_args(args: &[(String, String)]) -> Result<(&str, Args<'_>), OaiError
     Ok((verb, seen))
 }
 
-/// A metadataPrefix: legal characters, and the one format this repository has.
-fn check_prefix(p: &str) -> Result<(), OaiError> {
+/// A metadataPrefix: legal characters, and one of the formats this repository has.
+fn check_prefix(p: &str) -> Result<Prefix, OaiError> {
     let legal = !p.is_empty()
         && p.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.!~*'()".contains(c));
@@ -124,13 +127,17 @@ fn check_prefix(p: &str) -> Result<(), OaiError> {
             "The metadataPrefix holds characters the protocol does not allow.",
         ));
     }
-    if p != OAI_DC {
-        return Err(err(
+    Prefix::parse(p).ok_or_else(|| {
+        err(
             ErrorCode::CannotDisseminateFormat,
-            format!("This repository disseminates `{OAI_DC}` only."),
-        ));
-    }
-    Ok(())
+            format!(
+                "This repository disseminates `{}` (every record) and `{}` (bodies and \
+                 people) only.",
+                Prefix::OaiDc.as_str(),
+                Prefix::EacCpf.as_str()
+            ),
+        )
+    })
 }
 
 /// ListIdentifiers or ListRecords: from a resumption token given alone, or from
@@ -183,9 +190,10 @@ fn list_request(verb: &str, seen: &Args, key: &[u8]) -> Result<Request, OaiError
             ));
         }
     }
-    check_prefix(prefix)?;
+    let prefix = check_prefix(prefix)?;
     Ok(Request::List(ListQuery {
         records,
+        prefix,
         set: get("set").map(str::to_string),
         from: get("from").map(str::to_string),
         until: get("until").map(str::to_string),

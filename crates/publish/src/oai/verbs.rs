@@ -2,11 +2,12 @@
 //! replaces the answer.
 
 use super::buffer::XmlBuffer;
-use super::dublin_core::dublin_core;
-use super::items::{all_items, day_of, find, identifier, in_set, sets, Item};
+use super::dublin_core::record_dublin_core;
+use super::items::{all_items, day_of, find, identifier, in_set, sets, Item, ITEM_TYPES};
 use super::request::{ListQuery, Request};
 use super::token::encode_token;
-use super::{err, ErrorCode, Oai, OaiError, DC_NS, OAI_DC, OAI_DC_NS, OAI_DC_XSD, PAGE, XSI_NS};
+use super::{err, ErrorCode, Oai, OaiError, Prefix, DC_NS, OAI_DC_NS, OAI_DC_XSD, PAGE, XSI_NS};
+use crate::eac::{EacRecord, EAC_NS, EAC_XSD};
 use crate::time::is_day;
 use crate::PublishError;
 
@@ -20,14 +21,14 @@ pub(super) fn body(oai: &Oai, request: &Request) -> Answer {
             list_metadata_formats(oai, identifier.as_deref())
         }
         Request::ListSets => list_sets(oai),
-        Request::GetRecord { identifier } => get_record(oai, identifier),
+        Request::GetRecord { identifier, prefix } => get_record(oai, identifier, *prefix),
         Request::List(q) => list(oai, q),
     }
 }
 
 fn identify(oai: &Oai) -> Answer {
     let mut b = XmlBuffer::default();
-    let items = all_items(oai.store)?;
+    let items = all_items(oai.store, &ITEM_TYPES)?;
     let earliest = items
         .iter()
         .map(|i| i.datestamp.as_str())
@@ -49,17 +50,29 @@ fn identify(oai: &Oai) -> Answer {
 
 fn list_metadata_formats(oai: &Oai, identifier: Option<&str>) -> Answer {
     let mut b = XmlBuffer::default();
-    if let Some(id) = identifier {
-        if let Err(e) = find(oai, id)? {
-            return Ok(Err(e));
-        }
-    }
+    // For one item, the formats its record type has; else every format.
+    let record = match identifier {
+        Some(id) => match find(oai, id)? {
+            Ok(item) => Some(item.record),
+            Err(e) => return Ok(Err(e)),
+        },
+        None => None,
+    };
     b.start("ListMetadataFormats", &[]);
-    b.start("metadataFormat", &[]);
-    b.element("metadataPrefix", &[], OAI_DC);
-    b.element("schema", &[], OAI_DC_XSD);
-    b.element("metadataNamespace", &[], OAI_DC_NS);
-    b.end("metadataFormat");
+    for prefix in [Prefix::OaiDc, Prefix::EacCpf] {
+        if record.is_some_and(|r| !prefix.types().contains(&r)) {
+            continue;
+        }
+        let (schema, namespace) = match prefix {
+            Prefix::OaiDc => (OAI_DC_XSD, OAI_DC_NS),
+            Prefix::EacCpf => (EAC_XSD, EAC_NS),
+        };
+        b.start("metadataFormat", &[]);
+        b.element("metadataPrefix", &[], prefix.as_str());
+        b.element("schema", &[], schema);
+        b.element("metadataNamespace", &[], namespace);
+        b.end("metadataFormat");
+    }
     b.end("ListMetadataFormats");
     Ok(Ok(b))
 }
@@ -88,14 +101,25 @@ fn list_sets(oai: &Oai) -> Answer {
     Ok(Ok(b))
 }
 
-fn get_record(oai: &Oai, identifier: &str) -> Answer {
+fn get_record(oai: &Oai, identifier: &str, prefix: Prefix) -> Answer {
     let mut b = XmlBuffer::default();
     let item = match find(oai, identifier)? {
         Ok(item) => item,
         Err(e) => return Ok(Err(e)),
     };
+    if !prefix.types().contains(&item.record) {
+        return Ok(Err(err(
+            ErrorCode::CannotDisseminateFormat,
+            format!(
+                "`{}` describes bodies and people; this item is a {}: ask for `{}`.",
+                prefix.as_str(),
+                item.record.as_str(),
+                Prefix::OaiDc.as_str()
+            ),
+        )));
+    }
     b.start("GetRecord", &[]);
-    record(oai, &item, &mut b)?;
+    record(oai, &item, prefix, &mut b)?;
     b.end("GetRecord");
     Ok(Ok(b))
 }
@@ -107,7 +131,7 @@ fn list(oai: &Oai, q: &ListQuery) -> Answer {
     if q.set.is_some() && sets(oai.store)?.is_empty() {
         return Ok(Err(no_sets()));
     }
-    let items: Vec<Item> = all_items(oai.store)?
+    let items: Vec<Item> = all_items(oai.store, q.prefix.types())?
         .into_iter()
         .filter(|i| q.from.as_deref().is_none_or(|f| i.datestamp.as_str() >= f))
         .filter(|i| q.until.as_deref().is_none_or(|u| i.datestamp.as_str() <= u))
@@ -115,7 +139,7 @@ fn list(oai: &Oai, q: &ListQuery) -> Answer {
         .collect();
     let total = items.len();
     let done = match &q.after {
-        Some(after) => items.iter().take_while(|i| &i.slug <= after).count(),
+        Some(after) => items.iter().take_while(|i| &i.key() <= after).count(),
         None => 0,
     };
     let page: Vec<&Item> = items[done..].iter().take(PAGE).collect();
@@ -133,7 +157,7 @@ fn list(oai: &Oai, q: &ListQuery) -> Answer {
     b.start(verb, &[]);
     for item in &page {
         if q.records {
-            record(oai, item, &mut b)?;
+            record(oai, item, q.prefix, &mut b)?;
         } else {
             header(oai, item, &mut b);
         }
@@ -142,11 +166,11 @@ fn list(oai: &Oai, q: &ListQuery) -> Answer {
     let size = total.to_string();
     let cursor = done.to_string();
     if shown < total {
-        let last = page.last().map(|i| i.slug.as_str()).unwrap_or_default();
+        let last = page.last().map(|i| i.key()).unwrap_or_default();
         b.element(
             "resumptionToken",
             &[("completeListSize", &size), ("cursor", &cursor)],
-            &encode_token(q, last, oai.key),
+            &encode_token(q, &last, oai.key),
         );
     } else if done > 0 {
         // The last page of a list that was cut: an empty token says so.
@@ -160,12 +184,16 @@ fn list(oai: &Oai, q: &ListQuery) -> Answer {
 }
 
 fn header(oai: &Oai, item: &Item, b: &mut XmlBuffer) {
-    if item.doc.is_some() {
+    if item.live.is_some() {
         b.start("header", &[]);
     } else {
         b.start("header", &[("status", "deleted")]);
     }
-    b.element("identifier", &[], &identifier(oai.site, &item.slug));
+    b.element(
+        "identifier",
+        &[],
+        &identifier(oai.site, item.record, &item.slug),
+    );
     b.element("datestamp", &[], &item.datestamp);
     for s in &item.sets {
         b.element("setSpec", &[], s);
@@ -173,25 +201,38 @@ fn header(oai: &Oai, item: &Item, b: &mut XmlBuffer) {
     b.end("header");
 }
 
-fn record(oai: &Oai, item: &Item, b: &mut XmlBuffer) -> Result<(), PublishError> {
+fn record(oai: &Oai, item: &Item, prefix: Prefix, b: &mut XmlBuffer) -> Result<(), PublishError> {
     b.start("record", &[]);
     header(oai, item, b);
-    if let Some(doc) = &item.doc {
-        b.start("metadata", &[]);
-        b.start(
-            "oai_dc:dc",
-            &[
-                ("xmlns:oai_dc", OAI_DC_NS),
-                ("xmlns:dc", DC_NS),
-                ("xmlns:xsi", XSI_NS),
-                ("xsi:schemaLocation", &format!("{OAI_DC_NS} {OAI_DC_XSD}")),
-            ],
-        );
-        for (element, value) in dublin_core(oai.store, oai.site, doc)? {
-            b.element(&format!("dc:{element}"), &[], &value);
+    if let Some(live) = &item.live {
+        match prefix {
+            Prefix::OaiDc => {
+                b.start("metadata", &[]);
+                b.start(
+                    "oai_dc:dc",
+                    &[
+                        ("xmlns:oai_dc", OAI_DC_NS),
+                        ("xmlns:dc", DC_NS),
+                        ("xmlns:xsi", XSI_NS),
+                        ("xsi:schemaLocation", &format!("{OAI_DC_NS} {OAI_DC_XSD}")),
+                    ],
+                );
+                for (element, value) in record_dublin_core(oai.store, oai.site, live)? {
+                    b.element(&format!("dc:{element}"), &[], &value);
+                }
+                b.end("oai_dc:dc");
+                b.end("metadata");
+            }
+            Prefix::EacCpf => {
+                // Read again as EAC-CPF needs it (the names of what it links to); a
+                // record deleted since the list was read is written without metadata.
+                if let Some(eac) = EacRecord::load(oai.store, oai.site, item.record, &item.slug)? {
+                    b.start("metadata", &[]);
+                    eac.write(b);
+                    b.end("metadata");
+                }
+            }
         }
-        b.end("oai_dc:dc");
-        b.end("metadata");
     }
     b.end("record");
     Ok(())

@@ -4,8 +4,8 @@
 use super::links::{backlink, named, Cards};
 use super::provenance::{cited_in, provenance};
 use super::{date_view, url_of, CitationView, DateView, ProvenanceView, RecordLink, Result};
-use dossier_model::BodyLink;
 use dossier_model::RecordType;
+use dossier_model::{BodyLink, ExternalId};
 use dossier_store::Store;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -24,6 +24,33 @@ pub struct BodyLinkView {
     pub url: String,
     pub date: Option<String>,
     pub date_human: Option<String>,
+}
+
+/// An identifier of the record in an outside authority file, as a link to the
+/// authority's page for it (issue 28).
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentifierView {
+    /// `wikidata`, `viaf`, `isni` or `gnd`.
+    pub scheme: String,
+    /// The name readers know the authority by (`Wikidata`).
+    pub label: String,
+    pub value: String,
+    /// The identifier's address at its authority ([`ExternalId::url`]).
+    pub url: String,
+}
+
+/// The identifiers a page, its JSON-LD and its EAC-CPF show. An identifier the model's
+/// validation would refuse (a row written by hand) is left out rather than linked.
+pub fn identifier_views(ids: &[ExternalId]) -> Vec<IdentifierView> {
+    ids.iter()
+        .filter(|id| id.problem().is_none())
+        .map(|id| IdentifierView {
+            scheme: id.scheme.as_str().into(),
+            label: id.scheme.label().into(),
+            value: id.value.clone(),
+            url: id.url(),
+        })
+        .collect()
 }
 
 /// `/bodies/{slug}`.
@@ -45,6 +72,8 @@ pub struct BodyView {
     pub format: Option<String>,
     pub decision_rule: Option<String>,
     pub summary: Option<String>,
+    /// Its identifiers in authority files (Wikidata, VIAF, ISNI, GND), linked.
+    pub identifiers: Vec<IdentifierView>,
     /// Events the body held or met in, in date order: the first [`BODY_LIST_PREVIEW`].
     pub events: Vec<RecordLink>,
     /// How many events the body held or met in, in all.
@@ -199,6 +228,7 @@ pub fn body(store: &dyn Store, slug: &str) -> Result<Option<BodyView>> {
         format: b.format,
         decision_rule: b.decision_rule,
         summary: b.summary,
+        identifiers: identifier_views(&b.identifiers),
         people,
         parts,
     }))

@@ -25,7 +25,9 @@ mod search;
 mod text;
 mod topic;
 
-pub use body::{body, BodyLinkView, BodyView, MoreLink, BODY_LIST_PREVIEW};
+pub use body::{
+    body, identifier_views, BodyLinkView, BodyView, IdentifierView, MoreLink, BODY_LIST_PREVIEW,
+};
 pub use browse::{
     browse, collection_list, collection_page, dossier_list, type_label, BadBrowse, Browse,
     BrowseFacet, BrowseParams, BrowseQuery, BrowseView, Choice, CollectionInfo, CollectionItem,

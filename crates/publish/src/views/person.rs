@@ -1,5 +1,6 @@
 //! A person's page: offices held, and the events and documents they appear in.
 
+use super::body::{identifier_views, IdentifierView};
 use super::links::Cards;
 use super::provenance::{cited_in, provenance};
 use super::{date_view, CitationView, DateView, ProvenanceView, RecordLink, Result};
@@ -21,8 +22,12 @@ pub struct OfficeView {
 pub struct PersonView {
     pub slug: String,
     pub name: String,
+    /// Other names the person is known by.
+    pub aliases: Vec<String>,
     pub offices: Vec<OfficeView>,
     pub summary: Option<String>,
+    /// Its identifiers in authority files (Wikidata, VIAF, ISNI, GND), linked.
+    pub identifiers: Vec<IdentifierView>,
     pub events: Vec<RecordLink>,
     pub documents: Vec<RecordLink>,
     pub cited_in: Vec<CitationView>,
@@ -71,6 +76,8 @@ pub fn person(store: &dyn Store, slug: &str) -> Result<Option<PersonView>> {
         provenance: provenance(store, &p.provenance, &p.dossiers)?,
         slug: p.slug,
         name: p.name,
+        aliases: p.aliases,
+        identifiers: identifier_views(&p.identifiers),
         offices,
         summary: p.summary,
         events,
