@@ -440,7 +440,16 @@ fn fields_into(
                         problem,
                     });
                 }
-                obj.insert(f.name.clone(), j);
+                if let Shape::Identifier(_) = f.shape {
+                    let list = obj
+                        .entry("identifiers")
+                        .or_insert_with(|| json!([]))
+                        .as_array_mut()
+                        .expect("a list");
+                    list.push(j);
+                } else {
+                    obj.insert(f.name.clone(), j);
+                }
                 continue;
             }
             None => {}
@@ -480,6 +489,16 @@ fn field_value(f: &Field, v: &Values, at: Pos) -> Result<Option<(Json, Pos)>, Fa
             Shape::Text | Shape::List => Json::String(t),
             Shape::Date => match parse_date(&t, f.format) {
                 Ok(d) => Json::String(d.to_string()),
+                Err(problem) => {
+                    return Err(Fault {
+                        pos,
+                        field: from,
+                        problem,
+                    })
+                }
+            },
+            Shape::Identifier(scheme) => match ExternalId::new(scheme, &t) {
+                Ok(id) => json!(id),
                 Err(problem) => {
                     return Err(Fault {
                         pos,

@@ -249,6 +249,10 @@ pub(super) fn fields_of(kind: &str) -> Option<&'static [(&'static str, Shape, bo
             ("name", Text, true),
             ("summary", Text, false),
             ("aliases", List, false),
+            ("wikidata", Identifier(IdScheme::Wikidata), false),
+            ("viaf", Identifier(IdScheme::Viaf), false),
+            ("isni", Identifier(IdScheme::Isni), false),
+            ("gnd", Identifier(IdScheme::Gnd), false),
         ],
         "body" => &[
             ("name", Text, true),
@@ -260,6 +264,10 @@ pub(super) fn fields_of(kind: &str) -> Option<&'static [(&'static str, Shape, bo
             ("aliases", List, false),
             ("format", Text, false),
             ("decision_rule", Text, false),
+            ("wikidata", Identifier(IdScheme::Wikidata), false),
+            ("viaf", Identifier(IdScheme::Viaf), false),
+            ("isni", Identifier(IdScheme::Isni), false),
+            ("gnd", Identifier(IdScheme::Gnd), false),
         ],
         _ => return None,
     })

@@ -85,6 +85,8 @@ enum Shape {
     Date,
     List,
     Bool,
+    /// An external identifier of this scheme, added to the record's `identifiers`.
+    Identifier(IdScheme),
 }
 
 /// One `[[links]]` entry: a field that holds the slugs of other records, and how each

@@ -891,3 +891,52 @@ present = true
         "{e}"
     );
 }
+
+/// A body's or person's own external identifiers, one field per scheme, checked and
+/// normalised; a value not of its scheme refuses the record, naming it.
+#[test]
+fn identifier_fields_fill_the_records_identifiers() {
+    let text = r#"
+[source]
+title = "Countries"
+
+[record]
+element = "country"
+type = "body"
+id = "@id"
+
+[fields]
+name = { path = "name" }
+kind = { value = "state" }
+wikidata = { path = "@wikidata" }
+gnd = { path = "gnd" }
+"#;
+    let m = Mapping::parse(text, "c.toml").unwrap();
+    m.invariants().unwrap();
+    let v = values(&[
+        ("@id", "russia"),
+        ("name", "Russia"),
+        ("@wikidata", "q159"),
+        ("gnd", "4076899-5"),
+    ]);
+    let Item::Record(r) = m.one(&v, "c.xml", Pos::default(), None) else {
+        panic!()
+    };
+    let Record::Body(b) = &r.record else { panic!() };
+    assert_eq!(
+        b.identifiers,
+        [
+            ExternalId::new(IdScheme::Gnd, "4076899-5").unwrap(),
+            ExternalId::new(IdScheme::Wikidata, "Q159").unwrap()
+        ]
+    );
+    let v = values(&[("@id", "russia"), ("name", "Russia"), ("@wikidata", "159")]);
+    let Item::Bad(e) = m.one(&v, "c.xml", Pos::default(), None) else {
+        panic!()
+    };
+    assert_eq!(
+        (e.record.as_str(), e.field.as_str()),
+        ("russia", "@wikidata")
+    );
+    assert!(e.problem.contains("not a Wikidata identifier"), "{e}");
+}
