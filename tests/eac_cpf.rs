@@ -271,6 +271,20 @@ fn pages_link_their_record_and_show_identifiers_as_safe_links() {
     );
     assert_eq!(json["identifiers"][0]["label"], "VIAF");
     assert_eq!(json["aliases"][1], "Prénom Nom");
+    // And the JSON API (its schema, openapi.json, lists them: tests/api.rs checks it).
+    let (_, _, api) = server.json("/api/v1/bodies/nato");
+    assert_eq!(
+        api["identifiers"],
+        serde_json::json!([{
+            "scheme": "wikidata",
+            "label": "Wikidata",
+            "value": "Q7184",
+            "url": "https://www.wikidata.org/entity/Q7184"
+        }])
+    );
+    let (_, _, api) = server.json("/api/v1/people/hostile-person");
+    assert_eq!(api["identifiers"][0]["scheme"], "viaf");
+    assert_eq!(api["aliases"][1], "Prénom Nom");
 }
 
 #[test]

@@ -4,6 +4,7 @@ use super::paging::Page;
 use super::record::{date, find, list_in_dossier, record_meta, RecordMeta};
 use super::{Params, Result};
 use crate::site::Site;
+use crate::views::{identifier_views, IdentifierView};
 use dossier_model::RecordType;
 use dossier_model::*;
 use dossier_store::Store;
@@ -29,6 +30,9 @@ pub struct ApiBody {
     pub format: Option<String>,
     pub decision_rule: Option<String>,
     pub summary: Option<String>,
+    /// Its identifiers in authority files (Wikidata, VIAF, ISNI, GND), with their
+    /// addresses.
+    pub identifiers: Vec<IdentifierView>,
     #[serde(flatten)]
     pub record: RecordMeta,
 }
@@ -73,6 +77,7 @@ fn body_resource(store: &dyn Store, site: &Site, b: Body) -> Result<ApiBody> {
         format: b.format,
         decision_rule: b.decision_rule,
         summary: b.summary,
+        identifiers: identifier_views(&b.identifiers),
     })
 }
 

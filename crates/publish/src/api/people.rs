@@ -4,6 +4,7 @@ use super::paging::Page;
 use super::record::{date, find, list_in_dossier, record_meta, RecordMeta};
 use super::{Params, Result};
 use crate::site::Site;
+use crate::views::{identifier_views, IdentifierView};
 use dossier_model::RecordType;
 use dossier_model::*;
 use dossier_store::Store;
@@ -14,8 +15,13 @@ use serde::Serialize;
 pub struct ApiPerson {
     pub slug: String,
     pub name: String,
+    /// Other names the person is known by.
+    pub aliases: Vec<String>,
     pub offices: Vec<ApiOffice>,
     pub summary: Option<String>,
+    /// Its identifiers in authority files (Wikidata, VIAF, ISNI, GND), with their
+    /// addresses.
+    pub identifiers: Vec<IdentifierView>,
     #[serde(flatten)]
     pub record: RecordMeta,
 }
@@ -49,8 +55,10 @@ fn person_resource(store: &dyn Store, site: &Site, p: Person) -> Result<ApiPerso
                 end: date(o.end),
             })
             .collect(),
+        identifiers: identifier_views(&p.identifiers),
         slug: p.slug,
         name: p.name,
+        aliases: p.aliases,
         summary: p.summary,
     })
 }
