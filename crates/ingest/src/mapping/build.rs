@@ -57,7 +57,7 @@ impl Spec {
             (None, Value::Path(p)) => p
                 .all(v)
                 .into_iter()
-                .map(|(t, pos)| (clean(t), pos, p.describe()))
+                .map(|(t, pos, path)| (clean(t), pos, path.to_string()))
                 .collect(),
             _ => {
                 let raw = match &self.value {
@@ -95,6 +95,39 @@ impl Spec {
             }
         }
         Ok(out)
+    }
+}
+
+impl Spec {
+    /// Every value before filters and map: each value at the path (repeated elements),
+    /// or the one text of a template or constant.
+    fn raw_all(&self, v: &Values, at: Pos) -> Vec<(String, Pos, String)> {
+        match &self.value {
+            Value::Path(p) => p
+                .all(v)
+                .into_iter()
+                .map(|(t, pos, path)| (clean(t), pos, path.to_string()))
+                .collect(),
+            Value::Template(parts) => render(parts, v)
+                .map(|t| (t, at, "template".to_string()))
+                .into_iter()
+                .collect(),
+            Value::Const(c) => vec![(c.clone(), at, "value".to_string())],
+            Value::Range { .. } => vec![],
+        }
+    }
+
+    /// One raw value through the filters and map.
+    fn finish(&self, raw: &(String, Pos, String)) -> Result<Read, Fault> {
+        let (text, pos, from) = raw;
+        self.transform
+            .apply(text.clone())
+            .map(|t| t.map(|t| (t, *pos, from.clone())))
+            .map_err(|problem| Fault {
+                pos: *pos,
+                field: from.clone(),
+                problem,
+            })
     }
 }
 
@@ -249,75 +282,97 @@ impl Mapping {
     ) -> Result<Made, Fault> {
         let mut made = Made::default();
         for l in &r.links {
-            let name = match &l.name {
-                Some(n) => n.text(v, at)?,
-                None => None,
+            // Every value at the link's paths is a link (repeated elements); slug, name
+            // and identifier pair in order.
+            let names = l.name.as_ref().map_or(vec![], |n| n.raw_all(v, at));
+            let (key_spec, keys) = match (&l.slug, &l.name) {
+                (Some(s), _) => (s, s.raw_all(v, at)),
+                (None, Some(n)) => (n, names.clone()),
+                (None, None) => continue,
             };
-            let key = match &l.slug {
-                Some(s) => s.text(v, at)?,
-                None => name.clone(),
-            };
-            let Some((key, key_pos, _)) = key else {
-                continue;
-            };
-            let table = l.table.as_ref().and_then(|t| t.entries.get(&key));
-            let mapped = table.is_some();
-            let slug = table.cloned().unwrap_or_else(|| slug_for(&key));
-            if slug.is_empty() {
-                continue;
-            }
-            if !is_valid_slug(&slug) {
-                return Err(Fault {
-                    pos: key_pos,
-                    field: l.field.clone(),
-                    problem: format!("{slug:?} is not a usable slug"),
-                });
-            }
-            let identifier = match &l.identifier {
-                None => None,
-                Some((scheme, spec)) => match spec.text(v, at)? {
-                    None => None,
-                    Some((t, pos, from)) => {
-                        Some(ExternalId::new(*scheme, &t).map_err(|problem| Fault {
-                            pos,
-                            field: from,
-                            problem,
-                        })?)
-                    }
-                },
-            };
-            if l.single {
-                obj.insert(l.field.clone(), json!(slug));
-            } else {
-                let list = obj
-                    .entry(l.field.clone())
-                    .or_insert_with(|| json!([]))
-                    .as_array_mut()
-                    .expect("a list");
-                if !list.iter().any(|x| x == &json!(slug)) {
-                    list.push(json!(slug));
+            let ids = l
+                .identifier
+                .as_ref()
+                .map_or(vec![], |(_, s)| s.raw_all(v, at));
+            for (what, n) in [("name", names.len()), ("identifier", ids.len())] {
+                if n > 0 && n != keys.len() && !keys.is_empty() {
+                    return Err(Fault {
+                        pos: keys[0].1,
+                        field: l.field.clone(),
+                        problem: format!(
+                            "the link's slug gives {} values and its {what} {n}; they pair in order, so they must be as many (is an element missing one?)",
+                            keys.len()
+                        ),
+                    });
                 }
             }
-            let name = name.map(|(t, _, _)| t);
-            let linked = if l.create {
-                let shown = name.clone().unwrap_or_else(|| slug.clone());
-                made.linked
-                    .push(self.linked_record(l, &slug, &shown, identifier.clone()));
-                Some(made.linked.len() - 1)
-            } else {
-                None
-            };
-            made.matches.push(LinkMatch {
-                field: l.field.clone(),
-                target: RecordType::parse(l.target).expect("a record type"),
-                slug,
-                linked,
-                name,
-                identifier,
-                mapped,
-                match_by: if mapped { vec![] } else { l.match_by.clone() },
-                unmatched: l.unmatched,
-            });
+            for (i, raw_key) in keys.iter().enumerate() {
+                let Some((key, key_pos, _)) = key_spec.finish(raw_key)? else {
+                    continue;
+                };
+                let name = match (&l.name, names.get(i)) {
+                    (Some(n), Some(raw)) => n.finish(raw)?,
+                    _ => None,
+                };
+                let table = l.table.as_ref().and_then(|t| t.entries.get(&key));
+                let mapped = table.is_some();
+                let slug = table.cloned().unwrap_or_else(|| slug_for(&key));
+                if slug.is_empty() {
+                    continue;
+                }
+                if !is_valid_slug(&slug) {
+                    return Err(Fault {
+                        pos: key_pos,
+                        field: l.field.clone(),
+                        problem: format!("{slug:?} is not a usable slug"),
+                    });
+                }
+                let identifier = match (&l.identifier, ids.get(i)) {
+                    (None, _) | (_, None) => None,
+                    (Some((scheme, spec)), Some(raw)) => match spec.finish(raw)? {
+                        None => None,
+                        Some((t, pos, from)) => {
+                            Some(ExternalId::new(*scheme, &t).map_err(|problem| Fault {
+                                pos,
+                                field: from,
+                                problem,
+                            })?)
+                        }
+                    },
+                };
+                if l.single {
+                    obj.insert(l.field.clone(), json!(slug));
+                } else {
+                    let list = obj
+                        .entry(l.field.clone())
+                        .or_insert_with(|| json!([]))
+                        .as_array_mut()
+                        .expect("a list");
+                    if !list.iter().any(|x| x == &json!(slug)) {
+                        list.push(json!(slug));
+                    }
+                }
+                let name = name.map(|(t, _, _)| t);
+                let linked = if l.create {
+                    let shown = name.clone().unwrap_or_else(|| slug.clone());
+                    made.linked
+                        .push(self.linked_record(l, &slug, &shown, identifier.clone()));
+                    Some(made.linked.len() - 1)
+                } else {
+                    None
+                };
+                made.matches.push(LinkMatch {
+                    field: l.field.clone(),
+                    target: RecordType::parse(l.target).expect("a record type"),
+                    slug,
+                    linked,
+                    name,
+                    identifier,
+                    mapped,
+                    match_by: if mapped { vec![] } else { l.match_by.clone() },
+                    unmatched: l.unmatched,
+                });
+            }
         }
         Ok(made)
     }

@@ -20,12 +20,15 @@ impl Paths {
             .find_map(|p| v.first(p).map(|(t, pos)| (t, pos, p.as_str())))
     }
 
-    /// Every non-empty value of the first path that holds any.
-    pub(super) fn all<'a>(&self, v: &'a Values) -> Vec<(&'a str, Pos)> {
+    /// Every non-empty value of the first path that holds any, with that path.
+    pub(super) fn all<'a>(&'a self, v: &'a Values) -> Vec<(&'a str, Pos, &'a str)> {
         for p in &self.0 {
             let all = v.all_at(p);
             if !all.is_empty() {
-                return all;
+                return all
+                    .into_iter()
+                    .map(|(t, pos)| (t, pos, p.as_str()))
+                    .collect();
             }
         }
         Vec::new()

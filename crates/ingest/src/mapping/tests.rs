@@ -940,3 +940,58 @@ gnd = { path = "gnd" }
     );
     assert!(e.problem.contains("not a Wikidata identifier"), "{e}");
 }
+
+/// A link reads every value at its path: repeated elements give several links, their
+/// slug, name and identifier paired in order; an element missing one is refused rather
+/// than paired with the wrong name.
+#[test]
+fn repeated_elements_give_several_links_paired_in_order() {
+    let m = links_mapping(
+        "slug = { path = \"party/@id\" }\nname = { path = \"party\" }\nkind = \"state\"\nidentifier = { scheme = \"wikidata\", path = \"party/@q\" }",
+    );
+    let v = values(&[
+        ("id", "1"),
+        ("name", "Founding Act"),
+        ("party", "Russia"),
+        ("party/@id", "russia"),
+        ("party/@q", "Q159"),
+        ("party", "United States"),
+        ("party/@id", "usa"),
+        ("party/@q", "Q30"),
+    ]);
+    let (e, r) = event(m.one(&v, "t.xml", Pos::default(), None));
+    assert_eq!(e.bodies, ["russia", "usa"]);
+    let got: Vec<(&str, Option<&str>, &str)> = r
+        .matches
+        .iter()
+        .map(|m| {
+            (
+                m.slug.as_str(),
+                m.name.as_deref(),
+                m.identifier.as_ref().unwrap().value.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("russia", Some("Russia"), "Q159"),
+            ("usa", Some("United States"), "Q30")
+        ]
+    );
+    assert_eq!(r.linked.len(), 2);
+    assert_eq!(r.matches[1].linked, Some(1));
+    // One party without its identifier: refused, naming the link.
+    let mut v = v;
+    v.entries
+        .retain(|(p, t, _)| !(p == "party/@q" && t == "Q30"));
+    let Item::Bad(e) = m.one(&v, "t.xml", Pos::default(), None) else {
+        panic!()
+    };
+    assert_eq!(e.field, "bodies");
+    assert!(
+        e.problem
+            .contains("the link's slug gives 2 values and its identifier 1"),
+        "{e}"
+    );
+}
