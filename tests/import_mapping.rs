@@ -313,3 +313,53 @@ fn hostile_mappings_are_refused_with_their_line_and_nothing_is_written() {
     );
     assert!(out(&o).contains("events: 10 new"), "{}", out(&o));
 }
+
+/// The case end to end: with the built-in dossier loaded, the trips to "Russia"
+/// join the archive's `russian-federation` (matched by name or alias, as the mapping's
+/// link asks) instead of making a second body `russia`; `--dry-run` shows the match.
+#[test]
+fn the_trips_to_russia_join_the_archives_russian_federation() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(dossier(dir.path(), &["load-builtin"]).status.success());
+    let o = import(
+        dir.path(),
+        "mappings/travels.toml",
+        &[CLINTON, ALBRIGHT],
+        &["--dry-run"],
+    );
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(
+        out(&o).contains("body \"Russia\" → russian-federation (by name"),
+        "{}",
+        out(&o)
+    );
+    let o = import(
+        dir.path(),
+        "mappings/travels.toml",
+        &[CLINTON, ALBRIGHT],
+        &["--collection", "travels"],
+    );
+    assert!(o.status.success(), "{}", out(&o));
+    let s = store(dir.path());
+    assert!(s.body("russia").unwrap().is_none());
+    let to_russia = s
+        .events(&EventQuery {
+            bodies: vec!["russian-federation".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    let mut slugs: Vec<&str> = to_russia
+        .iter()
+        .filter(|e| e.collections == ["travels"])
+        .map(|e| e.slug.as_str())
+        .collect();
+    slugs.sort();
+    assert_eq!(
+        slugs,
+        [
+            "trip-albright-madeleine-korbel-11",
+            "trip-albright-madeleine-korbel-6",
+            "trip-clinton-william-j-travel-2528-president"
+        ]
+    );
+}
