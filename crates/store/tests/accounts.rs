@@ -526,3 +526,44 @@ fn failures_counted_on_several_servers_at_once_all_count() {
         assert_eq!(handles[1].user(ada.id).unwrap().unwrap().failed_logins, 20);
     });
 }
+
+/// A failed login's typed email goes to the audit log as typed: one holding a NUL (which
+/// PostgreSQL's text cannot hold; kept there as U+FFFD) or a script is logged, never an
+/// error that would lose the line or turn the login into a server error.
+#[test]
+fn the_audit_log_keeps_a_hostile_typed_email() {
+    each_store(|store| {
+        let a = store.accounts().unwrap();
+        let typed = "ada\0@example.org<script>alert(1)</script>";
+        a.audit(&NewAudit {
+            at: 1,
+            event: "login-failed",
+            email: Some(typed),
+            address: Some("192.0.2.1\0"),
+            detail: "wrong\0password",
+            ..NewAudit::default()
+        })
+        .unwrap();
+        let line = &a.audit_log(None, 1).unwrap()[0];
+        let back = |t: &Option<String>| t.as_deref().map(|t| t.replace('\u{FFFD}', "\0"));
+        assert_eq!(back(&line.email).as_deref(), Some(typed));
+        assert_eq!(back(&line.address).as_deref(), Some("192.0.2.1\0"));
+        assert_eq!(line.detail.replace('\u{FFFD}', "\0"), "wrong\0password");
+        if store.backend == Backend::Postgres {
+            assert!(!line.detail.contains('\0'));
+        }
+        // An account's own fields are checked before they reach the store; one that
+        // still holds a NUL is refused there, never a database error.
+        let u = a.add_user(&new_user("ada@example.org", "editor")).unwrap();
+        if store.backend == Backend::Postgres {
+            assert!(matches!(
+                a.set_name(u.id, "Ada\0"),
+                Err(StoreError::Invalid(_))
+            ));
+            assert!(matches!(
+                a.add_user(&new_user("bob\0@example.org", "editor")),
+                Err(StoreError::Invalid(_))
+            ));
+        }
+    });
+}

@@ -744,3 +744,44 @@ fn a_merge_inside_a_held_write_is_kept_or_undone_with_it() {
         assert_eq!(merges(&**s).merges(None, 0).unwrap().len(), 1);
     });
 }
+
+/// Two servers on one database: a merge made through one redirects on the other, its
+/// undo can be made from the other, and a comment holding a NUL (which PostgreSQL's text
+/// cannot hold; kept there as U+FFFD) is kept, never a database error.
+#[test]
+fn a_merge_on_one_server_is_seen_and_undone_on_another() {
+    each_store(|s| {
+        let other = s.open_again();
+        let (a, b): (&dyn Store, &dyn Store) = (&**s, &*other);
+        a.write(&russia_twice()).unwrap();
+        let hostile = Author {
+            name: "cli\0".into(),
+            ..editor()
+        };
+        let m = merges(a)
+            .merge(
+                RecordType::Body,
+                "russia",
+                "russian-federation",
+                &hostile,
+                "one\0country",
+            )
+            .unwrap();
+        let kept = |t: &str| t.replace('\u{FFFD}', "\0");
+        assert_eq!(kept(&m.comment), "one\0country");
+        assert_eq!(kept(&m.author.name), "cli\0");
+        assert_eq!(
+            b.redirect(RecordType::Body, "russia").unwrap().as_deref(),
+            Some("russian-federation")
+        );
+        assert_eq!(merges(b).merge_of(m.id).unwrap(), Some(m.clone()));
+        let undone = merges(b).undo_merge(m.id, &editor(), "\0").unwrap();
+        assert!(undone.undone.is_some());
+        assert_eq!(a.redirect(RecordType::Body, "russia").unwrap(), None);
+        assert!(a.body("russia").unwrap().is_some());
+        assert!(matches!(
+            merges(a).undo_merge(m.id, &editor(), ""),
+            Err(MergeError::AlreadyUndone)
+        ));
+    });
+}

@@ -948,3 +948,82 @@ fn simultaneous_publishes_from_one_version_make_one_version() {
         assert_eq!(s.last_change().unwrap(), log + 1);
     });
 }
+
+/// What a reader gets back for `text` written by the store: a NUL, which PostgreSQL's
+/// text cannot hold, is kept there as U+FFFD; nothing else changes.
+fn as_kept(s: &TestStore, text: &str) -> String {
+    match s.backend {
+        Backend::Sqlite => text.to_string(),
+        Backend::Postgres => text.replace('\0', "\u{FFFD}"),
+    }
+}
+
+/// A form's comment or an author's name holding a NUL (hostile, or pasted) is kept, never
+/// a database error: every backend publishes, drafts and reviews with it.
+#[test]
+fn a_nul_in_a_comment_or_a_name_is_kept_not_an_error() {
+    each_store(|s| {
+        let r = revs(&**s);
+        s.write(&seed()).unwrap();
+        let hostile = Author {
+            name: "Jane\0Roe".into(),
+            ..editor()
+        };
+        let published = r
+            .publish(
+                RecordType::Document,
+                "one",
+                Some(&json(&doc("one", "Edited"))),
+                1,
+                &hostile,
+                "fix\0<script>",
+            )
+            .unwrap();
+        assert_eq!(published.comment, as_kept(s, "fix\0<script>"));
+        assert_eq!(published.author.name, as_kept(s, "Jane\0Roe"));
+        let draft = r
+            .save_draft(
+                RecordType::Document,
+                "two",
+                None,
+                1,
+                &hostile,
+                "\0",
+                Status::Draft,
+            )
+            .unwrap();
+        assert_eq!(draft.comment, as_kept(s, "\0"));
+        let draft = r
+            .update_draft(draft.id, None, 1, &hostile, "a\0b", Status::Review)
+            .unwrap();
+        assert_eq!(draft.comment, as_kept(s, "a\0b"));
+        let reviewed = r
+            .review(draft.id, Status::Returned, &hostile, "no\0")
+            .unwrap();
+        assert_eq!(
+            reviewed.review_comment.as_deref(),
+            Some(&*as_kept(s, "no\0"))
+        );
+        assert_eq!(
+            reviewed.reviewer.map(|a| a.name),
+            Some(as_kept(s, "Jane\0Roe"))
+        );
+        let gone = r.publish_draft(draft.id, &hostile, "bye\0").unwrap();
+        assert!(gone.deleted);
+        r.write_as(
+            &Archive {
+                documents: vec![doc("three", "Three")],
+                ..Default::default()
+            },
+            &WriteOptions {
+                author: Author::import("odd\0name.toml"),
+                comment: "\0".into(),
+                protect_edits: true,
+            },
+        )
+        .unwrap();
+        let imported = &r.revisions(&all("three")).unwrap()[0];
+        assert_eq!(imported.author.name, as_kept(s, "import: odd\0name.toml"));
+        assert_eq!(imported.comment, as_kept(s, "\0"));
+    });
+}

@@ -3,6 +3,7 @@
 //! the database, so a user stays logged in whichever server behind the load balancer
 //! answers.
 
+use super::revisions::keepable;
 use super::PgStore;
 use crate::accounts::*;
 use crate::StoreError;
@@ -62,11 +63,12 @@ fn changed_user(changed: u64, id: UserId) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Turns a broken CHECK, NOT NULL, unique or foreign key constraint (SQLSTATE class 23)
-/// into [`StoreError::Invalid`] that says what was refused; other errors pass through.
+/// Turns a broken CHECK, NOT NULL, unique or foreign key constraint (SQLSTATE class 23),
+/// or a value the column cannot hold (class 22: a NUL in a text), into
+/// [`StoreError::Invalid`] that says what was refused; other errors pass through.
 fn refused(what: &str, e: ::postgres::Error) -> StoreError {
     match e.code() {
-        Some(code) if code.code().starts_with("23") => {
+        Some(code) if code.code().starts_with("23") || code.code().starts_with("22") => {
             let detail = e
                 .as_db_error()
                 .map(|d| d.message().to_string())
@@ -87,10 +89,12 @@ impl Accounts for PgStore {
         self.in_transaction(|tx| {
             // The email is unique without regard to case (the unique index on
             // lower(email)); asked first so that the refusal names the account that has it.
-            let taken = tx.query_opt(
-                "SELECT email FROM users WHERE lower(email) = lower($1)",
-                &[&user.email],
-            )?;
+            let taken = tx
+                .query_opt(
+                    "SELECT email FROM users WHERE lower(email) = lower($1)",
+                    &[&user.email],
+                )
+                .map_err(|e| refused(&format!("cannot add the account {}", user.email), e))?;
             if let Some(taken) = taken {
                 let taken: String = taken.try_get(0)?;
                 return Err(StoreError::Invalid(format!(
@@ -180,7 +184,9 @@ impl Accounts for PgStore {
 
     fn set_name(&self, id: UserId, name: &str) -> Result<(), StoreError> {
         self.in_transaction(|tx| {
-            let n = tx.execute("UPDATE users SET name = $2 WHERE id = $1", &[&id, &name])?;
+            let n = tx
+                .execute("UPDATE users SET name = $2 WHERE id = $1", &[&id, &name])
+                .map_err(|e| refused("cannot set the name", e))?;
             changed_user(n, id)
         })
     }
@@ -378,18 +384,23 @@ impl Accounts for PgStore {
     }
 
     fn audit(&self, entry: &NewAudit<'_>) -> Result<(), StoreError> {
+        // The log keeps what was typed (a failed login's email), whatever it holds: a
+        // NUL that PostgreSQL cannot keep must not lose the line.
+        let kept = |text: Option<&str>| text.map(|t| keepable(t).into_owned());
+        let (event, detail) = (keepable(entry.event), keepable(entry.detail));
+        let (email, actor, address) = (kept(entry.email), kept(entry.actor), kept(entry.address));
         self.in_transaction(|tx| {
             tx.execute(
                 "INSERT INTO audit (at, event, user_id, email, actor, address, detail)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 &[
                     &entry.at,
-                    &entry.event,
+                    &event,
                     &entry.user,
-                    &entry.email,
-                    &entry.actor,
-                    &entry.address,
-                    &entry.detail,
+                    &email,
+                    &actor,
+                    &address,
+                    &detail,
                 ],
             )
             .map_err(|e| refused("cannot write to the audit log", e))?;

@@ -1,6 +1,7 @@
 //! [`LinkChecks`] for the PostgreSQL store: the `link_checks` and `link_runs` tables of the
 //! seventh migration, as the SQLite store keeps them.
 
+use super::revisions::keepable;
 use super::PgStore;
 use crate::link_checks::*;
 use crate::StoreError;
@@ -97,7 +98,8 @@ impl LinkChecks for PgStore {
                         &c.status.map(i64::from),
                         &c.final_url,
                         &redirects,
-                        &c.message,
+                        // The checker's words may quote what a site answered.
+                        &keepable(&c.message),
                         &big(c.elapsed_ms),
                     ],
                 )

@@ -12,6 +12,7 @@
 //! AUTOINCREMENT gives it, and unlike a sequence, which a rolled-back preview would use
 //! up): so a preview answers the id the merge will get.
 
+use super::revisions::{keepable, keepable_author};
 use super::write::{
     current_version, delete_in, insert_published, rows, unix_now, write_rows, By, Revise,
 };
@@ -608,6 +609,8 @@ impl Merges for PgStore {
         author: &Author,
         comment: &str,
     ) -> Result<Merge, MergeError> {
+        let (author, comment) = (keepable_author(author), keepable(comment));
+        let (author, comment) = (&author, comment.as_ref());
         mergeable(record, from, into)?;
         self.in_transaction(|tx| {
             let id = merge_in(tx, record, from, into, author, comment)?;
@@ -623,6 +626,8 @@ impl Merges for PgStore {
         author: &Author,
         comment: &str,
     ) -> Result<Merge, MergeError> {
+        let (author, comment) = (keepable_author(author), keepable(comment));
+        let (author, comment) = (&author, comment.as_ref());
         mergeable(record, from, into)?;
         // The merge made and read back, then the transaction (or the held one's
         // savepoint) rolled back by an error: every check made, nothing kept.
@@ -642,6 +647,8 @@ impl Merges for PgStore {
     }
 
     fn undo_merge(&self, id: i64, author: &Author, comment: &str) -> Result<Merge, MergeError> {
+        let (author, comment) = (keepable_author(author), keepable(comment));
+        let (author, comment) = (&author, comment.as_ref());
         self.in_transaction(|tx| {
             undo_in(tx, id, author, comment)?;
             read_merge(tx, id)?.ok_or(MergeError::UnknownMerge(id))

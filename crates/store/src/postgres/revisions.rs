@@ -17,6 +17,7 @@ use ::postgres::types::ToSql;
 use ::postgres::{GenericClient, Transaction};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The columns a [`Revision`] is read from, in [`revision_of`]'s order; the data column
@@ -108,6 +109,27 @@ fn open_draft(tx: &mut Transaction, id: i64) -> Result<Revision, RevisionError> 
 
 fn invalid(message: String) -> RevisionError {
     RevisionError::Store(StoreError::Invalid(message))
+}
+
+/// `text` as PostgreSQL can keep it: its text cannot hold the NUL character (SQLite's
+/// can, and a form's comment or a typed email may carry one), so each is replaced by
+/// U+FFFD, the character a reader shows for what could not be read. Only free text goes
+/// through it (comments, names as they were at the time, the audit log's typed email):
+/// slugs and digests have rules of their own, and JSON escapes a NUL.
+pub(super) fn keepable(text: &str) -> Cow<'_, str> {
+    if text.contains('\0') {
+        Cow::Owned(text.replace('\0', "\u{FFFD}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The author with a name PostgreSQL can keep ([`keepable`]).
+pub(super) fn keepable_author(author: &Author) -> Author {
+    Author {
+        name: keepable(&author.name).into_owned(),
+        ..author.clone()
+    }
 }
 
 /// Refuses a status a draft cannot be saved in.
@@ -493,7 +515,12 @@ impl Revisions for PgStore {
         archive: &Archive,
         options: &WriteOptions,
     ) -> Result<(WriteSummary, Vec<EditConflict>), StoreError> {
-        super::write::write_as(self, archive, options, &protect)
+        let options = WriteOptions {
+            author: keepable_author(&options.author),
+            comment: keepable(&options.comment).into_owned(),
+            protect_edits: options.protect_edits,
+        };
+        super::write::write_as(self, archive, &options, &protect)
     }
 
     fn publish(
@@ -505,6 +532,8 @@ impl Revisions for PgStore {
         author: &Author,
         comment: &str,
     ) -> Result<Revision, RevisionError> {
+        let (author, comment) = (keepable_author(author), keepable(comment));
+        let (author, comment) = (&author, comment.as_ref());
         self.in_transaction(|tx| {
             let current = current_version(tx, record, slug)?;
             if current != expected {
@@ -539,6 +568,8 @@ impl Revisions for PgStore {
         comment: &str,
         status: Status,
     ) -> Result<Revision, RevisionError> {
+        let (author, comment) = (keepable_author(author), keepable(comment));
+        let (author, comment) = (&author, comment.as_ref());
         draft_status(status)?;
         draft_data(data)?;
         if slug.is_empty() || base < 0 {
@@ -581,6 +612,8 @@ impl Revisions for PgStore {
         comment: &str,
         status: Status,
     ) -> Result<Revision, RevisionError> {
+        let (author, comment) = (keepable_author(author), keepable(comment));
+        let (author, comment) = (&author, comment.as_ref());
         draft_status(status)?;
         draft_data(data)?;
         if base < 0 {
@@ -621,6 +654,8 @@ impl Revisions for PgStore {
         reviewer: &Author,
         comment: &str,
     ) -> Result<Revision, RevisionError> {
+        let (reviewer, comment) = (keepable_author(reviewer), keepable(comment));
+        let (reviewer, comment) = (&reviewer, comment.as_ref());
         if !matches!(
             status,
             Status::Review | Status::Returned | Status::Discarded
@@ -661,6 +696,8 @@ impl Revisions for PgStore {
         reviewer: &Author,
         comment: &str,
     ) -> Result<Revision, RevisionError> {
+        let (reviewer, comment) = (keepable_author(reviewer), keepable(comment));
+        let (reviewer, comment) = (&reviewer, comment.as_ref());
         self.in_transaction(|tx| {
             let draft = open_draft(tx, id)?;
             let current = current_version(tx, draft.record, &draft.slug)?;
