@@ -497,7 +497,9 @@ pub enum Import {
     ///
     /// The mapping names the record element, the record type (event, document, person,
     /// body), where each field comes from, how dates are read and which value gives the
-    /// stable id; links can create or link bodies and people. See mappings/visits.toml.
+    /// stable id; links can create or link bodies and people, matched with the archive's
+    /// records. The format is documented in docs/mapping.md; examples: mappings/visits.toml,
+    /// mappings/travels.toml.
     ///
     /// Example: dossier import records ../shared/corpora/historyatstate/visits/data/*.xml
     ///   --mapping mappings/visits.toml --collection visits
@@ -505,7 +507,7 @@ pub enum Import {
     /// Import CSV files (a header row names the columns) through a TOML mapping.
     ///
     /// The mapping is the same format as for record XML, with column names as paths
-    /// (see mappings/visits-csv.toml).
+    /// (docs/mapping.md; see mappings/visits-csv.toml).
     Csv(RecordsArgs),
     /// Import hand-written records: Markdown files with front matter in TOML between
     /// `+++` lines or in YAML between `---` lines.
