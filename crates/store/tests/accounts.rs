@@ -567,3 +567,37 @@ fn the_audit_log_keeps_a_hostile_typed_email() {
         }
     });
 }
+
+/// The schema drops an account's sessions and tokens with it (no method deletes an
+/// account yet; the foreign keys keep a later one from leaving orphans), and keeps its
+/// audit lines: the same on every backend.
+#[test]
+fn deleting_an_account_takes_its_sessions_and_tokens() {
+    each_store(|store| {
+        let a = store.accounts().unwrap();
+        let u = a.add_user(&new_user("ada@example.org", "editor")).unwrap();
+        a.add_session(&session(1, u.id, 1, 1)).unwrap();
+        a.add_token(&NewToken {
+            user: u.id,
+            scope: "read",
+            label: "",
+            hash: &digest(2),
+            created: 1,
+        })
+        .unwrap();
+        a.audit(&NewAudit {
+            at: 1,
+            event: "user-added",
+            user: Some(u.id),
+            ..NewAudit::default()
+        })
+        .unwrap();
+        store.execute(&format!("DELETE FROM users WHERE id = {}", u.id));
+        assert_eq!(a.session(&digest(1)).unwrap(), None);
+        assert!(a.tokens(None).unwrap().is_empty());
+        assert_eq!(a.audit_log(None, 10).unwrap().len(), 1);
+        // The id is not given again.
+        let next = a.add_user(&new_user("bob@example.org", "editor")).unwrap();
+        assert!(next.id > u.id);
+    });
+}
