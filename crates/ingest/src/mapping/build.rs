@@ -80,11 +80,17 @@ impl Spec {
                 }
             }
         };
+        // Each value once, in order; a set keeps a record of 100,000 values linear.
         let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for (t, pos, from) in pieces {
             match self.transform.apply(t) {
-                Ok(Some(t)) if !out.contains(&t) => out.push(t),
-                Ok(_) => {}
+                Ok(Some(t)) => {
+                    if seen.insert(t.clone()) {
+                        out.push(t);
+                    }
+                }
+                Ok(None) => {}
                 Err(problem) => {
                     return Err(Fault {
                         pos,
@@ -281,6 +287,7 @@ impl Mapping {
         at: Pos,
     ) -> Result<Made, Fault> {
         let mut made = Made::default();
+        let mut in_field = std::collections::HashSet::new();
         for l in &r.links {
             // Every value at the link's paths is a link (repeated elements); slug, name
             // and identifier pair in order.
@@ -342,15 +349,13 @@ impl Mapping {
                 };
                 if l.single {
                     obj.insert(l.field.clone(), json!(slug));
-                } else {
-                    let list = obj
-                        .entry(l.field.clone())
+                } else if in_field.insert((l.field.as_str(), slug.clone())) {
+                    // Each slug once per field (a set keeps many repeated links linear).
+                    obj.entry(l.field.clone())
                         .or_insert_with(|| json!([]))
                         .as_array_mut()
-                        .expect("a list");
-                    if !list.iter().any(|x| x == &json!(slug)) {
-                        list.push(json!(slug));
-                    }
+                        .expect("a list")
+                        .push(json!(slug));
                 }
                 let name = name.map(|(t, _, _)| t);
                 let linked = if l.create {
