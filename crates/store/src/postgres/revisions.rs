@@ -491,7 +491,7 @@ impl Revisions for PgStore {
         }
         sql.push_str(" ORDER BY r.id DESC");
         if q.limit > 0 {
-            sql.push_str(&format!(" LIMIT {}", q.limit));
+            sql.push_str(&format!(" LIMIT {}", q.limit.min(i64::MAX as usize)));
         }
         self.read(|c| {
             let params: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a.as_ref()).collect();
