@@ -195,14 +195,14 @@ fn encode(s: &str) -> String {
 /// The OAI-PMH identifier of a document, in the form the harvested headers show
 /// (`oai:HOST:document/SLUG`).
 fn oai_identifier(harvested: &str, slug: &str) -> String {
-    let start = harvested
-        .find("<identifier>oai:")
-        .unwrap_or_else(|| panic!("no OAI identifier in {harvested}"))
+    // The first document's identifier (bodies come first in a harvest).
+    let end = harvested
+        .find(":document/")
+        .unwrap_or_else(|| panic!("no document identifier in {harvested}"));
+    let start = harvested[..end]
+        .rfind("<identifier>")
+        .expect("an identifier element")
         + "<identifier>".len();
-    let end = start
-        + harvested[start..]
-            .find(":document/")
-            .expect("a document identifier");
     format!("{}:document/{slug}", &harvested[start..end])
 }
 
