@@ -32,6 +32,18 @@ pub struct Global {
         global = true
     )]
     pub data_dir: PathBuf,
+    /// Keep the store in PostgreSQL instead of the data directory's SQLite file:
+    /// `postgres://user:password@host:port/dbname` (or libpq `key=value` settings). For
+    /// several servers on one database; each keeps its own search index in its data
+    /// directory, following the database's change log.
+    #[arg(
+        long,
+        env = "DOSSIER_DATABASE_URL",
+        hide_env_values = true,
+        global = true,
+        value_name = "URL"
+    )]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

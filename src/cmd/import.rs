@@ -255,7 +255,7 @@ pub fn markdown(data_dir: &Path, args: MarkdownArgs) -> Result<()> {
 /// on stderr.
 pub(super) fn run_import(
     data_dir: &Path,
-    store: &dossier_store::SqliteStore,
+    store: &dossier_store::AnyStore,
     files: &[Input],
     open: &Opener,
     options: Options,

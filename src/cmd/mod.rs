@@ -17,10 +17,26 @@ mod user;
 
 use crate::cli::{Cli, Command, Export, Import};
 use anyhow::{Context, Result};
-use dossier_store::{Author, EditConflict, SqliteStore, Store, WriteOptions, WriteSummary};
+use dossier_store::{AnyStore, Author, EditConflict, Store, WriteOptions, WriteSummary};
 use std::path::Path;
 
+/// The PostgreSQL database the store is in (`--database-url`), when one was named: set
+/// once, before any command opens the store.
+static DATABASE_URL: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
 pub fn run(cli: Cli) -> Result<()> {
+    let url = cli
+        .global
+        .database_url
+        .clone()
+        .filter(|u| !u.trim().is_empty());
+    if url.as_deref().is_some_and(|u| !is_database_url(u)) {
+        anyhow::bail!(
+            "--database-url (DOSSIER_DATABASE_URL) must be a postgres:// or postgresql:// URL \
+             or libpq key=value settings"
+        );
+    }
+    DATABASE_URL.get_or_init(|| url);
     // Commands that write take the archive's writer lock first (see `lock`); the server
     // and `search` take it themselves, for their start-up only.
     let _writing = match &cli.command {
@@ -75,12 +91,24 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// Opens the store in `data_dir`, creating the directory on first use.
-pub fn open_store(data_dir: &Path) -> Result<SqliteStore> {
+/// Opens the store: the PostgreSQL database of `--database-url` when one was named, else
+/// the SQLite file in `data_dir`. Creates the data directory on first use either way (the
+/// search index and the OAI-PMH key live there).
+pub fn open_store(data_dir: &Path) -> Result<AnyStore> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    if let Some(url) = DATABASE_URL.get().and_then(Option::as_deref) {
+        return AnyStore::postgres(url).context("cannot open the store in PostgreSQL");
+    }
     let path = data_dir.join("dossier.db");
-    SqliteStore::open(&path).with_context(|| format!("cannot open the store {}", path.display()))
+    AnyStore::sqlite(&path).with_context(|| format!("cannot open the store {}", path.display()))
+}
+
+/// Whether `url` can name a PostgreSQL database: a URL of its schemes, or libpq's
+/// `key=value` settings.
+fn is_database_url(url: &str) -> bool {
+    let url = url.trim_start();
+    url.starts_with("postgres://") || url.starts_with("postgresql://") || url.contains('=')
 }
 
 /// The search index's directory inside the data directory.

@@ -20,7 +20,14 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
     }
     let index = Arc::new(super::open_index(data_dir, &store)?);
     drop(starting);
+    let listener = store
+        .listen()
+        .transpose()
+        .context("cannot listen for the database's changes")?;
     let store: Arc<dyn Store> = Arc::new(store);
+    if let Some(listener) = listener {
+        follow(listener, store.clone(), index.clone())?;
+    }
     let store_for_links = store.clone();
     let mut state =
         dossier_server::AppState::new(store, index).with_oai_key(super::oai_key(data_dir)?);
@@ -108,6 +115,35 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
         .await
         .context("the server stopped with an error")
     })
+}
+
+/// How long the index's follower waits for a notification before it looks at the change
+/// log anyway (a notification lost with a connection is then late by this much at most).
+const FOLLOW_AT_LEAST_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Keeps the search index in step with writes made by other servers on the same database
+/// (PostgreSQL): a thread that wakes at each commit that logged a change (LISTEN/NOTIFY)
+/// and applies the change log. This server's own writes bring the index along as they
+/// always did; the follower then finds nothing left to do.
+fn follow(
+    mut listener: dossier_store::postgres::ChangeListener,
+    store: Arc<dyn Store>,
+    index: Arc<dossier_search::SearchIndex>,
+) -> Result<()> {
+    std::thread::Builder::new()
+        .name("index-follower".into())
+        .spawn(move || loop {
+            listener.wait(FOLLOW_AT_LEAST_EVERY);
+            match index.sync(store.as_ref()) {
+                Ok(report) if report.applied > 0 => {
+                    tracing::debug!(applied = report.applied, seq = report.seq, "followed the change log")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot bring the search index up to date; trying again"),
+            }
+        })
+        .context("cannot start the search index's follower")?;
+    Ok(())
 }
 
 /// The most threads of tokio's blocking pool.

@@ -7,6 +7,7 @@
 //! writes held until the import's first pass answers).
 
 pub mod accounts;
+pub mod any;
 pub mod captures;
 mod error;
 pub mod link_checks;
@@ -17,6 +18,7 @@ pub mod postgres;
 mod sqlite;
 
 pub use accounts::Accounts;
+pub use any::AnyStore;
 pub use captures::{Capture, Captures, NewCapture};
 pub use error::{skip_corrupt, StoreError};
 pub use link_checks::{

@@ -368,3 +368,44 @@ fn a_commit_wakes_the_followers_of_its_store_alone() {
         "woken after reconnecting"
     );
 }
+
+/// Backlinks come in the store's order, and a record that links to this one in two ways
+/// (issued by and party to a body) comes twice, `issued-by` first, on every backend: a
+/// page that names one relation per record shows the same one.
+#[test]
+fn backlinks_are_in_the_store_s_order_and_ties_by_relation() {
+    each_store(|s| {
+        let body: Body = serde_json::from_value(
+            serde_json::json!({"slug": "nato", "name": "NATO", "kind": "organisation"}),
+        )
+        .unwrap();
+        let mut both = doc("both", Some("2000-02-16"));
+        both.dossiers.clear();
+        both.parties = vec!["nato".into()];
+        both.issued_by = vec!["nato".into()];
+        let mut earlier = doc("earlier", Some("1999"));
+        earlier.dossiers.clear();
+        earlier.issued_by = vec!["nato".into()];
+        s.write(&Archive {
+            bodies: vec![body],
+            documents: vec![both, earlier],
+            ..Default::default()
+        })
+        .unwrap();
+        let links = s.backlinks(RecordType::Body, "nato").unwrap();
+        let got: Vec<(&str, &str)> = links
+            .iter()
+            .map(|b| (b.slug.as_str(), b.rel.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("earlier", "issued-by"),
+                ("both", "issued-by"),
+                ("both", "party")
+            ],
+            "on {}",
+            s.name()
+        );
+    });
+}

@@ -170,13 +170,15 @@ impl Store for PgStore {
         })
     }
 
+    /// Ties (one record linking in two ways) in the order of `rel`, as SQLite reads them
+    /// from its index on links.
     fn backlinks(&self, record: RecordType, slug: &str) -> Result<Vec<Backlink>, StoreError> {
         self.read(|c| {
             let rows = c.query(
                 "SELECT l.src_type, l.src_slug, r.title, l.rel, r.date
                  FROM links l JOIN records r ON r.type = l.src_type AND r.slug = l.src_slug
                  WHERE l.dst_type = $1 AND l.dst_slug = $2
-                 ORDER BY r.date_lo IS NULL, r.date_lo, r.date_hi DESC, r.title, r.id",
+                 ORDER BY r.date_lo IS NULL, r.date_lo, r.date_hi DESC, r.title, r.id, l.rel",
                 &[&record.as_str(), &slug],
             )?;
             Ok(rows

@@ -1,0 +1,254 @@
+//! [`AnyStore`]: the store a command opens, SQLite or PostgreSQL, as one type that is a
+//! [`Store`] and a [`BulkLoad`], so that the program's commands take either without
+//! knowing which.
+
+use crate::*;
+use std::path::Path;
+
+/// The store of a data directory (SQLite, the default) or of a PostgreSQL database.
+///
+/// Every method of [`Store`] and [`BulkLoad`] is forwarded, the ones with a default
+/// included: a store's own answer (its cards in one query, its accounts, revisions,
+/// merges…) must not fall back to the trait's default. A method added to [`Store`] must be
+/// added here too (the test `every_part_of_the_store_is_forwarded` checks the parts).
+pub struct AnyStore {
+    inner: Inner,
+}
+
+enum Inner {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Which engine an [`AnyStore`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl AnyStore {
+    /// The SQLite store in the file `path`.
+    pub fn sqlite(path: &Path) -> Result<AnyStore, StoreError> {
+        Ok(SqliteStore::open(path)?.into())
+    }
+
+    /// The PostgreSQL store of the database at `url` (see [`PgStore::open`]).
+    pub fn postgres(url: &str) -> Result<AnyStore, StoreError> {
+        Ok(PgStore::open(url)?.into())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.inner {
+            Inner::Sqlite(_) => Backend::Sqlite,
+            Inner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// A follower's wake-up at each commit that logged a change, by any process on the
+    /// database ([`PgStore::listen`]); `None` for SQLite, whose one file has one writer
+    /// process at a time and whose server follows its own writes.
+    pub fn listen(&self) -> Option<Result<postgres::ChangeListener, StoreError>> {
+        match &self.inner {
+            Inner::Sqlite(_) => None,
+            Inner::Postgres(s) => Some(s.listen()),
+        }
+    }
+
+    fn store(&self) -> &dyn BulkLoad {
+        match &self.inner {
+            Inner::Sqlite(s) => s,
+            Inner::Postgres(s) => s,
+        }
+    }
+}
+
+impl From<SqliteStore> for AnyStore {
+    fn from(s: SqliteStore) -> Self {
+        AnyStore {
+            inner: Inner::Sqlite(s),
+        }
+    }
+}
+
+impl From<PgStore> for AnyStore {
+    fn from(s: PgStore) -> Self {
+        AnyStore {
+            inner: Inner::Postgres(s),
+        }
+    }
+}
+
+type R<T> = Result<T, StoreError>;
+
+impl Store for AnyStore {
+    fn write(&self, archive: &Archive) -> R<WriteSummary> {
+        self.store().write(archive)
+    }
+    fn is_empty(&self) -> R<bool> {
+        self.store().is_empty()
+    }
+    fn exists(&self, record: RecordType, slug: &str) -> R<bool> {
+        self.store().exists(record, slug)
+    }
+    fn dossiers(&self) -> R<Vec<DossierSummary>> {
+        self.store().dossiers()
+    }
+    fn dossier(&self, slug: &str) -> R<Option<Dossier>> {
+        self.store().dossier(slug)
+    }
+    fn document(&self, slug: &str) -> R<Option<Document>> {
+        self.store().document(slug)
+    }
+    fn body(&self, slug: &str) -> R<Option<Body>> {
+        self.store().body(slug)
+    }
+    fn person(&self, slug: &str) -> R<Option<Person>> {
+        self.store().person(slug)
+    }
+    fn event(&self, slug: &str) -> R<Option<Event>> {
+        self.store().event(slug)
+    }
+    fn topic(&self, slug: &str) -> R<Option<Topic>> {
+        self.store().topic(slug)
+    }
+    fn record(&self, record: RecordType, slug: &str) -> R<Option<Record>> {
+        self.store().record(record, slug)
+    }
+    fn stamps(&self, record: RecordType, slug: &str) -> R<Option<Stamps>> {
+        self.store().stamps(record, slug)
+    }
+    fn documents(&self, q: &DocumentQuery) -> R<Vec<Document>> {
+        self.store().documents(q)
+    }
+    fn events(&self, q: &EventQuery) -> R<Vec<Event>> {
+        self.store().events(q)
+    }
+    fn bodies(&self, dossier: Option<&str>) -> R<Vec<Body>> {
+        self.store().bodies(dossier)
+    }
+    fn people(&self, dossier: Option<&str>) -> R<Vec<Person>> {
+        self.store().people(dossier)
+    }
+    fn topics(&self, dossier: Option<&str>) -> R<Vec<Topic>> {
+        self.store().topics(dossier)
+    }
+    fn citations(&self, record: RecordType, slug: &str) -> R<Vec<SectionCitation>> {
+        self.store().citations(record, slug)
+    }
+    fn backlinks(&self, record: RecordType, slug: &str) -> R<Vec<Backlink>> {
+        self.store().backlinks(record, slug)
+    }
+    fn title_of(&self, record: RecordType, slug: &str) -> R<Option<String>> {
+        self.store().title_of(record, slug)
+    }
+    fn cards(&self, record: RecordType, slugs: &[&str]) -> R<Vec<RecordCard>> {
+        self.store().cards(record, slugs)
+    }
+    fn document_cards(&self, q: &DocumentQuery) -> R<Vec<RecordCard>> {
+        self.store().document_cards(q)
+    }
+    fn event_cards(&self, q: &EventQuery) -> R<Vec<RecordCard>> {
+        self.store().event_cards(q)
+    }
+    fn document_cards_head(&self, q: &DocumentQuery, limit: usize) -> R<(Vec<RecordCard>, usize)> {
+        self.store().document_cards_head(q, limit)
+    }
+    fn document_cards_heads(
+        &self,
+        queries: &[DocumentQuery],
+        limit: usize,
+    ) -> R<Vec<(Vec<RecordCard>, usize)>> {
+        self.store().document_cards_heads(queries, limit)
+    }
+    fn event_cards_head(&self, q: &EventQuery, limit: usize) -> R<(Vec<RecordCard>, usize)> {
+        self.store().event_cards_head(q, limit)
+    }
+    fn cards_in_dossier(&self, record: RecordType, dossier: &str) -> R<Vec<RecordCard>> {
+        self.store().cards_in_dossier(record, dossier)
+    }
+    fn sections_of(&self, dossiers: &[&str]) -> R<Vec<SectionCitation>> {
+        self.store().sections_of(dossiers)
+    }
+    fn collections(&self) -> R<Vec<(Collection, usize)>> {
+        self.store().collections()
+    }
+    fn collection(&self, slug: &str) -> R<Option<Collection>> {
+        self.store().collection(slug)
+    }
+    fn collection_cards(&self, slug: &str, record: RecordType) -> R<Vec<RecordCard>> {
+        self.store().collection_cards(slug, record)
+    }
+    fn collection_documents(&self, slug: &str) -> R<Vec<Document>> {
+        self.store().collection_documents(slug)
+    }
+    fn delete(&self, record: RecordType, slug: &str) -> R<bool> {
+        self.store().delete(record, slug)
+    }
+    fn changes_since(&self, seq: i64, limit: usize) -> R<Vec<Change>> {
+        self.store().changes_since(seq, limit)
+    }
+    fn last_change(&self) -> R<i64> {
+        self.store().last_change()
+    }
+    fn changed_at_or_before(
+        &self,
+        seq: i64,
+        upto: i64,
+    ) -> R<std::collections::HashSet<(RecordType, String)>> {
+        self.store().changed_at_or_before(seq, upto)
+    }
+    fn redirect(&self, record: RecordType, slug: &str) -> R<Option<String>> {
+        self.store().redirect(record, slug)
+    }
+    fn tombstones(&self, record: RecordType) -> R<Vec<Tombstone>> {
+        self.store().tombstones(record)
+    }
+    fn accounts(&self) -> Option<&dyn Accounts> {
+        self.store().accounts()
+    }
+    fn revisions(&self) -> Option<&dyn Revisions> {
+        self.store().revisions()
+    }
+    fn captures(&self) -> Option<&dyn Captures> {
+        self.store().captures()
+    }
+    fn link_checks(&self) -> Option<&dyn LinkChecks> {
+        self.store().link_checks()
+    }
+    fn merges(&self) -> Option<&dyn Merges> {
+        self.store().merges()
+    }
+}
+
+impl BulkLoad for AnyStore {
+    fn begin_bulk(&self) -> R<()> {
+        self.store().begin_bulk()
+    }
+    fn end_bulk(&self) -> R<()> {
+        self.store().end_bulk()
+    }
+    fn hold(&self) -> R<()> {
+        self.store().hold()
+    }
+    fn release(&self, keep: bool) -> R<()> {
+        self.store().release(keep)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parts a store keeps beyond records reach the caller through the wrapper.
+    #[test]
+    fn every_part_of_the_store_is_forwarded() {
+        let s = AnyStore::from(SqliteStore::in_memory().unwrap());
+        assert_eq!(s.backend(), Backend::Sqlite);
+        assert!(s.accounts().is_some());
+        assert!(s.revisions().is_some());
+        assert!(s.captures().is_some());
+        assert!(s.link_checks().is_some());
+        assert!(s.merges().is_some());
+    }
+}
