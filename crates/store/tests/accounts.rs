@@ -601,3 +601,29 @@ fn deleting_an_account_takes_its_sessions_and_tokens() {
         assert!(next.id > u.id);
     });
 }
+
+/// The server's async layers ask for sessions and log lines on tokio's threads, where
+/// PostgreSQL's synchronous client would panic: every backend answers there as anywhere.
+#[test]
+fn accounts_answer_on_an_async_runtime_thread() {
+    each_store(|store| {
+        let a = store.accounts().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let ada = a.add_user(&new_user("ada@example.org", "editor")).unwrap();
+            a.add_session(&session(1, ada.id, 1, 1)).unwrap();
+            a.touch_session(&digest(1), 5).unwrap();
+            assert_eq!(a.session(&digest(1)).unwrap().unwrap().last_seen, 5);
+            a.audit(&NewAudit {
+                at: 5,
+                event: "login",
+                user: Some(ada.id),
+                ..NewAudit::default()
+            })
+            .unwrap();
+            assert_eq!(a.audit_log(None, 5).unwrap().len(), 1);
+        });
+    });
+}
