@@ -245,6 +245,10 @@ fn pages_link_their_record_and_show_identifiers_as_safe_links() {
     assert_eq!(status, 200);
     assert!(html.contains(r#"href="/bodies/nato.eac.xml""#), "{html}");
     assert!(
+        html.contains(r#"<link rel="alternate" type="application/xml" title="Authority record (EAC-CPF)" href="/bodies/nato.eac.xml">"#),
+        "discoverable from the head: {html}"
+    );
+    assert!(
         html.contains(r#"<a href="https://www.wikidata.org/entity/Q7184" rel="external" class="authority-id">Wikidata <code>Q7184</code></a>"#),
         "{html}"
     );
