@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use dossier_store::accounts::*;
+use dossier_store::RunTrigger;
 use dossier_store::StoreError;
 
 /// Runs a check on the accounts of a fresh store of each backend.
@@ -626,4 +627,43 @@ fn accounts_answer_on_an_async_runtime_thread() {
             assert_eq!(a.audit_log(None, 5).unwrap().len(), 1);
         });
     });
+}
+
+/// On PostgreSQL, an import that holds the writer (a long `hold`) on one server does not
+/// hold up a login on another: accounts take no part in record writes. (SQLite has one
+/// writer per file: another process's account writes wait for it, as they always did.)
+#[test]
+fn a_login_on_another_server_does_not_wait_for_an_import() {
+    let Some(store) = postgres() else {
+        return;
+    };
+    store.hold().unwrap();
+    let other = store.open_again();
+    let a = other.accounts().unwrap();
+    let ada = a.add_user(&new_user("ada@example.org", "editor")).unwrap();
+    a.login_succeeded(ada.id, 10).unwrap();
+    a.add_session(&session(1, ada.id, 10, 10)).unwrap();
+    a.audit(&NewAudit {
+        at: 10,
+        event: "login",
+        user: Some(ada.id),
+        ..NewAudit::default()
+    })
+    .unwrap();
+    let lc = other.link_checks().unwrap();
+    let run = lc.start_link_run(RunTrigger::Schedule, 10).unwrap();
+    lc.finish_link_run(run, 11, 0, 0).unwrap();
+    // Undoing the import undoes none of it.
+    store.release(false).unwrap();
+    assert!(store
+        .accounts()
+        .unwrap()
+        .session(&digest(1))
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        store.accounts().unwrap().audit_log(None, 5).unwrap().len(),
+        1
+    );
+    assert_eq!(store.link_checks().unwrap().link_runs(5).unwrap().len(), 1);
 }

@@ -2,6 +2,12 @@
 //! in the tables of the fourth migration, each method one transaction. Sessions live in
 //! the database, so a user stays logged in whichever server behind the load balancer
 //! answers.
+//!
+//! Unlike record writes, these transactions do not take the writer's lock
+//! ([`PgStore::in_own_transaction`]): they touch no record, version or change log, and
+//! each is one atomic statement or guarded by a unique index, so a login, a session's
+//! touch or an audit line on any server never waits behind an import's long write (nor
+//! joins a held one, to be undone with it).
 
 use super::revisions::keepable;
 use super::PgStore;
@@ -84,9 +90,28 @@ fn is_unique_violation(e: &::postgres::Error) -> bool {
     e.code() == Some(&SqlState::UNIQUE_VIOLATION)
 }
 
+impl PgStore {
+    /// Runs `f` in a transaction of its own on a pooled connection, committed if it
+    /// returns `Ok`, without the writer's lock and outside any held transaction: for
+    /// tables no record write reads (accounts, link checks). Off any tokio runtime thread,
+    /// as every call of the store.
+    pub(super) fn in_own_transaction<T: Send>(
+        &self,
+        f: impl FnOnce(&mut ::postgres::Transaction<'_>) -> Result<T, StoreError> + Send,
+    ) -> Result<T, StoreError> {
+        super::off_runtime(|| {
+            let mut client = self.live_client()?;
+            let mut tx = client.transaction()?;
+            let out = f(&mut tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+}
+
 impl Accounts for PgStore {
     fn add_user(&self, user: &NewUser<'_>) -> Result<User, StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             // The email is unique without regard to case (the unique index on
             // lower(email)); asked first so that the refusal names the account that has it.
             let taken = tx
@@ -174,7 +199,7 @@ impl Accounts for PgStore {
     }
 
     fn set_role(&self, id: UserId, role: &str) -> Result<(), StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             let n = tx
                 .execute("UPDATE users SET role = $2 WHERE id = $1", &[&id, &role])
                 .map_err(|e| refused("cannot set the role", e))?;
@@ -183,7 +208,7 @@ impl Accounts for PgStore {
     }
 
     fn set_name(&self, id: UserId, name: &str) -> Result<(), StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             let n = tx
                 .execute("UPDATE users SET name = $2 WHERE id = $1", &[&id, &name])
                 .map_err(|e| refused("cannot set the name", e))?;
@@ -192,7 +217,7 @@ impl Accounts for PgStore {
     }
 
     fn set_disabled(&self, id: UserId, disabled: bool) -> Result<(), StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             let n = tx.execute(
                 "UPDATE users SET disabled = $2 WHERE id = $1",
                 &[&id, &disabled],
@@ -202,7 +227,7 @@ impl Accounts for PgStore {
     }
 
     fn set_password_hash(&self, id: UserId, hash: &str) -> Result<(), StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             let n = tx
                 .execute(
                     "UPDATE users SET password_hash = $2 WHERE id = $1",
@@ -214,7 +239,7 @@ impl Accounts for PgStore {
     }
 
     fn login_failed(&self, id: UserId, locked_until: Option<i64>) -> Result<u32, StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             // One statement: two servers counting failures at once both count.
             let row = tx
                 .query_opt(
@@ -228,7 +253,7 @@ impl Accounts for PgStore {
     }
 
     fn login_succeeded(&self, id: UserId, at: i64) -> Result<(), StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             let n = tx.execute(
                 "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login = $2
                  WHERE id = $1",
@@ -239,7 +264,7 @@ impl Accounts for PgStore {
     }
 
     fn unlock(&self, id: UserId) -> Result<(), StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             let n = tx.execute(
                 "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
                 &[&id],
@@ -249,7 +274,7 @@ impl Accounts for PgStore {
     }
 
     fn add_session(&self, session: &Session) -> Result<(), StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             tx.execute(
                 "INSERT INTO sessions (id_hash, user_id, csrf, created, last_seen)
                  VALUES ($1, $2, $3, $4, $5)",
@@ -279,7 +304,7 @@ impl Accounts for PgStore {
     }
 
     fn touch_session(&self, id_hash: &str, at: i64) -> Result<(), StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             // Never backwards: a clock set back (or a server whose clock is behind
             // another's) must not make a session look older.
             tx.execute(
@@ -291,13 +316,13 @@ impl Accounts for PgStore {
     }
 
     fn remove_session(&self, id_hash: &str) -> Result<bool, StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             Ok(tx.execute("DELETE FROM sessions WHERE id_hash = $1", &[&id_hash])? > 0)
         })
     }
 
     fn remove_sessions_of(&self, user: UserId) -> Result<usize, StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             Ok(tx.execute("DELETE FROM sessions WHERE user_id = $1", &[&user])? as usize)
         })
     }
@@ -307,7 +332,7 @@ impl Accounts for PgStore {
         idle_before: i64,
         created_before: i64,
     ) -> Result<usize, StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             Ok(tx.execute(
                 "DELETE FROM sessions WHERE last_seen < $1 OR created < $2",
                 &[&idle_before, &created_before],
@@ -316,7 +341,7 @@ impl Accounts for PgStore {
     }
 
     fn add_token(&self, token: &NewToken<'_>) -> Result<ApiToken, StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             let row = tx
                 .query_one(
                     &format!(
@@ -364,7 +389,7 @@ impl Accounts for PgStore {
     }
 
     fn revoke_token(&self, id: i64, at: i64) -> Result<bool, StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             Ok(tx.execute(
                 "UPDATE api_tokens SET revoked = $2 WHERE id = $1 AND revoked IS NULL",
                 &[&id, &at],
@@ -373,7 +398,7 @@ impl Accounts for PgStore {
     }
 
     fn touch_token(&self, id: i64, at: i64) -> Result<(), StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             tx.execute(
                 "UPDATE api_tokens SET last_used = GREATEST(COALESCE(last_used, $2), $2)
                  WHERE id = $1",
@@ -389,7 +414,7 @@ impl Accounts for PgStore {
         let kept = |text: Option<&str>| text.map(|t| keepable(t).into_owned());
         let (event, detail) = (keepable(entry.event), keepable(entry.detail));
         let (email, actor, address) = (kept(entry.email), kept(entry.actor), kept(entry.address));
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             tx.execute(
                 "INSERT INTO audit (at, event, user_id, email, actor, address, detail)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",

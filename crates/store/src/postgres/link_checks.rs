@@ -1,5 +1,7 @@
 //! [`LinkChecks`] for the PostgreSQL store: the `link_checks` and `link_runs` tables of the
-//! seventh migration, as the SQLite store keeps them.
+//! seventh migration, as the SQLite store keeps them. Their writes touch no record, so they
+//! do not wait for the writer's lock ([`PgStore::in_own_transaction`]): the server's
+//! scheduled check keeps its history while an import runs.
 
 use super::revisions::keepable;
 use super::PgStore;
@@ -49,7 +51,7 @@ fn big(n: impl TryInto<i64>) -> i64 {
 
 impl LinkChecks for PgStore {
     fn start_link_run(&self, trigger: RunTrigger, started_at: i64) -> Result<i64, StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             let r = tx.query_one(
                 "INSERT INTO link_runs (trigger, started_at) VALUES ($1, $2) RETURNING id",
                 &[&trigger.as_str(), &started_at],
@@ -65,7 +67,7 @@ impl LinkChecks for PgStore {
         checked: u64,
         failed: u64,
     ) -> Result<(), StoreError> {
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             let n = tx.execute(
                 "UPDATE link_runs SET finished_at = $2, checked = $3, failed = $4 WHERE id = $1",
                 &[&id, &finished_at, &big(checked), &big(failed)],
@@ -81,7 +83,7 @@ impl LinkChecks for PgStore {
         if rows.is_empty() {
             return Ok(());
         }
-        self.in_transaction(|tx| {
+        self.in_own_transaction(|tx| {
             let insert = tx.prepare(
                 "INSERT INTO link_checks (url, checked_at, outcome, status, final_url,
                                           redirects, message, elapsed_ms)
