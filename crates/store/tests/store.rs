@@ -409,3 +409,39 @@ fn backlinks_are_in_the_store_s_order_and_ties_by_relation() {
         );
     });
 }
+
+/// The sync PostgreSQL client panics when called on a thread inside a tokio runtime; the
+/// store moves such calls off it, so async code (the server's middleware, a scheduled
+/// task) may call the store on either kind of runtime.
+#[test]
+fn the_store_answers_on_a_tokio_runtime_thread() {
+    let Some(s) = postgres() else {
+        eprintln!("skipped: {DATABASE_URL} is not set");
+        return;
+    };
+    let on = |runtime: tokio::runtime::Runtime| {
+        runtime.block_on(async {
+            s.write(&archive()).unwrap();
+            assert!(s.hold().is_ok());
+            let mut a = archive();
+            a.documents[0].title = "Held".into();
+            s.write(&a).unwrap();
+            s.release(true).unwrap();
+            assert_eq!(s.document("one").unwrap().unwrap().title, "Held");
+            assert!(s.last_change().unwrap() > 0);
+            let spawned = tokio::spawn({
+                let url = s.postgres_url().unwrap().to_string();
+                async move { PgStore::open(&url).unwrap().is_empty().unwrap() }
+            });
+            assert!(!spawned.await.unwrap());
+        })
+    };
+    on(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap());
+    on(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap());
+}

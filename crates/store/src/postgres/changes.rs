@@ -235,6 +235,15 @@ impl ChangeListener {
     }
 }
 
+/// As the store's connections (see `PgStore`'s `Drop`): closed off any tokio runtime.
+impl Drop for ChangeListener {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            super::off_runtime(move || drop(client));
+        }
+    }
+}
+
 impl PgStore {
     /// A [`ChangeListener`] for this store: a follower's wake-up at each commit that logged
     /// a change, by any server on the database.

@@ -92,7 +92,8 @@ struct Held {
 
 /// A PostgreSQL store: one database (and schema), any number of processes.
 pub struct PgStore {
-    pool: r2d2::Pool<Manager>,
+    /// Always `Some` but while the store is dropped (see its `Drop`).
+    pool: Option<r2d2::Pool<Manager>>,
     /// The connection settings, for the change listener's own connection.
     config: Config,
     /// The schema the store lives in (`current_schema()` of its connections).
@@ -155,7 +156,7 @@ impl PgStore {
             migrations::migrate(&mut client, lock_class)?;
             drop(client);
             Ok(PgStore {
-                pool,
+                pool: Some(pool),
                 config: config_for_open,
                 schema,
                 lock_class,
@@ -174,7 +175,11 @@ impl PgStore {
     /// panics there; go through [`read`](Self::read) or
     /// [`in_transaction`](Self::in_transaction), which move such a call off it.
     pub(crate) fn client(&self) -> Result<PooledClient, StoreError> {
-        Ok(self.pool.get()?)
+        let pool = self
+            .pool
+            .as_ref()
+            .expect("the pool lives as long as the store");
+        Ok(pool.get()?)
     }
 
     /// Runs `f` on a pooled connection, outside any transaction (each statement its own),
@@ -269,6 +274,24 @@ impl PgStore {
         )?;
         tx.batch_execute("SET LOCAL lock_timeout = 0")?;
         Ok(())
+    }
+}
+
+/// Closing a connection of the sync client blocks on its runtime, which panics on a thread
+/// inside a tokio runtime: a store dropped there (an async task's) closes its connections
+/// off it.
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        let held = self
+            .held
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let pool = self.pool.take();
+        off_runtime(move || {
+            drop(held);
+            drop(pool);
+        });
     }
 }
 
