@@ -879,11 +879,10 @@ fn change_time(store: &dyn Store, seq: i64, started: u64) -> u64 {
         return started;
     }
     let now = unix_now();
-    match store.changes_since(seq - 1, 1) {
-        Ok(changes) => changes
-            .first()
-            .filter(|c| c.seq == seq)
-            .and_then(|c| parse_rfc3339(&c.at))
+    match store.change_time(seq) {
+        Ok(at) => at
+            .as_deref()
+            .and_then(parse_rfc3339)
             .unwrap_or(now)
             .min(now),
         Err(e) => {

@@ -399,6 +399,17 @@ pub trait Store: Send + Sync {
     /// keeps are still current, so an implementation should answer it cheaply (an indexed
     /// read) and without waiting behind other reads.
     fn last_change(&self) -> Result<i64, StoreError>;
+    /// When change `seq` was made (RFC 3339, UTC), `None` if the log has no such change:
+    /// the `Last-Modified` of an answer built after it. Asked right after
+    /// [`last_change`](Self::last_change) on a request's cold path, so an implementation
+    /// should answer it on the same cheap road.
+    fn change_time(&self, seq: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .changes_since(seq - 1, 1)?
+            .into_iter()
+            .find(|c| c.seq == seq)
+            .map(|c| c.at))
+    }
     /// Of the records changed after `seq` and up to `upto`, those that had a change at or
     /// before `seq` too. A follower of the log that has applied every change up to `seq`
     /// holds no copy of the others, so it need not look for one to replace (the search

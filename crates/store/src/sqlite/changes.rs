@@ -3,7 +3,7 @@
 
 use super::SqliteStore;
 use crate::*;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 pub(super) fn log_change(
     tx: &Connection,
@@ -94,6 +94,17 @@ pub(super) fn last_change(store: &SqliteStore) -> Result<i64, StoreError> {
             c.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM changes")?
                 .query_row([], |r| r.get(0))?,
         )
+    })
+}
+
+/// [`Store::change_time`], on the connection that answers [`Store::last_change`]: it has
+/// read the log since the latest commit already, where a pool connection would first
+/// empty its page cache (every commit does that to each connection) for one row.
+pub(super) fn change_time(store: &SqliteStore, seq: i64) -> Result<Option<String>, StoreError> {
+    store.read_log(|c| {
+        Ok(c.prepare_cached("SELECT at FROM changes WHERE seq = ?1")?
+            .query_row([seq], |r| r.get(0))
+            .optional()?)
     })
 }
 

@@ -147,6 +147,26 @@ impl SqliteStore {
         }
     }
 
+    /// The read connection this thread asks first: the same one for every query of a
+    /// page, so that after a commit (which empties each connection's page cache) a page
+    /// reads its pages again on one connection, not on each one its queries land on.
+    /// Threads take the connections in turn. Measured (BENCHMARKS.md, issue 22): the store
+    /// work of the largest body page right after a commit, 730 µs round-robin per query
+    /// against 540 µs.
+    fn preferred_reader(&self) -> usize {
+        thread_local! {
+            static READER: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+        }
+        READER.with(|r| match r.get() {
+            Some(i) => i,
+            None => {
+                let i = self.next_reader.fetch_add(1, Ordering::Relaxed);
+                r.set(Some(i));
+                i
+            }
+        })
+    }
+
     pub(super) fn read<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
@@ -155,7 +175,7 @@ impl SqliteStore {
             let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
             return f(&conn);
         }
-        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let start = self.preferred_reader();
         for i in 0..self.readers.len() {
             if let Ok(conn) = self.readers[(start + i) % self.readers.len()].try_lock() {
                 return f(&conn);

@@ -399,6 +399,10 @@ impl Store for SqliteStore {
         self.wal_watch.last_change(|| changes::last_change(self))
     }
 
+    fn change_time(&self, seq: i64) -> Result<Option<String>, StoreError> {
+        changes::change_time(self, seq)
+    }
+
     fn tombstones(&self, record: RecordType) -> Result<Vec<Tombstone>, StoreError> {
         changes::tombstones(self, record)
     }
