@@ -667,3 +667,20 @@ fn a_login_on_another_server_does_not_wait_for_an_import() {
     );
     assert_eq!(store.link_checks().unwrap().link_runs(5).unwrap().len(), 1);
 }
+
+/// An email, a cookie's digest or a token holding a NUL (typed or forged) finds nothing on
+/// every backend, never a database error that would turn a login into a server error.
+#[test]
+fn a_key_holding_a_nul_finds_nothing() {
+    both(|a| {
+        let ada = a.add_user(&new_user("ada@example.org", "editor")).unwrap();
+        a.add_session(&session(1, ada.id, 1, 1)).unwrap();
+        assert_eq!(a.user_by_email("ada@example.org\0").unwrap(), None);
+        let forged = format!("{}\0", digest(1));
+        assert_eq!(a.session(&forged).unwrap(), None);
+        a.touch_session(&forged, 9).unwrap();
+        assert!(!a.remove_session(&forged).unwrap());
+        assert_eq!(a.token_by_hash(&forged).unwrap(), None);
+        assert_eq!(a.session(&digest(1)).unwrap().unwrap().last_seen, 1);
+    });
+}

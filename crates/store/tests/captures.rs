@@ -171,3 +171,23 @@ fn a_capture_logs_a_change_for_each_citing_record_that_exists() {
         assert_eq!(s.last_change().unwrap(), before + 1);
     });
 }
+
+/// An address holding a NUL (a hostile `%00` in a Memento path) has no copies on every
+/// backend, never a database error.
+#[test]
+fn an_address_holding_a_nul_has_no_copies() {
+    each_store(|s| {
+        let c = copies(&**s);
+        c.add_captures(&[new("https://a.example/", "https://a.example/", 1)], &[])
+            .unwrap();
+        let hostile = "https://a.example/\0";
+        assert!(c.captures_of(hostile).unwrap().is_empty());
+        assert!(c.capture_for(hostile, hostile, 1).unwrap().is_none());
+        assert!(c
+            .capture_for("https://a.example/", hostile, 1)
+            .unwrap()
+            .is_none());
+        let latest = c.latest_captures(&[hostile, "https://a.example/"]).unwrap();
+        assert_eq!(latest.len(), 1);
+    });
+}

@@ -127,3 +127,17 @@ fn latest_checks_are_in_byte_order() {
         assert_eq!(listed, sorted);
     });
 }
+
+/// An address holding a NUL has no history on every backend, never a database error.
+#[test]
+fn an_address_holding_a_nul_has_no_history() {
+    each_store(|s| {
+        let lc = checks(&**s);
+        lc.add_link_checks(&[check("https://a.example/", 1, LinkOutcome::Ok)])
+            .unwrap();
+        assert!(lc
+            .link_history("https://a.example/\0", 10)
+            .unwrap()
+            .is_empty());
+    });
+}

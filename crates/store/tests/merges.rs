@@ -783,5 +783,21 @@ fn a_merge_on_one_server_is_seen_and_undone_on_another() {
             merges(a).undo_merge(m.id, &editor(), ""),
             Err(MergeError::AlreadyUndone)
         ));
+        // A slug holding a NUL (a hostile `%00` in a path) names nothing, on every backend.
+        assert_eq!(b.redirect(RecordType::Body, "russia\0").unwrap(), None);
+        assert!(matches!(
+            merges(b).merge(
+                RecordType::Body,
+                "russia\0",
+                "russian-federation",
+                &editor(),
+                ""
+            ),
+            Err(MergeError::NotFound { .. })
+        ));
+        assert!(matches!(
+            merges(b).preview_merge(RecordType::Body, "russia", "nato\0", &editor(), ""),
+            Err(MergeError::NotFound { .. })
+        ));
     });
 }

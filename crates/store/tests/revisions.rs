@@ -1027,3 +1027,50 @@ fn a_nul_in_a_comment_or_a_name_is_kept_not_an_error() {
         assert_eq!(imported.comment, as_kept(s, "\0"));
     });
 }
+
+/// A slug holding a NUL (a hostile `%00` in a history page's path) names nothing: every
+/// backend answers as for any unknown record, never with a database error.
+#[test]
+fn a_slug_holding_a_nul_names_nothing() {
+    each_store(|s| {
+        let r = revs(&**s);
+        s.write(&seed()).unwrap();
+        let slug = "one\0";
+        assert_eq!(r.version(RecordType::Document, slug).unwrap(), 0);
+        assert_eq!(r.count_revisions(RecordType::Document, slug).unwrap(), 0);
+        for q in [
+            RevisionQuery {
+                slug: Some(slug.into()),
+                ..Default::default()
+            },
+            RevisionQuery {
+                dossier: Some("d\0".into()),
+                ..Default::default()
+            },
+        ] {
+            assert!(r.revisions(&q).unwrap().is_empty());
+        }
+        assert!(matches!(
+            r.publish(RecordType::Document, slug, None, 0, &editor(), ""),
+            Err(RevisionError::NotFound)
+        ));
+        assert!(matches!(
+            r.publish(RecordType::Document, slug, None, 3, &editor(), ""),
+            Err(RevisionError::Conflict {
+                current: 0,
+                base: 3
+            })
+        ));
+        assert!(r
+            .publish(
+                RecordType::Document,
+                slug,
+                Some(&json(&doc(slug, "One"))),
+                0,
+                &editor(),
+                ""
+            )
+            .is_err());
+        assert_eq!(r.version(RecordType::Document, "one").unwrap(), 1);
+    });
+}

@@ -9,7 +9,7 @@
 //! touch or an audit line on any server never waits behind an import's long write (nor
 //! joins a held one, to be undone with it).
 
-use super::revisions::keepable;
+use super::revisions::{holdable, keepable};
 use super::PgStore;
 use crate::accounts::*;
 use crate::StoreError;
@@ -169,6 +169,9 @@ impl Accounts for PgStore {
     }
 
     fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        if !holdable(email) {
+            return Ok(None);
+        }
         self.read(|c| {
             c.query_opt(
                 &format!("SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1)"),
@@ -292,6 +295,9 @@ impl Accounts for PgStore {
     }
 
     fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
+        if !holdable(id_hash) {
+            return Ok(None);
+        }
         self.read(|c| {
             c.query_opt(
                 &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = $1"),
@@ -304,6 +310,9 @@ impl Accounts for PgStore {
     }
 
     fn touch_session(&self, id_hash: &str, at: i64) -> Result<(), StoreError> {
+        if !holdable(id_hash) {
+            return Ok(());
+        }
         self.in_own_transaction(|tx| {
             // Never backwards: a clock set back (or a server whose clock is behind
             // another's) must not make a session look older.
@@ -316,6 +325,9 @@ impl Accounts for PgStore {
     }
 
     fn remove_session(&self, id_hash: &str) -> Result<bool, StoreError> {
+        if !holdable(id_hash) {
+            return Ok(false);
+        }
         self.in_own_transaction(|tx| {
             Ok(tx.execute("DELETE FROM sessions WHERE id_hash = $1", &[&id_hash])? > 0)
         })
@@ -362,6 +374,9 @@ impl Accounts for PgStore {
     }
 
     fn token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>, StoreError> {
+        if !holdable(hash) {
+            return Ok(None);
+        }
         self.read(|c| {
             c.query_opt(
                 &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE hash = $1"),

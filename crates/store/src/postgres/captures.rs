@@ -2,6 +2,7 @@
 //! the SQLite store keeps it. `offset` is a reserved word in PostgreSQL, hence quoted.
 
 use super::changes::log_change;
+use super::revisions::holdable;
 use super::write::now;
 use super::PgStore;
 use crate::captures::*;
@@ -94,6 +95,9 @@ impl Captures for PgStore {
     }
 
     fn captures_of(&self, url: &str) -> Result<Vec<Capture>, StoreError> {
+        if !holdable(url) {
+            return Ok(Vec::new());
+        }
         self.read(|c| {
             c.query(
                 &format!("SELECT {COLUMNS} FROM captures WHERE url = $1 ORDER BY captured_at, id"),
@@ -106,6 +110,7 @@ impl Captures for PgStore {
     }
 
     fn latest_captures(&self, pages: &[&str]) -> Result<Vec<Capture>, StoreError> {
+        let pages: Vec<&str> = pages.iter().copied().filter(|p| holdable(p)).collect();
         if pages.is_empty() {
             return Ok(Vec::new());
         }
@@ -132,6 +137,9 @@ impl Captures for PgStore {
         url: &str,
         captured_at: i64,
     ) -> Result<Option<Capture>, StoreError> {
+        if !holdable(page) || !holdable(url) {
+            return Ok(None);
+        }
         self.read(|c| {
             c.query_opt(
                 &format!(

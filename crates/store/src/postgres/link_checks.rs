@@ -3,7 +3,7 @@
 //! do not wait for the writer's lock ([`PgStore::in_own_transaction`]): the server's
 //! scheduled check keeps its history while an import runs.
 
-use super::revisions::keepable;
+use super::revisions::{holdable, keepable};
 use super::PgStore;
 use crate::link_checks::*;
 use crate::StoreError;
@@ -131,6 +131,9 @@ impl LinkChecks for PgStore {
     }
 
     fn link_history(&self, url: &str, limit: usize) -> Result<Vec<LinkCheck>, StoreError> {
+        if !holdable(url) {
+            return Ok(Vec::new());
+        }
         self.read(|c| {
             c.query(
                 &format!(

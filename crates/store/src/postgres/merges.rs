@@ -12,7 +12,7 @@
 //! AUTOINCREMENT gives it, and unlike a sequence, which a rolled-back preview would use
 //! up): so a preview answers the id the merge will get.
 
-use super::revisions::{keepable, keepable_author};
+use super::revisions::{holdable, keepable, keepable_author};
 use super::write::{
     current_version, delete_in, insert_published, rows, unix_now, write_rows, By, Revise,
 };
@@ -576,6 +576,15 @@ fn mergeable(record: RecordType, from: &str, into: &str) -> Result<(), MergeErro
     if from == into {
         return Err(MergeError::SameRecord);
     }
+    // No record can have a slug PostgreSQL cannot hold: not found, as on SQLite.
+    for slug in [from, into] {
+        if !holdable(slug) {
+            return Err(MergeError::NotFound {
+                record,
+                slug: slug.to_string(),
+            });
+        }
+    }
     Ok(())
 }
 
@@ -586,7 +595,7 @@ pub(super) fn redirect(
     record: RecordType,
     slug: &str,
 ) -> Result<Option<String>, StoreError> {
-    if !matches!(record, RecordType::Body | RecordType::Person) {
+    if !matches!(record, RecordType::Body | RecordType::Person) || !holdable(slug) {
         return Ok(None);
     }
     store.read(|c| {

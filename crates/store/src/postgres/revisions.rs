@@ -124,6 +124,13 @@ pub(super) fn keepable(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// Whether PostgreSQL can hold `key` at all: a slug, an address, an email or a digest that
+/// holds a NUL (a hostile `%00` in a path) names nothing stored, so a read answers as for
+/// any unknown key, as SQLite does, instead of failing with the database's error.
+pub(super) fn holdable(key: &str) -> bool {
+    !key.contains('\0')
+}
+
 /// The author with a name PostgreSQL can keep ([`keepable`]).
 pub(super) fn keepable_author(author: &Author) -> Author {
     Author {
@@ -432,6 +439,9 @@ pub(super) fn protect(
 
 impl Revisions for PgStore {
     fn version(&self, record: RecordType, slug: &str) -> Result<i64, StoreError> {
+        if !holdable(slug) {
+            return Ok(0);
+        }
         self.read(|c| {
             Ok(c.query_one(
                 "SELECT COALESCE(MAX(version), 0)::BIGINT FROM revisions
@@ -447,6 +457,12 @@ impl Revisions for PgStore {
     }
 
     fn revisions(&self, q: &RevisionQuery) -> Result<Vec<Revision>, StoreError> {
+        if [&q.slug, &q.dossier]
+            .iter()
+            .any(|k| k.as_deref().is_some_and(|k| !holdable(k)))
+        {
+            return Ok(Vec::new());
+        }
         let mut sql = format!(
             "SELECT {COLUMNS}, {} FROM revisions r WHERE true",
             if q.with_data { "data" } else { "NULL::TEXT" }
@@ -500,6 +516,9 @@ impl Revisions for PgStore {
     }
 
     fn count_revisions(&self, record: RecordType, slug: &str) -> Result<u64, StoreError> {
+        if !holdable(slug) {
+            return Ok(0);
+        }
         let n: i64 = self.read(|c| {
             Ok(c.query_one(
                 "SELECT COUNT(*) FROM revisions WHERE type = $1 AND slug = $2",
@@ -534,6 +553,17 @@ impl Revisions for PgStore {
     ) -> Result<Revision, RevisionError> {
         let (author, comment) = (keepable_author(author), keepable(comment));
         let (author, comment) = (&author, comment.as_ref());
+        if !holdable(slug) {
+            // Nothing is stored under it (version 0), and no record can be.
+            return Err(match (expected, data) {
+                (0, None) => RevisionError::NotFound,
+                (0, Some(_)) => invalid(format!(
+                    "the {}'s slug {slug:?} holds a NUL character",
+                    record.as_str()
+                )),
+                (base, _) => RevisionError::Conflict { current: 0, base },
+            });
+        }
         self.in_transaction(|tx| {
             let current = current_version(tx, record, slug)?;
             if current != expected {
@@ -572,6 +602,11 @@ impl Revisions for PgStore {
         let (author, comment) = (&author, comment.as_ref());
         draft_status(status)?;
         draft_data(data)?;
+        if !holdable(slug) {
+            return Err(invalid(format!(
+                "a draft's slug cannot hold a NUL character: {slug:?}"
+            )));
+        }
         if slug.is_empty() || base < 0 {
             return Err(invalid("a draft needs a slug and a base version".into()));
         }
