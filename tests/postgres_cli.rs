@@ -159,3 +159,109 @@ fn a_bad_database_url_is_refused() {
     assert!(!err.contains("secret"), "{err}");
     assert!(!data.path().join("dossier.db").exists());
 }
+
+/// A `dossier serve` process on the test database, stopped when dropped.
+struct Server {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Server {
+    fn start(data: &Path, url: &str) -> Server {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dossier"))
+            .arg("--data-dir")
+            .arg(data)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .env("DOSSIER_DATABASE_URL", url)
+            .env_remove("DOSSIER_DATA_DIR")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // "dossier is serving at http://127.0.0.1:PORT — stop with Ctrl-C"
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("the server did not start: {line:?}"))
+            .to_string();
+        Server { child, base }
+    }
+
+    /// How many records a search finds on this server.
+    fn found(&self, query: &str) -> u64 {
+        let mut answer = ureq::get(format!("{}/search", self.base))
+            .query("q", query)
+            .header("Accept", "application/json")
+            .call()
+            .unwrap();
+        let body: serde_json::Value =
+            serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap();
+        body["total"].as_u64().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Two servers on one database, each with its own data directory (its own search index):
+/// records imported by another process show in both servers' searches, without a restart
+/// (each follows the database's change log, woken by LISTEN/NOTIFY).
+#[test]
+fn servers_on_one_database_follow_each_other_s_writes() {
+    let Some(admin_url) = std::env::var(DATABASE_URL).ok().filter(|u| !u.is_empty()) else {
+        eprintln!("skipped: {DATABASE_URL} is not set");
+        return;
+    };
+    let schema = Schema::new(&admin_url);
+    let url = schema.url();
+    let (a_dir, b_dir, import_dir) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    // The first loads the built-in dossier into the empty database; the second finds it.
+    let a = Server::start(a_dir.path(), &url);
+    let b = Server::start(b_dir.path(), &url);
+    let before = (a.found("type:event"), b.found("type:event"));
+    assert_eq!(before.0, before.1);
+    assert!(before.0 > 0);
+
+    ok(dossier(
+        import_dir.path(),
+        &url,
+        &[
+            "import",
+            "csv",
+            "tests/fixtures/visits-excerpt.csv",
+            "--mapping",
+            "mappings/visits-csv.toml",
+        ],
+    ));
+    // Followed within moments; bounded, so that a follower that never comes fails the
+    // test instead of hanging it.
+    for server in [&a, &b] {
+        let mut seen = server.found("type:event");
+        for _ in 0..300 {
+            if seen == before.0 + 3 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            seen = server.found("type:event");
+        }
+        assert_eq!(
+            seen,
+            before.0 + 3,
+            "{} did not follow the import",
+            server.base
+        );
+    }
+}
