@@ -995,3 +995,126 @@ fn repeated_elements_give_several_links_paired_in_order() {
         "{e}"
     );
 }
+
+/// Every example in docs/mapping.md is accepted as the page says: whole mappings as they
+/// are, field lines in the `[fields]` of a mapping of some record type, `[[links]]` and
+/// `[[when]]` tables added to one (their `map_file`s beside it).
+#[test]
+fn every_example_in_the_documentation_parses() {
+    let doc = include_str!("../../../../docs/mapping.md");
+    let mut blocks: Vec<String> = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for line in doc.lines() {
+        let indent = line.len() - line.trim_start().len();
+        match &mut current {
+            None if line.trim_start() == "```toml" => current = Some((indent, String::new())),
+            None => {}
+            Some(_) if line.trim_start() == "```" => blocks.push(current.take().unwrap().1),
+            Some((n, text)) => {
+                text.push_str(line.get(*n..).unwrap_or(""));
+                text.push('\n');
+            }
+        }
+    }
+    assert!(blocks.len() >= 14, "{}", blocks.len());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("tables")).unwrap();
+    std::fs::write(
+        dir.path().join("tables/kinds.csv"),
+        "source,value\nmtg,meeting\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("tables/countries.csv"),
+        "source,slug\nru,russian-federation\n",
+    )
+    .unwrap();
+    let file = dir.path().join("m.toml").display().to_string();
+    let base = |kind: &str, fields: &[(&str, &str)], rest: &str| -> String {
+        let mut all: Vec<(String, String)> = match kind {
+            "body" => vec![
+                ("name", "{ path = \"n\" }"),
+                ("kind", "{ value = \"state\" }"),
+            ],
+            "person" => vec![("name", "{ path = \"n\" }")],
+            "document" => vec![
+                ("title", "{ path = \"t\" }"),
+                ("kind", "{ value = \"treaty\" }"),
+            ],
+            _ => vec![
+                ("title", "{ path = \"t\" }"),
+                ("kind", "{ value = \"visit\" }"),
+            ],
+        }
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in fields {
+            all.retain(|(key, _)| key != k);
+            all.push((k.to_string(), v.to_string()));
+        }
+        let fields: Vec<String> = all.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        format!(
+            "[source]\ntitle = \"T\"\n[record]\nelement = \"x\"\ntype = \"{kind}\"\nid = \"id\"\n[fields]\n{}\n{rest}",
+            fields.join("\n")
+        )
+    };
+    let accepted = |texts: Vec<String>| -> Result<(), Vec<String>> {
+        let errors: Vec<String> = texts
+            .iter()
+            .map(|t| Mapping::parse(t, &file))
+            .filter_map(Result::err)
+            .map(|e| e.to_string())
+            .collect();
+        if errors.len() < texts.len() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    };
+    for block in &blocks {
+        let result = if block.contains("[source]") || block.starts_with("[[record]]") {
+            let text = if block.contains("[source]") {
+                block.clone()
+            } else {
+                format!("[source]\ntitle = \"T\"\n{block}")
+            };
+            Mapping::parse(&text, &file)
+                .map(|_| ())
+                .map_err(|e| vec![e.to_string()])
+        } else if block.trim_start().starts_with("[[") {
+            accepted(
+                ["event", "document", "body"]
+                    .iter()
+                    .map(|k| base(k, &[], block))
+                    .collect(),
+            )
+        } else {
+            let mut result = Ok(());
+            for line in block.lines() {
+                let Some((key, value)) = line.split_once(" = ") else {
+                    continue;
+                };
+                let key = key.trim();
+                if key == "slug" || key.starts_with('#') {
+                    continue;
+                }
+                let value = value.trim();
+                let r = accepted(
+                    ["event", "document", "body", "person"]
+                        .iter()
+                        .map(|k| base(k, &[(key, value)], ""))
+                        .collect(),
+                );
+                if r.is_err() {
+                    result = r.map_err(|e| [vec![line.to_string()], e].concat());
+                    break;
+                }
+            }
+            result
+        };
+        if let Err(e) = result {
+            panic!("docs/mapping.md example refused:\n{block}\n{e:#?}");
+        }
+    }
+}
