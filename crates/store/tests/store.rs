@@ -429,6 +429,14 @@ fn the_store_answers_on_a_tokio_runtime_thread() {
             s.release(true).unwrap();
             assert_eq!(s.document("one").unwrap().unwrap().title, "Held");
             assert!(s.last_change().unwrap() > 0);
+            // Exact, as the trait asks: another handle's commit is counted at once.
+            let other = s.open_again();
+            for title in ["Other", "Again", "Third"] {
+                a.documents[1].title = title.into();
+                let (_, last) = other.write(&a).unwrap().logged.unwrap();
+                assert_eq!(s.last_change().unwrap(), last);
+            }
+            drop(other);
             let spawned = tokio::spawn({
                 let url = s.postgres_url().unwrap().to_string();
                 async move { PgStore::open(&url).unwrap().is_empty().unwrap() }

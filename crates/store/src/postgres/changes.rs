@@ -91,8 +91,63 @@ pub(super) fn changed_at_or_before(
 
 /// [`Store::last_change`]: the log's last entry, the end of its primary key's index. Each
 /// call is its own statement, so it sees every commit made before it, by any process.
+///
+/// Asked on a tokio runtime thread (the server's cache layer asks on every request), the
+/// query runs on the store's [`LogReader`] thread instead of a new scoped thread each time.
 pub(super) fn last_change(store: &PgStore) -> Result<i64, StoreError> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        let reader = store
+            .log_reader
+            .get_or_init(|| LogReader::start(store.pool()));
+        if let Some(seq) = reader.ask() {
+            return Ok(seq);
+        }
+        // The reader failed (the database is down): the usual path says why.
+    }
     store.read(|c| Ok(last_seq(c)?))
+}
+
+/// A thread that answers [`Store::last_change`] for callers on tokio runtime threads,
+/// where the sync client may not run. Requests that wait together are answered by one
+/// query, begun after every one of them was asked: each answer still counts every commit
+/// made before its request, as the trait asks.
+pub(crate) struct LogReader {
+    requests: std::sync::mpsc::Sender<std::sync::mpsc::SyncSender<Option<i64>>>,
+}
+
+impl LogReader {
+    fn start(pool: r2d2::Pool<super::Manager>) -> LogReader {
+        let (requests, asked) =
+            std::sync::mpsc::channel::<std::sync::mpsc::SyncSender<Option<i64>>>();
+        let spawned = std::thread::Builder::new()
+            .name("store-log-reader".into())
+            .spawn(move || {
+                // Ends when the store (the channel's sender) is gone.
+                while let Ok(first) = asked.recv() {
+                    let mut waiting = vec![first];
+                    waiting.extend(asked.try_iter());
+                    let seq = match pool.get() {
+                        Ok(mut c) => last_seq(&mut c).ok(),
+                        Err(_) => None,
+                    };
+                    for w in waiting {
+                        let _ = w.send(seq);
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot start the store's log reader");
+        }
+        LogReader { requests }
+    }
+
+    /// The log's last seq, or `None` when the reader could not read it.
+    fn ask(&self) -> Option<i64> {
+        let (answer, answered) = std::sync::mpsc::sync_channel(1);
+        let sent = self.requests.send(answer);
+        sent.ok()?;
+        answered.recv().ok().flatten()
+    }
 }
 
 fn last_seq(c: &mut Client) -> Result<i64, ::postgres::Error> {

@@ -107,6 +107,9 @@ pub struct PgStore {
     /// Whether a bulk load runs ([`BulkLoad::begin_bulk`]): write transactions then
     /// commit without waiting for the WAL's flush.
     bulk: AtomicBool,
+    /// Answers [`Store::last_change`] asked on tokio runtime threads (the server's cache
+    /// layer asks it for every request), started on first use.
+    log_reader: std::sync::OnceLock<changes::LogReader>,
 }
 
 impl PgStore {
@@ -162,8 +165,16 @@ impl PgStore {
                 lock_class,
                 held: Mutex::new(None),
                 bulk: AtomicBool::new(false),
+                log_reader: std::sync::OnceLock::new(),
             })
         })
+    }
+
+    /// The pool (a handle on it: the pool lives as long as its last handle).
+    fn pool(&self) -> r2d2::Pool<Manager> {
+        self.pool
+            .clone()
+            .expect("the pool lives as long as the store")
     }
 
     /// The schema the store's tables are in.
@@ -288,6 +299,8 @@ impl Drop for PgStore {
             .unwrap_or_else(|p| p.into_inner())
             .take();
         let pool = self.pool.take();
+        // Its thread ends with its channel, closing what it holds on a thread of its own.
+        drop(self.log_reader.take());
         off_runtime(move || {
             drop(held);
             drop(pool);
