@@ -24,7 +24,8 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Where the archive keeps its data (the SQLite store). Created if missing.
+    /// Where the archive keeps its data (the SQLite store; with --database-url, only this
+    /// server's search index and keys). Created if missing.
     #[arg(
         long,
         env = "DOSSIER_DATA_DIR",
