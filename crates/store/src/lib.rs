@@ -13,8 +13,8 @@ mod error;
 pub mod link_checks;
 pub mod merges;
 mod migrations;
-pub mod revisions;
 pub mod postgres;
+pub mod revisions;
 mod sqlite;
 
 pub use accounts::Accounts;
@@ -25,11 +25,11 @@ pub use link_checks::{
     next_link_run, LinkCheck, LinkChecks, LinkHop, LinkOutcome, LinkRun, NewLinkCheck, RunTrigger,
 };
 pub use merges::{Merge, MergeError, Merges};
+pub use postgres::PgStore;
 pub use revisions::{
     Author, EditConflict, Origin, Revision, RevisionError, RevisionQuery, Revisions, Status,
     WriteOptions,
 };
-pub use postgres::PgStore;
 pub use sqlite::{SqliteStore, READ_CONNECTIONS};
 
 use dossier_model::*;
