@@ -10,6 +10,7 @@ mod export;
 mod history;
 mod import;
 mod links;
+mod merge;
 mod search;
 mod serve;
 mod util;
@@ -79,6 +80,9 @@ enum Command {
     /// Archived copies of 1,000 pages (each with a stylesheet and three images) from a
     /// local server into WARC files: pages/s (issue 25).
     Capture(capture::CaptureArgs),
+    /// Merging a body linked from 50,000 records into another, and undoing it, in the
+    /// store; then the search index following (issue 28).
+    Merge(merge::MergeArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -110,5 +114,6 @@ fn main() -> anyhow::Result<()> {
         Command::Editing(args) => editing::run(args),
         Command::Links(args) => links::run(args),
         Command::Capture(args) => capture::run(args),
+        Command::Merge(args) => merge::run(args),
     }
 }
