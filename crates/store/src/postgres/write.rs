@@ -92,17 +92,18 @@ pub(crate) fn insert_published(
     by: &By,
     kept: Option<&str>,
 ) -> Result<i64, StoreError> {
-    let base = current_version(tx, record, slug)?;
+    // The current version read and the next written in one statement (one round trip
+    // per record of a write, not two); the writer's lock keeps it current.
     let row = tx.query_one(
         "INSERT INTO revisions (type, slug, version, base, status, deleted, author_user,
            author_name, origin, at, comment, data, kept)
-         VALUES ($1, $2, $3, $4, 'published', $5, $6, $7, $8, $9, $10, $11, $12)
+         SELECT $1, $2, cur.v + 1, cur.v, 'published', $3, $4, $5, $6, $7, $8, $9, $10
+         FROM (SELECT COALESCE(MAX(version), 0)::BIGINT AS v FROM revisions
+               WHERE type = $1 AND slug = $2 AND version IS NOT NULL) cur
          RETURNING id",
         &[
             &record.as_str(),
             &slug,
-            &(base + 1),
-            &base,
             &data.is_none(),
             &by.author.user,
             &by.author.name,
@@ -174,9 +175,13 @@ impl RecordStatements {
                 "INSERT INTO changes (type, slug, op, at) VALUES ($1, $2, 'upsert', $3) RETURNING seq",
             )?,
             drop_links: tx.prepare("DELETE FROM links WHERE src_type = $1 AND src_slug = $2")?,
+            // A record's links in one statement, however many.
             link: tx.prepare(
                 "INSERT INTO links (src_type, src_slug, rel, dst_type, dst_slug, detail)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                 SELECT $1, $2, l.rel, l.dst_type, l.dst_slug, l.detail
+                 FROM unnest($3::text[], $4::text[], $5::text[], $6::text[])
+                      WITH ORDINALITY AS l(rel, dst_type, dst_slug, detail, n)
+                 ORDER BY l.n",
             )?,
         })
     }
@@ -215,8 +220,12 @@ fn write_row(
     if !is_new {
         tx.execute(&st.drop_links, &[&ty, &row.slug])?;
     }
-    for (rel, to, slug, detail) in &row.links {
-        tx.execute(&st.link, &[&ty, &row.slug, rel, to, slug, detail])?;
+    if !row.links.is_empty() {
+        let rels: Vec<&str> = row.links.iter().map(|l| l.0).collect();
+        let types: Vec<&str> = row.links.iter().map(|l| l.1).collect();
+        let slugs: Vec<&str> = row.links.iter().map(|l| l.2.as_str()).collect();
+        let details: Vec<Option<&str>> = row.links.iter().map(|l| l.3.as_deref()).collect();
+        tx.execute(&st.link, &[&ty, &row.slug, &rels, &types, &slugs, &details])?;
     }
     Ok(())
 }
