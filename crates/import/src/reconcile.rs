@@ -11,11 +11,19 @@
 //! only for the types links name (a record type at a time), so that an import without
 //! links to reconcile pays nothing. From then on it learns every record this import
 //! creates of those types, so that the 2nd visit from a country the import created finds
-//! it, and so that the likely duplicates the import created can be listed at the end.
+//! it, and so that the likely duplicates the import created (of records the archive held
+//! before) can be listed at the end.
 
 use crate::report::{How, MatchLine, Reconciled, MAX_DUPLICATES};
 use anyhow::Result;
-use dossier_authority::{Authorities, Duplicate, DuplicateReason, Entry};
+use dossier_authority::{
+    normalise, similarity, Authorities, Duplicate, DuplicateReason, Entry, MatchReason, Query,
+};
+
+/// How alike two names must be to be listed as likely one, and how long (normalised) each
+/// must be: the thresholds of `Authorities::duplicates`, which `dossier check` uses.
+const DUPLICATE_SIMILARITY: f64 = 0.9;
+const DUPLICATE_MIN_LEN: usize = 8;
 use dossier_ingest::import::{Imported, LinkMatch, MatchBy, Unmatched};
 use dossier_model::{Record, RecordType};
 use dossier_store::{DocumentQuery, EventQuery, Store};
@@ -353,20 +361,97 @@ impl Reconciler {
             .into_iter()
             .map(|((record, source), slugs)| (record, source, slugs))
             .collect();
-        if !self.created.is_empty() {
-            for t in [RecordType::Body, RecordType::Person] {
-                if !self.loaded.contains(&t) {
-                    continue;
-                }
-                for d in self.index.duplicates(t) {
-                    let ours = |s: &str| self.created.contains(&(t, s.to_string()));
-                    if (ours(&d.a) || ours(&d.b)) && tally.duplicates.len() < MAX_DUPLICATES {
-                        tally.duplicates.push(self.duplicate_line(&d));
+        for t in [RecordType::Body, RecordType::Person] {
+            if tally.duplicates.len() >= MAX_DUPLICATES {
+                break;
+            }
+            let found = self.duplicates_created(t, MAX_DUPLICATES - tally.duplicates.len());
+            tally
+                .duplicates
+                .extend(found.iter().map(|d| self.duplicate_line(d)));
+        }
+        tally
+    }
+
+    /// Likely duplicates of the records of type `t` this import created among the records
+    /// the archive held before it (at most `max`): the same identifier, name or alias, or
+    /// a name nearly the same, as `dossier check` finds them ([`Authorities::duplicates`]).
+    /// Each created record is one query against an index of the records held before, so
+    /// the cost grows with what the import created, not with the archive (a fresh archive
+    /// costs nothing); duplicates among the created records themselves are left to
+    /// `dossier check`.
+    fn duplicates_created(&self, t: RecordType, max: usize) -> Vec<Duplicate> {
+        let is_created = |slug: &str| self.created.contains(&(t, slug.to_string()));
+        let mut created: Vec<&Entry> = self
+            .index
+            .entries(t)
+            .filter(|e| is_created(&e.slug))
+            .collect();
+        if created.is_empty() {
+            return Vec::new();
+        }
+        let before = Authorities::build(
+            self.index
+                .entries(t)
+                .filter(|e| !is_created(&e.slug))
+                .cloned(),
+        );
+        if before.is_empty() {
+            return Vec::new();
+        }
+        created.sort_by(|a, b| a.slug.cmp(&b.slug));
+        let mut out = Vec::new();
+        for c in created {
+            let query = Query {
+                text: c.name.clone(),
+                types: vec![t],
+                identifiers: c.identifiers.clone(),
+                limit: 5,
+            };
+            let name = normalise(&c.name);
+            for found in before.candidates(&query) {
+                let reason = match found.reason {
+                    MatchReason::Identifier => {
+                        let theirs = before.get(t, &found.slug).map(|e| &e.identifiers);
+                        match c
+                            .identifiers
+                            .iter()
+                            .find(|i| theirs.is_some_and(|ids| ids.contains(i)))
+                        {
+                            Some(id) => DuplicateReason::SameIdentifier(id.clone()),
+                            None => continue,
+                        }
                     }
+                    MatchReason::Name => DuplicateReason::SameName(c.name.clone()),
+                    MatchReason::Alias => DuplicateReason::SameAlias(c.name.clone()),
+                    MatchReason::Similar => {
+                        let other = normalise(&found.name);
+                        let similarity = similarity(&name, &other);
+                        if name.chars().count() < DUPLICATE_MIN_LEN
+                            || other.chars().count() < DUPLICATE_MIN_LEN
+                            || similarity < DUPLICATE_SIMILARITY
+                        {
+                            continue;
+                        }
+                        DuplicateReason::Similar {
+                            a: c.name.clone(),
+                            b: found.name.clone(),
+                            similarity,
+                        }
+                    }
+                };
+                out.push(Duplicate {
+                    record: t,
+                    a: c.slug.clone(),
+                    b: found.slug,
+                    reason,
+                });
+                if out.len() >= max {
+                    return out;
                 }
             }
         }
-        tally
+        out
     }
 
     /// "body `taiwan` ("China, Republic of") and body `china` ("China, Republic of"):

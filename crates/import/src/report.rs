@@ -245,6 +245,8 @@ pub struct Phases {
     /// Bringing the search index up to date after each batch (on its own thread, while
     /// the next batch is made and written), and at the end.
     pub index: Duration,
+    /// Finding the likely duplicates of the records the import created (issue 28).
+    pub duplicates: Duration,
     pub batches: usize,
 }
 
@@ -306,6 +308,7 @@ impl Report {
             compare_ms = p.compare.as_millis() as u64,
             store_ms = p.store.as_millis() as u64,
             index_ms = p.index.as_millis() as u64,
+            duplicates_ms = p.duplicates.as_millis() as u64,
             batches = p.batches,
             "import phases"
         );

@@ -185,8 +185,10 @@ fn second_pass<'i>(
         batcher.store_tx = (!dry_run).then_some(channels.batches);
         batcher.acks = Some(channels.acks);
         let result = make_batches(&mut batcher, &items, inputs, &mut *hooks.progress);
+        let t = Instant::now();
         let reconciler = std::mem::replace(&mut batcher.reconciler, Reconciler::new(false));
         batcher.report.reconciled = reconciler.finish();
+        batcher.report.phases.duplicates = t.elapsed();
         // Every file checked, even for a dry run; a refused file's own message (which
         // says that nothing was written) wins over what pass 2 made of it.
         let result = batcher.wait_for_check(&mut *hooks.progress).and(result);
