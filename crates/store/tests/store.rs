@@ -453,3 +453,65 @@ fn the_store_answers_on_a_tokio_runtime_thread() {
         .build()
         .unwrap());
 }
+
+/// A key with a NUL (a hostile `%00` in a path gives one) names nothing on every backend:
+/// reads answer as for any unknown slug, not with the database's error. A record whose
+/// text holds a NUL is refused whole on PostgreSQL, whose text cannot hold one, naming it.
+#[test]
+fn a_nul_in_a_key_names_nothing() {
+    each_store(|s| {
+        s.write(&archive()).unwrap();
+        let bad = "o\0ne";
+        assert!(s.document(bad).unwrap().is_none());
+        assert!(s.dossier("d\0").unwrap().is_none());
+        assert!(s.title_of(RecordType::Document, bad).unwrap().is_none());
+        assert!(s.stamps(RecordType::Document, bad).unwrap().is_none());
+        assert!(!s.exists(RecordType::Dossier, "d\0").unwrap());
+        assert!(s.citations(RecordType::Document, bad).unwrap().is_empty());
+        assert!(s.backlinks(RecordType::Document, bad).unwrap().is_empty());
+        assert_eq!(
+            s.cards(RecordType::Document, &["one", bad]).unwrap().len(),
+            1
+        );
+        assert!(s.sections_of(&["d\0"]).unwrap().is_empty());
+        assert!(s.collection("c\0").unwrap().is_none());
+        assert!(s
+            .collection_cards("c\0", RecordType::Document)
+            .unwrap()
+            .is_empty());
+        assert!(s.collection_documents("c\0").unwrap().is_empty());
+        assert!(!s.delete(RecordType::Document, bad).unwrap());
+        for q in [
+            DocumentQuery {
+                dossier: Some("d\0".into()),
+                ..Default::default()
+            },
+            DocumentQuery {
+                kinds: vec!["declaration\0".into()],
+                ..Default::default()
+            },
+            DocumentQuery {
+                bodies: vec!["\0".into()],
+                ..Default::default()
+            },
+        ] {
+            assert!(s.document_cards(&q).unwrap().is_empty(), "{q:?}");
+            assert_eq!(s.document_cards_head(&q, 5).unwrap().1, 0, "{q:?}");
+            assert!(s.documents(&q).unwrap().is_empty(), "{q:?}");
+        }
+        assert!(s
+            .cards_in_dossier(RecordType::Document, "d\0")
+            .unwrap()
+            .is_empty());
+        let mut a = archive();
+        a.documents[1].title = "Two\0".into();
+        if s.backend == Backend::Postgres {
+            let e = s.write(&a).unwrap_err();
+            assert!(
+                matches!(&e, StoreError::Invalid(m) if m.contains("document `two`") && m.contains("NUL")),
+                "{e}"
+            );
+            assert_eq!(s.document("two").unwrap().unwrap().title, "Title of two");
+        }
+    });
+}

@@ -8,6 +8,12 @@ use crate::*;
 use ::postgres::types::ToSql;
 use serde::de::DeserializeOwned;
 
+/// Whether a key asked for has a NUL, which PostgreSQL's text cannot hold: no stored key
+/// has one, so it names nothing (a hostile `%00` in a path is a 404, not a database error).
+pub(crate) fn unholdable(key: &str) -> bool {
+    key.contains('\0')
+}
+
 /// A bound parameter of a built query.
 type Param = Box<dyn ToSql + Sync + Send>;
 
@@ -56,6 +62,9 @@ impl Store for PgStore {
     }
 
     fn dossier(&self, slug: &str) -> Result<Option<Dossier>, StoreError> {
+        if unholdable(slug) {
+            return Ok(None);
+        }
         let data: Option<String> = self.read(|c| {
             Ok(
                 c.query_opt("SELECT data FROM dossiers WHERE slug = $1", &[&slug])?
@@ -83,6 +92,9 @@ impl Store for PgStore {
     }
 
     fn stamps(&self, record: RecordType, slug: &str) -> Result<Option<Stamps>, StoreError> {
+        if unholdable(slug) {
+            return Ok(None);
+        }
         self.read(|c| {
             let row = if record == RecordType::Dossier {
                 c.query_opt(
@@ -146,6 +158,9 @@ impl Store for PgStore {
         record: RecordType,
         slug: &str,
     ) -> Result<Vec<SectionCitation>, StoreError> {
+        if unholdable(slug) {
+            return Ok(Vec::new());
+        }
         self.read(|c| {
             let rows = c.query(
                 "SELECT s.dossier, d.title, s.key, s.label, s.title, l.detail
@@ -173,6 +188,9 @@ impl Store for PgStore {
     /// Ties (one record linking in two ways) in the order of `rel`, as SQLite reads them
     /// from its index on links.
     fn backlinks(&self, record: RecordType, slug: &str) -> Result<Vec<Backlink>, StoreError> {
+        if unholdable(slug) {
+            return Ok(Vec::new());
+        }
         self.read(|c| {
             let rows = c.query(
                 "SELECT l.src_type, l.src_slug, r.title, l.rel, r.date
@@ -195,6 +213,9 @@ impl Store for PgStore {
     }
 
     fn title_of(&self, record: RecordType, slug: &str) -> Result<Option<String>, StoreError> {
+        if unholdable(slug) {
+            return Ok(None);
+        }
         self.read(|c| {
             let row = if record == RecordType::Dossier {
                 c.query_opt("SELECT title FROM dossiers WHERE slug = $1", &[&slug])?
@@ -212,7 +233,11 @@ impl Store for PgStore {
         if slugs.is_empty() {
             return Ok(Vec::new());
         }
-        let slugs: Vec<String> = slugs.iter().map(|s| s.to_string()).collect();
+        let slugs: Vec<String> = slugs
+            .iter()
+            .filter(|s| !unholdable(s))
+            .map(|s| s.to_string())
+            .collect();
         if record == RecordType::Dossier {
             return self.read(|c| {
                 Ok(c.query(
@@ -352,7 +377,11 @@ impl Store for PgStore {
         if dossiers.is_empty() {
             return Ok(Vec::new());
         }
-        let slugs: Vec<String> = dossiers.iter().map(|s| s.to_string()).collect();
+        let slugs: Vec<String> = dossiers
+            .iter()
+            .filter(|s| !unholdable(s))
+            .map(|s| s.to_string())
+            .collect();
         self.read(|c| {
             let rows = c.query(
                 "SELECT s.dossier, d.title, s.key, s.label, s.title
@@ -376,6 +405,9 @@ impl Store for PgStore {
     }
 
     fn delete(&self, record: RecordType, slug: &str) -> Result<bool, StoreError> {
+        if unholdable(slug) {
+            return Ok(false);
+        }
         write::delete(self, record, slug)
     }
 
@@ -440,6 +472,9 @@ impl Store for PgStore {
     }
 
     fn collection(&self, slug: &str) -> Result<Option<Collection>, StoreError> {
+        if unholdable(slug) {
+            return Ok(None);
+        }
         self.read(|c| {
             Ok(c.query_opt(
                 "SELECT slug, title, description, source, url FROM collections WHERE slug = $1",
@@ -454,7 +489,7 @@ impl Store for PgStore {
         slug: &str,
         record: RecordType,
     ) -> Result<Vec<RecordCard>, StoreError> {
-        if record == RecordType::Dossier {
+        if record == RecordType::Dossier || unholdable(slug) {
             return Ok(Vec::new());
         }
         self.card_rows(
@@ -465,6 +500,9 @@ impl Store for PgStore {
     }
 
     fn collection_documents(&self, slug: &str) -> Result<Vec<Document>, StoreError> {
+        if unholdable(slug) {
+            return Ok(Vec::new());
+        }
         let ty = RecordType::Document;
         self.records(ty, &in_collection(ty), &[Box::new(slug.to_string())])
     }
@@ -476,6 +514,9 @@ impl PgStore {
         record: RecordType,
         slug: &str,
     ) -> Result<Option<T>, StoreError> {
+        if unholdable(slug) {
+            return Ok(None);
+        }
         let data: Option<String> = self.read(|c| {
             Ok(c.query_opt(
                 "SELECT data FROM records WHERE type = $1 AND slug = $2",
@@ -521,6 +562,7 @@ impl PgStore {
         dossier: Option<&str>,
     ) -> Result<Vec<T>, StoreError> {
         match dossier {
+            Some(d) if unholdable(d) => Ok(Vec::new()),
             Some(d) => self.records(
                 record,
                 &format!("AND {IN_DOSSIER}"),
@@ -714,6 +756,17 @@ fn card_filter(
     body_rels: &str,
     levels: &[String],
 ) -> (String, Vec<Param>) {
+    // A value with a NUL matches nothing (no stored value has one); a list left empty by
+    // dropping them keeps nothing, as it would have.
+    let holdable = |values: &[String]| -> Vec<String> {
+        values.iter().filter(|v| !unholdable(v)).cloned().collect()
+    };
+    let asked = [!kinds.is_empty(), !bodies.is_empty(), !levels.is_empty()];
+    let (kinds, bodies, levels) = (holdable(kinds), holdable(bodies), holdable(levels));
+    let kept = [!kinds.is_empty(), !bodies.is_empty(), !levels.is_empty()];
+    if dossier.is_some_and(unholdable) || asked != kept {
+        return (" AND false".into(), Vec::new());
+    }
     let mut sql = String::new();
     let mut args: Vec<Param> = Vec::new();
     let next = |v: Param, args: &mut Vec<Param>| {

@@ -354,6 +354,7 @@ pub(crate) fn write_rows(
     rows: &[Row],
     revise: Revise,
 ) -> Result<WriteSummary, StoreError> {
+    refuse_nul(archive, rows)?;
     let errors = validate(tx, archive)?;
     if !errors.is_empty() {
         return Err(StoreError::Invalid(errors.join("; ")));
@@ -375,6 +376,57 @@ pub(crate) fn write_rows(
         write_row(tx, &statements, row, &now, &mut summary, revise)?;
     }
     Ok(summary)
+}
+
+/// Refuses a record, dossier or collection with a NUL character (U+0000) in any text:
+/// PostgreSQL's text cannot hold one, and the write is refused as a whole with what holds
+/// it, rather than with the database's encoding error.
+fn refuse_nul(archive: &Archive, rows: &[Row]) -> Result<(), StoreError> {
+    /// Whether JSON text holds a NUL in a string (escaped `\u0000`; the quick look can
+    /// be fooled by a literal backslash, so a hit is confirmed on the parsed value).
+    fn has_nul(json: &str) -> bool {
+        fn any(v: &serde_json::Value) -> bool {
+            match v {
+                serde_json::Value::String(s) => s.contains('\0'),
+                serde_json::Value::Array(a) => a.iter().any(any),
+                serde_json::Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || any(v)),
+                _ => false,
+            }
+        }
+        json.contains("\\u0000")
+            && serde_json::from_str::<serde_json::Value>(json).is_ok_and(|v| any(&v))
+    }
+    let refused = |what: &str, slug: &str| {
+        Err(StoreError::Invalid(format!(
+            "{what} `{}`: a text holds a NUL character (U+0000), which the PostgreSQL store \
+             cannot keep",
+            slug.replace('\0', "\\0")
+        )))
+    };
+    for row in rows {
+        if has_nul(&row.data) {
+            return refused(row.record.as_str(), row.slug);
+        }
+    }
+    for d in &archive.dossiers {
+        let json = serde_json::to_string(d).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        if has_nul(&json) {
+            return refused("dossier", &d.slug);
+        }
+    }
+    for c in &archive.collections {
+        let texts = [
+            Some(&c.slug),
+            Some(&c.title),
+            Some(&c.description),
+            c.source.as_ref(),
+            c.url.as_ref(),
+        ];
+        if texts.into_iter().flatten().any(|t| t.contains('\0')) {
+            return refused("collection", &c.slug);
+        }
+    }
+    Ok(())
 }
 
 /// [`Archive::validate`] against the archive itself and what the transaction sees stored.
