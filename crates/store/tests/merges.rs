@@ -801,3 +801,36 @@ fn a_merge_on_one_server_is_seen_and_undone_on_another() {
         ));
     });
 }
+
+/// Past a couple of thousand linking records the store reads them on several threads:
+/// every one is relinked all the same, and listed once.
+#[test]
+fn a_body_linked_from_thousands_of_records_is_merged_whole() {
+    each_store(|s| {
+        let mut a = russia_twice();
+        for i in 0..2_500 {
+            a.events
+                .push(from_json(json!({"slug": format!("meeting-{i:04}"),
+                "title": format!("Meeting {i}"), "kind": "meeting",
+                "bodies": ["nato", "russia"]})));
+        }
+        s.write(&a).unwrap();
+        let m = merge_russia(&**s);
+        assert_eq!(m.relinked.len(), 2_500 + 7);
+        let events: Vec<&str> = m
+            .relinked
+            .iter()
+            .filter(|(t, _)| *t == RecordType::Event)
+            .map(|(_, slug)| slug.as_str())
+            .collect();
+        assert_eq!(events.len(), 2_501);
+        assert!(events.windows(2).all(|w| w[0] < w[1]), "sorted, no repeats");
+        for slug in ["meeting-0000", "meeting-1249", "meeting-2499"] {
+            assert_eq!(
+                s.event(slug).unwrap().unwrap().bodies,
+                ["nato", "russian-federation"]
+            );
+        }
+        assert!(s.backlinks(RecordType::Body, "russia").unwrap().is_empty());
+    });
+}

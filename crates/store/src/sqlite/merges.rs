@@ -179,14 +179,14 @@ fn stored_record(
     data.map(|d| record_of(record, slug, &d)).transpose()
 }
 
-/// The records (not dossiers) that link to `from`, each read whole, in type and slug
-/// order; neither `from` nor `into` themselves.
+/// The records (not dossiers) that link to `from`, as stored (type, slug, JSON);
+/// neither `from` nor `into` themselves.
 fn linking_records(
     tx: &Connection,
     record: RecordType,
     from: &str,
     into: &str,
-) -> Result<Vec<Record>, StoreError> {
+) -> Result<Vec<(RecordType, String, String)>, StoreError> {
     let ty = record.as_str();
     // Successors have no `links` row; a body's JSON names them (`"slug":"from"`), and only
     // bodies are read for it.
@@ -204,8 +204,7 @@ fn linking_records(
                WHERE dst_type = ?1 AND dst_slug = ?2
                  AND src_type IN ('document','body','person','event','topic')
              {successors})
-           AND NOT (r.type = ?1 AND r.slug IN (?2, ?4))
-         ORDER BY r.type, r.slug"
+           AND NOT (r.type = ?1 AND r.slug IN (?2, ?4))"
     );
     let quoted = serde_json::to_string(from).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let named = format!("\"slug\":{quoted}");
@@ -214,14 +213,51 @@ fn linking_records(
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let t: String = r.get(0)?;
-        let slug: String = r.get(1)?;
-        let data: String = r.get(2)?;
-        let Some(t) = RecordType::parse(&t) else {
-            continue;
-        };
-        out.push(record_of(t, &slug, &data)?);
+        if let Some(t) = RecordType::parse(&t) {
+            out.push((t, r.get(1)?, r.get(2)?));
+        }
     }
     Ok(out)
+}
+
+/// Below this many linking records, reading them is not worth a thread.
+const PARALLEL_FROM: usize = 2_000;
+
+/// The stored records with their links to `from` pointed at `into`: those that changed.
+/// Reading the JSON is most of a large merge's own work (the write path's is the rest),
+/// so it is split over the machine's cores, in the transaction's thread's scope.
+fn relinked(
+    stored: &[(RecordType, String, String)],
+    record: RecordType,
+    from: &str,
+    into: &str,
+) -> Result<Vec<Record>, StoreError> {
+    let relink = |part: &[(RecordType, String, String)]| -> Result<Vec<Record>, StoreError> {
+        let mut out = Vec::new();
+        for (t, slug, data) in part {
+            let mut r = record_of(*t, slug, data)?;
+            if r.relink(record, from, into) {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if stored.len() < PARALLEL_FROM || threads < 2 {
+        return relink(stored);
+    }
+    let chunk = stored.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = stored
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || relink(part)))
+            .collect();
+        let mut out = Vec::with_capacity(stored.len());
+        for p in parts {
+            out.extend(p.join().expect("relinking does not panic")?);
+        }
+        Ok(out)
+    })
 }
 
 /// The dossiers whose sections cite `from` or whose generated lists name it (a body), in
@@ -420,11 +456,12 @@ fn merge_in(
     if survivor != before {
         push(&mut archive, survivor);
     }
-    for mut r in linking_records(tx, record, from, into)? {
-        if r.relink(record, from, into) {
-            push(&mut archive, r);
-        }
+    let started = std::time::Instant::now();
+    let stored = linking_records(tx, record, from, into)?;
+    for r in relinked(&stored, record, from, into)? {
+        push(&mut archive, r);
     }
+    drop(stored);
     for mut d in linking_dossiers(tx, record, from)? {
         let cited = d.relink(record, from, into);
         let listed = record == RecordType::Body && relink_lists(&mut d, from, into);
@@ -433,9 +470,19 @@ fn merge_in(
         }
     }
 
+    let read = started.elapsed();
     let first = last_revision(tx)?;
     let rows = rows(&archive).map_err(|e| StoreError::Invalid(e.to_string()))?;
     write_rows(tx, &archive, &rows, Revise::Each(by, None)).map_err(refused)?;
+    // Where a large merge spends its time (`DOSSIER_LOG=debug`): finding and relinking the
+    // records, then the write path.
+    tracing::debug!(
+        merge = id,
+        records = rows.len() + archive.dossiers.len(),
+        read_ms = read.as_millis() as u64,
+        written_ms = (started.elapsed() - read).as_millis() as u64,
+        "merge relinked and wrote its records"
+    );
     // Refused while anything still links to `from`: a link the relinking missed is an
     // error, never a dangling slug.
     if !delete_in(tx, record, from).map_err(refused)? {
