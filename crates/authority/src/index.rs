@@ -1,7 +1,7 @@
 //! The in-memory index: entries by type and slug, by identifier, by normalised name, and
 //! by the trigrams of their normalised names.
 
-use crate::normalise::{normalise, numbers, similarity};
+use crate::normalise::{normalise, numbers, similarity_sorted, sorted_words};
 use crate::{
     of_scheme, Candidate, Constraints, Duplicate, DuplicateReason, Entry, MatchReason, Query,
     MAX_COMPARED,
@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// How alike two names must be ([`similarity`]) to be listed as likely duplicates.
+/// How alike two names must be ([`similarity`](crate::similarity)) to be listed as likely duplicates.
 pub const DUPLICATE_SIMILARITY: f64 = 0.9;
 /// Names shorter than this (normalised) are duplicates only when equal: two short
 /// acronyms a letter apart are usually two bodies.
@@ -60,6 +60,14 @@ struct NameSlot {
     main: bool,
     /// How many distinct trigrams it has.
     grams: u32,
+    /// Its words in alphabetical order ([`sorted_words`]), where that differs from `norm`.
+    sorted: Option<Box<str>>,
+}
+
+impl NameSlot {
+    fn sorted(&self) -> &str {
+        self.sorted.as_deref().unwrap_or(&self.norm)
+    }
 }
 
 /// The archive's bodies, people, documents and events by name and identifier (see the
@@ -195,9 +203,11 @@ impl Authorities {
         main: bool,
     ) -> u32 {
         let grams = trigrams(&norm);
+        let sorted = sorted_words(&norm);
         let slot = NameSlot {
             entry,
             record,
+            sorted: (sorted != norm).then(|| sorted.into()),
             norm: norm.clone(),
             written,
             main,
@@ -237,6 +247,7 @@ impl Authorities {
             name.entry = FREE;
             let norm = std::mem::take(&mut name.norm);
             name.written.clear();
+            name.sorted = None;
             for start in word_starts(&norm) {
                 self.prefixes.remove(&(norm[start..].into(), nid));
             }
@@ -331,7 +342,7 @@ impl Authorities {
     }
 
     /// The names most like `norm` (normalised) that `accept` takes, up to `keep` of them,
-    /// with their [`similarity`], most alike first. Candidates are the names that share
+    /// with their [`similarity`](crate::similarity), most alike first. Candidates are the names that share
     /// most of the query's trigrams; the trigrams that a twentieth of all names have (`"ion"`,
     /// `" co"`) are skipped once three rarer ones have been counted, as they tell little
     /// and cost most.
@@ -344,7 +355,8 @@ impl Authorities {
         if norm.is_empty() || keep == 0 {
             return Vec::new();
         }
-        let mut lists: Vec<&Vec<u32>> = trigrams(norm)
+        let query_trigrams = trigrams(norm);
+        let mut lists: Vec<&Vec<u32>> = query_trigrams
             .iter()
             .filter_map(|g| self.grams.get(g))
             .collect();
@@ -353,7 +365,8 @@ impl Authorities {
         }
         lists.sort_by_key(|l| l.len());
         let common = (self.live_names / 20).max(2_000);
-        let query_grams = trigrams(norm).len() as u32;
+        let query_grams = query_trigrams.len() as u32;
+        let norm_sorted = sorted_words(norm);
         COUNTS.with(|counts| {
             let mut counts = counts.borrow_mut();
             if counts.len() < self.names.len() {
@@ -390,14 +403,20 @@ impl Authorities {
                 let dice = 2.0 * f64::from(c) / f64::from(query_grams + slot.grams);
                 ranked.push((dice, n));
             }
-            let pool = keep.saturating_mul(4).max(32);
+            let pool = keep.saturating_mul(2).max(24);
             if ranked.len() > pool {
                 ranked.select_nth_unstable_by(pool - 1, |a, b| b.0.total_cmp(&a.0));
                 ranked.truncate(pool);
             }
             let mut scored: Vec<(u32, f64)> = ranked
                 .into_iter()
-                .map(|(_, n)| (n, similarity(norm, &self.names[n as usize].norm)))
+                .map(|(_, n)| {
+                    let name = &self.names[n as usize];
+                    (
+                        n,
+                        similarity_sorted(norm, &norm_sorted, &name.norm, name.sorted()),
+                    )
+                })
                 .collect();
             scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             scored.truncate(keep);
@@ -486,7 +505,7 @@ impl Authorities {
                 offer(&mut found, name.entry, score, why);
             }
         }
-        let keep = q.limit.saturating_mul(3).clamp(10, 300);
+        let keep = q.limit.saturating_add(5).clamp(10, 300);
         for (n, sim) in self.similar(&norm, &|s: &NameSlot| type_ok(s.record), keep) {
             let name = &self.names[n as usize];
             // An equal name was offered above, as a name or alias.
@@ -570,7 +589,7 @@ impl Authorities {
 
     /// Pairs of records of this type that are likely one record: the same identifier,
     /// the same normalised name, acronym or alias, or names nearly the same (a
-    /// [`similarity`] of at least [`DUPLICATE_SIMILARITY`], both at least
+    /// [`similarity`](crate::similarity) of at least [`DUPLICATE_SIMILARITY`], both at least
     /// [`DUPLICATE_MIN_LEN`] characters, their numbers equal). One pair once, by the
     /// first of these reasons; sorted by `a`, then `b`.
     pub fn duplicates(&self, record: RecordType) -> Vec<Duplicate> {

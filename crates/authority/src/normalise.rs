@@ -90,12 +90,17 @@ pub(crate) fn sorted_words(name: &str) -> String {
 /// name ("Obasanjo, Olusegun") is as alike as a misspelt one. Names whose numbers
 /// differ ([`numbers`]) count at most 0.8: they are other names.
 pub fn similarity(a: &str, b: &str) -> f64 {
+    similarity_sorted(a, &sorted_words(a), b, &sorted_words(b))
+}
+
+/// [`similarity`] with each name's [`sorted_words`] given (the index keeps them).
+pub(crate) fn similarity_sorted(a: &str, a_sorted: &str, b: &str, b_sorted: &str) -> f64 {
     if a == b {
         return 1.0;
     }
     let mut s = alike(a, b);
-    if a.contains(' ') || b.contains(' ') {
-        s = s.max(alike(&sorted_words(a), &sorted_words(b)));
+    if s < 1.0 && (a != a_sorted || b != b_sorted) {
+        s = s.max(alike(a_sorted, b_sorted));
     }
     if numbers(a) != numbers(b) {
         s = s.min(0.8);

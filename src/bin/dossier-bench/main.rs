@@ -11,6 +11,7 @@ mod history;
 mod import;
 mod links;
 mod merge;
+mod reconcile;
 mod search;
 mod serve;
 mod util;
@@ -83,6 +84,9 @@ enum Command {
     /// Merging a body linked from 50,000 records into another, and undoing it, in the
     /// store; then the search index following (issue 28).
     Merge(merge::MergeArgs),
+    /// Reconciling 10,000 names against 100,000 authorities, in process and over HTTP
+    /// (`/reconcile`, batches of 10 as OpenRefine sends them): queries/s (issue 28).
+    Reconcile(reconcile::ReconcileArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -115,5 +119,6 @@ fn main() -> anyhow::Result<()> {
         Command::Links(args) => links::run(args),
         Command::Capture(args) => capture::run(args),
         Command::Merge(args) => merge::run(args),
+        Command::Reconcile(args) => reconcile::run(args),
     }
 }
