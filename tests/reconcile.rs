@@ -340,9 +340,9 @@ fn an_openrefine_round_trip() {
         })
         .collect();
     let v = reconcile(Value::Object(batch));
-    for i in 0..column.len() {
+    for (i, name) in column.iter().enumerate() {
         let c = first(&v, &format!("q{i}"));
-        assert_eq!(c["match"], true, "{}: {v}", column[i]);
+        assert_eq!(c["match"], true, "{name}: {v}");
     }
     let id = first(&v, "q1")["id"].as_str().unwrap().to_string();
     let preview_url = m["preview"]["url"].as_str().unwrap().replace("{{id}}", &id);
