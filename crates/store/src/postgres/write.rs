@@ -354,11 +354,13 @@ pub(crate) fn write_rows(
     rows: &[Row],
     revise: Revise,
 ) -> Result<WriteSummary, StoreError> {
-    refuse_nul(archive, rows)?;
+    // The model's rules first: they refuse a too deep outline without recursion, where
+    // looking for NULs serialises it (a 2,000-level outline overflowed the stack).
     let errors = validate(tx, archive)?;
     if !errors.is_empty() {
         return Err(StoreError::Invalid(errors.join("; ")));
     }
+    refuse_nul(archive, rows)?;
     let mut summary = WriteSummary::default();
     let first_position: i64 = tx
         .query_one(
