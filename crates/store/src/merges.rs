@@ -16,7 +16,8 @@
 //! a later edit. Times are whole seconds since 1970-01-01T00:00:00Z (UTC).
 
 use crate::{Author, StoreError};
-use dossier_model::RecordType;
+use dossier_model::{Record, RecordType};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// One merge, as kept.
@@ -102,4 +103,77 @@ pub trait Merges: Send + Sync {
     fn merges(&self, before: Option<i64>, limit: usize) -> Result<Vec<Merge>, StoreError>;
     /// One merge.
     fn merge_of(&self, id: i64) -> Result<Option<Merge>, StoreError>;
+}
+
+// What both stores' merges share (the SQL is each store's own).
+
+/// What a record was to a merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Into,
+    From,
+    Relinked,
+}
+
+/// A record a merge wrote, at the version the merge made.
+pub(crate) struct Touched {
+    pub(crate) record: RecordType,
+    pub(crate) slug: String,
+    pub(crate) role: Role,
+    pub(crate) version: i64,
+}
+
+/// A stored JSON value read as `T`, or the record named as corrupt.
+pub(crate) fn parse<T: DeserializeOwned>(
+    record: RecordType,
+    slug: &str,
+    data: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(data).map_err(|source| StoreError::Corrupt {
+        record: record.as_str(),
+        slug: slug.to_string(),
+        source,
+    })
+}
+
+/// A stored record's JSON read as a [`Record`] of its type (not a dossier).
+pub(crate) fn record_of(record: RecordType, slug: &str, data: &str) -> Result<Record, StoreError> {
+    Ok(match record {
+        RecordType::Document => Record::Document(parse(record, slug, data)?),
+        RecordType::Body => Record::Body(parse(record, slug, data)?),
+        RecordType::Person => Record::Person(parse(record, slug, data)?),
+        RecordType::Event => Record::Event(parse(record, slug, data)?),
+        RecordType::Topic => Record::Topic(parse(record, slug, data)?),
+        RecordType::Dossier => {
+            return Err(StoreError::Invalid(format!(
+                "dossier `{slug}` is not a record"
+            )))
+        }
+    })
+}
+
+/// The write path's refusal as the merge's: one message per broken rule.
+pub(crate) fn refused(e: StoreError) -> MergeError {
+    match e {
+        StoreError::Invalid(message) => {
+            MergeError::Invalid(message.split("; ").map(str::to_string).collect())
+        }
+        e => MergeError::Store(e),
+    }
+}
+
+/// The comment of every revision a merge makes: it names the merge.
+pub(crate) fn merge_comment(
+    id: i64,
+    record: RecordType,
+    from: &str,
+    into: &str,
+    comment: &str,
+) -> String {
+    let mut c = format!("merge #{id}: {} `{from}` into `{into}`", record.as_str());
+    if !comment.trim().is_empty() {
+        c.push_str(": ");
+        c.push_str(comment.trim());
+    }
+    c
 }

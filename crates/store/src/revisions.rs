@@ -9,7 +9,8 @@
 
 use crate::accounts::UserId;
 use crate::{StoreError, WriteSummary};
-use dossier_model::{Archive, RecordType};
+use dossier_model::{Archive, Body, Document, Dossier, Event, Person, RecordType, Topic};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// Where a revision came from.
@@ -303,4 +304,74 @@ pub trait Revisions: Send + Sync {
         reviewer: &Author,
         comment: &str,
     ) -> Result<Revision, RevisionError>;
+}
+
+// What both stores' revisions share.
+
+/// A revision's JSON read as `T`: refused, naming the record type, when it does not read.
+pub(crate) fn parse_record<T: DeserializeOwned>(
+    record: RecordType,
+    data: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(data).map_err(|e| {
+        StoreError::Invalid(format!(
+            "the data does not read as a {}: {e}",
+            record.as_str()
+        ))
+    })
+}
+
+/// The one record (or dossier) `data` holds, as an archive to write; refused when its
+/// slug is not `slug`.
+pub(crate) fn archive_of(
+    record: RecordType,
+    slug: &str,
+    data: &str,
+) -> Result<Archive, StoreError> {
+    let mut a = Archive::default();
+    let found = match record {
+        RecordType::Dossier => {
+            let d: Dossier = parse_record(record, data)?;
+            let s = d.slug.clone();
+            a.dossiers.push(d);
+            s
+        }
+        RecordType::Document => {
+            let d: Document = parse_record(record, data)?;
+            let s = d.slug.clone();
+            a.documents.push(d);
+            s
+        }
+        RecordType::Body => {
+            let d: Body = parse_record(record, data)?;
+            let s = d.slug.clone();
+            a.bodies.push(d);
+            s
+        }
+        RecordType::Person => {
+            let d: Person = parse_record(record, data)?;
+            let s = d.slug.clone();
+            a.people.push(d);
+            s
+        }
+        RecordType::Event => {
+            let d: Event = parse_record(record, data)?;
+            let s = d.slug.clone();
+            a.events.push(d);
+            s
+        }
+        RecordType::Topic => {
+            let d: Topic = parse_record(record, data)?;
+            let s = d.slug.clone();
+            a.topics.push(d);
+            s
+        }
+    };
+    if found != slug {
+        return Err(StoreError::Invalid(format!(
+            "the data's slug `{found}` is not the {}'s slug `{slug}`",
+            record.as_str()
+        )));
+    }
+    Ok(a)
 }

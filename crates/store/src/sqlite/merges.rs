@@ -12,11 +12,12 @@ use super::write::{
     current_version, delete_in, in_write, insert_published, rows, unix_now, write_rows, By, Revise,
 };
 use super::SqliteStore;
-use crate::merges::{Merge, MergeError, Merges};
+use crate::merges::{
+    merge_comment, parse, record_of, refused, Merge, MergeError, Merges, Role, Touched,
+};
 use crate::*;
 use dossier_model::merge::{absorb, relink_lists};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::de::DeserializeOwned;
 
 /// The columns a [`Merge`] is read from, in [`merge_of_row`]'s order.
 const COLUMNS: &str = "id, type, from_slug, into_slug, author_user, author_name, origin, at,
@@ -90,22 +91,6 @@ fn read_merge(c: &Connection, id: i64) -> Result<Option<Merge>, StoreError> {
     Ok(Some(m))
 }
 
-/// What a record was to a merge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Into,
-    From,
-    Relinked,
-}
-
-/// A record a merge wrote, at the version the merge made.
-struct Touched {
-    record: RecordType,
-    slug: String,
-    role: Role,
-    version: i64,
-}
-
 /// The records merge `id` wrote: the two merged records first, then the relinked ones in
 /// type and slug order.
 fn touched(c: &Connection, id: i64) -> Result<Vec<Touched>, StoreError> {
@@ -129,41 +114,6 @@ fn touched(c: &Connection, id: i64) -> Result<Vec<Touched>, StoreError> {
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
-}
-
-fn parse<T: DeserializeOwned>(record: RecordType, slug: &str, data: &str) -> Result<T, StoreError> {
-    serde_json::from_str(data).map_err(|source| StoreError::Corrupt {
-        record: record.as_str(),
-        slug: slug.to_string(),
-        source,
-    })
-}
-
-/// A stored record's JSON read as a [`Record`] of its type (not a dossier).
-fn record_of(record: RecordType, slug: &str, data: &str) -> Result<Record, StoreError> {
-    Ok(match record {
-        RecordType::Document => Record::Document(parse(record, slug, data)?),
-        RecordType::Body => Record::Body(parse(record, slug, data)?),
-        RecordType::Person => Record::Person(parse(record, slug, data)?),
-        RecordType::Event => Record::Event(parse(record, slug, data)?),
-        RecordType::Topic => Record::Topic(parse(record, slug, data)?),
-        RecordType::Dossier => {
-            return Err(StoreError::Invalid(format!(
-                "dossier `{slug}` is not a record"
-            )))
-        }
-    })
-}
-
-/// Adds a record to the archive to write.
-fn push(archive: &mut Archive, r: Record) {
-    match r {
-        Record::Document(d) => archive.documents.push(d),
-        Record::Body(b) => archive.bodies.push(b),
-        Record::Person(p) => archive.people.push(p),
-        Record::Event(e) => archive.events.push(e),
-        Record::Topic(t) => archive.topics.push(t),
-    }
 }
 
 /// A stored record (not a dossier), as `tx` sees it.
@@ -292,16 +242,6 @@ fn linking_dossiers(
     Ok(out)
 }
 
-/// The write path's refusal as the merge's: one message per broken rule.
-fn refused(e: StoreError) -> MergeError {
-    match e {
-        StoreError::Invalid(message) => {
-            MergeError::Invalid(message.split("; ").map(str::to_string).collect())
-        }
-        e => MergeError::Store(e),
-    }
-}
-
 /// The highest revision id now: every revision a write makes after it has a higher one.
 fn last_revision(tx: &Connection) -> Result<i64, StoreError> {
     Ok(
@@ -309,16 +249,6 @@ fn last_revision(tx: &Connection) -> Result<i64, StoreError> {
             r.get(0)
         })?,
     )
-}
-
-/// The comment of every revision a merge makes: it names the merge.
-fn merge_comment(id: i64, record: RecordType, from: &str, into: &str, comment: &str) -> String {
-    let mut c = format!("merge #{id}: {} `{from}` into `{into}`", record.as_str());
-    if !comment.trim().is_empty() {
-        c.push_str(": ");
-        c.push_str(comment.trim());
-    }
-    c
 }
 
 /// Points redirects at the survivor, chains collapsed, noting each as it was in
@@ -454,12 +384,12 @@ fn merge_in(
     absorb(&mut survivor, &gone);
     survivor.relink(record, from, into);
     if survivor != before {
-        push(&mut archive, survivor);
+        survivor.add_to(&mut archive);
     }
     let started = std::time::Instant::now();
     let stored = linking_records(tx, record, from, into)?;
     for r in relinked(&stored, record, from, into)? {
-        push(&mut archive, r);
+        r.add_to(&mut archive);
     }
     drop(stored);
     for mut d in linking_dossiers(tx, record, from)? {
@@ -558,7 +488,7 @@ fn undo_in(tx: &Connection, id: i64, author: &Author, comment: &str) -> Result<(
         if t.record == RecordType::Dossier {
             archive.dossiers.push(parse(t.record, &t.slug, &data)?);
         } else {
-            push(&mut archive, record_of(t.record, &t.slug, &data)?);
+            record_of(t.record, &t.slug, &data)?.add_to(&mut archive);
         }
     }
     let at = unix_now();

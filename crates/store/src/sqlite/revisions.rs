@@ -7,6 +7,7 @@ use super::write::{
     By, Kept, Revise, Row,
 };
 use super::SqliteStore;
+use crate::revisions::{archive_of, parse_record};
 use crate::*;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
@@ -122,66 +123,6 @@ fn draft_data(data: Option<&str>) -> Result<(), RevisionError> {
             .map_err(|e| invalid(format!("the draft's data is not JSON: {e}")))?;
     }
     Ok(())
-}
-
-fn parse_record<T: DeserializeOwned>(record: RecordType, data: &str) -> Result<T, StoreError> {
-    serde_json::from_str(data).map_err(|e| {
-        StoreError::Invalid(format!(
-            "the data does not read as a {}: {e}",
-            record.as_str()
-        ))
-    })
-}
-
-/// The one record (or dossier) `data` holds, as an archive to write; refused when its
-/// slug is not `slug`.
-fn archive_of(record: RecordType, slug: &str, data: &str) -> Result<Archive, StoreError> {
-    let mut a = Archive::default();
-    let found = match record {
-        RecordType::Dossier => {
-            let d: Dossier = parse_record(record, data)?;
-            let s = d.slug.clone();
-            a.dossiers.push(d);
-            s
-        }
-        RecordType::Document => {
-            let d: Document = parse_record(record, data)?;
-            let s = d.slug.clone();
-            a.documents.push(d);
-            s
-        }
-        RecordType::Body => {
-            let d: Body = parse_record(record, data)?;
-            let s = d.slug.clone();
-            a.bodies.push(d);
-            s
-        }
-        RecordType::Person => {
-            let d: Person = parse_record(record, data)?;
-            let s = d.slug.clone();
-            a.people.push(d);
-            s
-        }
-        RecordType::Event => {
-            let d: Event = parse_record(record, data)?;
-            let s = d.slug.clone();
-            a.events.push(d);
-            s
-        }
-        RecordType::Topic => {
-            let d: Topic = parse_record(record, data)?;
-            let s = d.slug.clone();
-            a.topics.push(d);
-            s
-        }
-    };
-    if found != slug {
-        return Err(StoreError::Invalid(format!(
-            "the data's slug `{found}` is not the {}'s slug `{slug}`",
-            record.as_str()
-        )));
-    }
-    Ok(a)
 }
 
 /// Writes `data` (None: deletes) as the record's published state through the write path,
