@@ -20,6 +20,10 @@ pub enum StoreError {
     /// down, or every connection is busy).
     #[error("no database connection: {0}")]
     Pool(#[from] r2d2::Error),
+    /// PostgreSQL has stopped answering (a restart, a network fault) and did not answer
+    /// again in the time a call may wait: the call may succeed if tried again later.
+    #[error("the database is not answering: {0}")]
+    Unavailable(String),
     /// A stored record's JSON no longer reads as the model expects.
     #[error("stored {record} `{slug}` cannot be read: {source}")]
     Corrupt {
@@ -31,9 +35,27 @@ pub enum StoreError {
     /// The records to write break a rule (a dangling slug, a duplicate…).
     #[error("refused to write: {0}")]
     Invalid(String),
+    /// A WARC file of the archived copies could not be kept or read: a name that is not a
+    /// plain file name, a file the store lacks, a range past its end, the disk.
+    #[error("archived copies: {0}")]
+    Warc(String),
     /// The database was written by a newer version of dossier.
     #[error("the store's schema version {found} is newer than this program knows ({known}); upgrade dossier")]
     TooNew { found: i64, known: i64 },
+}
+
+impl StoreError {
+    /// Whether the store could not be reached (no connection in time, a connection lost
+    /// under the call) rather than refusing the call: a server answers such a failure
+    /// `503 Service Unavailable` with `Retry-After`, which a load balancer retries on
+    /// another server, instead of a 500.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Pool(_) | StoreError::Unavailable(_) => true,
+            StoreError::Postgres(e) => crate::postgres::connection_lost(e),
+            _ => false,
+        }
+    }
 }
 
 /// Turns a record that cannot be read ([`StoreError::Corrupt`]) into `None`, with a warning

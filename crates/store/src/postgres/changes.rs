@@ -98,11 +98,14 @@ pub(super) fn last_change(store: &PgStore) -> Result<i64, StoreError> {
     if tokio::runtime::Handle::try_current().is_ok() {
         let reader = store
             .log_reader
-            .get_or_init(|| LogReader::start(store.pool()));
-        if let Some(seq) = reader.ask() {
-            return Ok(seq);
+            .get_or_init(|| LogReader::start(store.pool(), store.outage()));
+        match reader.ask() {
+            Some(Ok(seq)) => return Ok(seq),
+            // Not read again here: that would hold this runtime thread as long again.
+            Some(Err(e)) => return Err(StoreError::Unavailable(e)),
+            // No reader thread: the usual path, on a scoped thread.
+            None => {}
         }
-        // The reader failed (the database is down): the usual path says why.
     }
     store.read(|c| Ok(last_seq(c)?))
 }
@@ -111,14 +114,21 @@ pub(super) fn last_change(store: &PgStore) -> Result<i64, StoreError> {
 /// where the sync client may not run. Requests that wait together are answered by one
 /// query, begun after every one of them was asked: each answer still counts every commit
 /// made before its request, as the trait asks.
+///
+/// While the database does not answer, the reader waits for it as every call of the store
+/// does (the shared [`Outage`](super::Outage)), and the requests that came meanwhile are
+/// answered together; once the outage's wait is over they fail at once.
 pub(crate) struct LogReader {
-    requests: std::sync::mpsc::Sender<std::sync::mpsc::SyncSender<Option<i64>>>,
+    requests: std::sync::mpsc::Sender<std::sync::mpsc::SyncSender<LogAnswer>>,
 }
 
+/// The log's last seq, or why it could not be read.
+type LogAnswer = Result<i64, String>;
+
 impl LogReader {
-    fn start(pool: r2d2::Pool<super::Manager>) -> LogReader {
+    fn start(pool: r2d2::Pool<super::Manager>, outage: std::sync::Arc<super::Outage>) -> LogReader {
         let (requests, asked) =
-            std::sync::mpsc::channel::<std::sync::mpsc::SyncSender<Option<i64>>>();
+            std::sync::mpsc::channel::<std::sync::mpsc::SyncSender<LogAnswer>>();
         let spawned = std::thread::Builder::new()
             .name("store-log-reader".into())
             .spawn(move || {
@@ -126,12 +136,11 @@ impl LogReader {
                 while let Ok(first) = asked.recv() {
                     let mut waiting = vec![first];
                     waiting.extend(asked.try_iter());
-                    let seq = match pool.get() {
-                        Ok(mut c) => last_seq(&mut c).ok(),
-                        Err(_) => None,
-                    };
+                    let seq = outage
+                        .read(&pool, |c| Ok(last_seq(c)?))
+                        .map_err(|e| e.to_string());
                     for w in waiting {
-                        let _ = w.send(seq);
+                        let _ = w.send(seq.clone());
                     }
                 }
             });
@@ -141,12 +150,12 @@ impl LogReader {
         LogReader { requests }
     }
 
-    /// The log's last seq, or `None` when the reader could not read it.
-    fn ask(&self) -> Option<i64> {
+    /// The log's last seq or why it could not be read; `None` when the reader's thread is
+    /// not there.
+    fn ask(&self) -> Option<LogAnswer> {
         let (answer, answered) = std::sync::mpsc::sync_channel(1);
-        let sent = self.requests.send(answer);
-        sent.ok()?;
-        answered.recv().ok().flatten()
+        self.requests.send(answer).ok()?;
+        answered.recv().ok()
     }
 }
 
@@ -219,6 +228,8 @@ pub struct ChangeListener {
     config: ::postgres::Config,
     schema: String,
     client: Option<Client>,
+    /// Since when connecting again has failed (reported once, then quietly retried).
+    failing_since: Option<Instant>,
 }
 
 impl ChangeListener {
@@ -227,6 +238,7 @@ impl ChangeListener {
             config,
             schema,
             client: None,
+            failing_since: None,
         };
         listener.connect()?;
         Ok(listener)
@@ -253,12 +265,18 @@ impl ChangeListener {
         let client = match self.connect() {
             Ok(c) => c,
             Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for the store's changes; retrying");
-                std::thread::sleep(timeout.min(Duration::from_secs(1)));
+                if self.failing_since.is_none() {
+                    self.failing_since = Some(Instant::now());
+                    tracing::warn!(error = %e, "cannot listen for the store's changes; retrying");
+                }
+                std::thread::sleep(timeout.min(RECONNECT_EVERY));
                 return true;
             }
         };
         if !had {
+            if let Some(since) = self.failing_since.take() {
+                tracing::warn!(after = ?since.elapsed(), "listening for the store's changes again");
+            }
             return true;
         }
         let mut woken = false;
@@ -289,6 +307,9 @@ impl ChangeListener {
         true
     }
 }
+
+/// How often a listener whose connection was lost tries to connect again.
+const RECONNECT_EVERY: Duration = Duration::from_millis(250);
 
 /// As the store's connections (see `PgStore`'s `Drop`): closed off any tokio runtime.
 impl Drop for ChangeListener {

@@ -17,6 +17,15 @@
 //! thread (the server's async middleware asks [`Store::last_change`]) to a short-lived
 //! scoped thread instead of panicking ([`PgStore::read`]).
 //!
+//! A restart of the database closes every connection: the pool's connections fail at their
+//! first statement and are dropped, reads run again on fresh ones, and the change listener
+//! connects again (see [`ChangeListener`]). While the database does not answer, calls wait
+//! together for at most [`RIDE_THROUGH`] from the moment the outage was first seen (a fast
+//! restart passes unnoticed but for the wait), then fail at once with
+//! [`StoreError::Unavailable`] (a server answers 503 with `Retry-After`) until a statement
+//! succeeds again. No lock outlives a connection: the writer's and the migrations' advisory
+//! locks are transaction-scoped, so a killed process or a lost connection releases them.
+//!
 //! Writes are serialised by the database: every write transaction first takes one
 //! transaction-scoped advisory lock (the writer's, per schema), so sequence order in the
 //! change log is commit order, a follower never sees seq 11 committed before seq 10, and
@@ -39,15 +48,24 @@ pub use changes::ChangeListener;
 use crate::*;
 use ::postgres::{Client, Config, NoTls, Transaction};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Connections the pool keeps at most: the server's request workers (4 by default) and
 /// its background work, with room for the index's follower and an import.
 pub const POOL_CONNECTIONS: u32 = 16;
-/// How long a caller waits for a free connection (or for the database to come back)
-/// before the call fails.
+/// How long a caller waits for a free connection (every one busy) before the call fails.
 const POOL_WAIT: Duration = Duration::from_secs(10);
+/// How long calls wait, all together, for a database that stopped answering to answer
+/// again, counted from the first failure: longer than a restart takes (`pg_ctl restart -m
+/// fast`), short enough that a request does not hang when it is down for good.
+pub const RIDE_THROUGH: Duration = Duration::from_secs(5);
+/// Once the database has been down longer than [`RIDE_THROUGH`], how long a call waits for
+/// a connection before it fails: a request is answered 503 at once instead of hanging.
+const DOWN_WAIT: Duration = Duration::from_millis(100);
+/// How long one attempt to connect may take; the pool tries again, every half of this at
+/// most, while the database is down, so a connection is ready soon after it is back.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a write waits for the writer's lock (another server's, an import's) before
 /// it fails: SQLite's busy timeout.
 const WRITER_WAIT_MS: i64 = 5_000;
@@ -80,6 +98,81 @@ impl r2d2::ManageConnection for Manager {
 /// A connection of the pool, back in it when dropped.
 pub type PooledClient = r2d2::PooledConnection<Manager>;
 
+/// When the store's calls found the database not answering (`None`: it answers), shared by
+/// every caller so that they wait for it together, [`RIDE_THROUGH`] at most, and then fail
+/// fast instead of each waiting its own time.
+#[derive(Default)]
+pub(crate) struct Outage {
+    since: Mutex<Option<Instant>>,
+}
+
+impl Outage {
+    fn since(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        self.since.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A call found the database not answering.
+    fn begin(&self, error: &dyn std::fmt::Display) {
+        let mut since = self.since();
+        if since.is_none() {
+            *since = Some(Instant::now());
+            tracing::warn!(%error, wait = ?RIDE_THROUGH, "the database is not answering; waiting for it");
+        }
+    }
+
+    /// A statement succeeded: the database answers.
+    fn end(&self) {
+        if let Some(since) = self.since().take() {
+            tracing::warn!(after = ?since.elapsed(), "the database answers again");
+        }
+    }
+
+    /// How long a call may wait for a connection now.
+    fn wait(&self) -> Duration {
+        match *self.since() {
+            None => POOL_WAIT,
+            Some(since) => RIDE_THROUGH.saturating_sub(since.elapsed()).max(DOWN_WAIT),
+        }
+    }
+
+    /// A connection from `pool`, waiting no longer than [`wait`](Self::wait) allows.
+    pub(crate) fn checkout(&self, pool: &r2d2::Pool<Manager>) -> Result<PooledClient, StoreError> {
+        let wait = self.wait();
+        pool.get_timeout(wait).map_err(|e| {
+            self.begin(&e);
+            StoreError::Unavailable(format!("no connection within {wait:?}: {e}"))
+        })
+    }
+
+    /// Runs `f` on a connection from `pool` again and again while the connection it got
+    /// was lost (closed by a restart while it waited in the pool), until one answers or
+    /// the outage's wait is over. Only for reads: `f` must not write.
+    pub(crate) fn read<T>(
+        &self,
+        pool: &r2d2::Pool<Manager>,
+        f: impl Fn(&mut Client) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut tries = 0;
+        loop {
+            let mut client = self.checkout(pool)?;
+            match f(&mut client) {
+                Err(StoreError::Postgres(e)) if connection_lost(&e) => {
+                    self.begin(&e);
+                    tries += 1;
+                    if tries > POOL_CONNECTIONS + 1 {
+                        return Err(StoreError::Postgres(e));
+                    }
+                    tracing::debug!(error = %e, "a pooled connection was lost; reading again");
+                }
+                done => {
+                    self.end();
+                    return done;
+                }
+            }
+        }
+    }
+}
+
 /// The transaction [`BulkLoad::hold`] opened, with the connection it lives on (`None`
 /// once `release` committed or rolled it back).
 #[ouroboros::self_referencing]
@@ -101,6 +194,8 @@ pub struct PgStore {
     /// The class of the store's advisory locks: a hash of its schema, so that stores in
     /// different schemas of one database (tests) do not wait for each other.
     lock_class: i32,
+    /// Whether (and since when) the database is not answering, for every caller.
+    outage: Arc<Outage>,
     /// The transaction of a bulk load's [`BulkLoad::hold`], which writes join until
     /// `release`.
     held: Mutex<Option<Held>>,
@@ -127,7 +222,7 @@ impl PgStore {
             config.application_name("dossier");
         }
         if config.get_connect_timeout().is_none() {
-            config.connect_timeout(POOL_WAIT);
+            config.connect_timeout(CONNECT_TIMEOUT);
         }
         let config_for_open = config.clone();
         // Connecting and migrating are blocking calls of the sync client: off any runtime.
@@ -139,7 +234,12 @@ impl PgStore {
                 // `read` and `live_client` take another.
                 .test_on_check_out(false)
                 .min_idle(Some(1))
-                .connection_timeout(POOL_WAIT)
+                // Every checkout names its own wait (`Outage::checkout`); this one sets
+                // how often a connection is tried again while the database is down.
+                .connection_timeout(CONNECT_TIMEOUT)
+                // A refused attempt is the outage's to report, once (`Outage`), not one
+                // line per attempt.
+                .error_handler(Box::new(r2d2::NopErrorHandler))
                 .build(Manager {
                     config: config_for_open.clone(),
                 })
@@ -163,6 +263,7 @@ impl PgStore {
                 config: config_for_open,
                 schema,
                 lock_class,
+                outage: Arc::default(),
                 held: Mutex::new(None),
                 bulk: AtomicBool::new(false),
                 log_reader: std::sync::OnceLock::new(),
@@ -190,33 +291,31 @@ impl PgStore {
             .pool
             .as_ref()
             .expect("the pool lives as long as the store");
-        Ok(pool.get()?)
+        self.outage.checkout(pool)
+    }
+
+    /// Whether (and since when) the database is not answering, shared with the store's
+    /// log reader.
+    pub(crate) fn outage(&self) -> Arc<Outage> {
+        self.outage.clone()
     }
 
     /// Runs `f` on a pooled connection, outside any transaction (each statement its own),
     /// on a thread outside any tokio runtime (a scoped thread when called inside one).
     ///
     /// A connection that PostgreSQL closed while it waited in the pool (a restart of the
-    /// database) fails at its first statement; `f` then runs again on another, until one
-    /// answers or the pool has none left that works, so that the first reads after a
-    /// restart do not fail. Only reads are run again: `f` must not write.
+    /// database) fails at its first statement; `f` then runs again on another (waiting for
+    /// the database while it is down, [`RIDE_THROUGH`] at most), so that reads during and
+    /// after a restart do not fail. Only reads are run again: `f` must not write.
     pub(crate) fn read<T: Send>(
         &self,
         f: impl Fn(&mut Client) -> Result<T, StoreError> + Send,
     ) -> Result<T, StoreError> {
-        off_runtime(move || {
-            let mut tries = 0;
-            loop {
-                let mut client = self.client()?;
-                match f(&mut client) {
-                    Err(e) if connection_lost(&e) && tries <= POOL_CONNECTIONS => {
-                        tries += 1;
-                        tracing::debug!(error = %e, "a pooled connection was lost; reading again");
-                    }
-                    done => return done,
-                }
-            }
-        })
+        let pool = self
+            .pool
+            .as_ref()
+            .expect("the pool lives as long as the store");
+        off_runtime(move || self.outage.read(pool, f))
     }
 
     /// A pooled connection that answers: one closed while it waited in the pool (a
@@ -227,12 +326,15 @@ impl PgStore {
         loop {
             let mut client = self.client()?;
             match client.simple_query("") {
-                Ok(_) => return Ok(client),
+                Ok(_) => {
+                    self.outage.end();
+                    return Ok(client);
+                }
                 Err(e) => {
-                    let e = StoreError::from(e);
                     if !connection_lost(&e) || tries > POOL_CONNECTIONS {
-                        return Err(e);
+                        return Err(e.into());
                     }
+                    self.outage.begin(&e);
                     tries += 1;
                 }
             }
@@ -309,16 +411,17 @@ impl Drop for PgStore {
 }
 
 /// Whether `e` says the connection itself is gone (closed by PostgreSQL, which a restart
-/// does to every connection), not that the statement failed.
-fn connection_lost(e: &StoreError) -> bool {
+/// does to every connection, or refused while it starts), not that the statement failed.
+pub(crate) fn connection_lost(e: &::postgres::Error) -> bool {
     use ::postgres::error::SqlState;
-    let StoreError::Postgres(e) = e else {
-        return false;
-    };
     e.is_closed()
         || matches!(
             e.code(),
-            Some(&SqlState::ADMIN_SHUTDOWN | &SqlState::CRASH_SHUTDOWN)
+            Some(
+                &SqlState::ADMIN_SHUTDOWN
+                    | &SqlState::CRASH_SHUTDOWN
+                    | &SqlState::CANNOT_CONNECT_NOW
+            )
         )
         || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
 }
