@@ -1,8 +1,12 @@
-//! Archived copies (issue 25): the index of the WARC records a capture wrote. The records
-//! themselves are files in the data directory's `warc/` folder; the store keeps where each
-//! lies, what address it holds, when it was taken and its digest, so that pages can say
-//! "archived copy, captured 5 Dec 2026", replay can find the bytes, and Memento can list
-//! every copy of an address.
+//! Archived copies (issue 25): the WARC files a capture wrote and the index of their
+//! records. The store keeps the files themselves (SQLite: in the data directory's `warc/`
+//! folder; PostgreSQL: in the `warc_files` table, so that every server replays every copy
+//! and `pg_dump` carries them) and, for each record, where it lies, what address it holds,
+//! when it was taken and its digest, so that pages can say "archived copy, captured 5 Dec
+//! 2026", replay can find the bytes, and Memento can list every copy of an address.
+//!
+//! A capture hands its finished file to [`Captures::write_warc_file`] before it indexes
+//! the file's records, so an indexed record never points at a file the store lacks.
 //!
 //! Times are whole seconds since 1970 (UTC).
 
@@ -45,7 +49,42 @@ pub struct NewCapture {
     pub sha256: String,
 }
 
-/// Where the store keeps the index of archived copies.
+/// Whether `name` can be a WARC file the store keeps: one plain file name (no directory,
+/// no `..`, no NUL, not hidden), so that neither a row of the store nor a caller can make
+/// the store read or write a file elsewhere.
+pub fn is_warc_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && name.ends_with(".warc.gz")
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// The refusal of a name that [`is_warc_name`] rejects, the same on every backend.
+pub(crate) fn refuse_name(name: &str) -> Result<(), StoreError> {
+    if is_warc_name(name) {
+        return Ok(());
+    }
+    // Debug-quoted: a hostile name's control characters are shown, not printed.
+    Err(StoreError::Warc(format!(
+        "{name:?} is not the name of a WARC file (one plain file name ending in .warc.gz)"
+    )))
+}
+
+/// Refuses a range of `name` that runs past its `size` bytes (a row pointing at the wrong
+/// place, or a file cut short), before anything is read or allocated.
+pub(crate) fn past_end(name: &str, offset: u64, length: u64, size: u64) -> Result<(), StoreError> {
+    match offset.checked_add(length) {
+        Some(end) if end <= size => Ok(()),
+        _ => Err(StoreError::Warc(format!(
+            "{length} bytes at byte {offset} of {name} run past its end ({size} bytes)"
+        ))),
+    }
+}
+
+/// Where the store keeps archived copies: their WARC files and the index of their records.
 pub trait Captures {
     /// Indexes the records of one capture in one transaction, and logs a change for each
     /// of `citing` (the records that cite the captured page), whose pages now show the
@@ -74,8 +113,19 @@ pub trait Captures {
     ) -> Result<Option<Capture>, StoreError>;
     /// Every record, by id: what the static export copies.
     fn all_captures(&self) -> Result<Vec<Capture>, StoreError>;
+    /// Names of every WARC file the store keeps, sorted.
+    fn warc_names(&self) -> Result<Vec<String>, StoreError>;
+    /// A whole WARC file's bytes.
+    fn read_warc_file(&self, name: &str) -> Result<Vec<u8>, StoreError>;
+    /// Keeps a whole finished WARC file under `name` (refusing names that are not
+    /// [`is_warc_name`]-shaped: no paths); replaces none (an existing name is an error).
+    /// Durable when it returns: the records indexed after it point at kept bytes.
+    fn write_warc_file(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError>;
+    /// `length` bytes at `offset` of a kept WARC file (replay reads one record); a range
+    /// that runs past the file's end is an error, not a short read.
+    fn read_warc_range(&self, name: &str, offset: u64, length: u64) -> Result<Vec<u8>, StoreError>;
     /// The data directory's folder of WARC files, where the store is a file in the data
-    /// directory (`None` in memory): the one place every reader and writer of copies
-    /// takes it from.
+    /// directory (`None` in memory and on PostgreSQL). Readers and writers of copies go
+    /// through the methods above instead.
     fn warc_dir(&self) -> Option<std::path::PathBuf>;
 }

@@ -337,4 +337,9 @@ CREATE TABLE merge_redirects (
     PRIMARY KEY (merge_id, type, slug)
 ) WITHOUT ROWID;
 "#,
+    r#"
+-- 10: nothing. PostgreSQL's tenth migration makes the table that keeps archived copies'
+-- WARC files; SQLite keeps them as files in the data directory's warc/ folder. Here so
+-- that a schema version means the same migrations on both stores.
+"#,
 ];

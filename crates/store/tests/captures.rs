@@ -1,6 +1,8 @@
 //! The index of archived copies (issue 25) on every backend ([`common::each_store`]):
 //! copies indexed and found (by address, newest per page, nearest in time), a capture
-//! refused whole, and the change log moving only for citing records that exist.
+//! refused whole, and the change log moving only for citing records that exist; and the
+//! WARC files themselves (kept, listed, read whole and by range, never replaced, hostile
+//! names refused), a 20 MB one included.
 
 mod common;
 
@@ -190,4 +192,194 @@ fn an_address_holding_a_nul_has_no_copies() {
         let latest = c.latest_captures(&[hostile, "https://a.example/"]).unwrap();
         assert_eq!(latest.len(), 1);
     });
+}
+
+/// Bytes that do not repeat (a WARC file's members are gzip): each 8 bytes a counter
+/// mixed with `seed`, so a range read at the wrong place gives other bytes.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + 8);
+    let mut x = seed;
+    while out.len() < len {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+#[test]
+fn warc_files_are_kept_listed_and_read_back() {
+    each_store(|s| {
+        let c = copies(&**s);
+        assert!(c.warc_names().unwrap().is_empty());
+        let b = noise(5_000, 2);
+        let a = noise(3_000, 1);
+        c.write_warc_file("dossier-b.warc.gz", &b).unwrap();
+        c.write_warc_file("dossier-a.warc.gz", &a).unwrap();
+        assert_eq!(
+            c.warc_names().unwrap(),
+            ["dossier-a.warc.gz", "dossier-b.warc.gz"],
+            "sorted"
+        );
+        assert_eq!(c.read_warc_file("dossier-a.warc.gz").unwrap(), a);
+        assert_eq!(
+            c.read_warc_range("dossier-b.warc.gz", 1000, 200).unwrap(),
+            &b[1000..1200]
+        );
+        assert_eq!(
+            c.read_warc_range("dossier-b.warc.gz", 4_990, 10).unwrap(),
+            &b[4_990..]
+        );
+        assert!(c
+            .read_warc_range("dossier-b.warc.gz", 0, 0)
+            .unwrap()
+            .is_empty());
+        // Another process (another server on the database) sees the same files.
+        let other = s.open_again();
+        let other = other.captures().unwrap();
+        assert_eq!(other.read_warc_file("dossier-b.warc.gz").unwrap(), b);
+    });
+}
+
+/// A kept file is never replaced or cut short: the records indexed in it would then
+/// point at other bytes.
+#[test]
+fn a_kept_warc_file_is_never_replaced() {
+    each_store(|s| {
+        let c = copies(&**s);
+        let first = noise(100, 1);
+        c.write_warc_file("dossier-x.warc.gz", &first).unwrap();
+        let e = c
+            .write_warc_file("dossier-x.warc.gz", &noise(10, 2))
+            .unwrap_err();
+        assert!(e.to_string().contains("dossier-x.warc.gz"), "{e}");
+        assert!(e.to_string().contains("never replaced"), "{e}");
+        assert_eq!(c.read_warc_file("dossier-x.warc.gz").unwrap(), first);
+        assert_eq!(c.warc_names().unwrap(), ["dossier-x.warc.gz"]);
+    });
+}
+
+/// A range past the end (a row pointing at the wrong place), huge sizes included, and a
+/// file the store lacks are errors that say which file, never a short read or a huge
+/// allocation.
+#[test]
+fn ranges_past_the_end_and_missing_files_are_errors() {
+    each_store(|s| {
+        let c = copies(&**s);
+        c.write_warc_file("dossier-x.warc.gz", &noise(100, 1))
+            .unwrap();
+        for (offset, length) in [
+            (90, 11),
+            (100, 1),
+            (1_000, 1),
+            (0, u64::MAX),
+            (u64::MAX, 1),
+            (u64::MAX - 1, 2),
+            (1 << 40, 1 << 40),
+        ] {
+            let e = c
+                .read_warc_range("dossier-x.warc.gz", offset, length)
+                .unwrap_err();
+            assert!(e.to_string().contains("dossier-x.warc.gz"), "{e}");
+        }
+        for e in [
+            c.read_warc_file("dossier-none.warc.gz").unwrap_err(),
+            c.read_warc_range("dossier-none.warc.gz", 0, 1).unwrap_err(),
+        ] {
+            assert!(e.to_string().contains("dossier-none.warc.gz"), "{e}");
+        }
+    });
+}
+
+/// Names that could reach a file elsewhere (path traversal, absolute paths, a NUL, a
+/// hidden file, another suffix) are refused by every method on every backend, and
+/// nothing is written.
+#[test]
+fn hostile_warc_names_are_refused() {
+    each_store(|s| {
+        let c = copies(&**s);
+        for bad in [
+            "../x.warc.gz",
+            "../../etc/passwd",
+            "a/b.warc.gz",
+            "/tmp/x.warc.gz",
+            "a\\b.warc.gz",
+            "..warc.gz",
+            ".hidden.warc.gz",
+            "x\0.warc.gz",
+            "x.warc.gz\0",
+            "x.warc",
+            "x.warc.gz/",
+            "",
+            "x y.warc.gz",
+            "<script>.warc.gz",
+        ] {
+            assert!(!is_warc_name(bad), "{bad:?}");
+            let e = c.write_warc_file(bad, b"x").unwrap_err();
+            assert!(e.to_string().contains("not the name of a WARC file"), "{e}");
+            assert!(c.read_warc_file(bad).is_err(), "{bad:?}");
+            assert!(c.read_warc_range(bad, 0, 1).is_err(), "{bad:?}");
+        }
+        let long = format!("{}.warc.gz", "a".repeat(250));
+        assert!(c.write_warc_file(&long, b"x").is_err());
+        assert!(c.warc_names().unwrap().is_empty());
+    });
+}
+
+/// A 20 MB file (a page with its images) round-trips whole, and a record at its very
+/// end reads alone.
+#[test]
+fn a_20_mb_warc_file_round_trips() {
+    each_store(|s| {
+        let c = copies(&**s);
+        let big = noise(20 << 20, 7);
+        c.write_warc_file("dossier-big.warc.gz", &big).unwrap();
+        assert!(c.read_warc_file("dossier-big.warc.gz").unwrap() == big);
+        let end = big.len() as u64;
+        assert_eq!(
+            c.read_warc_range("dossier-big.warc.gz", end - 4_096, 4_096)
+                .unwrap(),
+            &big[big.len() - 4_096..]
+        );
+        assert!(c
+            .read_warc_range("dossier-big.warc.gz", end - 4_096, 4_097)
+            .is_err());
+    });
+}
+
+/// On PostgreSQL the bytes are kept out of line and uncompressed (so a range read takes
+/// only its chunks), and the table itself refuses a name that is not a plain file name,
+/// whatever writes to it.
+#[test]
+fn the_postgresql_table_keeps_bytes_apart_and_refuses_paths() {
+    let Some(s) = postgres() else {
+        return;
+    };
+    let mut client = postgres::Client::connect(s.postgres_url().unwrap(), postgres::NoTls).unwrap();
+    let storage: i8 = client
+        .query_one(
+            "SELECT attstorage FROM pg_attribute
+             WHERE attrelid = 'warc_files'::regclass AND attname = 'bytes'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(storage as u8, b'e', "STORAGE EXTERNAL");
+    for bad in ["../x.warc.gz", "a/b.warc.gz", ".x.warc.gz", "x.warc"] {
+        let e = client
+            .execute(
+                "INSERT INTO warc_files (name, bytes, length, sha256, created_at)
+                 VALUES ($1, 'x', 1, repeat('a', 64), 0)",
+                &[&bad],
+            )
+            .unwrap_err();
+        assert_eq!(
+            e.code(),
+            Some(&postgres::error::SqlState::CHECK_VIOLATION),
+            "{bad}: {e:?}"
+        );
+    }
+    drop(client);
 }

@@ -1,5 +1,7 @@
 //! [`Captures`] for the PostgreSQL store: the `captures` table of the eighth migration, as
-//! the SQLite store keeps it. `offset` is a reserved word in PostgreSQL, hence quoted.
+//! the SQLite store keeps it, and the WARC files themselves in the `warc_files` table of the
+//! tenth (a database server has no data directory beside it, and several servers share
+//! one database). `offset` is a reserved word in PostgreSQL, hence quoted.
 
 use super::changes::log_change;
 use super::revisions::holdable;
@@ -163,10 +165,103 @@ impl Captures for PgStore {
         })
     }
 
-    /// None: a database server has no data directory beside it. The copies' WARC files
-    /// live on the servers' disks (or a share they mount); which folder is the server's
-    /// setting, not the database's.
+    fn warc_names(&self) -> Result<Vec<String>, StoreError> {
+        self.read(|c| {
+            Ok(c.query("SELECT name FROM warc_files ORDER BY name", &[])?
+                .iter()
+                .map(|r| r.get(0))
+                .collect())
+        })
+    }
+
+    fn read_warc_file(&self, name: &str) -> Result<Vec<u8>, StoreError> {
+        refuse_name(name)?;
+        self.read(|c| {
+            c.query_opt("SELECT bytes FROM warc_files WHERE name = $1", &[&name])?
+                .map(|r| r.get(0))
+                .ok_or_else(|| missing(name))
+        })
+    }
+
+    fn write_warc_file(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        refuse_name(name)?;
+        if bytes.len() as u64 > MAX_WARC_FILE_BYTES {
+            return Err(StoreError::Warc(format!(
+                "{name} is {} bytes; PostgreSQL keeps a value of at most {MAX_WARC_FILE_BYTES}",
+                bytes.len()
+            )));
+        }
+        // In a write transaction like every other write: committed (durable) when this
+        // returns, and inside a held bulk load's transaction if one is open.
+        self.in_transaction(|tx| {
+            let inserted = tx.execute(
+                "INSERT INTO warc_files (name, bytes, length, sha256, created_at)
+                 VALUES ($1, $2::bytea, octet_length($2::bytea), encode(sha256($2::bytea), 'hex'),
+                         extract(epoch FROM clock_timestamp())::bigint)
+                 ON CONFLICT (name) DO NOTHING",
+                &[&name, &bytes],
+            )?;
+            if inserted == 0 {
+                return Err(StoreError::Warc(format!(
+                    "{name} exists already; a kept WARC file is never replaced"
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    fn read_warc_range(&self, name: &str, offset: u64, length: u64) -> Result<Vec<u8>, StoreError> {
+        refuse_name(name)?;
+        // substring counts from 1 and takes int4; a range that does not fit one lies past
+        // the end of any value PostgreSQL keeps.
+        let (Some(from), Ok(count)) = (
+            offset.checked_add(1).and_then(|o| i32::try_from(o).ok()),
+            i32::try_from(length),
+        ) else {
+            return Err(StoreError::Warc(format!(
+                "{length} bytes at byte {offset} of {name} lie past the end of any file \
+                 the store keeps"
+            )));
+        };
+        self.read(|c| {
+            let row = c
+                .query_opt(
+                    "SELECT length, CASE WHEN $2::int::bigint + $3::int - 1 <= length
+                                         THEN substring(bytes FROM $2 FOR $3) END
+                     FROM warc_files WHERE name = $1",
+                    &[&name, &from, &count],
+                )?
+                .ok_or_else(|| missing(name))?;
+            let size: i64 = row.get(0);
+            past_end(name, offset, length, size.max(0) as u64)?;
+            Ok(row.get::<_, Option<Vec<u8>>>(1).unwrap_or_default())
+        })
+    }
+
+    /// None: a database server has no data directory beside it; the WARC files are in
+    /// the database.
     fn warc_dir(&self) -> Option<std::path::PathBuf> {
         None
+    }
+}
+
+/// The largest WARC file PostgreSQL keeps: a `bytea` value holds at most 1 GB.
+const MAX_WARC_FILE_BYTES: u64 = (1 << 30) - (1 << 20);
+
+fn missing(name: &str) -> StoreError {
+    StoreError::Warc(format!("the store keeps no WARC file named {name}"))
+}
+
+#[cfg(test)]
+mod tests {
+    /// A schema version means the same migrations on both stores (`dossier copy` and an
+    /// operator compare them): SQLite has a tenth migration that does nothing to match
+    /// this store's WARC table.
+    #[test]
+    fn both_stores_number_their_migrations_alike() {
+        assert_eq!(
+            super::super::migrations::MIGRATIONS.len(),
+            crate::migrations::MIGRATIONS.len()
+        );
     }
 }

@@ -353,6 +353,27 @@ CREATE TABLE merge_redirects (
     PRIMARY KEY (merge_id, type, slug)
 );
 "#,
+    // 10: the WARC files of archived copies (SQLite keeps them in the data directory's
+    // warc/ folder; its tenth migration does nothing).
+    r#"
+-- Archived copies' WARC files, kept by the database so that every server replays every
+-- copy and pg_dump carries them. `name` is one plain file name (what `is_warc_name` in
+-- crates/store/src/captures.rs allows); `captures.warc_file` names a row here. The bytes
+-- are already gzip: STORAGE EXTERNAL keeps them uncompressed out of line, so
+-- `substring(bytes FROM o FOR n)` reads only the chunks of one record (replay), not the
+-- whole file. `sha256` (lowercase hex) and `length` let a copy be checked without reading
+-- the bytes; `created_at` in whole seconds since 1970 (UTC).
+CREATE TABLE warc_files (
+    name        TEXT COLLATE "C" PRIMARY KEY
+                CHECK (name ~ '^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.warc\.gz$'
+                       AND octet_length(name) <= 255),
+    bytes       BYTEA NOT NULL,
+    length      BIGINT NOT NULL CHECK (length = octet_length(bytes)),
+    sha256      TEXT COLLATE "C" NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    created_at  BIGINT NOT NULL
+);
+ALTER TABLE warc_files ALTER COLUMN bytes SET STORAGE EXTERNAL;
+"#,
 ];
 
 /// The advisory lock (one key, in the store's lock class: see `PgStore`) that migrations take:

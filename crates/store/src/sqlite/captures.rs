@@ -1,4 +1,6 @@
-//! [`Captures`] for the SQLite store: the `captures` table of the eighth migration.
+//! [`Captures`] for the SQLite store: the `captures` table of the eighth migration, and
+//! the WARC files in the data directory's `warc/` folder beside the database file. An
+//! in-memory store has no folder: it keeps no files, and says so when asked to.
 
 use super::write::{now, write_transaction};
 use super::SqliteStore;
@@ -6,6 +8,8 @@ use crate::captures::*;
 use crate::StoreError;
 use dossier_model::RecordType;
 use rusqlite::{params, OptionalExtension, Row};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 
 const COLUMNS: &str =
     "id, page, url, captured_at, warc_file, offset, length, status, content_type, sha256";
@@ -142,14 +146,126 @@ impl Captures for SqliteStore {
         })
     }
 
-    fn warc_dir(&self) -> Option<std::path::PathBuf> {
-        let db = self.path.as_ref()?;
-        Some(
-            db.parent()
-                .unwrap_or(std::path::Path::new("."))
-                .join("warc"),
-        )
+    fn warc_names(&self) -> Result<Vec<String>, StoreError> {
+        let Some(dir) = self.warc_dir() else {
+            return Ok(Vec::new());
+        };
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error("cannot list", &dir, e)),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| io_error("cannot list", &dir, e))?;
+            // Only files the store wrote: a half-written one (hidden, see
+            // `write_warc_file`) or anything else put in the folder is not a copy.
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            let is_file = entry
+                .file_type()
+                .map_err(|e| io_error("cannot list", &dir, e))?
+                .is_file();
+            if is_file && is_warc_name(&name) {
+                names.push(name);
+            }
+        }
+        names.sort();
+        Ok(names)
     }
+
+    fn read_warc_file(&self, name: &str) -> Result<Vec<u8>, StoreError> {
+        let path = self.warc_path(name)?;
+        std::fs::read(&path).map_err(|e| io_error("cannot read", &path, e))
+    }
+
+    fn write_warc_file(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let path = self.warc_path(name)?;
+        let dir = path.parent().expect("a file in the warc folder");
+        std::fs::create_dir_all(dir).map_err(|e| io_error("cannot create", dir, e))?;
+        // Written under a hidden name, flushed, then linked under its own: a crash leaves
+        // no half file under a copy's name, and linking fails rather than replace one.
+        let partial = dir.join(format!(
+            ".{name}.{}-{}.partial",
+            std::process::id(),
+            PARTIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let written = (|| {
+            let mut f = std::fs::File::options()
+                .write(true)
+                .create_new(true)
+                .open(&partial)?;
+            f.write_all(bytes)?;
+            f.sync_all()
+        })()
+        .map_err(|e| io_error("cannot write", &partial, e));
+        let linked = written.and_then(|()| {
+            std::fs::hard_link(&partial, &path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    StoreError::Warc(format!(
+                        "{} exists already; a kept WARC file is never replaced",
+                        path.display()
+                    ))
+                } else {
+                    io_error("cannot write", &path, e)
+                }
+            })
+        });
+        let _ = std::fs::remove_file(&partial);
+        linked?;
+        // The new name itself is durable once the folder is.
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io_error("cannot write", dir, e))
+    }
+
+    fn read_warc_range(&self, name: &str, offset: u64, length: u64) -> Result<Vec<u8>, StoreError> {
+        let path = self.warc_path(name)?;
+        let mut f = std::fs::File::open(&path).map_err(|e| io_error("cannot read", &path, e))?;
+        let size = f
+            .metadata()
+            .map_err(|e| io_error("cannot read", &path, e))?
+            .len();
+        past_end(name, offset, length, size)?;
+        f.seek(SeekFrom::Start(offset))
+            .map_err(|e| io_error("cannot read", &path, e))?;
+        let mut out = Vec::with_capacity(length as usize);
+        f.take(length)
+            .read_to_end(&mut out)
+            .map_err(|e| io_error("cannot read", &path, e))?;
+        if out.len() as u64 != length {
+            // Cut short since the size was read.
+            past_end(name, offset, length, offset + out.len() as u64)?;
+        }
+        Ok(out)
+    }
+
+    fn warc_dir(&self) -> Option<PathBuf> {
+        let db = self.path.as_ref()?;
+        Some(db.parent().unwrap_or(Path::new(".")).join("warc"))
+    }
+}
+
+/// Tells apart the hidden names of files being written by this process at once.
+static PARTIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl SqliteStore {
+    /// Where the file `name` lies, once the name is known to be a plain file name.
+    fn warc_path(&self, name: &str) -> Result<PathBuf, StoreError> {
+        refuse_name(name)?;
+        let dir = self.warc_dir().ok_or_else(|| {
+            StoreError::Warc(
+                "an in-memory store keeps no WARC files: archived copies need a data directory"
+                    .into(),
+            )
+        })?;
+        Ok(dir.join(name))
+    }
+}
+
+fn io_error(what: &str, path: &Path, e: std::io::Error) -> StoreError {
+    StoreError::Warc(format!("{what} {}: {e}", path.display()))
 }
 
 #[cfg(test)]
@@ -227,5 +343,38 @@ mod tests {
             s.captures().unwrap().warc_dir(),
             Some(dir.path().join("warc"))
         );
+    }
+
+    #[test]
+    fn files_are_in_the_warc_folder_and_no_half_file_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
+        let c = s.captures().unwrap();
+        c.write_warc_file("dossier-a.warc.gz", b"abc").unwrap();
+        assert!(c.write_warc_file("dossier-a.warc.gz", b"x").is_err());
+        let mut names: Vec<String> = std::fs::read_dir(dir.path().join("warc"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["dossier-a.warc.gz"]);
+        assert_eq!(
+            std::fs::read(dir.path().join("warc/dossier-a.warc.gz")).unwrap(),
+            b"abc"
+        );
+        // Anything else put in the folder is no copy.
+        std::fs::write(dir.path().join("warc/notes.txt"), "x").unwrap();
+        std::fs::create_dir(dir.path().join("warc/sub.warc.gz")).unwrap();
+        assert_eq!(c.warc_names().unwrap(), ["dossier-a.warc.gz"]);
+    }
+
+    #[test]
+    fn an_in_memory_store_keeps_no_files_and_says_why() {
+        let s = SqliteStore::in_memory().unwrap();
+        let c = s.captures().unwrap();
+        assert!(c.warc_names().unwrap().is_empty());
+        let e = c.write_warc_file("dossier-a.warc.gz", b"abc").unwrap_err();
+        assert!(e.to_string().contains("data directory"), "{e}");
+        assert!(c.read_warc_range("dossier-a.warc.gz", 0, 1).is_err());
     }
 }
