@@ -2,12 +2,16 @@
 
 use crate::cli::LinksCaptureArgs;
 use anyhow::{bail, Context, Result};
+use dossier_store::Store;
 use dossier_upkeep::capture::{capture_pages, cited_pages, CaptureOptions, PageReport};
 use std::path::Path;
 use std::time::Duration;
 
 pub fn run(data_dir: &Path, args: LinksCaptureArgs) -> Result<()> {
     let store = super::open_store(data_dir)?;
+    // Where the WARC files are kept, for the report: the data directory's folder on
+    // SQLite, none on PostgreSQL (the database keeps them).
+    let warc_dir = store.captures().and_then(|c| c.warc_dir());
     let mut pages = cited_pages(&store, args.dossier.as_deref())
         .context("cannot list the archive's cited addresses")?;
     if !args.url.is_empty() {
@@ -52,7 +56,8 @@ pub fn run(data_dir: &Path, args: LinksCaptureArgs) -> Result<()> {
             "failed": summary.failed,
             "resources": summary.resources,
             "bytes": summary.bytes,
-            "warc_dir": data_dir.join("warc"),
+            "warc_dir": warc_dir,
+            "warc_in_database": warc_dir.is_none(),
             "files": summary.files,
             "items": reports,
         });
@@ -82,16 +87,12 @@ pub fn run(data_dir: &Path, args: LinksCaptureArgs) -> Result<()> {
         summary.failed,
         summary.resources,
         summary.bytes,
-        match summary.files.as_slice() {
-            [] => String::new(),
-            files => format!(
-                ", in {}",
-                files
-                    .iter()
-                    .map(|f| format!("warc/{f}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+        match (summary.files.as_slice(), &warc_dir) {
+            ([], _) => String::new(),
+            ([one], Some(dir)) => format!(", in {}", dir.join(one).display()),
+            (files, Some(dir)) => format!(", in {} WARC files in {}", files.len(), dir.display()),
+            ([one], None) => format!(", in the WARC file {one} kept in the database"),
+            (files, None) => format!(", in {} WARC files kept in the database", files.len()),
         }
     );
     Ok(())

@@ -15,7 +15,9 @@ pub fn site(data_dir: &Path, args: ExportSiteArgs) -> Result<()> {
         site = site.with_name(n);
     }
     let db = data_dir.join("dossier.db");
-    if !db.exists() {
+    // On PostgreSQL the archive is in the database, not the data directory.
+    let in_database = super::DATABASE_URL.get().is_some_and(Option::is_some);
+    if !in_database && !db.exists() {
         anyhow::bail!(
             "there is no archive in {} (no dossier.db); load one first, e.g. `dossier load-builtin`",
             data_dir.display()

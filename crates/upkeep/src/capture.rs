@@ -1,8 +1,11 @@
 //! Archived copies of cited pages (issue 25), as Perma.cc and the Internet Archive keep
 //! what is cited: each page a record cites is fetched (with its images and stylesheets,
 //! or as the PDF it is) through the safe client ([`crate::fetch`]), written to a WARC file
-//! in the data directory's `warc/` folder ([`crate::warc`]), and indexed in the store
-//! with its time and digest ([`dossier_store::Captures`]). [`replay`] serves a copy back;
+//! of its own in a temporary folder ([`crate::warc`]); once the page is done the finished
+//! file is handed to the store ([`dossier_store::Captures::write_warc_file`]: the data
+//! directory's `warc/` folder on SQLite, a table on PostgreSQL, so every server replays
+//! it), and only then are its records indexed with their time and digest, so an indexed
+//! record never points at a file the store lacks. [`replay`] serves a copy back;
 //! [`crate::memento`] lets Memento clients find it.
 //!
 //! Redirects are kept as they were answered (a `3xx` record per hop), so that the cited
@@ -15,9 +18,9 @@ pub mod replay;
 use crate::fetch::{FetchError, FetchPolicy, FetchRequest, Fetched, Fetcher};
 use crate::warc::{Exchange, WarcError, WarcWriter};
 use dossier_model::RecordType;
-use dossier_store::{NewCapture, Store, StoreError};
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use dossier_store::{Captures, NewCapture, Store, StoreError};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
@@ -32,8 +35,9 @@ pub const USER_AGENT: &str = concat!(
 /// [`crate::warc::MAX_RECORD_BYTES`]).
 pub const MAX_CAPTURE_BYTES: usize = 32 << 20;
 
-/// A WARC file is closed and a new one begun past this size (the convention's 1 GB).
-const ROLL_OVER_BYTES: u64 = 1 << 30;
+/// A page's WARC file is closed and a new one begun past this size: each file is handed
+/// to the store whole (in memory), and PostgreSQL keeps a value of at most 1 GB.
+const ROLL_OVER_BYTES: u64 = 256 << 20;
 
 /// Why a capture run could not go on (a page that fails is in its report instead).
 #[derive(Debug, thiserror::Error)]
@@ -44,8 +48,13 @@ pub enum CaptureError {
     Warc(#[from] WarcError),
     #[error(transparent)]
     Fetch(#[from] FetchError),
-    #[error("this store keeps no archived copies (an in-memory store has no data directory)")]
+    #[error("this store keeps no archived copies")]
     NoCopies,
+    #[error("cannot use the capture's temporary folder {path}: {source}")]
+    Temporary {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// A cited page and the records that cite it.
@@ -129,38 +138,90 @@ pub struct CaptureSummary {
     pub failed: usize,
     pub resources: usize,
     pub bytes: u64,
-    /// The WARC files written, relative to the warc folder.
+    /// The WARC files the store now keeps, by name.
     pub files: Vec<String>,
 }
 
-/// The WARC file the run appends to, begun again past [`ROLL_OVER_BYTES`].
-struct Output {
-    dir: PathBuf,
+/// A page's WARC file as it is written, begun again past [`ROLL_OVER_BYTES`]: in the run's
+/// temporary folder until the page is done.
+struct Output<'a> {
+    dir: &'a Path,
     writer: Option<WarcWriter>,
-    files: Vec<String>,
+    /// The finished files: name, and where it lies in the temporary folder.
+    files: Vec<(String, PathBuf)>,
 }
 
-impl Output {
+impl Output<'_> {
     fn write(&mut self, ex: &Exchange<'_>) -> Result<crate::warc::Written, WarcError> {
         if self
             .writer
             .as_ref()
             .is_some_and(|w| w.len() > ROLL_OVER_BYTES)
         {
-            if let Some(w) = self.writer.take() {
-                w.finish()?;
-            }
+            self.close();
         }
         if self.writer.is_none() {
-            let w = WarcWriter::create(&self.dir, ex.date, USER_AGENT)?;
-            self.files.push(w.name().to_string());
-            self.writer = Some(w);
+            self.writer = Some(WarcWriter::create(self.dir, ex.date, USER_AGENT)?);
         }
         self.writer
             .as_mut()
             .expect("a writer was just made")
             .write_exchange(ex)
     }
+
+    fn close(&mut self) {
+        if let Some(w) = self.writer.take() {
+            let name = w.name().to_string();
+            self.files.push((name, w.finish()));
+        }
+    }
+
+    /// Every file written, closed.
+    fn into_files(mut self) -> Vec<(String, PathBuf)> {
+        self.close();
+        self.files
+    }
+}
+
+/// The run's temporary folder, removed with what is left in it when the run ends
+/// (finished or not).
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Scratch, CaptureError> {
+        let random = uuid::Uuid::new_v4().simple().to_string();
+        let path = std::env::temp_dir().join(format!("dossier-capture-{}", &random[..16]));
+        std::fs::create_dir(&path).map_err(|source| CaptureError::Temporary {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Ok(Scratch(path))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Hands a page's finished WARC files to the store, each then removed from the temporary
+/// folder; answers their names.
+fn keep_files(
+    copies: &dyn Captures,
+    files: Vec<(String, PathBuf)>,
+) -> Result<Vec<String>, CaptureError> {
+    let mut names = Vec::with_capacity(files.len());
+    for (name, path) in files {
+        let bytes = std::fs::read(&path).map_err(|source| CaptureError::Temporary {
+            path: path.display().to_string(),
+            source,
+        })?;
+        copies.write_warc_file(&name, &bytes)?;
+        let _ = std::fs::remove_file(&path);
+        names.push(name);
+    }
+    Ok(names)
 }
 
 /// Now, in seconds since 1970.
@@ -172,7 +233,7 @@ fn now() -> i64 {
 
 /// Captures each page of `pages`, `concurrency` at once, and indexes what it kept in
 /// `store`; `progress` hears of each page as it is done. Stops only when the store or the
-/// WARC folder fails; a page that fails is reported and the run goes on.
+/// temporary folder fails; a page that fails is reported and the run goes on.
 pub async fn capture_pages(
     store: &dyn Store,
     pages: &[CitedPage],
@@ -180,24 +241,20 @@ pub async fn capture_pages(
     progress: &mut dyn FnMut(&PageReport),
 ) -> Result<CaptureSummary, CaptureError> {
     let copies = store.captures().ok_or(CaptureError::NoCopies)?;
-    let dir = copies.warc_dir().ok_or(CaptureError::NoCopies)?;
     let mut policy = options.policy.clone();
     policy.max_body = policy.max_body.max(MAX_CAPTURE_BYTES);
     let fetcher = Fetcher::new(policy)?;
-    let output = Arc::new(Mutex::new(Output {
-        dir,
-        writer: None,
-        files: Vec::new(),
-    }));
+    let scratch = Scratch::new()?;
+    let dir = Arc::new(scratch.0.clone());
     let limit = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let per_page = options.per_page.max(1);
     let mut tasks = tokio::task::JoinSet::new();
     for (i, page) in pages.iter().enumerate() {
-        let (fetcher, output, limit) = (fetcher.clone(), output.clone(), limit.clone());
+        let (fetcher, dir, limit) = (fetcher.clone(), dir.clone(), limit.clone());
         let url = page.url.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            (i, capture_one(&fetcher, &output, &url, per_page).await)
+            (i, capture_one(&fetcher, &dir, &url, per_page).await)
         });
     }
     let mut summary = CaptureSummary {
@@ -218,13 +275,16 @@ pub async fn capture_pages(
             }
         };
         let page = &pages[i];
-        let (mut report, rows) = match result {
+        let (mut report, rows, files) = match result {
             Ok(ok) => ok,
             Err(Fatal(e)) => {
                 tasks.abort_all();
                 return Err(e.into());
             }
         };
+        // The files first: a record is indexed only once its file is kept. A failure
+        // between the two leaves a kept file no record names, never the other way.
+        summary.files.extend(keep_files(copies, files)?);
         if !rows.is_empty() {
             let ids = copies.add_captures(&rows, &page.citing)?;
             report.capture = rows
@@ -243,15 +303,12 @@ pub async fn capture_pages(
         summary.bytes += report.bytes;
         progress(&report);
     }
-    let mut output = output.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(w) = output.writer.take() {
-        w.finish()?;
-    }
-    summary.files = std::mem::take(&mut output.files);
+    summary.files.sort();
+    drop(scratch);
     Ok(summary)
 }
 
-/// A failure of the WARC folder: the run stops.
+/// A failure to write the temporary WARC file: the run stops.
 struct Fatal(WarcError);
 
 impl PageReport {
@@ -281,12 +338,11 @@ fn header_pairs(f: &Fetched) -> Vec<(String, String)> {
 /// Writes an answer, and the redirects before it, to the WARC file; returns their rows
 /// (for `page`, all at time `at`).
 fn keep(
-    output: &Mutex<Output>,
+    out: &mut Output<'_>,
     page: &str,
     at: i64,
     f: &Fetched,
 ) -> Result<Vec<NewCapture>, WarcError> {
-    let mut out = output.lock().unwrap_or_else(|p| p.into_inner());
     let mut rows = Vec::with_capacity(f.hops.len() + 1);
     for hop in &f.hops {
         let headers = vec![("Location".to_string(), hop.location.clone())];
@@ -372,18 +428,28 @@ fn unkeepable(f: &Fetched) -> Option<String> {
     None
 }
 
-/// Fetches and keeps one page with its resources.
+/// What a page's capture kept: its report, its records, and the WARC files that hold
+/// them (in the temporary folder).
+type PageCapture = (PageReport, Vec<NewCapture>, Vec<(String, PathBuf)>);
+
+/// Fetches and keeps one page with its resources, in WARC files of its own in `dir`.
 async fn capture_one(
     fetcher: &Fetcher,
-    output: &Mutex<Output>,
+    dir: &Path,
     url: &str,
     per_page: usize,
-) -> Result<(PageReport, Vec<NewCapture>), Fatal> {
+) -> Result<PageCapture, Fatal> {
     let mut report = PageReport::failed(url, String::new());
     report.error = None;
     let parsed = match crate::fetch::parse_url(url) {
         Ok(u) => u,
-        Err(e) => return Ok((PageReport::failed(url, e.to_string()), Vec::new())),
+        Err(e) => {
+            return Ok((
+                PageReport::failed(url, e.to_string()),
+                Vec::new(),
+                Vec::new(),
+            ))
+        }
     };
     let mut request = FetchRequest::get(parsed);
     request.headers.push((
@@ -392,7 +458,13 @@ async fn capture_one(
     ));
     let page = match fetcher.fetch(request).await {
         Ok(f) => f,
-        Err(e) => return Ok((PageReport::failed(url, e.to_string()), Vec::new())),
+        Err(e) => {
+            return Ok((
+                PageReport::failed(url, e.to_string()),
+                Vec::new(),
+                Vec::new(),
+            ))
+        }
     };
     report.status = Some(page.status);
     report.content_type = page.content_type();
@@ -401,10 +473,15 @@ async fn capture_one(
     }
     if let Some(why) = unkeepable(&page) {
         report.error = Some(why);
-        return Ok((report, Vec::new()));
+        return Ok((report, Vec::new(), Vec::new()));
     }
     let at = now();
-    let mut rows = keep(output, url, at, &page).map_err(Fatal)?;
+    let mut output = Output {
+        dir,
+        writer: None,
+        files: Vec::new(),
+    };
+    let mut rows = keep(&mut output, url, at, &page).map_err(Fatal)?;
     report.bytes += page.body.len() as u64;
     // The page's images and stylesheets, then what the stylesheets load.
     let mut wanted: Vec<Url> = match replay::kind(&report.content_type) {
@@ -441,14 +518,14 @@ async fn capture_one(
                         }
                     }
                 }
-                rows.extend(keep(output, url, at, &f).map_err(Fatal)?);
+                rows.extend(keep(&mut output, url, at, &f).map_err(Fatal)?);
                 report.resources += 1;
                 report.bytes += f.body.len() as u64;
             }
         }
         wanted = more;
     }
-    Ok((report, rows))
+    Ok((report, rows, output.into_files()))
 }
 
 /// Fetches these addresses at once.

@@ -12,12 +12,13 @@
 //! decoded, so `Content-Encoding` and `Transfer-Encoding` are dropped and `Content-Length`
 //! is the body's. Digests are SHA-256 in base32 (`sha256:…`), as WARC tools expect.
 
+use dossier_store::{Captures, StoreError};
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use sha2::{Digest, Sha256};
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// The largest compressed record replay reads, and the largest body it inflates: a WARC
@@ -34,8 +35,12 @@ pub enum WarcError {
         path: String,
         source: std::io::Error,
     },
-    #[error("`{0}` is not the name of a WARC file in the archive's warc directory")]
+    #[error("`{0}` is not the name of a WARC file the archive keeps")]
     BadName(String),
+    /// The store could not give the record's bytes (a file it lacks, a range past the
+    /// file's end: a row pointing at the wrong place).
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error("the WARC record in {file} at byte {offset} is not readable: {why}")]
     Malformed {
         file: String,
@@ -76,7 +81,8 @@ pub struct Written {
     pub record_id: String,
 }
 
-/// A WARC file being written: one per capture run.
+/// A WARC file being written: one per captured page (more past the capture's size limit),
+/// in a temporary folder until the store keeps it.
 pub struct WarcWriter {
     file: File,
     path: PathBuf,
@@ -216,13 +222,10 @@ impl WarcWriter {
         })
     }
 
-    /// Flushes the file to disk: the store's rows must not point at bytes a crash loses.
-    pub fn finish(self) -> Result<(), WarcError> {
-        self.file.sync_all().map_err(|source| WarcError::Io {
-            what: "cannot write the WARC file",
-            path: self.path.display().to_string(),
-            source,
-        })
+    /// Closes the file and answers where it is, for the capture to hand it whole to the
+    /// store ([`dossier_store::Captures::write_warc_file`]), which makes it durable.
+    pub fn finish(self) -> PathBuf {
+        self.path
     }
 
     /// Writes one record as its own gzip member; returns its offset and length.
@@ -280,20 +283,14 @@ impl ArchivedResponse {
 }
 
 /// Whether `name` can be a file the writer made: one plain file name (no directory, no
-/// `..`), so that a row of the store cannot make replay open a file elsewhere.
-pub fn is_warc_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 255
-        && name.ends_with(".warc.gz")
-        && !name.starts_with('.')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
+/// `..`), so that a row of the store cannot make replay read a file elsewhere. The store
+/// refuses every other name too.
+pub use dossier_store::captures::is_warc_name;
 
-/// Reads the `response` record that lies at `offset` (`length` bytes) in `dir/file`.
+/// Reads the `response` record that lies at `offset` (`length` bytes) in the WARC file
+/// `file` the store keeps.
 pub fn read_response(
-    dir: &Path,
+    copies: &dyn Captures,
     file: &str,
     offset: u64,
     length: u64,
@@ -301,32 +298,30 @@ pub fn read_response(
     if !is_warc_name(file) {
         return Err(WarcError::BadName(file.to_string()));
     }
+    if length == 0 || length > MAX_RECORD_BYTES {
+        return Err(WarcError::Malformed {
+            file: file.to_string(),
+            offset,
+            why: format!("a record of {length} bytes"),
+        });
+    }
+    let member = copies.read_warc_range(file, offset, length)?;
+    decode_response(file, offset, &member)
+}
+
+/// The `response` record in `member`, one gzip member read from `file` at `offset`.
+pub fn decode_response(
+    file: &str,
+    offset: u64,
+    member: &[u8],
+) -> Result<ArchivedResponse, WarcError> {
     let malformed = |why: String| WarcError::Malformed {
         file: file.to_string(),
         offset,
         why,
     };
-    if length == 0 || length > MAX_RECORD_BYTES {
-        return Err(malformed(format!("a record of {length} bytes")));
-    }
-    let path = dir.join(file);
-    let io = |what, source| WarcError::Io {
-        what,
-        path: path.display().to_string(),
-        source,
-    };
-    let mut f = File::open(&path).map_err(|e| io("cannot open the WARC file", e))?;
-    f.seek(SeekFrom::Start(offset))
-        .map_err(|e| io("cannot read the WARC file", e))?;
-    let mut member = Vec::with_capacity(length as usize);
-    f.take(length)
-        .read_to_end(&mut member)
-        .map_err(|e| io("cannot read the WARC file", e))?;
-    if member.len() as u64 != length {
-        return Err(malformed("the file ends inside the record".into()));
-    }
     let mut record = Vec::new();
-    GzDecoder::new(&member[..])
+    GzDecoder::new(member)
         .take(MAX_RECORD_BYTES + 1)
         .read_to_end(&mut record)
         .map_err(|e| malformed(format!("not gzip: {e}")))?;
@@ -517,8 +512,10 @@ mod tests {
             "a\\b.warc.gz",
         ] {
             assert!(!is_warc_name(bad), "{bad}");
+            let store = dossier_store::SqliteStore::in_memory().unwrap();
+            let copies = dossier_store::Store::captures(&store).unwrap();
             assert!(matches!(
-                read_response(Path::new("/tmp"), bad, 0, 10),
+                read_response(copies, bad, 0, 10),
                 Err(WarcError::BadName(_))
             ));
         }
@@ -546,8 +543,14 @@ mod tests {
             })
             .unwrap();
         let name = w.name().to_string();
-        w.finish().unwrap();
-        let r = read_response(dir.path(), &name, written.offset, written.length).unwrap();
+        let path = w.finish();
+        let data = tempfile::tempdir().unwrap();
+        let store = dossier_store::SqliteStore::open(&data.path().join("dossier.db")).unwrap();
+        let copies = dossier_store::Store::captures(&store).unwrap();
+        copies
+            .write_warc_file(&name, &std::fs::read(path).unwrap())
+            .unwrap();
+        let r = read_response(copies, &name, written.offset, written.length).unwrap();
         assert_eq!(r.status, 200);
         assert_eq!(r.body, b"<p>hello</p>");
         assert_eq!(r.target_uri, "https://example.org/a?b=1");
@@ -560,7 +563,10 @@ mod tests {
             hex(&Sha256::digest(b"<p>hello</p>"))
         );
         // The request record is not a response; a wrong offset is said to be one.
-        assert!(read_response(dir.path(), &name, written.offset + 1, written.length).is_err());
-        assert!(read_response(dir.path(), &name, 0, MAX_RECORD_BYTES + 1).is_err());
+        assert!(read_response(copies, &name, written.offset + 1, written.length).is_err());
+        assert!(read_response(copies, &name, 0, MAX_RECORD_BYTES + 1).is_err());
+        // A row pointing past the file's end is an error that names the file.
+        let e = read_response(copies, &name, written.offset, written.length + 1).unwrap_err();
+        assert!(e.to_string().contains(&name), "{e}");
     }
 }

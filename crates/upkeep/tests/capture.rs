@@ -1,7 +1,12 @@
 //! Captures against a local HTTP server started here: a page with its image and
 //! stylesheet (and the image the stylesheet names), a redirect, a 404, a hostile page;
-//! the WARC file read back by an independent reader (the `warc` crate); replay of the
-//! copies; the safety rules (127.0.0.1 refused unless allowed).
+//! the WARC files read back by an independent reader (the `warc` crate); replay of the
+//! copies; the safety rules (127.0.0.1 refused unless allowed). Captures and replay run on
+//! every backend of the store's harness: SQLite always, PostgreSQL (the WARC files in the
+//! database, replayed by another server's handle) when `DOSSIER_TEST_DATABASE_URL` is set.
+
+#[path = "../../store/tests/common/mod.rs"]
+mod common;
 
 use dossier_model::RecordType;
 use dossier_store::{SqliteStore, Store};
@@ -95,11 +100,28 @@ fn cited(url: String) -> CitedPage {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_page_is_kept_with_its_images_and_styles_and_reads_back() {
+/// Runs `test` on a fresh store of each backend, in a runtime of its own: the harness
+/// opens and drops its PostgreSQL schemas with the sync client, outside any runtime.
+fn on_each_backend(test: impl AsyncFn(&common::TestStore)) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    for store in common::stores() {
+        eprintln!("-- on {}", store.name());
+        runtime.block_on(test(&store));
+    }
+}
+
+#[test]
+fn a_page_is_kept_with_its_images_and_styles_and_reads_back() {
     let base = serve();
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
+    on_each_backend(async |s| page_kept_and_read_back(s, base.clone()).await);
+}
+
+async fn page_kept_and_read_back(s: &common::TestStore, base: String) {
+    let store = s.as_store();
     let pages = vec![
         cited(format!("{base}/page")),
         cited(format!("{base}/old")),
@@ -107,7 +129,7 @@ async fn a_page_is_kept_with_its_images_and_styles_and_reads_back() {
         cited(format!("{base}/report.pdf")),
     ];
     let mut reports = Vec::new();
-    let summary = capture_pages(&store, &pages, &allowed(), &mut |r| reports.push(r.clone()))
+    let summary = capture_pages(store, &pages, &allowed(), &mut |r| reports.push(r.clone()))
         .await
         .unwrap();
     assert_eq!(summary.pages, 4);
@@ -125,63 +147,79 @@ async fn a_page_is_kept_with_its_images_and_styles_and_reads_back() {
     assert_eq!(page.resources, 3, "{page:?}");
     assert!(page.resource_errors.is_empty(), "{page:?}");
 
-    // The files are where the issue says, and an independent reader reads them.
-    assert_eq!(summary.files.len(), 1);
-    let file = dir.path().join("warc").join(&summary.files[0]);
-    assert!(file.exists());
-    let reader = warc::WarcReader::from_path_gzip(&file).unwrap();
+    // One WARC file per kept page, all in the store (which lists no other), and every
+    // indexed record in one of them: a row never points at a file the store lacks.
+    let copies = store.captures().unwrap();
+    assert_eq!(summary.files.len(), 3, "{:?}", summary.files);
+    assert_eq!(copies.warc_names().unwrap(), summary.files);
+    for c in copies.all_captures().unwrap() {
+        assert!(summary.files.contains(&c.warc_file), "{c:?}");
+    }
+    // An independent reader reads each, as the store gives it back.
     let mut types = Vec::new();
     let mut responses = 0;
-    for record in reader.iter_records() {
-        let record = record.expect("each record reads back");
-        assert_eq!(record.warc_version(), "1.1");
-        assert!(record.warc_id().starts_with("<urn:uuid:"));
-        let ty = record.warc_type().to_string();
-        if ty == "response" {
-            responses += 1;
-            let uri = record
-                .header(warc::WarcHeader::TargetURI)
-                .unwrap()
-                .to_string();
-            assert!(uri.starts_with(&base), "{uri}");
-            let block = record.body();
-            let start = block.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-            let payload = &block[start..];
-            let digest = record
-                .header(warc::WarcHeader::PayloadDigest)
-                .unwrap()
-                .to_string();
-            let expected = data_encoding::BASE32.encode(&Sha256::digest(payload));
-            assert_eq!(digest, format!("sha256:{expected}"), "{uri}");
-            let block_digest = record
-                .header(warc::WarcHeader::BlockDigest)
-                .unwrap()
-                .to_string();
-            assert_eq!(
-                block_digest,
-                format!(
-                    "sha256:{}",
-                    data_encoding::BASE32.encode(&Sha256::digest(block))
-                )
-            );
-            assert!(record.header(warc::WarcHeader::Date).is_some());
+    let mut warcinfos = 0;
+    for name in &summary.files {
+        let bytes = copies.read_warc_file(name).unwrap();
+        let reader = warc::WarcReader::new(std::io::BufReader::new(
+            flate2::read::MultiGzDecoder::new(&bytes[..]),
+        ));
+        for record in reader.iter_records() {
+            let record = record.expect("each record reads back");
+            assert_eq!(record.warc_version(), "1.1");
+            assert!(record.warc_id().starts_with("<urn:uuid:"));
+            let ty = record.warc_type().to_string();
+            if ty == "response" {
+                responses += 1;
+                let uri = record
+                    .header(warc::WarcHeader::TargetURI)
+                    .unwrap()
+                    .to_string();
+                assert!(uri.starts_with(&base), "{uri}");
+                let block = record.body();
+                let start = block.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+                let payload = &block[start..];
+                let digest = record
+                    .header(warc::WarcHeader::PayloadDigest)
+                    .unwrap()
+                    .to_string();
+                let expected = data_encoding::BASE32.encode(&Sha256::digest(payload));
+                assert_eq!(digest, format!("sha256:{expected}"), "{uri}");
+                let block_digest = record
+                    .header(warc::WarcHeader::BlockDigest)
+                    .unwrap()
+                    .to_string();
+                assert_eq!(
+                    block_digest,
+                    format!(
+                        "sha256:{}",
+                        data_encoding::BASE32.encode(&Sha256::digest(block))
+                    )
+                );
+                assert!(record.header(warc::WarcHeader::Date).is_some());
+            }
+            if ty == "warcinfo" {
+                warcinfos += 1;
+            }
+            types.push(ty);
         }
-        types.push(ty);
     }
-    assert_eq!(types[0], "warcinfo");
+    // Each file begins with its warcinfo.
+    assert_eq!(warcinfos, 3, "{types:?}");
     // The page, its stylesheet, image and the stylesheet's image; the redirect's hop and
     // its target with the same three; the PDF.
     assert_eq!(responses, 10, "{types:?}");
     assert_eq!(types.iter().filter(|t| *t == "request").count(), 10);
 
-    // Replay: the page's image and stylesheet point at their copies, the script is gone,
-    // the banner says what it is.
-    let copies = store.captures().unwrap();
+    // Replay, here and through another handle on the same store (another server on the
+    // database): the page's image and stylesheet point at their copies, the script is
+    // gone, the banner says what it is.
+    let other = s.open_again();
     let page_copy = copies.capture(page.capture.unwrap()).unwrap().unwrap();
     assert_eq!(page_copy.url, format!("{base}/page"));
     let Some(Replayed::Copy {
         body, content_type, ..
-    }) = replay(&store, page_copy.id, &replay_path).unwrap()
+    }) = replay(&*other, page_copy.id, &replay_path).unwrap()
     else {
         panic!("the page replays as a copy")
     };
@@ -219,7 +257,7 @@ async fn a_page_is_kept_with_its_images_and_styles_and_reads_back() {
         )),
         "{html}"
     );
-    let Some(Replayed::Copy { body, .. }) = replay(&store, css.id, &replay_path).unwrap() else {
+    let Some(Replayed::Copy { body, .. }) = replay(store, css.id, &replay_path).unwrap() else {
         panic!("the stylesheet replays")
     };
     let bg = copies
@@ -238,7 +276,7 @@ async fn a_page_is_kept_with_its_images_and_styles_and_reads_back() {
     // The redirect replays as one, to the copy of its target.
     let old = reports.iter().find(|r| r.url.ends_with("/old")).unwrap();
     let Some(Replayed::Redirect { to, target, .. }) =
-        replay(&store, old.capture.unwrap(), &replay_path).unwrap()
+        replay(store, old.capture.unwrap(), &replay_path).unwrap()
     else {
         panic!("the redirect replays as a redirect")
     };
@@ -260,7 +298,7 @@ async fn a_page_is_kept_with_its_images_and_styles_and_reads_back() {
         content_type,
         attachment,
         ..
-    }) = replay(&store, pdf_copy.id, &replay_path).unwrap()
+    }) = replay(&*other, pdf_copy.id, &replay_path).unwrap()
     else {
         panic!("the PDF replays")
     };
@@ -301,14 +339,17 @@ async fn loopback_is_refused_unless_allowed() {
     assert!(store.captures().unwrap().all_captures().unwrap().is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_copy_that_does_not_match_its_digest_is_not_replayed() {
+#[test]
+fn a_copy_that_does_not_match_its_digest_is_not_replayed() {
     let base = serve();
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("dossier.db")).unwrap();
+    on_each_backend(async |s| digest_mismatch_not_replayed(s, base.clone()).await);
+}
+
+async fn digest_mismatch_not_replayed(s: &common::TestStore, base: String) {
+    let store = s.as_store();
     let mut reports = Vec::new();
-    let summary = capture_pages(
-        &store,
+    capture_pages(
+        store,
         &[cited(format!("{base}/report.pdf"))],
         &allowed(),
         &mut |r| reports.push(r.clone()),
@@ -320,11 +361,10 @@ async fn a_copy_that_does_not_match_its_digest_is_not_replayed() {
         .capture(reports[0].capture.unwrap())
         .unwrap()
         .unwrap();
-    let warc_dir = dir.path().join("warc");
-    // The same record with other bytes, appended to the file, indexed with the digest of
-    // the original: what an edit of the file behind the archive's back looks like.
-    let path = warc_dir.join(&summary.files[0]);
-    let mut bytes = std::fs::read(&path).unwrap();
+    // The same record with other bytes, in a file indexed with the digest of the original:
+    // what an edit of the file behind the archive's back looks like (the store never
+    // replaces a kept file, so the edit is a file of its own here).
+    let bytes = copies.read_warc_file(&c.warc_file).unwrap();
     let mut raw = Vec::new();
     flate2::read::GzDecoder::new(&bytes[c.offset as usize..(c.offset + c.length) as usize])
         .read_to_end(&mut raw)
@@ -333,16 +373,19 @@ async fn a_copy_that_does_not_match_its_digest_is_not_replayed() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(text.as_bytes()).unwrap();
     let member = gz.finish().unwrap();
-    let offset = bytes.len() as u64;
-    bytes.extend_from_slice(&member);
-    std::fs::write(&path, &bytes).unwrap();
+    let mut evil = bytes.clone();
+    let offset = evil.len() as u64;
+    evil.extend_from_slice(&member);
+    copies
+        .write_warc_file("dossier-edited.warc.gz", &evil)
+        .unwrap();
     let ids = copies
         .add_captures(
             &[dossier_store::NewCapture {
                 page: c.page.clone(),
                 url: c.url.clone(),
                 captured_at: c.captured_at + 1,
-                warc_file: c.warc_file.clone(),
+                warc_file: "dossier-edited.warc.gz".into(),
                 offset,
                 length: member.len() as u64,
                 status: 200,
@@ -352,12 +395,64 @@ async fn a_copy_that_does_not_match_its_digest_is_not_replayed() {
             &[],
         )
         .unwrap();
-    let read =
-        dossier_upkeep::warc::read_response(&warc_dir, &c.warc_file, offset, member.len() as u64)
-            .unwrap();
+    let read = dossier_upkeep::warc::read_response(
+        copies,
+        "dossier-edited.warc.gz",
+        offset,
+        member.len() as u64,
+    )
+    .unwrap();
     assert_eq!(read.body, b"%PDF-1.4 evil");
-    let e = replay(&store, ids[0], &replay_path).unwrap_err();
+    let e = replay(store, ids[0], &replay_path).unwrap_err();
     assert!(e.to_string().contains("does not match its digest"), "{e}");
     // The original still replays.
-    assert!(replay(&store, c.id, &replay_path).is_ok());
+    assert!(replay(store, c.id, &replay_path).is_ok());
+    // A row pointing past its file's end is refused, naming the file, not read short.
+    let ids = copies
+        .add_captures(
+            &[dossier_store::NewCapture {
+                offset: bytes.len() as u64 - 10,
+                ..copies_row(&c)
+            }],
+            &[],
+        )
+        .unwrap();
+    let e = replay(store, ids[0], &replay_path).unwrap_err();
+    assert!(e.to_string().contains(&c.warc_file), "{e}");
+}
+
+/// A new row with `c`'s fields.
+fn copies_row(c: &dossier_store::Capture) -> dossier_store::NewCapture {
+    dossier_store::NewCapture {
+        page: c.page.clone(),
+        url: c.url.clone(),
+        captured_at: c.captured_at,
+        warc_file: c.warc_file.clone(),
+        offset: c.offset,
+        length: c.length,
+        status: c.status,
+        content_type: c.content_type.clone(),
+        sha256: c.sha256.clone(),
+    }
+}
+
+/// A record is indexed only once its WARC file is kept: a store that cannot keep the file
+/// (an in-memory store has no data directory) stops the run with that reason, and no
+/// record points at a file it lacks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_whose_file_cannot_be_kept_is_not_indexed() {
+    let base = serve();
+    let store = SqliteStore::in_memory().unwrap();
+    let e = capture_pages(
+        &store,
+        &[cited(format!("{base}/report.pdf"))],
+        &allowed(),
+        &mut |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("data directory"), "{e}");
+    let copies = store.captures().unwrap();
+    assert!(copies.all_captures().unwrap().is_empty());
+    assert!(copies.warc_names().unwrap().is_empty());
 }

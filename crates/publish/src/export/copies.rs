@@ -56,18 +56,14 @@ pub(super) fn write_copies(store: &dyn Store, w: &Writer) -> Result<(), PublishE
         };
         w.write(&file, &bytes)?;
     }
-    if let Some(dir) = copies.warc_dir() {
-        let mut files: Vec<&str> = all.iter().map(|c| c.warc_file.as_str()).collect();
-        files.sort_unstable();
-        files.dedup();
-        for name in files.into_iter().filter(|n| is_warc_name(n)) {
-            let path = dir.join(name);
-            let bytes = std::fs::read(&path).map_err(|source| PublishError::Io {
-                path: path.display().to_string(),
-                source,
-            })?;
-            w.write(&format!("warc/{name}"), &bytes)?;
-        }
+    // The files the copies are in, from the store (a folder or a database table), each
+    // once.
+    let mut files: Vec<&str> = all.iter().map(|c| c.warc_file.as_str()).collect();
+    files.sort_unstable();
+    files.dedup();
+    for name in files.into_iter().filter(|n| is_warc_name(n)) {
+        let bytes = copies.read_warc_file(name)?;
+        w.write(&format!("warc/{name}"), &bytes)?;
     }
     Ok(())
 }

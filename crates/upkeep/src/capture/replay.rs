@@ -1,4 +1,6 @@
-//! A copy as replay serves it: read from its WARC file, checked against its digest, and,
+//! A copy as replay serves it: its one record read from its WARC file in the store
+//! ([`dossier_store::Captures::read_warc_range`]: every server on one PostgreSQL database
+//! replays every copy), checked against its digest, and,
 //! for a page or a stylesheet, rewritten so that it loads only other archived copies
 //! ([`super::html`]). The server answers `/archive/{id}` with it; the static export writes
 //! the same bytes as files.
@@ -151,8 +153,7 @@ pub fn replay_with_head(
     let Some(capture) = copies.capture(id)? else {
         return Ok(None);
     };
-    let dir = copies.warc_dir().ok_or(ReplayError::NoCopies)?;
-    let archived = warc::read_response(&dir, &capture.warc_file, capture.offset, capture.length)?;
+    let archived = warc::read_response(copies, &capture.warc_file, capture.offset, capture.length)?;
     if warc::hex(&Sha256::digest(&archived.body)) != capture.sha256 {
         return Err(ReplayError::Digest { id });
     }
