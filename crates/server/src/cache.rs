@@ -29,9 +29,9 @@
 //! a quarter of the bound is sent (with its validators) but not kept. Hits, misses and the
 //! size go to the server's metrics ([`CacheCounters`]); each emptying is logged.
 //!
-//! Not kept: `/oai` (each answer says when it was made), `/metrics`, answers other than
-//! 200, and answers whose handler said `Cache-Control: no-store` or `private`. A request
-//! that carries credentials (a session cookie, an `Authorization` header) is neither
+//! Not kept: `/oai` (each answer says when it was made), `/metrics`, `/healthz`, answers
+//! other than 200, and answers whose handler said `Cache-Control: no-store` or `private`.
+//! A request that carries credentials (a session cookie, an `Authorization` header) is neither
 //! answered from the cache nor has its answer kept: it may be a person's own page. A capacity
 //! of 0 turns the layer off entirely (handlers answer as they would without it).
 
@@ -848,9 +848,11 @@ impl ResponseCache {
 }
 
 /// Whether an answer to this request may be kept: GET and HEAD, less the routes whose
-/// answers change without the store (`/oai` says when it answered; `/metrics`).
+/// answers change without the store (`/oai` says when it answered; `/metrics`; `/healthz`
+/// follows the search index and the store's reachability).
 fn cacheable(method: &Method, path: &str) -> bool {
-    (method == Method::GET || method == Method::HEAD) && !matches!(path, "/oai" | "/metrics")
+    (method == Method::GET || method == Method::HEAD)
+        && !matches!(path, "/oai" | "/metrics" | "/healthz")
 }
 
 /// Whether the answer reads the search index (its searcher generation joins the key).

@@ -13,6 +13,7 @@ mod eac;
 mod editing;
 mod error;
 mod gaps;
+mod health;
 mod links;
 mod metrics;
 mod negotiate;

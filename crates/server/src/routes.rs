@@ -229,6 +229,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/outline.js", get(outline_script))
         .route("/static/edit.js", get(edit_script))
         .route("/metrics", get(crate::metrics::endpoint))
+        .route("/healthz", get(crate::health::endpoint))
         .merge(crate::browse::router())
         .merge(crate::publishing::router())
         .merge(crate::pictures::router())
