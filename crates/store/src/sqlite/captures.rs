@@ -186,8 +186,9 @@ impl Captures for SqliteStore {
         std::fs::create_dir_all(dir).map_err(|e| io_error("cannot create", dir, e))?;
         // Written under a hidden name, flushed, then linked under its own: a crash leaves
         // no half file under a copy's name, and linking fails rather than replace one.
+        // (The hidden name does not hold `name`: a 255-byte name would make it too long.)
         let partial = dir.join(format!(
-            ".{name}.{}-{}.partial",
+            ".warc-{}-{}.partial",
             std::process::id(),
             PARTIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         ));
