@@ -119,6 +119,33 @@ pub enum Command {
     /// back as it was (refused, naming the record, if one changed since); --list shows
     /// the merges.
     Merge(MergeArgs),
+    /// Copy a whole archive to another store: a data directory (SQLite) or a PostgreSQL
+    /// database, either way: `dossier copy --from dossier-data --to postgres://…`.
+    ///
+    /// Every table moves as it is (records, dossiers, revisions, the change log,
+    /// collections, accounts, sessions, tokens, the audit log, link checks, captures and
+    /// their WARC files, merges, redirects), with its ids and times, in one transaction of
+    /// the target, which must be empty. Each table is then read back from the target and
+    /// compared by row count and checksum, each WARC file by SHA-256; the command prints
+    /// the comparison and fails if anything differs. The search index is not copied: a
+    /// server builds its own on its first start (or `dossier reindex`). --database-url
+    /// plays no part: --from and --to name both ends.
+    Copy(CopyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// The archive to copy: a data directory, or a postgres:// (postgresql://) URL or
+    /// libpq key=value settings. Read in one snapshot; not changed.
+    #[arg(long, value_name = "DATA_DIR_OR_URL")]
+    pub from: String,
+    /// Where to copy it: a data directory (created if missing) or a PostgreSQL database
+    /// (a schema with `options=-csearch_path%3DNAME`); its store must be new or empty.
+    #[arg(long, value_name = "DATA_DIR_OR_URL")]
+    pub to: String,
+    /// Print the comparison as JSON (per table: rows and SHA-256 on each side).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

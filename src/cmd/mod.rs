@@ -3,6 +3,7 @@
 mod capture;
 mod check;
 mod collection;
+mod copy;
 mod export;
 mod import;
 mod links;
@@ -49,6 +50,8 @@ pub fn run(cli: Cli) -> Result<()> {
         | Command::Token(_)
         | Command::Links(_)
         | Command::Check(_) => None,
+        // Opens both of its ends itself, and takes the target's lock (see `copy`).
+        Command::Copy(_) => None,
         Command::Import(i) => Some(lock::lock_for_writing(
             &cli.global.data_dir,
             &format!("import {}", i.name()),
@@ -80,6 +83,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Links(command) => links::run(&cli.global.data_dir, command),
         Command::Check(args) => check::run(&cli.global.data_dir, args),
         Command::Merge(args) => merge::run(&cli.global.data_dir, args),
+        Command::Copy(args) => copy::run(args),
         Command::LoadBuiltin(args) => {
             let store = open_store(&cli.global.data_dir)?;
             let (summary, conflicts) = load_builtin_as(&store, !args.overwrite_edits)?;

@@ -55,6 +55,15 @@ impl AnyStore {
         }
     }
 
+    /// A connection of its own to the store's database, moving rows as they are: the two
+    /// ends of `dossier copy` ([`crate::copy`]).
+    pub(crate) fn raw(&self) -> Result<Box<dyn crate::copy::Raw>, StoreError> {
+        Ok(match &self.inner {
+            Inner::Sqlite(s) => Box::new(s.raw()?),
+            Inner::Postgres(s) => Box::new(s.raw()?),
+        })
+    }
+
     fn store(&self) -> &dyn BulkLoad {
         match &self.inner {
             Inner::Sqlite(s) => s,

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod any;
 pub mod captures;
+pub mod copy;
 mod error;
 pub mod link_checks;
 pub mod merges;

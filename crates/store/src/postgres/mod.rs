@@ -40,6 +40,7 @@ mod link_checks;
 mod merges;
 mod migrations;
 mod queries;
+pub(crate) mod raw;
 mod revisions;
 mod write;
 

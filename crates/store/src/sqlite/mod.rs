@@ -15,6 +15,7 @@ mod changes;
 mod link_checks;
 mod merges;
 mod queries;
+mod raw;
 mod revisions;
 mod wal_watch;
 pub(crate) mod write;
