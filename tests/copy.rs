@@ -509,6 +509,21 @@ fn places_that_are_not_archives_are_refused_with_a_clear_message() {
         );
     }
     assert!(!p.join("t2").exists(), "nothing made for a refused copy");
+    // A database that does not answer: said, without its password; nothing made.
+    for url in [
+        "postgres://someone:secret@127.0.0.1:1/x?connect_timeout=2",
+        "host=127.0.0.1 port=1 user=someone password=secret connect_timeout=2",
+    ] {
+        refused(src, url, "cannot reach the PostgreSQL database");
+        refused(
+            url,
+            path(&p.join("t7")),
+            "cannot reach the PostgreSQL database",
+        );
+        let o = copy(src, url, &[]);
+        assert!(!out(&o).contains("secret"), "{}", out(&o));
+    }
+    assert!(!p.join("t7").exists(), "nothing made for a refused copy");
     // A source that is not there, holds no store, or holds something else.
     refused(
         path(&p.join("nowhere")),

@@ -29,15 +29,16 @@ pub fn run(args: CopyArgs) -> Result<()> {
             to.describe()
         );
     }
+    if let Place::DataDir(dir) = &to {
+        copy::check_target_dir(dir).map_err(|e| anyhow!("--to: {e}"))?;
+    }
+    // The source first: a copy refused for its source makes nothing at the target.
+    let source = copy::open_source(&from).map_err(|e| anyhow!("--from: {e}"))?;
     let _writing = match &to {
-        Place::DataDir(dir) => {
-            copy::check_target_dir(dir).map_err(|e| anyhow!("--to: {e}"))?;
-            Some(lock::lock_for_writing(dir, "copy")?)
-        }
+        Place::DataDir(dir) => Some(lock::lock_for_writing(dir, "copy")?),
         // The copy's own transaction takes the database's writer lock.
         Place::Database(_) => None,
     };
-    let source = copy::open_source(&from).map_err(|e| anyhow!("--from: {e}"))?;
     let target = copy::open_target(&to).map_err(|e| anyhow!("--to: {e}"))?;
     let (from_name, to_name) = (from.describe(), to.describe());
     let mut progress = Display::new();
@@ -151,7 +152,7 @@ fn describe(report: &CopyReport) -> String {
         "{:<18} {:>10}  {:<16}  {}",
         "WARC files",
         report.warc_files.len(),
-        "(each by SHA-256)",
+        "(by SHA-256)",
         if warc_ok { "ok" } else { "DIFFERS" }
     );
     let counters_ok = report
@@ -166,6 +167,25 @@ fn describe(report: &CopyReport) -> String {
         "(largest ids)",
         if counters_ok { "ok" } else { "DIFFERS" }
     );
+    if !report.uncopied_warc_files.is_empty() {
+        let _ = writeln!(
+            s,
+            "warning: capture rows name {} WARC {} the source does not keep, so the copy \
+             lacks {} too (replay of those copies fails on both): {}",
+            report.uncopied_warc_files.len(),
+            if report.uncopied_warc_files.len() == 1 {
+                "file"
+            } else {
+                "files"
+            },
+            if report.uncopied_warc_files.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
+            report.uncopied_warc_files.join(", ")
+        );
+    }
     let reused = report.warc_files.iter().filter(|w| w.reused).count();
     if reused > 0 {
         let _ =

@@ -892,6 +892,9 @@ pub struct CopyReport {
     pub warc_files: Vec<WarcCheck>,
     /// WARC files in the target that the source lacks (after the copy).
     pub extra_warc_files: Vec<String>,
+    /// WARC files that capture rows name but the source does not keep (its replay of
+    /// them fails already): the copy is as the source, and says so.
+    pub uncopied_warc_files: Vec<String>,
     pub counters: Vec<CounterCheck>,
     pub seconds: f64,
 }
@@ -957,7 +960,11 @@ pub fn copy(
         refuse_non_empty(dst.as_mut(), to_name)?;
         copy_rows(src.as_mut(), dst.as_mut(), &counts, progress)
     })();
-    let (sums, counters) = match copied {
+    let Copied {
+        sums,
+        counters,
+        cited_warc,
+    } = match copied {
         Ok(done) => done,
         Err(e) => {
             dst.rollback();
@@ -1001,6 +1008,11 @@ pub fn copy(
     check.end_read()?;
     progress.finish(Phase::Verify);
 
+    let kept: BTreeSet<&str> = warc.iter().map(|w| w.name.as_str()).collect();
+    let uncopied_warc_files = cited_warc
+        .into_iter()
+        .filter(|f| !kept.contains(f.as_str()))
+        .collect();
     let (warc_files, extra_warc_files) = verify_warc_files(dst_caps, warc)?;
     Ok(CopyReport {
         from: from_name.to_string(),
@@ -1008,6 +1020,7 @@ pub fn copy(
         tables,
         warc_files,
         extra_warc_files,
+        uncopied_warc_files,
         counters: counter_checks,
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -1176,6 +1189,14 @@ fn verify_warc_files(
 /// A table's row count and checksum (lowercase hex).
 type TableSum = (u64, String);
 
+/// What [`copy_rows`] moved: each table's count and checksum on the source, the id
+/// counters to verify, and the WARC files the capture rows name.
+struct Copied {
+    sums: Vec<TableSum>,
+    counters: Vec<Counter>,
+    cited_warc: BTreeSet<String>,
+}
+
 /// A table's id counter to carry: its table, column and value.
 type Counter = (&'static Table, &'static str, i64);
 
@@ -1186,11 +1207,13 @@ fn copy_rows(
     dst: &mut dyn Raw,
     counts: &[u64],
     progress: &mut dyn CopyProgress,
-) -> Result<(Vec<TableSum>, Vec<Counter>), CopyError> {
+) -> Result<Copied, CopyError> {
     progress.start(Phase::Copy, counts.iter().sum());
     let mut sums = Vec::with_capacity(TABLES.len());
     let mut counters = Vec::new();
+    let mut cited_warc = BTreeSet::new();
     for t in TABLES {
+        let warc_at = (t.name == "captures").then(|| t.index_of("warc_file"));
         progress.item(t.name);
         let mut hash = Sha256::new();
         let mut rows = 0u64;
@@ -1207,6 +1230,11 @@ fn copy_rows(
             rows += 1;
             if let Some(Value::Int(id)) = id_at.map(|i| &row[i]) {
                 max_id = max_id.max(*id);
+            }
+            if let Some(Value::Text(file)) = warc_at.map(|i| &row[i]) {
+                if !cited_warc.contains(file) {
+                    cited_warc.insert(file.clone());
+                }
             }
             if t.parent.is_some() {
                 held.push(row);
@@ -1244,7 +1272,11 @@ fn copy_rows(
         sums.push((rows, hex(&hash.finalize())));
     }
     progress.finish(Phase::Copy);
-    Ok((sums, counters))
+    Ok(Copied {
+        sums,
+        counters,
+        cited_warc,
+    })
 }
 
 fn row_bytes(row: &Row) -> usize {
@@ -1426,7 +1458,11 @@ mod tests {
                  INSERT INTO sections VALUES ('d', 'b', NULL, 0, '1', 'B', NULL, '', '[]');
                  INSERT INTO sections VALUES ('d', 'a', 'b', 1, '1', 'A', NULL, '', '[]');
                  INSERT INTO links VALUES ('section', 'd#a', 'cites', 'document', 'x', 'ref');
-                 INSERT INTO links VALUES ('section', 'd#a', 'cites', 'document', 'x', NULL);",
+                 INSERT INTO links VALUES ('section', 'd#a', 'cites', 'document', 'x', NULL);
+                 INSERT INTO captures (page, url, captured_at, warc_file, offset, length,
+                                       status, sha256)
+                 VALUES ('https://a.org/', 'https://a.org/', 1, 'gone-1.warc.gz', 0, 10, 200,
+                         printf('%064d', 0));",
             )
             .unwrap();
         let from = open_source(&Place::DataDir(a.clone())).unwrap();
@@ -1434,6 +1470,9 @@ mod tests {
         let to = open_target(&Place::DataDir(b.clone())).unwrap();
         let report = copy(&from, &to, "a", "b", &mut ()).unwrap();
         assert!(report.ok(), "{report:#?}");
+        // A capture row naming a file the source does not keep is copied as it is, and
+        // said.
+        assert_eq!(report.uncopied_warc_files, ["gone-1.warc.gz"]);
         let users = report.tables.iter().find(|t| t.table == "users").unwrap();
         assert_eq!(users.source_rows, 1);
         // The deleted account's id is not given again in the copy.
