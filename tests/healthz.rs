@@ -2,7 +2,8 @@
 //! the search index has applied the store's newest change; 503 with `Retry-After` and a
 //! short reason when the index is behind, or the store cannot be read or does not answer
 //! in time (bounded: a stuck store makes the check answer, not hang). Never cached,
-//! answered while every request worker is busy, HEAD too.
+//! answered while every request worker is busy, HEAD too. `?grace=SECONDS` (a balancer's
+//! check) still answers 200 for an index that lacks only younger changes, 503 past it.
 //!
 //! SQLite: an in-process server, and the real binary with a write made behind its back
 //! through a second store handle, then `dossier import` beside it (an outside writer that
@@ -53,7 +54,11 @@ fn agent() -> ureq::Agent {
 }
 
 fn healthz(base: &str) -> Answer {
-    let mut r = agent().get(&format!("{base}/healthz")).call().unwrap();
+    get(base, "/healthz")
+}
+
+fn get(base: &str, path: &str) -> Answer {
+    let mut r = agent().get(&format!("{base}{path}")).call().unwrap();
     Answer {
         status: r.status().as_u16(),
         headers: r.headers().clone(),
@@ -289,6 +294,20 @@ fn a_write_behind_the_server_s_back_is_behind_until_the_index_catches_up() {
     assert_eq!(v["index_seq"].as_i64(), Some(before), "{v}");
     assert_eq!(head_healthz(&server.base).status, 503);
 
+    // A balancer's check with a grace: the change it lacks is younger than an hour, so
+    // 200, saying it is behind and by how long.
+    let graced = get(&server.base, "/healthz?grace=3600");
+    assert_eq!(graced.status, 200, "{}", graced.body);
+    let v = graced.json();
+    assert_eq!(v["status"], "behind", "{v}");
+    assert!(v["behind_secs"].as_u64().is_some_and(|s| s <= 3600), "{v}");
+    // A grace that is not a number of seconds, or too long, is refused.
+    for bad in ["-1", "1.5", "3601", "soon", "99999999999999999999999"] {
+        let a = get(&server.base, &format!("/healthz?grace={bad}"));
+        assert_eq!(a.status, 400, "grace={bad}: {}", a.body);
+        assert!(a.body.contains("grace"), "{}", a.body);
+    }
+
     let o = cli::dossier(
         dir.path(),
         &[
@@ -430,8 +449,28 @@ fn postgres_behind_and_unreadable_store_are_503() {
     let v = assert_not_ok(&healthz(&server.base), "behind");
     assert_eq!(v["store_seq"].as_i64(), Some(store_seq), "{v}");
     assert_eq!(v["index_seq"].as_i64(), Some(before), "{v}");
+    // The change it lacks made an hour ago: past a minute's grace, still 503.
+    schema
+        .admin()
+        .execute(
+            &format!(
+                "UPDATE \"{}\".changes SET at = to_char(now() AT TIME ZONE 'UTC' - interval '1 hour', \
+                 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') WHERE seq = $1",
+                schema.name
+            ),
+            &[&store_seq],
+        )
+        .unwrap();
+    let late = get(&server.base, "/healthz?grace=60");
+    let v = assert_not_ok(&late, "behind");
+    assert!(v["behind_secs"].as_u64().is_some_and(|s| s >= 3590), "{v}");
+    assert_eq!(get(&server.base, "/healthz?grace=3000").status, 503);
     server.search.sync(server.store.as_ref()).unwrap();
     assert_eq!(assert_ok(&healthz(&server.base)), store_seq);
+    assert_eq!(
+        assert_ok(&get(&server.base, "/healthz?grace=60")),
+        store_seq
+    );
 
     let mut admin = schema.admin();
     admin

@@ -205,7 +205,7 @@ fn own_etag(headers: &HeaderMap) -> Option<String> {
 
 /// Seconds since 1970 of an RFC 3339 time in UTC (`2026-12-05T23:52:00Z`, as the store
 /// writes its change times); fractions are dropped.
-fn parse_rfc3339(s: &str) -> Option<u64> {
+pub(crate) fn parse_rfc3339(s: &str) -> Option<u64> {
     let b = s.as_bytes();
     if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
         return None;
@@ -226,7 +226,7 @@ fn parse_rfc3339(s: &str) -> Option<u64> {
     u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).ok()
 }
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
