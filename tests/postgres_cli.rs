@@ -37,7 +37,10 @@ struct Schema {
 
 impl Schema {
     fn new(admin_url: &str) -> Schema {
-        let name = format!("cli_test_{}", std::process::id());
+        // One per test: the tests of this file run at once, in one process.
+        static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let made = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("cli_test_{}_{made}", std::process::id());
         let mut c = postgres::Client::connect(admin_url, postgres::NoTls).unwrap();
         c.batch_execute(&format!(
             "DROP SCHEMA IF EXISTS \"{name}\" CASCADE; CREATE SCHEMA \"{name}\""
@@ -264,4 +267,114 @@ fn servers_on_one_database_follow_each_other_s_writes() {
             server.base
         );
     }
+}
+
+/// Closes every connection to the database whose application name starts with `name`
+/// (what a restart of PostgreSQL does to a server's connections); how many it closed.
+fn cut_connections(admin_url: &str, name: &str) -> i64 {
+    let mut c = postgres::Client::connect(admin_url, postgres::NoTls).unwrap();
+    c.query_one(
+        "SELECT COUNT(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+         WHERE application_name LIKE $1 || '%' AND pid <> pg_backend_pid()",
+        &[&name],
+    )
+    .unwrap()
+    .get(0)
+}
+
+/// Whether a connection named `name (follower)` (a server's change listener) is open.
+fn listening(admin_url: &str, name: &str) -> bool {
+    let mut c = postgres::Client::connect(admin_url, postgres::NoTls).unwrap();
+    c.query_one(
+        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = $1 || ' (follower)')",
+        &[&name],
+    )
+    .unwrap()
+    .get(0)
+}
+
+/// A server whose database connections are all closed under it (as a restart of
+/// PostgreSQL closes them) goes on answering from new ones, its change listener connects
+/// again, and a write made meanwhile by another process is followed into its search.
+#[test]
+fn a_server_survives_losing_its_database_connections() {
+    let Some(admin_url) = std::env::var(DATABASE_URL).ok().filter(|u| !u.is_empty()) else {
+        eprintln!("skipped: {DATABASE_URL} is not set");
+        return;
+    };
+    let schema = Schema::new(&admin_url);
+    // The server's connections carry a name of their own, so that only they are closed.
+    let name = format!("dossier-cut-{}", std::process::id());
+    let url = format!("{}&application_name={name}", schema.url());
+    let (server_dir, import_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let server = Server::start(server_dir.path(), &url);
+    let before = server.found("type:event");
+    assert!(before > 0);
+    assert!(
+        listening(&admin_url, &name),
+        "the server does not listen for changes"
+    );
+
+    // Its pool's connections and its listener's are closed: the next requests are
+    // answered (found() fails the test on any status but 2xx).
+    let cut = cut_connections(&admin_url, &name);
+    assert!(
+        cut >= 2,
+        "closed {cut} connections; the server holds a pooled one and its listener's"
+    );
+    for _ in 0..20 {
+        assert_eq!(server.found("type:event"), before);
+        for page in ["/", "/api/v1/documents", "/api/v1/bodies", "/dossiers"] {
+            let answer = ureq::get(format!("{}{page}", server.base)).call().unwrap();
+            assert_eq!(answer.status(), 200, "{page}");
+        }
+    }
+
+    // The listener connects again by itself (bounded, so that one that never does fails
+    // the test instead of hanging it).
+    let mut again = listening(&admin_url, &name);
+    for _ in 0..300 {
+        if again {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        again = listening(&admin_url, &name);
+    }
+    assert!(again, "the change listener did not connect again");
+
+    // A write by another process after the cut is followed into the server's search.
+    ok(dossier(
+        import_dir.path(),
+        &schema.url(),
+        &[
+            "import",
+            "csv",
+            "tests/fixtures/visits-excerpt.csv",
+            "--mapping",
+            "mappings/visits-csv.toml",
+        ],
+    ));
+    let mut seen = server.found("type:event");
+    for _ in 0..300 {
+        if seen == before + 3 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        seen = server.found("type:event");
+    }
+    assert_eq!(
+        seen,
+        before + 3,
+        "the server did not follow the import after the cut"
+    );
+
+    // A second cut: the server answers again, and its search agrees with the store.
+    let cut = cut_connections(&admin_url, &name);
+    assert!(cut >= 2, "closed {cut}");
+    let mut c = postgres::Client::connect(&schema.url(), postgres::NoTls).unwrap();
+    let visits: i64 = c
+        .query_one("SELECT COUNT(*) FROM records WHERE type = 'event'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(server.found("type:event") as i64, visits);
 }

@@ -228,7 +228,8 @@ pub struct ChangeListener {
     config: ::postgres::Config,
     schema: String,
     client: Option<Client>,
-    /// Since when connecting again has failed (reported once, then quietly retried).
+    /// Since when the connection is lost (reported when lost or first refused, and again
+    /// when it listens again; retried quietly in between).
     failing_since: Option<Instant>,
 }
 
@@ -304,6 +305,7 @@ impl ChangeListener {
         drop(notifications);
         tracing::warn!(error = %lost, "lost the connection that listens for changes");
         self.client = None;
+        self.failing_since.get_or_insert_with(Instant::now);
         true
     }
 }
