@@ -70,6 +70,9 @@ impl HttpError {
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HttpError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            HttpError::Internal(e) if store_unavailable(e.as_ref()) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -83,6 +86,13 @@ impl HttpError {
                 "Busy",
                 "The server is answering as many requests as it can; try again in a moment.".into(),
             ),
+            HttpError::Internal(e) if store_unavailable(e.as_ref()) => {
+                tracing::warn!(error = %e, "the store is not answering");
+                (
+                    "Unavailable",
+                    "The archive's database is not answering; try again in a moment.".into(),
+                )
+            }
             HttpError::Internal(e) => {
                 tracing::error!(error = %e, "internal error while answering a request");
                 (
@@ -91,6 +101,37 @@ impl HttpError {
                 )
             }
         }
+    }
+}
+
+/// Whether `e`, or an error under it, is a store that could not be reached (PostgreSQL
+/// restarting or down): answered 503 with `Retry-After`, which a load balancer retries on
+/// another server, rather than 500.
+fn store_unavailable(e: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(e), |e| e.source())
+        .any(|e| store_error(e).is_some_and(dossier_store::StoreError::is_unavailable))
+}
+
+/// The store's error that `e` is or wraps. The layers above the store wrap it
+/// `transparent`ly, which hides it from `source()`: they are looked into by name.
+fn store_error<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a dossier_store::StoreError> {
+    fn in_search(e: &dossier_search::SearchError) -> Option<&dossier_store::StoreError> {
+        match e {
+            dossier_search::SearchError::Store(e) => Some(e),
+            _ => None,
+        }
+    }
+    if let Some(e) = e.downcast_ref::<dossier_store::StoreError>() {
+        return Some(e);
+    }
+    match e.downcast_ref::<PublishError>() {
+        Some(PublishError::Store(e)) => Some(e),
+        Some(PublishError::Search(e)) => in_search(e),
+        _ => e
+            .downcast_ref::<dossier_search::SearchError>()
+            .and_then(in_search),
     }
 }
 
@@ -106,7 +147,7 @@ impl IntoResponse for HttpError {
         let status = self.status();
         let (title, detail) = self.public_parts();
         let mut r = status.into_response();
-        if matches!(self, HttpError::Busy) {
+        if status == StatusCode::SERVICE_UNAVAILABLE {
             r.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from(crate::workers::RETRY_AFTER_SECS),
@@ -204,4 +245,38 @@ pub(crate) async fn api_errors(mut response: Response) -> Response {
     let mut response = Problem::new(status, title, failure.detail).json(status);
     keep_retry_after(&mut response, retry_after);
     response
+}
+
+#[cfg(test)]
+mod unavailable_tests {
+    use super::*;
+    use dossier_store::StoreError;
+
+    /// A store that cannot be reached (PostgreSQL restarting) is 503 with `Retry-After`,
+    /// which a balancer retries on another server; any other failure of ours stays 500.
+    #[test]
+    fn an_unreachable_store_is_503_and_other_failures_500() {
+        let down = HttpError::from(PublishError::Store(StoreError::Unavailable(
+            "restarting".into(),
+        )));
+        assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let response = down.into_response();
+        assert!(response.headers().contains_key(header::RETRY_AFTER));
+
+        let searching = HttpError::from(PublishError::Search(dossier_search::SearchError::Store(
+            StoreError::Unavailable("restarting".into()),
+        )));
+        assert_eq!(searching.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let api = HttpError::from(ApiError::Internal(PublishError::Store(
+            StoreError::Unavailable("restarting".into()),
+        )));
+        assert_eq!(api.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+        let refused = HttpError::from(PublishError::Store(StoreError::Invalid("bad".into())));
+        assert_eq!(refused.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!refused
+            .into_response()
+            .headers()
+            .contains_key(header::RETRY_AFTER));
+    }
 }
