@@ -378,3 +378,42 @@ fn a_server_survives_losing_its_database_connections() {
         .get(0);
     assert_eq!(server.found("type:event") as i64, visits);
 }
+
+/// SIGTERM (what systemd, Docker and `kill` send) stops a server gracefully, as Ctrl-C
+/// does: it exits 0 instead of dying of the signal. Runs on either store (SQLite here, or
+/// the test database when one is named), since every deployment stops servers this way.
+#[cfg(unix)]
+#[test]
+fn a_server_stops_gracefully_on_sigterm() {
+    use std::io::BufRead;
+    let data = tempfile::tempdir().unwrap();
+    let schema = std::env::var(DATABASE_URL)
+        .ok()
+        .filter(|u| !u.is_empty())
+        .map(|admin| Schema::new(&admin));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dossier"));
+    command
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env_remove("DOSSIER_DATA_DIR")
+        .env_remove("DOSSIER_DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    if let Some(schema) = &schema {
+        command.env("DOSSIER_DATABASE_URL", schema.url());
+    }
+    let mut child = command.spawn().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("serving at"), "{line:?}");
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}

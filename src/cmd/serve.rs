@@ -107,13 +107,46 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
                 site.base_url()
             );
         }
+        // The signals are caught from here on, before the line that says the server is
+        // up (what a supervisor or a script waits for).
+        let stop = stop_requested();
         println!("dossier is serving at http://{local} — stop with Ctrl-C");
         dossier_server::serve_with_limits(listener, state, limits, async {
-            let _ = tokio::signal::ctrl_c().await;
+            stop.await;
             tracing::info!("shutting down");
         })
         .await
         .context("the server stopped with an error")
+    })
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM, the signal systemd, Docker and `kill` send to stop a
+/// service: either ends the server gracefully (requests in progress are answered). The
+/// handlers are in place when this returns, and the future ends at the first signal; call
+/// it inside the runtime.
+fn stop_requested() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                return Box::pin(async move {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
+                });
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(error = %e, "cannot handle SIGTERM; stop with Ctrl-C (SIGINT)")
+            }
+        }
+    }
+    Box::pin(async {
+        let _ = tokio::signal::ctrl_c().await;
     })
 }
 
