@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Issue 29's proof under failure: nginx in front of three `dossier serve` processes on one
 # PostgreSQL database, wrk with 256 connections for 60 s over a mix of pages, while
-#   - at ~15 s one server is killed (`kill -9`) and started again at once (it catches its
-#     search index up from the store's change log and rejoins), and
+#   - at ~15 s one server is killed (`kill -9`); while it is down another process imports
+#     2,000 visits into the database (the other two servers follow them), then it is
+#     started again (it catches its search index up from the store's change log and
+#     rejoins), and
 #   - at ~35 s PostgreSQL is restarted once (`pg_ctl restart -m fast`).
 # Requests may be retried by nginx (proxy_next_upstream); none may fail after a restart has
 # finished. Prints a summary: requests, req/s, latency percentiles, and the responses that
@@ -226,6 +228,14 @@ function request()
 end
 EOF
 
+# What another process writes while a server is down: 2,000 visits of the visits mapping.
+python3 - >"$WORK/more.csv" <<'EOF'
+print("id,start-date,end-date,visitor,from-id,from,description")
+for n in range(2000):
+    print(f"9{n:06d},1999-03-{n % 28 + 1:02d},1999-03-{n % 28 + 1:02d},Minister Failover Number{n % 100:03d},"
+          f"norway,Norway,Failover visit {n}: written while a server was down.")
+EOF
+
 echo "== load: wrk -c$CONNECTIONS -d${DURATION}s, kill -9 at ${KILL_AT}s, PostgreSQL restart at ${PG_RESTART_AT}s"
 uptime
 : >"$WORK/nginx/access.log"
@@ -241,6 +251,9 @@ KILLED=1
 T_KILL=$(now)
 kill -9 "${SERVER_PID[$KILLED]}"
 wait "${SERVER_PID[$KILLED]}" 2>/dev/null || true
+"$DOSSIER" --data-dir "$WORK/loader" import csv "$WORK/more.csv" --mapping mappings/visits-csv.toml \
+  >"$WORK/more.out" 2>&1 || { cat "$WORK/more.out" >&2; exit 1; }
+T_IMPORTED=$(now)
 start_server "$KILLED"
 T_REJOINED=$(now)
 ELAPSED=$(awk -v a="$T0" -v b="$(now)" 'BEGIN { printf "%d", b - a }')
@@ -255,17 +268,23 @@ healthy() {
     [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:${PORTS[$i]}/healthz")" = 200 ] || return 1
   done
 }
-until healthy; do sleep 0.05; done
+for _ in $(seq 1 1200); do healthy && break; sleep 0.05; done
 T_PG_DONE=$(now)
 wait "$WRK" || true
 T_END=$(now)
 sleep 1.5 # nginx's log buffer is flushed every second
 "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -s reopen
 sleep 0.5
-# Every server followed: the same index generation of the same store.
+# Every server followed the store: /healthz 200, its index at the store's newest change.
+STORE_SEQ=$("$PG_BIN/psql" -qAt "$URL" -c "SELECT MAX(seq) FROM changes")
+CAUGHT_UP=0
 for i in 0 1 2; do
-  echo "server $i /healthz: $(curl -s --max-time 5 "http://127.0.0.1:${PORTS[$i]}/healthz")"
+  health=$(curl -s --max-time 5 "http://127.0.0.1:${PORTS[$i]}/healthz")
+  echo "server $i /healthz: $health"
+  case $health in *'"status":"ok"'*"\"index_seq\":$STORE_SEQ"*) CAUGHT_UP=$((CAUGHT_UP + 1)) ;; esac
 done
+SEARCHED=$(for i in 0 1 2; do curl -s "http://127.0.0.1:${PORTS[$i]}/api/v1/search?q=Failover+type:event&limit=1" \
+  | grep -o '"total": *[0-9]*' | grep -o '[0-9]*$'; done | tr '\n' ' ')
 
 echo
 echo "== wrk"
@@ -274,6 +293,7 @@ echo
 rel() { awk -v a="$T0" -v b="$1" 'BEGIN { printf "%.2f", b - a }'; }
 echo "== timeline (seconds from the start of the load)"
 echo "kill -9 server $KILLED          $(rel "$T_KILL")"
+echo "2,000 visits imported    $(rel "$T_IMPORTED")"
 echo "server $KILLED serving again    $(rel "$T_REJOINED")"
 echo "pg_ctl restart -m fast   $(rel "$T_PG")"
 echo "PostgreSQL accepting     $(rel "$T_PG_UP")"
@@ -328,5 +348,7 @@ sock=$(grep 'Socket errors' "$WORK/wrk.txt" | sed 's/^ *//' || true)
 after=$(awk '/^after the restart finished/ {print $NF}' "$WORK/windows.txt")
 printf '%-40s %s\n' "requests" "$requests" "requests/s" "$rps" "latency p50" "$p50" "latency p99" "$p99" \
   "wrk non-2xx/3xx" "${non2xx:-0}" "wrk socket errors" "${sock:-none}" \
-  "failed after the restarts finished" "${after:-0}" "load (uptime)" "$(uptime | sed 's/.*load average: //')"
-[ "${non2xx:-0}" = 0 ] && [ -z "$sock" ] && [ "${after:-0}" = 0 ] && echo "RESULT: 0 errors" || { echo "RESULT: errors (see above)"; exit 2; }
+  "failed after the restarts finished" "${after:-0}" \
+  "servers at the store's last change" "$CAUGHT_UP of 3 (seq $STORE_SEQ)" \
+  "visits written while down, found by each" "$SEARCHED(of 2000)" "load (uptime)" "$(uptime | sed 's/.*load average: //')"
+[ "${non2xx:-0}" = 0 ] && [ -z "$sock" ] && [ "${after:-0}" = 0 ] && [ "$CAUGHT_UP" = 3 ] && echo "RESULT: 0 errors" || { echo "RESULT: errors (see above)"; exit 2; }
