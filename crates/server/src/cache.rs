@@ -35,6 +35,7 @@
 //! answered from the cache nor has its answer kept: it may be a person's own page. A capacity
 //! of 0 turns the layer off entirely (handlers answer as they would without it).
 
+use crate::fast_path::BodyFile;
 use crate::metrics::{CacheCounters, RouteStats};
 use crate::negotiate::Wants;
 use crate::routes::AppState;
@@ -310,6 +311,10 @@ struct Entry {
     /// count always matches what its entries hold.
     gzip: OnceLock<Option<Bytes>>,
     brotli: OnceLock<Option<Bytes>>,
+    /// The identity body in a sealed memory file, for `sendfile(2)` ([`BodyFile`]): made
+    /// on the first hit that the connection's own fast path answers (`None` inside: not
+    /// made, too small or too many files); counted in the bound like the copies above.
+    file: OnceLock<Option<Arc<BodyFile>>>,
     /// Used since the CLOCK hand last passed.
     referenced: AtomicBool,
 }
@@ -382,6 +387,7 @@ impl Entry {
             last_modified: version.last_modified,
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),
+            file: OnceLock::new(),
             referenced: AtomicBool::new(false),
         }
     }
@@ -408,7 +414,12 @@ impl Entry {
             .iter()
             .filter_map(|c| c.get().and_then(Option::as_ref))
             .map(Bytes::len)
-            .sum();
+            .sum::<usize>()
+            + self
+                .file
+                .get()
+                .and_then(Option::as_ref)
+                .map_or(0, |f| f.len());
         let headers: usize = self
             .headers
             .iter()
@@ -797,6 +808,25 @@ impl ResponseCache {
     /// The answer to a request with these headers: 304 when its validators match, else
     /// the body in the best coding it accepts.
     fn answer(&self, entry: &Arc<Entry>, asked: &HeaderMap, kept: bool, hit: bool) -> Response {
+        let Parts {
+            status,
+            headers,
+            body,
+            ..
+        } = self.parts(entry, asked, kept, hit);
+        let mut r = Response::new(if status == StatusCode::NOT_MODIFIED {
+            Body::empty()
+        } else {
+            Body::from(body)
+        });
+        *r.status_mut() = status;
+        *r.headers_mut() = headers;
+        r
+    }
+
+    /// [`answer`](Self::answer)'s parts: its status, headers and body, and whether the
+    /// body is the entry's identity body (which [`ResponseCache::body_file`] can send).
+    fn parts(&self, entry: &Arc<Entry>, asked: &HeaderMap, kept: bool, hit: bool) -> Parts {
         let not_modified = if asked.contains_key(header::IF_NONE_MATCH) {
             none_match(asked, &entry.tag)
         } else {
@@ -812,7 +842,8 @@ impl ResponseCache {
         } else {
             Coding::Identity
         };
-        let (coding, mut response) = if not_modified {
+        let mut headers = entry.headers.clone();
+        let (coding, status, body) = if not_modified {
             // The coding the client would get, for the ETag it is told.
             let coding = match entry.copy(preferred) {
                 Some(cell) if entry.compressible && kept && !matches!(cell.get(), Some(None)) => {
@@ -820,31 +851,66 @@ impl ResponseCache {
                 }
                 _ => Coding::Identity,
             };
-            let mut r = Response::new(Body::empty());
-            *r.status_mut() = StatusCode::NOT_MODIFIED;
-            *r.headers_mut() = entry.headers.clone();
-            r.headers_mut().remove(header::CONTENT_TYPE);
-            (coding, r)
+            headers.remove(header::CONTENT_TYPE);
+            (coding, StatusCode::NOT_MODIFIED, Bytes::new())
         } else {
             let (coding, body) = self.body(entry, preferred, kept);
-            let mut r = Response::new(Body::from(body));
-            *r.headers_mut() = entry.headers.clone();
             if let Some(token) = coding.token() {
-                r.headers_mut()
-                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
             }
-            (coding, r)
+            (coding, StatusCode::OK, body)
         };
-        let h = response.headers_mut();
-        h.insert(header::ETAG, entry.etags[coding.index()].clone());
+        headers.insert(header::ETAG, entry.etags[coding.index()].clone());
         if kept || hit {
-            h.insert(
+            headers.insert(
                 X_CACHE,
                 HeaderValue::from_static(if hit { "hit" } else { "miss" }),
             );
         }
-        response
+        Parts {
+            status,
+            headers,
+            body,
+            identity: coding == Coding::Identity && status == StatusCode::OK,
+        }
     }
+
+    /// The entry's identity body as a sealed memory file, made on first demand and kept
+    /// with it (counted in the bound); `None` for a body too small to gain from
+    /// `sendfile(2)`, past the cap on such files, or where they cannot be made.
+    fn body_file(&self, entry: &Arc<Entry>) -> Option<Arc<BodyFile>> {
+        if let Some(file) = entry.file.get() {
+            return file.clone();
+        }
+        let made = BodyFile::make(&entry.body);
+        let mut inner = self.write();
+        if inner.holds(entry) && entry.file.set(made.clone()).is_ok() {
+            inner.bytes += made.as_ref().map_or(0, |f| f.len());
+            let evicted = inner.evict(self.capacity);
+            self.evictions.fetch_add(evicted, Ordering::Relaxed);
+            self.report_size(&inner);
+        }
+        made
+    }
+}
+
+/// An answer's parts ([`ResponseCache::parts`]).
+struct Parts {
+    status: StatusCode,
+    headers: HeaderMap,
+    /// Empty for a 304.
+    body: Bytes,
+    identity: bool,
+}
+
+/// A kept answer for the connection's fast path ([`crate::fast_path`]), which writes it
+/// to the socket itself: status, headers, and the body (empty for a 304), with the
+/// body's memory file where one can send it.
+pub(crate) struct Hit {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) file: Option<Arc<BodyFile>>,
 }
 
 /// Whether an answer to this request may be kept: GET and HEAD, less the routes whose
@@ -924,6 +990,51 @@ pub(crate) fn answer_early(
     headers: &HeaderMap,
 ) -> Option<Response> {
     let start = Instant::now();
+    let (entry, response) = kept_entry(state, method, uri, headers, |cache, entry| {
+        cache.answer(entry, headers, true, true)
+    })?;
+    if let Some(route) = &entry.route {
+        route.answered(response.status(), start.elapsed());
+    }
+    Some(response)
+}
+
+/// [`answer_early`] for the connection's fast path: the answer's parts, and the body's
+/// memory file when the answer is the identity body of a large page, for `sendfile(2)`.
+pub(crate) fn early_hit(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Option<Hit> {
+    let start = Instant::now();
+    let (entry, parts) = kept_entry(state, method, uri, headers, |cache, entry| {
+        cache.parts(entry, headers, true, true)
+    })?;
+    let file = if parts.identity && *method == Method::GET {
+        state.cache.body_file(&entry)
+    } else {
+        None
+    };
+    if let Some(route) = &entry.route {
+        route.answered(parts.status, start.elapsed());
+    }
+    Some(Hit {
+        status: parts.status,
+        headers: parts.headers,
+        body: parts.body,
+        file,
+    })
+}
+
+/// The kept entry for this request, if any, and `answer` made from it.
+fn kept_entry<T>(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    answer: impl FnOnce(&ResponseCache, &Arc<Entry>) -> T,
+) -> Option<(Arc<Entry>, T)> {
     let cache = &state.cache;
     if cache.capacity == 0
         || !cacheable(method, uri.path())
@@ -935,11 +1046,8 @@ pub(crate) fn answer_early(
     let index_generation = reads_index(uri.path()).then(|| state.search.generation());
     let key = key_of(crate::negotiate::wants_json(headers), uri);
     let entry = cache.get(&key, seq, index_generation)?;
-    let response = cache.answer(&entry, headers, true, true);
-    if let Some(route) = &entry.route {
-        route.answered(response.status(), start.elapsed());
-    }
-    Some(response)
+    let answered = answer(cache, &entry);
+    Some((entry, answered))
 }
 
 /// The cache's layer around the site's routes.

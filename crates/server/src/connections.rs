@@ -253,8 +253,21 @@ async fn connection(
         ..site
     };
     let activity = Activity::new();
+    // Kept answers first, written by the connection itself while the requests are plain
+    // hits; hyper takes the connection at the first request that is not one.
+    let read = match &site.state {
+        Some(state) => {
+            match crate::fast_path::serve_hits(&socket, state, &activity, &limits, &mut stopped)
+                .await
+            {
+                crate::fast_path::Handoff::Closed => return,
+                crate::fast_path::Handoff::Rest(read) => read,
+            }
+        }
+        None => Vec::new(),
+    };
     let io = TokioIo::new(Watched {
-        inner: socket,
+        inner: crate::fast_path::Prefixed::new(read, socket),
         activity: activity.clone(),
     });
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -363,7 +376,7 @@ fn warn_full(max: usize) {
 
 /// When a connection last read or wrote a byte.
 #[derive(Clone)]
-struct Activity {
+pub(crate) struct Activity {
     start: Instant,
     last_ms: Arc<AtomicU64>,
 }
@@ -376,7 +389,7 @@ impl Activity {
         }
     }
 
-    fn touch(&self) {
+    pub(crate) fn touch(&self) {
         let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.last_ms.store(ms, Ordering::Relaxed);
     }
@@ -396,7 +409,7 @@ impl Activity {
 
 /// A socket that records in an [`Activity`] when bytes move.
 struct Watched {
-    inner: TcpStream,
+    inner: crate::fast_path::Prefixed,
     activity: Activity,
 }
 

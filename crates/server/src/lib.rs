@@ -12,6 +12,7 @@ mod cache;
 mod eac;
 mod editing;
 mod error;
+mod fast_path;
 mod gaps;
 mod health;
 mod links;
