@@ -9,7 +9,8 @@
 //! (in `sections.lists`); both lookups read bodies or sections, never documents.
 
 use super::write::{
-    current_version, delete_in, in_write, insert_published, rows, unix_now, write_rows, By, Revise,
+    before_of, current_version, delete_in, in_write, insert_published, record_links, rewrite_rows,
+    rows, unix_now, validate_in, write_rows, Before, By, Relink, Revise, BEFORE_COLUMNS,
 };
 use super::SqliteStore;
 use crate::merges::{
@@ -18,6 +19,7 @@ use crate::merges::{
 use crate::*;
 use dossier_model::merge::{absorb, relink_lists};
 use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::HashMap;
 
 /// The columns a [`Merge`] is read from, in [`merge_of_row`]'s order.
 const COLUMNS: &str = "id, type, from_slug, into_slug, author_user, author_name, origin, at,
@@ -129,15 +131,31 @@ fn stored_record(
     data.map(|d| record_of(record, slug, &d)).transpose()
 }
 
-/// The records (not dossiers) that link to `from`, as stored (type, slug, JSON);
-/// neither `from` nor `into` themselves.
+/// A stored record as a merge read it, before relinking it.
+struct Stored {
+    record: RecordType,
+    slug: String,
+    before: Before,
+}
+
+/// A row of [`BEFORE_COLUMNS`] as a [`Stored`] (`None`: not a record type).
+fn stored_of(r: &rusqlite::Row) -> rusqlite::Result<Option<Stored>> {
+    let (ty, slug, before) = before_of(r)?;
+    Ok(RecordType::parse(&ty).map(|record| Stored {
+        record,
+        slug,
+        before,
+    }))
+}
+
+/// The records (not dossiers) that link to `from`, as stored, bodies first; neither `from`
+/// nor `into` themselves. Driven from the `links` rows, so that only they are read.
 fn linking_records(
     tx: &Connection,
     record: RecordType,
     from: &str,
     into: &str,
-) -> Result<Vec<(RecordType, String, String)>, StoreError> {
-    let ty = record.as_str();
+) -> Result<Vec<Stored>, StoreError> {
     // Successors have no `links` row; a body's JSON names them (`"slug":"from"`), and only
     // bodies are read for it.
     let successors = if record == RecordType::Body {
@@ -148,61 +166,86 @@ fn linking_records(
         "UNION SELECT NULL, NULL WHERE ?3 IS NULL"
     };
     let sql = format!(
-        "SELECT r.type, r.slug, r.data FROM records r
-         WHERE (r.type, r.slug) IN (
-             SELECT src_type, src_slug FROM links
+        "SELECT {BEFORE_COLUMNS} FROM (
+             SELECT src_type AS type, src_slug AS slug FROM links
                WHERE dst_type = ?1 AND dst_slug = ?2
                  AND src_type IN ('document','body','person','event','topic')
-             {successors})
-           AND NOT (r.type = ?1 AND r.slug IN (?2, ?4))"
+             {successors}) k
+         CROSS JOIN records r ON r.type = k.type AND r.slug = k.slug
+         WHERE NOT (r.type = ?1 AND r.slug IN (?2, ?4))"
     );
     let quoted = serde_json::to_string(from).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let named = format!("\"slug\":{quoted}");
     let mut stmt = tx.prepare(&sql)?;
-    let mut rows = stmt.query(params![ty, from, named, into])?;
+    let mut rows = stmt.query(params![record.as_str(), from, named, into])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let t: String = r.get(0)?;
-        if let Some(t) = RecordType::parse(&t) {
-            out.push((t, r.get(1)?, r.get(2)?));
-        }
+        out.extend(stored_of(r)?);
     }
+    // Bodies first: the rules between bodies (a successor's date against the other's
+    // establishment) are checked among the records of one write, so all of them are
+    // written in the first part of the merge.
+    out.sort_by_key(|s| s.record != RecordType::Body);
     Ok(out)
+}
+
+/// A stored record (not a dossier) as a merge reads it, as `tx` sees it.
+fn read_stored(
+    tx: &Connection,
+    record: RecordType,
+    slug: &str,
+) -> Result<Option<Stored>, StoreError> {
+    Ok(tx
+        .prepare_cached(&format!(
+            "SELECT {BEFORE_COLUMNS} FROM records r WHERE r.type = ?1 AND r.slug = ?2"
+        ))?
+        .query_row(params![record.as_str(), slug], stored_of)
+        .optional()?
+        .flatten())
 }
 
 /// Below this many linking records, reading them is not worth a thread.
 const PARALLEL_FROM: usize = 2_000;
 
-/// The stored records with their links to `from` pointed at `into`: those that changed.
-/// Reading the JSON is most of a large merge's own work (the write path's is the rest),
-/// so it is split over the machine's cores, in the transaction's thread's scope.
+/// Linking records written per part of a merge (all in its one transaction): the part's
+/// records are read, relinked, checked and written, then their memory serves the next
+/// part. Materialising 50,000 records at once cost more in fresh memory than the parts do
+/// in statements.
+const RECORDS_PER_PART: usize = 4_096;
+
+/// The stored records with their links to `from` pointed at `into`: those that changed,
+/// with their index in `stored`; each one's old links noted in its `before`. Reading the
+/// JSON is much of a large merge's own work, so it is split over the machine's cores, in
+/// the transaction's thread's scope.
 fn relinked(
-    stored: &[(RecordType, String, String)],
+    stored: &mut [Stored],
     record: RecordType,
     from: &str,
     into: &str,
-) -> Result<Vec<Record>, StoreError> {
-    let relink = |part: &[(RecordType, String, String)]| -> Result<Vec<Record>, StoreError> {
+) -> Result<Vec<(usize, Record)>, StoreError> {
+    let relink = |offset: usize, part: &mut [Stored]| -> Result<Vec<(usize, Record)>, StoreError> {
         let mut out = Vec::new();
-        for (t, slug, data) in part {
-            let mut r = record_of(*t, slug, data)?;
+        for (i, s) in part.iter_mut().enumerate() {
+            let mut r = record_of(s.record, &s.slug, &s.before.data)?;
+            s.before.links = record_links(&r);
             if r.relink(record, from, into) {
-                out.push(r);
+                out.push((offset + i, r));
             }
         }
         Ok(out)
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     if stored.len() < PARALLEL_FROM || threads < 2 {
-        return relink(stored);
+        return relink(0, stored);
     }
-    let chunk = stored.len().div_ceil(threads);
+    let (len, chunk) = (stored.len(), stored.len().div_ceil(threads));
     std::thread::scope(|scope| {
         let parts: Vec<_> = stored
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || relink(part)))
+            .chunks_mut(chunk)
+            .enumerate()
+            .map(|(i, part)| scope.spawn(move || relink(i * chunk, part)))
             .collect();
-        let mut out = Vec::with_capacity(stored.len());
+        let mut out = Vec::with_capacity(len);
         for p in parts {
             out.extend(p.join().expect("relinking does not panic")?);
         }
@@ -352,7 +395,7 @@ fn merge_in(
         slug: slug.to_string(),
     };
     let gone = stored_record(tx, record, from)?.ok_or_else(|| not_found(from))?;
-    let mut survivor = stored_record(tx, record, into)?.ok_or_else(|| not_found(into))?;
+    let mut kept = read_stored(tx, record, into)?.ok_or_else(|| not_found(into))?;
     let at = unix_now();
     tx.prepare_cached(
         "INSERT INTO merges (type, from_slug, into_slug, author_user, author_name, origin, at,
@@ -379,36 +422,90 @@ fn merge_in(
         at,
     };
 
-    let mut archive = Archive::default();
-    let before = survivor.clone();
+    let started = std::time::Instant::now();
+    let before = record_of(record, into, &kept.before.data)?;
+    kept.before.links = record_links(&before);
+    let mut survivor = before.clone();
     absorb(&mut survivor, &gone);
     survivor.relink(record, from, into);
-    if survivor != before {
-        survivor.add_to(&mut archive);
-    }
-    let started = std::time::Instant::now();
-    let stored = linking_records(tx, record, from, into)?;
-    for r in relinked(&stored, record, from, into)? {
-        r.add_to(&mut archive);
-    }
-    drop(stored);
+    let mut survivor = (survivor != before).then_some(survivor);
+    let mut dossiers = Vec::new();
     for mut d in linking_dossiers(tx, record, from)? {
         let cited = d.relink(record, from, into);
         let listed = record == RecordType::Body && relink_lists(&mut d, from, into);
         if cited || listed {
-            archive.dossiers.push(d);
+            dossiers.push(d);
         }
     }
-
+    let mut stored = linking_records(tx, record, from, into)?;
     let read = started.elapsed();
+
+    // In parts, the first with the survivor, the dossiers and every body.
     let first = last_revision(tx)?;
-    let rows = rows(&archive).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    write_rows(tx, &archive, &rows, Revise::Each(by, None)).map_err(refused)?;
-    // Where a large merge spends its time (`DOSSIER_LOG=debug`): finding and relinking the
-    // records, then the write path.
+    let relink = Relink { record, from, into };
+    let bodies = stored
+        .iter()
+        .take_while(|s| s.record == RecordType::Body)
+        .count();
+    let mut refusals: Vec<String> = Vec::new();
+    let (mut start, mut written) = (0, 0);
+    loop {
+        let end = if start == 0 {
+            RECORDS_PER_PART.max(bodies)
+        } else {
+            start + RECORDS_PER_PART
+        }
+        .min(stored.len());
+        let part = &mut stored[start..end];
+        let changed = relinked(part, record, from, into)?;
+        let mut archive = Archive::default();
+        let mut before: HashMap<(RecordType, &str), &Before> = HashMap::new();
+        if start == 0 {
+            archive.dossiers = std::mem::take(&mut dossiers);
+            if let Some(s) = survivor.take() {
+                s.add_to(&mut archive);
+                before.insert((record, into), &kept.before);
+            }
+        }
+        for (i, r) in changed {
+            let s = &part[i];
+            before.insert((s.record, s.slug.as_str()), &s.before);
+            r.add_to(&mut archive);
+        }
+        if refusals.is_empty() {
+            let rows = rows(&archive).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            written += rows.len() + archive.dossiers.len();
+            if let Err(e) = rewrite_rows(tx, &archive, &rows, &before, relink, by) {
+                match refused(e) {
+                    MergeError::Invalid(messages) => refusals = messages,
+                    e => return Err(e),
+                }
+            }
+        } else if let Err(e) = validate_in(tx, &archive) {
+            // Every part is checked, so that a refusal lists every rule broken.
+            match refused(e) {
+                MergeError::Invalid(messages) => refusals.extend(messages),
+                e => return Err(e),
+            }
+        }
+        drop(before);
+        // The part's stored JSON is done with; its memory serves the next part.
+        for s in part.iter_mut() {
+            s.before = Before::default();
+        }
+        start = end;
+        if start >= stored.len() {
+            break;
+        }
+    }
+    if !refusals.is_empty() {
+        return Err(MergeError::Invalid(refusals));
+    }
+    // Where a large merge spends its time (`DOSSIER_LOG=debug`): finding the records, then
+    // relinking, checking and writing them.
     tracing::debug!(
         merge = id,
-        records = rows.len() + archive.dossiers.len(),
+        records = written,
         read_ms = read.as_millis() as u64,
         written_ms = (started.elapsed() - read).as_millis() as u64,
         "merge relinked and wrote its records"
