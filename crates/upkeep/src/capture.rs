@@ -1,12 +1,13 @@
 //! Archived copies of cited pages (issue 25), as Perma.cc and the Internet Archive keep
 //! what is cited: each page a record cites is fetched (with its images and stylesheets,
-//! or as the PDF it is) through the safe client ([`crate::fetch`]), written to a WARC file
-//! of its own in a temporary folder ([`crate::warc`]); once the page is done the finished
-//! file is handed to the store ([`dossier_store::Captures::write_warc_file`]: the data
+//! or as the PDF it is) through the safe client ([`crate::fetch`]) and written to a WARC
+//! file in a temporary folder ([`crate::warc`]). About once a second the file is closed
+//! and handed to the store ([`dossier_store::Captures::write_warc_file`]: the data
 //! directory's `warc/` folder on SQLite, a table on PostgreSQL, so every server replays
-//! it), and only then are its records indexed with their time and digest, so an indexed
-//! record never points at a file the store lacks. [`replay`] serves a copy back;
-//! [`crate::memento`] lets Memento clients find it.
+//! it), and only then are the records of the pages done by then indexed with their time
+//! and digest, so an indexed record never points at a file the store lacks. (A file per
+//! page would cost two `fsync`s per page: measured, a tenth of the pages per second.)
+//! [`replay`] serves a copy back; [`crate::memento`] lets Memento clients find it.
 //!
 //! Redirects are kept as they were answered (a `3xx` record per hop), so that the cited
 //! address's copy replays as the redirect it was. A page that does not answer 2xx, or is
@@ -19,9 +20,9 @@ use crate::fetch::{FetchError, FetchPolicy, FetchRequest, Fetched, Fetcher};
 use crate::warc::{Exchange, WarcError, WarcWriter};
 use dossier_model::RecordType;
 use dossier_store::{Captures, NewCapture, Store, StoreError};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use url::Url;
 
 /// The user agent of captures, so a site's operator can tell who is asking and why.
@@ -35,9 +36,17 @@ pub const USER_AGENT: &str = concat!(
 /// [`crate::warc::MAX_RECORD_BYTES`]).
 pub const MAX_CAPTURE_BYTES: usize = 32 << 20;
 
-/// A page's WARC file is closed and a new one begun past this size: each file is handed
-/// to the store whole (in memory), and PostgreSQL keeps a value of at most 1 GB.
+/// A WARC file is closed and a new one begun past this size: each file is handed to the
+/// store whole (in memory), and PostgreSQL keeps a value of at most 1 GB.
 const ROLL_OVER_BYTES: u64 = 256 << 20;
+
+/// The pages done are indexed (their file handed to the store first) once the oldest of
+/// them has waited this long, or once this many bytes were written since the last time:
+/// often enough that a run's progress is in the store as it goes, seldom enough that
+/// keeping a file (an `fsync` of it and of its folder on SQLite, a commit on PostgreSQL)
+/// costs little per page.
+const KEEP_EVERY: Duration = Duration::from_secs(1);
+const KEEP_EVERY_BYTES: u64 = 64 << 20;
 
 /// Why a capture run could not go on (a page that fails is in its report instead).
 #[derive(Debug, thiserror::Error)]
@@ -142,16 +151,18 @@ pub struct CaptureSummary {
     pub files: Vec<String>,
 }
 
-/// A page's WARC file as it is written, begun again past [`ROLL_OVER_BYTES`]: in the run's
-/// temporary folder until the page is done.
-struct Output<'a> {
-    dir: &'a Path,
+/// The WARC file the run's pages write to, in the run's temporary folder, begun again past
+/// [`ROLL_OVER_BYTES`] and whenever the pages done are to be kept.
+struct Output {
+    dir: PathBuf,
     writer: Option<WarcWriter>,
-    /// The finished files: name, and where it lies in the temporary folder.
-    files: Vec<(String, PathBuf)>,
+    /// Closed files not yet kept: name, and where it lies in the temporary folder.
+    closed: Vec<(String, PathBuf)>,
+    /// Bytes written since the files were last kept.
+    unkept: u64,
 }
 
-impl Output<'_> {
+impl Output {
     fn write(&mut self, ex: &Exchange<'_>) -> Result<crate::warc::Written, WarcError> {
         if self
             .writer
@@ -161,25 +172,28 @@ impl Output<'_> {
             self.close();
         }
         if self.writer.is_none() {
-            self.writer = Some(WarcWriter::create(self.dir, ex.date, USER_AGENT)?);
+            self.writer = Some(WarcWriter::create(&self.dir, ex.date, USER_AGENT)?);
         }
-        self.writer
-            .as_mut()
-            .expect("a writer was just made")
-            .write_exchange(ex)
+        let w = self.writer.as_mut().expect("a writer was just made");
+        let before = w.len();
+        let written = w.write_exchange(ex)?;
+        self.unkept += w.len() - before;
+        Ok(written)
     }
 
     fn close(&mut self) {
         if let Some(w) = self.writer.take() {
             let name = w.name().to_string();
-            self.files.push((name, w.finish()));
+            self.closed.push((name, w.finish()));
         }
     }
 
-    /// Every file written, closed.
-    fn into_files(mut self) -> Vec<(String, PathBuf)> {
+    /// Closes the file being written and answers every closed file: each record written
+    /// so far is in one of them (pages still running go on in a new file).
+    fn take_files(&mut self) -> Vec<(String, PathBuf)> {
         self.close();
-        self.files
+        self.unkept = 0;
+        std::mem::take(&mut self.closed)
     }
 }
 
@@ -205,8 +219,8 @@ impl Drop for Scratch {
     }
 }
 
-/// Hands a page's finished WARC files to the store, each then removed from the temporary
-/// folder; answers their names.
+/// Hands finished WARC files to the store, each then removed from the temporary folder;
+/// answers their names.
 fn keep_files(
     copies: &dyn Captures,
     files: Vec<(String, PathBuf)>,
@@ -245,28 +259,54 @@ pub async fn capture_pages(
     policy.max_body = policy.max_body.max(MAX_CAPTURE_BYTES);
     let fetcher = Fetcher::new(policy)?;
     let scratch = Scratch::new()?;
-    let dir = Arc::new(scratch.0.clone());
+    let output = Arc::new(Mutex::new(Output {
+        dir: scratch.0.clone(),
+        writer: None,
+        closed: Vec::new(),
+        unkept: 0,
+    }));
     let limit = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
     let per_page = options.per_page.max(1);
     let mut tasks = tokio::task::JoinSet::new();
     for (i, page) in pages.iter().enumerate() {
-        let (fetcher, dir, limit) = (fetcher.clone(), dir.clone(), limit.clone());
+        let (fetcher, output, limit) = (fetcher.clone(), output.clone(), limit.clone());
         let url = page.url.clone();
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            (i, capture_one(&fetcher, &dir, &url, per_page).await)
+            (i, capture_one(&fetcher, &output, &url, per_page).await)
         });
     }
-    let mut summary = CaptureSummary {
-        pages: pages.len(),
-        ..CaptureSummary::default()
+    let mut run = Run {
+        copies,
+        pages,
+        output: &output,
+        done: Vec::new(),
+        oldest: None,
+        summary: CaptureSummary {
+            pages: pages.len(),
+            ..CaptureSummary::default()
+        },
     };
-    while let Some(done) = tasks.join_next().await {
+    loop {
+        let next = match run.oldest {
+            Some(since) => {
+                match tokio::time::timeout_at((since + KEEP_EVERY).into(), tasks.join_next()).await
+                {
+                    Ok(next) => next,
+                    Err(_) => {
+                        run.keep(progress)?;
+                        continue;
+                    }
+                }
+            }
+            None => tasks.join_next().await,
+        };
+        let Some(done) = next else { break };
         let (i, result) = match done {
             Ok(done) => done,
             Err(e) => {
                 // A panicking page task is a bug; the other pages go on.
-                summary.failed += 1;
+                run.summary.failed += 1;
                 progress(&PageReport::failed(
                     "",
                     format!("the capture task failed: {e}"),
@@ -274,38 +314,81 @@ pub async fn capture_pages(
                 continue;
             }
         };
-        let page = &pages[i];
-        let (mut report, rows, files) = match result {
+        let (report, rows) = match result {
             Ok(ok) => ok,
             Err(Fatal(e)) => {
                 tasks.abort_all();
                 return Err(e.into());
             }
         };
-        // The files first: a record is indexed only once its file is kept. A failure
-        // between the two leaves a kept file no record names, never the other way.
-        summary.files.extend(keep_files(copies, files)?);
-        if !rows.is_empty() {
-            let ids = copies.add_captures(&rows, &page.citing)?;
+        if rows.is_empty() {
+            run.report(report, progress);
+            continue;
+        }
+        run.done.push((i, report, rows));
+        run.oldest.get_or_insert_with(Instant::now);
+        let unkept = output.lock().unwrap_or_else(|p| p.into_inner()).unkept;
+        if unkept >= KEEP_EVERY_BYTES {
+            run.keep(progress)?;
+        }
+    }
+    run.keep(progress)?;
+    let mut summary = run.summary;
+    summary.files.sort();
+    drop(scratch);
+    Ok(summary)
+}
+
+/// A capture run's pages done but not yet indexed, and its summary so far.
+struct Run<'a> {
+    copies: &'a dyn Captures,
+    pages: &'a [CitedPage],
+    output: &'a Mutex<Output>,
+    /// Pages done whose records wait for their files to be kept: the page's number, its
+    /// report, its records.
+    done: Vec<(usize, PageReport, Vec<NewCapture>)>,
+    /// When the oldest of them was done.
+    oldest: Option<Instant>,
+    summary: CaptureSummary,
+}
+
+impl Run<'_> {
+    /// Keeps every file written so far in the store, then indexes the pages done: their
+    /// records are all in those files. A failure between the two leaves a kept file no
+    /// record names, never the other way.
+    fn keep(&mut self, progress: &mut dyn FnMut(&PageReport)) -> Result<(), CaptureError> {
+        let files = self
+            .output
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take_files();
+        self.summary.files.extend(keep_files(self.copies, files)?);
+        for (i, mut report, rows) in std::mem::take(&mut self.done) {
+            let page = &self.pages[i];
+            let ids = self.copies.add_captures(&rows, &page.citing)?;
             report.capture = rows
                 .iter()
                 .zip(&ids)
                 .find(|(r, _)| r.url == page.url)
                 .or_else(|| rows.iter().zip(&ids).next())
                 .map(|(_, id)| *id);
+            self.report(report, progress);
         }
+        self.oldest = None;
+        Ok(())
+    }
+
+    /// Counts a page in the summary and tells `progress`.
+    fn report(&mut self, report: PageReport, progress: &mut dyn FnMut(&PageReport)) {
         if report.error.is_some() {
-            summary.failed += 1;
+            self.summary.failed += 1;
         } else {
-            summary.captured += 1;
+            self.summary.captured += 1;
         }
-        summary.resources += report.resources;
-        summary.bytes += report.bytes;
+        self.summary.resources += report.resources;
+        self.summary.bytes += report.bytes;
         progress(&report);
     }
-    summary.files.sort();
-    drop(scratch);
-    Ok(summary)
 }
 
 /// A failure to write the temporary WARC file: the run stops.
@@ -338,11 +421,12 @@ fn header_pairs(f: &Fetched) -> Vec<(String, String)> {
 /// Writes an answer, and the redirects before it, to the WARC file; returns their rows
 /// (for `page`, all at time `at`).
 fn keep(
-    out: &mut Output<'_>,
+    output: &Mutex<Output>,
     page: &str,
     at: i64,
     f: &Fetched,
 ) -> Result<Vec<NewCapture>, WarcError> {
+    let mut out = output.lock().unwrap_or_else(|p| p.into_inner());
     let mut rows = Vec::with_capacity(f.hops.len() + 1);
     for hop in &f.hops {
         let headers = vec![("Location".to_string(), hop.location.clone())];
@@ -428,28 +512,18 @@ fn unkeepable(f: &Fetched) -> Option<String> {
     None
 }
 
-/// What a page's capture kept: its report, its records, and the WARC files that hold
-/// them (in the temporary folder).
-type PageCapture = (PageReport, Vec<NewCapture>, Vec<(String, PathBuf)>);
-
-/// Fetches and keeps one page with its resources, in WARC files of its own in `dir`.
+/// Fetches and keeps one page with its resources.
 async fn capture_one(
     fetcher: &Fetcher,
-    dir: &Path,
+    output: &Mutex<Output>,
     url: &str,
     per_page: usize,
-) -> Result<PageCapture, Fatal> {
+) -> Result<(PageReport, Vec<NewCapture>), Fatal> {
     let mut report = PageReport::failed(url, String::new());
     report.error = None;
     let parsed = match crate::fetch::parse_url(url) {
         Ok(u) => u,
-        Err(e) => {
-            return Ok((
-                PageReport::failed(url, e.to_string()),
-                Vec::new(),
-                Vec::new(),
-            ))
-        }
+        Err(e) => return Ok((PageReport::failed(url, e.to_string()), Vec::new())),
     };
     let mut request = FetchRequest::get(parsed);
     request.headers.push((
@@ -458,13 +532,7 @@ async fn capture_one(
     ));
     let page = match fetcher.fetch(request).await {
         Ok(f) => f,
-        Err(e) => {
-            return Ok((
-                PageReport::failed(url, e.to_string()),
-                Vec::new(),
-                Vec::new(),
-            ))
-        }
+        Err(e) => return Ok((PageReport::failed(url, e.to_string()), Vec::new())),
     };
     report.status = Some(page.status);
     report.content_type = page.content_type();
@@ -473,15 +541,10 @@ async fn capture_one(
     }
     if let Some(why) = unkeepable(&page) {
         report.error = Some(why);
-        return Ok((report, Vec::new(), Vec::new()));
+        return Ok((report, Vec::new()));
     }
     let at = now();
-    let mut output = Output {
-        dir,
-        writer: None,
-        files: Vec::new(),
-    };
-    let mut rows = keep(&mut output, url, at, &page).map_err(Fatal)?;
+    let mut rows = keep(output, url, at, &page).map_err(Fatal)?;
     report.bytes += page.body.len() as u64;
     // The page's images and stylesheets, then what the stylesheets load.
     let mut wanted: Vec<Url> = match replay::kind(&report.content_type) {
@@ -518,14 +581,14 @@ async fn capture_one(
                         }
                     }
                 }
-                rows.extend(keep(&mut output, url, at, &f).map_err(Fatal)?);
+                rows.extend(keep(output, url, at, &f).map_err(Fatal)?);
                 report.resources += 1;
                 report.bytes += f.body.len() as u64;
             }
         }
         wanted = more;
     }
-    Ok((report, rows, output.into_files()))
+    Ok((report, rows))
 }
 
 /// Fetches these addresses at once.

@@ -66,6 +66,16 @@ fn serve() -> String {
                             "text/html",
                             b"moved".to_vec(),
                         ),
+                        "/slow.pdf" => {
+                            // Longer than the capture waits before it keeps what is done.
+                            std::thread::sleep(std::time::Duration::from_millis(1_500));
+                            (
+                                "200 OK",
+                                String::new(),
+                                "application/pdf",
+                                b"%PDF-1.4 slow".to_vec(),
+                            )
+                        }
                         "/report.pdf" => (
                             "200 OK",
                             String::new(),
@@ -129,9 +139,18 @@ async fn page_kept_and_read_back(s: &common::TestStore, base: String) {
         cited(format!("{base}/report.pdf")),
     ];
     let mut reports = Vec::new();
-    let summary = capture_pages(store, &pages, &allowed(), &mut |r| reports.push(r.clone()))
-        .await
-        .unwrap();
+    let copies = store.captures().unwrap();
+    let summary = capture_pages(store, &pages, &allowed(), &mut |r| {
+        // As soon as a page is reported kept, its records are in the store and so is
+        // every WARC file they name.
+        if let Some(id) = r.capture {
+            let c = copies.capture(id).unwrap().expect("indexed when reported");
+            assert!(copies.warc_names().unwrap().contains(&c.warc_file), "{c:?}");
+        }
+        reports.push(r.clone())
+    })
+    .await
+    .unwrap();
     assert_eq!(summary.pages, 4);
     assert_eq!(summary.captured, 3, "{reports:#?}");
     assert_eq!(summary.failed, 1);
@@ -147,10 +166,10 @@ async fn page_kept_and_read_back(s: &common::TestStore, base: String) {
     assert_eq!(page.resources, 3, "{page:?}");
     assert!(page.resource_errors.is_empty(), "{page:?}");
 
-    // One WARC file per kept page, all in the store (which lists no other), and every
-    // indexed record in one of them: a row never points at a file the store lacks.
-    let copies = store.captures().unwrap();
-    assert_eq!(summary.files.len(), 3, "{:?}", summary.files);
+    // The WARC files, all in the store (which lists no other), and every indexed record in
+    // one of them: a row never points at a file the store lacks. (How many files depends
+    // on how the pages' timing falls around the hand-overs to the store.)
+    assert!(!summary.files.is_empty());
     assert_eq!(copies.warc_names().unwrap(), summary.files);
     for c in copies.all_captures().unwrap() {
         assert!(summary.files.contains(&c.warc_file), "{c:?}");
@@ -205,7 +224,7 @@ async fn page_kept_and_read_back(s: &common::TestStore, base: String) {
         }
     }
     // Each file begins with its warcinfo.
-    assert_eq!(warcinfos, 3, "{types:?}");
+    assert_eq!(warcinfos, summary.files.len(), "{types:?}");
     // The page, its stylesheet, image and the stylesheet's image; the redirect's hop and
     // its target with the same three; the PDF.
     assert_eq!(responses, 10, "{types:?}");
@@ -455,4 +474,40 @@ async fn a_page_whose_file_cannot_be_kept_is_not_indexed() {
     let copies = store.captures().unwrap();
     assert!(copies.all_captures().unwrap().is_empty());
     assert!(copies.warc_names().unwrap().is_empty());
+}
+
+/// A page done while another is still being fetched is kept and indexed before the run
+/// ends (the capture hands its file over about once a second), and whichever way the
+/// timing falls, a page reported kept is in the store with its file.
+#[test]
+fn pages_done_early_are_kept_while_others_run() {
+    let base = serve();
+    on_each_backend(async |s| {
+        let store = s.as_store();
+        let copies = store.captures().unwrap();
+        let mut reports = Vec::new();
+        let summary = capture_pages(
+            store,
+            &[
+                cited(format!("{base}/slow.pdf")),
+                cited(format!("{base}/page")),
+            ],
+            &allowed(),
+            &mut |r| {
+                let id = r.capture.expect("both pages are kept");
+                let c = copies.capture(id).unwrap().expect("indexed when reported");
+                assert!(copies.warc_names().unwrap().contains(&c.warc_file));
+                reports.push(r.clone());
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(summary.captured, 2, "{reports:#?}");
+        assert_eq!(copies.warc_names().unwrap(), summary.files);
+        for r in &reports {
+            assert!(replay(store, r.capture.unwrap(), &replay_path)
+                .unwrap()
+                .is_some());
+        }
+    });
 }
