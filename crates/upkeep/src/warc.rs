@@ -81,8 +81,7 @@ pub struct Written {
     pub record_id: String,
 }
 
-/// A WARC file being written: one per captured page (more past the capture's size limit),
-/// in a temporary folder until the store keeps it.
+/// A WARC file being written, in a capture's temporary folder until the store keeps it.
 pub struct WarcWriter {
     file: File,
     path: PathBuf,
