@@ -802,8 +802,8 @@ fn a_merge_on_one_server_is_seen_and_undone_on_another() {
     });
 }
 
-/// Past a couple of thousand linking records the store reads them on several threads:
-/// every one is relinked all the same, and listed once.
+/// Many linking records (read, relinked and serialised on another thread than the one that
+/// writes them): every one is relinked all the same, and listed once.
 #[test]
 fn a_body_linked_from_thousands_of_records_is_merged_whole() {
     each_store(|s| {

@@ -1,6 +1,10 @@
 //! [`Merges`] for SQLite (migration 9): a merge and its undo each one transaction through
-//! the one write path ([`write_rows`]: validated, logged, a published revision per record
-//! that changed), with `merges`, `merge_records` and the `redirects` kept beside them.
+//! the one write path (validated, logged, a published revision per record that changed),
+//! with `merges`, `merge_records` and the `redirects` kept beside them. An undo writes
+//! through [`write_rows`]; a merge through [`rewrite_rows`], its variant for records the
+//! transaction has just read, in parts of [`RECORDS_PER_PART`] (the next part read,
+//! relinked and serialised on another thread while one is written), so that a body linked
+//! from 50,000 records is merged in about a second (BENCHMARKS.md).
 //!
 //! The records that link to the merged-away one are found through the `links` table
 //! (sections' `cites` rows included), never by reading every record. Two kinds of link
@@ -9,8 +13,9 @@
 //! (in `sections.lists`); both lookups read bodies or sections, never documents.
 
 use super::write::{
-    before_of, current_version, delete_in, in_write, insert_published, record_links, rewrite_rows,
-    rows, unix_now, validate_in, write_rows, Before, By, Relink, Revise, BEFORE_COLUMNS,
+    before_of, current_version, delete_in, in_write, insert_published, record_json, record_links,
+    rewrite_rows, rows, rows_with, unix_now, validate_in, write_rows, Before, By, Relink, Revise,
+    Serialised, BEFORE_COLUMNS,
 };
 use super::SqliteStore;
 use crate::merges::{
@@ -204,53 +209,37 @@ fn read_stored(
         .flatten())
 }
 
-/// Below this many linking records, reading them is not worth a thread.
-const PARALLEL_FROM: usize = 2_000;
-
 /// Linking records written per part of a merge (all in its one transaction): the part's
 /// records are read, relinked, checked and written, then their memory serves the next
 /// part. Materialising 50,000 records at once cost more in fresh memory than the parts do
 /// in statements.
 const RECORDS_PER_PART: usize = 4_096;
 
-/// The stored records with their links to `from` pointed at `into`: those that changed,
-/// with their index in `stored`; each one's old links noted in its `before`. Reading the
-/// JSON is much of a large merge's own work, so it is split over the machine's cores, in
-/// the transaction's thread's scope.
-fn relinked(
-    stored: &mut [Stored],
+/// A part of a merge's linking records, read and relinked ahead: the stored records (each
+/// one's old links noted in its `before`), and those that changed with their new JSON.
+struct Prepared<'s> {
+    part: &'s mut [Stored],
+    changed: Vec<(usize, Record, String)>,
+}
+
+/// Reads the part's stored JSON, points its links to `from` at `into` and serialises the
+/// records that changed (with their index in `part`).
+fn prepare_part<'s>(
+    part: &'s mut [Stored],
     record: RecordType,
     from: &str,
     into: &str,
-) -> Result<Vec<(usize, Record)>, StoreError> {
-    let relink = |offset: usize, part: &mut [Stored]| -> Result<Vec<(usize, Record)>, StoreError> {
-        let mut out = Vec::new();
-        for (i, s) in part.iter_mut().enumerate() {
-            let mut r = record_of(s.record, &s.slug, &s.before.data)?;
-            s.before.links = record_links(&r);
-            if r.relink(record, from, into) {
-                out.push((offset + i, r));
-            }
+) -> Result<Prepared<'s>, StoreError> {
+    let mut changed = Vec::new();
+    for (i, s) in part.iter_mut().enumerate() {
+        let mut r = record_of(s.record, &s.slug, &s.before.data)?;
+        s.before.links = record_links(&r);
+        if r.relink(record, from, into) {
+            let json = record_json(&r).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            changed.push((i, r, json));
         }
-        Ok(out)
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if stored.len() < PARALLEL_FROM || threads < 2 {
-        return relink(0, stored);
     }
-    let (len, chunk) = (stored.len(), stored.len().div_ceil(threads));
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = stored
-            .chunks_mut(chunk)
-            .enumerate()
-            .map(|(i, part)| scope.spawn(move || relink(i * chunk, part)))
-            .collect();
-        let mut out = Vec::with_capacity(len);
-        for p in parts {
-            out.extend(p.join().expect("relinking does not panic")?);
-        }
-        Ok(out)
-    })
+    Ok(Prepared { part, changed })
 }
 
 /// The dossiers whose sections cite `from` or whose generated lists name it (a body), in
@@ -440,64 +429,86 @@ fn merge_in(
     let mut stored = linking_records(tx, record, from, into)?;
     let read = started.elapsed();
 
-    // In parts, the first with the survivor, the dossiers and every body.
+    // In parts, the first with the survivor, the dossiers and every body. A thread reads,
+    // relinks and serialises the next part while this one writes the last.
     let first = last_revision(tx)?;
     let relink = Relink { record, from, into };
     let bodies = stored
         .iter()
         .take_while(|s| s.record == RecordType::Body)
         .count();
-    let mut refusals: Vec<String> = Vec::new();
-    let (mut start, mut written) = (0, 0);
+    let mut parts: Vec<&mut [Stored]> = Vec::new();
+    let mut rest = &mut stored[..];
     loop {
-        let end = if start == 0 {
+        let size = if parts.is_empty() {
             RECORDS_PER_PART.max(bodies)
         } else {
-            start + RECORDS_PER_PART
-        }
-        .min(stored.len());
-        let part = &mut stored[start..end];
-        let changed = relinked(part, record, from, into)?;
-        let mut archive = Archive::default();
-        let mut before: HashMap<(RecordType, &str), &Before> = HashMap::new();
-        if start == 0 {
-            archive.dossiers = std::mem::take(&mut dossiers);
-            if let Some(s) = survivor.take() {
-                s.add_to(&mut archive);
-                before.insert((record, into), &kept.before);
-            }
-        }
-        for (i, r) in changed {
-            let s = &part[i];
-            before.insert((s.record, s.slug.as_str()), &s.before);
-            r.add_to(&mut archive);
-        }
-        if refusals.is_empty() {
-            let rows = rows(&archive).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            written += rows.len() + archive.dossiers.len();
-            if let Err(e) = rewrite_rows(tx, &archive, &rows, &before, relink, by) {
-                match refused(e) {
-                    MergeError::Invalid(messages) => refusals = messages,
-                    e => return Err(e),
-                }
-            }
-        } else if let Err(e) = validate_in(tx, &archive) {
-            // Every part is checked, so that a refusal lists every rule broken.
-            match refused(e) {
-                MergeError::Invalid(messages) => refusals.extend(messages),
-                e => return Err(e),
-            }
-        }
-        drop(before);
-        // The part's stored JSON is done with; its memory serves the next part.
-        for s in part.iter_mut() {
-            s.before = Before::default();
-        }
-        start = end;
-        if start >= stored.len() {
+            RECORDS_PER_PART
+        };
+        let (part, after) = rest.split_at_mut(size.min(rest.len()));
+        parts.push(part);
+        rest = after;
+        if rest.is_empty() {
             break;
         }
     }
+    let mut refusals: Vec<String> = Vec::new();
+    let mut written = 0;
+    std::thread::scope(|scope| -> Result<(), MergeError> {
+        let (send, prepared) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            for part in parts {
+                let p = prepare_part(part, record, from, into);
+                let failed = p.is_err();
+                // Stops when the writer has stopped taking parts (it failed).
+                if send.send(p).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        for (n, p) in prepared.iter().enumerate() {
+            let Prepared { part, changed } = p?;
+            let mut archive = Archive::default();
+            let mut before: HashMap<(RecordType, &str), &Before> = HashMap::new();
+            let mut made = Serialised::new();
+            if n == 0 {
+                archive.dossiers = std::mem::take(&mut dossiers);
+                if let Some(s) = survivor.take() {
+                    s.add_to(&mut archive);
+                    before.insert((record, into), &kept.before);
+                }
+            }
+            for (i, r, json) in changed {
+                let s = &part[i];
+                before.insert((s.record, s.slug.as_str()), &s.before);
+                made.insert((s.record, s.slug.clone()), json);
+                r.add_to(&mut archive);
+            }
+            if refusals.is_empty() {
+                let rows = rows_with(&archive, &mut made)
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                written += rows.len() + archive.dossiers.len();
+                if let Err(e) = rewrite_rows(tx, &archive, &rows, &before, relink, by) {
+                    match refused(e) {
+                        MergeError::Invalid(messages) => refusals = messages,
+                        e => return Err(e),
+                    }
+                }
+            } else if let Err(e) = validate_in(tx, &archive) {
+                // Every part is checked, so that a refusal lists every rule broken.
+                match refused(e) {
+                    MergeError::Invalid(messages) => refusals.extend(messages),
+                    e => return Err(e),
+                }
+            }
+            drop(before);
+            // The part's stored JSON is done with; its memory serves the next parts.
+            for s in part.iter_mut() {
+                s.before = Before::default();
+            }
+        }
+        Ok(())
+    })?;
     if !refusals.is_empty() {
         return Err(MergeError::Invalid(refusals));
     }

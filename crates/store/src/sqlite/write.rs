@@ -121,7 +121,39 @@ pub(super) fn record_links(record: &Record) -> Vec<Link> {
 }
 
 pub(crate) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error> {
+    rows_with(archive, &mut Default::default())
+}
+
+/// A record's JSON as stored (its type's own fields, no tag).
+pub(super) fn record_json(record: &Record) -> Result<String, serde_json::Error> {
+    match record {
+        Record::Document(d) => serde_json::to_string(d),
+        Record::Body(b) => serde_json::to_string(b),
+        Record::Person(p) => serde_json::to_string(p),
+        Record::Event(e) => serde_json::to_string(e),
+        Record::Topic(t) => serde_json::to_string(t),
+    }
+}
+
+/// The JSON of records serialised ahead ([`record_json`]), by type and slug.
+pub(super) type Serialised = std::collections::HashMap<(RecordType, String), String>;
+
+/// [`rows`], taking each record's JSON from `made` where it was serialised ahead (on
+/// another thread) instead of serialising it again.
+pub(super) fn rows_with<'a>(
+    archive: &'a Archive,
+    made: &mut Serialised,
+) -> Result<Vec<Row<'a>>, serde_json::Error> {
     use RecordType as T;
+    let mut json = |t: RecordType, slug: &str, fresh: &dyn Fn() -> serde_json::Result<String>| {
+        if made.is_empty() {
+            return fresh();
+        }
+        match made.remove(&(t, slug.to_string())) {
+            Some(data) => Ok(data),
+            None => fresh(),
+        }
+    };
     let mut out = Vec::new();
     for d in &archive.documents {
         out.push(Row {
@@ -130,7 +162,7 @@ pub(crate) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error>
             title: &d.title,
             kind: d.kind.slug(),
             date: d.date,
-            data: serde_json::to_string(d)?,
+            data: json(T::Document, &d.slug, &|| serde_json::to_string(d))?,
             links: document_links(d),
         });
     }
@@ -141,7 +173,7 @@ pub(crate) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error>
             title: &b.name,
             kind: b.kind.slug(),
             date: b.established,
-            data: serde_json::to_string(b)?,
+            data: json(T::Body, &b.slug, &|| serde_json::to_string(b))?,
             links: body_links(b),
         });
     }
@@ -152,7 +184,7 @@ pub(crate) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error>
             title: &p.name,
             kind: "person",
             date: None,
-            data: serde_json::to_string(p)?,
+            data: json(T::Person, &p.slug, &|| serde_json::to_string(p))?,
             links: person_links(p),
         });
     }
@@ -163,7 +195,7 @@ pub(crate) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error>
             title: &e.title,
             kind: e.kind.slug(),
             date: e.date,
-            data: serde_json::to_string(e)?,
+            data: json(T::Event, &e.slug, &|| serde_json::to_string(e))?,
             links: event_links(e),
         });
     }
@@ -174,7 +206,7 @@ pub(crate) fn rows(archive: &Archive) -> Result<Vec<Row<'_>>, serde_json::Error>
             title: &t.title,
             kind: t.kind.slug(),
             date: t.as_of,
-            data: serde_json::to_string(t)?,
+            data: json(T::Topic, &t.slug, &|| serde_json::to_string(t))?,
             links: topic_links(t),
         });
     }
@@ -847,9 +879,12 @@ pub(super) fn rewrite_rows(
             serde_json::to_string(&slugs).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let moved = tx
             .prepare_cached(
-                "UPDATE links SET dst_slug = ?3
-                 WHERE dst_type = ?1 AND dst_slug = ?2 AND src_type = ?4
-                   AND src_slug IN (SELECT value FROM json_each(?5))",
+                // Found from each record's own rows (`links_by_src`): those of every
+                // record that links to `from` (`links_by_dst`) are many more.
+                "UPDATE links SET dst_slug = ?3 WHERE rowid IN (
+                     SELECT l.rowid FROM json_each(?5) j
+                     CROSS JOIN links l ON l.src_type = ?4 AND l.src_slug = j.value
+                     WHERE l.dst_type = ?1 AND l.dst_slug = ?2)",
             )?
             .execute(params![
                 relink.record.as_str(),
