@@ -85,6 +85,7 @@ pub async fn serve_with_limits(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let state = state.with_listen_address(listener.local_addr()?);
+    no_huge_pages();
     connections::serve(
         listener,
         router(state.clone()),
@@ -93,4 +94,17 @@ pub async fn serve_with_limits(
         shutdown,
     )
     .await
+}
+
+/// Turns transparent huge pages off for the serving process. The allocator hands idle
+/// memory back to the system and takes it again on the next burst of work; with huge
+/// pages it takes it back 2 MB at a time, each zeroed whole on its first touch, and that
+/// was an eighth of the request worker's time on the first page built after a quiet
+/// spell (`perf`, BENCHMARKS.md, issue 22). Pages of 4 KB are zeroed as they are touched.
+/// Many servers ask for the same (databases, caches); a kept page is a few tens of KB.
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {
+        tracing::debug!(error = %e, "transparent huge pages stay as the system sets them");
+    }
 }

@@ -5,7 +5,7 @@ use super::links::{card_link, simple_link};
 use super::{Badge, RecordLink, Result};
 use dossier_model::Edtf;
 use dossier_model::RecordType;
-use dossier_store::{DocumentQuery, EventQuery, Store};
+use dossier_store::{DocumentQuery, EventQuery, RecordCard, Store};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -81,19 +81,7 @@ pub fn chronology(
         bodies,
         levels: vec![],
     })?;
-    let mut all: Vec<(Option<Edtf>, ChronologyEntry)> = Vec::new();
-    for c in docs.iter().chain(&events) {
-        let date = c.date.as_deref().and_then(|d| Edtf::parse(d).ok());
-        let l = card_link(c);
-        let kind_label = l.kind_label.clone().unwrap_or_default();
-        all.push((date, entry(date, c.record, &c.kind, &kind_label, l)));
-    }
-    all.sort_by(|a, b| match (&a.0, &b.0) {
-        (Some(x), Some(y)) => x.cmp(y).then_with(|| a.1.title.cmp(&b.1.title)),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.1.title.cmp(&b.1.title),
-    });
+    let mut all = in_order(&docs, &events);
     // The years of every dated record, before a year narrows them.
     let year_choices: Vec<i32> = all
         .iter()
@@ -158,6 +146,53 @@ pub fn chronology(
         kind_choices,
         year_choices,
     }))
+}
+
+/// The chronology's entries for these cards, in its order: by date, then title; the
+/// undated last, by title.
+fn in_order(docs: &[RecordCard], events: &[RecordCard]) -> Vec<(Option<Edtf>, ChronologyEntry)> {
+    let mut all: Vec<(Option<Edtf>, ChronologyEntry)> = Vec::new();
+    for c in docs.iter().chain(events) {
+        let date = c.date.as_deref().and_then(|d| Edtf::parse(d).ok());
+        let l = card_link(c);
+        let kind_label = l.kind_label.clone().unwrap_or_default();
+        all.push((date, entry(date, c.record, &c.kind, &kind_label, l)));
+    }
+    all.sort_by(|a, b| match (&a.0, &b.0) {
+        (Some(x), Some(y)) => x.cmp(y).then_with(|| a.1.title.cmp(&b.1.title)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.1.title.cmp(&b.1.title),
+    });
+    all
+}
+
+/// A dossier's title and the dated entries of its whole (unfiltered) chronology, in the
+/// chronology page's order; `None` for a dossier the store lacks. What a record page's
+/// previous/next links need ([`super::neighbours`]), read without the rest of the
+/// chronology page: the dossier's whole record (its outline parsed from JSON) and its
+/// bodies were a third of a cold document page's store work (BENCHMARKS.md, issue 22).
+pub(super) fn dated_order(
+    store: &dyn Store,
+    slug: &str,
+) -> Result<Option<(String, Vec<ChronologyEntry>)>> {
+    let Some(title) = store.title_of(RecordType::Dossier, slug)? else {
+        return Ok(None);
+    };
+    let docs = store.document_cards(&DocumentQuery {
+        dossier: Some(slug.into()),
+        ..Default::default()
+    })?;
+    let events = store.event_cards(&EventQuery {
+        dossier: Some(slug.into()),
+        ..Default::default()
+    })?;
+    let dated = in_order(&docs, &events)
+        .into_iter()
+        .filter(|(d, _)| d.is_some())
+        .map(|(_, e)| e)
+        .collect();
+    Ok(Some((title, dated)))
 }
 
 fn entry(

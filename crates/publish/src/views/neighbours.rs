@@ -2,7 +2,8 @@
 //! links of document and event pages: a reader on a phone goes through the chronology
 //! record by record without going back to the long table each time.
 
-use super::{chronology, ChronologyEntry, ChronologyFilter, Result};
+use super::chronology::dated_order;
+use super::{ChronologyEntry, Result};
 use dossier_model::RecordType;
 use dossier_store::Store;
 use serde::Serialize;
@@ -30,24 +31,23 @@ pub fn neighbours(
     dossiers: &[String],
 ) -> Result<Option<Neighbours>> {
     for dossier in dossiers {
-        let Some(view) = chronology(store, dossier, ChronologyFilter::default())? else {
+        let Some((dossier_title, entries)) = dated_order(store, dossier)? else {
             continue;
         };
-        let Some(i) = view
-            .entries
+        let Some(i) = entries
             .iter()
             .position(|e| e.record == record && e.slug == slug)
         else {
             continue;
         };
         return Ok(Some(Neighbours {
-            url: format!("/dossiers/{}/chronology", view.dossier),
+            url: format!("/dossiers/{dossier}/chronology"),
             position: i + 1,
-            total: view.entries.len(),
-            previous: i.checked_sub(1).map(|p| view.entries[p].clone()),
-            next: view.entries.get(i + 1).cloned(),
-            dossier: view.dossier,
-            dossier_title: view.dossier_title,
+            total: entries.len(),
+            previous: i.checked_sub(1).map(|p| entries[p].clone()),
+            next: entries.get(i + 1).cloned(),
+            dossier: dossier.clone(),
+            dossier_title,
         }));
     }
     Ok(None)
