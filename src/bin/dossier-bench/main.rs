@@ -11,6 +11,7 @@ mod history;
 mod import;
 mod links;
 mod merge;
+mod pg;
 mod reconcile;
 mod search;
 mod serve;
@@ -87,6 +88,12 @@ enum Command {
     /// Reconciling 10,000 names against 100,000 authorities, in process and over HTTP
     /// (`/reconcile`, batches of 10 as OpenRefine sends them): queries/s (issue 28).
     Reconcile(reconcile::ReconcileArgs),
+    /// 1M documents in PostgreSQL: the import's ingest (docs/s), several `dossier serve`
+    /// on the database (catch-up, search p50/p99 over HTTP per server), and a change on
+    /// one server until the others' search finds it (issue 29).
+    ///
+    /// Runs the `dossier` binary beside this one; needs psql and a PostgreSQL server.
+    Pg(pg::PgArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -120,5 +127,6 @@ fn main() -> anyhow::Result<()> {
         Command::Capture(args) => capture::run(args),
         Command::Merge(args) => merge::run(args),
         Command::Reconcile(args) => reconcile::run(args),
+        Command::Pg(args) => pg::run(args),
     }
 }

@@ -11,11 +11,11 @@
 //! - `ingest`: both engines' timed ingest; `fts`: the FTS5 peer;
 //! - `measure`: agreement, latency and the server's memory; `report`: the ingest figures.
 
-mod corpus;
+pub(crate) mod corpus;
 mod fts;
 mod ingest;
 mod measure;
-mod queries;
+pub(crate) mod queries;
 mod report;
 
 use anyhow::{Context, Result};

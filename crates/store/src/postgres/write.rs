@@ -8,6 +8,7 @@ use super::PgStore;
 use crate::sqlite::write::Row;
 use crate::*;
 use ::postgres::{Statement, Transaction};
+use std::collections::HashMap;
 
 pub(crate) use crate::sqlite::write::rows;
 
@@ -145,88 +146,239 @@ fn write_collections(
     Ok(())
 }
 
-/// The statements that write records, prepared once per write rather than for every row.
-struct RecordStatements {
-    insert: Statement,
-    existing: Statement,
-    update: Statement,
-    log: Statement,
-    drop_links: Statement,
-    link: Statement,
-}
-
-impl RecordStatements {
-    fn prepare(tx: &mut Transaction<'_>) -> Result<Self, StoreError> {
-        Ok(RecordStatements {
-            // A new record is written by one statement that finds no row: most records of a
-            // large import are new.
-            insert: tx.prepare(
-                "INSERT INTO records (type, slug, title, kind, date, date_lo, date_hi, data, created, changed)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
-                 ON CONFLICT (type, slug) DO NOTHING",
-            )?,
-            existing: tx.prepare("SELECT data FROM records WHERE type = $1 AND slug = $2")?,
-            update: tx.prepare(
-                "UPDATE records SET title = $3, kind = $4, date = $5, date_lo = $6, date_hi = $7,
-                   data = $8, changed = $9
-                 WHERE type = $1 AND slug = $2",
-            )?,
-            log: tx.prepare(
-                "INSERT INTO changes (type, slug, op, at) VALUES ($1, $2, 'upsert', $3) RETURNING seq",
-            )?,
-            drop_links: tx.prepare("DELETE FROM links WHERE src_type = $1 AND src_slug = $2")?,
-            // A record's links in one statement, however many.
-            link: tx.prepare(
-                "INSERT INTO links (src_type, src_slug, rel, dst_type, dst_slug, detail)
-                 SELECT $1, $2, l.rel, l.dst_type, l.dst_slug, l.detail
-                 FROM unnest($3::text[], $4::text[], $5::text[], $6::text[])
-                      WITH ORDINALITY AS l(rel, dst_type, dst_slug, detail, n)
-                 ORDER BY l.n",
-            )?,
-        })
-    }
-}
-
-fn write_row(
+/// The stored JSON of those of `rows` that are stored, by record: one query per record
+/// type of the rows (an index lookup per slug), not one per row.
+pub(crate) fn stored_rows(
     tx: &mut Transaction<'_>,
-    st: &RecordStatements,
-    row: &Row,
+    rows: &[Row],
+) -> Result<HashMap<(RecordType, String), String>, StoreError> {
+    let mut by_type: HashMap<RecordType, Vec<&str>> = HashMap::new();
+    for row in rows {
+        by_type.entry(row.record).or_default().push(row.slug);
+    }
+    let mut stored = HashMap::new();
+    for (record, slugs) in by_type {
+        for r in tx.query(
+            "SELECT slug, data FROM records WHERE type = $1 AND slug = ANY($2)",
+            &[&record.as_str(), &slugs],
+        )? {
+            stored.insert((record, r.get(0)), r.get(1));
+        }
+    }
+    Ok(stored)
+}
+
+/// Writes the records of `rows` that are new or differ from their stored copies, as
+/// sets: each step one statement for the whole write (rows new, rows changed, their
+/// change-log entries, their revisions, their links), whatever the number of records.
+/// One statement per record cost a round trip to the server each, four or five per
+/// record, and a bulk load of small records spent most of its time waiting on them.
+///
+/// What is written is what writing the rows one by one wrote (the SQLite store's
+/// `write_row`): a new record is inserted, a changed one updated and its old links
+/// dropped, an unchanged one left alone and not logged; each written record gets a
+/// change-log entry and (with [`Revise::Each`]) a published revision, both in the rows'
+/// order, and its links in their order. The archive's validation refuses a slug given
+/// twice, so no record is written twice here.
+///
+/// Order: `unnest` reads arrays in their order and an `INSERT … SELECT` from it alone
+/// inserts rows as they come, so the statements that carry records' JSON have no
+/// `ORDER BY`: sorting 10,000 rows of about 2 KB each went past `work_mem` and spilled
+/// to disk. The change log's entries, small, are sorted explicitly (their numbers are
+/// what followers read).
+fn write_records(
+    tx: &mut Transaction<'_>,
+    rows: &[Row],
     now: &str,
     summary: &mut WriteSummary,
     revise: Revise,
 ) -> Result<(), StoreError> {
-    let ty = row.record.as_str();
-    let date = row.date.map(|d| d.to_string());
-    let (lo, hi) = (row.date.map(|d| d.earliest()), row.date.map(|d| d.latest()));
-    let values: [&(dyn ::postgres::types::ToSql + Sync); 9] = [
-        &ty, &row.slug, &row.title, &row.kind, &date, &lo, &hi, &row.data, &now,
-    ];
-    let is_new = tx.execute(&st.insert, &values)? == 1;
-    if is_new {
-        summary.new += 1;
-    } else {
-        let existing: String = tx.query_one(&st.existing, &[&ty, &row.slug])?.get(0);
-        if existing == row.data {
-            summary.unchanged += 1;
-            return Ok(());
+    let stored = stored_rows(tx, rows)?;
+    let (mut new, mut changed): (Vec<&Row>, Vec<&Row>) = (Vec::new(), Vec::new());
+    // Written rows in the archive's order, for the change log and the revisions.
+    let mut written: Vec<&Row> = Vec::new();
+    for row in rows {
+        match stored.get(&(row.record, row.slug.to_string())) {
+            None => new.push(row),
+            Some(data) if *data == row.data => {
+                summary.unchanged += 1;
+                continue;
+            }
+            Some(_) => changed.push(row),
         }
-        summary.changed += 1;
-        tx.execute(&st.update, &values)?;
+        written.push(row);
     }
-    let seq: i64 = tx.query_one(&st.log, &[&ty, &row.slug, &now])?.get(0);
-    note_logged(seq, summary);
-    revise.record(tx, row.record, row.slug, &row.data)?;
-    // A new record has no links yet: only a changed one has old links to drop.
-    if !is_new {
-        tx.execute(&st.drop_links, &[&ty, &row.slug])?;
+    summary.new += new.len();
+    summary.changed += changed.len();
+    if written.is_empty() {
+        return Ok(());
     }
-    if !row.links.is_empty() {
-        let rels: Vec<&str> = row.links.iter().map(|l| l.0).collect();
-        let types: Vec<&str> = row.links.iter().map(|l| l.1).collect();
-        let slugs: Vec<&str> = row.links.iter().map(|l| l.2.as_str()).collect();
-        let details: Vec<Option<&str>> = row.links.iter().map(|l| l.3.as_deref()).collect();
-        tx.execute(&st.link, &[&ty, &row.slug, &rels, &types, &slugs, &details])?;
+    /// The columns of `records` for a set of rows, as arrays.
+    struct Columns<'r> {
+        types: Vec<&'static str>,
+        slugs: Vec<&'r str>,
+        titles: Vec<&'r str>,
+        kinds: Vec<&'r str>,
+        dates: Vec<Option<String>>,
+        lo: Vec<Option<i64>>,
+        hi: Vec<Option<i64>>,
+        data: Vec<&'r str>,
     }
+    fn columns<'r>(rows: &[&'r Row]) -> Columns<'r> {
+        Columns {
+            types: rows.iter().map(|r| r.record.as_str()).collect(),
+            slugs: rows.iter().map(|r| r.slug).collect(),
+            titles: rows.iter().map(|r| r.title).collect(),
+            kinds: rows.iter().map(|r| r.kind).collect(),
+            dates: rows.iter().map(|r| r.date.map(|d| d.to_string())).collect(),
+            lo: rows.iter().map(|r| r.date.map(|d| d.earliest())).collect(),
+            hi: rows.iter().map(|r| r.date.map(|d| d.latest())).collect(),
+            data: rows.iter().map(|r| r.data.as_str()).collect(),
+        }
+    }
+    if !new.is_empty() {
+        let c = columns(&new);
+        let inserted = tx.execute(
+            "INSERT INTO records (type, slug, title, kind, date, date_lo, date_hi, data, created, changed)
+             SELECT r.type, r.slug, r.title, r.kind, r.date, r.lo, r.hi, r.data, $9, $9
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                         $6::bigint[], $7::bigint[], $8::text[])
+                  AS r(type, slug, title, kind, date, lo, hi, data)",
+            &[
+                &c.types, &c.slugs, &c.titles, &c.kinds, &c.dates, &c.lo, &c.hi, &c.data, &now,
+            ],
+        )?;
+        if inserted != new.len() as u64 {
+            return Err(StoreError::Invalid(format!(
+                "{inserted} of {} new records were inserted",
+                new.len()
+            )));
+        }
+    }
+    if !changed.is_empty() {
+        let c = columns(&changed);
+        tx.execute(
+            "UPDATE records SET title = r.title, kind = r.kind, date = r.date, date_lo = r.lo,
+               date_hi = r.hi, data = r.data, changed = $9
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                         $6::bigint[], $7::bigint[], $8::text[])
+                  AS r(type, slug, title, kind, date, lo, hi, data)
+             WHERE records.type = r.type AND records.slug = r.slug",
+            &[
+                &c.types, &c.slugs, &c.titles, &c.kinds, &c.dates, &c.lo, &c.hi, &c.data, &now,
+            ],
+        )?;
+        // Their old links, by type (an index lookup per slug).
+        let mut by_type: HashMap<&'static str, Vec<&str>> = HashMap::new();
+        for row in &changed {
+            by_type
+                .entry(row.record.as_str())
+                .or_default()
+                .push(row.slug);
+        }
+        for (ty, slugs) in by_type {
+            tx.execute(
+                "DELETE FROM links WHERE src_type = $1 AND src_slug = ANY($2)",
+                &[&ty, &slugs],
+            )?;
+        }
+    }
+    let types: Vec<&str> = written.iter().map(|r| r.record.as_str()).collect();
+    let slugs: Vec<&str> = written.iter().map(|r| r.slug).collect();
+    // Sequence numbers are taken in the rows' order: the statement inserts them sorted.
+    let logged = tx.query_one(
+        "WITH logged AS (
+           INSERT INTO changes (type, slug, op, at)
+           SELECT c.type, c.slug, 'upsert', $3
+           FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS c(type, slug, n)
+           ORDER BY c.n
+           RETURNING seq)
+         SELECT MIN(seq), MAX(seq), COUNT(*) FROM logged",
+        &[&types, &slugs, &now],
+    )?;
+    let (first, last, count): (i64, i64, i64) = (logged.get(0), logged.get(1), logged.get(2));
+    if count != written.len() as i64 || last - first + 1 != count {
+        return Err(StoreError::Invalid(format!(
+            "the change log took {count} entries ({first}..={last}) for {} records",
+            written.len()
+        )));
+    }
+    note_logged(first, summary);
+    note_logged(last, summary);
+    if let Revise::Each(by, kept) = revise {
+        let data: Vec<&str> = written.iter().map(|r| r.data.as_str()).collect();
+        let kept: Vec<Option<&str>> = written
+            .iter()
+            .map(|r| {
+                kept.and_then(|k| k.get(&(r.record, r.slug.to_string())))
+                    .map(String::as_str)
+            })
+            .collect();
+        insert_published_rows(tx, &types, &slugs, &data, &kept, &by)?;
+    }
+    let links: usize = written.iter().map(|r| r.links.len()).sum();
+    if links > 0 {
+        let mut src_types = Vec::with_capacity(links);
+        let mut src_slugs = Vec::with_capacity(links);
+        let mut rels = Vec::with_capacity(links);
+        let mut dst_types = Vec::with_capacity(links);
+        let mut dst_slugs = Vec::with_capacity(links);
+        let mut details: Vec<Option<&str>> = Vec::with_capacity(links);
+        for row in &written {
+            for (rel, dst_type, dst_slug, detail) in &row.links {
+                src_types.push(row.record.as_str());
+                src_slugs.push(row.slug);
+                rels.push(*rel);
+                dst_types.push(*dst_type);
+                dst_slugs.push(dst_slug.as_str());
+                details.push(detail.as_deref());
+            }
+        }
+        tx.execute(
+            "INSERT INTO links (src_type, src_slug, rel, dst_type, dst_slug, detail)
+             SELECT l.src_type, l.src_slug, l.rel, l.dst_type, l.dst_slug, l.detail
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+                  AS l(src_type, src_slug, rel, dst_type, dst_slug, detail)",
+            &[
+                &src_types, &src_slugs, &rels, &dst_types, &dst_slugs, &details,
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// [`insert_published`] for many records at once, in the order given: each its next
+/// version (its current one read in the same statement, by the unique index of
+/// versions).
+fn insert_published_rows(
+    tx: &mut Transaction<'_>,
+    types: &[&str],
+    slugs: &[&str],
+    data: &[&str],
+    kept: &[Option<&str>],
+    by: &By,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO revisions (type, slug, version, base, status, deleted, author_user,
+           author_name, origin, at, comment, data, kept)
+         SELECT r.type, r.slug, cur.v + 1, cur.v, 'published', false, $5, $6, $7, $8, $9,
+                r.data, r.kept
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS r(type, slug, data, kept)
+         CROSS JOIN LATERAL (
+           SELECT COALESCE(MAX(version), 0)::BIGINT AS v FROM revisions
+           WHERE type = r.type AND slug = r.slug AND version IS NOT NULL) cur",
+        &[
+            &types,
+            &slugs,
+            &data,
+            &kept,
+            &by.author.user,
+            &by.author.name,
+            &by.author.origin.as_str(),
+            &by.at,
+            &by.comment,
+        ],
+    )?;
     Ok(())
 }
 
@@ -373,10 +525,12 @@ pub(crate) fn write_rows(
     for (i, d) in archive.dossiers.iter().enumerate() {
         write_dossier(tx, d, first_position + i as i64, &now, &mut summary, revise)?;
     }
-    let statements = RecordStatements::prepare(tx)?;
-    for row in rows {
-        write_row(tx, &statements, row, &now, &mut summary, revise)?;
-    }
+    let t = std::time::Instant::now();
+    write_records(tx, rows, &now, &mut summary, revise)?;
+    tracing::debug!(
+        ms = t.elapsed().as_secs_f64() * 1e3,
+        "write: records written"
+    );
     Ok(summary)
 }
 
@@ -487,7 +641,27 @@ pub(super) fn write(store: &PgStore, archive: &Archive) -> Result<WriteSummary, 
         comment: "",
         at: unix_now(),
     };
-    store.in_transaction(|tx| write_rows(tx, archive, &rows, Revise::Each(by, None)))
+    let bulk = store.bulk.load(std::sync::atomic::Ordering::Relaxed);
+    store.in_transaction(|tx| {
+        if bulk {
+            compress_quickly(tx)?;
+        }
+        write_rows(tx, archive, &rows, Revise::Each(by, None))
+    })
+}
+
+/// During a bulk load, has the transaction compress the long texts it stores (records'
+/// and revisions' JSON, each about 2 KB and more) with LZ4 where the server has it,
+/// rather than PostgreSQL's default pglz, which took a sixth of the server's CPU during
+/// an ingest of the search bench's documents. Only how new values are stored changes:
+/// PostgreSQL reads values compressed either way.
+fn compress_quickly(tx: &mut Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute(
+        "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings
+         WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)",
+        &[],
+    )?;
+    Ok(())
 }
 
 /// What [`write_as`] asks of the revisions module when a write must keep editors'
@@ -516,20 +690,70 @@ pub(crate) fn write_as(
         comment: &options.comment,
         at: unix_now(),
     };
+    let bulk = store.bulk.load(std::sync::atomic::Ordering::Relaxed);
     store.in_transaction(|tx| {
+        if bulk {
+            compress_quickly(tx)?;
+        }
         let mut conflicts = Vec::new();
-        if options.protect_edits {
-            if let Some((merged, kept)) = protect(tx, archive, &rows, &mut conflicts)? {
+        let rows = if options.protect_edits {
+            let (others, in_question) = stored_differently(tx, rows)?;
+            if let Some((merged, kept)) = protect(tx, archive, &in_question, &mut conflicts)? {
                 let rows = self::rows(&merged).map_err(|e| StoreError::Invalid(e.to_string()))?;
                 let summary = write_rows(tx, &merged, &rows, Revise::Each(by, Some(&kept)))?;
                 return Ok((summary, conflicts));
             }
-        }
+            others.with(in_question)
+        } else {
+            rows
+        };
         Ok((
             write_rows(tx, archive, &rows, Revise::Each(by, None))?,
             conflicts,
         ))
     })
+}
+
+/// The rows of `rows` whose records are stored with other JSON, taken out (the only ones
+/// where an editor's change can be in question: `protect` leaves a new or unchanged record
+/// alone), and the rows again, whole and in their order, once the caller is done with
+/// those. Found with one query for the write rather than one per row, which an import of
+/// new records otherwise paid for every record.
+fn stored_differently<'a>(
+    tx: &mut Transaction<'_>,
+    rows: Vec<Row<'a>>,
+) -> Result<(Rows<'a>, Vec<Row<'a>>), StoreError> {
+    let stored = stored_rows(tx, &rows)?;
+    let mut slots: Vec<Option<Row>> = Vec::with_capacity(rows.len());
+    let (mut taken, mut at) = (Vec::new(), Vec::new());
+    for (i, row) in rows.into_iter().enumerate() {
+        match stored.get(&(row.record, row.slug.to_string())) {
+            Some(data) if *data != row.data => {
+                at.push(i);
+                taken.push(row);
+                slots.push(None);
+            }
+            _ => slots.push(Some(row)),
+        }
+    }
+    Ok((Rows { slots, at }, taken))
+}
+
+/// The rows [`stored_differently`] left, with the places of those it took out.
+struct Rows<'a> {
+    slots: Vec<Option<Row<'a>>>,
+    at: Vec<usize>,
+}
+
+impl<'a> Rows<'a> {
+    /// Every row in its order, those taken out put back.
+    fn with(self, taken: Vec<Row<'a>>) -> Vec<Row<'a>> {
+        let mut slots = self.slots;
+        for (i, row) in self.at.into_iter().zip(taken) {
+            slots[i] = Some(row);
+        }
+        slots.into_iter().flatten().collect()
+    }
 }
 
 /// [`Store::delete`]: a deletion nobody attributed.

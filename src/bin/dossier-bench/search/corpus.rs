@@ -186,7 +186,7 @@ impl Corpus {
 }
 
 /// The bodies the corpus's documents are issued by, whose names and acronyms dossier expands.
-pub(super) fn bench_bodies() -> Vec<Body> {
+pub(crate) fn bench_bodies() -> Vec<Body> {
     let body = |slug: &str, name: &str, acronym: &str| -> Body {
         serde_json::from_value(serde_json::json!({
             "slug": slug, "name": name, "acronyms": [acronym], "kind": "council", "dossiers": ["bench"]
@@ -202,7 +202,7 @@ pub(super) fn bench_bodies() -> Vec<Body> {
 
 /// The corpus in batches of `batch` documents, and the bytes of text it holds. It is made
 /// before the clocks start, so neither engine pays for generating it.
-pub(super) fn generate(seed: u64, total: usize, batch: usize) -> (Vec<Vec<Document>>, u64) {
+pub(crate) fn generate(seed: u64, total: usize, batch: usize) -> (Vec<Vec<Document>>, u64) {
     let mut corpus = Corpus::new(seed);
     let mut batches: Vec<Vec<Document>> = Vec::new();
     let mut made = 0;

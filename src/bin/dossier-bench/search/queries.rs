@@ -6,9 +6,9 @@ use super::corpus::word;
 /// A query in both languages. `fts` is the FTS5 MATCH expression (None: no text), `sql`
 /// an extra condition on the `meta` table; `compare` says whether both express the same
 /// thing (alias expansion is dossier's alone).
-pub(super) struct BenchQuery {
-    pub(super) class: &'static str,
-    pub(super) dossier: String,
+pub(crate) struct BenchQuery {
+    pub(crate) class: &'static str,
+    pub(crate) dossier: String,
     pub(super) fts: Option<String>,
     pub(super) sql: Option<String>,
     pub(super) compare: bool,
@@ -16,7 +16,7 @@ pub(super) struct BenchQuery {
 
 /// Every query of the bench, by class: terms by frequency, two terms, phrases, boolean,
 /// filtered, filters only, and the aliases only dossier expands.
-pub(super) fn queries() -> Vec<BenchQuery> {
+pub(crate) fn queries() -> Vec<BenchQuery> {
     let mut v = Vec::new();
     terms(&mut v);
     phrases_and_booleans(&mut v);
