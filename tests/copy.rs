@@ -648,6 +648,46 @@ mod postgres_round_trip {
         report
     }
 
+    /// Text PostgreSQL cannot hold (a NUL character, which SQLite's text can) is refused
+    /// by its row, and the database is left with no row at all: one transaction.
+    #[test]
+    fn a_row_postgresql_cannot_take_leaves_it_empty() {
+        let Some(admin_url) = std::env::var(DATABASE_URL).ok().filter(|u| !u.is_empty()) else {
+            eprintln!("skipped: {DATABASE_URL} is not set");
+            return;
+        };
+        let a = tempfile::tempdir().unwrap();
+        ok(&dossier(a.path(), &["load-builtin"]));
+        rusqlite::Connection::open(a.path().join("dossier.db"))
+            .unwrap()
+            .execute_batch(
+                "UPDATE records SET title = 'North Atlantic' || char(0) || 'Treaty'
+                 WHERE type = 'body' AND slug = 'nato'",
+            )
+            .unwrap();
+        let target = Schema::new(&admin_url, "nul");
+        let o = copy(path(a.path()), &target.url(), &[]);
+        assert!(!o.status.success(), "{}", out(&o));
+        let e = stderr(&o);
+        assert!(e.contains(r#"records (type="body", slug="nato")"#), "{e}");
+        assert!(e.contains("NUL character"), "{e}");
+        let mut client = postgres::Client::connect(&target.url(), postgres::NoTls).unwrap();
+        for table in [
+            "dossiers",
+            "sections",
+            "records",
+            "links",
+            "changes",
+            "revisions",
+        ] {
+            let rows: i64 = client
+                .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+                .unwrap()
+                .get(0);
+            assert_eq!(rows, 0, "{table}");
+        }
+    }
+
     #[test]
     fn sqlite_to_postgresql_to_postgresql_to_sqlite_ends_where_it_began() {
         let Some(admin_url) = std::env::var(DATABASE_URL).ok().filter(|u| !u.is_empty()) else {

@@ -262,7 +262,7 @@ impl CopyProgress for Display {
         self.started_any = false;
         self.phase = Some(phase);
         self.phase_started = Instant::now();
-        if self.terminal {
+        if self.terminal && total > 0 {
             let unit = if phase == Phase::Warc {
                 "files"
             } else {
@@ -272,9 +272,15 @@ impl CopyProgress for Display {
             bar.set_style(
                 ProgressStyle::with_template(&format!(
                     "{{prefix:>18}} {{msg:<16}} [{{bar:30}}] {{pos}}/{{len}} {unit} \
-                     ({{per_sec}}, {{eta}} left)"
+                     ({{rate}}, {{eta}} left)"
                 ))
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0}/s", state.per_sec());
+                    },
+                )
                 .progress_chars("=> "),
             );
             bar.set_prefix(verb(phase));

@@ -1412,6 +1412,36 @@ mod tests {
         check_catalogue(raw.as_mut(), "test").unwrap();
     }
 
+    /// A value stored against its column's type (SQLite lets a hand edit do that) is
+    /// refused, naming the row and the column, and nothing is kept in the target.
+    #[test]
+    fn a_value_of_the_wrong_type_is_refused_by_row_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        drop(SqliteStore::open(&database_file(&a)).unwrap());
+        rusqlite::Connection::open(database_file(&a))
+            .unwrap()
+            .execute_batch(
+                "INSERT INTO collections (slug, title, created, changed)
+                 VALUES ('ok', 'Fine', 't', 't'), ('odd', 'Odd', 't', 't');
+                 UPDATE collections SET title = x'00ff' WHERE slug = 'odd';",
+            )
+            .unwrap();
+        let from = open_source(&Place::DataDir(a)).unwrap();
+        let to = open_target(&Place::DataDir(b.clone())).unwrap();
+        let e = copy(&from, &to, "a", "b", &mut ()).unwrap_err().to_string();
+        assert!(e.contains(r#"collections (slug="odd")"#), "{e}");
+        assert!(
+            e.contains("column title holds a blob of 2 bytes where text belongs"),
+            "{e}"
+        );
+        assert!(checksums(&to)
+            .unwrap()
+            .iter()
+            .all(|(_, rows, _)| *rows == 0));
+    }
+
     #[test]
     fn sections_come_after_their_parents() {
         let t = &TABLES[1];
