@@ -12,6 +12,8 @@
 #             row, its published revision and its change-log entry were committed by one
 #             transaction (the same commit timestamp of their `xmin`, with PostgreSQL's
 #             track_commit_timestamp on): a batch's rows land together or not at all;
+#   lock      no advisory lock (the writer's) is left held once the killed import's
+#             connection is gone, so the next import writes at once;
 #   records   every record's JSON parses and names its own type and slug, every record
 #             has a published revision holding exactly its JSON and a change-log entry,
 #             and every person an event links to exists;
@@ -190,7 +192,7 @@ problems=$(check_records; torn 0; check_index 0)
 
 echo "== $RUNS kills (import and server killed at random moments within ${FULL}s)"
 uptime
-kills=0 midwrite=0 partial=0 before_any=0 finished=0 failures=0
+kills=0 midwrite=0 partial=0 before_any=0 after_last=0 finished=0 failures=0
 for run in $(seq 1 "$RUNS"); do
   make_csv "$run"
   # Random moments within the calibration's duration, in milliseconds.
@@ -209,14 +211,27 @@ for run in $(seq 1 "$RUNS"); do
     [ "$elapsed" -ge "$kill_at" ] && break
     sleep 0.01
   done
-  # Whether the import's connection was inside a write transaction at the kill.
-  writing=$(sql "SELECT COUNT(*) FROM pg_stat_activity WHERE backend_xid IS NOT NULL
-                 AND application_name = 'dossier' AND pid <> pg_backend_pid()")
+  # Whether the import's connection is inside a write transaction. Every other run waits
+  # (3 s at most) for one to be open before it kills, so that half the kills land inside
+  # a batch's transaction; the others land wherever the random moment falls.
+  in_write() {
+    sql "SELECT COUNT(*) FROM pg_stat_activity WHERE backend_xid IS NOT NULL
+         AND application_name = 'dossier' AND pid <> pg_backend_pid()"
+  }
+  writing=$(in_write)
+  if [ $((run % 2)) = 0 ]; then
+    for _ in $(seq 1 300); do
+      [ "$writing" != 0 ] && break
+      kill -0 "$IMPORT" 2>/dev/null || break
+      writing=$(in_write)
+    done
+  fi
   if kill -9 "$IMPORT" 2>/dev/null; then
     kills=$((kills + 1))
     [ "$writing" != 0 ] && midwrite=$((midwrite + 1))
   else
     finished=$((finished + 1))
+    writing=finished
   fi
   wait "$IMPORT" 2>/dev/null || true
   [ -n "$server_killed" ] || kill -9 "$SERVER" 2>/dev/null || true
@@ -229,8 +244,16 @@ for run in $(seq 1 "$RUNS"); do
   done
 
   n=$(run_ids "$run" | wc -l)
-  if [ "$n" = 0 ]; then before_any=$((before_any + 1)); elif [ "$n" != "$ROWS" ]; then partial=$((partial + 1)); fi
+  if [ "$n" = 0 ]; then
+    before_any=$((before_any + 1))
+  elif [ "$n" != "$ROWS" ]; then
+    partial=$((partial + 1))
+  elif [ "$writing" != finished ]; then
+    after_last=$((after_last + 1))
+  fi
   problems=""
+  locks=$(sql "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory'")
+  [ "$locks" = 0 ] || problems="$locks advisory locks still held; "
   split=$(torn "$run")
   [ -z "$split" ] || problems="record, revision and change not one commit: $split"
   expected=$(seq -f "visit-$(printf %04d "$run")%06g" 0 $((n - 1)) 2>/dev/null | head -n "$n")
@@ -243,7 +266,7 @@ for run in $(seq 1 "$RUNS"); do
     echo "run $run (import killed at ${kill_at} ms, server at ${server_at} ms, $n visits kept): FAILED: $problems"
   fi
   printf 'run %3d: import killed at %5d ms (%-7s), server at %5d ms: %5d of %d visits kept, %2d batches\n' \
-    "$run" "$kill_at" "$([ "$writing" != 0 ] && echo writing || echo between)" "$server_at" "$n" "$ROWS" "$(commits "$run")"
+    "$run" "$kill_at" "$(case $writing in 0) echo between ;; finished) echo done ;; *) echo writing ;; esac)" "$server_at" "$n" "$ROWS" "$(commits "$run")"
 done
 
 echo
@@ -254,6 +277,7 @@ printf '%-58s %s\n' \
   "  ... with a write transaction open at the kill" "$midwrite" \
   "  ... after some batches and before the last" "$partial" \
   "  ... before the first batch committed" "$before_any" \
+  "  ... after the last batch committed (while it closed)" "$after_last" \
   "imports that finished before their kill" "$finished" \
   "servers killed (kill -9) and started again" "$RUNS" \
   "failures (partial batch, bad record, index != store)" "$failures" \
