@@ -42,6 +42,7 @@ mod migrations;
 mod queries;
 pub(crate) mod raw;
 mod revisions;
+mod settings;
 mod write;
 
 pub use changes::ChangeListener;
@@ -61,8 +62,9 @@ const POOL_WAIT: Duration = Duration::from_secs(10);
 /// again, counted from the first failure: longer than a restart takes (`pg_ctl restart -m
 /// fast`), short enough that a request does not hang when it is down for good.
 pub const RIDE_THROUGH: Duration = Duration::from_secs(5);
-/// Once the database has been down longer than [`RIDE_THROUGH`], how long a call waits for
-/// a connection before it fails: a request is answered 503 at once instead of hanging.
+/// Once the database has been down longer than [`RIDE_THROUGH`], how long one call waits
+/// for a connection (the others fail at once meanwhile): a request is answered 503 at once
+/// instead of hanging, and the database is still tried several times a second.
 const DOWN_WAIT: Duration = Duration::from_millis(100);
 /// How long one attempt to connect may take; the pool tries again, every half of this at
 /// most, while the database is down, so a connection is ready soon after it is back.
@@ -104,45 +106,74 @@ pub type PooledClient = r2d2::PooledConnection<Manager>;
 /// fast instead of each waiting its own time.
 #[derive(Default)]
 pub(crate) struct Outage {
-    since: Mutex<Option<Instant>>,
+    state: Mutex<OutageState>,
+}
+
+#[derive(Default)]
+struct OutageState {
+    /// When a call first found the database not answering (`None`: it answers).
+    since: Option<Instant>,
+    /// Past [`RIDE_THROUGH`], one call at a time waits [`DOWN_WAIT`] for a connection (and
+    /// so has the pool try to connect); the others fail at once until this passes.
+    probing_until: Option<Instant>,
 }
 
 impl Outage {
-    fn since(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
-        self.since.lock().unwrap_or_else(|p| p.into_inner())
+    fn state(&self) -> std::sync::MutexGuard<'_, OutageState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A call found the database not answering.
     fn begin(&self, error: &dyn std::fmt::Display) {
-        let mut since = self.since();
-        if since.is_none() {
-            *since = Some(Instant::now());
+        let mut state = self.state();
+        if state.since.is_none() {
+            state.since = Some(Instant::now());
             tracing::warn!(%error, wait = ?RIDE_THROUGH, "the database is not answering; waiting for it");
         }
     }
 
     /// A statement succeeded: the database answers.
     fn end(&self) {
-        if let Some(since) = self.since().take() {
+        let mut state = self.state();
+        state.probing_until = None;
+        if let Some(since) = state.since.take() {
             tracing::warn!(after = ?since.elapsed(), "the database answers again");
         }
     }
 
-    /// How long a call may wait for a connection now.
-    fn wait(&self) -> Duration {
-        match *self.since() {
-            None => POOL_WAIT,
-            Some(since) => RIDE_THROUGH.saturating_sub(since.elapsed()).max(DOWN_WAIT),
+    /// How long a call may wait for a connection now: `None` for not at all (the database
+    /// has been down too long and another call is already trying it).
+    fn wait(&self) -> Option<Duration> {
+        let mut state = self.state();
+        let Some(since) = state.since else {
+            return Some(POOL_WAIT);
+        };
+        let left = RIDE_THROUGH.saturating_sub(since.elapsed());
+        if !left.is_zero() {
+            return Some(left);
         }
+        let now = Instant::now();
+        if state.probing_until.is_some_and(|until| now < until) {
+            return None;
+        }
+        state.probing_until = Some(now + DOWN_WAIT);
+        Some(DOWN_WAIT)
     }
 
     /// A connection from `pool`, waiting no longer than [`wait`](Self::wait) allows.
     pub(crate) fn checkout(&self, pool: &r2d2::Pool<Manager>) -> Result<PooledClient, StoreError> {
-        let wait = self.wait();
-        pool.get_timeout(wait).map_err(|e| {
-            self.begin(&e);
-            StoreError::Unavailable(format!("no connection within {wait:?}: {e}"))
-        })
+        match self.wait() {
+            Some(wait) => pool.get_timeout(wait).map_err(|e| {
+                self.begin(&e);
+                StoreError::Unavailable(format!("no connection within {wait:?}: {e}"))
+            }),
+            // An idle connection may have come back meanwhile.
+            None => pool.try_get().ok_or_else(|| {
+                StoreError::Unavailable(format!(
+                    "the database has not answered for {RIDE_THROUGH:?} or more"
+                ))
+            }),
+        }
     }
 
     /// Runs `f` on a connection from `pool` again and again while the connection it got
