@@ -222,43 +222,44 @@ pub fn site(args: &crate::cli::SiteArgs) -> Result<Option<dossier_publish::site:
     Ok(Some(site))
 }
 
-/// The key that signs OAI-PMH resumption tokens: 32 random bytes kept in `oai-key` in the
-/// data directory (made on first use, readable by the owner only), so that tokens a
-/// harvester holds stay valid across restarts.
-pub fn oai_key(data_dir: &Path) -> Result<Vec<u8>> {
+/// The key that signs OAI-PMH resumption tokens: 32 random bytes kept in the store (its
+/// `settings`), so that every server on one database signs and accepts the same tokens and
+/// a harvester's token stays valid across restarts and whichever server answers. A data
+/// directory's `oai-key` file, where an earlier version kept the key, is offered first, so
+/// tokens already handed out stay valid.
+pub fn oai_key(data_dir: &Path, store: &AnyStore) -> Result<Vec<u8>> {
     let path = data_dir.join("oai-key");
-    match std::fs::read(&path) {
-        Ok(k) if k.len() >= 32 => return Ok(k),
+    let offered = match std::fs::read(&path) {
+        Ok(k) if k.len() >= 32 => k,
         Ok(_) => anyhow::bail!(
-            "{} is shorter than 32 bytes; delete it and a new key will be made",
+            "{} is shorter than 32 bytes; delete it and the store's key will be used",
             path.display()
         ),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    }
-    let mut key = vec![0u8; 32];
-    getrandom::fill(&mut key)
-        .map_err(|e| anyhow::anyhow!("no system randomness for the OAI-PMH key: {e}"))?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    use std::io::Write;
-    let mut file = match options.open(&path) {
-        Ok(f) => f,
-        // Another process made it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut key = vec![0u8; 32];
+            getrandom::fill(&mut key)
+                .map_err(|e| anyhow::anyhow!("no system randomness for the OAI-PMH key: {e}"))?;
+            key
         }
-        Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
-    file.write_all(&key)
-        .and_then(|_| file.sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(key)
+    let hex: String = offered.iter().map(|b| format!("{b:02x}")).collect();
+    let kept = store
+        .setting_or_keep(dossier_store::settings::OAI_PMH_KEY, &hex)
+        .context("cannot read or keep the OAI-PMH key in the store")?;
+    from_hex(&kept)
+        .filter(|k| k.len() >= 32)
+        .ok_or_else(|| anyhow::anyhow!("the store's OAI-PMH key is damaged (not 32+ bytes of hex)"))
+}
+
+fn from_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// "3 new, 1 changed, 40 unchanged".
@@ -274,27 +275,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_oai_key_is_made_once_and_kept_private() {
+    fn the_oai_key_is_kept_in_the_store_and_shared() {
         let dir = tempfile::tempdir().unwrap();
-        let a = oai_key(dir.path()).unwrap();
+        let store = AnyStore::sqlite(&dir.path().join("dossier.db")).unwrap();
+        let a = oai_key(dir.path(), &store).unwrap();
         assert_eq!(a.len(), 32);
+        assert!(
+            !dir.path().join("oai-key").exists(),
+            "no key file is made any more"
+        );
+        drop(store);
+        let store = AnyStore::sqlite(&dir.path().join("dossier.db")).unwrap();
         assert_eq!(
-            oai_key(dir.path()).unwrap(),
+            oai_key(dir.path(), &store).unwrap(),
             a,
             "the same key after a restart"
         );
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("oai-key"))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        std::fs::write(dir.path().join("oai-key"), b"short").unwrap();
-        let e = oai_key(dir.path()).unwrap_err().to_string();
+        // A second server's data directory on the same store gets the same key.
+        let other = tempfile::tempdir().unwrap();
+        assert_eq!(oai_key(other.path(), &store).unwrap(), a);
+        // Even when that directory has an older key file of its own: the store's wins.
+        std::fs::write(other.path().join("oai-key"), [9u8; 32]).unwrap();
+        assert_eq!(oai_key(other.path(), &store).unwrap(), a);
+    }
+
+    #[test]
+    fn an_older_key_file_is_adopted_and_a_short_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("oai-key"), [7u8; 32]).unwrap();
+        let store = AnyStore::sqlite(&dir.path().join("dossier.db")).unwrap();
+        assert_eq!(oai_key(dir.path(), &store).unwrap(), vec![7u8; 32]);
+        let fresh = tempfile::tempdir().unwrap();
+        std::fs::write(fresh.path().join("oai-key"), b"short").unwrap();
+        let store = AnyStore::sqlite(&fresh.path().join("dossier.db")).unwrap();
+        let e = oai_key(fresh.path(), &store).unwrap_err().to_string();
         assert!(e.contains("shorter than 32 bytes"), "{e}");
+        assert_eq!(from_hex("0aff"), Some(vec![10, 255]));
+        assert_eq!(from_hex("0g"), None);
+        assert_eq!(from_hex("abc"), None);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
         );
     }
     let index = Arc::new(super::open_index(data_dir, &store)?);
+    let oai_key = super::oai_key(data_dir, &store)?;
     drop(starting);
     let listener = store
         .listen()
@@ -29,8 +30,7 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
         follow(listener, store.clone(), index.clone())?;
     }
     let store_for_links = store.clone();
-    let mut state =
-        dossier_server::AppState::new(store, index).with_oai_key(super::oai_key(data_dir)?);
+    let mut state = dossier_server::AppState::new(store, index).with_oai_key(oai_key);
     if let Some(site) = super::site(&args.site)? {
         state = state.with_site(site);
     }

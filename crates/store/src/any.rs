@@ -12,10 +12,10 @@ use std::path::Path;
 /// merges…) must not fall back to the trait's default. A method added to [`Store`] must be
 /// added here too (the test `every_part_of_the_store_is_forwarded` checks the parts).
 pub struct AnyStore {
-    inner: Inner,
+    pub(crate) inner: Inner,
 }
 
-enum Inner {
+pub(crate) enum Inner {
     Sqlite(SqliteStore),
     Postgres(PgStore),
 }

@@ -434,6 +434,13 @@ pub(crate) const TABLES: &[Table] = &[
         ids: Ids::None,
         parent: None,
     },
+    Table {
+        name: "settings",
+        columns: &[text("name"), text("value")],
+        key: &["name"],
+        ids: Ids::None,
+        parent: None,
+    },
 ];
 
 /// Tables a store has that are not copied as rows: each backend's own bookkeeping (the

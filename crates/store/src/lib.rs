@@ -16,6 +16,7 @@ pub mod merges;
 mod migrations;
 pub mod postgres;
 pub mod revisions;
+pub mod settings;
 mod sqlite;
 
 pub use accounts::Accounts;

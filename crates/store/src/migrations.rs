@@ -342,4 +342,13 @@ CREATE TABLE merge_redirects (
 -- WARC files; SQLite keeps them as files in the data directory's warc/ folder. Here so
 -- that a schema version means the same migrations on both stores.
 "#,
+    r#"
+-- 11: values every server on a store must share, by name (the OAI-PMH resumption tokens'
+-- key): on PostgreSQL several servers answer one harvester, so the key cannot live in
+-- one server's data directory.
+CREATE TABLE settings (
+    name   TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+) WITHOUT ROWID;
+"#,
 ];

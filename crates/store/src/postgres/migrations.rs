@@ -374,6 +374,13 @@ CREATE TABLE warc_files (
 );
 ALTER TABLE warc_files ALTER COLUMN bytes SET STORAGE EXTERNAL;
 "#,
+    // 11: values every server on the database must share (the OAI-PMH key).
+    r#"
+CREATE TABLE settings (
+    name   TEXT COLLATE "C" PRIMARY KEY,
+    value  TEXT NOT NULL
+);
+"#,
 ];
 
 /// The advisory lock (one key, in the store's lock class: see `PgStore`) that migrations take:

@@ -17,6 +17,7 @@ mod merges;
 mod queries;
 mod raw;
 mod revisions;
+mod settings;
 mod wal_watch;
 pub(crate) mod write;
 
