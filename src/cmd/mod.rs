@@ -253,7 +253,7 @@ pub fn oai_key(data_dir: &Path, store: &AnyStore) -> Result<Vec<u8>> {
 }
 
 fn from_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
