@@ -765,3 +765,25 @@ mod postgres_round_trip {
         assert_eq!(tables, 0);
     }
 }
+
+/// A data directory from before the OAI-PMH key was kept in the store has it in its
+/// `oai-key` file: the copy carries it into the target's `settings`, so harvesters'
+/// resumption tokens stay valid on the servers of the copy.
+#[test]
+fn an_older_data_directorys_oai_key_is_carried_by_the_copy() {
+    let a = tempfile::tempdir().unwrap();
+    ok(&dossier(a.path(), &["load-builtin"]));
+    std::fs::write(a.path().join("oai-key"), [7u8; 32]).unwrap();
+    let place = tempfile::tempdir().unwrap();
+    let b = place.path().join("copy");
+    ok(&copy(path(a.path()), path(&b), &[]));
+    let kept: String = rusqlite::Connection::open(b.join("dossier.db"))
+        .unwrap()
+        .query_row(
+            "SELECT value FROM settings WHERE name = 'oai-pmh-key'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept, "07".repeat(32));
+}

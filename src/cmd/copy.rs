@@ -13,7 +13,7 @@
 
 use super::lock;
 use crate::cli::CopyArgs;
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use dossier_store::copy::{self, CopyProgress, CopyReport, Phase, Place};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -34,6 +34,14 @@ pub fn run(args: CopyArgs) -> Result<()> {
     }
     // The source first: a copy refused for its source makes nothing at the target.
     let source = copy::open_source(&from).map_err(|e| anyhow!("--from: {e}"))?;
+    // A data directory from before the OAI-PMH key was kept in the store has it in its
+    // `oai-key` file: the store adopts it first, so the copy carries it and harvesters'
+    // resumption tokens stay valid on the target's servers.
+    if let Place::DataDir(dir) = &from {
+        if dir.join("oai-key").is_file() {
+            super::oai_key(dir, &source).context("--from: cannot keep its OAI-PMH key")?;
+        }
+    }
     let _writing = match &to {
         Place::DataDir(dir) => Some(lock::lock_for_writing(dir, "copy")?),
         // The copy's own transaction takes the database's writer lock.

@@ -883,6 +883,11 @@ impl ResponseCache {
             return file.clone();
         }
         let made = BodyFile::make(&entry.body);
+        // No file because the cap was reached (or one could not be made): asked again on
+        // the entry's next hit, when a slot may have come free; only "too small" is kept.
+        if made.is_none() && entry.body.len() >= crate::fast_path::BODY_FILE_MIN {
+            return None;
+        }
         let mut inner = self.write();
         if inner.holds(entry) && entry.file.set(made.clone()).is_ok() {
             inner.bytes += made.as_ref().map_or(0, |f| f.len());

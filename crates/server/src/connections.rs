@@ -50,6 +50,10 @@ const REFUSAL_TIME: Duration = Duration::from_secs(2);
 /// What a refusal reads from the client at most before closing (see [`answer_busy`]).
 const REFUSAL_DRAIN_BYTES: usize = 64 * 1024;
 
+/// How long a stopping server waits for its open connections to finish; a client that
+/// keeps one busy longer is not waited for (the process exits and the kernel closes it).
+const DRAIN_TIME: Duration = Duration::from_secs(20);
+
 /// The limits on the server's connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -178,6 +182,7 @@ pub(crate) async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let max = limits.max_connections.clamp(1, MAX_CONNECTIONS_CEILING);
+    crate::fast_path::limit_body_files(max);
     let site = Site {
         app: TowerToHyperService::new(app.layer(
             tower_http::timeout::TimeoutLayer::with_status_code(
@@ -220,7 +225,16 @@ pub(crate) async fn serve(
     drop(listener);
     let _ = stop.send(true);
     // Every connection holds a permit until it closes: all of them back means all closed.
-    let _ = open.acquire_many(max as u32).await;
+    // A client that keeps its connection busy past the drain time is not waited for.
+    if tokio::time::timeout(DRAIN_TIME, open.acquire_many(max as u32))
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "connections still open {} s after the stop; closing them",
+            DRAIN_TIME.as_secs()
+        );
+    }
     Ok(())
 }
 

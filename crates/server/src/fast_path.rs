@@ -44,9 +44,24 @@ use tokio::sync::watch;
 /// memory file's extra system call costs more than the copy it saves.
 pub(crate) const BODY_FILE_MIN: usize = 16 * 1024;
 
-/// Memory files kept at most, so that they cannot use up the process's file descriptors
-/// (the connection cap takes half of them); past it a body is written from memory.
+/// Memory files kept at most by default; a server lowers it to a quarter of its
+/// connection cap ([`limit_body_files`]), so that they cannot use up the file descriptors
+/// the cap leaves to the store and the index. Past it a body is written from memory.
 const BODY_FILES_MAX: usize = 256;
+
+/// The cap on memory files in force (see [`BODY_FILES_MAX`]).
+static BODY_FILES_LIMIT: AtomicUsize = AtomicUsize::new(BODY_FILES_MAX);
+
+/// Sets the cap on memory files from the server's connection cap, which is half the
+/// process's open-file limit: a quarter of it (an eighth of the open files), at most
+/// [`BODY_FILES_MAX`].
+pub(crate) fn limit_body_files(max_connections: usize) {
+    BODY_FILES_LIMIT.store((max_connections / 4).min(BODY_FILES_MAX), Ordering::Relaxed);
+}
+
+/// Answers a connection gives in a row before it lets the runtime's other tasks run: a
+/// client pipelining many requests must not hold a runtime thread.
+const ANSWERS_BEFORE_YIELD: u32 = 16;
 
 /// Memory files alive now.
 static BODY_FILES: AtomicUsize = AtomicUsize::new(0);
@@ -73,7 +88,7 @@ impl BodyFile {
         if body.len() < BODY_FILE_MIN {
             return None;
         }
-        if BODY_FILES.fetch_add(1, Ordering::Relaxed) >= BODY_FILES_MAX {
+        if BODY_FILES.fetch_add(1, Ordering::Relaxed) >= BODY_FILES_LIMIT.load(Ordering::Relaxed) {
             BODY_FILES.fetch_sub(1, Ordering::Relaxed);
             return None;
         }
@@ -162,6 +177,7 @@ pub(crate) async fn serve_hits(
     stopped: &mut watch::Receiver<bool>,
 ) -> Handoff {
     let mut buf: Vec<u8> = Vec::with_capacity(1024);
+    let mut answered: u32 = 0;
     loop {
         let waiting_since = Instant::now();
         let (request, used) = loop {
@@ -192,13 +208,28 @@ pub(crate) async fn serve_hits(
             return Handoff::Rest(buf);
         };
         let head_only = request.method == Method::HEAD;
-        if write_hit(socket, &hit, head_only, activity, limits.idle_timeout)
-            .await
-            .is_err()
+        // A stopping server answers the request in hand and closes, saying so, however
+        // many more the client has sent: pipelined bytes must not keep it open.
+        let closing = *stopped.borrow();
+        if write_hit(
+            socket,
+            &hit,
+            head_only,
+            closing,
+            activity,
+            limits.idle_timeout,
+        )
+        .await
+        .is_err()
+            || closing
         {
             return Handoff::Closed;
         }
         buf.drain(..used);
+        answered = answered.wrapping_add(1);
+        if answered.is_multiple_of(ANSWERS_BEFORE_YIELD) {
+            tokio::task::yield_now().await;
+        }
     }
 }
 
@@ -257,8 +288,8 @@ fn parse(buf: &[u8]) -> Parsed {
 }
 
 /// The answer's head as hyper writes it: the status line, the headers, `content-length`
-/// (not on a 304) and `date`.
-fn head_of(hit: &Hit) -> Vec<u8> {
+/// (not on a 304), `connection: close` when the connection closes after it, and `date`.
+fn head_of(hit: &Hit, closing: bool) -> Vec<u8> {
     let mut head = Vec::with_capacity(1024);
     head.extend_from_slice(b"HTTP/1.1 ");
     head.extend_from_slice(hit.status.as_str().as_bytes());
@@ -281,6 +312,9 @@ fn head_of(hit: &Hit) -> Vec<u8> {
         head.extend_from_slice(b"content-length: ");
         head.extend_from_slice(length.to_string().as_bytes());
         head.extend_from_slice(b"\r\n");
+    }
+    if closing {
+        head.extend_from_slice(b"connection: close\r\n");
     }
     head.extend_from_slice(b"date: ");
     with_date(|date| head.extend_from_slice(date));
@@ -312,10 +346,11 @@ async fn write_hit(
     socket: &TcpStream,
     hit: &Hit,
     head_only: bool,
+    closing: bool,
     activity: &Activity,
     idle: Duration,
 ) -> io::Result<()> {
-    let head = head_of(hit);
+    let head = head_of(hit, closing);
     let with_body = !head_only && hit.status == StatusCode::OK;
     #[cfg(target_os = "linux")]
     if let (true, Some(file)) = (with_body, &hit.file) {
@@ -506,8 +541,11 @@ mod tests {
             body: Bytes::from_static(b"hello"),
             file: None,
         };
-        let head = String::from_utf8(head_of(&hit)).unwrap();
+        let head = String::from_utf8(head_of(&hit, false)).unwrap();
         assert!(head.starts_with("HTTP/1.1 200 OK\r\ncontent-type: text/html\r\n"));
+        assert!(!head.contains("connection:"), "{head}");
+        let closing = String::from_utf8(head_of(&hit, true)).unwrap();
+        assert!(closing.contains("\r\nconnection: close\r\n"), "{closing}");
         assert!(head.contains("\r\ncontent-length: 5\r\n"), "{head}");
         assert!(
             head.contains("\r\ndate: ") && head.ends_with(" GMT\r\n\r\n"),
@@ -519,7 +557,7 @@ mod tests {
             body: Bytes::new(),
             file: None,
         };
-        let head = String::from_utf8(head_of(&not_modified)).unwrap();
+        let head = String::from_utf8(head_of(&not_modified, false)).unwrap();
         assert!(head.starts_with("HTTP/1.1 304 Not Modified\r\n"));
         assert!(!head.contains("content-length"), "{head}");
     }

@@ -24,6 +24,11 @@ pub enum StoreError {
     /// again in the time a call may wait: the call may succeed if tried again later.
     #[error("the database is not answering: {0}")]
     Unavailable(String),
+    /// The connection to PostgreSQL was lost while a write committed: the write may or may
+    /// not have been kept. Not "try again later" (a retried write could be applied twice):
+    /// the caller must look at the store first.
+    #[error("the connection to the database was lost while the change was committed, so whether it was kept is not known; look at the archive before trying again ({0})")]
+    CommitUnknown(String),
     /// A stored record's JSON no longer reads as the model expects.
     #[error("stored {record} `{slug}` cannot be read: {source}")]
     Corrupt {

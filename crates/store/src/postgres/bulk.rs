@@ -67,7 +67,7 @@ impl BulkLoad for PgStore {
             };
             held.with_tx_mut(|tx| -> Result<(), StoreError> {
                 match tx.take() {
-                    Some(tx) if keep => Ok(tx.commit()?),
+                    Some(tx) if keep => super::commit(tx),
                     Some(tx) => Ok(tx.rollback()?),
                     None => Ok(()),
                 }

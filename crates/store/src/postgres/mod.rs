@@ -164,7 +164,12 @@ impl Outage {
     pub(crate) fn checkout(&self, pool: &r2d2::Pool<Manager>) -> Result<PooledClient, StoreError> {
         match self.wait() {
             Some(wait) => pool.get_timeout(wait).map_err(|e| {
-                self.begin(&e);
+                // Every connection busy (the pool full, none idle) is load, not the
+                // database gone: it must not start an outage's fast refusals.
+                let state = pool.state();
+                if !(state.connections >= pool.max_size() && state.idle_connections == 0) {
+                    self.begin(&e);
+                }
                 StoreError::Unavailable(format!("no connection within {wait:?}: {e}"))
             }),
             // An idle connection may have come back meanwhile.
@@ -404,7 +409,7 @@ impl PgStore {
                     .map_err(StoreError::from)?;
             }
             let out = f(&mut tx)?;
-            tx.commit().map_err(StoreError::from)?;
+            commit(tx)?;
             Ok(out)
         })
     }
@@ -444,6 +449,18 @@ impl Drop for PgStore {
 
 /// Whether `e` says the connection itself is gone (closed by PostgreSQL, which a restart
 /// does to every connection, or refused while it starts), not that the statement failed.
+/// Commits `tx`; a connection lost during the commit is [`StoreError::CommitUnknown`]
+/// (the commit may have landed), not an outage a caller would retry.
+pub(crate) fn commit(tx: Transaction<'_>) -> Result<(), StoreError> {
+    tx.commit().map_err(|e| {
+        if connection_lost(&e) {
+            StoreError::CommitUnknown(e.to_string())
+        } else {
+            StoreError::from(e)
+        }
+    })
+}
+
 pub(crate) fn connection_lost(e: &::postgres::Error) -> bool {
     use ::postgres::error::SqlState;
     e.is_closed()

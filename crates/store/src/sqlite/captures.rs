@@ -187,16 +187,28 @@ impl Captures for SqliteStore {
         // Written under a hidden name, flushed, then linked under its own: a crash leaves
         // no half file under a copy's name, and linking fails rather than replace one.
         // (The hidden name does not hold `name`: a 255-byte name would make it too long.)
+        // Random as well as this process's: processes of two machines (or containers)
+        // sharing the folder may have the same id.
+        use std::hash::{BuildHasher, Hasher};
+        let mut random = std::collections::hash_map::RandomState::new().build_hasher();
+        random.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
         let partial = dir.join(format!(
-            ".warc-{}-{}.partial",
+            ".warc-{}-{}-{:016x}.partial",
             std::process::id(),
-            PARTIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            PARTIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            random.finish()
         ));
+        let mut created = false;
         let written = (|| {
             let mut f = std::fs::File::options()
                 .write(true)
                 .create_new(true)
                 .open(&partial)?;
+            created = true;
             f.write_all(bytes)?;
             f.sync_all()
         })()
@@ -213,7 +225,10 @@ impl Captures for SqliteStore {
                 }
             })
         });
-        let _ = std::fs::remove_file(&partial);
+        // Only a file this call made: another's, under the same name, is not ours to remove.
+        if created {
+            let _ = std::fs::remove_file(&partial);
+        }
         linked?;
         // The new name itself is durable once the folder is.
         std::fs::File::open(dir)
