@@ -9,7 +9,10 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
 
-const DATABASE_URL: &str = "DOSSIER_TEST_DATABASE_URL";
+#[path = "common/pg_schema.rs"]
+mod pg_schema;
+
+use pg_schema::{Schema, DATABASE_URL};
 
 /// A cited site: a page with its stylesheet and image; anything else is a 404.
 fn origin() -> String {
@@ -76,54 +79,13 @@ fn ok(o: Output) -> String {
     out
 }
 
-/// A schema of its own in the test database, dropped when the test ends.
-struct Schema {
-    admin_url: String,
-    name: String,
-}
-
-impl Schema {
-    fn new(admin_url: &str) -> Schema {
-        let name = format!("capture_test_{}", std::process::id());
-        let mut c = postgres::Client::connect(admin_url, postgres::NoTls).unwrap();
-        c.batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS \"{name}\" CASCADE; CREATE SCHEMA \"{name}\""
-        ))
-        .unwrap();
-        Schema {
-            admin_url: admin_url.to_string(),
-            name,
-        }
-    }
-
-    fn url(&self) -> String {
-        let separator = if self.admin_url.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
-        format!(
-            "{}{separator}options=-csearch_path%3D{}",
-            self.admin_url, self.name
-        )
-    }
-}
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
-            let _ = c.batch_execute(&format!("DROP SCHEMA \"{}\" CASCADE", self.name));
-        }
-    }
-}
-
 #[test]
 fn copies_live_in_the_database_and_another_server_exports_them() {
     let Some(admin_url) = std::env::var(DATABASE_URL).ok().filter(|u| !u.is_empty()) else {
         eprintln!("skipped: {DATABASE_URL} is not set");
         return;
     };
-    let schema = Schema::new(&admin_url);
+    let schema = Schema::new(&admin_url, "capture_test");
     let url = schema.url();
     let site = origin();
     let one = tempfile::tempdir().unwrap();

@@ -11,6 +11,8 @@
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/pg_schema.rs"]
+mod pg_schema;
 
 use cli::*;
 use dossier_store::{Captures, NewCapture, SqliteStore};
@@ -568,48 +570,7 @@ fn places_that_are_not_archives_are_refused_with_a_clear_message() {
 mod postgres_round_trip {
     use super::*;
 
-    const DATABASE_URL: &str = "DOSSIER_TEST_DATABASE_URL";
-
-    /// A schema of its own in the test database, dropped when the test ends.
-    struct Schema {
-        admin_url: String,
-        name: String,
-    }
-
-    impl Schema {
-        fn new(admin_url: &str, suffix: &str) -> Schema {
-            let name = format!("copy_test_{}_{suffix}", std::process::id());
-            let mut c = postgres::Client::connect(admin_url, postgres::NoTls).unwrap();
-            c.batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS \"{name}\" CASCADE; CREATE SCHEMA \"{name}\""
-            ))
-            .unwrap();
-            Schema {
-                admin_url: admin_url.to_string(),
-                name,
-            }
-        }
-
-        fn url(&self) -> String {
-            let separator = if self.admin_url.contains('?') {
-                '&'
-            } else {
-                '?'
-            };
-            format!(
-                "{}{separator}options=-csearch_path%3D{}",
-                self.admin_url, self.name
-            )
-        }
-    }
-
-    impl Drop for Schema {
-        fn drop(&mut self) {
-            if let Ok(mut c) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
-                let _ = c.batch_execute(&format!("DROP SCHEMA \"{}\" CASCADE", self.name));
-            }
-        }
-    }
+    use super::pg_schema::{Schema, DATABASE_URL};
 
     /// A table's name, rows and SHA-256.
     type TableSum = (String, u64, String);
@@ -665,7 +626,7 @@ mod postgres_round_trip {
                  WHERE type = 'body' AND slug = 'nato'",
             )
             .unwrap();
-        let target = Schema::new(&admin_url, "nul");
+        let target = Schema::new(&admin_url, "copy_test_nul");
         let o = copy(path(a.path()), &target.url(), &[]);
         assert!(!o.status.success(), "{}", out(&o));
         let e = stderr(&o);
@@ -696,8 +657,8 @@ mod postgres_round_trip {
         };
         let a = archive();
         let (one, two) = (
-            Schema::new(&admin_url, "one"),
-            Schema::new(&admin_url, "two"),
+            Schema::new(&admin_url, "copy_test_one"),
+            Schema::new(&admin_url, "copy_test_two"),
         );
         let place = tempfile::tempdir().unwrap();
         let c: PathBuf = place.path().join("back");
@@ -747,7 +708,7 @@ mod postgres_round_trip {
         assert!(!o.status.success());
         assert!(stderr(&o).contains("is not empty"), "{}", stderr(&o));
         // A database with no archive is refused as a source (and not made one).
-        let empty = Schema::new(&admin_url, "empty");
+        let empty = Schema::new(&admin_url, "copy_test_empty");
         let o = copy(&empty.url(), path(&place.path().join("nothing")), &[]);
         assert!(!o.status.success());
         assert!(
@@ -758,7 +719,7 @@ mod postgres_round_trip {
         let tables: i64 = client
             .query_one(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = $1",
-                &[&empty.name],
+                &[&empty.name()],
             )
             .unwrap()
             .get(0);

@@ -24,7 +24,10 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-const DATABASE_URL: &str = "DOSSIER_TEST_DATABASE_URL";
+#[path = "common/pg_schema.rs"]
+mod pg_schema;
+
+use pg_schema::{Schema, DATABASE_URL};
 
 struct Answer {
     status: u16,
@@ -325,54 +328,6 @@ fn a_write_behind_the_server_s_back_is_behind_until_the_index_catches_up() {
     assert!(seq > store_seq);
 }
 
-/// A schema of its own in the test database, dropped when the test ends.
-struct Schema {
-    admin_url: String,
-    name: String,
-}
-
-impl Schema {
-    fn new(admin_url: &str, test: &str) -> Schema {
-        let name = format!("healthz_{test}_{}", std::process::id());
-        let mut c = postgres::Client::connect(admin_url, postgres::NoTls).unwrap();
-        c.batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS \"{name}\" CASCADE; CREATE SCHEMA \"{name}\""
-        ))
-        .unwrap();
-        Schema {
-            admin_url: admin_url.to_string(),
-            name,
-        }
-    }
-
-    fn url(&self) -> String {
-        let separator = if self.admin_url.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
-        format!(
-            "{}{separator}options=-csearch_path%3D{}",
-            self.admin_url, self.name
-        )
-    }
-
-    fn admin(&self) -> postgres::Client {
-        postgres::Client::connect(&self.admin_url, postgres::NoTls).unwrap()
-    }
-}
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
-            let _ = c.batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS \"{0}\" CASCADE; DROP SCHEMA IF EXISTS \"{0}_away\" CASCADE",
-                self.name
-            ));
-        }
-    }
-}
-
 /// An in-process server on a PostgreSQL store holding the built-in dossier, without the
 /// binary's follower: its index moves only when the test syncs it.
 struct PgServer {
@@ -439,7 +394,7 @@ fn postgres_behind_and_unreadable_store_are_503() {
     let Some(admin_url) = database_url() else {
         return;
     };
-    let schema = Schema::new(&admin_url, "states");
+    let schema = Schema::new(&admin_url, "healthz_states");
     let server = PgServer::start(&schema.url());
     let before = assert_ok(&healthz(&server.base));
 
@@ -456,7 +411,7 @@ fn postgres_behind_and_unreadable_store_are_503() {
             &format!(
                 "UPDATE \"{}\".changes SET at = to_char(now() AT TIME ZONE 'UTC' - interval '1 hour', \
                  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') WHERE seq = $1",
-                schema.name
+                schema.name()
             ),
             &[&store_seq],
         )
@@ -476,7 +431,7 @@ fn postgres_behind_and_unreadable_store_are_503() {
     admin
         .batch_execute(&format!(
             "ALTER SCHEMA \"{0}\" RENAME TO \"{0}_away\"",
-            schema.name
+            schema.name()
         ))
         .unwrap();
     let gone = healthz(&server.base);
@@ -484,11 +439,11 @@ fn postgres_behind_and_unreadable_store_are_503() {
     assert_eq!(gone.header("retry-after"), "5");
     assert!(v["store_seq"].is_null(), "{v}");
     // Nothing of the database's address or its error in the answer.
-    assert!(!gone.body.contains("127.0.0.1") && !gone.body.contains(&schema.name));
+    assert!(!gone.body.contains("127.0.0.1") && !gone.body.contains(schema.name()));
     admin
         .batch_execute(&format!(
             "ALTER SCHEMA \"{0}_away\" RENAME TO \"{0}\"",
-            schema.name
+            schema.name()
         ))
         .unwrap();
     let back = until(&server.base, "ok with the schema back", |a| a.status == 200);
@@ -503,7 +458,7 @@ fn postgres_a_store_that_does_not_answer_is_503_not_a_hang() {
     let Some(admin_url) = database_url() else {
         return;
     };
-    let schema = Schema::new(&admin_url, "stuck");
+    let schema = Schema::new(&admin_url, "healthz_stuck");
     let server = PgServer::start(&schema.url());
     let seq = assert_ok(&healthz(&server.base));
 
@@ -530,7 +485,7 @@ fn postgres_servers_are_ok_once_they_have_followed_a_write() {
     let Some(admin_url) = database_url() else {
         return;
     };
-    let schema = Schema::new(&admin_url, "follow");
+    let schema = Schema::new(&admin_url, "healthz_follow");
     let url = schema.url();
     let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = Serving::start(a_dir.path(), Some(&url));

@@ -6,7 +6,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-const DATABASE_URL: &str = "DOSSIER_TEST_DATABASE_URL";
+#[path = "common/pg_schema.rs"]
+mod pg_schema;
+
+use pg_schema::{Schema, DATABASE_URL};
 
 fn dossier(data: &Path, url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dossier"))
@@ -29,50 +32,6 @@ fn ok(o: Output) -> String {
     out
 }
 
-/// A schema of its own in the test database, dropped when the test ends.
-struct Schema {
-    admin_url: String,
-    name: String,
-}
-
-impl Schema {
-    fn new(admin_url: &str) -> Schema {
-        // One per test: the tests of this file run at once, in one process.
-        static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let made = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let name = format!("cli_test_{}_{made}", std::process::id());
-        let mut c = postgres::Client::connect(admin_url, postgres::NoTls).unwrap();
-        c.batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS \"{name}\" CASCADE; CREATE SCHEMA \"{name}\""
-        ))
-        .unwrap();
-        Schema {
-            admin_url: admin_url.to_string(),
-            name,
-        }
-    }
-
-    fn url(&self) -> String {
-        let separator = if self.admin_url.contains('?') {
-            '&'
-        } else {
-            '?'
-        };
-        format!(
-            "{}{separator}options=-csearch_path%3D{}",
-            self.admin_url, self.name
-        )
-    }
-}
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
-            let _ = c.batch_execute(&format!("DROP SCHEMA \"{}\" CASCADE", self.name));
-        }
-    }
-}
-
 /// The built-in dossier loaded, searched and imported into through PostgreSQL: nothing
 /// lands in the data directory's SQLite file, and a second data directory (another
 /// server's) finds every record in the same database.
@@ -82,7 +41,7 @@ fn the_commands_keep_the_store_in_postgresql() {
         eprintln!("skipped: {DATABASE_URL} is not set");
         return;
     };
-    let schema = Schema::new(&admin_url);
+    let schema = Schema::new(&admin_url, "cli_test");
     let url = schema.url();
     let one = tempfile::tempdir().unwrap();
     let two = tempfile::tempdir().unwrap();
@@ -224,7 +183,7 @@ fn servers_on_one_database_follow_each_other_s_writes() {
         eprintln!("skipped: {DATABASE_URL} is not set");
         return;
     };
-    let schema = Schema::new(&admin_url);
+    let schema = Schema::new(&admin_url, "cli_test");
     let url = schema.url();
     let (a_dir, b_dir, import_dir) = (
         tempfile::tempdir().unwrap(),
@@ -302,7 +261,7 @@ fn a_server_survives_losing_its_database_connections() {
         eprintln!("skipped: {DATABASE_URL} is not set");
         return;
     };
-    let schema = Schema::new(&admin_url);
+    let schema = Schema::new(&admin_url, "cli_test");
     // The server's connections carry a name of their own, so that only they are closed.
     let name = format!("dossier-cut-{}", std::process::id());
     let url = format!("{}&application_name={name}", schema.url());
@@ -390,7 +349,7 @@ fn a_server_stops_gracefully_on_sigterm() {
     let schema = std::env::var(DATABASE_URL)
         .ok()
         .filter(|u| !u.is_empty())
-        .map(|admin| Schema::new(&admin));
+        .map(|admin| Schema::new(&admin, "cli_test"));
     let mut command = Command::new(env!("CARGO_BIN_EXE_dossier"));
     command
         .arg("--data-dir")
