@@ -398,6 +398,41 @@ fn document_hits(query: &str, sort: &str) -> Vec<String> {
         .collect()
 }
 
+/// `facets=false` answers the same hits and total without counting facets (`null`), keeps
+/// the choice in the next page's link, and refuses a value that is not `true`/`false`.
+#[test]
+fn the_search_api_can_leave_out_the_facets() {
+    let (status, _, with) = SERVER.get("/api/v1/search?q=nato&limit=5");
+    assert_eq!(status, 200, "{with}");
+    let (status, headers, without) = SERVER.request(
+        "GET",
+        "/api/v1/search?q=nato&limit=5&facets=false",
+        &[],
+        None,
+    );
+    assert_eq!(status, 200, "{without}");
+    let with: serde_json::Value = serde_json::from_str(&with).unwrap();
+    let without: serde_json::Value = serde_json::from_str(&without).unwrap();
+    assert!(!with["facets"].as_array().unwrap().is_empty());
+    assert!(without["facets"].is_null(), "{without}");
+    assert_eq!(with["total"], without["total"]);
+    assert_eq!(with["items"], without["items"]);
+    assert!(with["total"].as_u64().unwrap() > 5, "a second page exists");
+    let link = headers["link"].to_str().unwrap();
+    assert!(link.contains("facets=false"), "{link}");
+    let (status, _, explicit) = SERVER.get("/api/v1/search?q=nato&limit=5&facets=true");
+    assert_eq!(status, 200);
+    let explicit: serde_json::Value = serde_json::from_str(&explicit).unwrap();
+    assert_eq!(explicit["facets"], with["facets"]);
+    for bad in ["yes", "0", "%3Cscript%3E"] {
+        let (status, ct, body) = SERVER.get(&format!("/api/v1/search?q=nato&facets={bad}"));
+        assert_eq!(status, 400, "{bad}: {body}");
+        // JSON, never HTML: the value it names cannot run as markup.
+        assert_eq!(ct, "application/problem+json", "{body}");
+        assert!(body.contains("`facets` is `true` or `false`"), "{body}");
+    }
+}
+
 #[test]
 fn a_search_result_list_exports_as_a_bibliography() {
     let (status, html) = SERVER.html("/search?q=pjc&sort=date");

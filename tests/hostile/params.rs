@@ -45,6 +45,7 @@ const ROUTES: &[&str] = &[
     "/api/v1/documents?date=V",
     "/api/v1/dossiers/nato-russia/sections/V",
     "/api/v1/search?q=nato&limit=V&cursor=V",
+    "/api/v1/search?q=nato&facets=V",
     "/search?q=nato&page=V",
     "/search?q=nato&per_page=V",
     "/search?q=nato&sort=V",

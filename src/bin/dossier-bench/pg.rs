@@ -8,7 +8,8 @@
 //! 2. Servers: `--servers` release `dossier serve` processes on that database, each with
 //!    its own empty data directory, so each builds its index from the store (the time until
 //!    it answers is reported); then the search bench's queries over HTTP
-//!    (`GET /search?q=…`, JSON, the response cache off so every answer is searched) against
+//!    (`GET /search?q=…`, JSON with the facet counts, and `GET /api/v1/search?…&facets=false`,
+//!    top 10 without them; the response cache off so every answer is searched) against
 //!    each: p50 and p99 per server.
 //! 3. Change → visible: a title changed through the first server's write API
 //!    (`PATCH /api/v1/documents/…` with a reviewer's token, published at once), and every
@@ -384,62 +385,79 @@ fn servers(args: &PgArgs, dir: &Path, url: &str, store: Arc<dyn Store>) -> Resul
     change_to_visible(args, &running, &token)
 }
 
-/// The search bench's queries over HTTP against each server: p50 and p99 per server.
+/// A query's address on a server.
+type PathOf = fn(&str) -> String;
+
+/// The search bench's queries over HTTP against each server, p50 and p99 per server, two
+/// ways: the search page's JSON (`/search?q=`, which counts the facets the page shows), and
+/// the API's top 10 without the facet counts (`/api/v1/search?…&facets=false`), the same
+/// measure as the search bench's in-process latency.
 fn search_latency(args: &PgArgs, servers: &[Server]) -> Result<()> {
     let qs = queries();
-    println!(
-        "search over HTTP: GET /search?q=… (Accept: application/json, response cache off), {} queries of the search bench × {} reps per server, one connection per request",
-        qs.len(),
-        args.reps
-    );
-    let mut all = Vec::new();
-    for (i, server) in servers.iter().enumerate() {
-        let mut times = Vec::new();
-        for rep in 0..=args.reps {
-            for q in &qs {
-                let path = format!("/search?q={}", encode(&q.dossier));
-                let t = Instant::now();
-                let (status, body) = request(
-                    server.addr,
-                    "GET",
-                    &path,
-                    &[("Accept", "application/json")],
-                    None,
-                )?;
-                let took = t.elapsed();
-                if status != 200 {
-                    bail!("server {i}: {path} answered {status}: {body}");
-                }
-                // The first round warms each server's caches of the operating system.
-                if rep > 0 {
-                    times.push((took, q.class));
+    let ways: [(&str, PathOf); 2] = [
+        (
+            "GET /search?q=… (the page's JSON: top 10 and the facet counts)",
+            |q| format!("/search?q={}", encode(q)),
+        ),
+        (
+            "GET /api/v1/search?q=…&limit=10&facets=false (top 10, no facet counts)",
+            |q| format!("/api/v1/search?q={}&limit=10&facets=false", encode(q)),
+        ),
+    ];
+    for (what, path_of) in ways {
+        println!(
+            "search over HTTP: {what}, Accept: application/json, response cache off, {} queries of the search bench × {} reps per server, one connection per request",
+            qs.len(),
+            args.reps
+        );
+        let mut all = Vec::new();
+        for (i, server) in servers.iter().enumerate() {
+            let mut times = Vec::new();
+            for rep in 0..=args.reps {
+                for q in &qs {
+                    let path = path_of(&q.dossier);
+                    let t = Instant::now();
+                    let (status, body) = request(
+                        server.addr,
+                        "GET",
+                        &path,
+                        &[("Accept", "application/json")],
+                        None,
+                    )?;
+                    let took = t.elapsed();
+                    if status != 200 {
+                        bail!("server {i}: {path} answered {status}: {body}");
+                    }
+                    // The first round warms each server's caches of the operating system.
+                    if rep > 0 {
+                        times.push((took, q.class));
+                    }
                 }
             }
+            let mut plain: Vec<Duration> = times.iter().map(|t| t.0).collect();
+            plain.sort();
+            println!(
+                "  server {i}: p50 {}  p99 {}  max {}  ({} requests)",
+                util::ms(percentile(&plain, 50.0)),
+                util::ms(percentile(&plain, 99.0)),
+                util::ms(*plain.last().unwrap_or(&Duration::ZERO)),
+                plain.len()
+            );
+            all.extend(times);
         }
-        let mut plain: Vec<Duration> = times.iter().map(|t| t.0).collect();
-        plain.sort();
-        println!(
-            "  server {i}: p50 {}  p99 {}  max {}  ({} requests)",
-            util::ms(percentile(&plain, 50.0)),
-            util::ms(percentile(&plain, 99.0)),
-            util::ms(*plain.last().unwrap_or(&Duration::ZERO)),
-            plain.len()
-        );
-        all.extend(times);
-    }
-    // Where the slow ones are: p50 per class of query, over every server.
-    let mut classes: Vec<&str> = all.iter().map(|t| t.1).collect();
-    classes.dedup();
-    classes.sort();
-    classes.dedup();
-    for class in classes {
-        let mut t: Vec<Duration> = all.iter().filter(|t| t.1 == class).map(|t| t.0).collect();
-        t.sort();
-        println!(
-            "    {class:<16} p50 {}  p99 {}",
-            util::ms(percentile(&t, 50.0)),
-            util::ms(percentile(&t, 99.0))
-        );
+        // Where the slow ones are: p50 per class of query, over every server.
+        let mut classes: Vec<&str> = all.iter().map(|t| t.1).collect();
+        classes.sort();
+        classes.dedup();
+        for class in classes {
+            let mut t: Vec<Duration> = all.iter().filter(|t| t.1 == class).map(|t| t.0).collect();
+            t.sort();
+            println!(
+                "    {class:<16} p50 {}  p99 {}",
+                util::ms(percentile(&t, 50.0)),
+                util::ms(percentile(&t, 99.0))
+            );
+        }
     }
     Ok(())
 }

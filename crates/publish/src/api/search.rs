@@ -35,8 +35,10 @@ pub struct SearchPage {
     pub limit: usize,
     /// Pass as `cursor` for the next page; `null` on the last page (or at the window's end).
     pub next_cursor: Option<String>,
-    /// Counts of the matching records by kind, decade, year, body, dossier and language.
-    pub facets: Vec<ApiFacet>,
+    /// Counts of the matching records by kind, decade, year, body, dossier and language;
+    /// `null` when the request said `facets=false` (counting them is a pass over every
+    /// match, most of a frequent word's cost in a large archive).
+    pub facets: Option<Vec<ApiFacet>>,
     /// A corrected query when this one found nothing and a close spelling exists.
     pub suggestion: Option<String>,
 }
@@ -93,6 +95,20 @@ fn facet(site: &Site, sort: dossier_search::Sort, group: FacetGroupView) -> ApiF
     }
 }
 
+/// `facets`: `true` (the default) or `false`; anything else is refused, naming it.
+fn facets_param(params: &Params) -> Result<bool> {
+    match param(params, "facets")? {
+        None | Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(other) => {
+            let other: String = other.chars().take(60).collect();
+            Err(ApiError::BadRequest(format!(
+                "`facets` is `true` or `false`, not `{other}`."
+            )))
+        }
+    }
+}
+
 fn hit_api_path(record: &str, slug: &str) -> String {
     match (record, RecordType::parse(record)) {
         ("section", _) => match slug.split_once('#') {
@@ -114,15 +130,16 @@ fn search_url(site: &Site, query: &str, sort: dossier_search::Sort) -> String {
 }
 
 /// Runs `/api/v1/search`: `q` (required, the search page's language), `sort`, `limit`
-/// (1 to [`MAX_SEARCH_LIMIT`], default [`DEFAULT_LIMIT`](super::DEFAULT_LIMIT)) and `cursor`. A malformed query
-/// is a [`ApiError::BadRequest`] with the parser's message (what and where).
+/// (1 to [`MAX_SEARCH_LIMIT`], default [`DEFAULT_LIMIT`](super::DEFAULT_LIMIT)), `cursor`
+/// and `facets` (`true`, the default, or `false`). A malformed query is a
+/// [`ApiError::BadRequest`] with the parser's message (what and where).
 pub fn search(
     store: &dyn Store,
     index: &dossier_search::SearchIndex,
     site: &Site,
     params: &Params,
 ) -> Result<SearchPage> {
-    only(params, &["q", "sort", "limit", "cursor"])?;
+    only(params, &["q", "sort", "limit", "cursor", "facets"])?;
     let query = param(params, "q")?.map(str::trim).unwrap_or_default();
     if query.is_empty() {
         return Err(ApiError::BadRequest(
@@ -137,6 +154,7 @@ pub fn search(
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let limit = limit_param(params, MAX_SEARCH_LIMIT, " here")?;
     let offset = cursor_param(params, SEARCH_WINDOW)?;
+    let with_facets = facets_param(params)?;
     // The index answers pages of `limit` hits; a cursor made with another `limit` falls
     // inside a page, so the window is read from that page and the next.
     let first_page = offset / limit;
@@ -155,7 +173,7 @@ pub fn search(
             None => Ok(view),
         }
     };
-    let first = run(first_page, true)?;
+    let first = run(first_page, with_facets)?;
     let total = first.total;
     let mut hits: Vec<SearchHitView> = first.hits.into_iter().skip(skip).collect();
     if skip > 0 && offset + hits.len() < total {
@@ -164,11 +182,13 @@ pub fn search(
     }
     let items = hits.into_iter().map(|h| hit(site, h)).collect();
     let next = offset + limit;
-    let facets = first
-        .facets
-        .into_iter()
-        .map(|g| facet(site, sort, g))
-        .collect();
+    let facets = with_facets.then(|| {
+        first
+            .facets
+            .into_iter()
+            .map(|g| facet(site, sort, g))
+            .collect()
+    });
     Ok(SearchPage {
         query: first.query,
         sort,
