@@ -3,6 +3,7 @@
 mod cli;
 mod cmd;
 mod memory;
+mod out;
 mod progress;
 
 use clap::Parser;

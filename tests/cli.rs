@@ -268,6 +268,30 @@ fn search_prints_a_table_and_json() {
     );
 }
 
+/// `dossier search nato | head -1`: the reader goes before the results are written. The
+/// command ends quietly and successfully, as Unix tools do; it used to panic ("failed
+/// printing to stdout: Broken pipe").
+#[test]
+fn search_into_a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["search", "nato"][..], &["search", "--json", "nato"]] {
+        let mut child = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before the command has written anything.
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{args:?}: {:?} {err}", o.status);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
 /// Issue 20, finding 1: `dossier search` with a query of a few hundred `-` (or thousands of
 /// `(` or NOTs) aborted with a stack overflow. It now says why the query cannot be run and
 /// exits with an error: a status code, not a signal.

@@ -1,6 +1,7 @@
 //! `dossier links capture`: archived copies of the pages the archive cites.
 
 use crate::cli::LinksCaptureArgs;
+use crate::out::outln;
 use anyhow::{bail, Context, Result};
 use dossier_store::Store;
 use dossier_upkeep::capture::{capture_pages, cited_pages, CaptureOptions, PageReport};
@@ -61,26 +62,26 @@ pub fn run(data_dir: &Path, args: LinksCaptureArgs) -> Result<()> {
             "files": summary.files,
             "items": reports,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
         return Ok(());
     }
     for r in &reports {
         match (&r.error, r.capture) {
-            (Some(e), _) => println!("failed     {e}"),
+            (Some(e), _) => outln!("failed     {e}")?,
             (None, Some(id)) => {
                 let mut line = format!("captured   {} → /archive/{id}", r.url);
                 if r.resources > 0 {
                     line.push_str(&format!(" (with {} images and styles)", r.resources));
                 }
-                println!("{line}");
+                outln!("{line}")?;
                 for e in &r.resource_errors {
-                    println!("           not kept: {e}");
+                    outln!("           not kept: {e}")?;
                 }
             }
-            (None, None) => println!("failed     {}: nothing kept", r.url),
+            (None, None) => outln!("failed     {}: nothing kept", r.url)?,
         }
     }
-    println!(
+    outln!(
         "Captured {} of {} cited pages ({} failed), {} images and styles, {} bytes{}.",
         summary.captured,
         summary.pages,
@@ -94,6 +95,6 @@ pub fn run(data_dir: &Path, args: LinksCaptureArgs) -> Result<()> {
             ([one], None) => format!(", in the WARC file {one} kept in the database"),
             (files, None) => format!(", in {} WARC files kept in the database", files.len()),
         }
-    );
+    )?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `dossier check`: the worklist of the archive's gaps, for a person or for CI.
 
 use crate::cli::CheckArgs;
+use crate::out::{out, outln};
 use anyhow::{Context, Result};
 use dossier_upkeep::worklist::{worklist, Kind, Options, Worklist};
 use std::path::Path;
@@ -13,9 +14,9 @@ pub fn run(data_dir: &Path, args: CheckArgs) -> Result<()> {
     };
     let list = worklist(&store, &options).context("cannot list the archive's gaps")?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        outln!("{}", serde_json::to_string_pretty(&list)?)?;
     } else {
-        print!("{}", text(&list));
+        out!("{}", text(&list))?;
     }
     let failing: Vec<String> = args
         .fail_on

@@ -2,6 +2,7 @@
 //! that an import never has to join a curated dossier to be found again (issue 27).
 
 use crate::cli::CollectionFlags;
+use crate::out::outln;
 use anyhow::{bail, Result};
 use dossier_model::{is_valid_slug, Archive, Collection, Record};
 use dossier_store::Store;
@@ -67,12 +68,12 @@ pub(super) fn resolve(
         } else {
             ""
         };
-        println!(
+        outln!(
             "Collection `{slug}` {would}created, titled {:?}{how}.",
             c.title
-        );
+        )?;
     } else if stored.as_ref() != Some(&c) {
-        println!("Collection `{slug}`: its title, source or address {would}updated.");
+        outln!("Collection `{slug}`: its title, source or address {would}updated.")?;
     }
     Ok(Some(c))
 }

@@ -13,6 +13,7 @@
 
 use super::lock;
 use crate::cli::CopyArgs;
+use crate::out::{out, outln};
 use anyhow::{anyhow, bail, Context, Result};
 use dossier_store::copy::{self, CopyProgress, CopyReport, Phase, Place};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -54,10 +55,10 @@ pub fn run(args: CopyArgs) -> Result<()> {
         .map_err(|e| anyhow!("the copy failed, and the target's tables are as they were: {e}"))?;
     progress.clear();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print!("{}", describe(&report));
-        println!("{}", index_note(&to));
+        out!("{}", describe(&report))?;
+        outln!("{}", index_note(&to))?;
     }
     if !report.ok() {
         bail!(

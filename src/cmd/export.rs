@@ -1,6 +1,7 @@
 //! `dossier export site DIR`.
 
 use crate::cli::ExportSiteArgs;
+use crate::out::outln;
 use anyhow::{Context, Result};
 use dossier_publish::export::export_site;
 use dossier_publish::site::Site;
@@ -61,7 +62,7 @@ pub fn site(data_dir: &Path, args: ExportSiteArgs) -> Result<()> {
         b.finish_and_clear();
     }
     let secs = started.elapsed().as_secs_f64();
-    println!(
+    outln!(
         "Exported {} pages ({} files, {:.1} MB) to {} in {:.2} s ({:.0} pages/s). Open {}.",
         summary.pages,
         summary.files,
@@ -70,6 +71,6 @@ pub fn site(data_dir: &Path, args: ExportSiteArgs) -> Result<()> {
         secs,
         summary.pages as f64 / secs.max(1e-9),
         args.dir.join("index.html").display()
-    );
+    )?;
     Ok(())
 }

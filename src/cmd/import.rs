@@ -1,6 +1,7 @@
 //! `dossier import …`.
 
 use crate::cli::OutlineArgs;
+use crate::out::outln;
 use anyhow::{bail, Context, Result};
 use dossier_ingest::import::{
     MAX_CURATED_BYTES, MAX_MAPPING_BYTES, MAX_MARKDOWN_BYTES, MAX_OUTLINE_BYTES,
@@ -70,11 +71,11 @@ pub fn outline(data_dir: &Path, args: OutlineArgs) -> Result<()> {
     )
     .context("nothing was written")?;
     super::after_write(data_dir, &store)?;
-    println!(
+    outln!(
         "Imported dossier `{slug}` from {name}: {count} sections, {refs} references ({unresolved} unresolved).\nRecords: {}.",
         super::describe(summary)
-    );
-    super::print_conflicts(&conflicts);
+    )?;
+    super::print_conflicts(&conflicts)?;
     Ok(())
 }
 
@@ -121,28 +122,28 @@ pub(super) fn finish(report: Report, flags: ImportFlags, files: usize) -> Result
     let secs = report.elapsed.as_secs_f64().max(1e-6);
     let n = report.records.new + report.records.changed + report.records.unchanged;
     if flags.dry_run {
-        println!(
+        outln!(
             "Dry run, nothing was written. {} file(s) would give {}.",
             files,
             report.describe(true)
-        );
+        )?;
     } else {
-        println!("Imported {} file(s): {}.", files, report.describe(false));
+        outln!("Imported {} file(s): {}.", files, report.describe(false))?;
         for line in report.conflict_lines() {
-            println!("{line}");
+            outln!("{line}")?;
         }
     }
     // How links were reconciled with the archive's records (issue 28); with --dry-run,
     // every source name with what it matched.
     for line in report.reconciled.lines(flags.dry_run) {
-        println!("{line}");
+        outln!("{line}")?;
     }
-    println!(
+    outln!(
         "{n} records, {:.1} MB in {secs:.2} s ({:.0} records/s, {:.1} MB/s).",
         report.bytes as f64 / 1e6,
         n as f64 / secs,
         report.bytes as f64 / 1e6 / secs
-    );
+    )?;
     if report.bad > 0 {
         bail!(
             "{} record(s) failed (listed above){}",

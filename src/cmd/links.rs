@@ -1,6 +1,7 @@
 //! `dossier links`: the external addresses the archive cites.
 
 use crate::cli::{Links, LinksCheckArgs};
+use crate::out::outln;
 use anyhow::{Context, Result};
 use dossier_store::{LinkOutcome, RunTrigger, Store};
 use dossier_upkeep::check::{run_check, CheckOptions, CheckResult, Checker, CitedUrl};
@@ -77,20 +78,20 @@ fn check(data_dir: &Path, args: LinksCheckArgs) -> Result<()> {
             "counts": summary.by_outcome,
             "items": items,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
         return Ok(());
     }
     for (r, c) in results.iter().zip(&cited) {
         if r.outcome == LinkOutcome::Ok {
             continue;
         }
-        println!("{:<10} {}", r.outcome.as_str(), r.message);
+        outln!("{:<10} {}", r.outcome.as_str(), r.message)?;
         for hop in &r.redirects {
-            println!("{:<10}   {} {} → {}", "", hop.status, hop.url, hop.location);
+            outln!("{:<10}   {} {} → {}", "", hop.status, hop.url, hop.location)?;
         }
         if let Some(first) = c.cited_by.first() {
             let more = c.cited_by.len() - 1;
-            println!(
+            outln!(
                 "{:<10}   cited by {} {} ({}){}",
                 "",
                 first.record,
@@ -101,7 +102,7 @@ fn check(data_dir: &Path, args: LinksCheckArgs) -> Result<()> {
                 } else {
                     String::new()
                 }
-            );
+            )?;
         }
     }
     let counts: Vec<String> = summary
@@ -109,7 +110,7 @@ fn check(data_dir: &Path, args: LinksCheckArgs) -> Result<()> {
         .iter()
         .map(|(k, v)| format!("{v} {k}"))
         .collect();
-    println!(
+    outln!(
         "Checked {} addresses: {}.",
         summary.checked,
         if counts.is_empty() {
@@ -117,7 +118,7 @@ fn check(data_dir: &Path, args: LinksCheckArgs) -> Result<()> {
         } else {
             counts.join(", ")
         }
-    );
+    )?;
     Ok(())
 }
 

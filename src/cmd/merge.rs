@@ -3,6 +3,7 @@
 //! says what moved, and brings the search index along.
 
 use crate::cli::{MergeArgs, MergeType};
+use crate::out::{out, outln};
 use anyhow::{bail, Context, Result};
 use dossier_model::RecordType;
 use dossier_store::{Author, Merge, MergeError, Store};
@@ -18,12 +19,12 @@ pub fn run(data_dir: &Path, args: MergeArgs) -> Result<()> {
     if args.list {
         let list = merges.merges(None, 0).context("cannot list the merges")?;
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&list)?);
+            outln!("{}", serde_json::to_string_pretty(&list)?)?;
         } else if list.is_empty() {
-            println!("No merges yet.");
+            outln!("No merges yet.")?;
         } else {
             for m in &list {
-                println!("{}", listed(m));
+                outln!("{}", listed(m))?;
             }
         }
         return Ok(());
@@ -34,9 +35,9 @@ pub fn run(data_dir: &Path, args: MergeArgs) -> Result<()> {
             .with_context(|| format!("cannot undo merge #{id}"))?;
         super::after_write(data_dir, &store)?;
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&m)?);
+            outln!("{}", serde_json::to_string_pretty(&m)?)?;
         } else {
-            print!("{}", undone(&m));
+            out!("{}", undone(&m))?;
         }
         return Ok(());
     }
@@ -71,9 +72,9 @@ pub fn run(data_dir: &Path, args: MergeArgs) -> Result<()> {
         super::after_write(data_dir, &store)?;
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&m)?);
+        outln!("{}", serde_json::to_string_pretty(&m)?)?;
     } else {
-        print!("{}", merged(&m, args.dry_run, &store));
+        out!("{}", merged(&m, args.dry_run, &store))?;
     }
     Ok(())
 }

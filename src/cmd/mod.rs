@@ -17,6 +17,7 @@ mod token;
 mod user;
 
 use crate::cli::{Cli, Command, Export, Import};
+use crate::out::outln;
 use anyhow::{Context, Result};
 use dossier_store::{AnyStore, Author, EditConflict, Store, WriteOptions, WriteSummary};
 use std::path::Path;
@@ -88,8 +89,8 @@ pub fn run(cli: Cli) -> Result<()> {
             let store = open_store(&cli.global.data_dir)?;
             let (summary, conflicts) = load_builtin_as(&store, !args.overwrite_edits)?;
             after_write(&cli.global.data_dir, &store)?;
-            println!("Built-in dossier loaded: {}", describe(summary));
-            print_conflicts(&conflicts);
+            outln!("Built-in dossier loaded: {}", describe(summary))?;
+            print_conflicts(&conflicts)?;
             Ok(())
         }
     }
@@ -186,12 +187,12 @@ pub fn write_attributed(
 }
 
 /// Lists the fields a write kept as editors changed them, and how many.
-pub fn print_conflicts(conflicts: &[EditConflict]) {
+pub fn print_conflicts(conflicts: &[EditConflict]) -> Result<()> {
     for c in conflicts {
-        println!("{}", dossier_import::conflict_line(c));
+        outln!("{}", dossier_import::conflict_line(c))?;
     }
     if !conflicts.is_empty() {
-        println!(
+        outln!(
             "{} {} kept as an editor changed {}.",
             conflicts.len(),
             if conflicts.len() == 1 {
@@ -200,8 +201,9 @@ pub fn print_conflicts(conflicts: &[EditConflict]) {
                 "fields"
             },
             if conflicts.len() == 1 { "it" } else { "them" }
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// The site from `--base-url`, `--admin-email` and `--name`; `None` without a base URL.

@@ -2,6 +2,7 @@
 
 use super::lock::Attempt;
 use crate::cli::SearchArgs;
+use crate::out::outln;
 use anyhow::{Context, Result};
 use dossier_search::{SearchIndex, SearchRequest};
 use std::path::Path;
@@ -45,17 +46,17 @@ pub fn search(data_dir: &Path, args: SearchArgs) -> Result<()> {
         Err(e) => return Err(e.into()),
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+        outln!("{}", serde_json::to_string_pretty(&results)?)?;
         return Ok(());
     }
-    println!(
+    outln!(
         "{} result{} for {}",
         results.total,
         if results.total == 1 { "" } else { "s" },
         results.query
-    );
+    )?;
     if let Some(s) = &results.suggestion {
-        println!("Did you mean: {s}");
+        outln!("Did you mean: {s}")?;
     }
     if results.hits.is_empty() {
         return Ok(());
@@ -68,33 +69,36 @@ pub fn search(data_dir: &Path, args: SearchArgs) -> Result<()> {
         .max()
         .unwrap_or(5)
         .min(60);
-    println!();
-    println!(
+    outln!()?;
+    outln!(
         "{:>3}  {:<16}  {:<9}  {:<title_width$}  address",
-        "#", "date", "type", "title"
-    );
+        "#",
+        "date",
+        "type",
+        "title"
+    )?;
     for (i, h) in results.hits.iter().enumerate() {
         let title: String = if h.title.chars().count() > title_width {
             h.title.chars().take(title_width - 1).collect::<String>() + "…"
         } else {
             h.title.clone()
         };
-        println!(
+        outln!(
             "{:>3}  {:<16}  {:<9}  {:<title_width$}  {}",
             first + i + 1,
             h.date.as_deref().unwrap_or("—"),
             h.record,
             title,
             h.url
-        );
+        )?;
         let snippet = plain(&h.snippet);
         if !snippet.is_empty() {
-            println!("{:>3}  {}", "", snippet);
+            outln!("{:>3}  {}", "", snippet)?;
         }
     }
     let pages = results.total.div_ceil(results.per_page);
     if pages > 1 {
-        println!("\npage {} of {pages}; --page N for more", results.page);
+        outln!("\npage {} of {pages}; --page N for more", results.page)?;
     }
     Ok(())
 }
@@ -143,10 +147,10 @@ pub fn reindex(data_dir: &Path) -> Result<()> {
     .iter()
     .map(|(t, plural)| Ok(format!("{} {plural}", index.count(t)?)))
     .collect::<Result<_>>()?;
-    println!(
+    outln!(
         "Search index rebuilt from {} store changes: {}.",
         report.applied,
         counts.join(", ")
-    );
+    )?;
     Ok(())
 }

@@ -5,6 +5,7 @@
 
 use super::import::{finish, inputs, options, run_import};
 use crate::cli::TextArgs;
+use crate::out::outln;
 use anyhow::{bail, Context, Result};
 use dossier_import::Input;
 use dossier_ingest::import::{base_name, read_bounded, ImportError, Imported, Item, RecordSource};
@@ -73,7 +74,7 @@ pub fn import_text(data_dir: &Path, args: TextArgs) -> Result<()> {
     let mut options = options(args.flags);
     options.collection = super::collection::resolve(&store, &args.collection, args.flags.dry_run)?;
     let report = run_import(data_dir, &store, &files, &open, options, "document")?;
-    println!("The {label}:");
+    outln!("The {label}:")?;
     finish(report, args.flags, 1)
 }
 

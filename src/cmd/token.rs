@@ -4,6 +4,7 @@
 
 use super::user::{open_auth, print_table};
 use crate::cli::{Token, TokenCreateArgs, TokenListArgs};
+use crate::out::outln;
 use anyhow::{bail, Result};
 use dossier_auth::{Actor, Scope};
 use dossier_publish::time::rfc3339;
@@ -16,13 +17,13 @@ pub fn run(data_dir: &Path, command: Token) -> Result<()> {
         Token::Create(TokenCreateArgs { user, scope, label }) => {
             let scope: Scope = scope.parse()?;
             let (token, secret) = auth.create_token(&Actor::Cli, &user, scope, &label)?;
-            println!(
+            outln!(
                 "API token {} for {user} ({}), shown this once: it cannot be shown again.",
                 token.id,
                 scope.name()
-            );
+            )?;
             // Alone on the last line, for `| tail -1`.
-            println!("{secret}");
+            outln!("{secret}")?;
             Ok(())
         }
         Token::List(args) => list(&auth, args),
@@ -30,7 +31,7 @@ pub fn run(data_dir: &Path, command: Token) -> Result<()> {
             let token = auth.revoke_token(&Actor::Cli, args.id)?;
             // Revoking again changes nothing; the time says since when.
             let since = token.revoked.map(rfc3339).unwrap_or_default();
-            println!("API token {} is revoked (since {since}).", token.id);
+            outln!("API token {} is revoked (since {since}).", token.id)?;
             Ok(())
         }
     }
@@ -60,11 +61,11 @@ fn list(auth: &dossier_auth::Auth, args: TokenListArgs) -> Result<()> {
             value["email"] = email_of(t.user).into();
             listed.push(value);
         }
-        println!("{}", serde_json::to_string_pretty(&listed)?);
+        outln!("{}", serde_json::to_string_pretty(&listed)?)?;
         return Ok(());
     }
     if tokens.is_empty() {
-        println!("No API tokens.");
+        outln!("No API tokens.")?;
         return Ok(());
     }
     let rows: Vec<[String; 7]> = tokens
@@ -92,6 +93,6 @@ fn list(auth: &dossier_auth::Auth, args: TokenListArgs) -> Result<()> {
             "revoked",
         ],
         &rows,
-    );
+    )?;
     Ok(())
 }

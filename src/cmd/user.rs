@@ -3,6 +3,7 @@
 //! role change, the audit log) holds whichever way an account is changed.
 
 use crate::cli::{User, UserAddArgs, UserListArgs, UserPasswordArgs, UserSetRoleArgs};
+use crate::out::outln;
 use anyhow::{bail, Context, Result};
 use dossier_auth::{password, Actor, Auth, Role};
 use dossier_publish::time::rfc3339;
@@ -18,29 +19,29 @@ pub fn run(data_dir: &Path, command: User) -> Result<()> {
         User::SetRole(UserSetRoleArgs { email, role }) => {
             let role = account_role(&role)?;
             let user = auth.set_role(&Actor::Cli, &email, role)?;
-            println!(
+            outln!(
                 "{} is now {}; their sessions were ended.",
                 user.email,
                 role.name()
-            );
+            )?;
             Ok(())
         }
         User::Disable(args) => {
             let user = auth.set_disabled(&Actor::Cli, &args.email, true)?;
-            println!(
+            outln!(
                 "{} is disabled: their sessions were ended and their API tokens are refused.",
                 user.email
-            );
+            )?;
             Ok(())
         }
         User::Enable(args) => {
             let user = auth.set_disabled(&Actor::Cli, &args.email, false)?;
-            println!("{} is enabled again.", user.email);
+            outln!("{} is enabled again.", user.email)?;
             Ok(())
         }
         User::Unlock(args) => {
             let user = auth.unlock(&Actor::Cli, &args.email)?;
-            println!("{} is unlocked.", user.email);
+            outln!("{} is unlocked.", user.email)?;
             Ok(())
         }
         User::ResetPassword(UserPasswordArgs {
@@ -53,10 +54,10 @@ pub fn run(data_dir: &Path, command: User) -> Result<()> {
             };
             let password = read_password(&user.email, password_stdin)?;
             let user = auth.reset_password(&Actor::Cli, &email, &password)?;
-            println!(
+            outln!(
                 "The password of {} is reset; their sessions were ended.",
                 user.email
-            );
+            )?;
             Ok(())
         }
     }
@@ -97,18 +98,18 @@ fn add(auth: &Auth, args: UserAddArgs) -> Result<()> {
         role,
         &password,
     )?;
-    println!("Added {} ({}) as {}.", user.email, user.name, user.role);
+    outln!("Added {} ({}) as {}.", user.email, user.name, user.role)?;
     Ok(())
 }
 
 fn list(auth: &Auth, args: UserListArgs) -> Result<()> {
     let users = auth.accounts().users()?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&users)?);
+        outln!("{}", serde_json::to_string_pretty(&users)?)?;
         return Ok(());
     }
     if users.is_empty() {
-        println!("No accounts yet. Make the first admin with: dossier user add EMAIL --role admin");
+        outln!("No accounts yet. Make the first admin with: dossier user add EMAIL --role admin")?;
         return Ok(());
     }
     let now = now();
@@ -138,13 +139,13 @@ fn list(auth: &Auth, args: UserListArgs) -> Result<()> {
             "last login",
         ],
         &rows,
-    );
+    )?;
     Ok(())
 }
 
 /// Prints rows under a header, each column as wide as its widest cell. Cells are shown
 /// with control characters replaced, so that a name cannot move the terminal's cursor.
-pub fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
+pub fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> Result<()> {
     let clean = |s: &str| -> String {
         s.chars()
             .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
@@ -165,12 +166,13 @@ pub fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
             .zip(&widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        println!("{}", text.join("  ").trim_end());
+        outln!("{}", text.join("  ").trim_end())
     };
-    line(&mut header.iter().copied());
+    line(&mut header.iter().copied())?;
     for row in &rows {
-        line(&mut row.iter().map(String::as_str));
+        line(&mut row.iter().map(String::as_str))?;
     }
+    Ok(())
 }
 
 /// Seconds since 1970, as the store keeps times.
