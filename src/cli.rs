@@ -450,6 +450,17 @@ pub struct ServeArgs {
     /// loopback or private address (tests, a local mirror). Repeat for several hosts.
     #[arg(long = "check-links-allow-host", value_name = "HOST")]
     pub check_links_allow_hosts: Vec<String>,
+    /// A reverse proxy in front of this server (nginx's address as this server sees it,
+    /// e.g. 127.0.0.1), whose `X-Forwarded-For` names the client for login limits and
+    /// the audit log. Repeat for several (env: comma-separated). Without it the header is
+    /// never read: any client can send one.
+    #[arg(
+        long = "trusted-proxy",
+        env = "DOSSIER_TRUSTED_PROXIES",
+        value_name = "IP",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     #[command(flatten)]
     pub site: SiteArgs,
 }

@@ -42,6 +42,10 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
     );
     let (workers, queue) = state.workers();
     state = state.with_cache_bytes((args.cache_mb as usize).saturating_mul(1 << 20));
+    if !args.trusted_proxies.is_empty() {
+        tracing::info!(proxies = ?args.trusted_proxies, "X-Forwarded-For is read from these proxies");
+        state = state.with_trusted_proxies(args.trusted_proxies.clone());
+    }
     let link_job = match args.check_links_every {
         Some(every) => {
             let started_at = dossier_upkeep::check::unix_now();

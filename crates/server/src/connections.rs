@@ -120,7 +120,8 @@ struct Site {
     /// The state whose cache answers before the router (`None`: every request is routed).
     state: Option<AppState>,
     /// The connection's TCP peer, put on each routed request as `ConnectInfo` (the client
-    /// address of login limits and the audit log).
+    /// address of login limits and the audit log), or behind a trusted proxy the client
+    /// the proxy names.
     peer: Option<std::net::SocketAddr>,
 }
 
@@ -156,9 +157,16 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Site {
         }
         let mut request = request;
         if let Some(peer) = self.peer {
+            // Behind a trusted proxy, the client it names (`X-Forwarded-For`).
+            let client = match &self.state {
+                Some(state) if !state.trusted_proxies.is_empty() => {
+                    state.trusted_proxies.client(peer, request.headers())
+                }
+                _ => peer,
+            };
             request
                 .extensions_mut()
-                .insert(axum::extract::ConnectInfo(peer));
+                .insert(axum::extract::ConnectInfo(client));
         }
         let routed = self.app.call(request);
         Answer::Routed(Box::pin(async move {

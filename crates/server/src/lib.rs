@@ -13,6 +13,7 @@ mod eac;
 mod editing;
 mod error;
 mod fast_path;
+mod forwarded;
 mod gaps;
 mod health;
 mod links;

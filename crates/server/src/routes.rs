@@ -64,6 +64,8 @@ pub struct Shared {
     pub(crate) auth: Option<dossier_auth::Auth>,
     /// When the server checks the cited links (`None`: not on a schedule).
     pub(crate) link_schedule: Option<crate::links::LinkSchedule>,
+    /// The reverse proxies whose `X-Forwarded-For` names the client ([`crate::forwarded`]).
+    pub(crate) trusted_proxies: Arc<crate::forwarded::TrustedProxies>,
 }
 
 impl AppState {
@@ -92,6 +94,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             cache: Arc::new(ResponseCache::new(0, Arc::default())),
             link_schedule: None,
+            trusted_proxies: Arc::default(),
         }))
         .with_workers(dossier_store::READ_CONNECTIONS, DEFAULT_QUEUE)
         .with_cache_bytes(DEFAULT_CACHE_MB << 20)
@@ -185,6 +188,14 @@ impl AppState {
     /// the caller, e.g. `dossier serve`; the editors' page shows its last and next run).
     pub fn with_link_schedule(mut self, schedule: crate::links::LinkSchedule) -> Self {
         self.shared().link_schedule = Some(schedule);
+        self
+    }
+
+    /// The reverse proxies (nginx in front of the servers) whose `X-Forwarded-For` says
+    /// which client a request is from, for login limits and the audit log. None by
+    /// default: the header is then never read, since any client can send one.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Self {
+        self.shared().trusted_proxies = Arc::new(crate::forwarded::TrustedProxies::new(proxies));
         self
     }
 
