@@ -36,7 +36,8 @@ pub struct Global {
     /// Keep the store in PostgreSQL instead of the data directory's SQLite file:
     /// `postgres://user:password@host:port/dbname` (or libpq `key=value` settings). For
     /// several servers on one database; each keeps its own search index in its data
-    /// directory, following the database's change log.
+    /// directory, following the database's change log. Over TLS, with the server's
+    /// certificate verified: add `?sslmode=verify-full&sslrootcert=/path/to/ca.crt`.
     #[arg(
         long,
         env = "DOSSIER_DATABASE_URL",

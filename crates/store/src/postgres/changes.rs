@@ -225,7 +225,7 @@ fn change_op(op: &str) -> ChangeOp {
 /// (PostgreSQL restarted), so [`wait`](Self::wait) reconnects and answers `true` ("look
 /// again") after any trouble, and a follower reads the log whenever it wakes.
 pub struct ChangeListener {
-    config: ::postgres::Config,
+    connect: super::Connect,
     schema: String,
     client: Option<Client>,
     /// Since when the connection is lost (reported when lost or first refused, and again
@@ -234,9 +234,9 @@ pub struct ChangeListener {
 }
 
 impl ChangeListener {
-    pub(super) fn new(config: ::postgres::Config, schema: String) -> Result<Self, StoreError> {
+    pub(super) fn new(connect: super::Connect, schema: String) -> Result<Self, StoreError> {
         let mut listener = ChangeListener {
-            config,
+            connect,
             schema,
             client: None,
             failing_since: None,
@@ -247,7 +247,7 @@ impl ChangeListener {
 
     fn connect(&mut self) -> Result<&mut Client, StoreError> {
         if self.client.as_ref().is_none_or(|c| c.is_closed()) {
-            let mut client = self.config.connect(::postgres::NoTls)?;
+            let mut client = self.connect.connect()?;
             client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
             self.client = Some(client);
         }
@@ -326,15 +326,15 @@ impl PgStore {
     /// A [`ChangeListener`] for this store: a follower's wake-up at each commit that logged
     /// a change, by any server on the database.
     pub fn listen(&self) -> Result<ChangeListener, StoreError> {
-        let (config, schema) = (self.config.clone(), self.schema.clone());
+        let (connect, schema) = (self.connect.clone(), self.schema.clone());
         super::off_runtime(move || {
-            let mut config = config;
+            let mut connect = connect;
             let name = format!(
                 "{} (follower)",
-                config.get_application_name().unwrap_or("dossier")
+                connect.config.get_application_name().unwrap_or("dossier")
             );
-            config.application_name(&name);
-            ChangeListener::new(config, schema)
+            connect.config.application_name(&name);
+            ChangeListener::new(connect, schema)
         })
     }
 }

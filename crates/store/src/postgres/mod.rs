@@ -36,6 +36,7 @@ mod accounts;
 mod bulk;
 mod captures;
 mod changes;
+mod connect;
 mod link_checks;
 mod merges;
 mod migrations;
@@ -48,7 +49,8 @@ mod write;
 pub use changes::ChangeListener;
 
 use crate::*;
-use ::postgres::{Client, Config, NoTls, Transaction};
+use ::postgres::{Client, Transaction};
+use connect::Connect;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -78,7 +80,7 @@ const WRITER_LOCK: i32 = 2;
 
 /// Opens connections for the pool, each with the schema's `search_path` when one is set.
 pub struct Manager {
-    config: Config,
+    connect: Connect,
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -86,7 +88,7 @@ impl r2d2::ManageConnection for Manager {
     type Error = ::postgres::Error;
 
     fn connect(&self) -> Result<Client, ::postgres::Error> {
-        self.config.connect(NoTls)
+        self.connect.connect()
     }
 
     fn is_valid(&self, conn: &mut Client) -> Result<(), ::postgres::Error> {
@@ -224,8 +226,8 @@ struct Held {
 pub struct PgStore {
     /// Always `Some` but while the store is dropped (see its `Drop`).
     pool: Option<r2d2::Pool<Manager>>,
-    /// The connection settings, for the change listener's own connection.
-    config: Config,
+    /// The connection settings (and TLS), for the change listener's own connection.
+    connect: Connect,
     /// The schema the store lives in (`current_schema()` of its connections).
     schema: String,
     /// The class of the store's advisory locks: a hash of its schema, so that stores in
@@ -254,16 +256,23 @@ impl PgStore {
             path: redact(url),
             source: e,
         };
-        let mut config: Config = url.parse().map_err(|e| open_err(Box::new(e)))?;
+        let mut connect = Connect::parse(url).map_err(|e| open_err(e.into()))?;
+        let config = &mut connect.config;
         if config.get_application_name().is_none() {
             config.application_name("dossier");
         }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
-        let config_for_open = config.clone();
+        let config_for_open = connect;
         // Connecting and migrating are blocking calls of the sync client: off any runtime.
         off_runtime(move || {
+            // One connection first, for its error with its causes (a refused certificate,
+            // a wrong password): the pool's would say only that it timed out.
+            let probe = config_for_open
+                .connect()
+                .map_err(|e| open_err(with_causes(&e).into()))?;
+            drop(probe);
             let pool = r2d2::Pool::builder()
                 .max_size(POOL_CONNECTIONS)
                 // A round trip per checkout is too dear for page reads: a connection
@@ -278,7 +287,7 @@ impl PgStore {
                 // line per attempt.
                 .error_handler(Box::new(r2d2::NopErrorHandler))
                 .build(Manager {
-                    config: config_for_open.clone(),
+                    connect: config_for_open.clone(),
                 })
                 .map_err(|e| open_err(Box::new(e)))?;
             let mut client = pool.get().map_err(|e| open_err(Box::new(e)))?;
@@ -297,7 +306,7 @@ impl PgStore {
             drop(client);
             Ok(PgStore {
                 pool: Some(pool),
-                config: config_for_open,
+                connect: config_for_open,
                 schema,
                 lock_class,
                 outage: Arc::default(),
@@ -488,6 +497,22 @@ fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 }
 
 /// The URL without its password, for messages.
+/// An error and each of its causes, for a message: the driver's says "error performing
+/// TLS handshake" and leaves why to its source.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
+}
+
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {

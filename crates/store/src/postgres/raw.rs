@@ -8,7 +8,7 @@ use crate::StoreError;
 use ::postgres::binary_copy::BinaryCopyInWriter;
 use ::postgres::fallible_iterator::FallibleIterator;
 use ::postgres::types::{ToSql, Type};
-use ::postgres::{Client, Config, NoTls};
+use ::postgres::Client;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A connection to one database (and schema), for the copy.
@@ -23,7 +23,7 @@ impl PgStore {
     /// A connection of its own to the store's database, for `dossier copy`.
     pub(crate) fn raw(&self) -> Result<PgRaw, StoreError> {
         let name = format!("the PostgreSQL schema {}", self.schema);
-        let client = self.config.connect(NoTls)?;
+        let client = self.connect.connect()?;
         Ok(PgRaw {
             client,
             lock_class: self.lock_class,
@@ -46,11 +46,13 @@ pub(crate) fn check_copy_end(url: &str, source: bool) -> Result<(), CopyError> {
     let cannot = |e: &dyn std::fmt::Display| {
         CopyError::Refused(format!("cannot reach the PostgreSQL database {shown}: {e}"))
     };
-    let mut config: Config = url.parse().map_err(|e| cannot(&e))?;
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(std::time::Duration::from_secs(10));
+    let mut connect = super::Connect::parse(url).map_err(|e| cannot(&e))?;
+    if connect.config.get_connect_timeout().is_none() {
+        connect
+            .config
+            .connect_timeout(std::time::Duration::from_secs(10));
     }
-    let mut client = config.connect(NoTls).map_err(|e| cannot(&e))?;
+    let mut client = connect.connect().map_err(|e| cannot(&e))?;
     let schema: Option<String> = client
         .query_one("SELECT current_schema()", &[])
         .map_err(|e| cannot(&e))?
