@@ -114,7 +114,10 @@ pub fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
         // The signals are caught from here on, before the line that says the server is
         // up (what a supervisor or a script waits for).
         let stop = stop_requested();
-        println!("dossier is serving at http://{local} — stop with Ctrl-C");
+        // Not a reason to stop serving if nobody reads it (`crate::out`).
+        let _ = crate::out::print(&format!(
+            "dossier is serving at http://{local} — stop with Ctrl-C\n"
+        ));
         dossier_server::serve_with_limits(listener, state, limits, async {
             stop.await;
             tracing::info!("shutting down");
