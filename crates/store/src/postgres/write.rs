@@ -146,22 +146,34 @@ fn write_collections(
     Ok(())
 }
 
+/// The stored JSON of records, by record.
+pub(crate) type Stored = HashMap<(RecordType, String), String>;
+
+/// Which of `slugs` of type `record` are stored: one lookup of the primary key per slug,
+/// whatever the table's size or statistics. Written `slug = ANY($2)`, a table not yet
+/// analysed (a bulk load's) was estimated to match every slug and scanned all its
+/// records of the type instead: a cost growing with the table, paid per batch. The
+/// `LIMIT 1` keeps the lateral lookup a lookup (no hash join over the table); the key is
+/// unique, so it drops nothing. `data` selects the stored JSON too.
+fn lookup_sql(data: bool) -> String {
+    let columns = if data { "s.slug, r.data" } else { "s.slug" };
+    format!(
+        "SELECT {columns} FROM unnest($2::text[]) AS s(slug)
+         CROSS JOIN LATERAL (SELECT data FROM records
+                             WHERE type = $1 AND slug = s.slug LIMIT 1) r"
+    )
+}
+
 /// The stored JSON of those of `rows` that are stored, by record: one query per record
 /// type of the rows (an index lookup per slug), not one per row.
-pub(crate) fn stored_rows(
-    tx: &mut Transaction<'_>,
-    rows: &[Row],
-) -> Result<HashMap<(RecordType, String), String>, StoreError> {
+pub(crate) fn stored_rows(tx: &mut Transaction<'_>, rows: &[Row]) -> Result<Stored, StoreError> {
     let mut by_type: HashMap<RecordType, Vec<&str>> = HashMap::new();
     for row in rows {
         by_type.entry(row.record).or_default().push(row.slug);
     }
     let mut stored = HashMap::new();
     for (record, slugs) in by_type {
-        for r in tx.query(
-            "SELECT slug, data FROM records WHERE type = $1 AND slug = ANY($2)",
-            &[&record.as_str(), &slugs],
-        )? {
+        for r in tx.query(&lookup_sql(true), &[&record.as_str(), &slugs])? {
             stored.insert((record, r.get(0)), r.get(1));
         }
     }
@@ -186,14 +198,25 @@ pub(crate) fn stored_rows(
 /// `ORDER BY`: sorting 10,000 rows of about 2 KB each went past `work_mem` and spilled
 /// to disk. The change log's entries, small, are sorted explicitly (their numbers are
 /// what followers read).
+///
+/// `stored`: the stored JSON of the rows' records where the caller already looked it up
+/// in this transaction (`None`: looked up here).
 fn write_records(
     tx: &mut Transaction<'_>,
     rows: &[Row],
     now: &str,
     summary: &mut WriteSummary,
     revise: Revise,
+    stored: Option<&Stored>,
 ) -> Result<(), StoreError> {
-    let stored = stored_rows(tx, rows)?;
+    let looked_up;
+    let stored = match stored {
+        Some(stored) => stored,
+        None => {
+            looked_up = stored_rows(tx, rows)?;
+            &looked_up
+        }
+    };
     let (mut new, mut changed): (Vec<&Row>, Vec<&Row>) = (Vec::new(), Vec::new());
     // Written rows in the archive's order, for the change log and the revisions.
     let mut written: Vec<&Row> = Vec::new();
@@ -506,6 +529,20 @@ pub(crate) fn write_rows(
     rows: &[Row],
     revise: Revise,
 ) -> Result<WriteSummary, StoreError> {
+    write_rows_stored(tx, archive, rows, revise, None)
+}
+
+/// [`write_rows`], with the stored JSON of the rows' records where the caller already
+/// looked it up in this transaction (an import's protection of editors' fields does):
+/// nothing writes records between that lookup and the write, so it is still what is
+/// stored, and an import batch pays for one lookup, not two.
+fn write_rows_stored(
+    tx: &mut Transaction<'_>,
+    archive: &Archive,
+    rows: &[Row],
+    revise: Revise,
+    stored: Option<&Stored>,
+) -> Result<WriteSummary, StoreError> {
     // The model's rules first: they refuse a too deep outline without recursion, where
     // looking for NULs serialises it (a 2,000-level outline overflowed the stack).
     let errors = validate(tx, archive)?;
@@ -526,7 +563,7 @@ pub(crate) fn write_rows(
         write_dossier(tx, d, first_position + i as i64, &now, &mut summary, revise)?;
     }
     let t = std::time::Instant::now();
-    write_records(tx, rows, &now, &mut summary, revise)?;
+    write_records(tx, rows, &now, &mut summary, revise, stored)?;
     tracing::debug!(
         ms = t.elapsed().as_secs_f64() * 1e3,
         "write: records written"
@@ -615,10 +652,7 @@ fn validate(tx: &mut Transaction<'_>, archive: &Archive) -> Result<Vec<String>, 
         } else if ty == "dossier" {
             tx.query("SELECT slug FROM dossiers WHERE slug = ANY($1)", &[&slugs])?
         } else if RecordType::parse(&ty).is_some() {
-            tx.query(
-                "SELECT slug FROM records WHERE type = $1 AND slug = ANY($2)",
-                &[&ty, &slugs],
-            )?
+            tx.query(&lookup_sql(false), &[&ty, &slugs])?
         } else {
             Vec::new()
         }
@@ -696,33 +730,35 @@ pub(crate) fn write_as(
             compress_quickly(tx)?;
         }
         let mut conflicts = Vec::new();
-        let rows = if options.protect_edits {
-            let (others, in_question) = stored_differently(tx, rows)?;
-            if let Some((merged, kept)) = protect(tx, archive, &in_question, &mut conflicts)? {
-                let rows = self::rows(&merged).map_err(|e| StoreError::Invalid(e.to_string()))?;
-                let summary = write_rows(tx, &merged, &rows, Revise::Each(by, Some(&kept)))?;
-                return Ok((summary, conflicts));
-            }
-            others.with(in_question)
-        } else {
-            rows
-        };
-        Ok((
-            write_rows(tx, archive, &rows, Revise::Each(by, None))?,
-            conflicts,
-        ))
+        if !options.protect_edits {
+            let summary = write_rows(tx, archive, &rows, Revise::Each(by, None))?;
+            return Ok((summary, conflicts));
+        }
+        let (others, in_question, stored) = stored_differently(tx, rows)?;
+        if let Some((merged, kept)) = protect(tx, archive, &in_question, &mut conflicts)? {
+            // The same records (editors' fields put back), so the same lookup.
+            let rows = self::rows(&merged).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let revise = Revise::Each(by, Some(&kept));
+            let summary = write_rows_stored(tx, &merged, &rows, revise, Some(&stored))?;
+            return Ok((summary, conflicts));
+        }
+        let rows = others.with(in_question);
+        let revise = Revise::Each(by, None);
+        let summary = write_rows_stored(tx, archive, &rows, revise, Some(&stored))?;
+        Ok((summary, conflicts))
     })
 }
 
 /// The rows of `rows` whose records are stored with other JSON, taken out (the only ones
 /// where an editor's change can be in question: `protect` leaves a new or unchanged record
 /// alone), and the rows again, whole and in their order, once the caller is done with
-/// those. Found with one query for the write rather than one per row, which an import of
-/// new records otherwise paid for every record.
+/// those; with the stored JSON of the rows' records, for the write that follows. Found
+/// with one query for the write rather than one per row, which an import of new records
+/// otherwise paid for every record.
 fn stored_differently<'a>(
     tx: &mut Transaction<'_>,
     rows: Vec<Row<'a>>,
-) -> Result<(Rows<'a>, Vec<Row<'a>>), StoreError> {
+) -> Result<(Rows<'a>, Vec<Row<'a>>, Stored), StoreError> {
     let stored = stored_rows(tx, &rows)?;
     let mut slots: Vec<Option<Row>> = Vec::with_capacity(rows.len());
     let (mut taken, mut at) = (Vec::new(), Vec::new());
@@ -736,7 +772,7 @@ fn stored_differently<'a>(
             _ => slots.push(Some(row)),
         }
     }
-    Ok((Rows { slots, at }, taken))
+    Ok((Rows { slots, at }, taken, stored))
 }
 
 /// The rows [`stored_differently`] left, with the places of those it took out.
