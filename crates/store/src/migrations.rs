@@ -351,4 +351,15 @@ CREATE TABLE settings (
     value  TEXT NOT NULL
 ) WITHOUT ROWID;
 "#,
+    r#"
+-- 12: a record's backlinks (a body's events, documents, people and parts) read from two
+-- indexes, without a table row each. After any commit SQLite drops a reader's cache and
+-- file mapping, so the first page built afterwards reads every page it touches again: the
+-- backlinks of a body with 128 events touched a `links` row and a `records` row per event
+-- on top of the index entries (issue 22, the cold body page). `links_by_dst` gains the
+-- source's columns, and `records_heads` holds what a backlink shows and sorts by.
+DROP INDEX links_by_dst;
+CREATE INDEX links_by_dst ON links(dst_type, dst_slug, rel, src_type, src_slug);
+CREATE INDEX records_heads ON records(type, slug, date_lo, date_hi, title, date);
+"#,
 ];
