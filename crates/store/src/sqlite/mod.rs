@@ -40,12 +40,6 @@ const READERS: usize = READ_CONNECTIONS;
 /// cache fills only as pages are touched, so a server that seldom writes does not grow it.
 /// A larger cache gained little more and cost peak memory (BENCHMARKS.md).
 const WRITER_CACHE_KIB: i64 = 128 * 1024;
-/// How much of the database file each read connection maps into memory. A commit by
-/// any process empties every connection's page cache, so the first page after it read
-/// each page again, one `pread` each (hundreds for a dossier's page); mapped, they are
-/// read from the kernel's cache without a call. Bounded, so that a large archive's file
-/// does not all count in the server's resident memory.
-const READER_MMAP_BYTES: i64 = 256 * 1024 * 1024;
 /// The write-ahead log file is cut back to this size when it starts over after a
 /// checkpoint, so that a bulk load's log does not keep its disk space afterwards. During a
 /// bulk load it is not cut back: the log starts over every 256 MiB, and cutting the file
@@ -102,10 +96,12 @@ impl SqliteStore {
         migrate(&mut writer)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
+            // Not memory-mapped (SQLite's default): every commit of any process makes each
+            // reader drop its whole mapping on its next read and fault the pages in again,
+            // which cost a first page after a change more than one `pread` a page
+            // (BENCHMARKS.md, issue 22).
             let r = Connection::open(path).map_err(open_err)?;
             configure(&r).map_err(open_err)?;
-            r.pragma_update(None, "mmap_size", READER_MMAP_BYTES)
-                .map_err(open_err)?;
             readers.push(Mutex::new(r));
         }
         let log_reader = Connection::open(path).map_err(open_err)?;
