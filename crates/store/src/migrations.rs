@@ -1,6 +1,22 @@
 //! Schema migrations, embedded in the binary and applied in order on open. The database's
 //! `user_version` records how many have run; each runs in its own transaction.
 
+/// Fills the copy of each link's source title and date (migration 12) from `records`, for
+/// the links that carry one: a record's links to anything but a dossier. The write path
+/// writes them with the record; this fills them where rows came another way (the
+/// migration, `dossier copy` into SQLite).
+macro_rules! fill_link_sources {
+    () => {
+        "UPDATE links SET (src_title, src_date, src_date_lo, src_date_hi) =
+    (SELECT r.title, r.date, r.date_lo, r.date_hi FROM records r
+     WHERE r.type = links.src_type AND r.slug = links.src_slug)
+WHERE src_type <> 'section' AND dst_type <> 'dossier'"
+    };
+}
+
+/// [`fill_link_sources!`], for `dossier copy`.
+pub(crate) const FILL_LINK_SOURCES: &str = fill_link_sources!();
+
 /// Each entry is one migration; never edit one that has shipped, add a new one.
 pub const MIGRATIONS: &[&str] = &[
     r#"
@@ -351,15 +367,27 @@ CREATE TABLE settings (
     value  TEXT NOT NULL
 ) WITHOUT ROWID;
 "#,
-    r#"
--- 12: a record's backlinks (a body's events, documents, people and parts) read from two
--- indexes, without a table row each. After any commit SQLite drops a reader's cache and
--- file mapping, so the first page built afterwards reads every page it touches again: the
--- backlinks of a body with 128 events touched a `links` row and a `records` row per event
--- on top of the index entries (issue 22, the cold body page). `links_by_dst` gains the
--- source's columns, and `records_heads` holds what a backlink shows and sorts by.
-DROP INDEX links_by_dst;
-CREATE INDEX links_by_dst ON links(dst_type, dst_slug, rel, src_type, src_slug);
-CREATE INDEX records_heads ON records(type, slug, date_lo, date_hi, title, date);
+    concat!(
+        r#"
+-- 12: a record's backlinks (a body's events, documents, people and parts) read from one
+-- range of one index. After any commit SQLite drops a reader's page cache, so the first
+-- page built afterwards reads every page it touches again: the backlinks of a body with
+-- 128 events read a `links` entry and then a `records` entry per event, scattered over as
+-- many pages (issue 22, the cold body page). A record's links now carry what a backlink
+-- shows and sorts by of their source (its title and date): the write path writes a
+-- record's links with the record, so they always agree, and `links_by_dst` covers them.
+-- Links to a dossier (one per record in it) are not backlinks and carry none, so that
+-- the dossier's lists read as few index pages as before; nor do a section's citations.
+ALTER TABLE links ADD COLUMN src_title TEXT;
+ALTER TABLE links ADD COLUMN src_date TEXT;
+ALTER TABLE links ADD COLUMN src_date_lo INTEGER;
+ALTER TABLE links ADD COLUMN src_date_hi INTEGER;
 "#,
+        fill_link_sources!(),
+        r#";
+DROP INDEX links_by_dst;
+CREATE INDEX links_by_dst ON links(dst_type, dst_slug, rel, src_type, src_slug,
+    src_date_lo, src_date_hi, src_title, src_date);
+"#
+    ),
 ];

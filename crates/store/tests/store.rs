@@ -410,6 +410,83 @@ fn backlinks_are_in_the_store_s_order_and_ties_by_relation() {
     });
 }
 
+/// A backlink shows its source as it is now: a record retitled and redated moves in the
+/// other's backlinks and shows its new title (SQLite keeps a copy of both with each link,
+/// written with the record), and one that no longer links leaves them.
+#[test]
+fn a_backlink_follows_its_source_s_title_and_date() {
+    each_store(|s| {
+        let body: Body = serde_json::from_value(
+            serde_json::json!({"slug": "nato", "name": "NATO", "kind": "organisation"}),
+        )
+        .unwrap();
+        let mut first = doc("first", Some("1990"));
+        first.dossiers.clear();
+        first.issued_by = vec!["nato".into()];
+        let mut second = doc("second", Some("2000"));
+        second.dossiers.clear();
+        second.issued_by = vec!["nato".into()];
+        s.write(&Archive {
+            bodies: vec![body],
+            documents: vec![first.clone(), second.clone()],
+            ..Default::default()
+        })
+        .unwrap();
+        let seen = |s: &TestStore| -> Vec<(String, String, Option<String>)> {
+            s.backlinks(RecordType::Body, "nato")
+                .unwrap()
+                .into_iter()
+                .map(|b| (b.slug, b.title, b.date))
+                .collect()
+        };
+        assert_eq!(
+            seen(s),
+            [
+                ("first".into(), "Title of first".into(), Some("1990".into())),
+                (
+                    "second".into(),
+                    "Title of second".into(),
+                    Some("2000".into())
+                ),
+            ],
+            "on {}",
+            s.name()
+        );
+        first.title = "Renamed".into();
+        first.date = Some(Edtf::parse("2010").unwrap());
+        s.write(&Archive {
+            documents: vec![first.clone()],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            seen(s),
+            [
+                (
+                    "second".into(),
+                    "Title of second".into(),
+                    Some("2000".into())
+                ),
+                ("first".into(), "Renamed".into(), Some("2010".into())),
+            ],
+            "on {}",
+            s.name()
+        );
+        second.issued_by.clear();
+        s.write(&Archive {
+            documents: vec![second],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            seen(s),
+            [("first".into(), "Renamed".into(), Some("2010".into()))],
+            "on {}",
+            s.name()
+        );
+    });
+}
+
 /// The sync PostgreSQL client panics when called on a thread inside a tokio runtime; the
 /// store moves such calls off it, so async code (the server's middleware, a scheduled
 /// task) may call the store on either kind of runtime.

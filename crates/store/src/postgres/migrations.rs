@@ -381,12 +381,13 @@ CREATE TABLE settings (
     value  TEXT NOT NULL
 );
 "#,
-    // 12: nothing. SQLite's twelfth widens `links_by_dst` and adds `records_heads`, so that
-    // a body's backlinks are read from indexes alone after a commit has emptied a reader's
-    // cache (issue 22's cold body page). PostgreSQL keeps its shared buffers across
-    // commits, and each index more is written by every record of a bulk ingest (issue 29's
-    // target): none is added here without a measurement that needs it. Here so that a
-    // schema version means the same migrations on both stores.
+    // 12: nothing. SQLite's twelfth copies each link's source title and date into
+    // `links` and `links_by_dst`, so that a body's backlinks are read from one index range
+    // after a commit has emptied a reader's cache (issue 22's cold body page). PostgreSQL
+    // keeps its shared buffers across commits, and each column and index more is written
+    // by every record of a bulk ingest (issue 29's target): nothing is added here without
+    // a measurement that needs it (`dossier copy` leaves the SQLite-only columns to the
+    // SQLite side). Here so that a schema version means the same migrations on both stores.
     r#"
 -- 12: nothing (see the comment above).
 "#,

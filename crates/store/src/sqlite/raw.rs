@@ -269,6 +269,9 @@ impl Raw for SqliteRaw {
     }
 
     fn commit(&mut self) -> Result<(), CopyError> {
+        // The columns the copy does not carry (`copy::DERIVED`), made from the rows it did.
+        self.conn
+            .execute_batch(crate::migrations::FILL_LINK_SOURCES)?;
         // Foreign keys are checked at the commit, which says only that one failed: name
         // the rows first.
         let broken: Vec<String> = self

@@ -168,3 +168,69 @@ fn the_bundled_sqlite_is_built_without_its_global_mutexes() {
         "{options:?}"
     );
 }
+
+/// Migration 12 copies each link's source title and date into `links` for a store written
+/// before it: the backlinks read afterwards from `links_by_dst` alone are those the join
+/// with `records` gave, in the same order, and links to a dossier carry no copy.
+#[test]
+fn migration_12_fills_the_backlinks_of_an_older_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dossier.db");
+    let nato: Body = serde_json::from_value(
+        serde_json::json!({"slug": "nato", "name": "NATO", "kind": "organisation"}),
+    )
+    .unwrap();
+    let mut a = archive();
+    a.bodies.push(nato);
+    for (i, d) in a.documents.iter_mut().enumerate() {
+        d.issued_by = vec!["nato".into()];
+        d.title = format!("Document {}", 3 - i);
+    }
+    let expected = {
+        let s = SqliteStore::open(&path).unwrap();
+        s.write(&a).unwrap();
+        s.backlinks(RecordType::Body, "nato").unwrap()
+    };
+    let got: Vec<&str> = expected.iter().map(|b| b.slug.as_str()).collect();
+    assert_eq!(got, ["two", "one", "three"], "by date, undated last");
+    // Back to the schema of migration 11, as an older version left it.
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "DROP INDEX links_by_dst;
+             CREATE INDEX links_by_dst ON links(dst_type, dst_slug, rel);
+             ALTER TABLE links DROP COLUMN src_title;
+             ALTER TABLE links DROP COLUMN src_date;
+             ALTER TABLE links DROP COLUMN src_date_lo;
+             ALTER TABLE links DROP COLUMN src_date_hi;
+             PRAGMA user_version = 11;",
+        )
+        .unwrap();
+    let s = SqliteStore::open(&path).unwrap();
+    let after = s.backlinks(RecordType::Body, "nato").unwrap();
+    let pairs = |l: &[Backlink]| -> Vec<(String, String, String, Option<String>)> {
+        l.iter()
+            .map(|b| {
+                (
+                    b.slug.clone(),
+                    b.title.clone(),
+                    b.rel.clone(),
+                    b.date.clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(pairs(&after), pairs(&expected));
+    let copied: i64 = s
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM links WHERE dst_type = 'dossier' AND src_title IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(copied, 0);
+    // A dossier's backlinks (its records) are still read, from the records.
+    assert_eq!(s.backlinks(RecordType::Dossier, "d").unwrap().len(), 3);
+}

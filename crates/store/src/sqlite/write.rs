@@ -416,7 +416,9 @@ impl<'t> RecordStatements<'t> {
             drop_links: tx
                 .prepare_cached("DELETE FROM links WHERE src_type = ?1 AND src_slug = ?2")?,
             link: tx.prepare_cached(
-                "INSERT INTO links (src_type, src_slug, rel, dst_type, dst_slug, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO links (src_type, src_slug, rel, dst_type, dst_slug, detail,
+                   src_title, src_date, src_date_lo, src_date_hi)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?,
         })
     }
@@ -453,9 +455,30 @@ fn write_row(
     if !is_new {
         st.drop_links.execute(params![ty, row.slug])?;
     }
+    insert_links(st, row)
+}
+
+/// A record's `links` rows, each with what a backlink shows of the record (its title and
+/// date, migration 12); a link to a dossier is no backlink and carries none, so that a
+/// dossier's long lists keep small index entries.
+fn insert_links(st: &mut RecordStatements, row: &Row) -> Result<(), StoreError> {
+    let ty = row.record.as_str();
+    let date = row.date.map(|d| d.to_string());
+    let (lo, hi) = (row.date.map(|d| d.earliest()), row.date.map(|d| d.latest()));
     for (rel, to, slug, detail) in &row.links {
-        st.link
-            .execute(params![ty, row.slug, rel, to, slug, detail])?;
+        let source = *to != "dossier";
+        st.link.execute(params![
+            ty,
+            row.slug,
+            rel,
+            to,
+            slug,
+            detail,
+            source.then_some(row.title),
+            date.as_deref().filter(|_| source),
+            lo.filter(|_| source),
+            hi.filter(|_| source),
+        ])?;
     }
     Ok(())
 }
@@ -912,13 +935,9 @@ pub(super) fn rewrite_rows(
 
 /// Replaces a stored record's `links` rows with `row`'s.
 fn rewrite_links(st: &mut RecordStatements, row: &Row) -> Result<(), StoreError> {
-    let ty = row.record.as_str();
-    st.drop_links.execute(params![ty, row.slug])?;
-    for (rel, to, slug, detail) in &row.links {
-        st.link
-            .execute(params![ty, row.slug, rel, to, slug, detail])?;
-    }
-    Ok(())
+    st.drop_links
+        .execute(params![row.record.as_str(), row.slug])?;
+    insert_links(st, row)
 }
 
 /// [`Store::write`]: a write nobody attributed, every field overwritten.
