@@ -2,7 +2,8 @@
 //! `user_version` records how many have run; each runs in its own transaction.
 
 /// Fills the copy of each link's source title and date (migration 12) from `records`, for
-/// the links that carry one: a record's links to anything but a dossier. The write path
+/// the links that carry one: a record's links to anything but a dossier or a collection
+/// (their long lists keep small index entries; nothing asks for their backlinks). The write path
 /// writes them with the record; this fills them where rows came another way (the
 /// migration, `dossier copy` into SQLite).
 macro_rules! fill_link_sources {
@@ -10,7 +11,7 @@ macro_rules! fill_link_sources {
         "UPDATE links SET (src_title, src_date, src_date_lo, src_date_hi) =
     (SELECT r.title, r.date, r.date_lo, r.date_hi FROM records r
      WHERE r.type = links.src_type AND r.slug = links.src_slug)
-WHERE src_type <> 'section' AND dst_type <> 'dossier'"
+WHERE src_type <> 'section' AND dst_type NOT IN ('dossier', 'collection')"
     };
 }
 
@@ -376,8 +377,9 @@ CREATE TABLE settings (
 -- many pages (issue 22, the cold body page). A record's links now carry what a backlink
 -- shows and sorts by of their source (its title and date): the write path writes a
 -- record's links with the record, so they always agree, and `links_by_dst` covers them.
--- Links to a dossier (one per record in it) are not backlinks and carry none, so that
--- the dossier's lists read as few index pages as before; nor do a section's citations.
+-- Links to a dossier or a collection (one per record in it) are not backlinks and carry
+-- none, so that their lists read as few index pages as before; nor do a section's
+-- citations.
 ALTER TABLE links ADD COLUMN src_title TEXT;
 ALTER TABLE links ADD COLUMN src_date TEXT;
 ALTER TABLE links ADD COLUMN src_date_lo INTEGER;

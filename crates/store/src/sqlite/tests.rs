@@ -171,7 +171,8 @@ fn the_bundled_sqlite_is_built_without_its_global_mutexes() {
 
 /// Migration 12 copies each link's source title and date into `links` for a store written
 /// before it: the backlinks read afterwards from `links_by_dst` alone are those the join
-/// with `records` gave, in the same order, and links to a dossier carry no copy.
+/// with `records` gave, in the same order, and links to a dossier or a collection carry
+/// no copy.
 #[test]
 fn migration_12_fills_the_backlinks_of_an_older_store() {
     let dir = tempfile::tempdir().unwrap();
@@ -182,8 +183,16 @@ fn migration_12_fills_the_backlinks_of_an_older_store() {
     .unwrap();
     let mut a = archive();
     a.bodies.push(nato);
+    a.collections.push(Collection {
+        slug: "c".into(),
+        title: "C".into(),
+        description: String::new(),
+        source: None,
+        url: None,
+    });
     for (i, d) in a.documents.iter_mut().enumerate() {
         d.issued_by = vec!["nato".into()];
+        d.collections = vec!["c".into()];
         d.title = format!("Document {}", 3 - i);
     }
     let expected = {
@@ -221,16 +230,21 @@ fn migration_12_fills_the_backlinks_of_an_older_store() {
             .collect()
     };
     assert_eq!(pairs(&after), pairs(&expected));
-    let copied: i64 = s
+    let (lists, copied): (i64, i64) = s
         .read(|c| {
             Ok(c.query_row(
-                "SELECT count(*) FROM links WHERE dst_type = 'dossier' AND src_title IS NOT NULL",
+                "SELECT count(*), count(src_title) FROM links
+                 WHERE dst_type IN ('dossier', 'collection')",
                 [],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )?)
         })
         .unwrap();
-    assert_eq!(copied, 0);
+    assert_eq!(
+        (lists, copied),
+        (6, 0),
+        "3 documents in a dossier and a collection"
+    );
     // A dossier's backlinks (its records) are still read, from the records.
     assert_eq!(s.backlinks(RecordType::Dossier, "d").unwrap().len(), 3);
 }

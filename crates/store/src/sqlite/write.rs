@@ -459,14 +459,14 @@ fn write_row(
 }
 
 /// A record's `links` rows, each with what a backlink shows of the record (its title and
-/// date, migration 12); a link to a dossier is no backlink and carries none, so that a
-/// dossier's long lists keep small index entries.
+/// date, migration 12); a link to a dossier or a collection is no backlink and carries
+/// none, so that their long lists keep small index entries.
 fn insert_links(st: &mut RecordStatements, row: &Row) -> Result<(), StoreError> {
     let ty = row.record.as_str();
     let date = row.date.map(|d| d.to_string());
     let (lo, hi) = (row.date.map(|d| d.earliest()), row.date.map(|d| d.latest()));
     for (rel, to, slug, detail) in &row.links {
-        let source = *to != "dossier";
+        let source = !matches!(*to, "dossier" | "collection");
         st.link.execute(params![
             ty,
             row.slug,
