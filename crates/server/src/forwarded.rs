@@ -41,25 +41,28 @@ impl TrustedProxies {
         if !self.trusts(peer.ip()) {
             return peer;
         }
-        // Every header line, in order, is one list (RFC 9110 §5.3).
-        let entries: Vec<&str> = headers
-            .get_all(HEADER)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .collect();
+        // Every header line, in order, is one list (RFC 9110 §5.3), read from its end.
         let mut client = peer.ip();
-        for entry in entries.iter().rev().take(MAX_HOPS) {
-            match parse(entry) {
-                // The hop before a trusted one: believed, and if trusted too, read on.
-                Some(ip) => {
-                    client = ip;
-                    if !self.trusts(ip) {
-                        break;
-                    }
+        let mut hops = 0;
+        'walk: for line in headers.get_all(HEADER).iter().rev() {
+            // A line that is not text is not an address either: it ends the walk.
+            let Ok(line) = line.to_str() else { break };
+            for entry in line.rsplit(',') {
+                hops += 1;
+                if hops > MAX_HOPS {
+                    break 'walk;
                 }
-                // Not an address: what is to its left is not believed either.
-                None => break,
+                match parse(entry) {
+                    // The hop before a trusted one: believed, and if trusted too, read on.
+                    Some(ip) => {
+                        client = ip;
+                        if !self.trusts(ip) {
+                            break 'walk;
+                        }
+                    }
+                    // Not an address: what is to its left is not believed either.
+                    None => break 'walk,
+                }
             }
         }
         SocketAddr::new(client, peer.port())
@@ -177,6 +180,15 @@ mod tests {
         assert_eq!(
             client(&nginx(), "127.0.0.1", &["203.0.113.5:4711"]),
             "203.0.113.5"
+        );
+        // A line that is not text (obs-text bytes) between trusted hops ends the walk:
+        // the line to its left is not believed.
+        let mut h = headers(&["203.0.113.9"]);
+        h.append(HEADER, HeaderValue::from_bytes(b"\xff").unwrap());
+        h.append(HEADER, HeaderValue::from_static("127.0.0.1"));
+        assert_eq!(
+            nginx().client(peer("127.0.0.1"), &h).ip().to_string(),
+            "127.0.0.1"
         );
         // A header of many trusted hops is read only so far.
         let long = vec!["127.0.0.1"; 10_000].join(",");

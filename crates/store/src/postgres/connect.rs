@@ -118,15 +118,18 @@ impl TlsSettings {
                 }
             }
         } else {
-            // `key=value` settings; these two keys' values are taken unquoted.
-            let mut kept = Vec::new();
-            for word in url.split_whitespace() {
-                let (k, v) = word.split_once('=').unwrap_or((word, ""));
-                if !read(k.trim(), v.trim())? {
-                    kept.push(word);
+            // `key=value` settings: the two keys' settings are cut out, the rest is left
+            // byte for byte (a quoted password keeps its spaces).
+            let mut rest = String::with_capacity(url.len());
+            let mut from = 0;
+            for setting in settings(url) {
+                if read(setting.key, &setting.value)? {
+                    rest.push_str(&url[from..setting.span.start]);
+                    from = setting.span.end;
                 }
             }
-            kept.join(" ")
+            rest.push_str(&url[from..]);
+            rest.trim().to_string()
         };
         Ok(TlsSettings {
             rest,
@@ -134,6 +137,70 @@ impl TlsSettings {
             verify,
         })
     }
+}
+
+/// One `key=value` setting of a libpq connection string, its value unquoted, and where
+/// it stands in the string.
+struct Setting<'a> {
+    key: &'a str,
+    value: String,
+    span: std::ops::Range<usize>,
+}
+
+/// The settings of a libpq connection string, as libpq reads them: `key = value`, spaces
+/// allowed around `=`, a value in single quotes may hold spaces, and `\` escapes the next
+/// character. What cannot be read is left to the driver, which says what is wrong.
+fn settings(s: &str) -> Vec<Setting<'_>> {
+    let bytes = s.as_bytes();
+    let skip_spaces = |mut i: usize| {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    let mut out = Vec::new();
+    let mut i = skip_spaces(0);
+    while i < bytes.len() {
+        let start = i;
+        while i < bytes.len() && bytes[i] != b'=' && !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let key = &s[start..i];
+        i = skip_spaces(i);
+        if bytes.get(i) != Some(&b'=') {
+            break;
+        }
+        i = skip_spaces(i + 1);
+        let quoted = bytes.get(i) == Some(&b'\'');
+        if quoted {
+            i += 1;
+        }
+        let mut value = Vec::new();
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\'' if quoted => {
+                    i += 1;
+                    break;
+                }
+                c if !quoted && c.is_ascii_whitespace() => break,
+                b'\\' if i + 1 < bytes.len() => {
+                    value.push(bytes[i + 1]);
+                    i += 2;
+                }
+                c => {
+                    value.push(c);
+                    i += 1;
+                }
+            }
+        }
+        out.push(Setting {
+            key,
+            value: String::from_utf8_lossy(&value).into_owned(),
+            span: start..i,
+        });
+        i = skip_spaces(i);
+    }
+    out
 }
 
 /// `%2F` and the like in a URL's query value.
@@ -213,6 +280,14 @@ mod tests {
         let s =
             TlsSettings::take("host=db dbname=d sslmode=verify-ca sslrootcert=/ca.pem").unwrap();
         assert_eq!(s.rest, "host=db dbname=d");
+        assert!(s.verify);
+        // Spaces around `=`, and a quoted password's spaces, as libpq reads them.
+        let s = TlsSettings::take(
+            "host=db password='two  spaces\\' here' sslmode = verify-full sslrootcert='/my ca.pem'",
+        )
+        .unwrap();
+        assert_eq!(s.rest, "host=db password='two  spaces\\' here'");
+        assert_eq!(s.root_cert.as_deref(), Some(Path::new("/my ca.pem")));
         assert!(s.verify);
         let s = TlsSettings::take("postgres://u@h/d?sslmode=require").unwrap();
         assert_eq!(s.rest, "postgres://u@h/d?sslmode=require");

@@ -264,12 +264,11 @@ impl PgStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
-        let config_for_open = connect;
         // Connecting and migrating are blocking calls of the sync client: off any runtime.
         off_runtime(move || {
             // One connection first, for its error with its causes (a refused certificate,
             // a wrong password): the pool's would say only that it timed out.
-            let probe = config_for_open
+            let probe = connect
                 .connect()
                 .map_err(|e| open_err(with_causes(&e).into()))?;
             drop(probe);
@@ -287,7 +286,7 @@ impl PgStore {
                 // line per attempt.
                 .error_handler(Box::new(r2d2::NopErrorHandler))
                 .build(Manager {
-                    connect: config_for_open.clone(),
+                    connect: connect.clone(),
                 })
                 .map_err(|e| open_err(Box::new(e)))?;
             let mut client = pool.get().map_err(|e| open_err(Box::new(e)))?;
@@ -306,7 +305,7 @@ impl PgStore {
             drop(client);
             Ok(PgStore {
                 pool: Some(pool),
-                connect: config_for_open,
+                connect,
                 schema,
                 lock_class,
                 outage: Arc::default(),
@@ -456,8 +455,6 @@ impl Drop for PgStore {
     }
 }
 
-/// Whether `e` says the connection itself is gone (closed by PostgreSQL, which a restart
-/// does to every connection, or refused while it starts), not that the statement failed.
 /// Commits `tx`; a connection lost during the commit is [`StoreError::CommitUnknown`]
 /// (the commit may have landed), not an outage a caller would retry.
 pub(crate) fn commit(tx: Transaction<'_>) -> Result<(), StoreError> {
@@ -470,6 +467,8 @@ pub(crate) fn commit(tx: Transaction<'_>) -> Result<(), StoreError> {
     })
 }
 
+/// Whether `e` says the connection itself is gone (closed by PostgreSQL, which a restart
+/// does to every connection, or refused while it starts), not that the statement failed.
 pub(crate) fn connection_lost(e: &::postgres::Error) -> bool {
     use ::postgres::error::SqlState;
     e.is_closed()
@@ -496,7 +495,6 @@ fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
-/// The URL without its password, for messages.
 /// An error and each of its causes, for a message: the driver's says "error performing
 /// TLS handshake" and leaves why to its source.
 fn with_causes(e: &dyn std::error::Error) -> String {
@@ -513,6 +511,7 @@ fn with_causes(e: &dyn std::error::Error) -> String {
     text
 }
 
+/// The URL without its password, for messages.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {

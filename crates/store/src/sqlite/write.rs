@@ -433,8 +433,7 @@ fn write_row(
     revise: Revise,
 ) -> Result<(), StoreError> {
     let ty = row.record.as_str();
-    let date = row.date.map(|d| d.to_string());
-    let (lo, hi) = (row.date.map(|d| d.earliest()), row.date.map(|d| d.latest()));
+    let (date, lo, hi) = stored_date(row);
     let values = params![ty, row.slug, row.title, row.kind, date, lo, hi, row.data, now];
     let is_new = st.insert.execute(values)? == 1;
     if is_new {
@@ -455,16 +454,27 @@ fn write_row(
     if !is_new {
         st.drop_links.execute(params![ty, row.slug])?;
     }
-    insert_links(st, row)
+    insert_links(st, row, (date.as_deref(), lo, hi))
+}
+
+/// A record's date as `records` keeps it: the EDTF text and its earliest and latest day.
+fn stored_date(row: &Row) -> (Option<String>, Option<i64>, Option<i64>) {
+    (
+        row.date.map(|d| d.to_string()),
+        row.date.map(|d| d.earliest()),
+        row.date.map(|d| d.latest()),
+    )
 }
 
 /// A record's `links` rows, each with what a backlink shows of the record (its title and
-/// date, migration 12); a link to a dossier or a collection is no backlink and carries
-/// none, so that their long lists keep small index entries.
-fn insert_links(st: &mut RecordStatements, row: &Row) -> Result<(), StoreError> {
+/// its date as [`stored_date`] gives it, migration 12); a link to a dossier or a collection
+/// is no backlink and carries none, so that their long lists keep small index entries.
+fn insert_links(
+    st: &mut RecordStatements,
+    row: &Row,
+    (date, lo, hi): (Option<&str>, Option<i64>, Option<i64>),
+) -> Result<(), StoreError> {
     let ty = row.record.as_str();
-    let date = row.date.map(|d| d.to_string());
-    let (lo, hi) = (row.date.map(|d| d.earliest()), row.date.map(|d| d.latest()));
     for (rel, to, slug, detail) in &row.links {
         let source = !matches!(*to, "dossier" | "collection");
         st.link.execute(params![
@@ -475,7 +485,7 @@ fn insert_links(st: &mut RecordStatements, row: &Row) -> Result<(), StoreError> 
             slug,
             detail,
             source.then_some(row.title),
-            date.as_deref().filter(|_| source),
+            date.filter(|_| source),
             lo.filter(|_| source),
             hi.filter(|_| source),
         ])?;
@@ -937,7 +947,8 @@ pub(super) fn rewrite_rows(
 fn rewrite_links(st: &mut RecordStatements, row: &Row) -> Result<(), StoreError> {
     st.drop_links
         .execute(params![row.record.as_str(), row.slug])?;
-    insert_links(st, row)
+    let (date, lo, hi) = stored_date(row);
+    insert_links(st, row, (date.as_deref(), lo, hi))
 }
 
 /// [`Store::write`]: a write nobody attributed, every field overwritten.
