@@ -176,6 +176,9 @@ impl Store for AnyStore {
     fn cards_in_dossier(&self, record: RecordType, dossier: &str) -> R<Vec<RecordCard>> {
         self.store().cards_in_dossier(record, dossier)
     }
+    fn chronology_heads(&self, dossier: &str) -> R<Vec<RecordCard>> {
+        self.store().chronology_heads(dossier)
+    }
     fn sections_of(&self, dossiers: &[&str]) -> R<Vec<SectionCitation>> {
         self.store().sections_of(dossiers)
     }

@@ -343,6 +343,32 @@ pub trait Store: Send + Sync {
             _ => Vec::new(),
         })
     }
+    /// The documents and events of a dossier as cards of the records' columns alone: the
+    /// fields a card reads from a record's JSON (`legal_status`, `availability`,
+    /// `public_statement`) are `None`. Documents first, then events, each in the store's
+    /// order. What a record's place in its dossier's chronology needs (its previous and
+    /// next links) without reading the JSON of every record of the dossier; the two
+    /// neighbours' whole cards are read with [`cards`](Self::cards).
+    fn chronology_heads(&self, dossier: &str) -> Result<Vec<RecordCard>, StoreError> {
+        let documents = self.document_cards(&DocumentQuery {
+            dossier: Some(dossier.into()),
+            ..Default::default()
+        })?;
+        let events = self.event_cards(&EventQuery {
+            dossier: Some(dossier.into()),
+            ..Default::default()
+        })?;
+        Ok(documents
+            .into_iter()
+            .chain(events)
+            .map(|c| RecordCard {
+                legal_status: None,
+                availability: None,
+                public_statement: None,
+                ..c
+            })
+            .collect())
+    }
     /// Every section of these dossiers (dossier, its title, key, label, title; `text`
     /// empty), dossier by dossier in the home page's order, each in outline order: what a
     /// page needs to name the sections a record's provenance points into, without reading

@@ -300,6 +300,62 @@ fn a_head_is_the_list_s_beginning_and_its_length() {
     });
 }
 
+/// A dossier's chronology heads are its documents' and events' cards, in the cards'
+/// order, without what cards read of the JSON; read from the columns, so a record whose
+/// JSON is malformed keeps its place (the chronology's order does not move with it).
+#[test]
+fn chronology_heads_are_the_dossier_s_cards_from_their_columns() {
+    each_store(|s| {
+        let mut a = archive();
+        a.documents.push(Document {
+            dossiers: vec![],
+            ..speech("elsewhere", "1996")
+        });
+        a.documents.push(Document {
+            dossiers: vec!["d".into()],
+            ..speech("spoken", "1990")
+        });
+        let event: Event = serde_json::from_value(serde_json::json!({
+            "slug": "summit", "title": "A summit", "kind": "meeting", "date": "1997-05-27",
+            "public_statement": true, "dossiers": ["d"],
+        }))
+        .unwrap();
+        a.events.push(event);
+        s.write(&a).unwrap();
+        let in_d = |slug: &str| Some(slug.to_string());
+        let mut cards = s
+            .document_cards(&DocumentQuery {
+                dossier: in_d("d"),
+                ..Default::default()
+            })
+            .unwrap();
+        cards.extend(
+            s.event_cards(&EventQuery {
+                dossier: in_d("d"),
+                ..Default::default()
+            })
+            .unwrap(),
+        );
+        assert!(cards.iter().any(|c| c.public_statement == Some(true)));
+        let bare: Vec<RecordCard> = cards
+            .into_iter()
+            .map(|c| RecordCard {
+                legal_status: None,
+                availability: None,
+                public_statement: None,
+                ..c
+            })
+            .collect();
+        let heads = s.chronology_heads("d").unwrap();
+        assert_eq!(heads, bare);
+        let slugs: Vec<&str> = heads.iter().map(|c| c.slug.as_str()).collect();
+        assert_eq!(slugs, ["spoken", "two", "one", "three", "summit"]);
+        assert!(s.chronology_heads("no-such-dossier").unwrap().is_empty());
+        s.execute("UPDATE records SET data = '{not json' WHERE slug = 'two'");
+        assert_eq!(s.chronology_heads("d").unwrap(), heads);
+    });
+}
+
 /// When PostgreSQL closes the store's pooled connections (a restart of the database does),
 /// the next reads and writes take new ones instead of failing.
 #[test]

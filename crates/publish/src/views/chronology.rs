@@ -151,13 +151,18 @@ pub fn chronology(
 /// The chronology's entries for these cards, in its order: by date, then title; the
 /// undated last, by title.
 fn in_order(docs: &[RecordCard], events: &[RecordCard]) -> Vec<(Option<Edtf>, ChronologyEntry)> {
-    let mut all: Vec<(Option<Edtf>, ChronologyEntry)> = Vec::new();
-    for c in docs.iter().chain(events) {
-        let date = c.date.as_deref().and_then(|d| Edtf::parse(d).ok());
-        let l = card_link(c);
-        let kind_label = l.kind_label.clone().unwrap_or_default();
-        all.push((date, entry(date, c.record, &c.kind, &kind_label, l)));
-    }
+    ordered(docs.iter().chain(events))
+        .into_iter()
+        .map(|(date, c)| (date, entry_of(date, c)))
+        .collect()
+}
+
+/// The cards with their dates, in the chronology's order: by date, then title; the
+/// undated (no date, or one that is not EDTF) last, by title.
+fn ordered<'a>(cards: impl Iterator<Item = &'a RecordCard>) -> Vec<(Option<Edtf>, &'a RecordCard)> {
+    let mut all: Vec<(Option<Edtf>, &RecordCard)> = cards
+        .map(|c| (c.date.as_deref().and_then(|d| Edtf::parse(d).ok()), c))
+        .collect();
     all.sort_by(|a, b| match (&a.0, &b.0) {
         (Some(x), Some(y)) => x.cmp(y).then_with(|| a.1.title.cmp(&b.1.title)),
         (Some(_), None) => std::cmp::Ordering::Less,
@@ -167,32 +172,68 @@ fn in_order(docs: &[RecordCard], events: &[RecordCard]) -> Vec<(Option<Edtf>, Ch
     all
 }
 
-/// A dossier's title and the dated entries of its whole (unfiltered) chronology, in the
-/// chronology page's order; `None` for a dossier the store lacks. What a record page's
-/// previous/next links need ([`super::neighbours`]), read without the rest of the
-/// chronology page: the dossier's whole record (its outline parsed from JSON) and its
-/// bodies were a third of a cold document page's store work (BENCHMARKS.md, issue 22).
-pub(super) fn dated_order(
+/// A card's line in the chronology.
+fn entry_of(date: Option<Edtf>, c: &RecordCard) -> ChronologyEntry {
+    let l = card_link(c);
+    let kind_label = l.kind_label.clone().unwrap_or_default();
+    entry(date, c.record, &c.kind, &kind_label, l)
+}
+
+/// Where a record stands among the dated entries of a dossier's whole (unfiltered)
+/// chronology, in the chronology page's order.
+pub(super) struct Place {
+    pub dossier_title: String,
+    /// Counted from 0.
+    pub index: usize,
+    pub total: usize,
+    pub previous: Option<ChronologyEntry>,
+    pub next: Option<ChronologyEntry>,
+}
+
+/// The record's [`Place`] in the chronology of dossier `slug`; `None` for a dossier the
+/// store lacks or a record its chronology does not list (undated, or not in it). What a
+/// record page's previous/next links need ([`super::neighbours`]): the order is read from
+/// the records' columns ([`Store::chronology_heads`]) and the two neighbours' cards alone
+/// are read whole. Reading every card of the dossier with its JSON was half of a cold
+/// document page's work, and the dossier's outline and bodies a third before that
+/// (BENCHMARKS.md, issue 22).
+pub(super) fn place_in(
     store: &dyn Store,
     slug: &str,
-) -> Result<Option<(String, Vec<ChronologyEntry>)>> {
-    let Some(title) = store.title_of(RecordType::Dossier, slug)? else {
+    record: RecordType,
+    record_slug: &str,
+) -> Result<Option<Place>> {
+    let Some(dossier_title) = store.title_of(RecordType::Dossier, slug)? else {
         return Ok(None);
     };
-    let docs = store.document_cards(&DocumentQuery {
-        dossier: Some(slug.into()),
-        ..Default::default()
-    })?;
-    let events = store.event_cards(&EventQuery {
-        dossier: Some(slug.into()),
-        ..Default::default()
-    })?;
-    let dated = in_order(&docs, &events)
+    let heads = store.chronology_heads(slug)?;
+    let dated: Vec<(Edtf, &RecordCard)> = ordered(heads.iter())
         .into_iter()
-        .filter(|(d, _)| d.is_some())
-        .map(|(_, e)| e)
+        .filter_map(|(d, c)| d.map(|d| (d, c)))
         .collect();
-    Ok(Some((title, dated)))
+    let Some(index) = dated
+        .iter()
+        .position(|(_, c)| c.record == record && c.slug == record_slug)
+    else {
+        return Ok(None);
+    };
+    // The neighbours' whole cards (their badges come from their JSON); one that cannot
+    // be read keeps the card of its columns.
+    let entry_at = |i: usize| -> Result<ChronologyEntry> {
+        let (date, head) = dated[i];
+        let whole = store.cards(head.record, &[head.slug.as_str()])?;
+        let card = whole.iter().find(|c| c.slug == head.slug).unwrap_or(head);
+        Ok(entry_of(Some(date), card))
+    };
+    Ok(Some(Place {
+        dossier_title,
+        index,
+        total: dated.len(),
+        previous: index.checked_sub(1).map(entry_at).transpose()?,
+        next: (index + 1 < dated.len())
+            .then(|| entry_at(index + 1))
+            .transpose()?,
+    }))
 }
 
 fn entry(

@@ -2,7 +2,7 @@
 //! links of document and event pages: a reader on a phone goes through the chronology
 //! record by record without going back to the long table each time.
 
-use super::chronology::dated_order;
+use super::chronology::place_in;
 use super::{ChronologyEntry, Result};
 use dossier_model::RecordType;
 use dossier_store::Store;
@@ -31,23 +31,17 @@ pub fn neighbours(
     dossiers: &[String],
 ) -> Result<Option<Neighbours>> {
     for dossier in dossiers {
-        let Some((dossier_title, entries)) = dated_order(store, dossier)? else {
-            continue;
-        };
-        let Some(i) = entries
-            .iter()
-            .position(|e| e.record == record && e.slug == slug)
-        else {
+        let Some(p) = place_in(store, dossier, record, slug)? else {
             continue;
         };
         return Ok(Some(Neighbours {
             url: format!("/dossiers/{dossier}/chronology"),
-            position: i + 1,
-            total: entries.len(),
-            previous: i.checked_sub(1).map(|p| entries[p].clone()),
-            next: entries.get(i + 1).cloned(),
+            position: p.index + 1,
+            total: p.total,
+            previous: p.previous,
+            next: p.next,
             dossier: dossier.clone(),
-            dossier_title,
+            dossier_title: p.dossier_title,
         }));
     }
     Ok(None)

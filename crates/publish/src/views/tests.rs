@@ -105,6 +105,9 @@ impl Store for Counting {
     ) -> R<Vec<(Vec<RecordCard>, usize)>> {
         self.tick().document_cards_heads(queries, limit)
     }
+    fn chronology_heads(&self, dossier: &str) -> R<Vec<RecordCard>> {
+        self.tick().chronology_heads(dossier)
+    }
     fn event_cards_head(&self, q: &EventQuery, limit: usize) -> R<(Vec<RecordCard>, usize)> {
         self.tick().event_cards_head(q, limit)
     }

@@ -210,6 +210,9 @@ impl Store for DraftStore<'_> {
     ) -> Result<Vec<RecordCard>, StoreError> {
         self.inner.cards_in_dossier(record, dossier)
     }
+    fn chronology_heads(&self, dossier: &str) -> Result<Vec<RecordCard>, StoreError> {
+        self.inner.chronology_heads(dossier)
+    }
     fn sections_of(&self, dossiers: &[&str]) -> Result<Vec<SectionCitation>, StoreError> {
         self.inner.sections_of(dossiers)
     }

@@ -373,6 +373,18 @@ impl Store for PgStore {
         self.card_rows(record, &sql, &args)
     }
 
+    /// From the columns alone (a document's JSON holds its full text): one index range
+    /// of the dossier's links and a `records` entry per record, for each type.
+    fn chronology_heads(&self, dossier: &str) -> Result<Vec<RecordCard>, StoreError> {
+        let mut out = Vec::new();
+        for record in [RecordType::Document, RecordType::Event] {
+            let (sql, args) = card_filter(record, Some(dossier), &[], &[], "", &[]);
+            let heads = self.card_heads(record, &sql, &args)?;
+            out.extend(heads.into_iter().map(|(_, h)| h.bare(record)));
+        }
+        Ok(out)
+    }
+
     fn sections_of(&self, dossiers: &[&str]) -> Result<Vec<SectionCitation>, StoreError> {
         if dossiers.is_empty() {
             return Ok(Vec::new());
@@ -686,6 +698,15 @@ struct CardHead {
 }
 
 impl CardHead {
+    /// The card of the columns alone, without the fields read from the record's JSON.
+    fn bare(self, record: RecordType) -> RecordCard {
+        RecordCard {
+            kind: self.kind,
+            date: self.date,
+            ..RecordCard::titled(record, &self.slug, &self.title)
+        }
+    }
+
     /// The card, with what it read of the record's JSON; `None` (logged) where the JSON
     /// could not be read: the list goes on without it.
     fn card(self, record: RecordType, fields: Option<&CardFields>) -> Option<RecordCard> {
