@@ -179,6 +179,17 @@ impl Store for AnyStore {
     fn chronology_heads(&self, dossier: &str) -> R<Vec<RecordCard>> {
         self.store().chronology_heads(dossier)
     }
+    fn backlink_cards_head(
+        &self,
+        record: RecordType,
+        slug: &str,
+        from: RecordType,
+        rels: &[&str],
+        limit: usize,
+    ) -> R<(Vec<LinkedCard>, usize)> {
+        self.store()
+            .backlink_cards_head(record, slug, from, rels, limit)
+    }
     fn sections_of(&self, dossiers: &[&str]) -> R<Vec<SectionCitation>> {
         self.store().sections_of(dossiers)
     }

@@ -449,11 +449,20 @@ pub(crate) const TABLES: &[Table] = &[
 pub(crate) const NOT_ROWS: &[&str] = &["dossier_schema", "sqlite_sequence", "warc_files"];
 
 /// Columns a store makes from its other rows, not copied: SQLite's copy of each link's
-/// source title and date (its migration 12), which a SQLite target fills again from
-/// `records` before its commit.
+/// source title and date (its migration 12) and card (13), which a SQLite target fills
+/// again from `records` before its commit.
 pub(crate) const DERIVED: &[(&str, &[&str])] = &[(
     "links",
-    &["src_title", "src_date", "src_date_lo", "src_date_hi"],
+    &[
+        "src_title",
+        "src_date",
+        "src_date_lo",
+        "src_date_hi",
+        "src_kind",
+        "src_legal_status",
+        "src_availability",
+        "src_public_statement",
+    ],
 )];
 
 fn derived(table: &str, column: &str) -> bool {

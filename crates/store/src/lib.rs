@@ -86,6 +86,13 @@ pub struct Backlink {
     pub date: Option<String>,
 }
 
+/// A record that links to another, as its card, with how it relates (`held-by`…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkedCard {
+    pub rel: String,
+    pub card: RecordCard,
+}
+
 /// What a link to a record shows (a "card"): its title, kind and date from the record's
 /// columns, and the few fields a list marks it with. Read without the record's whole JSON
 /// (a document's full text), and in batches ([`Store::cards`]).
@@ -243,6 +250,22 @@ pub trait Store: Send + Sync {
         -> Result<Vec<SectionCitation>, StoreError>;
     /// Records that link to this one (documents issued by a body, events with an outcome…).
     fn backlinks(&self, record: RecordType, slug: &str) -> Result<Vec<Backlink>, StoreError>;
+    /// The first `limit` records of type `from` that link to this one by any of `rels`,
+    /// each once (with the first of its relations), in the order of
+    /// [`backlinks`](Self::backlinks), as cards; and how many there are. A long list's
+    /// preview (a body's events) whose cards are read with the links where a store keeps
+    /// them there. A record the store cannot read a card of keeps its backlink's title and
+    /// date.
+    fn backlink_cards_head(
+        &self,
+        record: RecordType,
+        slug: &str,
+        from: RecordType,
+        rels: &[&str],
+        limit: usize,
+    ) -> Result<(Vec<LinkedCard>, usize), StoreError> {
+        backlink_cards_from_backlinks(self, record, slug, from, rels, limit)
+    }
     /// The title (or name) of a record, for showing a link to it.
     fn title_of(&self, record: RecordType, slug: &str) -> Result<Option<String>, StoreError>;
 
@@ -486,6 +509,70 @@ pub trait Store: Send + Sync {
     fn merges(&self) -> Option<&dyn Merges> {
         None
     }
+}
+
+/// [`Store::backlink_cards_head`] from [`Store::backlinks`] and [`Store::cards`] (the cards
+/// of the records shown alone): the default, and a store's answer where its links keep no
+/// cards.
+pub fn backlink_cards_from_backlinks<S: Store + ?Sized>(
+    store: &S,
+    record: RecordType,
+    slug: &str,
+    from: RecordType,
+    rels: &[&str],
+    limit: usize,
+) -> Result<(Vec<LinkedCard>, usize), StoreError> {
+    let linked = store
+        .backlinks(record, slug)?
+        .into_iter()
+        .filter(|b| b.record == from && rels.contains(&b.rel.as_str()));
+    linked_cards_head(store, linked, limit)
+}
+
+/// The first `limit` of these backlinks (of one record type, in order) as cards, each
+/// record once, and how many records there are: [`Store::backlink_cards_head`] once the
+/// backlinks are read. The cards of those shown are read in one [`Store::cards`].
+pub fn linked_cards_head<S: Store + ?Sized>(
+    store: &S,
+    backlinks: impl IntoIterator<Item = Backlink>,
+    limit: usize,
+) -> Result<(Vec<LinkedCard>, usize), StoreError> {
+    let mut seen = std::collections::HashSet::new();
+    let linked: Vec<Backlink> = backlinks
+        .into_iter()
+        .filter(|b| seen.insert((b.record, b.slug.clone())))
+        .collect();
+    let total = linked.len();
+    let shown = &linked[..limit.min(total)];
+    let mut cards: std::collections::HashMap<(RecordType, String), RecordCard> =
+        std::collections::HashMap::new();
+    for record in shown
+        .iter()
+        .map(|b| b.record)
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let slugs: Vec<&str> = shown
+            .iter()
+            .filter(|b| b.record == record)
+            .map(|b| b.slug.as_str())
+            .collect();
+        for c in store.cards(record, &slugs)? {
+            cards.insert((c.record, c.slug.clone()), c);
+        }
+    }
+    let head = shown
+        .iter()
+        .map(|b| LinkedCard {
+            rel: b.rel.clone(),
+            card: cards
+                .remove(&(b.record, b.slug.clone()))
+                .unwrap_or_else(|| RecordCard {
+                    date: b.date.clone(),
+                    ..RecordCard::titled(b.record, &b.slug, &b.title)
+                }),
+        })
+        .collect();
+    Ok((head, total))
 }
 
 /// Whether the record, dossier or collection that a record names exists: the `known`

@@ -15,8 +15,27 @@ WHERE src_type <> 'section' AND dst_type NOT IN ('dossier', 'collection')"
     };
 }
 
-/// [`fill_link_sources!`], for `dossier copy`.
-pub(crate) const FILL_LINK_SOURCES: &str = fill_link_sources!();
+/// Fills the copy of each link's source card (migration 13: its kind and what its card
+/// reads of its JSON: a document's legal status and availability, an event's public
+/// statement) on the links that carry a source title ([`fill_link_sources!`]), as the
+/// write path writes them: the JSON's values (a record whose JSON is malformed gets its
+/// kind alone).
+macro_rules! fill_link_cards {
+    () => {
+        "UPDATE links SET (src_kind, src_legal_status, src_availability, src_public_statement) =
+    (SELECT r.kind,
+        CASE WHEN json_valid(r.data) THEN json_extract(r.data, '$.legal_status') END,
+        CASE WHEN json_valid(r.data) THEN json_extract(r.data, '$.availability') END,
+        CASE WHEN json_valid(r.data) THEN json_extract(r.data, '$.public_statement') END
+     FROM records r
+     WHERE r.type = links.src_type AND r.slug = links.src_slug)
+WHERE src_title IS NOT NULL"
+    };
+}
+
+/// [`fill_link_sources!`] and [`fill_link_cards!`], for `dossier copy`.
+pub(crate) const FILL_LINK_SOURCES: &str =
+    concat!(fill_link_sources!(), ";\n", fill_link_cards!(), ";");
 
 /// Each entry is one migration; never edit one that has shipped, add a new one.
 pub const MIGRATIONS: &[&str] = &[
@@ -390,6 +409,28 @@ ALTER TABLE links ADD COLUMN src_date_hi INTEGER;
 DROP INDEX links_by_dst;
 CREATE INDEX links_by_dst ON links(dst_type, dst_slug, rel, src_type, src_slug,
     src_date_lo, src_date_hi, src_title, src_date);
+"#
+    ),
+    concat!(
+        r#"
+-- 13: a backlink's card (issue 22, the cold body page): the page shows the first 50 of a
+-- body's events and documents with their kind and badges, which were read from each
+-- record's row and JSON, scattered over as many pages as records after a commit emptied
+-- the reader's cache. A link that carries its source's title and date (12) now carries
+-- what a card shows besides: the source's kind, a document's legal status and
+-- availability, an event's public statement (JSON values: text, text, 1/0). Written with
+-- the record's links, covered by `links_by_dst`.
+ALTER TABLE links ADD COLUMN src_kind TEXT;
+ALTER TABLE links ADD COLUMN src_legal_status TEXT;
+ALTER TABLE links ADD COLUMN src_availability TEXT;
+ALTER TABLE links ADD COLUMN src_public_statement INTEGER;
+"#,
+        fill_link_cards!(),
+        r#";
+DROP INDEX links_by_dst;
+CREATE INDEX links_by_dst ON links(dst_type, dst_slug, rel, src_type, src_slug,
+    src_date_lo, src_date_hi, src_title, src_date,
+    src_kind, src_legal_status, src_availability, src_public_statement);
 "#
     ),
 ];

@@ -356,6 +356,109 @@ fn chronology_heads_are_the_dossier_s_cards_from_their_columns() {
     });
 }
 
+/// A body's backlink cards: each record once (a document issued by and party to it, with
+/// its first relation), in the backlinks' order, the first `limit` with the cards the
+/// records' own cards are, and the whole count; a change to a record's kind or badges
+/// shows in them at once.
+#[test]
+fn backlink_cards_are_the_records_cards_in_the_backlinks_order() {
+    use RecordType as T;
+    each_store(|s| {
+        let body: Body = serde_json::from_value(
+            serde_json::json!({"slug": "nato", "name": "NATO", "kind": "organisation"}),
+        )
+        .unwrap();
+        let mut a = Archive {
+            bodies: vec![body],
+            ..Default::default()
+        };
+        for (i, status) in [
+            LegalStatus::LegallyBinding,
+            LegalStatus::PoliticalCommitment,
+            LegalStatus::Unknown,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut d = doc(&format!("d{i}"), Some(&format!("199{i}")));
+            d.dossiers.clear();
+            d.issued_by = vec!["nato".into()];
+            d.parties = if i == 0 { vec!["nato".into()] } else { vec![] };
+            d.legal_status = status;
+            a.documents.push(d);
+        }
+        for (i, statement) in [Some(true), Some(false), None].into_iter().enumerate() {
+            a.events.push(
+                serde_json::from_value(serde_json::json!({
+                    "slug": format!("e{i}"), "title": format!("Event {i}"), "kind": "meeting",
+                    "date": format!("198{i}"), "bodies": ["nato"], "public_statement": statement,
+                }))
+                .unwrap(),
+            );
+        }
+        s.write(&a).unwrap();
+        let heads = |from: T, rels: &[&str], limit: usize| {
+            let got = s
+                .backlink_cards_head(T::Body, "nato", from, rels, limit)
+                .unwrap();
+            let by_records =
+                backlink_cards_from_backlinks(s.as_store(), T::Body, "nato", from, rels, limit)
+                    .unwrap();
+            assert_eq!(got, by_records, "on {}", s.name());
+            got
+        };
+        let (docs, total) = heads(T::Document, &["issued-by", "party"], 10);
+        assert_eq!(total, 3, "d0 is issued by and party to it: once");
+        let shown: Vec<(&str, &str, Option<LegalStatus>)> = docs
+            .iter()
+            .map(|l| (l.card.slug.as_str(), l.rel.as_str(), l.card.legal_status))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("d0", "issued-by", Some(LegalStatus::LegallyBinding)),
+                ("d1", "issued-by", Some(LegalStatus::PoliticalCommitment)),
+                ("d2", "issued-by", Some(LegalStatus::Unknown)),
+            ],
+            "on {}",
+            s.name()
+        );
+        assert_eq!(docs[0].card.kind, "declaration");
+        assert_eq!(docs[0].card.availability, Some(Availability::Public));
+        let (events, total) = heads(T::Event, &["held-by"], 2);
+        assert_eq!(total, 3);
+        let shown: Vec<(&str, Option<bool>)> = events
+            .iter()
+            .map(|l| (l.card.slug.as_str(), l.card.public_statement))
+            .collect();
+        assert_eq!(shown, [("e0", Some(true)), ("e1", Some(false))]);
+        assert_eq!(heads(T::Event, &["held-by"], 0), (vec![], 3));
+        assert_eq!(heads(T::Person, &["office"], 10), (vec![], 0));
+        // A change to a record's kind and badges is in its backlinks' cards.
+        let mut d1 = a.documents[1].clone();
+        d1.kind = DocumentKind::Speech;
+        d1.legal_status = LegalStatus::LegallyBinding;
+        d1.availability = Availability::NotPublic;
+        s.write(&Archive {
+            documents: vec![d1],
+            ..Default::default()
+        })
+        .unwrap();
+        let (docs, _) = heads(T::Document, &["issued-by", "party"], 10);
+        let d1 = &docs[1].card;
+        assert_eq!(
+            (d1.kind.as_str(), d1.legal_status, d1.availability),
+            (
+                "speech",
+                Some(LegalStatus::LegallyBinding),
+                Some(Availability::NotPublic)
+            ),
+            "on {}",
+            s.name()
+        );
+    });
+}
+
 /// When PostgreSQL closes the store's pooled connections (a restart of the database does),
 /// the next reads and writes take new ones instead of failing.
 #[test]

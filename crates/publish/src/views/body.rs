@@ -1,14 +1,13 @@
 //! A body's page: its history (predecessors, successors, parts) and what it held,
 //! issued or was party to.
 
-use super::links::{backlink, named, Cards};
+use super::links::{card_link, linked_backlink, named, Cards};
 use super::provenance::{cited_in, provenance};
 use super::{date_view, url_of, CitationView, DateView, ProvenanceView, RecordLink, Result};
 use dossier_model::RecordType;
 use dossier_model::{BodyLink, ExternalId};
-use dossier_store::Store;
+use dossier_store::{LinkedCard, Store};
 use serde::Serialize;
-use std::collections::BTreeSet;
 
 /// How many events, and how many documents, a body's page lists; the rest are a link
 /// away (`more`). A country's government holds hundreds of visits: the page listed them
@@ -116,44 +115,43 @@ fn body_links(cards: &Cards, l: &[BodyLink]) -> Vec<BodyLinkView> {
 }
 
 /// The body's page, built with a fixed number of store reads however many records link
-/// to it: the backlinks once, then the cards of the records it shows in one batch per
-/// type.
+/// to it: its events and documents (the first of each), people and parts, with their
+/// cards, read with their links ([`Store::backlink_cards_head`]: on SQLite from one index,
+/// no record read); the cards of the other records it names in one batch per type.
 pub fn body(store: &dyn Store, slug: &str) -> Result<Option<BodyView>> {
     let Some(b) = store.body(slug)? else {
         return Ok(None);
     };
-    let back = store.backlinks(RecordType::Body, slug)?;
-    let mut events = Vec::new();
-    let mut documents = Vec::new();
-    let mut people = Vec::new();
-    let mut parts = Vec::new();
-    let mut seen = BTreeSet::new();
-    for l in &back {
-        if !seen.insert((l.record.as_str(), l.slug.clone())) {
-            continue;
-        }
-        match (l.record, l.rel.as_str()) {
-            (RecordType::Event, "held-by") => events.push(l),
-            (RecordType::Document, "issued-by" | "party") => documents.push(l),
-            (RecordType::Person, "office") => people.push(backlink(l)),
-            (RecordType::Body, "part-of") => parts.push(backlink(l)),
-            _ => {}
-        }
-    }
-    let (events_total, documents_total) = (events.len(), documents.len());
-    events.truncate(BODY_LIST_PREVIEW);
-    documents.truncate(BODY_LIST_PREVIEW);
+    let (events, events_total) = store.backlink_cards_head(
+        RecordType::Body,
+        slug,
+        RecordType::Event,
+        &["held-by"],
+        BODY_LIST_PREVIEW,
+    )?;
+    let (documents, documents_total) = store.backlink_cards_head(
+        RecordType::Body,
+        slug,
+        RecordType::Document,
+        &["issued-by", "party"],
+        BODY_LIST_PREVIEW,
+    )?;
+    // The people who held an office in it and its parts, every one (few), as backlinks.
+    let [people, parts] = [
+        (RecordType::Person, "office"),
+        (RecordType::Body, "part-of"),
+    ]
+    .map(|(from, rel)| -> Result<Vec<RecordLink>> {
+        let (linked, _) =
+            store.backlink_cards_head(RecordType::Body, slug, from, &[rel], usize::MAX)?;
+        Ok(linked.iter().map(linked_backlink).collect())
+    });
+    let (people, parts) = (people?, parts?);
     let cards = Cards::fetch(
         store,
-        events
+        b.founding_document
             .iter()
-            .chain(&documents)
-            .map(|l| (l.record, l.slug.as_str()))
-            .chain(
-                b.founding_document
-                    .iter()
-                    .map(|d| (RecordType::Document, d.as_str())),
-            )
+            .map(|d| (RecordType::Document, d.as_str()))
             .chain(
                 b.predecessors
                     .iter()
@@ -164,8 +162,8 @@ pub fn body(store: &dyn Store, slug: &str) -> Result<Option<BodyView>> {
             // Its dossiers, for the links to their chronologies.
             .chain(named(RecordType::Dossier, &b.dossiers)),
     )?;
-    let related = |l: &&dossier_store::Backlink| {
-        let mut link = cards.link(l.record, &l.slug);
+    let related = |l: &LinkedCard| {
+        let mut link = card_link(&l.card);
         link.rel = Some(l.rel.clone());
         link
     };

@@ -5,7 +5,7 @@
 use super::{url_of, Result};
 use dossier_model::RecordType;
 use dossier_model::{Availability, Document, DocumentKind, Edtf, EventKind, LegalStatus};
-use dossier_store::{Backlink, RecordCard, Store};
+use dossier_store::{Backlink, LinkedCard, RecordCard, Store};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -221,6 +221,18 @@ pub(super) fn simple_link(record: RecordType, slug: &str, title: &str) -> Record
         rel: None,
         rel_label: None,
     }
+}
+
+/// [`backlink`] of a record read as a card with its relation: the same link (the card's
+/// kind and badges are not shown on a backlink).
+pub(super) fn linked_backlink(l: &LinkedCard) -> RecordLink {
+    backlink(&Backlink {
+        record: l.card.record,
+        slug: l.card.slug.clone(),
+        title: l.card.title.clone(),
+        rel: l.rel.clone(),
+        date: l.card.date.clone(),
+    })
 }
 
 pub(super) fn backlink(b: &Backlink) -> RecordLink {

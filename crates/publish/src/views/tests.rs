@@ -108,6 +108,17 @@ impl Store for Counting {
     fn chronology_heads(&self, dossier: &str) -> R<Vec<RecordCard>> {
         self.tick().chronology_heads(dossier)
     }
+    fn backlink_cards_head(
+        &self,
+        record: RecordType,
+        slug: &str,
+        from: RecordType,
+        rels: &[&str],
+        limit: usize,
+    ) -> R<(Vec<LinkedCard>, usize)> {
+        self.tick()
+            .backlink_cards_head(record, slug, from, rels, limit)
+    }
     fn event_cards_head(&self, q: &EventQuery, limit: usize) -> R<(Vec<RecordCard>, usize)> {
         self.tick().event_cards_head(q, limit)
     }

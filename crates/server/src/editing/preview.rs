@@ -213,6 +213,17 @@ impl Store for DraftStore<'_> {
     fn chronology_heads(&self, dossier: &str) -> Result<Vec<RecordCard>, StoreError> {
         self.inner.chronology_heads(dossier)
     }
+    fn backlink_cards_head(
+        &self,
+        record: RecordType,
+        slug: &str,
+        from: RecordType,
+        rels: &[&str],
+        limit: usize,
+    ) -> Result<(Vec<LinkedCard>, usize), StoreError> {
+        self.inner
+            .backlink_cards_head(record, slug, from, rels, limit)
+    }
     fn sections_of(&self, dossiers: &[&str]) -> Result<Vec<SectionCitation>, StoreError> {
         self.inner.sections_of(dossiers)
     }

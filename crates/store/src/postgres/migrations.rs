@@ -391,6 +391,11 @@ CREATE TABLE settings (
     r#"
 -- 12: nothing (see the comment above).
 "#,
+    // 13: nothing, for the same reasons: SQLite's thirteenth copies each link's source
+    // kind and badges into `links_by_dst` (the cold body page).
+    r#"
+-- 13: nothing (see the comment above).
+"#,
 ];
 
 /// The advisory lock (one key, in the store's lock class: see `PgStore`) that migrations take:

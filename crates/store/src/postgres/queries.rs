@@ -212,6 +212,48 @@ impl Store for PgStore {
         })
     }
 
+    /// The backlinks of one type and relations in one statement, then the cards of those
+    /// shown in another (PostgreSQL's links keep no cards: its shared buffers outlive
+    /// commits).
+    fn backlink_cards_head(
+        &self,
+        record: RecordType,
+        slug: &str,
+        from: RecordType,
+        rels: &[&str],
+        limit: usize,
+    ) -> Result<(Vec<LinkedCard>, usize), StoreError> {
+        if unholdable(slug) {
+            return Ok((Vec::new(), 0));
+        }
+        let rels: Vec<String> = rels
+            .iter()
+            .filter(|r| !unholdable(r))
+            .map(|r| r.to_string())
+            .collect();
+        let linked: Vec<Backlink> = self.read(|c| {
+            let rows = c.query(
+                "SELECT l.src_slug, r.title, l.rel, r.date
+                 FROM links l JOIN records r ON r.type = l.src_type AND r.slug = l.src_slug
+                 WHERE l.dst_type = $1 AND l.dst_slug = $2 AND l.src_type = $3
+                     AND l.rel = ANY($4)
+                 ORDER BY r.date_lo IS NULL, r.date_lo, r.date_hi DESC, r.title, r.id, l.rel",
+                &[&record.as_str(), &slug, &from.as_str(), &rels],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| Backlink {
+                    record: from,
+                    slug: r.get(0),
+                    title: r.get(1),
+                    rel: r.get(2),
+                    date: r.get(3),
+                })
+                .collect())
+        })?;
+        crate::linked_cards_head(self, linked, limit)
+    }
+
     fn title_of(&self, record: RecordType, slug: &str) -> Result<Option<String>, StoreError> {
         if unholdable(slug) {
             return Ok(None);

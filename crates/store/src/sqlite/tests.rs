@@ -169,82 +169,124 @@ fn the_bundled_sqlite_is_built_without_its_global_mutexes() {
     );
 }
 
-/// Migration 12 copies each link's source title and date into `links` for a store written
-/// before it: the backlinks read afterwards from `links_by_dst` alone are those the join
-/// with `records` gave, in the same order, and links to a dossier or a collection carry
-/// no copy.
+/// Migrations 12 and 13 copy each link's source title and date (12) and card (13) into
+/// `links` for a store written before them: the backlinks and backlink cards read
+/// afterwards from `links_by_dst` alone are those the join with `records` gave, in the same
+/// order, and links to a dossier or a collection carry no copy. From schema 11 (both run)
+/// and 12 (13 alone).
 #[test]
-fn migration_12_fills_the_backlinks_of_an_older_store() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("dossier.db");
-    let nato: Body = serde_json::from_value(
-        serde_json::json!({"slug": "nato", "name": "NATO", "kind": "organisation"}),
-    )
-    .unwrap();
-    let mut a = archive();
-    a.bodies.push(nato);
-    a.collections.push(Collection {
-        slug: "c".into(),
-        title: "C".into(),
-        description: String::new(),
-        source: None,
-        url: None,
-    });
-    for (i, d) in a.documents.iter_mut().enumerate() {
-        d.issued_by = vec!["nato".into()];
-        d.collections = vec!["c".into()];
-        d.title = format!("Document {}", 3 - i);
-    }
-    let expected = {
-        let s = SqliteStore::open(&path).unwrap();
-        s.write(&a).unwrap();
-        s.backlinks(RecordType::Body, "nato").unwrap()
-    };
-    let got: Vec<&str> = expected.iter().map(|b| b.slug.as_str()).collect();
-    assert_eq!(got, ["two", "one", "three"], "by date, undated last");
-    // Back to the schema of migration 11, as an older version left it.
-    Connection::open(&path)
-        .unwrap()
-        .execute_batch(
-            "DROP INDEX links_by_dst;
-             CREATE INDEX links_by_dst ON links(dst_type, dst_slug, rel);
+fn migrations_12_and_13_fill_the_backlinks_of_an_older_store() {
+    use RecordType as T;
+    for from_version in [11, 12] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dossier.db");
+        let nato: Body = serde_json::from_value(
+            serde_json::json!({"slug": "nato", "name": "NATO", "kind": "organisation"}),
+        )
+        .unwrap();
+        let mut a = archive();
+        a.bodies.push(nato);
+        a.collections.push(Collection {
+            slug: "c".into(),
+            title: "C".into(),
+            description: String::new(),
+            source: None,
+            url: None,
+        });
+        for (i, d) in a.documents.iter_mut().enumerate() {
+            d.issued_by = vec!["nato".into()];
+            d.collections = vec!["c".into()];
+            d.title = format!("Document {}", 3 - i);
+            d.legal_status = [
+                LegalStatus::LegallyBinding,
+                LegalStatus::PoliticalCommitment,
+                LegalStatus::Unknown,
+            ][i];
+        }
+        for (slug, statement) in [("e1", Some(true)), ("e2", Some(false)), ("e3", None)] {
+            a.events.push(
+                serde_json::from_value(serde_json::json!({
+                    "slug": slug, "title": format!("Event {slug}"), "kind": "meeting",
+                    "bodies": ["nato"], "public_statement": statement,
+                }))
+                .unwrap(),
+            );
+        }
+        let cards = |s: &SqliteStore| {
+            let events = s
+                .backlink_cards_head(T::Body, "nato", T::Event, &["held-by"], 10)
+                .unwrap();
+            let documents = s
+                .backlink_cards_head(T::Body, "nato", T::Document, &["issued-by"], 10)
+                .unwrap();
+            (events, documents)
+        };
+        let (expected, expected_cards) = {
+            let s = SqliteStore::open(&path).unwrap();
+            s.write(&a).unwrap();
+            let cards = cards(&s);
+            let by_records = (
+                backlink_cards_from_backlinks(&s, T::Body, "nato", T::Event, &["held-by"], 10)
+                    .unwrap(),
+                backlink_cards_from_backlinks(&s, T::Body, "nato", T::Document, &["issued-by"], 10)
+                    .unwrap(),
+            );
+            assert_eq!(
+                cards, by_records,
+                "the written links' cards are the records'"
+            );
+            (s.backlinks(RecordType::Body, "nato").unwrap(), cards)
+        };
+        let got: Vec<&str> = expected
+            .iter()
+            .filter(|b| b.record == T::Document)
+            .map(|b| b.slug.as_str())
+            .collect();
+        assert_eq!(got, ["two", "one", "three"], "by date, undated last");
+        assert_eq!(expected_cards.0 .1, 3);
+        // Back to the schema of migration 11 or 12, as an older version left it.
+        let older = if from_version == 11 {
+            "CREATE INDEX links_by_dst ON links(dst_type, dst_slug, rel);
              ALTER TABLE links DROP COLUMN src_title;
              ALTER TABLE links DROP COLUMN src_date;
              ALTER TABLE links DROP COLUMN src_date_lo;
-             ALTER TABLE links DROP COLUMN src_date_hi;
-             PRAGMA user_version = 11;",
-        )
-        .unwrap();
-    let s = SqliteStore::open(&path).unwrap();
-    let after = s.backlinks(RecordType::Body, "nato").unwrap();
-    let pairs = |l: &[Backlink]| -> Vec<(String, String, String, Option<String>)> {
-        l.iter()
-            .map(|b| {
-                (
-                    b.slug.clone(),
-                    b.title.clone(),
-                    b.rel.clone(),
-                    b.date.clone(),
-                )
+             ALTER TABLE links DROP COLUMN src_date_hi;"
+        } else {
+            "CREATE INDEX links_by_dst ON links(dst_type, dst_slug, rel, src_type, src_slug,
+                 src_date_lo, src_date_hi, src_title, src_date);"
+        };
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(&format!(
+                "DROP INDEX links_by_dst;
+                 ALTER TABLE links DROP COLUMN src_kind;
+                 ALTER TABLE links DROP COLUMN src_legal_status;
+                 ALTER TABLE links DROP COLUMN src_availability;
+                 ALTER TABLE links DROP COLUMN src_public_statement;
+                 {older}
+                 PRAGMA user_version = {from_version};"
+            ))
+            .unwrap();
+        let s = SqliteStore::open(&path).unwrap();
+        let after = s.backlinks(RecordType::Body, "nato").unwrap();
+        assert_eq!(after, expected, "from schema {from_version}");
+        assert_eq!(cards(&s), expected_cards, "from schema {from_version}");
+        let (lists, copied): (i64, i64) = s
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT count(*), count(src_title) + count(src_kind) FROM links
+                     WHERE dst_type IN ('dossier', 'collection')",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
             })
-            .collect()
-    };
-    assert_eq!(pairs(&after), pairs(&expected));
-    let (lists, copied): (i64, i64) = s
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT count(*), count(src_title) FROM links
-                 WHERE dst_type IN ('dossier', 'collection')",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?)
-        })
-        .unwrap();
-    assert_eq!(
-        (lists, copied),
-        (6, 0),
-        "3 documents in a dossier and a collection"
-    );
-    // A dossier's backlinks (its records) are still read, from the records.
-    assert_eq!(s.backlinks(RecordType::Dossier, "d").unwrap().len(), 3);
+            .unwrap();
+        assert_eq!(
+            (lists, copied),
+            (6, 0),
+            "3 documents in a dossier and a collection"
+        );
+        // A dossier's backlinks (its records) are still read, from the records.
+        assert_eq!(s.backlinks(RecordType::Dossier, "d").unwrap().len(), 3);
+    }
 }

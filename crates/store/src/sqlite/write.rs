@@ -18,9 +18,21 @@ pub(crate) struct Row<'a> {
     pub(crate) kind: &'a str,
     pub(crate) date: Option<Edtf>,
     pub(crate) data: String,
+    /// What the record's card reads of its JSON, as its JSON has it (a slug, a boolean),
+    /// copied into its backlinks (migration 13).
+    pub(crate) badges: Badges,
     /// `(rel, dst_type, dst_slug, detail)`: the destination is a record type's name or
     /// `collection`.
     pub(crate) links: Vec<Link>,
+}
+
+/// A document's legal status and availability, an event's public statement: what a
+/// record's card shows beside its title, kind and date.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Badges {
+    pub(crate) legal_status: Option<&'static str>,
+    pub(crate) availability: Option<&'static str>,
+    pub(crate) public_statement: Option<bool>,
 }
 
 pub(crate) type Link = (&'static str, &'static str, String, Option<String>);
@@ -163,6 +175,11 @@ pub(super) fn rows_with<'a>(
             kind: d.kind.slug(),
             date: d.date,
             data: json(T::Document, &d.slug, &|| serde_json::to_string(d))?,
+            badges: Badges {
+                legal_status: Some(d.legal_status.slug()),
+                availability: Some(d.availability.slug()),
+                public_statement: None,
+            },
             links: document_links(d),
         });
     }
@@ -174,6 +191,7 @@ pub(super) fn rows_with<'a>(
             kind: b.kind.slug(),
             date: b.established,
             data: json(T::Body, &b.slug, &|| serde_json::to_string(b))?,
+            badges: Badges::default(),
             links: body_links(b),
         });
     }
@@ -185,6 +203,7 @@ pub(super) fn rows_with<'a>(
             kind: "person",
             date: None,
             data: json(T::Person, &p.slug, &|| serde_json::to_string(p))?,
+            badges: Badges::default(),
             links: person_links(p),
         });
     }
@@ -196,6 +215,10 @@ pub(super) fn rows_with<'a>(
             kind: e.kind.slug(),
             date: e.date,
             data: json(T::Event, &e.slug, &|| serde_json::to_string(e))?,
+            badges: Badges {
+                public_statement: e.public_statement,
+                ..Badges::default()
+            },
             links: event_links(e),
         });
     }
@@ -207,6 +230,7 @@ pub(super) fn rows_with<'a>(
             kind: t.kind.slug(),
             date: t.as_of,
             data: json(T::Topic, &t.slug, &|| serde_json::to_string(t))?,
+            badges: Badges::default(),
             links: topic_links(t),
         });
     }
@@ -417,8 +441,9 @@ impl<'t> RecordStatements<'t> {
                 .prepare_cached("DELETE FROM links WHERE src_type = ?1 AND src_slug = ?2")?,
             link: tx.prepare_cached(
                 "INSERT INTO links (src_type, src_slug, rel, dst_type, dst_slug, detail,
-                   src_title, src_date, src_date_lo, src_date_hi)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                   src_title, src_date, src_date_lo, src_date_hi,
+                   src_kind, src_legal_status, src_availability, src_public_statement)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?,
         })
     }
@@ -467,8 +492,9 @@ fn stored_date(row: &Row) -> (Option<String>, Option<i64>, Option<i64>) {
 }
 
 /// A record's `links` rows, each with what a backlink shows of the record (its title and
-/// its date as [`stored_date`] gives it, migration 12); a link to a dossier or a collection
-/// is no backlink and carries none, so that their long lists keep small index entries.
+/// its date as [`stored_date`] gives it, migration 12; its kind and badges, 13); a link to
+/// a dossier or a collection is no backlink and carries none, so that their long lists
+/// keep small index entries.
 fn insert_links(
     st: &mut RecordStatements,
     row: &Row,
@@ -488,6 +514,10 @@ fn insert_links(
             date.filter(|_| source),
             lo.filter(|_| source),
             hi.filter(|_| source),
+            source.then_some(row.kind),
+            row.badges.legal_status.filter(|_| source),
+            row.badges.availability.filter(|_| source),
+            row.badges.public_statement.filter(|_| source),
         ])?;
     }
     Ok(())
