@@ -15,27 +15,31 @@ WHERE src_type <> 'section' AND dst_type NOT IN ('dossier', 'collection')"
     };
 }
 
-/// Fills the copy of each link's source card (migration 13: its kind and what its card
-/// reads of its JSON: a document's legal status and availability, an event's public
-/// statement) on the links that carry a source title ([`fill_link_sources!`]), as the
-/// write path writes them: the JSON's values (a record whose JSON is malformed gets its
-/// kind alone).
+/// Fills the copy of each link's source card (migration 13) from `records`: its title and
+/// date (as [`fill_link_sources!`]), kind and what its card reads of its JSON (a document's
+/// legal status and availability, an event's public statement: the JSON's values; a
+/// record whose JSON is malformed gets none of those), on a record's links to anything but
+/// a collection (its thousands of visits keep small index entries; nothing asks for a
+/// collection's backlinks). A dossier's links carry them since 13: its chronology's order
+/// and its lists' heads are read from them. The write path writes them with the record;
+/// this fills them where rows came another way (the migration, `dossier copy` into
+/// SQLite).
 macro_rules! fill_link_cards {
     () => {
-        "UPDATE links SET (src_kind, src_legal_status, src_availability, src_public_statement) =
-    (SELECT r.kind,
+        "UPDATE links SET (src_title, src_date, src_date_lo, src_date_hi,
+        src_kind, src_legal_status, src_availability, src_public_statement) =
+    (SELECT r.title, r.date, r.date_lo, r.date_hi, r.kind,
         CASE WHEN json_valid(r.data) THEN json_extract(r.data, '$.legal_status') END,
         CASE WHEN json_valid(r.data) THEN json_extract(r.data, '$.availability') END,
         CASE WHEN json_valid(r.data) THEN json_extract(r.data, '$.public_statement') END
      FROM records r
      WHERE r.type = links.src_type AND r.slug = links.src_slug)
-WHERE src_title IS NOT NULL"
+WHERE src_type <> 'section' AND dst_type <> 'collection'"
     };
 }
 
-/// [`fill_link_sources!`] and [`fill_link_cards!`], for `dossier copy`.
-pub(crate) const FILL_LINK_SOURCES: &str =
-    concat!(fill_link_sources!(), ";\n", fill_link_cards!(), ";");
+/// [`fill_link_cards!`], for `dossier copy`.
+pub(crate) const FILL_LINK_SOURCES: &str = fill_link_cards!();
 
 /// Each entry is one migration; never edit one that has shipped, add a new one.
 pub const MIGRATIONS: &[&str] = &[
@@ -413,13 +417,15 @@ CREATE INDEX links_by_dst ON links(dst_type, dst_slug, rel, src_type, src_slug,
     ),
     concat!(
         r#"
--- 13: a backlink's card (issue 22, the cold body page): the page shows the first 50 of a
--- body's events and documents with their kind and badges, which were read from each
--- record's row and JSON, scattered over as many pages as records after a commit emptied
--- the reader's cache. A link that carries its source's title and date (12) now carries
--- what a card shows besides: the source's kind, a document's legal status and
--- availability, an event's public statement (JSON values: text, text, 1/0). Written with
--- the record's links, covered by `links_by_dst`.
+-- 13: a backlink's card (issue 22, the cold body and document pages): a body's page shows
+-- the first 50 of its events and documents with their kind and badges, and a document's
+-- page its place in its dossier's chronology, which were read from each record's row (and
+-- JSON), scattered over as many pages as records after a commit emptied the reader's
+-- cache. A link that carries its source's title and date (12) now carries what a card
+-- shows besides: the source's kind, a document's legal status and availability, an
+-- event's public statement (JSON values: text, text, 1/0); and a record's link to its
+-- dossier carries them all (a collection's still none). Written with the record's links,
+-- covered by `links_by_dst`.
 ALTER TABLE links ADD COLUMN src_kind TEXT;
 ALTER TABLE links ADD COLUMN src_legal_status TEXT;
 ALTER TABLE links ADD COLUMN src_availability TEXT;

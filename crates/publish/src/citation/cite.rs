@@ -171,10 +171,9 @@ pub fn document_page(
     let Some(doc) = store.document(slug)? else {
         return Ok(None);
     };
-    let Some(mut view) = crate::views::document(store, slug)? else {
-        return Ok(None);
-    };
-    view.cite = Some(cite_view(&CiteItem::from_document(store, &doc, site)?));
+    let cite = cite_view(&CiteItem::from_document(store, &doc, site)?);
+    let mut view = crate::views::document_of(store, doc)?;
+    view.cite = Some(cite);
     Ok(Some(view))
 }
 

@@ -5,7 +5,7 @@ use super::provenance::{cited_in, provenance};
 use super::text::{choices, source_links, text_view, TextChoice, TextView};
 use super::{Badge, CitationView, ProvenanceView, RecordLink, Result};
 use dossier_model::RecordType;
-use dossier_model::{Availability, LegalStatus};
+use dossier_model::{Availability, Document, LegalStatus};
 use dossier_store::Store;
 use serde::Serialize;
 
@@ -73,6 +73,13 @@ pub fn document(store: &dyn Store, slug: &str) -> Result<Option<DocumentView>> {
     let Some(d) = store.document(slug)? else {
         return Ok(None);
     };
+    document_of(store, d).map(Some)
+}
+
+/// [`document`] of a document already read (the page's Cite block reads it too).
+pub fn document_of(store: &dyn Store, d: Document) -> Result<DocumentView> {
+    let slug = d.slug.clone();
+    let slug = slug.as_str();
     let stamps = store.stamps(RecordType::Document, slug)?;
     // Every record the page links to, in one batch per type.
     let cards = Cards::fetch(
@@ -101,7 +108,7 @@ pub fn document(store: &dyn Store, slug: &str) -> Result<Option<DocumentView>> {
         .iter()
         .map(backlink)
         .collect();
-    Ok(Some(DocumentView {
+    Ok(DocumentView {
         text: d.texts.first().map(text_view),
         texts: choices(&d, (!d.texts.is_empty()).then_some(0)),
         text_url: format!("/documents/{}/text", d.slug),
@@ -135,5 +142,5 @@ pub fn document(store: &dyn Store, slug: &str) -> Result<Option<DocumentView>> {
         created: stamps.as_ref().map(|s| s.created.clone()),
         changed: stamps.map(|s| s.changed),
         cite: None,
-    }))
+    })
 }

@@ -35,7 +35,7 @@ pub use browse::{
 };
 pub use chronology::{chronology, ChronologyEntry, ChronologyFilter, ChronologyView, KindChoice};
 pub use claims::{as_of_text, claim_views, ClaimView, SectionClaimView};
-pub use document::{document, DocumentView, SourceLinkView};
+pub use document::{document, document_of, DocumentView, SourceLinkView};
 pub use dossier::{
     dossier, Counts, DossierView, ListView, ReferenceView, SectionView, LIST_PREVIEW,
 };

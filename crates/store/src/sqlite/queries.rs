@@ -156,11 +156,7 @@ impl Store for SqliteStore {
 
     fn backlinks(&self, record: RecordType, slug: &str) -> Result<Vec<Backlink>, StoreError> {
         self.read(|c| {
-            let mut stmt = c.prepare_cached(if record == RecordType::Dossier {
-                DOSSIER_BACKLINKS
-            } else {
-                BACKLINKS
-            })?;
+            let mut stmt = c.prepare_cached(BACKLINKS)?;
             let rows = stmt.query_map(params![record.as_str(), slug], |r| {
                 let ty: String = r.get(0)?;
                 Ok(Backlink {
@@ -176,8 +172,8 @@ impl Store for SqliteStore {
     }
 
     /// From one range of `links_by_dst`, whose entries carry their source's card
-    /// (migrations 12 and 13): no record is read. A dossier's or collection's links carry
-    /// none; theirs come from the records.
+    /// (migrations 12 and 13): no record is read. A collection's links carry none, and
+    /// nothing links to a collection but its records' `collection` links: none.
     fn backlink_cards_head(
         &self,
         record: RecordType,
@@ -186,9 +182,6 @@ impl Store for SqliteStore {
         rels: &[&str],
         limit: usize,
     ) -> Result<(Vec<LinkedCard>, usize), StoreError> {
-        if record == RecordType::Dossier {
-            return crate::backlink_cards_from_backlinks(self, record, slug, from, rels, limit);
-        }
         let rels = json_list(rels.iter().copied());
         self.read(|c| {
             let mut stmt = c.prepare_cached(BACKLINK_CARDS)?;
@@ -412,18 +405,24 @@ impl Store for SqliteStore {
         self.card_rows(record, &sql, &args)
     }
 
-    /// From the columns alone (a document's JSON holds its full text): one index range
-    /// of the dossier's links and a `records` entry per record, for each type.
+    /// From one range of `links_by_dst`: a record's link to its dossier carries its title,
+    /// kind and date (migration 13), so no record is read.
     fn chronology_heads(&self, dossier: &str) -> Result<Vec<RecordCard>, StoreError> {
-        let mut out = Vec::new();
-        for record in [RecordType::Document, RecordType::Event] {
-            let (sql, args) = card_filter(record, Some(dossier), &[], &[], "", &[]);
-            let args: Vec<&dyn rusqlite::ToSql> =
-                args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
-            let heads = self.card_heads(record, &sql, &args)?;
-            out.extend(heads.into_iter().map(|(_, h)| h.bare(record)));
-        }
-        Ok(out)
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(CHRONOLOGY_HEADS)?;
+            let rows = stmt.query_map([dossier], |r| {
+                let record = match r.get_ref(0)?.as_str()? {
+                    "event" => RecordType::Event,
+                    _ => RecordType::Document,
+                };
+                Ok(RecordCard {
+                    kind: r.get(3)?,
+                    date: r.get(4)?,
+                    ..RecordCard::titled(record, &r.get::<_, String>(1)?, &r.get::<_, String>(2)?)
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn sections_of(&self, dossiers: &[&str]) -> Result<Vec<SectionCitation>, StoreError> {
@@ -734,13 +733,13 @@ const BACKLINK_CARDS: &str = "SELECT src_slug, src_title, rel, src_date, src_kin
      ORDER BY src_date_lo IS NULL, src_date_lo, src_date_hi DESC, src_title,
          rel, src_type, src_slug";
 
-/// [`BACKLINKS`] of a dossier: a link to a dossier carries no copy of its source's title
-/// and date (a dossier's thousands of records would make its lists' index entries long),
-/// so they are read from each record.
-const DOSSIER_BACKLINKS: &str = "SELECT l.src_type, l.src_slug, r.title, l.rel, r.date
-     FROM links l JOIN records r ON r.type = l.src_type AND r.slug = l.src_slug
-     WHERE l.dst_type = ?1 AND l.dst_slug = ?2
-     ORDER BY r.date_lo IS NULL, r.date_lo, r.date_hi DESC, r.title";
+/// [`Store::chronology_heads`]: the documents, then the events, of dossier `?1` as cards of
+/// what their `in-dossier` links carry, each type in the store's order.
+const CHRONOLOGY_HEADS: &str = "SELECT src_type, src_slug, src_title, src_kind, src_date
+     FROM links
+     WHERE dst_type = 'dossier' AND dst_slug = ?1 AND rel = 'in-dossier'
+         AND src_type IN ('document', 'event') AND src_title IS NOT NULL
+     ORDER BY src_type, src_date_lo IS NULL, src_date_lo, src_date_hi DESC, src_title";
 
 /// The store's order of cards: by date (undated last), then title.
 const CARD_ORDER: &str = "ORDER BY r.date_lo IS NULL, r.date_lo, r.date_hi DESC, r.title";
@@ -755,15 +754,6 @@ struct CardHead {
 }
 
 impl CardHead {
-    /// The card of the columns alone, without the fields read from the record's JSON.
-    fn bare(self, record: RecordType) -> RecordCard {
-        RecordCard {
-            kind: self.kind,
-            date: self.date,
-            ..RecordCard::titled(record, &self.slug, &self.title)
-        }
-    }
-
     /// The card, with what it read of the record's JSON; `None` (logged) where the JSON
     /// could not be read: as lists of whole records do, a record that cannot be read
     /// fails alone and the list goes on.
@@ -921,9 +911,9 @@ fn parse<T: DeserializeOwned>(record: RecordType, slug: &str, data: &str) -> Res
 mod tests {
     use super::*;
 
-    /// The backlinks' plan reads one covering index (migration 12) and no table row: an
-    /// index dropped or a column added to the query would send every backlink back to
-    /// its table rows.
+    /// The backlinks', backlink cards' and chronology heads' plans read one covering index
+    /// (migrations 12 and 13) and no table row: an index dropped or a column added to a
+    /// query would send every backlink back to its table rows.
     #[test]
     fn backlinks_are_read_from_one_index_alone() {
         let store = SqliteStore::in_memory().unwrap();
@@ -933,6 +923,7 @@ mod tests {
                 BACKLINK_CARDS,
                 vec!["body", "nato", "event", r#"["held-by"]"#],
             ),
+            (CHRONOLOGY_HEADS, vec!["nato-russia"]),
         ] {
             let plan: Vec<String> = store
                 .read(|c| {

@@ -172,8 +172,8 @@ fn the_bundled_sqlite_is_built_without_its_global_mutexes() {
 /// Migrations 12 and 13 copy each link's source title and date (12) and card (13) into
 /// `links` for a store written before them: the backlinks and backlink cards read
 /// afterwards from `links_by_dst` alone are those the join with `records` gave, in the same
-/// order, and links to a dossier or a collection carry no copy. From schema 11 (both run)
-/// and 12 (13 alone).
+/// order; links to a dossier carry them too (13), links to a collection none. From schema
+/// 11 (both run) and 12 (13 alone).
 #[test]
 fn migrations_12_and_13_fill_the_backlinks_of_an_older_store() {
     use RecordType as T;
@@ -271,22 +271,42 @@ fn migrations_12_and_13_fill_the_backlinks_of_an_older_store() {
         let after = s.backlinks(RecordType::Body, "nato").unwrap();
         assert_eq!(after, expected, "from schema {from_version}");
         assert_eq!(cards(&s), expected_cards, "from schema {from_version}");
-        let (lists, copied): (i64, i64) = s
-            .read(|c| {
+        let carried = |to: &str| -> (i64, i64, i64) {
+            s.read(|c| {
                 Ok(c.query_row(
-                    "SELECT count(*), count(src_title) + count(src_kind) FROM links
-                     WHERE dst_type IN ('dossier', 'collection')",
-                    [],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    "SELECT count(*), count(src_title), count(src_kind) FROM links
+                     WHERE dst_type = ?1",
+                    [to],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )?)
             })
-            .unwrap();
+            .unwrap()
+        };
         assert_eq!(
-            (lists, copied),
-            (6, 0),
-            "3 documents in a dossier and a collection"
+            carried("collection"),
+            (3, 0, 0),
+            "from schema {from_version}"
         );
-        // A dossier's backlinks (its records) are still read, from the records.
+        assert_eq!(carried("dossier"), (3, 3, 3), "from schema {from_version}");
+        // A dossier's backlinks (its records) and chronology, from its links.
         assert_eq!(s.backlinks(RecordType::Dossier, "d").unwrap().len(), 3);
+        let heads: Vec<(String, String, Option<String>)> = s
+            .chronology_heads("d")
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.slug, c.kind, c.date))
+            .collect();
+        assert_eq!(
+            heads,
+            [
+                ("two".into(), "declaration".into(), Some("1997".into())),
+                (
+                    "one".into(),
+                    "declaration".into(),
+                    Some("1997-05-27".into())
+                ),
+                ("three".into(), "declaration".into(), None),
+            ]
+        );
     }
 }

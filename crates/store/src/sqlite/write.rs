@@ -493,8 +493,8 @@ fn stored_date(row: &Row) -> (Option<String>, Option<i64>, Option<i64>) {
 
 /// A record's `links` rows, each with what a backlink shows of the record (its title and
 /// its date as [`stored_date`] gives it, migration 12; its kind and badges, 13); a link to
-/// a dossier or a collection is no backlink and carries none, so that their long lists
-/// keep small index entries.
+/// a collection carries none, so that a collection's thousands of records keep small index
+/// entries.
 fn insert_links(
     st: &mut RecordStatements,
     row: &Row,
@@ -502,7 +502,7 @@ fn insert_links(
 ) -> Result<(), StoreError> {
     let ty = row.record.as_str();
     for (rel, to, slug, detail) in &row.links {
-        let source = !matches!(*to, "dossier" | "collection");
+        let source = *to != "collection";
         st.link.execute(params![
             ty,
             row.slug,
