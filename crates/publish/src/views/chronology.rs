@@ -192,9 +192,9 @@ pub(super) struct Place {
 
 /// The record's [`Place`] in the chronology of dossier `slug`; `None` for a dossier the
 /// store lacks or a record its chronology does not list (undated, or not in it). What a
-/// record page's previous/next links need ([`super::neighbours`]): the order is read from
-/// the records' columns ([`Store::chronology_heads`]) and the two neighbours' cards alone
-/// are read whole. Reading every card of the dossier with its JSON was half of a cold
+/// record page's previous/next links need ([`super::neighbours`]): the order is read
+/// without the records' JSON ([`Store::chronology_heads`]; on SQLite from the dossier's
+/// links alone) and the two neighbours' cards alone are read whole. Reading every card of the dossier with its JSON was half of a cold
 /// document page's work, and the dossier's outline and bodies a third before that
 /// (BENCHMARKS.md, issue 22).
 pub(super) fn place_in(
