@@ -2,10 +2,9 @@
 //! `user_version` records how many have run; each runs in its own transaction.
 
 /// Fills the copy of each link's source title and date (migration 12) from `records`, for
-/// the links that carry one: a record's links to anything but a dossier or a collection
-/// (their long lists keep small index entries; nothing asks for their backlinks). The write path
-/// writes them with the record; this fills them where rows came another way (the
-/// migration, `dossier copy` into SQLite).
+/// the links that carried one then: a record's links to anything but a dossier or a
+/// collection. Migration 12's alone since 13, whose [`fill_link_cards!`] fills every copy
+/// (a dossier's links included) for the migration and `dossier copy` into SQLite.
 macro_rules! fill_link_sources {
     () => {
         "UPDATE links SET (src_title, src_date, src_date_lo, src_date_hi) =
