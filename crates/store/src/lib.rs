@@ -532,7 +532,7 @@ pub fn backlink_cards_from_backlinks<S: Store + ?Sized>(
 /// The first `limit` of these backlinks (of one record type, in order) as cards, each
 /// record once, and how many records there are: [`Store::backlink_cards_head`] once the
 /// backlinks are read. The cards of those shown are read in one [`Store::cards`].
-pub fn linked_cards_head<S: Store + ?Sized>(
+pub(crate) fn linked_cards_head<S: Store + ?Sized>(
     store: &S,
     backlinks: impl IntoIterator<Item = Backlink>,
     limit: usize,

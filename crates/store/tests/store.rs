@@ -739,6 +739,27 @@ fn a_nul_in_a_key_names_nothing() {
             .cards_in_dossier(RecordType::Document, "d\0")
             .unwrap()
             .is_empty());
+        assert!(s.chronology_heads("d\0").unwrap().is_empty());
+        for (slug, rel) in [("d\0", "in-dossier"), ("d", "in-dossier\0")] {
+            assert_eq!(
+                s.backlink_cards_head(RecordType::Dossier, slug, RecordType::Document, &[rel], 5)
+                    .unwrap(),
+                (vec![], 0),
+                "{slug:?} {rel:?}"
+            );
+        }
+        assert_eq!(
+            s.backlink_cards_head(
+                RecordType::Dossier,
+                "d",
+                RecordType::Document,
+                &["in-dossier"],
+                5
+            )
+            .unwrap()
+            .1,
+            3
+        );
         let mut a = archive();
         a.documents[1].title = "Two\0".into();
         if s.backend == Backend::Postgres {

@@ -1,7 +1,7 @@
 //! A dossier's chronology: its dated documents and events in date order, the undated
 //! ones apart, filterable by body, kind and year.
 
-use super::links::{card_link, simple_link};
+use super::links::{card_link, simple_link, Cards};
 use super::{Badge, RecordLink, Result};
 use dossier_model::Edtf;
 use dossier_model::RecordType;
@@ -217,22 +217,32 @@ pub(super) fn place_in(
     else {
         return Ok(None);
     };
-    // The neighbours' whole cards (their badges come from their JSON); one that cannot
-    // be read keeps the card of its columns.
-    let entry_at = |i: usize| -> Result<ChronologyEntry> {
+    let (previous, next) = (
+        index.checked_sub(1),
+        Some(index + 1).filter(|&i| i < dated.len()),
+    );
+    // The neighbours' whole cards (their badges come from their JSON), one read per type;
+    // one that cannot be read keeps the card of its columns.
+    let cards = Cards::fetch(
+        store,
+        [previous, next]
+            .into_iter()
+            .flatten()
+            .map(|i| (dated[i].1.record, dated[i].1.slug.as_str())),
+    )?;
+    let entry_at = |i: usize| {
         let (date, head) = dated[i];
-        let whole = store.cards(head.record, &[head.slug.as_str()])?;
-        let card = whole.iter().find(|c| c.slug == head.slug).unwrap_or(head);
-        Ok(entry_of(Some(date), card))
+        entry_of(
+            Some(date),
+            cards.card(head.record, &head.slug).unwrap_or(head),
+        )
     };
     Ok(Some(Place {
         dossier_title,
         index,
         total: dated.len(),
-        previous: index.checked_sub(1).map(entry_at).transpose()?,
-        next: (index + 1 < dated.len())
-            .then(|| entry_at(index + 1))
-            .transpose()?,
+        previous: previous.map(entry_at),
+        next: next.map(entry_at),
     }))
 }
 

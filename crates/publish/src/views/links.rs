@@ -187,6 +187,11 @@ impl Cards {
         Ok(Cards(map))
     }
 
+    /// The card of this record, if the store holds it.
+    pub(super) fn card(&self, record: RecordType, slug: &str) -> Option<&RecordCard> {
+        self.0.get(&(record, slug.to_string()))
+    }
+
     /// Whether the store holds this record.
     pub(super) fn has(&self, record: RecordType, slug: &str) -> bool {
         self.0.contains_key(&(record, slug.to_string()))
