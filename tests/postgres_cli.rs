@@ -52,6 +52,11 @@ fn the_commands_keep_the_store_in_postgresql() {
         !one.path().join("dossier.db").exists(),
         "a SQLite file was made"
     );
+    // The servers' indexes follow the database: a command that writes keeps none.
+    assert!(
+        !one.path().join("index").exists(),
+        "load-builtin built an index"
+    );
 
     let found = ok(dossier(
         one.path(),
@@ -59,6 +64,17 @@ fn the_commands_keep_the_store_in_postgresql() {
         &["search", "Founding Act", "--json"],
     ));
     assert!(found.contains("founding-act-1997"), "{found}");
+    // The search built the data directory's index; the import leaves it as it is (the
+    // next search catches it up from the change log).
+    let index_files = |dir: &Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir.join("index"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before_import = index_files(one.path());
 
     let out = ok(dossier(
         one.path(),
@@ -72,6 +88,11 @@ fn the_commands_keep_the_store_in_postgresql() {
         ],
     ));
     assert!(out.contains("3 new"), "{out}");
+    assert_eq!(
+        index_files(one.path()),
+        before_import,
+        "the import wrote to the data directory's index"
+    );
 
     // Another data directory: its index is built from the database, imports included.
     let found = ok(dossier(
@@ -87,6 +108,13 @@ fn the_commands_keep_the_store_in_postgresql() {
         .filter_map(|h| h["slug"].as_str())
         .collect();
     assert!(hits["total"].as_u64().unwrap() > 3, "{found}");
+    let found_one = ok(dossier(
+        one.path(),
+        &url,
+        &["search", "type:event", "--json"],
+    ));
+    let hits_one: serde_json::Value = serde_json::from_str(&found_one).unwrap();
+    assert_eq!(hits_one["total"], hits["total"], "{found_one}");
     assert!(!two.path().join("dossier.db").exists());
 
     // The rows are PostgreSQL's: the import's three events are in the schema's table.

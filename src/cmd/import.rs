@@ -253,7 +253,9 @@ pub fn markdown(data_dir: &Path, args: MarkdownArgs) -> Result<()> {
 }
 
 /// Runs an import with the search index following every committed batch, its progress
-/// on stderr.
+/// on stderr. Into PostgreSQL, the store alone: each server's index follows the
+/// database's change log, so an index here would be one more copy, and a first one
+/// would be built from the whole archive before the import began.
 pub(super) fn run_import(
     data_dir: &Path,
     store: &dossier_store::AnyStore,
@@ -267,6 +269,9 @@ pub(super) fn run_import(
         progress: &mut progress,
         lower_priority: &super::priority::lower_this_thread,
     };
-    let open_index = || super::open_index(data_dir, store);
+    let open_index = || match store.backend() {
+        dossier_store::any::Backend::Sqlite => super::open_index(data_dir, store).map(Some),
+        dossier_store::any::Backend::Postgres => Ok(None),
+    };
     dossier_import::import(store, open_index, files, open, options, what, &mut hooks)
 }

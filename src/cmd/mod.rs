@@ -142,9 +142,13 @@ pub fn open_index(data_dir: &Path, store: &dyn Store) -> Result<dossier_search::
     Ok(index)
 }
 
-/// Keeps derived data (the search index) in step with the store after a write.
-pub fn after_write(data_dir: &Path, store: &dyn Store) -> Result<()> {
-    open_index(data_dir, store).map(|_| ())
+/// Keeps derived data (the search index) in step with the store after a write. A
+/// PostgreSQL store's indexes are its servers': each follows the database's change log.
+pub fn after_write(data_dir: &Path, store: &dossier_store::AnyStore) -> Result<()> {
+    match store.backend() {
+        dossier_store::any::Backend::Sqlite => open_index(data_dir, store).map(|_| ()),
+        dossier_store::any::Backend::Postgres => Ok(()),
+    }
 }
 
 /// Writes the built-in NATO-Russia dossier into the store (an empty one: a server's

@@ -170,7 +170,7 @@ fn run(items: impl Fn() -> Vec<Item> + Sync, dry_run: bool, strict: bool) -> Run
     };
     let report = crate::import(
         &store,
-        move || Ok(index),
+        move || Ok(Some(index)),
         &inputs,
         &open,
         options,

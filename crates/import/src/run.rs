@@ -18,7 +18,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Imports `inputs` into `store`, with the search index that `open_search` opens following
-/// every committed batch. Returns an error (for a non-zero exit) when a file was refused;
+/// every committed batch (`None`: the store alone, as into a database that several servers
+/// share, each of whose indexes follows the store's change log). Returns an error (for a non-zero exit) when a file was refused;
 /// bad records are counted in the report (the caller exits non-zero for them) and the
 /// good records are imported all the same unless `--strict`. `what` names the records
 /// when the files hold none.
@@ -28,7 +29,7 @@ use std::time::{Duration, Instant};
 /// files, its writer's threads and buffers), which they put to use.
 pub fn import(
     store: &dyn BulkLoad,
-    open_search: impl FnOnce() -> Result<SearchIndex>,
+    open_search: impl FnOnce() -> Result<Option<SearchIndex>>,
     inputs: &[Input],
     open: &Opener,
     options: Options,
@@ -39,9 +40,11 @@ pub fn import(
     let slot = OnceLock::new();
     let mut opened = Duration::ZERO;
     let lower_priority = hooks.lower_priority;
-    let open_index = || -> Result<&BulkIndex> {
+    let open_index = || -> Result<Option<&BulkIndex>> {
         let t = Instant::now();
-        let index = open_search()?;
+        let Some(index) = open_search()? else {
+            return Ok(None);
+        };
         // tantivy's indexing threads start with the bulk load's writer and inherit the
         // priority of the thread that starts them: a lowered one.
         let bulk = std::thread::scope(|scope| {
@@ -54,13 +57,17 @@ pub fn import(
         })
         .map_err(|_| anyhow::anyhow!("starting the search index's bulk load panicked"))??;
         opened = t.elapsed();
-        Ok(slot.get_or_init(|| bulk))
+        Ok(Some(slot.get_or_init(|| bulk)))
     };
     let result = run(store, open_index, inputs, open, options, what, hooks);
     let Some(index) = slot.into_inner() else {
-        // The index did not open (the run's error says why): nothing was written, and the
-        // store leaves its bulk load.
+        // No index: none was wanted, or it did not open (the run's error says why, and
+        // nothing was written). The store leaves its bulk load.
+        if result.is_ok() {
+            hooks.progress.finishing("finishing: the store's bulk load");
+        }
         let ended = store.end_bulk();
+        hooks.progress.finish();
         let report = result?;
         ended?;
         return Ok(report);
@@ -92,7 +99,7 @@ pub fn import(
 /// it runs beside it.
 fn run<'i>(
     store: &dyn BulkLoad,
-    open_index: impl FnOnce() -> Result<&'i BulkIndex>,
+    open_index: impl FnOnce() -> Result<Option<&'i BulkIndex>>,
     inputs: &[Input],
     open: &Opener,
     options: Options,
@@ -124,7 +131,7 @@ fn run<'i>(
         hooks,
         &mut report,
     )?;
-    if !options.dry_run {
+    if let Some(index) = index.filter(|_| !options.dry_run) {
         // Whatever the index thread had not yet applied.
         let t = Instant::now();
         index.sync(store).context(INDEX_BEHIND)?;
@@ -140,21 +147,22 @@ fn run<'i>(
 }
 
 /// The second pass: the reader, the batcher (this thread), the store's thread and the
-/// index thread, with the first pass beside them unless `--strict`. Returns the index.
+/// index thread (when there is an index), with the first pass beside them unless
+/// `--strict`. Returns the index.
 fn second_pass<'i>(
     store: &dyn BulkLoad,
-    open_index: impl FnOnce() -> Result<&'i BulkIndex>,
+    open_index: impl FnOnce() -> Result<Option<&'i BulkIndex>>,
     inputs: &[Input],
     open: &Opener,
     options: Options,
     hooks: &mut Hooks,
     report: &mut Report,
-) -> Result<&'i BulkIndex> {
+) -> Result<Option<&'i BulkIndex>> {
     let lower_priority = hooks.lower_priority;
     let (strict, dry_run, overwrite_edits) =
         (options.strict, options.dry_run, options.overwrite_edits);
     let mut batcher = Batcher::new(store, options, report);
-    std::thread::scope(|scope| -> Result<&'i BulkIndex> {
+    std::thread::scope(|scope| -> Result<Option<&'i BulkIndex>> {
         // The first pass's answer: awaited by the store's thread, which writes while the
         // first pass reads but keeps nothing unless it passes; for a dry run (no writes),
         // by the batcher at the end.
@@ -170,8 +178,13 @@ fn second_pass<'i>(
         let (reader, items) = read::spawn(scope, inputs, open, lower_priority)?;
         // On an error the reader stops at its next record, once `items` is dropped.
         let index = open_index()?;
-        let (indexer, to_index) = index_thread::spawn(scope, index, store, lower_priority)?;
-        let to_index = (!dry_run).then_some(to_index);
+        let (indexer, to_index) = match index {
+            Some(index) => {
+                let (indexer, to_index) = index_thread::spawn(scope, index, store, lower_priority)?;
+                (Some(indexer), (!dry_run).then_some(to_index))
+            }
+            None => (None, None),
+        };
         let write = WriteOptions {
             author: crate::author(inputs),
             comment: comment(inputs),
@@ -201,12 +214,16 @@ fn second_pass<'i>(
         let stored = storer
             .join()
             .map_err(|_| anyhow::anyhow!("the store's thread failed"));
-        let indexed = indexer
-            .join()
-            .map_err(|_| anyhow::anyhow!("the search index thread failed"));
+        let indexed = indexer.map(|indexer| {
+            indexer
+                .join()
+                .map_err(|_| anyhow::anyhow!("the search index thread failed"))
+        });
         // The index thread's own error says more than the store thread's "stopped
         // following", and the store thread's more than the batcher's "stopped writing".
-        batcher.report.phases.index += indexed??;
+        if let Some(indexed) = indexed {
+            batcher.report.phases.index += indexed??;
+        }
         let stored = stored??;
         let phases = &mut batcher.report.phases;
         phases.store += stored.store;

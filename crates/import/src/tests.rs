@@ -121,7 +121,7 @@ impl RecordSource for People {
 /// ones smaller).
 fn import_people<S: RecordSource + Send + 'static>(
     store: &dyn BulkLoad,
-    index: dossier_search::SearchIndex,
+    index: Option<dossier_search::SearchIndex>,
     dir: &std::path::Path,
     source: impl Fn() -> S + Sync,
 ) -> Result<Report> {
@@ -157,7 +157,7 @@ fn import(refuse: bool) -> (Arc<SqliteStore>, Result<Report>, bool, tempfile::Te
     let (index, _) = dossier_search::SearchIndex::open(dir.path(), &*store).unwrap();
     let saw_held = Arc::new(AtomicBool::new(false));
     let (s, seen) = (store.clone(), saw_held.clone());
-    let report = import_people(&*store, index, dir.path(), || People {
+    let report = import_people(&*store, Some(index), dir.path(), || People {
         next: 0,
         store: s.clone(),
         refuse,
@@ -216,7 +216,7 @@ fn a_writer_waiting_on_held_batches_is_answered_once_the_files_pass() {
         let dir = tempfile::tempdir().unwrap();
         let (index, _) = dossier_search::SearchIndex::open(dir.path(), &store).unwrap();
         let read_all = Arc::new(AtomicBool::new(false));
-        let report = import_people(&store, index, dir.path(), || Late {
+        let report = import_people(&store, Some(index), dir.path(), || Late {
             next: 0,
             read_all: read_all.clone(),
         })
@@ -297,7 +297,7 @@ fn an_import_whose_store_is_locked_by_another_writer_waits_instead_of_holding() 
         other.execute_batch("COMMIT").unwrap();
         let_go.store(true, Ordering::SeqCst);
     });
-    let report = import_people(&store, index, dir.path(), || AfterLock {
+    let report = import_people(&store, Some(index), dir.path(), || AfterLock {
         next: 0,
         released: released.clone(),
     })
@@ -321,4 +321,45 @@ fn writes_made_while_the_files_are_checked_are_kept_once_they_pass() {
     let (index, sync) = dossier_search::SearchIndex::open(dir.path(), &*store).unwrap();
     assert_eq!(sync.applied, 0, "the index followed every write");
     assert_eq!(index.applied_seq(), Some(PEOPLE as i64));
+}
+
+/// Without an index (an import into a database that servers share, each of whose indexes
+/// follows the change log), the store alone is written, the files checked all the same;
+/// an index opened after it finds every record in the change log.
+#[test]
+fn an_import_without_an_index_writes_the_store_alone() {
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let (s, seen) = (store.clone(), Arc::new(AtomicBool::new(false)));
+    let report = import_people(&*store, None, dir.path(), || People {
+        next: 0,
+        store: s.clone(),
+        refuse: false,
+        saw_held: seen.clone(),
+    })
+    .unwrap();
+    assert_eq!(report.records.new, PEOPLE);
+    assert_eq!(store.last_change().unwrap(), PEOPLE as i64);
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().count() == 1,
+        "only the input file: no index was made"
+    );
+    let (index, sync) =
+        dossier_search::SearchIndex::open(&dir.path().join("index"), &*store).unwrap();
+    assert!(sync.rebuilt || sync.applied > 0, "{sync:?}");
+    assert_eq!(index.applied_seq(), Some(PEOPLE as i64));
+
+    // A refused file still leaves nothing written.
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    let s = store.clone();
+    let e = import_people(&*store, None, dir.path(), || People {
+        next: 0,
+        store: s.clone(),
+        refuse: true,
+        saw_held: Arc::new(AtomicBool::new(false)),
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("nothing was written"), "{e}");
+    assert_eq!(store.last_change().unwrap(), 0);
 }

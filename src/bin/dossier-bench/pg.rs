@@ -2,9 +2,11 @@
 //!
 //! 1. Ingest: the search bench's generated documents (same seed, same corpus) written as
 //!    `dossier import` writes them (each batch one `write_as` transaction attributed to an
-//!    import, editors' fields protected, the search index following on its own thread),
-//!    into a database the bench creates (and drops) on the PostgreSQL server of
-//!    `--server-url`; with `--sqlite` the same ingest into a SQLite store first, the peer.
+//!    import, editors' fields protected; into PostgreSQL the store alone, as the servers'
+//!    indexes follow its change log, or with `--pg-index` a search index following on its
+//!    own thread, as into SQLite), into a database the bench creates (and drops) on the
+//!    PostgreSQL server of `--server-url`; with `--sqlite` the same ingest into a SQLite
+//!    store first, the peer.
 //! 2. Servers: `--servers` release `dossier serve` processes on that database, each with
 //!    its own empty data directory, so each builds its index from the store (the time until
 //!    it answers is reported); then the search bench's queries over HTTP
@@ -57,6 +59,11 @@ pub struct PgArgs {
     /// Also run the same ingest into a SQLite store first (the peer).
     #[arg(long)]
     sqlite: bool,
+    /// Keep a search index in the PostgreSQL ingest too, as `dossier import
+    /// --with-index` does (by default an import into a shared store writes the store
+    /// alone: each server's index follows its change log).
+    #[arg(long)]
+    pg_index: bool,
     /// Stop after the ingest (no servers).
     #[arg(long)]
     ingest_only: bool,
@@ -113,7 +120,7 @@ fn bench(args: &PgArgs, dir: &Path) -> Result<()> {
         let data = dir.join("sqlite");
         std::fs::create_dir_all(&data)?;
         let store = AnyStore::sqlite(&data.join("dossier.db"))?;
-        let ingest = ingest(&store, &data, batches.clone())?;
+        let ingest = ingest(&store, &data, batches.clone(), true)?;
         ingest.print("SQLite", args.docs, None);
         drop(store);
         let _ = std::fs::remove_dir_all(&data);
@@ -128,7 +135,7 @@ fn bench(args: &PgArgs, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(&data)?;
         let store = AnyStore::postgres(&url)?;
         let pg_before = postgres_cpu(&url)?;
-        let ingest = ingest(&store, &data, batches)?;
+        let ingest = ingest(&store, &data, batches, args.pg_index)?;
         let pg_cpu = cpu_since(&pg_before, &postgres_cpu(&url)?);
         ingest.print("PostgreSQL", args.docs, Some(pg_cpu));
         println!(
@@ -168,18 +175,29 @@ struct Ingested {
     index: Duration,
     /// CPU seconds of this process (store client and index).
     cpu: f64,
+    /// Whether the ingest kept a search index (SQLite's, or PostgreSQL's with
+    /// `--pg-index`); without, the servers' indexes follow the change log.
+    indexed: bool,
 }
 
 impl Ingested {
     fn print(&self, backend: &str, docs: usize, pg_cpu: Option<f64>) {
         let wall = self.wall.as_secs_f64();
-        println!(
-            "ingest into {backend}: {:.0} docs/s ({:.1} s, store + index; store writes {:.1} s, index syncs {:.1} s, side by side)",
-            docs as f64 / wall,
-            wall,
-            self.store.as_secs_f64(),
-            self.index.as_secs_f64()
-        );
+        if self.indexed {
+            println!(
+                "ingest into {backend}: {:.0} docs/s ({:.1} s, store + index; store writes {:.1} s, index syncs {:.1} s, side by side)",
+                docs as f64 / wall,
+                wall,
+                self.store.as_secs_f64(),
+                self.index.as_secs_f64()
+            );
+        } else {
+            println!(
+                "ingest into {backend}: {:.0} docs/s ({:.1} s, the store alone, as `dossier import` writes a shared store: each server's index follows the change log)",
+                docs as f64 / wall,
+                wall,
+            );
+        }
         println!(
             "  CPU: dossier {:.1} s ({:.0} µs per document, {:.2} cores busy)",
             self.cpu,
@@ -198,9 +216,16 @@ impl Ingested {
 }
 
 /// The ingest as `dossier import` does it: each batch one `write_as` of the store (an
-/// import's author, editors' fields protected) while the search index follows on a
-/// thread of its own, each committed batch handed to it with its records.
-fn ingest(store: &AnyStore, data: &Path, batches: Vec<Vec<Document>>) -> Result<Ingested> {
+/// import's author, editors' fields protected), and with `index` the search index
+/// following on a thread of its own, each committed batch handed to it with its records.
+/// Without (`dossier import` into PostgreSQL): the store alone; the servers' indexes
+/// follow its change log.
+fn ingest(
+    store: &AnyStore,
+    data: &Path,
+    batches: Vec<Vec<Document>>,
+    index_wanted: bool,
+) -> Result<Ingested> {
     store.write(&Archive {
         dossiers: vec![Dossier {
             queries: Vec::new(),
@@ -214,7 +239,11 @@ fn ingest(store: &AnyStore, data: &Path, batches: Vec<Vec<Document>>) -> Result<
         bodies: corpus::bench_bodies(),
         ..Default::default()
     })?;
-    let (index, _) = SearchIndex::open(&data.join("index"), store)?;
+    let search = if index_wanted {
+        Some(SearchIndex::open(&data.join("index"), store)?.0)
+    } else {
+        None
+    };
     let revisions = store
         .revisions()
         .context("the store keeps no revisions: not the import's path")?;
@@ -228,24 +257,30 @@ fn ingest(store: &AnyStore, data: &Path, batches: Vec<Vec<Document>>) -> Result<
     let mut new = 0;
     let cpu_before = util::cpu_seconds().0;
     let started = Instant::now();
-    let index = index.bulk()?;
+    let index = search.map(|s| s.bulk()).transpose()?;
     store.begin_bulk()?;
     std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Committed>(1);
-        let index_ref = &index;
-        let follower = std::thread::Builder::new()
-            .name("index-sync".into())
-            .spawn_scoped(scope, move || -> Result<Duration> {
-                let mut busy = Duration::ZERO;
-                while let Ok(first) = rx.recv() {
-                    let mut committed = vec![first];
-                    committed.extend(rx.try_iter());
-                    let t = Instant::now();
-                    index_ref.sync_committed(store, &committed)?;
-                    busy += t.elapsed();
-                }
-                Ok(busy)
-            })?;
+        let mut follower = None;
+        let mut to_index = None;
+        if let Some(index_ref) = index.as_ref() {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Committed>(1);
+            to_index = Some(tx);
+            follower = Some(
+                std::thread::Builder::new()
+                    .name("index-sync".into())
+                    .spawn_scoped(scope, move || -> Result<Duration> {
+                        let mut busy = Duration::ZERO;
+                        while let Ok(first) = rx.recv() {
+                            let mut committed = vec![first];
+                            committed.extend(rx.try_iter());
+                            let t = Instant::now();
+                            index_ref.sync_committed(store, &committed)?;
+                            busy += t.elapsed();
+                        }
+                        Ok(busy)
+                    })?,
+            );
+        }
         let mut written = 0;
         for docs in batches {
             written += docs.len();
@@ -263,16 +298,18 @@ fn ingest(store: &AnyStore, data: &Path, batches: Vec<Vec<Document>>) -> Result<
                     conflicts.len()
                 );
             }
-            if let Some(seqs) = summary.logged {
+            if let (Some(seqs), Some(tx)) = (summary.logged, to_index.as_ref()) {
                 tx.send(Committed { seqs, archive })
                     .map_err(|_| anyhow::anyhow!("the index thread stopped"))?;
             }
             eprint!("\r  ingested {written}/{total}");
         }
-        drop(tx);
-        t_index += follower
-            .join()
-            .map_err(|_| anyhow::anyhow!("the index thread panicked"))??;
+        drop(to_index);
+        if let Some(follower) = follower {
+            t_index += follower
+                .join()
+                .map_err(|_| anyhow::anyhow!("the index thread panicked"))??;
+        }
         Ok(())
     })?;
     eprintln!();
@@ -283,13 +320,19 @@ fn ingest(store: &AnyStore, data: &Path, batches: Vec<Vec<Document>>) -> Result<
         });
         let t = Instant::now();
         let index_end = index
-            .sync(store)
-            .and_then(|_| index.end(store))
-            .map(|i| (i, t.elapsed()));
+            .map(|index| {
+                index
+                    .sync(store)
+                    .and_then(|_| index.end(store))
+                    .map(|i| (i, t.elapsed()))
+            })
+            .transpose();
         (index_end, store_end.join())
     });
-    let (index, t) = index_end?;
-    t_index += t;
+    if let Some((index, t)) = index_end? {
+        t_index += t;
+        drop(index);
+    }
     t_store +=
         store_end.map_err(|_| anyhow::anyhow!("the store's end of the bulk load panicked"))??;
     let wall = started.elapsed();
@@ -297,11 +340,11 @@ fn ingest(store: &AnyStore, data: &Path, batches: Vec<Vec<Document>>) -> Result<
     if new != total {
         bail!("{new} documents stored as new, {total} written");
     }
-    drop(index);
     Ok(Ingested {
         wall,
         store: t_store,
         index: t_index,
+        indexed: index_wanted,
         cpu,
     })
 }
