@@ -127,11 +127,14 @@ fn archive() -> tempfile::TempDir {
             )
             .unwrap();
     }
-    // A session, a link check and its run, as the server and `links check` leave them.
+    // A session, failed logins, a link check and its run, as the server and `links check`
+    // leave them.
     rusqlite::Connection::open(d.join("dossier.db"))
         .unwrap()
         .execute_batch(&format!(
             "INSERT INTO sessions VALUES ('{}', 1, 'csrf-token', 1780000000, 1780000100);
+             INSERT INTO login_limits VALUES ('account', 'admin@example.org', 6, 1780000200,
+                                              1780000201);
              INSERT INTO link_runs (trigger, started_at, finished_at, checked, failed)
                  VALUES ('cli', 1780000000, 1780000005, 1, 0);
              INSERT INTO link_checks (url, checked_at, outcome, status, redirects)

@@ -2,11 +2,14 @@
 //! account has it or not, so a limit says nothing about which emails exist) and per client
 //! address. The first [`FREE_FAILURES`] failures cost nothing; from then on each failure
 //! holds further logins back for a delay that doubles from one second up to
-//! [`MAX_DELAY`]. Kept in memory: a restart forgets it (the store keeps an account's lock
-//! for the admin to see).
+//! [`MAX_DELAY`]. Counted by the store ([`Accounts::count_login_failure`]), so that every
+//! server on one database counts in one place: a guesser who spreads attempts over
+//! several servers gets no more than from one, and a restart forgets nothing. A count
+//! with no failure for [`FORGET_AFTER`] starts again from nothing (and the store removes
+//! it), so made-up emails cannot grow the table without bound.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use dossier_store::accounts::{LimitKind, LoginCount};
+use dossier_store::{Accounts, StoreError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Failures allowed before the delays begin.
@@ -15,9 +18,8 @@ pub const FREE_FAILURES: u32 = 5;
 pub const MAX_DELAY: u64 = 15 * 60;
 /// A key with no failure for this long (seconds) starts again from nothing.
 pub const FORGET_AFTER: i64 = 60 * 60;
-/// The most keys of each kind kept; beyond it the oldest free ones are dropped, so that
-/// made-up emails cannot fill the memory.
-const MAX_KEYS: usize = 100_000;
+/// The longest key kept: an email's limit (RFC 5321), and as much of an address.
+const MAX_KEY_BYTES: usize = 254;
 
 /// Try again after this many seconds (what `Retry-After` says).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,23 +34,10 @@ pub struct Tripped {
     pub address: Option<u64>,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    failures: u32,
-    last: i64,
-    blocked_until: i64,
-}
-
-#[derive(Default)]
-struct Keys {
-    accounts: HashMap<String, Entry>,
-    addresses: HashMap<String, Entry>,
-}
-
-/// The limiter, shared by every request (it locks a mutex for a few map operations).
-#[derive(Default)]
-pub struct LoginLimiter {
-    keys: Mutex<Keys>,
+/// The limits, counted in `accounts` (the store's).
+#[derive(Clone, Copy)]
+pub struct LoginLimiter<'a> {
+    accounts: &'a dyn Accounts,
 }
 
 /// Seconds since 1970, from the system clock.
@@ -60,9 +49,20 @@ pub fn unix_now() -> i64 {
 
 /// The account key of an email: trimmed, lowercased, at most 254 bytes.
 pub fn account_key(email: &str) -> String {
-    let mut key = email.trim().to_lowercase();
-    if key.len() > 254 {
-        let mut end = 254;
+    key(&email.trim().to_lowercase())
+}
+
+/// The address key: at most 254 bytes.
+fn address_key(address: &str) -> String {
+    key(address.trim())
+}
+
+/// A key as the store keeps it: clipped, a NUL (which PostgreSQL's text cannot hold) as
+/// U+FFFD, so that both stores count the same keys.
+fn key(text: &str) -> String {
+    let mut key = text.replace('\0', "\u{FFFD}");
+    if key.len() > MAX_KEY_BYTES {
+        let mut end = MAX_KEY_BYTES;
         while !key.is_char_boundary(end) {
             end -= 1;
         }
@@ -84,120 +84,98 @@ pub fn delay_after(failures: u32) -> u64 {
     }
 }
 
-impl LoginLimiter {
-    pub fn new() -> LoginLimiter {
-        LoginLimiter::default()
+impl<'a> LoginLimiter<'a> {
+    pub fn new(accounts: &'a dyn Accounts) -> LoginLimiter<'a> {
+        LoginLimiter { accounts }
     }
 
-    /// Whether a login for `email` from `address` may be tried now.
-    pub fn check(&self, email: &str, address: &str) -> Result<(), RetryAfter> {
-        self.check_at(email, address, unix_now())
-    }
-
-    /// [`check`](Self::check) at the time `now` (seconds since 1970).
-    pub fn check_at(&self, email: &str, address: &str, now: i64) -> Result<(), RetryAfter> {
-        let keys = self.lock();
-        let wait = [
-            keys.accounts.get(&account_key(email)),
-            keys.addresses.get(address),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|e| e.blocked_until.saturating_sub(now))
-        .max()
-        .unwrap_or(0);
-        if wait > 0 {
+    /// Whether a login for `email` from `address` may be tried at `now` (seconds since
+    /// 1970).
+    pub fn check_at(
+        &self,
+        email: &str,
+        address: &str,
+        now: i64,
+    ) -> Result<Result<(), RetryAfter>, StoreError> {
+        let mut wait = 0i64;
+        for (kind, key) in [
+            (LimitKind::Account, account_key(email)),
+            (LimitKind::Address, address_key(address)),
+        ] {
+            if let Some(count) = self.live(kind, &key, now)? {
+                wait = wait.max(count.held_until.saturating_sub(now));
+            }
+        }
+        Ok(if wait > 0 {
             Err(RetryAfter(wait.unsigned_abs()))
         } else {
             Ok(())
-        }
+        })
     }
 
-    /// Counts a failed login; says which delays it set off.
-    pub fn failed(&self, email: &str, address: &str) -> Tripped {
-        self.failed_at(email, address, unix_now())
-    }
-
-    /// [`failed`](Self::failed) at the time `now`.
-    pub fn failed_at(&self, email: &str, address: &str, now: i64) -> Tripped {
-        let mut keys = self.lock();
-        Tripped {
-            account: count(&mut keys.accounts, account_key(email), now),
-            address: count(&mut keys.addresses, address.to_string(), now),
-        }
+    /// Counts a failed login at `now`; says which delays it set off.
+    pub fn failed_at(&self, email: &str, address: &str, now: i64) -> Result<Tripped, StoreError> {
+        let count = |kind, key: &str| -> Result<Option<u64>, StoreError> {
+            let c =
+                self.accounts
+                    .count_login_failure(kind, key, now, FORGET_AFTER, &delay_after)?;
+            Ok(Some(delay_after(c.failures)).filter(|&d| d > 0))
+        };
+        Ok(Tripped {
+            account: count(LimitKind::Account, &account_key(email))?,
+            address: count(LimitKind::Address, &address_key(address))?,
+        })
     }
 
     /// A good login: the account starts again from nothing. The address keeps its count
     /// (one good account must not buy an address more guesses at others).
-    pub fn succeeded(&self, email: &str) {
-        self.lock().accounts.remove(&account_key(email));
+    pub fn succeeded(&self, email: &str) -> Result<(), StoreError> {
+        self.accounts
+            .forget_login_failures(LimitKind::Account, &account_key(email))
     }
 
     /// An admin's unlock (or a password reset): the account starts again from nothing.
-    pub fn unlock(&self, email: &str) {
-        self.succeeded(email);
+    pub fn unlock(&self, email: &str) -> Result<(), StoreError> {
+        self.succeeded(email)
     }
 
-    /// Failures counted against an account now (for tests and the admin).
-    pub fn failures_of(&self, email: &str, now: i64) -> u32 {
-        self.lock()
+    /// Failures counted against an account at `now` (for tests and the admin).
+    pub fn failures_of(&self, email: &str, now: i64) -> Result<u32, StoreError> {
+        Ok(self
+            .live(LimitKind::Account, &account_key(email), now)?
+            .map_or(0, |c| c.failures))
+    }
+
+    /// The count of `key`, unless it is forgotten by `now`.
+    fn live(&self, kind: LimitKind, key: &str, now: i64) -> Result<Option<LoginCount>, StoreError> {
+        Ok(self
             .accounts
-            .get(&account_key(email))
-            .filter(|e| now - e.last < FORGET_AFTER)
-            .map_or(0, |e| e.failures)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Keys> {
-        // A panic while the lock was held left plain counters behind; they are still good.
-        self.keys.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// Counts one failure for `key`; the delay it sets off, if any.
-fn count(map: &mut HashMap<String, Entry>, key: String, now: i64) -> Option<u64> {
-    if map.len() >= MAX_KEYS && !map.contains_key(&key) {
-        make_room(map, now);
-    }
-    let entry = map.entry(key).or_insert(Entry {
-        failures: 0,
-        last: now,
-        blocked_until: 0,
-    });
-    if now - entry.last >= FORGET_AFTER {
-        entry.failures = 0;
-        entry.blocked_until = 0;
-    }
-    entry.failures = entry.failures.saturating_add(1);
-    entry.last = now;
-    let delay = delay_after(entry.failures);
-    if delay == 0 {
-        return None;
-    }
-    entry.blocked_until = now.saturating_add(i64::try_from(delay).unwrap_or(i64::MAX));
-    Some(delay)
-}
-
-/// Drops forgotten keys, then keys not held back now, then (if made-up keys still fill
-/// the map) the half with the oldest failures.
-fn make_room(map: &mut HashMap<String, Entry>, now: i64) {
-    map.retain(|_, e| now - e.last < FORGET_AFTER);
-    if map.len() >= MAX_KEYS {
-        map.retain(|_, e| e.blocked_until > now);
-    }
-    if map.len() >= MAX_KEYS {
-        let mut lasts: Vec<i64> = map.values().map(|e| e.last).collect();
-        let mid = lasts.len() / 2;
-        let (_, cut, _) = lasts.select_nth_unstable(mid);
-        let cut = *cut;
-        map.retain(|_, e| e.last > cut);
+            .login_count(kind, key)?
+            .filter(|c| now.saturating_sub(c.last) < FORGET_AFTER))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dossier_store::SqliteStore;
 
     const T: i64 = 1_800_000_000;
+
+    /// The limiter's answers, with the store's errors unwrapped.
+    struct L<'a>(LoginLimiter<'a>);
+
+    impl L<'_> {
+        fn check_at(&self, email: &str, address: &str, now: i64) -> Result<(), RetryAfter> {
+            self.0.check_at(email, address, now).unwrap()
+        }
+        fn failed_at(&self, email: &str, address: &str, now: i64) -> Tripped {
+            self.0.failed_at(email, address, now).unwrap()
+        }
+        fn failures_of(&self, email: &str, now: i64) -> u32 {
+            self.0.failures_of(email, now).unwrap()
+        }
+    }
 
     #[test]
     fn delays_double_from_one_second_up_to_fifteen_minutes() {
@@ -211,7 +189,8 @@ mod tests {
 
     #[test]
     fn five_failures_then_held_back_with_growing_delays() {
-        let l = LoginLimiter::new();
+        let store = SqliteStore::in_memory().unwrap();
+        let l = L(LoginLimiter::new(&store));
         for _ in 0..4 {
             assert_eq!(
                 l.failed_at("ann@example.org", "10.0.0.1", T),
@@ -253,7 +232,8 @@ mod tests {
 
     #[test]
     fn an_address_is_held_back_across_emails() {
-        let l = LoginLimiter::new();
+        let store = SqliteStore::in_memory().unwrap();
+        let l = L(LoginLimiter::new(&store));
         for i in 0..5 {
             let t = l.failed_at(&format!("user{i}@example.org"), "203.0.113.7", T);
             assert_eq!(t.account, None);
@@ -268,12 +248,13 @@ mod tests {
 
     #[test]
     fn success_and_unlock_reset_the_account_but_not_the_address() {
-        let l = LoginLimiter::new();
+        let store = SqliteStore::in_memory().unwrap();
+        let l = L(LoginLimiter::new(&store));
         for _ in 0..6 {
             l.failed_at("bo@example.org", "10.0.0.2", T);
         }
         assert!(l.check_at("bo@example.org", "10.0.0.3", T).is_err());
-        l.succeeded("BO@example.org");
+        l.0.succeeded("BO@example.org").unwrap();
         assert_eq!(l.check_at("bo@example.org", "10.0.0.3", T), Ok(()));
         assert_eq!(l.failures_of("bo@example.org", T), 0);
         assert!(l.check_at("other@example.org", "10.0.0.2", T).is_err());
@@ -281,13 +262,14 @@ mod tests {
         for _ in 0..5 {
             l.failed_at("cy@example.org", "10.0.0.4", T);
         }
-        l.unlock("cy@example.org");
+        l.0.unlock("cy@example.org").unwrap();
         assert_eq!(l.check_at("cy@example.org", "10.0.0.5", T), Ok(()));
     }
 
     #[test]
     fn failures_are_forgotten_after_an_hour_quiet() {
-        let l = LoginLimiter::new();
+        let store = SqliteStore::in_memory().unwrap();
+        let l = L(LoginLimiter::new(&store));
         for _ in 0..4 {
             l.failed_at("di@example.org", "10.0.0.6", T);
         }
@@ -301,22 +283,51 @@ mod tests {
         assert_eq!(l.failures_of("di@example.org", later), 1);
     }
 
+    /// Several servers on one store (two limiters over it here) count in one place: a
+    /// guesser alternating between them is held back after five failures in all.
     #[test]
-    fn made_up_emails_cannot_grow_the_map_without_bound() {
-        let mut map = HashMap::new();
-        for i in 0..MAX_KEYS + 10 {
-            count(&mut map, format!("k{i}"), T);
+    fn servers_on_one_store_count_together() {
+        let store = SqliteStore::in_memory().unwrap();
+        let (one, two) = (L(LoginLimiter::new(&store)), L(LoginLimiter::new(&store)));
+        for i in 0..5 {
+            let l = if i % 2 == 0 { &one } else { &two };
+            l.failed_at("eve@example.org", &format!("198.51.100.{i}"), T);
         }
-        assert!(map.len() <= MAX_KEYS);
-        // Blocked keys survive over free ones when room is made.
-        let mut map = HashMap::new();
+        assert_eq!(
+            two.check_at("eve@example.org", "198.51.100.9", T),
+            Err(RetryAfter(1))
+        );
+        assert_eq!(
+            one.check_at("eve@example.org", "198.51.100.9", T),
+            Err(RetryAfter(1))
+        );
+        assert_eq!(one.failures_of("EVE@example.org", T), 5);
+    }
+
+    /// Made-up emails: long ones are clipped, a NUL counts as U+FFFD (PostgreSQL's text
+    /// cannot hold it), and counts an hour old are removed from the store.
+    #[test]
+    fn hostile_keys_are_clipped_and_old_counts_removed() {
+        let store = SqliteStore::in_memory().unwrap();
+        let l = L(LoginLimiter::new(&store));
+        let long = format!("{}@example.org", "é".repeat(400));
         for _ in 0..5 {
-            count(&mut map, "blocked".to_string(), T);
+            l.failed_at(&long, "10.0.0.7", T);
         }
-        for i in 0..MAX_KEYS {
-            count(&mut map, format!("free{i}"), T);
-        }
-        assert!(map.contains_key("blocked"));
-        assert!(map.len() <= MAX_KEYS);
+        assert_eq!(l.check_at(&long, "10.0.0.8", T), Err(RetryAfter(1)));
+        let key = account_key(&long);
+        assert!(
+            key.len() <= MAX_KEY_BYTES && key.len() > 250,
+            "{}",
+            key.len()
+        );
+        l.failed_at("x\0y@example.org", "10.0.0.\0", T);
+        assert_eq!(l.failures_of("x\u{FFFD}y@example.org", T), 1);
+        let limits = |kind| store.login_count(kind, "10.0.0.7").unwrap();
+        assert_eq!(limits(LimitKind::Address).map(|c| c.failures), Some(5));
+        // An hour later, the next failure (anyone's) removes what is forgotten.
+        l.failed_at("z@example.org", "10.0.0.9", T + FORGET_AFTER);
+        assert_eq!(limits(LimitKind::Address), None);
+        assert_eq!(store.login_count(LimitKind::Account, &key).unwrap(), None);
     }
 }

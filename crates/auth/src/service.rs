@@ -47,11 +47,11 @@ const MAX_NAME: usize = 200;
 /// A cookie or token longer than this is nothing this service handed out.
 const MAX_SECRET: usize = 128;
 
-/// The accounts service. Cheap to clone: the store, the limiter and the clock are shared.
+/// The accounts service. Cheap to clone: the store (which counts the login limits too) and
+/// the clock are shared.
 #[derive(Clone)]
 pub struct Auth {
     store: Arc<dyn Store>,
-    limiter: Arc<LoginLimiter>,
     config: AuthConfig,
     clock: Clock,
 }
@@ -233,7 +233,6 @@ impl Auth {
         store.accounts()?;
         Some(Auth {
             store,
-            limiter: Arc::new(LoginLimiter::new()),
             config: AuthConfig::default(),
             clock: Arc::new(unix_now),
         })
@@ -256,9 +255,9 @@ impl Auth {
         self.config
     }
 
-    /// The login limiter this service counts failures in.
-    pub fn limiter(&self) -> &LoginLimiter {
-        &self.limiter
+    /// The login limits, counted in the store (so every server on it counts together).
+    pub fn limiter(&self) -> LoginLimiter<'_> {
+        LoginLimiter::new(self.accounts())
     }
 
     pub fn accounts(&self) -> &dyn Accounts {
@@ -278,7 +277,7 @@ impl Auth {
     pub fn login(&self, email: &str, password: &str, address: &str) -> Result<LoggedIn, AuthError> {
         let now = self.now();
         let accounts = self.accounts();
-        if let Err(RetryAfter(secs)) = self.limiter.check_at(email, address, now) {
+        if let Err(RetryAfter(secs)) = self.limiter().check_at(email, address, now)? {
             return Err(AuthError::TooMany { retry_after: secs });
         }
         let user = accounts.user_by_email(email.trim())?;
@@ -340,7 +339,7 @@ impl Auth {
         now: i64,
     ) -> Result<LoggedIn, AuthError> {
         let accounts = self.accounts();
-        self.limiter.succeeded(&user.email);
+        self.limiter().succeeded(&user.email)?;
         accounts.login_succeeded(user.id, now)?;
         // Sweep sessions that expired unseen; cheap, and keeps the table small.
         accounts.remove_expired_sessions(now - self.idle_secs(), now - self.absolute_secs())?;
@@ -383,7 +382,7 @@ impl Auth {
         now: i64,
     ) -> Result<(), AuthError> {
         let accounts = self.accounts();
-        let tripped = self.limiter.failed_at(typed, address, now);
+        let tripped = self.limiter().failed_at(typed, address, now)?;
         let locked_until = tripped
             .account
             .map(|s| now.saturating_add(i64::try_from(s).unwrap_or(i64::MAX)));
@@ -705,7 +704,7 @@ impl Auth {
     }
 
     fn lift_lock(&self, user: &User) -> Result<(), AuthError> {
-        self.limiter.unlock(&user.email);
+        self.limiter().unlock(&user.email)?;
         if user.locked_until.is_some() || user.failed_logins > 0 {
             self.accounts().unlock(user.id)?;
         }

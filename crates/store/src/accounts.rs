@@ -123,6 +123,34 @@ pub struct NewAudit<'a> {
     pub detail: &'a str,
 }
 
+/// What failed logins are counted against: the account (the email as typed, lowercased,
+/// whether an account has it or not) or the client's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LimitKind {
+    Account,
+    Address,
+}
+
+impl LimitKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitKind::Account => "account",
+            LimitKind::Address => "address",
+        }
+    }
+}
+
+/// The failed logins counted against one key, kept where every server counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginCount {
+    /// Failures since the count last started from nothing.
+    pub failures: u32,
+    /// The latest failure's time.
+    pub last: i64,
+    /// Until when logins under the key are held back (0: never).
+    pub held_until: i64,
+}
+
 /// Where accounts, sessions, tokens and the audit log are kept. Each method is one
 /// transaction; a failure changes nothing.
 pub trait Accounts: Send + Sync {
@@ -145,6 +173,24 @@ pub trait Accounts: Send + Sync {
     fn login_succeeded(&self, id: UserId, at: i64) -> Result<(), StoreError>;
     /// Lifts a lock by hand: the failure count and the lock are cleared, nothing else.
     fn unlock(&self, id: UserId) -> Result<(), StoreError>;
+
+    /// Counts a failed login against `key` at `now`, in one transaction, so that servers
+    /// counting at once each count: a count whose last failure is `forget_after` seconds
+    /// old or more starts again from nothing, and the key is held back until `now` plus
+    /// what `hold` gives for the new count (never earlier than it already was). Counts
+    /// forgotten by then are removed. Returns the count after it.
+    fn count_login_failure(
+        &self,
+        kind: LimitKind,
+        key: &str,
+        now: i64,
+        forget_after: i64,
+        hold: &(dyn Fn(u32) -> u64 + Sync),
+    ) -> Result<LoginCount, StoreError>;
+    /// What is counted against `key` (`None`: nothing).
+    fn login_count(&self, kind: LimitKind, key: &str) -> Result<Option<LoginCount>, StoreError>;
+    /// Forgets what is counted against `key` (a good login, an admin's unlock).
+    fn forget_login_failures(&self, kind: LimitKind, key: &str) -> Result<(), StoreError>;
 
     fn add_session(&self, session: &Session) -> Result<(), StoreError>;
     fn session(&self, id_hash: &str) -> Result<Option<Session>, StoreError>;
@@ -174,4 +220,24 @@ pub trait Accounts: Send + Sync {
     /// The log, newest first: at most `limit` entries with an id below `before` (all with
     /// `None`).
     fn audit_log(&self, before: Option<i64>, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// A failure counted on what was counted before (`(failures, held_until)`, `None`:
+/// nothing, or forgotten): the new count, and until when the key is held back (what
+/// `hold` gives for the new count from `now`, never earlier than before). The same
+/// arithmetic for both stores.
+pub(crate) fn counted(
+    before: Option<(u32, i64)>,
+    now: i64,
+    hold: &(dyn Fn(u32) -> u64 + Sync),
+) -> (u32, i64) {
+    let (failures, held) = before.unwrap_or((0, 0));
+    let failures = failures.saturating_add(1);
+    let secs = i64::try_from(hold(failures)).unwrap_or(i64::MAX);
+    let held_until = if secs == 0 {
+        held
+    } else {
+        held.max(now.saturating_add(secs))
+    };
+    (failures, held_until)
 }

@@ -273,6 +273,19 @@ pub(crate) const TABLES: &[Table] = &[
         parent: None,
     },
     Table {
+        name: "login_limits",
+        columns: &[
+            text("kind"),
+            text("key"),
+            int("failures"),
+            int("last"),
+            int("held_until"),
+        ],
+        key: &["kind", "key"],
+        ids: Ids::None,
+        parent: None,
+    },
+    Table {
         name: "api_tokens",
         columns: &[
             int("id"),
@@ -1514,6 +1527,8 @@ mod tests {
                         ('c@d.org', 'C', 'editor', '$x', 2);
                  DELETE FROM users WHERE email = 'c@d.org';
                  INSERT INTO sessions VALUES (printf('%064d', 1), 1, 'csrf', 1, 2);
+                 INSERT INTO login_limits VALUES ('account', 'a@b.org', 6, 3, 5),
+                                                 ('address', '203.0.113.7', 1, 3, 0);
                  INSERT INTO dossiers VALUES ('d', 'D', '', NULL, 1, '{}', 't', 't');
                  INSERT INTO sections VALUES ('d', 'b', NULL, 0, '1', 'B', NULL, '', '[]');
                  INSERT INTO sections VALUES ('d', 'a', 'b', 1, '1', 'A', NULL, '', '[]');

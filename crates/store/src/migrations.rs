@@ -438,4 +438,21 @@ CREATE INDEX links_by_dst ON links(dst_type, dst_slug, rel, src_type, src_slug,
     src_kind, src_legal_status, src_availability, src_public_statement);
 "#
     ),
+    r#"
+-- 14: failed logins counted per account (the email as typed, lowercased) and per client
+-- address, for the delays that hold guessing back (issue 23's limits). They were counted in
+-- each server's memory: with several servers on one PostgreSQL database (issue 29) a
+-- guesser who spread attempts over them got each server's free failures and delays anew.
+-- Kept by the store, every server counts in one place. `held_until`: seconds since 1970;
+-- rows whose last failure is an hour old are forgotten.
+CREATE TABLE login_limits (
+    kind        TEXT NOT NULL CHECK (kind IN ('account','address')),
+    key         TEXT NOT NULL,
+    failures    INTEGER NOT NULL CHECK (failures > 0),
+    last        INTEGER NOT NULL,
+    held_until  INTEGER NOT NULL,
+    PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
+CREATE INDEX login_limits_by_last ON login_limits(last);
+"#,
 ];

@@ -528,6 +528,90 @@ fn failures_counted_on_several_servers_at_once_all_count() {
     });
 }
 
+/// Login limits' counts (issue 29: kept by the store so that every server counts in one
+/// place): a count grows, holds the key back as the rule says and never less than it
+/// already was, starts again once forgotten (and forgotten counts are removed), and is
+/// forgotten on request; accounts and addresses are counted apart.
+#[test]
+fn login_limits_count_hold_back_and_forget() {
+    // The rule under test: free until the third failure, then 10 s each.
+    let hold = |n: u32| if n >= 3 { 10 } else { 0 };
+    both(|a| {
+        let count = |kind, key: &str, now| a.count_login_failure(kind, key, now, 3_600, &hold);
+        let ada = "ada@example.org";
+        for (n, now) in [(1, 100), (2, 101)] {
+            let c = count(LimitKind::Account, ada, now).unwrap();
+            assert_eq!((c.failures, c.last, c.held_until), (n, now, 0));
+        }
+        let c = count(LimitKind::Account, ada, 102).unwrap();
+        assert_eq!((c.failures, c.held_until), (3, 112));
+        assert_eq!(a.login_count(LimitKind::Account, ada).unwrap(), Some(c));
+        // The same key as an address is another count.
+        assert_eq!(a.login_count(LimitKind::Address, ada).unwrap(), None);
+        // A rule that gives less (or nothing) never shortens a hold already in force.
+        let c = a
+            .count_login_failure(LimitKind::Account, ada, 103, 3_600, &|_| 0)
+            .unwrap();
+        assert_eq!((c.failures, c.held_until), (4, 112));
+        let c = a
+            .count_login_failure(LimitKind::Account, ada, 104, 3_600, &|_| 1)
+            .unwrap();
+        assert_eq!((c.failures, c.held_until), (5, 112));
+        // An hour after the last failure, the next one is a first, and the next count of
+        // any key removes what is forgotten.
+        count(LimitKind::Address, "192.0.2.1", 104).unwrap();
+        let c = count(LimitKind::Account, ada, 104 + 3_600).unwrap();
+        assert_eq!((c.failures, c.held_until), (1, 0));
+        assert_eq!(
+            a.login_count(LimitKind::Address, "192.0.2.1").unwrap(),
+            None
+        );
+        a.forget_login_failures(LimitKind::Account, ada).unwrap();
+        assert_eq!(a.login_count(LimitKind::Account, ada).unwrap(), None);
+        a.forget_login_failures(LimitKind::Account, "nobody")
+            .unwrap();
+        // A typed key holding a NUL (PostgreSQL's text cannot hold it) is counted, never
+        // an error that would turn a login into a server error.
+        let c = count(LimitKind::Account, "x\0y@example.org", 200).unwrap();
+        assert_eq!(c.failures, 1);
+        let c = count(LimitKind::Account, "x\0y@example.org", 201).unwrap();
+        assert_eq!(c.failures, 2);
+        a.forget_login_failures(LimitKind::Account, "x\0y@example.org")
+            .unwrap();
+        assert_eq!(
+            a.login_count(LimitKind::Account, "x\0y@example.org")
+                .unwrap(),
+            None
+        );
+    });
+}
+
+/// Failed logins counted against one key by several servers at once all count, and the
+/// hold each sets is the latest count's.
+#[test]
+fn login_limits_counted_on_several_servers_at_once_all_count() {
+    each_store(|store| {
+        let other = store.open_again();
+        let handles: [&dyn Accounts; 2] = [store.accounts().unwrap(), other.accounts().unwrap()];
+        std::thread::scope(|scope| {
+            for i in 0..20 {
+                let a = handles[i % 2];
+                scope.spawn(move || {
+                    a.count_login_failure(LimitKind::Address, "203.0.113.7", 1_000, 3_600, &|n| {
+                        u64::from(n)
+                    })
+                    .unwrap()
+                });
+            }
+        });
+        let c = handles[1]
+            .login_count(LimitKind::Address, "203.0.113.7")
+            .unwrap()
+            .unwrap();
+        assert_eq!((c.failures, c.held_until), (20, 1_020));
+    });
+}
+
 /// A failed login's typed email goes to the audit log as typed: one holding a NUL (which
 /// PostgreSQL's text cannot hold; kept there as U+FFFD) or a script is logged, never an
 /// error that would lose the line or turn the login into a server error.

@@ -276,6 +276,81 @@ impl Accounts for PgStore {
         })
     }
 
+    fn count_login_failure(
+        &self,
+        kind: LimitKind,
+        key: &str,
+        now: i64,
+        forget_after: i64,
+        hold: &(dyn Fn(u32) -> u64 + Sync),
+    ) -> Result<LoginCount, StoreError> {
+        // A key is what a client typed: a NUL in it counts as U+FFFD (`keepable`).
+        let key = keepable(key);
+        let key = key.as_ref();
+        self.in_own_transaction(|tx| {
+            tx.execute(
+                "DELETE FROM login_limits WHERE last <= $1",
+                &[&now.saturating_sub(forget_after)],
+            )?;
+            // The row's lock, taken by the upsert, makes servers counting at once wait
+            // for each other: each counts on what the other committed.
+            let row = tx.query_one(
+                "INSERT INTO login_limits AS l (kind, key, failures, last, held_until)
+                 VALUES ($1, $2, 1, $3, 0)
+                 ON CONFLICT (kind, key) DO UPDATE SET failures = l.failures + 1, last = $3
+                 RETURNING failures - 1, held_until",
+                &[&kind.as_str(), &key, &now],
+            )?;
+            let (before, held): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            let before = u32::try_from(before).unwrap_or(u32::MAX);
+            let before = (before > 0).then_some((before, held));
+            let (failures, held_until) = counted(before, now, hold);
+            if held_until != held {
+                tx.execute(
+                    "UPDATE login_limits SET held_until = $3 WHERE kind = $1 AND key = $2",
+                    &[&kind.as_str(), &key, &held_until],
+                )?;
+            }
+            Ok(LoginCount {
+                failures,
+                last: now,
+                held_until,
+            })
+        })
+    }
+
+    fn login_count(&self, kind: LimitKind, key: &str) -> Result<Option<LoginCount>, StoreError> {
+        let key = keepable(key);
+        let key = key.as_ref();
+        self.read(|c| {
+            c.query_opt(
+                "SELECT failures, last, held_until FROM login_limits
+                 WHERE kind = $1 AND key = $2",
+                &[&kind.as_str(), &key],
+            )?
+            .map(|r| -> Result<LoginCount, StoreError> {
+                Ok(LoginCount {
+                    failures: u32::try_from(r.try_get::<_, i64>(0)?).unwrap_or(u32::MAX),
+                    last: r.try_get(1)?,
+                    held_until: r.try_get(2)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn forget_login_failures(&self, kind: LimitKind, key: &str) -> Result<(), StoreError> {
+        let key = keepable(key);
+        let key = key.as_ref();
+        self.in_own_transaction(|tx| {
+            tx.execute(
+                "DELETE FROM login_limits WHERE kind = $1 AND key = $2",
+                &[&kind.as_str(), &key],
+            )?;
+            Ok(())
+        })
+    }
+
     fn add_session(&self, session: &Session) -> Result<(), StoreError> {
         self.in_own_transaction(|tx| {
             tx.execute(

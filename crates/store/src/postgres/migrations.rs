@@ -396,6 +396,18 @@ CREATE TABLE settings (
     r#"
 -- 13: nothing (see the comment above).
 "#,
+    // 14: failed logins counted where every server counts them (see SQLite's fourteenth).
+    r#"
+CREATE TABLE login_limits (
+    kind        TEXT COLLATE "C" NOT NULL CHECK (kind IN ('account','address')),
+    key         TEXT COLLATE "C" NOT NULL,
+    failures    BIGINT NOT NULL CHECK (failures > 0),
+    last        BIGINT NOT NULL,
+    held_until  BIGINT NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+CREATE INDEX login_limits_by_last ON login_limits(last);
+"#,
 ];
 
 /// The advisory lock (one key, in the store's lock class: see `PgStore`) that migrations take:

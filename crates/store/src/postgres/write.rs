@@ -291,7 +291,12 @@ fn write_records(
                 &c.types, &c.slugs, &c.titles, &c.kinds, &c.dates, &c.lo, &c.hi, &c.data, &now,
             ],
         )?;
-        // Their old links, by type (an index lookup per slug).
+        // Their old links, by type: an index lookup per slug, whatever the table's size
+        // or statistics. Written `src_slug = ANY($2)`, 10,000 changed records among
+        // 1.3 million links were deleted by a scan of every link (206 ms analysed, 508 ms
+        // not), a cost growing with the archive; this form took 55 ms and 112 ms. The
+        // `OFFSET 0` keeps the lateral lookup a lookup: without it the planner flattened it
+        // into a join that sorted every link.
         let mut by_type: HashMap<&'static str, Vec<&str>> = HashMap::new();
         for row in &changed {
             by_type
@@ -301,7 +306,10 @@ fn write_records(
         }
         for (ty, slugs) in by_type {
             tx.execute(
-                "DELETE FROM links WHERE src_type = $1 AND src_slug = ANY($2)",
+                "DELETE FROM links WHERE ctid = ANY(ARRAY(
+                   SELECT l.ctid FROM unnest($2::text[]) AS s(slug)
+                   CROSS JOIN LATERAL (SELECT ctid FROM links
+                                       WHERE src_type = $1 AND src_slug = s.slug OFFSET 0) l))",
                 &[&ty, &slugs],
             )?;
         }

@@ -235,6 +235,63 @@ impl Accounts for SqliteStore {
         })
     }
 
+    fn count_login_failure(
+        &self,
+        kind: LimitKind,
+        key: &str,
+        now: i64,
+        forget_after: i64,
+        hold: &(dyn Fn(u32) -> u64 + Sync),
+    ) -> Result<LoginCount, StoreError> {
+        self.write_accounts(|tx| {
+            tx.prepare_cached("DELETE FROM login_limits WHERE last <= ?1")?
+                .execute([now.saturating_sub(forget_after)])?;
+            let before: Option<(u32, i64)> = tx
+                .prepare_cached(
+                    "SELECT failures, held_until FROM login_limits WHERE kind = ?1 AND key = ?2",
+                )?
+                .query_row(params![kind.as_str(), key], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let (failures, held_until) = counted(before, now, hold);
+            tx.prepare_cached(
+                "INSERT INTO login_limits (kind, key, failures, last, held_until)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (kind, key) DO UPDATE SET failures = excluded.failures,
+                   last = excluded.last, held_until = excluded.held_until",
+            )?
+            .execute(params![kind.as_str(), key, failures, now, held_until])?;
+            Ok(LoginCount {
+                failures,
+                last: now,
+                held_until,
+            })
+        })
+    }
+
+    fn login_count(&self, kind: LimitKind, key: &str) -> Result<Option<LoginCount>, StoreError> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT failures, last, held_until FROM login_limits WHERE kind = ?1 AND key = ?2",
+            )?
+            .query_row(params![kind.as_str(), key], |r| {
+                Ok(LoginCount {
+                    failures: r.get(0)?,
+                    last: r.get(1)?,
+                    held_until: r.get(2)?,
+                })
+            })
+            .optional()?)
+        })
+    }
+
+    fn forget_login_failures(&self, kind: LimitKind, key: &str) -> Result<(), StoreError> {
+        self.write_accounts(|tx| {
+            tx.prepare_cached("DELETE FROM login_limits WHERE kind = ?1 AND key = ?2")?
+                .execute(params![kind.as_str(), key])?;
+            Ok(())
+        })
+    }
+
     fn add_session(&self, session: &Session) -> Result<(), StoreError> {
         self.write_accounts(|tx| {
             tx.prepare_cached(

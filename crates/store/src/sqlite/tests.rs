@@ -258,7 +258,8 @@ fn migrations_12_and_13_fill_the_backlinks_of_an_older_store() {
         Connection::open(&path)
             .unwrap()
             .execute_batch(&format!(
-                "DROP INDEX links_by_dst;
+                "DROP TABLE login_limits;
+                 DROP INDEX links_by_dst;
                  ALTER TABLE links DROP COLUMN src_kind;
                  ALTER TABLE links DROP COLUMN src_legal_status;
                  ALTER TABLE links DROP COLUMN src_availability;
