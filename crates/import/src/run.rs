@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 
 /// Imports `inputs` into `store`, with the search index that `open_search` opens following
 /// every committed batch (`None`: the store alone, as into a database that several servers
-/// share, each of whose indexes follows the store's change log). Returns an error (for a non-zero exit) when a file was refused;
-/// bad records are counted in the report (the caller exits non-zero for them) and the
-/// good records are imported all the same unless `--strict`. `what` names the records
-/// when the files hold none.
+/// share, each of whose indexes follows the store's change log). Returns an error (for a
+/// non-zero exit) when a file was refused; bad records are counted in the report (the
+/// caller exits non-zero for them) and the good records are imported all the same unless
+/// `--strict`. `what` names the records when the files hold none.
 ///
 /// `open_search` is called once the first pass and the reader have started: creating an
 /// index and its writer takes a fresh data directory some milliseconds of one core (its
