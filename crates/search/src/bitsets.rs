@@ -167,8 +167,7 @@ pub(crate) fn count_words(
     words: &[Vec<Term>],
     all: bool,
 ) -> Result<usize, SearchError> {
-    let mut total = 0;
-    for segment in searcher.segment_readers() {
+    let counts = per_segment(searcher, |_, segment| {
         let mut acc: Option<Bits> = None;
         for terms in words {
             let bits = term_bits(segment, terms)?;
@@ -184,11 +183,9 @@ pub(crate) fn count_words(
                 }
             });
         }
-        if let Some(bits) = acc {
-            total += bits.count_alive(segment);
-        }
-    }
-    Ok(total)
+        Ok(acc.map_or(0, |bits| bits.count_alive(segment)))
+    })?;
+    Ok(counts.into_iter().sum())
 }
 
 /// The documents of one segment that every constraint allows (deleted ones included: they
@@ -287,6 +284,63 @@ impl PartialOrd for Candidate {
     }
 }
 
+/// Runs `work` on each segment of the searcher (with its ordinal), side by side on the
+/// index's search threads where there are several segments (see
+/// `SearchIndex::search_threads`); the results in segment order, the first error
+/// if any fails.
+///
+/// Why: a large index is a few segments of comparable size (at 1M, two of 470,000), and
+/// a query that visits every match (a frequent word with a filter, filters alone, a
+/// phrase under a filter) costs in proportion to them; searched one after the other they
+/// left one core idle while a reader waited.
+pub(crate) fn per_segment<R: Send>(
+    searcher: &tantivy::Searcher,
+    work: impl Fn(u32, &SegmentReader) -> Result<R, SearchError> + Sync,
+) -> Result<Vec<R>, SearchError> {
+    let segments = searcher.segment_readers();
+    if segments.len() <= 1 {
+        return segments
+            .iter()
+            .enumerate()
+            .map(|(ord, s)| work(ord as u32, s))
+            .collect();
+    }
+    searcher
+        .index()
+        .search_executor()
+        .map(
+            |(ord, segment)| Ok(work(ord as u32, segment)),
+            segments.iter().enumerate(),
+        )?
+        .into_iter()
+        .collect()
+}
+
+/// Keeps the best `limit` of `best`, a segment's list: the heap's top is the weakest.
+fn keep_best(best: &mut BinaryHeap<Candidate>, candidate: Candidate, limit: usize) {
+    best.push(candidate);
+    if best.len() > limit {
+        best.pop();
+    }
+}
+
+/// The best `limit` of every segment's best, best first, and the sum of their counts:
+/// the same order as one list kept over the segments one after another (the order is
+/// total: score, then address).
+fn merge_segments(
+    parts: Vec<(BinaryHeap<Candidate>, usize)>,
+    limit: usize,
+) -> (Vec<(Score, DocAddress)>, usize) {
+    let total = parts.iter().map(|p| p.1).sum();
+    let mut ranked: Vec<Candidate> = parts.into_iter().flat_map(|p| p.0.into_vec()).collect();
+    ranked.sort();
+    ranked.truncate(limit);
+    (
+        ranked.into_iter().map(|c| (c.score, c.address)).collect(),
+        total,
+    )
+}
+
 /// The best `limit` records by the words' score among those the constraints allow, and how
 /// many records match in all.
 pub(crate) fn search(
@@ -303,29 +357,23 @@ pub(crate) fn search(
         Some(q) => Some(q.weight(EnableScoring::enabled_from_searcher(searcher))?),
         None => None,
     };
-    let mut total = 0usize;
-    let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(limit + 1);
-    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-        let mut allow = allowed(segment, &plan.constraints)?;
+    let parts = per_segment(searcher, |ord, segment| {
+        let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(limit + 1);
+        let allow = allowed(segment, &plan.constraints)?;
         if allow.is_empty() {
-            continue;
+            return Ok((best, 0));
         }
-        let mut matches = Bits(allow.0.clone());
+        let mut matches = allow;
         for terms in &plan.words {
             matches.and(&term_bits(segment, terms)?);
         }
-        total += matches.count_alive(segment);
+        let total = matches.count_alive(segment);
         let Some(weight) = &weight else {
-            continue;
+            return Ok((best, total));
         };
         // Only records that match everything may enter the list.
-        allow = matches;
+        let allow = matches;
         let alive = segment.alive_bitset();
-        let floor = |best: &BinaryHeap<Candidate>| match best.peek() {
-            Some(weakest) if best.len() >= limit => weakest.score,
-            _ => Score::MIN,
-        };
-        let in_segment = allow.count_alive(segment);
         let shortest = plan
             .words
             .iter()
@@ -340,7 +388,7 @@ pub(crate) fn search(
             .into_iter()
             .min()
             .unwrap_or(0) as usize;
-        if in_segment * EXHAUSTIVE_FRACTION <= shortest {
+        if total * EXHAUSTIVE_FRACTION <= shortest {
             // Few of the words' records are allowed: scoring each of them is cheaper than
             // letting block-max WAND look for them among all the others.
             let mut scorer = weight.scorer(segment, 1.0)?;
@@ -354,37 +402,28 @@ pub(crate) fn search(
                 if scorer.doc() != doc {
                     continue;
                 }
-                best.push(Candidate {
-                    score: scorer.score(),
-                    address: DocAddress::new(ord as u32, doc),
-                });
-                if best.len() > limit {
-                    best.pop();
-                }
+                let address = DocAddress::new(ord, doc);
+                let score = scorer.score();
+                keep_best(&mut best, Candidate { score, address }, limit);
             }
-            continue;
+            return Ok((best, total));
         }
+        let floor = |best: &BinaryHeap<Candidate>| match best.peek() {
+            Some(weakest) if best.len() >= limit => weakest.score,
+            _ => Score::MIN,
+        };
         let mut threshold = floor(&best);
         weight.for_each_pruning(threshold, segment, &mut |doc, score| {
             if allow.contains(doc) && alive.is_none_or(|a| a.is_alive(doc)) {
-                best.push(Candidate {
-                    score,
-                    address: DocAddress::new(ord as u32, doc),
-                });
-                if best.len() > limit {
-                    best.pop();
-                }
+                let address = DocAddress::new(ord, doc);
+                keep_best(&mut best, Candidate { score, address }, limit);
                 threshold = floor(&best);
             }
             threshold
         })?;
-    }
-    let mut ranked: Vec<Candidate> = best.into_vec();
-    ranked.sort();
-    Ok((
-        ranked.into_iter().map(|c| (c.score, c.address)).collect(),
-        total,
-    ))
+        Ok((best, total))
+    })?;
+    Ok(merge_segments(parts, limit))
 }
 
 /// One word (one term) with constraints, in one pass over the word's list: each record
@@ -398,19 +437,19 @@ fn one_word(
     limit: usize,
 ) -> Result<(Vec<(Score, DocAddress)>, usize), SearchError> {
     let bm25 = Bm25Weight::for_terms(searcher, std::slice::from_ref(term))?;
-    let mut total = 0usize;
-    let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(limit + 1);
-    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+    let parts = per_segment(searcher, |ord, segment| {
+        let mut total = 0usize;
+        let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(limit + 1);
         let allow = allowed(segment, &plan.constraints)?;
         if allow.is_empty() {
-            continue;
+            return Ok((best, total));
         }
         let inverted = segment.inverted_index(term.field())?;
         let Some(mut block) = inverted
             .read_block_postings(term, IndexRecordOption::WithFreqs)
             .map_err(|e| SearchError::Index(e.into()))?
         else {
-            continue;
+            return Ok((best, total));
         };
         let norms = segment
             .fieldnorms_readers()
@@ -437,23 +476,14 @@ fn one_word(
                         }
                     }
                 }
-                best.push(Candidate {
-                    score,
-                    address: DocAddress::new(ord as u32, doc),
-                });
-                if best.len() > limit {
-                    best.pop();
-                }
+                let address = DocAddress::new(ord, doc);
+                keep_best(&mut best, Candidate { score, address }, limit);
             }
             block.advance();
         }
-    }
-    let mut ranked: Vec<Candidate> = best.into_vec();
-    ranked.sort();
-    Ok((
-        ranked.into_iter().map(|c| (c.score, c.address)).collect(),
-        total,
-    ))
+        Ok((best, total))
+    })?;
+    Ok(merge_segments(parts, limit))
 }
 
 /// Phrases or names with constraints: each record the constraints allow that may match
@@ -476,12 +506,12 @@ pub(crate) fn search_units(
                 .collect::<tantivy::Result<Vec<_>>>()
         })
         .collect::<tantivy::Result<Vec<_>>>()?;
-    let mut total = 0usize;
-    let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(limit + 1);
-    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+    let parts = per_segment(searcher, |ord, segment| {
+        let mut total = 0usize;
+        let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(limit + 1);
         let mut candidates = allowed(segment, &plan.constraints)?;
         if candidates.is_empty() {
-            continue;
+            return Ok((best, total));
         }
         // Per leaf: the records that have all its terms (for a term: exactly its matches).
         let mut leaf_bits: Vec<Vec<Bits>> = Vec::new();
@@ -542,21 +572,12 @@ pub(crate) fn search_units(
                 continue;
             }
             total += 1;
-            best.push(Candidate {
-                score,
-                address: DocAddress::new(ord as u32, doc),
-            });
-            if best.len() > limit {
-                best.pop();
-            }
+            let address = DocAddress::new(ord, doc);
+            keep_best(&mut best, Candidate { score, address }, limit);
         }
-    }
-    let mut ranked: Vec<Candidate> = best.into_vec();
-    ranked.sort();
-    Ok((
-        ranked.into_iter().map(|c| (c.score, c.address)).collect(),
-        total,
-    ))
+        Ok((best, total))
+    })?;
+    Ok(merge_segments(parts, limit))
 }
 
 /// For filters only: the records the constraints allow, ordered by `key` (highest first;
@@ -567,14 +588,15 @@ pub(crate) fn filter_only(
     plan: &FilteredWords,
     offset: usize,
     limit: usize,
-    key: impl Fn(&SegmentReader) -> Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<u64>>>,
+    key: impl Fn(&SegmentReader) -> Option<std::sync::Arc<dyn tantivy::columnar::ColumnValues<u64>>>
+        + Sync,
 ) -> Result<(Vec<(Score, DocAddress)>, usize), SearchError> {
     let keep = offset + limit;
-    let mut total = 0usize;
-    // Min-heap on (key, reversed address): the top is the one to drop.
-    let mut best: BinaryHeap<std::cmp::Reverse<(u64, std::cmp::Reverse<DocAddress>)>> =
-        BinaryHeap::new();
-    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+    let parts = per_segment(searcher, |ord, segment| {
+        let mut total = 0usize;
+        // Min-heap on (key, reversed address): the top is the one to drop.
+        let mut best: BinaryHeap<std::cmp::Reverse<(u64, std::cmp::Reverse<DocAddress>)>> =
+            BinaryHeap::new();
         let allow = allowed(segment, &plan.constraints)?;
         let column = key(segment);
         let alive = segment.alive_bitset();
@@ -586,15 +608,18 @@ pub(crate) fn filter_only(
             let k = column.as_ref().map_or(0, |c| c.get_val(doc));
             best.push(std::cmp::Reverse((
                 k,
-                std::cmp::Reverse(DocAddress::new(ord as u32, doc)),
+                std::cmp::Reverse(DocAddress::new(ord, doc)),
             )));
             if best.len() > keep {
                 best.pop();
             }
         }
-    }
-    let mut ranked: Vec<(u64, DocAddress)> = best
+        Ok((best, total))
+    })?;
+    let total = parts.iter().map(|p| p.1).sum();
+    let mut ranked: Vec<(u64, DocAddress)> = parts
         .into_iter()
+        .flat_map(|p| p.0.into_iter())
         .map(|std::cmp::Reverse((k, std::cmp::Reverse(a)))| (k, a))
         .collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -602,6 +627,7 @@ pub(crate) fn filter_only(
         ranked
             .into_iter()
             .skip(offset)
+            .take(limit)
             .map(|(_, a)| (0.0, a))
             .collect(),
         total,
@@ -628,5 +654,123 @@ mod tests {
         assert_eq!(rest.docs().count(), 127);
         rest.and(&b);
         assert!(rest.is_empty());
+    }
+
+    /// An index of four segments (no merging), and a searcher on it for each executor:
+    /// one segment after another, and side by side on two threads.
+    fn four_segments() -> (
+        tantivy::Searcher,
+        tantivy::Searcher,
+        tantivy::schema::Field,
+        tantivy::schema::Field,
+    ) {
+        use tantivy::schema::{Schema, STRING, TEXT};
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        let kind = schema.add_text_field("kind", STRING);
+        let index = tantivy::Index::create_in_ram(schema.build());
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        for segment in 0..4 {
+            for i in 0..300u32 {
+                // Repeated words and lengths that vary, so that scores differ and tie.
+                let mut text = "alpha ".repeat(1 + (i as usize + segment) % 4);
+                text.push_str(&"filler ".repeat(i as usize % 6));
+                if i % 2 == 0 {
+                    text.push_str("beta ");
+                }
+                if i as usize % 7 == segment % 7 {
+                    text.push_str("red sea ");
+                }
+                let k = if i % 3 == 0 { "a" } else { "b" };
+                writer
+                    .add_document(tantivy::doc!(body => text, kind => k))
+                    .unwrap();
+            }
+            writer.commit().unwrap();
+        }
+        let in_turn = index.reader().unwrap().searcher();
+        let mut threaded = index.clone();
+        threaded.set_executor(tantivy::Executor::multi_thread(2, "test-search-").unwrap());
+        let side_by_side = threaded.reader().unwrap().searcher();
+        assert_eq!(in_turn.segment_readers().len(), 4);
+        (in_turn, side_by_side, body, kind)
+    }
+
+    #[test]
+    fn segments_searched_side_by_side_answer_as_one_after_another() {
+        use tantivy::query::{BooleanQuery, Occur, PhraseQuery, TermQuery};
+        let (in_turn, side_by_side, body, kind) = four_segments();
+        let term = |w: &str| Term::from_field_text(body, w);
+        let kind_a = || Constraint::AnyTerm {
+            terms: vec![Term::from_field_text(kind, "a")],
+            negate: false,
+        };
+        let term_query = |w: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(term(w), IndexRecordOption::WithFreqs))
+        };
+        let one_word = FilteredWords {
+            words: vec![vec![term("alpha")]],
+            text: Some(term_query("alpha")),
+            units: vec![],
+            constraints: vec![kind_a()],
+        };
+        let two_words = FilteredWords {
+            words: vec![vec![term("alpha")], vec![term("beta")]],
+            text: Some(Box::new(BooleanQuery::new(vec![
+                (Occur::Must, term_query("alpha")),
+                (Occur::Must, term_query("beta")),
+            ]))),
+            units: vec![],
+            constraints: vec![kind_a()],
+        };
+        let phrase = FilteredWords {
+            words: vec![],
+            text: None,
+            units: vec![vec![Leaf {
+                terms: vec![term("red"), term("sea")],
+                query: Box::new(PhraseQuery::new(vec![term("red"), term("sea")])),
+            }]],
+            constraints: vec![Constraint::AnyTerm {
+                terms: vec![Term::from_field_text(kind, "a")],
+                negate: true,
+            }],
+        };
+        for limit in [1, 10, 250] {
+            for plan in [&one_word, &two_words] {
+                let a = search(&in_turn, plan, limit).unwrap();
+                let b = search(&side_by_side, plan, limit).unwrap();
+                assert_eq!(a, b, "limit {limit}");
+                assert_eq!(a.0.len(), limit.min(a.1));
+                // Best first; equal scores, the earlier address first.
+                assert!(a
+                    .0
+                    .windows(2)
+                    .all(|w| w[0].0 > w[1].0 || (w[0].0 == w[1].0 && w[0].1 < w[1].1)));
+            }
+            let a = search_units(&in_turn, &phrase, limit).unwrap();
+            assert_eq!(a, search_units(&side_by_side, &phrase, limit).unwrap());
+            assert!(a.1 > 0 && a.0.len() == limit.min(a.1));
+        }
+        // Every record of kind "a" has "alpha"; half of them "beta" too.
+        assert_eq!(search(&in_turn, &one_word, 10).unwrap().1, 400);
+        assert_eq!(search(&in_turn, &two_words, 10).unwrap().1, 200);
+        let words = [vec![term("alpha")], vec![term("beta")]];
+        assert_eq!(count_words(&side_by_side, &words, true).unwrap(), 600);
+        assert_eq!(count_words(&side_by_side, &words, false).unwrap(), 1200);
+        let filters = FilteredWords {
+            words: vec![],
+            text: None,
+            units: vec![],
+            constraints: vec![kind_a()],
+        };
+        for (offset, limit) in [(0, 10), (395, 10), (0, 400)] {
+            let a = filter_only(&in_turn, &filters, offset, limit, |_| None).unwrap();
+            let b = filter_only(&side_by_side, &filters, offset, limit, |_| None).unwrap();
+            assert_eq!(a, b);
+            assert_eq!(a.1, 400);
+            assert_eq!(a.0.len(), limit.min(400 - offset));
+        }
     }
 }
