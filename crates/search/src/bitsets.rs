@@ -286,7 +286,7 @@ impl PartialOrd for Candidate {
 
 /// Runs `work` on each segment of the searcher (with its ordinal), side by side on the
 /// index's search threads where there are several segments (see
-/// `SearchIndex::search_threads`); the results in segment order, the first error
+/// `index::search_threads`); the results in segment order, the first error
 /// if any fails.
 ///
 /// Why: a large index is a few segments of comparable size (at 1M, two of 470,000), and
