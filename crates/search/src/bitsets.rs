@@ -297,21 +297,28 @@ pub(crate) fn per_segment<R: Send>(
     searcher: &tantivy::Searcher,
     work: impl Fn(u32, &SegmentReader) -> Result<R, SearchError> + Sync,
 ) -> Result<Vec<R>, SearchError> {
-    let segments = searcher.segment_readers();
-    if segments.len() <= 1 {
-        return segments
-            .iter()
-            .enumerate()
-            .map(|(ord, s)| work(ord as u32, s))
-            .collect();
+    side_by_side(
+        searcher,
+        searcher.segment_readers().iter().enumerate().collect(),
+        |(ord, segment)| work(ord as u32, segment),
+    )
+}
+
+/// Runs `work` on each of `tasks` on the index's search threads, the results in the
+/// tasks' order, the first error if any fails; a single task on the caller's thread
+/// (handing it over would only add the wait).
+pub(crate) fn side_by_side<A: Send, R: Send>(
+    searcher: &tantivy::Searcher,
+    tasks: Vec<A>,
+    work: impl Fn(A) -> Result<R, SearchError> + Sync,
+) -> Result<Vec<R>, SearchError> {
+    if tasks.len() <= 1 {
+        return tasks.into_iter().map(work).collect();
     }
     searcher
         .index()
         .search_executor()
-        .map(
-            |(ord, segment)| Ok(work(ord as u32, segment)),
-            segments.iter().enumerate(),
-        )?
+        .map(|task| Ok(work(task)), tasks.into_iter())?
         .into_iter()
         .collect()
 }

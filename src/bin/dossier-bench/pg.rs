@@ -691,7 +691,6 @@ fn cpu_since(
         .sum()
 }
 
-/// The machine's load averages (`uptime`'s), for the figures of a shared machine.
 /// The 1-minute load average (0 when it cannot be read).
 fn load_1min() -> f64 {
     std::fs::read_to_string("/proc/loadavg")
@@ -700,6 +699,7 @@ fn load_1min() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// The machine's load averages (`uptime`'s), for the figures of a shared machine.
 fn load() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))

@@ -228,17 +228,8 @@ impl SearchIndex {
                 .map(|&(score, addr)| self.hit(searcher, marks, &mut highlighters, score, addr))
                 .collect()
         };
-        let chunks: Vec<&[(f32, DocAddress)]> = addresses.chunks(HITS_PER_TASK).collect();
-        let parts: Vec<Vec<Hit>> = if chunks.len() <= 1 {
-            chunks.into_iter().map(read).collect::<Result<_, _>>()?
-        } else {
-            searcher
-                .index()
-                .search_executor()
-                .map(|chunk| Ok(read(chunk)), chunks.into_iter())?
-                .into_iter()
-                .collect::<Result<_, _>>()?
-        };
+        let chunks = addresses.chunks(HITS_PER_TASK).collect();
+        let parts = bitsets::side_by_side(searcher, chunks, read)?;
         Ok(parts.into_iter().flatten().collect())
     }
 
