@@ -91,6 +91,12 @@ impl<'a> Check<'a> {
         }
     }
 
+    /// Whether the store holds this run's writes now (in one transaction: one batch at a
+    /// time).
+    pub(crate) fn holding(&self) -> bool {
+        self.holding
+    }
+
     /// Before a write: takes the first pass's answer if it has come; otherwise makes sure
     /// the store holds the write (or, if it cannot, waits for the answer).
     pub(crate) fn before_write(&mut self, out: &mut Stored) -> Result<()> {

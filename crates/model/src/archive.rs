@@ -39,6 +39,23 @@ pub struct ValidationError {
 }
 
 impl Archive {
+    /// The slugs the archive's records name outside it, by type name (`body`,
+    /// `collection`, `dossier`, …): what [`validate`](Self::validate) asks its `known`
+    /// about, so that a store can look them up in one query per type, and a writer can
+    /// tell whether a batch names a record that another, not yet committed, writes.
+    pub fn names_outside(&self) -> BTreeMap<String, BTreeSet<String>> {
+        let asked: std::cell::RefCell<BTreeMap<String, BTreeSet<String>>> = Default::default();
+        self.validate(&|ty, slug| {
+            asked
+                .borrow_mut()
+                .entry(ty.to_string())
+                .or_default()
+                .insert(slug.to_string());
+            false
+        });
+        asked.into_inner()
+    }
+
     /// Checks slugs, uniqueness and that every slug a record names exists in this archive
     /// or in `known` (records already stored). Returns every problem, not just the first.
     pub fn validate(&self, known: &dyn Fn(&str, &str) -> bool) -> Vec<ValidationError> {
@@ -671,6 +688,29 @@ mod tests {
         // A slug already in the store satisfies the link.
         let errs = a.validate(&|k, s| k == "body" && s == "nrc");
         assert!(!errs.iter().any(|e| e.problem.contains("nrc")));
+    }
+
+    #[test]
+    fn names_outside_are_the_links_to_records_the_archive_lacks() {
+        let mut a = Archive::default();
+        let mut pjc = body("pjc");
+        pjc.successors.push(BodyLink {
+            slug: "nrc".into(),
+            date: None,
+        });
+        pjc.predecessors.push(BodyLink {
+            slug: "council".into(),
+            date: None,
+        });
+        a.bodies = vec![pjc, body("council")];
+        let names = a.names_outside();
+        assert_eq!(names.len(), 1, "{names:?}");
+        assert_eq!(
+            names["body"].iter().collect::<Vec<_>>(),
+            ["nrc"],
+            "the body the archive holds is not outside it"
+        );
+        assert!(Archive::default().names_outside().is_empty());
     }
 
     /// A dossier whose sections nest `depth` levels, one section per level.

@@ -260,6 +260,16 @@ impl BulkLoad for AnyStore {
     fn release(&self, keep: bool) -> R<()> {
         self.store().release(keep)
     }
+    fn batches_side_by_side(&self) -> usize {
+        self.store().batches_side_by_side()
+    }
+    fn write_batch(
+        &self,
+        batch: &Archive,
+        options: &WriteOptions,
+    ) -> R<(WriteSummary, Vec<EditConflict>)> {
+        self.store().write_batch(batch, options)
+    }
 }
 
 #[cfg(test)]
@@ -278,23 +288,38 @@ mod tests {
         assert!(s.merges().is_some());
     }
 
+    /// The methods of `trait_` (its declaration's first line) in lib.rs that `impl_` (the
+    /// start of its block in this file) has no `fn` of its own for.
+    fn not_forwarded(trait_: &str, impl_: &str) -> Vec<String> {
+        let lib = include_str!("lib.rs");
+        let body = &lib[lib.find(trait_).expect("the trait")..];
+        let end = body.find("\n}\n").expect("the trait's end");
+        let here = include_str!("any.rs");
+        let here = &here[here.find(impl_).expect("the impl")..];
+        body[..end]
+            .lines()
+            .filter_map(|l| l.strip_prefix("    fn "))
+            .filter_map(|l| l.split(['(', '<']).next())
+            .filter(|name| !here.contains(&format!("    fn {name}(")))
+            .map(String::from)
+            .collect()
+    }
+
     /// Every method of the `Store` trait is forwarded by name, those with a default body
     /// included: `change_time` once fell back to the default (a pool connection's
     /// `changes_since`, on the async runtime, on every request after a change) because it
     /// was missing here, and no answer differed to show it.
     #[test]
     fn every_store_method_is_forwarded() {
-        let lib = include_str!("lib.rs");
-        let start = lib.find("pub trait Store:").expect("the Store trait");
-        let body = &lib[start..];
-        let end = body.find("\n}\n").expect("the trait's end");
-        let here = include_str!("any.rs");
-        let missing: Vec<&str> = body[..end]
-            .lines()
-            .filter_map(|l| l.strip_prefix("    fn "))
-            .filter_map(|l| l.split(['(', '<']).next())
-            .filter(|name| !here.contains(&format!("    fn {name}(")))
-            .collect();
+        let missing = not_forwarded("pub trait Store:", "impl Store for AnyStore");
+        assert!(missing.is_empty(), "not forwarded by AnyStore: {missing:?}");
+    }
+
+    /// The same for `BulkLoad`: a bulk load through the wrapper that fell back to a
+    /// default would write PostgreSQL's batches one at a time.
+    #[test]
+    fn every_bulk_load_method_is_forwarded() {
+        let missing = not_forwarded("pub trait BulkLoad:", "impl BulkLoad for AnyStore");
         assert!(missing.is_empty(), "not forwarded by AnyStore: {missing:?}");
     }
 }

@@ -607,4 +607,28 @@ pub trait BulkLoad: Store {
     /// Ends what [`hold`](Self::hold) opened: commits the writes made since (`keep`) or
     /// undoes them all. Does nothing when nothing is held.
     fn release(&self, keep: bool) -> Result<(), StoreError>;
+    /// How many batches of this bulk load [`write_batch`](Self::write_batch) may write
+    /// side by side, each called on a thread of its own: 1 where writes take turns
+    /// (SQLite has one writer); more where the database runs several write transactions
+    /// at once and one batch left its cores idle (PostgreSQL, once this process holds the
+    /// bulk load's lock). Asked after [`begin_bulk`](Self::begin_bulk); may fall to 1
+    /// during the load.
+    fn batches_side_by_side(&self) -> usize {
+        1
+    }
+    /// Writes one batch of a bulk load as [`Revisions::write_as`] does (a store without
+    /// revisions: [`Store::write`]), one transaction, all or nothing. Batches written side
+    /// by side must keep apart: the caller starts one only when no batch still being
+    /// written holds a record it holds or names (its validation would not see the other's
+    /// records before that commits).
+    fn write_batch(
+        &self,
+        batch: &Archive,
+        options: &WriteOptions,
+    ) -> Result<(WriteSummary, Vec<EditConflict>), StoreError> {
+        match self.revisions() {
+            Some(r) => r.write_as(batch, options),
+            None => Ok((self.write(batch)?, Vec::new())),
+        }
+    }
 }

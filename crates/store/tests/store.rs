@@ -772,3 +772,169 @@ fn a_nul_in_a_key_names_nothing() {
         }
     });
 }
+
+/// A document of a bulk load's batch: named by no dossier, naming nothing.
+fn loaded(slug: &str) -> Document {
+    let mut d = doc(slug, Some("2001"));
+    d.dossiers.clear();
+    d
+}
+
+fn import_options() -> WriteOptions {
+    WriteOptions {
+        author: Author::import("a test"),
+        comment: String::new(),
+        protect_edits: true,
+    }
+}
+
+/// A bulk load's batches written side by side (PostgreSQL's two at once; SQLite's one at
+/// a time) while an editor writes and a follower reads the change log on from the last
+/// change it saw, as a server's index does: every record lands as its first version, and
+/// the follower misses no change (no number commits after a later one).
+#[test]
+fn batches_written_side_by_side_keep_the_log_in_commit_order() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    each_store(|s| {
+        s.begin_bulk().unwrap();
+        let writers = s.batches_side_by_side();
+        let expected = match s.backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => 2,
+        };
+        assert_eq!(writers, expected);
+        let store: &dyn BulkLoad = &**s;
+        let (batches, per_batch, edits) = (30, 100, 10);
+        let done = AtomicBool::new(false);
+        /// Ends the follower however the writers end (a failed one panics its join).
+        struct Ends<'a>(&'a AtomicBool);
+        impl Drop for Ends<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let seen = std::thread::scope(|scope| {
+            let follower = scope.spawn(|| {
+                let (mut seen, mut last) = (Vec::new(), 0);
+                loop {
+                    let finished = done.load(Ordering::SeqCst);
+                    let changes = store.changes_since(last, 10_000).unwrap();
+                    if let Some(c) = changes.last() {
+                        last = c.seq;
+                    }
+                    seen.extend(changes.iter().map(|c| c.seq));
+                    if finished && changes.is_empty() {
+                        return seen;
+                    }
+                }
+            });
+            let writing: Vec<_> = (0..writers)
+                .map(|w| {
+                    scope.spawn(move || {
+                        for b in 0..batches {
+                            let batch = Archive {
+                                documents: (0..per_batch)
+                                    .map(|i| loaded(&format!("w{w}-b{b}-{i}")))
+                                    .collect(),
+                                ..Default::default()
+                            };
+                            let (summary, _) =
+                                store.write_batch(&batch, &import_options()).unwrap();
+                            assert_eq!(summary.new, per_batch);
+                        }
+                    })
+                })
+                .collect();
+            let editor = scope.spawn(|| {
+                let revisions = store.revisions().unwrap();
+                for i in 0..edits {
+                    let one = Archive {
+                        documents: vec![loaded(&format!("edited-{i}"))],
+                        ..Default::default()
+                    };
+                    let options = WriteOptions {
+                        protect_edits: false,
+                        ..import_options()
+                    };
+                    revisions.write_as(&one, &options).unwrap();
+                }
+            });
+            let ends = Ends(&done);
+            for w in writing {
+                w.join().unwrap();
+            }
+            editor.join().unwrap();
+            drop(ends);
+            follower.join().unwrap()
+        });
+        s.end_bulk().unwrap();
+        let all: Vec<i64> = s
+            .changes_since(0, 100_000)
+            .unwrap()
+            .iter()
+            .map(|c| c.seq)
+            .collect();
+        assert_eq!(all.len(), writers * batches * per_batch + edits);
+        assert_eq!(seen, all, "the follower missed changes or saw them twice");
+        let revisions = s.revisions().unwrap();
+        for slug in ["w0-b0-0", &format!("w{}-b29-99", writers - 1), "edited-9"] {
+            assert_eq!(
+                revisions.version(RecordType::Document, slug).unwrap(),
+                1,
+                "{slug}"
+            );
+        }
+    });
+}
+
+/// One process's bulk load at a time writes side by side (PostgreSQL's bulk lock): a
+/// second's writes take turns with every other write, and the lock is given back at the
+/// load's end; inside a held transaction, batches are written one at a time.
+#[test]
+fn one_bulk_load_at_a_time_writes_side_by_side() {
+    each_store(|s| {
+        let other = s.open_again();
+        assert_eq!(s.batches_side_by_side(), 1, "not before the bulk load");
+        s.begin_bulk().unwrap();
+        if s.backend == Backend::Sqlite {
+            assert_eq!(s.batches_side_by_side(), 1, "SQLite has one writer");
+            s.end_bulk().unwrap();
+            return;
+        }
+        assert_eq!(s.batches_side_by_side(), 2);
+        other.begin_bulk().unwrap();
+        assert_eq!(
+            other.batches_side_by_side(),
+            1,
+            "the lock is the first load's"
+        );
+        let batch = |slug: &str| Archive {
+            documents: vec![loaded(slug)],
+            ..Default::default()
+        };
+        other
+            .write_batch(&batch("second"), &import_options())
+            .unwrap();
+        s.write_batch(&batch("first"), &import_options()).unwrap();
+        s.hold().unwrap();
+        assert_eq!(
+            s.batches_side_by_side(),
+            1,
+            "a held transaction writes alone"
+        );
+        s.write_batch(&batch("held"), &import_options()).unwrap();
+        s.release(true).unwrap();
+        s.end_bulk().unwrap();
+        other.end_bulk().unwrap();
+        other.begin_bulk().unwrap();
+        assert_eq!(
+            other.batches_side_by_side(),
+            2,
+            "given back at the first load's end"
+        );
+        other.end_bulk().unwrap();
+        for slug in ["first", "second", "held"] {
+            assert!(s.document(slug).unwrap().is_some(), "{slug}");
+        }
+    });
+}

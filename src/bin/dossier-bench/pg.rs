@@ -1,8 +1,9 @@
 //! `dossier-bench pg --docs N`: issue 29's first proof, 1M documents in PostgreSQL.
 //!
 //! 1. Ingest: the search bench's generated documents (same seed, same corpus) written as
-//!    `dossier import` writes them (each batch one `write_as` transaction attributed to an
-//!    import, editors' fields protected; into PostgreSQL the store alone, as the servers'
+//!    `dossier import` writes them (each batch one `write_batch` transaction attributed to
+//!    an import, editors' fields protected, two side by side on PostgreSQL, one at a time
+//!    on SQLite; into PostgreSQL the store alone, as the servers'
 //!    indexes follow its change log, or with `--pg-index` a search index following on its
 //!    own thread, as into SQLite), into a database the bench creates (and drops) on the
 //!    PostgreSQL server of `--server-url`; with `--sqlite` the same ingest into a SQLite
@@ -219,8 +220,9 @@ impl Ingested {
     }
 }
 
-/// The ingest as `dossier import` does it: each batch one `write_as` of the store (an
-/// import's author, editors' fields protected), and with `index` the search index
+/// The ingest as `dossier import` does it: each batch one `write_batch` of the store (an
+/// import's author, editors' fields protected), as many side by side as the store writes
+/// (PostgreSQL's bulk load: two), and with `index` the search index
 /// following on a thread of its own, each committed batch handed to it with its records.
 /// Without (`dossier import` into PostgreSQL): the store alone; the servers' indexes
 /// follow its change log.
@@ -248,7 +250,7 @@ fn ingest(
     } else {
         None
     };
-    let revisions = store
+    store
         .revisions()
         .context("the store keeps no revisions: not the import's path")?;
     let write = WriteOptions {
@@ -285,29 +287,59 @@ fn ingest(
                     })?,
             );
         }
-        let mut written = 0;
-        for docs in batches {
-            written += docs.len();
-            let archive = Arc::new(Archive {
-                documents: docs,
-                ..Archive::default()
-            });
-            let t = Instant::now();
-            let (summary, conflicts) = revisions.write_as(&archive, &write)?;
-            t_store += t.elapsed();
-            new += summary.new;
-            if !conflicts.is_empty() {
-                bail!(
-                    "{} fields kept as editors changed them: none were edited",
-                    conflicts.len()
-                );
-            }
-            if let (Some(seqs), Some(tx)) = (summary.logged, to_index.as_ref()) {
-                tx.send(Committed { seqs, archive })
-                    .map_err(|_| anyhow::anyhow!("the index thread stopped"))?;
-            }
-            eprint!("\r  ingested {written}/{total}");
-        }
+        // Written as `dossier import` writes them: side by side where the store can (its
+        // bulk lock taken), each batch by the next free writer. The import keeps
+        // batches in flight apart when one writes or names a record of another; the
+        // bench's batches hold distinct documents and name only the bodies written above.
+        let writers = store.batches_side_by_side().max(1);
+        let queue = std::sync::Mutex::new(batches.into_iter());
+        let written = std::sync::atomic::AtomicUsize::new(0);
+        let t = Instant::now();
+        let news = std::thread::scope(|writing| -> Result<Vec<usize>> {
+            let threads: Vec<_> = (0..writers)
+                .map(|_| {
+                    let to_index = to_index.clone();
+                    let (queue, written, write) = (&queue, &written, &write);
+                    writing.spawn(move || -> Result<usize> {
+                        let mut new = 0;
+                        loop {
+                            let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+                            let Some(docs) = next else {
+                                return Ok(new);
+                            };
+                            let n = docs.len();
+                            let archive = Arc::new(Archive {
+                                documents: docs,
+                                ..Archive::default()
+                            });
+                            let (summary, conflicts) = store.write_batch(&archive, write)?;
+                            new += summary.new;
+                            if !conflicts.is_empty() {
+                                bail!(
+                                    "{} fields kept as editors changed them: none were edited",
+                                    conflicts.len()
+                                );
+                            }
+                            if let (Some(seqs), Some(tx)) = (summary.logged, to_index.as_ref()) {
+                                tx.send(Committed { seqs, archive })
+                                    .map_err(|_| anyhow::anyhow!("the index thread stopped"))?;
+                            }
+                            let done = written.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                            eprint!("\r  ingested {}/{total}", done + n);
+                        }
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .map(|t| {
+                    t.join()
+                        .map_err(|_| anyhow::anyhow!("a writer thread panicked"))?
+                })
+                .collect()
+        })?;
+        t_store += t.elapsed();
+        new += news.iter().sum::<usize>();
         drop(to_index);
         if let Some(follower) = follower {
             t_index += follower

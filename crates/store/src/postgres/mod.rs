@@ -30,7 +30,10 @@
 //! transaction-scoped advisory lock (the writer's, per schema), so sequence order in the
 //! change log is commit order, a follower never sees seq 11 committed before seq 10, and
 //! the validation a write does inside its transaction cannot be overtaken by another
-//! server's write. This is what SQLite's `BEGIN IMMEDIATE` gives the SQLite store.
+//! server's write. This is what SQLite's `BEGIN IMMEDIATE` gives the SQLite store. The one
+//! exception is a bulk load's batches, which one process at a time may write side by side
+//! (see [`bulk`]): they share the writer's lock, every other write waits for them as for
+//! one, and the change log's own lock ([`lock_log`]) keeps their appends in commit order.
 
 mod accounts;
 mod bulk;
@@ -77,6 +80,25 @@ const WRITER_WAIT_MS: i64 = 5_000;
 
 /// The advisory-lock key of the writer, in the store's lock class (see [`PgStore`]).
 const WRITER_LOCK: i32 = 2;
+/// The advisory-lock key of a bulk load that writes its batches side by side: held by one
+/// process at a time, on a connection of its own, from `begin_bulk` to `end_bulk` (see
+/// [`bulk`]).
+const BULK_LOCK: i32 = 3;
+/// The advisory-lock key of the change log's end: a write takes it (to its commit) just
+/// before it appends its changes, the last thing it does, so that batches written side by
+/// side append and commit one after the other (see [`lock_log`]).
+const LOG_LOCK: i32 = 4;
+
+/// How a write transaction takes the writer's lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriterLock {
+    /// Alone: every other write, of any process, waits for it to commit. Every write but
+    /// the batches of a bulk load that holds [`BULK_LOCK`].
+    Sole,
+    /// Shared with the other batches of this process's bulk load, which write other
+    /// records; every `Sole` writer waits for them all, and they for it.
+    Beside,
+}
 
 /// Opens connections for the pool, each with the schema's `search_path` when one is set.
 pub struct Manager {
@@ -241,6 +263,9 @@ pub struct PgStore {
     /// Whether a bulk load runs ([`BulkLoad::begin_bulk`]): write transactions then
     /// commit without waiting for the WAL's flush.
     bulk: AtomicBool,
+    /// The connection that holds [`BULK_LOCK`] while this process's bulk load writes its
+    /// batches side by side (see [`bulk`]).
+    bulk_lock: Mutex<Option<Box<Client>>>,
     /// Answers [`Store::last_change`] asked on tokio runtime threads (the server's cache
     /// layer asks it for every request), started on first use.
     log_reader: std::sync::OnceLock<changes::LogReader>,
@@ -311,6 +336,7 @@ impl PgStore {
                 outage: Arc::default(),
                 held: Mutex::new(None),
                 bulk: AtomicBool::new(false),
+                bulk_lock: Mutex::new(None),
                 log_reader: std::sync::OnceLock::new(),
             })
         })
@@ -395,6 +421,16 @@ impl PgStore {
         &self,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<T, E> + Send,
     ) -> Result<T, E> {
+        self.in_transaction_locked(WriterLock::Sole, f)
+    }
+
+    /// [`in_transaction`](Self::in_transaction), its own transaction taking the writer's
+    /// lock as `lock` says (a held transaction already has it alone).
+    pub(crate) fn in_transaction_locked<T: Send, E: From<StoreError> + Send>(
+        &self,
+        lock: WriterLock,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<T, E> + Send,
+    ) -> Result<T, E> {
         off_runtime(|| {
             let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(held) = held.as_mut() {
@@ -411,7 +447,7 @@ impl PgStore {
             drop(held);
             let mut client = self.live_client()?;
             let mut tx = client.transaction().map_err(StoreError::from)?;
-            self.lock_writer(&mut tx)?;
+            self.lock_writer_as(&mut tx, lock)?;
             if self.bulk.load(Ordering::Relaxed) {
                 tx.batch_execute("SET LOCAL synchronous_commit = off")
                     .map_err(StoreError::from)?;
@@ -425,11 +461,17 @@ impl PgStore {
     /// Takes the writer's advisory lock for the rest of `tx`, waiting at most
     /// [`WRITER_WAIT_MS`] for another writer.
     fn lock_writer(&self, tx: &mut Transaction<'_>) -> Result<(), StoreError> {
+        self.lock_writer_as(tx, WriterLock::Sole)
+    }
+
+    /// [`lock_writer`](Self::lock_writer), alone or shared.
+    fn lock_writer_as(&self, tx: &mut Transaction<'_>, lock: WriterLock) -> Result<(), StoreError> {
         tx.batch_execute(&format!("SET LOCAL lock_timeout = {WRITER_WAIT_MS}"))?;
-        tx.execute(
-            "SELECT pg_advisory_xact_lock($1, $2)",
-            &[&self.lock_class, &WRITER_LOCK],
-        )?;
+        let take = match lock {
+            WriterLock::Sole => "SELECT pg_advisory_xact_lock($1, $2)",
+            WriterLock::Beside => "SELECT pg_advisory_xact_lock_shared($1, $2)",
+        };
+        tx.execute(take, &[&self.lock_class, &WRITER_LOCK])?;
         tx.batch_execute("SET LOCAL lock_timeout = 0")?;
         Ok(())
     }
@@ -446,13 +488,33 @@ impl Drop for PgStore {
             .unwrap_or_else(|p| p.into_inner())
             .take();
         let pool = self.pool.take();
+        let bulk_lock = self
+            .bulk_lock
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         // Its thread ends with its channel, closing what it holds on a thread of its own.
         drop(self.log_reader.take());
         off_runtime(move || {
             drop(held);
+            drop(bulk_lock);
             drop(pool);
         });
     }
+}
+
+/// Takes the change log's lock ([`LOG_LOCK`]) for the rest of `tx`: a write appending a
+/// batch of changes does so just before, as the last thing before its commit. Writes that
+/// hold the writer's lock alone gain nothing from it (no other write runs); batches of a
+/// bulk load written side by side, which hold it shared, append and commit one after the
+/// other through it, so that sequence order is still commit order. The key's class is the
+/// store's (`hashtext(current_schema())`, as [`PgStore::open`] computes it).
+pub(crate) fn lock_log(tx: &mut Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext(current_schema()), $1)",
+        &[&LOG_LOCK],
+    )?;
+    Ok(())
 }
 
 /// Commits `tx`; a connection lost during the commit is [`StoreError::CommitUnknown`]

@@ -10,7 +10,7 @@
 use super::write::{
     current_version, delete_in, insert_published, rows, unix_now, write_rows, By, Kept, Revise,
 };
-use super::PgStore;
+use super::{PgStore, WriterLock};
 use crate::revisions::{archive_of, parse_record};
 use crate::sqlite::write::Row;
 use crate::*;
@@ -378,6 +378,24 @@ pub(super) fn protect(
     Ok(Some((a, kept)))
 }
 
+impl PgStore {
+    /// [`Revisions::write_as`], the writer's lock taken as `lock` says: alone, or shared
+    /// with the other batches of this process's bulk load ([`BulkLoad::write_batch`]).
+    pub(super) fn write_as_locked(
+        &self,
+        archive: &Archive,
+        options: &WriteOptions,
+        lock: WriterLock,
+    ) -> Result<(WriteSummary, Vec<EditConflict>), StoreError> {
+        let options = WriteOptions {
+            author: keepable_author(&options.author),
+            comment: keepable(&options.comment).into_owned(),
+            protect_edits: options.protect_edits,
+        };
+        super::write::write_as(self, archive, &options, &protect, lock)
+    }
+}
+
 impl Revisions for PgStore {
     fn version(&self, record: RecordType, slug: &str) -> Result<i64, StoreError> {
         if !holdable(slug) {
@@ -475,12 +493,7 @@ impl Revisions for PgStore {
         archive: &Archive,
         options: &WriteOptions,
     ) -> Result<(WriteSummary, Vec<EditConflict>), StoreError> {
-        let options = WriteOptions {
-            author: keepable_author(&options.author),
-            comment: keepable(&options.comment).into_owned(),
-            protect_edits: options.protect_edits,
-        };
-        super::write::write_as(self, archive, &options, &protect)
+        self.write_as_locked(archive, options, WriterLock::Sole)
     }
 
     fn publish(

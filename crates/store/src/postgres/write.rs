@@ -4,7 +4,7 @@
 //! links) are built by the same code as SQLite's ([`crate::sqlite::write::rows`]).
 
 use super::changes::{log_change, note_logged};
-use super::PgStore;
+use super::{PgStore, WriterLock};
 use crate::sqlite::write::Row;
 use crate::*;
 use ::postgres::{Statement, Transaction};
@@ -137,7 +137,25 @@ fn write_collections(
          WHERE (collections.title, collections.description, collections.source, collections.url)
            IS DISTINCT FROM (excluded.title, excluded.description, excluded.source, excluded.url)",
     )?;
+    let same = tx.prepare(
+        "SELECT EXISTS (SELECT 1 FROM collections WHERE slug = $1
+           AND (title, description, source, url)
+               IS NOT DISTINCT FROM ($2::text, $3::text, $4::text, $5::text))",
+    )?;
     for c in &archive.collections {
+        // One stored as it is, is left alone and unlocked: `ON CONFLICT DO UPDATE` locks
+        // the row it meets even where its `WHERE` leaves it as it is, and every batch of
+        // an import carries its collection, so batches written side by side would each
+        // wait for the other's commit.
+        let unchanged: bool = tx
+            .query_one(
+                &same,
+                &[&c.slug, &c.title, &c.description, &c.source, &c.url],
+            )?
+            .get(0);
+        if unchanged {
+            continue;
+        }
         tx.execute(
             &upsert,
             &[&c.slug, &c.title, &c.description, &c.source, &c.url, &now],
@@ -316,26 +334,6 @@ fn write_records(
     }
     let types: Vec<&str> = written.iter().map(|r| r.record.as_str()).collect();
     let slugs: Vec<&str> = written.iter().map(|r| r.slug).collect();
-    // Sequence numbers are taken in the rows' order: the statement inserts them sorted.
-    let logged = tx.query_one(
-        "WITH logged AS (
-           INSERT INTO changes (type, slug, op, at)
-           SELECT c.type, c.slug, 'upsert', $3
-           FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS c(type, slug, n)
-           ORDER BY c.n
-           RETURNING seq)
-         SELECT MIN(seq), MAX(seq), COUNT(*) FROM logged",
-        &[&types, &slugs, &now],
-    )?;
-    let (first, last, count): (i64, i64, i64) = (logged.get(0), logged.get(1), logged.get(2));
-    if count != written.len() as i64 || last - first + 1 != count {
-        return Err(StoreError::Invalid(format!(
-            "the change log took {count} entries ({first}..={last}) for {} records",
-            written.len()
-        )));
-    }
-    note_logged(first, summary);
-    note_logged(last, summary);
     if let Revise::Each(by, kept) = revise {
         let kept: Vec<Option<&str>> = written
             .iter()
@@ -374,6 +372,29 @@ fn write_records(
             ],
         )?;
     }
+    // The change log last, under its lock to the commit (see `lock_log`): batches written
+    // side by side do everything above at once, and this one after the other.
+    super::lock_log(tx)?;
+    // Sequence numbers are taken in the rows' order: the statement inserts them sorted.
+    let logged = tx.query_one(
+        "WITH logged AS (
+           INSERT INTO changes (type, slug, op, at)
+           SELECT c.type, c.slug, 'upsert', $3
+           FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS c(type, slug, n)
+           ORDER BY c.n
+           RETURNING seq)
+         SELECT MIN(seq), MAX(seq), COUNT(*) FROM logged",
+        &[&types, &slugs, &now],
+    )?;
+    let (first, last, count): (i64, i64, i64) = (logged.get(0), logged.get(1), logged.get(2));
+    if count != written.len() as i64 || last - first + 1 != count {
+        return Err(StoreError::Invalid(format!(
+            "the change log took {count} entries ({first}..={last}) for {} records",
+            written.len()
+        )));
+    }
+    note_logged(first, summary);
+    note_logged(last, summary);
     Ok(())
 }
 
@@ -642,23 +663,13 @@ fn refuse_nul(archive: &Archive, rows: &[Row]) -> Result<(), StoreError> {
 ///
 /// The model's validation asks "is this slug known?" through a callback that cannot
 /// borrow the transaction mutably, so the slugs the archive names outside itself are
-/// collected first, looked up in one query per type, and the validation then answers from
-/// that set.
+/// collected first ([`Archive::names_outside`]), looked up in one query per type, and the
+/// validation then answers from that set.
 fn validate(tx: &mut Transaction<'_>, archive: &Archive) -> Result<Vec<String>, StoreError> {
-    use std::cell::RefCell;
     use std::collections::{HashMap, HashSet};
-    let asked: RefCell<HashMap<String, HashSet<String>>> = Default::default();
-    // First pass: which names does the validation ask about? (Every answer "no".)
-    archive.validate(&|ty, slug| {
-        asked
-            .borrow_mut()
-            .entry(ty.to_string())
-            .or_default()
-            .insert(slug.to_string());
-        false
-    });
+    let asked = archive.names_outside();
     let mut known: HashMap<String, HashSet<String>> = HashMap::new();
-    for (ty, slugs) in asked.into_inner() {
+    for (ty, slugs) in asked {
         let slugs: Vec<String> = slugs.into_iter().collect();
         let found: Vec<String> = if ty == "collection" {
             tx.query(
@@ -733,6 +744,7 @@ pub(crate) fn write_as(
     archive: &Archive,
     options: &WriteOptions,
     protect: Protect,
+    lock: WriterLock,
 ) -> Result<(WriteSummary, Vec<EditConflict>), StoreError> {
     let rows = rows(archive).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let by = By {
@@ -741,7 +753,7 @@ pub(crate) fn write_as(
         at: unix_now(),
     };
     let bulk = store.bulk.load(std::sync::atomic::Ordering::Relaxed);
-    store.in_transaction(|tx| {
+    store.in_transaction_locked(lock, |tx| {
         if bulk {
             compress_quickly(tx)?;
         }
