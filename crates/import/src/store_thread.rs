@@ -161,7 +161,7 @@ fn write_batches(
                         batch,
                         took: t.elapsed(),
                         result,
-                        footprint: None,
+                        number: None,
                     },
                     &mut check,
                     &mut out,
@@ -196,8 +196,8 @@ struct Done {
     batch: Archive,
     took: Duration,
     result: Result<(WriteSummary, Vec<EditConflict>), StoreError>,
-    /// Its footprint while it was in flight (`None`: written on the store's thread).
-    footprint: Option<usize>,
+    /// Its number in the flight (`None`: written on the store's thread).
+    number: Option<usize>,
 }
 
 /// The batches being written side by side, each on a thread of its own.
@@ -243,7 +243,7 @@ impl<'scope, 'env> Flight<'scope, 'env> {
                     batch,
                     took: t.elapsed(),
                     result,
-                    footprint: Some(number),
+                    number: Some(number),
                 });
             })?;
         self.writing.insert(number, footprint);
@@ -260,7 +260,7 @@ impl<'scope, 'env> Flight<'scope, 'env> {
     /// batcher (or held with the others). A refused batch stops the import once the
     /// others in flight are settled too.
     fn finished(&mut self, done: Done, check: &mut Check, out: &mut Stored) -> Result<()> {
-        if let Some(number) = done.footprint {
+        if let Some(number) = done.number {
             self.writing.remove(&number);
         }
         let (written, conflicts) = match done.result {
