@@ -74,16 +74,6 @@ pub(crate) fn spawn<'scope, 'env>(
     ))
 }
 
-/// Writes one batch as a revision of each record it changes, attributed to the import
-/// (a store without revisions: a plain write). One transaction, like `Store::write`.
-fn write_one(
-    store: &dyn BulkLoad,
-    write: &WriteOptions,
-    batch: &Archive,
-) -> Result<(WriteSummary, Vec<EditConflict>), StoreError> {
-    store.write_batch(batch, write)
-}
-
 /// The batch as the index may take it from memory: without the records where the store
 /// kept an editor's field, whose stored copy is not the batch's (the index reads those
 /// back from the store).
@@ -155,7 +145,7 @@ fn write_batches(
             check.before_write(&mut out)?;
             if side_by_side == 1 || check.holding() {
                 let t = Instant::now();
-                let result = write_one(store, write, &batch);
+                let result = store.write_batch(&batch, write);
                 flight.finished(
                     Done {
                         batch,
@@ -238,7 +228,7 @@ impl<'scope, 'env> Flight<'scope, 'env> {
             .name("import-store".into())
             .spawn_scoped(self.scope, move || {
                 let t = Instant::now();
-                let result = write_one(store, write, &batch);
+                let result = store.write_batch(&batch, write);
                 let _ = done.send(Done {
                     batch,
                     took: t.elapsed(),

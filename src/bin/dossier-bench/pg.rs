@@ -250,6 +250,8 @@ fn ingest(
     } else {
         None
     };
+    // The import writes revisions (`write_batch` is `write_as`): a store without them is
+    // not its path.
     store
         .revisions()
         .context("the store keeps no revisions: not the import's path")?;
